@@ -1,0 +1,10 @@
+/**
+ * The registry of CLI commands: one module per command, each exporting `register(program)`.
+ * To add a command, create `cli/commands/<name>.ts` and add it to this list (one line).
+ * @module
+ */
+import type { Command } from 'commander';
+import { register as start } from './start.js';
+
+/** Every command's registration function. */
+export const commands: readonly ((program: Command) => void)[] = [start];

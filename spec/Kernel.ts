@@ -1,0 +1,215 @@
+/**
+ * The one `Kernel` interface every ImmutOS kernel implements (the TS spec, the reference kernel,
+ * the optimized kernel on any memory backend), so the differential tester, the CLI and users
+ * treat them alike. Everything crossing this interface is plain JSON-able data: values travel as
+ * canonical EDN text, results are compared as values and never as addresses or handles.
+ *
+ * Naming rules every kernel follows (see docs/adr/0003-atoms-processes-capabilities.md):
+ * - Process ids are issued from one counter starting at 0 (the first process, created by
+ *   `createKernel`, is pid 0); `spawn` and `fork` take the next id.
+ * - Atom references (`ref`) are names in a process's atom table, issued from one global counter
+ *   starting at 0. `atom` issues a fresh ref; `fork` keeps the parent's refs (private atoms are
+ *   re-pointed at new atoms holding the same values, shared atoms stay shared); `share` issues a
+ *   fresh ref in the target's table (or returns the lowest ref the target already has for it).
+ * - A ref that exists in some table but not in the caller's is `capability-denied`; a ref never
+ *   issued is `no-such-atom`. An exited or never-created pid is `no-such-process`.
+ * - Stamps: every atom has a stamp, 0 when created, +1 per successful write; `fork` copies it.
+ *
+ * @module
+ */
+
+/** The error kinds an operation can end in. */
+export type ErrorKind =
+  /** The caller named an atom outside its table, or shared an atom it did not create. */
+  | 'capability-denied'
+  /** `cas` with a stamp that is no longer the atom's stamp. */
+  | 'stale-stamp'
+  /** The atom's validator refused the new value (nothing was written). */
+  | 'validator-rejected'
+  /** The pid was never created or has exited. */
+  | 'no-such-process'
+  /** The atom ref was never issued. */
+  | 'no-such-atom'
+  /** The process's heap-cell quota is exhausted. */
+  | 'out-of-memory'
+  /** The process's fuel (evaluation-step quota) is exhausted. */
+  | 'fuel-exhausted'
+  /** The process's call-depth quota is exhausted. */
+  | 'stack-overflow'
+  /** Malformed input: bad EDN, a bad binary AST, an unknown op, an ill-formed program. */
+  | 'bad-input'
+  /** A program raised an error (a `throw`, a type error, integer overflow, …). */
+  | 'program-error'
+  /** The kernel does not support this operation (see {@link Kernel.supports}). */
+  | 'unsupported';
+
+/** Every error kind, for validation and generators. */
+export const ERROR_KINDS: readonly ErrorKind[] = [
+  'capability-denied',
+  'stale-stamp',
+  'validator-rejected',
+  'no-such-process',
+  'no-such-atom',
+  'out-of-memory',
+  'fuel-exhausted',
+  'stack-overflow',
+  'bad-input',
+  'program-error',
+  'unsupported',
+];
+
+/** Error kinds that mean "a resource limit was hit": the differential oracle stops comparing. */
+export const RESOURCE_ERRORS: readonly ErrorKind[] = ['out-of-memory', 'fuel-exhausted', 'stack-overflow'];
+
+/** The result of one operation. */
+export type Outcome =
+  /** Success; `value` is the result as canonical EDN (see `printEdn`). */
+  | { readonly ok: true; readonly value: string }
+  /** Failure of a named kind; `message` is for humans and never compared. */
+  | { readonly ok: false; readonly error: ErrorKind; readonly message: string };
+
+/** A process id. */
+export type Pid = number;
+/** A process-local atom name (see the module doc). */
+export type Ref = number;
+/** EDN text of a value. */
+export type Edn = string;
+/** System-language source text (EDN) of a one-argument function, e.g. `(fn [x] (inc x))`. */
+export type FnSource = string;
+
+/**
+ * One operation. `pid` is always the acting process. Values are EDN text.
+ * The result of each, when it succeeds:
+ */
+export type Op =
+  /** Start a new process with an empty atom table → its pid. */
+  | { readonly op: 'spawn'; readonly pid: Pid }
+  /** Copy the caller into a new process (atom table copied, no value copied) → the child's pid. */
+  | { readonly op: 'fork'; readonly pid: Pid }
+  /** End the caller; its atom table and registers stop being roots → nil. */
+  | { readonly op: 'exit'; readonly pid: Pid }
+  /** Create an atom holding `value` in the caller's table → the ref, as `#atom N`. */
+  | { readonly op: 'atom'; readonly pid: Pid; readonly value: Edn }
+  /** Read an atom → `[value stamp]`. */
+  | { readonly op: 'deref'; readonly pid: Pid; readonly ref: Ref }
+  /** Write unconditionally (validator checked) → the new value. */
+  | { readonly op: 'reset'; readonly pid: Pid; readonly ref: Ref; readonly value: Edn }
+  /** Write only if the atom's stamp is still `stamp` → the new stamp; else `stale-stamp`. */
+  | { readonly op: 'cas'; readonly pid: Pid; readonly ref: Ref; readonly stamp: number; readonly value: Edn }
+  /** Clojure `compare-and-set!`: write if the current value equals `expected` → `true`/`false`. */
+  | { readonly op: 'compareAndSet'; readonly pid: Pid; readonly ref: Ref; readonly expected: Edn; readonly value: Edn }
+  /** Clojure `swap!` (read, apply `fn`, CAS, retry) → the new value. */
+  | { readonly op: 'swap'; readonly pid: Pid; readonly ref: Ref; readonly fn: FnSource }
+  /** Clojure `swap-vals!` → `[old new]`. */
+  | { readonly op: 'swapVals'; readonly pid: Pid; readonly ref: Ref; readonly fn: FnSource }
+  /** Clojure `reset-vals!` → `[old new]`. */
+  | { readonly op: 'resetVals'; readonly pid: Pid; readonly ref: Ref; readonly value: Edn }
+  /** Install a validator (a predicate); refused with `validator-rejected` if the current value fails it → nil. */
+  | { readonly op: 'setValidator'; readonly pid: Pid; readonly ref: Ref; readonly fn: FnSource | null }
+  /** Add a watch under `key`; after each successful write the watch records `[key old new]` in the caller's output → nil. */
+  | { readonly op: 'addWatch'; readonly pid: Pid; readonly ref: Ref; readonly key: Edn }
+  /** Remove the watch under `key` → nil. */
+  | { readonly op: 'removeWatch'; readonly pid: Pid; readonly ref: Ref; readonly key: Edn }
+  /** Give process `to` access to an atom the caller created → the ref in `to`'s table. */
+  | { readonly op: 'share'; readonly pid: Pid; readonly ref: Ref; readonly to: Pid }
+  /** Hold `value` in the caller's register `reg` (a root for GC), or clear it with null → nil. */
+  | { readonly op: 'hold'; readonly pid: Pid; readonly reg: number; readonly value: Edn | null }
+  /** Run a whole garbage collection → nil. Never observable. */
+  | { readonly op: 'gc' }
+  /** One increment of the collector (a no-op for a stop-the-world kernel) → nil. */
+  | { readonly op: 'gcStep' }
+  /** Load a system-language program (EDN text) into the caller; runs at `step`/`run` → nil. */
+  | { readonly op: 'load'; readonly pid: Pid; readonly program: string }
+  /** Run the caller's loaded program up to and including its next atom operation → nil, or the program's result if it finished. */
+  | { readonly op: 'step'; readonly pid: Pid }
+  /** Run the caller's loaded program to completion → its result. */
+  | { readonly op: 'run'; readonly pid: Pid };
+
+/** The name of an operation. */
+export type OpName = Op['op'];
+
+/** Every operation name. */
+export const OP_NAMES: readonly OpName[] = [
+  'spawn',
+  'fork',
+  'exit',
+  'atom',
+  'deref',
+  'reset',
+  'cas',
+  'compareAndSet',
+  'swap',
+  'swapVals',
+  'resetVals',
+  'setValidator',
+  'addWatch',
+  'removeWatch',
+  'share',
+  'hold',
+  'gc',
+  'gcStep',
+  'load',
+  'step',
+  'run',
+];
+
+/** What one live process looks like from outside: implementation-independent. */
+export interface ProcessObservation {
+  /** The pid. */
+  readonly pid: Pid;
+  /** Its atom table: every ref with the atom's current value (EDN) and stamp, ascending by ref. */
+  readonly atoms: readonly { readonly ref: Ref; readonly value: Edn; readonly stamp: number }[];
+  /** Everything the process printed (and its watches recorded), in order. */
+  readonly output: readonly string[];
+}
+
+/** The whole observable state of a kernel: live processes ascending by pid. */
+export interface Observation {
+  /** Live processes. */
+  readonly processes: readonly ProcessObservation[];
+}
+
+/** Per-process resource limits. */
+export interface Quotas {
+  /** Heap cells a process may allocate (live) before `out-of-memory`. */
+  readonly heapCells: number;
+  /** Evaluation steps a program may take per `run`/`step` before `fuel-exhausted`. */
+  readonly fuel: number;
+  /** Call depth before `stack-overflow`. */
+  readonly stackDepth: number;
+}
+
+/** Default quotas, shared by every kernel so that the same program hits the same limit. */
+export const DEFAULT_QUOTAS: Quotas = Object.freeze({ heapCells: 1_000_000, fuel: 10_000_000, stackDepth: 10_000 });
+
+/** Options every kernel factory accepts. */
+export interface KernelOptions {
+  /** Resource limits per process. */
+  readonly quotas?: Partial<Quotas>;
+  /** Check the spec's heap invariants after every collection (slow). */
+  readonly debug?: boolean;
+  /** Seeded bugs to inject (names from the mutant catalogue); never active by default. */
+  readonly mutants?: readonly string[];
+}
+
+/** An ImmutOS kernel. */
+export interface Kernel {
+  /** A short name, e.g. `reference`. */
+  readonly name: string;
+  /** The operations this kernel implements; others return `unsupported`. */
+  readonly supports: ReadonlySet<OpName>;
+  /** Performs one operation. Never throws: every failure is an {@link Outcome} with an error kind. */
+  apply(op: Op): Outcome;
+  /** The current observable state. */
+  observe(): Observation;
+}
+
+/** A successful outcome carrying `value` (EDN text). */
+export function ok(value: Edn): Outcome {
+  return { ok: true, value };
+}
+
+/** A failed outcome of `kind`. */
+export function fail(kind: ErrorKind, message: string): Outcome {
+  return { ok: false, error: kind, message };
+}

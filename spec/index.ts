@@ -1,0 +1,10 @@
+/**
+ * ImmutOS specification: the value model, EDN, the Kernel interface and the TS mirrors of the
+ * TLA+ modules. One line per module.
+ * @module
+ */
+export * from './Values.js';
+export * from './Edn.js';
+export * from './Errors.js';
+export * from './Kernel.js';
+export * from './SpecModule.js';

@@ -7,6 +7,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { UsageError, CheckFailed } from './errors.js';
 
 /** Builds the program with every command registered. */
@@ -15,8 +17,7 @@ export function buildProgram(): Command {
     .description('ImmutOS: an operating system in which every value is immutable — spec, kernels, checks.')
     .version('0.1.0')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') })
-    .showHelpAfterError('(run with --help for usage)');
+    .configureOutput({ outputError: (str, write) => write(`immutos: ${str.split('\n')[0]!.replace(/^error: /, '')} (see --help)\n`) });
   for (const register of commands) register(program);
   return program;
 }
@@ -50,11 +51,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-const entryUrl = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
-if (isEntry || import.meta.url === entryUrl) {
+// Run when executed as the `immutos` bin (directly or through an npm symlink), not when imported.
+const invokedAs = process.argv[1] === undefined ? '' : pathToFileURL(realpathSync(process.argv[1])).href;
+if (import.meta.url === invokedAs) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {

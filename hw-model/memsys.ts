@@ -573,8 +573,8 @@ export class MemorySystem {
 
   /**
    * Checks the protocol invariants on the current cache contents (slow; for tests):
-   * SWMR (an M/E copy excludes every other copy), immutable lines never held in M/E and never
-   * tracked, directory agrees with the caches. Returns the first violation, or null.
+   * SWMR (an M/E copy excludes every other copy), directory agrees with the caches, and under
+   * the immutable-aware protocol immutable lines are never held in M/E nor tracked. Returns the first violation, or null.
    */
   checkInvariants(): string | null {
     for (let l = 0; l < this.numLines; l++) {
@@ -591,7 +591,7 @@ export class MemorySystem {
           trackedCopies++;
           if ((this.dirSharers[l] & (1 << c)) === 0) return `line ${l}: core ${c} holds it but the directory does not list it`;
         }
-        if (this.mode[l] === MODE_IMMUTABLE && (st === M || st === E)) return `line ${l}: immutable line held in ${st === M ? 'M' : 'E'} by core ${c}`;
+        if (this.immutableAware && this.mode[l] === MODE_IMMUTABLE && (st === M || st === E)) return `line ${l}: immutable line held in ${st === M ? 'M' : 'E'} by core ${c}`;
         if (this.mode[l] !== MODE_IMMUTABLE && st === IMM) return `line ${l}: mutable line held as an untracked copy by core ${c}`;
       }
       if (writers > 0 && copies > 1) return `line ${l}: SWMR violated (${writers} writer(s), ${copies} copies)`;

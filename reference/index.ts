@@ -1,0 +1,17 @@
+/**
+ * The reference kernel: the simplest ImmutOS kernel that is obviously correct, used as the
+ * oracle. `import { createReferenceKernel } from 'immutos/reference'`.
+ * @module
+ */
+import type { KernelOptions } from '../spec/Kernel.js';
+import { ReferenceKernel } from './kernel.js';
+
+export { ReferenceKernel, Prng, seededScheduler, listScheduler, describeOutcome, type AtomRecord, type ProcessRecord, type Scheduler, type ProgramResult } from './kernel.js';
+export { REFERENCE_MUTANTS, type MutantInfo, type MutantName } from './mutants.js';
+export { Heap, HeapInvariantViolation, DanglingHandle, type Handle, type Cell } from './heap.js';
+export { PRELUDE } from './lang/prelude.js';
+
+/** Creates a reference kernel (process 0 exists; quotas default to `DEFAULT_QUOTAS`). */
+export function createReferenceKernel(options?: KernelOptions): ReferenceKernel {
+  return new ReferenceKernel(options);
+}

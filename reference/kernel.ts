@@ -1,0 +1,948 @@
+/**
+ * The reference kernel: processes with atom tables, atoms with Clojure semantics, capabilities,
+ * fork, a heap of cells with a stop-the-world collector, per-process quotas, and the
+ * system-language interpreter driven by a deterministic scheduler. Clarity first: plain maps,
+ * one function per operation, nothing cached that could go stale.
+ *
+ * Naming (pids, refs, stamps) follows docs/adr/0003-atoms-processes-capabilities.md exactly.
+ * @module
+ */
+import { printEdn, readEdn, readEdnForms, type Position } from '../spec/Edn.js';
+import { BadInputError, KernelError } from '../spec/Errors.js';
+import {
+  DEFAULT_QUOTAS,
+  OP_NAMES,
+  RESOURCE_ERRORS,
+  fail,
+  ok,
+  type Edn,
+  type ErrorKind,
+  type Kernel,
+  type KernelOptions,
+  type Observation,
+  type Op,
+  type OpName,
+  type Outcome,
+  type Pid,
+  type Quotas,
+  type Ref,
+} from '../spec/Kernel.js';
+import { AtomRef, EMap, Fn, IntOverflowError, List, Sym, Vector, equals, type Value } from '../spec/Values.js';
+import { Heap, isComposite, type Handle } from './heap.js';
+import { coreNatives } from './lang/core.js';
+import { callState, closureValues, initialState, step, stateValues, where, type Host, type Kont, type State, type StepResult } from './lang/machine.js';
+import { PRELUDE } from './lang/prelude.js';
+import { ProgramError, errorValue, programError, truthy, type Closure, type FnImpl } from './lang/runtime.js';
+import { Mutants } from './mutants.js';
+import { WatchTable, brokenHash } from './watches.js';
+import { Char, hash } from '../spec/Values.js';
+
+/** An atom. Reached by processes only through their tables. */
+export interface AtomRecord {
+  /** Kernel-internal identity (creation order); never observable. */
+  readonly id: number;
+  /** The cell holding the current value. */
+  handle: Handle;
+  /** 0 when created, +1 per successful write. */
+  stamp: number;
+  /** The process that created it (the only one that may share it). */
+  readonly creator: Pid;
+  /** Whether it has been shared (monotonic); fork keeps shared atoms shared. */
+  shared: boolean;
+  /** The validator, or null. */
+  validator: Fn | null;
+  /** Watches. */
+  watches: WatchTable;
+  /** Values by stamp, kept only for the `cas-compares-values` mutant. */
+  history: Map<number, Value> | null;
+}
+
+/** A process. */
+export interface ProcessRecord {
+  /** Its pid. */
+  readonly pid: Pid;
+  /** The atom table: ref → atom. */
+  readonly table: Map<Ref, AtomRecord>;
+  /** Registers (GC roots): number → cell. */
+  readonly registers: Map<number, Handle>;
+  /** Everything printed, in order. */
+  readonly output: string[];
+  /** False once exited. */
+  alive: boolean;
+  /** The program's machine state (running, or finished: `halt`/`failed`), or null if none. */
+  program: State | null;
+  /** Fuel left for the current `run`/`step` (or, under {@link ReferenceKernel.runAll}, the whole run). */
+  fuelLeft: number;
+  /** The pid this process waits for (`join`), or null. */
+  blockedOn: Pid | null;
+}
+
+/** Chooses the next process to run among the runnable ones. */
+export interface Scheduler {
+  /** Picks one pid of `runnable` (non-empty, ascending). */
+  next(runnable: readonly Pid[]): Pid;
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
+export class Prng {
+  private s: number;
+  /** Seeds the generator. */
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  /** The next number in [0, 1). */
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** An integer in [0, n). */
+  below(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+}
+
+/** A scheduler picking uniformly at random with a seeded PRNG. */
+export function seededScheduler(seed: number): Scheduler {
+  const rng = new Prng(seed);
+  return { next: (runnable) => runnable[rng.below(runnable.length)]! };
+}
+
+/** A scheduler following an explicit list of pids (skipping ones not runnable), then `fallback`. */
+export function listScheduler(pids: readonly Pid[], fallback: Scheduler = seededScheduler(0)): Scheduler {
+  let i = 0;
+  return {
+    next: (runnable) => {
+      while (i < pids.length) {
+        const p = pids[i++]!;
+        if (runnable.includes(p)) return p;
+      }
+      return fallback.next(runnable);
+    },
+  };
+}
+
+/** How one process's program ended (or that it is still running). */
+export interface ProgramResult {
+  /** The pid. */
+  readonly pid: Pid;
+  /** The outcome, or null if it has no finished program. */
+  readonly outcome: Outcome | null;
+}
+
+/** Kernel calls that are not scheduling points (they touch only the caller's own state). */
+const LOCAL_CALLS: ReadonlySet<string> = new Set(['self', 'println', 'prn', 'held', 'hold!']);
+
+/** Every kernel call of the language. */
+const KERNEL_CALLS = ['atom', 'deref', 'deref-stamp', 'reset!', 'cas!', 'compare-and-set!', '%commit!', 'reset-vals!', 'set-validator!', 'add-watch', 'remove-watch', 'share!', 'fork', 'spawn', 'self', 'exit', 'join', 'println', 'prn', 'hold!', 'held', 'gc'] as const;
+
+/** Pid of the kernel itself (owner of the core library's cells); never a process. */
+const KERNEL_PID = -1;
+
+/** The reference kernel. Implements {@link Kernel}; the extra methods serve the CLI and REPL. */
+export class ReferenceKernel implements Kernel {
+  /** `reference`. */
+  readonly name = 'reference';
+  /** Every operation of spec/Kernel.ts. */
+  readonly supports: ReadonlySet<OpName> = new Set(OP_NAMES);
+  /** The quotas in force. */
+  readonly quotas: Quotas;
+  /** The heap (exposed for tests and the trace abstraction; never observable through `observe`). */
+  readonly heap: Heap;
+  private readonly mutants: Mutants;
+  private readonly debug: boolean;
+  private readonly processes = new Map<Pid, ProcessRecord>();
+  private nextPid = 0;
+  private nextRef = 0;
+  private nextAtomId = 0;
+  private nextFnId = 0;
+  private readonly positions = new WeakMap<object, Position>();
+  private readonly core = new Map<string, Value>();
+  private readonly namespace: AtomRecord;
+  private readonly active: State[] = [];
+  private readonly pending: Value[] = [];
+  private gcThreshold = 20_000;
+  private collections = 0;
+  private readonly kernelProc: ProcessRecord;
+  private readonly hosts = new Map<string, Host>();
+
+  /** Creates a kernel with process 0 and the core library loaded. */
+  constructor(options: KernelOptions = {}) {
+    this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
+    this.mutants = new Mutants(options.mutants ?? []);
+    this.debug = options.debug ?? false;
+    this.heap = new Heap((f) => this.fnValues(f));
+    this.kernelProc = this.newProcess(KERNEL_PID);
+    this.namespace = this.newAtom(EMap.EMPTY, KERNEL_PID);
+    this.loadCore();
+    this.processes.set(0, this.newProcess(this.nextPid++));
+  }
+
+  // ---------------------------------------------------------------- the Kernel interface
+
+  /** Performs one operation; never throws. */
+  apply(op: Op): Outcome {
+    try {
+      return this.perform(op);
+    } catch (e) {
+      return this.toOutcome(e);
+    }
+  }
+
+  /** The observable state: live processes with their atoms (EDN, stamp) and output. */
+  observe(): Observation {
+    return {
+      processes: [...this.processes.values()]
+        .filter((p) => p.alive)
+        .sort((a, b) => a.pid - b.pid)
+        .map((p) => ({
+          pid: p.pid,
+          atoms: [...p.table.entries()]
+            .sort((a, b) => a[0] - b[0])
+            .map(([ref, a]) => ({ ref, value: printEdn(this.heap.read(a.handle)), stamp: a.stamp })),
+          output: p.output.slice(),
+        })),
+    };
+  }
+
+  // ---------------------------------------------------------------- richer API (CLI, REPL, tests)
+
+  /** Loads program text (EDN) into `pid`, replacing any program it had. Throws bad-input on bad text. */
+  load(pid: Pid, text: string): void {
+    const p = this.process(pid);
+    const { forms, positions } = readEdnForms(text);
+    this.loadForms(p, forms, positions);
+  }
+
+  /** Loads already-read forms (e.g. decoded from the binary AST) into `pid`. */
+  loadValues(pid: Pid, forms: readonly Value[]): void {
+    this.loadForms(this.process(pid), forms, new WeakMap());
+  }
+
+  /**
+   * Runs every process that has a program until none can run, choosing who runs next with
+   * `scheduler` (one choice = one quantum: up to and including the next kernel call). Each
+   * program gets one fuel budget for the whole run. Returns the number of quanta run.
+   */
+  runAll(scheduler: Scheduler = seededScheduler(0), maxQuanta = Number.MAX_SAFE_INTEGER): number {
+    for (const p of this.processes.values()) p.fuelLeft = this.quotas.fuel;
+    let quanta = 0;
+    for (; quanta < maxQuanta; quanta++) {
+      const runnable = this.runnable();
+      if (runnable.length === 0) break;
+      this.quantum(this.process(scheduler.next(runnable)), false);
+    }
+    // Whoever still waits for a process that can never finish is deadlocked.
+    for (const p of this.processes.values()) {
+      if (p.blockedOn !== null && p.program !== null && !isFinished(p.program)) {
+        const msg = `deadlock: process ${p.pid} waits for process ${p.blockedOn}, which never finishes`;
+        p.program = { mode: 'failed', kind: 'program-error', message: msg, error: errorValue('program-error', msg) };
+        p.blockedOn = null;
+      }
+    }
+    return quanta;
+  }
+
+  /** Pids whose program can take a step now, ascending. */
+  runnable(): Pid[] {
+    return [...this.processes.values()]
+      .filter((p) => p.alive && p.program !== null && !isFinished(p.program) && (p.blockedOn === null || this.finished(p.blockedOn)))
+      .map((p) => p.pid)
+      .sort((a, b) => a - b);
+  }
+
+  /** How each process's program ended (null while running or without a program), ascending by pid. */
+  results(): ProgramResult[] {
+    return [...this.processes.values()].sort((a, b) => a.pid - b.pid).map((p) => ({ pid: p.pid, outcome: p.program === null || !isFinished(p.program) ? null : this.programOutcome(p.program) }));
+  }
+
+  /** Every process ever created (alive or exited), ascending by pid: pid, alive, output. */
+  processList(): { pid: Pid; alive: boolean; output: readonly string[] }[] {
+    return [...this.processes.values()].sort((a, b) => a.pid - b.pid).map((p) => ({ pid: p.pid, alive: p.alive, output: p.output.slice() }));
+  }
+
+  /** Number of collections run so far. */
+  get gcCount(): number {
+    return this.collections;
+  }
+
+  /** Atom identities of `pid`'s table (ref → internal atom id): for the trace abstraction only. */
+  atomIdentities(pid: Pid): Map<Ref, { id: number; creator: Pid; shared: boolean }> {
+    const p = this.processes.get(pid);
+    const out = new Map<Ref, { id: number; creator: Pid; shared: boolean }>();
+    if (p === undefined || !p.alive) return out;
+    for (const [ref, a] of p.table) out.set(ref, { id: a.id, creator: a.creator, shared: a.shared });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  private perform(op: Op): Outcome {
+    switch (op.op) {
+      case 'gc':
+        this.collect();
+        return ok('nil');
+      case 'gcStep':
+        return ok('nil'); // stop-the-world: a whole collection happens at `gc` or at need
+    }
+    const p = this.process(op.pid);
+    switch (op.op) {
+      case 'spawn':
+        return ok(String(this.spawnProcess().pid));
+      case 'fork':
+        return ok(String(this.forkProcess(p, p.program).pid));
+      case 'exit':
+        this.exitProcess(p);
+        return ok('nil');
+      case 'atom': {
+        const v = this.readValue(op.value);
+        return ok(printEdn(this.createAtom(p, v)));
+      }
+      case 'deref': {
+        const a = this.resolve(p, op.ref);
+        return ok(printEdn(new Vector([this.heap.read(a.handle), BigInt(a.stamp)])));
+      }
+      case 'reset': {
+        const v = this.readValue(op.value);
+        this.write(p, this.resolve(p, op.ref), op.ref, v, 'reset');
+        return ok(printEdn(v));
+      }
+      case 'cas': {
+        const v = this.readValue(op.value);
+        return ok(String(this.casStamp(p, op.ref, op.stamp, v)));
+      }
+      case 'compareAndSet': {
+        const expected = this.readValue(op.expected);
+        const v = this.readValue(op.value);
+        const a = this.resolve(p, op.ref);
+        if (!equals(this.heap.read(a.handle), expected)) return ok('false');
+        this.write(p, a, op.ref, v, 'write');
+        return ok('true');
+      }
+      case 'swap':
+      case 'swapVals': {
+        const a = this.resolve(p, op.ref);
+        const f = this.compileFn(p, op.fn);
+        const old = this.heap.read(a.handle);
+        const v = this.callSync(p, f, [old]);
+        this.write(p, a, op.ref, v, 'write');
+        return ok(printEdn(op.op === 'swap' ? v : new Vector([old, v])));
+      }
+      case 'resetVals': {
+        const v = this.readValue(op.value);
+        const a = this.resolve(p, op.ref);
+        const old = this.heap.read(a.handle);
+        this.write(p, a, op.ref, v, 'reset');
+        return ok(printEdn(new Vector([old, v])));
+      }
+      case 'setValidator': {
+        const a = this.resolve(p, op.ref);
+        this.setValidator(p, a, op.fn === null ? null : this.compileFn(p, op.fn));
+        return ok('nil');
+      }
+      case 'addWatch': {
+        const a = this.resolve(p, op.ref);
+        const key = this.readValue(op.key);
+        a.watches = a.watches.with({ key, watcher: p.pid, fn: null });
+        return ok('nil');
+      }
+      case 'removeWatch': {
+        const a = this.resolve(p, op.ref);
+        a.watches = a.watches.without(this.readValue(op.key));
+        return ok('nil');
+      }
+      case 'share':
+        return ok(printEdn(new AtomRef(this.share(p, op.ref, op.to))));
+      case 'hold': {
+        if (!Number.isInteger(op.reg) || op.reg < 0) throw new KernelError('bad-input', `register must be a non-negative integer, got ${op.reg}`);
+        if (op.value === null) p.registers.delete(op.reg);
+        else {
+          const v = this.readValue(op.value);
+          this.withPending([v], () => this.safePoint(p));
+          p.registers.set(op.reg, this.heap.alloc(v, p.pid));
+        }
+        return ok('nil');
+      }
+      case 'load':
+        this.load(p.pid, op.program);
+        return ok('nil');
+      case 'step':
+      case 'run': {
+        if (p.program === null) throw new KernelError('bad-input', `process ${p.pid} has no program loaded`);
+        p.fuelLeft = this.quotas.fuel;
+        p.blockedOn = null;
+        for (;;) {
+          if (isFinished(p.program!)) return this.programOutcome(p.program!);
+          const r = this.quantum(p, op.op === 'run');
+          if (r === 'blocked') {
+            const msg = `join would block: process ${p.blockedOn} has not finished (no other process runs during '${op.op}')`;
+            return fail('program-error', msg);
+          }
+          if (op.op === 'step' && r === 'yielded') return ok('nil');
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- processes
+
+  private newProcess(pid: Pid): ProcessRecord {
+    return { pid, table: new Map(), registers: new Map(), output: [], alive: true, program: null, fuelLeft: this.quotas.fuel, blockedOn: null };
+  }
+
+  private process(pid: Pid): ProcessRecord {
+    const p = this.processes.get(pid);
+    if (p === undefined || !p.alive) throw new KernelError('no-such-process', `no process ${pid}`);
+    return p;
+  }
+
+  private finished(pid: Pid): boolean {
+    const p = this.processes.get(pid);
+    return p === undefined || !p.alive || (p.program !== null && isFinished(p.program));
+  }
+
+  private spawnProcess(): ProcessRecord {
+    const child = this.newProcess(this.nextPid++);
+    this.processes.set(child.pid, child);
+    return child;
+  }
+
+  /**
+   * Fork (ADR 0003): the child's table has the parent's refs; a private atom is re-pointed at a
+   * new atom (same value cell, same stamp, created by the child); a shared atom stays shared.
+   * No value is copied. Registers are copied (handles shared); the program state is shared.
+   * @see Fork.tla Fork
+   */
+  private forkProcess(parent: ProcessRecord, program: State | null): ProcessRecord {
+    const child = this.spawnProcess();
+    const copies = new Map<AtomRecord, AtomRecord>();
+    for (const [ref, a] of parent.table) {
+      if (a.shared || this.mutants.has('fork-shares-private')) {
+        child.table.set(ref, a);
+        continue;
+      }
+      let c = copies.get(a);
+      if (c === undefined) {
+        c = { id: this.nextAtomId++, handle: a.handle, stamp: a.stamp, creator: child.pid, shared: false, validator: a.validator, watches: this.emptyWatches(), history: a.history === null ? null : new Map(a.history) };
+        copies.set(a, c);
+      }
+      child.table.set(ref, c);
+    }
+    for (const [r, h] of parent.registers) child.registers.set(r, h);
+    child.program = program;
+    return child;
+  }
+
+  private exitProcess(p: ProcessRecord): void {
+    p.alive = false;
+    p.table.clear();
+    p.registers.clear();
+  }
+
+  // ---------------------------------------------------------------- atoms
+
+  private emptyWatches(): WatchTable {
+    return WatchTable.empty(this.mutants.has('hash-mismatch') ? brokenHash : hash);
+  }
+
+  private newAtom(v: Value, creator: Pid): AtomRecord {
+    return { id: this.nextAtomId++, handle: this.heap.alloc(v, creator), stamp: 0, creator, shared: false, validator: null, watches: this.emptyWatches(), history: this.mutants.has('cas-compares-values') ? new Map([[0, v]]) : null };
+  }
+
+  /** `atom`: a new atom in `p`'s table under a fresh ref. @see Atoms.tla NewAtom */
+  private createAtom(p: ProcessRecord, v: Value): AtomRef {
+    this.withPending([v], () => this.safePoint(p));
+    const ref = this.nextRef++;
+    p.table.set(ref, this.newAtom(v, p.pid));
+    return new AtomRef(ref);
+  }
+
+  /** The atom `ref` names in `p`'s table; capability-denied / no-such-atom otherwise. */
+  private resolve(p: ProcessRecord, ref: Ref): AtomRecord {
+    const a = p.table.get(ref);
+    if (a !== undefined) return a;
+    if (Number.isInteger(ref) && ref >= 0 && ref < this.nextRef) throw new KernelError('capability-denied', `process ${p.pid} has no capability for #atom ${ref}`);
+    throw new KernelError('no-such-atom', `#atom ${ref} was never issued`);
+  }
+
+  /**
+   * Writes `v` into `a`: validator first (a failing one changes nothing), then the new value and
+   * stamp + 1, then the watches with old and new. `how` = 'reset' lets the
+   * `reset-skips-validator` mutant skip the validator.
+   * @see Atoms.tla Write
+   */
+  private write(p: ProcessRecord, a: AtomRecord, ref: Ref, v: Value, how: 'reset' | 'write'): void {
+    const old = this.heap.read(a.handle);
+    const watchesFirst = this.mutants.has('watch-before-write');
+    if (watchesFirst) this.notify(p, a, ref, old, v);
+    const skip = how === 'reset' && this.mutants.has('reset-skips-validator');
+    if (a.validator !== null && !skip) {
+      const verdict = this.withPending([old, v], () => this.callSync(p, a.validator!, [v]));
+      if (!truthy(verdict)) throw new KernelError('validator-rejected', `validator rejected ${short(v)}`);
+    }
+    this.withPending([old, v], () => this.safePoint(p));
+    a.handle = this.heap.alloc(v, p.pid);
+    a.stamp += 1;
+    a.history?.set(a.stamp, v);
+    if (!watchesFirst) this.notify(p, a, ref, old, v);
+  }
+
+  private notify(p: ProcessRecord, a: AtomRecord, ref: Ref, old: Value, v: Value): void {
+    for (const w of a.watches.list()) {
+      if (w.fn === null) {
+        const watcher = this.processes.get(w.watcher);
+        if (watcher?.alive) watcher.output.push(printEdn(new Vector([w.key, old, v])));
+      } else {
+        this.withPending([old, v], () => this.callSync(p, w.fn!, [w.key, new AtomRef(ref), old, v]));
+      }
+    }
+  }
+
+  /** `cas`: writes iff the stamp is current → the new stamp. @see Atoms.tla CAS */
+  private casStamp(p: ProcessRecord, ref: Ref, stamp: number, v: Value): number {
+    const a = this.resolve(p, ref);
+    let current = a.stamp === stamp;
+    if (!current && a.history !== null && a.history.has(stamp)) current = equals(a.history.get(stamp)!, this.heap.read(a.handle)); // seeded ABA bug
+    if (!current) throw new KernelError('stale-stamp', `stamp ${stamp} is stale (the atom's stamp is ${a.stamp})`);
+    this.write(p, a, ref, v, 'write');
+    return a.stamp;
+  }
+
+  private setValidator(p: ProcessRecord, a: AtomRecord, f: Fn | null): void {
+    if (f !== null && !truthy(this.callSync(p, f, [this.heap.read(a.handle)]))) throw new KernelError('validator-rejected', 'the current value fails the new validator');
+    a.validator = f;
+  }
+
+  /** `share`: only the creator may share; the target gets the lowest ref it has for the atom, or a fresh one. @see Atoms.tla Share */
+  private share(p: ProcessRecord, ref: Ref, to: Pid): Ref {
+    const a = this.resolve(p, ref);
+    if (a.creator !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create #atom ${ref} and may not share it`);
+    const target = this.process(to);
+    a.shared = true;
+    const existing = [...target.table.entries()].filter(([, x]) => x === a).map(([r]) => r);
+    if (existing.length > 0) return Math.min(...existing);
+    const fresh = this.nextRef++;
+    target.table.set(fresh, a);
+    return fresh;
+  }
+
+  // ---------------------------------------------------------------- heap and collection
+
+  private fnValues(f: Fn): Iterable<Value> {
+    return closureValues(f);
+  }
+
+  private *roots(): Generator<Handle> {
+    yield this.namespace.handle;
+    for (const p of this.processes.values()) {
+      if (!p.alive) continue;
+      for (const a of p.table.values()) yield a.handle;
+      if (!this.mutants.has('gc-ignores-registers')) yield* p.registers.values();
+    }
+  }
+
+  private *rootValues(): Generator<Value> {
+    yield* this.core.values();
+    yield* this.pending;
+    for (const s of this.active) yield* stateValues(s);
+    for (const p of this.processes.values()) {
+      if (p.program !== null && (p.alive || isFinished(p.program))) yield* stateValues(p.program);
+      if (!p.alive) continue;
+      for (const a of p.table.values()) {
+        if (a.validator !== null) yield a.validator;
+        for (const w of a.watches.list()) {
+          yield w.key;
+          if (w.fn !== null) yield w.fn;
+        }
+      }
+    }
+  }
+
+  /** A full stop-the-world collection; in debug mode, the heap invariants are checked after it. @see GC.tla */
+  collect(): void {
+    this.heap.collect(this.roots(), this.rootValues());
+    this.collections++;
+    this.gcThreshold = Math.max(20_000, this.heap.size);
+    if (this.debug) this.heap.checkInvariants(this.roots(), this.rootValues());
+  }
+
+  private withPending<T>(values: readonly Value[], f: () => T): T {
+    const n = this.pending.length;
+    this.pending.push(...values);
+    try {
+      return f();
+    } finally {
+      this.pending.length = n;
+    }
+  }
+
+  /** A safe point: collect when due; enforce `p`'s heap quota (out-of-memory). */
+  private safePoint(p: ProcessRecord): void {
+    const over = (): boolean => this.heap.liveCells(p.pid) > this.quotas.heapCells;
+    if (this.heap.allocatedSinceGc >= this.gcThreshold || over()) this.collect();
+    if (over() && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', `process ${p.pid} exceeded its heap quota of ${this.quotas.heapCells} cells`);
+  }
+
+  private readValue(edn: Edn): Value {
+    return readEdn(edn);
+  }
+
+  // ---------------------------------------------------------------- the language
+
+  private loadForms(p: ProcessRecord, forms: readonly Value[], positions: WeakMap<object, Position>): void {
+    copyPositions(forms, positions, this.positions);
+    const s = initialState(forms);
+    if (s.mode === 'eval') this.heap.alloc(s.form, p.pid);
+    p.program = s;
+    p.blockedOn = null;
+    p.fuelLeft = this.quotas.fuel;
+  }
+
+  private loadCore(): void {
+    const natives = coreNatives(this.mutants, (original, updated) => this.inPlaceUpdate(original, updated));
+    for (const n of natives) this.core.set(n.name, this.makeFn(n.name, n, KERNEL_PID));
+    for (const name of KERNEL_CALLS) this.core.set(name, this.makeFn(name, { kind: 'kernel', name }, KERNEL_PID));
+    this.core.set('apply', this.makeFn('apply', { kind: 'apply' }, KERNEL_PID));
+    // The prelude defines into the core library, not into the program namespace.
+    const { forms, positions } = readEdnForms(PRELUDE);
+    copyPositions(forms, positions, this.positions);
+    const boot = this.kernelProc;
+    boot.fuelLeft = Number.MAX_SAFE_INTEGER;
+    const end = this.drive(boot, initialState(forms), true, (name, v) => this.core.set(name.name, v));
+    if (end.state.mode !== 'halt') throw new Error(`the prelude failed to load: ${end.state.mode === 'failed' ? end.state.message : end.state.mode}`);
+  }
+
+  private makeFn(name: string | null, impl: FnImpl, owner: Pid): Fn {
+    const f = new Fn(this.nextFnId++, name, impl);
+    this.heap.alloc(f, owner);
+    return f;
+  }
+
+  private inPlaceUpdate(original: Vector, updated: Vector): void {
+    if (!this.mutants.has('in-place-update-shared')) return;
+    const h = this.heap.handleOf(original);
+    if (h === undefined) return;
+    for (const p of this.processes.values()) for (const a of p.table.values()) if (a.handle === h) this.heap.overwrite(h, updated);
+  }
+
+  private host(p: ProcessRecord, atomic: boolean, define?: (name: Sym, v: Value) => void): Host {
+    const key = `${p.pid}/${atomic}`;
+    const cached = define === undefined ? this.hosts.get(key) : undefined;
+    if (cached !== undefined) return cached;
+    const h: Host = {
+      positions: this.positions,
+      mutants: this.mutants,
+      stackDepth: this.quotas.stackDepth,
+      global: (name) => this.global(name),
+      define: define ?? ((name, v) => this.define(p, name, v)),
+      alloc: (v) => {
+        if (isComposite(v)) this.heap.alloc(v, p.pid);
+      },
+      newFn: (name, impl: Closure) => this.makeFn(name, impl, p.pid),
+      kernelCall: (name, args, k, pos, again) => this.kernelCall(p, atomic, name, args, k, pos, again),
+    };
+    if (define === undefined) this.hosts.set(key, h);
+    return h;
+  }
+
+  private global(name: Sym): Value | undefined {
+    const ns = this.heap.read(this.namespace.handle) as EMap;
+    const defined = ns.get(name);
+    return defined !== undefined ? defined : name.ns === null ? this.core.get(name.name) : undefined;
+  }
+
+  /** `def`: swaps the namespace atom (code is a value; running calls keep the code they started with). */
+  private define(p: ProcessRecord, name: Sym, v: Value): void {
+    const ns = this.heap.read(this.namespace.handle) as EMap;
+    const next = ns.assoc(name, v);
+    this.withPending([next], () => this.safePoint(p));
+    this.namespace.handle = this.heap.alloc(next, p.pid);
+    this.namespace.stamp += 1;
+  }
+
+  /**
+   * Runs `p`'s machine from `s` until it halts, fails, blocks, or (unless `atomic`) performs a
+   * kernel call. One step = one unit of fuel; every step ends at a safe point.
+   */
+  private drive(p: ProcessRecord, s: State, atomic: boolean, define?: (name: Sym, v: Value) => void): StepResult {
+    const slot = this.active.length;
+    this.active.push(s);
+    const host = this.host(p, atomic, define);
+    try {
+      for (;;) {
+        if (isFinished(s)) return { state: s, yielded: false };
+        if (p.fuelLeft <= 0) throw new KernelError('fuel-exhausted', `process ${p.pid} used up its fuel (${this.quotas.fuel} steps)`);
+        p.fuelLeft--;
+        const r = step(s, host);
+        s = r.state;
+        this.active[slot] = s;
+        this.safePoint(p);
+        if (r.blocked) return r;
+        if (r.yielded && !atomic) return r;
+      }
+    } finally {
+      this.active.length = slot;
+    }
+  }
+
+  /** One quantum of `p`'s program; a quota error ends the program (typed) but not the kernel. */
+  private quantum(p: ProcessRecord, untilDone: boolean): 'yielded' | 'blocked' | 'finished' {
+    for (;;) {
+      let r: StepResult;
+      try {
+        r = this.drive(p, p.program!, false);
+      } catch (e) {
+        if (e instanceof KernelError && RESOURCE_ERRORS.includes(e.kind)) {
+          p.program = { mode: 'failed', kind: e.kind, message: e.message, error: errorValue(e.kind, e.message) };
+          return 'finished';
+        }
+        throw e;
+      }
+      if (p.program !== null && !p.alive && isFinished(r.state)) {
+        p.program = r.state;
+        return 'finished';
+      }
+      p.program = r.state;
+      if (r.blocked) return 'blocked';
+      if (isFinished(r.state)) return 'finished';
+      if (!untilDone) return 'yielded';
+    }
+  }
+
+  /** Calls `f` with `args` to completion, atomically (validators, watches, the `swap` op's function). */
+  private callSync(p: ProcessRecord, f: Value, args: readonly Value[]): Value {
+    for (const a of args) if (isComposite(a)) this.heap.alloc(a, p.pid);
+    const end = this.drive(p, callState(f, args), true).state;
+    if (end.mode === 'halt') return end.value;
+    if (end.mode === 'failed') throw new ProgramError(end.message, end.error);
+    throw new ProgramError('a validator, watch or swap function may not block (join)');
+  }
+
+  /** Evaluates `src` (the text of a function) in `p` → the function. */
+  private compileFn(p: ProcessRecord, src: string): Fn {
+    const { forms, positions } = readEdnForms(src);
+    if (forms.length !== 1) throw new BadInputError(`expected one function form, found ${forms.length}`, 0, { line: 1, column: 1 });
+    copyPositions(forms, positions, this.positions);
+    const s = initialState(forms);
+    if (s.mode === 'eval') this.heap.alloc(s.form, p.pid);
+    const end = this.drive(p, s, true).state;
+    if (end.mode === 'failed') throw new KernelError('bad-input', `function source failed to evaluate: ${end.message}`);
+    if (end.mode !== 'halt' || !(end.value instanceof Fn)) throw new KernelError('bad-input', `not a function: ${src}`);
+    return end.value;
+  }
+
+  private atomArg(p: ProcessRecord, v: Value | undefined, name: string): [AtomRecord, Ref] {
+    if (!(v instanceof AtomRef)) return programError(`${name}: expected an atom, got ${v === undefined ? 'nothing' : short(v)}`);
+    return [this.resolve(p, v.ref), v.ref];
+  }
+
+  private kernelCall(p: ProcessRecord, atomic: boolean, name: string, args: readonly Value[], k: Kont, pos: Position | null, again: State): StepResult {
+    const done = (value: Value): StepResult => {
+      if (isComposite(value)) this.heap.alloc(value, p.pid);
+      return { state: { mode: 'ret', value, k }, yielded: !LOCAL_CALLS.has(name) };
+    };
+    const n = (min: number, max: number): void => {
+      if (args.length < min || args.length > max) programError(`wrong number of arguments (${args.length}) passed to ${name}`);
+    };
+    switch (name) {
+      case 'atom':
+        n(1, 1);
+        return done(this.createAtom(p, args[0]!));
+      case 'deref': {
+        n(1, 1);
+        const [a] = this.atomArg(p, args[0], name);
+        return done(this.heap.read(a.handle));
+      }
+      case 'deref-stamp': {
+        n(1, 1);
+        const [a] = this.atomArg(p, args[0], name);
+        return done(new Vector([this.heap.read(a.handle), BigInt(a.stamp)]));
+      }
+      case 'reset!': {
+        n(2, 2);
+        const [a, ref] = this.atomArg(p, args[0], name);
+        this.write(p, a, ref, args[1]!, 'reset');
+        return done(args[1]!);
+      }
+      case 'reset-vals!': {
+        n(2, 2);
+        const [a, ref] = this.atomArg(p, args[0], name);
+        const old = this.heap.read(a.handle);
+        this.write(p, a, ref, args[1]!, 'reset');
+        return done(new Vector([old, args[1]!]));
+      }
+      case 'cas!': {
+        n(3, 3);
+        const [, ref] = this.atomArg(p, args[0], name);
+        const stamp = args[1];
+        if (typeof stamp !== 'bigint') programError('cas!: the stamp must be an integer');
+        return done(BigInt(this.casStamp(p, ref, Number(stamp), args[2]!)));
+      }
+      case '%commit!': {
+        // swap!'s commit: write iff the stamp is unchanged → true, else false (swap! retries).
+        n(3, 3);
+        const [a, ref] = this.atomArg(p, args[0], name);
+        if (a.stamp !== Number(args[1]) && !this.mutants.has('swap-no-retry')) return done(false);
+        this.write(p, a, ref, args[2]!, 'write');
+        return done(true);
+      }
+      case 'compare-and-set!': {
+        n(3, 3);
+        const [a, ref] = this.atomArg(p, args[0], name);
+        if (!equals(this.heap.read(a.handle), args[1]!)) return done(false);
+        this.write(p, a, ref, args[2]!, 'write');
+        return done(true);
+      }
+      case 'set-validator!': {
+        n(2, 2);
+        const [a] = this.atomArg(p, args[0], name);
+        const f = args[1]!;
+        if (f !== null && !(f instanceof Fn)) programError('set-validator!: expected a function or nil');
+        this.setValidator(p, a, f);
+        return done(null);
+      }
+      case 'add-watch': {
+        n(3, 3);
+        const [a] = this.atomArg(p, args[0], name);
+        const f = args[2]!;
+        if (!(f instanceof Fn)) programError('add-watch: expected a function (fn [key ref old new] …)');
+        a.watches = a.watches.with({ key: args[1]!, watcher: p.pid, fn: f });
+        return done(args[0]!);
+      }
+      case 'remove-watch': {
+        n(2, 2);
+        const [a] = this.atomArg(p, args[0], name);
+        a.watches = a.watches.without(args[1]!);
+        return done(args[0]!);
+      }
+      case 'share!': {
+        n(2, 2);
+        const [, ref] = this.atomArg(p, args[0], name);
+        const to = args[1];
+        if (typeof to !== 'bigint') programError('share!: expected a pid');
+        return done(new AtomRef(this.share(p, ref, Number(to))));
+      }
+      case 'fork': {
+        n(0, 0);
+        if (atomic) programError('fork is not allowed inside a validator, watch or swap function');
+        const child = this.forkProcess(p, { mode: 'ret', value: null, k });
+        child.fuelLeft = this.quotas.fuel;
+        return done(BigInt(child.pid));
+      }
+      case 'spawn': {
+        n(1, Infinity);
+        if (!(args[0] instanceof Fn)) programError('spawn: expected a function');
+        // Atom arguments are shared with the child (creator only) and passed as the child's refs.
+        const atoms = args.slice(1).map((x) => (x instanceof AtomRef ? this.resolve(p, x.ref) : null));
+        atoms.forEach((a, i) => {
+          if (a !== null && a.creator !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create ${short(args[i + 1]!)} and may not share it`);
+        });
+        const child = this.spawnProcess();
+        const childArgs = args.slice(1).map((x) => (x instanceof AtomRef ? new AtomRef(this.share(p, x.ref, child.pid)) : x));
+        child.program = callState(args[0], childArgs);
+        for (const x of childArgs) if (isComposite(x)) this.heap.alloc(x, child.pid);
+        child.fuelLeft = this.quotas.fuel;
+        return done(BigInt(child.pid));
+      }
+      case 'self':
+        n(0, 0);
+        return done(BigInt(p.pid));
+      case 'exit': {
+        n(0, 1);
+        const v = args[0] ?? null;
+        if (isComposite(v)) this.heap.alloc(v, p.pid);
+        this.exitProcess(p);
+        return { state: { mode: 'halt', value: v }, yielded: true };
+      }
+      case 'join': {
+        n(1, 1);
+        const pid = args[0];
+        if (typeof pid !== 'bigint') programError('join: expected a pid');
+        const target = this.processes.get(Number(pid));
+        if (target === undefined) throw new KernelError('no-such-process', `no process ${pid}`);
+        if (!this.finished(target.pid)) {
+          if (atomic) programError('join may not block inside a validator, watch or swap function');
+          p.blockedOn = target.pid;
+          return { state: again, yielded: true, blocked: true };
+        }
+        p.blockedOn = null;
+        const end = target.program;
+        if (end !== null && end.mode === 'failed') throw new ProgramError(`process ${target.pid} failed: ${end.message}`, errorValue(end.kind, end.message));
+        return done(end !== null && end.mode === 'halt' ? end.value : null);
+      }
+      case 'println':
+        p.output.push(args.map((x) => (typeof x === 'string' ? x : x instanceof Char ? x.ch : x === null ? 'nil' : printEdn(x))).join(' '));
+        return done(null);
+      case 'prn':
+        p.output.push(args.map((x) => printEdn(x)).join(' '));
+        return done(null);
+      case 'hold!': {
+        n(2, 2);
+        const reg = args[0];
+        if (typeof reg !== 'bigint' || reg < 0n) programError('hold!: the register must be a non-negative integer');
+        if (args[1] === null) p.registers.delete(Number(reg));
+        else p.registers.set(Number(reg), this.heap.alloc(args[1]!, p.pid));
+        return done(null);
+      }
+      case 'held': {
+        n(1, 1);
+        const reg = args[0];
+        if (typeof reg !== 'bigint') programError('held: the register must be an integer');
+        const h = p.registers.get(Number(reg));
+        return done(h === undefined ? null : this.heap.read(h));
+      }
+      case 'gc':
+        n(0, 0);
+        this.collect();
+        return done(null);
+    }
+    return programError(`unknown kernel call ${name}${where(pos)}`);
+  }
+
+  private programOutcome(s: State): Outcome {
+    if (s.mode === 'halt') return ok(printEdn(s.value));
+    if (s.mode === 'failed') return fail(s.kind, s.message);
+    return fail('program-error', 'the program has not finished');
+  }
+
+  private toOutcome(e: unknown): Outcome {
+    if (e instanceof KernelError) return fail(e.kind, e.message);
+    if (e instanceof IntOverflowError) return fail('program-error', e.message);
+    const err = e as Error;
+    return fail('program-error', `internal error in the reference kernel: ${err?.stack ?? String(e)}`);
+  }
+}
+
+function isFinished(s: State): boolean {
+  return s.mode === 'halt' || s.mode === 'failed';
+}
+
+function short(v: Value): string {
+  const s = printEdn(v);
+  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+}
+
+/** Copies the positions of every collection inside `forms` from `from` into `to`. */
+function copyPositions(forms: readonly Value[], from: WeakMap<object, Position>, to: WeakMap<object, Position>): void {
+  const stack: Value[] = [...forms];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    const pos = from.get(v);
+    if (pos !== undefined) to.set(v, pos);
+    if (v instanceof List || v instanceof Vector) stack.push(...v.items);
+    else if (v instanceof EMap) for (const [a, b] of v.entries) stack.push(a, b);
+  }
+}
+
+/** Process-level result of one program, rendered for humans (used by the CLI). */
+export function describeOutcome(o: Outcome): string {
+  return o.ok ? o.value : `${o.error}: ${o.message}`;
+}
+
+/** Whether `kind` is a resource error (quota). */
+export function isResourceError(kind: ErrorKind): boolean {
+  return RESOURCE_ERRORS.includes(kind);
+}

@@ -1,0 +1,480 @@
+/**
+ * The interpreter: a small-step machine (CEK style) whose whole state — control, environment,
+ * continuation — is an immutable value. One call to {@link step} is one unit of fuel; because a
+ * state is never mutated, `fork` copies a continuation by sharing it, and a scheduler can stop
+ * a process after any step and resume it later.
+ *
+ * Machine modes: `eval` a form, `ret` a value to the continuation, `apply` a function to
+ * arguments, `raise` an error (unwinding to the nearest `try`), and the final `halt` / `failed`.
+ * Kernel calls are delegated to the {@link Host}; they are the only scheduling points.
+ * @module
+ */
+import type { Position } from '../../spec/Edn.js';
+import { KernelError } from '../../spec/Errors.js';
+import { printEdn } from '../../spec/Edn.js';
+import type { ErrorKind } from '../../spec/Kernel.js';
+import { EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
+import type { Mutants } from '../mutants.js';
+import { seqItems } from './core.js';
+import { ProgramError, bind, errorValue, implOf, lookup, programError, truthy, type Arity, type Closure, type Env } from './runtime.js';
+import { DERIVED_FORMS, SPECIAL_FORMS, expand, parseFn } from './syntax.js';
+
+/** A continuation frame: what to do with the value being computed. One comment per kind. */
+export type Frame =
+  /** Waiting for the test of `(if test then else)`. */
+  | { readonly t: 'if'; readonly then: Value; readonly else: Value; readonly env: Env; readonly pos: Position | null }
+  /** Evaluating the forms of a body; `i` is the next form to evaluate. */
+  | { readonly t: 'do'; readonly forms: readonly Value[]; readonly i: number; readonly env: Env; readonly pos: Position | null }
+  /** Evaluating the `i`-th init of a `let` or `loop`; `env` holds the bindings made so far. */
+  | { readonly t: 'let'; readonly names: readonly Sym[]; readonly inits: readonly Value[]; readonly i: number; readonly env: Env; readonly outer: Env; readonly body: readonly Value[]; readonly loop: boolean; readonly pos: Position | null }
+  /** A `loop` target for `recur`: rebinding `names` over `outer` and re-running `body`. */
+  | { readonly t: 'loop'; readonly names: readonly Sym[]; readonly outer: Env; readonly body: readonly Value[]; readonly pos: Position | null }
+  /** A function call in progress (counts towards stack depth); the target of a `recur` in its body. */
+  | { readonly t: 'call'; readonly fn: Fn; readonly arity: Arity; readonly pos: Position | null }
+  /** Evaluating the head and arguments of a call; `done` holds the values so far. */
+  | { readonly t: 'args'; readonly done: readonly Value[]; readonly rest: readonly Value[]; readonly env: Env; readonly pos: Position | null }
+  /** Evaluating the arguments of `recur`. */
+  | { readonly t: 'recur'; readonly done: readonly Value[]; readonly rest: readonly Value[]; readonly env: Env; readonly pos: Position | null }
+  /** Evaluating the elements of a vector, map (k1 v1 k2 v2 …) or set literal. */
+  | { readonly t: 'coll'; readonly of: 'vector' | 'map' | 'set'; readonly done: readonly Value[]; readonly rest: readonly Value[]; readonly env: Env; readonly pos: Position | null }
+  /** Evaluating the value of `(def name value)`. */
+  | { readonly t: 'def'; readonly name: Sym; readonly pos: Position | null }
+  /** A `try` whose body is running: catches with `(catch name handler…)`. */
+  | { readonly t: 'try'; readonly name: Sym | null; readonly handler: readonly Value[]; readonly env: Env; readonly pos: Position | null }
+  /** Evaluating the operand of `throw`. */
+  | { readonly t: 'throw'; readonly pos: Position | null };
+
+/** The continuation: a linked stack of frames; `depth` counts `call` frames (the stack depth). */
+export type Kont = { readonly frame: Frame; readonly next: Kont; readonly depth: number } | null;
+
+/** The machine state. */
+export type State =
+  /** Evaluate `form` in `env`, then continue with `k`. */
+  | { readonly mode: 'eval'; readonly form: Value; readonly env: Env; readonly k: Kont; readonly pos: Position | null }
+  /** Return `value` to `k`. */
+  | { readonly mode: 'ret'; readonly value: Value; readonly k: Kont }
+  /** Apply `fn` to `args`, then continue with `k`. */
+  | { readonly mode: 'apply'; readonly fn: Value; readonly args: readonly Value[]; readonly k: Kont; readonly pos: Position | null }
+  /** Unwind `k` to the nearest `try` with the error value `error`. */
+  | { readonly mode: 'raise'; readonly error: Value; readonly message: string; readonly k: Kont; readonly pos: Position | null }
+  /** The program finished with `value`. */
+  | { readonly mode: 'halt'; readonly value: Value }
+  /** The program ended with an uncaught error. */
+  | { readonly mode: 'failed'; readonly kind: ErrorKind; readonly message: string; readonly error: Value };
+
+/** What one step produced. */
+export interface StepResult {
+  /** The next state. */
+  readonly state: State;
+  /** Whether the step performed a kernel call (a scheduling point). */
+  readonly yielded: boolean;
+  /** Set when a kernel call must wait (e.g. `join` on a running process); the step is retried. */
+  readonly blocked?: boolean;
+}
+
+/** What the machine needs from the kernel. */
+export interface Host {
+  /** Positions of forms, for error messages. */
+  readonly positions: WeakMap<object, Position>;
+  /** Active seeded bugs. */
+  readonly mutants: Mutants;
+  /** Stack-depth quota (call frames). */
+  readonly stackDepth: number;
+  /** The current value of a global (namespace first, then the core library). */
+  global(name: Sym): Value | undefined;
+  /** `def`: swaps the namespace atom so that `name` is bound to `value`. */
+  define(name: Sym, value: Value): void;
+  /** Allocates a value the program produced (charged to the running process). */
+  alloc(value: Value): void;
+  /** Creates (and allocates) a function value. */
+  newFn(name: string | null, impl: Closure): Fn;
+  /** Performs the kernel call `name`; `k` is the continuation after the call. */
+  kernelCall(name: string, args: readonly Value[], k: Kont, pos: Position | null, again: State): StepResult;
+}
+
+/** Error kinds a program can catch with `try` (resource exhaustion cannot be caught). */
+const CATCHABLE: ReadonlySet<ErrorKind> = new Set(['capability-denied', 'stale-stamp', 'validator-rejected', 'no-such-process', 'no-such-atom', 'program-error', 'bad-input', 'unsupported']);
+
+const fnCache = new WeakMap<List, { self: Sym | null; arities: Arity[] }>();
+
+/** The initial state for evaluating the top-level `forms` in order. */
+export function initialState(forms: readonly Value[]): State {
+  return { mode: 'eval', form: new List([Sym.of('do'), ...forms]), env: null, k: null, pos: null };
+}
+
+/** The state that calls `fn` with `args` and halts with its result. */
+export function callState(fn: Value, args: readonly Value[]): State {
+  return { mode: 'apply', fn, args, k: null, pos: null };
+}
+
+function push(k: Kont, frame: Frame): Kont {
+  return Object.freeze({ frame, next: k, depth: (k?.depth ?? 0) + (frame.t === 'call' ? 1 : 0) });
+}
+
+const ret = (value: Value, k: Kont): StepResult => ({ state: { mode: 'ret', value, k }, yielded: false });
+const ev = (form: Value, env: Env, k: Kont, pos: Position | null): StepResult => ({ state: { mode: 'eval', form, env, k, pos }, yielded: false });
+
+function evalBody(forms: readonly Value[], env: Env, k: Kont, pos: Position | null): StepResult {
+  if (forms.length === 0) return ret(null, k);
+  if (forms.length === 1) return ev(forms[0]!, env, k, pos);
+  return ev(forms[0]!, env, push(k, { t: 'do', forms, i: 1, env, pos }), pos);
+}
+
+/** Renders a position for messages: `line 3, column 5`. */
+export function where(pos: Position | null): string {
+  return pos === null ? '' : ` (at line ${pos.line}, column ${pos.column})`;
+}
+
+/** Performs one small step. Throws only for uncatchable errors (resource quotas) and kernel bugs. */
+export function step(s: State, h: Host): StepResult {
+  const pos = s.mode === 'eval' || s.mode === 'apply' ? s.pos : s.mode === 'ret' ? s.k?.frame.pos ?? null : null;
+  try {
+    switch (s.mode) {
+      case 'eval':
+        return evalForm(s.form, s.env, s.k, s.pos, h);
+      case 'ret':
+        return retTo(s.value, s.k, h);
+      case 'apply':
+        return applyFn(s, h);
+      case 'raise':
+        return unwind(s);
+      case 'halt':
+      case 'failed':
+        return { state: s, yielded: false };
+    }
+  } catch (e) {
+    const k = s.mode === 'halt' || s.mode === 'failed' ? null : s.k;
+    if (e instanceof ProgramError) return { state: { mode: 'raise', error: e.value, message: e.message, k, pos: e.position ?? pos }, yielded: false };
+    if (e instanceof KernelError && CATCHABLE.has(e.kind)) return { state: { mode: 'raise', error: errorValue(e.kind, e.message), message: e.message, k, pos }, yielded: false };
+    if (e instanceof IntOverflowError || e instanceof RangeError) return { state: { mode: 'raise', error: errorValue('program-error', e.message), message: e.message, k, pos }, yielded: false };
+    throw e;
+  }
+}
+
+function evalForm(form: Value, env: Env, k: Kont, outerPos: Position | null, h: Host): StepResult {
+  if (form instanceof Sym) {
+    const local = lookup(env, form);
+    const v = local !== undefined ? local : h.global(form);
+    if (v === undefined) return programError(`unable to resolve symbol: ${form.fullName}`);
+    return ret(v, k);
+  }
+  if (form instanceof List) {
+    if (form.items.length === 0) return ret(form, k);
+    const pos = h.positions.get(form) ?? outerPos;
+    const head = form.items[0]!;
+    if (head instanceof Sym && head.ns === null && lookup(env, head) === undefined) {
+      if (SPECIAL_FORMS.has(head.name)) return special(head.name, form, env, k, pos, h);
+      if (DERIVED_FORMS.has(head.name)) {
+        const expanded = expand(form, h.positions)!;
+        h.alloc(expanded); // the expansion is code the continuation holds: keep it in the heap
+        return ev(expanded, env, k, pos);
+      }
+    }
+    return ev(head, env, push(k, { t: 'args', done: [], rest: form.items.slice(1), env, pos }), pos);
+  }
+  if (form instanceof Vector && form.items.length > 0) return ev(form.items[0]!, env, push(k, { t: 'coll', of: 'vector', done: [], rest: form.items.slice(1), env, pos: h.positions.get(form) ?? outerPos }), outerPos);
+  if (form instanceof ESet && form.items.length > 0) return ev(form.items[0]!, env, push(k, { t: 'coll', of: 'set', done: [], rest: form.items.slice(1), env, pos: h.positions.get(form) ?? outerPos }), outerPos);
+  if (form instanceof EMap && form.size > 0) {
+    const flat = form.entries.flatMap((e) => [e[0], e[1]]);
+    return ev(flat[0]!, env, push(k, { t: 'coll', of: 'map', done: [], rest: flat.slice(1), env, pos: h.positions.get(form) ?? outerPos }), outerPos);
+  }
+  return ret(form, k); // literals evaluate to themselves
+}
+
+function special(name: string, form: List, env: Env, k: Kont, pos: Position | null, h: Host): StepResult {
+  const args = form.items.slice(1);
+  switch (name) {
+    case 'quote':
+      if (args.length !== 1) programError('quote: expected exactly one form');
+      return ret(args[0]!, k);
+    case 'if':
+      if (args.length < 2 || args.length > 3) programError('if: expected (if test then else?)');
+      return ev(args[0]!, env, push(k, { t: 'if', then: args[1]!, else: args[2] ?? null, env, pos }), pos);
+    case 'do':
+      return evalBody(args, env, k, pos);
+    case 'let':
+    case 'loop': {
+      const b = args[0];
+      if (!(b instanceof Vector) || b.items.length % 2 !== 0) return programError(`${name}: expected a binding vector [name value …]`);
+      const names: Sym[] = [];
+      const inits: Value[] = [];
+      for (let i = 0; i < b.items.length; i += 2) {
+        const n = b.items[i];
+        if (!(n instanceof Sym)) return programError(`${name}: binding names must be symbols (no destructuring)`);
+        names.push(n);
+        inits.push(b.items[i + 1]!);
+      }
+      const body = args.slice(1);
+      const loop = name === 'loop';
+      if (names.length === 0) return loop ? evalBody(body, env, push(k, { t: 'loop', names, outer: env, body, pos }), pos) : evalBody(body, env, k, pos);
+      return ev(inits[0]!, env, push(k, { t: 'let', names, inits, i: 0, env, outer: env, body, loop, pos }), pos);
+    }
+    case 'def': {
+      const n = args[0];
+      if (!(n instanceof Sym) || args.length > 2) return programError('def: expected (def name value)');
+      if (args.length === 1) return ret(null, push(k, { t: 'def', name: n, pos }));
+      return ev(args[1]!, env, push(k, { t: 'def', name: n, pos }), pos);
+    }
+    case 'fn': {
+      let parsed = fnCache.get(form);
+      if (parsed === undefined) {
+        parsed = parseFn(form);
+        fnCache.set(form, parsed);
+      }
+      const closure: Closure = Object.freeze({ kind: 'closure', arities: parsed.arities, env, self: parsed.self });
+      return ret(h.newFn(parsed.self?.name ?? null, closure), k);
+    }
+    case 'recur':
+      if (args.length === 0) return recur([], k);
+      return ev(args[0]!, env, push(k, { t: 'recur', done: [], rest: args.slice(1), env, pos }), pos);
+    case 'throw':
+      if (args.length !== 1) programError('throw: expected exactly one value');
+      return ev(args[0]!, env, push(k, { t: 'throw', pos }), pos);
+    case 'try': {
+      let body = args;
+      let catchName: Sym | null = null;
+      let handler: Value[] = [];
+      const last = args.at(-1);
+      if (last instanceof List && last.items[0] === Sym.of('catch')) {
+        body = args.slice(0, -1);
+        const c = last.items;
+        // (catch e body…) or, Clojure style, (catch Exception e body…)
+        if (c[1] instanceof Sym && c[2] instanceof Sym) {
+          catchName = c[2];
+          handler = c.slice(3);
+        } else if (c[1] instanceof Sym) {
+          catchName = c[1];
+          handler = c.slice(2);
+        } else programError('catch: expected (catch name body…)');
+      }
+      return evalBody(body, env, push(k, { t: 'try', name: catchName, handler, env, pos }), pos);
+    }
+  }
+  return programError(`unknown special form ${name}`);
+}
+
+function retTo(v: Value, k: Kont, h: Host): StepResult {
+  if (k === null) return { state: { mode: 'halt', value: v }, yielded: false };
+  const f = k.frame;
+  const up = k.next;
+  switch (f.t) {
+    case 'if':
+      return ev(truthy(v) ? f.then : f.else, f.env, up, f.pos);
+    case 'do':
+      if (f.i + 1 >= f.forms.length) return ev(f.forms[f.i]!, f.env, up, f.pos);
+      return ev(f.forms[f.i]!, f.env, push(up, { ...f, i: f.i + 1 }), f.pos);
+    case 'let': {
+      const env = bind(f.env, f.names[f.i]!, v);
+      if (f.i + 1 < f.inits.length) return ev(f.inits[f.i + 1]!, env, push(up, { ...f, i: f.i + 1, env }), f.pos);
+      if (f.loop) return evalBody(f.body, env, push(up, { t: 'loop', names: f.names, outer: f.outer, body: f.body, pos: f.pos }), f.pos);
+      return evalBody(f.body, env, up, f.pos);
+    }
+    case 'loop':
+    case 'call':
+    case 'try':
+      return ret(v, up);
+    case 'args':
+    case 'recur':
+    case 'coll': {
+      const done = [...f.done, v];
+      if (f.rest.length > 0) return ev(f.rest[0]!, f.env, push(up, { ...f, done, rest: f.rest.slice(1) }), f.pos);
+      if (f.t === 'args') return { state: { mode: 'apply', fn: done[0]!, args: done.slice(1), k: up, pos: f.pos }, yielded: false };
+      if (f.t === 'recur') return recur(done, up, h);
+      const coll = f.of === 'vector' ? new Vector(done) : f.of === 'set' ? ESet.from(done) : EMap.from(pairs(done));
+      h.alloc(coll);
+      return ret(coll, up);
+    }
+    case 'def':
+      h.define(f.name, v);
+      return { state: { mode: 'ret', value: f.name, k: up }, yielded: true };
+    case 'throw':
+      return { state: { mode: 'raise', error: v, message: `uncaught exception: ${printEdn(v)}`, k: up, pos: f.pos }, yielded: false };
+  }
+}
+
+function pairs(flat: readonly Value[]): [Value, Value][] {
+  const out: [Value, Value][] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+function recur(args: readonly Value[], k: Kont, h?: Host): StepResult {
+  const f = k?.frame;
+  if (f?.t === 'loop') {
+    if (args.length !== f.names.length) programError(`recur: expected ${f.names.length} arguments, got ${args.length}`);
+    let env = f.outer;
+    f.names.forEach((n, i) => (env = bind(env, n, args[i]!)));
+    return evalBody(f.body, env, k, f.pos);
+  }
+  if (f?.t === 'call') {
+    let fn = f.fn;
+    // Seeded bug: a running function jumps into the newest definition of its name.
+    if (h?.mutants.has('hot-deploy-replaces-running') && fn.name !== null) {
+      const newest = h.global(Sym.of(fn.name));
+      if (newest instanceof Fn && newest !== fn && implOf(newest).kind === 'closure') fn = newest;
+    }
+    const closure = implOf(fn) as Closure;
+    const arity = fn === f.fn ? f.arity : selectArity(fn, closure, args.length);
+    const env = bindArgs(fn, closure, arity, args);
+    return evalBody(arity.body, env, push(k!.next, { t: 'call', fn, arity, pos: f.pos }), f.pos);
+  }
+  return programError('recur must be in tail position of a loop or fn (and not across try)');
+}
+
+function selectArity(fn: Fn, c: Closure, n: number): Arity {
+  const exact = c.arities.find((a) => a.rest === null && a.params.length === n);
+  const variadic = c.arities.find((a) => a.rest !== null && a.params.length <= n);
+  const a = exact ?? variadic;
+  if (a === undefined) programError(`wrong number of arguments (${n}) passed to ${fn.name ?? 'fn'}`);
+  return a;
+}
+
+function bindArgs(fn: Fn, c: Closure, a: Arity, args: readonly Value[]): Env {
+  let env = c.env;
+  if (c.self !== null) env = bind(env, c.self, fn);
+  a.params.forEach((p, i) => (env = bind(env, p, args[i]!)));
+  if (a.rest !== null) env = bind(env, a.rest, args.length > a.params.length ? new List(args.slice(a.params.length)) : null);
+  return env;
+}
+
+function applyFn(s: Extract<State, { mode: 'apply' }>, h: Host): StepResult {
+  const { fn, args, k, pos } = s;
+  if (fn instanceof Fn) {
+    const impl = implOf(fn);
+    switch (impl.kind) {
+      case 'closure': {
+        const arity = selectArity(fn, impl, args.length);
+        if ((k?.depth ?? 0) + 1 > h.stackDepth) throw new KernelError('stack-overflow', `stack depth ${h.stackDepth} exceeded calling ${fn.name ?? 'fn'}${where(pos)}`);
+        const env = bindArgs(fn, impl, arity, args);
+        if (arity.rest !== null && args.length > arity.params.length) h.alloc(lookup(env, arity.rest)!);
+        return evalBody(arity.body, env, push(k, { t: 'call', fn, arity, pos }), pos);
+      }
+      case 'native': {
+        const v = impl.fn(args);
+        h.alloc(v);
+        return ret(v, k);
+      }
+      case 'kernel':
+        return h.kernelCall(impl.name, args, k, pos, s);
+      case 'apply': {
+        if (args.length < 2) programError('apply: expected (apply f args… coll)');
+        const spread = [...args.slice(1, -1), ...seqItems(args.at(-1)!, 'apply')];
+        return { state: { mode: 'apply', fn: args[0]!, args: spread, k, pos }, yielded: false };
+      }
+    }
+  }
+  // Keywords, maps, sets and vectors are functions of their keys (as in Clojure).
+  if (fn instanceof Keyword || fn instanceof EMap || fn instanceof ESet) {
+    if (args.length < 1 || args.length > 2) programError(`wrong number of arguments (${args.length}) passed to ${printEdn(fn)}`);
+    const [coll, key] = fn instanceof Keyword ? [args[0]!, fn] : [fn, args[0]!];
+    const dflt = args[1] ?? null;
+    if (coll instanceof EMap) return ret(coll.has(key) ? coll.get(key)! : dflt, k);
+    if (coll instanceof ESet) return ret(coll.has(key) ? key : dflt, k);
+    return ret(dflt, k);
+  }
+  if (fn instanceof Vector) {
+    const i = args[0];
+    if (args.length !== 1 || typeof i !== 'bigint' || i < 0n || i >= BigInt(fn.items.length)) programError(`vector index ${args[0] === undefined ? '' : printEdn(args[0])} out of bounds`);
+    return ret(fn.items[Number(i)]!, k);
+  }
+  const shown = printEdn(fn);
+  return programError(`not a function: ${shown.length > 40 ? shown.slice(0, 37) + '...' : shown}`);
+}
+
+function unwind(s: Extract<State, { mode: 'raise' }>): StepResult {
+  for (let k = s.k; k !== null; k = k.next) {
+    const f = k.frame;
+    if (f.t === 'try') {
+      if (f.name === null) return ret(null, k.next);
+      return evalBody(f.handler, bind(f.env, f.name, s.error), k.next, f.pos);
+    }
+  }
+  // Uncaught: an error map {:error :kind …} keeps its kind; any other thrown value is a program error.
+  let kind: ErrorKind = 'program-error';
+  if (s.error instanceof EMap) {
+    const ek = s.error.get(Keyword.of('error'));
+    if (ek instanceof Keyword && CATCHABLE.has(ek.name as ErrorKind)) kind = ek.name as ErrorKind;
+  }
+  return { state: { mode: 'failed', kind, message: s.message + where(s.pos), error: s.error }, yielded: false };
+}
+
+/** Every value a state holds (for the collector's roots): environments, frames, pending values. */
+export function* stateValues(s: State): Generator<Value> {
+  switch (s.mode) {
+    case 'eval':
+      yield s.form;
+      yield* envValues(s.env);
+      break;
+    case 'ret':
+      yield s.value;
+      break;
+    case 'apply':
+      yield s.fn;
+      yield* s.args;
+      break;
+    case 'raise':
+      yield s.error;
+      break;
+    case 'halt':
+      yield s.value;
+      return;
+    case 'failed':
+      yield s.error;
+      return;
+  }
+  for (let k = s.k; k !== null; k = k.next) yield* frameValues(k.frame);
+}
+
+/** Every value in an environment. */
+export function* envValues(env: Env): Generator<Value> {
+  for (let e = env; e !== null; e = e.next) yield e.value;
+}
+
+function* frameValues(f: Frame): Generator<Value> {
+  switch (f.t) {
+    case 'if':
+      yield f.then;
+      yield f.else;
+      yield* envValues(f.env);
+      return;
+    case 'do':
+      yield* f.forms;
+      yield* envValues(f.env);
+      return;
+    case 'let':
+      yield* f.inits;
+      yield* f.body;
+      yield* envValues(f.env);
+      yield* envValues(f.outer);
+      return;
+    case 'loop':
+      yield* f.body;
+      yield* envValues(f.outer);
+      return;
+    case 'call':
+      yield f.fn;
+      return;
+    case 'args':
+    case 'recur':
+    case 'coll':
+      yield* f.done;
+      yield* f.rest;
+      yield* envValues(f.env);
+      return;
+    case 'try':
+      yield* f.handler;
+      yield* envValues(f.env);
+      return;
+    case 'def':
+    case 'throw':
+      return;
+  }
+}
+
+/** The values a closure holds on to: its code and its environment. */
+export function* closureValues(f: Fn): Generator<Value> {
+  const impl = implOf(f);
+  if (impl.kind !== 'closure') return;
+  for (const a of impl.arities) yield* a.body;
+  yield* envValues(impl.env);
+}

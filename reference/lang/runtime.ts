@@ -1,0 +1,108 @@
+/**
+ * Run-time data of the system language: environments, closures, built-in function
+ * implementations and the language's error type. Everything here is immutable.
+ * @module
+ */
+import { KernelError } from '../../spec/Errors.js';
+import { EMap, Fn, kw, type Sym, type Value } from '../../spec/Values.js';
+import type { Position } from '../../spec/Edn.js';
+
+/** A lexical environment: an immutable linked list of bindings, innermost first. */
+export type Env = { readonly name: Sym; readonly value: Value; readonly next: Env } | null;
+
+/** Looks `name` up in `env`; `undefined` when unbound. */
+export function lookup(env: Env, name: Sym): Value | undefined {
+  for (let e = env; e !== null; e = e.next) if (e.name === name) return e.value;
+  return undefined;
+}
+
+/** `env` extended with `name = value`. */
+export function bind(env: Env, name: Sym, value: Value): Env {
+  return Object.freeze({ name, value, next: env });
+}
+
+/** One arity of a function: parameters, optional rest parameter (`& more`), body forms. */
+export interface Arity {
+  /** Fixed parameters. */
+  readonly params: readonly Sym[];
+  /** The rest parameter, bound to a list of the extra arguments (or nil). */
+  readonly rest: Sym | null;
+  /** Body forms, evaluated like `do`. */
+  readonly body: readonly Value[];
+}
+
+/** A closure: code plus the environment it was created in. The `impl` of a {@link Fn}. */
+export interface Closure {
+  readonly kind: 'closure';
+  /** One or more arities, distinct by parameter count. */
+  readonly arities: readonly Arity[];
+  /** The captured environment. */
+  readonly env: Env;
+  /** The name a named `fn` binds to itself, or null. */
+  readonly self: Sym | null;
+}
+
+/** A pure built-in function: computes its result from its arguments in one step. */
+export interface Native {
+  readonly kind: 'native';
+  /** The name it is bound to. */
+  readonly name: string;
+  /** The function; throws {@link ProgramError} on bad arguments. */
+  readonly fn: (args: readonly Value[]) => Value;
+}
+
+/** A kernel call (`atom`, `swap!`'s commit, `fork`, …): performed by the kernel, a scheduling point. */
+export interface KernelCall {
+  readonly kind: 'kernel';
+  /** The name it is bound to. */
+  readonly name: string;
+}
+
+/** `apply`: turns its arguments into a call (handled by the machine itself). */
+export interface ApplyImpl {
+  readonly kind: 'apply';
+}
+
+/** What a function value's `impl` holds in the reference kernel. */
+export type FnImpl = Closure | Native | KernelCall | ApplyImpl;
+
+/** The reference-kernel implementation behind a function value. */
+export function implOf(f: Fn): FnImpl {
+  return f.impl as FnImpl;
+}
+
+/** Clojure truthiness: everything except nil and false. */
+export function truthy(v: Value): boolean {
+  return v !== null && v !== false;
+}
+
+/**
+ * An error a program can catch with `try`: either a built-in's failure (type error, overflow,
+ * bad index…) or a value thrown with `throw`. The caught value is {@link ProgramError.value}.
+ */
+export class ProgramError extends KernelError {
+  /** Creates the error; `thrown` is the value given to `throw`, if any. */
+  constructor(
+    message: string,
+    /** The value caught by `catch`; for built-in failures `{:error :program-error, :message "…"}`. */
+    readonly value: Value = errorValue('program-error', message),
+    /** Where the failing form starts, when known. */
+    readonly position: Position | null = null,
+  ) {
+    super('program-error', message);
+    this.name = 'ProgramError';
+  }
+}
+
+/** The value a program catches for a failure of kind `kind`: `{:error :kind, :message "…"}`. */
+export function errorValue(kind: string, message: string): Value {
+  return EMap.from([
+    [kw('error'), kw(kind)],
+    [kw('message'), message],
+  ]);
+}
+
+/** Shorthand: throw a {@link ProgramError} with `message`. */
+export function programError(message: string): never {
+  throw new ProgramError(message);
+}

@@ -1,0 +1,445 @@
+/**
+ * CHAMP tries (Steindorfer & Vinju, "Optimizing Hash-Array Mapped Tries…", OOPSLA 2015) in the
+ * flat heap: the hash maps and hash sets of the optimized kernel. A node keeps its inline
+ * entries (datamap) and its sub-nodes (nodemap) in two bitmaps; deletion re-inlines a sub-node
+ * left with one entry, so a set of entries has one canonical trie shape. Stride 2 (key, value)
+ * for maps, stride 1 for sets. Hashes are the kernel's own 32-bit hash ({@link hashWord}),
+ * 5 bits a level; beyond 32 bits, a collision node.
+ *
+ * Updates take an `edit` token: 0 is persistent (path copying); a live token (Clojure-style
+ * transient, ADR 0005) lets the owner update nodes stamped with that token in place; a node that
+ * outgrows its cell moves to a bigger cell under the same handle, so its parent is untouched.
+ * @module
+ */
+import type { Heap } from '../heap/Heap.js';
+import { T_CNODE, T_COLL } from '../heap/layout.js';
+import { eqWords, hashWord } from '../heap/values.js';
+
+/** Set by {@link champAssoc} when an entry was added (not replaced). */
+export let added = false;
+/** Set by {@link champDissoc} when an entry was removed. */
+export let removed = false;
+/** Set by {@link champGet} when the key was found. */
+export let found = false;
+
+const SK = new Int32Array(34);
+const SV = new Int32Array(34);
+const SC = new Int32Array(34);
+let DC = 0;
+let CC = 0;
+
+function popcnt(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 63;
+}
+
+function keq(H: Heap, a: number, b: number): boolean {
+  return a === b || ((a & 1) === 0 && (b & 1) === 0 && eqWords(H, a, b));
+}
+
+/** Allocates an empty CHAMP node (for a fresh transient root). */
+export function champEmpty(H: Heap, edit: number): number {
+  const h = H.alloc(T_CNODE, 5);
+  const a = H.lastAddr;
+  H.mem.store32(a + 2, edit);
+  H.mem.store32(a + 3, 0);
+  H.mem.store32(a + 4, 0);
+  return h;
+}
+
+/** Looks `key` (with hash `hash`) up in the trie at `root`; sets {@link found}; returns the value word. */
+export function champGet(H: Heap, root: number, key: number, hash: number, s: number): number {
+  const m = H.mem;
+  let nh = root;
+  let shift = 0;
+  for (;;) {
+    const a = H.addr(nh);
+    if ((m.load32(a) & 0xff) === T_COLL) {
+      const n = m.load32(a + 4);
+      for (let i = 0; i < n; i++) {
+        if (keq(H, m.load32(a + 5 + s * i), key)) {
+          found = true;
+          return s === 2 ? m.load32(a + 6 + 2 * i) : 0;
+        }
+      }
+      found = false;
+      return 0;
+    }
+    const dm = m.load32(a + 3);
+    const bit = 1 << ((hash >>> shift) & 31);
+    if ((dm & bit) !== 0) {
+      const ka = a + 5 + s * popcnt(dm & (bit - 1));
+      const k0 = m.load32(ka);
+      if (keq(H, k0, key)) {
+        found = true;
+        return s === 2 ? m.load32(ka + 1) : 0;
+      }
+      found = false;
+      return 0;
+    }
+    const nm = m.load32(a + 4);
+    if ((nm & bit) === 0) {
+      found = false;
+      return 0;
+    }
+    nh = m.load32(a + 5 + s * popcnt(dm) + popcnt(nm & (bit - 1))) >>> 1;
+    shift += 5;
+  }
+}
+
+function loadNode(H: Heap, a: number, s: number): void {
+  const m = H.mem;
+  const dm = m.load32(a + 3);
+  const nm = m.load32(a + 4);
+  DC = popcnt(dm);
+  CC = popcnt(nm);
+  let p = a + 5;
+  for (let i = 0; i < DC; i++) {
+    SK[i] = m.load32(p++);
+    if (s === 2) SV[i] = m.load32(p++);
+  }
+  for (let j = 0; j < CC; j++) SC[j] = m.load32(p++);
+}
+
+/** Writes the scratch node (DC entries, CC children) as node `nh` (in place if owned) or a new node. */
+function emit(H: Heap, nh: number, owned: boolean, dm: number, nm: number, s: number, edit: number): number {
+  const m = H.mem;
+  const len = 5 + s * DC + CC;
+  let a: number;
+  let cap = len;
+  let out = nh;
+  if (owned) {
+    a = H.addr(nh);
+    cap = m.load32(a) >>> 8;
+    if (cap < len) {
+      cap = len + Math.min(len, 24);
+      a = H.realloc(nh, T_CNODE, cap);
+    }
+  } else {
+    out = H.alloc(T_CNODE, len);
+    a = H.lastAddr;
+  }
+  m.store32(a + 2, edit);
+  m.store32(a + 3, dm);
+  m.store32(a + 4, nm);
+  let p = a + 5;
+  for (let i = 0; i < DC; i++) {
+    m.store32(p++, SK[i]!);
+    if (s === 2) m.store32(p++, SV[i]!);
+  }
+  for (let j = 0; j < CC; j++) m.store32(p++, SC[j]!);
+  while (p < a + cap) m.store32(p++, 0);
+  return out;
+}
+
+function mergeTwo(H: Heap, k0: number, v0: number, h0: number, k1: number, v1: number, h1: number, shift: number, s: number, edit: number): number {
+  const m = H.mem;
+  if (shift > 30) {
+    const h = H.alloc(T_COLL, 5 + 2 * s);
+    const a = H.lastAddr;
+    m.store32(a + 2, edit);
+    m.store32(a + 3, h0);
+    m.store32(a + 4, 2);
+    m.store32(a + 5, k0);
+    if (s === 2) {
+      m.store32(a + 6, v0);
+      m.store32(a + 7, k1);
+      m.store32(a + 8, v1);
+    } else m.store32(a + 6, k1);
+    return h;
+  }
+  const f0 = (h0 >>> shift) & 31;
+  const f1 = (h1 >>> shift) & 31;
+  if (f0 === f1) {
+    const sub = mergeTwo(H, k0, v0, h0, k1, v1, h1, shift + 5, s, edit);
+    const h = H.alloc(T_CNODE, 6);
+    const a = H.lastAddr;
+    m.store32(a + 2, edit);
+    m.store32(a + 3, 0);
+    m.store32(a + 4, 1 << f0);
+    m.store32(a + 5, sub << 1);
+    return h;
+  }
+  const h = H.alloc(T_CNODE, 5 + 2 * s);
+  const a = H.lastAddr;
+  m.store32(a + 2, edit);
+  m.store32(a + 3, (1 << f0) | (1 << f1));
+  m.store32(a + 4, 0);
+  const [ka, va, kb, vb] = f0 < f1 ? [k0, v0, k1, v1] : [k1, v1, k0, v0];
+  m.store32(a + 5, ka);
+  if (s === 2) {
+    m.store32(a + 6, va);
+    m.store32(a + 7, kb);
+    m.store32(a + 8, vb);
+  } else m.store32(a + 6, kb);
+  return h;
+}
+
+function collAssoc(H: Heap, nh: number, key: number, val: number, s: number, edit: number): number {
+  const m = H.mem;
+  const a = H.addr(nh);
+  const n = m.load32(a + 4);
+  for (let i = 0; i < n; i++) {
+    if (keq(H, m.load32(a + 5 + s * i), key)) {
+      if (s === 1 || m.load32(a + 6 + 2 * i) === val) return nh;
+      const size = 5 + s * n;
+      const h = H.alloc(T_COLL, size);
+      const b = H.lastAddr;
+      H.copyWords(b + 2, a + 2, size - 2);
+      m.store32(b + 2, edit);
+      m.store32(b + 6 + 2 * i, val);
+      return h;
+    }
+  }
+  added = true;
+  const size = 5 + s * (n + 1);
+  const h = H.alloc(T_COLL, size);
+  const b = H.lastAddr;
+  H.copyWords(b + 2, a + 2, 5 + s * n - 2);
+  m.store32(b + 2, edit);
+  m.store32(b + 4, n + 1);
+  m.store32(b + 5 + s * n, key);
+  if (s === 2) m.store32(b + 6 + 2 * n, val);
+  return h;
+}
+
+/**
+ * Binds `key` (hash `hash`) to `val` in the trie at `nh` (level `shift`); returns the new node's
+ * handle (the same handle when nothing changed or the node was updated in place). Sets {@link added}.
+ */
+export function champAssoc(H: Heap, nh: number, shift: number, key: number, val: number, hash: number, s: number, edit: number): number {
+  if (shift === 0) added = false;
+  const m = H.mem;
+  let a = H.addr(nh);
+  if ((m.load32(a) & 0xff) === T_COLL) return collAssoc(H, nh, key, val, s, edit);
+  const owned = edit !== 0 && m.load32(a + 2) === edit;
+  const dm = m.load32(a + 3);
+  const nm = m.load32(a + 4);
+  const bit = 1 << ((hash >>> shift) & 31);
+  if ((dm & bit) !== 0) {
+    const idx = popcnt(dm & (bit - 1));
+    const ka = a + 5 + s * idx;
+    const k0 = m.load32(ka);
+    if (keq(H, k0, key)) {
+      if (s === 1) return nh;
+      if (m.load32(ka + 1) === val) return nh;
+      if (owned || H.flags.inPlaceShared) {
+        m.store32(ka + 1, val);
+        return nh;
+      }
+      const len = 5 + 2 * popcnt(dm) + popcnt(nm);
+      const h = H.alloc(T_CNODE, len);
+      const b = H.lastAddr;
+      H.copyWords(b + 2, a + 2, len - 2);
+      m.store32(b + 2, edit);
+      m.store32(b + 5 + 2 * idx + 1, val);
+      return h;
+    }
+    const v0 = s === 2 ? m.load32(ka + 1) : 0;
+    const sub = mergeTwo(H, k0, v0, hashWord(H, k0), key, val, hash, shift + 5, s, edit);
+    added = true;
+    a = H.addr(nh);
+    loadNode(H, a, s);
+    for (let i = idx; i < DC - 1; i++) {
+      SK[i] = SK[i + 1]!;
+      SV[i] = SV[i + 1]!;
+    }
+    DC--;
+    const j = popcnt(nm & (bit - 1));
+    for (let c = CC; c > j; c--) SC[c] = SC[c - 1]!;
+    SC[j] = sub << 1;
+    CC++;
+    return emit(H, nh, owned, dm & ~bit, nm | bit, s, edit);
+  }
+  if ((nm & bit) !== 0) {
+    const j = popcnt(nm & (bit - 1));
+    const off = 5 + s * popcnt(dm) + j;
+    const ch = m.load32(a + off) >>> 1;
+    const nch = champAssoc(H, ch, shift + 5, key, val, hash, s, edit);
+    if (nch === ch) return nh;
+    a = H.addr(nh);
+    if (owned) {
+      m.store32(a + off, nch << 1);
+      return nh;
+    }
+    const len = 5 + s * popcnt(dm) + popcnt(nm);
+    const h = H.alloc(T_CNODE, len);
+    const b = H.lastAddr;
+    H.copyWords(b + 2, a + 2, len - 2);
+    m.store32(b + 2, edit);
+    m.store32(b + off, nch << 1);
+    return h;
+  }
+  added = true;
+  const idx = popcnt(dm & (bit - 1));
+  const dcount = popcnt(dm);
+  const ccount = popcnt(nm);
+  const len = 5 + s * (dcount + 1) + ccount;
+  if (owned) {
+    const cap = m.load32(a) >>> 8;
+    if (cap < len) {
+      const old = a;
+      const ncap = len + Math.min(len, 24);
+      a = H.realloc(nh, T_CNODE, ncap);
+      H.copyWords(a + 2, old + 2, len - s - 2);
+      for (let p = a + len; p < a + ncap; p++) m.store32(p, 0);
+    }
+    // shift the tail (data after idx, then children) right by s words
+    const from = 5 + s * idx;
+    for (let p = len - 1; p >= from + s; p--) m.store32(a + p, m.load32(a + p - s));
+    m.store32(a + from, key);
+    if (s === 2) m.store32(a + from + 1, val);
+    m.store32(a + 3, dm | bit);
+    return nh;
+  }
+  const h = H.alloc(T_CNODE, len);
+  const b = H.lastAddr;
+  const from = 5 + s * idx;
+  H.copyWords(b + 2, a + 2, from - 2);
+  m.store32(b + 2, edit);
+  m.store32(b + 3, dm | bit);
+  m.store32(b + from, key);
+  if (s === 2) m.store32(b + from + 1, val);
+  H.copyWords(b + from + s, a + from, len - s - from);
+  return h;
+}
+
+/** Removes `key` from the trie at `nh`; returns the new node handle. Sets {@link removed}. */
+export function champDissoc(H: Heap, nh: number, shift: number, key: number, hash: number, s: number, edit: number): number {
+  if (shift === 0) removed = false;
+  const m = H.mem;
+  let a = H.addr(nh);
+  if ((m.load32(a) & 0xff) === T_COLL) {
+    const n = m.load32(a + 4);
+    for (let i = 0; i < n; i++) {
+      if (keq(H, m.load32(a + 5 + s * i), key)) {
+        removed = true;
+        const size = 5 + s * (n - 1);
+        const h = H.alloc(T_COLL, size);
+        const b = H.lastAddr;
+        m.store32(b + 2, edit);
+        m.store32(b + 3, m.load32(a + 3));
+        m.store32(b + 4, n - 1);
+        let q = b + 5;
+        for (let k = 0; k < n; k++) {
+          if (k === i) continue;
+          m.store32(q++, m.load32(a + 5 + s * k));
+          if (s === 2) m.store32(q++, m.load32(a + 6 + 2 * k));
+        }
+        return h;
+      }
+    }
+    return nh;
+  }
+  const owned = edit !== 0 && m.load32(a + 2) === edit;
+  const dm = m.load32(a + 3);
+  const nm = m.load32(a + 4);
+  const bit = 1 << ((hash >>> shift) & 31);
+  if ((dm & bit) !== 0) {
+    const idx = popcnt(dm & (bit - 1));
+    if (!keq(H, m.load32(a + 5 + s * idx), key)) return nh;
+    removed = true;
+    loadNode(H, a, s);
+    for (let i = idx; i < DC - 1; i++) {
+      SK[i] = SK[i + 1]!;
+      SV[i] = SV[i + 1]!;
+    }
+    DC--;
+    return emit(H, nh, owned, dm & ~bit, nm, s, edit);
+  }
+  if ((nm & bit) === 0) return nh;
+  const j = popcnt(nm & (bit - 1));
+  const off = 5 + s * popcnt(dm) + j;
+  const ch = m.load32(a + off) >>> 1;
+  const nch = champDissoc(H, ch, shift + 5, key, hash, s, edit);
+  if (!removed) return nh;
+  a = H.addr(nh);
+  // Canonical shape: a sub-node left with a single entry and no sub-nodes is inlined here.
+  const ca = H.addr(nch);
+  const single = singleEntry(H, ca, s);
+  if (single) {
+    const k = m.load32(ca + 5);
+    const v = s === 2 ? m.load32(ca + 6) : 0;
+    loadNode(H, a, s);
+    for (let c = j; c < CC - 1; c++) SC[c] = SC[c + 1]!;
+    CC--;
+    const idx = popcnt(dm & (bit - 1));
+    for (let i = DC; i > idx; i--) {
+      SK[i] = SK[i - 1]!;
+      SV[i] = SV[i - 1]!;
+    }
+    SK[idx] = k;
+    SV[idx] = v;
+    DC++;
+    return emit(H, nh, owned, dm | bit, nm & ~bit, s, edit);
+  }
+  if (nch === ch) return nh;
+  if (owned) {
+    m.store32(a + off, nch << 1);
+    return nh;
+  }
+  const len = 5 + s * popcnt(dm) + popcnt(nm);
+  const h = H.alloc(T_CNODE, len);
+  const b = H.lastAddr;
+  H.copyWords(b + 2, a + 2, len - 2);
+  m.store32(b + 2, edit);
+  m.store32(b + off, nch << 1);
+  return h;
+}
+
+function singleEntry(H: Heap, ca: number, s: number): boolean {
+  const m = H.mem;
+  if ((m.load32(ca) & 0xff) === T_COLL) return m.load32(ca + 4) === 1;
+  const dm = m.load32(ca + 3);
+  return m.load32(ca + 4) === 0 && dm !== 0 && (dm & (dm - 1)) === 0;
+}
+
+/** Calls `f(key, value)` for every entry of the trie at `nh` (trie order, not canonical order). */
+export function champForEach(H: Heap, nh: number, s: number, f: (k: number, v: number) => void): void {
+  const m = H.mem;
+  const a = H.addr(nh);
+  if ((m.load32(a) & 0xff) === T_COLL) {
+    const n = m.load32(a + 4);
+    for (let i = 0; i < n; i++) f(m.load32(a + 5 + s * i), s === 2 ? m.load32(a + 6 + 2 * i) : 0);
+    return;
+  }
+  const dc = popcnt(m.load32(a + 3));
+  const cc = popcnt(m.load32(a + 4));
+  for (let i = 0; i < dc; i++) f(m.load32(a + 5 + s * i), s === 2 ? m.load32(a + 6 + s * i) : 0);
+  const base = a + 5 + s * dc;
+  for (let j = 0; j < cc; j++) champForEach(H, m.load32(base + j) >>> 1, s, f);
+}
+
+/** Seals (edit → 0) every node owned by `edit` in the trie at `nh`, of stride `s`, and publishes it. */
+export function champSealStride(H: Heap, nh: number, edit: number, s: number): void {
+  const m = H.mem;
+  const a = H.addr(nh);
+  if (m.load32(a + 2) !== edit) return;
+  m.store32(a + 2, 0);
+  if ((m.load32(a) & 0xff) === T_COLL) {
+    H.publish(nh);
+    return;
+  }
+  const dc = popcnt(m.load32(a + 3));
+  const cc = popcnt(m.load32(a + 4));
+  const base = a + 5 + s * dc;
+  for (let j = 0; j < cc; j++) champSealStride(H, m.load32(base + j) >>> 1, edit, s);
+  H.publish(nh);
+}
+
+/** Number of words the trie at `nh` occupies (for memory-per-entry figures). */
+export function champWords(H: Heap, nh: number, s: number): number {
+  const m = H.mem;
+  const a = H.addr(nh);
+  const size = m.load32(a) >>> 8;
+  if ((m.load32(a) & 0xff) === T_COLL) return size;
+  const dc = popcnt(m.load32(a + 3));
+  const cc = popcnt(m.load32(a + 4));
+  let w = size;
+  const base = a + 5 + s * dc;
+  for (let j = 0; j < cc; j++) w += champWords(H, m.load32(base + j) >>> 1, s);
+  return w;
+}
+
+export { popcnt };

@@ -1,0 +1,347 @@
+/**
+ * The flat heap of the optimized kernel: regions of cells in one {@link MemoryBackend}, reached
+ * through a handle table (handle → address), so that the collector can move a cell by copying
+ * it and swapping one handle-table entry. Every access goes through the backend.
+ *
+ * Memory map: region 0 holds heap metadata (word 0 is the fence word); every other region holds
+ * cells, a handle-table chunk (`[address][mark][owner]` × {@link HANDLE_CHUNK}) or an atom chunk
+ * (`[value][stamp]` × {@link ATOM_CHUNK}). Cells are bump-allocated in the current region.
+ * @module
+ */
+import { BackendExhausted, type MemoryBackend } from '../memory/MemoryBackend.js';
+import {
+  ATOM_CHUNK,
+  ATOM_CHUNK_SHIFT,
+  HANDLE_CHUNK,
+  HANDLE_CHUNK_SHIFT,
+  REGION_SHIFT,
+  REGION_WORDS,
+  header,
+} from './layout.js';
+
+/** What a region is used for. */
+export const enum RegionKind {
+  /** Free, reusable. */
+  Free = 0,
+  /** Cells (bump-allocated). */
+  Cells = 1,
+  /** A handle-table chunk (never moves). */
+  Handles = 2,
+  /** An atom chunk (never moves). */
+  Atoms = 3,
+  /** Heap metadata (region 0). */
+  Meta = 4,
+  /** The first region of a large cell spanning several regions. */
+  Large = 5,
+  /** A region covered by the large cell that starts before it. */
+  LargeTail = 6,
+}
+
+/** The heap ran out of memory (the backend cannot grow). */
+export class HeapExhausted extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'HeapExhausted';
+  }
+}
+
+/** Work counters (for tests that count work instead of time). */
+export interface HeapCounters {
+  /** Cells allocated. */
+  cellsAllocated: number;
+  /** Words allocated. */
+  wordsAllocated: number;
+}
+
+/** The heap: allocation, the handle table and region bookkeeping. */
+export class Heap {
+  /** The backend every access goes through. */
+  readonly mem: MemoryBackend;
+  private readonly handleChunks: number[] = [];
+  private readonly atomChunks: number[] = [];
+  /** Next never-used handle. */
+  nextHandle = 0;
+  /** Freed handles, reused LIFO. */
+  readonly freeHandles: number[] = [];
+  /** Region descriptors, indexed by region number. */
+  readonly regionKind: number[] = [];
+  /** Words used (bump top, relative to the region start) per cells region. */
+  readonly regionTop: number[] = [];
+  /** Live words per region, as last counted by the sweeper. */
+  readonly regionLive: number[] = [];
+  /** Regions of a large cell (for Large regions). */
+  readonly regionSpan: number[] = [];
+  private readonly freeRegions: number[] = [];
+  /** The region cells are allocated in. */
+  allocRegion = -1;
+  private allocTop = 0;
+  private allocEnd = 0;
+  /** Address of the cell allocated last (set by {@link Heap.alloc}). */
+  lastAddr = 0;
+  /** The mark value stamped on new handles (the collector sets it: born black while marking). */
+  allocMark = 0;
+  /** The process charged for new cells (-1: the kernel itself). */
+  owner = -1;
+  private readonly liveByOwner: number[] = [];
+  /** Regions that must not be picked for evacuation while allocation happens in them. */
+  readonly pinnedRegions = new Set<number>();
+  /** Work counters. */
+  readonly counters: HeapCounters = { cellsAllocated: 0, wordsAllocated: 0 };
+  /** Words allocated since the collector last reset it (drives the pacer). */
+  allocatedSinceCycle = 0;
+  /** Number of atoms issued. */
+  atomCount = 0;
+  /** Interned keywords and symbols (`:name` / `'name`) → handle; these are roots. */
+  readonly interned = new Map<string, number>();
+  /** Next edit token for transients (never 0). */
+  nextEdit = 1;
+  /** Seeded bugs switched on for this heap (see optimized/mutants.ts). */
+  readonly flags = { hashMismatch: false, inPlaceShared: false };
+
+  /** Creates a heap over `mem` (which is assumed zeroed). */
+  constructor(mem: MemoryBackend) {
+    this.mem = mem;
+    mem.grow(REGION_WORDS * 4);
+    this.regionKind.push(RegionKind.Meta);
+    this.regionTop.push(REGION_WORDS);
+    this.regionLive.push(0);
+    this.regionSpan.push(1);
+  }
+
+  // ---- regions ----
+
+  /** Number of regions the address space has. */
+  get regionCount(): number {
+    return this.regionKind.length;
+  }
+
+  /** Takes a free region (growing the backend if needed) and gives it `kind`. */
+  takeRegion(kind: RegionKind): number {
+    let r = this.freeRegions.pop();
+    if (r === undefined) {
+      r = this.regionKind.length;
+      try {
+        this.mem.grow((r + 1) * REGION_WORDS);
+      } catch (e) {
+        if (e instanceof BackendExhausted) throw new HeapExhausted(`heap exhausted at ${r} regions`);
+        throw e;
+      }
+      this.regionKind.push(kind);
+      this.regionTop.push(0);
+      this.regionLive.push(0);
+      this.regionSpan.push(1);
+    } else {
+      this.regionKind[r] = kind;
+      this.regionTop[r] = 0;
+      this.regionLive[r] = 0;
+      this.regionSpan[r] = 1;
+      this.mem.retire(r << REGION_SHIFT, REGION_WORDS);
+    }
+    return r;
+  }
+
+  /** Returns a cells region to the free list. */
+  freeRegion(r: number): void {
+    const span = this.regionSpan[r]!;
+    for (let i = 0; i < span; i++) {
+      this.regionKind[r + i] = RegionKind.Free;
+      this.regionTop[r + i] = 0;
+      this.regionLive[r + i] = 0;
+      this.regionSpan[r + i] = 1;
+      this.freeRegions.push(r + i);
+    }
+  }
+
+  /** Number of free regions. */
+  get freeRegionCount(): number {
+    return this.freeRegions.length;
+  }
+
+  private closeAllocRegion(): void {
+    if (this.allocRegion >= 0) {
+      this.regionTop[this.allocRegion] = this.allocTop - (this.allocRegion << REGION_SHIFT);
+      this.pinnedRegions.delete(this.allocRegion);
+    }
+  }
+
+  private refill(size: number): number {
+    if (size > REGION_WORDS) return this.allocLarge(size);
+    this.closeAllocRegion();
+    const r = this.takeRegion(RegionKind.Cells);
+    this.allocRegion = r;
+    this.pinnedRegions.add(r);
+    this.allocTop = r << REGION_SHIFT;
+    this.allocEnd = this.allocTop + REGION_WORDS;
+    return this.allocTop;
+  }
+
+  private allocLarge(size: number): number {
+    const span = Math.ceil(size / REGION_WORDS);
+    // Large cells take fresh contiguous regions at the end of the address space.
+    const r = this.regionKind.length;
+    try {
+      this.mem.grow((r + span) * REGION_WORDS);
+    } catch (e) {
+      if (e instanceof BackendExhausted) throw new HeapExhausted(`heap exhausted allocating ${size} words`);
+      throw e;
+    }
+    for (let i = 0; i < span; i++) {
+      this.regionKind.push(i === 0 ? RegionKind.Large : RegionKind.LargeTail);
+      this.regionTop.push(i === 0 ? size : 0);
+      this.regionLive.push(0);
+      this.regionSpan.push(i === 0 ? span : 1);
+    }
+    return r << REGION_SHIFT;
+  }
+
+  /** Words in use in region `r` (its bump top). */
+  used(r: number): number {
+    return r === this.allocRegion ? this.allocTop - (r << REGION_SHIFT) : this.regionTop[r]!;
+  }
+
+  // ---- handles ----
+
+  /** Address of handle `h`'s table entry (`+HANDLE_CHUNK` is its mark, `+2·HANDLE_CHUNK` its owner). */
+  entry(h: number): number {
+    return this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + (h & (HANDLE_CHUNK - 1));
+  }
+
+  /** The address handle `h` resolves to (0: not allocated). */
+  addr(h: number): number {
+    return this.mem.load32(this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + (h & (HANDLE_CHUNK - 1)));
+  }
+
+  /** Swaps handle `h` to `address` (the evacuation's SwapStep, or a transient's regrowth). */
+  setAddr(h: number, address: number): void {
+    this.mem.store32(this.entry(h), address);
+  }
+
+  /** The mark word of handle `h`. */
+  mark(h: number): number {
+    return this.mem.load32(this.entry(h) + HANDLE_CHUNK);
+  }
+
+  /** Sets the mark word of handle `h`. */
+  setMark(h: number, m: number): void {
+    this.mem.store32(this.entry(h) + HANDLE_CHUNK, m);
+  }
+
+  /** The process charged for handle `h`'s cell. */
+  ownerOf(h: number): number {
+    return this.mem.load32(this.entry(h) + 2 * HANDLE_CHUNK);
+  }
+
+  private newHandle(): number {
+    const f = this.freeHandles.pop();
+    if (f !== undefined) return f;
+    const h = this.nextHandle++;
+    if (h >>> HANDLE_CHUNK_SHIFT >= this.handleChunks.length) {
+      if (h >= 1 << 30) throw new HeapExhausted('handle table exhausted');
+      const r = this.takeRegion(RegionKind.Handles);
+      const base = r << REGION_SHIFT;
+      for (let i = 0; i < 3 * HANDLE_CHUNK; i++) this.mem.store32(base + i, 0);
+      this.handleChunks.push(base);
+    }
+    return h;
+  }
+
+  /** Frees handle `h` (its cell becomes unreachable garbage in its region). */
+  freeHandle(h: number): void {
+    const e = this.entry(h);
+    const owner = this.mem.load32(e + 2 * HANDLE_CHUNK);
+    if (owner >= 0) this.liveByOwner[owner] = (this.liveByOwner[owner] ?? 1) - 1;
+    this.mem.store32(e, 0);
+    this.mem.store32(e + HANDLE_CHUNK, 0);
+    this.freeHandles.push(h);
+  }
+
+  /** Live cells charged to process `pid`. */
+  liveCells(pid: number): number {
+    return this.liveByOwner[pid] ?? 0;
+  }
+
+  // ---- cells ----
+
+  /**
+   * Allocates a cell of `type` and `size` words (header and handle included) under a new handle;
+   * returns the handle and leaves the cell's address in {@link Heap.lastAddr}. The payload is
+   * not initialised: the caller writes every word.
+   */
+  alloc(type: number, size: number): number {
+    let a = this.allocTop;
+    if (a + size > this.allocEnd) a = this.refill(size);
+    if (size <= REGION_WORDS) this.allocTop = a + size;
+    const h = this.newHandle();
+    const mem = this.mem;
+    mem.store32(a, header(type, size));
+    mem.store32(a + 1, h);
+    const e = this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + (h & (HANDLE_CHUNK - 1));
+    mem.store32(e, a);
+    mem.store32(e + HANDLE_CHUNK, this.allocMark);
+    mem.store32(e + 2 * HANDLE_CHUNK, this.owner);
+    if (this.owner >= 0) this.liveByOwner[this.owner] = (this.liveByOwner[this.owner] ?? 0) + 1;
+    this.counters.cellsAllocated++;
+    this.counters.wordsAllocated += size;
+    this.allocatedSinceCycle += size;
+    this.lastAddr = a;
+    return h;
+  }
+
+  /**
+   * Allocates a new cell of `size` words for an existing handle `h` (a transient node that
+   * outgrew its cell) and re-points `h` at it; returns the new address. The old cell is garbage.
+   */
+  realloc(h: number, type: number, size: number): number {
+    let a = this.allocTop;
+    if (a + size > this.allocEnd) a = this.refill(size);
+    if (size <= REGION_WORDS) this.allocTop = a + size;
+    this.mem.store32(a, header(type, size));
+    this.mem.store32(a + 1, h);
+    this.setAddr(h, a);
+    this.counters.wordsAllocated += size;
+    this.allocatedSinceCycle += size;
+    return a;
+  }
+
+  /** Declares handle `h`'s cell complete and immutable. */
+  publish(h: number): void {
+    const a = this.addr(h);
+    this.mem.publish(a, this.mem.load32(a) >>> 8);
+  }
+
+  /** Bulk copy of `words` words (evacuation's CopyStep); uses the backend's fast path if any. */
+  copyWords(dst: number, src: number, words: number): void {
+    const m = this.mem as MemoryBackend & { copy?: (d: number, s: number, n: number) => void };
+    if (m.copy !== undefined) m.copy(dst, src, words);
+    else for (let i = 0; i < words; i++) m.store32(dst + i, m.load32(src + i));
+  }
+
+  /** Reserves `size` words for an evacuated copy (in the allocation region); returns the address. */
+  reserve(size: number): number {
+    let a = this.allocTop;
+    if (a + size > this.allocEnd) a = this.refill(size);
+    if (size <= REGION_WORDS) this.allocTop = a + size;
+    return a;
+  }
+
+  // ---- atoms ----
+
+  /** Address of atom `id`'s value slot (`+1` is its stamp). */
+  atomSlot(id: number): number {
+    return this.atomChunks[id >>> ATOM_CHUNK_SHIFT]! + 2 * (id & (ATOM_CHUNK - 1));
+  }
+
+  /** Issues a new atom slot holding `value` with `stamp`; returns its id. */
+  newAtom(value: number, stamp: number): number {
+    const id = this.atomCount++;
+    if (id >>> ATOM_CHUNK_SHIFT >= this.atomChunks.length) {
+      const r = this.takeRegion(RegionKind.Atoms);
+      this.atomChunks.push(r << REGION_SHIFT);
+    }
+    const s = this.atomSlot(id);
+    this.mem.store32(s, value);
+    this.mem.store32(s + 1, stamp);
+    return id;
+  }
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { AtomRef, Bytes, Char, EMap, ESet, Keyword, List, Sym, Tagged, Vector, compare, equals, hash, type Value } from '../../spec/Values.js';
+import { printEdn } from '../../spec/Edn.js';
+import { Heap } from './Heap.js';
+import { PlainMemory } from '../memory/MemoryBackend.js';
+import { eqWords, fromHeap, hashWord, initImmortals, toHeap } from './values.js';
+
+/** Arbitrary spec values (bounded depth and size), including the int64 extremes. */
+export const arbValue: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constant(null),
+    fc.boolean(),
+    fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+    fc.integer({ min: -5, max: 5 }).map((n) => BigInt(n)),
+    fc.constantFrom(0, -0, 1.5, NaN, Infinity, -2.25),
+    fc.string({ maxLength: 6 }),
+    fc.constantFrom('a', 'b', 'ns/c').map((s) => Keyword.of(s)),
+    fc.constantFrom('x', 'y').map((s) => Sym.of(s)),
+    fc.constantFrom('a', '\n', 'é').map((c) => new Char(c)),
+    fc.uint8Array({ maxLength: 9 }).map((d) => new Bytes(d)),
+    fc.nat(5).map((n) => new AtomRef(n)),
+    fc.array(tie('v'), { maxLength: 4 }).map((xs) => new List(xs)),
+    fc.array(tie('v'), { maxLength: 40 }).map((xs) => new Vector(xs)),
+    fc.array(fc.tuple(tie('v'), tie('v')), { maxLength: 6 }).map((es) => EMap.from(es)),
+    fc.array(tie('v'), { maxLength: 6 }).map((xs) => ESet.from(xs)),
+    tie('v').map((x) => new Tagged('my/tag', x)),
+  ),
+})).v;
+
+function fresh(): Heap {
+  const H = new Heap(new PlainMemory({ initialWords: 1 << 18 }));
+  initImmortals(H);
+  return H;
+}
+
+describe('heap values against spec/Values.ts', () => {
+  it('round-trips every value (printed canonically)', () => {
+    const H = fresh();
+    fc.assert(
+      fc.property(arbValue, (v) => {
+        const back = fromHeap(H, toHeap(H, v));
+        expect(printEdn(back)).toBe(printEdn(v));
+        expect(equals(back, v)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('equality agrees with spec equals, and equal values hash alike', () => {
+    const H = fresh();
+    fc.assert(
+      fc.property(arbValue, arbValue, (a, b) => {
+        const wa = toHeap(H, a);
+        const wb = toHeap(H, b);
+        expect(eqWords(H, wa, wb)).toBe(equals(a, b));
+        const wa2 = toHeap(H, a);
+        expect(eqWords(H, wa, wa2)).toBe(true);
+        expect(hashWord(H, wa)).toBe(hashWord(H, wa2));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('sequential equality: a list equals the vector of the same items, with the same hash', () => {
+    const H = fresh();
+    const items = [1n, 2n, 'x'];
+    const l = toHeap(H, new List(items));
+    const v = toHeap(H, new Vector(items));
+    expect(eqWords(H, l, v)).toBe(true);
+    expect(hashWord(H, l)).toBe(hashWord(H, v));
+    expect(hash(new List(items))).toBe(hash(new Vector(items))); // the spec's law, for comparison
+  });
+
+  it('the int hash spreads 64-bit keys that differ only in the high word', () => {
+    const H = fresh();
+    const seen = new Set<number>();
+    for (let i = 0; i < 1000; i++) seen.add(hashWord(H, toHeap(H, BigInt(i) << 32n)));
+    expect(seen.size).toBeGreaterThan(995);
+  });
+
+  it('maps print in canonical (compare) order whatever the trie order', () => {
+    const H = fresh();
+    const entries: [Value, Value][] = [];
+    for (let i = 0; i < 200; i++) entries.push([BigInt((i * 7919) % 1000), String(i)]);
+    const m = EMap.from(entries);
+    const back = fromHeap(H, toHeap(H, m)) as EMap;
+    const keys = back.entries.map((e) => e[0]);
+    const sorted = [...keys].sort(compare);
+    expect(keys).toEqual(sorted);
+  });
+});

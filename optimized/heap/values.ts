@@ -1,0 +1,806 @@
+/**
+ * Values in the flat heap: constructors, the kernel's own hash (spreading the whole int64
+ * range), structural equality (the spec's, ADR 0002), map/set/vector/list operations that
+ * dispatch over representations (CHAMP map or struct), and conversion to and from spec
+ * {@link Value}s — used only at the Kernel boundary.
+ * @module
+ */
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, compare, type Value } from '../../spec/Values.js';
+import { KernelError } from '../../spec/Errors.js';
+import type { Heap } from './Heap.js';
+import {
+  F_HASHED,
+  H_EMPTY_CNODE,
+  H_EMPTY_LIST,
+  H_EMPTY_MAP,
+  H_EMPTY_SET,
+  H_EMPTY_VEC,
+  H_EMPTY_VNODE,
+  H_FALSE,
+  H_NIL,
+  H_TRUE,
+  IMMORTAL,
+  SMALL_MAX,
+  SMALL_MIN,
+  T_ATOMREF,
+  T_BYTES,
+  T_CHAR,
+  T_CNODE,
+  T_DOUBLE,
+  T_FALSE,
+  T_FN,
+  T_INT,
+  T_KEYWORD,
+  T_LIST,
+  T_MAP,
+  T_NIL,
+  T_SET,
+  T_SHAPE,
+  T_STRING,
+  T_STRUCT,
+  T_SYMBOL,
+  T_TAGGED,
+  T_TRUE,
+  T_VEC,
+  T_VNODE,
+  W_FALSE,
+  W_NIL,
+  W_TRUE,
+} from './layout.js';
+import { added, champAssoc, champDissoc, champEmpty, champForEach, champGet, champSealStride, found, removed } from '../collections/champ.js';
+import { vecBuilderPush, vecCount, vecForEach, vecFreeze, vecNth, vecTransient, type VecBuilder } from '../collections/vector.js';
+
+// ---- hashing ----
+
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+const SEED_INT = 0x27d4eb2f;
+const SEED_DOUBLE = 0x165667b1;
+const SEED_STRING = 0x3c6ef372;
+const SEED_KEYWORD = 0x5be0cd19;
+const SEED_SYMBOL = 0x1f83d9ab;
+const SEED_BYTES = 0x6a09e667;
+const SEED_SEQ = 0x510e527f;
+const SEED_MAP = 0x9b05688c;
+const SEED_SET = 0x7137449;
+const SEED_TAG = 0x3956c25b;
+const SEED_CHAR = 0x59f111f1;
+const SEED_REF = 0x923f82a4;
+const SEED_FN = 0x12835b01;
+
+/** The hash of the int64 `hi·2^32 + lo` (both words mixed: the whole int64 range spreads). */
+export function hashInt(lo: number, hi: number): number {
+  return fmix(mix(mix(SEED_INT, lo), hi) ^ 8);
+}
+
+function hashUnits(s: string, seed: number): number {
+  let h = seed;
+  for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
+  return fmix(h ^ s.length);
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Int32Array(f64.buffer);
+
+/** Type of the cell a value word names (small integers report `T_INT`). */
+export function typeOf(H: Heap, w: number): number {
+  if ((w & 1) === 1) return T_INT;
+  return H.mem.load32(H.addr(w >>> 1)) & 0xff;
+}
+
+/** The kernel's hash of value word `w`. Law: equal values have equal hashes. */
+export function hashWord(H: Heap, w: number): number {
+  if ((w & 1) === 1) {
+    const n = w >> 1;
+    return hashInt(n, n < 0 ? -1 : 0);
+  }
+  const m = H.mem;
+  const a = H.addr(w >>> 1);
+  const t = m.load32(a) & 0xff;
+  switch (t) {
+    case T_NIL:
+      return 0x2f0e1b;
+    case T_TRUE:
+      return 0x4d7a31;
+    case T_FALSE:
+      return 0x4d5c77;
+    case T_INT:
+      return hashInt(m.load32(a + 2), m.load32(a + 3));
+    case T_DOUBLE:
+      return fmix(mix(mix(SEED_DOUBLE, m.load32(a + 2)), m.load32(a + 3)));
+    case T_CHAR:
+      return fmix(mix(SEED_CHAR, m.load32(a + 2)));
+    case T_STRING:
+    case T_KEYWORD:
+    case T_SYMBOL:
+    case T_BYTES:
+      return m.load32(a + 3);
+    case T_ATOMREF:
+      return fmix(mix(SEED_REF, m.load32(a + 2)));
+    case T_FN:
+      return fmix(mix(SEED_FN, m.load32(a + 2)));
+    case T_LIST:
+      return cachedHash(H, a, 3, 4, () => hashSeq(H, w, H.flags.hashMismatch ? SEED_SEQ + 1 : SEED_SEQ));
+    case T_VEC:
+      return cachedHash(H, a, 4, 5, () => hashSeq(H, w, SEED_SEQ));
+    case T_MAP:
+    case T_STRUCT:
+      return cachedHash(H, a, 3, 4, () => {
+        let sum = 0;
+        mapForEach(H, w, (k, v) => {
+          sum = (sum + fmix(mix(hashWord(H, k), hashWord(H, v)))) | 0;
+        });
+        return fmix(mix(SEED_MAP, sum) ^ mapCount(H, w));
+      });
+    case T_SET:
+      return cachedHash(H, a, 3, 4, () => {
+        let sum = 0;
+        setForEach(H, w, (k) => {
+          sum = (sum + hashWord(H, k)) | 0;
+        });
+        return fmix(mix(SEED_SET, sum) ^ m.load32(a + 2));
+      });
+    case T_TAGGED:
+      return cachedHash(H, a, 2, 3, () => fmix(mix(mix(SEED_TAG, hashWord(H, m.load32(a + 4))), hashWord(H, m.load32(a + 5)))));
+    default:
+      throw new Error(`hashWord: not a value (cell type ${t})`);
+  }
+}
+
+/**
+ * A collection's hash, computed once and cached in the cell. The cache is the one word of a
+ * published cell the kernel may write after publication: the write is idempotent (every writer
+ * stores the same value), so it is excluded from the `Immutable` check.
+ */
+function cachedHash(H: Heap, a: number, hashOff: number, flagsOff: number, compute: () => number): number {
+  const m = H.mem;
+  const flags = m.load32(a + flagsOff);
+  if ((flags & F_HASHED) !== 0) return m.load32(a + hashOff);
+  const h = compute();
+  // The cell may have moved while we computed (never inside one op, but be exact anyway).
+  m.store32(a + hashOff, h);
+  m.store32(a + flagsOff, flags | F_HASHED);
+  return h;
+}
+
+function hashSeq(H: Heap, w: number, seed: number): number {
+  let h = seed;
+  let n = 0;
+  seqForEach(H, w, (x) => {
+    h = mix(h, hashWord(H, x));
+    n++;
+  });
+  return fmix(h ^ n);
+}
+
+// ---- equality ----
+
+function isSeqType(t: number): boolean {
+  return t === T_LIST || t === T_VEC;
+}
+
+function isMapType(t: number): boolean {
+  return t === T_MAP || t === T_STRUCT;
+}
+
+/** Structural equality of two value words (spec `equals`). */
+export function eqWords(H: Heap, x: number, y: number): boolean {
+  if (x === y) return true;
+  if (((x | y) & 1) === 1) return false; // a small int equals only the same word
+  const m = H.mem;
+  const a = H.addr(x >>> 1);
+  const b = H.addr(y >>> 1);
+  const ta = m.load32(a) & 0xff;
+  const tb = m.load32(b) & 0xff;
+  if (ta !== tb) {
+    if (isSeqType(ta) && isSeqType(tb)) return eqSeq(H, x, y);
+    if (isMapType(ta) && isMapType(tb)) return eqMap(H, x, y);
+    return false;
+  }
+  switch (ta) {
+    case T_NIL:
+    case T_TRUE:
+    case T_FALSE:
+    case T_KEYWORD:
+    case T_SYMBOL:
+      return false; // immortal or interned: equal only when the same handle
+    case T_INT:
+      return m.load32(a + 2) === m.load32(b + 2) && m.load32(a + 3) === m.load32(b + 3);
+    case T_DOUBLE: {
+      const p = doubleAt(H, a);
+      const q = doubleAt(H, b);
+      return p === q || (Number.isNaN(p) && Number.isNaN(q));
+    }
+    case T_CHAR:
+    case T_ATOMREF:
+    case T_FN:
+      return m.load32(a + 2) === m.load32(b + 2);
+    case T_STRING:
+    case T_BYTES: {
+      const size = m.load32(a) >>> 8;
+      if (size !== m.load32(b) >>> 8) return false;
+      for (let i = 2; i < size; i++) if (m.load32(a + i) !== m.load32(b + i)) return false;
+      return true;
+    }
+    case T_LIST:
+    case T_VEC:
+      return eqSeq(H, x, y);
+    case T_MAP:
+    case T_STRUCT:
+      return eqMap(H, x, y);
+    case T_SET: {
+      if (m.load32(a + 2) !== m.load32(b + 2)) return false;
+      if (hashWord(H, x) !== hashWord(H, y)) return false;
+      let all = true;
+      setForEach(H, x, (k) => {
+        if (all && !setHas(H, y, k)) all = false;
+      });
+      return all;
+    }
+    case T_TAGGED:
+      return eqWords(H, m.load32(a + 4), m.load32(b + 4)) && eqWords(H, m.load32(a + 5), m.load32(b + 5));
+    default:
+      return false;
+  }
+}
+
+function eqSeq(H: Heap, x: number, y: number): boolean {
+  if (seqCount(H, x) !== seqCount(H, y)) return false;
+  if (hashWord(H, x) !== hashWord(H, y)) return false;
+  const xs: number[] = [];
+  seqForEach(H, x, (v) => xs.push(v));
+  let i = 0;
+  let all = true;
+  seqForEach(H, y, (v) => {
+    if (all && !eqWords(H, xs[i]!, v)) all = false;
+    i++;
+  });
+  return all;
+}
+
+function eqMap(H: Heap, x: number, y: number): boolean {
+  if (mapCount(H, x) !== mapCount(H, y)) return false;
+  if (hashWord(H, x) !== hashWord(H, y)) return false;
+  let all = true;
+  mapForEach(H, x, (k, v) => {
+    if (!all) return;
+    const w = mapGet(H, y, k);
+    if (!mapFound || !eqWords(H, v, w)) all = false;
+  });
+  return all;
+}
+
+function doubleAt(H: Heap, a: number): number {
+  u32[0] = H.mem.load32(a + 2);
+  u32[1] = H.mem.load32(a + 3);
+  return f64[0]!;
+}
+
+// ---- scalars ----
+
+/** Allocates the immortal cells (handles 0 … IMMORTAL-1). Call once on a fresh heap. */
+export function initImmortals(H: Heap): void {
+  const m = H.mem;
+  const simple = (t: number): void => {
+    H.alloc(t, 2);
+  };
+  simple(T_NIL);
+  simple(T_TRUE);
+  simple(T_FALSE);
+  // empty list
+  H.alloc(T_LIST, 7);
+  let a = H.lastAddr;
+  for (let i = 2; i < 7; i++) m.store32(a + i, 0);
+  // empty vector (root and tail: the empty vector node, handle 7)
+  H.alloc(T_VEC, 8);
+  a = H.lastAddr;
+  m.store32(a + 2, 0);
+  m.store32(a + 3, 5);
+  m.store32(a + 4, 0);
+  m.store32(a + 5, 0);
+  m.store32(a + 6, H_EMPTY_VNODE << 1);
+  m.store32(a + 7, H_EMPTY_VNODE << 1);
+  for (const t of [T_MAP, T_SET]) {
+    H.alloc(t, 6);
+    a = H.lastAddr;
+    m.store32(a + 2, 0);
+    m.store32(a + 3, 0);
+    m.store32(a + 4, 0);
+    m.store32(a + 5, H_EMPTY_CNODE << 1);
+  }
+  H.alloc(T_VNODE, 3);
+  m.store32(H.lastAddr + 2, 0);
+  H.alloc(T_CNODE, 5);
+  a = H.lastAddr;
+  m.store32(a + 2, 0);
+  m.store32(a + 3, 0);
+  m.store32(a + 4, 0);
+  if (H.nextHandle !== IMMORTAL) throw new Error('immortal cells must be allocated first');
+}
+
+/** The value word of the int64 `n`. */
+export function mkInt(H: Heap, n: bigint): number {
+  if (n >= BigInt(SMALL_MIN) && n <= BigInt(SMALL_MAX)) return (Number(n) << 1) | 1;
+  const h = H.alloc(T_INT, 4);
+  const a = H.lastAddr;
+  const u = BigInt.asUintN(64, n);
+  H.mem.store32(a + 2, Number(u & 0xffffffffn) | 0);
+  H.mem.store32(a + 3, Number(u >> 32n) | 0);
+  return h << 1;
+}
+
+/** The value word of a small integer (the caller guarantees the range). */
+export function smallInt(n: number): number {
+  return (n << 1) | 1;
+}
+
+/** The value word of the double `d`. */
+export function mkDouble(H: Heap, d: number): number {
+  const h = H.alloc(T_DOUBLE, 4);
+  const a = H.lastAddr;
+  f64[0] = d;
+  H.mem.store32(a + 2, u32[0]!);
+  H.mem.store32(a + 3, u32[1]!);
+  return h << 1;
+}
+
+function packUnits(H: Heap, a: number, s: string): void {
+  for (let i = 0; i < s.length; i += 2) {
+    const lo = s.charCodeAt(i);
+    const hi = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    H.mem.store32(a + (i >> 1), lo | (hi << 16));
+  }
+}
+
+function unpackUnits(H: Heap, a: number, len: number): string {
+  const parts: string[] = [];
+  let chunk: number[] = [];
+  for (let i = 0; i < len; i++) {
+    const w = H.mem.load32(a + (i >> 1));
+    chunk.push((i & 1) === 0 ? w & 0xffff : (w >>> 16) & 0xffff);
+    if (chunk.length === 4096) {
+      parts.push(String.fromCharCode(...chunk));
+      chunk = [];
+    }
+  }
+  parts.push(String.fromCharCode(...chunk));
+  return parts.join('');
+}
+
+/** The value word of the string `s`. */
+export function mkString(H: Heap, s: string): number {
+  const h = H.alloc(T_STRING, 4 + ((s.length + 1) >> 1));
+  const a = H.lastAddr;
+  H.mem.store32(a + 2, s.length);
+  H.mem.store32(a + 3, hashUnits(s, SEED_STRING));
+  packUnits(H, a + 4, s);
+  return h << 1;
+}
+
+function mkName(H: Heap, t: number, ns: string | null, name: string): number {
+  const full = ns === null ? name : `${ns}/${name}`;
+  const key = (t === T_KEYWORD ? ':' : "'") + full;
+  const known = H.interned.get(key);
+  if (known !== undefined) return known << 1;
+  const owner = H.owner;
+  H.owner = -1;
+  const h = H.alloc(t, 5 + ((full.length + 1) >> 1));
+  H.owner = owner;
+  const a = H.lastAddr;
+  H.mem.store32(a + 2, full.length);
+  H.mem.store32(a + 3, hashUnits(full, t === T_KEYWORD ? SEED_KEYWORD : SEED_SYMBOL));
+  H.mem.store32(a + 4, ns === null ? -1 : ns.length);
+  packUnits(H, a + 5, full);
+  H.interned.set(key, h);
+  return h << 1;
+}
+
+/** The value word of the keyword `:ns/name` (interned). */
+export function mkKeyword(H: Heap, name: string, ns: string | null = null): number {
+  return mkName(H, T_KEYWORD, ns, name);
+}
+
+/** The value word of the symbol `ns/name` (interned). */
+export function mkSymbol(H: Heap, name: string, ns: string | null = null): number {
+  return mkName(H, T_SYMBOL, ns, name);
+}
+
+/** The value word of a byte string holding `data`. */
+export function mkBytes(H: Heap, data: Uint8Array): number {
+  const h = H.alloc(T_BYTES, 4 + ((data.length + 3) >> 2));
+  const a = H.lastAddr;
+  let hh = SEED_BYTES;
+  for (let i = 0; i < data.length; i++) hh = mix(hh, data[i]!);
+  H.mem.store32(a + 2, data.length);
+  H.mem.store32(a + 3, fmix(hh ^ data.length));
+  for (let i = 0; i < data.length; i += 4) {
+    H.mem.store32(a + 4 + (i >> 2), (data[i]! | ((data[i + 1] ?? 0) << 8) | ((data[i + 2] ?? 0) << 16) | ((data[i + 3] ?? 0) << 24)) | 0);
+  }
+  return h << 1;
+}
+
+function mkSimple(H: Heap, t: number, x: number): number {
+  const h = H.alloc(t, 3);
+  H.mem.store32(H.lastAddr + 2, x);
+  return h << 1;
+}
+
+/** The value word of the list `(head . tail)` (`tail` a list word). */
+export function mkCons(H: Heap, head: number, tail: number): number {
+  const n = H.mem.load32(H.addr(tail >>> 1) + 2);
+  const h = H.alloc(T_LIST, 7);
+  const a = H.lastAddr;
+  const m = H.mem;
+  m.store32(a + 2, n + 1);
+  m.store32(a + 3, 0);
+  m.store32(a + 4, 0);
+  m.store32(a + 5, head);
+  m.store32(a + 6, tail);
+  return h << 1;
+}
+
+/** The value word of `#tag value`. */
+export function mkTagged(H: Heap, tag: string, value: number): number {
+  const t = mkString(H, tag);
+  const h = H.alloc(T_TAGGED, 6);
+  const a = H.lastAddr;
+  H.mem.store32(a + 2, 0);
+  H.mem.store32(a + 3, 0);
+  H.mem.store32(a + 4, t);
+  H.mem.store32(a + 5, value);
+  return h << 1;
+}
+
+// ---- sequences ----
+
+/** Number of items of a list or vector. */
+export function seqCount(H: Heap, w: number): number {
+  return H.mem.load32(H.addr(w >>> 1) + 2);
+}
+
+/** Calls `f` on every item of a list or vector, in order. */
+export function seqForEach(H: Heap, w: number, f: (x: number) => void): void {
+  const m = H.mem;
+  if (typeOf(H, w) === T_VEC) return vecForEach(H, w >>> 1, f);
+  let a = H.addr(w >>> 1);
+  while (m.load32(a + 2) > 0) {
+    f(m.load32(a + 5));
+    a = H.addr(m.load32(a + 6) >>> 1);
+  }
+}
+
+/** A transient vector builder (fresh edit token). */
+export function vecBuilder(H: Heap): VecBuilder {
+  return vecTransient(H, H_EMPTY_VEC, H.nextEdit++);
+}
+
+/** Appends to a builder. */
+export { vecBuilderPush, vecFreeze, vecNth, vecCount };
+
+// ---- maps and sets ----
+
+/** A transient map or set under construction. */
+export interface MapBuilder {
+  /** Root CHAMP node. */
+  root: number;
+  /** Entries so far. */
+  count: number;
+  /** Edit token. */
+  readonly edit: number;
+  /** 2 for a map, 1 for a set. */
+  readonly stride: number;
+}
+
+/** A transient builder for a map (`stride` 2) or set (`stride` 1), starting empty. */
+export function mapBuilder(H: Heap, stride: 1 | 2): MapBuilder {
+  const edit = H.nextEdit++;
+  return { root: champEmpty(H, edit), count: 0, edit, stride };
+}
+
+/** Binds `k` to `v` in the builder, in place where it owns the nodes. */
+export function builderAssoc(H: Heap, b: MapBuilder, k: number, v: number): void {
+  b.root = champAssoc(H, b.root, 0, k, v, hashWord(H, k), b.stride, b.edit);
+  if (added) b.count++;
+}
+
+/** Removes `k` from the builder. */
+export function builderDissoc(H: Heap, b: MapBuilder, k: number): void {
+  b.root = champDissoc(H, b.root, 0, k, hashWord(H, k), b.stride, b.edit);
+  if (removed) b.count--;
+}
+
+/** Ends the builder: seals its nodes and returns a map (or set) value word. */
+export function builderFreeze(H: Heap, b: MapBuilder): number {
+  if (b.count === 0) return (b.stride === 2 ? H_EMPTY_MAP : H_EMPTY_SET) << 1;
+  champSealStride(H, b.root, b.edit, b.stride);
+  return mkMapCell(H, b.stride === 2 ? T_MAP : T_SET, b.count, b.root);
+}
+
+function mkMapCell(H: Heap, t: number, count: number, root: number): number {
+  if (count === 0) return (t === T_MAP ? H_EMPTY_MAP : H_EMPTY_SET) << 1;
+  const h = H.alloc(t, 6);
+  const a = H.lastAddr;
+  H.mem.store32(a + 2, count);
+  H.mem.store32(a + 3, 0);
+  H.mem.store32(a + 4, 0);
+  H.mem.store32(a + 5, root << 1);
+  return h << 1;
+}
+
+/** Number of entries of a map (CHAMP or struct) or set. */
+export function mapCount(H: Heap, w: number): number {
+  return H.mem.load32(H.addr(w >>> 1) + 2);
+}
+
+/** The value at `k` in map `w` (nil when absent; {@link lastFound} tells which). */
+export function mapGet(H: Heap, w: number, k: number): number {
+  const m = H.mem;
+  const a = H.addr(w >>> 1);
+  if ((m.load32(a) & 0xff) === T_STRUCT) return structGet(H, a, k);
+  const v = champGet(H, m.load32(a + 5) >>> 1, k, hashWord(H, k), 2);
+  mapFound = found;
+  return v;
+}
+
+let mapFound = false;
+
+function structGet(H: Heap, a: number, k: number): number {
+  const m = H.mem;
+  const shape = H.addr(m.load32(a + 5) >>> 1);
+  const n = m.load32(shape + 2);
+  const hk = hashWord(H, k);
+  for (let i = 0; i < n; i++) {
+    if (m.load32(shape + 3 + i) !== hk) continue;
+    const key = m.load32(shape + 3 + n + i);
+    if (key === k || eqWords(H, key, k)) {
+      mapFound = true;
+      return m.load32(a + 6 + i);
+    }
+  }
+  mapFound = false;
+  return 0;
+}
+
+/** Whether the last {@link mapGet} found its key. */
+export function lastFound(): boolean {
+  return mapFound;
+}
+
+/** The map `w` with `k` bound to `v` (persistent). */
+export function mapAssoc(H: Heap, w: number, k: number, v: number): number {
+  const m = H.mem;
+  let a = H.addr(w >>> 1);
+  if ((m.load32(a) & 0xff) === T_STRUCT) {
+    w = structThaw(H, a);
+    a = H.addr(w >>> 1);
+  }
+  const root = m.load32(a + 5) >>> 1;
+  const count = m.load32(a + 2);
+  const nr = champAssoc(H, root, 0, k, v, hashWord(H, k), 2, 0);
+  if (nr === root) return w;
+  return mkMapCell(H, T_MAP, added ? count + 1 : count, nr);
+}
+
+/** The map `w` without `k` (persistent). */
+export function mapDissoc(H: Heap, w: number, k: number): number {
+  const m = H.mem;
+  let a = H.addr(w >>> 1);
+  if ((m.load32(a) & 0xff) === T_STRUCT) {
+    w = structThaw(H, a);
+    a = H.addr(w >>> 1);
+  }
+  const root = m.load32(a + 5) >>> 1;
+  const nr = champDissoc(H, root, 0, k, hashWord(H, k), 2, 0);
+  if (!removed) return w;
+  return mkMapCell(H, T_MAP, m.load32(a + 2) - 1, nr);
+}
+
+function structThaw(H: Heap, a: number): number {
+  const keys: number[] = [];
+  const vals: number[] = [];
+  mapForEach(H, H.mem.load32(a + 1) << 1, (k, v) => {
+    keys.push(k);
+    vals.push(v);
+  });
+  const b = mapBuilder(H, 2);
+  for (let i = 0; i < keys.length; i++) builderAssoc(H, b, keys[i]!, vals[i]!);
+  return builderFreeze(H, b);
+}
+
+/** Calls `f(k, v)` for each entry of map `w` (representation order; sort to observe). */
+export function mapForEach(H: Heap, w: number, f: (k: number, v: number) => void): void {
+  const m = H.mem;
+  const a = H.addr(w >>> 1);
+  if ((m.load32(a) & 0xff) === T_STRUCT) {
+    const shape = H.addr(m.load32(a + 5) >>> 1);
+    const n = m.load32(shape + 2);
+    for (let i = 0; i < n; i++) f(m.load32(shape + 3 + n + i), m.load32(a + 6 + i));
+    return;
+  }
+  champForEach(H, m.load32(a + 5) >>> 1, 2, f);
+}
+
+/** Whether set `w` has `k`. */
+export function setHas(H: Heap, w: number, k: number): boolean {
+  champGet(H, H.mem.load32(H.addr(w >>> 1) + 5) >>> 1, k, hashWord(H, k), 1);
+  return found;
+}
+
+/** The set `w` with `k` added (persistent). */
+export function setConj(H: Heap, w: number, k: number): number {
+  const a = H.addr(w >>> 1);
+  const root = H.mem.load32(a + 5) >>> 1;
+  const nr = champAssoc(H, root, 0, k, 0, hashWord(H, k), 1, 0);
+  if (nr === root) return w;
+  return mkMapCell(H, T_SET, H.mem.load32(H.addr(w >>> 1) + 2) + 1, nr);
+}
+
+/** The set `w` without `k` (persistent). */
+export function setDisj(H: Heap, w: number, k: number): number {
+  const a = H.addr(w >>> 1);
+  const nr = champDissoc(H, H.mem.load32(a + 5) >>> 1, 0, k, hashWord(H, k), 1, 0);
+  if (!removed) return w;
+  return mkMapCell(H, T_SET, H.mem.load32(H.addr(w >>> 1) + 2) - 1, nr);
+}
+
+/** Calls `f(k)` for each member of set `w`. */
+export function setForEach(H: Heap, w: number, f: (k: number) => void): void {
+  champForEach(H, H.mem.load32(H.addr(w >>> 1) + 5) >>> 1, 1, (k) => f(k));
+}
+
+// ---- conversion at the Kernel boundary ----
+
+/** Converts a spec value into the heap; returns its value word. Functions cannot cross. */
+export function toHeap(H: Heap, v: Value): number {
+  if (v === null) return W_NIL;
+  switch (typeof v) {
+    case 'boolean':
+      return v ? W_TRUE : W_FALSE;
+    case 'bigint':
+      return mkInt(H, v);
+    case 'number':
+      return mkDouble(H, v);
+    case 'string':
+      return mkString(H, v);
+  }
+  switch (v.kind) {
+    case 'char':
+      return mkSimple(H, T_CHAR, v.ch.codePointAt(0)!);
+    case 'keyword':
+      return mkKeyword(H, v.name, v.ns);
+    case 'symbol':
+      return mkSymbol(H, v.name, v.ns);
+    case 'bytes':
+      return mkBytes(H, v.data);
+    case 'atom':
+      return mkSimple(H, T_ATOMREF, v.ref);
+    case 'list': {
+      let w = H_EMPTY_LIST << 1;
+      for (let i = v.items.length - 1; i >= 0; i--) w = mkCons(H, toHeap(H, v.items[i]!), w);
+      return w;
+    }
+    case 'vector': {
+      const b = vecBuilder(H);
+      for (const x of v.items) vecBuilderPush(H, b, toHeap(H, x));
+      return vecFreeze(H, b) << 1;
+    }
+    case 'map': {
+      const b = mapBuilder(H, 2);
+      for (const [k, x] of v.entries) builderAssoc(H, b, toHeap(H, k), toHeap(H, x));
+      return builderFreeze(H, b);
+    }
+    case 'set': {
+      const b = mapBuilder(H, 1);
+      for (const x of v.items) builderAssoc(H, b, toHeap(H, x), 0);
+      return builderFreeze(H, b);
+    }
+    case 'tagged':
+      return mkTagged(H, v.tag, toHeap(H, v.value));
+    case 'fn':
+      throw new KernelError('bad-input', 'a function value cannot be written as data');
+  }
+}
+
+function readName(H: Heap, a: number): { ns: string | null; name: string } {
+  const len = H.mem.load32(a + 2);
+  const nsLen = H.mem.load32(a + 4);
+  const full = unpackUnits(H, a + 5, len);
+  return nsLen < 0 ? { ns: null, name: full } : { ns: full.slice(0, nsLen), name: full.slice(nsLen + 1) };
+}
+
+/** Converts value word `w` into a spec value (maps and sets in canonical order). */
+export function fromHeap(H: Heap, w: number): Value {
+  if ((w & 1) === 1) return BigInt(w >> 1);
+  const m = H.mem;
+  const a = H.addr(w >>> 1);
+  const t = m.load32(a) & 0xff;
+  switch (t) {
+    case T_NIL:
+      return null;
+    case T_TRUE:
+      return true;
+    case T_FALSE:
+      return false;
+    case T_INT:
+      return BigInt.asIntN(64, (BigInt(m.load32(a + 3) >>> 0) << 32n) | BigInt(m.load32(a + 2) >>> 0));
+    case T_DOUBLE:
+      return doubleAt(H, a);
+    case T_CHAR:
+      return new Char(String.fromCodePoint(m.load32(a + 2)));
+    case T_STRING:
+      return unpackUnits(H, a + 4, m.load32(a + 2));
+    case T_KEYWORD: {
+      const n = readName(H, a);
+      return Keyword.of(n.name, n.ns);
+    }
+    case T_SYMBOL: {
+      const n = readName(H, a);
+      return Sym.of(n.name, n.ns);
+    }
+    case T_BYTES: {
+      const len = m.load32(a + 2);
+      const out = new Uint8Array(len);
+      for (let i = 0; i < len; i++) out[i] = (m.load32(a + 4 + (i >> 2)) >>> ((i & 3) * 8)) & 0xff;
+      return new Bytes(out);
+    }
+    case T_ATOMREF:
+      return new AtomRef(m.load32(a + 2));
+    case T_FN: {
+      const name = m.load32(a + 4);
+      return new Fn(m.load32(a + 2), name === W_NIL ? null : (fromHeap(H, name) as string), null);
+    }
+    case T_LIST: {
+      const items: Value[] = [];
+      seqForEach(H, w, (x) => items.push(fromHeap(H, x)));
+      return new List(items);
+    }
+    case T_VEC: {
+      const items: Value[] = [];
+      seqForEach(H, w, (x) => items.push(fromHeap(H, x)));
+      return new Vector(items);
+    }
+    case T_MAP:
+    case T_STRUCT: {
+      const entries: [Value, Value][] = [];
+      mapForEach(H, w, (k, v) => entries.push([fromHeap(H, k), fromHeap(H, v)]));
+      entries.sort((p, q) => compare(p[0], q[0]));
+      return EMap.from(entries);
+    }
+    case T_SET: {
+      const items: Value[] = [];
+      setForEach(H, w, (k) => items.push(fromHeap(H, k)));
+      items.sort(compare);
+      return ESet.from(items);
+    }
+    case T_TAGGED:
+      return new Tagged(fromHeap(H, m.load32(a + 4)) as string, fromHeap(H, m.load32(a + 5)));
+    default:
+      throw new Error(`fromHeap: not a value (cell type ${t})`);
+  }
+}
+
+/** The well-known value words. */
+export const WORDS = { nil: W_NIL, true: W_TRUE, false: W_FALSE, emptyList: H_EMPTY_LIST << 1, emptyVector: H_EMPTY_VEC << 1, emptyMap: H_EMPTY_MAP << 1, emptySet: H_EMPTY_SET << 1 } as const;
+
+/** Handles that must never be collected (immortals). */
+export function isImmortal(h: number): boolean {
+  return h < IMMORTAL;
+}
+
+export { H_NIL, H_TRUE, H_FALSE, T_SHAPE, T_CNODE };

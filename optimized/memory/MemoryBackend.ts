@@ -1,0 +1,189 @@
+/**
+ * The memory backend of the optimized kernel: one flat, word-addressed (32-bit) address space.
+ * Every load, store, compare-and-swap and fence the kernel's heap, handle table, atom slots and
+ * collector perform goes through this interface, so the same kernel runs on a plain
+ * `ArrayBuffer`, on a `SharedArrayBuffer` with `Atomics` (worker threads), or on the
+ * hardware-model simulator (hw-model/, handed in from outside by the composition root).
+ *
+ * The contract is documented in docs/optimized.md ("Memory backend") and ADR 0004.
+ * @module
+ */
+
+/** Raised when a backend cannot provide the memory asked for (mapped to `out-of-memory`). */
+export class BackendExhausted extends Error {
+  /** Creates the error; `words` is the size that was requested. */
+  constructor(readonly words: number) {
+    super(`memory backend cannot grow to ${words} words`);
+    this.name = 'BackendExhausted';
+  }
+}
+
+/** A word-addressed memory. Addresses are word indices (0-based); words are signed 32-bit. */
+export interface MemoryBackend {
+  /** A short name, e.g. `plain`, `shared`, `hw:tso`. */
+  readonly name: string;
+  /** Current size in words. Addresses `0 … size()-1` are valid. */
+  size(): number;
+  /**
+   * Makes at least `words` words addressable (new words read 0). Existing contents and
+   * addresses are preserved. Throws {@link BackendExhausted} when impossible.
+   */
+  grow(words: number): void;
+  /** Reads the word at `addr`. */
+  load32(addr: number): number;
+  /** Writes `value` (truncated to int32) at `addr`. */
+  store32(addr: number, value: number): void;
+  /** Atomically: if the word at `addr` is `expected`, write `value`. Returns the word found. */
+  cas32(addr: number, expected: number, value: number): number;
+  /** A full (sequentially consistent) fence: earlier accesses complete before later ones. */
+  fence(): void;
+  /**
+   * Declares `[addr, addr+words)` published and immutable until {@link MemoryBackend.retire}:
+   * the kernel will not store there, so a cache-coherent model may skip coherence traffic.
+   */
+  publish(addr: number, words: number): void;
+  /** Declares `[addr, addr+words)` free again: it may be written (reused) from now on. */
+  retire(addr: number, words: number): void;
+  /** Selects the thread/core that issues the following accesses (0 by default). Optional. */
+  setCore?(core: number): void;
+}
+
+/** Options of the built-in backends. */
+export interface BackendOptions {
+  /** Initial size in words (default 1 Mi words = 4 MiB). */
+  readonly initialWords?: number;
+  /** Maximum size in words (default 256 Mi words = 1 GiB). */
+  readonly maxWords?: number;
+}
+
+const DEFAULT_INITIAL = 1 << 20;
+
+/** ES2024 growable SharedArrayBuffer (Node ≥ 20), typed locally because the project targets ES2022. */
+interface GrowableSab extends SharedArrayBuffer {
+  readonly maxByteLength: number;
+  grow(bytes: number): void;
+}
+const GrowableSabCtor = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => GrowableSab;
+const DEFAULT_MAX = 1 << 28;
+
+/** A single-threaded backend over a growable `ArrayBuffer` (plain typed-array accesses). */
+export class PlainMemory implements MemoryBackend {
+  readonly name = 'plain';
+  private i32: Int32Array;
+  private readonly maxWords: number;
+  /** Creates the backend. */
+  constructor(options: BackendOptions = {}) {
+    this.maxWords = options.maxWords ?? DEFAULT_MAX;
+    this.i32 = new Int32Array(Math.min(options.initialWords ?? DEFAULT_INITIAL, this.maxWords));
+  }
+  size(): number {
+    return this.i32.length;
+  }
+  grow(words: number): void {
+    if (words <= this.i32.length) return;
+    if (words > this.maxWords) throw new BackendExhausted(words);
+    let n = this.i32.length * 2;
+    while (n < words) n *= 2;
+    const next = new Int32Array(Math.min(n, this.maxWords));
+    next.set(this.i32);
+    this.i32 = next;
+  }
+  load32(addr: number): number {
+    return this.i32[addr]!;
+  }
+  store32(addr: number, value: number): void {
+    this.i32[addr] = value;
+  }
+  cas32(addr: number, expected: number, value: number): number {
+    const old = this.i32[addr]!;
+    if (old === (expected | 0)) this.i32[addr] = value;
+    return old;
+  }
+  fence(): void {
+    /* single thread: program order is the memory order */
+  }
+  publish(_addr: number, _words: number): void {
+    /* no caches to tell */
+  }
+  retire(_addr: number, _words: number): void {
+    /* no caches to tell */
+  }
+  /** Copies `words` words from `src` to `dst` (a bulk path used by evacuation). */
+  copy(dst: number, src: number, words: number): void {
+    this.i32.copyWithin(dst, src, src + words);
+  }
+}
+
+/**
+ * A backend over a growable `SharedArrayBuffer`, every access through `Atomics` (sequentially
+ * consistent), so several worker threads can run the kernel's heap and collector at once.
+ */
+export class SharedMemory implements MemoryBackend {
+  readonly name = 'shared';
+  /** The shared buffer (hand it to workers, then wrap it with {@link SharedMemory.attach}). */
+  readonly buffer: GrowableSab;
+  private i32: Int32Array;
+  /** Creates a fresh shared memory. */
+  constructor(options: BackendOptions & { readonly buffer?: SharedArrayBuffer } = {}) {
+    const max = options.maxWords ?? DEFAULT_MAX;
+    this.buffer = (options.buffer as GrowableSab | undefined) ?? new GrowableSabCtor(Math.min(options.initialWords ?? DEFAULT_INITIAL, max) * 4, { maxByteLength: max * 4 });
+    this.i32 = new Int32Array(this.buffer);
+  }
+  /** Wraps a buffer created by another thread's {@link SharedMemory}. */
+  static attach(buffer: SharedArrayBuffer): SharedMemory {
+    return new SharedMemory({ buffer });
+  }
+  private view(): Int32Array {
+    // Another thread may have grown the buffer: re-wrap when the length changed.
+    if (this.i32.length * 4 !== this.buffer.byteLength) this.i32 = new Int32Array(this.buffer);
+    return this.i32;
+  }
+  size(): number {
+    return this.view().length;
+  }
+  grow(words: number): void {
+    if (words * 4 <= this.buffer.byteLength) return;
+    if (words * 4 > this.buffer.maxByteLength) throw new BackendExhausted(words);
+    let n = this.buffer.byteLength * 2;
+    while (n < words * 4) n *= 2;
+    try {
+      this.buffer.grow(Math.min(n, this.buffer.maxByteLength));
+    } catch {
+      // another thread grew it first
+    }
+    this.view();
+  }
+  load32(addr: number): number {
+    const a = this.i32;
+    return addr < a.length ? Atomics.load(a, addr) : Atomics.load(this.view(), addr);
+  }
+  store32(addr: number, value: number): void {
+    const a = this.i32;
+    if (addr < a.length) Atomics.store(a, addr, value);
+    else Atomics.store(this.view(), addr, value);
+  }
+  cas32(addr: number, expected: number, value: number): number {
+    const a = addr < this.i32.length ? this.i32 : this.view();
+    return Atomics.compareExchange(a, addr, expected, value);
+  }
+  fence(): void {
+    // Atomics are sequentially consistent; a read-modify-write of word 0 orders everything.
+    Atomics.add(this.i32, 0, 0);
+  }
+  publish(_addr: number, _words: number): void {
+    /* coherent hardware: nothing to do */
+  }
+  retire(_addr: number, _words: number): void {
+    /* coherent hardware: nothing to do */
+  }
+}
+
+/** A plain (single-threaded) backend. */
+export function createPlainMemory(options?: BackendOptions): MemoryBackend {
+  return new PlainMemory(options);
+}
+
+/** A shared-memory backend (SharedArrayBuffer + Atomics). */
+export function createSharedMemory(options?: BackendOptions): SharedMemory {
+  return new SharedMemory(options);
+}

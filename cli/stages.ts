@@ -12,5 +12,8 @@ export interface Stage {
   readonly run: () => Promise<{ ok: boolean; summary: string }>;
 }
 
-/** The stages, in the order they run. */
-export const stages: readonly Stage[] = [];
+import { fuzzStage } from './commands/fuzz.js';
+import { checkStage } from './commands/check.js';
+
+/** The stages, in the order they run (fuzzing last). */
+export const stages: readonly Stage[] = [checkStage, fuzzStage];

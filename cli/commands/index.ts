@@ -5,6 +5,9 @@
  */
 import type { Command } from 'commander';
 import { register as start } from './start.js';
+import { register as fuzz } from './fuzz.js';
+import { register as replay } from './replay.js';
+import { register as check } from './check.js';
 
 /** Every command's registration function. */
-export const commands: readonly ((program: Command) => void)[] = [start];
+export const commands: readonly ((program: Command) => void)[] = [start, fuzz, replay, check];

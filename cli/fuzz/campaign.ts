@@ -1,0 +1,323 @@
+/**
+ * A fuzz campaign: generate cases (generators), judge them on the selected kernels (oracles),
+ * shrink and save any failure. The CLI (`immutos fuzz`), the `npm start` stage and the CI tests
+ * are thin glue over {@link runCampaign} and {@link runMutantCampaign}.
+ *
+ * Determinism: case `k` of a campaign with seed `S` is generated from `caseSeed(S, k)`, so a
+ * shard `i/n` (cases with `k % n === i`) and a single case are reproducible on any machine.
+ * @module
+ */
+import fc from 'fast-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OP_NAMES, type OpName, type Quotas } from '../../spec/Kernel.js';
+import { build, commonOps, mutantKernelName, type EngineHandle } from '../../tests/engines/registry.js';
+import { caseToJson, type FuzzCase } from '../../tests/generators/case.js';
+import { fixup } from '../../tests/generators/fixup.js';
+import { rawCaseArb, type RawOp } from '../../tests/generators/ops.js';
+import { runDifferential, type DifferentialOptions, type Verdict } from '../../tests/oracles/differential.js';
+import { ddmin } from './shrink.js';
+
+/** Operations that need the system language, generated only with `programs`. */
+export const PROGRAM_OPS: readonly OpName[] = ['load', 'step', 'run'];
+
+/** The seed of case `k` of a campaign seeded `seed` (a 32-bit mix; stable forever). */
+export function caseSeed(seed: number, k: number): number {
+  let h = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(k + 1, 0x85ebca6b)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** A shard of the case index space: cases with `k % count === index`. */
+export interface Shard {
+  /** 0-based shard index. */
+  readonly index: number;
+  /** Number of shards. */
+  readonly count: number;
+}
+
+/** Parses `i/n` (1-based `i`, as CI matrices count) into a {@link Shard}. Throws RangeError. */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (m === null) throw new RangeError(`--shard must look like i/n (e.g. 2/4), got '${text}'`);
+  const i = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || i < 1 || i > n) throw new RangeError(`--shard ${text}: need 1 ≤ i ≤ n`);
+  return { index: i - 1, count: n };
+}
+
+/** Why an operation is not generated in this campaign. */
+export interface Exclusion {
+  /** The operation. */
+  readonly op: OpName;
+  /** The reason, for the report. */
+  readonly reason: string;
+}
+
+/** Progress of a running campaign. */
+export interface CampaignProgress {
+  /** Cases run. */
+  readonly cases: number;
+  /** Operations applied (summed over kernels). */
+  readonly ops: number;
+  /** Seconds since the start. */
+  readonly seconds: number;
+  /** Divergences found. */
+  readonly divergences: number;
+  /** Poisoned cases. */
+  readonly poisoned: number;
+}
+
+/** A failure found, shrunk and (optionally) saved. */
+export interface Failure {
+  /** Index of the case in the campaign. */
+  readonly index: number;
+  /** Seconds from the campaign's start to the detection (before shrinking). */
+  readonly detectedSeconds: number;
+  /** The case as generated (after fixup). */
+  readonly original: FuzzCase;
+  /** The shrunk case. */
+  readonly shrunk: FuzzCase;
+  /** The verdict on the shrunk case. */
+  readonly verdict: Verdict & { kind: 'diverged' };
+  /** Where the shrunk case was written, when an output directory was given. */
+  readonly file?: string;
+}
+
+/** Options of {@link runCampaign}. */
+export interface CampaignOptions {
+  /** Kernel names (see the registry). */
+  readonly kernels: readonly string[];
+  /** Number of cases (across all shards); default 1000 unless `timeSeconds` is set. Both may be set. */
+  readonly runs?: number;
+  /** Stop after this many seconds instead of a case count. */
+  readonly timeSeconds?: number;
+  /** Campaign seed. */
+  readonly seed: number;
+  /** Run one shard only. */
+  readonly shard?: Shard;
+  /** Generate programs (`load`/`step`/`run`). */
+  readonly programs?: boolean;
+  /** Quotas every kernel is built with. */
+  readonly quotas?: Partial<Quotas>;
+  /** How resource errors count (see {@link DifferentialOptions.resourceErrors}). */
+  readonly resourceErrors?: 'poison' | 'compare';
+  /** Most segments per case (default 6). */
+  readonly maxSegments?: number;
+  /** Stop at the first failure (default true). */
+  readonly stopOnFirst?: boolean;
+  /** Shrink failures (default true). */
+  readonly shrink?: boolean;
+  /** Directory to write shrunk failures to (none: keep in memory only). */
+  readonly outDir?: string;
+  /** A note stored in saved cases. */
+  readonly note?: string;
+  /** Called now and then with progress. */
+  readonly onProgress?: (p: CampaignProgress) => void;
+}
+
+/** The result of a campaign. */
+export interface CampaignResult {
+  /** The kernels run. */
+  readonly kernels: readonly string[];
+  /** Operations generated. */
+  readonly ops: readonly OpName[];
+  /** Operations not generated, and why. */
+  readonly excluded: readonly Exclusion[];
+  /** Cases run. */
+  readonly cases: number;
+  /** Operations applied (summed over kernels). */
+  readonly applied: number;
+  /** Wall-clock seconds. */
+  readonly seconds: number;
+  /** Operations per second through all kernels. */
+  readonly opsPerSecond: number;
+  /** Cases that stopped comparing at a resource limit. */
+  readonly poisoned: number;
+  /** Failures (shrunk). */
+  readonly failures: readonly Failure[];
+}
+
+/** Resolved kernels of a campaign and the ops they share. */
+export interface Selection {
+  /** The handles. */
+  readonly handles: readonly EngineHandle[];
+  /** Operations to generate. */
+  readonly ops: readonly OpName[];
+  /** Operations not generated, and why. */
+  readonly excluded: readonly Exclusion[];
+}
+
+/** Resolves kernel names and computes the operations to generate (with the exclusions). */
+export async function select(kernels: readonly string[], programs: boolean): Promise<Selection> {
+  if (kernels.length === 0) throw new RangeError('no kernel selected');
+  const handles = await Promise.all(kernels.map((k) => build(k)));
+  const { ops, excluded } = commonOps(handles, OP_NAMES);
+  const ex: Exclusion[] = excluded.map((e) => ({ op: e.op, reason: `not supported by ${e.missingIn.join(', ')}` }));
+  if (!programs) {
+    for (const op of PROGRAM_OPS) {
+      if (ops.delete(op)) ex.push({ op, reason: 'programs not requested (use --programs)' });
+    }
+  }
+  return { handles, ops: OP_NAMES.filter((o) => ops.has(o)), excluded: ex };
+}
+
+/** Builds a fresh kernel of every handle and runs the case through the differential oracle. */
+export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: DifferentialOptions = {}) {
+  const kernels = handles.map((h) => ({ name: h.name, kernel: h.build(c.quotas !== undefined ? { quotas: c.quotas } : {}) }));
+  return runDifferential(c, kernels, options);
+}
+
+function isDiverged(v: Verdict): v is Verdict & { kind: 'diverged' } {
+  return v.kind === 'diverged';
+}
+
+/** A short id for a case file: kernels and seed. */
+export function caseId(c: FuzzCase): string {
+  const tag = c.kernels.map((k) => k.replace(/[^a-z0-9]+/gi, '-')).join('_');
+  return `${tag}-${c.seed.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * Shrinks a failing case: ddmin over the raw ops (re-fixed-up), then over the concrete ops.
+ * Returns the smallest still-diverging case found and its verdict.
+ */
+export function shrinkCase(
+  raws: readonly RawOp[],
+  failing: FuzzCase,
+  handles: readonly EngineHandle[],
+  supports: ReadonlySet<OpName>,
+  options: DifferentialOptions,
+): { shrunk: FuzzCase; verdict: Verdict & { kind: 'diverged' } } {
+  const fix = (rs: readonly RawOp[]): FuzzCase => fixup(rs, { seed: failing.seed, kernels: failing.kernels, supports, ...(failing.quotas !== undefined ? { quotas: failing.quotas } : {}) }).case;
+  const smallRaw = ddmin(raws, (rs) => isDiverged(judge(fix(rs), handles, options).verdict), { maxMillis: 5000 });
+  const base = fix(smallRaw);
+  const smallOps = ddmin(base.ops, (ops) => isDiverged(judge({ ...base, ops }, handles, options).verdict), { maxMillis: 5000 });
+  let shrunk: FuzzCase = { ...base, ops: smallOps };
+  let verdict = judge(shrunk, handles, options).verdict;
+  if (!isDiverged(verdict)) {
+    shrunk = failing;
+    verdict = judge(failing, handles, options).verdict;
+  }
+  if (!isDiverged(verdict)) throw new Error('internal: a failing case stopped failing (nondeterministic kernel?)');
+  return { shrunk, verdict };
+}
+
+/** Runs a campaign (see the module doc). */
+export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
+  const sel = await select(options.kernels, options.programs ?? false);
+  const supports = new Set(sel.ops);
+  const arb = rawCaseArb({ ops: sel.ops, ...(options.maxSegments !== undefined ? { maxSegments: options.maxSegments } : {}) });
+  const diffOptions: DifferentialOptions = { resourceErrors: options.resourceErrors ?? 'poison' };
+  const shard = options.shard ?? { index: 0, count: 1 };
+  const runs = options.runs ?? (options.timeSeconds === undefined ? 1000 : Number.POSITIVE_INFINITY);
+  const deadline = options.timeSeconds === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeSeconds * 1000;
+  const t0 = performance.now();
+  let cases = 0;
+  let applied = 0;
+  let poisoned = 0;
+  const failures: Failure[] = [];
+  let lastReport = 0;
+  const progress = (): CampaignProgress => ({ cases, ops: applied, seconds: (performance.now() - t0) / 1000, divergences: failures.length, poisoned });
+  for (let k = shard.index; k < runs && performance.now() < deadline; k += shard.count) {
+    const seed = caseSeed(options.seed, k);
+    const raws = fc.sample(arb, { seed, numRuns: 1 })[0]!;
+    const fixed = fixup(raws, { seed, kernels: options.kernels, supports, ...(options.quotas !== undefined ? { quotas: options.quotas } : {}) }).case;
+    const r = judge(fixed, sel.handles, diffOptions);
+    cases++;
+    applied += r.applied;
+    if (r.verdict.kind === 'poisoned') poisoned++;
+    if (isDiverged(r.verdict)) {
+      const detectedSeconds = (performance.now() - t0) / 1000;
+      const s = options.shrink === false ? { shrunk: fixed, verdict: r.verdict } : shrinkCase(raws, fixed, sel.handles, supports, diffOptions);
+      const shrunk: FuzzCase = { ...s.shrunk, expect: 'diverged', ...(options.note !== undefined ? { note: options.note } : {}) };
+      let file: string | undefined;
+      if (options.outDir !== undefined) {
+        mkdirSync(options.outDir, { recursive: true });
+        file = join(options.outDir, `${caseId(shrunk)}.json`);
+        writeFileSync(file, caseToJson(shrunk));
+      }
+      failures.push({ index: k, detectedSeconds, original: fixed, shrunk, verdict: s.verdict, ...(file !== undefined ? { file } : {}) });
+      if (options.stopOnFirst !== false) break;
+    }
+    if (options.onProgress !== undefined && performance.now() - lastReport > 100) {
+      lastReport = performance.now();
+      options.onProgress(progress());
+    }
+  }
+  options.onProgress?.(progress());
+  const seconds = (performance.now() - t0) / 1000;
+  return { kernels: options.kernels, ops: sel.ops, excluded: sel.excluded, cases, applied, seconds, opsPerSecond: seconds > 0 ? applied / seconds : 0, poisoned, failures };
+}
+
+/** Quotas for mutant campaigns: small, so quota bugs show within a few operations. */
+export const MUTANT_QUOTAS: Partial<Quotas> = Object.freeze({ heapCells: 400, fuel: 200_000, stackDepth: 200 });
+
+/** One row of the mutant table. */
+export interface MutantRow {
+  /** The mutant. */
+  readonly mutant: string;
+  /** Whether a divergence was found within the budget. */
+  readonly caught: boolean;
+  /** Cases run until the first detection (or in all, when not caught). */
+  readonly cases: number;
+  /** Seconds until the first detection (or in all). */
+  readonly seconds: number;
+  /** The shrunk failing case, when caught. */
+  readonly failure?: Failure;
+}
+
+/** Options of {@link runMutantCampaign}. */
+export interface MutantCampaignOptions {
+  /** The engine to inject mutants into (default `reference`). */
+  readonly base?: string;
+  /** Mutants to run (default: all the engine declares). */
+  readonly mutants?: readonly string[];
+  /** Most cases per mutant (default 3000). */
+  readonly maxCases?: number;
+  /** Most seconds per mutant (default 30). */
+  readonly maxSeconds?: number;
+  /** Campaign seed. */
+  readonly seed: number;
+  /** Where to write shrunk cases. */
+  readonly outDir?: string;
+  /** Shrink the first failure (default true). */
+  readonly shrink?: boolean;
+  /** Called after each mutant. */
+  readonly onMutant?: (row: MutantRow) => void;
+}
+
+/**
+ * Runs, for each mutant, a campaign `base+mutant:m` vs clean `base` (programs on, small quotas,
+ * resource errors compared) until the first divergence or the budget, and reports the table.
+ */
+export async function runMutantCampaign(options: MutantCampaignOptions): Promise<MutantRow[]> {
+  const baseName = options.base ?? 'reference';
+  const handle = await build(baseName);
+  const mutants = options.mutants ?? handle.adapter.mutants;
+  const rows: MutantRow[] = [];
+  for (const m of mutants) {
+    const r = await runCampaign({
+      kernels: [mutantKernelName(baseName, m), baseName],
+      runs: options.maxCases ?? 3000,
+      timeSeconds: options.maxSeconds ?? 30,
+      seed: options.seed,
+      programs: true,
+      quotas: MUTANT_QUOTAS,
+      resourceErrors: 'compare',
+      stopOnFirst: true,
+      shrink: options.shrink ?? true,
+      ...(options.outDir !== undefined ? { outDir: options.outDir } : {}),
+      note: `mutant ${m}: must diverge with the mutant on, agree without it`,
+    });
+    const f = r.failures[0];
+    const row: MutantRow = { mutant: m, caught: f !== undefined, cases: f !== undefined ? f.index + 1 : r.cases, seconds: f !== undefined ? f.detectedSeconds : r.seconds, ...(f !== undefined ? { failure: f } : {}) };
+    rows.push(row);
+    options.onMutant?.(row);
+  }
+  return rows;
+}

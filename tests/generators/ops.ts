@@ -1,0 +1,243 @@
+/**
+ * Operation sequences over several processes, as *raw* operations: each names its actor, atom
+ * and target by selectors (an index into the live processes or the actor's table; negative
+ * counts from the newest), which `fixup` resolves against a shadow of the state into concrete
+ * {@link Op}s. Raw operations shrink well (dropping one never invalidates the others).
+ *
+ * Besides plain random operations, the generator emits *blocks* that are improbable by chance:
+ * contention (an atom shared between two processes both running a `swap!`-heavy program,
+ * stepped in a random interleaving — a schedule), ABA histories for `cas`, fork-then-write,
+ * capability probes (foreign refs, `share` by a non-creator, dead pids), and malformed input.
+ * @module
+ */
+import fc from 'fast-check';
+import type { OpName } from '../../spec/Kernel.js';
+import { opValueArb, POOL, spell } from './ednValues.js';
+import { PROGRAM_TEMPLATES, programArb } from './programs.js';
+
+/** A deliberate misuse the fixup keeps (every kernel must refuse it alike). */
+export type Probe = 'none' | 'foreign-ref' | 'unissued-ref' | 'dead-pid' | 'non-creator';
+
+/** How `fixup` chooses a `cas` stamp. */
+export type StampChoice = 'current' | 'previous' | 'aba' | 'future';
+
+/** Malformed-input variants. */
+export type Malformed = 'unknown-op' | 'bad-edn' | 'bad-field' | 'missing-field';
+
+/** One raw operation (see the module doc). */
+export interface RawOp {
+  /** The operation, or `malformed`. */
+  readonly op: OpName | 'malformed';
+  /** Actor selector: index into live processes (negative: from the newest). */
+  readonly actor: number;
+  /** Target-process selector (for `share`). */
+  readonly other: number;
+  /** Atom selector: index into the actor's refs (negative: from the newest). */
+  readonly pick: number;
+  /** A deliberate misuse, or `none`. */
+  readonly probe: Probe;
+  /** The value written (EDN). */
+  readonly value: string;
+  /** A second value (compare-and-set's expected value when not taken from the state). */
+  readonly value2: string;
+  /** compare-and-set!: expect the current value (same or other spelling), or `value2`. */
+  readonly expected: 'current' | 'variant' | 'other';
+  /** cas: which stamp to use. */
+  readonly stamp: StampChoice;
+  /** Index into {@link FN_POOL} (swap) or {@link VALIDATOR_POOL} (setValidator). */
+  readonly fn: number;
+  /** Index into {@link WATCH_KEYS}. */
+  readonly key: number;
+  /** Register number for `hold`. */
+  readonly reg: number;
+  /** A program template for `load`. */
+  readonly program: string;
+  /** The kind of malformed input, for `op: 'malformed'`. */
+  readonly malformed: Malformed;
+}
+
+/** Functions for `swap`/`swapVals`. */
+export const FN_POOL: readonly string[] = [
+  '(fn [x] x)',
+  '(fn [x] (if (= x 1) 0 1))',
+  '(fn [v] (conj v 7))',
+  '(fn [m] (assoc m :k 1))',
+  '(fn [x] (+ x 1))',
+  '(fn [x] [x x])',
+  '(fn [v] (nth v 1))',
+  '(fn [x] :a)',
+];
+
+/** Validators for `setValidator` (`null` clears). */
+export const VALIDATOR_POOL: readonly (string | null)[] = ['(fn [x] (if (= x 1) false true))', '(fn [x] (if (= x :a) false true))', '(fn [x] true)', null, '(fn [x] (if (= x [1 2]) false true))'];
+
+/** Watch keys: equal keys in different shapes on purpose (`[1 2]` and `(1 2)`). */
+export const WATCH_KEYS: readonly string[] = [':w', '[1 2]', '(1 2)', '"k"', ':w2'];
+
+/** Default weights of each operation in random sequences. */
+export const OP_WEIGHTS: Readonly<Record<OpName, number>> = {
+  spawn: 3,
+  fork: 4,
+  exit: 1,
+  atom: 8,
+  deref: 6,
+  reset: 6,
+  cas: 6,
+  compareAndSet: 5,
+  swap: 4,
+  swapVals: 2,
+  resetVals: 3,
+  setValidator: 3,
+  addWatch: 3,
+  removeWatch: 2,
+  share: 6,
+  hold: 2,
+  gc: 2,
+  gcStep: 2,
+  load: 3,
+  step: 5,
+  run: 2,
+};
+
+const base: RawOp = {
+  op: 'gc',
+  actor: 0,
+  other: 0,
+  pick: -1,
+  probe: 'none',
+  value: '0',
+  value2: '0',
+  expected: 'current',
+  stamp: 'current',
+  fn: 0,
+  key: 0,
+  reg: 0,
+  program: PROGRAM_TEMPLATES[0]!,
+  malformed: 'unknown-op',
+};
+
+/** A raw op with defaults for the fields not given. */
+export function raw(fields: Partial<RawOp> & { op: RawOp['op'] }): RawOp {
+  return { ...base, ...fields };
+}
+
+const selectorArb = fc.oneof({ weight: 3, arbitrary: fc.nat({ max: 5 }) }, { weight: 2, arbitrary: fc.integer({ min: -3, max: -1 }) });
+
+function rawOpArb(ops: readonly OpName[]): fc.Arbitrary<RawOp> {
+  const weighted = ops.filter((o) => OP_WEIGHTS[o] > 0).map((o) => ({ weight: OP_WEIGHTS[o], arbitrary: fc.constant(o) }));
+  return fc.record({
+    op: fc.oneof(...weighted),
+    actor: selectorArb,
+    other: selectorArb,
+    pick: selectorArb,
+    probe: fc.oneof({ weight: 12, arbitrary: fc.constant<Probe>('none') }, { weight: 1, arbitrary: fc.constantFrom<Probe>('foreign-ref', 'unissued-ref', 'dead-pid', 'non-creator') }),
+    value: opValueArb,
+    value2: opValueArb,
+    expected: fc.constantFrom('current', 'variant', 'other'),
+    stamp: fc.constantFrom<StampChoice>('current', 'current', 'previous', 'aba', 'future'),
+    fn: fc.nat({ max: 20 }),
+    key: fc.nat({ max: 20 }),
+    reg: fc.nat({ max: 3 }),
+    program: programArb,
+    malformed: fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field'),
+  });
+}
+
+/** Contention: P shares an atom with a new process; both run increment programs, interleaved. */
+const contentionBlockArb: fc.Arbitrary<RawOp[]> = fc
+  .tuple(fc.constantFrom(0, 1, 2), fc.array(fc.boolean(), { minLength: 4, maxLength: 14 }))
+  .map(([t, schedule]) => {
+    const program = PROGRAM_TEMPLATES[t]!;
+    return [
+      raw({ op: 'atom', actor: 0, value: '0' }),
+      raw({ op: 'spawn', actor: 0 }),
+      raw({ op: 'share', actor: 0, pick: -1, other: -1 }),
+      raw({ op: 'load', actor: 0, program }),
+      raw({ op: 'load', actor: -1, program }),
+      ...schedule.map((first) => raw({ op: 'step', actor: first ? 0 : -1 })),
+    ];
+  });
+
+/** ABA: write v, w, v again, then `cas` with the first stamp (stale, but the value matches). */
+const abaBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...POOL), fc.constantFrom(...POOL), fc.boolean()).map(([v, w, variant]) => [
+  raw({ op: 'atom', actor: 0, value: spell(v, false) }),
+  raw({ op: 'reset', actor: 0, pick: -1, value: spell(w, false) }),
+  raw({ op: 'reset', actor: 0, pick: -1, value: spell(v, variant) }),
+  raw({ op: 'cas', actor: 0, pick: -1, stamp: 'aba', value: ':aba' }),
+]);
+
+/** Fork then write on both sides, then observe (fork isolation). */
+const forkBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(opValueArb, opValueArb).map(([v, w]) => [
+  raw({ op: 'atom', actor: 0, value: v }),
+  raw({ op: 'fork', actor: 0 }),
+  raw({ op: 'reset', actor: -1, pick: -1, value: w }),
+  raw({ op: 'swap', actor: -1, pick: -1, fn: 2 }),
+  raw({ op: 'deref', actor: 0, pick: -1 }),
+]);
+
+/** A validator, then writes that it rejects, with a watch on the atom. */
+const validatorBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat({ max: 4 }), fc.constantFrom('1', ':a', '[1 2]')).map(([key, bad]) => [
+  raw({ op: 'atom', actor: 0, value: '0' }),
+  raw({ op: 'addWatch', actor: 0, pick: -1, key }),
+  raw({ op: 'setValidator', actor: 0, pick: -1, fn: 0 }),
+  raw({ op: 'setValidator', actor: 0, pick: -1, fn: 1 }),
+  raw({ op: 'reset', actor: 0, pick: -1, value: bad }),
+  raw({ op: 'resetVals', actor: 0, pick: -1, value: bad }),
+  raw({ op: 'reset', actor: 0, pick: -1, value: '2' }),
+  raw({ op: 'removeWatch', actor: 0, pick: -1, key: key === 1 ? 2 : key === 2 ? 1 : key }),
+  raw({ op: 'reset', actor: 0, pick: -1, value: '3' }),
+]);
+
+/** Capability probes: a received atom shared onward, foreign refs, dead pids. */
+const probeBlockArb: fc.Arbitrary<RawOp[]> = fc.constantFrom<Probe>('foreign-ref', 'non-creator', 'dead-pid', 'unissued-ref').map((probe) => [
+  raw({ op: 'atom', actor: 0, value: '[1 2]' }),
+  raw({ op: 'spawn', actor: 0 }),
+  raw({ op: 'share', actor: 0, pick: -1, other: -1 }),
+  raw({ op: 'share', actor: -1, pick: -1, other: 0, probe: 'non-creator' }),
+  raw({ op: 'reset', actor: -1, pick: 0, probe, value: ':stolen' }),
+  raw({ op: 'deref', actor: -1, pick: 0, probe }),
+]);
+
+/** A held value, then garbage and collections, then the holder keeps going. */
+const registerBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(opValueArb, fc.nat({ max: 3 })).map(([v, reg]) => [
+  raw({ op: 'hold', actor: 0, reg, value: v }),
+  raw({ op: 'atom', actor: 0, value: '[9 9 9]' }),
+  raw({ op: 'gc' }),
+  raw({ op: 'atom', actor: 0, value: '[8 8 8]' }),
+  raw({ op: 'gcStep' }),
+  raw({ op: 'load', actor: 0, program: '(deref $A)' }),
+  raw({ op: 'run', actor: 0 }),
+]);
+
+/** Which block kinds need which ops (a block is generated only when all of them are selected). */
+const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arbitrary<RawOp[]> }[] = [
+  { needs: ['atom', 'spawn', 'share', 'load', 'step'], arb: contentionBlockArb },
+  { needs: ['atom', 'reset', 'cas'], arb: abaBlockArb },
+  { needs: ['atom', 'fork', 'reset', 'deref'], arb: forkBlockArb },
+  { needs: ['atom', 'addWatch', 'setValidator', 'reset', 'resetVals', 'removeWatch'], arb: validatorBlockArb },
+  { needs: ['atom', 'spawn', 'share', 'reset', 'deref'], arb: probeBlockArb },
+  { needs: ['hold', 'atom', 'gc', 'gcStep'], arb: registerBlockArb },
+];
+
+/** Options of {@link rawCaseArb}. */
+export interface RawCaseOptions {
+  /** The operations allowed (all selected kernels support them). */
+  readonly ops: readonly OpName[];
+  /** Most segments per case. */
+  readonly maxSegments?: number;
+  /** Whether to emit malformed operations. */
+  readonly malformed?: boolean;
+}
+
+/**
+ * A raw case: a list of segments (runs of random ops, or blocks), flattened. Blocks needing an
+ * op that is not allowed are not generated (their ops would be removed by fixup anyway).
+ */
+export function rawCaseArb(options: RawCaseOptions): fc.Arbitrary<RawOp[]> {
+  const allowed = new Set(options.ops);
+  const blocks = BLOCKS.filter((b) => b.needs.every((o) => allowed.has(o))).map((b) => ({ weight: 1, arbitrary: b.arb }));
+  const random = rawOpArb(options.ops);
+  const segments: { weight: number; arbitrary: fc.Arbitrary<RawOp[]> }[] = [{ weight: 3, arbitrary: fc.array(random, { minLength: 1, maxLength: 8 }) }, ...blocks];
+  if (options.malformed !== false) segments.push({ weight: 1, arbitrary: fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field').map((m) => [raw({ op: 'malformed', malformed: m })]) });
+  return fc.array(fc.oneof(...segments), { minLength: 1, maxLength: options.maxSegments ?? 6 }).map((segs) => segs.flat());
+}

@@ -1,0 +1,170 @@
+/**
+ * Programs in the system language, as EDN text templates, for `load` + `step`/`run`.
+ *
+ * Well-formed programs always terminate and are deterministic: loops run `loop`/`recur` over a
+ * bounded counter, functions are non-recursive closures (or recur on a decreasing counter), and
+ * nothing reads a clock or a random source. They cover closures, loops, collections (including the
+ * last index of a vector), atoms (`deref swap! reset! compare-and-set!` with atom operations
+ * inside `swap!` functions, so that schedules make them retry), hot redefinition, and errors
+ * (`throw`, type errors, integer overflow). A fraction of programs is invalid (ill-formed special
+ * forms, unbalanced text, unknown names): every kernel must refuse them alike.
+ *
+ * Templates name atoms by holes that `fixup` fills from the acting process's table:
+ * `$A` = its newest ref, `$B` = the one before, `$C` = its oldest (as `#atom N`).
+ *
+ * Programs come from a seed (`programArb` maps a fast-check integer to a program), so shrinking
+ * happens on the operation list, not inside a program.
+ * @module
+ */
+import fc from 'fast-check';
+
+/** A tiny deterministic PRNG (mulberry32). */
+export class Prng {
+  private s: number;
+  /** Seeds the generator. */
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
+  /** A uniform integer in [0, n). */
+  int(n: number): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % n) >>> 0;
+  }
+  /** One of `xs`. */
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
+  /** True with probability `p`. */
+  chance(p: number): boolean {
+    return this.int(1_000_000) < p * 1_000_000;
+  }
+}
+
+/** Hand-written programs that exercise one semantic point each (used often by the generator). */
+export const PROGRAM_TEMPLATES: readonly string[] = [
+  // contended increments: the deref inside the function is a scheduling point, so another
+  // process can write between swap!'s read and its compare-and-set (a retry must follow)
+  '(do (swap! $A (fn [x] (do (deref $A) (+ x 1)))) (swap! $A (fn [x] (do (deref $A) (+ x 1)))) (deref $A))',
+  '(loop [i 0] (if (< i 3) (do (swap! $A (fn [x] (do (deref $A) (+ x 1)))) (recur (inc i))) (deref $A)))',
+  '(swap-vals! $A (fn [x] (do (deref $A) (+ x 10))))',
+  // a running function keeps its own code across a redefinition of its name (hot deploy)
+  '(do (def f (fn [n] (if (< n 1) :old (do (def f (fn [m] :new)) (recur (dec n)))))) (f 3))',
+  '(do (def g (fn [n acc] (if (< n 1) acc (do (def g (fn [a b] :replaced)) (reset! $A n) (recur (dec n) (conj acc n)))))) (g 3 []))',
+  // the last index of a vector, subvec to the end
+  '(let [v [10 20 30]] [(nth v 2) (subvec v 1 3) (count v) (nth v 0)])',
+  '(let [v (conj [1 2] 3)] (reset! $A [(nth v (dec (count v))) (subvec v 0 (count v))]))',
+  // updating a vector held in an atom must leave the atom alone
+  '(do (reset! $A [1 2 3]) (let [v (deref $A) w (conj v 4) u (assoc v 0 :x)] [v w u (deref $A)]))',
+  '(let [v (deref $A)] (do (conj [v] 1) (assoc [v v] 1 2) (deref $A)))',
+  // allocation-heavy: a growing vector (quotas)
+  '(loop [i 0 acc []] (if (< i 200) (recur (inc i) (conj acc [i i i])) (reset! $A (count acc))))',
+  // compare-and-set! against equal values of different shapes
+  '(do (reset! $A [1 2]) [(compare-and-set! $A (quote (1 2)) :swapped) (deref $A)])',
+  // errors
+  '(do (reset! $A 1) (throw :boom))',
+  '(+ 9223372036854775807 1)',
+  '(do (swap! $A (fn [x] (+ x 1))) (nth [1 2] 5))',
+  // closures capturing atoms
+  '(let [inc! (fn [a] (swap! a (fn [x] (if (int? x) (+ x 1) 0))))] (do (inc! $A) (inc! $B) [(deref $A) (deref $B)]))',
+];
+
+/** Programs every kernel must refuse alike (bad-input or program-error, same kind everywhere). */
+export const INVALID_PROGRAMS: readonly string[] = [
+  '(let [x] x)',
+  '(fn)',
+  '(if)',
+  '(recur 1)',
+  '(loop [i] i)',
+  '(undefined-function 1 2)',
+  '(1 2 3)',
+  '(do 1',
+  '{:a 1 :a 2}',
+  '(def)',
+  '(let [1 2] 3)',
+  '(quote)',
+  ')',
+  '',
+];
+
+const NAMES = ['x', 'y', 'z', 'w'];
+
+/** A random expression of depth ≤ `depth` over the names in `scope`. */
+function expr(r: Prng, depth: number, scope: readonly string[]): string {
+  const leaf = (): string => {
+    const k = r.int(10);
+    if (k < 3 && scope.length > 0) return r.pick(scope);
+    if (k < 6) return String(r.int(7) - 2);
+    if (k < 7) return r.pick([':a', ':b', 'nil', 'true', '"s"', '[]', '[1 2 3]', '{:a 1}', '#{1 2}']);
+    if (k < 8) return r.pick(['(deref $A)', '(deref $B)', '@$A']);
+    return r.pick(['9223372036854775807', '-1', '0']);
+  };
+  if (depth <= 0 || r.chance(0.25)) return leaf();
+  const d = depth - 1;
+  const e = (): string => expr(r, d, scope);
+  const fresh = NAMES.find((n) => !scope.includes(n)) ?? `v${scope.length}`;
+  switch (r.int(22)) {
+    case 0:
+      return `(+ ${e()} ${e()})`;
+    case 1:
+      return `(- ${e()} ${e()})`;
+    case 2:
+      return `(* ${e()} ${e()})`;
+    case 3:
+      return `(if (< ${e()} ${e()}) ${e()} ${e()})`;
+    case 4:
+      return `(let [${fresh} ${e()}] ${expr(r, d, [...scope, fresh])})`;
+    case 5:
+      return `((fn [${fresh}] ${expr(r, d, [...scope, fresh])}) ${e()})`;
+    case 6:
+      return `(let [${fresh} (fn [${fresh}] ${expr(r, d, [...scope, fresh])})] (${fresh} ${e()}))`;
+    case 7:
+      return `(vector ${e()} ${e()})`;
+    case 8:
+      return `(conj ${r.pick(['[1 2 3]', '[]', '(deref $A)'])} ${e()})`;
+    case 9:
+      return `(count ${r.pick(['[1 2 3]', '{:a 1 :b 2}', '"abc"', '#{1}'])})`;
+    case 10:
+      return `(nth [7 8 9] ${r.int(4)})`;
+    case 11:
+      return `(get {:a 1 :b [2]} ${r.pick([':a', ':b', ':c'])})`;
+    case 12:
+      return `(assoc ${r.pick(['{:a 1}', '[1 2 3]', '{}'])} ${r.pick([':a', '0', '2', '3'])} ${e()})`;
+    case 13:
+      return `(first ${r.pick(['[1 2]', '[]', '(rest [1 2 3])'])})`;
+    case 14: {
+      const n = 1 + r.int(5);
+      const i = fresh;
+      const acc = NAMES.find((x) => x !== i && !scope.includes(x)) ?? `a${scope.length}`;
+      return `(loop [${i} 0 ${acc} ${e()}] (if (< ${i} ${n}) (recur (inc ${i}) ${expr(r, d, [...scope, i, acc])}) ${acc}))`;
+    }
+    case 15:
+      return `(swap! $A (fn [${fresh}] ${expr(r, d, [...scope, fresh])}))`;
+    case 16:
+      return `(reset! ${r.pick(['$A', '$B'])} ${e()})`;
+    case 17:
+      return `(compare-and-set! $A ${e()} ${e()})`;
+    case 18:
+      return `(str ${e()} ${e()})`;
+    case 19:
+      return `(if (= ${e()} ${e()}) ${e()} (throw ${e()}))`;
+    case 20:
+      return `(do ${e()} ${e()})`;
+    default:
+      return `(= ${e()} ${e()})`;
+  }
+}
+
+/** Builds a program from `seed`: a template, a random well-formed program, or an invalid one. */
+export function generateProgram(seed: number): string {
+  const r = new Prng(seed);
+  const k = r.int(20);
+  if (k < 8) return r.pick(PROGRAM_TEMPLATES);
+  if (k < 9) return r.pick(INVALID_PROGRAMS);
+  return expr(r, 4, []);
+}
+
+/** A program template (holes `$A $B $C`), from a generated seed. */
+export const programArb: fc.Arbitrary<string> = fc.integer({ min: 0, max: 0x7fffffff }).map(generateProgram);

@@ -1,0 +1,216 @@
+/**
+ * The spec's invariants, checked on one kernel's observations after every step (judges only).
+ * Holds any kernel — even alone, even a mutant compared with itself — to ADR 0003:
+ *
+ * - `TypeOK`: pids and refs ascending, stamps non-negative integers.
+ * - `StampsMonotone`: a ref's stamp never decreases; a live process's table only grows.
+ * - `FailureChangesNothing`: a failed operation (capability denial, stale stamp, validator
+ *   rejection, bad input, …) leaves every observation unchanged (programs aside).
+ * - `WriteBumpsStampByOne`: a successful write raises the written atom's stamp by exactly 1 and
+ *   its value becomes the written value; atoms not aliased to it are untouched (fork isolation).
+ * - `ReadsChangeNothing`: deref, hold, gc, gcStep, watch and validator operations change no atom;
+ *   `deref` returns the observed `[value stamp]`; GC changes nothing at all.
+ * - `ForkCopiesTable`: a forked child starts with its parent's refs, values and stamps.
+ * - `ShareByCreatorOnly`: `share` succeeds only for the atom's creator (as tracked from the ops).
+ *
+ * Aliasing (which refs of which processes name the same atom) is tracked from the operations as
+ * ADR 0003 defines it. Programs can create, share and fork behind the tracker's back, so after
+ * the first `load` the alias-dependent checks are switched off for the rest of the case
+ * (no false alarms) while the others stay on.
+ * @see Atoms.tla, Fork.tla, Capabilities.tla, GC.tla
+ * @module
+ */
+import { printEdn, readEdn } from '../../spec/Edn.js';
+import type { Observation, Outcome, Pid, ProcessObservation } from '../../spec/Kernel.js';
+import type { CaseOp } from '../generators/case.js';
+
+interface AliasAtom {
+  creator: Pid;
+  shared: boolean;
+}
+
+type Entry = { value: string; stamp: number };
+
+function entries(o: Observation): Map<string, Entry> {
+  const m = new Map<string, Entry>();
+  for (const p of o.processes) for (const a of p.atoms) m.set(`${p.pid}:${a.ref}`, { value: a.value, stamp: a.stamp });
+  return m;
+}
+
+function canonical(text: unknown): string | null {
+  if (typeof text !== 'string') return null;
+  try {
+    return printEdn(readEdn(text));
+  } catch {
+    return null;
+  }
+}
+
+const WRITES = new Set(['reset', 'resetVals', 'cas', 'compareAndSet', 'swap', 'swapVals']);
+const READS = new Set(['deref', 'hold', 'gc', 'gcStep', 'addWatch', 'removeWatch', 'setValidator']);
+const PROGRAM = new Set(['load', 'step', 'run']);
+
+/** Checks one kernel's successive observations against the spec's invariants. */
+export class InvariantChecker {
+  private readonly alias = new Map<string, number>();
+  private readonly atoms: AliasAtom[] = [];
+  private aliasKnown = true;
+
+  /** Checks the step `op` → `outcome` from `before` to `after`; returns a violation or null. */
+  check(op: CaseOp, outcome: Outcome, before: Observation, after: Observation): string | null {
+    const v = this.checkStep(op, outcome, before, after);
+    this.track(op, outcome, after);
+    return v;
+  }
+
+  private checkStep(op: CaseOp, outcome: Outcome, before: Observation, after: Observation): string | null {
+    // TypeOK
+    let prevPid = -1;
+    for (const p of after.processes) {
+      if (!(p.pid > prevPid)) return `TypeOK: pids not ascending at ${p.pid}`;
+      prevPid = p.pid;
+      let prevRef = -1;
+      for (const a of p.atoms) {
+        if (!(a.ref > prevRef)) return `TypeOK: refs of process ${p.pid} not ascending at ${a.ref}`;
+        if (!Number.isSafeInteger(a.stamp) || a.stamp < 0) return `TypeOK: stamp ${a.stamp} of ${p.pid}:${a.ref}`;
+        prevRef = a.ref;
+      }
+    }
+    const eb = entries(before);
+    const ea = entries(after);
+    const pidsAfter = new Map<Pid, ProcessObservation>(after.processes.map((p) => [p.pid, p]));
+    // StampsMonotone
+    for (const [k, e] of eb) {
+      const x = ea.get(k);
+      const pid = Number(k.split(':')[0]);
+      if (x === undefined) {
+        if (pidsAfter.has(pid)) return `StampsMonotone: ref ${k} vanished from a live process's table`;
+        continue;
+      }
+      if (x.stamp < e.stamp) return `StampsMonotone: stamp of ${k} went from ${e.stamp} to ${x.stamp}`;
+    }
+    const name = op.op;
+    if (PROGRAM.has(name)) return null;
+    const same = JSON.stringify(before) === JSON.stringify(after);
+    if (!outcome.ok) return same ? null : `FailureChangesNothing: ${name} failed with ${outcome.error} but the state changed`;
+    const o = op as Record<string, unknown>;
+    const key = `${String(o.pid)}:${String(o.ref)}`;
+    if (name === 'gc' || name === 'gcStep') return same ? null : `ReadsChangeNothing: ${name} changed the observation`;
+    if (READS.has(name)) {
+      for (const [k, e] of eb) {
+        const x = ea.get(k);
+        if (x !== undefined && (x.value !== e.value || x.stamp !== e.stamp)) return `ReadsChangeNothing: ${name} changed ${k}`;
+      }
+      if (name === 'deref') {
+        const e = eb.get(key);
+        if (e !== undefined && outcome.value !== `[${e.value} ${e.stamp}]`) return `ReadsChangeNothing: deref returned ${outcome.value} but ${key} is [${e.value} ${e.stamp}]`;
+      }
+      return null;
+    }
+    if (WRITES.has(name)) {
+      if (name === 'compareAndSet' && outcome.value === 'false') {
+        return this.unchangedAtoms(eb, ea, null, name);
+      }
+      const b = eb.get(key);
+      const a = ea.get(key);
+      if (b === undefined || a === undefined) return `WriteBumpsStampByOne: ${name} succeeded on ${key}, which is not in the table`;
+      if (a.stamp !== b.stamp + 1) return `WriteBumpsStampByOne: ${name} on ${key} moved the stamp from ${b.stamp} to ${a.stamp}`;
+      const written = name === 'swap' ? outcome.value : name === 'cas' || name === 'reset' || name === 'resetVals' || name === 'compareAndSet' ? canonical(o.value) : null;
+      if (written !== null && a.value !== written) return `WriteBumpsStampByOne: ${name} on ${key} wrote ${written} but the atom reads ${a.value}`;
+      if (name === 'cas' && outcome.value !== String(a.stamp)) return `WriteBumpsStampByOne: cas returned ${outcome.value}, the stamp is ${a.stamp}`;
+      return this.unchangedAtoms(eb, ea, key, name);
+    }
+    if (name === 'fork' || name === 'spawn') {
+      const child = pidsAfter.get(Number(outcome.value));
+      if (child === undefined) return `${name} returned ${outcome.value} but no such process is observed`;
+      if (name === 'spawn' && child.atoms.length > 0) return `Spawn: a spawned process starts with atoms`;
+      if (name === 'fork') {
+        const parent = before.processes.find((p) => p.pid === o.pid);
+        if (parent !== undefined && JSON.stringify(parent.atoms) !== JSON.stringify(child.atoms)) return `ForkCopiesTable: the child's table differs from the parent's`;
+      }
+      return this.unchangedAtoms(eb, ea, null, name);
+    }
+    if (name === 'share') {
+      const id = this.alias.get(key);
+      if (this.aliasKnown && id !== undefined && this.atoms[id]!.creator !== o.pid) return `ShareByCreatorOnly: process ${String(o.pid)} shared ${key}, created by ${this.atoms[id]!.creator}`;
+      return this.unchangedAtoms(eb, ea, null, name);
+    }
+    if (name === 'exit' || name === 'atom') return this.unchangedAtoms(eb, ea, null, name);
+    return null;
+  }
+
+  /** Every entry present before and after is unchanged, except those aliased to `written`. */
+  private unchangedAtoms(eb: Map<string, Entry>, ea: Map<string, Entry>, written: string | null, name: string): string | null {
+    const wid = written === null ? undefined : this.alias.get(written);
+    for (const [k, e] of eb) {
+      if (k === written) continue;
+      const x = ea.get(k);
+      if (x === undefined || (x.value === e.value && x.stamp === e.stamp)) continue;
+      if (!this.aliasKnown) continue;
+      const id = this.alias.get(k);
+      if (wid !== undefined && id === wid) continue;
+      return `WriteIsolation: ${name}${written !== null ? ` on ${written}` : ''} changed ${k} (${e.value} @${e.stamp} → ${x.value} @${x.stamp}), which is not the same atom`;
+    }
+    if (written !== null && wid !== undefined && this.aliasKnown) {
+      const w = ea.get(written)!;
+      for (const [k, id] of this.alias) {
+        const x = ea.get(k);
+        if (id === wid && x !== undefined && (x.value !== w.value || x.stamp !== w.stamp)) return `WriteIsolation: ${k} names the same atom as ${written} but reads ${x.value} @${x.stamp}`;
+      }
+    }
+    return null;
+  }
+
+  /** Updates the alias tracker after a step. */
+  private track(op: CaseOp, outcome: Outcome, after: Observation): void {
+    const o = op as Record<string, unknown>;
+    if (PROGRAM.has(op.op)) {
+      if (op.op === 'load' && outcome.ok) this.aliasKnown = false;
+    } else if (outcome.ok) {
+      const pid = o.pid as Pid;
+      switch (op.op) {
+        case 'atom': {
+          const ref = Number(/#atom (\d+)/.exec(outcome.value)?.[1]);
+          this.atoms.push({ creator: pid, shared: false });
+          this.alias.set(`${pid}:${ref}`, this.atoms.length - 1);
+          break;
+        }
+        case 'fork': {
+          const child = Number(outcome.value);
+          for (const [k, id] of [...this.alias]) {
+            const [p, r] = k.split(':');
+            if (Number(p) !== pid) continue;
+            if (this.atoms[id]!.shared) this.alias.set(`${child}:${r}`, id);
+            else {
+              this.atoms.push({ creator: child, shared: false });
+              this.alias.set(`${child}:${r}`, this.atoms.length - 1);
+            }
+          }
+          break;
+        }
+        case 'share': {
+          const id = this.alias.get(`${pid}:${String(o.ref)}`);
+          const ref = Number(/#atom (\d+)/.exec(outcome.value)?.[1]);
+          if (id !== undefined) {
+            this.atoms[id]!.shared = true;
+            this.alias.set(`${String(o.to)}:${ref}`, id);
+          }
+          break;
+        }
+        case 'exit':
+          for (const k of [...this.alias.keys()]) if (k.startsWith(`${pid}:`)) this.alias.delete(k);
+          break;
+      }
+    }
+    // Any observed ref the tracker does not know (e.g. made by a program) gets a fresh identity.
+    for (const p of after.processes) {
+      for (const a of p.atoms) {
+        const k = `${p.pid}:${a.ref}`;
+        if (!this.alias.has(k)) {
+          this.atoms.push({ creator: p.pid, shared: false });
+          this.alias.set(k, this.atoms.length - 1);
+        }
+      }
+    }
+  }
+}

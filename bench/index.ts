@@ -1,0 +1,32 @@
+/**
+ * The registry of benchmark suites run by `immutos bench [SUITE...]`. To add a suite, write a
+ * module exporting a {@link BenchRun} and add one line to {@link suites}.
+ * @module
+ */
+import { runEncodingSuite } from './encoding.js';
+
+/** What a suite gets from the bench command. */
+export interface BenchContext {
+  /** Writes one line of the human-readable report. */
+  readonly out: (line: string) => void;
+  /** Folder for the suite's JSON results (`<dir>/<suite>.json`). */
+  readonly resultsDir: string;
+  /** A smaller, faster run (for smoke tests and CI), same measurements. */
+  readonly quick: boolean;
+}
+
+/** Runs one suite; resolves to its results (also written as JSON under `resultsDir`). */
+export type BenchRun = (ctx: BenchContext) => Promise<unknown>;
+
+/** A registered suite. */
+export interface BenchSuite {
+  /** One line for `immutos bench --help` and listings. */
+  readonly description: string;
+  /** Runs the suite. */
+  readonly run: BenchRun;
+}
+
+/** Every suite, by name (one line each). */
+export const suites: Readonly<Record<string, BenchSuite>> = {
+  encoding: { description: 'binary encoding vs plain CBOR (cbor-x): size, encode and decode time of a 200,000-node Lisp AST', run: runEncodingSuite },
+};

@@ -31,6 +31,18 @@ export interface SpecInstance<S> {
    */
   readonly key: (s: S) => string;
   /**
+   * Optional, faster alternative to {@link SpecInstance.key} used by the explorer when present:
+   * writes a canonical integer encoding of `s` into `out` from index 0 and returns the number of
+   * words written. Equal states must give equal words; different states must give different
+   * words. `out` holds at least 4096 words.
+   */
+  readonly keyInto?: (s: S, out: Int32Array) => number;
+  /**
+   * Optional state constraint, mirroring the cfg's `CONSTRAINT`: a reachable state failing it is
+   * counted and checked against the invariants, but its successors are not explored (as in TLC).
+   */
+  readonly constraint?: (s: S) => boolean;
+  /**
    * The state as the TLA+ checker would show it: a JSON-able record `{ varName: tlaValue }`
    * (TLA+ functions as objects or arrays, sets as sorted arrays, records as objects), used by
    * the conformance test to compare state sets under an explicit mapping.

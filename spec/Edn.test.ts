@@ -1,0 +1,157 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { printEdn, readEdn, readEdnAll, readEdnForms, MAX_DEPTH } from './Edn.js';
+import { BadInputError } from './Errors.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Keyword, List, Sym, Tagged, Vector, equals, kw, sym, vec, type Value } from './Values.js';
+import { valueArb } from '../tests/generators/values.js';
+
+const CI_RUNS = 10_000;
+
+describe('EDN reader', () => {
+  test('reads the issue example, dropping the discarded form', () => {
+    const v = readEdn('{:a [1 2 #{3}] "b" #uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" :c/d (x y) #_ 7}');
+    expect(v).toBeInstanceOf(EMap);
+    const m = v as EMap;
+    expect(m.size).toBe(3);
+    expect(equals(m.get(kw('a'))!, vec(1n, 2n, ESet.from([3n])))).toBe(true);
+    expect(m.get('b')).toEqual(new Tagged('uuid', 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6'));
+    expect(equals(m.get(kw('c/d'))!, new List([sym('x'), sym('y')]))).toBe(true);
+  });
+
+  test('reads every scalar kind', () => {
+    const cases: [string, Value][] = [
+      ['nil', null],
+      ['true', true],
+      ['false', false],
+      ['42', 42n],
+      ['-7N', -7n],
+      ['9223372036854775807', 9223372036854775807n],
+      ['-9223372036854775808', -9223372036854775808n],
+      ['1.5', 1.5],
+      ['1e3', 1000],
+      ['##Inf', Infinity],
+      ['##-Inf', -Infinity],
+      ['"a\\tb\\u00e9"', 'a\tbé'],
+      ['\\newline', new Char('\n')],
+      ['\\u0041', new Char('A')],
+      ['\\x', new Char('x')],
+      [':k', Keyword.of('k')],
+      [':ns/k', Keyword.of('k', 'ns')],
+      ['ns/s', Sym.of('s', 'ns')],
+      ['/', Sym.of('/')],
+      ['#bytes "00ff10"', new Bytes([0, 255, 16])],
+      ['#atom 3', new AtomRef(3)],
+      ['#inst "1985-04-12T23:20:50.52Z"', new Tagged('inst', '1985-04-12T23:20:50.52Z')],
+      ['#my/tag [1]', new Tagged('my/tag', new Vector([1n]))],
+    ];
+    for (const [text, want] of cases) expect(equals(readEdn(text), want), text).toBe(true);
+    expect(Number.isNaN(readEdn('##NaN'))).toBe(true);
+    expect(Object.is(readEdn('-0.0'), -0)).toBe(true);
+  });
+
+  test('comments, commas and nested discards', () => {
+    expect(readEdnAll('; c\n1, 2 ;x\n #_ #_ 3 4 5').map(printEdn)).toEqual(['1', '2', '5']);
+    expect(printEdn(readEdn('[1 #_ [2 3] 4]'))).toBe('[1 4]');
+  });
+
+  test('remembers where collection forms start', () => {
+    const { forms, positions } = readEdnForms('(a\n  (b c))');
+    const inner = (forms[0] as List).items[1] as List;
+    expect(positions.get(inner)).toEqual({ line: 2, column: 3, offset: 5 });
+  });
+
+  const bad: [string, RegExp][] = [
+    ['9223372036854775808', /64-bit/],
+    ['-9223372036854775809', /64-bit/],
+    ['(1 2', /not complete/],
+    [')', /unmatched/],
+    ['[1 2)', /does not close/],
+    ['{:a}', /odd number/],
+    ['{:a 1 :a 2}', /duplicate key/],
+    ['#{1 1}', /duplicate member/],
+    ['"abc', /unterminated string/],
+    ['"\\q"', /unknown string escape/],
+    ['1.5M', /exact decimal/],
+    ['0x10', /malformed number/],
+    ['::a', /auto-resolved/],
+    ['#uuid "nope"', /uuid/],
+    ['#inst "1985-13-01"', /RFC 3339/],
+    ['\\foo', /unknown character/],
+    ['#_', /not complete/],
+    ['#tag', /not complete/],
+    ['##Foo', /symbolic/],
+    ['#bytes "abc"', /hex/],
+  ];
+  test.each(bad)('rejects %s with a positioned bad-input error', (text, msg) => {
+    let err: unknown;
+    try {
+      readEdnAll(text);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BadInputError);
+    const b = err as BadInputError;
+    expect(b.kind).toBe('bad-input');
+    expect(b.message).toMatch(msg);
+    expect(b.offset).toBeGreaterThanOrEqual(0);
+    expect(b.offset).toBeLessThanOrEqual(text.length);
+    expect(b.message).toMatch(/line \d+, column \d+/);
+  });
+
+  test('nesting 10^6 deep is a bad-input error, not a stack overflow', () => {
+    for (const open of ['[', '(', '{', '#{', '#_', '#t ']) {
+      expect(() => readEdnAll(open.repeat(1_000_000))).toThrow(/nesting deeper than/);
+    }
+    expect(() => readEdn('['.repeat(MAX_DEPTH) + ']'.repeat(MAX_DEPTH))).not.toThrow();
+  });
+
+  test('fuzz: 10^5 malformed texts give BadInputError or a value, never another error', () => {
+    const alphabet = ['(', ')', '[', ']', '{', '}', '#', '_', '"', '\\', ':', '/', ';', '\n', ' ', ',', '1', '-', '.', 'e', 'N', 'M', 'a', 'u', '#{', '##', '#inst "', '\\u', 'é', '\u{1F600}'];
+    const arb = fc.array(fc.constantFrom(...alphabet), { maxLength: 24 }).map((xs) => xs.join(''));
+    let seenBad = 0;
+    fc.assert(
+      fc.property(arb, (text) => {
+        try {
+          const vs = readEdnAll(text);
+          // Whatever reads must print and read back to the same values.
+          const again = readEdnAll(vs.map(printEdn).join(' '));
+          return again.length === vs.length && again.every((v, i) => equals(v, vs[i]!));
+        } catch (e) {
+          seenBad++;
+          return e instanceof BadInputError && e.offset >= 0 && e.offset <= text.length;
+        }
+      }),
+      { numRuns: 100_000 },
+    );
+    expect(seenBad).toBeGreaterThan(10_000);
+  });
+});
+
+describe('EDN printer', () => {
+  test('is canonical: equal values print identically', () => {
+    expect(printEdn(readEdn('{:b 2 :a 1}'))).toBe('{:a 1, :b 2}');
+    expect(printEdn(readEdn('#{3 1 2}'))).toBe('#{1 2 3}');
+    expect(printEdn(1)).toBe('1.0');
+    expect(printEdn(-0)).toBe('-0.0');
+    expect(printEdn(new Char(' '))).toBe('\\space');
+    expect(printEdn('\u0001"\\')).toBe('"\\u0001\\"\\\\"');
+  });
+
+  test(`read(print(v)) = v and print(read(print(v))) = print(v) over ${CI_RUNS} random values`, () => {
+    fc.assert(
+      fc.property(valueArb(), (v) => {
+        const text = printEdn(v);
+        const back = readEdn(text);
+        return equals(back, v) && printEdn(back) === text;
+      }),
+      { numRuns: CI_RUNS },
+    );
+  });
+
+  test('prints values nested deeper than the call stack without overflowing', () => {
+    let v: Value = null;
+    for (let i = 0; i < 100_000; i++) v = new Vector([v]);
+    const text = printEdn(v);
+    expect(text.length).toBe(100_000 * 2 + 3);
+  });
+});

@@ -168,7 +168,12 @@ export function parseCfg(src: string, file = '<cfg>'): TlcConfig {
         i += 2;
         const start = i;
         try {
-          constants[name] = parseValue();
+          const v = parseValue();
+          const after = toks[i];
+          const ends = after === undefined || isKeyword(after) || (after.t === 'punct' && after.v === ',')
+            || (after.t === 'id' && (toks[i + 1]?.v === '=' || toks[i + 1]?.v === '<-'));
+          if (!ends) throw new Unreadable(`unsupported value syntax '${after.v}' at line ${after.line}`);
+          constants[name] = v;
         } catch (e) {
           if (!(e instanceof Unreadable)) throw e;
           unreadable[name] = e.message;

@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCheck } from './check.js';
+import { repoRoot } from './manifest.js';
+import { renderReport, reportJson } from './report.js';
+import { UsageError } from '../errors.js';
+import { main } from '../main.js';
+
+const fixture = join(repoRoot(), 'cli/check/fixtures/manifest.json');
+const fixtureModels = (JSON.parse(readFileSync(fixture, 'utf8')) as { models: Record<string, unknown>[] }).models;
+const quiet = { manifest: fixture, progress: 'none' as const, parallel: 1 };
+
+/** A manifest of fixture models with some fields changed, in a temp dir (paths stay relative to the repo root). */
+function variant(changes: Record<string, Record<string, unknown>>): string {
+  const models = fixtureModels.filter((m) => (m.name as string) in changes).map((m) => ({ ...m, ...changes[m.name as string] }));
+  const dir = mkdtempSync(join(tmpdir(), 'immutos-check-'));
+  const p = join(dir, 'manifest.json');
+  writeFileSync(p, JSON.stringify({ models }));
+  return p;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('immutos check (in-process)', () => {
+  test('the default set of the fixture manifest matches, with both engines, and skips big models', async () => {
+    const r = await runCheck(quiet);
+    expect(r.ok).toBe(true);
+    expect(r.models.map((m) => m.name)).not.toContain('MiniAtomsBig');
+    for (const m of r.models) expect(r.runs.filter((j) => j.model === m.name).map((j) => j.result.engine).sort()).toEqual(['tla-checker', 'ts']);
+    expect(r.speed?.model).toBe('MiniAtoms');
+    const text = renderReport(r);
+    expect(text).toMatch(/model\s+engine\s+result\s+distinct states\s+time\s+states\/s\s+manifest/);
+    expect(text).toMatch(/Counterexample: ToyBug — NotTwo violated/);
+    expect(text).toMatch(/TS explorer [\d,]+ states\/s, tla-checker [\d,]+ states\/s/);
+    const json = JSON.parse(reportJson(r)) as { ok: boolean; models: { name: string; runs: { engine: string; matches: boolean; violated: string | null }[] }[] };
+    expect(json.ok).toBe(true);
+    expect(json.models.find((m) => m.name === 'ToyBug')!.runs.every((x) => x.violated === 'NotTwo' && x.matches)).toBe(true);
+  });
+
+  test('an unknown model name is a usage error listing the valid names', async () => {
+    await expect(runCheck({ ...quiet, models: ['Nope'] })).rejects.toThrow(UsageError);
+    await expect(runCheck({ ...quiet, models: ['Nope'] })).rejects.toThrow(/valid models: Toy, ToyBug/);
+  });
+
+  test('a wrong pinned count, a wrong expected invariant and an unexpected pass are all differences', async () => {
+    const r = await runCheck({ ...quiet, manifest: variant({
+      Toy: { distinctStates: 34 },
+      ToyBug: { expect: { violation: 'Bounded' } },
+      MiniAtoms: { expect: { violation: 'SeenNotAhead' }, distinctStates: null },
+    }) });
+    expect(r.ok).toBe(false);
+    const why = (model: string): string => r.runs.filter((j) => j.model === model).flatMap((j) => j.mismatches).join(' | ');
+    expect(why('Toy')).toMatch(/distinct states 35 ≠ pinned 34/);
+    expect(why('ToyBug')).toMatch(/expected a violation of Bounded, got a violation of NotTwo/);
+    expect(why('MiniAtoms')).toMatch(/expected a violation of SeenNotAhead, got pass/);
+    for (const m of ['Toy', 'ToyBug', 'MiniAtoms']) expect(r.runs.filter((j) => j.model === m && j.mismatches.length > 0)).toHaveLength(2);
+  });
+
+  test('a max-states stop fails the check for both engines', async () => {
+    const r = await runCheck({ ...quiet, models: ['MiniAtoms'], maxStates: 50 });
+    expect(r.ok).toBe(false);
+    expect(r.runs.map((j) => j.result.status)).toEqual(['max-states', 'max-states']);
+  });
+
+  test('a liveness flag that disagrees with the cfg is a difference', async () => {
+    const r = await runCheck({ ...quiet, engine: 'tla', manifest: variant({ ToyLive: { liveness: false } }) });
+    expect(r.runs[0]!.mismatches.join()).toMatch(/PROPERTY/);
+  });
+
+  test('the CLI: exit 0 on a match, 1 on a difference, 2 on bad usage; --json is JSON', async () => {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out.push(String(s)); return true; });
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await main(['check', '--manifest', fixture, '--json', 'Toy', 'ToyBug'])).toBe(0);
+    expect((JSON.parse(out.join('')) as { ok: boolean }).ok).toBe(true);
+    expect(await main(['check', '--manifest', variant({ Toy: { distinctStates: 3 } }), 'Toy'])).toBe(1);
+    expect(await main(['check', '--manifest', fixture, 'Nope'])).toBe(2);
+    expect(await main(['check', '--manifest', fixture, '--engine', 'fast'])).toBe(2);
+    expect(await main(['check', '--manifest', fixture, '--tlc', '/nonexistent/tla2tools.jar', 'Toy'])).toBe(2);
+    process.exitCode = undefined;
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * Oracle: does a TS mirror produce the same reachable state graph as its TLA+ module? Enumerates
+ * the TLA+ states with tla-checker's `explore_init` / `explore_next` (a BFS in JS), the mirror's
+ * with its own `init`/`actions`, and compares the two sets of states after mapping the mirror's
+ * states through `toTla` and both sides through {@link normalizeTla}.
+ * @module
+ */
+import { explore_init, explore_next } from 'tla-checker';
+import { initTlaChecker } from '../../cli/check/tlaChecker.js';
+import type { SpecInstance } from '../../spec/SpecModule.js';
+
+/**
+ * Puts a value in tla-checker's state-JSON form, or in the plainer form a mirror may use, into one
+ * canonical form: model values `{__model: "p"}` become `"p"`; tuples `{__tuple: xs}` become
+ * arrays; a function `{__fn: pairs}` becomes an array when its domain is `1..n`, an object when
+ * every key is a string, and otherwise stays `{__fn}` with pairs sorted by key; records keep
+ * their fields (sorted); sets (arrays) keep their order — both sides list them sorted as the
+ * checker does.
+ */
+export function normalizeTla(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(normalizeTla);
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1 && keys[0] === '__model') return o.__model;
+  if (keys.length === 1 && keys[0] === '__tuple' && Array.isArray(o.__tuple)) return (o.__tuple as unknown[]).map(normalizeTla);
+  if (keys.length === 1 && keys[0] === '__fn' && Array.isArray(o.__fn)) {
+    const pairs = (o.__fn as [unknown, unknown][]).map(([k, x]) => [normalizeTla(k), normalizeTla(x)] as const);
+    if (pairs.every(([k], i) => k === i + 1)) return pairs.map(([, x]) => x);
+    if (pairs.every(([k]) => typeof k === 'string')) return Object.fromEntries([...pairs].sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)));
+    const sorted = [...pairs].sort((a, b) => { const x = canonicalJson(a[0]); const y = canonicalJson(b[0]); return x < y ? -1 : x > y ? 1 : 0; });
+    return { __fn: sorted.map(([k, x]) => [k, x]) };
+  }
+  return Object.fromEntries(keys.sort().map((k) => [k, normalizeTla(o[k])]));
+}
+
+/** JSON with object keys sorted, so equal values print equally. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** The reachable states of a TLA+ model, canonicalised, from tla-checker's stepping API. */
+export function tlaReachableStates(spec: string, cfg: string, maxStates = 1_000_000): Set<string> {
+  initTlaChecker();
+  const parse = (s: string): { ok: boolean; error?: string; states?: { json: unknown }[]; transitions?: { state: { json: unknown } }[] } => JSON.parse(s);
+  const init = parse(explore_init(spec, cfg, '{}'));
+  if (!init.ok) throw new Error(`explore_init failed: ${init.error}`);
+  const seen = new Set<string>();
+  let frontier: unknown[] = [];
+  for (const st of init.states ?? []) {
+    const k = canonicalJson(normalizeTla(st.json));
+    if (!seen.has(k)) { seen.add(k); frontier.push(st.json); }
+  }
+  while (frontier.length > 0) {
+    const next: unknown[] = [];
+    for (const s of frontier) {
+      const r = parse(explore_next(spec, cfg, '{}', JSON.stringify(s)));
+      if (!r.ok) throw new Error(`explore_next failed: ${r.error}`);
+      for (const t of r.transitions ?? []) {
+        const k = canonicalJson(normalizeTla(t.state.json));
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (seen.size > maxStates) throw new Error(`more than ${maxStates} TLA+ states`);
+        next.push(t.state.json);
+      }
+    }
+    frontier = next;
+  }
+  return seen;
+}
+
+/** The reachable states of a mirror instance, mapped through `toTla` and canonicalised; dedup by the mirror's `key`. */
+export function mirrorReachableStates<S>(inst: SpecInstance<S>, maxStates = 1_000_000): { states: Set<string>; keyCount: number } {
+  const keys = new Set<string>();
+  const states = new Set<string>();
+  let frontier: S[] = [];
+  const visit = (s: S, into: S[]): void => {
+    const k = inst.key(s);
+    if (keys.has(k)) return;
+    keys.add(k);
+    if (keys.size > maxStates) throw new Error(`more than ${maxStates} mirror states`);
+    states.add(canonicalJson(normalizeTla(inst.toTla(s))));
+    if (inst.constraint === undefined || inst.constraint(s)) into.push(s);
+  };
+  for (const s of inst.init()) visit(s, frontier);
+  while (frontier.length > 0) {
+    const next: S[] = [];
+    for (const s of frontier) for (const a of inst.actions) for (const t of a.next(s)) visit(t, next);
+    frontier = next;
+  }
+  return { states, keyCount: keys.size };
+}
+
+/** The verdict of {@link compareStateSets}. */
+export interface ConformanceVerdict {
+  /** Same sets. */
+  readonly same: boolean;
+  /** Number of TLA+ states. */
+  readonly tlaCount: number;
+  /** Number of mirror states (distinct `toTla` images). */
+  readonly mirrorCount: number;
+  /** A state only the TLA+ module reaches, if any. */
+  readonly onlyTla: string | null;
+  /** A state only the mirror reaches, if any. */
+  readonly onlyMirror: string | null;
+}
+
+/** Compares two canonical state sets and names the first state (in sorted order) found on one side only. */
+export function compareStateSets(tla: ReadonlySet<string>, mirror: ReadonlySet<string>): ConformanceVerdict {
+  const first = (a: ReadonlySet<string>, b: ReadonlySet<string>): string | null => {
+    let best: string | null = null;
+    for (const s of a) if (!b.has(s) && (best === null || s < best)) best = s;
+    return best;
+  };
+  const onlyTla = first(tla, mirror);
+  const onlyMirror = first(mirror, tla);
+  return { same: onlyTla === null && onlyMirror === null, tlaCount: tla.size, mirrorCount: mirror.size, onlyTla, onlyMirror };
+}

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OP_NAMES, type OpName, type Quotas } from '../../spec/Kernel.js';
-import { build, commonOps, mutantKernelName, type EngineHandle } from '../../tests/engines/registry.js';
+import { build, commonOps, EngineUnavailableError, mutantKernelName, type EngineHandle } from '../../tests/engines/registry.js';
 import { caseToJson, type FuzzCase } from '../../tests/generators/case.js';
 import { fixup } from '../../tests/generators/fixup.js';
 import { rawCaseArb, type RawOp } from '../../tests/generators/ops.js';
@@ -106,7 +106,7 @@ export interface CampaignOptions {
   readonly quotas?: Partial<Quotas>;
   /** How resource errors count (see {@link DifferentialOptions.resourceErrors}). */
   readonly resourceErrors?: 'poison' | 'compare';
-  /** Most segments per case (default 6). */
+  /** Most segments per case (default 10). */
   readonly maxSegments?: number;
   /** Stop at the first failure (default true). */
   readonly stopOnFirst?: boolean;
@@ -168,7 +168,13 @@ export async function select(kernels: readonly string[], programs: boolean): Pro
 
 /** Builds a fresh kernel of every handle and runs the case through the differential oracle. */
 export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: DifferentialOptions = {}) {
-  const kernels = handles.map((h) => ({ name: h.name, kernel: h.build(c.quotas !== undefined ? { quotas: c.quotas } : {}) }));
+  const kernels = handles.map((h) => {
+    try {
+      return { name: h.name, kernel: h.build(c.quotas !== undefined ? { quotas: c.quotas } : {}) };
+    } catch (e) {
+      throw new EngineUnavailableError(h.name, `building kernel '${h.name}' failed: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+    }
+  });
   return runDifferential(c, kernels, options);
 }
 

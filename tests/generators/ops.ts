@@ -205,7 +205,16 @@ const registerBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(opValueArb, fc.nat({ ma
   raw({ op: 'gc' }),
   raw({ op: 'atom', actor: 0, value: '[8 8 8]' }),
   raw({ op: 'gcStep' }),
-  raw({ op: 'load', actor: 0, program: '(deref $A)' }),
+  raw({ op: 'load', actor: 0, program: '[(held 0) (held 1) (held 2) (held 3) (deref $A)]' }),
+  raw({ op: 'run', actor: 0 }),
+]);
+
+/** A hand-written program (one semantic point each) run to completion over two fresh atoms. */
+const templateBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...PROGRAM_TEMPLATES), opValueArb, fc.boolean()).map(([program, v, stepFirst]) => [
+  raw({ op: 'atom', actor: 0, value: v }),
+  raw({ op: 'atom', actor: 0, value: '[1 2]' }),
+  raw({ op: 'load', actor: 0, program }),
+  ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
   raw({ op: 'run', actor: 0 }),
 ]);
 
@@ -217,6 +226,7 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['atom', 'addWatch', 'setValidator', 'reset', 'resetVals', 'removeWatch'], arb: validatorBlockArb },
   { needs: ['atom', 'spawn', 'share', 'reset', 'deref'], arb: probeBlockArb },
   { needs: ['hold', 'atom', 'gc', 'gcStep'], arb: registerBlockArb },
+  { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
 ];
 
 /** Options of {@link rawCaseArb}. */
@@ -237,7 +247,7 @@ export function rawCaseArb(options: RawCaseOptions): fc.Arbitrary<RawOp[]> {
   const allowed = new Set(options.ops);
   const blocks = BLOCKS.filter((b) => b.needs.every((o) => allowed.has(o))).map((b) => ({ weight: 1, arbitrary: b.arb }));
   const random = rawOpArb(options.ops);
-  const segments: { weight: number; arbitrary: fc.Arbitrary<RawOp[]> }[] = [{ weight: 3, arbitrary: fc.array(random, { minLength: 1, maxLength: 8 }) }, ...blocks];
+  const segments: { weight: number; arbitrary: fc.Arbitrary<RawOp[]> }[] = [{ weight: 3, arbitrary: fc.array(random, { minLength: 1, maxLength: 12 }) }, ...blocks];
   if (options.malformed !== false) segments.push({ weight: 1, arbitrary: fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field').map((m) => [raw({ op: 'malformed', malformed: m })]) });
-  return fc.array(fc.oneof(...segments), { minLength: 1, maxLength: options.maxSegments ?? 6 }).map((segs) => segs.flat());
+  return fc.array(fc.oneof(...segments), { minLength: 1, maxLength: options.maxSegments ?? 10 }).map((segs) => segs.flat());
 }

@@ -51,16 +51,19 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   '(loop [i 0] (if (< i 3) (do (swap! $A (fn [x] (do (deref $A) (+ x 1)))) (recur (inc i))) (deref $A)))',
   '(swap-vals! $A (fn [x] (do (deref $A) (+ x 10))))',
   // a running function keeps its own code across a redefinition of its name (hot deploy)
-  '(do (def f (fn [n] (if (< n 1) :old (do (def f (fn [m] :new)) (recur (dec n)))))) (f 3))',
-  '(do (def g (fn [n acc] (if (< n 1) acc (do (def g (fn [a b] :replaced)) (reset! $A n) (recur (dec n) (conj acc n)))))) (g 3 []))',
+  '(do (defn f [n] (if (< n 1) :old (do (defn f [m] :new) (recur (dec n))))) (f 3))',
+  '(do (defn g [n acc] (if (< n 1) acc (do (def g (fn g [a b] :replaced)) (reset! $A n) (recur (dec n) (conj acc n))))) (g 3 []))',
   // the last index of a vector, subvec to the end
   '(let [v [10 20 30]] [(nth v 2) (subvec v 1 3) (count v) (nth v 0)])',
   '(let [v (conj [1 2] 3)] (reset! $A [(nth v (dec (count v))) (subvec v 0 (count v))]))',
   // updating a vector held in an atom must leave the atom alone
   '(do (reset! $A [1 2 3]) (let [v (deref $A) w (conj v 4) u (assoc v 0 :x)] [v w u (deref $A)]))',
   '(let [v (deref $A)] (do (conj [v] 1) (assoc [v v] 1 2) (deref $A)))',
-  // allocation-heavy: a growing vector (quotas)
+  // allocation-heavy: a growing vector, many live atoms (quotas)
   '(loop [i 0 acc []] (if (< i 200) (recur (inc i) (conj acc [i i i])) (reset! $A (count acc))))',
+  '(loop [i 0] (if (< i 600) (do (atom [i i]) (recur (inc i))) (deref $A)))',
+  // registers are roots: what a process holds survives collections
+  '(do (hold! 1 (conj (deref $A) :held)) (gc) (atom [:x :y]) (atom {:z 1}) [(held 0) (held 1) (held 2) (held 3)])',
   // compare-and-set! against equal values of different shapes
   '(do (reset! $A [1 2]) [(compare-and-set! $A (quote (1 2)) :swapped) (deref $A)])',
   // errors
@@ -98,7 +101,7 @@ function expr(r: Prng, depth: number, scope: readonly string[]): string {
     if (k < 3 && scope.length > 0) return r.pick(scope);
     if (k < 6) return String(r.int(7) - 2);
     if (k < 7) return r.pick([':a', ':b', 'nil', 'true', '"s"', '[]', '[1 2 3]', '{:a 1}', '#{1 2}']);
-    if (k < 8) return r.pick(['(deref $A)', '(deref $B)', '@$A']);
+    if (k < 8) return r.pick(['(deref $A)', '(deref $B)', '@$A', '(held 0)', '(held 1)']);
     return r.pick(['9223372036854775807', '-1', '0']);
   };
   if (depth <= 0 || r.chance(0.25)) return leaf();

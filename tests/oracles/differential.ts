@@ -127,11 +127,13 @@ export function runDifferential(c: FuzzCase, kernels: readonly NamedKernel[], op
   const checkers = options.invariants === false ? undefined : kernels.map(() => new InvariantChecker());
   const hooks = options.hooks ?? [];
   const records: StepRecord[] = [];
-  let last = kernels.map((nk) => safeObserve(nk.kernel).observation ?? { processes: [] });
+  const last = kernels.map((nk) => safeObserve(nk.kernel).observation ?? { processes: [] });
+  const lastJson = last.map((o) => JSON.stringify(o));
   let applied = 0;
   for (let step = 0; step < c.ops.length; step++) {
     const op = c.ops[step]!;
     const sides: Side[] = [];
+    const obsKeys: string[] = [];
     let invariantBroken: Side | undefined;
     for (let i = 0; i < kernels.length; i++) {
       const nk = kernels[i]!;
@@ -139,21 +141,23 @@ export function runDifferential(c: FuzzCase, kernels: readonly NamedKernel[], op
       applied++;
       const o = a.threw === undefined ? safeObserve(nk.kernel) : {};
       let side: Side = { kernel: nk.name, ...a, ...(o.observation !== undefined ? { observation: o.observation } : {}), ...(o.threw !== undefined ? { threw: o.threw } : {}) };
+      const json = JSON.stringify(side.observation ?? null);
+      obsKeys.push(json);
       if (side.outcome !== undefined && side.observation !== undefined && side.threw === undefined) {
-        let violation = checkers?.[i]!.check(op, side.outcome, last[i]!, side.observation) ?? null;
+        let violation = checkers?.[i]!.check(op, side.outcome, last[i]!, side.observation, lastJson[i] === json) ?? null;
         for (const hook of hooks) violation ??= hook(nk.name, op, side.outcome, last[i]!, side.observation);
         if (violation !== null) {
           side = { ...side, invariant: violation };
           invariantBroken ??= side;
         }
         last[i] = side.observation!;
+        lastJson[i] = json;
       }
       sides.push(side);
     }
     const threw = sides.find((s) => s.threw !== undefined);
     const keys = sides.map((s) => (s.outcome !== undefined ? outcomeKey(s.outcome) : ''));
     const outcomeDiffers = keys.some((k) => k !== keys[0]);
-    const obsKeys = sides.map((s) => JSON.stringify(s.observation ?? null));
     const obsDiffers = obsKeys.some((k) => k !== obsKeys[0]);
     const resource = sides.find((s) => s.outcome !== undefined && !s.outcome.ok && RESOURCE_ERRORS.includes(s.outcome.error));
     const poisoned = poison && resource !== undefined && threw === undefined;

@@ -56,14 +56,24 @@ export class InvariantChecker {
   private readonly atoms: AliasAtom[] = [];
   private aliasKnown = true;
 
-  /** Checks the step `op` → `outcome` from `before` to `after`; returns a violation or null. */
-  check(op: CaseOp, outcome: Outcome, before: Observation, after: Observation): string | null {
-    const v = this.checkStep(op, outcome, before, after);
+  private lastEntries: { obs: Observation; map: Map<string, Entry> } | undefined;
+
+  /**
+   * Checks the step `op` → `outcome` from `before` to `after`; returns a violation or null.
+   * `unchanged` (whether the two observations are equal) may be passed when already known.
+   */
+  check(op: CaseOp, outcome: Outcome, before: Observation, after: Observation, unchanged?: boolean): string | null {
+    const v = this.checkStep(op, outcome, before, after, unchanged ?? JSON.stringify(before) === JSON.stringify(after));
     this.track(op, outcome, after);
     return v;
   }
 
-  private checkStep(op: CaseOp, outcome: Outcome, before: Observation, after: Observation): string | null {
+  private entriesOf(o: Observation): Map<string, Entry> {
+    if (this.lastEntries?.obs === o) return this.lastEntries.map;
+    return entries(o);
+  }
+
+  private checkStep(op: CaseOp, outcome: Outcome, before: Observation, after: Observation, same: boolean): string | null {
     // TypeOK
     let prevPid = -1;
     for (const p of after.processes) {
@@ -76,8 +86,9 @@ export class InvariantChecker {
         prevRef = a.ref;
       }
     }
-    const eb = entries(before);
+    const eb = this.entriesOf(before);
     const ea = entries(after);
+    this.lastEntries = { obs: after, map: ea };
     const pidsAfter = new Map<Pid, ProcessObservation>(after.processes.map((p) => [p.pid, p]));
     // StampsMonotone
     for (const [k, e] of eb) {
@@ -91,7 +102,6 @@ export class InvariantChecker {
     }
     const name = op.op;
     if (PROGRAM.has(name)) return null;
-    const same = JSON.stringify(before) === JSON.stringify(after);
     if (!outcome.ok) return same ? null : `FailureChangesNothing: ${name} failed with ${outcome.error} but the state changed`;
     const o = op as Record<string, unknown>;
     const key = `${String(o.pid)}:${String(o.ref)}`;

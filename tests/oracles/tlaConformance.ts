@@ -5,7 +5,7 @@
  * states through `toTla` and both sides through {@link normalizeTla}.
  * @module
  */
-import { explore_init, explore_next } from 'tla-checker';
+import { explore_eval, explore_init, explore_next } from 'tla-checker';
 import { initTlaChecker } from '../../cli/check/tlaChecker.js';
 import type { SpecInstance } from '../../spec/SpecModule.js';
 
@@ -44,8 +44,11 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** The reachable states of a TLA+ model, canonicalised, from tla-checker's stepping API. */
-export function tlaReachableStates(spec: string, cfg: string, maxStates = 1_000_000): Set<string> {
+/**
+ * The reachable states of a TLA+ model, canonicalised, from tla-checker's stepping API. States
+ * failing one of `constraints` (the cfg's CONSTRAINT names) are kept but not expanded, as in TLC.
+ */
+export function tlaReachableStates(spec: string, cfg: string, maxStates = 1_000_000, constraints: readonly string[] = []): Set<string> {
   initTlaChecker();
   const parse = (s: string): { ok: boolean; error?: string; states?: { json: unknown }[]; transitions?: { state: { json: unknown } }[] } => JSON.parse(s);
   const init = parse(explore_init(spec, cfg, '{}'));
@@ -59,6 +62,7 @@ export function tlaReachableStates(spec: string, cfg: string, maxStates = 1_000_
   while (frontier.length > 0) {
     const next: unknown[] = [];
     for (const s of frontier) {
+      if (constraints.some((c) => (JSON.parse(explore_eval(spec, cfg, '{}', JSON.stringify(s), c)) as { json?: unknown }).json !== true)) continue;
       const r = parse(explore_next(spec, cfg, '{}', JSON.stringify(s)));
       if (!r.ok) throw new Error(`explore_next failed: ${r.error}`);
       for (const t of r.transitions ?? []) {

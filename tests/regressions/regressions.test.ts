@@ -1,0 +1,41 @@
+// Replays every kept case. tests/regressions/*.json must agree on their kernels now;
+// tests/regressions/mutants/*.json (a meta-test of the harness) must still diverge with their
+// mutant on, and agree once the mutant is taken out.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { caseFromJson } from '../generators/case.js';
+import { replayCase } from '../../cli/commands/replay.js';
+import { parseKernelSpec } from '../engines/registry.js';
+
+const here = new URL('.', import.meta.url).pathname;
+const files = (dir: string): string[] => readdirSync(join(here, dir)).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+const load = (f: string) => caseFromJson(readFileSync(join(here, f), 'utf8'));
+
+describe('regressions: kept failing cases agree now', () => {
+  for (const f of files('.')) {
+    it(f, async () => {
+      const c = load(f);
+      const r = await replayCase(c);
+      expect(r.verdict.kind === 'diverged' ? r.verdict.detail : 'ok').toBe('ok');
+    });
+  }
+});
+
+describe('mutant regressions: diverge with the mutant, agree without it', () => {
+  const mutantFiles = files('mutants');
+  it('keeps at least one case per mutant', () => {
+    expect(mutantFiles.length).toBeGreaterThanOrEqual(12);
+  });
+  for (const f of mutantFiles) {
+    it(f, async () => {
+      const c = load(f);
+      expect(c.kernels.some((k) => parseKernelSpec(k).mutants.length > 0)).toBe(true);
+      const withMutant = await replayCase(c);
+      expect(withMutant.verdict.kind).toBe('diverged');
+      const clean = c.kernels.map((k) => parseKernelSpec(k).base);
+      const without = await replayCase(c, clean);
+      expect(without.verdict.kind === 'diverged' ? without.verdict.detail : without.verdict.kind).toBe('agree');
+    });
+  }
+});

@@ -4,6 +4,7 @@
  * @module
  */
 import { runEncodingSuite } from './encoding.js';
+import { runHwBench } from './hw.js';
 
 /** What a suite gets from the bench command. */
 export interface BenchContext {
@@ -29,4 +30,5 @@ export interface BenchSuite {
 /** Every suite, by name (one line each). */
 export const suites: Readonly<Record<string, BenchSuite>> = {
   encoding: { description: 'binary encoding vs plain CBOR (cbor-x): size, encode and decode time of a 200,000-node Lisp AST', run: runEncodingSuite },
+  hw: { description: 'immutable-aware coherence vs plain MESI on the hardware memory-model simulator: messages, invalidations, misses per 1k ops; simulator speed', run: runHwBench },
 };

@@ -12,11 +12,13 @@ import { sc } from './sc.js';
 import { tso } from './tso.js';
 
 /** The operational model for each memory model. */
-export const OP_MODELS: Readonly<Record<MemoryModel, OpModel<MachineState>>> = {
-  sc: sc as OpModel<MachineState>,
-  tso: tso as OpModel<MachineState>,
-  relaxed: relaxed as OpModel<MachineState>,
-};
+export const OP_MODELS: { readonly sc: typeof sc; readonly tso: typeof tso; readonly relaxed: typeof relaxed } = { sc, tso, relaxed };
+
+/** The operational model of `model`, with its state type erased to {@link MachineState}. */
+function opModel(model: MemoryModel): OpModel<MachineState> {
+  // Sound: every function of the model only ever receives states the same model produced.
+  return OP_MODELS[model] as unknown as OpModel<MachineState>;
+}
 
 /** Result of an exhaustive enumeration. */
 export interface Enumeration {
@@ -32,7 +34,7 @@ export interface Enumeration {
  */
 export function enumerate(test: LitmusTest | Compiled, model: MemoryModel, maxStates = 1_000_000): Enumeration {
   const c = 'code' in test ? test : compile(test);
-  const m = OP_MODELS[model];
+  const m = opModel(model);
   const seen = new Set<string>();
   const outcomes = new Set<string>();
   const stack: MachineState[] = [m.init(c)];
@@ -60,7 +62,7 @@ export function enumerate(test: LitmusTest | Compiled, model: MemoryModel, maxSt
 /** One seeded interleaving of `test` under `model`: at each step a PRNG picks among the enabled steps. */
 export function runSeeded(test: LitmusTest | Compiled, model: MemoryModel, seed: number): string {
   const c = 'code' in test ? test : compile(test);
-  const m = OP_MODELS[model];
+  const m = opModel(model);
   const rng = createRng(seed);
   let s = m.init(c);
   while (!m.isFinal(c, s)) {

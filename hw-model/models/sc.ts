@@ -26,10 +26,11 @@ export const sc: OpModel<ScState> = {
       let mem = s.mem;
       let regs = s.regs;
       const setReg = (v: number): void => {
-        regs = s.regs.slice();
-        const r = regs[t].slice();
+        const rs = s.regs.slice();
+        const r = rs[t].slice();
         r[ins.reg] = v;
-        regs[t] = r;
+        rs[t] = r;
+        regs = rs;
       };
       if (ins.kind === K_LD) setReg(s.mem[ins.addr]);
       else if (ins.kind === K_ST) {

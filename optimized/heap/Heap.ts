@@ -4,7 +4,7 @@
  * it and swapping one handle-table entry. Every access goes through the backend.
  *
  * Memory map: region 0 holds heap metadata (word 0 is the fence word); every other region holds
- * cells, a handle-table chunk (`[address][mark][owner]` × {@link HANDLE_CHUNK}) or an atom chunk
+ * cells, a handle-table chunk (`[address, mark, owner]` × {@link HANDLE_CHUNK}) or an atom chunk
  * (`[value][stamp]` × {@link ATOM_CHUNK}). Cells are bump-allocated in the current region.
  * @module
  */
@@ -20,22 +20,24 @@ import {
 } from './layout.js';
 
 /** What a region is used for. */
-export const enum RegionKind {
+export const RegionKind = {
   /** Free, reusable. */
-  Free = 0,
+  Free: 0,
   /** Cells (bump-allocated). */
-  Cells = 1,
+  Cells: 1,
   /** A handle-table chunk (never moves). */
-  Handles = 2,
+  Handles: 2,
   /** An atom chunk (never moves). */
-  Atoms = 3,
-  /** Heap metadata (region 0). */
-  Meta = 4,
+  Atoms: 3,
+  /** Heap metadata and immortal cells (never collected). */
+  Meta: 4,
   /** The first region of a large cell spanning several regions. */
-  Large = 5,
+  Large: 5,
   /** A region covered by the large cell that starts before it. */
-  LargeTail = 6,
-}
+  LargeTail: 6,
+} as const;
+/** A region kind. */
+export type RegionKind = (typeof RegionKind)[keyof typeof RegionKind];
 
 /** The heap ran out of memory (the backend cannot grow). */
 export class HeapExhausted extends Error {
@@ -96,6 +98,8 @@ export class Heap {
   readonly interned = new Map<string, number>();
   /** Next edit token for transients (never 0). */
   nextEdit = 1;
+  /** Called when a handle is freed (debug checkers forget it). */
+  onFree?: (h: number) => void;
   /** Seeded bugs switched on for this heap (see optimized/mutants.ts). */
   readonly flags = { hashMismatch: false, inPlaceShared: false };
 
@@ -165,6 +169,15 @@ export class Heap {
     }
   }
 
+  /** Closes the allocation region (the next allocation opens a fresh one), so it can be evacuated. */
+  retireAllocRegion(): void {
+    if (this.allocRegion < 0) return;
+    this.closeAllocRegion();
+    this.allocRegion = -1;
+    this.allocTop = 0;
+    this.allocEnd = 0;
+  }
+
   private refill(size: number): number {
     if (size > REGION_WORDS) return this.allocLarge(size);
     this.closeAllocRegion();
@@ -202,14 +215,14 @@ export class Heap {
 
   // ---- handles ----
 
-  /** Address of handle `h`'s table entry (`+HANDLE_CHUNK` is its mark, `+2·HANDLE_CHUNK` its owner). */
+  /** Address of handle `h`'s table entry `[address, mark, owner]` (one cache line, not three). */
   entry(h: number): number {
-    return this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + (h & (HANDLE_CHUNK - 1));
+    return this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & (HANDLE_CHUNK - 1));
   }
 
   /** The address handle `h` resolves to (0: not allocated). */
   addr(h: number): number {
-    return this.mem.load32(this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + (h & (HANDLE_CHUNK - 1)));
+    return this.mem.load32(this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & (HANDLE_CHUNK - 1)));
   }
 
   /** Swaps handle `h` to `address` (the evacuation's SwapStep, or a transient's regrowth). */
@@ -219,17 +232,17 @@ export class Heap {
 
   /** The mark word of handle `h`. */
   mark(h: number): number {
-    return this.mem.load32(this.entry(h) + HANDLE_CHUNK);
+    return this.mem.load32(this.entry(h) + 1);
   }
 
   /** Sets the mark word of handle `h`. */
   setMark(h: number, m: number): void {
-    this.mem.store32(this.entry(h) + HANDLE_CHUNK, m);
+    this.mem.store32(this.entry(h) + 1, m);
   }
 
   /** The process charged for handle `h`'s cell. */
   ownerOf(h: number): number {
-    return this.mem.load32(this.entry(h) + 2 * HANDLE_CHUNK);
+    return this.mem.load32(this.entry(h) + 2);
   }
 
   private newHandle(): number {
@@ -249,11 +262,22 @@ export class Heap {
   /** Frees handle `h` (its cell becomes unreachable garbage in its region). */
   freeHandle(h: number): void {
     const e = this.entry(h);
-    const owner = this.mem.load32(e + 2 * HANDLE_CHUNK);
+    const owner = this.mem.load32(e + 2);
     if (owner >= 0) this.liveByOwner[owner] = (this.liveByOwner[owner] ?? 1) - 1;
     this.mem.store32(e, 0);
-    this.mem.store32(e + HANDLE_CHUNK, 0);
+    this.mem.store32(e + 1, 0);
     this.freeHandles.push(h);
+    this.onFree?.(h);
+  }
+
+  /** Charges handle `h`'s cell to process `pid` (the heap-cell quota counts charged cells). */
+  charge(h: number, pid: number): void {
+    const e = this.entry(h) + 2;
+    const old = this.mem.load32(e);
+    if (old === pid) return;
+    if (old >= 0) this.liveByOwner[old] = (this.liveByOwner[old] ?? 1) - 1;
+    this.mem.store32(e, pid);
+    if (pid >= 0) this.liveByOwner[pid] = (this.liveByOwner[pid] ?? 0) + 1;
   }
 
   /** Live cells charged to process `pid`. */
@@ -276,10 +300,10 @@ export class Heap {
     const mem = this.mem;
     mem.store32(a, header(type, size));
     mem.store32(a + 1, h);
-    const e = this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + (h & (HANDLE_CHUNK - 1));
+    const e = this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & (HANDLE_CHUNK - 1));
     mem.store32(e, a);
-    mem.store32(e + HANDLE_CHUNK, this.allocMark);
-    mem.store32(e + 2 * HANDLE_CHUNK, this.owner);
+    mem.store32(e + 1, this.allocMark);
+    mem.store32(e + 2, this.owner);
     if (this.owner >= 0) this.liveByOwner[this.owner] = (this.liveByOwner[this.owner] ?? 0) + 1;
     this.counters.cellsAllocated++;
     this.counters.wordsAllocated += size;

@@ -14,7 +14,7 @@
 export const REGION_SHIFT = 16;
 /** Words per region. */
 export const REGION_WORDS = 1 << REGION_SHIFT;
-/** Handles per handle-table chunk (a chunk is `[addresses][marks][owners]`, 3 words a handle). */
+/** Handles per handle-table chunk (a chunk is `[address, mark, owner]` per handle). */
 export const HANDLE_CHUNK_SHIFT = 14;
 /** Handles per chunk. */
 export const HANDLE_CHUNK = 1 << HANDLE_CHUNK_SHIFT;

@@ -7,7 +7,7 @@
  */
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, compare, type Value } from '../../spec/Values.js';
 import { KernelError } from '../../spec/Errors.js';
-import type { Heap } from './Heap.js';
+import { RegionKind, type Heap } from './Heap.js';
 import {
   F_HASHED,
   H_EMPTY_CNODE,
@@ -332,6 +332,10 @@ export function initImmortals(H: Heap): void {
   m.store32(a + 3, 0);
   m.store32(a + 4, 0);
   if (H.nextHandle !== IMMORTAL) throw new Error('immortal cells must be allocated first');
+  // The immortals' region is never collected nor evacuated.
+  const r = H.allocRegion;
+  H.retireAllocRegion();
+  H.regionKind[r] = RegionKind.Meta;
 }
 
 /** The value word of the int64 `n`. */

@@ -110,7 +110,10 @@ export class PlainMemory implements MemoryBackend {
   }
   /** Copies `words` words from `src` to `dst` (a bulk path used by evacuation). */
   copy(dst: number, src: number, words: number): void {
-    this.i32.copyWithin(dst, src, src + words);
+    const a = this.i32;
+    if (words > 256) a.copyWithin(dst, src, src + words);
+    else if (dst < src) for (let i = 0; i < words; i++) a[dst + i] = a[src + i]!;
+    else for (let i = words - 1; i >= 0; i--) a[dst + i] = a[src + i]!;
   }
 }
 

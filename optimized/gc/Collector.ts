@@ -1,0 +1,292 @@
+/**
+ * The optimized kernel's concurrent, compacting collector, in deterministic steps (mode (a)):
+ * the algorithm of spec/tla/GC.tla over the flat heap. Phases `idle → mark → sweep → evac →
+ * idle`; marking is snapshot-at-the-beginning with a Yuasa deletion barrier on atom stores
+ * ({@link Collector.barrier}); cells allocated during mark and sweep are born black; evacuation
+ * moves every live cell of a sparse region by copy, then handle swap, then frees the region.
+ * Each {@link Collector.step} does a bounded amount of work, so no mutator pause grows with the
+ * heap. Action names follow GC.tla: StartMark, ScanAtom, MarkStep, FinishMark, Sweep,
+ * FinishSweep, EvacBegin/CopyStep/SwapStep/FreeOld, EvacSkip, FinishCycle.
+ * @module
+ */
+import { type Heap, RegionKind, HeapExhausted } from '../heap/Heap.js';
+import { IMMORTAL, REGION_SHIFT, SCAN_START, T_SHAPE } from '../heap/layout.js';
+
+/** Where the collector finds its roots (the kernel provides it). */
+export interface RootProvider {
+  /** Value words held in process registers and by the host (greyed at once by StartMark). */
+  registerRoots(): Iterable<number>;
+  /** Whether atom `id` is in some live process's table (its slot is then a root). */
+  atomLive(id: number): boolean;
+}
+
+/** The collector's phase (GC.tla `phase`). */
+export type Phase = 'idle' | 'mark' | 'sweep' | 'evac';
+
+/** Options of the collector. */
+export interface CollectorOptions {
+  /** Words of work one {@link Collector.step} may do (default 4096). */
+  readonly stepBudget?: number;
+  /** The `gc-ignores-registers` seeded bug: StartMark does not grey register roots. */
+  readonly ignoreRegisters?: boolean;
+  /** A region is evacuated when its live words are below this fraction of its used words. */
+  readonly evacuateBelow?: number;
+}
+
+/** Counters of the collector's work. */
+export interface CollectorStats {
+  /** Completed cycles. */
+  cycles: number;
+  /** Cells freed. */
+  freed: number;
+  /** Cells moved (copied, then handle swapped). */
+  moved: number;
+  /** Regions released. */
+  regionsFreed: number;
+  /** Steps taken. */
+  steps: number;
+}
+
+/** The incremental collector of one heap. */
+export class Collector {
+  /** Current phase. */
+  phase: Phase = 'idle';
+  private epoch = 0;
+  private readonly grey: number[] = [];
+  private cursor = 0;
+  private sweepCursor = 0;
+  private candidates: number[] = [];
+  private evacRegions: number[] = [];
+  private evacRegion = -1;
+  private evacOffset = 0;
+  private readonly budget: number;
+  private readonly ignoreRegisters: boolean;
+  private readonly evacuateBelow: number;
+  /** Live words found by the last completed sweep (drives the pacer). */
+  liveWords = 0;
+  private liveCount = 0;
+  /** Work counters. */
+  readonly stats: CollectorStats = { cycles: 0, freed: 0, moved: 0, regionsFreed: 0, steps: 0 };
+  /** Called when a cycle completes (the kernel checks invariants here in debug mode). */
+  onCycle?: () => void;
+
+  /** Creates the collector of `heap`, finding roots through `roots`. */
+  constructor(
+    private readonly heap: Heap,
+    private readonly roots: RootProvider,
+    options: CollectorOptions = {},
+  ) {
+    this.budget = options.stepBudget ?? 4096;
+    this.ignoreRegisters = options.ignoreRegisters ?? false;
+    this.evacuateBelow = options.evacuateBelow ?? 0.5;
+  }
+
+  /** Whether the handle's mark equals the current epoch (grey or black). */
+  isMarked(h: number): boolean {
+    return this.heap.mark(h) === this.epoch;
+  }
+
+  private shade(w: number): void {
+    if ((w & 1) !== 0) return;
+    const h = w >>> 1;
+    if (h < IMMORTAL) return;
+    const H = this.heap;
+    const e = H.entry(h);
+    if (H.mem.load32(e + 1) === this.epoch) return;
+    H.mem.store32(e + 1, this.epoch);
+    this.grey.push(h);
+  }
+
+  /**
+   * The write barrier every atom store runs *before* overwriting `old`: while marking, the
+   * overwritten value is shaded (Yuasa deletion barrier, snapshot-at-the-beginning).
+   * @see GC.tla StoreAtom
+   */
+  barrier(old: number): void {
+    if (this.phase === 'mark') this.shade(old);
+  }
+
+  /**
+   * Begin a cycle: grey every register root at once (a handshake), then scan atom slots later.
+   * @see GC.tla StartMark
+   */
+  startMark(): void {
+    const H = this.heap;
+    this.epoch = (this.epoch % 0x3fffffff) + 1;
+    H.allocMark = this.epoch;
+    this.phase = 'mark';
+    this.cursor = 0;
+    if (!this.ignoreRegisters) for (const w of this.roots.registerRoots()) this.shade(w);
+    for (const h of H.interned.values()) this.shade(h << 1);
+    // Evacuation candidates: cell regions closed at the snapshot (no allocation goes there again).
+    H.retireAllocRegion();
+    this.candidates = [];
+    for (let r = 1; r < H.regionCount; r++) {
+      const k = H.regionKind[r];
+      if ((k === RegionKind.Cells && !H.pinnedRegions.has(r)) || k === RegionKind.Large) this.candidates.push(r);
+    }
+    for (const r of this.candidates) H.regionLive[r] = 0;
+    this.liveCount = 0;
+    this.liveWordsNext = 0;
+  }
+  private liveWordsNext = 0;
+
+  /** Scan the next atom slot. @see GC.tla ScanAtom */
+  private scanAtom(): number {
+    const H = this.heap;
+    if (this.roots.atomLive(this.cursor)) this.shade(H.mem.load32(H.atomSlot(this.cursor)));
+    this.cursor++;
+    return 2;
+  }
+
+  /** Blacken a grey cell: shade its children. @see GC.tla MarkStep */
+  private markStep(): number {
+    const H = this.heap;
+    const m = H.mem;
+    const h = this.grey.pop()!;
+    const a = H.addr(h);
+    const hdr = m.load32(a);
+    const t = hdr & 0xff;
+    const size = hdr >>> 8;
+    const start = t === T_SHAPE ? 3 + m.load32(a + 2) : SCAN_START[t]!;
+    if (start > 0) for (let i = start; i < size; i++) this.shade(m.load32(a + i));
+    return 4 + (start > 0 ? size - start : 0);
+  }
+
+  /** Free one white cell, or count one black cell's words. @see GC.tla Sweep */
+  private sweepOne(): number {
+    const H = this.heap;
+    const h = this.sweepCursor++;
+    const e = H.entry(h);
+    const a = H.mem.load32(e);
+    if (a === 0) return 1;
+    if (H.mem.load32(e + 1) !== this.epoch) {
+      H.freeHandle(h);
+      this.stats.freed++;
+      return 2;
+    }
+    const size = H.mem.load32(a) >>> 8;
+    const r = a >>> REGION_SHIFT;
+    H.regionLive[r] = (H.regionLive[r] ?? 0) + size;
+    this.liveWordsNext += size;
+    this.liveCount++;
+    return 2;
+  }
+
+  /** Pick the sparse candidate regions to evacuate; free empty ones. @see GC.tla FinishSweep */
+  private finishSweep(): void {
+    const H = this.heap;
+    this.phase = 'evac';
+    H.allocMark = 0;
+    this.evacRegions = [];
+    for (const r of this.candidates) {
+      const kind = H.regionKind[r];
+      const live = H.regionLive[r]!;
+      if (live === 0) {
+        H.freeRegion(r);
+        this.stats.regionsFreed++;
+      } else if (kind === RegionKind.Cells && live < H.used(r) * this.evacuateBelow) this.evacRegions.push(r);
+    }
+    this.evacRegion = -1;
+    this.liveWords = this.liveWordsNext;
+  }
+
+  /**
+   * Move the next live cell of the region being evacuated: reserve (EvacBegin), copy
+   * (CopyStep), swap the handle (SwapStep); the old copy is released with its region (FreeOld).
+   */
+  private evacOne(): number {
+    const H = this.heap;
+    const m = H.mem;
+    if (this.evacRegion < 0) {
+      this.evacRegion = this.evacRegions.pop()!;
+      this.evacOffset = 0;
+    }
+    const r = this.evacRegion;
+    const base = r << REGION_SHIFT;
+    if (this.evacOffset >= H.used(r)) {
+      H.freeRegion(r); // FreeOld: in mode (a) no read is in flight between steps
+      this.stats.regionsFreed++;
+      this.evacRegion = -1;
+      return 1;
+    }
+    const a = base + this.evacOffset;
+    const size = m.load32(a) >>> 8;
+    const h = m.load32(a + 1);
+    this.evacOffset += size;
+    if (size === 0) throw new Error(`corrupt region ${r} at offset ${this.evacOffset}`);
+    if (H.addr(h) !== a) return 1; // dead copy (freed, or a transient's outgrown cell)
+    let to: number;
+    try {
+      to = H.reserve(size); // EvacBegin
+    } catch (e) {
+      if (e instanceof HeapExhausted) return 1; // EvacSkip: leave it (the region stays)
+      throw e;
+    }
+    H.copyWords(to, a, size); // CopyStep
+    m.fence();
+    H.setAddr(h, to); // SwapStep
+    m.publish(to, size);
+    this.stats.moved++;
+    return 4 + size;
+  }
+
+  /** One bounded increment of collection work (the `gcStep` operation). Returns the phase after. */
+  step(budget = this.budget): Phase {
+    this.stats.steps++;
+    let work = 0;
+    if (this.phase === 'idle') {
+      this.startMark();
+      work += 64;
+    }
+    while (work < budget) {
+      if (this.phase === 'mark') {
+        if (this.grey.length > 0) work += this.markStep();
+        else if (this.cursor < this.heap.atomCount) work += this.scanAtom();
+        else {
+          // FinishMark
+          this.phase = 'sweep';
+          this.sweepCursor = IMMORTAL;
+        }
+      } else if (this.phase === 'sweep') {
+        if (this.sweepCursor < this.heap.nextHandle) work += this.sweepOne();
+        else this.finishSweep();
+      } else if (this.phase === 'evac') {
+        if (this.evacRegion >= 0 || this.evacRegions.length > 0) work += this.evacOne();
+        else {
+          // FinishCycle
+          this.phase = 'idle';
+          this.heap.allocatedSinceCycle = 0;
+          this.stats.cycles++;
+          this.onCycle?.();
+          return 'idle';
+        }
+      } else return this.phase;
+    }
+    return this.phase;
+  }
+
+  /** Finishes the cycle in progress, if any, then runs one whole cycle (the `gc` operation). */
+  collect(): void {
+    while (this.phase !== 'idle') this.step(1 << 30);
+    this.step(1 << 30);
+    while (this.phase !== 'idle') this.step(1 << 30);
+  }
+
+  /**
+   * The pacer: called by the mutator between operations. Starts a cycle when enough has been
+   * allocated since the last one, and does collection work proportional to allocation.
+   */
+  pace(allocatedWords: number): void {
+    const H = this.heap;
+    if (this.phase === 'idle') {
+      if (H.allocatedSinceCycle < Math.max(1 << 20, 2 * this.liveWords)) return;
+    }
+    this.step(Math.max(this.budget, 4 * allocatedWords));
+  }
+
+  /** Number of live cells found by the last sweep. */
+  get liveCells(): number {
+    return this.liveCount;
+  }
+}

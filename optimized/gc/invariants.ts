@@ -1,0 +1,116 @@
+/**
+ * The heap invariants of spec/tla/GC.tla, checked on the real heap (debug mode and tests):
+ * `NoDangling`, `ReachableNeverFreed` and `Immutable` (by fingerprints that must survive moves).
+ * Each check walks the whole heap: for tests and debug runs, never for production steps.
+ * @module
+ */
+import type { Heap } from '../heap/Heap.js';
+import { IMMORTAL, SCAN_START, T_LIST, T_MAP, T_SET, T_SHAPE, T_STRUCT, T_TAGGED, T_VEC } from '../heap/layout.js';
+
+/** A heap invariant failed: a kernel bug, never a program's fault. */
+export class HeapInvariantViolation extends Error {
+  /** Creates the error for `invariant` (its GC.tla name). */
+  constructor(
+    /** `NoDangling`, `ReachableNeverFreed` or `Immutable`. */
+    readonly invariant: string,
+    detail: string,
+  ) {
+    super(`heap invariant ${invariant} violated: ${detail}`);
+    this.name = 'HeapInvariantViolation';
+  }
+}
+
+/** The value words a cell holds (its children), for tracing. */
+export function childWords(H: Heap, h: number): number[] {
+  const m = H.mem;
+  const a = H.addr(h);
+  const hdr = m.load32(a);
+  const t = hdr & 0xff;
+  const size = hdr >>> 8;
+  const start = t === T_SHAPE ? 3 + m.load32(a + 2) : SCAN_START[t]!;
+  const out: number[] = [];
+  if (start > 0) for (let i = start; i < size; i++) out.push(m.load32(a + i));
+  return out;
+}
+
+/** Offsets of a cell's idempotent hash cache (excluded from fingerprints). */
+function cacheOffsets(t: number): readonly number[] {
+  switch (t) {
+    case T_LIST:
+    case T_MAP:
+    case T_SET:
+    case T_STRUCT:
+      return [3, 4];
+    case T_VEC:
+      return [4, 5];
+    case T_TAGGED:
+      return [2, 3];
+    default:
+      return [];
+  }
+}
+
+/** A fingerprint of handle `h`'s cell content (not its address). */
+export function fingerprint(H: Heap, h: number): string {
+  const m = H.mem;
+  const a = H.addr(h);
+  const hdr = m.load32(a);
+  const t = hdr & 0xff;
+  const skip = cacheOffsets(t);
+  const parts: number[] = [hdr];
+  for (let i = 2; i < hdr >>> 8; i++) if (!skip.includes(i)) parts.push(m.load32(a + i));
+  return parts.join(',');
+}
+
+/**
+ * Checks `NoDangling` (every root and every child of an allocated cell is allocated) and
+ * `ReachableNeverFreed` (everything reachable from the roots is allocated, with a cell whose
+ * back pointer names its handle). Throws {@link HeapInvariantViolation}.
+ * @see GC.tla NoDangling, ReachableNeverFreed
+ */
+export function checkHeap(H: Heap, roots: Iterable<number>): void {
+  const allocated = (h: number): boolean => h < H.nextHandle && H.addr(h) !== 0 && H.mem.load32(H.addr(h) + 1) === h;
+  for (const w of roots) {
+    if ((w & 1) === 0 && !allocated(w >>> 1)) throw new HeapInvariantViolation('NoDangling', `root handle ${w >>> 1} is not allocated`);
+  }
+  for (let h = 0; h < H.nextHandle; h++) {
+    if (H.addr(h) === 0) continue;
+    if (!allocated(h)) throw new HeapInvariantViolation('NoDangling', `handle ${h} points at a cell owned by another handle`);
+    for (const c of childWords(H, h)) if ((c & 1) === 0 && !allocated(c >>> 1)) throw new HeapInvariantViolation('NoDangling', `cell ${h} points at freed handle ${c >>> 1}`);
+  }
+  const seen = new Set<number>();
+  const work: number[] = [];
+  for (const w of roots) if ((w & 1) === 0) work.push(w >>> 1);
+  for (let h = 0; h < IMMORTAL; h++) work.push(h);
+  while (work.length > 0) {
+    const h = work.pop()!;
+    if (seen.has(h)) continue;
+    seen.add(h);
+    if (!allocated(h)) throw new HeapInvariantViolation('ReachableNeverFreed', `reachable handle ${h} was freed`);
+    for (const c of childWords(H, h)) if ((c & 1) === 0) work.push(c >>> 1);
+  }
+}
+
+/**
+ * Tracks fingerprints of cells across collections: a handle's content must never change while
+ * it stays allocated, moves included. Call {@link ImmutableChecker.check} after each cycle.
+ * @see GC.tla Immutable
+ */
+export class ImmutableChecker {
+  private readonly prints = new Map<number, string>();
+  /** Compares every allocated handle's fingerprint with the one recorded before; records new ones. */
+  check(H: Heap): void {
+    for (const [h] of this.prints) if (h >= H.nextHandle || H.addr(h) === 0) this.prints.delete(h);
+    for (let h = 0; h < H.nextHandle; h++) {
+      if (H.addr(h) === 0) continue;
+      const fp = fingerprint(H, h);
+      const old = this.prints.get(h);
+      if (old !== undefined && old !== fp) throw new HeapInvariantViolation('Immutable', `cell ${h} changed: ${old} → ${fp}`);
+      this.prints.set(h, fp);
+    }
+  }
+  /** Forgets handle `h` (it was freed and may be reused). */
+  forget(h: number): void {
+    this.prints.delete(h);
+  }
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createSpecKernel } from '../../spec/SpecKernel.js';
+import { printEdn } from '../../spec/Edn.js';
+import type { Kernel, Op } from '../../spec/Kernel.js';
+import { createOptimizedKernel, OPTIMIZED_MUTANTS } from '../index.js';
+import { arbValue } from '../heap/values.test.js';
+
+const edn = arbValue.map(printEdn);
+const pid = fc.integer({ min: 0, max: 4 });
+const ref = fc.integer({ min: 0, max: 9 });
+
+/** Op sequences over a few processes: every op the optimized kernel supports, GC steps included. */
+const arbOp: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant('spawn' as const), pid }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('fork' as const), pid }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('exit' as const), pid: fc.integer({ min: 1, max: 4 }) }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('atom' as const), pid, value: edn }), weight: 4 },
+  { arbitrary: fc.record({ op: fc.constant('deref' as const), pid, ref }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('reset' as const), pid, ref, value: edn }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant('cas' as const), pid, ref, stamp: fc.integer({ min: 0, max: 3 }), value: edn }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant('compareAndSet' as const), pid, ref, expected: edn, value: edn }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('resetVals' as const), pid, ref, value: edn }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('share' as const), pid, ref, to: pid }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('hold' as const), pid, reg: fc.integer({ min: 0, max: 2 }), value: fc.option(edn, { nil: null }) }), weight: 2 },
+  { arbitrary: fc.constant({ op: 'gcStep' as const }), weight: 4 },
+  { arbitrary: fc.constant({ op: 'gc' as const }), weight: 1 },
+);
+
+function outcomeKey(k: Kernel, op: Op): string {
+  const o = k.apply(op);
+  return o.ok ? `ok ${o.value}` : `error ${o.error}`;
+}
+
+/** Runs `ops` on both kernels; returns the first step where they differ, or -1. */
+function firstDivergence(a: Kernel, b: Kernel, ops: readonly Op[]): number {
+  for (let i = 0; i < ops.length; i++) {
+    if (outcomeKey(a, ops[i]!) !== outcomeKey(b, ops[i]!)) return i;
+    if (JSON.stringify(a.observe()) !== JSON.stringify(b.observe())) return i;
+  }
+  return -1;
+}
+
+describe('optimized kernel against the spec kernel (op level)', () => {
+  it('agrees on every outcome and observation, with GC steps interleaved (debug invariants on)', () => {
+    fc.assert(
+      fc.property(fc.array(arbOp, { maxLength: 60 }), fc.integer({ min: 8, max: 200 }), (ops, budget) => {
+        const opt = createOptimizedKernel({ debug: true, gcStepBudget: budget });
+        expect(firstDivergence(createSpecKernel(), opt, ops)).toBe(-1);
+        opt.checkInvariants();
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('handles malformed input like the spec kernel', () => {
+    const bad: Op[] = [
+      { op: 'atom', pid: 0, value: '{:a' },
+      { op: 'atom', pid: 0, value: '99999999999999999999' },
+      { op: 'deref', pid: 0, ref: -1 },
+      { op: 'deref', pid: 7, ref: 0 },
+      { op: 'hold', pid: 0, reg: 1.5, value: '1' },
+      { op: 'swap', pid: 0, ref: 0, fn: '(fn [x] x)' },
+      { op: 'nope' } as unknown as Op,
+    ];
+    const spec = createSpecKernel();
+    const opt = createOptimizedKernel();
+    for (const op of bad) {
+      const s = spec.apply(op);
+      const o = opt.apply(op);
+      expect(o.ok).toBe(false);
+      if (!s.ok && !o.ok && op.op !== 'swap') expect(o.error).toBe(s.error);
+    }
+  });
+
+  it('fork copies only the atom table: its work does not grow with the heap', () => {
+    const work = (live: number): number => {
+      const k = createOptimizedKernel();
+      const big = `[${Array.from({ length: live }, (_, i) => i).join(' ')}]`;
+      for (let i = 0; i < 10; i++) k.apply({ op: 'atom', pid: 0, value: i === 0 ? big : String(i) });
+      const cells = k.heap.counters.cellsAllocated;
+      k.work.forkCopies = 0;
+      expect(k.apply({ op: 'fork', pid: 0 }).ok).toBe(true);
+      expect(k.heap.counters.cellsAllocated).toBe(cells); // fork allocates no heap cell
+      return k.work.forkCopies;
+    };
+    expect(work(100_000)).toBe(work(10));
+  });
+
+  it('the collector frees garbage and compacts: live data survives many cycles', () => {
+    const k = createOptimizedKernel({ debug: true, gcStepBudget: 256 });
+    const r = k.apply({ op: 'atom', pid: 0, value: '{:n 0}' });
+    expect(r).toEqual({ ok: true, value: '#atom 0' });
+    for (let i = 1; i <= 300; i++) {
+      k.apply({ op: 'reset', pid: 0, ref: 0, value: `{:n ${i} :junk [${'1 '.repeat(50)}]}` });
+      k.apply({ op: 'gcStep' });
+    }
+    k.apply({ op: 'gc' });
+    k.apply({ op: 'gc' });
+    expect(k.collector.stats.freed).toBeGreaterThan(200);
+    expect(k.collector.stats.moved).toBeGreaterThan(0);
+    expect(k.apply({ op: 'deref', pid: 0, ref: 0 })).toEqual({ ok: true, value: `[{:junk [${'1 '.repeat(49)}1], :n 300} 300]` });
+    k.checkInvariants();
+  });
+});
+
+describe('seeded bugs have teeth', () => {
+  const scenarios: Record<string, Op[]> = {
+    'cas-compares-values': [
+      { op: 'atom', pid: 0, value: '1' },
+      { op: 'reset', pid: 0, ref: 0, value: '2' },
+      { op: 'reset', pid: 0, ref: 0, value: '1' },
+      { op: 'cas', pid: 0, ref: 0, stamp: 0, value: '3' },
+    ],
+    'fork-shares-private': [
+      { op: 'atom', pid: 0, value: '1' },
+      { op: 'fork', pid: 0 },
+      { op: 'reset', pid: 1, ref: 0, value: '2' },
+    ],
+    'share-by-non-creator': [
+      { op: 'spawn', pid: 0 },
+      { op: 'spawn', pid: 0 },
+      { op: 'atom', pid: 0, value: '1' },
+      { op: 'share', pid: 0, ref: 0, to: 1 },
+      { op: 'share', pid: 1, ref: 1, to: 2 },
+    ],
+    'hash-mismatch': [
+      { op: 'atom', pid: 0, value: '[1 2]' },
+      { op: 'compareAndSet', pid: 0, ref: 0, expected: '(1 2)', value: '3' },
+    ],
+    'quota-not-enforced': [{ op: 'atom', pid: 0, value: '[[1] [2] [3] [4]]' }],
+  };
+  for (const m of OPTIMIZED_MUTANTS) {
+    it(`${m.name} is detected`, () => {
+      const quotas = m.name === 'quota-not-enforced' ? { heapCells: 3 } : undefined;
+      if (m.name === 'gc-ignores-registers') {
+        const k = createOptimizedKernel({ mutants: [m.name], debug: true });
+        k.apply({ op: 'hold', pid: 0, reg: 0, value: '[1 2 3]' });
+        expect(() => k.apply({ op: 'gc' })).toThrow(/NoDangling|ReachableNeverFreed/);
+        const good = createOptimizedKernel({ debug: true });
+        good.apply({ op: 'hold', pid: 0, reg: 0, value: '[1 2 3]' });
+        expect(good.apply({ op: 'gc' }).ok).toBe(true);
+        return;
+      }
+      const ops = scenarios[m.name];
+      expect(ops, `a scenario for ${m.name}`).toBeDefined();
+      const good = createOptimizedKernel({ quotas });
+      const bad = createOptimizedKernel({ quotas, mutants: [m.name] });
+      if (m.name !== 'quota-not-enforced') expect(firstDivergence(createSpecKernel(), good, ops!)).toBe(-1);
+      if (m.name === 'quota-not-enforced') {
+        expect(good.apply(ops![0]!).ok).toBe(false);
+        expect(bad.apply(ops![0]!).ok).toBe(true);
+      } else expect(firstDivergence(createSpecKernel(), bad, ops!)).toBeGreaterThanOrEqual(0);
+    });
+  }
+});

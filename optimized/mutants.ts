@@ -1,0 +1,54 @@
+/**
+ * Seeded bugs ("mutants") the optimized kernel can inject, named as in the reference kernel's
+ * catalogue so the differential fuzzer can run the same campaign against both. Off by default;
+ * `KernelOptions.mutants` switches them on by name.
+ *
+ * Only mutants whose code path exists in this kernel are offered in {@link OPTIMIZED_MUTANTS};
+ * the rest of the catalogue concerns the system language (swap!, validators, watches, hot
+ * deploy, nth/subvec), which this kernel does not implement yet. Naming one of those is
+ * accepted and has no effect (see {@link INERT_MUTANTS}).
+ * @module
+ */
+
+/** One seeded bug. */
+export interface OptimizedMutant {
+  /** The name passed in `KernelOptions.mutants`. */
+  readonly name: string;
+  /** One line: what goes wrong. */
+  readonly description: string;
+}
+
+/** The mutants this kernel implements (each changes observable behaviour, or a debug invariant). */
+export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
+  { name: 'cas-compares-values', description: 'cas succeeds when the current value equals the value the atom had at the given stamp (ABA), not only when the stamp is current' },
+  { name: 'fork-shares-private', description: 'fork keeps private atoms shared with the child instead of re-pointing them at new atoms' },
+  { name: 'share-by-non-creator', description: 'share is allowed to any process holding the atom, not only its creator' },
+  { name: 'gc-ignores-registers', description: 'StartMark does not grey register roots, so a value held only in a register is freed (caught by the debug heap invariants)' },
+  { name: 'hash-mismatch', description: 'lists hash with a different seed than vectors, so equal sequences ([1 2] and (1 2)) compare unequal' },
+  { name: 'quota-not-enforced', description: 'the heap-cell quota is never enforced' },
+]);
+
+/** Catalogue names accepted but inert here (their code paths live in the not-yet-built language). */
+export const INERT_MUTANTS: readonly string[] = Object.freeze([
+  'swap-no-retry',
+  'reset-skips-validator',
+  'in-place-update-shared',
+  'watch-before-write',
+  'hot-deploy-replaces-running',
+  'collection-off-by-one',
+]);
+
+/** The active mutants of one kernel. */
+export class MutantSet {
+  private readonly on: ReadonlySet<string>;
+  /** Activates `names`; throws a RangeError naming any unknown mutant. */
+  constructor(names: readonly string[] = []) {
+    const known = new Set([...OPTIMIZED_MUTANTS.map((m) => m.name), ...INERT_MUTANTS]);
+    for (const n of names) if (!known.has(n)) throw new RangeError(`unknown mutant '${n}' (known: ${[...known].join(', ')})`);
+    this.on = new Set(names);
+  }
+  /** Whether `name` is active. */
+  has(name: string): boolean {
+    return this.on.has(name);
+  }
+}

@@ -1,0 +1,20 @@
+// Glue: the bounded CI campaigns (fixed seeds). Generators -> differential oracle.
+import { describe, expect, it } from 'vitest';
+import { runCampaign } from '../../cli/fuzz/campaign.js';
+import { availableKernels } from '../engines/registry.js';
+
+describe('differential campaigns (CI budget)', () => {
+  it('every available kernel agrees on 300 operation sequences (seed 11)', async () => {
+    const kernels = await availableKernels();
+    const r = await runCampaign({ kernels, runs: 300, seed: 11 });
+    expect(r.failures.map((f) => `${f.verdict.detail} (replay: ${JSON.stringify(f.shrunk)})`)).toEqual([]);
+    expect(r.cases).toBe(300);
+    expect(r.excluded.every((e) => e.reason.length > 0)).toBe(true);
+  });
+
+  it('the reference kernel keeps every invariant and is deterministic on 250 cases with programs (seed 12)', async () => {
+    const r = await runCampaign({ kernels: ['reference', 'reference'], runs: 250, seed: 12, programs: true, resourceErrors: 'compare' });
+    expect(r.failures.map((f) => `${f.verdict.detail} (replay: ${JSON.stringify(f.shrunk)})`)).toEqual([]);
+    expect(r.ops).toContain('step');
+  });
+});

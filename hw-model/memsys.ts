@@ -146,18 +146,17 @@ export class MemorySystem {
   readonly cores: number;
   /** Words per line. */
   readonly lineWords: number;
-  /** Memory size in words. */
-  readonly memWords: number;
+  private words: number;
   /** Whether the immutable-aware protocol is on. */
   readonly immutableAware: boolean;
 
   private readonly lineShift: number;
-  private readonly numLines: number;
-  private readonly mem: Float64Array;
-  private readonly mode: Uint8Array;
-  private readonly initOwner: Int8Array;
-  private readonly dirSharers: Uint32Array;
-  private readonly dirOwner: Int8Array;
+  private numLines: number;
+  private mem: Float64Array;
+  private mode: Uint8Array;
+  private initOwner: Int8Array;
+  private dirSharers: Uint32Array;
+  private dirOwner: Int8Array;
   private readonly l1Sets: number;
   private readonly l1Ways: number;
   private readonly l1Tags: Int32Array;
@@ -193,7 +192,7 @@ export class MemorySystem {
     if (!Number.isInteger(memWords) || memWords < lineWords || memWords % lineWords !== 0) throw new HwFault('bad-config', `memWords must be a positive multiple of lineWords, got ${memWords}`);
     this.cores = cores;
     this.lineWords = lineWords;
-    this.memWords = memWords;
+    this.words = memWords;
     this.immutableAware = config.immutableAware ?? true;
     this.lineShift = Math.log2(lineWords);
     this.numLines = memWords / lineWords;
@@ -213,11 +212,43 @@ export class MemorySystem {
     this.llcLru = new Float64Array(llcSets * llcWays);
   }
 
+  /** Memory size in words. */
+  get memWords(): number {
+    return this.words;
+  }
+
+  /**
+   * Grows memory to `memWords` words (a positive multiple of the line size; new words read 0,
+   * new lines are mutable). Contents, modes, caches and directory are kept.
+   */
+  grow(memWords: number): void {
+    if (memWords <= this.words) return;
+    if (!Number.isInteger(memWords) || memWords % this.lineWords !== 0) throw new HwFault('bad-config', `memWords must be a multiple of lineWords, got ${memWords}`);
+    const lines = memWords / this.lineWords;
+    const mem = new Float64Array(memWords);
+    mem.set(this.mem);
+    const mode = new Uint8Array(lines);
+    mode.set(this.mode);
+    const initOwner = new Int8Array(lines).fill(-1);
+    initOwner.set(this.initOwner);
+    const dirSharers = new Uint32Array(lines);
+    dirSharers.set(this.dirSharers);
+    const dirOwner = new Int8Array(lines).fill(-1);
+    dirOwner.set(this.dirOwner);
+    this.mem = mem;
+    this.mode = mode;
+    this.initOwner = initOwner;
+    this.dirSharers = dirSharers;
+    this.dirOwner = dirOwner;
+    this.numLines = lines;
+    this.words = memWords;
+  }
+
   // ---- checks ---------------------------------------------------------------------------
 
   private checkAccess(core: number, addr: number): void {
     if (!(core >= 0 && core < this.cores && (core | 0) === core)) throw new HwFault('bad-core', `core ${core} out of range`, core, addr);
-    if (!(addr >= 0 && addr < this.memWords && (addr | 0) === addr)) throw new HwFault('bad-address', `address ${addr} out of range`, core, addr);
+    if (!(addr >= 0 && addr < this.words && (addr | 0) === addr)) throw new HwFault('bad-address', `address ${addr} out of range`, core, addr);
   }
 
   private checkWritable(core: number, addr: number, line: number): void {
@@ -233,7 +264,7 @@ export class MemorySystem {
   }
 
   private lineRange(addr: number, len: number): [number, number] {
-    if (!Number.isInteger(addr) || !Number.isInteger(len) || len <= 0 || addr < 0 || addr + len > this.memWords) throw new HwFault('bad-range', `range [${addr}, ${addr + len}) out of bounds`, -1, addr);
+    if (!Number.isInteger(addr) || !Number.isInteger(len) || len <= 0 || addr < 0 || addr + len > this.words) throw new HwFault('bad-range', `range [${addr}, ${addr + len}) out of bounds`, -1, addr);
     if (addr % this.lineWords !== 0 || len % this.lineWords !== 0) throw new HwFault('bad-range', `range [${addr}, ${addr + len}) is not aligned to ${this.lineWords}-word lines`, -1, addr);
     return [addr >>> this.lineShift, (addr + len) >>> this.lineShift];
   }
@@ -538,7 +569,7 @@ export class MemorySystem {
 
   /** The declared mode of the line holding `addr`. */
   modeOf(addr: number): LineMode {
-    if (!(addr >= 0 && addr < this.memWords)) throw new HwFault('bad-address', `address ${addr} out of range`, -1, addr);
+    if (!(addr >= 0 && addr < this.words)) throw new HwFault('bad-address', `address ${addr} out of range`, -1, addr);
     const m = this.mode[addr >>> this.lineShift];
     return m === MODE_IMMUTABLE ? 'immutable' : m === MODE_INIT ? 'initialising' : 'mutable';
   }
@@ -561,7 +592,7 @@ export class MemorySystem {
 
   /** Reads a word without touching caches or counters (for tests and dumps). */
   peek(addr: number): number {
-    if (!(addr >= 0 && addr < this.memWords)) throw new HwFault('bad-address', `address ${addr} out of range`, -1, addr);
+    if (!(addr >= 0 && addr < this.words)) throw new HwFault('bad-address', `address ${addr} out of range`, -1, addr);
     return this.mem[addr];
   }
 

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { HwFault } from './errors.js';
+import { createHwMemory, HW_MODELS } from './index.js';
+
+const kindOf = (f: () => void): string => {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof HwFault ? e.kind : `other: ${String(e)}`;
+  }
+  return 'none';
+};
+
+describe('HwKernelMemory (the optimized kernel backend shape)', () => {
+  it('loads, stores int32 words, CASes and grows, keeping contents', () => {
+    const m = createHwMemory('tso', { initialWords: 64, maxWords: 1024 });
+    expect(m.name).toBe('hw:tso');
+    m.store32(5, 2 ** 31 + 7);
+    expect(m.load32(5)).toBe((2 ** 31 + 7) | 0);
+    expect(m.cas32(6, 0, 9)).toBe(0);
+    expect(m.cas32(6, 0, 10)).toBe(9);
+    m.grow(300);
+    expect(m.size()).toBeGreaterThanOrEqual(300);
+    expect(m.load32(6)).toBe(9);
+    expect(m.load32(299)).toBe(0);
+    expect(kindOf(() => m.grow(5000))).toBe('bad-range');
+    const custom = createHwMemory('sc', { initialWords: 64, maxWords: 128, exhausted: (w) => new RangeError(`no ${w}`) });
+    expect(() => custom.grow(1000)).toThrow(RangeError);
+  });
+
+  it('publishing a whole line makes it an immutable line; a partial line stays mutable but its published words fault', () => {
+    const m = createHwMemory('sc', { initialWords: 256 });
+    for (let a = 16; a < 40; a++) m.store32(a, a);
+    m.publish(16, 24); // line 16..31 fully, line 32..47 partly
+    expect(m.hw.memory.modeOf(16)).toBe('immutable');
+    expect(m.hw.memory.modeOf(32)).toBe('mutable');
+    expect(kindOf(() => m.store32(20, 0))).toBe('immutable-write');
+    expect(kindOf(() => m.store32(35, 0))).toBe('immutable-write');
+    expect(kindOf(() => m.cas32(39, 39, 0))).toBe('immutable-write');
+    expect(kindOf(() => m.store32(40, 1))).toBe('none');
+    m.setCore(2);
+    expect(m.load32(17)).toBe(17);
+    expect(m.hw.memory.l1StateOf(2, 17)).toBe('IMM');
+    m.retire(16, 24);
+    expect(m.hw.memory.modeOf(16)).toBe('mutable');
+    expect(m.hw.memory.l1StateOf(2, 17)).toBe('I');
+    expect(kindOf(() => m.store32(20, 0))).toBe('none');
+    expect(m.hw.memory.checkInvariants()).toBeNull();
+  });
+
+  it('setCore selects who issues: under TSO another core sees a store only after a fence', () => {
+    const m = createHwMemory('tso', { initialWords: 64 });
+    m.setCore(0);
+    m.store32(3, 42);
+    m.setCore(1);
+    const before = m.load32(3);
+    m.setCore(0);
+    m.fence();
+    m.setCore(1);
+    expect(m.load32(3)).toBe(42);
+    expect(m.hw.stats().drains).toBeGreaterThan(0);
+    expect([0, 42]).toContain(before);
+    expect(kindOf(() => m.setCore(9))).toBe('bad-core');
+  });
+
+  it('knows the three models and rejects others', () => {
+    expect([...HW_MODELS]).toEqual(['sc', 'tso', 'relaxed']);
+    expect(kindOf(() => createHwMemory('power'))).toBe('bad-config');
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * The hardware memory model as a memory backend for the optimized kernel: 32-bit words,
+ * `load32`/`store32`/`cas32`/`fence`, `publish`/`retire` of immutable ranges, `setCore`, `grow`.
+ * It has the shape of the optimized kernel's `MemoryBackend` interface (optimized/memory/
+ * MemoryBackend.ts) without importing it: hw-model imports spec/ only, and the composition root
+ * (tests/engines/registry.ts) hands it to the kernel.
+ *
+ * The kernel publishes cells of any size at any word, while the simulator marks whole lines.
+ * This adapter keeps a published flag per word: a line becomes immutable in the simulator when
+ * every word of it is published, and is reclaimed when one of them is retired. A store or CAS
+ * to a published word faults (`immutable-write`) even while its line is still partly mutable, so
+ * a kernel that writes a value after publishing it is caught at the word.
+ * @module
+ */
+import { HwMemoryBackend, type MemoryModel } from './backend.js';
+import { HwFault } from './errors.js';
+
+/** Options of {@link HwKernelMemory}. */
+export interface HwKernelMemoryOptions {
+  /** Memory model of the store buffers. */
+  readonly model: MemoryModel;
+  /** Cores (the kernel selects one with `setCore`). Default 4. */
+  readonly cores?: number;
+  /** Initial size in words. Default 65,536. */
+  readonly initialWords?: number;
+  /** Maximum size in words. Default 16 Mi words. */
+  readonly maxWords?: number;
+  /** Words per line: 16 (64-byte lines of 32-bit words) by default. */
+  readonly lineWords?: number;
+  /** Seed of the drain scheduler. Default 1. */
+  readonly seed?: number;
+  /** Immutable-aware protocol (default) or plain MESI. */
+  readonly immutableAware?: boolean;
+  /** Builds the error thrown when `grow` would exceed `maxWords` (the kernel's own exhaustion error). */
+  readonly exhausted?: (words: number) => Error;
+}
+
+/** A word-addressed 32-bit memory running on the simulated memory system. */
+export class HwKernelMemory {
+  /** `hw:<model>`. */
+  readonly name: string;
+  /** The simulated backend (caches, directory, store buffers): its `stats()` are the figures. */
+  readonly hw: HwMemoryBackend;
+  private readonly lineWords: number;
+  private readonly maxWords: number;
+  private readonly exhausted: (words: number) => Error;
+  private core = 0;
+  private published: Uint8Array;
+  private linePublished: Uint16Array;
+
+  /** Creates the memory: all words 0, nothing published, caches cold. */
+  constructor(options: HwKernelMemoryOptions) {
+    this.lineWords = options.lineWords ?? 16;
+    const initial = roundUp(options.initialWords ?? 1 << 16, this.lineWords);
+    this.maxWords = options.maxWords ?? 1 << 24;
+    this.exhausted = options.exhausted ?? ((w) => new HwFault('bad-range', `memory cannot grow to ${w} words (max ${this.maxWords})`));
+    this.name = `hw:${options.model}`;
+    this.hw = new HwMemoryBackend({
+      model: options.model,
+      cores: options.cores ?? 4,
+      memWords: initial,
+      lineWords: this.lineWords,
+      seed: options.seed ?? 1,
+      ...(options.immutableAware !== undefined ? { immutableAware: options.immutableAware } : {}),
+    });
+    this.published = new Uint8Array(initial);
+    this.linePublished = new Uint16Array(initial / this.lineWords);
+  }
+
+  /** Current size in words. */
+  size(): number {
+    return this.hw.memory.memWords;
+  }
+
+  /** Makes at least `words` words addressable (new words read 0); throws the exhaustion error past the maximum. */
+  grow(words: number): void {
+    if (words <= this.size()) return;
+    if (words > this.maxWords) throw this.exhausted(words);
+    let n = this.size();
+    while (n < words) n *= 2;
+    n = Math.min(roundUp(n, this.lineWords), roundUp(this.maxWords, this.lineWords));
+    // Buffered stores stay valid: addresses are unchanged.
+    this.hw.memory.grow(n);
+    const p = new Uint8Array(n);
+    p.set(this.published);
+    this.published = p;
+    const lp = new Uint16Array(n / this.lineWords);
+    lp.set(this.linePublished);
+    this.linePublished = lp;
+  }
+
+  /** Selects the core that issues the following accesses. */
+  setCore(core: number): void {
+    if (!(Number.isInteger(core) && core >= 0 && core < this.hw.cores)) throw new HwFault('bad-core', `core ${core} out of range`, core);
+    this.core = core;
+  }
+
+  /** Loads the word at `addr` on the current core. */
+  load32(addr: number): number {
+    return this.hw.load(this.core, addr);
+  }
+
+  /** Stores `value` (truncated to int32) at `addr` on the current core; faults on a published word. */
+  store32(addr: number, value: number): void {
+    if (this.published[addr] === 1) this.fault(addr);
+    this.hw.store(this.core, addr, value | 0);
+  }
+
+  /** Atomic CAS on the current core (acquire-release); returns the word found. Faults on a published word. */
+  cas32(addr: number, expected: number, value: number): number {
+    if (this.published[addr] === 1) this.fault(addr);
+    return this.hw.cas(this.core, addr, expected | 0, value | 0);
+  }
+
+  /** A full fence on the current core (MFENCE / DMB SY). */
+  fence(): void {
+    this.hw.fence(this.core);
+  }
+
+  /** Declares `[addr, addr+words)` published and immutable; lines fully published become immutable lines. */
+  publish(addr: number, words: number): void {
+    this.checkRange(addr, words);
+    const lw = this.lineWords;
+    for (let a = addr; a < addr + words; a++) {
+      if (this.published[a] === 1) continue;
+      this.published[a] = 1;
+      const line = Math.floor(a / lw);
+      if (++this.linePublished[line] === lw) this.hw.markImmutable(line * lw, lw);
+    }
+  }
+
+  /** Declares `[addr, addr+words)` free again; immutable lines touched are reclaimed (every copy dropped). */
+  retire(addr: number, words: number): void {
+    this.checkRange(addr, words);
+    const lw = this.lineWords;
+    let runStart = -1;
+    let runEnd = -1;
+    const flush = (): void => {
+      if (runStart >= 0) this.hw.reclaim(runStart, runEnd - runStart);
+      runStart = -1;
+    };
+    for (let a = addr; a < addr + words; a++) {
+      if (this.published[a] === 0) continue;
+      this.published[a] = 0;
+      const line = Math.floor(a / lw);
+      if (this.linePublished[line]-- === lw) {
+        // The line was an immutable line: reclaim it (batched over contiguous lines).
+        const start = line * lw;
+        if (runStart >= 0 && start === runEnd) runEnd += lw;
+        else {
+          flush();
+          runStart = start;
+          runEnd = start + lw;
+        }
+      }
+    }
+    flush();
+  }
+
+  /** Whether the word at `addr` is published. */
+  isPublished(addr: number): boolean {
+    return this.published[addr] === 1;
+  }
+
+  private checkRange(addr: number, words: number): void {
+    if (!Number.isInteger(addr) || !Number.isInteger(words) || addr < 0 || words < 0 || addr + words > this.size()) {
+      throw new HwFault('bad-range', `range [${addr}, ${addr + words}) out of bounds`, this.core, addr);
+    }
+  }
+
+  private fault(addr: number): never {
+    throw new HwFault('immutable-write', `core ${this.core} stored to published word ${addr}`, this.core, addr);
+  }
+}
+
+function roundUp(n: number, m: number): number {
+  return Math.ceil(n / m) * m;
+}

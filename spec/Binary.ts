@@ -671,10 +671,12 @@ class Reader {
   private push(kind: number, n: number, start: number): void {
     if (this.depth >= this.maxDepth) throw this.bad(`nesting deeper than ${this.maxDepth}`, start);
     if (this.depth > 0) {
-      this.kinds.push(this.curKind);
-      this.lefts.push(this.curLeft);
-      this.bases.push(this.curBase);
-      this.starts.push(this.curStart);
+      // Indexed writes, never push/pop: popping an array to empty frees its backing store.
+      const f = this.depth - 1;
+      this.kinds[f] = this.curKind;
+      this.lefts[f] = this.curLeft;
+      this.bases[f] = this.curBase;
+      this.starts[f] = this.curStart;
     }
     this.depth++;
     this.curKind = kind;
@@ -715,10 +717,11 @@ class Reader {
     }
     this.depth--;
     if (this.depth > 0) {
-      this.curKind = this.kinds.pop()!;
-      this.curLeft = this.lefts.pop()!;
-      this.curBase = this.bases.pop()!;
-      this.curStart = this.starts.pop()!;
+      const f = this.depth - 1;
+      this.curKind = this.kinds[f]!;
+      this.curLeft = this.lefts[f]!;
+      this.curBase = this.bases[f]!;
+      this.curStart = this.starts[f]!;
     }
     return v;
   }

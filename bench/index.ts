@@ -5,6 +5,7 @@
  */
 import { runEncodingSuite } from './encoding.js';
 import { runHwBench } from './hw.js';
+import { runKernelBench } from './kernel.js';
 
 /** What a suite gets from the bench command. */
 export interface BenchContext {
@@ -30,5 +31,6 @@ export interface BenchSuite {
 /** Every suite, by name (one line each). */
 export const suites: Readonly<Record<string, BenchSuite>> = {
   encoding: { description: 'binary encoding vs plain CBOR (cbor-x): size, encode and decode time of a 200,000-node Lisp AST', run: runEncodingSuite },
+  kernel: { description: 'optimized kernel vs Immutable.js and native: map insert/lookup, vectors, transient build, fork cost, GC pause vs stop-the-world, memory per entry', run: runKernelBench },
   hw: { description: 'immutable-aware coherence vs plain MESI on the hardware memory-model simulator: messages, invalidations, misses per 1k ops; simulator speed', run: runHwBench },
 };

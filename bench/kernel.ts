@@ -1,0 +1,358 @@
+/**
+ * `immutos bench kernel`: the optimized kernel's figures from one run, as ratios with their
+ * targets beside them (issue 6): 10^6 map inserts and lookups against Immutable.js (persistent
+ * and `withMutations`) and native `Map`; vector push and random get; a transient build against
+ * native; fork time at 10^2, 10^4, 10^6 live values; the GC's longest mutator pause at 10^4 and
+ * 10^6 live values against a stop-the-world collection of the same heap; memory per entry.
+ * Writes `kernel.json` and `kernel.svg` under the results folder. Nothing here is hard-coded:
+ * every figure is measured in this run.
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import * as Immutable from 'immutable';
+import { createOptimizedKernel, type OptimizedKernel } from '../optimized/index.js';
+import { builderAssoc, builderFreeze, mapAssoc, mapBuilder, mapGet, smallInt, vecBuilder, vecBuilderPush, vecFreeze, vecNth, WORDS } from '../optimized/heap/values.js';
+import { vecConj } from '../optimized/collections/vector.js';
+import { champWords } from '../optimized/collections/champ.js';
+import type { BenchContext } from './index.js';
+
+/** One measured throughput. */
+export interface Throughput {
+  /** Operations. */
+  readonly ops: number;
+  /** Milliseconds. */
+  readonly ms: number;
+  /** Millions of operations per second. */
+  readonly mops: number;
+}
+
+/** One ratio with its target. */
+export interface TargetCheck {
+  /** What is compared. */
+  readonly name: string;
+  /** The measured ratio. */
+  readonly value: number;
+  /** The target, in words. */
+  readonly target: string;
+  /** Whether the target is met. */
+  readonly met: boolean;
+}
+
+/** The suite's results. */
+export interface KernelBenchReport {
+  /** Entries per map / items per vector. */
+  readonly n: number;
+  /** Map inserts. */
+  readonly mapInsert: Readonly<Record<'optimizedPersistent' | 'optimizedTransient' | 'immutablePersistent' | 'immutableWithMutations' | 'nativeMap', Throughput>>;
+  /** Map lookups. */
+  readonly mapLookup: Readonly<Record<'optimized' | 'immutable' | 'nativeMap', Throughput>>;
+  /** Vector push (persistent and transient) and random get. */
+  readonly vector: Readonly<Record<'optimizedPush' | 'optimizedTransientPush' | 'immutablePush' | 'nativePush' | 'optimizedGet' | 'immutableGet' | 'nativeGet', Throughput>>;
+  /** Fork time (ms, median) by live values. */
+  readonly forkMs: Readonly<Record<string, number>>;
+  /** GC: longest incremental step vs a stop-the-world collection, by live values. */
+  readonly gc: Readonly<Record<string, { readonly maxPauseMs: number; readonly steps: number; readonly stopTheWorldMs: number }>>;
+  /** Bytes per map entry. */
+  readonly bytesPerEntry: Readonly<Record<'optimized' | 'immutable' | 'nativeMap', number>>;
+  /** The ratios and targets. */
+  readonly targets: readonly TargetCheck[];
+  /** 1-minute load average during the run (the machine is shared). */
+  readonly loadAverage: number;
+}
+
+function time(ops: number, f: () => void): Throughput {
+  const t0 = performance.now();
+  f();
+  const ms = performance.now() - t0;
+  return { ops, ms, mops: ops / ms / 1000 };
+}
+
+/** A reproducible permutation-ish key sequence over the int range (Knuth multiplicative). */
+function key(i: number): number {
+  return (Math.imul(i, 0x9e3779b1) >>> 2) % 0x3fffffff;
+}
+
+let gcFn: (() => void) | undefined;
+function forceGc(): void {
+  if (gcFn === undefined) {
+    setFlagsFromString('--expose-gc');
+    gcFn = runInNewContext('gc') as () => void;
+  }
+  gcFn();
+  gcFn();
+}
+
+function heapUsed(): number {
+  forceGc();
+  return process.memoryUsage().heapUsed;
+}
+
+function mapBench(n: number): Pick<KernelBenchReport, 'mapInsert' | 'mapLookup' | 'bytesPerEntry'> {
+  const k = createOptimizedKernel();
+  const H = k.heap;
+  // Persistent inserts, with the collector paced between inserts (the map is a host root).
+  let m = WORDS.emptyMap;
+  const optimizedPersistent = time(n, () => {
+    let last = H.counters.wordsAllocated;
+    for (let i = 0; i < n; i++) {
+      m = mapAssoc(H, m, smallInt(key(i)), smallInt(i));
+      if ((i & 255) === 255) {
+        k.hostRoots.clear();
+        k.hostRoots.add(m);
+        k.collector.pace(H.counters.wordsAllocated - last);
+        last = H.counters.wordsAllocated;
+      }
+    }
+  });
+  k.hostRoots.clear();
+  k.hostRoots.add(m);
+  let t = 0;
+  const optimizedTransient = time(n, () => {
+    const b = mapBuilder(H, 2);
+    for (let i = 0; i < n; i++) builderAssoc(H, b, smallInt(key(i)), smallInt(i));
+    t = builderFreeze(H, b);
+  });
+  let sink = 0;
+  const optimizedLookup = time(n, () => {
+    for (let i = 0; i < n; i++) sink += mapGet(H, t, smallInt(key(i)));
+  });
+  const mapBytes = (champWords(H, H.mem.load32(H.addr(t >>> 1) + 5) >>> 1, 2) + 6) * 4;
+
+  let im = Immutable.Map<number, number>();
+  const immutablePersistent = time(n, () => {
+    for (let i = 0; i < n; i++) im = im.set(key(i), i);
+  });
+  let im2 = Immutable.Map<number, number>();
+  const immutableWithMutations = time(n, () => {
+    im2 = Immutable.Map<number, number>().withMutations((mm) => {
+      for (let i = 0; i < n; i++) mm.set(key(i), i);
+    });
+  });
+  const immutableLookup = time(n, () => {
+    for (let i = 0; i < n; i++) sink += im2.get(key(i)) ?? 0;
+  });
+  let native = new Map<number, number>();
+  const nativeMap = time(n, () => {
+    native = new Map();
+    for (let i = 0; i < n; i++) native.set(key(i), i);
+  });
+  const nativeLookup = time(n, () => {
+    for (let i = 0; i < n; i++) sink += native.get(key(i)) ?? 0;
+  });
+  // Memory: JS heap growth of one more map of each kind (ours lives in the backend's buffer).
+  native = new Map();
+  im = Immutable.Map();
+  const before = heapUsed();
+  const im3 = Immutable.Map<number, number>().withMutations((mm) => {
+    for (let i = 0; i < n; i++) mm.set(key(i), i);
+  });
+  const afterImm = heapUsed();
+  const nat = new Map<number, number>();
+  for (let i = 0; i < n; i++) nat.set(key(i), i);
+  const afterNat = heapUsed();
+  if (im3.size + nat.size + sink === -1) throw new Error('unreachable');
+  return {
+    mapInsert: { optimizedPersistent, optimizedTransient, immutablePersistent, immutableWithMutations, nativeMap },
+    mapLookup: { optimized: optimizedLookup, immutable: immutableLookup, nativeMap: nativeLookup },
+    bytesPerEntry: { optimized: mapBytes / n, immutable: (afterImm - before) / n, nativeMap: (afterNat - afterImm) / n },
+  };
+}
+
+function vectorBench(n: number): KernelBenchReport['vector'] {
+  const k = createOptimizedKernel();
+  const H = k.heap;
+  let v = WORDS.emptyVector >>> 1;
+  const optimizedPush = time(n, () => {
+    let last = H.counters.wordsAllocated;
+    for (let i = 0; i < n; i++) {
+      v = vecConj(H, v, smallInt(i));
+      if ((i & 255) === 255) {
+        k.hostRoots.clear();
+        k.hostRoots.add(v << 1);
+        k.collector.pace(H.counters.wordsAllocated - last);
+        last = H.counters.wordsAllocated;
+      }
+    }
+  });
+  let tv = 0;
+  const optimizedTransientPush = time(n, () => {
+    const b = vecBuilder(H);
+    for (let i = 0; i < n; i++) vecBuilderPush(H, b, smallInt(i));
+    tv = vecFreeze(H, b);
+  });
+  let il = Immutable.List<number>();
+  const immutablePush = time(n, () => {
+    for (let i = 0; i < n; i++) il = il.push(i);
+  });
+  let arr: number[] = [];
+  const nativePush = time(n, () => {
+    arr = [];
+    for (let i = 0; i < n; i++) arr.push(i);
+  });
+  let sink = 0;
+  const idx = (i: number): number => key(i) % n;
+  const optimizedGet = time(n, () => {
+    for (let i = 0; i < n; i++) sink += vecNth(H, tv, idx(i));
+  });
+  const immutableGet = time(n, () => {
+    for (let i = 0; i < n; i++) sink += il.get(idx(i)) ?? 0;
+  });
+  const nativeGet = time(n, () => {
+    for (let i = 0; i < n; i++) sink += arr[idx(i)]!;
+  });
+  if (sink === -1) throw new Error('unreachable');
+  return { optimizedPush, optimizedTransientPush, immutablePush, nativePush, optimizedGet, immutableGet, nativeGet };
+}
+
+/** A kernel whose pid 0 holds `live` values (a vector of `live` ints in an atom) and 10 atoms. */
+function kernelWithLive(live: number): OptimizedKernel {
+  const k = createOptimizedKernel();
+  const H = k.heap;
+  const b = mapBuilder(H, 2);
+  for (let i = 0; i < live; i++) builderAssoc(H, b, smallInt(key(i)), smallInt(i));
+  const m = builderFreeze(H, b);
+  k.apply({ op: 'atom', pid: 0, value: 'nil' });
+  H.mem.store32(H.atomSlot(0), m); // the big map becomes atom 0's value (as a program would)
+  for (let i = 1; i < 10; i++) k.apply({ op: 'atom', pid: 0, value: String(i) });
+  return k;
+}
+
+function forkBench(sizes: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const live of sizes) {
+    const k = kernelWithLive(live);
+    const samples: number[] = [];
+    for (let r = 0; r < 201; r++) {
+      const t0 = performance.now();
+      const res = k.apply({ op: 'fork', pid: 0 });
+      samples.push(performance.now() - t0);
+      if (!res.ok) throw new Error(`fork failed: ${res.message}`);
+      k.apply({ op: 'exit', pid: Number(res.value) });
+    }
+    samples.sort((a, b) => a - b);
+    out[String(live)] = samples[samples.length >> 1]!;
+  }
+  return out;
+}
+
+function gcBench(sizes: readonly number[]): KernelBenchReport['gc'] {
+  const out: Record<string, { maxPauseMs: number; steps: number; stopTheWorldMs: number }> = {};
+  for (const live of sizes) {
+    // The same heap twice: one collected incrementally (step by step), one stop-the-world.
+    const measure = (incremental: boolean): { max: number; steps: number; total: number } => {
+      const k = kernelWithLive(live);
+      // garbage: replace part of the live data a few times
+      for (let g = 0; g < 5; g++) k.apply({ op: 'reset', pid: 0, ref: 1, value: `[${Array.from({ length: 1000 }, (_, i) => i + g).join(' ')}]` });
+      const c = k.collector;
+      let max = 0;
+      let steps = 0;
+      const t0 = performance.now();
+      if (incremental) {
+        do {
+          const s = performance.now();
+          c.step();
+          max = Math.max(max, performance.now() - s);
+          steps++;
+        } while (c.phase !== 'idle');
+      } else c.collect();
+      return { max, steps, total: performance.now() - t0 };
+    };
+    const inc = measure(true);
+    const stw = measure(false);
+    out[String(live)] = { maxPauseMs: inc.max, steps: inc.steps, stopTheWorldMs: stw.total };
+  }
+  return out;
+}
+
+/** Runs the whole suite with maps and vectors of `n` entries (10^6 by default). */
+export function runKernelBenchReport(n = 1_000_000, forkSizes: readonly number[] = [100, 10_000, 1_000_000], gcSizes: readonly number[] = [10_000, 1_000_000]): KernelBenchReport {
+  const maps = mapBench(n);
+  const vector = vectorBench(n);
+  const forkMs = forkBench(forkSizes);
+  const gc = gcBench(gcSizes);
+  const fmin = String(forkSizes[0]);
+  const fmax = String(forkSizes[forkSizes.length - 1]);
+  const gmax = String(gcSizes[gcSizes.length - 1]);
+  const persistentRatio = maps.mapInsert.optimizedPersistent.mops / maps.mapInsert.immutablePersistent.mops;
+  const transientRatio = maps.mapInsert.optimizedTransient.ms / maps.mapInsert.nativeMap.ms;
+  const forkRatio = forkMs[fmax]! / forkMs[fmin]!;
+  const pauseRatio = gc[gmax]!.maxPauseMs / gc[gmax]!.stopTheWorldMs;
+  const targets: TargetCheck[] = [
+    { name: 'persistent insert throughput / Immutable.js persistent', value: persistentRatio, target: '≥ 2', met: persistentRatio >= 2 },
+    { name: 'transient build time / native Map', value: transientRatio, target: '≤ 1.5', met: transientRatio <= 1.5 },
+    { name: `fork(${fmax}) / fork(${fmin})`, value: forkRatio, target: '≤ 1.5', met: forkRatio <= 1.5 },
+    { name: `max GC pause / stop-the-world at ${gmax} live`, value: pauseRatio, target: '≤ 0.01', met: pauseRatio <= 0.01 },
+    { name: 'bytes per entry / Immutable.js', value: maps.bytesPerEntry.optimized / maps.bytesPerEntry.immutable, target: '< 1', met: maps.bytesPerEntry.optimized < maps.bytesPerEntry.immutable },
+  ];
+  return { n, ...maps, vector, forkMs, gc, targets, loadAverage: loadavg()[0]! };
+}
+
+/** The report as text lines. */
+export function formatKernelReport(r: KernelBenchReport): string[] {
+  const f = (t: Throughput): string => `${t.mops.toFixed(2)} M/s (${t.ms.toFixed(0)} ms)`;
+  const lines: string[] = [];
+  lines.push(`maps, ${r.n.toLocaleString('en-US')} int keys:`);
+  for (const [k, v] of Object.entries(r.mapInsert)) lines.push(`  insert  ${k.padEnd(24)} ${f(v)}`);
+  for (const [k, v] of Object.entries(r.mapLookup)) lines.push(`  lookup  ${k.padEnd(24)} ${f(v)}`);
+  lines.push(`vectors, ${r.n.toLocaleString('en-US')} items:`);
+  for (const [k, v] of Object.entries(r.vector)) lines.push(`  ${k.padEnd(32)} ${f(v)}`);
+  lines.push('fork (median of 201):');
+  for (const [k, v] of Object.entries(r.forkMs)) lines.push(`  ${Number(k).toLocaleString('en-US').padStart(10)} live values  ${(v * 1000).toFixed(1)} µs`);
+  lines.push('GC (same heap, incremental steps vs stop-the-world):');
+  for (const [k, v] of Object.entries(r.gc)) lines.push(`  ${Number(k).toLocaleString('en-US').padStart(10)} live values  max pause ${v.maxPauseMs.toFixed(3)} ms over ${v.steps} steps; stop-the-world ${v.stopTheWorldMs.toFixed(1)} ms`);
+  lines.push('memory per map entry:');
+  for (const [k, v] of Object.entries(r.bytesPerEntry)) lines.push(`  ${k.padEnd(12)} ${v.toFixed(1)} bytes`);
+  lines.push('');
+  lines.push('ratio'.padEnd(58) + 'measured'.padStart(10) + '  target   ');
+  for (const t of r.targets) lines.push(`${t.name.padEnd(58)}${t.value.toFixed(t.value < 0.1 ? 4 : 2).padStart(10)}  ${t.target.padEnd(7)}  ${t.met ? 'met' : 'NOT met'}`);
+  lines.push(`(machine load average ${r.loadAverage.toFixed(1)}: the machine is shared; ratios are from this one run)`);
+  return lines;
+}
+
+/** A bar chart of the ratios against their targets. */
+export function kernelSvg(r: KernelBenchReport): string {
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const rowH = 34;
+  const width = 760;
+  const height = 60 + rowH * r.targets.length + 20;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
+  parts.push(`<rect width="${width}" height="${height}" fill="white"/>`);
+  parts.push(`<text x="20" y="22" font-size="14" font-weight="bold">Optimized kernel: measured ratio vs target (log scale, n = ${r.n.toLocaleString('en-US')})</text>`);
+  const x0 = 330;
+  const w = 380;
+  const lo = Math.log10(1e-4);
+  const hi = Math.log10(100);
+  const sx = (v: number): number => x0 + ((Math.log10(Math.max(1e-4, Math.min(100, v))) - lo) / (hi - lo)) * w;
+  for (const tick of [1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100]) {
+    parts.push(`<line x1="${sx(tick).toFixed(1)}" y1="40" x2="${sx(tick).toFixed(1)}" y2="${height - 20}" stroke="#ddd"/>`);
+    parts.push(`<text x="${sx(tick).toFixed(1)}" y="${height - 6}" text-anchor="middle" font-size="9">${tick}</text>`);
+  }
+  r.targets.forEach((t, i) => {
+    const y = 50 + i * rowH;
+    const targetValue = Number(t.target.replace(/[^0-9.]/g, ''));
+    parts.push(`<text x="20" y="${y + 14}">${esc(t.name)}</text>`);
+    parts.push(`<rect x="${x0}" y="${y + 4}" width="${(sx(t.value) - x0).toFixed(1)}" height="14" fill="${t.met ? '#4f81bd' : '#c0504d'}"/>`);
+    parts.push(`<line x1="${sx(targetValue).toFixed(1)}" y1="${y}" x2="${sx(targetValue).toFixed(1)}" y2="${y + 22}" stroke="black" stroke-width="2"/>`);
+    parts.push(`<text x="${(sx(t.value) + 4).toFixed(1)}" y="${y + 15}" font-size="10">${t.value.toFixed(t.value < 0.1 ? 4 : 2)} (target ${esc(t.target)})</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+/** The `kernel` bench suite: runs, prints, writes `kernel.json` and `kernel.svg`. */
+export async function runKernelBench(ctx: BenchContext): Promise<KernelBenchReport> {
+  const report = ctx.quick ? runKernelBenchReport(100_000, [100, 10_000, 100_000], [10_000, 100_000]) : runKernelBenchReport();
+  for (const line of formatKernelReport(report)) ctx.out(line);
+  mkdirSync(ctx.resultsDir, { recursive: true });
+  const json = join(ctx.resultsDir, 'kernel.json');
+  const svg = join(ctx.resultsDir, 'kernel.svg');
+  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(svg, kernelSvg(report));
+  ctx.out(`\nwrote ${json} and ${svg}`);
+  return report;
+}

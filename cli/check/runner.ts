@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parseCfg, type TlcConfig } from './cfg.js';
 import type { ModelEntry } from './manifest.js';
 import type { EngineName, EngineResult, Trace } from './result.js';
+import { formatTla } from './trace.js';
 import { checkWithTlaChecker, cfgWithOnlyProperty, type TlaCheckerLimits } from './tlaChecker.js';
 import { interpretTlc, parseTlcOutput, runTlc, tlcProgress } from './tlc.js';
 import { explore, type TraceStep } from './explorer.js';
@@ -48,15 +49,11 @@ export interface JudgedResult {
 /** Formats a count with thousands separators. */
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-/** Prints a value of a mirror's `toTla` output compactly (JSON). */
-function printValue(v: unknown): string {
-  return JSON.stringify(v) ?? 'undefined';
-}
 
 /** Converts a TS-explorer trace to the common {@link Trace} using the mirror's `toTla`. */
 export function tsTrace<S>(steps: readonly TraceStep<S>[], toTla: (s: S) => Readonly<Record<string, unknown>>): Trace {
   return {
-    states: steps.map((st) => ({ action: st.action, vars: Object.entries(toTla(st.state)).map(([k, v]) => [k, printValue(v)] as const) })),
+    states: steps.map((st) => ({ action: st.action, vars: Object.entries(toTla(st.state)).map(([k, v]) => [k, formatTla(v)] as const) })),
     cycleStart: null,
   };
 }

@@ -63,3 +63,25 @@ export function renderTrace(trace: Trace, indent = '  '): string {
   const fmt = (r: readonly string[]): string => indent + [r[0]!.padStart(w[0]!), r[1]!.padEnd(w[1]!), r[2]!.padEnd(w[2]!), r[3]!].join('  ').trimEnd();
   return [fmt(head), fmt(w.map((n) => '-'.repeat(n)).concat(['-----'])), ...rows.map(fmt)].join('\n');
 }
+
+/**
+ * Prints a state value in TLA+ syntax. Accepts tla-checker's state JSON (`{__tuple}`, `{__fn}`,
+ * `{__model}`, sets as arrays, records as objects) and a mirror's `toTla` output in that form:
+ * arrays print as sets `{…}`, tuples as `<<…>>`, functions as `(k :> v @@ …)`, records as `[f |-> v]`.
+ */
+export function formatTla(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `{${v.map(formatTla).join(', ')}}`;
+  if (v === null || typeof v !== 'object') return String(v);
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1 && keys[0] === '__model') return String(o.__model);
+  if (keys.length === 1 && keys[0] === '__tuple' && Array.isArray(o.__tuple)) return `<<${(o.__tuple as unknown[]).map(formatTla).join(', ')}>>`;
+  if (keys.length === 1 && keys[0] === '__fn' && Array.isArray(o.__fn)) {
+    const pairs = o.__fn as [unknown, unknown][];
+    return pairs.length === 0 ? '<<>>' : `(${pairs.map(([k, x]) => `${formatTla(k)} :> ${formatTla(x)}`).join(' @@ ')})`;
+  }
+  return `[${keys.map((k) => `${k} |-> ${formatTla(o[k])}`).join(', ')}]`;
+}

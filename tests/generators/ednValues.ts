@@ -5,10 +5,12 @@
  * different shapes. Values are kept small so a case runs fast; a small pool makes repeats (and so
  * ABA histories and equal keys) common.
  *
- * (The full value arbitrary over every kind lives in `values.ts`; this one is tuned for kernels.)
+ * A fraction comes from the full value arbitrary (`values.ts`, every kind, unicode included).
  * @module
  */
 import fc from 'fast-check';
+import { printEdn } from '../../spec/Edn.js';
+import { valueArb } from './values.js';
 
 /** A value as a tree, so it can be spelled two ways. */
 export type ValueTree =
@@ -91,8 +93,12 @@ export const POOL: readonly ValueTree[] = [
   { t: 'lit', text: 'nil' },
 ];
 
-/** A value for an operation: often from {@link POOL} (either spelling), sometimes fresh. */
+/** Any printable value of the value model (every kind but functions), small, printed canonically. */
+export const anyValueTextArb: fc.Arbitrary<string> = valueArb({ maxDepth: 2, maxLength: 3, fns: false }).map(printEdn);
+
+/** A value for an operation: often from {@link POOL} (either spelling), sometimes fresh, now and then of any kind. */
 export const opValueArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...POOL), fc.boolean()).map(([v, variant]) => spell(v, variant)) },
-  { weight: 2, arbitrary: ednTextArb },
+  { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...POOL), fc.boolean()).map(([v, variant]) => spell(v, variant)) },
+  { weight: 4, arbitrary: ednTextArb },
+  { weight: 1, arbitrary: anyValueTextArb },
 );

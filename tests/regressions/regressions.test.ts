@@ -1,4 +1,6 @@
-// Replays every kept case. tests/regressions/*.json must agree on their kernels now;
+// Replays every kept case. tests/regressions/*.json must agree on their kernels now
+// (tests/regressions/open/ holds divergences found but not fixed yet: not replayed here; move a
+// file up once its bug is fixed);
 // tests/regressions/mutants/*.json (a meta-test of the harness) must still diverge with their
 // mutant on, and agree once the mutant is taken out.
 import { readdirSync, readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../bench/lispAst.js';
 import { valueArb } from '../tests/generators/values.js';
 import { difference } from '../tests/oracles/identical.js';
-import { Decoder, EncodeError, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Op, StreamEncoder, decode, decodeAll, decodeStream, encode, encodeAll } from './Binary.js';
+import { Decoder, EncodeError, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, StreamEncoder, decode, decodeAll, decodeStream, encode, encodeAll } from './Binary.js';
 import { MAX_DEPTH } from './Edn.js';
 import { BadInputError } from './Errors.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, List, Sym, Tagged, Vector, kw, list, sym, vec, type Value } from './Values.js';
@@ -179,13 +179,13 @@ describe('malformed input gives bad-input with the byte offset', () => {
     expectBad(Uint8Array.from([0xb1, 0x49]), /truncated/, 0);
     expectBad(Uint8Array.from([0x7b, 0x3a, 0x61]), /magic/, 0);
     expectBad(Uint8Array.from([0xb1, 0x49, 0x4e, 0x01]), /magic/, 2);
-    expectBad(Uint8Array.from([...MAGIC, 2, Op.NIL]), /version 2/, 3);
+    expectBad(Uint8Array.from([...MAGIC, 2, Opcode.NIL]), /version 2/, 3);
     expectBad(Uint8Array.from([...MAGIC, 0]), /version 0/, 3);
   });
 
   it('decode wants exactly one value', () => {
     badInput(() => decode(blob()), HEADER_LENGTH);
-    const e = badInput(() => decode(blob(Op.NIL, Op.TRUE)), HEADER_LENGTH + 2);
+    const e = badInput(() => decode(blob(Opcode.NIL, Opcode.TRUE)), HEADER_LENGTH + 2);
     expect(e.offset).toBe(HEADER_LENGTH + 1);
   });
 
@@ -202,8 +202,8 @@ describe('malformed input gives bad-input with the byte offset', () => {
   it('nesting 10^6 deep: rejected at the depth limit, or truncated, or decoded iteratively', () => {
     const deep = new Uint8Array(HEADER_LENGTH + 1_000_000 + 1);
     deep.set(HEADER);
-    deep.fill(Op.LIST_SHORT + 1, HEADER_LENGTH);
-    deep[deep.length - 1] = Op.NIL;
+    deep.fill(Opcode.LIST_SHORT + 1, HEADER_LENGTH);
+    deep[deep.length - 1] = Opcode.NIL;
     expectBad(deep, /nesting deeper than 2000/, HEADER_LENGTH + MAX_DEPTH);
     const truncated = deep.subarray(0, deep.length - 1);
     const e = badInput(() => decodeAll(truncated, { maxDepth: Infinity }), truncated.length);
@@ -220,56 +220,56 @@ describe('malformed input gives bad-input with the byte offset', () => {
 
   it('huge length prefixes are checked against the bytes left before anything is allocated', () => {
     const big = 1n << 60n;
-    expectBad(blob(Op.STRING, ...uvBytes(big)), /varint/);
-    expectBad(blob(Op.STRING, ...uvBytes(1n << 52n)), /truncated/);
-    expectBad(blob(Op.BYTES, ...uvBytes(1n << 52n), 1, 2), /truncated/);
-    expectBad(blob(Op.LIST, ...uvBytes(1n << 50n), Op.NIL), /exceeds/);
-    expectBad(blob(Op.MAP, ...uvBytes(1n << 40n)), /exceeds/);
-    expectBad(blob(Op.SET, ...uvBytes(big)), /varint/);
-    expectBad(blob(Op.LIST, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), /varint longer/);
+    expectBad(blob(Opcode.STRING, ...uvBytes(big)), /varint/);
+    expectBad(blob(Opcode.STRING, ...uvBytes(1n << 52n)), /truncated/);
+    expectBad(blob(Opcode.BYTES, ...uvBytes(1n << 52n), 1, 2), /truncated/);
+    expectBad(blob(Opcode.LIST, ...uvBytes(1n << 50n), Opcode.NIL), /exceeds/);
+    expectBad(blob(Opcode.MAP, ...uvBytes(1n << 40n)), /exceeds/);
+    expectBad(blob(Opcode.SET, ...uvBytes(big)), /varint/);
+    expectBad(blob(Opcode.LIST, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01), /varint longer/);
   });
 
   it('intern references out of range', () => {
     expectBad(blob(0x00), /intern reference 0 out of range/, HEADER_LENGTH);
-    expectBad(blob(Op.DEF_SYMBOL, 2, 0x61, 0x01), /intern reference 1 out of range/, HEADER_LENGTH + 3);
+    expectBad(blob(Opcode.DEF_SYMBOL, 2, 0x61, 0x01), /intern reference 1 out of range/, HEADER_LENGTH + 3);
     expectBad(blob(0x80, 0x05), /intern reference 133/, HEADER_LENGTH);
-    expectBad(blob(Op.REF, ...uvBytes(100_000n)), /intern reference 100000/, HEADER_LENGTH);
+    expectBad(blob(Opcode.REF, ...uvBytes(100_000n)), /intern reference 100000/, HEADER_LENGTH);
   });
 
   it('invalid UTF-8 is rejected', () => {
     for (const bad of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xff], [0xe2, 0x82], [0x61, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
-      expectBad(blob(Op.DEF_STRING, bad.length * 2, ...bad), /invalid UTF-8/, HEADER_LENGTH + 2);
-      expectBad(blob(Op.DEF_SYMBOL, bad.length * 2, ...bad), /invalid UTF-8/, HEADER_LENGTH + 2);
+      expectBad(blob(Opcode.DEF_STRING, bad.length * 2, ...bad), /invalid UTF-8/, HEADER_LENGTH + 2);
+      expectBad(blob(Opcode.DEF_SYMBOL, bad.length * 2, ...bad), /invalid UTF-8/, HEADER_LENGTH + 2);
     }
   });
 
   it('non-canonical forms are rejected', () => {
-    expectBad(blob(Op.INT8, 5), /non-canonical integer/, HEADER_LENGTH);
-    expectBad(blob(Op.INT16, 100, 0), /non-canonical integer/, HEADER_LENGTH);
-    expectBad(blob(Op.INT32, 0xe8, 0x03, 0, 0), /non-canonical integer/, HEADER_LENGTH);
-    expectBad(blob(Op.INT64, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0), /non-canonical integer/, HEADER_LENGTH);
-    expectBad(blob(Op.LIST, 0x83, 0x00, Op.NIL, Op.NIL, Op.NIL), /over-long varint/);
-    expectBad(blob(Op.LIST, 3, Op.NIL, Op.NIL, Op.NIL), /non-canonical collection length/, HEADER_LENGTH);
-    expectBad(blob(Op.DEF_SYMBOL, 2, 0x61, Op.REF, 0), /non-canonical intern reference/, HEADER_LENGTH + 3);
-    expectBad(blob(Op.STRING, 3, 0x61, 0x00), /UTF-16 \(non-canonical\)/, HEADER_LENGTH + 1);
+    expectBad(blob(Opcode.INT8, 5), /non-canonical integer/, HEADER_LENGTH);
+    expectBad(blob(Opcode.INT16, 100, 0), /non-canonical integer/, HEADER_LENGTH);
+    expectBad(blob(Opcode.INT32, 0xe8, 0x03, 0, 0), /non-canonical integer/, HEADER_LENGTH);
+    expectBad(blob(Opcode.INT64, 0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0), /non-canonical integer/, HEADER_LENGTH);
+    expectBad(blob(Opcode.LIST, 0x83, 0x00, Opcode.NIL, Opcode.NIL, Opcode.NIL), /over-long varint/);
+    expectBad(blob(Opcode.LIST, 3, Opcode.NIL, Opcode.NIL, Opcode.NIL), /non-canonical collection length/, HEADER_LENGTH);
+    expectBad(blob(Opcode.DEF_SYMBOL, 2, 0x61, Opcode.REF, 0), /non-canonical intern reference/, HEADER_LENGTH + 3);
+    expectBad(blob(Opcode.STRING, 3, 0x61, 0x00), /UTF-16 \(non-canonical\)/, HEADER_LENGTH + 1);
   });
 
   it('maps and sets must be in canonical order without duplicates; tags must be strings; chars in range', () => {
-    const small = (n: number): number => Op.SMALL_INT + n + 4;
-    expectBad(blob(Op.MAP_SHORT + 2, small(2), Op.NIL, small(1), Op.NIL), /map keys not strictly ascending/, HEADER_LENGTH);
-    expectBad(blob(Op.MAP_SHORT + 2, small(1), Op.NIL, small(1), Op.TRUE), /map keys/, HEADER_LENGTH);
-    expectBad(blob(Op.SET, 2, small(1), small(1)), /set members/, HEADER_LENGTH);
-    expect(difference(decode(blob(Op.SET, 2, small(1), small(2))), ESet.from([1n, 2n]))).toBeNull();
-    expectBad(blob(Op.TAGGED, small(1), Op.NIL), /tag of a tagged value is not a string/, HEADER_LENGTH);
-    expectBad(blob(Op.CHAR, ...uvBytes(0x110000n)), /beyond U\+10FFFF/, HEADER_LENGTH);
+    const small = (n: number): number => Opcode.SMALL_INT + n + 4;
+    expectBad(blob(Opcode.MAP_SHORT + 2, small(2), Opcode.NIL, small(1), Opcode.NIL), /map keys not strictly ascending/, HEADER_LENGTH);
+    expectBad(blob(Opcode.MAP_SHORT + 2, small(1), Opcode.NIL, small(1), Opcode.TRUE), /map keys/, HEADER_LENGTH);
+    expectBad(blob(Opcode.SET, 2, small(1), small(1)), /set members/, HEADER_LENGTH);
+    expect(difference(decode(blob(Opcode.SET, 2, small(1), small(2))), ESet.from([1n, 2n]))).toBeNull();
+    expectBad(blob(Opcode.TAGGED, small(1), Opcode.NIL), /tag of a tagged value is not a string/, HEADER_LENGTH);
+    expectBad(blob(Opcode.CHAR, ...uvBytes(0x110000n)), /beyond U\+10FFFF/, HEADER_LENGTH);
   });
 
   it('deep members of a set are compared without overflowing the stack', () => {
     const n = 200_000;
-    const bytes = new Uint8Array(HEADER_LENGTH + 2 + 2 * (n + 1)).fill(Op.LIST_SHORT + 1);
-    bytes.set([...HEADER, Op.SET, 2]);
-    bytes[HEADER_LENGTH + 2 + n] = Op.NIL;
-    bytes[bytes.length - 1] = Op.NIL;
+    const bytes = new Uint8Array(HEADER_LENGTH + 2 + 2 * (n + 1)).fill(Opcode.LIST_SHORT + 1);
+    bytes.set([...HEADER, Opcode.SET, 2]);
+    bytes[HEADER_LENGTH + 2 + n] = Opcode.NIL;
+    bytes[bytes.length - 1] = Opcode.NIL;
     const e = badInput(() => decodeAll(bytes, { maxDepth: Infinity }), bytes.length);
     expect(e.message).toMatch(/set members/);
   });

@@ -6,7 +6,7 @@
  * is one opcode byte, possibly followed by a payload; the first 128 opcodes are one-byte references
  * into the intern table, which grows as the blob defines entries on first use (so a blob can be
  * produced and consumed value by value). The full byte layout is in `docs/binary-format.md`; the
- * choice of this format over plain CBOR is in `docs/adr/0004-binary-format.md`.
+ * choice of this format over plain CBOR is in `docs/adr/0008-binary-format.md`.
  *
  * Guarantees:
  * - `decode(encode(v))` equals `v` and has the same kinds (a list stays a list, `-0.0` stays
@@ -58,7 +58,7 @@ export const INTERN_MAX_STRING = 64;
  * Opcodes. Ranges first (the low bits carry an immediate), then single opcodes.
  * Multi-byte integers and doubles are little-endian; `uv` is an unsigned LEB128 varint.
  */
-export const Op = {
+export const Opcode = {
   /** 0x00–0x7F: reference to intern entry 0–127. */
   REF1: 0x00,
   /** 0x80–0x9F + 1 byte: reference to intern entry 128 + ((op & 0x1F) << 8 | byte), i.e. 128–8319. */
@@ -248,24 +248,24 @@ class Writer {
     else if (i < REF2_LIMIT) {
       this.ensure(2);
       const j = i - REF1_COUNT;
-      this.buf[this.pos++] = Op.REF2 | (j >> 8);
+      this.buf[this.pos++] = Opcode.REF2 | (j >> 8);
       this.buf[this.pos++] = j & 0xff;
     } else {
-      this.byte(Op.REF);
+      this.byte(Opcode.REF);
       this.uv(i);
     }
   }
 
   string(s: string): void {
     if (s.length > INTERN_MAX_STRING) {
-      this.byte(Op.STRING);
+      this.byte(Opcode.STRING);
       this.text(s);
       return;
     }
     const i = this.table.get(s);
     if (i !== undefined) return this.ref(i);
     this.table.set(s, this.table.size);
-    this.byte(Op.DEF_STRING);
+    this.byte(Opcode.DEF_STRING);
     this.text(s);
   }
 
@@ -284,23 +284,23 @@ class Writer {
   }
 
   int(v: bigint): void {
-    if (v >= -4n && v <= 27n) return this.byte(Op.SMALL_INT + Number(v) - SMALL_INT_MIN);
+    if (v >= -4n && v <= 27n) return this.byte(Opcode.SMALL_INT + Number(v) - SMALL_INT_MIN);
     this.ensure(9);
     if (v >= -0x80n && v <= 0x7fn) {
-      this.buf[this.pos++] = Op.INT8;
+      this.buf[this.pos++] = Opcode.INT8;
       this.dv.setInt8(this.pos, Number(v));
       this.pos += 1;
     } else if (v >= -0x8000n && v <= 0x7fffn) {
-      this.buf[this.pos++] = Op.INT16;
+      this.buf[this.pos++] = Opcode.INT16;
       this.dv.setInt16(this.pos, Number(v), true);
       this.pos += 2;
     } else if (v >= -0x80000000n && v <= 0x7fffffffn) {
-      this.buf[this.pos++] = Op.INT32;
+      this.buf[this.pos++] = Opcode.INT32;
       this.dv.setInt32(this.pos, Number(v), true);
       this.pos += 4;
     } else {
       if (v < INT64_MIN || v > INT64_MAX) throw new EncodeError(`integer ${v} is outside int64`);
-      this.buf[this.pos++] = Op.INT64;
+      this.buf[this.pos++] = Opcode.INT64;
       this.dv.setBigInt64(this.pos, v, true);
       this.pos += 8;
     }
@@ -330,18 +330,18 @@ class Writer {
     for (;;) {
       // Write `v` (a scalar completely; a collection's header, pushing its items).
       let again = false;
-      if (v === null) this.byte(Op.NIL);
+      if (v === null) this.byte(Opcode.NIL);
       else
         switch (typeof v) {
           case 'boolean':
-            this.byte(v ? Op.TRUE : Op.FALSE);
+            this.byte(v ? Opcode.TRUE : Opcode.FALSE);
             break;
           case 'bigint':
             this.int(v);
             break;
           case 'number':
             this.ensure(9);
-            this.buf[this.pos++] = Op.F64;
+            this.buf[this.pos++] = Opcode.F64;
             this.dv.setFloat64(this.pos, v, true);
             this.pos += 8;
             break;
@@ -351,32 +351,32 @@ class Writer {
           default:
             switch (v.kind) {
               case 'symbol':
-                this.name(v, Op.DEF_SYMBOL, Op.DEF_SYMBOL_NS);
+                this.name(v, Opcode.DEF_SYMBOL, Opcode.DEF_SYMBOL_NS);
                 break;
               case 'keyword':
-                this.name(v, Op.DEF_KEYWORD, Op.DEF_KEYWORD_NS);
+                this.name(v, Opcode.DEF_KEYWORD, Opcode.DEF_KEYWORD_NS);
                 break;
               case 'list':
-                this.open(Op.LIST_SHORT, 15, Op.LIST, v.items.length, v.items, false);
+                this.open(Opcode.LIST_SHORT, 15, Opcode.LIST, v.items.length, v.items, false);
                 break;
               case 'vector':
-                this.open(Op.VECTOR_SHORT, 7, Op.VECTOR, v.items.length, v.items, false);
+                this.open(Opcode.VECTOR_SHORT, 7, Opcode.VECTOR, v.items.length, v.items, false);
                 break;
               case 'map':
-                this.open(Op.MAP_SHORT, 3, Op.MAP, v.entries.length, v.entries, true);
+                this.open(Opcode.MAP_SHORT, 3, Opcode.MAP, v.entries.length, v.entries, true);
                 break;
               case 'set':
-                this.open(-1, -1, Op.SET, v.items.length, v.items, false);
+                this.open(-1, -1, Opcode.SET, v.items.length, v.items, false);
                 break;
               case 'char': {
                 const cp = v.ch.codePointAt(0);
                 if (cp === undefined || v.ch.length !== (cp > 0xffff ? 2 : 1)) throw new EncodeError(`a character must hold exactly one code point, not ${JSON.stringify(v.ch)}`);
-                this.byte(Op.CHAR);
+                this.byte(Opcode.CHAR);
                 this.uv(cp);
                 break;
               }
               case 'bytes':
-                this.byte(Op.BYTES);
+                this.byte(Opcode.BYTES);
                 this.uv(v.data.length);
                 this.ensure(v.data.length);
                 this.buf.set(v.data, this.pos);
@@ -385,11 +385,11 @@ class Writer {
               case 'tagged':
                 if (v.tag === 'uuid' && typeof v.value === 'string' && UUID_CANONICAL.test(v.value)) {
                   this.ensure(17);
-                  this.buf[this.pos++] = Op.UUID;
+                  this.buf[this.pos++] = Opcode.UUID;
                   const hex = v.value.replace(/-/g, '');
                   for (let i = 0; i < 16; i++) this.buf[this.pos++] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
                 } else {
-                  this.byte(Op.TAGGED);
+                  this.byte(Opcode.TAGGED);
                   this.string(v.tag);
                   v = v.value;
                   again = true; // the tagged value follows directly, no frame needed
@@ -397,7 +397,7 @@ class Writer {
                 break;
               case 'atom':
                 if (!Number.isSafeInteger(v.ref) || v.ref < 0) throw new EncodeError(`atom reference ${v.ref} is not a non-negative safe integer`);
-                this.byte(Op.ATOM);
+                this.byte(Opcode.ATOM);
                 this.uv(v.ref);
                 break;
               case 'fn':
@@ -802,16 +802,16 @@ class Reader {
         }
       } else {
         switch (op) {
-          case Op.NIL:
+          case Opcode.NIL:
             v = null;
             break;
-          case Op.FALSE:
+          case Opcode.FALSE:
             v = false;
             break;
-          case Op.TRUE:
+          case Opcode.TRUE:
             v = true;
             break;
-          case Op.INT8: {
+          case Opcode.INT8: {
             if (end - pos < 1) this.short(start, pos, 1);
             const x = this.dv.getInt8(pos);
             pos += 1;
@@ -819,7 +819,7 @@ class Reader {
             v = INT8S[x + 128]!;
             break;
           }
-          case Op.INT16: {
+          case Opcode.INT16: {
             if (end - pos < 2) this.short(start, pos, 2);
             const x = this.dv.getInt16(pos, true);
             pos += 2;
@@ -827,7 +827,7 @@ class Reader {
             v = BigInt(x);
             break;
           }
-          case Op.INT32: {
+          case Opcode.INT32: {
             if (end - pos < 4) this.short(start, pos, 4);
             const x = this.dv.getInt32(pos, true);
             pos += 4;
@@ -835,7 +835,7 @@ class Reader {
             v = BigInt(x);
             break;
           }
-          case Op.INT64: {
+          case Opcode.INT64: {
             if (end - pos < 8) this.short(start, pos, 8);
             const x = this.dv.getBigInt64(pos, true);
             pos += 8;
@@ -843,58 +843,58 @@ class Reader {
             v = x;
             break;
           }
-          case Op.F64:
+          case Opcode.F64:
             if (end - pos < 8) this.short(start, pos, 8);
             v = this.dv.getFloat64(pos, true);
             pos += 8;
             break;
-          case Op.LIST:
-          case Op.VECTOR:
-          case Op.MAP:
-          case Op.SET: {
+          case Opcode.LIST:
+          case Opcode.VECTOR:
+          case Opcode.MAP:
+          case Opcode.SET: {
             this.pos = pos;
             const n = this.uv(start);
             pos = this.pos;
-            const shortMax = op === Op.LIST ? 15 : op === Op.VECTOR ? 7 : op === Op.MAP ? 3 : -1;
+            const shortMax = op === Opcode.LIST ? 15 : op === Opcode.VECTOR ? 7 : op === Opcode.MAP ? 3 : -1;
             if (n <= shortMax) throw this.bad('non-canonical collection length (has a shorter form)', start);
-            const slots = op === Op.MAP ? n * 2 : n;
+            const slots = op === Opcode.MAP ? n * 2 : n;
             // Every item takes at least one byte: a count beyond the input cannot be honest.
-            if (this.final && slots > end - pos) throw this.bad(`collection of ${n} ${op === Op.MAP ? 'entries' : 'items'} exceeds the ${end - pos} bytes left`, start);
+            if (this.final && slots > end - pos) throw this.bad(`collection of ${n} ${op === Opcode.MAP ? 'entries' : 'items'} exceeds the ${end - pos} bytes left`, start);
             if (slots === 0) {
               v = ESet.EMPTY;
               break;
             }
-            this.push(op === Op.LIST ? K_LIST : op === Op.VECTOR ? K_VECTOR : op === Op.MAP ? K_MAP : K_SET, slots, start);
+            this.push(op === Opcode.LIST ? K_LIST : op === Opcode.VECTOR ? K_VECTOR : op === Opcode.MAP ? K_MAP : K_SET, slots, start);
             this.pos = pos;
             continue;
           }
-          case Op.STRING: {
+          case Opcode.STRING: {
             this.pos = pos;
             v = this.text(start);
             pos = this.pos;
             break;
           }
-          case Op.DEF_STRING:
-          case Op.DEF_SYMBOL:
-          case Op.DEF_KEYWORD: {
+          case Opcode.DEF_STRING:
+          case Opcode.DEF_SYMBOL:
+          case Opcode.DEF_KEYWORD: {
             this.pos = pos;
             const s = this.text(start);
             pos = this.pos;
-            v = op === Op.DEF_STRING ? s : op === Op.DEF_SYMBOL ? Sym.of(s) : Keyword.of(s);
+            v = op === Opcode.DEF_STRING ? s : op === Opcode.DEF_SYMBOL ? Sym.of(s) : Keyword.of(s);
             table.push(v);
             break;
           }
-          case Op.DEF_SYMBOL_NS:
-          case Op.DEF_KEYWORD_NS: {
+          case Opcode.DEF_SYMBOL_NS:
+          case Opcode.DEF_KEYWORD_NS: {
             this.pos = pos;
             const ns = this.text(start);
             const name = this.text(start);
             pos = this.pos;
-            v = op === Op.DEF_SYMBOL_NS ? Sym.of(name, ns) : Keyword.of(name, ns);
+            v = op === Opcode.DEF_SYMBOL_NS ? Sym.of(name, ns) : Keyword.of(name, ns);
             table.push(v);
             break;
           }
-          case Op.REF: {
+          case Opcode.REF: {
             this.pos = pos;
             const i = this.uv(start);
             pos = this.pos;
@@ -903,7 +903,7 @@ class Reader {
             if (v === undefined) throw this.bad(`intern reference ${i} out of range (table has ${table.length} entries)`, start);
             break;
           }
-          case Op.CHAR: {
+          case Opcode.CHAR: {
             this.pos = pos;
             const cp = this.uv(start);
             pos = this.pos;
@@ -911,7 +911,7 @@ class Reader {
             v = new Char(String.fromCodePoint(cp));
             break;
           }
-          case Op.BYTES: {
+          case Opcode.BYTES: {
             this.pos = pos;
             const n = this.uv(start);
             pos = this.pos;
@@ -920,11 +920,11 @@ class Reader {
             pos += n;
             break;
           }
-          case Op.TAGGED:
+          case Opcode.TAGGED:
             this.push(K_TAGGED, 2, start);
             this.pos = pos;
             continue;
-          case Op.UUID: {
+          case Opcode.UUID: {
             if (end - pos < 16) this.short(start, pos, 16);
             let s = '';
             for (let i = 0; i < 16; i++) {
@@ -935,7 +935,7 @@ class Reader {
             v = new Tagged('uuid', s);
             break;
           }
-          case Op.ATOM: {
+          case Opcode.ATOM: {
             this.pos = pos;
             const r = this.uv(start);
             pos = this.pos;

@@ -8,3 +8,4 @@ export * from './Edn.js';
 export * from './Errors.js';
 export * from './Kernel.js';
 export * from './SpecModule.js';
+export * from './Binary.js';

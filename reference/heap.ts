@@ -10,7 +10,7 @@
  * invariant names are those of `spec/tla/Heap.tla` and `spec/tla/GC.tla`.
  * @module
  */
-import { Bytes, EMap, ESet, Fn, List, Tagged, Vector, hash, type Value } from '../spec/Values.js';
+import { Bytes, EMap, ESet, Fn, List, Tagged, Vector, type Value } from '../spec/Values.js';
 import type { Pid } from '../spec/Kernel.js';
 
 /** A heap address. Never visible to programs or observations. */
@@ -24,8 +24,8 @@ export interface Cell {
   readonly children: readonly Handle[];
   /** The process charged for this cell (for the heap quota). */
   readonly owner: Pid;
-  /** `hash(value)` when allocated: the Immutable invariant checks it never changes. */
-  readonly fingerprint: number;
+  /** The value as allocated: the Immutable invariant checks the cell still holds it, unchanged. */
+  readonly original: Value;
 }
 
 /** A composite value: one that gets a cell of its own. */
@@ -85,6 +85,8 @@ export class Heap {
   private readonly liveByOwner = new Map<Pid, number>();
   /** Cells allocated since the last collection (drives the automatic collection). */
   allocatedSinceGc = 0;
+  /** Cells allocated since the heap was created (monotonic). */
+  totalAllocated = 0;
 
   /** Creates a heap; `fnChildren` lists the values a function closes over (its code and environment). */
   constructor(private readonly fnChildren: (f: Fn) => Iterable<Value>) {}
@@ -118,10 +120,11 @@ export class Heap {
       for (const c of childValues(v, this.fnChildren)) if (isComposite(c)) children.push(this.alloc(c, owner));
     }
     const h = this.free.length > 0 ? this.free.pop()! : this.nextHandle++;
-    this.cells.set(h, { value: v, children, owner, fingerprint: hash(v) });
+    this.cells.set(h, { value: v, children, owner, original: v });
     if (isComposite(v)) this.byObject.set(v, h);
     this.liveByOwner.set(owner, this.liveCells(owner) + 1);
     this.allocatedSinceGc++;
+    this.totalAllocated++;
     return h;
   }
 
@@ -197,7 +200,7 @@ export class Heap {
     for (const h of roots) if (!this.cells.has(h)) throw new HeapInvariantViolation('NoDangling', `root handle ${h} is not allocated`);
     for (const [h, c] of this.cells) {
       for (const k of c.children) if (!this.cells.has(k)) throw new HeapInvariantViolation('NoDangling', `cell ${h} points at freed cell ${k}`);
-      if (hash(c.value) !== c.fingerprint || (typeof c.value === 'object' && c.value !== null && !Object.isFrozen(c.value)))
+      if (c.value !== c.original || !deepFrozenShallow(c.value))
         throw new HeapInvariantViolation('Immutable', `cell ${h} changed after allocation`);
     }
     const seen = new Set<object>();
@@ -211,4 +214,13 @@ export class Heap {
       for (const c of childValues(v, this.fnChildren)) values.push(c);
     }
   }
+}
+
+/** Whether `v` and its own item arrays are frozen (values are immutable by construction). */
+function deepFrozenShallow(v: Value): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (!Object.isFrozen(v)) return false;
+  if (v instanceof List || v instanceof Vector || v instanceof ESet) return Object.isFrozen(v.items);
+  if (v instanceof EMap) return Object.isFrozen(v.entries);
+  return true;
 }

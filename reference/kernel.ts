@@ -167,6 +167,8 @@ export class ReferenceKernel implements Kernel {
   private collections = 0;
   private readonly kernelProc: ProcessRecord;
   private readonly hosts = new Map<string, Host>();
+  private nsIndex: { handle: Handle; map: Map<Sym, Value> } = { handle: -1, map: new Map() };
+  private allocsSeen = -1;
 
   /** Creates a kernel with process 0 and the core library loaded. */
   constructor(options: KernelOptions = {}) {
@@ -279,7 +281,16 @@ export class ReferenceKernel implements Kernel {
 
   // ---------------------------------------------------------------- operations
 
+  /**
+   * One operation. Checks run in the order every kernel uses (spec/SpecKernel.ts): the op's
+   * shape (`bad-input`), the acting pid, the atom ref, the target pid of `share`, the EDN
+   * arguments, then the action itself.
+   */
   private perform(op: Op): Outcome {
+    if (op === null || typeof op !== 'object' || !this.supports.has((op as { op: OpName }).op)) {
+      throw new KernelError('bad-input', `unknown operation ${JSON.stringify((op as { op?: unknown } | null)?.op)}`);
+    }
+    checkShape(op);
     switch (op.op) {
       case 'gc':
         this.collect();
@@ -297,7 +308,7 @@ export class ReferenceKernel implements Kernel {
         this.exitProcess(p);
         return ok('nil');
       case 'atom': {
-        const v = this.readValue(op.value);
+        const v = this.readValue(op.value, 'value');
         return ok(printEdn(this.createAtom(p, v)));
       }
       case 'deref': {
@@ -305,18 +316,20 @@ export class ReferenceKernel implements Kernel {
         return ok(printEdn(new Vector([this.heap.read(a.handle), BigInt(a.stamp)])));
       }
       case 'reset': {
-        const v = this.readValue(op.value);
-        this.write(p, this.resolve(p, op.ref), op.ref, v, 'reset');
+        const a = this.resolve(p, op.ref);
+        const v = this.readValue(op.value, 'value');
+        this.write(p, a, op.ref, v, 'reset');
         return ok(printEdn(v));
       }
       case 'cas': {
-        const v = this.readValue(op.value);
+        this.resolve(p, op.ref);
+        const v = this.readValue(op.value, 'value');
         return ok(String(this.casStamp(p, op.ref, op.stamp, v)));
       }
       case 'compareAndSet': {
-        const expected = this.readValue(op.expected);
-        const v = this.readValue(op.value);
         const a = this.resolve(p, op.ref);
+        const expected = this.readValue(op.expected, 'expected');
+        const v = this.readValue(op.value, 'value');
         if (!equals(this.heap.read(a.handle), expected)) return ok('false');
         this.write(p, a, op.ref, v, 'write');
         return ok('true');
@@ -331,8 +344,8 @@ export class ReferenceKernel implements Kernel {
         return ok(printEdn(op.op === 'swap' ? v : new Vector([old, v])));
       }
       case 'resetVals': {
-        const v = this.readValue(op.value);
         const a = this.resolve(p, op.ref);
+        const v = this.readValue(op.value, 'value');
         const old = this.heap.read(a.handle);
         this.write(p, a, op.ref, v, 'reset');
         return ok(printEdn(new Vector([old, v])));
@@ -344,28 +357,28 @@ export class ReferenceKernel implements Kernel {
       }
       case 'addWatch': {
         const a = this.resolve(p, op.ref);
-        const key = this.readValue(op.key);
+        const key = this.readValue(op.key, 'key');
         a.watches = a.watches.with({ key, watcher: p.pid, fn: null });
         return ok('nil');
       }
       case 'removeWatch': {
         const a = this.resolve(p, op.ref);
-        a.watches = a.watches.without(this.readValue(op.key));
+        a.watches = a.watches.without(this.readValue(op.key, 'key'));
         return ok('nil');
       }
       case 'share':
         return ok(printEdn(new AtomRef(this.share(p, op.ref, op.to))));
       case 'hold': {
-        if (!Number.isInteger(op.reg) || op.reg < 0) throw new KernelError('bad-input', `register must be a non-negative integer, got ${op.reg}`);
         if (op.value === null) p.registers.delete(op.reg);
         else {
-          const v = this.readValue(op.value);
+          const v = this.readValue(op.value, 'value');
           this.withPending([v], () => this.safePoint(p));
           p.registers.set(op.reg, this.heap.alloc(v, p.pid));
         }
         return ok('nil');
       }
       case 'load':
+        if (typeof op.program !== 'string') throw new KernelError('bad-input', 'program must be EDN text');
         this.load(p.pid, op.program);
         return ok('nil');
       case 'step':
@@ -518,8 +531,8 @@ export class ReferenceKernel implements Kernel {
   /** `share`: only the creator may share; the target gets the lowest ref it has for the atom, or a fresh one. @see Atoms.tla Share */
   private share(p: ProcessRecord, ref: Ref, to: Pid): Ref {
     const a = this.resolve(p, ref);
-    if (a.creator !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create #atom ${ref} and may not share it`);
     const target = this.process(to);
+    if (a.creator !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create #atom ${ref} and may not share it`);
     a.shared = true;
     const existing = [...target.table.entries()].filter(([, x]) => x === a).map(([r]) => r);
     if (existing.length > 0) return Math.min(...existing);
@@ -580,13 +593,21 @@ export class ReferenceKernel implements Kernel {
 
   /** A safe point: collect when due; enforce `p`'s heap quota (out-of-memory). */
   private safePoint(p: ProcessRecord): void {
-    const over = (): boolean => this.heap.liveCells(p.pid) > this.quotas.heapCells;
+    if (this.heap.totalAllocated === this.allocsSeen) return; // nothing allocated since the last check
+    this.allocsSeen = this.heap.totalAllocated;
+    const over = (): boolean => p.pid !== KERNEL_PID && this.heap.liveCells(p.pid) > this.quotas.heapCells;
     if (this.heap.allocatedSinceGc >= this.gcThreshold || over()) this.collect();
     if (over() && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', `process ${p.pid} exceeded its heap quota of ${this.quotas.heapCells} cells`);
   }
 
-  private readValue(edn: Edn): Value {
-    return readEdn(edn);
+  private readValue(edn: Edn, what: string): Value {
+    if (typeof edn !== 'string') throw new KernelError('bad-input', `${what} must be EDN text`);
+    try {
+      return readEdn(edn);
+    } catch (e) {
+      if (e instanceof KernelError) throw new KernelError(e.kind, `${what}: ${e.message}`);
+      throw e;
+    }
   }
 
   // ---------------------------------------------------------------- the language
@@ -641,15 +662,19 @@ export class ReferenceKernel implements Kernel {
         if (isComposite(v)) this.heap.alloc(v, p.pid);
       },
       newFn: (name, impl: Closure) => this.makeFn(name, impl, p.pid),
-      kernelCall: (name, args, k, pos, again) => this.kernelCall(p, atomic, name, args, k, pos, again),
+      kernelCall: (name, args, k, again) => this.kernelCall(p, atomic, name, args, k, again),
     };
     if (define === undefined) this.hosts.set(key, h);
     return h;
   }
 
   private global(name: Sym): Value | undefined {
-    const ns = this.heap.read(this.namespace.handle) as EMap;
-    const defined = ns.get(name);
+    // The namespace is the EMap in the namespace atom; a JS index of it is rebuilt after each `def`.
+    if (this.nsIndex.handle !== this.namespace.handle) {
+      const ns = this.heap.read(this.namespace.handle) as EMap;
+      this.nsIndex = { handle: this.namespace.handle, map: new Map(ns.entries.map(([k, v]) => [k as Sym, v])) };
+    }
+    const defined = this.nsIndex.map.get(name);
     return defined !== undefined ? defined : name.ns === null ? this.core.get(name.name) : undefined;
   }
 
@@ -738,7 +763,7 @@ export class ReferenceKernel implements Kernel {
     return [this.resolve(p, v.ref), v.ref];
   }
 
-  private kernelCall(p: ProcessRecord, atomic: boolean, name: string, args: readonly Value[], k: Kont, pos: Position | null, again: State): StepResult {
+  private kernelCall(p: ProcessRecord, atomic: boolean, name: string, args: readonly Value[], k: Kont, again: State): StepResult {
     const done = (value: Value): StepResult => {
       if (isComposite(value)) this.heap.alloc(value, p.pid);
       return { state: { mode: 'ret', value, k }, yielded: !LOCAL_CALLS.has(name) };
@@ -898,7 +923,7 @@ export class ReferenceKernel implements Kernel {
         this.collect();
         return done(null);
     }
-    return programError(`unknown kernel call ${name}${where(pos)}`);
+    return programError(`unknown kernel call ${name}`);
   }
 
   private programOutcome(s: State): Outcome {
@@ -913,6 +938,17 @@ export class ReferenceKernel implements Kernel {
     const err = e as Error;
     return fail('program-error', `internal error in the reference kernel: ${err?.stack ?? String(e)}`);
   }
+}
+
+function isNat(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/** Checks the numeric fields of an op (pid, ref, stamp, reg, to): `bad-input` when malformed. */
+function checkShape(op: Op): void {
+  const o = op as unknown as Record<string, unknown>;
+  for (const field of ['pid', 'ref', 'stamp', 'reg', 'to'])
+    if (field in o && !isNat(o[field])) throw new KernelError('bad-input', `${field} must be a non-negative integer, got ${JSON.stringify(o[field])}`);
 }
 
 function isFinished(s: State): boolean {

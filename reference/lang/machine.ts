@@ -13,36 +13,42 @@ import type { Position } from '../../spec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn } from '../../spec/Edn.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
-import { EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
+import { Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
 import type { Mutants } from '../mutants.js';
 import { seqItems } from './core.js';
 import { ProgramError, bind, errorValue, implOf, lookup, programError, truthy, type Arity, type Closure, type Env } from './runtime.js';
 import { DERIVED_FORMS, SPECIAL_FORMS, expand, parseFn } from './syntax.js';
 
+/**
+ * The source form a state or frame belongs to (the innermost enclosing list form), used to name
+ * a position in error messages. Positions are looked up only when an error is raised.
+ */
+export type Src = List | null;
+
 /** A continuation frame: what to do with the value being computed. One comment per kind. */
 export type Frame =
   /** Waiting for the test of `(if test then else)`. */
-  | { readonly t: 'if'; readonly then: Value; readonly else: Value; readonly env: Env; readonly pos: Position | null }
+  | { readonly t: 'if'; readonly then: Value; readonly else: Value; readonly env: Env; readonly pos: Src }
   /** Evaluating the forms of a body; `i` is the next form to evaluate. */
-  | { readonly t: 'do'; readonly forms: readonly Value[]; readonly i: number; readonly env: Env; readonly pos: Position | null }
+  | { readonly t: 'do'; readonly forms: readonly Value[]; readonly i: number; readonly env: Env; readonly pos: Src }
   /** Evaluating the `i`-th init of a `let` or `loop`; `env` holds the bindings made so far. */
-  | { readonly t: 'let'; readonly names: readonly Sym[]; readonly inits: readonly Value[]; readonly i: number; readonly env: Env; readonly outer: Env; readonly body: readonly Value[]; readonly loop: boolean; readonly pos: Position | null }
+  | { readonly t: 'let'; readonly names: readonly Sym[]; readonly inits: readonly Value[]; readonly i: number; readonly env: Env; readonly outer: Env; readonly body: readonly Value[]; readonly loop: boolean; readonly pos: Src }
   /** A `loop` target for `recur`: rebinding `names` over `outer` and re-running `body`. */
-  | { readonly t: 'loop'; readonly names: readonly Sym[]; readonly outer: Env; readonly body: readonly Value[]; readonly pos: Position | null }
+  | { readonly t: 'loop'; readonly names: readonly Sym[]; readonly outer: Env; readonly body: readonly Value[]; readonly pos: Src }
   /** A function call in progress (counts towards stack depth); the target of a `recur` in its body. */
-  | { readonly t: 'call'; readonly fn: Fn; readonly arity: Arity; readonly pos: Position | null }
+  | { readonly t: 'call'; readonly fn: Fn; readonly arity: Arity; readonly pos: Src }
   /** Evaluating the head and arguments of a call; `done` holds the values so far. */
-  | { readonly t: 'args'; readonly done: readonly Value[]; readonly rest: readonly Value[]; readonly env: Env; readonly pos: Position | null }
+  | { readonly t: 'args'; readonly done: readonly Value[]; readonly rest: readonly Value[]; readonly env: Env; readonly pos: Src }
   /** Evaluating the arguments of `recur`. */
-  | { readonly t: 'recur'; readonly done: readonly Value[]; readonly rest: readonly Value[]; readonly env: Env; readonly pos: Position | null }
+  | { readonly t: 'recur'; readonly done: readonly Value[]; readonly rest: readonly Value[]; readonly env: Env; readonly pos: Src }
   /** Evaluating the elements of a vector, map (k1 v1 k2 v2 …) or set literal. */
-  | { readonly t: 'coll'; readonly of: 'vector' | 'map' | 'set'; readonly done: readonly Value[]; readonly rest: readonly Value[]; readonly env: Env; readonly pos: Position | null }
+  | { readonly t: 'coll'; readonly of: 'vector' | 'map' | 'set'; readonly done: readonly Value[]; readonly rest: readonly Value[]; readonly env: Env; readonly pos: Src }
   /** Evaluating the value of `(def name value)`. */
-  | { readonly t: 'def'; readonly name: Sym; readonly pos: Position | null }
+  | { readonly t: 'def'; readonly name: Sym; readonly pos: Src }
   /** A `try` whose body is running: catches with `(catch name handler…)`. */
-  | { readonly t: 'try'; readonly name: Sym | null; readonly handler: readonly Value[]; readonly env: Env; readonly pos: Position | null }
+  | { readonly t: 'try'; readonly name: Sym | null; readonly handler: readonly Value[]; readonly env: Env; readonly pos: Src }
   /** Evaluating the operand of `throw`. */
-  | { readonly t: 'throw'; readonly pos: Position | null };
+  | { readonly t: 'throw'; readonly pos: Src };
 
 /** The continuation: a linked stack of frames; `depth` counts `call` frames (the stack depth). */
 export type Kont = { readonly frame: Frame; readonly next: Kont; readonly depth: number } | null;
@@ -50,11 +56,11 @@ export type Kont = { readonly frame: Frame; readonly next: Kont; readonly depth:
 /** The machine state. */
 export type State =
   /** Evaluate `form` in `env`, then continue with `k`. */
-  | { readonly mode: 'eval'; readonly form: Value; readonly env: Env; readonly k: Kont; readonly pos: Position | null }
+  | { readonly mode: 'eval'; readonly form: Value; readonly env: Env; readonly k: Kont; readonly pos: Src }
   /** Return `value` to `k`. */
   | { readonly mode: 'ret'; readonly value: Value; readonly k: Kont }
   /** Apply `fn` to `args`, then continue with `k`. */
-  | { readonly mode: 'apply'; readonly fn: Value; readonly args: readonly Value[]; readonly k: Kont; readonly pos: Position | null }
+  | { readonly mode: 'apply'; readonly fn: Value; readonly args: readonly Value[]; readonly k: Kont; readonly pos: Src }
   /** Unwind `k` to the nearest `try` with the error value `error`. */
   | { readonly mode: 'raise'; readonly error: Value; readonly message: string; readonly k: Kont; readonly pos: Position | null }
   /** The program finished with `value`. */
@@ -89,7 +95,7 @@ export interface Host {
   /** Creates (and allocates) a function value. */
   newFn(name: string | null, impl: Closure): Fn;
   /** Performs the kernel call `name`; `k` is the continuation after the call. */
-  kernelCall(name: string, args: readonly Value[], k: Kont, pos: Position | null, again: State): StepResult;
+  kernelCall(name: string, args: readonly Value[], k: Kont, again: State): StepResult;
 }
 
 /** Error kinds a program can catch with `try` (resource exhaustion cannot be caught). */
@@ -107,17 +113,30 @@ export function callState(fn: Value, args: readonly Value[]): State {
   return { mode: 'apply', fn, args, k: null, pos: null };
 }
 
+// Frames and states are never mutated after creation (their fields are readonly); they are not
+// frozen at run time only because freezing every frame costs a fifth of the interpreter's time.
 function push(k: Kont, frame: Frame): Kont {
-  return Object.freeze({ frame, next: k, depth: (k?.depth ?? 0) + (frame.t === 'call' ? 1 : 0) });
+  return { frame, next: k, depth: (k?.depth ?? 0) + (frame.t === 'call' ? 1 : 0) };
 }
 
 const ret = (value: Value, k: Kont): StepResult => ({ state: { mode: 'ret', value, k }, yielded: false });
-const ev = (form: Value, env: Env, k: Kont, pos: Position | null): StepResult => ({ state: { mode: 'eval', form, env, k, pos }, yielded: false });
+const ev = (form: Value, env: Env, k: Kont, pos: Src): StepResult => ({ state: { mode: 'eval', form, env, k, pos }, yielded: false });
 
-function evalBody(forms: readonly Value[], env: Env, k: Kont, pos: Position | null): StepResult {
+function evalBody(forms: readonly Value[], env: Env, k: Kont, pos: Src): StepResult {
   if (forms.length === 0) return ret(null, k);
   if (forms.length === 1) return ev(forms[0]!, env, k, pos);
   return ev(forms[0]!, env, push(k, { t: 'do', forms, i: 1, env, pos }), pos);
+}
+
+/** The position of `src`, or else of the nearest enclosing form in `k` that has one. */
+export function locate(src: Src, k: Kont, positions: WeakMap<object, Position>): Position | null {
+  const own = src === null ? undefined : positions.get(src);
+  if (own !== undefined) return own;
+  for (let f = k; f !== null; f = f.next) {
+    const p = f.frame.pos === null ? undefined : positions.get(f.frame.pos);
+    if (p !== undefined) return p;
+  }
+  return null;
 }
 
 /** Renders a position for messages: `line 3, column 5`. */
@@ -127,7 +146,6 @@ export function where(pos: Position | null): string {
 
 /** Performs one small step. Throws only for uncatchable errors (resource quotas) and kernel bugs. */
 export function step(s: State, h: Host): StepResult {
-  const pos = s.mode === 'eval' || s.mode === 'apply' ? s.pos : s.mode === 'ret' ? s.k?.frame.pos ?? null : null;
   try {
     switch (s.mode) {
       case 'eval':
@@ -144,6 +162,7 @@ export function step(s: State, h: Host): StepResult {
     }
   } catch (e) {
     const k = s.mode === 'halt' || s.mode === 'failed' ? null : s.k;
+    const pos = s.mode === 'raise' ? s.pos : locate(s.mode === 'eval' || s.mode === 'apply' ? s.pos : null, k, h.positions);
     if (e instanceof ProgramError) return { state: { mode: 'raise', error: e.value, message: e.message, k, pos: e.position ?? pos }, yielded: false };
     if (e instanceof KernelError && CATCHABLE.has(e.kind)) return { state: { mode: 'raise', error: errorValue(e.kind, e.message), message: e.message, k, pos }, yielded: false };
     if (e instanceof IntOverflowError || e instanceof RangeError) return { state: { mode: 'raise', error: errorValue('program-error', e.message), message: e.message, k, pos }, yielded: false };
@@ -151,7 +170,7 @@ export function step(s: State, h: Host): StepResult {
   }
 }
 
-function evalForm(form: Value, env: Env, k: Kont, outerPos: Position | null, h: Host): StepResult {
+function evalForm(form: Value, env: Env, k: Kont, outerPos: Src, h: Host): StepResult {
   if (form instanceof Sym) {
     const local = lookup(env, form);
     const v = local !== undefined ? local : h.global(form);
@@ -160,7 +179,7 @@ function evalForm(form: Value, env: Env, k: Kont, outerPos: Position | null, h: 
   }
   if (form instanceof List) {
     if (form.items.length === 0) return ret(form, k);
-    const pos = h.positions.get(form) ?? outerPos;
+    const pos = form;
     const head = form.items[0]!;
     if (head instanceof Sym && head.ns === null && lookup(env, head) === undefined) {
       if (SPECIAL_FORMS.has(head.name)) return special(head.name, form, env, k, pos, h);
@@ -170,18 +189,15 @@ function evalForm(form: Value, env: Env, k: Kont, outerPos: Position | null, h: 
         return ev(expanded, env, k, pos);
       }
     }
-    return ev(head, env, push(k, { t: 'args', done: [], rest: form.items.slice(1), env, pos }), pos);
+    return evalSeq('args', [], form.items, 0, env, k, pos, h);
   }
-  if (form instanceof Vector && form.items.length > 0) return ev(form.items[0]!, env, push(k, { t: 'coll', of: 'vector', done: [], rest: form.items.slice(1), env, pos: h.positions.get(form) ?? outerPos }), outerPos);
-  if (form instanceof ESet && form.items.length > 0) return ev(form.items[0]!, env, push(k, { t: 'coll', of: 'set', done: [], rest: form.items.slice(1), env, pos: h.positions.get(form) ?? outerPos }), outerPos);
-  if (form instanceof EMap && form.size > 0) {
-    const flat = form.entries.flatMap((e) => [e[0], e[1]]);
-    return ev(flat[0]!, env, push(k, { t: 'coll', of: 'map', done: [], rest: flat.slice(1), env, pos: h.positions.get(form) ?? outerPos }), outerPos);
-  }
+  if (form instanceof Vector && form.items.length > 0) return evalSeq('vector', [], form.items, 0, env, k, outerPos, h);
+  if (form instanceof ESet && form.items.length > 0) return evalSeq('set', [], form.items, 0, env, k, outerPos, h);
+  if (form instanceof EMap && form.size > 0) return evalSeq('map', [], form.entries.flatMap((e) => [e[0], e[1]]), 0, env, k, outerPos, h);
   return ret(form, k); // literals evaluate to themselves
 }
 
-function special(name: string, form: List, env: Env, k: Kont, pos: Position | null, h: Host): StepResult {
+function special(name: string, form: List, env: Env, k: Kont, pos: Src, h: Host): StepResult {
   const args = form.items.slice(1);
   switch (name) {
     case 'quote':
@@ -225,8 +241,7 @@ function special(name: string, form: List, env: Env, k: Kont, pos: Position | nu
       return ret(h.newFn(parsed.self?.name ?? null, closure), k);
     }
     case 'recur':
-      if (args.length === 0) return recur([], k);
-      return ev(args[0]!, env, push(k, { t: 'recur', done: [], rest: args.slice(1), env, pos }), pos);
+      return evalSeq('recur', [], args, 0, env, k, pos, h);
     case 'throw':
       if (args.length !== 1) programError('throw: expected exactly one value');
       return ev(args[0]!, env, push(k, { t: 'throw', pos }), pos);
@@ -275,21 +290,48 @@ function retTo(v: Value, k: Kont, h: Host): StepResult {
       return ret(v, up);
     case 'args':
     case 'recur':
-    case 'coll': {
-      const done = [...f.done, v];
-      if (f.rest.length > 0) return ev(f.rest[0]!, f.env, push(up, { ...f, done, rest: f.rest.slice(1) }), f.pos);
-      if (f.t === 'args') return { state: { mode: 'apply', fn: done[0]!, args: done.slice(1), k: up, pos: f.pos }, yielded: false };
-      if (f.t === 'recur') return recur(done, up, h);
-      const coll = f.of === 'vector' ? new Vector(done) : f.of === 'set' ? ESet.from(done) : EMap.from(pairs(done));
-      h.alloc(coll);
-      return ret(coll, up);
-    }
+      return evalSeq(f.t, [...f.done, v], f.rest, 0, f.env, up, f.pos, h);
+    case 'coll':
+      return evalSeq(f.of, [...f.done, v], f.rest, 0, f.env, up, f.pos, h);
     case 'def':
       h.define(f.name, v);
       return { state: { mode: 'ret', value: f.name, k: up }, yielded: true };
     case 'throw':
-      return { state: { mode: 'raise', error: v, message: `uncaught exception: ${printEdn(v)}`, k: up, pos: f.pos }, yielded: false };
+      return { state: { mode: 'raise', error: v, message: `uncaught exception: ${printEdn(v)}`, k: up, pos: locate(f.pos, up, h.positions) }, yielded: false };
   }
+}
+
+/**
+ * Evaluates `forms[i…]` left to right after the values `done`, then finishes: applies a call,
+ * recurs, or builds a collection. Symbols and scalar literals are evaluated on the spot (they
+ * cannot fail in a way that needs a step of their own); any other form gets a step.
+ */
+function evalSeq(what: 'args' | 'recur' | 'vector' | 'map' | 'set', done: Value[], forms: readonly Value[], i: number, env: Env, k: Kont, pos: Src, h: Host): StepResult {
+  for (; i < forms.length; i++) {
+    const v = immediate(forms[i]!, env, h);
+    if (v === undefined) break;
+    done.push(v);
+  }
+  if (i < forms.length) {
+    const rest = forms.slice(i + 1);
+    const frame: Frame = what === 'args' || what === 'recur' ? { t: what, done, rest, env, pos } : { t: 'coll', of: what, done, rest, env, pos };
+    return ev(forms[i]!, env, push(k, frame), pos);
+  }
+  if (what === 'args') return { state: { mode: 'apply', fn: done[0]!, args: done.slice(1), k, pos }, yielded: false };
+  if (what === 'recur') return recur(done, k, h);
+  const coll = what === 'vector' ? new Vector(done) : what === 'set' ? ESet.from(done) : EMap.from(pairs(done));
+  h.alloc(coll);
+  return ret(coll, k);
+}
+
+/** The value of a symbol or scalar literal, computed without a step; `undefined` for anything else. */
+function immediate(form: Value, env: Env, h: Host): Value | undefined {
+  if (form instanceof Sym) {
+    const local = lookup(env, form);
+    return local !== undefined ? local : h.global(form);
+  }
+  if (form === null || typeof form !== 'object' || form instanceof Keyword || form instanceof Char) return form;
+  return undefined;
 }
 
 function pairs(flat: readonly Value[]): [Value, Value][] {
@@ -344,7 +386,7 @@ function applyFn(s: Extract<State, { mode: 'apply' }>, h: Host): StepResult {
     switch (impl.kind) {
       case 'closure': {
         const arity = selectArity(fn, impl, args.length);
-        if ((k?.depth ?? 0) + 1 > h.stackDepth) throw new KernelError('stack-overflow', `stack depth ${h.stackDepth} exceeded calling ${fn.name ?? 'fn'}${where(pos)}`);
+        if ((k?.depth ?? 0) + 1 > h.stackDepth) throw new KernelError('stack-overflow', `stack depth ${h.stackDepth} exceeded calling ${fn.name ?? 'fn'}${where(locate(pos, k, h.positions))}`);
         const env = bindArgs(fn, impl, arity, args);
         if (arity.rest !== null && args.length > arity.params.length) h.alloc(lookup(env, arity.rest)!);
         return evalBody(arity.body, env, push(k, { t: 'call', fn, arity, pos }), pos);
@@ -355,7 +397,7 @@ function applyFn(s: Extract<State, { mode: 'apply' }>, h: Host): StepResult {
         return ret(v, k);
       }
       case 'kernel':
-        return h.kernelCall(impl.name, args, k, pos, s);
+        return h.kernelCall(impl.name, args, k, s);
       case 'apply': {
         if (args.length < 2) programError('apply: expected (apply f args… coll)');
         const spread = [...args.slice(1, -1), ...seqItems(args.at(-1)!, 'apply')];

@@ -28,8 +28,8 @@ describe('HwKernelMemory (the optimized kernel backend shape)', () => {
     expect(() => custom.grow(1000)).toThrow(RangeError);
   });
 
-  it('publishing a whole line makes it an immutable line; a partial line stays mutable but its published words fault', () => {
-    const m = createHwMemory('sc', { initialWords: 256 });
+  it('publishing a whole line makes it an immutable line; a partial line stays mutable but its published words fault (strict)', () => {
+    const m = createHwMemory('sc', { initialWords: 256, publishedWrites: 'fault' });
     for (let a = 16; a < 40; a++) m.store32(a, a);
     m.publish(16, 24); // line 16..31 fully, line 32..47 partly
     expect(m.hw.memory.modeOf(16)).toBe('immutable');
@@ -45,6 +45,31 @@ describe('HwKernelMemory (the optimized kernel backend shape)', () => {
     expect(m.hw.memory.modeOf(16)).toBe('mutable');
     expect(m.hw.memory.l1StateOf(2, 17)).toBe('I');
     expect(kindOf(() => m.store32(20, 0))).toBe('none');
+    expect(m.hw.memory.checkInvariants()).toBeNull();
+  });
+
+  it('by default a write to a published word demotes it: its immutable line is reclaimed and goes back to MESI', () => {
+    const m = createHwMemory('sc', { initialWords: 256 });
+    for (let a = 0; a < 32; a++) m.store32(a, a);
+    m.publish(0, 32);
+    m.setCore(1);
+    m.load32(3);
+    m.load32(20);
+    m.setCore(0);
+    m.store32(3, 99); // e.g. the kernel's hash cache
+    expect(m.demotions).toBe(1);
+    expect(m.isPublished(3)).toBe(false);
+    expect(m.isPublished(4)).toBe(true);
+    expect(m.hw.memory.modeOf(3)).toBe('mutable');
+    expect(m.hw.memory.modeOf(20)).toBe('immutable');
+    expect(m.hw.memory.l1StateOf(1, 3)).toBe('I');
+    expect(m.hw.memory.l1StateOf(1, 20)).toBe('IMM');
+    m.setCore(1);
+    expect(m.load32(3)).toBe(99);
+    m.publish(3, 1); // re-published: the line is whole again
+    expect(m.hw.memory.modeOf(3)).toBe('immutable');
+    m.retire(0, 32);
+    expect(m.hw.memory.modeOf(3)).toBe('mutable');
     expect(m.hw.memory.checkInvariants()).toBeNull();
   });
 

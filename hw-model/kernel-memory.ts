@@ -7,9 +7,15 @@
  *
  * The kernel publishes cells of any size at any word, while the simulator marks whole lines.
  * This adapter keeps a published flag per word: a line becomes immutable in the simulator when
- * every word of it is published, and is reclaimed when one of them is retired. A store or CAS
- * to a published word faults (`immutable-write`) even while its line is still partly mutable, so
- * a kernel that writes a value after publishing it is caught at the word.
+ * every word of it is published, and is reclaimed when one of them is retired.
+ *
+ * A store or CAS to a published word is handled by `publishedWrites`:
+ * - `demote` (default): the word stops being published; if its line was an immutable line, the
+ *   line is reclaimed (every copy dropped, a `Reclaim` notice per core) and goes back to MESI.
+ *   This is what hardware must do for the optimized kernel's idempotent hash cache, which is
+ *   written into published cells (optimized/heap/values.ts `cachedHash`); `demotions` counts it.
+ * - `fault`: the store faults (`immutable-write`), even while the line is still partly mutable,
+ *   so a kernel that must never write after publishing is caught at the word.
  * @module
  */
 import { HwMemoryBackend, type MemoryModel } from './backend.js';
@@ -31,6 +37,8 @@ export interface HwKernelMemoryOptions {
   readonly seed?: number;
   /** Immutable-aware protocol (default) or plain MESI. */
   readonly immutableAware?: boolean;
+  /** What a store or CAS to a published word does: `demote` (default) or `fault`. */
+  readonly publishedWrites?: 'demote' | 'fault';
   /** Builds the error thrown when `grow` would exceed `maxWords` (the kernel's own exhaustion error). */
   readonly exhausted?: (words: number) => Error;
 }
@@ -44,7 +52,9 @@ export class HwKernelMemory {
   private readonly lineWords: number;
   private readonly maxWords: number;
   private readonly exhausted: (words: number) => Error;
+  private readonly strict: boolean;
   private core = 0;
+  private nDemotions = 0;
   private published: Uint8Array;
   private linePublished: Uint16Array;
 
@@ -55,6 +65,7 @@ export class HwKernelMemory {
     this.maxWords = options.maxWords ?? 1 << 24;
     this.exhausted = options.exhausted ?? ((w) => new HwFault('bad-range', `memory cannot grow to ${w} words (max ${this.maxWords})`));
     this.name = `hw:${options.model}`;
+    this.strict = options.publishedWrites === 'fault';
     this.hw = new HwMemoryBackend({
       model: options.model,
       cores: options.cores ?? 4,
@@ -100,15 +111,15 @@ export class HwKernelMemory {
     return this.hw.load(this.core, addr);
   }
 
-  /** Stores `value` (truncated to int32) at `addr` on the current core; faults on a published word. */
+  /** Stores `value` (truncated to int32) at `addr` on the current core (see `publishedWrites`). */
   store32(addr: number, value: number): void {
-    if (this.published[addr] === 1) this.fault(addr);
+    if (this.published[addr] === 1) this.writePublished(addr);
     this.hw.store(this.core, addr, value | 0);
   }
 
-  /** Atomic CAS on the current core (acquire-release); returns the word found. Faults on a published word. */
+  /** Atomic CAS on the current core (acquire-release); returns the word found (see `publishedWrites`). */
   cas32(addr: number, expected: number, value: number): number {
-    if (this.published[addr] === 1) this.fault(addr);
+    if (this.published[addr] === 1) this.writePublished(addr);
     return this.hw.cas(this.core, addr, expected | 0, value | 0);
   }
 
@@ -166,6 +177,22 @@ export class HwKernelMemory {
     if (!Number.isInteger(addr) || !Number.isInteger(words) || addr < 0 || words < 0 || addr + words > this.size()) {
       throw new HwFault('bad-range', `range [${addr}, ${addr + words}) out of bounds`, this.core, addr);
     }
+  }
+
+  /** Published words written since creation (`demote` mode). */
+  get demotions(): number {
+    return this.nDemotions;
+  }
+
+  /** A write to a published word: fault, or demote the word (and reclaim its immutable line). */
+  private writePublished(addr: number): void {
+    if (this.strict) this.fault(addr);
+    const lw = this.lineWords;
+    const line = Math.floor(addr / lw);
+    if (this.linePublished[line] === lw) this.hw.reclaim(line * lw, lw);
+    this.published[addr] = 0;
+    this.linePublished[line]--;
+    this.nDemotions++;
   }
 
   private fault(addr: number): never {

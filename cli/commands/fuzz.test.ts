@@ -69,7 +69,7 @@ describe('immutos fuzz / replay', () => {
     const unknown = await run(['fuzz', '--kernels', 'nope', '--runs', '1']);
     expect(unknown.error).toBeInstanceOf(UsageError);
     expect(String((unknown.error as Error).message)).toMatch(/unknown kernel 'nope'/);
-    const hw = await run(['fuzz', '--kernels', 'optimized+hw:tso', '--runs', '1']);
+    const hw = await run(['fuzz', '--kernels', 'optimized+hw:no-such-model', '--runs', '1']);
     expect(hw.error).toBeInstanceOf(UsageError);
     expect(String((hw.error as Error).message)).toMatch(/not available|unknown hardware model/);
     const badMutant = await run(['fuzz', '--kernels', 'reference+mutant:no-such-bug', '--runs', '1']);

@@ -106,6 +106,8 @@ export interface CampaignOptions {
   readonly quotas?: Partial<Quotas>;
   /** How resource errors count (see {@link DifferentialOptions.resourceErrors}). */
   readonly resourceErrors?: 'poison' | 'compare';
+  /** Build kernels in debug mode (heap invariants checked after every collection; slower). */
+  readonly debug?: boolean;
   /** Most segments per case (default 10). */
   readonly maxSegments?: number;
   /** Stop at the first failure (default true). */
@@ -170,7 +172,7 @@ export async function select(kernels: readonly string[], programs: boolean): Pro
 export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: DifferentialOptions = {}) {
   const kernels = handles.map((h) => {
     try {
-      return { name: h.name, kernel: h.build(c.quotas !== undefined ? { quotas: c.quotas } : {}) };
+      return { name: h.name, kernel: h.build({ ...(c.quotas !== undefined ? { quotas: c.quotas } : {}), ...(c.debug === true ? { debug: true } : {}) }) };
     } catch (e) {
       throw new EngineUnavailableError(h.name, `building kernel '${h.name}' failed: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
     }
@@ -199,7 +201,10 @@ export function shrinkCase(
   supports: ReadonlySet<OpName>,
   options: DifferentialOptions,
 ): { shrunk: FuzzCase; verdict: Verdict & { kind: 'diverged' } } {
-  const fix = (rs: readonly RawOp[]): FuzzCase => fixup(rs, { seed: failing.seed, kernels: failing.kernels, supports, ...(failing.quotas !== undefined ? { quotas: failing.quotas } : {}) }).case;
+  const fix = (rs: readonly RawOp[]): FuzzCase => {
+    const c = fixup(rs, { seed: failing.seed, kernels: failing.kernels, supports, ...(failing.quotas !== undefined ? { quotas: failing.quotas } : {}) }).case;
+    return failing.debug === true ? { ...c, debug: true } : c;
+  };
   const smallRaw = ddmin(raws, (rs) => isDiverged(judge(fix(rs), handles, options).verdict), { maxMillis: 5000 });
   const base = fix(smallRaw);
   const smallOps = ddmin(base.ops, (ops) => isDiverged(judge({ ...base, ops }, handles, options).verdict), { maxMillis: 5000 });
@@ -232,7 +237,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   for (let k = shard.index; k < runs && performance.now() < deadline; k += shard.count) {
     const seed = caseSeed(options.seed, k);
     const raws = fc.sample(arb, { seed, numRuns: 1 })[0]!;
-    const fixed = fixup(raws, { seed, kernels: options.kernels, supports, ...(options.quotas !== undefined ? { quotas: options.quotas } : {}) }).case;
+    const fixedCase = fixup(raws, { seed, kernels: options.kernels, supports, ...(options.quotas !== undefined ? { quotas: options.quotas } : {}) }).case;
+    const fixed: FuzzCase = options.debug === true ? { ...fixedCase, debug: true } : fixedCase;
     const r = judge(fixed, sel.handles, diffOptions);
     cases++;
     applied += r.applied;
@@ -299,7 +305,7 @@ export interface MutantCampaignOptions {
 
 /**
  * Runs, for each mutant, a campaign `base+mutant:m` vs clean `base` (programs on, small quotas,
- * resource errors compared) until the first divergence or the budget, and reports the table.
+ * resource errors compared, debug heap checks on) until the first divergence or the budget, and reports the table.
  */
 export async function runMutantCampaign(options: MutantCampaignOptions): Promise<MutantRow[]> {
   const baseName = options.base ?? 'reference';
@@ -315,6 +321,7 @@ export async function runMutantCampaign(options: MutantCampaignOptions): Promise
       programs: true,
       quotas: MUTANT_QUOTAS,
       resourceErrors: 'compare',
+      debug: true,
       stopOnFirst: true,
       shrink: options.shrink ?? true,
       ...(options.outDir !== undefined ? { outDir: options.outDir } : {}),

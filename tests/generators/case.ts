@@ -25,6 +25,8 @@ export interface FuzzCase {
   readonly kernels: readonly string[];
   /** Per-process quotas every kernel is built with (defaults when absent). */
   readonly quotas?: Partial<Quotas>;
+  /** Build every kernel in debug mode (heap invariants checked after each collection). */
+  readonly debug?: boolean;
   /** The operations, applied in order. */
   readonly ops: readonly CaseOp[];
   /** What `fixup` changed to make the case valid for the selected kernels (never silent). */

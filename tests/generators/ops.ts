@@ -218,6 +218,20 @@ const templateBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...PROG
   raw({ op: 'run', actor: 0 }),
 ]);
 
+/** Equal values in different shapes: compare-and-set and watch keys must treat them as equal. */
+const equalShapesBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...POOL.filter((v) => v.t === 'vec' || v.t === 'map' || v.t === 'set' || v.t === 'dbl')), opValueArb).map(([v, w]) => [
+  raw({ op: 'atom', actor: 0, value: spell(v, false) }),
+  raw({ op: 'compareAndSet', actor: 0, pick: -1, expected: 'other', value2: spell(v, true), value: w }),
+  raw({ op: 'atom', actor: 0, value: spell(v, true) }),
+  raw({ op: 'compareAndSet', actor: 0, pick: -1, expected: 'other', value2: spell(v, false), value: spell(v, true) }),
+  raw({ op: 'deref', actor: 0, pick: -1 }),
+]);
+
+/** Many live atoms holding sizeable values: a process must run out of its heap-cell quota. */
+const allocationBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.integer({ min: 8, max: 16 }), fc.integer({ min: 0, max: 1000 })).map(([n, base]) =>
+  Array.from({ length: n }, (_, i) => raw({ op: 'atom', actor: 0, value: `[${Array.from({ length: 40 }, (_, j) => `[${base + i} ${j}]`).join(' ')}]` })),
+);
+
 /** Which block kinds need which ops (a block is generated only when all of them are selected). */
 const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arbitrary<RawOp[]> }[] = [
   { needs: ['atom', 'spawn', 'share', 'load', 'step'], arb: contentionBlockArb },
@@ -227,6 +241,8 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['atom', 'spawn', 'share', 'reset', 'deref'], arb: probeBlockArb },
   { needs: ['hold', 'atom', 'gc', 'gcStep'], arb: registerBlockArb },
   { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
+  { needs: ['atom', 'compareAndSet', 'deref'], arb: equalShapesBlockArb },
+  { needs: ['atom'], arb: allocationBlockArb },
 ];
 
 /** Options of {@link rawCaseArb}. */

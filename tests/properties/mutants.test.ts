@@ -1,9 +1,9 @@
-// Meta-test of the harness: every seeded bug of the reference kernel is caught by the campaign
-// (mutant vs clean kernel) within the CI budget. A mutant that survives means the generators are
-// too weak: improve them, not the mutant.
+// Meta-test of the harness: every seeded bug is caught by the campaign (mutant vs clean kernel)
+// within the CI budget. A mutant that survives means the generators are too weak: improve them,
+// not the mutant.
 import { describe, expect, it } from 'vitest';
 import { runMutantCampaign } from '../../cli/fuzz/campaign.js';
-import { build } from '../engines/registry.js';
+import { availableKernels, build } from '../engines/registry.js';
 
 describe('seeded-bug catalogue', () => {
   it('catches every reference mutant within 600 cases / 20 s each (seed 1)', async () => {
@@ -13,5 +13,13 @@ describe('seeded-bug catalogue', () => {
     const missed = rows.filter((r) => !r.caught).map((r) => `${r.mutant} (${r.cases} cases, ${r.seconds.toFixed(1)} s)`);
     expect(missed).toEqual([]);
     expect(rows.map((r) => r.mutant).sort()).toEqual([...handle.adapter.mutants].sort());
+  });
+
+  it('catches every optimized-kernel mutant too, when that kernel is available', async (ctx) => {
+    if (!(await availableKernels()).includes('optimized')) ctx.skip();
+    const handle = await build('optimized');
+    const rows = await runMutantCampaign({ base: 'optimized', seed: 1, maxCases: 600, maxSeconds: 20, shrink: false });
+    expect(rows.filter((r) => !r.caught).map((r) => r.mutant)).toEqual([]);
+    expect(rows.length).toBe(handle.adapter.mutants.length);
   });
 });

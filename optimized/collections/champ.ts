@@ -166,13 +166,13 @@ function mergeTwo(H: Heap, k0: number, v0: number, h0: number, k1: number, v1: n
   m.store32(a + 2, edit);
   m.store32(a + 3, (1 << f0) | (1 << f1));
   m.store32(a + 4, 0);
-  const [ka, va, kb, vb] = f0 < f1 ? [k0, v0, k1, v1] : [k1, v1, k0, v0];
-  m.store32(a + 5, ka);
+  const first = f0 < f1;
+  m.store32(a + 5, first ? k0 : k1);
   if (s === 2) {
-    m.store32(a + 6, va);
-    m.store32(a + 7, kb);
-    m.store32(a + 8, vb);
-  } else m.store32(a + 6, kb);
+    m.store32(a + 6, first ? v0 : v1);
+    m.store32(a + 7, first ? k1 : k0);
+    m.store32(a + 8, first ? v1 : v0);
+  } else m.store32(a + 6, first ? k1 : k0);
   return h;
 }
 

@@ -11,6 +11,7 @@
  */
 import { type Heap, RegionKind, HeapExhausted } from '../heap/Heap.js';
 import { IMMORTAL, REGION_SHIFT, SCAN_START, T_SHAPE } from '../heap/layout.js';
+import { Reencoder } from '../heap/reencode.js';
 
 /** Where the collector finds its roots (the kernel provides it). */
 export interface RootProvider {
@@ -27,6 +28,8 @@ export type Phase = 'idle' | 'mark' | 'sweep' | 'evac';
 export interface CollectorOptions {
   /** Words of work one {@link Collector.step} may do (default 4096). */
   readonly stepBudget?: number;
+  /** Re-encode small maps sharing a key set as structs while evacuating (default true). */
+  readonly reencode?: boolean;
   /** The `gc-ignores-registers` seeded bug: StartMark does not grey register roots. */
   readonly ignoreRegisters?: boolean;
   /** A region is evacuated when its live words are below this fraction of its used words. */
@@ -67,6 +70,8 @@ export class Collector {
   private liveCount = 0;
   /** Work counters. */
   readonly stats: CollectorStats = { cycles: 0, freed: 0, moved: 0, regionsFreed: 0, steps: 0 };
+  /** The struct re-encoder (null when disabled). */
+  readonly reencoder: Reencoder | null;
   /** Called when a cycle completes (the kernel checks invariants here in debug mode). */
   onCycle?: () => void;
 
@@ -79,6 +84,7 @@ export class Collector {
     this.budget = options.stepBudget ?? 4096;
     this.ignoreRegisters = options.ignoreRegisters ?? false;
     this.evacuateBelow = options.evacuateBelow ?? 0.5;
+    this.reencoder = options.reencode === false ? null : new Reencoder(heap);
   }
 
   /** Whether the handle's mark equals the current epoch (grey or black). */
@@ -118,6 +124,7 @@ export class Collector {
     this.cursor = 0;
     if (!this.ignoreRegisters) for (const w of this.roots.registerRoots()) this.shade(w);
     for (const h of H.interned.values()) this.shade(h << 1);
+    if (this.reencoder !== null) for (const w of this.reencoder.roots()) this.shade(w);
     // Evacuation candidates: cell regions closed at the snapshot (no allocation goes there again).
     H.retireAllocRegion();
     this.candidates = [];
@@ -218,6 +225,10 @@ export class Collector {
     if (H.addr(h) !== a) return 1; // dead copy (freed, or a transient's outgrown cell)
     let to: number;
     try {
+      if (this.reencoder !== null && this.reencoder.tryReencode(h, a)) {
+        this.stats.moved++;
+        return 8 + 4 * size;
+      }
       to = H.reserve(size); // EvacBegin
     } catch (e) {
       if (e instanceof HeapExhausted) return 1; // EvacSkip: leave it (the region stays)
@@ -280,7 +291,7 @@ export class Collector {
   pace(allocatedWords: number): void {
     const H = this.heap;
     if (this.phase === 'idle') {
-      if (H.allocatedSinceCycle < Math.max(1 << 20, 2 * this.liveWords)) return;
+      if (H.allocatedSinceCycle < Math.max(1 << 20, 4 * this.liveWords)) return;
     }
     this.step(Math.max(this.budget, 4 * allocatedWords));
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Heap } from '../heap/Heap.js';
+import { mapForEach } from '../heap/values.js';
 import { IMMORTAL, SCAN_START, T_LIST, T_MAP, T_SET, T_SHAPE, T_STRUCT, T_TAGGED, T_VEC } from '../heap/layout.js';
 
 /** A heap invariant failed: a kernel bug, never a program's fault. */
@@ -56,6 +57,12 @@ export function fingerprint(H: Heap, h: number): string {
   const a = H.addr(h);
   const hdr = m.load32(a);
   const t = hdr & 0xff;
+  if (t === T_MAP || t === T_STRUCT) {
+    // Representation-independent: a map may be re-encoded as a struct (same value words).
+    const pairs: string[] = [];
+    mapForEach(H, h << 1, (k, v) => pairs.push(`${k}:${v}`));
+    return `map{${pairs.sort().join(',')}}`;
+  }
   const skip = cacheOffsets(t);
   const parts: number[] = [hdr];
   for (let i = 2; i < hdr >>> 8; i++) if (!skip.includes(i)) parts.push(m.load32(a + i));

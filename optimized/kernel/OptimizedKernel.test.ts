@@ -4,7 +4,7 @@ import { createSpecKernel } from '../../spec/SpecKernel.js';
 import { printEdn } from '../../spec/Edn.js';
 import type { Kernel, Op } from '../../spec/Kernel.js';
 import { createOptimizedKernel, OPTIMIZED_MUTANTS } from '../index.js';
-import { arbValue } from '../heap/values.test.js';
+import { arbValue } from '../testing/arbitraries.js';
 
 const edn = arbValue.map(printEdn);
 const pid = fc.integer({ min: 0, max: 4 });

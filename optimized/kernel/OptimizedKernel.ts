@@ -27,6 +27,10 @@ export interface OptimizedKernelOptions extends KernelOptions {
   readonly memory?: MemoryBackend;
   /** Words of work per `gcStep` (default 4096). */
   readonly gcStepBudget?: number;
+  /** Evacuate regions whose live fraction is below this (default 0.5; above 1: every region). */
+  readonly gcEvacuateBelow?: number;
+  /** Re-encode small maps that share a key set as structs during evacuation (default true). */
+  readonly reencode?: boolean;
 }
 
 /** The operations this kernel implements (the op level; the system language is not built yet). */
@@ -109,7 +113,7 @@ export class OptimizedKernel implements Kernel {
         registerRoots: () => this.registerRoots(),
         atomLive: (id) => (this.holders[id] ?? 0) > 0,
       },
-      { stepBudget: options.gcStepBudget, ignoreRegisters: this.mutants.has('gc-ignores-registers') },
+      { stepBudget: options.gcStepBudget, evacuateBelow: options.gcEvacuateBelow, reencode: options.reencode, ignoreRegisters: this.mutants.has('gc-ignores-registers') },
     );
     if (this.debug) {
       this.heap.onFree = (h) => this.immutable.forget(h);

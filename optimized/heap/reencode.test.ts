@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { printEdn } from '../../spec/Edn.js';
+import { EMap, Keyword, type Value } from '../../spec/Values.js';
+import { createOptimizedKernel } from '../index.js';
+import { T_STRUCT } from './layout.js';
+import { eqWords, hashWord, mapAssoc, mapGet, lastFound, toHeap, typeOf, fromHeap, smallInt } from './values.js';
+import { arbValue } from '../testing/arbitraries.js';
+
+describe('struct re-encoding', () => {
+  it('maps sharing a key set become structs; their values, equality and hashes are unchanged', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { minLength: 1, maxLength: 6 }), fc.array(fc.array(arbValue, { minLength: 6, maxLength: 6 }), { minLength: 2, maxLength: 5 }), (keys, rows) => {
+        const k = createOptimizedKernel({ debug: true, gcEvacuateBelow: 2 });
+        const maps = rows.map((vals) => EMap.from(keys.map((key, i) => [Keyword.of(key), vals[i]!] as [Value, Value])));
+        maps.forEach((m) => k.apply({ op: 'atom', pid: 0, value: printEdn(m) }));
+        const H = k.heap;
+        const slots = maps.map((_, i) => H.mem.load32(H.atomSlot(i)));
+        const hashesBefore = slots.map((w) => hashWord(H, w));
+        k.apply({ op: 'gc' });
+        k.apply({ op: 'gc' });
+        expect(k.collector.reencoder!.stats.structs).toBeGreaterThan(0);
+        expect(slots.filter((w) => typeOf(H, w) === T_STRUCT).length).toBeGreaterThanOrEqual(rows.length - 1);
+        slots.forEach((w, i) => {
+          expect(printEdn(fromHeap(H, w))).toBe(printEdn(maps[i]!));
+          expect(hashWord(H, w)).toBe(hashesBefore[i]);
+          const fresh = toHeap(H, maps[i]!);
+          expect(eqWords(H, w, fresh)).toBe(true);
+          expect(eqWords(H, fresh, w)).toBe(true);
+          expect(hashWord(H, fresh)).toBe(hashWord(H, w));
+          for (const key of keys) {
+            mapGet(H, w, toHeap(H, Keyword.of(key)));
+            expect(lastFound()).toBe(true);
+          }
+          // assoc on a struct thaws it into a CHAMP map
+          const w2 = mapAssoc(H, w, toHeap(H, Keyword.of('zz')), smallInt(1));
+          expect(printEdn(fromHeap(H, w2))).toBe(printEdn(maps[i]!.assoc(Keyword.of('zz'), 1n)));
+        });
+        const obs = k.observe();
+        expect(obs.processes[0]!.atoms.map((a) => a.value)).toEqual(maps.map(printEdn));
+        k.checkInvariants();
+      }),
+      { numRuns: 15 },
+    );
+  });
+});

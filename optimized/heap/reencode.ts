@@ -1,0 +1,114 @@
+/**
+ * Background re-encoding of small maps as structs: a map that survived a collection unchanged
+ * (it is being evacuated, so it existed at the snapshot) and whose key set another surviving map
+ * shares is rewritten, during evacuation, as a `T_STRUCT` cell — a shared shape (the keys) plus
+ * the values — and its handle is swapped to the struct instead of to a copy of the map. Equality,
+ * hashing (the cached hash is carried over) and iteration order (canonical, sorted at
+ * observation) are unchanged; `assoc`/`dissoc` on a struct thaw it back into a CHAMP map.
+ * @module
+ */
+import type { Heap } from './Heap.js';
+import { F_HASHED, T_MAP, T_SHAPE, T_STRUCT } from './layout.js';
+import { eqWords, hashWord, mapForEach } from './values.js';
+
+/** Largest map re-encoded. */
+export const MAX_STRUCT_KEYS = 16;
+/** Most shapes kept (the registry is a root set; beyond this, no new shapes). */
+export const MAX_SHAPES = 4096;
+
+interface ShapeEntry {
+  /** Keys in shape order. */
+  readonly keys: readonly number[];
+  /** Their hashes. */
+  readonly hashes: readonly number[];
+  /** The shape cell, once two maps shared the key set (else -1). */
+  shape: number;
+}
+
+/** Re-encoding statistics. */
+export interface ReencodeStats {
+  /** Maps rewritten as structs. */
+  structs: number;
+  /** Shapes created. */
+  shapes: number;
+}
+
+/** The shape registry and the re-encoding step the collector calls while evacuating. */
+export class Reencoder {
+  private readonly bySignature = new Map<string, ShapeEntry[]>();
+  private count = 0;
+  /** Counters. */
+  readonly stats: ReencodeStats = { structs: 0, shapes: 0 };
+
+  /** Creates the re-encoder of `heap`. */
+  constructor(private readonly heap: Heap) {}
+
+  /** Shape cells (roots: the registry keeps them alive). */
+  *roots(): Iterable<number> {
+    for (const list of this.bySignature.values()) for (const e of list) if (e.shape >= 0) yield e.shape << 1;
+    // Keys of candidate entries are kept alive too (they are compared later).
+    for (const list of this.bySignature.values()) for (const e of list) if (e.shape < 0) yield* e.keys;
+  }
+
+  /**
+   * Called for a live cell `h` at address `a` about to be evacuated: if it is a small map whose
+   * key set is shared, allocates its struct and swaps `h` to it; returns whether it did.
+   */
+  tryReencode(h: number, a: number): boolean {
+    const H = this.heap;
+    const m = H.mem;
+    if ((m.load32(a) & 0xff) !== T_MAP) return false;
+    const n = m.load32(a + 2);
+    if (n === 0 || n > MAX_STRUCT_KEYS) return false;
+    const keys: number[] = [];
+    const vals: number[] = [];
+    mapForEach(H, h << 1, (k, v) => {
+      keys.push(k);
+      vals.push(v);
+    });
+    const hashes = keys.map((k) => hashWord(H, k));
+    const sig = [...hashes].sort((x, y) => x - y).join(',');
+    let list = this.bySignature.get(sig);
+    const entry = list?.find((e) => e.keys.length === n && keys.every((k) => e.keys.some((ek) => ek === k || eqWords(H, ek, k))));
+    if (entry === undefined) {
+      if (this.count >= MAX_SHAPES) return false;
+      if (list === undefined) this.bySignature.set(sig, (list = []));
+      list.push({ keys, hashes, shape: -1 });
+      this.count++;
+      return false;
+    }
+    if (entry.shape < 0) {
+      const sh = H.alloc(T_SHAPE, 3 + 2 * n);
+      const sa = H.lastAddr;
+      m.store32(sa + 2, n);
+      for (let i = 0; i < n; i++) {
+        m.store32(sa + 3 + i, entry.hashes[i]!);
+        m.store32(sa + 3 + n + i, entry.keys[i]!);
+      }
+      H.publish(sh);
+      entry.shape = sh;
+      this.stats.shapes++;
+    }
+    // Values in shape order.
+    const ordered: number[] = [];
+    for (const ek of entry.keys) {
+      const i = keys.findIndex((k) => k === ek || eqWords(H, ek, k));
+      ordered.push(vals[i]!);
+    }
+    const flags = m.load32(a + 4);
+    const hash = m.load32(a + 3);
+    const to = H.reserve(6 + n);
+    m.store32(to, T_STRUCT | ((6 + n) << 8));
+    m.store32(to + 1, h);
+    m.store32(to + 2, n);
+    m.store32(to + 3, hash);
+    m.store32(to + 4, flags & F_HASHED);
+    m.store32(to + 5, entry.shape << 1);
+    for (let i = 0; i < n; i++) m.store32(to + 6 + i, ordered[i]!);
+    m.fence();
+    H.setAddr(h, to);
+    m.publish(to, 6 + n);
+    this.stats.structs++;
+    return true;
+  }
+}

@@ -9,3 +9,4 @@ export * from './Errors.js';
 export * from './Kernel.js';
 export * from './SpecModule.js';
 export * from './Binary.js';
+export * from './SpecKernel.js';

@@ -14,7 +14,7 @@
  * ref (`capability-denied` / `no-such-atom`); for `share`, the creator check before the target
  * pid; then the action itself.
  *
- * @see Atoms.tla, Fork.tla, Capabilities.tla (actions named on each case below)
+ * @see Atoms.tla, Fork.tla, Capabilities.tla, Heap.tla (actions named on each case below)
  * @module
  */
 import { KernelError } from './Errors.js';
@@ -105,7 +105,7 @@ export function createSpecKernel(): Kernel {
     return p;
   }
 
-  /** The atom `ref` names in `p`'s table. */
+  /** The atom `ref` names in `p`'s table. @see Capabilities.tla Access */
   function lookup(p: ProcessState, ref: unknown): AtomState {
     if (!isNat(ref)) refuse('bad-input', `ref must be a non-negative integer, got ${JSON.stringify(ref)}`);
     const a = p.table.get(ref);
@@ -124,7 +124,7 @@ export function createSpecKernel(): Kernel {
   function step(op: Op): string {
     switch (op.op) {
       case 'spawn': {
-        // @see Fork.tla Spawn
+        // Spawn: a process with an empty table (not an action of its own in the TLA+ modules).
         proc(op.pid);
         const child = nextPid++;
         processes.set(child, { table: new Map(), registers: new Map() });
@@ -147,13 +147,13 @@ export function createSpecKernel(): Kernel {
         return String(child);
       }
       case 'exit': {
-        // @see Fork.tla Exit
+        // Exit: the process and its table stop being roots (not modelled in the TLA+ modules).
         proc(op.pid);
         processes.delete(op.pid);
         return 'nil';
       }
       case 'atom': {
-        // @see Atoms.tla NewAtom
+        // @see Atoms.tla NewAtom, Capabilities.tla NewAtom
         const p = proc(op.pid);
         const v = parse(op.value, 'value');
         const ref = nextRef++;
@@ -175,7 +175,7 @@ export function createSpecKernel(): Kernel {
         return a.text;
       }
       case 'resetVals': {
-        // @see Atoms.tla Reset (returning the old value too)
+        // @see Atoms.tla Reset (also returning the old value)
         const p = proc(op.pid);
         const v = parse(op.value, 'value');
         const a = lookup(p, op.ref);
@@ -194,7 +194,7 @@ export function createSpecKernel(): Kernel {
         return String(a.stamp);
       }
       case 'compareAndSet': {
-        // @see Atoms.tla CompareAndSet: writes iff the current value equals `expected`.
+        // @see Atoms.tla Write, guarded by value equality instead of StampMatches (Clojure compare-and-set!).
         const p = proc(op.pid);
         const expected = parse(op.expected, 'expected');
         const v = parse(op.value, 'value');
@@ -220,7 +220,7 @@ export function createSpecKernel(): Kernel {
         return printEdn(new AtomRef(ref));
       }
       case 'hold': {
-        // @see Heap.tla Hold: registers are roots, never observed.
+        // @see Heap.tla Roots: registers are roots, never observed.
         const p = proc(op.pid);
         if (!isNat(op.reg)) refuse('bad-input', `reg must be a non-negative integer`);
         if (op.value === null) p.registers.delete(op.reg);
@@ -229,7 +229,7 @@ export function createSpecKernel(): Kernel {
       }
       case 'gc':
       case 'gcStep':
-        // @see GC.tla: collection never changes what any process observes.
+        // @see Heap.tla Collect, GC.tla ReachableNeverFreed: collection never changes what any process observes.
         return 'nil';
       default:
         refuse('unsupported', `the spec kernel does not implement ${(op as { op: string }).op}`);

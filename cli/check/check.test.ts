@@ -69,6 +69,15 @@ describe('immutos check (in-process)', () => {
     expect(r.runs[0]!.mismatches.join()).toMatch(/PROPERTY/);
   });
 
+  test('the TS engine refuses a SYMMETRY model rather than report a different count', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'immutos-sym-'));
+    const cfg = join(dir, 'ToySym.cfg');
+    writeFileSync(cfg, readFileSync(join(repoRoot(), 'cli/check/fixtures/Toy.cfg'), 'utf8') + '\nSYMMETRY Perms\n');
+    const r = await runCheck({ ...quiet, engine: 'ts', manifest: variant({ Toy: { cfg } }) });
+    expect(r.runs[0]!.result.status).toBe('error');
+    expect(r.runs[0]!.mismatches.join()).toMatch(/SYMMETRY/);
+  });
+
   test('the CLI: exit 0 on a match, 1 on a difference, 2 on bad usage; --json is JSON', async () => {
     const out: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out.push(String(s)); return true; });

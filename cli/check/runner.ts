@@ -73,6 +73,7 @@ async function runTs(job: Job, cfg: TlcConfig, onProgress: (p: JobProgress) => v
   } catch (e) {
     return fail((e as Error).message);
   }
+  if (cfg.symmetry !== null) return fail(`the cfg has SYMMETRY ${cfg.symmetry}; the TS explorer does not reduce by symmetry, so its counts would differ`);
   if (cfg.constraints.length > 0 && inst.constraint === undefined) return fail(`the cfg has CONSTRAINT ${cfg.constraints.join(', ')} but the mirror has no constraint()`);
   const missing = cfg.invariants.filter((n) => !(n in inst.invariants));
   if (missing.length > 0) return fail(`the mirror lacks invariant(s) ${missing.join(', ')} named in ${m.cfg}`);

@@ -6,7 +6,7 @@
 import type { KernelOptions } from '../spec/Kernel.js';
 import { ReferenceKernel } from './kernel.js';
 
-export { ReferenceKernel, Prng, seededScheduler, listScheduler, describeOutcome, type AtomRecord, type ProcessRecord, type Scheduler, type ProgramResult } from './kernel.js';
+export { ReferenceKernel, Prng, seededScheduler, listScheduler, describeOutcome, type AtomRecord, type ProcessRecord, type Scheduler, type ProgramResult, type KernelSnapshot, type ProcessSnapshot, type AtomSnapshot } from './kernel.js';
 export { REFERENCE_MUTANTS, type MutantInfo, type MutantName } from './mutants.js';
 export { Heap, HeapInvariantViolation, DanglingHandle, type Handle, type Cell } from './heap.js';
 export { PRELUDE } from './lang/prelude.js';

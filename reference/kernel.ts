@@ -132,6 +132,48 @@ export interface ProgramResult {
   readonly outcome: Outcome | null;
 }
 
+/** One atom as seen from one table entry, in {@link KernelSnapshot}. */
+export interface AtomSnapshot {
+  /** The ref (table key). */
+  readonly ref: Ref;
+  /** Internal atom identity (equal for aliases of one atom). */
+  readonly atom: number;
+  /** Creator pid. */
+  readonly creator: Pid;
+  /** Shared flag. */
+  readonly shared: boolean;
+  /** Current value (EDN). */
+  readonly value: Edn;
+  /** Current stamp. */
+  readonly stamp: number;
+  /** Whether a validator is installed. */
+  readonly validator: boolean;
+  /** Watches as `[key EDN, watcher pid]`, in key order. */
+  readonly watches: readonly (readonly [Edn, Pid])[];
+}
+
+/** One live process in {@link KernelSnapshot}. */
+export interface ProcessSnapshot {
+  /** Pid. */
+  readonly pid: Pid;
+  /** Its table, ascending by ref. */
+  readonly atoms: readonly AtomSnapshot[];
+  /** Registers as `[reg, EDN]`, ascending. */
+  readonly registers: readonly (readonly [number, Edn])[];
+  /** Output lines. */
+  readonly output: readonly string[];
+}
+
+/** The kernel's internal state, implementation-level (atom identities included). */
+export interface KernelSnapshot {
+  /** Live processes, ascending by pid. */
+  readonly processes: readonly ProcessSnapshot[];
+  /** The next pid to be issued. */
+  readonly nextPid: number;
+  /** The next ref to be issued. */
+  readonly nextRef: number;
+}
+
 /** Kernel calls that are not scheduling points (they touch only the caller's own state). */
 const LOCAL_CALLS: ReadonlySet<string> = new Set(['self', 'println', 'prn', 'held', 'hold!']);
 
@@ -270,13 +312,35 @@ export class ReferenceKernel implements Kernel {
     return this.collections;
   }
 
-  /** Atom identities of `pid`'s table (ref → internal atom id): for the trace abstraction only. */
-  atomIdentities(pid: Pid): Map<Ref, { id: number; creator: Pid; shared: boolean }> {
-    const p = this.processes.get(pid);
-    const out = new Map<Ref, { id: number; creator: Pid; shared: boolean }>();
-    if (p === undefined || !p.alive) return out;
-    for (const [ref, a] of p.table) out.set(ref, { id: a.id, creator: a.creator, shared: a.shared });
-    return out;
+  /**
+   * A snapshot of the kernel's internal state for trace validation (tests/oracles/trace.ts):
+   * live processes with, per ref, the atom's internal identity, creator, shared flag, value,
+   * stamp, whether it has a validator and its watches; registers as EDN; the next pid and ref.
+   * Reading the registers goes through the heap, so a freed register shows up here.
+   */
+  inspect(): KernelSnapshot {
+    const processes: ProcessSnapshot[] = [];
+    for (const p of [...this.processes.values()].sort((a, b) => a.pid - b.pid)) {
+      if (!p.alive) continue;
+      processes.push({
+        pid: p.pid,
+        atoms: [...p.table.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([ref, a]) => ({
+            ref,
+            atom: a.id,
+            creator: a.creator,
+            shared: a.shared,
+            value: printEdn(this.heap.read(a.handle)),
+            stamp: a.stamp,
+            validator: a.validator !== null,
+            watches: a.watches.list().map((w) => [printEdn(w.key), w.watcher] as const),
+          })),
+        registers: [...p.registers.entries()].sort((a, b) => a[0] - b[0]).map(([reg, h]) => [reg, printEdn(this.heap.read(h))] as const),
+        output: p.output.slice(),
+      });
+    }
+    return { processes, nextPid: this.nextPid, nextRef: this.nextRef };
   }
 
   // ---------------------------------------------------------------- operations
@@ -358,6 +422,7 @@ export class ReferenceKernel implements Kernel {
       case 'addWatch': {
         const a = this.resolve(p, op.ref);
         const key = this.readValue(op.key, 'key');
+        this.heap.alloc(key, p.pid); // the key is held by the kernel: it lives in the heap like any value
         a.watches = a.watches.with({ key, watcher: p.pid, fn: null });
         return ok('nil');
       }
@@ -627,7 +692,7 @@ export class ReferenceKernel implements Kernel {
     for (const name of KERNEL_CALLS) this.core.set(name, this.makeFn(name, { kind: 'kernel', name }, KERNEL_PID));
     this.core.set('apply', this.makeFn('apply', { kind: 'apply' }, KERNEL_PID));
     // The prelude defines into the core library, not into the program namespace.
-    const { forms, positions } = readEdnForms(PRELUDE);
+    const { forms, positions } = preludeForms();
     copyPositions(forms, positions, this.positions);
     const boot = this.kernelProc;
     boot.fuelLeft = Number.MAX_SAFE_INTEGER;
@@ -938,6 +1003,13 @@ export class ReferenceKernel implements Kernel {
     const err = e as Error;
     return fail('program-error', `internal error in the reference kernel: ${err?.stack ?? String(e)}`);
   }
+}
+
+let preludeCache: { forms: readonly Value[]; positions: WeakMap<object, Position> } | null = null;
+/** The prelude's forms, read once per module load (forms are immutable values, safe to share). */
+function preludeForms(): { forms: readonly Value[]; positions: WeakMap<object, Position> } {
+  if (preludeCache === null) preludeCache = readEdnForms(PRELUDE);
+  return preludeCache;
 }
 
 function isNat(x: unknown): x is number {

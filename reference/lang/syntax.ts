@@ -136,25 +136,27 @@ function expandOnce(form: List): Value | undefined {
 /** The names of the derived forms (expanded by {@link expand}). */
 export const DERIVED_FORMS: ReadonlySet<string> = new Set(['defn', 'when', 'when-not', 'cond', 'and', 'or', 'dotimes', 'if-let', 'when-let', '->', '->>', 'comment', 'assert']);
 
-const cache = new WeakMap<List, Value>();
+const cache = new WeakMap<List, Value | undefined>();
 
 /**
  * Expands a derived form (repeatedly) into a special form or call; `undefined` when `form` is
  * not derived. The expansion inherits `form`'s position through `positions`.
  */
 export function expand(form: List, positions: WeakMap<object, Position>): Value | undefined {
-  if (cache.has(form)) return cache.get(form);
-  let out: Value | undefined;
-  let cur: Value = form;
-  for (;;) {
-    if (!(cur instanceof List)) break;
-    const next = expandOnce(cur);
-    if (next === undefined) break;
-    out = next;
-    cur = next;
-    const pos = positions.get(form);
-    if (pos !== undefined && next instanceof List && !positions.has(next)) positions.set(next, pos);
+  let out: Value | undefined = cache.get(form);
+  if (out === undefined && !cache.has(form)) {
+    let cur: Value = form;
+    for (;;) {
+      if (!(cur instanceof List)) break;
+      const next = expandOnce(cur);
+      if (next === undefined) break;
+      out = next;
+      cur = next;
+    }
+    cache.set(form, out);
   }
-  if (out !== undefined) cache.set(form, out);
+  // The cache is shared by kernels; each kernel keeps its own positions.
+  const pos = positions.get(form);
+  if (pos !== undefined && out instanceof List && !positions.has(out)) positions.set(out, pos);
   return out;
 }

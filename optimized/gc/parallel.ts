@@ -1,0 +1,454 @@
+/**
+ * Mode (b): the collector on its own worker thread, over a `SharedArrayBuffer` heap, while
+ * mutator workers run. It is the algorithm of GC.tla (and of {@link Collector}) with real
+ * concurrency:
+ *
+ * - **Atoms** hold a handle to an immutable *box* cell `[value, stamp]`; `deref` reads the box,
+ *   `cas(stamp, v)` allocates a new box and CASes the slot from the old box (one atomic word, so
+ *   value and stamp change together). Before the CAS, while marking, the mutator pushes the old
+ *   box onto its SATB buffer (the Yuasa deletion barrier; GC.tla `StoreAtom`).
+ * - **StartMark** bumps the epoch and waits for a handshake: every mutator acknowledges the
+ *   epoch at its next operation boundary (no operation in progress then predates the snapshot).
+ *   Then atom slots are scanned (`ScanAtom`), SATB buffers drained and grey cells traced
+ *   (`MarkStep`) until both are empty (`FinishMark`). Cells allocated while marking or sweeping
+ *   are born black (their mark word is written before their address).
+ * - **Sweep** clears the address of every white handle.
+ * - **Evacuation** copies every live cell of a sparse closed region into the collector's own
+ *   region (`CopyStep`), CASes the handle-table entry to the copy (`SwapStep`), and releases the
+ *   region only when no mutator has a read in flight inside it (`FreeOld`): mutators publish the
+ *   address they resolved (hazard-pointer style `LoadBegin`, re-checking the handle) and clear
+ *   it at `LoadEnd`.
+ *
+ * Every access is an `Atomics` operation on the shared memory (the `shared` backend's
+ * semantics). The cell layout is the kernel's (optimized/heap/layout.ts); the values are
+ * integer lists (boxes are list cells whose count word carries the stamp). Handles and regions
+ * are not recycled across threads here (the run is bounded), which is what is missing for the
+ * full kernel to run multi-threaded (docs/optimized.md).
+ *
+ * The worker bodies are self-contained functions turned into worker source with
+ * `Function.prototype.toString`, so they are type-checked here and run unchanged from the
+ * TypeScript sources (vitest) or the compiled `dist/`.
+ * @module
+ */
+import { Worker } from 'node:worker_threads';
+import type { AtomInput, AtomOutput } from './parallelTypes.js';
+
+/** Layout of the shared metadata region (word addresses). */
+const L = {
+  nextRegion: 1,
+  nextChunk: 2,
+  phase: 3,
+  epoch: 4,
+  stop: 5,
+  clock: 6,
+  ack: 16,
+  rd: 48,
+  dir: 1024,
+  atoms: 2048,
+  satb: 4096,
+  satbSize: 4096,
+  regions: 32768,
+} as const;
+
+/** One recorded atom operation (for the linearizability checker). */
+export interface RecordedOp {
+  /** The mutator. */
+  readonly client: number;
+  /** The atom index. */
+  readonly object: number;
+  /** Invocation time (shared clock). */
+  readonly call: number;
+  /** Response time (shared clock). */
+  readonly ret: number;
+  /** The request. */
+  readonly input: AtomInput;
+  /** The response. */
+  readonly output: AtomOutput;
+}
+
+/** What the collector thread reports. */
+export interface ParallelCollectorStats {
+  /** Cycles completed. */
+  cycles: number;
+  /** Handles freed. */
+  freed: number;
+  /** Cells moved (copy + handle swap). */
+  moved: number;
+  /** Regions released after evacuation. */
+  regionsFreed: number;
+  /** Times FreeOld had to wait for a read in flight. */
+  freeOldWaits: number;
+}
+
+/** What a mutator thread reports. */
+export interface MutatorReport {
+  /** Its operations, in order. */
+  readonly history: RecordedOp[];
+  /** Integrity failures seen while reading (a freed handle, a malformed list). */
+  readonly errors: string[];
+}
+
+/** The result of {@link runParallel}. */
+export interface ParallelRun {
+  /** Every operation of every mutator. */
+  readonly history: readonly RecordedOp[];
+  /** Integrity failures (must be empty). */
+  readonly errors: readonly string[];
+  /** The collector's counters. */
+  readonly collector: ParallelCollectorStats;
+  /** The initial value of every atom (EDN). */
+  readonly initial: string;
+  /** Final EDN value of each atom as read by the main thread after the run. */
+  readonly finalValues: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared-memory heap primitives (self-contained: copied into every worker's source).
+
+/** Creates the allocator of thread `t` over `M` (regions and handle chunks taken atomically). */
+function makeHeap(M: Int32Array, t: number) {
+  const REGION = 65536;
+  const CHUNK = 16384;
+  let top = 0;
+  let end = 0;
+  let region = -1;
+  let chunk = -1;
+  let chunkBase = 0;
+  let nextIdx = CHUNK;
+  function takeRegion(kind: number): number {
+    const r = Atomics.add(M, 1, 1);
+    if ((r + 1) * REGION > M.length) throw new Error(`shared heap exhausted at region ${r}`);
+    Atomics.store(M, 32768 + 2 * r, kind);
+    return r;
+  }
+  function closeRegion(): void {
+    if (region < 0) return;
+    Atomics.store(M, 32769 + 2 * region, top - region * REGION);
+    Atomics.store(M, 32768 + 2 * region, 2); // closed: an evacuation candidate
+  }
+  function entry(h: number): number {
+    return Atomics.load(M, 1024 + (h >>> 14)) + 3 * (h & (CHUNK - 1));
+  }
+  function newHandle(): number {
+    if (nextIdx === CHUNK) {
+      chunk = Atomics.add(M, 2, 1);
+      const r = takeRegion(4);
+      chunkBase = r * REGION;
+      Atomics.store(M, 1024 + chunk, chunkBase);
+      nextIdx = 0;
+    }
+    const h = chunk * CHUNK + nextIdx++;
+    return h === 0 ? newHandle() : h; // handle 0 is nil (word 0)
+  }
+  /** Reserves `size` words in this thread's region; returns the address. */
+  function reserve(size: number, kind: number): number {
+    if (top + size > end) {
+      closeRegion();
+      region = takeRegion(kind);
+      top = region * REGION;
+      end = top + REGION;
+    }
+    const a = top;
+    top += size;
+    return a;
+  }
+  /** Allocates a list cell `(head . tail)` whose count word is `count`; returns its handle. */
+  function allocList(count: number, head: number, tail: number): number {
+    const a = reserve(7, 1);
+    const h = newHandle();
+    Atomics.store(M, a, 11 | (7 << 8)); // T_LIST, 7 words
+    Atomics.store(M, a + 1, h);
+    Atomics.store(M, a + 2, count);
+    Atomics.store(M, a + 3, 0);
+    Atomics.store(M, a + 4, 0);
+    Atomics.store(M, a + 5, head);
+    Atomics.store(M, a + 6, tail);
+    // Born black while marking or sweeping: the mark is written before the address.
+    const phase = Atomics.load(M, 3);
+    const e = entry(h);
+    Atomics.store(M, e + 1, phase === 1 || phase === 2 ? Atomics.load(M, 4) : 0);
+    Atomics.store(M, e + 2, t);
+    Atomics.store(M, e, a);
+    return h;
+  }
+  /** LoadBegin: resolves `h`, publishing the address as this thread's read in flight. */
+  function loadBegin(h: number): number {
+    for (;;) {
+      const e = entry(h);
+      const a = Atomics.load(M, e);
+      Atomics.store(M, 48 + t, a);
+      if (Atomics.load(M, e) === a) return a;
+    }
+  }
+  /** LoadEnd: no read in flight. */
+  function loadEnd(): void {
+    Atomics.store(M, 48 + t, 0);
+  }
+  return { entry, reserve, allocList, loadBegin, loadEnd, closeRegion, takeRegion };
+}
+
+/** Reads atom `i`: `[valueText, stamp, headInt]`, checking the list's integrity. */
+function readAtom(M: Int32Array, heap: ReturnType<typeof makeHeap>, i: number, errors: string[]): [string, number, number] {
+  const boxWord = Atomics.load(M, 2048 + i);
+  let a = heap.loadBegin(boxWord >>> 1);
+  if (a === 0) errors.push(`atom ${i}: box handle ${boxWord >>> 1} was freed`);
+  const stamp = Atomics.load(M, a + 2);
+  let w = Atomics.load(M, a + 5);
+  heap.loadEnd();
+  const items: number[] = [];
+  while (w !== 0) {
+    a = heap.loadBegin(w >>> 1);
+    if (a === 0) {
+      errors.push(`atom ${i}: list handle ${w >>> 1} was freed`);
+      break;
+    }
+    if ((Atomics.load(M, a) & 0xff) !== 11 || Atomics.load(M, a + 1) !== w >>> 1) errors.push(`atom ${i}: handle ${w >>> 1} resolves to a foreign cell`);
+    items.push(Atomics.load(M, a + 5) >> 1);
+    w = Atomics.load(M, a + 6);
+    heap.loadEnd();
+  }
+  for (let k = 1; k < items.length; k++) if (items[k] !== items[k - 1]! - 1) errors.push(`atom ${i}: malformed list (${items.join(' ')})`);
+  return [`(${items.join(' ')})`, stamp, items[0] ?? 0];
+}
+
+/** Builds the box of `(n n-1 … n-len+1)` at `stamp`; returns the box's value word. */
+function makeBox(heap: ReturnType<typeof makeHeap>, n: number, len: number, stamp: number): number {
+  let tail = 0;
+  for (let k = len - 1; k >= 0; k--) tail = heap.allocList(len - k, ((n - k) << 1) | 1, tail) << 1;
+  return heap.allocList(stamp, tail, 0) << 1;
+}
+
+/** A mutator thread: `ops` random derefs and CAS increments on `atoms` atoms. */
+function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, seed: number): MutatorReport {
+  const heap = makeHeap(M, t);
+  const history: RecordedOp[] = [];
+  const errors: string[] = [];
+  let x = seed | 1;
+  const rand = (n: number): number => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+  for (let k = 0; k < ops; k++) {
+    // Operation boundary: acknowledge the collector's epoch (the StartMark handshake).
+    const ep = Atomics.load(M, 4);
+    if (Atomics.load(M, 16 + t) !== ep) Atomics.store(M, 16 + t, ep);
+    const i = rand(atoms);
+    let call = Atomics.add(M, 6, 1);
+    const [text, stamp, n] = readAtom(M, heap, i, errors);
+    let ret = Atomics.add(M, 6, 1);
+    history.push({ client: t, object: i, call, ret, input: { op: 'deref' }, output: { value: text, stamp } });
+    if (rand(3) === 0) continue;
+    const value = `(${n + 1} ${n} ${n - 1})`;
+    call = Atomics.add(M, 6, 1);
+    const box = makeBox(heap, n + 1, 3, stamp + 1);
+    const old = Atomics.load(M, 2048 + i);
+    // The box we read is still the slot's value iff nobody wrote since (boxes are never reused).
+    let out: AtomOutput = 'stale';
+    const a = heap.loadBegin(old >>> 1);
+    const curStamp = Atomics.load(M, a + 2);
+    heap.loadEnd();
+    if (curStamp === stamp) {
+      if (Atomics.load(M, 3) === 1) {
+        // Yuasa deletion barrier: push the overwritten box onto this thread's SATB buffer.
+        const B = 4096 + t * 4096;
+        while (Atomics.load(M, B) - Atomics.load(M, B + 1) >= 4094) Atomics.wait(M, 0, 0, 0.05);
+        const w = Atomics.load(M, B);
+        Atomics.store(M, B + 2 + (w % 4094), old);
+        Atomics.store(M, B, w + 1);
+      }
+      if (Atomics.compareExchange(M, 2048 + i, old, box) === old) out = { stamp: stamp + 1 };
+    }
+    ret = Atomics.add(M, 6, 1);
+    history.push({ client: t, object: i, call, ret, input: { op: 'cas', stamp, value }, output: out });
+  }
+  heap.closeRegion();
+  Atomics.store(M, 16 + t, -1); // done: never in an operation again
+  return { history, errors };
+}
+
+/** The collector thread: GC cycles over the shared heap until the stop flag is set. */
+function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number): ParallelCollectorStats {
+  const REGION = 65536;
+  const heap = makeHeap(M, t);
+  const stats: ParallelCollectorStats = { cycles: 0, freed: 0, moved: 0, regionsFreed: 0, freeOldWaits: 0 };
+  const grey: number[] = [];
+  let epoch = 0;
+  const shade = (w: number): void => {
+    if ((w & 1) !== 0 || w === 0) return;
+    const e = heap.entry(w >>> 1);
+    if (Atomics.load(M, e + 1) === epoch) return;
+    Atomics.store(M, e + 1, epoch);
+    grey.push(w >>> 1);
+  };
+  const drain = (): void => {
+    for (let m = 0; m < mutators; m++) {
+      const B = 4096 + m * 4096;
+      const w = Atomics.load(M, B);
+      for (let r = Atomics.load(M, B + 1); r < w; r++) shade(Atomics.load(M, B + 2 + (r % 4094)));
+      Atomics.store(M, B + 1, w);
+    }
+  };
+  const last = (): boolean => Atomics.load(M, 5) === 1;
+  while (!last() || stats.cycles === 0) {
+    grey.length = 0;
+    // StartMark
+    epoch = (epoch % 0x3fffffff) + 1;
+    Atomics.store(M, 4, epoch);
+    Atomics.store(M, 3, 1);
+    for (let m = 0; m < mutators; m++) {
+      for (;;) {
+        const a = Atomics.load(M, 16 + m);
+        if (a === epoch || a === -1) break;
+        drain();
+        Atomics.wait(M, 0, 0, 0.05);
+      }
+    }
+    // ScanAtom (every slot), then MarkStep until no grey and no buffered shade.
+    for (let i = 0; i < atoms; i++) shade(Atomics.load(M, 2048 + i));
+    for (;;) {
+      drain();
+      if (grey.length === 0) break;
+      while (grey.length > 0) {
+        const h = grey.pop()!;
+        const a = heap.loadBegin(h);
+        const size = Atomics.load(M, a) >>> 8;
+        for (let k = 5; k < size; k++) shade(Atomics.load(M, a + k));
+        heap.loadEnd();
+      }
+    }
+    // FinishMark → Sweep: free every white handle; count live words per region.
+    Atomics.store(M, 3, 2);
+    const live = new Map<number, number>();
+    const chunks = Atomics.load(M, 2);
+    for (let c = 0; c < chunks; c++) {
+      drain(); // keep SATB buffers flowing (a late shade only retains more)
+      const base = Atomics.load(M, 1024 + c);
+      if (base === 0) continue;
+      for (let i = 0; i < 16384; i++) {
+        const e = base + 3 * i;
+        const a = Atomics.load(M, e);
+        if (a === 0) continue;
+        if (Atomics.load(M, e + 1) !== epoch) {
+          Atomics.store(M, e, 0);
+          stats.freed++;
+        } else {
+          const r = Math.floor(a / REGION);
+          live.set(r, (live.get(r) ?? 0) + (Atomics.load(M, a) >>> 8));
+        }
+      }
+    }
+    // FinishSweep → Evacuation of sparse closed regions.
+    Atomics.store(M, 3, 3);
+    const nRegions = Atomics.load(M, 1);
+    for (let r = 1; r < nRegions; r++) {
+      if (Atomics.load(M, 32768 + 2 * r) !== 2) continue;
+      const used = Atomics.load(M, 32769 + 2 * r);
+      if ((live.get(r) ?? 0) >= used / 2) continue;
+      const base = r * REGION;
+      drain();
+      for (let off = 0; off < used; ) {
+        const a = base + off;
+        const size = Atomics.load(M, a) >>> 8;
+        off += size;
+        const h = Atomics.load(M, a + 1);
+        const e = heap.entry(h);
+        if (Atomics.load(M, e) !== a) continue;
+        const to = heap.reserve(size, 5); // EvacBegin
+        for (let k = 0; k < size; k++) Atomics.store(M, to + k, Atomics.load(M, a + k)); // CopyStep
+        if (Atomics.compareExchange(M, e, a, to) === a) stats.moved++; // SwapStep
+      }
+      // FreeOld: wait until no mutator has a read in flight inside the region.
+      for (let m = 0; m < mutators; m++) {
+        for (;;) {
+          const rd = Atomics.load(M, 48 + m);
+          if (rd < base || rd >= base + REGION) break;
+          stats.freeOldWaits++;
+          Atomics.wait(M, 0, 0, 0.01);
+        }
+      }
+      // Released (not recycled in this bounded run): poison it, so a read of a stale copy shows.
+      for (let k = 0; k < used; k++) Atomics.store(M, base + k, -1);
+      Atomics.store(M, 32768 + 2 * r, 3);
+      stats.regionsFreed++;
+    }
+    // FinishCycle
+    Atomics.store(M, 3, 0);
+    stats.cycles++;
+  }
+  heap.closeRegion();
+  return stats;
+}
+
+/** Sets up the shared heap: `atoms` atoms holding `(0 -1 -2)` at stamp 0 (as thread `t`). */
+function initHeap(M: Int32Array, atoms: number, t: number): void {
+  Atomics.store(M, 1, 1); // region 0 is the metadata region
+  const heap = makeHeap(M, t);
+  for (let i = 0; i < atoms; i++) Atomics.store(M, 2048 + i, makeBox(heap, 0, 3, 0));
+  heap.closeRegion();
+}
+
+function workerSource(main: string): string {
+  return [
+    'var __name = (f) => f;',
+    "const { workerData, parentPort } = require('node:worker_threads');",
+    makeHeap.toString(),
+    readAtom.toString(),
+    makeBox.toString(),
+    mutatorMain.toString(),
+    collectorMain.toString(),
+    `const M = new Int32Array(workerData.sab);`,
+    `parentPort.postMessage(${main});`,
+  ].join('\n');
+}
+
+function runWorker<T>(main: string, workerData: Record<string, unknown>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(workerSource(main), { eval: true, workerData });
+    w.once('message', (m: T) => resolve(m));
+    w.once('error', reject);
+    w.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`worker exited with code ${code}`));
+    });
+  });
+}
+
+/** Options of {@link runParallel}. */
+export interface ParallelOptions {
+  /** Mutator threads (default 2). */
+  readonly mutators?: number;
+  /** Operations per mutator (default 3000). */
+  readonly ops?: number;
+  /** Atoms (default 4). */
+  readonly atoms?: number;
+  /** Shared memory size in regions of 64 Ki words (default 96). */
+  readonly regions?: number;
+  /** Seed of the mutators' choices. */
+  readonly seed?: number;
+}
+
+/**
+ * Runs mutator workers and the collector worker concurrently over one shared heap; returns the
+ * recorded histories, integrity errors and collector counters.
+ */
+export async function runParallel(options: ParallelOptions = {}): Promise<ParallelRun> {
+  const mutators = options.mutators ?? 2;
+  const ops = options.ops ?? 3000;
+  const atoms = options.atoms ?? 4;
+  const regions = options.regions ?? 96;
+  if (mutators > 30) throw new RangeError('at most 30 mutators');
+  const sab = new SharedArrayBuffer(regions * 65536 * 4);
+  const M = new Int32Array(sab);
+  const mainT = mutators + 1;
+  initHeap(M, atoms, mainT);
+  const collectorT = mutators;
+  const collector = runWorker<ParallelCollectorStats>(`collectorMain(M, ${mutators}, ${atoms}, ${collectorT})`, { sab });
+  const reports = await Promise.all(Array.from({ length: mutators }, (_, t) => runWorker<MutatorReport>(`mutatorMain(M, ${t}, ${ops}, ${atoms}, ${(options.seed ?? 1) * 7919 + t})`, { sab })));
+  Atomics.store(M, 5, 1); // stop after the cycle in progress
+  const stats = await collector;
+  const errors = reports.flatMap((r) => r.errors);
+  const heap = makeHeap(M, mainT);
+  const finalValues = Array.from({ length: atoms }, (_, i) => readAtom(M, heap, i, errors)[0]);
+  return { history: reports.flatMap((r) => r.history), errors, collector: stats, initial: '(0 -1 -2)', finalValues };
+}

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { decode, encode } from '../spec/Binary.js';
-import { equals, type Value } from '../spec/Values.js';
+import { equals } from '../spec/Values.js';
 import { PACK_OPTIONS, PLAIN_OPTIONS, cborCodec, fromCbor, toCbor } from './cborProfile.js';
 import type { BenchContext } from './index.js';
 import { generateLispAst } from './lispAst.js';
@@ -34,6 +34,8 @@ export interface FormatResult {
   readonly encodeMs: number;
   /** Median time to decode to the codec's own data, ms (for our format: to values). */
   readonly decodeMs: number;
+  /** Median CPU time (user + system, all threads, GC included) of the same decode, ms: less sensitive to a loaded machine. */
+  readonly decodeCpuMs: number;
   /** Median time to decode all the way to ImmutOS values, ms. */
   readonly decodeToValuesMs: number;
 }
@@ -58,6 +60,8 @@ export interface EncodingReport {
     readonly decodeVsRaw: number;
     /** Our decode to values vs cbor-x's decode plus mapping to values (like for like). */
     readonly decodeVsValues: number;
+    /** CPU time of our decode vs cbor-x's decode to plain JS data. */
+    readonly decodeCpuVsRaw: number;
   };
 }
 
@@ -92,34 +96,46 @@ export function runEncodingBench(options: EncodingBenchOptions = {}): EncodingRe
     return { ...c, bytes: copy };
   });
 
-  const t = { oursEnc: [] as number[], oursDec: [] as number[], cEnc: codecs.map(() => [] as number[]), cDec: codecs.map(() => [] as number[]), cVal: codecs.map(() => [] as number[]) };
-  let sink: Value | unknown = null;
-  for (let rep = 0; rep < opts.warmup + opts.reps; rep++) {
-    const keep = rep >= opts.warmup;
-    // Interleave the formats so that machine noise hits them alike.
-    const oe = time(() => (sink = encode(ast)));
-    const od = time(() => (sink = decode(ours)));
-    if (keep) {
-      t.oursEnc.push(oe);
-      t.oursDec.push(od);
-    }
-    codecs.forEach((c, i) => {
-      const ce = time(() => (sink = c.encoder.encode(cborData)));
-      const cd = time(() => (sink = c.decoder.decode(c.bytes)));
-      const cv = time(() => (sink = fromCbor(c.decoder.decode(c.bytes))));
-      if (keep) {
-        t.cEnc[i]!.push(ce);
-        t.cDec[i]!.push(cd);
-        t.cVal[i]!.push(cv);
+  // Each format is timed in its own phase (warm-up, then reps), so the garbage a format leaves
+  // is collected on its own time; two rounds of phases spread machine noise over all formats.
+  type Job = { format: string; bytes: number; enc: () => unknown; dec: () => unknown; decVal: (() => unknown) | null };
+  const jobs: Job[] = [
+    { format: 'immutos binary v1', bytes: ours.length, enc: () => encode(ast), dec: () => decode(ours), decVal: null },
+    ...codecs.map((c) => ({ format: c.format, bytes: c.bytes.length, enc: () => c.encoder.encode(cborData), dec: () => c.decoder.decode(c.bytes), decVal: () => fromCbor(c.decoder.decode(c.bytes)) })),
+  ];
+  const samples = jobs.map(() => ({ enc: [] as number[], dec: [] as number[], decCpu: [] as number[], val: [] as number[] }));
+  let sink: unknown = null;
+  const rounds = 2;
+  for (let round = 0; round < rounds; round++) {
+    jobs.forEach((job, j) => {
+      const s = samples[j]!;
+      const reps = Math.ceil(opts.reps / rounds);
+      for (let rep = 0; rep < opts.warmup + reps; rep++) {
+        const keep = rep >= opts.warmup;
+        const e = time(() => (sink = job.enc()));
+        const c0 = process.cpuUsage();
+        const d = time(() => (sink = job.dec()));
+        const c = process.cpuUsage(c0);
+        const v = job.decVal === null ? d : time(() => (sink = job.decVal!()));
+        if (keep) {
+          s.enc.push(e);
+          s.dec.push(d);
+          s.decCpu.push((c.user + c.system) / 1000);
+          s.val.push(v);
+        }
       }
     });
   }
   void sink;
 
-  const results: FormatResult[] = [
-    { format: 'immutos binary v1', bytes: ours.length, encodeMs: median(t.oursEnc), decodeMs: median(t.oursDec), decodeToValuesMs: median(t.oursDec) },
-    ...codecs.map((c, i) => ({ format: c.format, bytes: c.bytes.length, encodeMs: median(t.cEnc[i]!), decodeMs: median(t.cDec[i]!), decodeToValuesMs: median(t.cVal[i]!) })),
-  ];
+  const results: FormatResult[] = jobs.map((job, j) => ({
+    format: job.format,
+    bytes: job.bytes,
+    encodeMs: median(samples[j]!.enc),
+    decodeMs: median(samples[j]!.dec),
+    decodeCpuMs: median(samples[j]!.decCpu),
+    decodeToValuesMs: median(samples[j]!.val),
+  }));
   const [o, p] = [results[0]!, results[1]!];
   return {
     date: new Date().toISOString(),
@@ -127,7 +143,7 @@ export function runEncodingBench(options: EncodingBenchOptions = {}): EncodingRe
     options: opts,
     nodes,
     results,
-    ratios: { size: o.bytes / p.bytes, encode: o.encodeMs / p.encodeMs, decodeVsRaw: o.decodeMs / p.decodeMs, decodeVsValues: o.decodeToValuesMs / p.decodeToValuesMs },
+    ratios: { size: o.bytes / p.bytes, encode: o.encodeMs / p.encodeMs, decodeVsRaw: o.decodeMs / p.decodeMs, decodeVsValues: o.decodeToValuesMs / p.decodeToValuesMs, decodeCpuVsRaw: o.decodeCpuMs / p.decodeCpuMs },
   };
 }
 
@@ -142,16 +158,17 @@ export function formatEncodingReport(r: EncodingReport): string[] {
   const lines = [
     `encoding: ${r.nodes.toLocaleString('en-US')}-node Lisp AST (seed ${r.options.seed}), median of ${r.options.reps} runs after ${r.options.warmup} warm-up; ${r.machine.node}, ${r.machine.cpu}`,
     '',
-    `${'format'.padEnd(20)}${'size KB'.padStart(10)}${'encode ms'.padStart(11)}${'decode ms'.padStart(11)}${'→values ms'.padStart(12)}`,
+    `${'format'.padEnd(20)}${'size KB'.padStart(10)}${'encode ms'.padStart(11)}${'decode ms'.padStart(11)}${'(cpu ms)'.padStart(10)}${'→values ms'.padStart(12)}`,
   ];
   for (const x of r.results) {
-    lines.push(`${x.format.padEnd(20)}${(x.bytes / 1024).toFixed(1).padStart(10)}${x.encodeMs.toFixed(2).padStart(11)}${x.decodeMs.toFixed(2).padStart(11)}${x.decodeToValuesMs.toFixed(2).padStart(12)}`);
+    lines.push(`${x.format.padEnd(20)}${(x.bytes / 1024).toFixed(1).padStart(10)}${x.encodeMs.toFixed(2).padStart(11)}${x.decodeMs.toFixed(2).padStart(11)}${x.decodeCpuMs.toFixed(2).padStart(10)}${x.decodeToValuesMs.toFixed(2).padStart(12)}`);
   }
   const pct = (x: number): string => `${x.toFixed(2)}×`;
   lines.push(
     '',
-    `ours / cbor-x plain: size ${pct(r.ratios.size)}, encode ${pct(r.ratios.encode)}, decode ${pct(r.ratios.decodeVsRaw)} (vs cbor-x to plain JS data), ${pct(r.ratios.decodeVsValues)} (vs cbor-x + mapping to values)`,
-    '(decode ms of cbor-x is to plain JS data; →values adds the mapping to ImmutOS values; ours decodes straight to values)',
+    `ours / cbor-x plain: size ${pct(r.ratios.size)}, encode ${pct(r.ratios.encode)}, decode ${pct(r.ratios.decodeVsRaw)} (cpu ${pct(r.ratios.decodeCpuVsRaw)}) vs cbor-x to plain JS data, ${pct(r.ratios.decodeVsValues)} vs cbor-x + mapping to values`,
+    '(decode: wall-clock median; cpu: process CPU time of the same decodes, GC threads included; cbor-x decodes to plain',
+    ' JS data, →values adds the mapping to ImmutOS values; ours decodes straight to values)',
   );
   return lines;
 }

@@ -1,0 +1,110 @@
+/**
+ * `immutos run` and `immutos repl` as a user meets them: exit codes, output, error positions,
+ * binary input, the kernel choice; and the REPL session logic (multi-line input, commands).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { main } from '../../cli/main.js';
+import { ReplSession, openBrackets } from '../../cli/commands/repl.js';
+import { encodeAll } from '../../spec/Binary.js';
+import { readEdnAll } from '../../spec/Edn.js';
+import { createReferenceKernel } from '../../reference/index.js';
+
+/** Runs the CLI in-process; returns exit code, stdout and stderr. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  const saved = process.exitCode;
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = saved;
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'immutos-run-'));
+function file(name: string, content: string | Uint8Array): string {
+  const p = join(tmp, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('immutos run', () => {
+  test('prints an example\'s expected output and exits 0', async () => {
+    const r = await cli('run', 'examples/byte_strings.edn');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(readFileSync('examples/byte_strings.expected', 'utf8'));
+  });
+
+  test('an uncaught error exits 1 with the kind, message and the form\'s position', async () => {
+    const r = await cli('run', file('bad.edn', '(println "before")\n(defn f [x]\n  (inc x))\n(f :oops)\n'));
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('before\n');
+    expect(r.err).toMatch(/uncaught program-error in process 0: inc: expected a number.*line 3, column 3/);
+  });
+
+  test('unreadable EDN is bad input (exit 2) with line and column', async () => {
+    const r = await cli('run', file('broken.edn', '(def x [1 2)\n'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/bad input.*line 1/);
+  });
+
+  test('runs the binary AST (recognised by its magic bytes)', async () => {
+    const forms = readEdnAll('(def a (atom 20)) (swap! a + 22) (println "binary!") (deref a)');
+    const r = await cli('run', file('prog.bin', encodeAll(forms)));
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('binary!\n=> 42\n');
+  });
+
+  test('--json prints one report with every process and the result', async () => {
+    const r = await cli('run', 'examples/fork_isolation.edn', '--json', '--seed', '3');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.seed).toBe(3);
+    expect(report.result).toEqual({ ok: true, value: ':parent-value' });
+    expect(report.processes.map((p: { pid: number }) => p.pid)).toEqual([0, 1]);
+  });
+
+  test('only the reference kernel can run programs for now; others are refused clearly', async () => {
+    const r = await cli('run', 'examples/byte_strings.edn', '--kernel', 'optimized');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/kernel 'optimized' cannot run programs; only 'reference'/);
+  });
+
+  test('a mutant can be injected from the command line', async () => {
+    const clean = await cli('run', 'examples/collections.edn');
+    const mutant = await cli('run', 'examples/collections.edn', '--mutant', 'collection-off-by-one');
+    expect(clean.code).toBe(0);
+    expect(mutant.code).toBe(1);
+  });
+});
+
+describe('immutos repl', () => {
+  test('multi-line input waits for balanced brackets (strings, chars and comments ignored)', () => {
+    expect(openBrackets('(defn f [x]')).toBe(1);
+    expect(openBrackets('(let [x {:a (f')).toBe(4);
+    expect(openBrackets('(str ")" \\( ; (((\n)')).toBe(0);
+    expect(openBrackets('"unterminated (')).toBeGreaterThan(0);
+  });
+
+  test('a session keeps definitions, prints new output and results, and answers commands', () => {
+    const s = new ReplSession(createReferenceKernel());
+    expect(s.eval('(def a (atom 1))')).toBe('=> a\n');
+    expect(s.eval('(defn bump []\n  (swap! a inc))')).toBe('=> bump\n');
+    expect(s.eval('(println "hi") (bump)')).toBe('hi\n=> 2\n');
+    expect(s.eval('(defn bump [] (swap! a + 10)) (bump)')).toBe('=> 12\n');
+    expect(s.eval('(inc :x)')).toMatch(/^error: program-error: inc: expected a number/);
+    expect(s.eval('(def x [1 2')).toMatch(/^error: bad-input/);
+    expect(s.eval(':help')).toMatch(/:quit/);
+    expect(s.eval(':atoms')).toMatch(/process 0 #atom 0 = 12 \(stamp 2\)/);
+  });
+});

@@ -670,8 +670,22 @@ export function setForEach(H: Heap, w: number, f: (k: number) => void): void {
 
 // ---- conversion at the Kernel boundary ----
 
-/** Converts a spec value into the heap; returns its value word. Functions cannot cross. */
-export function toHeap(H: Heap, v: Value): number {
+/**
+ * Converts a spec value into the heap; returns its value word. Functions cannot cross. When
+ * `charge` is a pid, each composite value (list, vector, map, set, tagged value, byte string)
+ * charges its head cell to that process, for the heap-cell quota.
+ */
+export function toHeap(H: Heap, v: Value, charge = -1): number {
+  const w = toHeapRaw(H, v, charge);
+  return w;
+}
+
+function charged(H: Heap, w: number, charge: number): number {
+  if (charge >= 0 && (w & 1) === 0 && w >>> 1 >= IMMORTAL) H.charge(w >>> 1, charge);
+  return w;
+}
+
+function toHeapRaw(H: Heap, v: Value, charge: number): number {
   if (v === null) return W_NIL;
   switch (typeof v) {
     case 'boolean':
@@ -691,31 +705,31 @@ export function toHeap(H: Heap, v: Value): number {
     case 'symbol':
       return mkSymbol(H, v.name, v.ns);
     case 'bytes':
-      return mkBytes(H, v.data);
+      return charged(H, mkBytes(H, v.data), charge);
     case 'atom':
       return mkSimple(H, T_ATOMREF, v.ref);
     case 'list': {
       let w = H_EMPTY_LIST << 1;
-      for (let i = v.items.length - 1; i >= 0; i--) w = mkCons(H, toHeap(H, v.items[i]!), w);
-      return w;
+      for (let i = v.items.length - 1; i >= 0; i--) w = mkCons(H, toHeapRaw(H, v.items[i]!, charge), w);
+      return charged(H, w, charge);
     }
     case 'vector': {
       const b = vecBuilder(H);
-      for (const x of v.items) vecBuilderPush(H, b, toHeap(H, x));
-      return vecFreeze(H, b) << 1;
+      for (const x of v.items) vecBuilderPush(H, b, toHeapRaw(H, x, charge));
+      return charged(H, vecFreeze(H, b) << 1, charge);
     }
     case 'map': {
       const b = mapBuilder(H, 2);
-      for (const [k, x] of v.entries) builderAssoc(H, b, toHeap(H, k), toHeap(H, x));
-      return builderFreeze(H, b);
+      for (const [k, x] of v.entries) builderAssoc(H, b, toHeapRaw(H, k, charge), toHeapRaw(H, x, charge));
+      return charged(H, builderFreeze(H, b), charge);
     }
     case 'set': {
       const b = mapBuilder(H, 1);
-      for (const x of v.items) builderAssoc(H, b, toHeap(H, x), 0);
-      return builderFreeze(H, b);
+      for (const x of v.items) builderAssoc(H, b, toHeapRaw(H, x, charge), 0);
+      return charged(H, builderFreeze(H, b), charge);
     }
     case 'tagged':
-      return mkTagged(H, v.tag, toHeap(H, v.value));
+      return charged(H, mkTagged(H, v.tag, toHeapRaw(H, v.value, charge)), charge);
     case 'fn':
       throw new KernelError('bad-input', 'a function value cannot be written as data');
   }

@@ -154,16 +154,10 @@ export class OptimizedKernel implements Kernel {
     refuse('no-such-atom', `ref ${ref} was never issued`);
   }
 
-  /** Converts `v` into the heap, charging its cells to `pid`, enforcing the heap-cell quota. */
+  /** Converts `v` into the heap, charging its composite values to `pid`, enforcing the heap-cell quota. */
   private intern(v: Value, pid: Pid): number {
     const H = this.heap;
-    H.owner = pid;
-    let w: number;
-    try {
-      w = toHeap(H, v);
-    } finally {
-      H.owner = -1;
-    }
+    const w = toHeap(H, v, pid);
     if (!this.mutants.has('quota-not-enforced') && H.liveCells(pid) > this.quotas.heapCells) {
       // Garbage may still be charged: collect (the new value is held as a host root meanwhile).
       this.hostRoots.add(w);

@@ -108,7 +108,7 @@ export interface CampaignOptions {
   readonly resourceErrors?: 'poison' | 'compare';
   /** Build kernels in debug mode (heap invariants checked after every collection; slower). */
   readonly debug?: boolean;
-  /** Most segments per case (default 10). */
+  /** Most segments per case (default 16). */
   readonly maxSegments?: number;
   /** Stop at the first failure (default true). */
   readonly stopOnFirst?: boolean;

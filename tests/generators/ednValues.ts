@@ -93,12 +93,15 @@ export const POOL: readonly ValueTree[] = [
   { t: 'lit', text: 'nil' },
 ];
 
+/** A value from {@link POOL}, in either spelling (cheap; repeats often). */
+export const poolValueArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom(...POOL), fc.boolean()).map(([v, variant]) => spell(v, variant));
+
 /** Any printable value of the value model (every kind but functions), small, printed canonically. */
 export const anyValueTextArb: fc.Arbitrary<string> = valueArb({ maxDepth: 2, maxLength: 3, fns: false }).map(printEdn);
 
 /** A value for an operation: often from {@link POOL} (either spelling), sometimes fresh, now and then of any kind. */
 export const opValueArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom(...POOL), fc.boolean()).map(([v, variant]) => spell(v, variant)) },
+  { weight: 6, arbitrary: poolValueArb },
   { weight: 4, arbitrary: ednTextArb },
   { weight: 1, arbitrary: anyValueTextArb },
 );

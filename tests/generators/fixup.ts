@@ -11,6 +11,7 @@
  */
 import { FUZZ_CASE_VERSION, type CaseOp, type FuzzCase } from './case.js';
 import { FN_POOL, VALIDATOR_POOL, WATCH_KEYS, type RawOp } from './ops.js';
+import { generateProgram } from './programs.js';
 import type { OpName, Pid, Quotas, Ref } from '../../spec/Kernel.js';
 
 /** Malformed EDN texts every kernel must refuse with `bad-input`. */
@@ -248,7 +249,7 @@ export function fixup(raws: readonly RawOp[], options: FixupOptions): FixedCase 
         ops.push({ op: r.op });
         break;
       case 'load':
-        ops.push({ op: 'load', pid: actor, program: fillHoles(r.program, actor) });
+        ops.push({ op: 'load', pid: actor, program: fillHoles(r.program ?? generateProgram(r.programSeed), actor) });
         if (alive) loaded.add(actor);
         // the program may write any of the actor's atoms: the shadow forgets their values
         for (const x of refsOf(actor)) atomOf(actor, x)!.history[atomOf(actor, x)!.stamp] = null;

@@ -12,8 +12,8 @@
  */
 import fc from 'fast-check';
 import type { OpName } from '../../spec/Kernel.js';
-import { opValueArb, POOL, spell } from './ednValues.js';
-import { PROGRAM_TEMPLATES, programArb } from './programs.js';
+import { opValueArb, POOL, poolValueArb, spell } from './ednValues.js';
+import { PROGRAM_TEMPLATES } from './programs.js';
 
 /** A deliberate misuse the fixup keeps (every kernel must refuse it alike). */
 export type Probe = 'none' | 'foreign-ref' | 'unissued-ref' | 'dead-pid' | 'non-creator';
@@ -50,8 +50,10 @@ export interface RawOp {
   readonly key: number;
   /** Register number for `hold`. */
   readonly reg: number;
-  /** A program template for `load`. */
-  readonly program: string;
+  /** A program template for `load` (blocks); otherwise one is generated from `programSeed`. */
+  readonly program: string | null;
+  /** Seed of a generated program (see `generateProgram`), used when `program` is null. */
+  readonly programSeed: number;
   /** The kind of malformed input, for `op: 'malformed'`. */
   readonly malformed: Malformed;
 }
@@ -112,7 +114,8 @@ const base: RawOp = {
   fn: 0,
   key: 0,
   reg: 0,
-  program: PROGRAM_TEMPLATES[0]!,
+  program: null,
+  programSeed: 0,
   malformed: 'unknown-op',
 };
 
@@ -132,13 +135,14 @@ function rawOpArb(ops: readonly OpName[]): fc.Arbitrary<RawOp> {
     pick: selectorArb,
     probe: fc.oneof({ weight: 12, arbitrary: fc.constant<Probe>('none') }, { weight: 1, arbitrary: fc.constantFrom<Probe>('foreign-ref', 'unissued-ref', 'dead-pid', 'non-creator') }),
     value: opValueArb,
-    value2: opValueArb,
+    value2: poolValueArb,
     expected: fc.constantFrom('current', 'variant', 'other'),
     stamp: fc.constantFrom<StampChoice>('current', 'current', 'previous', 'aba', 'future'),
     fn: fc.nat({ max: 20 }),
     key: fc.nat({ max: 20 }),
     reg: fc.nat({ max: 3 }),
-    program: programArb,
+    program: fc.constant(null),
+    programSeed: fc.nat(),
     malformed: fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field'),
   });
 }
@@ -263,7 +267,7 @@ export function rawCaseArb(options: RawCaseOptions): fc.Arbitrary<RawOp[]> {
   const allowed = new Set(options.ops);
   const blocks = BLOCKS.filter((b) => b.needs.every((o) => allowed.has(o))).map((b) => ({ weight: 1, arbitrary: b.arb }));
   const random = rawOpArb(options.ops);
-  const segments: { weight: number; arbitrary: fc.Arbitrary<RawOp[]> }[] = [{ weight: 3, arbitrary: fc.array(random, { minLength: 1, maxLength: 12 }) }, ...blocks];
+  const segments: { weight: number; arbitrary: fc.Arbitrary<RawOp[]> }[] = [{ weight: 3, arbitrary: fc.array(random, { minLength: 1, maxLength: 16 }) }, ...blocks];
   if (options.malformed !== false) segments.push({ weight: 1, arbitrary: fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field').map((m) => [raw({ op: 'malformed', malformed: m })]) });
-  return fc.array(fc.oneof(...segments), { minLength: 1, maxLength: options.maxSegments ?? 10 }).map((segs) => segs.flat());
+  return fc.array(fc.oneof(...segments), { minLength: 1, maxLength: options.maxSegments ?? 16 }).map((segs) => segs.flat());
 }

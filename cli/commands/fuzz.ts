@@ -26,6 +26,8 @@ export interface FuzzFlags {
   readonly shard?: string;
   /** Generate programs. */
   readonly programs?: boolean;
+  /** Trace-validate the reference kernel on every case too. */
+  readonly trace?: boolean;
   /** Run the seeded-bug catalogue. */
   readonly mutants?: boolean;
   /** Print one JSON object. */
@@ -112,6 +114,7 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
     seed,
     ...(shard !== undefined ? { shard } : {}),
     programs: flags.programs ?? false,
+    ...(flags.trace === true ? { trace: true } : {}),
     outDir: flags.out,
     onProgress: bar.update,
   });
@@ -188,6 +191,7 @@ export function register(program: Command): void {
     .option('--seed <s>', 'campaign seed (printed; default random, 1 with --mutants)')
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the case space (CI matrices)')
     .option('--programs', 'also generate system-language programs (load/step/run)')
+    .option('--trace', 'also validate every step of the reference kernel against the TS spec step function')
     .option('--mutants', 'run the seeded-bug catalogue: each mutant against the clean kernel')
     .option('--json', 'print one JSON object instead of text')
     .option('--out <dir>', 'where shrunk failing cases are written', '.fuzz-out')

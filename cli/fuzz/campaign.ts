@@ -16,6 +16,9 @@ import { caseToJson, type FuzzCase } from '../../tests/generators/case.js';
 import { fixup } from '../../tests/generators/fixup.js';
 import { rawCaseArb, type RawOp } from '../../tests/generators/ops.js';
 import { runDifferential, type DifferentialOptions, type Verdict } from '../../tests/oracles/differential.js';
+import { NotModelled } from '../../tests/oracles/atomsSpec.js';
+import { TraceValidator } from '../../tests/oracles/trace.js';
+import type { Op } from '../../spec/Kernel.js';
 import { ddmin } from './shrink.js';
 
 /** Operations that need the system language, generated only with `programs`. */
@@ -108,6 +111,10 @@ export interface CampaignOptions {
   readonly resourceErrors?: 'poison' | 'compare';
   /** Build kernels in debug mode (heap invariants checked after every collection; slower). */
   readonly debug?: boolean;
+  /** Also trace-validate the reference kernel on every case against the TS spec step function. */
+  readonly trace?: boolean;
+  /** Generate malformed operations (default true). */
+  readonly malformed?: boolean;
   /** Most segments per case (default 16). */
   readonly maxSegments?: number;
   /** Stop at the first failure (default true). */
@@ -168,8 +175,32 @@ export async function select(kernels: readonly string[], programs: boolean): Pro
   return { handles, ops: OP_NAMES.filter((o) => ops.has(o)), excluded: ex };
 }
 
+/**
+ * Trace-validates the reference kernel on `c` against the ADR 0003 spec step function
+ * (`tests/oracles/trace.ts`), up to the first operation that function does not model (programs,
+ * functions outside its menu): returns a divergence verdict, or null when the trace is valid.
+ */
+export function traceVerdict(c: FuzzCase): (Verdict & { kind: 'diverged' }) | null {
+  const v = new TraceValidator({ ...(c.quotas !== undefined ? { quotas: c.quotas } : {}) });
+  for (let i = 0; i < c.ops.length; i++) {
+    let bad;
+    try {
+      bad = v.step(c.ops[i] as Op);
+    } catch (e) {
+      if (e instanceof NotModelled) return null;
+      throw e;
+    }
+    if (bad !== null) return { kind: 'diverged', step: i, reason: 'trace', detail: `reference vs TS spec: ${bad.reason} (expected ${clipText(bad.expected)}, got ${clipText(bad.actual)})`, sides: [], steps: i + 1 };
+  }
+  return null;
+}
+
+function clipText(s: string): string {
+  return s.length > 120 ? `${s.slice(0, 119)}…` : s;
+}
+
 /** Builds a fresh kernel of every handle and runs the case through the differential oracle. */
-export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: DifferentialOptions = {}) {
+export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: DifferentialOptions & { readonly trace?: boolean } = {}) {
   const kernels = handles.map((h) => {
     try {
       return { name: h.name, kernel: h.build({ ...(c.quotas !== undefined ? { quotas: c.quotas } : {}), ...(c.debug === true ? { debug: true } : {}) }) };
@@ -177,7 +208,12 @@ export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: Di
       throw new EngineUnavailableError(h.name, `building kernel '${h.name}' failed: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
     }
   });
-  return runDifferential(c, kernels, options);
+  const r = runDifferential(c, kernels, options);
+  if (options.trace === true && r.verdict.kind !== 'diverged') {
+    const t = traceVerdict(c);
+    if (t !== null) return { ...r, verdict: t };
+  }
+  return r;
 }
 
 function isDiverged(v: Verdict): v is Verdict & { kind: 'diverged' } {
@@ -199,7 +235,7 @@ export function shrinkCase(
   failing: FuzzCase,
   handles: readonly EngineHandle[],
   supports: ReadonlySet<OpName>,
-  options: DifferentialOptions,
+  options: DifferentialOptions & { readonly trace?: boolean },
 ): { shrunk: FuzzCase; verdict: Verdict & { kind: 'diverged' } } {
   const fix = (rs: readonly RawOp[]): FuzzCase => {
     const c = fixup(rs, { seed: failing.seed, kernels: failing.kernels, supports, ...(failing.quotas !== undefined ? { quotas: failing.quotas } : {}) }).case;
@@ -222,8 +258,8 @@ export function shrinkCase(
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const sel = await select(options.kernels, options.programs ?? false);
   const supports = new Set(sel.ops);
-  const arb = rawCaseArb({ ops: sel.ops, ...(options.maxSegments !== undefined ? { maxSegments: options.maxSegments } : {}) });
-  const diffOptions: DifferentialOptions = { resourceErrors: options.resourceErrors ?? 'poison' };
+  const arb = rawCaseArb({ ops: sel.ops, ...(options.maxSegments !== undefined ? { maxSegments: options.maxSegments } : {}), ...(options.malformed === false ? { malformed: false } : {}) });
+  const diffOptions = { resourceErrors: options.resourceErrors ?? 'poison', ...(options.trace === true ? { trace: true } : {}) } as const;
   const shard = options.shard ?? { index: 0, count: 1 };
   const runs = options.runs ?? (options.timeSeconds === undefined ? 1000 : Number.POSITIVE_INFINITY);
   const deadline = options.timeSeconds === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeSeconds * 1000;

@@ -13,7 +13,7 @@
  *   (`MarkStep`) until both are empty (`FinishMark`). Cells allocated while marking or sweeping
  *   are born black (their mark word is written before their address).
  * - **Sweep** clears the address of every white handle.
- * - **Evacuation** copies every live cell of a sparse closed region into the collector's own
+ * - **Evacuation** copies every live cell of each closed region holding garbage into the collector's own
  *   region (`CopyStep`), CASes the handle-table entry to the copy (`SwapStep`), and releases the
  *   region only when no mutator has a read in flight inside it (`FreeOld`): mutators publish the
  *   address they resolved (hazard-pointer style `LoadBegin`, re-checking the handle) and clear
@@ -184,7 +184,14 @@ function makeHeap(M: Int32Array, t: number) {
   function loadEnd(): void {
     Atomics.store(M, 48 + t, 0);
   }
-  return { entry, reserve, allocList, loadBegin, loadEnd, closeRegion, takeRegion };
+  /** Closes the current region and starts the next allocation in a fresh one. */
+  function retire(): void {
+    closeRegion();
+    region = -1;
+    top = 0;
+    end = 0;
+  }
+  return { entry, reserve, allocList, loadBegin, loadEnd, closeRegion, takeRegion, retire };
 }
 
 /** Reads atom `i`: `[valueText, stamp, headInt]`, checking the list's integrity. */
@@ -192,6 +199,7 @@ function readAtom(M: Int32Array, heap: ReturnType<typeof makeHeap>, i: number, e
   const boxWord = Atomics.load(M, 2048 + i);
   let a = heap.loadBegin(boxWord >>> 1);
   if (a === 0) errors.push(`atom ${i}: box handle ${boxWord >>> 1} was freed`);
+  else if ((Atomics.load(M, a) & 0xff) !== 11 || Atomics.load(M, a + 1) !== boxWord >>> 1) errors.push(`atom ${i}: box handle ${boxWord >>> 1} resolves to a foreign or empty cell`);
   const stamp = Atomics.load(M, a + 2);
   let w = Atomics.load(M, a + 5);
   heap.loadEnd();
@@ -219,7 +227,7 @@ function makeBox(heap: ReturnType<typeof makeHeap>, n: number, len: number, stam
 }
 
 /** A mutator thread: `ops` random derefs and CAS increments on `atoms` atoms. */
-function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, seed: number): MutatorReport {
+function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, readOnly: number, seed: number): MutatorReport {
   const heap = makeHeap(M, t);
   const history: RecordedOp[] = [];
   const errors: string[] = [];
@@ -234,12 +242,12 @@ function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, seed:
     // Operation boundary: acknowledge the collector's epoch (the StartMark handshake).
     const ep = Atomics.load(M, 4);
     if (Atomics.load(M, 16 + t) !== ep) Atomics.store(M, 16 + t, ep);
-    const i = rand(atoms);
+    const i = rand(atoms + readOnly);
     let call = Atomics.add(M, 6, 1);
     const [text, stamp, n] = readAtom(M, heap, i, errors);
     let ret = Atomics.add(M, 6, 1);
     history.push({ client: t, object: i, call, ret, input: { op: 'deref' }, output: { value: text, stamp } });
-    if (rand(3) === 0) continue;
+    if (i >= atoms || rand(3) === 0) continue; // read-only atoms are only read (their cells live long and move)
     const value = `(${n + 1} ${n} ${n - 1})`;
     call = Atomics.add(M, 6, 1);
     const box = makeBox(heap, n + 1, 3, stamp + 1);
@@ -269,7 +277,7 @@ function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, seed:
 }
 
 /** The collector thread: GC cycles over the shared heap until the stop flag is set. */
-function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number): ParallelCollectorStats {
+function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number, bug: string): ParallelCollectorStats {
   const REGION = 65536;
   const heap = makeHeap(M, t);
   const stats: ParallelCollectorStats = { cycles: 0, freed: 0, moved: 0, regionsFreed: 0, freeOldWaits: 0 };
@@ -345,7 +353,7 @@ function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number
     for (let r = 1; r < nRegions; r++) {
       if (Atomics.load(M, 32768 + 2 * r) !== 2) continue;
       const used = Atomics.load(M, 32769 + 2 * r);
-      if ((live.get(r) ?? 0) >= used / 2) continue;
+      if ((live.get(r) ?? 0) >= used) continue; // compact every region holding garbage (GC.tla moves every survivor)
       const base = r * REGION;
       drain();
       for (let off = 0; off < used; ) {
@@ -356,6 +364,13 @@ function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number
         const e = heap.entry(h);
         if (Atomics.load(M, e) !== a) continue;
         const to = heap.reserve(size, 5); // EvacBegin
+        if (bug === 'swap-before-copy') {
+          // Seeded bug (GC.tla Bug = "swap-before-copy"): readers may resolve to the empty copy.
+          if (Atomics.compareExchange(M, e, a, to) === a) stats.moved++;
+          Atomics.wait(M, 0, 0, 0.2);
+          for (let k = 0; k < size; k++) Atomics.store(M, to + k, Atomics.load(M, a + k));
+          continue;
+        }
         for (let k = 0; k < size; k++) Atomics.store(M, to + k, Atomics.load(M, a + k)); // CopyStep
         if (Atomics.compareExchange(M, e, a, to) === a) stats.moved++; // SwapStep
       }
@@ -373,7 +388,8 @@ function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number
       Atomics.store(M, 32768 + 2 * r, 3);
       stats.regionsFreed++;
     }
-    // FinishCycle
+    // FinishCycle: the to-region closes, so what was moved can be moved again next cycle.
+    heap.retire();
     Atomics.store(M, 3, 0);
     stats.cycles++;
   }
@@ -420,12 +436,16 @@ export interface ParallelOptions {
   readonly mutators?: number;
   /** Operations per mutator (default 3000). */
   readonly ops?: number;
-  /** Atoms (default 4). */
+  /** Atoms written by CAS (default 4). */
   readonly atoms?: number;
-  /** Shared memory size in regions of 64 Ki words (default 96). */
+  /** Further atoms that are only read, so their cells live long and get moved (default 2). */
+  readonly readOnlyAtoms?: number;
+  /** Shared memory size in regions of 64 Ki words (default 256). */
   readonly regions?: number;
   /** Seed of the mutators' choices. */
   readonly seed?: number;
+  /** A seeded collector bug, for meta-tests: `swap-before-copy` (GC.tla's Bug of that name). */
+  readonly bug?: 'none' | 'swap-before-copy';
 }
 
 /**
@@ -436,19 +456,20 @@ export async function runParallel(options: ParallelOptions = {}): Promise<Parall
   const mutators = options.mutators ?? 2;
   const ops = options.ops ?? 3000;
   const atoms = options.atoms ?? 4;
-  const regions = options.regions ?? 96;
+  const readOnly = options.readOnlyAtoms ?? 2;
+  const regions = options.regions ?? 256;
   if (mutators > 30) throw new RangeError('at most 30 mutators');
   const sab = new SharedArrayBuffer(regions * 65536 * 4);
   const M = new Int32Array(sab);
   const mainT = mutators + 1;
-  initHeap(M, atoms, mainT);
+  initHeap(M, atoms + readOnly, mainT);
   const collectorT = mutators;
-  const collector = runWorker<ParallelCollectorStats>(`collectorMain(M, ${mutators}, ${atoms}, ${collectorT})`, { sab });
-  const reports = await Promise.all(Array.from({ length: mutators }, (_, t) => runWorker<MutatorReport>(`mutatorMain(M, ${t}, ${ops}, ${atoms}, ${(options.seed ?? 1) * 7919 + t})`, { sab })));
+  const collector = runWorker<ParallelCollectorStats>(`collectorMain(M, ${mutators}, ${atoms + readOnly}, ${collectorT}, ${JSON.stringify(options.bug ?? 'none')})`, { sab });
+  const reports = await Promise.all(Array.from({ length: mutators }, (_, t) => runWorker<MutatorReport>(`mutatorMain(M, ${t}, ${ops}, ${atoms}, ${readOnly}, ${(options.seed ?? 1) * 7919 + t})`, { sab })));
   Atomics.store(M, 5, 1); // stop after the cycle in progress
   const stats = await collector;
   const errors = reports.flatMap((r) => r.errors);
   const heap = makeHeap(M, mainT);
-  const finalValues = Array.from({ length: atoms }, (_, i) => readAtom(M, heap, i, errors)[0]);
+  const finalValues = Array.from({ length: atoms + readOnly }, (_, i) => readAtom(M, heap, i, errors)[0]);
   return { history: reports.flatMap((r) => r.history), errors, collector: stats, initial: '(0 -1 -2)', finalValues };
 }

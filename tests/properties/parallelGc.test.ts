@@ -29,4 +29,13 @@ describe('mode (b): collector thread + mutator threads over a SharedArrayBuffer 
     const forged = run.history.map((op, k) => (k === i ? { ...op, output: { stamp: 999 } } : op));
     expect(checkLinearizable(atomModel(run.initial), forged).ok).toBe(false);
   }, 60_000);
+
+  it('a seeded collector bug (swap before copy) is seen by the mutators', async () => {
+    // Readers resolving a handle between the early swap and the copy read an empty cell.
+    let errors: readonly string[] = [];
+    for (let attempt = 0; attempt < 3 && errors.length === 0; attempt++) {
+      errors = (await runParallel({ mutators: 2, ops: 3000, atoms: 2, seed: 11 + attempt, bug: 'swap-before-copy' })).errors;
+    }
+    expect(errors.length).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -238,11 +238,6 @@ export function swapCommit(c: AtomsConstants, s: AtomsState, p: number): AtomsSt
   return { ...s, pc: setAt(s.pc, p - 1, 'retry') };
 }
 
-/** The created atoms `0..nextAtom-1`. */
-function created(s: AtomsState): number[] {
-  return Array.from({ length: s.nextAtom }, (_, a) => a);
-}
-
 /** `TypeOK`. */
 export function typeOK(c: AtomsConstants, s: AtomsState): boolean {
   const inRange = (x: number, hi: number): boolean => Number.isInteger(x) && x >= 0 && x <= hi;
@@ -268,16 +263,20 @@ export function typeOK(c: AtomsConstants, s: AtomsState): boolean {
 
 /** `StaleStampNeverWrites`: every write after creation presented the stamp the atom had just before it. */
 export function staleStampNeverWrites(s: AtomsState): boolean {
-  return created(s).every((a) => {
+  for (let a = 0; a < s.nextAtom; a++) {
     const h = s.hist[a]!;
     for (let i = 1; i < h.length; i++) if (h[i]!.seen !== h[i - 1]!.stamp) return false;
-    return true;
-  });
+  }
+  return true;
 }
 
 /** `StampGrowsByOne`: the stamp starts at 0 and each successful write adds exactly one. */
 export function stampGrowsByOne(s: AtomsState): boolean {
-  return created(s).every((a) => s.hist[a]!.every((e, i) => e.stamp === i));
+  for (let a = 0; a < s.nextAtom; a++) {
+    const h = s.hist[a]!;
+    for (let i = 0; i < h.length; i++) if (h[i]!.stamp !== i) return false;
+  }
+  return true;
 }
 
 /**
@@ -285,7 +284,7 @@ export function stampGrowsByOne(s: AtomsState): boolean {
  * every read a process holds is a state from that history.
  */
 export function linearizable(c: AtomsConstants, s: AtomsState): boolean {
-  for (const a of created(s)) {
+  for (let a = 0; a < s.nextAtom; a++) {
     const h = s.hist[a]!;
     const last = h[h.length - 1];
     if (last === undefined || s.val[a] !== last.val || s.stamp[a] !== last.stamp) return false;

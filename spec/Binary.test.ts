@@ -6,7 +6,7 @@ import { difference } from '../tests/oracles/identical.js';
 import { Decoder, EncodeError, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, StreamEncoder, decode, decodeAll, decodeStream, encode, encodeAll } from './Binary.js';
 import { MAX_DEPTH } from './Edn.js';
 import { BadInputError } from './Errors.js';
-import { AtomRef, Bytes, Char, EMap, ESet, Fn, List, Sym, Tagged, Vector, kw, list, sym, vec, type Value } from './Values.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, kw, list, sym, vec, type Value } from './Values.js';
 
 const HEADER = [...MAGIC, FORMAT_VERSION];
 const blob = (...bytes: number[]): Uint8Array => Uint8Array.from([...HEADER, ...bytes]);
@@ -108,6 +108,11 @@ describe('binary round trip', () => {
       const back = decode(encode(vec(s, s, new Char(s.length > 0 ? String.fromCodePoint(s.codePointAt(0)!) : 'a'))));
       expect(difference(back, vec(s, s, new Char(s.length > 0 ? String.fromCodePoint(s.codePointAt(0)!) : 'a')))).toBeNull();
     }
+  });
+
+  it('round-trips symbols and keywords whose names are not EDN names (lone surrogates, slashes)', () => {
+    const v = vec(Sym.of('x\ud800', 'n\udc00s'), Sym.of('a/b'), Sym.of('b', 'a'), Keyword.of('/'), Keyword.of('k', 'é/ns'));
+    expect(difference(decode(encode(v)), v)).toBeNull();
   });
 
   it('interns symbols, keywords and short strings: a repeat costs one byte', () => {

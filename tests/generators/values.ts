@@ -24,7 +24,7 @@ export interface ValueArbOptions {
   readonly fns?: boolean;
   /** Include strings and characters that hold lone surrogates (default true). */
   readonly loneSurrogates?: boolean;
-  /** Relative weight of collections against scalars at each level (default 1 = one in ~5). */
+  /** Relative weight of collections against scalars at each level (default 1: about a third are collections). */
   readonly collectionWeight?: number;
 }
 

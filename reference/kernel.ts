@@ -347,14 +347,15 @@ export class ReferenceKernel implements Kernel {
 
   /**
    * One operation. Checks run in the order every kernel uses (spec/SpecKernel.ts): the op's
-   * shape (`bad-input`), the acting pid, the atom ref, the target pid of `share`, the EDN
-   * arguments, then the action itself.
+   * name (`bad-input`), the acting pid (`no-such-process`), the EDN arguments (`bad-input`),
+   * the atom ref (`capability-denied` / `no-such-atom`); for `share`, the creator check before
+   * the target pid; then the action itself. (Function sources of `swap`, `setValidator` are
+   * evaluated after the ref is resolved: evaluating code is part of the action.)
    */
   private perform(op: Op): Outcome {
     if (op === null || typeof op !== 'object' || !this.supports.has((op as { op: OpName }).op)) {
       throw new KernelError('bad-input', `unknown operation ${JSON.stringify((op as { op?: unknown } | null)?.op)}`);
     }
-    checkShape(op);
     switch (op.op) {
       case 'gc':
         this.collect();
@@ -380,20 +381,21 @@ export class ReferenceKernel implements Kernel {
         return ok(printEdn(new Vector([this.heap.read(a.handle), BigInt(a.stamp)])));
       }
       case 'reset': {
-        const a = this.resolve(p, op.ref);
         const v = this.readValue(op.value, 'value');
+        const a = this.resolve(p, op.ref);
         this.write(p, a, op.ref, v, 'reset');
         return ok(printEdn(v));
       }
       case 'cas': {
-        this.resolve(p, op.ref);
         const v = this.readValue(op.value, 'value');
+        this.resolve(p, op.ref);
+        if (!isNat(op.stamp)) throw new KernelError('bad-input', `stamp must be a non-negative integer, got ${JSON.stringify(op.stamp)}`);
         return ok(String(this.casStamp(p, op.ref, op.stamp, v)));
       }
       case 'compareAndSet': {
-        const a = this.resolve(p, op.ref);
         const expected = this.readValue(op.expected, 'expected');
         const v = this.readValue(op.value, 'value');
+        const a = this.resolve(p, op.ref);
         if (!equals(this.heap.read(a.handle), expected)) return ok('false');
         this.write(p, a, op.ref, v, 'write');
         return ok('true');
@@ -408,8 +410,8 @@ export class ReferenceKernel implements Kernel {
         return ok(printEdn(op.op === 'swap' ? v : new Vector([old, v])));
       }
       case 'resetVals': {
-        const a = this.resolve(p, op.ref);
         const v = this.readValue(op.value, 'value');
+        const a = this.resolve(p, op.ref);
         const old = this.heap.read(a.handle);
         this.write(p, a, op.ref, v, 'reset');
         return ok(printEdn(new Vector([old, v])));
@@ -420,20 +422,22 @@ export class ReferenceKernel implements Kernel {
         return ok('nil');
       }
       case 'addWatch': {
-        const a = this.resolve(p, op.ref);
         const key = this.readValue(op.key, 'key');
+        const a = this.resolve(p, op.ref);
         this.heap.alloc(key, p.pid); // the key is held by the kernel: it lives in the heap like any value
         a.watches = a.watches.with({ key, watcher: p.pid, fn: null });
         return ok('nil');
       }
       case 'removeWatch': {
+        const key = this.readValue(op.key, 'key');
         const a = this.resolve(p, op.ref);
-        a.watches = a.watches.without(this.readValue(op.key, 'key'));
+        a.watches = a.watches.without(key);
         return ok('nil');
       }
       case 'share':
         return ok(printEdn(new AtomRef(this.share(p, op.ref, op.to))));
       case 'hold': {
+        if (!isNat(op.reg)) throw new KernelError('bad-input', `reg must be a non-negative integer, got ${JSON.stringify(op.reg)}`);
         if (op.value === null) p.registers.delete(op.reg);
         else {
           const v = this.readValue(op.value, 'value');
@@ -471,6 +475,7 @@ export class ReferenceKernel implements Kernel {
   }
 
   private process(pid: Pid): ProcessRecord {
+    if (!isNat(pid)) throw new KernelError('bad-input', `pid must be a non-negative integer, got ${JSON.stringify(pid)}`);
     const p = this.processes.get(pid);
     if (p === undefined || !p.alive) throw new KernelError('no-such-process', `no process ${pid}`);
     return p;
@@ -539,6 +544,7 @@ export class ReferenceKernel implements Kernel {
 
   /** The atom `ref` names in `p`'s table; capability-denied / no-such-atom otherwise. */
   private resolve(p: ProcessRecord, ref: Ref): AtomRecord {
+    if (!isNat(ref)) throw new KernelError('bad-input', `ref must be a non-negative integer, got ${JSON.stringify(ref)}`);
     const a = p.table.get(ref);
     if (a !== undefined) return a;
     if (Number.isInteger(ref) && ref >= 0 && ref < this.nextRef) throw new KernelError('capability-denied', `process ${p.pid} has no capability for #atom ${ref}`);
@@ -596,8 +602,8 @@ export class ReferenceKernel implements Kernel {
   /** `share`: only the creator may share; the target gets the lowest ref it has for the atom, or a fresh one. @see Atoms.tla Share */
   private share(p: ProcessRecord, ref: Ref, to: Pid): Ref {
     const a = this.resolve(p, ref);
-    const target = this.process(to);
     if (a.creator !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create #atom ${ref} and may not share it`);
+    const target = this.process(to);
     a.shared = true;
     const existing = [...target.table.entries()].filter(([, x]) => x === a).map(([r]) => r);
     if (existing.length > 0) return Math.min(...existing);
@@ -1014,13 +1020,6 @@ function preludeForms(): { forms: readonly Value[]; positions: WeakMap<object, P
 
 function isNat(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-}
-
-/** Checks the numeric fields of an op (pid, ref, stamp, reg, to): `bad-input` when malformed. */
-function checkShape(op: Op): void {
-  const o = op as unknown as Record<string, unknown>;
-  for (const field of ['pid', 'ref', 'stamp', 'reg', 'to'])
-    if (field in o && !isNat(o[field])) throw new KernelError('bad-input', `${field} must be a non-negative integer, got ${JSON.stringify(o[field])}`);
 }
 
 function isFinished(s: State): boolean {

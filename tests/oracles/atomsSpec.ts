@@ -9,6 +9,9 @@
  * Functions (swap's `fn`, validators) are drawn from a fixed menu whose meaning the spec knows
  * ({@link FN_MENU}, {@link VALIDATOR_MENU}); sequences with other code are outside this spec.
  *
+ * Order of checks, as in every kernel (spec/SpecKernel.ts): acting pid, EDN arguments, atom
+ * ref, for `share` the creator before the target pid, then the action.
+ *
  * The state is immutable: {@link specStep} returns a new state.
  * @see Atoms.tla NewAtom, Deref, Reset, CAS, CompareAndSet, SwapRead/SwapCommit; Capabilities.tla Share;
  *      Fork.tla Spawn, Fork, Exit; Heap.tla Hold; GC.tla (collection is a stutter)
@@ -208,26 +211,26 @@ function act(s: SpecState, op: Op): SpecStep {
       return okStep(`[${printEdn(a.value)} ${a.stamp}]`, s, 'Stutter');
     }
     case 'reset': {
-      const i = lookup(s, p, op.ref);
       const v = parse(op.value);
+      const i = lookup(s, p, op.ref);
       return okStep(printEdn(v), write(s, i, v), 'Reset');
     }
     case 'resetVals': {
-      const i = lookup(s, p, op.ref);
       const v = parse(op.value);
+      const i = lookup(s, p, op.ref);
       return okStep(printEdn(new Vector([s.atoms[i]!.value, v])), write(s, i, v), 'Reset');
     }
     case 'cas': {
-      const i = lookup(s, p, op.ref);
       const v = parse(op.value);
+      const i = lookup(s, p, op.ref);
       if (s.atoms[i]!.stamp !== op.stamp) refuse('stale-stamp');
       const next = write(s, i, v);
       return okStep(String(next.atoms[i]!.stamp), next, 'CAS');
     }
     case 'compareAndSet': {
-      const i = lookup(s, p, op.ref);
       const expected = parse(op.expected);
       const v = parse(op.value);
+      const i = lookup(s, p, op.ref);
       if (!equals(s.atoms[i]!.value, expected)) return okStep('false', s, 'Stutter');
       return okStep('true', write(s, i, v), 'CompareAndSet');
     }
@@ -249,22 +252,22 @@ function act(s: SpecState, op: Op): SpecStep {
       return okStep('nil', withAtom(s, i, { ...s.atoms[i]!, validator: op.fn }), 'SetValidator');
     }
     case 'addWatch': {
-      const i = lookup(s, p, op.ref);
       const key = parse(op.key);
+      const i = lookup(s, p, op.ref);
       const a = s.atoms[i]!;
       return okStep('nil', withAtom(s, i, { ...a, watches: [...a.watches.filter((w) => !equals(w.key, key)), { key, watcher: op.pid }] }), 'AddWatch');
     }
     case 'removeWatch': {
-      const i = lookup(s, p, op.ref);
       const key = parse(op.key);
+      const i = lookup(s, p, op.ref);
       const a = s.atoms[i]!;
       return okStep('nil', withAtom(s, i, { ...a, watches: a.watches.filter((w) => !equals(w.key, key)) }), 'RemoveWatch');
     }
     case 'share': {
       // @see Capabilities.tla Share
       const i = lookup(s, p, op.ref);
-      const target = proc(s, op.to);
       if (s.atoms[i]!.creator !== op.pid) refuse('capability-denied');
+      const target = proc(s, op.to);
       const marked = withAtom(s, i, { ...s.atoms[i]!, shared: true });
       const existing = [...target.table.entries()].filter(([, j]) => j === i).map(([r]) => r);
       if (existing.length > 0) return okStep(printEdn(new AtomRef(Math.min(...existing))), marked, 'Share');

@@ -17,6 +17,9 @@ import type { OpName, Pid, Quotas, Ref } from '../../spec/Kernel.js';
 /** Malformed EDN texts every kernel must refuse with `bad-input`. */
 export const BAD_EDN: readonly string[] = ['{:a', '[1 2', '#bytes "zz"', '9223372036854775808', '{:a 1 :a 2}', '', ')', '"unterminated', '#{1 1}', '1.5M'];
 
+/** Binary-looking garbage (as text): every kernel must treat it alike (mostly `bad-input`). */
+export const GARBAGE: readonly string[] = ['\u0000\u0001\u00ff\u00fe', '\u00d9\u00d9\u00f7{', '#\u0000', '\ud800', '"\u0000', '#_', '\\', '^:meta x'];
+
 interface ShadowAtom {
   creator: Pid;
   shared: boolean;
@@ -109,6 +112,10 @@ export function fixup(raws: readonly RawOp[], options: FixupOptions): FixedCase 
           break;
         case 'bad-field':
           ops.push({ op: 'deref', pid: actor, ref: sel([-1, 1.5, '0', null], r.fn) as number });
+          break;
+        case 'garbage':
+          // binary-looking garbage where EDN text (a value or a whole program) is expected
+          ops.push(r.fn % 2 === 0 || !options.supports.has('load') ? { op: 'atom', pid: actor, value: sel(GARBAGE, r.fn)! } : { op: 'load', pid: actor, program: sel(GARBAGE, r.fn)! });
           break;
         case 'missing-field':
           ops.push({ op: 'atom', pid: actor } as unknown as CaseOp);

@@ -22,7 +22,7 @@ export type Probe = 'none' | 'foreign-ref' | 'unissued-ref' | 'dead-pid' | 'non-
 export type StampChoice = 'current' | 'previous' | 'aba' | 'future';
 
 /** Malformed-input variants. */
-export type Malformed = 'unknown-op' | 'bad-edn' | 'bad-field' | 'missing-field';
+export type Malformed = 'unknown-op' | 'bad-edn' | 'bad-field' | 'missing-field' | 'garbage';
 
 /** One raw operation (see the module doc). */
 export interface RawOp {
@@ -143,7 +143,7 @@ function rawOpArb(ops: readonly OpName[]): fc.Arbitrary<RawOp> {
     reg: fc.nat({ max: 3 }),
     program: fc.constant(null),
     programSeed: fc.nat(),
-    malformed: fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field'),
+    malformed: fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field', 'garbage'),
   });
 }
 
@@ -268,6 +268,6 @@ export function rawCaseArb(options: RawCaseOptions): fc.Arbitrary<RawOp[]> {
   const blocks = BLOCKS.filter((b) => b.needs.every((o) => allowed.has(o))).map((b) => ({ weight: 1, arbitrary: b.arb }));
   const random = rawOpArb(options.ops);
   const segments: { weight: number; arbitrary: fc.Arbitrary<RawOp[]> }[] = [{ weight: 3, arbitrary: fc.array(random, { minLength: 1, maxLength: 16 }) }, ...blocks];
-  if (options.malformed !== false) segments.push({ weight: 1, arbitrary: fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field').map((m) => [raw({ op: 'malformed', malformed: m })]) });
+  if (options.malformed !== false) segments.push({ weight: 1, arbitrary: fc.tuple(fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field', 'garbage'), fc.nat({ max: 20 })).map(([m, fn]) => [raw({ op: 'malformed', malformed: m, fn })]) });
   return fc.array(fc.oneof(...segments), { minLength: 1, maxLength: options.maxSegments ?? 16 }).map((segs) => segs.flat());
 }

@@ -65,6 +65,8 @@ export class Collector {
   private readonly budget: number;
   private readonly ignoreRegisters: boolean;
   private readonly evacuateBelow: number;
+  /** Work units done by the last {@link Collector.step} (for tests that bound pauses by work). */
+  lastStepWork = 0;
   /** Live words found by the last completed sweep (drives the pacer). */
   liveWords = 0;
   private liveCount = 0;
@@ -248,7 +250,7 @@ export class Collector {
     let work = 0;
     if (this.phase === 'idle') {
       this.startMark();
-      work += 64;
+      work += 64 + this.candidates.length;
     }
     while (work < budget) {
       if (this.phase === 'mark') {
@@ -261,7 +263,10 @@ export class Collector {
         }
       } else if (this.phase === 'sweep') {
         if (this.sweepCursor < this.heap.nextHandle) work += this.sweepOne();
-        else this.finishSweep();
+        else {
+          this.finishSweep();
+          work += this.candidates.length;
+        }
       } else if (this.phase === 'evac') {
         if (this.evacRegion >= 0 || this.evacRegions.length > 0) work += this.evacOne();
         else {
@@ -269,11 +274,13 @@ export class Collector {
           this.phase = 'idle';
           this.heap.allocatedSinceCycle = 0;
           this.stats.cycles++;
+          this.lastStepWork = work;
           this.onCycle?.();
           return 'idle';
         }
-      } else return this.phase;
+      } else break;
     }
+    this.lastStepWork = work;
     return this.phase;
   }
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createSpecKernel } from '../../spec/SpecKernel.js';
 import { printEdn } from '../../spec/Edn.js';
 import type { Kernel, Op } from '../../spec/Kernel.js';
-import { createOptimizedKernel, OPTIMIZED_MUTANTS } from '../index.js';
+import { createOptimizedKernel, createSharedMemory, OPTIMIZED_MUTANTS } from '../index.js';
 import { arbValue } from '../testing/arbitraries.js';
 
 const edn = arbValue.map(printEdn);
@@ -51,6 +51,38 @@ describe('optimized kernel against the spec kernel (op level)', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('runs unchanged on the shared (SharedArrayBuffer + Atomics) backend', () => {
+    fc.assert(
+      fc.property(fc.array(arbOp, { maxLength: 40 }), (ops) => {
+        const opt = createOptimizedKernel({ debug: true, gcStepBudget: 64, memory: createSharedMemory({ initialWords: 1 << 18 }) });
+        expect(firstDivergence(createSpecKernel(), opt, ops)).toBe(-1);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('a GC step does bounded work whatever the heap size (no pause proportional to the heap)', () => {
+    const maxStepWork = (live: number): number => {
+      const k = createOptimizedKernel({ gcStepBudget: 512 });
+      k.apply({ op: 'atom', pid: 0, value: `[${Array.from({ length: live }, (_, i) => `{:k ${i}}`).join(' ')}]` });
+      for (let g = 0; g < 3; g++) k.apply({ op: 'reset', pid: 0, ref: 0, value: `[${Array.from({ length: live }, (_, i) => `{:k ${i + g}}`).join(' ')}]` });
+      let max = 0;
+      let steps = 0;
+      do {
+        k.collector.step();
+        max = Math.max(max, k.collector.lastStepWork);
+        steps++;
+      } while (k.collector.phase !== 'idle');
+      expect(steps).toBeGreaterThan(live / 200); // the work really is spread over many steps
+      return max;
+    };
+    const small = maxStepWork(1_000);
+    const large = maxStepWork(30_000);
+    // budget + one cell (≤ ~130 words) + the candidate list (a few regions): independent of the heap
+    expect(small).toBeLessThan(512 + 200);
+    expect(large).toBeLessThan(512 + 200);
   });
 
   it('handles malformed input like the spec kernel', () => {

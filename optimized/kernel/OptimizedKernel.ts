@@ -11,7 +11,7 @@
  * @module
  */
 import { KernelError } from '../../spec/Errors.js';
-import { printEdn, readEdn } from '../../spec/Edn.js';
+import { printEdn, readEdn, readEdnAll } from '../../spec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type Kernel, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { AtomRef, type Value } from '../../spec/Values.js';
 import { Heap, HeapExhausted } from '../heap/Heap.js';
@@ -333,7 +333,17 @@ export class OptimizedKernel implements Kernel {
     if (op === null || typeof op !== 'object' || !KNOWN_OPS.has((op as { op: unknown }).op as string)) {
       return fail('bad-input', `unknown operation ${JSON.stringify((op as { op?: unknown } | null)?.op)}`);
     }
-    if (!OPTIMIZED_KERNEL_OPS.has(op.op)) return fail('unsupported', `the optimized kernel does not implement ${op.op} yet`);
+    if (!OPTIMIZED_KERNEL_OPS.has(op.op)) {
+      // Malformed input is bad-input whatever the op (as in every kernel); the rest is unsupported.
+      if (op.op === 'load') {
+        try {
+          readEdnAll(String((op as { program?: unknown }).program));
+        } catch (e) {
+          if (e instanceof KernelError) return fail(e.kind, e.message);
+        }
+      }
+      return fail('unsupported', `the optimized kernel does not implement ${op.op} yet`);
+    }
     const before = this.heap.counters.wordsAllocated;
     let out: Outcome;
     try {

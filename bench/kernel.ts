@@ -218,7 +218,7 @@ function vectorBench(n: number): KernelBenchReport['vector'] {
   return { optimizedPush, optimizedTransientPush, immutablePush, nativePush, optimizedGet, immutableGet, nativeGet };
 }
 
-/** A kernel whose pid 0 holds `live` values (a vector of `live` ints in an atom) and 10 atoms. */
+/** A kernel whose pid 0 holds `live` values (a map of `live` int entries in atom 0) and 10 atoms. */
 function kernelWithLive(live: number): OptimizedKernel {
   // Pre-sized so that no GC step includes the plain backend's growth copy: growing a plain
   // ArrayBuffer copies it (an allocator pause, not a collector one; the shared backend grows in place).
@@ -227,9 +227,13 @@ function kernelWithLive(live: number): OptimizedKernel {
   const b = mapBuilder(H, 2);
   for (let i = 0; i < live; i++) builderAssoc(H, b, smallInt(key(i)), smallInt(i));
   const m = builderFreeze(H, b);
+  k.hostRoots.add(m); // a root before any operation can start a collection
   k.apply({ op: 'atom', pid: 0, value: 'nil' });
-  H.mem.store32(H.atomSlot(0), m); // the big map becomes atom 0's value (as a program would)
+  // Atom 0 gets the big map as its value (as a program would), through the barrier.
+  k.collector.barrier(H.mem.load32(H.atomSlot(0)));
+  H.mem.store32(H.atomSlot(0), m);
   for (let i = 1; i < 10; i++) k.apply({ op: 'atom', pid: 0, value: String(i) });
+  k.hostRoots.delete(m);
   return k;
 }
 
@@ -262,8 +266,12 @@ function gcBench(sizes: readonly number[], reps = 3): KernelBenchReport['gc'] {
   for (const live of sizes) {
     const prepare = (): OptimizedKernel => {
       const k = kernelWithLive(live);
-      // garbage: replace part of the live data a few times
-      for (let g = 0; g < 5; g++) k.apply({ op: 'reset', pid: 0, ref: 1, value: `[${Array.from({ length: 1000 }, (_, i) => i + g).join(' ')}]` });
+      // Settle any collection the pacer started, then make garbage (a tenth of the live size)
+      // directly in the heap, so the measured cycle starts from idle on a known heap.
+      while (k.collector.phase !== 'idle') k.collector.step();
+      const g = mapBuilder(k.heap, 2);
+      for (let i = 0; i < Math.max(100, live / 10); i++) builderAssoc(k.heap, g, smallInt(i), smallInt(i));
+      builderFreeze(k.heap, g);
       return k;
     };
     let perStep: number[] = [];

@@ -522,8 +522,6 @@ const EMPTY_LIST = new List([]);
 const EMPTY_VECTOR = new Vector([]);
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** Longest collection whose items are gathered in a reused scratch array. */
-const SCRATCH_MAX = 32;
 
 // Frame kinds of the decoder's explicit stack.
 const K_LIST = 0;
@@ -567,8 +565,6 @@ class Reader {
   // where its items begin, so no array is allocated until a collection is complete.
   private readonly vals: Value[] = [];
   private sp = 0;
-  private readonly scratch: Value[][] = [];
-  private readonly scratchPairs: [Value, Value][][] = [];
   private readonly kinds: number[] = [];
   private readonly lefts: number[] = [];
   private readonly bases: number[] = [];
@@ -690,69 +686,30 @@ class Reader {
     this.curStart = start;
   }
 
-  /**
-   * The items vals[from..to) as an array the value constructors may read (and copy: `List`,
-   * `Vector`, `ESet.from` and `EMap.from` never keep their argument; the round-trip tests would
-   * catch it if one started to). Short ones go into a reused scratch
-   * array per length, so decoding a list allocates only what the list itself keeps.
-   */
-  private items(from: number, to: number): Value[] {
-    const n = to - from;
-    if (n > SCRATCH_MAX) return this.vals.slice(from, to);
-    let a = this.scratch[n];
-    if (a === undefined) {
-      a = [];
-      for (let i = 0; i < n; i++) a.push(null); // packed, so the constructors' copies are packed too
-      this.scratch[n] = a;
-    }
-    const vals = this.vals;
-    for (let i = 0; i < n; i++) a[i] = vals[from + i]!;
-    return a;
-  }
-
-  /** The key/value pairs of `items` (k, v, k, v…) in reused tuples (`EMap.from` copies each pair). */
-  private pairs(items: readonly Value[]): [Value, Value][] {
-    const n = items.length / 2;
-    if (n > SCRATCH_MAX) {
-      const fresh: [Value, Value][] = [];
-      for (let i = 0; i < n; i++) fresh.push([items[2 * i]!, items[2 * i + 1]!]);
-      return fresh;
-    }
-    let a = this.scratchPairs[n];
-    if (a === undefined) {
-      a = [];
-      for (let i = 0; i < n; i++) a.push([null, null]);
-      this.scratchPairs[n] = a;
-    }
-    for (let i = 0; i < n; i++) {
-      const t = a[i]!;
-      t[0] = items[2 * i]!;
-      t[1] = items[2 * i + 1]!;
-    }
-    return a;
-  }
-
   /** Builds the innermost collection (complete) and pops it. */
   private pop(): Value {
-    const items = this.items(this.curBase, this.sp);
+    // A fresh array per collection: the value takes ownership of it (List.adopt & co.).
+    const items = this.vals.slice(this.curBase, this.sp);
     this.sp = this.curBase;
     const start = this.curStart;
     let v: Value;
     switch (this.curKind) {
       case K_LIST:
-        v = new List(items);
+        v = List.adopt(items);
         break;
       case K_VECTOR:
-        v = new Vector(items);
+        v = Vector.adopt(items);
         break;
       case K_MAP: {
         this.ascending(items, 2, 'map keys', start);
-        v = EMap.from(this.pairs(items));
+        const entries: (readonly [Value, Value])[] = new Array(items.length / 2);
+        for (let i = 0; i < entries.length; i++) entries[i] = [items[2 * i]!, items[2 * i + 1]!];
+        v = EMap.adoptSorted(entries);
         break;
       }
       case K_SET:
         this.ascending(items, 1, 'set members', start);
-        v = ESet.from(items);
+        v = ESet.adoptSorted(items);
         break;
       default: {
         const tag = items[0]!;

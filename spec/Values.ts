@@ -5,7 +5,9 @@
  * Representation (chosen for clarity; see docs/adr/0002-value-model.md):
  * - nil → `null`; booleans → `boolean`; doubles → `number`; strings → `string`;
  * - 64-bit signed integers → `bigint` kept inside [-2^63, 2^63-1] (overflow is an error);
- * - every other kind is a frozen class instance with a `kind` tag.
+ * - every other kind is a class instance with a `kind` tag and `readonly` fields. Instances are
+ *   not `Object.freeze`d (freezing costs several times the allocation); immutability is enforced
+ *   by the types and, in the kernels' debug modes, by the heap's `Immutable` checks.
  *
  * Maps and sets keep their members in the canonical {@link compare} order, so their iteration
  * order is part of the semantics and identical in every kernel.
@@ -74,11 +76,10 @@ export function checkInt(n: bigint, op = 'integer'): bigint {
 
 /** A character, e.g. `\a` or `\newline`; holds one Unicode code point. */
 export class Char {
-  readonly kind = 'char' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'char';
   /** Creates a character from a one-code-point string. */
-  constructor(readonly ch: string) {
-    Object.freeze(this);
-  }
+  constructor(readonly ch: string) {}
 }
 
 const keywordTable = new Map<string, Keyword>();
@@ -86,7 +87,8 @@ const symbolTable = new Map<string, Sym>();
 
 /** A keyword such as `:a` or `:ns/a`; interned, so equal keywords are the same object. */
 export class Keyword {
-  readonly kind = 'keyword' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'keyword';
   private constructor(
     /** Namespace, or null. */
     readonly ns: string | null,
@@ -97,7 +99,7 @@ export class Keyword {
   }
   /** Returns the interned keyword `:ns/name` (or `:name`). */
   static of(name: string, ns: string | null = null): Keyword {
-    const key = ns === null ? name : `${ns}/${name}`;
+    const key = ns === null ? name : `${ns}\u0000${name}`;
     let k = keywordTable.get(key);
     if (k === undefined) {
       k = new Keyword(ns, name);
@@ -113,7 +115,8 @@ export class Keyword {
 
 /** A symbol such as `x` or `ns/x`; interned. */
 export class Sym {
-  readonly kind = 'symbol' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'symbol';
   private constructor(
     /** Namespace, or null. */
     readonly ns: string | null,
@@ -124,7 +127,7 @@ export class Sym {
   }
   /** Returns the interned symbol `ns/name` (or `name`). */
   static of(name: string, ns: string | null = null): Sym {
-    const key = ns === null ? name : `${ns}/${name}`;
+    const key = ns === null ? name : `${ns}\u0000${name}`;
     let s = symbolTable.get(key);
     if (s === undefined) {
       s = new Sym(ns, name);
@@ -140,13 +143,13 @@ export class Sym {
 
 /** An immutable byte string. "Changing byte 4" is {@link Bytes.assoc}, which yields a new value. */
 export class Bytes {
-  readonly kind = 'bytes' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'bytes';
   /** The bytes; never mutate (the constructor copies its input). */
   readonly data: Uint8Array;
   /** Creates a byte string holding a copy of `data`. */
   constructor(data: Uint8Array | readonly number[]) {
     this.data = Uint8Array.from(data);
-    Object.freeze(this);
   }
   /** Number of bytes. */
   get length(): number {
@@ -167,38 +170,62 @@ export class Bytes {
   }
 }
 
+/** Set only inside `List.adopt`/`Vector.adopt`: the constructor then keeps its argument. */
+let adopting = false;
+
 /** A list `(a b c)`. Sequentially equal to a vector with the same items, as in Clojure. */
 export class List {
-  readonly kind = 'list' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'list';
   /** The items, in order. */
   readonly items: readonly Value[];
   /** Creates a list of `items` (copied). */
   constructor(items: readonly Value[]) {
-    this.items = Object.freeze(items.slice());
-    Object.freeze(this);
+    this.items = adopting ? items : items.slice();
+  }
+  /** A list that takes ownership of `items`: the caller must never change the array afterwards. */
+  static adopt(items: Value[]): List {
+    adopting = true;
+    const l = new List(items);
+    adopting = false;
+    return l;
   }
 }
 
 /** A vector `[a b c]`. */
 export class Vector {
-  readonly kind = 'vector' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'vector';
   /** The items, in order. */
   readonly items: readonly Value[];
   /** Creates a vector of `items` (copied). */
   constructor(items: readonly Value[]) {
-    this.items = Object.freeze(items.slice());
-    Object.freeze(this);
+    this.items = adopting ? items : items.slice();
+  }
+  /** A vector that takes ownership of `items`: the caller must never change the array afterwards. */
+  static adopt(items: Value[]): Vector {
+    adopting = true;
+    const v = new Vector(items);
+    adopting = false;
+    return v;
   }
 }
 
 /** A map `{k v}`; entries kept sorted by key in {@link compare} order, keys unique by {@link equals}. */
 export class EMap {
-  readonly kind = 'map' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'map';
   /** The entries, sorted by key. */
   readonly entries: readonly (readonly [Value, Value])[];
   private constructor(sorted: readonly (readonly [Value, Value])[]) {
-    this.entries = Object.freeze(sorted);
-    Object.freeze(this);
+    this.entries = sorted;
+  }
+  /**
+   * A map that takes ownership of `entries`, which the caller guarantees are sorted by key in
+   * {@link compare} order with no two keys equal (decoders check this), and never changes.
+   */
+  static adoptSorted(entries: (readonly [Value, Value])[]): EMap {
+    return new EMap(entries);
   }
   /** The empty map. */
   static readonly EMPTY: EMap = new EMap([]);
@@ -207,8 +234,8 @@ export class EMap {
     const sorted: (readonly [Value, Value])[] = [];
     for (const [k, v] of pairs) {
       const i = search(sorted, k, (e) => e[0]);
-      if (i >= 0) sorted[i] = Object.freeze([k, v] as const);
-      else sorted.splice(-i - 1, 0, Object.freeze([k, v] as const));
+      if (i >= 0) sorted[i] = [k, v] as const;
+      else sorted.splice(-i - 1, 0, [k, v] as const);
     }
     return new EMap(sorted);
   }
@@ -229,8 +256,8 @@ export class EMap {
   assoc(k: Value, v: Value): EMap {
     const i = search(this.entries, k, (e) => e[0]);
     const next = this.entries.slice();
-    if (i >= 0) next[i] = Object.freeze([k, v] as const);
-    else next.splice(-i - 1, 0, Object.freeze([k, v] as const));
+    if (i >= 0) next[i] = [k, v] as const;
+    else next.splice(-i - 1, 0, [k, v] as const);
     return new EMap(next);
   }
   /** A new map without `k`. */
@@ -245,12 +272,19 @@ export class EMap {
 
 /** A set `#{a b}`; members kept sorted in {@link compare} order. */
 export class ESet {
-  readonly kind = 'set' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'set';
   /** The members, sorted. */
   readonly items: readonly Value[];
   private constructor(sorted: readonly Value[]) {
-    this.items = Object.freeze(sorted);
-    Object.freeze(this);
+    this.items = sorted;
+  }
+  /**
+   * A set that takes ownership of `items`, which the caller guarantees are strictly ascending in
+   * {@link compare} order, and never changes.
+   */
+  static adoptSorted(items: Value[]): ESet {
+    return new ESet(items);
   }
   /** The empty set. */
   static readonly EMPTY: ESet = new ESet([]);
@@ -291,16 +325,15 @@ export class ESet {
 
 /** A tagged value `#tag value`, e.g. `#inst "1985-04-12T23:20:50.52Z"`, `#uuid "…"`, `#my/point [1 2]`. */
 export class Tagged {
-  readonly kind = 'tagged' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'tagged';
   /** Creates `#tag value`; `tag` is a symbol name such as `inst` or `my/point`. */
   constructor(
     /** The tag's symbol text. */
     readonly tag: string,
     /** The tagged value. */
     readonly value: Value,
-  ) {
-    Object.freeze(this);
-  }
+  ) {}
 }
 
 /**
@@ -309,14 +342,13 @@ export class Tagged {
  * Printed `#atom N`. Two refs are equal when their names are equal.
  */
 export class AtomRef {
-  readonly kind = 'atom' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'atom';
   /** Creates the reference named `ref`. */
   constructor(
     /** The process-local atom name (a non-negative integer issued by the kernel). */
     readonly ref: number,
-  ) {
-    Object.freeze(this);
-  }
+  ) {}
 }
 
 /**
@@ -325,7 +357,8 @@ export class AtomRef {
  * (deterministic across kernels) and an optional name. Printed `#fn [id name]`.
  */
 export class Fn {
-  readonly kind = 'fn' as const;
+  /** The kind tag (on the prototype, so instances stay small). */
+  declare readonly kind: 'fn';
   /** Creates a function value; `impl` is the kernel's private representation. */
   constructor(
     /** Deterministic identity (creation order within the kernel). */
@@ -334,9 +367,24 @@ export class Fn {
     readonly name: string | null,
     /** The kernel's implementation; never compared, hashed or printed. */
     readonly impl: unknown,
-  ) {
-    Object.freeze(this);
-  }
+  ) {}
+}
+
+// Kind tags live on the prototypes: one less field per value, and values cannot lose them.
+for (const [cls, k] of [
+  [Char, 'char'],
+  [Keyword, 'keyword'],
+  [Sym, 'symbol'],
+  [Bytes, 'bytes'],
+  [List, 'list'],
+  [Vector, 'vector'],
+  [EMap, 'map'],
+  [ESet, 'set'],
+  [Tagged, 'tagged'],
+  [AtomRef, 'atom'],
+  [Fn, 'fn'],
+] as const) {
+  Object.defineProperty(cls.prototype, 'kind', { value: k, enumerable: false, writable: false });
 }
 
 /** The kind of any value. */

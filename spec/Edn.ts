@@ -224,10 +224,10 @@ class Reader {
     let v: Value;
     switch (f.t) {
       case 'list':
-        v = new List(f.items);
+        v = List.adopt(f.items);
         break;
       case 'vector':
-        v = new Vector(f.items);
+        v = Vector.adopt(f.items);
         break;
       case 'set': {
         v = ESet.from(f.items);

@@ -26,6 +26,9 @@
 (***************************************************************************)
 EXTENDS Naturals, FiniteSets
 
+\* BEGIN GC-DEFS (the GC-* sections are copied verbatim into proofs/GCRefinement.tla and
+\* proofs/GCInductive.tla by proofs/sync-gc-core.mjs; tla-checker has no INSTANCE)
+
 CONSTANTS
     Procs,       \* the mutator processes (model values)
     NumHandles,  \* handles are 1..NumHandles; 0 means "no handle"
@@ -58,6 +61,8 @@ Colours  == {"white", "grey", "black"}
 Phases   == {"idle", "mark", "sweep", "evac"}
 EvacSteps == {"none", "copy", "swap", "free"}
 
+\* END GC-DEFS
+
 VARIABLES
     ht,      \* handle table: handle -> address (NoAddr = handle not allocated)
     mem,     \* memory: address -> cell content, or FreeCell
@@ -70,6 +75,7 @@ VARIABLES
     cursor,  \* collector: next atom slot to scan during mark
     ev       \* collector: the evacuation in progress (NoEvac when none)
 
+\* BEGIN GC-CORE
 vars == <<ht, mem, atoms, regs, rd, pub, colour, phase, cursor, ev>>
 
 TypeOK ==
@@ -154,7 +160,7 @@ LoadBegin(p, h) ==
 \* p finishes its read at the address it resolved and keeps one child (if any).
 LoadEnd(p) ==
     /\ Busy(p)
-    /\ LET k == mem[rd[p].a].ch
+    /\ LET k == IF rd[p].a = NoAddr THEN {} ELSE mem[rd[p].a].ch
        IN IF k = {}
           THEN UNCHANGED regs
           ELSE \E c \in k : regs' = [regs EXCEPT ![p] = regs[p] \cup {c}]
@@ -302,6 +308,8 @@ Collector ==
 
 Next == Collector \/ \E p \in Procs : Mutator(p)
 
+\* END GC-CORE
+
 \* Weak fairness of the collector, and every read in flight eventually ends
 \* (FreeOld waits for reads on the old copy).
 Spec == Init /\ [][Next]_vars /\ WF_vars(Collector)
@@ -309,6 +317,8 @@ Spec == Init /\ [][Next]_vars /\ WF_vars(Collector)
 
 -----------------------------------------------------------------------------
 (* Invariants *)
+
+\* BEGIN GC-INVARIANTS (copied verbatim into the proofs)
 
 \* No reachable handle has been released from the handle table.
 ReachableNeverFreed == \A h \in Reachable : ht[h] # NoAddr
@@ -324,11 +334,14 @@ NoDangling ==
 \* and either way sees the content published for the handle.
 ToSpace ==
     \A p \in Procs : Busy(p) =>
+        /\ rd[p].a # NoAddr
         /\ rd[p].a = ht[rd[p].h] \/ (ev.st # "none" /\ rd[p].a = ev.from)
         /\ mem[rd[p].a] = pub[rd[p].h]
 
 \* A handle's content never changes once published, across moves.
 Immutable == \A h \in Allocated : mem[ht[h]] = pub[h]
+
+\* END GC-INVARIANTS
 
 \* Liveness: every garbage cell is eventually freed (its handle released).
 GarbageFreed ==

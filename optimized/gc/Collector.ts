@@ -10,7 +10,7 @@
  * @module
  */
 import { type Heap, RegionKind, HeapExhausted } from '../heap/Heap.js';
-import { IMMORTAL, REGION_SHIFT, SCAN_START, T_SHAPE } from '../heap/layout.js';
+import { IMMORTAL, REGION_SHIFT, SCAN_START, T_SHAPE, isSealed } from '../heap/layout.js';
 import { Reencoder } from '../heap/reencode.js';
 
 /** Where the collector finds its roots (the kernel provides it). */
@@ -239,7 +239,7 @@ export class Collector {
     H.copyWords(to, a, size); // CopyStep
     m.fence();
     H.setAddr(h, to); // SwapStep
-    m.publish(to, size);
+    if (isSealed(m.load32(to) & 0xff, (i) => m.load32(to + i))) m.publish(to, size);
     this.stats.moved++;
     return 4 + size;
   }

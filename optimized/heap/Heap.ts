@@ -328,7 +328,7 @@ export class Heap {
     return a;
   }
 
-  /** Declares handle `h`'s cell complete and immutable. */
+  /** Declares handle `h`'s cell complete and immutable (callers publish only sealed cells, see `isSealed`). */
   publish(h: number): void {
     const a = this.addr(h);
     this.mem.publish(a, this.mem.load32(a) >>> 8);

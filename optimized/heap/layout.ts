@@ -133,3 +133,24 @@ export const W_NIL = 0;
 export const W_TRUE = H_TRUE << 1;
 /** Value word of false. */
 export const W_FALSE = H_FALSE << 1;
+
+/**
+ * Whether a cell of type `t` (words read through `word(offset)`) will never be written again:
+ * true except for collection cells whose idempotent hash cache is not filled yet. Only sealed
+ * cells are published to the memory backend (so a backend may fault on a store to a published word).
+ */
+export function isSealed(t: number, word: (offset: number) => number): boolean {
+  switch (t) {
+    case T_LIST:
+    case T_MAP:
+    case T_SET:
+    case T_STRUCT:
+      return (word(4) & F_HASHED) !== 0;
+    case T_VEC:
+      return (word(5) & F_HASHED) !== 0;
+    case T_TAGGED:
+      return (word(3) & F_HASHED) !== 0;
+    default:
+      return true;
+  }
+}

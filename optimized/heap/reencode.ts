@@ -107,7 +107,7 @@ export class Reencoder {
     for (let i = 0; i < n; i++) m.store32(to + 6 + i, ordered[i]!);
     m.fence();
     H.setAddr(h, to);
-    m.publish(to, 6 + n);
+    if ((flags & F_HASHED) !== 0) m.publish(to, 6 + n); // else its hash cache is still to be written
     this.stats.structs++;
     return true;
   }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createSpecKernel } from '../../spec/SpecKernel.js';
 import { printEdn } from '../../spec/Edn.js';
 import type { Kernel, Op } from '../../spec/Kernel.js';
-import { createOptimizedKernel, createSharedMemory, OPTIMIZED_MUTANTS } from '../index.js';
+import { createOptimizedKernel, createSharedMemory, OPTIMIZED_MUTANTS, PlainMemory } from '../index.js';
 import { arbValue } from '../testing/arbitraries.js';
 
 const edn = arbValue.map(printEdn);
@@ -60,6 +60,56 @@ describe('optimized kernel against the spec kernel (op level)', () => {
         expect(firstDivergence(createSpecKernel(), opt, ops)).toBe(-1);
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it('never stores to a published word (a strict backend faults on it), GC moves included', () => {
+    /** Plain memory that throws on any store/CAS into a published, not yet retired, word. */
+    class StrictMemory extends PlainMemory {
+      private published = new Uint8Array(1 << 18);
+      override grow(words: number): void {
+        super.grow(words);
+        if (this.size() > this.published.length) {
+          const next = new Uint8Array(this.size());
+          next.set(this.published);
+          this.published = next;
+        }
+      }
+      override store32(addr: number, value: number): void {
+        if (this.published[addr] === 1) throw new Error(`store to published word ${addr}`);
+        super.store32(addr, value);
+      }
+      override cas32(addr: number, expected: number, value: number): number {
+        if (this.published[addr] === 1) throw new Error(`CAS on published word ${addr}`);
+        return super.cas32(addr, expected, value);
+      }
+      override copy(dst: number, src: number, words: number): void {
+        for (let i = 0; i < words; i++) if (this.published[dst + i] === 1) throw new Error(`copy into published word ${dst + i}`);
+        super.copy(dst, src, words);
+      }
+      override publish(addr: number, words: number): void {
+        this.published.fill(1, addr, addr + words);
+      }
+      override retire(addr: number, words: number): void {
+        this.published.fill(0, addr, addr + words);
+      }
+    }
+    // The case that found it on the hardware model: a moved vector's hash is filled after the move.
+    const moved: Op[] = [
+      { op: 'atom', pid: 0, value: '[1 2]' },
+      { op: 'atom', pid: 0, value: '{:a (1 2) :b #{3}}' },
+      { op: 'gc' },
+      { op: 'compareAndSet', pid: 0, ref: 0, expected: '(1 2)', value: '3' },
+      { op: 'compareAndSet', pid: 0, ref: 1, expected: '{:a [1 2] :b #{3}}', value: '4' },
+    ];
+    const strict = createOptimizedKernel({ gcEvacuateBelow: 2, memory: new StrictMemory({ initialWords: 1 << 18 }) });
+    expect(firstDivergence(createSpecKernel(), strict, moved)).toBe(-1);
+    fc.assert(
+      fc.property(fc.array(arbOp, { maxLength: 50 }), (ops) => {
+        const opt = createOptimizedKernel({ gcStepBudget: 32, gcEvacuateBelow: 2, memory: new StrictMemory({ initialWords: 1 << 18 }) });
+        expect(firstDivergence(createSpecKernel(), opt, ops)).toBe(-1);
+      }),
+      { numRuns: 40 },
     );
   });
 

@@ -26,6 +26,11 @@ export interface Cell {
   readonly owner: Pid;
   /** The value as allocated: the Immutable invariant checks the cell still holds it, unchanged. */
   readonly original: Value;
+  /**
+   * In debug mode, a shallow copy of what `value` held when allocated (see {@link shallowContents});
+   * the Immutable invariant checks the value still holds exactly these. Null outside debug mode.
+   */
+  readonly snapshot: readonly unknown[] | null;
 }
 
 /** A composite value: one that gets a cell of its own. */
@@ -88,8 +93,15 @@ export class Heap {
   /** Cells allocated since the heap was created (monotonic). */
   totalAllocated = 0;
 
-  /** Creates a heap; `fnChildren` lists the values a function closes over (its code and environment). */
-  constructor(private readonly fnChildren: (f: Fn) => Iterable<Value>) {}
+  /**
+   * Creates a heap; `fnChildren` lists the values a function closes over (its code and
+   * environment). With `debug`, every cell keeps a shallow snapshot of its value for the
+   * Immutable invariant.
+   */
+  constructor(
+    private readonly fnChildren: (f: Fn) => Iterable<Value>,
+    private readonly debug = false,
+  ) {}
 
   /** Number of allocated cells. */
   get size(): number {
@@ -120,7 +132,7 @@ export class Heap {
       for (const c of childValues(v, this.fnChildren)) if (isComposite(c)) children.push(this.alloc(c, owner));
     }
     const h = this.free.length > 0 ? this.free.pop()! : this.nextHandle++;
-    this.cells.set(h, { value: v, children, owner, original: v });
+    this.cells.set(h, { value: v, children, owner, original: v, snapshot: this.debug ? shallowContents(v) : null });
     if (isComposite(v)) this.byObject.set(v, h);
     this.liveByOwner.set(owner, this.liveCells(owner) + 1);
     this.allocatedSinceGc++;
@@ -193,18 +205,32 @@ export class Heap {
    * - ReachableNeverFreed: every composite reachable from the roots (walking values, not
    *   cells) has a live cell that holds it.
    * - Immutable: no cell's value changed since it was allocated.
+   *
+   * `unpublished` are values the kernel is about to allocate (it collects, and checks its quota,
+   * just before): they are roots, but not yet in the heap, so only the parts of them that
+   * already have cells are held to ReachableNeverFreed — exactly the parts the collector marks.
    * @see Heap.tla NoDangling, Immutable; GC.tla ReachableNeverFreed
    */
-  checkInvariants(rootHandles: Iterable<Handle>, rootValues: Iterable<Value>): void {
+  checkInvariants(rootHandles: Iterable<Handle>, rootValues: Iterable<Value>, unpublished: Iterable<Value> = []): void {
     const roots = [...rootHandles];
     for (const h of roots) if (!this.cells.has(h)) throw new HeapInvariantViolation('NoDangling', `root handle ${h} is not allocated`);
     for (const [h, c] of this.cells) {
       for (const k of c.children) if (!this.cells.has(k)) throw new HeapInvariantViolation('NoDangling', `cell ${h} points at freed cell ${k}`);
-      if (c.value !== c.original || !deepFrozenShallow(c.value))
+      if (!Object.is(c.value, c.original) || (c.snapshot !== null && !sameContents(c.snapshot, shallowContents(c.value))))
         throw new HeapInvariantViolation('Immutable', `cell ${h} changed after allocation`);
     }
     const seen = new Set<object>();
     const values: Value[] = [...rootValues, ...roots.map((h) => this.cells.get(h)!.value)];
+    const outside: Value[] = [...unpublished];
+    while (outside.length > 0) {
+      const v = outside.pop()!;
+      if (!isComposite(v) || seen.has(v)) continue;
+      if (this.byObject.has(v)) values.push(v);
+      else {
+        seen.add(v);
+        for (const c of childValues(v, this.fnChildren)) outside.push(c);
+      }
+    }
     while (values.length > 0) {
       const v = values.pop()!;
       if (!isComposite(v) || seen.has(v)) continue;
@@ -216,11 +242,20 @@ export class Heap {
   }
 }
 
-/** Whether `v` and its own item arrays are frozen (values are immutable by construction). */
-function deepFrozenShallow(v: Value): boolean {
-  if (v === null || typeof v !== 'object') return true;
-  if (!Object.isFrozen(v)) return false;
-  if (v instanceof List || v instanceof Vector || v instanceof ESet) return Object.isFrozen(v.items);
-  if (v instanceof EMap) return Object.isFrozen(v.entries);
-  return true;
+/**
+ * What `v` holds one level down, flattened: items of lists, vectors and sets; keys and values
+ * of maps; tag and value of tagged values; the bytes of byte strings; identity, name and code of
+ * functions. Values are not frozen (spec/Values.ts), so Immutable compares these snapshots.
+ */
+export function shallowContents(v: Value): readonly unknown[] {
+  if (v instanceof List || v instanceof Vector || v instanceof ESet) return [v.items.length, ...v.items];
+  if (v instanceof EMap) return [v.entries.length, ...v.entries.flatMap((e) => [e, e[0], e[1]])];
+  if (v instanceof Tagged) return [v.tag, v.value];
+  if (v instanceof Bytes) return [v.data, ...v.data];
+  if (v instanceof Fn) return [v.id, v.name, v.impl];
+  return [v];
+}
+
+function sameContents(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 }

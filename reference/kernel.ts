@@ -217,7 +217,7 @@ export class ReferenceKernel implements Kernel {
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
     this.mutants = new Mutants(options.mutants ?? []);
     this.debug = options.debug ?? false;
-    this.heap = new Heap((f) => this.fnValues(f));
+    this.heap = new Heap((f) => this.fnValues(f), this.debug);
     this.kernelProc = this.newProcess(KERNEL_PID);
     this.namespace = this.newAtom(EMap.EMPTY, KERNEL_PID);
     this.loadCore();
@@ -282,7 +282,7 @@ export class ReferenceKernel implements Kernel {
     for (const p of this.processes.values()) {
       if (p.blockedOn !== null && p.program !== null && !isFinished(p.program)) {
         const msg = `deadlock: process ${p.pid} waits for process ${p.blockedOn}, which never finishes`;
-        p.program = { mode: 'failed', kind: 'program-error', message: msg, error: errorValue('program-error', msg) };
+        p.program = this.failedState('program-error', msg);
         p.blockedOn = null;
       }
     }
@@ -354,7 +354,7 @@ export class ReferenceKernel implements Kernel {
    */
   private perform(op: Op): Outcome {
     if (op === null || typeof op !== 'object' || !this.supports.has((op as { op: OpName }).op)) {
-      throw new KernelError('bad-input', `unknown operation ${JSON.stringify((op as { op?: unknown } | null)?.op)}`);
+      throw new KernelError('bad-input', `unknown operation ${shown((op as { op?: unknown } | null)?.op)}`);
     }
     switch (op.op) {
       case 'gc':
@@ -389,7 +389,7 @@ export class ReferenceKernel implements Kernel {
       case 'cas': {
         const v = this.readValue(op.value, 'value');
         this.resolve(p, op.ref);
-        if (!isNat(op.stamp)) throw new KernelError('bad-input', `stamp must be a non-negative integer, got ${JSON.stringify(op.stamp)}`);
+        if (!isNat(op.stamp)) throw new KernelError('bad-input', `stamp must be a non-negative integer, got ${shown(op.stamp)}`);
         return ok(String(this.casStamp(p, op.ref, op.stamp, v)));
       }
       case 'compareAndSet': {
@@ -437,7 +437,7 @@ export class ReferenceKernel implements Kernel {
       case 'share':
         return ok(printEdn(new AtomRef(this.share(p, op.ref, op.to))));
       case 'hold': {
-        if (!isNat(op.reg)) throw new KernelError('bad-input', `reg must be a non-negative integer, got ${JSON.stringify(op.reg)}`);
+        if (!isNat(op.reg)) throw new KernelError('bad-input', `reg must be a non-negative integer, got ${shown(op.reg)}`);
         if (op.value === null) p.registers.delete(op.reg);
         else {
           const v = this.readValue(op.value, 'value');
@@ -475,7 +475,7 @@ export class ReferenceKernel implements Kernel {
   }
 
   private process(pid: Pid): ProcessRecord {
-    if (!isNat(pid)) throw new KernelError('bad-input', `pid must be a non-negative integer, got ${JSON.stringify(pid)}`);
+    if (!isNat(pid)) throw new KernelError('bad-input', `pid must be a non-negative integer, got ${shown(pid)}`);
     const p = this.processes.get(pid);
     if (p === undefined || !p.alive) throw new KernelError('no-such-process', `no process ${pid}`);
     return p;
@@ -544,7 +544,7 @@ export class ReferenceKernel implements Kernel {
 
   /** The atom `ref` names in `p`'s table; capability-denied / no-such-atom otherwise. */
   private resolve(p: ProcessRecord, ref: Ref): AtomRecord {
-    if (!isNat(ref)) throw new KernelError('bad-input', `ref must be a non-negative integer, got ${JSON.stringify(ref)}`);
+    if (!isNat(ref)) throw new KernelError('bad-input', `ref must be a non-negative integer, got ${shown(ref)}`);
     const a = p.table.get(ref);
     if (a !== undefined) return a;
     if (Number.isInteger(ref) && ref >= 0 && ref < this.nextRef) throw new KernelError('capability-denied', `process ${p.pid} has no capability for #atom ${ref}`);
@@ -629,7 +629,6 @@ export class ReferenceKernel implements Kernel {
 
   private *rootValues(): Generator<Value> {
     yield* this.core.values();
-    yield* this.pending;
     for (const s of this.active) yield* stateValues(s);
     for (const p of this.processes.values()) {
       if (p.program !== null && (p.alive || isFinished(p.program))) yield* stateValues(p.program);
@@ -646,10 +645,11 @@ export class ReferenceKernel implements Kernel {
 
   /** A full stop-the-world collection; in debug mode, the heap invariants are checked after it. @see GC.tla */
   collect(): void {
-    this.heap.collect(this.roots(), this.rootValues());
+    this.heap.collect(this.roots(), [...this.rootValues(), ...this.pending]);
     this.collections++;
     this.gcThreshold = Math.max(20_000, this.heap.size);
-    if (this.debug) this.heap.checkInvariants(this.roots(), this.rootValues());
+    // Pending values are about to be allocated (safe points run just before an allocation).
+    if (this.debug) this.heap.checkInvariants(this.roots(), this.rootValues(), this.pending);
   }
 
   private withPending<T>(values: readonly Value[], f: () => T): T {
@@ -791,7 +791,7 @@ export class ReferenceKernel implements Kernel {
         r = this.drive(p, p.program!, false);
       } catch (e) {
         if (e instanceof KernelError && RESOURCE_ERRORS.includes(e.kind)) {
-          p.program = { mode: 'failed', kind: e.kind, message: e.message, error: errorValue(e.kind, e.message) };
+          p.program = this.failedState(e.kind, e.message);
           return 'finished';
         }
         throw e;
@@ -807,6 +807,17 @@ export class ReferenceKernel implements Kernel {
     }
   }
 
+  /**
+   * The end state of a program the kernel stops (quota, deadlock). Its error value is reachable
+   * (`join` returns it), so it gets a cell like every reachable value; the kernel is charged for
+   * it, not the stopped process (which may be over its quota already).
+   */
+  private failedState(kind: ErrorKind, message: string): State {
+    const error = errorValue(kind, message);
+    this.heap.alloc(error, KERNEL_PID);
+    return { mode: 'failed', kind, message, error };
+  }
+
   /** Calls `f` with `args` to completion, atomically (validators, watches, the `swap` op's function). */
   private callSync(p: ProcessRecord, f: Value, args: readonly Value[]): Value {
     for (const a of args) if (isComposite(a)) this.heap.alloc(a, p.pid);
@@ -818,6 +829,7 @@ export class ReferenceKernel implements Kernel {
 
   /** Evaluates `src` (the text of a function) in `p` → the function. */
   private compileFn(p: ProcessRecord, src: string): Fn {
+    if (typeof src !== 'string') throw new KernelError('bad-input', `fn must be the text of a function, got ${shown(src)}`);
     const { forms, positions } = readEdnForms(src);
     if (forms.length !== 1) throw new BadInputError(`expected one function form, found ${forms.length}`, 0, { line: 1, column: 1 });
     copyPositions(forms, positions, this.positions);
@@ -1020,6 +1032,17 @@ function preludeForms(): { forms: readonly Value[]; positions: WeakMap<object, P
 
 function isNat(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/** A malformed op field, shown in a `bad-input` message (any JS value, bigints and cycles included). */
+function shown(x: unknown): string {
+  if (typeof x === 'bigint') return `${x}n`;
+  if (typeof x === 'string') return JSON.stringify(x);
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    return Object.prototype.toString.call(x);
+  }
 }
 
 function isFinished(s: State): boolean {

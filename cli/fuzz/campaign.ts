@@ -16,8 +16,7 @@ import { caseToJson, type FuzzCase } from '../../tests/generators/case.js';
 import { fixup } from '../../tests/generators/fixup.js';
 import { rawCaseArb, type RawOp } from '../../tests/generators/ops.js';
 import { runDifferential, type DifferentialOptions, type Verdict } from '../../tests/oracles/differential.js';
-import { NotModelled } from '../../tests/oracles/atomsSpec.js';
-import { TraceValidator } from '../../tests/oracles/trace.js';
+import { NotModelled, TraceValidator } from '../../tests/oracles/trace.js';
 import type { Op } from '../../spec/Kernel.js';
 import { ddmin } from './shrink.js';
 
@@ -336,11 +335,8 @@ export interface MutantCampaignOptions {
   /** Shrink the first failure (default true). */
   readonly shrink?: boolean;
   /**
-   * Build kernels in debug mode (heap invariants checked after every collection). Default: on,
-   * except for the reference kernel, whose debug mode currently reports a spurious `Immutable`
-   * violation (as `program-error`) once a process hits its quota — masking quota bugs — and whose
-   * mutants are all observable without it. The optimized kernel's `gc-ignores-registers` is only
-   * observable through its debug heap checks.
+   * Build kernels in debug mode (heap invariants checked after every collection). Default: on
+   * (the optimized kernel's `gc-ignores-registers` is only observable through its debug heap checks).
    */
   readonly debug?: boolean;
   /** Called after each mutant. */
@@ -365,7 +361,7 @@ export async function runMutantCampaign(options: MutantCampaignOptions): Promise
       programs: true,
       quotas: MUTANT_QUOTAS,
       resourceErrors: 'compare',
-      debug: options.debug ?? baseName !== 'reference',
+      debug: options.debug ?? true,
       stopOnFirst: true,
       shrink: options.shrink ?? true,
       ...(options.outDir !== undefined ? { outDir: options.outDir } : {}),

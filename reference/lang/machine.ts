@@ -163,9 +163,14 @@ export function step(s: State, h: Host): StepResult {
   } catch (e) {
     const k = s.mode === 'halt' || s.mode === 'failed' ? null : s.k;
     const pos = s.mode === 'raise' ? s.pos : locate(s.mode === 'eval' || s.mode === 'apply' ? s.pos : null, k, h.positions);
-    if (e instanceof ProgramError) return { state: { mode: 'raise', error: e.value, message: e.message, k, pos: e.position ?? pos }, yielded: false };
-    if (e instanceof KernelError && CATCHABLE.has(e.kind)) return { state: { mode: 'raise', error: errorValue(e.kind, e.message), message: e.message, k, pos }, yielded: false };
-    if (e instanceof IntOverflowError || e instanceof RangeError) return { state: { mode: 'raise', error: errorValue('program-error', e.message), message: e.message, k, pos }, yielded: false };
+    // The error value is a value the program can catch: like every value it holds, it lives in the heap.
+    const raise = (error: Value, message: string, at: Position | null): StepResult => {
+      h.alloc(error);
+      return { state: { mode: 'raise', error, message, k, pos: at }, yielded: false };
+    };
+    if (e instanceof ProgramError) return raise(e.value, e.message, e.position ?? pos);
+    if (e instanceof KernelError && CATCHABLE.has(e.kind)) return raise(errorValue(e.kind, e.message), e.message, pos);
+    if (e instanceof IntOverflowError || e instanceof RangeError) return raise(errorValue('program-error', e.message), e.message, pos);
     throw e;
   }
 }

@@ -338,33 +338,39 @@ RECURSIVE WClosure(_)
 WClosure(S) == LET T == S \cup (Children(S) \cap Whites0) IN IF T = S THEN S ELSE WClosure(T)
 Frontier == Greys \cup (Unscanned \cap Whites0)
 
-\* Collector structure per phase.
+\* Collector structure per phase.  (Implications are written as parenthesised
+\* disjunctions: tla-checker mis-reads "=>" inside bulleted conjunction lists.)
 PhaseInv ==
-    /\ \A h \in Handles : ht[h] = NoAddr => colour[h] = "white" /\ pub[h] = FreeCell
+    /\ \A h \in Handles : ht[h] # NoAddr \/ (colour[h] = "white" /\ pub[h] = FreeCell)
     /\ (phase = "mark") = (cursor # 0)
-    /\ phase = "idle" => \A h \in Handles : colour[h] = "white"
-    /\ phase # "mark" => Greys = {}
-    /\ ev.st # "none" => phase = "evac"
-    /\ phase = "mark" => (Reachable \cap Whites0) \subseteq WClosure(Frontier)
-    /\ phase = "sweep" => Reachable \cap Whites0 = {}
+    /\ phase # "idle" \/ (\A h \in Handles : colour[h] = "white")
+    /\ phase = "mark" \/ Greys = {}
+    /\ phase # "mark" \/ ((Reachable \cap Whites0) \subseteq WClosure(Frontier))
+    /\ phase # "sweep" \/ (Reachable \cap Whites0 = {})
+    \* the heap is closed under children, except white garbage while sweeping
+    /\ \A h \in Allocated : (phase = "sweep" /\ colour[h] = "white") \/ Deref(h).ch \subseteq Allocated
+    \* a marked cell's white children will be marked (mark) or there are none (sweep)
+    /\ phase # "mark" \/ (\A h \in Allocated \ Whites0 : (Deref(h).ch \cap Whites0) \subseteq WClosure(Frontier))
+    /\ phase # "sweep" \/ (\A h \in Allocated \ Whites0 : Deref(h).ch \cap Whites0 = {})
 
 \* The evacuation protocol.
 EvacInv ==
-    ev.st # "none" =>
-        /\ ev.h \in Allocated /\ colour[ev.h] = "black"
-        /\ ev.from \in Addrs /\ ev.to \in Addrs /\ ev.from # ev.to
-        /\ \A g \in Allocated \ {ev.h} : ht[g] # ev.to /\ ht[g] # ev.from
-        /\ ev.st = "copy" => ht[ev.h] = ev.from /\ mem[ev.to] = FreeCell
-        /\ ev.st = "swap" => ht[ev.h] = ev.from /\ mem[ev.to] = mem[ev.from]
-        /\ ev.st = "free" => ht[ev.h] = ev.to /\ mem[ev.from] = mem[ev.to]
+    \/ ev.st = "none"
+    \/ /\ phase = "evac"
+       /\ ev.h \in Allocated /\ colour[ev.h] = "black"
+       /\ ev.from \in Addrs /\ ev.to \in Addrs /\ ev.from # ev.to
+       /\ \A g \in Allocated \ {ev.h} : ht[g] # ev.to /\ ht[g] # ev.from
+       /\ ev.st # "copy" \/ (ht[ev.h] = ev.from /\ mem[ev.to] = FreeCell)
+       /\ ev.st # "swap" \/ (ht[ev.h] = ev.from /\ mem[ev.to] = mem[ev.from])
+       /\ ev.st # "free" \/ (ht[ev.h] = ev.to /\ mem[ev.from] = mem[ev.to])
 
 \* Reads in flight: a busy process holds the handle it reads; a stale
 \* address belongs to the cell being moved.
 ReadInv ==
-    \A p \in Procs : Busy(p) =>
-        /\ rd[p].h \in regs[p]
-        /\ rd[p].a # ht[rd[p].h] => rd[p].h = ev.h
-    /\ \A p \in Procs : ~Busy(p) => rd[p].a = NoAddr
+    \A p \in Procs :
+        IF Busy(p)
+        THEN rd[p].h \in regs[p] /\ (rd[p].a = ht[rd[p].h] \/ rd[p].h = ev.h)
+        ELSE rd[p].a = NoAddr
 
 IInv == /\ Immutable /\ ToSpace /\ ReachableNeverFreed /\ NoDangling
         /\ PhaseInv /\ EvacInv /\ ReadInv
@@ -384,9 +390,13 @@ IInit ==
     /\ ReachableNeverFreed
     /\ phase \in Phases
     /\ cursor \in 0..(NumAtoms + 1)
+    /\ (phase = "mark") = (cursor # 0)
     /\ colour \in [Handles -> Colours]
+    /\ PhaseInv
     /\ ev \in {NoEvac} \cup [st : EvacSteps \ {"none"}, h : Handles, from : Addrs, to : Addrs]
+    /\ EvacInv
     /\ rd \in [Procs -> [h : 0..NumHandles, a : 0..NumAddrs]]
+    /\ ReadInv
     /\ TypeOK
     /\ IInv
 

@@ -1,48 +1,34 @@
 /**
- * The TS spec kernel: the operation-level semantics of docs/adr/0003 written straight from the
- * spec's definitions, as a {@link Kernel}, so the differential fuzzer can hold every other kernel
- * to it. Pure and simple by design: plain maps, no heap, no collector (GC is unobservable, so
- * `gc`/`gcStep` are the identity on the abstract state).
+ * The TS spec kernel: the operation-level semantics of docs/adr/0003 as a {@link Kernel}, so the
+ * differential fuzzer can hold every other kernel to it. It is a thin adapter over the generic
+ * actions of `spec/KernelSpec.ts` (the mirror of `spec/tla/Kernel.tla`) instantiated with spec
+ * {@link Value}s: {@link specOpStep} turns one {@link Op} into one KernelSpec action (or a
+ * refusal, which changes nothing), and the reference kernel's trace validation uses the same
+ * function. GC is unobservable, so `gc`/`gcStep` are stutters on this abstract state.
  *
- * It covers the operations that need no system language: `spawn fork exit atom deref reset cas
- * compareAndSet resetVals share hold gc gcStep`. Operations that run code (`swap`, `swapVals`,
- * `setValidator`, watches, `load`, `step`, `run`) are excluded from {@link Kernel.supports} and
- * answer `unsupported`. With no validator and no watch ever installed, every write succeeds.
+ * {@link createSpecKernel} covers the operations that need no system language: `spawn fork exit
+ * atom deref reset cas compareAndSet resetVals share hold gc gcStep`. Operations that run code
+ * (`swap`, `swapVals`, `setValidator`, watches, `load`, `step`, `run`) are excluded from
+ * {@link Kernel.supports} and answer `unsupported`. With no validator and no watch ever
+ * installed, every write succeeds. {@link specOpStep} itself also covers swaps, validators and
+ * watches when given an {@link OpInterpreter} that knows what the code means.
  *
  * Order of checks (the same in every kernel, as the reference kernel does it): the op's name
  * (`bad-input`), the acting pid (`no-such-process`), the EDN arguments (`bad-input`), the atom
  * ref (`capability-denied` / `no-such-atom`); for `share`, the creator check before the target
  * pid; then the action itself.
  *
- * @see Atoms.tla, Fork.tla, Capabilities.tla, Heap.tla (actions named on each case below)
+ * @see Kernel.tla (actions named on each case of {@link specOpStep})
  * @module
  */
 import { KernelError } from './Errors.js';
-import { fail, ok, OP_NAMES, type Kernel, type Observation, type Op, type OpName, type Outcome, type Pid, type Ref } from './Kernel.js';
+import { fail, ok, OP_NAMES, type ErrorKind, type Kernel, type Observation, type Op, type OpName, type Outcome, type Pid } from './Kernel.js';
 import { printEdn, readEdn } from './Edn.js';
-import { AtomRef, equals, type Value } from './Values.js';
-
-/** One atom of the abstract state (`atoms[a]` in Atoms.tla). */
-interface AtomState {
-  /** Current value. */
-  value: Value;
-  /** Canonical EDN of `value` (cached: observations print it often). */
-  text: string;
-  /** 0 at creation, +1 per successful write. */
-  stamp: number;
-  /** The pid that created the atom (the only one allowed to share it). */
-  readonly creator: Pid;
-  /** Whether the atom was ever shared (monotonic). */
-  shared: boolean;
-}
-
-/** One live process: its atom table (ref → atom id) and registers. */
-interface ProcessState {
-  /** `table[p]` in Capabilities.tla: process-local ref → atom identity. */
-  readonly table: Map<Ref, number>;
-  /** Registers (GC roots); values are never observed. */
-  readonly registers: Map<number, Value>;
-}
+import { AtomRef, compare, equals, Vector, type Value } from './Values.js';
+import {
+  AddWatch, CAS, CompareAndSet, Deref, Drop, Exit, Fork, Hold, initState, isRefusal, NewAtom, procOf, RemoveWatch, Reset, SetValidator, Share,
+  sharedRef, Spawn, Swap, type KernelState, type KResult, type ValueDomain,
+} from './KernelSpec.js';
 
 /** The operations the spec kernel implements. */
 export const SPEC_KERNEL_OPS: ReadonlySet<OpName> = new Set<OpName>([
@@ -63,15 +49,63 @@ export const SPEC_KERNEL_OPS: ReadonlySet<OpName> = new Set<OpName>([
 
 const KNOWN_OPS: ReadonlySet<string> = new Set<string>(OP_NAMES);
 
-/** Raised inside the kernel to end an operation with an error outcome. */
-class Refused extends Error {
-  constructor(readonly outcome: Outcome) {
-    super(outcome.ok ? 'ok' : outcome.message);
+/** What code (a swap function, a validator, given as source text) means, for {@link specOpStep}. */
+export interface OpInterpreter {
+  /** The function `src` denotes, or undefined if unknown. */
+  readonly fn: (src: string) => ((v: Value) => Value) | undefined;
+  /** The predicate validator `src` denotes, or undefined if unknown. */
+  readonly validator: (src: string) => ((v: Value) => boolean) | undefined;
+}
+
+/** The op needs code the {@link OpInterpreter} does not know (or no interpreter was given). */
+export class NotModelled extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotModelled';
   }
 }
 
-function refuse(kind: Parameters<typeof fail>[0], message: string): never {
-  throw new Refused(fail(kind, message));
+/** The spec state over spec values. */
+export type SpecKernelState = KernelState<Value>;
+
+/** One op in the spec: the outcome, the next state (`s` itself on a stutter) and the action's name. */
+export interface SpecOpStep {
+  /** The expected outcome (messages are for humans and never compared). */
+  readonly outcome: Outcome;
+  /** The next state. */
+  readonly next: SpecKernelState;
+  /** The Kernel.tla action name, or `Stutter` when nothing changed. */
+  readonly action: string;
+}
+
+/** The initial spec state: process 0 alone, no atoms. */
+export function specKernelInit(): SpecKernelState {
+  return initState<Value>(0);
+}
+
+/** The value domain of the operation level: structural equality; validators are source text. */
+export function valueDomain(interp?: OpInterpreter): ValueDomain<Value> {
+  return {
+    equals,
+    compare,
+    accepts: (validator, v) => {
+      const check = typeof validator === 'string' ? interp?.validator(validator) : undefined;
+      if (check === undefined) throw new NotModelled(`validator not interpretable: ${String(validator)}`);
+      return check(v);
+    },
+  };
+}
+
+/** Raised inside {@link specOpStep} to end an op with an error outcome. */
+class Refused extends Error {
+  constructor(readonly kind: ErrorKind, message: string) {
+    super(message);
+  }
+}
+
+function refuse(kind: ErrorKind, message: string): never {
+  throw new Refused(kind, message);
 }
 
 function isNat(x: unknown): x is number {
@@ -88,184 +122,167 @@ function parse(text: unknown, what: string): Value {
   }
 }
 
+/** The successor of a generic action, or the op's error. */
+function take(r: KResult<Value>, op: Op): SpecKernelState {
+  if (isRefusal(r)) refuse(r.refused, `${op.op}: ${r.refused}`);
+  return r;
+}
+
+function needRef(ref: unknown): number {
+  if (!isNat(ref)) refuse('bad-input', `ref must be a non-negative integer, got ${JSON.stringify(ref)}`);
+  return ref;
+}
+
+function code<T>(f: ((src: string) => T | undefined) | undefined, src: string): T {
+  const x = f?.(src);
+  if (x === undefined) throw new NotModelled(`code not interpretable: ${src}`);
+  return x;
+}
+
+/**
+ * The spec's step for `op` from `s`: one Kernel.tla action, or a refusal (a stutter with an
+ * error outcome). Throws {@link NotModelled} when the op runs code `interp` does not know, or
+ * runs programs (`load`, `step`, `run`).
+ */
+export function specOpStep(s: SpecKernelState, op: Op, interp?: OpInterpreter): SpecOpStep {
+  const d = valueDomain(interp);
+  const done = (value: string, next: SpecKernelState, action: string): SpecOpStep => ({ outcome: ok(value), next, action: next === s ? 'Stutter' : action });
+  try {
+    if (op === null || typeof op !== 'object' || !KNOWN_OPS.has((op as { op: unknown }).op as string)) {
+      refuse('bad-input', `unknown operation ${JSON.stringify((op as { op?: unknown } | null)?.op)}`);
+    }
+    if (op.op === 'gc' || op.op === 'gcStep') return done('nil', s, 'Stutter'); // collection never changes what a process observes
+    if (op.op === 'load' || op.op === 'step' || op.op === 'run') throw new NotModelled(`${op.op} runs programs`);
+    if (!isNat(op.pid)) refuse('bad-input', `pid must be a non-negative integer, got ${JSON.stringify(op.pid)}`);
+    const p = procOf(s, op.pid);
+    if (isRefusal(p)) refuse('no-such-process', `no live process ${op.pid}`);
+    switch (op.op) {
+      case 'spawn':
+        return done(String(s.nextPid), take(Spawn(s, op.pid), op), 'Spawn'); // @see Kernel.tla Spawn
+      case 'fork':
+        return done(String(s.nextPid), take(Fork(s, op.pid), op), 'Fork'); // @see Kernel.tla Fork
+      case 'exit':
+        return done('nil', take(Exit(s, op.pid), op), 'Exit'); // @see Kernel.tla Exit
+      case 'atom': {
+        const v = parse(op.value, 'value');
+        return done(printEdn(new AtomRef(s.nextRef)), take(NewAtom(s, op.pid, v), op), 'NewAtom'); // @see Kernel.tla NewAtom
+      }
+      case 'deref': {
+        const next = take(Deref(s, op.pid, needRef(op.ref)), op); // @see Kernel.tla Deref
+        const a = next.atoms[next.procs.get(op.pid)!.table.get(op.ref)!]!;
+        return done(`[${printEdn(a.value)} ${a.stamp}]`, next, 'Deref');
+      }
+      case 'reset': {
+        const v = parse(op.value, 'value');
+        return done(printEdn(v), take(Reset(d, s, op.pid, needRef(op.ref), v), op), 'Reset'); // @see Kernel.tla Reset
+      }
+      case 'resetVals': {
+        const v = parse(op.value, 'value');
+        const next = take(Reset(d, s, op.pid, needRef(op.ref), v), op); // @see Kernel.tla Reset
+        const old = s.atoms[p.table.get(op.ref)!]!.value;
+        return done(printEdn(new Vector([old, v])), next, 'Reset');
+      }
+      case 'cas': {
+        const v = parse(op.value, 'value');
+        const r = CAS(d, s, op.pid, needRef(op.ref), isNat(op.stamp) ? op.stamp : -1, v); // @see Kernel.tla CAS
+        if (isRefusal(r) && r.refused === 'stale-stamp' && !isNat(op.stamp)) refuse('bad-input', 'stamp must be a non-negative integer');
+        const next = take(r, op);
+        return done(String(next.atoms[p.table.get(op.ref)!]!.stamp), next, 'CAS');
+      }
+      case 'compareAndSet': {
+        const expected = parse(op.expected, 'expected');
+        const v = parse(op.value, 'value');
+        const next = take(CompareAndSet(d, s, op.pid, needRef(op.ref), expected, v), op); // @see Kernel.tla Write
+        return done(next === s ? 'false' : 'true', next, 'CompareAndSet');
+      }
+      case 'swap':
+      case 'swapVals': {
+        const ref = needRef(op.ref);
+        const r0 = Deref(s, op.pid, ref);
+        if (isRefusal(r0)) take(r0, op);
+        const f = code(interp?.fn, op.fn);
+        const old = s.atoms[p.table.get(ref)!]!.value;
+        const next = take(Swap(d, s, op.pid, ref, f), op); // @see Atoms.tla SwapRead, SwapCommit
+        const v = next.atoms[p.table.get(ref)!]!.value;
+        return done(printEdn(op.op === 'swap' ? v : new Vector([old, v])), next, 'Swap');
+      }
+      case 'setValidator': {
+        const ref = needRef(op.ref);
+        const r0 = Deref(s, op.pid, ref);
+        if (isRefusal(r0)) take(r0, op);
+        if (op.fn !== null) code(interp?.validator, op.fn);
+        return done('nil', take(SetValidator(d, s, op.pid, ref, op.fn), op), 'SetValidator');
+      }
+      case 'addWatch': {
+        const key = parse(op.key, 'key');
+        return done('nil', take(AddWatch(d, s, op.pid, needRef(op.ref), key), op), 'AddWatch');
+      }
+      case 'removeWatch': {
+        const key = parse(op.key, 'key');
+        return done('nil', take(RemoveWatch(d, s, op.pid, needRef(op.ref), key), op), 'RemoveWatch');
+      }
+      case 'share': {
+        // @see Kernel.tla Share: the target gets the lowest ref it already has for the atom, or a fresh one.
+        const ref = needRef(op.ref);
+        const r = Share(s, op.pid, ref, isNat(op.to) ? op.to : -1);
+        if (isRefusal(r) && r.refused === 'no-such-process' && !isNat(op.to)) refuse('bad-input', `pid must be a non-negative integer, got ${JSON.stringify(op.to)}`);
+        const next = take(r, op);
+        return done(printEdn(new AtomRef(sharedRef(next, op.to, p.table.get(ref)!)!)), next, 'Share');
+      }
+      case 'hold': {
+        // Registers are roots (Kernel.tla Alloc/LoadEnd hold, Drop clears); their values are never observed.
+        if (!isNat(op.reg)) refuse('bad-input', `reg must be a non-negative integer`);
+        if (op.value === null) return done('nil', take(Drop(s, op.pid, op.reg), op), 'Drop');
+        return done('nil', take(Hold(s, op.pid, op.reg, parse(op.value, 'value')), op), 'Hold');
+      }
+    }
+  } catch (e) {
+    if (e instanceof Refused) return { outcome: fail(e.kind, e.message), next: s, action: 'Stutter' };
+    throw e;
+  }
+}
+
+/** A watch record as the watching process's output line: `[key old new]`. */
+export function watchLine(w: { readonly key: Value; readonly old: Value; readonly new: Value }): string {
+  return printEdn(new Vector([w.key, w.old, w.new]));
+}
+
+/** The observation of a spec state: live processes by pid, their atoms by ref. */
+export function observeSpecState(s: SpecKernelState): Observation {
+  return {
+    processes: [...s.procs.keys()].sort((a, b) => a - b).map((pid: Pid) => {
+      const p = s.procs.get(pid)!;
+      return {
+        pid,
+        atoms: [...p.table.keys()].sort((a, b) => a - b).map((ref) => {
+          const a = s.atoms[p.table.get(ref)!]!;
+          return { ref, value: printEdn(a.value), stamp: a.stamp };
+        }),
+        output: p.output.map(watchLine),
+      };
+    }),
+  };
+}
+
 /**
  * Creates a spec kernel with pid 0 alive and no atoms.
  * Quotas are not modelled: the spec never runs out of memory, fuel or stack.
  */
 export function createSpecKernel(): Kernel {
-  const processes = new Map<Pid, ProcessState>([[0, { table: new Map(), registers: new Map() }]]);
-  const atoms: AtomState[] = [];
-  let nextPid = 1;
-  let nextRef = 0;
-
-  function proc(pid: unknown): ProcessState {
-    if (!isNat(pid)) refuse('bad-input', `pid must be a non-negative integer, got ${JSON.stringify(pid)}`);
-    const p = processes.get(pid);
-    if (p === undefined) refuse('no-such-process', `no live process ${pid}`);
-    return p;
-  }
-
-  /** The atom `ref` names in `p`'s table. @see Capabilities.tla Access */
-  function lookup(p: ProcessState, ref: unknown): AtomState {
-    if (!isNat(ref)) refuse('bad-input', `ref must be a non-negative integer, got ${JSON.stringify(ref)}`);
-    const a = p.table.get(ref);
-    if (a !== undefined) return atoms[a]!;
-    if (ref < nextRef) refuse('capability-denied', `ref ${ref} is not in the caller's atom table`);
-    refuse('no-such-atom', `ref ${ref} was never issued`);
-  }
-
-  /** A successful write: new value, stamp + 1. @see Atoms.tla Write */
-  function write(a: AtomState, v: Value): void {
-    a.value = v;
-    a.text = printEdn(v);
-    a.stamp += 1;
-  }
-
-  function step(op: Op): string {
-    switch (op.op) {
-      case 'spawn': {
-        // Spawn: a process with an empty table (not an action of its own in the TLA+ modules).
-        proc(op.pid);
-        const child = nextPid++;
-        processes.set(child, { table: new Map(), registers: new Map() });
-        return String(child);
-      }
-      case 'fork': {
-        // @see Fork.tla Fork: private atoms get a new identity (same value and stamp), shared stay.
-        const parent = proc(op.pid);
-        const child = nextPid++;
-        const table = new Map<Ref, number>();
-        for (const [ref, id] of parent.table) {
-          const a = atoms[id]!;
-          if (a.shared) table.set(ref, id);
-          else {
-            atoms.push({ value: a.value, text: a.text, stamp: a.stamp, creator: child, shared: false });
-            table.set(ref, atoms.length - 1);
-          }
-        }
-        processes.set(child, { table, registers: new Map(parent.registers) });
-        return String(child);
-      }
-      case 'exit': {
-        // Exit: the process and its table stop being roots (not modelled in the TLA+ modules).
-        proc(op.pid);
-        processes.delete(op.pid);
-        return 'nil';
-      }
-      case 'atom': {
-        // @see Atoms.tla NewAtom, Capabilities.tla NewAtom
-        const p = proc(op.pid);
-        const v = parse(op.value, 'value');
-        const ref = nextRef++;
-        atoms.push({ value: v, text: printEdn(v), stamp: 0, creator: op.pid, shared: false });
-        p.table.set(ref, atoms.length - 1);
-        return printEdn(new AtomRef(ref));
-      }
-      case 'deref': {
-        // @see Atoms.tla Deref
-        const a = lookup(proc(op.pid), op.ref);
-        return `[${a.text} ${a.stamp}]`;
-      }
-      case 'reset': {
-        // @see Atoms.tla Reset
-        const p = proc(op.pid);
-        const v = parse(op.value, 'value');
-        const a = lookup(p, op.ref);
-        write(a, v);
-        return a.text;
-      }
-      case 'resetVals': {
-        // @see Atoms.tla Reset (also returning the old value)
-        const p = proc(op.pid);
-        const v = parse(op.value, 'value');
-        const a = lookup(p, op.ref);
-        const old = a.text;
-        write(a, v);
-        return `[${old} ${a.text}]`;
-      }
-      case 'cas': {
-        // @see Atoms.tla CAS: writes iff the stamp is unchanged.
-        const p = proc(op.pid);
-        const v = parse(op.value, 'value');
-        const a = lookup(p, op.ref);
-        if (!isNat(op.stamp)) refuse('bad-input', `stamp must be a non-negative integer`);
-        if (op.stamp !== a.stamp) refuse('stale-stamp', `stamp ${op.stamp} is not the atom's stamp ${a.stamp}`);
-        write(a, v);
-        return String(a.stamp);
-      }
-      case 'compareAndSet': {
-        // @see Atoms.tla Write, guarded by value equality instead of StampMatches (Clojure compare-and-set!).
-        const p = proc(op.pid);
-        const expected = parse(op.expected, 'expected');
-        const v = parse(op.value, 'value');
-        const a = lookup(p, op.ref);
-        if (!equals(a.value, expected)) return 'false';
-        write(a, v);
-        return 'true';
-      }
-      case 'share': {
-        // @see Capabilities.tla Share: only the creator may share; the target gets the lowest ref
-        // it already has for the atom, or a fresh one.
-        const p = proc(op.pid);
-        const a = lookup(p, op.ref);
-        if (a.creator !== op.pid) refuse('capability-denied', `process ${op.pid} did not create the atom behind ref ${op.ref}`);
-        const target = proc(op.to);
-        const id = p.table.get(op.ref)!;
-        a.shared = true;
-        let existing: Ref | undefined;
-        for (const [r, other] of target.table) if (other === id && (existing === undefined || r < existing)) existing = r;
-        if (existing !== undefined) return printEdn(new AtomRef(existing));
-        const ref = nextRef++;
-        target.table.set(ref, id);
-        return printEdn(new AtomRef(ref));
-      }
-      case 'hold': {
-        // @see Heap.tla Roots: registers are roots, never observed.
-        const p = proc(op.pid);
-        if (!isNat(op.reg)) refuse('bad-input', `reg must be a non-negative integer`);
-        if (op.value === null) p.registers.delete(op.reg);
-        else p.registers.set(op.reg, parse(op.value, 'value'));
-        return 'nil';
-      }
-      case 'gc':
-      case 'gcStep':
-        // @see Heap.tla Collect, GC.tla ReachableNeverFreed: collection never changes what any process observes.
-        return 'nil';
-      default:
-        refuse('unsupported', `the spec kernel does not implement ${(op as { op: string }).op}`);
-    }
-  }
-
+  let state = specKernelInit();
   return {
     name: 'spec',
     supports: SPEC_KERNEL_OPS,
     apply(op: Op): Outcome {
-      if (op === null || typeof op !== 'object' || !KNOWN_OPS.has((op as { op: unknown }).op as string)) {
-        return fail('bad-input', `unknown operation ${JSON.stringify((op as { op?: unknown } | null)?.op)}`);
+      if (op !== null && typeof op === 'object' && KNOWN_OPS.has((op as { op: unknown }).op as string) && !SPEC_KERNEL_OPS.has(op.op)) {
+        return fail('unsupported', `the spec kernel does not implement ${op.op}`);
       }
-      if (!SPEC_KERNEL_OPS.has(op.op)) return fail('unsupported', `the spec kernel does not implement ${op.op}`);
-      try {
-        return ok(step(op));
-      } catch (e) {
-        if (e instanceof Refused) return e.outcome;
-        throw e;
-      }
+      const step = specOpStep(state, op);
+      state = step.next;
+      return step.outcome;
     },
     observe(): Observation {
-      const out: { pid: Pid; atoms: { ref: Ref; value: string; stamp: number }[]; output: string[] }[] = [];
-      for (const pid of [...processes.keys()].sort((a, b) => a - b)) {
-        const p = processes.get(pid)!;
-        const refs = [...p.table.keys()].sort((a, b) => a - b);
-        out.push({
-          pid,
-          atoms: refs.map((ref) => {
-            const a = atoms[p.table.get(ref)!]!;
-            return { ref, value: a.text, stamp: a.stamp };
-          }),
-          output: [],
-        });
-      }
-      return { processes: out };
+      return observeSpecState(state);
     },
   };
 }

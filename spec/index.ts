@@ -14,3 +14,4 @@ export * as AtomsSpec from './Atoms.js';
 export * as ForkSpec from './Fork.js';
 export * as CapabilitiesSpec from './Capabilities.js';
 export { ModelConstantsError, type TlaJson } from './MirrorSupport.js';
+export * as KernelSpec from './KernelSpec.js';

@@ -7,7 +7,8 @@
  */
 import type { Op, Pid } from '../../spec/Kernel.js';
 import { printEdn } from '../../spec/Edn.js';
-import { FN_MENU, VALIDATOR_MENU, type SpecState } from '../oracles/atomsSpec.js';
+import { FN_MENU, VALIDATOR_MENU } from '../oracles/trace.js';
+import type { SpecKernelState } from '../../spec/SpecKernel.js';
 
 /** A source of random numbers in [0, 1). */
 export interface Rng {
@@ -45,7 +46,7 @@ const WEIGHTS: readonly [Op['op'], number][] = [
 const TOTAL = WEIGHTS.reduce((s, [, w]) => s + w, 0);
 
 /** Chooses the next op given the spec state `s`. */
-export function nextOp(rng: Rng, s: SpecState): Op {
+export function nextOp(rng: Rng, s: SpecKernelState): Op {
   let r = rng.next() * TOTAL;
   let kind: Op['op'] = 'gc';
   for (const [k, w] of WEIGHTS) {

@@ -1,20 +1,44 @@
 /**
- * Trace validation of the reference kernel: after every operation, the kernel's internal state
- * is mapped by an abstraction function to the abstract state of the spec step function
- * (tests/oracles/atomsSpec.ts), and the step must be the spec's action for that op (same
- * outcome, same abstract successor) or a stutter (abstract state unchanged).
+ * Trace validation of the reference kernel against the TS spec, `spec/KernelSpec.ts` (the
+ * mirror of `spec/tla/Kernel.tla`): each op is turned into one KernelSpec action by
+ * `specOpStep` (spec/SpecKernel.ts, the same adapter the fuzzer's `spec` engine runs on), and
+ * after every op the reference kernel's internal state (`inspect()`) is mapped by an
+ * abstraction function to the same canonical form as the KernelSpec state. The step must be
+ * that action (same outcome, same abstract successor) or a stutter (abstract state unchanged).
  *
- * The abstraction forgets what the spec does not have — heap cells and handles, the
- * collector, the interpreter, validator code (kept as "has a validator") — and names atoms by
- * order of first appearance (scanning live processes by pid, then refs), so that atom
- * identities compare up to renaming while aliasing (which refs share one atom) is preserved.
+ * The abstraction forgets what the operation level does not have — heap cells and handles, the
+ * collector, the interpreter, validator code (kept as "has a validator"), the `seen` register of
+ * `Deref` (the reference kernel keeps none) — and names atoms by order of first appearance
+ * (scanning live processes by pid, then refs), so that atom identities compare up to renaming
+ * while aliasing (which refs share one atom) is preserved.
+ *
+ * Code (swap functions, validators) is drawn from a fixed menu whose meaning the validator knows
+ * ({@link FN_MENU}, {@link VALIDATOR_MENU}); other code is {@link NotModelled}.
  * @module
  */
 import { printEdn } from '../../spec/Edn.js';
-import type { KernelOptions, Op } from '../../spec/Kernel.js';
-import { compare as compareValues } from '../../spec/Values.js';
+import type { KernelOptions, Op, Outcome } from '../../spec/Kernel.js';
+import { NotModelled, specKernelInit, specOpStep, watchLine, type OpInterpreter, type SpecKernelState } from '../../spec/SpecKernel.js';
+import { Vector, equals, type Value } from '../../spec/Values.js';
 import { createReferenceKernel, type KernelSnapshot, type ReferenceKernel } from '../../reference/index.js';
-import { outcomeKey, specInit, specStep, type SpecState } from './atomsSpec.js';
+
+export { NotModelled };
+
+/** Swap functions the validator understands, by source text. */
+export const FN_MENU: Readonly<Record<string, (v: Value) => Value>> = {
+  '(fn [x] [x])': (x) => new Vector([x]),
+  '(fn [x] 0)': () => 0n,
+  '(fn [x] (if (int? x) (inc x) 1))': (x) => (typeof x === 'bigint' ? x + 1n : 1n),
+};
+
+/** Validators the validator understands, by source text. */
+export const VALIDATOR_MENU: Readonly<Record<string, (v: Value) => boolean>> = {
+  '(fn [x] (not= x 13))': (x) => !equals(x, 13n),
+  '(fn [x] (not (vector? x)))': (x) => !(x instanceof Vector),
+};
+
+/** The menus as the spec's code interpreter. */
+export const MENU_INTERPRETER: OpInterpreter = { fn: (src) => FN_MENU[src], validator: (src) => VALIDATOR_MENU[src] };
 
 /** The canonical abstract state both sides are mapped to (JSON-comparable). */
 export interface AbstractState {
@@ -49,8 +73,8 @@ export function abstractReference(snap: KernelSnapshot): AbstractState {
   return { procs, atoms, nextPid: snap.nextPid, nextRef: snap.nextRef };
 }
 
-/** The spec state in the same canonical form. */
-export function abstractSpec(s: SpecState): AbstractState {
+/** The KernelSpec state in the same canonical form. */
+export function abstractSpec(s: SpecKernelState): AbstractState {
   const labels = new Map<number, number>();
   const atoms: AbstractState['atoms'][number][] = [];
   const procs = [...s.procs.entries()]
@@ -65,25 +89,21 @@ export function abstractSpec(s: SpecState): AbstractState {
             l = atoms.length;
             labels.set(i, l);
             const a = s.atoms[i]!;
-            const watches = [...a.watches].map((w): [string, number] => [printEdn(w.key), w.watcher]);
-            atoms.push({ value: printEdn(a.value), stamp: a.stamp, creator: a.creator, shared: a.shared, validator: a.validator !== null, watches: sortWatches(a.watches, watches) });
+            // KernelSpec keeps watches in key order, as the reference lists them
+            atoms.push({ value: printEdn(a.value), stamp: a.stamp, creator: a.creator, shared: a.shared, validator: a.validator !== null, watches: a.watches.map((w): [string, number] => [printEdn(w.key), w.watcher]) });
           }
           return [ref, l];
         }),
-      registers: [...p.registers.entries()].sort((a, b) => a[0] - b[0]).map(([r, v]): [number, string] => [r, printEdn(v)]),
-      output: p.output.slice(),
+      registers: [...p.regs.entries()].sort((a, b) => a[0] - b[0]).map(([r, v]): [number, string] => [r, printEdn(v)]),
+      output: p.output.map(watchLine),
     }));
   return { procs, atoms, nextPid: s.nextPid, nextRef: s.nextRef };
 }
 
-function sortWatches(ws: SpecState['atoms'][number]['watches'], printed: [string, number][]): [string, number][] {
-  // the kernel lists watches in canonical key order; so does the spec (compare on the key values)
-  return ws
-    .map((w, i) => ({ w, p: printed[i]! }))
-    .sort((a, b) => compareValues(a.w.key, b.w.key))
-    .map((x) => x.p);
+/** The outcome shape compared by trace validation: the value text, or the error kind. */
+export function outcomeKey(o: Outcome): string {
+  return o.ok ? `ok ${o.value}` : `error ${o.error}`;
 }
-
 
 /** A step that maps to no spec action. */
 export interface TraceViolation {
@@ -109,9 +129,9 @@ export type TraceResult = { readonly ok: true; readonly actions: readonly string
 export class TraceValidator {
   /** The reference kernel under validation. */
   readonly kernel: ReferenceKernel;
-  /** The spec state so far. */
-  spec: SpecState = specInit();
-  /** Action names of the steps so far. */
+  /** The KernelSpec state so far. */
+  spec: SpecKernelState = specKernelInit();
+  /** Action names (Kernel.tla's, or `Stutter`) of the steps so far. */
   readonly actions: string[] = [];
   private n = 0;
 
@@ -120,10 +140,10 @@ export class TraceValidator {
     this.kernel = createReferenceKernel(options);
   }
 
-  /** Performs `op` on both sides; returns a violation or null. */
+  /** Performs `op` on both sides; returns a violation or null. Throws {@link NotModelled} for ops outside the spec's menus. */
   step(op: Op): TraceViolation | null {
     const i = this.n++;
-    const expected = specStep(this.spec, op);
+    const expected = specOpStep(this.spec, op, MENU_INTERPRETER);
     const actual = this.kernel.apply(op);
     if (outcomeKey(actual) !== outcomeKey(expected.outcome)) return { step: i, op, reason: 'outcome differs', expected: outcomeKey(expected.outcome), actual: outcomeKey(actual) + (actual.ok ? '' : ` (${actual.message})`) };
     let abstracted: string;

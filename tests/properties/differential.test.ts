@@ -17,7 +17,7 @@ describe('differential campaigns (CI budget)', () => {
     expect(r.excluded.every((e) => e.reason.length > 0)).toBe(true);
   });
 
-  // Well-formed operations only: the trace step function (tests/oracles/atomsSpec.ts) does not
+  // Well-formed operations only: the trace validator (specOpStep over spec/KernelSpec.ts) does not
   // model malformed fields; the differential comparison with the spec kernel covers those.
   it('the reference kernel also passes trace validation against the TS spec step function on 80 cases (seed 14)', async () => {
     const r = await runCampaign({ kernels: ['spec', 'reference'], runs: 80, seed: 14, trace: true, malformed: false });

@@ -45,7 +45,7 @@ describe('trace validation of the reference kernel', () => {
       throw new Error(`run ${violation.run}, step ${violation.step}: ${violation.reason}\n op: ${JSON.stringify(violation.op)}\n expected: ${violation.expected}\n actual:   ${violation.actual}\n replay: ${JSON.stringify(violation.ops)}`);
     }
     // every action of the spec was exercised, and refusals/reads (stutters) too
-    for (const a of ['NewAtom', 'Reset', 'CAS', 'CompareAndSet', 'Swap', 'SetValidator', 'AddWatch', 'RemoveWatch', 'Share', 'Spawn', 'Fork', 'Exit', 'Hold', 'Stutter'])
+    for (const a of ['NewAtom', 'Deref', 'Reset', 'CAS', 'CompareAndSet', 'Swap', 'SetValidator', 'AddWatch', 'RemoveWatch', 'Share', 'Spawn', 'Fork', 'Exit', 'Hold', 'Drop', 'Stutter'])
       expect(actions.get(a) ?? 0, a).toBeGreaterThan(0);
     console.log(`trace validation: ${RUNS} sequences, ${steps} steps in ${seconds.toFixed(1)} s; actions ${JSON.stringify(Object.fromEntries(actions))}`);
   });

@@ -6,9 +6,9 @@ import {
 import { ModelConstantsError } from './MirrorSupport.js';
 import { bfsMirror, cfgConstants, manifestModels, mirrorStateSet, readRepoFile, tlaStateSet } from '../tests/spec/mirrorHarness.js';
 
-/** Medium models run only with IMMUTOS_SPEC_FULL=1. */
+/** Medium (and --big) models run only with IMMUTOS_SPEC_FULL=1. */
 const FULL = process.env.IMMUTOS_SPEC_FULL === '1';
-const allModels = manifestModels('Kernel').filter((m) => !m.big);
+const allModels = manifestModels('Kernel').filter((m) => FULL || !m.big);
 const models = allModels.filter((m) => FULL || m.expect !== 'pass' || m.name.endsWith('_small'));
 
 describe('Kernel mirror: manifest models', () => {

@@ -1,8 +1,8 @@
 /**
  * Every program in examples/ prints exactly its `.expected` output on the reference kernel
- * (what `npx immutos run examples/<name>.edn` prints), and — apart from the quota example,
- * which is slow on purpose — prints the same under another scheduler seed: the examples are
- * written so that their output does not depend on the interleaving.
+ * (what `npx immutos run examples/<name>.edn` prints, under the quotas the file declares), and
+ * prints the same under another scheduler seed: the examples are written so that their output
+ * does not depend on the interleaving.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -25,7 +25,7 @@ describe('examples', () => {
       const report = runProgram(source);
       expect(failureMessage(report)).toBeNull();
       expect(renderReport(report)).toBe(expected);
-      if (name !== 'quota.edn') expect(renderReport(runProgram(source, { seed: 7 }))).toBe(expected);
+      expect(renderReport(runProgram(source, { seed: 7 }))).toBe(expected);
     });
   }
 

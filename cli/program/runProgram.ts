@@ -6,7 +6,8 @@
  * @module
  */
 import { MAGIC, decodeAll } from '../../spec/Binary.js';
-import type { KernelOptions, Outcome, Pid } from '../../spec/Kernel.js';
+import { KernelError } from '../../spec/Errors.js';
+import type { KernelOptions, Outcome, Pid, Quotas } from '../../spec/Kernel.js';
 import { createReferenceKernel, listScheduler, seededScheduler, type ReferenceKernel } from '../../reference/index.js';
 
 /** The kernels that can run programs from the CLI (programs need the richer loader/scheduler API). */
@@ -50,6 +51,53 @@ export interface RunReport {
   readonly quanta: number;
   /** Garbage collections run (never visible to programs; reported for the curious). */
   readonly collections: number;
+  /** The quotas in force: defaults, then those the file declares, then the caller's. */
+  readonly quotas: Quotas;
+}
+
+/** The quota flags of `immutos run` (also accepted in a program's leading comment), by quota. */
+export const QUOTA_FLAGS: Readonly<Record<string, keyof Quotas>> = Object.freeze({ '--quota-heap': 'heapCells', '--quota-fuel': 'fuel', '--quota-stack': 'stackDepth' });
+
+/** A quota's value from its text: a positive integer. Throws a RangeError naming `flag` otherwise. */
+export function quotaValue(text: string, flag: string): number {
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${flag} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+/**
+ * The quotas a program file declares in its leading comment, on a line of the form
+ * `;; immutos run --quota-heap N --quota-fuel N --quota-stack N` (any subset, any order).
+ * The leading comment is every line before the first one that is neither blank nor a `;`
+ * comment. Binary programs declare none. Throws `bad-input` for a malformed declaration.
+ */
+export function declaredQuotas(source: Uint8Array | string): Partial<Quotas> {
+  if (typeof source !== 'string' && isBinary(source)) return {};
+  const text = typeof source === 'string' ? source : new TextDecoder().decode(source);
+  const quotas: { -readonly [K in keyof Quotas]?: number } = {};
+  for (const [i, line] of text.split('\n').entries()) {
+    const t = line.trim();
+    if (t === '') continue;
+    if (!t.startsWith(';')) break;
+    const m = /^;+\s*immutos run\b(.*)$/.exec(t);
+    if (m === null) continue;
+    const words = m[1]!.trim().split(/\s+/).filter((w) => w !== '');
+    const bad = (why: string): never => {
+      throw new KernelError('bad-input', `line ${i + 1}: ${why} (a program may declare only ${Object.keys(QUOTA_FLAGS).join(', ')}, each followed by a positive integer)`);
+    };
+    for (let w = 0; w < words.length; w += 2) {
+      const quota = QUOTA_FLAGS[words[w]!];
+      if (quota === undefined) bad(`'${words[w]}' cannot be declared in a program`);
+      const value = words[w + 1];
+      if (value === undefined) bad(`${words[w]} needs a value`);
+      try {
+        quotas[quota!] = quotaValue(value!, words[w]!);
+      } catch (e) {
+        bad((e as Error).message);
+      }
+    }
+  }
+  return quotas;
 }
 
 /** An unknown kernel was asked for. */
@@ -73,20 +121,23 @@ export function programKernel(name: string, options: KernelOptions = {}): Refere
 }
 
 /**
- * Runs a program (file contents) to completion. Throws `bad-input` (a KernelError) when the
- * program cannot be read; a program that fails is reported in the result, not thrown.
+ * Runs a program (file contents) to completion, under the quotas the file declares (see
+ * {@link declaredQuotas}) overridden by `options.kernelOptions.quotas`. Throws `bad-input` (a
+ * KernelError) when the program cannot be read; a program that fails is reported in the
+ * result, not thrown.
  */
 export function runProgram(source: Uint8Array | string, options: RunOptions = {}): RunReport {
   const kernelName = options.kernel ?? 'reference';
   const seed = options.seed ?? 0;
-  const k = programKernel(kernelName, options.kernelOptions);
+  const quotas = { ...declaredQuotas(source), ...options.kernelOptions?.quotas };
+  const k = programKernel(kernelName, { ...options.kernelOptions, quotas });
   if (typeof source !== 'string' && isBinary(source)) k.loadValues(0, decodeAll(source));
   else k.load(0, typeof source === 'string' ? source : new TextDecoder().decode(source));
   const quanta = k.runAll(options.schedule !== undefined ? listScheduler(options.schedule, seededScheduler(seed)) : seededScheduler(seed));
   const results = new Map(k.results().map((r) => [r.pid, r.outcome]));
   const processes = k.processList().map((p) => ({ pid: p.pid, alive: p.alive, output: p.output, result: results.get(p.pid) ?? null }));
   const result = results.get(0) ?? { ok: false as const, error: 'program-error' as const, message: 'process 0 did not finish' };
-  return { kernel: kernelName, seed, processes, result, quanta, collections: k.gcCount };
+  return { kernel: kernelName, seed, processes, result, quanta, collections: k.gcCount, quotas: k.quotas };
 }
 
 /**

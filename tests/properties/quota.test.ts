@@ -2,7 +2,7 @@
  * Quotas stop runaway processes with a typed error while another process finishes its work:
  * an endless loop (fuel), unbounded allocation (heap cells) and unbounded recursion (stack
  * depth), each in its own process next to a well-behaved worker. Small quotas keep it fast;
- * examples/quota.edn shows the same with the default quotas.
+ * examples/quota.edn shows the same as a program (with the small quotas it declares).
  */
 import { describe, expect, test } from 'vitest';
 import { createReferenceKernel, seededScheduler } from '../../reference/index.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../cli/check/manifest.js';
 import { specModule as toy, type ToyState } from '../../cli/check/fixtures/Toy.js';
 import type { SpecInstance } from '../../spec/SpecModule.js';
-import { compareStateSets, displayTla, mirrorReachableDisplay, mirrorReachableStates, normalizeTla, tlaReachableDisplay, tlaReachableStates } from './tlaConformance.js';
+import { compareStateSets, displayTla, mirrorReachableDisplay, mirrorReachableStates, normalizeTla, sampledSuccessorConformance, tlaReachableDisplay, tlaReachableStates } from './tlaConformance.js';
 
 const fx = (f: string): string => readFileSync(join(repoRoot(), 'cli/check/fixtures', f), 'utf8');
 const spec = fx('Toy.tla');
@@ -24,6 +24,13 @@ describe('conformance oracle', () => {
     expect(v.same).toBe(false);
     expect(v.onlyTla).not.toBeNull();
     expect(v.onlyMirror).toBeNull();
+  });
+
+  test('sampled comparison agrees on a faithful mirror and catches a missing action', () => {
+    expect(sampledSuccessorConformance(spec, cfg, good, 50, 7)).toEqual({ checked: 50, mismatch: null });
+    const noReset: SpecInstance<ToyState> = { ...good, actions: good.actions.filter((a) => a.name !== 'Reset') };
+    const v = sampledSuccessorConformance(spec, cfg, noReset, 50, 7);
+    expect(v.mismatch).toMatch(/successors of .* differ: only in TLA\+/);
   });
 
   test('catches a mirror whose toTla maps a state wrongly', () => {

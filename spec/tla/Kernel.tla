@@ -139,7 +139,7 @@ RECURSIVE Closure(_)
 Closure(S) == LET T == S \cup Children(S) IN IF T = S THEN S ELSE Closure(T)
 RegRoots == UNION {regs[p] : p \in Procs}
 \* The values of the atoms the live processes reach: GC roots through the atom tables.
-AtomRoots == UNION {{val[a] : a \in Reach(p)} : p \in live} \ {NoH}
+AtomRoots == (UNION {{val[a] : a \in Reach(p)} : p \in live}) \ {NoH}
 Roots == AtomRoots \cup RegRoots
 Reachable == Closure(Roots)
 Busy(p) == rd[p].h # NoH

@@ -282,6 +282,19 @@ export class HwMemoryBackend {
     return false;
   }
 
+  /**
+   * Background draining between two kernel operations: for each core, as many PRNG draws as it
+   * has buffered stores; each draw drains one eligible entry with the drain probability.
+   * Deterministic for a given seed and call sequence.
+   */
+  tick(): void {
+    for (let c = 0; c < this.memory.cores; c++) {
+      for (let k = this.sbCount[c]; k > 0; k--) {
+        if (this.sbCount[c] > 0 && this.rng.next() < this.drainP) this.drainOne(c);
+      }
+    }
+  }
+
   /** Drains every store buffer. */
   drainAll(): void {
     for (let c = 0; c < this.memory.cores; c++) {

@@ -100,6 +100,20 @@ export class HwKernelMemory {
     this.linePublished = lp;
   }
 
+  /** Number of cores (`setCore` accepts `0 … cores-1`). */
+  get cores(): number {
+    return this.hw.cores;
+  }
+
+  /**
+   * Time passes between two kernel operations: each buffered store (of any core) drains with
+   * the backend's drain probability, in the order the model allows, chosen by the seeded PRNG.
+   * Nothing is forced out: a store the model lets linger may stay buffered across operations.
+   */
+  tick(): void {
+    this.hw.tick();
+  }
+
   /** Selects the core that issues the following accesses. */
   setCore(core: number): void {
     if (!(Number.isInteger(core) && core >= 0 && core < this.hw.cores)) throw new HwFault('bad-core', `core ${core} out of range`, core);

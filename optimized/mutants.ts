@@ -16,6 +16,12 @@ export interface OptimizedMutant {
   readonly name: string;
   /** One line: what goes wrong. */
   readonly description: string;
+  /**
+   * `multicore`: observable only when the kernel runs on several cores of a weakly ordered
+   * memory (`optimized+hw:relaxed`); on the single-threaded backends it changes nothing, so the
+   * engine registry offers it on `optimized+hw:<model>` only. Absent: observable everywhere.
+   */
+  readonly needs?: 'multicore';
 }
 
 /** The mutants this kernel implements (each changes observable behaviour, or a debug invariant). */
@@ -26,6 +32,11 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   { name: 'gc-ignores-registers', description: 'StartMark does not grey register roots, so a value held only in a register is freed (caught by the debug heap invariants)' },
   { name: 'hash-mismatch', description: 'lists hash with a different seed than vectors, so equal sequences ([1 2] and (1 2)) compare unequal' },
   { name: 'quota-not-enforced', description: 'the heap-cell quota is never enforced' },
+  {
+    name: 'drop-publish-fence',
+    description: 'evacuation (and struct re-encoding) swaps the handle to the new copy without the fence after writing it, so under a relaxed memory model another core can follow the handle before the copy is visible',
+    needs: 'multicore',
+  },
 ]);
 
 /** Catalogue names accepted but inert here (their code paths live in the not-yet-built language). */

@@ -34,6 +34,11 @@ export interface CollectorOptions {
   readonly ignoreRegisters?: boolean;
   /** A region is evacuated when its live words are below this fraction of its used words. */
   readonly evacuateBelow?: number;
+  /**
+   * The `drop-publish-fence` seeded bug: no fence between writing an evacuated copy (or a
+   * re-encoded struct) and swapping its handle (docs/optimized.md, "Fences", F1).
+   */
+  readonly dropPublishFence?: boolean;
 }
 
 /** Counters of the collector's work. */
@@ -65,6 +70,9 @@ export class Collector {
   private readonly budget: number;
   private readonly ignoreRegisters: boolean;
   private readonly evacuateBelow: number;
+  private readonly publishFence: boolean;
+  /** Handles freed by the sweep and not yet made visible by a fence (F2). */
+  private freedUnfenced = false;
   /** Work units done by the last {@link Collector.step} (for tests that bound pauses by work). */
   lastStepWork = 0;
   /** Live words found by the last completed sweep (drives the pacer). */
@@ -86,7 +94,8 @@ export class Collector {
     this.budget = options.stepBudget ?? 4096;
     this.ignoreRegisters = options.ignoreRegisters ?? false;
     this.evacuateBelow = options.evacuateBelow ?? 0.5;
-    this.reencoder = options.reencode === false ? null : new Reencoder(heap);
+    this.publishFence = options.dropPublishFence !== true;
+    this.reencoder = options.reencode === false ? null : new Reencoder(heap, this.publishFence);
   }
 
   /** Whether the handle's mark equals the current epoch (grey or black). */
@@ -171,6 +180,7 @@ export class Collector {
     if (a === 0) return 1;
     if (H.mem.load32(e + 1) !== this.epoch) {
       H.freeHandle(h);
+      this.freedUnfenced = true;
       this.stats.freed++;
       return 2;
     }
@@ -185,6 +195,7 @@ export class Collector {
   /** Pick the sparse candidate regions to evacuate; free empty ones. @see GC.tla FinishSweep */
   private finishSweep(): void {
     const H = this.heap;
+    this.releaseFreed();
     this.phase = 'evac';
     H.allocMark = 0;
     this.evacRegions = [];
@@ -214,6 +225,8 @@ export class Collector {
     const r = this.evacRegion;
     const base = r << REGION_SHIFT;
     if (this.evacOffset >= H.used(r)) {
+      // F3: every handle swap of this region is visible before the region can be reused.
+      m.fence();
       H.freeRegion(r); // FreeOld: in mode (a) no read is in flight between steps
       this.stats.regionsFreed++;
       this.evacRegion = -1;
@@ -237,7 +250,8 @@ export class Collector {
       throw e;
     }
     H.copyWords(to, a, size); // CopyStep
-    m.fence();
+    // F1: the copy is visible before the handle that leads to it (a release; DMB / STLR on ARM).
+    if (this.publishFence) m.fence();
     H.setAddr(h, to); // SwapStep
     if (isSealed(m.load32(to) & 0xff, (i) => m.load32(to + i))) m.publish(to, size);
     this.stats.moved++;
@@ -280,8 +294,19 @@ export class Collector {
         }
       } else break;
     }
+    if (this.phase === 'sweep') this.releaseFreed();
     this.lastStepWork = work;
     return this.phase;
+  }
+
+  /**
+   * F2: handles freed by the sweep (their entries zeroed) are visible before the allocator can
+   * hand them out again — else a late zeroing store would land on the new owner's entry.
+   */
+  private releaseFreed(): void {
+    if (!this.freedUnfenced) return;
+    this.heap.mem.fence();
+    this.freedUnfenced = false;
   }
 
   /** Finishes the cycle in progress, if any, then runs one whole cycle (the `gc` operation). */

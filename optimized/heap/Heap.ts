@@ -254,6 +254,9 @@ export class Heap {
       const r = this.takeRegion(RegionKind.Handles);
       const base = r << REGION_SHIFT;
       for (let i = 0; i < 3 * HANDLE_CHUNK; i++) this.mem.store32(base + i, 0);
+      // F4 (docs/optimized.md "Fences"): the zeroed chunk is visible before any core allocates
+      // in it, so no late zeroing store can land on an entry written by another core.
+      this.mem.fence();
       this.handleChunks.push(base);
     }
     return h;

@@ -40,8 +40,14 @@ export class Reencoder {
   /** Counters. */
   readonly stats: ReencodeStats = { structs: 0, shapes: 0 };
 
-  /** Creates the re-encoder of `heap`. */
-  constructor(private readonly heap: Heap) {}
+  /**
+   * Creates the re-encoder of `heap`; `publishFence` false is the `drop-publish-fence` seeded
+   * bug (no fence between writing the struct and swapping its handle).
+   */
+  constructor(
+    private readonly heap: Heap,
+    private readonly publishFence = true,
+  ) {}
 
   /** Shape cells (roots: the registry keeps them alive). */
   *roots(): Iterable<number> {
@@ -105,7 +111,8 @@ export class Reencoder {
     m.store32(to + 4, flags & F_HASHED);
     m.store32(to + 5, entry.shape << 1);
     for (let i = 0; i < n; i++) m.store32(to + 6 + i, ordered[i]!);
-    m.fence();
+    // F1 (docs/optimized.md "Fences"): the struct (and its shape) before the handle swap.
+    if (this.publishFence) m.fence();
     H.setAddr(h, to);
     if ((flags & F_HASHED) !== 0) m.publish(to, 6 + n); // else its hash cache is still to be written
     this.stats.structs++;

@@ -224,6 +224,16 @@ describe('seeded bugs have teeth', () => {
         expect(good.apply({ op: 'gc' }).ok).toBe(true);
         return;
       }
+      if (m.needs === 'multicore') {
+        // Only a weakly ordered multi-core backend can show it (tests/properties/hwFence.test.ts);
+        // on the plain backend the mutant must change nothing, even across evacuations.
+        const ops: Op[] = [{ op: 'atom', pid: 0, value: '[1 2]' }];
+        for (let i = 0; i < 30; i++) ops.push({ op: 'reset', pid: 0, ref: 0, value: `{:k ${i} :v [${i}]}` }, { op: 'gcStep' });
+        const bad = createOptimizedKernel({ mutants: [m.name], gcEvacuateBelow: 2, gcStepBudget: 64 });
+        expect(firstDivergence(createSpecKernel(), bad, ops)).toBe(-1);
+        expect(bad.collector.stats.moved).toBeGreaterThan(0);
+        return;
+      }
       const ops = scenarios[m.name];
       expect(ops, `a scenario for ${m.name}`).toBeDefined();
       const good = createOptimizedKernel({ quotas });

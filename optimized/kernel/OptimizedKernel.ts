@@ -8,6 +8,9 @@
  *   tables, so `fork` copies one table: O(#atoms + #registers), independent of the heap.
  * - Garbage collection is deterministic: `gcStep` is one bounded increment; `gc` a whole cycle;
  *   between operations a pacer does work proportional to allocation.
+ * - On a backend with several cores (`MemoryBackend.cores`), process `pid` runs on core
+ *   `pid mod (cores-1)` and the collector on the last core; the fences the memory model needs
+ *   are listed in docs/optimized.md ("Fences").
  * @module
  */
 import { KernelError } from '../../spec/Errors.js';
@@ -97,6 +100,11 @@ export class OptimizedKernel implements Kernel {
   private readonly history = new Map<number, Map<number, string>>();
   /** Value words the host holds (benchmarks, tests): roots like registers. */
   readonly hostRoots = new Set<number>();
+  /** Cores of the backend (1 when it has none). */
+  private readonly nCores: number;
+  /** The core the collector runs on (the last one). */
+  readonly collectorCore: number;
+  private core = 0;
 
   /** Creates a kernel with one process (pid 0). */
   constructor(options: OptimizedKernelOptions = {}) {
@@ -113,8 +121,17 @@ export class OptimizedKernel implements Kernel {
         registerRoots: () => this.registerRoots(),
         atomLive: (id) => (this.holders[id] ?? 0) > 0,
       },
-      { stepBudget: options.gcStepBudget, evacuateBelow: options.gcEvacuateBelow, reencode: options.reencode, ignoreRegisters: this.mutants.has('gc-ignores-registers') },
+      {
+        stepBudget: options.gcStepBudget,
+        evacuateBelow: options.gcEvacuateBelow,
+        reencode: options.reencode,
+        ignoreRegisters: this.mutants.has('gc-ignores-registers'),
+        dropPublishFence: this.mutants.has('drop-publish-fence'),
+      },
     );
+    const cores = this.heap.mem.cores ?? 1;
+    this.nCores = Number.isInteger(cores) && cores > 1 ? cores : 1;
+    this.collectorCore = this.nCores - 1;
     if (this.debug) {
       this.heap.onFree = (h) => this.immutable.forget(h);
       this.collector.onCycle = () => this.checkInvariants();
@@ -139,6 +156,33 @@ export class OptimizedKernel implements Kernel {
     this.immutable.check(this.heap);
   }
 
+  /** The core process `pid` runs on: `pid mod (cores-1)`, the last core being the collector's. */
+  coreOf(pid: Pid): number {
+    return this.nCores > 1 ? pid % (this.nCores - 1) : 0;
+  }
+
+  private onCore(core: number): void {
+    this.core = core;
+    this.heap.mem.setCore?.(core);
+  }
+
+  /**
+   * Runs collector work on the collector core. The mutator first reaches a safepoint: a full
+   * fence on its core (S in docs/optimized.md "Fences"), so the collector sees every cell the
+   * mutator wrote; the collector itself never waits for mutators.
+   */
+  private collecting<T>(work: () => T): T {
+    const back = this.core;
+    if (back === this.collectorCore) return work();
+    this.heap.mem.fence();
+    this.onCore(this.collectorCore);
+    try {
+      return work();
+    } finally {
+      this.onCore(back);
+    }
+  }
+
   private proc(pid: unknown): Process {
     if (!isNat(pid)) refuse('bad-input', `pid must be a non-negative integer, got ${JSON.stringify(pid)}`);
     const p = this.processes.get(pid);
@@ -161,7 +205,7 @@ export class OptimizedKernel implements Kernel {
     if (!this.mutants.has('quota-not-enforced') && H.liveCells(pid) > this.quotas.heapCells) {
       // Garbage may still be charged: collect (the new value is held as a host root meanwhile).
       this.hostRoots.add(w);
-      this.collector.collect();
+      this.collecting(() => this.collector.collect());
       this.hostRoots.delete(w);
       if (H.liveCells(pid) > this.quotas.heapCells) refuse('out-of-memory', `process ${pid} exceeds its quota of ${this.quotas.heapCells} heap cells`);
     }
@@ -345,6 +389,9 @@ export class OptimizedKernel implements Kernel {
       return fail('unsupported', `the optimized kernel does not implement ${op.op} yet`);
     }
     const before = this.heap.counters.wordsAllocated;
+    const gcOp = op.op === 'gc' || op.op === 'gcStep';
+    const pid = (op as { pid?: unknown }).pid;
+    this.onCore(gcOp ? this.collectorCore : isNat(pid) ? this.coreOf(pid) : 0);
     let out: Outcome;
     try {
       out = ok(this.step(op));
@@ -354,7 +401,13 @@ export class OptimizedKernel implements Kernel {
       else if (e instanceof KernelError) out = fail(e.kind, e.message);
       else throw e;
     }
-    if (op.op !== 'gc' && op.op !== 'gcStep') this.collector.pace(this.heap.counters.wordsAllocated - before);
+    if (!gcOp) {
+      // S: the end of an operation is the mutator's safepoint (a context switch): a full fence.
+      this.heap.mem.fence();
+      const allocated = this.heap.counters.wordsAllocated - before;
+      this.collecting(() => this.collector.pace(allocated));
+    }
+    this.heap.mem.tick?.();
     return out;
   }
 
@@ -362,6 +415,7 @@ export class OptimizedKernel implements Kernel {
   observe(): Observation {
     const processes = [...this.processes.keys()].sort((a, b) => a - b).map((pid) => {
       const p = this.processes.get(pid)!;
+      this.onCore(this.coreOf(pid)); // a process observes its atoms from its own core
       const refs = [...p.table.keys()].sort((a, b) => a - b);
       return {
         pid,

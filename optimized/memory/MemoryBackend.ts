@@ -46,6 +46,16 @@ export interface MemoryBackend {
   retire(addr: number, words: number): void;
   /** Selects the thread/core that issues the following accesses (0 by default). Optional. */
   setCore?(core: number): void;
+  /**
+   * Number of cores that may issue accesses (valid arguments of `setCore` are `0 … cores-1`).
+   * Absent on single-threaded backends, which count as one core.
+   */
+  readonly cores?: number;
+  /**
+   * Time passes between two kernel operations: a backend with store buffers may let some
+   * buffered stores drain (chosen deterministically from its seed). Optional; a no-op elsewhere.
+   */
+  tick?(): void;
 }
 
 /** Options of the built-in backends. */

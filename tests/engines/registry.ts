@@ -98,6 +98,14 @@ function stringsExport(loaded: Loaded, name: string): readonly string[] {
   return v.map((m: unknown) => (typeof m === 'string' ? m : typeof (m as { name?: unknown })?.name === 'string' ? (m as { name: string }).name : '')).filter((s) => s !== '');
 }
 
+/** Names of the catalogue entries declaring `needs: 'multicore'`. */
+function multicoreMutants(loaded: Loaded, name: string): readonly string[] {
+  if (!loaded.ok) return [];
+  const v = loaded.mod[name];
+  if (!Array.isArray(v)) return [];
+  return v.filter((m: unknown) => (m as { needs?: unknown })?.needs === 'multicore').map((m: unknown) => String((m as { name?: unknown }).name));
+}
+
 function isKernel(k: unknown): k is Kernel {
   const x = k as Partial<Kernel> | null;
   return x !== null && typeof x === 'object' && typeof x.apply === 'function' && typeof x.observe === 'function' && x.supports instanceof Set;
@@ -152,6 +160,14 @@ function factoryAdapter(
   };
 }
 
+/**
+ * Words of collector work per `gcStep` on `optimized+hw:<model>`. The collector runs on its own
+ * core there, and a `gcStep` is the slice it runs between two mutator operations: slices this
+ * small leave an evacuation half done across operations, so mutators on other cores follow
+ * handles swapped while the collector's stores are still buffered (docs/optimized.md "Fences").
+ */
+export const HW_GC_STEP_BUDGET = 64;
+
 /** The registry: every known engine, available or not. */
 export interface Registry {
   /** Adapters by base name, in display order. */
@@ -188,9 +204,12 @@ export function loadRegistry(): Promise<Registry> {
       if (mods.hw === undefined) return {};
       const makeMemory = fnExport(hw, 'createHwMemory');
       if (typeof makeMemory === 'string') throw new EngineUnavailableError(`optimized+hw:${mods.hw}`, `hardware model not available: ${makeMemory}`);
-      return { memory: makeMemory(mods.hw) };
+      return { memory: makeMemory(mods.hw), gcStepBudget: HW_GC_STEP_BUDGET };
     });
-    adapters.set('optimized', optimizedAdapter);
+    // Mutants that need a multi-core weakly ordered backend (`needs: 'multicore'`) are offered on
+    // `optimized+hw:<model>` only: on the plain backend they change nothing.
+    const multicore = new Set(multicoreMutants(optimized, 'OPTIMIZED_MUTANTS'));
+    adapters.set('optimized', { ...optimizedAdapter, mutants: optimizedAdapter.mutants.filter((m) => !multicore.has(m)) });
     const hwModels = hw.ok && Array.isArray(hw.mod.HW_MODELS) ? (hw.mod.HW_MODELS as unknown[]).filter((m): m is string => typeof m === 'string') : [];
     const hwReason = !optimizedAdapter.availability.available
       ? `needs the optimized kernel (${optimizedAdapter.availability.reason})`

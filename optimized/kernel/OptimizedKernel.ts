@@ -113,6 +113,8 @@ export class OptimizedKernel implements Kernel {
     this.debug = options.debug ?? false;
     this.heap = new Heap(options.memory ?? createPlainMemory({ initialWords: 1 << 18 }));
     initImmortals(this.heap);
+    // S: the immortal cells (nil, booleans, interned names) are visible to every core.
+    this.heap.mem.fence();
     this.heap.flags.hashMismatch = this.mutants.has('hash-mismatch');
     this.heap.flags.inPlaceShared = this.mutants.has('in-place-update-shared');
     this.collector = new Collector(

@@ -5,8 +5,7 @@
 // harmless under `sc` — on the very cases that catch it under `relaxed`, and on a bounded campaign.
 // Fixed seeds; about 30 s on a shared machine (CI budget 60 s).
 import { describe, expect, it } from 'vitest';
-import { runCampaign } from '../../cli/fuzz/campaign.js';
-import { judge } from '../../cli/fuzz/campaign.js';
+import { judge, MUTANT_QUOTAS, runCampaign } from '../../cli/fuzz/campaign.js';
 import { build } from '../engines/registry.js';
 import { createHwMemory } from '../../hw-model/index.js';
 import { createOptimizedKernel } from '../../optimized/index.js';
@@ -59,11 +58,17 @@ describe('optimized kernel on several cores of the hardware model', () => {
     expect(sc.cases).toBeGreaterThan(caught.index);
   });
 
-  it('without the mutant, tso and relaxed agree with the reference (bounded campaigns)', async () => {
+  it('without the mutant, tso and relaxed agree with the reference (bounded campaigns, debug heap checks, small quotas)', async () => {
+    // Small quotas make collections run inside operations (a mutator handing over to the
+    // collector core); debug mode checks the heap invariants from the collector core.
     for (const model of ['tso', 'relaxed']) {
-      const r = await runCampaign({ kernels: ['reference', `optimized+hw:${model}`], runs: 80, seed: SEED, shrink: false });
-      expect(r.failures.map((f) => f.verdict.detail)).toEqual([]);
-      expect(r.cases).toBe(80);
+      for (const debug of [false, true]) {
+        // With quotas, resource errors are compared: against the same kernel on one core (the
+        // reference counts heap cells its own way).
+        const r = await runCampaign({ kernels: [debug ? 'optimized' : 'reference', `optimized+hw:${model}`], runs: 60, seed: SEED, shrink: false, debug, ...(debug ? { quotas: MUTANT_QUOTAS, resourceErrors: 'compare' as const } : {}) });
+        expect(r.failures.map((f) => f.verdict.detail)).toEqual([]);
+        expect(r.cases).toBe(60);
+      }
     }
   });
 });

@@ -15,7 +15,11 @@ export { HwMemoryBackend, MEMORY_MODELS, type MemoryModel, type AccessOrder, typ
 export { HwKernelMemory, type HwKernelMemoryOptions } from './kernel-memory.js';
 export { createRng, type Rng } from './rng.js';
 export { enumerate, runSeeded, OP_MODELS, type Enumeration } from './models/explore.js';
-export { compile, formatOutcome, type Instr, type LitmusTest, type Compiled } from './models/program.js';
+export { compile, formatOutcome, type Instr, type LitmusTest, type Compiled, type CInstr } from './models/program.js';
+export type { OpModel, MachineState } from './models/model.js';
+export { sc, type ScState } from './models/sc.js';
+export { tso, type TsoState } from './models/tso.js';
+export { relaxed, type RelaxedState } from './models/relaxed.js';
 export { LITMUS_TESTS, familyOf } from './litmus/tests.js';
 export { loadFixtures, type LitmusFixture } from './litmus/fixtures.js';
 export { runOnBackend } from './litmus/backend-run.js';

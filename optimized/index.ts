@@ -6,6 +6,8 @@
  */
 export { createOptimizedKernel, OptimizedKernel, OPTIMIZED_KERNEL_OPS, type OptimizedKernelOptions, type KernelWork } from './kernel/OptimizedKernel.js';
 export { OPTIMIZED_MUTANTS, INERT_MUTANTS, type OptimizedMutant } from './mutants.js';
-export { createPlainMemory, createSharedMemory, PlainMemory, SharedMemory, BackendExhausted, type MemoryBackend, type BackendOptions } from './memory/MemoryBackend.js';
-export { Collector, type Phase, type RootProvider, type CollectorStats } from './gc/Collector.js';
+export { createPlainMemory, createSharedMemory, PlainMemory, SharedMemory, BackendExhausted, type MemoryBackend, type BackendOptions, type GrowableSab } from './memory/MemoryBackend.js';
+export { Collector, type Phase, type RootProvider, type CollectorStats, type CollectorOptions } from './gc/Collector.js';
+export { Heap as OptimizedHeap, HeapExhausted, RegionKind, type HeapCounters } from './heap/Heap.js';
+export { Reencoder, type ReencodeStats } from './heap/reencode.js';
 export { HeapInvariantViolation } from './gc/invariants.js';

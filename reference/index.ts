@@ -8,7 +8,8 @@ import { ReferenceKernel } from './kernel.js';
 
 export { ReferenceKernel, Prng, seededScheduler, listScheduler, describeOutcome, type AtomRecord, type ProcessRecord, type Scheduler, type ProgramResult, type KernelSnapshot, type ProcessSnapshot, type AtomSnapshot } from './kernel.js';
 export { REFERENCE_MUTANTS, type MutantInfo, type MutantName } from './mutants.js';
-export { Heap, HeapInvariantViolation, DanglingHandle, type Handle, type Cell } from './heap.js';
+export { Heap, HeapInvariantViolation, DanglingHandle, shallowContents, type Handle, type Cell, type GcStats } from './heap.js';
+export { WatchTable, type Watch } from './watches.js';
 export { PRELUDE } from './lang/prelude.js';
 
 /** Creates a reference kernel (process 0 exists; quotas default to `DEFAULT_QUOTAS`). */

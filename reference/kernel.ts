@@ -69,7 +69,10 @@ export interface ProcessRecord {
   readonly output: string[];
   /** False once exited. */
   alive: boolean;
-  /** The program's machine state (running, or finished: `halt`/`failed`), or null if none. */
+  /**
+   * The program's machine state (running, or finished: `halt`/`failed`), or null if none.
+   * @internal The interpreter's continuation representation is not public API.
+   */
   program: State | null;
   /** Fuel left for the current `run`/`step` (or, under {@link ReferenceKernel.runAll}, the whole run). */
   fuelLeft: number;

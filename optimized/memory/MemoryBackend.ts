@@ -69,7 +69,7 @@ export interface BackendOptions {
 const DEFAULT_INITIAL = 1 << 20;
 
 /** ES2024 growable SharedArrayBuffer (Node ≥ 20), typed locally because the project targets ES2022. */
-interface GrowableSab extends SharedArrayBuffer {
+export interface GrowableSab extends SharedArrayBuffer {
   readonly maxByteLength: number;
   grow(bytes: number): void;
 }

@@ -486,6 +486,88 @@ function printDouble(d: number): string {
  * functions as `#fn [id name]` (which reads back as a tagged value, not a function).
  */
 export function printEdn(v: Value): string {
+  // Common case: a recursive printer (fast); values nested deeper than RECURSION_LIMIT are
+  // printed by the iterative printer, which cannot overflow the call stack.
+  switch (typeof v) {
+    case 'bigint':
+      return v.toString();
+    case 'string':
+      return printString(v);
+    case 'number':
+      return printDouble(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+  }
+  if (v === null) return 'nil';
+  const out: string[] = [];
+  printRecursive(v, out, 0);
+  return out.join('');
+}
+
+const RECURSION_LIMIT = 256;
+
+function printRecursive(v: Value, out: string[], depth: number): void {
+  if (v === null) {
+    out.push('nil');
+    return;
+  }
+  switch (typeof v) {
+    case 'boolean':
+      out.push(v ? 'true' : 'false');
+      return;
+    case 'bigint':
+      out.push(v.toString());
+      return;
+    case 'number':
+      out.push(printDouble(v));
+      return;
+    case 'string':
+      out.push(printString(v));
+      return;
+  }
+  if (depth > RECURSION_LIMIT) {
+    out.push(printIterative(v));
+    return;
+  }
+  const seq = (open: string, items: readonly Value[], close: string): void => {
+    out.push(open);
+    for (let k = 0; k < items.length; k++) {
+      if (k > 0) out.push(' ');
+      printRecursive(items[k]!, out, depth + 1);
+    }
+    out.push(close);
+  };
+  switch (v.kind) {
+    case 'list':
+      seq('(', v.items, ')');
+      return;
+    case 'vector':
+      seq('[', v.items, ']');
+      return;
+    case 'set':
+      seq('#{', v.items, '}');
+      return;
+    case 'map':
+      out.push('{');
+      for (let k = 0; k < v.entries.length; k++) {
+        if (k > 0) out.push(', ');
+        const [key, value] = v.entries[k]!;
+        printRecursive(key, out, depth + 1);
+        out.push(' ');
+        printRecursive(value, out, depth + 1);
+      }
+      out.push('}');
+      return;
+    case 'tagged':
+      out.push(`#${v.tag} `);
+      printRecursive(v.value, out, depth + 1);
+      return;
+    default:
+      out.push(printIterative(v));
+  }
+}
+
+function printIterative(v: Value): string {
   const parts: string[] = [];
   // Iterative printing (explicit stack) so that deep values cannot overflow the call stack.
   const stack: (Value | { lit: string })[] = [v];

@@ -4,51 +4,15 @@ import {
   type AtomsConstants,
 } from './Atoms.js';
 import { ModelConstantsError } from './MirrorSupport.js';
-import { bfsMirror, cfgConstants, manifestModels, mirrorStateSet, readRepoFile, tlaStateSet } from '../tests/spec/mirrorHarness.js';
+import { describeManifestModels, describeTlaEquivalence, readRepoFile } from '../tests/spec/mirrorHarness.js';
 
-/** Medium models run only with IMMUTOS_SPEC_FULL=1 (they take tens of seconds on a loaded machine). */
-const FULL = process.env.IMMUTOS_SPEC_FULL === '1';
-const allModels = manifestModels('Atoms').filter((m) => !m.big);
-const models = allModels.filter((m) => FULL || m.expect !== 'pass' || m.name.endsWith('_small'));
+describeManifestModels('Atoms', specModule, { bugs: ['cas-ignores-stamp', 'reset-keeps-stamp'] });
 
-describe('Atoms mirror: manifest models', () => {
-  it('has a pass model and a seeded-bug model for each seeded bug', () => {
-    expect(models.some((m) => m.expect === 'pass')).toBe(true);
-    expect(allModels.filter((m) => m.expect !== 'pass').map((m) => cfgConstants(readRepoFile(m.cfg)).Bug).sort())
-      .toEqual(['cas-ignores-stamp', 'reset-keeps-stamp']);
-  });
-  for (const m of models) {
-    it(`${m.name}: ${typeof m.expect === 'string' ? `${m.distinctStates} states, invariants hold` : `violates ${m.expect.violation}`}`, () => {
-      const inst = specModule.instantiate(cfgConstants(readRepoFile(m.cfg)));
-      if (m.expect === 'pass') {
-        const r = bfsMirror(inst);
-        expect([...r.violated.keys()]).toEqual([]);
-        expect(r.distinct).toBe(m.distinctStates);
-      } else {
-        const r = bfsMirror(inst, { stopAtViolation: true });
-        expect([...r.violated.keys()]).toEqual([m.expect.violation]);
-      }
-    });
-  }
-});
-
-describe('Atoms mirror ≡ Atoms.tla (tla-checker explore_*) on tiny models', () => {
-  const base = readRepoFile('spec/tla/MCAtoms_small.cfg');
-  const tla = readRepoFile('spec/tla/Atoms.tla');
-  // 1 atom; 2 writes per atom for the correct model, 1 for the seeded bugs (to keep explore_* calls few)
-  const tiny = (bug: string): string => base.replace(/MaxAtoms = \d+/, 'MaxAtoms = 1')
-    .replace(/MaxStamp = \d+/, `MaxStamp = ${bug === 'none' ? 2 : 1}`).replace(/Bug = "[^"]*"/, `Bug = "${bug}"`);
-  for (const bug of ['none', 'cas-ignores-stamp', 'reset-keeps-stamp']) {
-    it(`same reachable states, Bug = ${bug}`, async () => {
-      const cfg = tiny(bug);
-      const ts = mirrorStateSet(specModule.instantiate(cfgConstants(cfg)));
-      const tl = await tlaStateSet(tla, cfg);
-      expect(ts.size).toBeGreaterThan(20);
-      expect([...ts].filter((x) => !tl.has(x))).toEqual([]);
-      expect([...tl].filter((x) => !ts.has(x))).toEqual([]);
-    });
-  }
-});
+// 1 atom; 2 writes per atom for the correct model, 1 for the seeded bugs (to keep explore_* calls few)
+const atomsBase = readRepoFile('spec/tla/MCAtoms_small.cfg');
+const atomsTiny = (bug: string): string => atomsBase.replace(/MaxAtoms = \d+/, 'MaxAtoms = 1')
+  .replace(/MaxStamp = \d+/, `MaxStamp = ${bug === 'none' ? 2 : 1}`).replace(/Bug = "[^"]*"/, `Bug = "${bug}"`);
+describeTlaEquivalence('Atoms', specModule, atomsTiny, ['none', 'cas-ignores-stamp', 'reset-keeps-stamp']);
 
 describe('Atoms mirror: scenarios', () => {
   const c: AtomsConstants = atomsConstants({ NumProcs: 2, NumShared: 1, MaxAtoms: 1, MaxVal: 2, ValidMax: 1, MaxStamp: 3, Bug: 'none' });

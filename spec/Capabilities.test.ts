@@ -1,48 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { access, capabilitiesConstants, capabilitiesInit, capabilityIsolation, newAtom, onlyCreatorShares, share, specModule } from './Capabilities.js';
 import { ModelConstantsError } from './MirrorSupport.js';
-import { bfsMirror, cfgConstants, manifestModels, mirrorStateSet, readRepoFile, tlaStateSet } from '../tests/spec/mirrorHarness.js';
+import { describeManifestModels, describeTlaEquivalence, readRepoFile } from '../tests/spec/mirrorHarness.js';
 
-/** Medium models run only with IMMUTOS_SPEC_FULL=1. */
-const FULL = process.env.IMMUTOS_SPEC_FULL === '1';
-const allModels = manifestModels('Capabilities').filter((m) => !m.big);
-const models = allModels.filter((m) => FULL || m.expect !== 'pass' || m.name.endsWith('_small'));
+describeManifestModels('Capabilities', specModule, { bugs: ['deref-any-ref', 'share-by-non-creator'] });
 
-describe('Capabilities mirror: manifest models', () => {
-  it('has a pass model and a seeded-bug model for each seeded bug', () => {
-    expect(models.some((m) => m.expect === 'pass')).toBe(true);
-    expect(allModels.filter((m) => m.expect !== 'pass').map((m) => cfgConstants(readRepoFile(m.cfg)).Bug).sort())
-      .toEqual(['deref-any-ref', 'share-by-non-creator']);
-  });
-  for (const m of models) {
-    it(`${m.name}: ${typeof m.expect === 'string' ? `${m.distinctStates} states, invariants hold` : `violates ${m.expect.violation}`}`, () => {
-      const inst = specModule.instantiate(cfgConstants(readRepoFile(m.cfg)));
-      if (m.expect === 'pass') {
-        const r = bfsMirror(inst);
-        expect([...r.violated.keys()]).toEqual([]);
-        expect(r.distinct).toBe(m.distinctStates);
-      } else {
-        const r = bfsMirror(inst, { stopAtViolation: true });
-        expect([...r.violated.keys()]).toEqual([m.expect.violation]);
-      }
-    });
-  }
-});
-
-describe('Capabilities mirror ≡ Capabilities.tla (tla-checker explore_*) on tiny models', () => {
-  const tla = readRepoFile('spec/tla/Capabilities.tla');
-  const bugCfg = readRepoFile('spec/tla/MCCapabilities_bug_shareByNonCreator.cfg');
-  for (const bug of ['none', 'share-by-non-creator', 'deref-any-ref']) {
-    it(`same reachable states, Bug = ${bug}`, async () => {
-      const cfg = bugCfg.replace(/Bug = "[^"]*"/, `Bug = "${bug}"`);
-      const ts = mirrorStateSet(specModule.instantiate(cfgConstants(cfg)));
-      const tl = await tlaStateSet(tla, cfg);
-      expect(ts.size).toBeGreaterThan(20);
-      expect([...ts].filter((x) => !tl.has(x))).toEqual([]);
-      expect([...tl].filter((x) => !ts.has(x))).toEqual([]);
-    });
-  }
-});
+const capBugCfg = readRepoFile('spec/tla/MCCapabilities_bug_shareByNonCreator.cfg');
+describeTlaEquivalence('Capabilities', specModule, (bug) => capBugCfg.replace(/Bug = "[^"]*"/, `Bug = "${bug}"`), ['none', 'share-by-non-creator', 'deref-any-ref']);
 
 describe('Capabilities mirror: scenarios', () => {
   const c = capabilitiesConstants({ NumProcs: 3, MaxRefs: 4, MaxAtoms: 2, Bug: 'none' });

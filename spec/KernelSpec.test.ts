@@ -4,49 +4,15 @@ import {
   Spawn, specModule, staleStampNeverWrites, type KernelModelState, type KernelState, type KResult, type ValueDomain,
 } from './KernelSpec.js';
 import { ModelConstantsError } from './MirrorSupport.js';
-import { bfsMirror, cfgConstants, manifestModels, mirrorStateSet, readRepoFile, tlaStateSet } from '../tests/spec/mirrorHarness.js';
+import { cfgConstants, describeManifestModels, describeTlaEquivalence, readRepoFile } from '../tests/spec/mirrorHarness.js';
 
-/** Medium (and --big) models run only with IMMUTOS_SPEC_FULL=1. */
-const FULL = process.env.IMMUTOS_SPEC_FULL === '1';
-const allModels = manifestModels('Kernel').filter((m) => FULL || !m.big);
-const models = allModels.filter((m) => FULL || m.expect !== 'pass' || m.name.endsWith('_small'));
+describeManifestModels('Kernel', specModule, { bugs: ['gc-ignores-atom-tables'], includeBig: true, timeout: 120_000 });
 
-describe('Kernel mirror: manifest models', () => {
-  it('has a pass model and the seeded-bug model', () => {
-    expect(models.some((m) => m.expect === 'pass')).toBe(true);
-    expect(allModels.filter((m) => m.expect !== 'pass').map((m) => cfgConstants(readRepoFile(m.cfg)).Bug)).toEqual(['gc-ignores-atom-tables']);
-  });
-  for (const m of models) {
-    it(`${m.name}: ${typeof m.expect === 'string' ? `${m.distinctStates} states, invariants hold` : `violates ${m.expect.violation}`}`, { timeout: 120_000 }, () => {
-      const inst = specModule.instantiate(cfgConstants(readRepoFile(m.cfg)));
-      if (m.expect === 'pass') {
-        const r = bfsMirror(inst);
-        expect([...r.violated.keys()]).toEqual([]);
-        expect(r.distinct).toBe(m.distinctStates);
-      } else {
-        const r = bfsMirror(inst, { stopAtViolation: true });
-        expect([...r.violated.keys()]).toEqual([m.expect.violation]);
-      }
-    });
-  }
-});
-
-describe('Kernel mirror ≡ Kernel.tla (tla-checker explore_*) on a tiny model', () => {
-  const tla = readRepoFile('spec/tla/Kernel.tla');
-  const small = readRepoFile('spec/tla/MCKernel_small.cfg');
-  // one process, no writes: the heap, the collector and the atom actions (the step API is slow)
-  const tiny = small.replace('NumProcs = 2', 'NumProcs = 1').replace('MaxRefs = 2', 'MaxRefs = 1').replace('MaxStamp = 1', 'MaxStamp = 0');
-  for (const bug of FULL ? ['none', 'gc-ignores-atom-tables'] : ['none']) {
-    it(`same reachable states, Bug = ${bug}`, { timeout: 120_000 }, async () => {
-      const cfg = tiny.replace(/Bug = "[^"]*"/, `Bug = "${bug}"`);
-      const ts = mirrorStateSet(specModule.instantiate(cfgConstants(cfg)));
-      const tl = await tlaStateSet(tla, cfg);
-      expect(ts.size).toBeGreaterThan(50);
-      expect([...ts].filter((x) => !tl.has(x))).toEqual([]);
-      expect([...tl].filter((x) => !ts.has(x))).toEqual([]);
-    });
-  }
-});
+// One process, no writes: the heap, the collector and the atom actions (the step API is slow).
+const kernelSmall = readRepoFile('spec/tla/MCKernel_small.cfg');
+const kernelTiny = (bug: string): string =>
+  kernelSmall.replace('NumProcs = 2', 'NumProcs = 1').replace('MaxRefs = 2', 'MaxRefs = 1').replace('MaxStamp = 1', 'MaxStamp = 0').replace(/Bug = "[^"]*"/, `Bug = "${bug}"`);
+describeTlaEquivalence('Kernel', specModule, kernelTiny, process.env.IMMUTOS_SPEC_FULL === '1' ? ['none', 'gc-ignores-atom-tables'] : ['none'], 50, 120_000);
 
 /** Opaque string values: the generic actions only compare them. */
 const STR: ValueDomain<string> = { equals: (a, b) => a === b, compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0), accepts: (v, x) => x !== v };

@@ -1,15 +1,17 @@
 /**
  * Test harness for the TS mirrors of the TLA+ modules: a plain BFS over a mirror (distinct-state
  * count, first violation of each invariant), the same BFS through tla-checker's `explore_*` API,
- * cfg constants for a mirror, and manifest look-ups. Used by spec/Atoms.test.ts, Fork.test.ts,
- * Capabilities.test.ts.
+ * cfg constants for a mirror, manifest look-ups, and the two standard suites every mirror's test
+ * declares ({@link describeManifestModels}, {@link describeTlaEquivalence}). Used by
+ * spec/Atoms.test.ts, Fork.test.ts, Capabilities.test.ts, KernelSpec.test.ts.
  * @module
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SpecInstance } from '../../spec/SpecModule.js';
+import { describe, expect, it } from 'vitest';
+import type { SpecInstance, SpecModule } from '../../spec/SpecModule.js';
 
 /** The repository root. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -166,4 +168,66 @@ export function manifestModels(module: string): ManifestModel[] {
 /** Reads a repository file. */
 export function readRepoFile(path: string): string {
   return readFileSync(join(ROOT, path), 'utf8');
+}
+
+/** Options of {@link describeManifestModels}. */
+export interface ManifestSuiteOptions {
+  /** The `Bug` values the module's seeded-bug models must cover (sorted). */
+  readonly bugs: readonly string[];
+  /** Include big models too (default: only with IMMUTOS_SPEC_FULL=1). */
+  readonly includeBig?: boolean;
+  /** Per-test timeout, ms. */
+  readonly timeout?: number;
+}
+
+/**
+ * Declares the standard tests of a mirror against its manifest models: the module has a pass
+ * model and one seeded-bug model per bug; each pass model's BFS reaches the pinned distinct-state
+ * count with every invariant holding; each bug model violates exactly its expected invariant.
+ * Medium (and big) pass models run only with IMMUTOS_SPEC_FULL=1.
+ */
+export function describeManifestModels<S>(module: string, spec: SpecModule<S>, options: ManifestSuiteOptions): void {
+  const full = process.env.IMMUTOS_SPEC_FULL === '1';
+  const allModels = manifestModels(module).filter((m) => !m.big || (full && options.includeBig === true));
+  const models = allModels.filter((m) => full || m.expect !== 'pass' || m.name.endsWith('_small'));
+  describe(`${module} mirror: manifest models`, () => {
+    it('has a pass model and a seeded-bug model for each seeded bug', () => {
+      expect(models.some((m) => m.expect === 'pass')).toBe(true);
+      expect(allModels.filter((m) => m.expect !== 'pass').map((m) => cfgConstants(readRepoFile(m.cfg)).Bug).sort()).toEqual([...options.bugs].sort());
+    });
+    for (const m of models) {
+      const title = `${m.name}: ${typeof m.expect === 'string' ? `${m.distinctStates} states, invariants hold` : `violates ${m.expect.violation}`}`;
+      it(title, { timeout: options.timeout ?? 60_000 }, () => {
+        const inst = spec.instantiate(cfgConstants(readRepoFile(m.cfg)));
+        if (m.expect === 'pass') {
+          const r = bfsMirror(inst);
+          expect([...r.violated.keys()]).toEqual([]);
+          expect(r.distinct).toBe(m.distinctStates);
+        } else {
+          const r = bfsMirror(inst, { stopAtViolation: true });
+          expect([...r.violated.keys()]).toEqual([m.expect.violation]);
+        }
+      });
+    }
+  });
+}
+
+/**
+ * Declares, for each `Bug` value, a test that the mirror and the TLA+ module (through tla-checker's
+ * `explore_*`) reach exactly the same states on the tiny model `cfgFor(bug)`.
+ */
+export function describeTlaEquivalence<S>(module: string, spec: SpecModule<S>, cfgFor: (bug: string) => string, bugs: readonly string[], minStates = 20, timeout = 60_000): void {
+  describe(`${module} mirror ≡ ${module}.tla (tla-checker explore_*) on tiny models`, () => {
+    const tla = readRepoFile(`spec/tla/${module}.tla`);
+    for (const bug of bugs) {
+      it(`same reachable states, Bug = ${bug}`, { timeout }, async () => {
+        const cfg = cfgFor(bug);
+        const ts = mirrorStateSet(spec.instantiate(cfgConstants(cfg)));
+        const tl = await tlaStateSet(tla, cfg);
+        expect(ts.size).toBeGreaterThan(minStates);
+        expect([...ts].filter((x) => !tl.has(x))).toEqual([]);
+        expect([...tl].filter((x) => !ts.has(x))).toEqual([]);
+      });
+    }
+  });
 }

@@ -488,43 +488,39 @@ function printDouble(d: number): string {
 export function printEdn(v: Value): string {
   // Common case: a recursive printer (fast); values nested deeper than RECURSION_LIMIT are
   // printed by the iterative printer, which cannot overflow the call stack.
-  switch (typeof v) {
-    case 'bigint':
-      return v.toString();
-    case 'string':
-      return printString(v);
-    case 'number':
-      return printDouble(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-  }
-  if (v === null) return 'nil';
+  const scalar = printScalar(v);
+  if (scalar !== null) return scalar;
   const out: string[] = [];
   printRecursive(v, out, 0);
   return out.join('');
 }
 
+/** The text of nil, a boolean, an int, a double or a string; null for any other kind. */
+function printScalar(v: Value): string | null {
+  if (v === null) return 'nil';
+  switch (typeof v) {
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return v.toString();
+    case 'number':
+      return printDouble(v);
+    case 'string':
+      return printString(v);
+    default:
+      return null;
+  }
+}
+
 const RECURSION_LIMIT = 256;
 
 function printRecursive(v: Value, out: string[], depth: number): void {
-  if (v === null) {
-    out.push('nil');
+  const scalar = printScalar(v);
+  if (scalar !== null) {
+    out.push(scalar);
     return;
   }
-  switch (typeof v) {
-    case 'boolean':
-      out.push(v ? 'true' : 'false');
-      return;
-    case 'bigint':
-      out.push(v.toString());
-      return;
-    case 'number':
-      out.push(printDouble(v));
-      return;
-    case 'string':
-      out.push(printString(v));
-      return;
-  }
+  if (v === null || typeof v !== 'object') return; // unreachable: every scalar printed above
   if (depth > RECURSION_LIMIT) {
     out.push(printIterative(v));
     return;
@@ -578,24 +574,12 @@ function printIterative(v: Value): string {
       continue;
     }
     const val = x as Value;
-    if (val === null) {
-      parts.push('nil');
+    const scalar = printScalar(val);
+    if (scalar !== null) {
+      parts.push(scalar);
       continue;
     }
-    switch (typeof val) {
-      case 'boolean':
-        parts.push(val ? 'true' : 'false');
-        continue;
-      case 'bigint':
-        parts.push(val.toString());
-        continue;
-      case 'number':
-        parts.push(printDouble(val));
-        continue;
-      case 'string':
-        parts.push(printString(val));
-        continue;
-    }
+    if (val === null || typeof val !== 'object') continue; // unreachable: every scalar printed above
     const pushSeq = (open: string, items: readonly Value[], close: string, sep = ' '): void => {
       stack.push({ lit: close });
       for (let k = items.length - 1; k >= 0; k--) {

@@ -15,6 +15,7 @@
  * @see Values.tla (values are opaque constants there)
  * @module
  */
+import { murmurFinalize as fmix, murmurMix as mix, murmurString as hashString } from './Hash.js';
 
 /** Smallest int64. */
 export const INT64_MIN = -(1n << 63n);
@@ -531,30 +532,6 @@ export function equals(a: Value, b: Value): boolean {
 }
 
 // ---- hashing (32-bit, murmur3-style mixing) ----
-
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
-
-function hashString(s: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
-  return fmix(h ^ s.length);
-}
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);

@@ -15,3 +15,4 @@ export * as ForkSpec from './Fork.js';
 export * as CapabilitiesSpec from './Capabilities.js';
 export { ModelConstantsError, type TlaJson } from './MirrorSupport.js';
 export * as KernelSpec from './KernelSpec.js';
+export * from './Hash.js';

@@ -7,6 +7,7 @@
  */
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, compare, type Value } from '../../spec/Values.js';
 import { KernelError } from '../../spec/Errors.js';
+import { murmurFinalize as fmix, murmurMix as mix, murmurString as hashUnits } from '../../spec/Hash.js';
 import { RegionKind, type Heap } from './Heap.js';
 import {
   F_HASHED,
@@ -52,24 +53,6 @@ import { vecBuilderPush, vecCount, vecForEach, vecFreeze, vecNth, vecTransient, 
 
 // ---- hashing ----
 
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
-
 const SEED_INT = 0x27d4eb2f;
 const SEED_DOUBLE = 0x165667b1;
 const SEED_STRING = 0x3c6ef372;
@@ -87,12 +70,6 @@ const SEED_FN = 0x12835b01;
 /** The hash of the int64 `hi·2^32 + lo` (both words mixed: the whole int64 range spreads). */
 export function hashInt(lo: number, hi: number): number {
   return fmix(mix(mix(SEED_INT, lo), hi) ^ 8);
-}
-
-function hashUnits(s: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
-  return fmix(h ^ s.length);
 }
 
 const f64 = new Float64Array(1);

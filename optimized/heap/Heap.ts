@@ -9,6 +9,7 @@
  * @module
  */
 import { BackendExhausted, type MemoryBackend } from '../memory/MemoryBackend.js';
+import { HandleStack } from './HandleStack.js';
 import {
   ATOM_CHUNK,
   ATOM_CHUNK_SHIFT,
@@ -64,8 +65,8 @@ export class Heap {
   private readonly atomChunks: number[] = [];
   /** Next never-used handle. */
   nextHandle = 0;
-  /** Freed handles, reused LIFO. */
-  readonly freeHandles: number[] = [];
+  /** Freed handles, reused LIFO (chunked: a push inside a sweep step never copies the list). */
+  readonly freeHandles = new HandleStack();
   /** Region descriptors, indexed by region number. */
   readonly regionKind: number[] = [];
   /** Words used (bump top, relative to the region start) per cells region. */

@@ -7,6 +7,7 @@
  * Naming (pids, refs, stamps) follows docs/adr/0003-atoms-processes-capabilities.md exactly.
  * @module
  */
+import { KERNEL_CALL_NAMES } from '../spec/Prelude.js';
 import { printEdn, readEdn, readEdnForms, type Position } from '../spec/Edn.js';
 import { BadInputError, KernelError } from '../spec/Errors.js';
 import {
@@ -181,7 +182,8 @@ export interface KernelSnapshot {
 const LOCAL_CALLS: ReadonlySet<string> = new Set(['self', 'println', 'prn', 'held', 'hold!']);
 
 /** Every kernel call of the language. */
-const KERNEL_CALLS = ['atom', 'deref', 'deref-stamp', 'reset!', 'cas!', 'compare-and-set!', '%commit!', 'reset-vals!', 'set-validator!', 'add-watch', 'remove-watch', 'share!', 'fork', 'spawn', 'self', 'exit', 'join', 'println', 'prn', 'hold!', 'held', 'gc'] as const;
+/** Every kernel call of the language (the order fixes function identities: spec/Prelude.ts). */
+const KERNEL_CALLS = KERNEL_CALL_NAMES;
 
 /** Pid of the kernel itself (owner of the core library's cells); never a process. */
 const KERNEL_PID = -1;
@@ -697,7 +699,8 @@ export class ReferenceKernel implements Kernel {
 
   private loadCore(): void {
     const natives = coreNatives(this.mutants, (original, updated) => this.inPlaceUpdate(original, updated));
-    for (const n of natives) this.core.set(n.name, this.makeFn(n.name, n, KERNEL_PID));
+    // Built-ins by name, then kernel calls, then apply: the identity order of spec/Prelude.ts.
+    for (const n of [...natives].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) this.core.set(n.name, this.makeFn(n.name, n, KERNEL_PID));
     for (const name of KERNEL_CALLS) this.core.set(name, this.makeFn(name, { kind: 'kernel', name }, KERNEL_PID));
     this.core.set('apply', this.makeFn('apply', { kind: 'apply' }, KERNEL_PID));
     // The prelude defines into the core library, not into the program namespace.

@@ -6,6 +6,7 @@
 export * from './Values.js';
 export * from './Edn.js';
 export * from './Errors.js';
+export * from './Prelude.js';
 export * from './Kernel.js';
 export * from './SpecModule.js';
 export * from './Binary.js';

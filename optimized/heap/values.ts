@@ -422,6 +422,27 @@ function mkSimple(H: Heap, t: number, x: number): number {
   return h << 1;
 }
 
+/**
+ * Function values by identity, per heap: a function cell holds the identity and name (what
+ * equality, hashing and printing use); the code (a closure of the kernel's language) stays with
+ * the kernel, and {@link fromHeap} hands back the very same function value.
+ */
+const fnRegistry = new WeakMap<Heap, Map<number, Fn>>();
+
+/** The value word of function value `f` (identity and name; its code is kept in a registry). */
+export function mkFn(H: Heap, f: Fn): number {
+  let reg = fnRegistry.get(H);
+  if (reg === undefined) fnRegistry.set(H, (reg = new Map()));
+  reg.set(f.id, f);
+  const name = f.name === null ? W_NIL : mkString(H, f.name);
+  const h = H.alloc(T_FN, 5);
+  const a = H.lastAddr;
+  H.mem.store32(a + 2, f.id);
+  H.mem.store32(a + 3, 0);
+  H.mem.store32(a + 4, name);
+  return h << 1;
+}
+
 /** The value word of the list `(head . tail)` (`tail` a list word). */
 export function mkCons(H: Heap, head: number, tail: number): number {
   const n = H.mem.load32(H.addr(tail >>> 1) + 2);
@@ -708,7 +729,7 @@ function toHeapRaw(H: Heap, v: Value, charge: number): number {
     case 'tagged':
       return charged(H, mkTagged(H, v.tag, toHeapRaw(H, v.value, charge)), charge);
     case 'fn':
-      throw new KernelError('bad-input', 'a function value cannot be written as data');
+      return charged(H, mkFn(H, v), charge);
   }
 }
 
@@ -757,8 +778,11 @@ export function fromHeap(H: Heap, w: number): Value {
     case T_ATOMREF:
       return new AtomRef(m.load32(a + 2));
     case T_FN: {
+      const id = m.load32(a + 2);
+      const known = fnRegistry.get(H)?.get(id);
+      if (known !== undefined) return known;
       const name = m.load32(a + 4);
-      return new Fn(m.load32(a + 2), name === W_NIL ? null : (fromHeap(H, name) as string), null);
+      return new Fn(id, name === W_NIL ? null : (fromHeap(H, name) as string), null);
     }
     case T_LIST: {
       const items: Value[] = [];

@@ -1,0 +1,584 @@
+/**
+ * JIT tier 1: compiles one arity of a system-language function to JavaScript source and
+ * `new Function`. Locals become JS variables, `loop`/`recur` a labelled `while` (`recur` to the
+ * function itself too), calls to the arithmetic and comparison built-ins are inlined with their
+ * int64 checks, calls to globals go through an inline cache validated by the namespace version
+ * (hot deploy), and every call and `recur` charges one unit of fuel, as tier 2 does.
+ *
+ * Compiled code runs a call to completion: it cannot stop at a scheduling point. When it reaches
+ * a kernel call that may yield (or `def`), it throws `DEOPT` and the interpreter re-runs the call
+ * from its start (optimized/lang/machine.ts): values are immutable, and the runtime restores fuel,
+ * depth and function identities, so nothing observable happened in between.
+ * @module
+ */
+import { printEdn } from '../../spec/Edn.js';
+import { KernelError } from '../../spec/Errors.js';
+import { EMap, Fn, INT64_MAX, INT64_MIN, IntOverflowError, List, Sym, type Value } from '../../spec/Values.js';
+import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
+import type { Arity, Lambda, Node } from '../lang/front.js';
+import { applyData, buildColl, notAFunction, selectArity } from '../lang/machine.js';
+import { seqItems } from '../lang/natives.js';
+import { DEOPT, Deopt, PURE_KERNEL_CALLS, implOf, type Closure, type Runtime } from '../lang/runtime.js';
+
+/** Seeded JIT bugs (the `jit-*` mutants). */
+export interface Tier1Bugs {
+  /** `jit-wrong-overflow`: inlined `+`/`-`/`inc`/`dec` check only one bound of int64. */
+  readonly wrongOverflow: boolean;
+  /** `jit-wrong-capture`: closures created by one activation share one capture array (the last one wins). */
+  readonly wrongCapture: boolean;
+  /** `jit-stale-code`: global call sites keep the function they first saw (no namespace check). */
+  readonly staleCode: boolean;
+}
+
+/** Compiled code of one arity: `(self, caps, ...params)`; a rest parameter arrives as one list-or-nil argument. */
+export type Entry = (self: Fn, caps: readonly Value[], ...params: Value[]) => Value;
+
+/** What tier 1 needs besides the runtime. */
+export interface Tier1Env {
+  /** The runtime (fuel, depth, identities, globals). */
+  readonly rt: Runtime;
+  /** The built-ins the code may inline, by name (their function values). */
+  readonly builtins: ReadonlyMap<string, Fn>;
+  /** Seeded bugs. */
+  readonly bugs: Tier1Bugs;
+}
+
+/** Statistics of the compiler (for `immutos bench jit` and tests). */
+export interface Tier1Stats {
+  /** Arities compiled. */
+  compiled: number;
+  /** Milliseconds spent compiling (codegen + `new Function`). */
+  compileMs: number;
+}
+
+const INLINE = new Set(['+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', '==', 'zero?', 'pos?', 'neg?', 'not', 'nil?', 'count', 'nth', 'get', 'first', 'conj', 'assoc']);
+
+/** The tier-1 compiler of one kernel. */
+export class Tier1 {
+  /** Compiler statistics. */
+  readonly stats: Tier1Stats = { compiled: 0, compileMs: 0 };
+  private readonly entries = new WeakMap<Arity, Entry>();
+  private readonly helpers: Helpers;
+
+  constructor(private readonly env: Tier1Env) {
+    this.helpers = makeHelpers(env, this);
+  }
+
+  /** The compiled entry of `arity` (compiling it on first use). */
+  entry(arity: Arity): Entry {
+    let e = this.entries.get(arity);
+    if (e === undefined) {
+      const t0 = performance.now();
+      e = compileArity(arity, this.env, this.helpers);
+      this.stats.compileMs += performance.now() - t0;
+      this.stats.compiled++;
+      this.entries.set(arity, e);
+      arity.jit.code = e;
+    }
+    return e;
+  }
+
+  /** Calls closure `fn` (arity already selected) with `args` through compiled code. */
+  callArity(fn: Fn, arity: Arity, args: readonly Value[]): Value {
+    const c = implOf(fn) as Closure;
+    const e = this.entry(arity);
+    return e(fn, c.caps, ...spread(arity, args));
+  }
+
+  /** The JavaScript source tier 1 generates for `arity` (for `--explain` and tests). */
+  source(arity: Arity): string {
+    return generate(arity, this.env).src;
+  }
+}
+
+function spread(arity: Arity, args: readonly Value[]): Value[] {
+  if (!arity.rest) return args as Value[];
+  const out = args.slice(0, arity.params);
+  out.push(args.length > arity.params ? new List(args.slice(arity.params)) : null);
+  return out;
+}
+
+/** Run-time helpers the generated code calls (one object per kernel). */
+interface Helpers {
+  call(f: Value, args: Value[]): Value;
+  call0(f: Value): Value;
+  call1(f: Value, a: Value): Value;
+  call2(f: Value, a: Value, b: Value): Value;
+  call3(f: Value, a: Value, b: Value, c: Value): Value;
+  add(a: Value, b: Value): Value;
+  sub(a: Value, b: Value): Value;
+  lt(a: Value, b: Value, op: string): Value;
+  global(sym: Sym): Value;
+  caught(e: unknown): Value;
+  coll(of: 'vector' | 'set' | 'map', items: Value[]): Value;
+  raise(v: Value): never;
+  fail(message: string): never;
+  list(items: Value[]): Value;
+  Raised: typeof Raised;
+}
+
+function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
+  const { rt, builtins } = env;
+  const native = (name: string): ((args: readonly Value[]) => Value) => {
+    const f = builtins.get(name);
+    const impl = f === undefined ? undefined : implOf(f);
+    if (impl?.kind !== 'native') throw new Error(`tier 1: no built-in ${name}`);
+    return impl.fn;
+  };
+  const plus = native('+');
+  const minus = native('-');
+  const less = new Map(['<', '>', '<=', '>='].map((n) => [n, native(n)]));
+  const call = (f: Value, args: Value[]): Value => {
+    for (;;) {
+      if (f instanceof Fn) {
+        const impl = implOf(f);
+        switch (impl.kind) {
+          case 'closure': {
+            const arity = selectArity(f, impl, args.length);
+            return t1.entry(arity)(f, impl.caps, ...spread(arity, args));
+          }
+          case 'native':
+            return impl.fn(args);
+          case 'kernel':
+            if (PURE_KERNEL_CALLS.has(impl.name)) return rt.kernelPure(impl.name, args);
+            throw DEOPT;
+          case 'apply':
+            if (args.length < 2) throw new Raised('program-error', 'apply: expected (apply f args… coll)');
+            f = args[0]!;
+            args = [...args.slice(1, -1), ...seqItems(args[args.length - 1]!, 'apply')];
+            continue;
+        }
+      }
+      const d = applyData(f, args);
+      if (d === undefined) throw notAFunction(f);
+      return d;
+    }
+  };
+  // Fast paths: a closure with one fixed arity of the right size is entered directly.
+  const direct = (f: Value, n: number): Entry | null => {
+    if (!(f instanceof Fn)) return null;
+    const impl = implOf(f);
+    if (impl.kind !== 'closure' || impl.lambda.arities.length !== 1) return null;
+    const a = impl.lambda.arities[0]!;
+    if (a.rest || a.params !== n) return null;
+    return (a.jit.code as Entry | null) ?? t1.entry(a);
+  };
+  return {
+    call,
+    call0: (f) => {
+      const e = direct(f, 0);
+      return e !== null ? e(f as Fn, (implOf(f as Fn) as Closure).caps) : call(f, []);
+    },
+    call1: (f, a) => {
+      const e = direct(f, 1);
+      return e !== null ? e(f as Fn, (implOf(f as Fn) as Closure).caps, a) : call(f, [a]);
+    },
+    call2: (f, a, b) => {
+      const e = direct(f, 2);
+      return e !== null ? e(f as Fn, (implOf(f as Fn) as Closure).caps, a, b) : call(f, [a, b]);
+    },
+    call3: (f, a, b, c) => {
+      const e = direct(f, 3);
+      return e !== null ? e(f as Fn, (implOf(f as Fn) as Closure).caps, a, b, c) : call(f, [a, b, c]);
+    },
+    add: (a, b) => plus([a, b]),
+    sub: (a, b) => minus([a, b]),
+    lt: (a, b, op) => less.get(op)!([a, b]),
+    global: (sym) => {
+      const g = rt.host.global(sym);
+      if (g === undefined) throw new Raised('program-error', `unable to resolve symbol: ${sym.fullName}`);
+      return g;
+    },
+    caught: (e) => {
+      if (e instanceof Raised) return e.value;
+      if (e instanceof Deopt || e instanceof QuotaExceeded) throw e;
+      if (e instanceof KernelError && e.kind !== 'out-of-memory' && e.kind !== 'fuel-exhausted' && e.kind !== 'stack-overflow') return errorMap(e.kind, e.message);
+      if (e instanceof IntOverflowError) return errorMap('program-error', e.message);
+      throw e; // a JS RangeError (host stack) and anything else: the interpreter takes over
+    },
+    coll: buildColl,
+    raise: (v) => {
+      throw new Raised('program-error', `uncaught exception: ${printEdn(v)}`, v);
+    },
+    fail: (message) => {
+      throw new Raised('program-error', message);
+    },
+    list: (items) => new List(items),
+    Raised,
+  };
+}
+
+interface Generated {
+  readonly src: string;
+  readonly consts: readonly Value[];
+  readonly lambdas: readonly Lambda[];
+  readonly syms: readonly Sym[];
+}
+
+/** Generates the source of `arity`. */
+function generate(arity: Arity, env: Tier1Env): Generated {
+  const consts: Value[] = [];
+  const lambdas: Lambda[] = [];
+  const syms: Sym[] = [];
+  const symIndex = new Map<Sym, number>();
+  const lines: string[] = [];
+  let tmp = 0;
+  let label = 0;
+  const loopLabels = new Map<object, string>();
+  const bugs = env.bugs;
+  const fresh = (): string => `t${tmp++}`;
+  const emitLine = (s: string): void => {
+    lines.push(s);
+  };
+  const constant = (v: Value): string => {
+    if (v === null) return 'null';
+    if (v === true || v === false) return String(v);
+    if (typeof v === 'bigint') return `${v}n`;
+    if (typeof v === 'string') return JSON.stringify(v);
+    consts.push(v);
+    return `K[${consts.length - 1}]`;
+  };
+  const symSlot = (s: Sym): number => {
+    let i = symIndex.get(s);
+    if (i === undefined) {
+      i = syms.length;
+      syms.push(s);
+      symIndex.set(s, i);
+    }
+    return i;
+  };
+  // A global read through its inline cache (validated by the namespace version unless the stale-code bug is on).
+  const globalRef = (s: Sym): string => {
+    const i = symSlot(s);
+    return bugs.staleCode ? `(G${i} !== undefined ? G${i} : (G${i} = H.global(S[${i}])))` : `(V${i} === rt.nsVersion ? G${i} : (V${i} = rt.nsVersion, G${i} = H.global(S[${i}])))`;
+  };
+  const builtinFor = (n: Node): string | null => (n.t === 'global' && n.sym.ns === null && INLINE.has(n.sym.name) && env.builtins.has(n.sym.name) ? n.sym.name : null);
+
+  /** Emits statements computing `n` into variable `t` (already declared). */
+  const emit = (n: Node, t: string): void => {
+    switch (n.t) {
+      case 'const':
+        emitLine(`${t} = ${constant(n.v)};`);
+        return;
+      case 'local':
+        emitLine(`${t} = s${n.slot};`);
+        return;
+      case 'cap':
+        emitLine(`${t} = c${n.i};`);
+        return;
+      case 'global':
+        emitLine(`${t} = ${globalRef(n.sym)};`);
+        return;
+      case 'if': {
+        const c = fresh();
+        emitLine(`let ${c};`);
+        emit(n.test, c);
+        emitLine(`if (${c} !== null && ${c} !== false) {`);
+        emit(n.then, t);
+        emitLine('} else {');
+        emit(n.else, t);
+        emitLine('}');
+        return;
+      }
+      case 'do':
+        n.body.forEach((b, i) => {
+          if (i === n.body.length - 1) emit(b, t);
+          else {
+            const x = fresh();
+            emitLine(`let ${x};`);
+            emit(b, x);
+          }
+        });
+        return;
+      case 'let':
+        n.inits.forEach((init, i) => emit(init, `s${n.slots[i]}`));
+        emit(n.body, t);
+        return;
+      case 'loop': {
+        n.inits.forEach((init, i) => emit(init, `s${n.slots[i]}`));
+        const l = `L${label++}`;
+        loopLabels.set(n, l);
+        emitLine(`${l}: for (;;) {`);
+        emit(n.body, t);
+        emitLine('break;');
+        emitLine('}');
+        return;
+      }
+      case 'recur': {
+        const vals = n.args.map((a) => {
+          const x = fresh();
+          emitLine(`let ${x};`);
+          emit(a, x);
+          return x;
+        });
+        if (n.bad) {
+          emitLine(`H.fail(${JSON.stringify('recur must be in tail position of a loop or fn (and not across try)')});`);
+          return;
+        }
+        if (n.loop !== null) {
+          if (vals.length !== n.loop.slots.length) {
+            emitLine(`H.fail(${JSON.stringify(`recur: expected ${n.loop.slots.length} arguments, got ${vals.length}`)});`);
+            return;
+          }
+          vals.forEach((x, i) => emitLine(`s${n.loop!.slots[i]} = ${x};`));
+          emitLine(`if (--rt.fuel < 0) rt.outOfFuel();`);
+          emitLine(`continue ${loopLabels.get(n.loop)};`);
+          return;
+        }
+        if (vals.length < arity.params || (!arity.rest && vals.length !== arity.params)) {
+          emitLine(`H.fail(${JSON.stringify(`recur: expected ${arity.params} arguments, got ${vals.length}`)});`);
+          return;
+        }
+        for (let i = 0; i < arity.params; i++) emitLine(`s${i} = ${vals[i]};`);
+        if (arity.rest) emitLine(`s${arity.params} = ${vals.length > arity.params ? `H.list([${vals.slice(arity.params).join(', ')}])` : 'null'};`);
+        emitLine(`if (--rt.fuel < 0) rt.outOfFuel();`);
+        emitLine('continue F;');
+        return;
+      }
+      case 'fn': {
+        lambdas.push(n.lambda);
+        const caps = n.lambda.captures.map((c) => (c.from === 'local' ? `s${c.index}` : `c${c.index}`));
+        if (bugs.wrongCapture && caps.length > 0) {
+          // Seeded bug: one capture array per activation, refilled by every closure it creates.
+          emitLine(`if (box === undefined) box = [];`);
+          caps.forEach((c, i) => emitLine(`box[${i}] = ${c};`));
+          emitLine(`${t} = rt.closure(LAMBDAS[${lambdas.length - 1}], box);`);
+        } else emitLine(`${t} = rt.closure(LAMBDAS[${lambdas.length - 1}], [${caps.join(', ')}]);`);
+        return;
+      }
+      case 'call': {
+        const b = builtinFor(n.fn);
+        // The language evaluates the head first, then the arguments left to right.
+        let f = '';
+        if (b !== null) {
+          // A bound built-in's global read has no effect and cannot fail: it may come after the arguments.
+        } else if (n.fn.t === 'local') f = `s${n.fn.slot}`;
+        else if (n.fn.t === 'cap') f = `c${n.fn.i}`;
+        else {
+          f = fresh();
+          emitLine(`let ${f};`);
+          emit(n.fn, f);
+        }
+        const args = n.args.map((a) => {
+          if (a.t === 'local') return `s${a.slot}`;
+          if (a.t === 'cap') return `c${a.i}`;
+          if (a.t === 'const' && (a.v === null || typeof a.v === 'bigint' || typeof a.v === 'boolean')) return constant(a.v);
+          const x = fresh();
+          emitLine(`let ${x};`);
+          emit(a, x);
+          return x;
+        });
+        if (b !== null) {
+          f = fresh();
+          emitLine(`const ${f} = ${globalRef((n.fn as { sym: Sym }).sym)};`);
+          const inl = inline(b, f, args, bugs);
+          if (inl !== null) {
+            emitLine(`${t} = ${inl};`);
+            return;
+          }
+        }
+        emitLine(args.length <= 3 ? `${t} = H.call${args.length}(${[f, ...args].join(', ')});` : `${t} = H.call(${f}, [${args.join(', ')}]);`);
+        return;
+      }
+      case 'def':
+        emitLine('throw DEOPT;');
+        return;
+      case 'throw': {
+        const x = fresh();
+        emitLine(`let ${x};`);
+        emit(n.value, x);
+        emitLine(`H.raise(${x});`);
+        return;
+      }
+      case 'try': {
+        const d = fresh();
+        emitLine(`const ${d} = rt.depth;`);
+        emitLine('try {');
+        emit(n.body, t);
+        emitLine('} catch (e) {');
+        emitLine(`rt.depth = ${d};`);
+        if (n.handler === null) {
+          emitLine('H.caught(e);');
+          emitLine(`${t} = null;`);
+        } else {
+          emitLine(`s${n.slot} = H.caught(e);`);
+          emit(n.handler, t);
+        }
+        emitLine('}');
+        return;
+      }
+      case 'coll': {
+        const items = n.items.map((a) => {
+          const x = fresh();
+          emitLine(`let ${x};`);
+          emit(a, x);
+          return x;
+        });
+        emitLine(`${t} = H.coll(${JSON.stringify(n.of)}, [${items.join(', ')}]);`);
+        return;
+      }
+      case 'fail':
+        emitLine(`H.fail(${JSON.stringify(n.message)});`);
+        return;
+    }
+  };
+
+  const params = Array.from({ length: arity.params + (arity.rest ? 1 : 0) }, (_, i) => `s${i}`);
+  const others: string[] = [];
+  for (let s = params.length; s < arity.slots; s++) others.push(s === arity.selfSlot ? `s${s} = self` : `s${s} = null`);
+  emitLine('let r;');
+  emitLine('F: for (;;) {');
+  emit(arity.body, 'r');
+  emitLine('break;');
+  emitLine('}');
+  const body = lines.join('\n');
+  const capsDecl = Array.from({ length: maxCap(arity.body) + 1 }, (_, i) => `c${i} = caps[${i}]`);
+  const globalsDecl = syms.map((_, i) => `let G${i}, V${i} = -1;`).join('\n');
+  const src = `${globalsDecl}
+return function entry(self, caps, ${params.join(', ')}) {
+  if (++rt.depth > MAXDEPTH) rt.tooDeep(self.name);
+  if (--rt.fuel < 0) rt.outOfFuel();
+  ${capsDecl.length > 0 ? `const ${capsDecl.join(', ')};` : ''}
+  ${others.length > 0 ? `let ${others.join(', ')};` : ''}
+  ${env.bugs.wrongCapture ? 'let box;' : ''}
+${body}
+  rt.depth--;
+  return r;
+};`;
+  return { src, consts, lambdas, syms };
+}
+
+function maxCap(n: Node): number {
+  let m = -1;
+  const go = (x: Node): void => {
+    switch (x.t) {
+      case 'cap':
+        m = Math.max(m, x.i);
+        return;
+      case 'if':
+        go(x.test);
+        go(x.then);
+        go(x.else);
+        return;
+      case 'do':
+        x.body.forEach(go);
+        return;
+      case 'let':
+      case 'loop':
+        x.inits.forEach(go);
+        go(x.body);
+        return;
+      case 'recur':
+        x.args.forEach(go);
+        return;
+      case 'call':
+        go(x.fn);
+        x.args.forEach(go);
+        return;
+      case 'def':
+        if (x.value !== null) go(x.value);
+        return;
+      case 'throw':
+        go(x.value);
+        return;
+      case 'try':
+        go(x.body);
+        if (x.handler !== null) go(x.handler);
+        return;
+      case 'coll':
+        x.items.forEach(go);
+        return;
+      case 'fn':
+        for (const c of x.lambda.captures) if (c.from === 'cap') m = Math.max(m, c.index);
+        return;
+      default:
+        return;
+    }
+  };
+  go(n);
+  return m;
+}
+
+const MIN = INT64_MIN;
+const MAX = INT64_MAX;
+
+/**
+ * An inlined call of built-in `name` (bound to `f`) on `args`, or null to call it. The fast path
+ * applies when `f` is still the built-in and the arguments are ints; otherwise the built-in runs.
+ */
+function inline(name: string, f: string, args: readonly string[], bugs: Tier1Bugs): string | null {
+  const is = `${f} === B[${JSON.stringify(name)}]`;
+  const int = (x: string): string => `typeof ${x} === 'bigint'`;
+  const [a, b] = args;
+  // Out of range: the built-in itself raises the overflow error (with its exact message).
+  const checked = (expr: string): string =>
+    bugs.wrongOverflow ? `((r_ = ${expr}) <= ${MAX}n ? r_ : H.call(${f}, [${args.join(', ')}]))` : `((r_ = ${expr}) <= ${MAX}n && r_ >= ${MIN}n ? r_ : H.call(${f}, [${args.join(', ')}]))`;
+  switch (name) {
+    case '+':
+      if (args.length !== 2) return null;
+      return `(${is} && ${int(a!)} && ${int(b!)} ? ${checked(`${a} + ${b}`)} : H.call(${f}, [${a}, ${b}]))`;
+    case '-':
+      if (args.length !== 2) return null;
+      return `(${is} && ${int(a!)} && ${int(b!)} ? ${checked(`${a} - ${b}`)} : H.call(${f}, [${a}, ${b}]))`;
+    case '*':
+      if (args.length !== 2) return null;
+      return `(${is} && ${int(a!)} && ${int(b!)} ? ${checked(`${a} * ${b}`)} : H.call(${f}, [${a}, ${b}]))`;
+    case 'inc':
+      if (args.length !== 1) return null;
+      return `(${is} && ${int(a!)} ? ${checked(`${a} + 1n`)} : H.call(${f}, [${a}]))`;
+    case 'dec':
+      if (args.length !== 1) return null;
+      return `(${is} && ${int(a!)} ? ${checked(`${a} - 1n`)} : H.call(${f}, [${a}]))`;
+    case '<':
+    case '>':
+    case '<=':
+    case '>=':
+      if (args.length !== 2) return null;
+      return `(${is} && ${int(a!)} && ${int(b!)} ? ${a} ${name} ${b} : H.call(${f}, [${a}, ${b}]))`;
+    case '==':
+      if (args.length !== 2) return null;
+      return `(${is} && ${int(a!)} && ${int(b!)} ? ${a} === ${b} : H.call(${f}, [${a}, ${b}]))`;
+    case '=':
+      if (args.length !== 2) return null;
+      return `(${is} && ${int(a!)} && ${int(b!)} ? ${a} === ${b} : H.call(${f}, [${a}, ${b}]))`;
+    case 'zero?':
+      if (args.length !== 1) return null;
+      return `(${is} && ${int(a!)} ? ${a} === 0n : H.call(${f}, [${a}]))`;
+    case 'pos?':
+      if (args.length !== 1) return null;
+      return `(${is} && ${int(a!)} ? ${a} > 0n : H.call(${f}, [${a}]))`;
+    case 'neg?':
+      if (args.length !== 1) return null;
+      return `(${is} && ${int(a!)} ? ${a} < 0n : H.call(${f}, [${a}]))`;
+    case 'not':
+      if (args.length !== 1) return null;
+      return `(${is} ? (${a} === null || ${a} === false) : H.call(${f}, [${a}]))`;
+    case 'nil?':
+      if (args.length !== 1) return null;
+      return `(${is} ? ${a} === null : H.call(${f}, [${a}]))`;
+    default:
+      return null;
+  }
+}
+
+function compileArity(arity: Arity, env: Tier1Env, helpers: Helpers): Entry {
+  const g = generate(arity, env);
+  const B: Record<string, Fn> = Object.create(null);
+  for (const [name, f] of env.builtins) B[name] = f;
+  const factory = new Function('rt', 'H', 'K', 'S', 'LAMBDAS', 'B', 'DEOPT', 'MAXDEPTH', `let r_;\n${g.src}`) as (
+    rt: Runtime,
+    H: Helpers,
+    K: readonly Value[],
+    S: readonly Sym[],
+    L: readonly Lambda[],
+    B: Record<string, Fn>,
+    D: typeof DEOPT,
+    M: number,
+  ) => Entry;
+  return factory(env.rt, helpers, g.consts, g.syms, g.lambdas, B, DEOPT, env.rt.host.maxDepth);
+}
+
+/** Whether `v` is a map (used by tests of the generated code). */
+export function isMap(v: Value): boolean {
+  return v instanceof EMap;
+}

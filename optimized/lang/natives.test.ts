@@ -185,7 +185,8 @@ function argsFor(name: string): fc.Arbitrary<readonly Value[]> {
 
 const referenceNames = [...referenceEngine().fns.keys()].sort();
 const seed = fc.readConfigureGlobal().seed;
-const RUNS = 200;
+/** Runs per built-in; NATIVES_RUNS=N for a longer campaign. */
+const RUNS = Number(process.env.NATIVES_RUNS ?? 200);
 
 describe('optimized natives: the same names as the reference core library', () => {
   it('has exactly the reference set of names', () => {

@@ -7,11 +7,29 @@
  *   `cas(stamp, v)` allocates a new box and CASes the slot from the old box (one atomic word, so
  *   value and stamp change together). Before the CAS, while marking, the mutator pushes the old
  *   box onto its SATB buffer (the Yuasa deletion barrier; GC.tla `StoreAtom`).
- * - **StartMark** bumps the epoch and waits for a handshake: every mutator acknowledges the
- *   epoch at its next operation boundary (no operation in progress then predates the snapshot).
- *   Then atom slots are scanned (`ScanAtom`), SATB buffers drained and grey cells traced
- *   (`MarkStep`) until both are empty (`FinishMark`). Cells allocated while marking or sweeping
- *   are born black (their mark word is written before their address).
+ * - **Handshakes**: the collector publishes a handshake word `epoch·4 + stage` and waits until
+ *   every mutator has acknowledged it at an operation boundary, where a mutator holds no value
+ *   in a local. The word also fixes the colour of every cell the mutator's next operation
+ *   allocates: white before the root handshake of a cycle, black (the epoch) from it on.
+ * - **StartMark** is two handshakes. The first (stage 1) turns the barrier on: the collector
+ *   publishes the epoch and phase `mark`, and waits until every mutator has seen them. The second
+ *   (stage 2) takes the roots: a value a mutator reads after acknowledging it either stays in its
+ *   slot until `ScanAtom` shades it, or is overwritten by a store that runs the barrier (every
+ *   mutator has it on by then). With one handshake, a mutator that decided "no barrier" before
+ *   the phase changed could overwrite a slot after another one acknowledged and read it, and a
+ *   copy of that value stored into a new black cell would be in no root. (This runtime's
+ *   workload never moves a value into another atom, so it cannot show that case; the kernel's
+ *   programs can.) Then atom slots are scanned (`ScanAtom`), SATB buffers drained and grey cells
+ *   traced (`MarkStep`) until both are empty.
+ * - **FinishMark** turns the barrier off and handshakes once more (stage 3), so that no barrier
+ *   push decided while marking lands after the last drain; late shades are traced.
+ * - **Born black** means: allocated by an operation that began after the root handshake. A
+ *   colour taken from the phase word at each allocation is wrong: an operation that began
+ *   before the snapshot allocates its list cells white, the phase changes, then it allocates
+ *   their box black and stores it in a slot; `ScanAtom` finds the box already black and never
+ *   traces it, and the sweep frees the list under it. That was the intermittent "list handle
+ *   was freed" of this runtime (the seeded bug `colour-from-phase` brings it back). The mark is
+ *   written before the address, so the sweep never sees a new cell unmarked.
  * - **Sweep** clears the address of every white handle.
  * - **Evacuation** copies every live cell of each closed region holding garbage into the collector's own
  *   region (`CopyStep`), CASes the handle-table entry to the copy (`SwapStep`), and releases the
@@ -41,6 +59,7 @@ const L = {
   epoch: 4,
   stop: 5,
   clock: 6,
+  handshake: 7,
   ack: 16,
   rd: 48,
   dir: 1024,
@@ -105,10 +124,14 @@ export interface ParallelRun {
 // ---------------------------------------------------------------------------------------------
 // Shared-memory heap primitives (self-contained: copied into every worker's source).
 
-/** Creates the allocator of thread `t` over `M` (regions and handle chunks taken atomically). */
+/**
+ * Creates the allocator of thread `t` over `M` (regions and handle chunks taken atomically). New
+ * cells get the mark `colour` (set by the mutator at each operation boundary).
+ */
 function makeHeap(M: Int32Array, t: number) {
   const REGION = 65536;
   const CHUNK = 16384;
+  let colour = 0;
   let top = 0;
   let end = 0;
   let region = -1;
@@ -163,10 +186,11 @@ function makeHeap(M: Int32Array, t: number) {
     Atomics.store(M, a + 4, 0);
     Atomics.store(M, a + 5, head);
     Atomics.store(M, a + 6, tail);
-    // Born black while marking or sweeping: the mark is written before the address.
-    const phase = Atomics.load(M, 3);
+    // Born black in an operation that began after the root handshake (the mark is written
+    // before the address, so the sweep never sees the cell unmarked).
     const e = entry(h);
-    Atomics.store(M, e + 1, phase === 1 || phase === 2 ? Atomics.load(M, 4) : 0);
+    const phase = colour >= 0 ? -1 : Atomics.load(M, 3); // colour -1: the `colour-from-phase` bug
+    Atomics.store(M, e + 1, colour >= 0 ? colour : phase === 1 || phase === 2 ? Atomics.load(M, 4) : 0);
     Atomics.store(M, e + 2, t);
     Atomics.store(M, e, a);
     return h;
@@ -191,11 +215,18 @@ function makeHeap(M: Int32Array, t: number) {
     top = 0;
     end = 0;
   }
-  return { entry, reserve, allocList, loadBegin, loadEnd, closeRegion, takeRegion, retire };
+  /** Sets the mark of the cells allocated from now on (-1: decided per cell by the phase word). */
+  function setColour(c: number): void {
+    colour = c;
+  }
+  return { entry, reserve, allocList, loadBegin, loadEnd, closeRegion, takeRegion, retire, setColour };
 }
 
-/** Reads atom `i`: `[valueText, stamp, headInt]`, checking the list's integrity. */
-function readAtom(M: Int32Array, heap: ReturnType<typeof makeHeap>, i: number, errors: string[]): [string, number, number] {
+/**
+ * Reads atom `i`: `[valueText, stamp, headInt]`, checking the list's integrity. `pause` (stress
+ * runs) is called between reading the box and walking its list, while only a local holds it.
+ */
+function readAtom(M: Int32Array, heap: ReturnType<typeof makeHeap>, i: number, errors: string[], pause?: () => void): [string, number, number] {
   const boxWord = Atomics.load(M, 2048 + i);
   let a = heap.loadBegin(boxWord >>> 1);
   if (a === 0) errors.push(`atom ${i}: box handle ${boxWord >>> 1} was freed`);
@@ -203,6 +234,7 @@ function readAtom(M: Int32Array, heap: ReturnType<typeof makeHeap>, i: number, e
   const stamp = Atomics.load(M, a + 2);
   let w = Atomics.load(M, a + 5);
   heap.loadEnd();
+  pause?.();
   const items: number[] = [];
   while (w !== 0) {
     a = heap.loadBegin(w >>> 1);
@@ -219,15 +251,23 @@ function readAtom(M: Int32Array, heap: ReturnType<typeof makeHeap>, i: number, e
   return [`(${items.join(' ')})`, stamp, items[0] ?? 0];
 }
 
-/** Builds the box of `(n n-1 … n-len+1)` at `stamp`; returns the box's value word. */
-function makeBox(heap: ReturnType<typeof makeHeap>, n: number, len: number, stamp: number): number {
+/**
+ * Builds the box of `(n n-1 … n-len+1)` at `stamp`; returns the box's value word. `pause`
+ * (stress runs) is called between allocating the list and its box.
+ */
+function makeBox(heap: ReturnType<typeof makeHeap>, n: number, len: number, stamp: number, pause?: () => void): number {
   let tail = 0;
   for (let k = len - 1; k >= 0; k--) tail = heap.allocList(len - k, ((n - k) << 1) | 1, tail) << 1;
+  pause?.();
   return heap.allocList(stamp, tail, 0) << 1;
 }
 
-/** A mutator thread: `ops` random derefs and CAS increments on `atoms` atoms. */
-function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, readOnly: number, seed: number): MutatorReport {
+/**
+ * A mutator thread: `ops` random derefs and CAS increments on `atoms` atoms. With `stress`, it
+ * sometimes sleeps between its barrier decision and its CAS (widening the window the StartMark
+ * handshakes must cover).
+ */
+function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, readOnly: number, seed: number, stress: boolean, bug: string): MutatorReport {
   const heap = makeHeap(M, t);
   const history: RecordedOp[] = [];
   const errors: string[] = [];
@@ -238,19 +278,27 @@ function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, readO
     x ^= x << 5;
     return (x >>> 0) % n;
   };
+  const nap = (): void => {
+    if (rand(4) === 0) Atomics.wait(M, 0, 0, 0.2);
+  };
   for (let k = 0; k < ops; k++) {
-    // Operation boundary: acknowledge the collector's epoch (the StartMark handshake).
-    const ep = Atomics.load(M, 4);
-    if (Atomics.load(M, 16 + t) !== ep) Atomics.store(M, 16 + t, ep);
+    // Operation boundary (no value held in a local): acknowledge the collector's handshake. The
+    // handshake word also fixes this operation's allocation colour: black (the epoch) from the
+    // root handshake on. The phase word must not decide it: an operation that began before the
+    // snapshot may allocate list cells white, then, once the phase has changed, their box black;
+    // a black box is never traced, so its white list would be swept while the box is in a slot.
+    const hs = Atomics.load(M, 7);
+    if (Atomics.load(M, 16 + t) !== hs) Atomics.store(M, 16 + t, hs);
+    heap.setColour(bug === 'colour-from-phase' ? -1 : (hs & 3) >= 2 ? hs >>> 2 : 0);
     const i = rand(atoms + readOnly);
     let call = Atomics.add(M, 6, 1);
-    const [text, stamp, n] = readAtom(M, heap, i, errors);
+    const [text, stamp, n] = readAtom(M, heap, i, errors, stress ? nap : undefined);
     let ret = Atomics.add(M, 6, 1);
     history.push({ client: t, object: i, call, ret, input: { op: 'deref' }, output: { value: text, stamp } });
     if (i >= atoms || rand(3) === 0) continue; // read-only atoms are only read (their cells live long and move)
     const value = `(${n + 1} ${n} ${n - 1})`;
     call = Atomics.add(M, 6, 1);
-    const box = makeBox(heap, n + 1, 3, stamp + 1);
+    const box = makeBox(heap, n + 1, 3, stamp + 1, stress ? nap : undefined);
     const old = Atomics.load(M, 2048 + i);
     // The box we read is still the slot's value iff nobody wrote since (boxes are never reused).
     let out: AtomOutput = 'stale';
@@ -266,6 +314,7 @@ function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, readO
         Atomics.store(M, B + 2 + (w % 4094), old);
         Atomics.store(M, B, w + 1);
       }
+      if (stress) nap();
       if (Atomics.compareExchange(M, 2048 + i, old, box) === old) out = { stamp: stamp + 1 };
     }
     ret = Atomics.add(M, 6, 1);
@@ -298,23 +347,25 @@ function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number
       Atomics.store(M, B + 1, w);
     }
   };
-  const last = (): boolean => Atomics.load(M, 5) === 1;
-  while (!last() || stats.cycles === 0) {
-    grey.length = 0;
-    // StartMark
-    epoch = (epoch % 0x3fffffff) + 1;
-    Atomics.store(M, 4, epoch);
-    Atomics.store(M, 3, 1);
+  /**
+   * Publishes handshake `stage` of this cycle (the word `epoch·4 + stage`; stages 2 and 3 tell
+   * mutators to allocate black) and waits until every running mutator has passed an operation
+   * boundary since.
+   */
+  const handshake = (stage: 1 | 2 | 3): void => {
+    const hs = epoch * 4 + stage;
+    Atomics.store(M, 7, hs);
     for (let m = 0; m < mutators; m++) {
       for (;;) {
         const a = Atomics.load(M, 16 + m);
-        if (a === epoch || a === -1) break;
+        if (a === hs || a === -1) break;
         drain();
         Atomics.wait(M, 0, 0, 0.05);
       }
     }
-    // ScanAtom (every slot), then MarkStep until no grey and no buffered shade.
-    for (let i = 0; i < atoms; i++) shade(Atomics.load(M, 2048 + i));
+  };
+  /** MarkStep until no grey cell and no buffered shade is left. */
+  const trace = (): void => {
     for (;;) {
       drain();
       if (grey.length === 0) break;
@@ -326,12 +377,31 @@ function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number
         heap.loadEnd();
       }
     }
-    // FinishMark → Sweep: free every white handle; count live words per region.
+  };
+  const last = (): boolean => Atomics.load(M, 5) === 1;
+  while (!last() || stats.cycles === 0) {
+    grey.length = 0;
+    // StartMark, handshake 1: the barrier is on (epoch before phase: an allocation that reads
+    // phase `mark` reads the new epoch, so it is born black).
+    epoch = (epoch % 0x1fffffff) + 1; // epoch·4 + 3 fits an Int32
+    Atomics.store(M, 4, epoch);
+    Atomics.store(M, 3, 1);
+    handshake(1);
+    // Handshake 2 (the roots): every mutator passes a boundary with the barrier on, holding no
+    // value; its operations from then on allocate black.
+    handshake(2);
+    // ScanAtom (every slot), then MarkStep until no grey and no buffered shade.
+    for (let i = 0; i < atoms; i++) shade(Atomics.load(M, 2048 + i));
+    trace();
+    // FinishMark: the barrier is off; a handshake lets every push decided while marking land,
+    // then those late shades are traced (they are snapshot values, so normally already black).
     Atomics.store(M, 3, 2);
+    handshake(3);
+    trace();
+    // Sweep: free every white handle; count live words per region.
     const live = new Map<number, number>();
     const chunks = Atomics.load(M, 2);
     for (let c = 0; c < chunks; c++) {
-      drain(); // keep SATB buffers flowing (a late shade only retains more)
       const base = Atomics.load(M, 1024 + c);
       if (base === 0) continue;
       for (let i = 0; i < 16384; i++) {
@@ -355,7 +425,6 @@ function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number
       const used = Atomics.load(M, 32769 + 2 * r);
       if ((live.get(r) ?? 0) >= used) continue; // compact every region holding garbage (GC.tla moves every survivor)
       const base = r * REGION;
-      drain();
       for (let off = 0; off < used; ) {
         const a = base + off;
         const size = Atomics.load(M, a) >>> 8;
@@ -444,8 +513,14 @@ export interface ParallelOptions {
   readonly regions?: number;
   /** Seed of the mutators' choices. */
   readonly seed?: number;
-  /** A seeded collector bug, for meta-tests: `swap-before-copy` (GC.tla's Bug of that name). */
-  readonly bug?: 'none' | 'swap-before-copy';
+  /**
+   * A seeded collector bug, for meta-tests: `swap-before-copy` (GC.tla's Bug of that name), or
+   * `colour-from-phase` (a new cell's colour follows the phase word at its allocation, not the
+   * handshake its operation began after: the race this runtime had).
+   */
+  readonly bug?: 'none' | 'swap-before-copy' | 'colour-from-phase';
+  /** Mutators sometimes sleep between the barrier decision and the CAS (widens the race window). */
+  readonly stress?: boolean;
 }
 
 /**
@@ -465,7 +540,7 @@ export async function runParallel(options: ParallelOptions = {}): Promise<Parall
   initHeap(M, atoms + readOnly, mainT);
   const collectorT = mutators;
   const collector = runWorker<ParallelCollectorStats>(`collectorMain(M, ${mutators}, ${atoms + readOnly}, ${collectorT}, ${JSON.stringify(options.bug ?? 'none')})`, { sab });
-  const reports = await Promise.all(Array.from({ length: mutators }, (_, t) => runWorker<MutatorReport>(`mutatorMain(M, ${t}, ${ops}, ${atoms}, ${readOnly}, ${(options.seed ?? 1) * 7919 + t})`, { sab })));
+  const reports = await Promise.all(Array.from({ length: mutators }, (_, t) => runWorker<MutatorReport>(`mutatorMain(M, ${t}, ${ops}, ${atoms}, ${readOnly}, ${(options.seed ?? 1) * 7919 + t}, ${options.stress === true}, ${JSON.stringify(options.bug ?? 'none')})`, { sab })));
   Atomics.store(M, 5, 1); // stop after the cycle in progress
   const stats = await collector;
   const errors = reports.flatMap((r) => r.errors);

@@ -124,6 +124,24 @@ export class Collector {
   }
 
   /**
+   * The deletion barrier of a process exit: the exiting process's atom table stops being a root
+   * set, so while marking, the values of its atoms (`values`) are shaded first. An atom slot the
+   * scan has not reached yet may hold the only snapshot reference to a value that the process
+   * also stored into an atom the scan has passed (Kernel.tla's counterexample). Registers need no
+   * shading: StartMark greyed them all at once.
+   * @see Kernel.tla Exit
+   */
+  shadeOnExit(values: Iterable<number>): void {
+    if (this.phase !== 'mark') return;
+    for (const w of values) this.shade(w);
+  }
+
+  /** Atom slots scanned so far in the current mark phase (for tests that build a schedule). */
+  get atomsScanned(): number {
+    return this.phase === 'mark' ? this.cursor : 0;
+  }
+
+  /**
    * Begin a cycle: grey every register root at once (a handshake), then scan atom slots later.
    * @see GC.tla StartMark
    */

@@ -286,6 +286,8 @@ export class OptimizedKernel implements Kernel {
       }
       case 'exit': {
         const p = this.proc(op.pid);
+        // The table stops being a root set: while marking, shade its values first (Kernel.tla Exit).
+        this.collector.shadeOnExit([...p.table.values()].map((id) => this.valueOf(id)));
         for (const id of p.table.values()) this.holders[id]!--;
         this.processes.delete(op.pid);
         return 'nil';

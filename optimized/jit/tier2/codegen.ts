@@ -1,0 +1,429 @@
+/**
+ * Tier-2 code generation: a {@link Plan} to LLVM IR text, built with `llvm-bindings`' IRBuilder.
+ *
+ * Calling convention (every compiled function): `i64 f(i64* ctx, i64 depth, i64 p0, …)`. `ctx`
+ * points at three words: `[0]` fuel left, `[1]` the depth quota, `[2]` the status (0 ok, 1
+ * fallback). `depth` is the depth of the activation being entered. A boolean result is returned
+ * as 0/1. Inside a function, fuel and locals are SSA values (loops become phis), so `llc` alone
+ * produces tight code without the IR optimizer; fuel goes through `ctx` only around calls.
+ *
+ * Every error condition (int64 overflow, `quot`/`rem`/`mod` by zero, fuel or depth exhausted)
+ * sets the status to fallback and returns; the caller re-runs the call in tier 1, which raises
+ * the exact error. Fuel is charged as tier 1 charges it: 1 per closure call, 1 per `recur`.
+ * @module
+ */
+import { createRequire } from 'node:module';
+import type * as LLVM from 'llvm-bindings';
+import type { Plan, T2Type } from './eligible.js';
+import type { Node } from '../../lang/front.js';
+
+type Llvm = typeof LLVM;
+
+/** What the generated object runs on: WebAssembly (the product) or the host (measurements). */
+export type Tier2Target = 'wasm32' | 'x86_64';
+
+/** Options of {@link generateIR}. */
+export interface CodegenOptions {
+  /** The target (default `wasm32`). */
+  readonly target?: Tier2Target;
+  /** Seeded bug: `<` compiled as `<=` (a tier-2 miscompile of a comparison). */
+  readonly miscompileCompare?: boolean;
+}
+
+/** The name of the exported entry function in generated code. */
+export const ENTRY_NAME = 'entry';
+
+const TARGETS: Record<Tier2Target, { readonly triple: string; readonly layout: string }> = {
+  wasm32: { triple: 'wasm32-unknown-unknown', layout: 'e-m:e-p:32:32-i64:64-n32:64-S128' },
+  x86_64: { triple: 'x86_64-pc-linux-gnu', layout: 'e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-f80:128-n8:16:32:64-S128' },
+};
+
+let llvmModule: Llvm | null = null;
+let llvmError: string | null = null;
+
+/** Loads `llvm-bindings` (a native addon) once; throws if it cannot be loaded. */
+export function loadLlvm(): Llvm {
+  if (llvmModule !== null) return llvmModule;
+  if (llvmError !== null) throw new Error(llvmError);
+  try {
+    llvmModule = createRequire(import.meta.url)('llvm-bindings') as Llvm;
+    return llvmModule;
+  } catch (e) {
+    llvmError = `llvm-bindings does not load: ${e instanceof Error ? e.message : String(e)}`;
+    throw new Error(llvmError);
+  }
+}
+
+/** A generated value: an i64 or an i1. */
+interface V {
+  readonly v: LLVM.Value;
+  readonly bool: boolean;
+}
+
+/** Where a `recur` jumps: a loop header (or the function's head) and its phis. */
+interface Target {
+  readonly header: LLVM.BasicBlock;
+  readonly phis: readonly LLVM.PHINode[];
+  readonly fuel: LLVM.PHINode;
+}
+
+/**
+ * Generates the LLVM IR (text) of a plan: function 0 is exported as {@link ENTRY_NAME}.
+ * Throws if LLVM's verifier rejects the module (a bug in this generator).
+ */
+export function generateIR(plan: Plan, opts: CodegenOptions = {}): string {
+  const llvm = loadLlvm();
+  const target = opts.target ?? 'wasm32';
+  const context = new llvm.LLVMContext();
+  const module = new llvm.Module('tier2', context);
+  module.setTargetTriple(TARGETS[target].triple);
+  module.setDataLayout(TARGETS[target].layout);
+  const builder = new llvm.IRBuilder(context);
+  const i64 = builder.getInt64Ty();
+  const fnType = (params: number): LLVM.FunctionType => llvm.FunctionType.get(i64, [llvm.Type.getInt64PtrTy(context), i64, ...Array.from({ length: params }, () => i64)], false);
+  const fns = plan.fns.map((f, i) =>
+    llvm.Function.Create(
+      fnType(f.arity.params),
+      i === 0 ? llvm.GlobalValue.LinkageTypes.ExternalLinkage : llvm.GlobalValue.LinkageTypes.InternalLinkage,
+      i === 0 ? ENTRY_NAME : `f${i}_${f.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
+      module,
+    ),
+  );
+  plan.fns.forEach((_, i) => new FnGen(llvm, context, module, builder, plan, fns, i, opts.miscompileCompare === true).gen());
+  if (llvm.verifyModule(module)) throw new Error('tier 2: LLVM rejected the generated module (a code-generator bug)');
+  let ir = module.print();
+  if (target === 'wasm32') {
+    // llvm-bindings has no attribute API: the export name is added to the entry's definition line.
+    ir = ir.replace(new RegExp(`^(define [^\\n]*@${ENTRY_NAME}\\([^\\n]*\\))( #\\d+)? \\{`, 'm'), (_m, def: string, group: string | undefined) => `${def}${group ?? ''} "wasm-export-name"="${ENTRY_NAME}" {`);
+  }
+  return ir;
+}
+
+const COMPARES = new Set(['<', '>', '<=', '>=', '==']);
+
+/** The code generator of one function of the plan. */
+class FnGen {
+  private readonly fn: LLVM.Function;
+  private readonly i64: LLVM.IntegerType;
+  private readonly ctxPtr: LLVM.Value;
+  private readonly depth: LLVM.Value;
+  private maxDepth!: LLVM.Value;
+  private fuel!: LLVM.Value;
+  private fallback!: LLVM.BasicBlock;
+  private readonly env = new Map<number, V>();
+  private readonly loops = new Map<Node, Target>();
+  private head!: Target;
+
+  constructor(
+    private readonly llvm: Llvm,
+    private readonly context: LLVM.LLVMContext,
+    private readonly module: LLVM.Module,
+    private readonly b: LLVM.IRBuilder,
+    private readonly plan: Plan,
+    private readonly fns: readonly LLVM.Function[],
+    private readonly index: number,
+    private readonly miscompileCompare: boolean,
+  ) {
+    this.fn = fns[index]!;
+    this.i64 = b.getInt64Ty();
+    this.ctxPtr = this.fn.getArg(0);
+    this.depth = this.fn.getArg(1);
+  }
+
+  gen(): void {
+    const { llvm, b, context, fn } = this;
+    const f = this.plan.fns[this.index]!;
+    const entry = llvm.BasicBlock.Create(context, 'entry', fn);
+    this.fallback = llvm.BasicBlock.Create(context, 'fallback', fn);
+    b.SetInsertPoint(this.fallback);
+    b.CreateStore(this.int(1n), this.word(2));
+    b.CreateRet(this.int(0n));
+    b.SetInsertPoint(entry);
+    const fuel0 = b.CreateLoad(this.i64, this.word(0), 'fuel0');
+    this.maxDepth = b.CreateLoad(this.i64, this.word(1), 'maxdepth');
+    const header = llvm.BasicBlock.Create(context, 'head', fn);
+    b.CreateBr(header);
+    b.SetInsertPoint(header);
+    const fuelPhi = b.CreatePHI(this.i64, 2, 'fuel');
+    fuelPhi.addIncoming(fuel0, entry);
+    const phis: LLVM.PHINode[] = [];
+    for (let p = 0; p < f.arity.params; p++) {
+      const phi = b.CreatePHI(this.i64, 2, f.arity.names[p]?.replace(/[^A-Za-z0-9_]/g, '_') ?? `p${p}`);
+      phi.addIncoming(fn.getArg(p + 2), entry);
+      phis.push(phi);
+      this.env.set(p, { v: phi, bool: false });
+    }
+    this.fuel = fuelPhi;
+    this.head = { header, phis, fuel: fuelPhi };
+    const r = this.node(f.arity.body);
+    if (r !== null) {
+      b.CreateStore(this.fuel, this.word(0));
+      b.CreateRet(r.bool ? b.CreateZExt(r.v, this.i64) : r.v);
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  private word(i: number): LLVM.Value {
+    return this.b.CreateGEP(this.i64, this.ctxPtr, this.llvm.ConstantInt.get(this.i64, i));
+  }
+
+  /** An i64 constant (llvm-bindings takes JS numbers: wide ones are built from two halves). */
+  private int(v: bigint): LLVM.Value {
+    const { llvm, b, i64 } = this;
+    if (v >= -(1n << 52n) && v <= 1n << 52n) return llvm.ConstantInt.get(i64, Number(v), true);
+    const hi = llvm.ConstantInt.get(i64, Number(v >> 32n), true);
+    const lo = llvm.ConstantInt.get(i64, Number(v & 0xffffffffn), false);
+    return b.CreateOr(b.CreateShl(hi, llvm.ConstantInt.get(i64, 32)), lo);
+  }
+
+  private bool(x: boolean): V {
+    return { v: x ? this.b.getTrue() : this.b.getFalse(), bool: true };
+  }
+
+  /** Continues only when `failed` is false; otherwise falls back. */
+  private guard(failed: LLVM.Value, what: string): void {
+    const cont = this.llvm.BasicBlock.Create(this.context, what, this.fn);
+    this.b.CreateCondBr(failed, this.fallback, cont);
+    this.b.SetInsertPoint(cont);
+  }
+
+  private checked(op: 'add' | 'sub' | 'mul', x: LLVM.Value, y: LLVM.Value): LLVM.Value {
+    const { llvm, b } = this;
+    const id = op === 'add' ? llvm.Intrinsic.sadd_with_overflow : op === 'sub' ? llvm.Intrinsic.ssub_with_overflow : llvm.Intrinsic.smul_with_overflow;
+    const decl = llvm.Intrinsic.getDeclaration(this.module, id, [this.i64]);
+    const pair = b.CreateCall(decl, [x, y]);
+    this.guard(b.CreateExtractValue(pair, [1]), `no_${op}_overflow`);
+    return b.CreateExtractValue(pair, [0]);
+  }
+
+  /** Charges one unit of fuel (falls back when none is left). */
+  private charge(): void {
+    const left = this.b.CreateSub(this.fuel, this.int(1n), 'fuel');
+    this.guard(this.b.CreateICmpSLT(left, this.int(0n)), 'fuel_ok');
+    this.fuel = left;
+  }
+
+  private block(): LLVM.BasicBlock {
+    const bb = this.b.GetInsertBlock();
+    if (bb === null) throw new Error('tier 2: no insertion block');
+    return bb;
+  }
+
+  private all(nodes: readonly Node[]): V[] | null {
+    const out: V[] = [];
+    for (const n of nodes) {
+      const v = this.node(n);
+      if (v === null) return null;
+      out.push(v);
+    }
+    return out;
+  }
+
+  // ---- nodes ---------------------------------------------------------------------------------
+
+  /** Generates `n`; null when control never continues past it (a recur, a fallback). */
+  private node(n: Node): V | null {
+    const { b, llvm, context, fn } = this;
+    switch (n.t) {
+      case 'const':
+        return typeof n.v === 'boolean' ? this.bool(n.v) : { v: this.int(n.v as bigint), bool: false };
+      case 'local':
+        return this.env.get(n.slot) ?? null;
+      case 'do': {
+        let last: V | null = null;
+        for (const x of n.body) if ((last = this.node(x)) === null) return null;
+        return last;
+      }
+      case 'if': {
+        const test = this.node(n.test);
+        if (test === null) return null;
+        if (!test.bool) return this.node(n.then); // every int is true
+        const thenBB = llvm.BasicBlock.Create(context, 'then', fn);
+        const elseBB = llvm.BasicBlock.Create(context, 'else', fn);
+        b.CreateCondBr(test.v, thenBB, elseBB);
+        const fuelBefore = this.fuel;
+        b.SetInsertPoint(thenBB);
+        const tv = this.node(n.then);
+        const tEnd = tv === null ? null : this.block();
+        const tFuel = this.fuel;
+        b.SetInsertPoint(elseBB);
+        this.fuel = fuelBefore;
+        const ev = this.node(n.else);
+        const eEnd = ev === null ? null : this.block();
+        const eFuel = this.fuel;
+        if (tv === null || tEnd === null) {
+          if (ev !== null && eEnd !== null) b.SetInsertPoint(eEnd);
+          return ev;
+        }
+        if (ev === null || eEnd === null) {
+          b.SetInsertPoint(tEnd);
+          this.fuel = tFuel;
+          return tv;
+        }
+        const merge = llvm.BasicBlock.Create(context, 'endif', fn);
+        b.CreateBr(merge);
+        b.SetInsertPoint(tEnd);
+        b.CreateBr(merge);
+        b.SetInsertPoint(merge);
+        const phi = b.CreatePHI(tv.bool ? b.getInt1Ty() : this.i64, 2);
+        phi.addIncoming(tv.v, tEnd);
+        phi.addIncoming(ev.v, eEnd);
+        const fuelPhi = b.CreatePHI(this.i64, 2, 'fuel');
+        fuelPhi.addIncoming(tFuel, tEnd);
+        fuelPhi.addIncoming(eFuel, eEnd);
+        this.fuel = fuelPhi;
+        return { v: phi, bool: tv.bool };
+      }
+      case 'let':
+      case 'loop': {
+        const inits = this.all(n.inits);
+        if (inits === null) return null;
+        if (n.t === 'let') {
+          n.slots.forEach((s, i) => this.env.set(s, inits[i]!));
+          return this.node(n.body);
+        }
+        const pre = this.block();
+        const header = llvm.BasicBlock.Create(context, 'loop', fn);
+        b.CreateBr(header);
+        b.SetInsertPoint(header);
+        const phis = n.slots.map((s, i) => {
+          const phi = b.CreatePHI(inits[i]!.bool ? b.getInt1Ty() : this.i64, 2);
+          phi.addIncoming(inits[i]!.v, pre);
+          this.env.set(s, { v: phi, bool: inits[i]!.bool });
+          return phi;
+        });
+        const fuelPhi = b.CreatePHI(this.i64, 2, 'fuel');
+        fuelPhi.addIncoming(this.fuel, pre);
+        this.fuel = fuelPhi;
+        this.loops.set(n, { header, phis, fuel: fuelPhi });
+        return this.node(n.body);
+      }
+      case 'recur': {
+        const args = this.all(n.args);
+        if (args === null) return null;
+        const target = n.loop === null ? this.head : this.loops.get(n.loop);
+        if (target === undefined) throw new Error('tier 2: recur to an unknown loop');
+        this.charge();
+        const from = this.block();
+        args.forEach((a, i) => target.phis[i]!.addIncoming(a.v, from));
+        target.fuel.addIncoming(this.fuel, from);
+        b.CreateBr(target.header);
+        return null;
+      }
+      case 'call':
+        return this.call(n);
+      default:
+        throw new Error(`tier 2: node ${n.t} is not in the subset (the analysis should have refused it)`);
+    }
+  }
+
+  private call(n: Extract<Node, { t: 'call' }>): V | null {
+    const target = this.plan.calls.get(n);
+    if (target === undefined) throw new Error('tier 2: a call the analysis did not plan');
+    const args = this.all(n.args);
+    if (args === null) return null;
+    const { b } = this;
+    if (target.kind === 'native') return this.native(target.name, args);
+    // A closure call: 1 unit of fuel, one level of depth; fuel goes through ctx.
+    this.charge();
+    const depth = b.CreateAdd(this.depth, this.int(1n), 'depth');
+    this.guard(b.CreateICmpSGT(depth, this.maxDepth), 'depth_ok');
+    b.CreateStore(this.fuel, this.word(0));
+    const r = b.CreateCall(this.fns[target.fn]!, [this.ctxPtr, depth, ...args.map((a) => a.v)]);
+    const status = b.CreateLoad(this.i64, this.word(2), 'status');
+    this.guard(b.CreateICmpNE(status, this.int(0n)), 'call_ok');
+    this.fuel = b.CreateLoad(this.i64, this.word(0), 'fuel');
+    const ret: T2Type = this.plan.fns[target.fn]!.ret;
+    if (ret === 'never') {
+      // The callee has no path that returns a value: reaching here is impossible.
+      b.CreateBr(this.fallback);
+      return null;
+    }
+    return ret === 'bool' ? { v: b.CreateTrunc(r, b.getInt1Ty()), bool: true } : { v: r, bool: false };
+  }
+
+  private native(name: string, a: readonly V[]): V | null {
+    const { b } = this;
+    const x = a[0]?.v;
+    const int = (v: LLVM.Value): V => ({ v, bool: false });
+    const fold = (f: (acc: LLVM.Value, y: LLVM.Value) => LLVM.Value): LLVM.Value => a.slice(1).reduce((acc, y) => f(acc, y.v), x!);
+    switch (name) {
+      case '+':
+        return int(a.length === 0 ? this.int(0n) : fold((p, q) => this.checked('add', p, q)));
+      case '*':
+        return int(a.length === 0 ? this.int(1n) : fold((p, q) => this.checked('mul', p, q)));
+      case '-':
+        return int(a.length === 1 ? this.checked('sub', this.int(0n), x!) : fold((p, q) => this.checked('sub', p, q)));
+      case 'inc':
+        return int(this.checked('add', x!, this.int(1n)));
+      case 'dec':
+        return int(this.checked('sub', x!, this.int(1n)));
+      case 'quot': {
+        const y = a[1]!.v;
+        this.guard(b.CreateICmpEQ(y, this.int(0n)), 'nonzero');
+        const minOverMinusOne = b.CreateAnd(b.CreateICmpEQ(x!, this.int(-(1n << 63n))), b.CreateICmpEQ(y, this.int(-1n)));
+        this.guard(minOverMinusOne, 'no_quot_overflow');
+        return int(b.CreateSDiv(x!, y));
+      }
+      case 'rem':
+      case 'mod': {
+        const y = a[1]!.v;
+        this.guard(b.CreateICmpEQ(y, this.int(0n)), 'nonzero');
+        // x rem -1 is 0 (and srem by -1 may trap on MIN): divide by 1 instead.
+        const safeY = b.CreateSelect(b.CreateICmpEQ(y, this.int(-1n)), this.int(1n), y);
+        const r = b.CreateSRem(x!, safeY);
+        if (name === 'rem') return int(r);
+        // mod takes the divisor's sign: adjust a non-zero remainder of the other sign.
+        const adjust = b.CreateAnd(b.CreateICmpNE(r, this.int(0n)), b.CreateICmpSLT(b.CreateXor(r, y), this.int(0n)));
+        return int(b.CreateSelect(adjust, b.CreateAdd(r, y), r));
+      }
+      case 'abs':
+        this.guard(b.CreateICmpEQ(x!, this.int(-(1n << 63n))), 'no_abs_overflow');
+        return int(b.CreateSelect(b.CreateICmpSLT(x!, this.int(0n)), b.CreateSub(this.int(0n), x!), x!));
+      case 'max':
+        return int(fold((acc, y) => b.CreateSelect(b.CreateICmpSGT(y, acc), y, acc)));
+      case 'min':
+        return int(fold((acc, y) => b.CreateSelect(b.CreateICmpSLT(y, acc), y, acc)));
+      case 'zero?':
+        return { v: b.CreateICmpEQ(x!, this.int(0n)), bool: true };
+      case 'pos?':
+        return { v: b.CreateICmpSGT(x!, this.int(0n)), bool: true };
+      case 'neg?':
+        return { v: b.CreateICmpSLT(x!, this.int(0n)), bool: true };
+      case 'even?':
+      case 'odd?': {
+        const low = b.CreateAnd(x!, this.int(1n));
+        return { v: name === 'even?' ? b.CreateICmpEQ(low, this.int(0n)) : b.CreateICmpNE(low, this.int(0n)), bool: true };
+      }
+      case 'not':
+        return a[0]!.bool ? { v: b.CreateXor(x!, b.getTrue()), bool: true } : this.bool(false);
+      case '=':
+      case 'not=': {
+        let all: LLVM.Value = b.getTrue();
+        for (const y of a.slice(1)) all = b.CreateAnd(all, b.CreateICmpEQ(y.v, x!));
+        return { v: name === '=' ? all : b.CreateXor(all, b.getTrue()), bool: true };
+      }
+    }
+    if (COMPARES.has(name)) {
+      const cmp = (p: LLVM.Value, q: LLVM.Value): LLVM.Value => {
+        switch (name) {
+          case '<':
+            return this.miscompileCompare ? b.CreateICmpSLE(p, q) : b.CreateICmpSLT(p, q);
+          case '>':
+            return b.CreateICmpSGT(p, q);
+          case '<=':
+            return b.CreateICmpSLE(p, q);
+          case '>=':
+            return b.CreateICmpSGE(p, q);
+          default:
+            return b.CreateICmpEQ(p, q);
+        }
+      };
+      let all: LLVM.Value = b.getTrue();
+      for (let i = 0; i + 1 < a.length; i++) all = b.CreateAnd(all, cmp(a[i]!.v, a[i + 1]!.v));
+      return { v: all, bool: true };
+    }
+    throw new Error(`tier 2: native ${name} has no code generator`);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * JIT tier 2: hot numeric functions of the system language compiled through LLVM to
+ * WebAssembly (ADR 0016-tier2-wasm).
+ *
+ * Use: {@link analyze} an arity (is it in the numeric subset? which globals does it depend
+ * on?), then {@link compileAsync} its plan (off the main path: `llc-14` runs in a child
+ * process), then call {@link Tier2Code.entry}. Tier-2 code has exactly the language's numeric
+ * semantics but never raises an error: on overflow, division by zero, fuel or depth exhausted
+ * it answers `fallback`, and the caller re-runs the same call in tier 1, which raises the exact
+ * error. Fuel is charged as tier 1 charges it (1 per closure call, 1 per `recur`), so fuel is
+ * the same in every tier. Redefining any global of {@link Tier2Code.deps} invalidates the code.
+ * @module
+ */
+import type { Sym } from '../../../spec/Values.js';
+import { analyze as analyzeArity, type Plan, type Resolver } from './eligible.js';
+import { ENTRY_NAME, generateIR, loadLlvm } from './codegen.js';
+import { emitAsync, emitSync, llcAvailable } from './backend.js';
+import { Wasm, type WasmModule } from './wasm.js';
+
+export type { Plan, Resolver, T2Type, PlanFn, CallTarget } from './eligible.js';
+export { TIER2_NATIVES } from './eligible.js';
+export { Tier2CompileError, clearCache, cacheSize } from './backend.js';
+export { generateIR, type Tier2Target, type CodegenOptions } from './codegen.js';
+
+/** Options of a tier-2 compilation. */
+export interface Tier2Options {
+  /** Seeded bug (the mutant `jit-tier2-compare`): `<` compiled as `<=`. Never on by default. */
+  readonly miscompileCompare?: boolean;
+}
+
+/** The outcome of one tier-2 call. */
+export type Tier2Result =
+  /** The call returned `value`; `fuelLeft` is the fuel remaining (as tier 1 would leave it). */
+  | { readonly status: 'ok'; readonly value: bigint | boolean; readonly fuelLeft: number }
+  /** Tier 2 met an error condition (or a resource limit): re-run the call in tier 1. */
+  | { readonly status: 'fallback' };
+
+/** Compiled tier-2 code of one function (with the functions it calls). */
+export interface Tier2Code {
+  /**
+   * Runs the function on int64 arguments (one per parameter). The caller has already charged
+   * this call as tier 1 does: `fuel` is what is left after that charge, `depth` is the depth of
+   * this activation (already checked against `maxDepth`). Never throws for a program's reasons.
+   */
+  readonly entry: (args: readonly bigint[], fuel: number, depth: number, maxDepth: number) => Tier2Result;
+  /** Wall time of this compilation (IR generation, llc, WebAssembly compile), in ms; ~0 on a cache hit. */
+  readonly compileMs: number;
+  /** The globals the code depends on (closures it calls and natives): redefining one invalidates it. */
+  readonly deps: readonly Sym[];
+  /** The generated LLVM IR (for `--explain`-style reports). */
+  readonly ir: string;
+}
+
+/**
+ * Decides whether `arity` (and, transitively, every global function it calls, as `resolve`
+ * names them now) is in the tier-2 subset; if not, says why.
+ */
+export function analyze(arity: Parameters<typeof analyzeArity>[0], resolve: Resolver): ReturnType<typeof analyzeArity> {
+  return analyzeArity(arity, resolve);
+}
+
+/** Whether tier 2 can run here: `llvm-bindings` loads and `llc-14` targets wasm32. */
+export function tier2Available(): { readonly ok: boolean; readonly reason?: string } {
+  try {
+    loadLlvm();
+  } catch (e) {
+    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
+  return llcAvailable();
+}
+
+/** Compiles a plan without blocking: `llc-14` runs in a child process. */
+export async function compileAsync(plan: Plan, opts: Tier2Options = {}): Promise<Tier2Code> {
+  const t0 = performance.now();
+  const ir = generateIR(plan, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
+  const module = await emitAsync(ir);
+  return instantiate(plan, ir, module, performance.now() - t0);
+}
+
+/** Compiles a plan, blocking until `llc-14` is done (tests and benchmarks only). */
+export function compileSync(plan: Plan, opts: Tier2Options = {}): Tier2Code {
+  const t0 = performance.now();
+  const ir = generateIR(plan, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
+  const module = emitSync(ir);
+  return instantiate(plan, ir, module, performance.now() - t0);
+}
+
+/** Byte address of the three-word context (fuel, depth quota, status) in the module's memory. */
+const CTX = 64;
+const W = CTX / 8;
+
+type Raw = (ctx: number, depth: bigint, ...args: bigint[]) => bigint;
+
+function instantiate(plan: Plan, ir: string, module: WasmModule, compileMs: number): Tier2Code {
+  const memory = new Wasm.Memory({ initial: 1 });
+  const instance = new Wasm.Instance(module, { env: { __linear_memory: memory } });
+  const raw = instance.exports[ENTRY_NAME] as Raw;
+  const words = new BigInt64Array(memory.buffer);
+  const params = plan.fns[0]!.arity.params;
+  const bool = plan.fns[0]!.ret === 'bool';
+  const entry = (args: readonly bigint[], fuel: number, depth: number, maxDepth: number): Tier2Result => {
+    if (args.length !== params) throw new RangeError(`tier 2: ${args.length} arguments to a function of ${params}`);
+    words[W] = BigInt(fuel);
+    words[W + 1] = BigInt(maxDepth);
+    words[W + 2] = 0n;
+    let r: bigint;
+    try {
+      r = raw(CTX, BigInt(depth), ...args);
+    } catch (e) {
+      // The engine's own stack ran out before the depth quota did: tier 1 decides.
+      if (e instanceof RangeError) return { status: 'fallback' };
+      throw e;
+    }
+    if (words[W + 2] !== 0n) return { status: 'fallback' };
+    return { status: 'ok', value: bool ? r !== 0n : r, fuelLeft: Number(words[W]) };
+  };
+  return { entry, compileMs, deps: plan.deps, ir };
+}

@@ -1,0 +1,32 @@
+/**
+ * The few WebAssembly JS-API entry points tier 2 uses, typed locally (the project compiles
+ * with `lib: ES2022` and Node 20's types, which declare no `WebAssembly` global).
+ * @module
+ */
+
+/** A compiled WebAssembly module (opaque). */
+export interface WasmModule {
+  readonly __wasmModule?: never;
+}
+
+/** A WebAssembly linear memory. */
+export interface WasmMemory {
+  /** The memory's bytes. */
+  readonly buffer: ArrayBuffer;
+}
+
+/** An instance: its exports by name. */
+export interface WasmInstance {
+  /** The exported functions (and other exports) by name. */
+  readonly exports: Readonly<Record<string, unknown>>;
+}
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Memory: new (desc: { initial: number; maximum?: number }) => WasmMemory;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+}
+
+/** Node's `WebAssembly` global. */
+export const Wasm: WasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;

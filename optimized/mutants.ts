@@ -21,7 +21,7 @@ export interface OptimizedMutant {
    * memory (`optimized+hw:relaxed`); on the single-threaded backends it changes nothing, so the
    * engine registry offers it on `optimized+hw:<model>` only. Absent: observable everywhere.
    */
-  readonly needs?: 'multicore';
+  readonly needs?: 'multicore' | 'jit';
 }
 
 /** The mutants this kernel implements (each changes observable behaviour, or a debug invariant). */
@@ -32,6 +32,15 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   { name: 'gc-ignores-registers', description: 'StartMark does not grey register roots, so a value held only in a register is freed (caught by the debug heap invariants)' },
   { name: 'hash-mismatch', description: 'lists hash with a different seed than vectors, so equal sequences ([1 2] and (1 2)) compare unequal' },
   { name: 'quota-not-enforced', description: 'the heap-cell quota is never enforced' },
+  { name: 'swap-no-retry', description: 'swap!/swap-vals! in a program write their result even when another process wrote in between (lost update)' },
+  { name: 'reset-skips-validator', description: 'reset (and reset!/reset-vals!) write without running the validator' },
+  { name: 'in-place-update-shared', description: "assoc/conj on a vector that is the current value of an atom overwrite that atom's heap cell in place" },
+  { name: 'watch-before-write', description: 'watches are notified before the validator runs and the write happens, even when the write is then rejected' },
+  { name: 'hot-deploy-replaces-running', description: 'a running function that recurs (recur) jumps into the newest definition of its name instead of its own code' },
+  { name: 'collection-off-by-one', description: 'nth and subvec refuse the last index of a vector (off by one at the end)' },
+  { name: 'jit-wrong-overflow', description: 'tier-1 code checks only the upper int64 bound after an inlined +, -, *, inc or dec (a result below -2^63 goes through)', needs: 'jit' },
+  { name: 'jit-wrong-capture', description: 'tier-1 closures created by one activation share one capture array, so an earlier closure sees a later one\'s captured values', needs: 'jit' },
+  { name: 'jit-stale-code', description: 'tier-1 global call sites keep the function they first resolved, so a redefinition (hot deploy) is not seen by new calls', needs: 'jit' },
   {
     name: 'drop-publish-fence',
     description: 'evacuation (and struct re-encoding) swaps the handle to the new copy without the fence after writing it, so under a relaxed memory model another core can follow the handle before the copy is visible',
@@ -39,15 +48,8 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   },
 ]);
 
-/** Catalogue names accepted but inert here (their code paths live in the not-yet-built language). */
-export const INERT_MUTANTS: readonly string[] = Object.freeze([
-  'swap-no-retry',
-  'reset-skips-validator',
-  'in-place-update-shared',
-  'watch-before-write',
-  'hot-deploy-replaces-running',
-  'collection-off-by-one',
-]);
+/** Catalogue names accepted but inert here (none: every seeded bug of the catalogue has a code path). */
+export const INERT_MUTANTS: readonly string[] = Object.freeze([]);
 
 /** The active mutants of one kernel. */
 export class MutantSet {

@@ -16,7 +16,15 @@
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn, readEdn, readEdnAll } from '../../spec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type Kernel, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
-import { AtomRef, type Value } from '../../spec/Values.js';
+import { AtomRef, Char, EMap, ESet, Fn, List, Sym, Tagged, Vector, compare, equals, type Value } from '../../spec/Values.js';
+import { readEdnForms, type Position } from '../../spec/Edn.js';
+import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
+import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';
+import { Compiler } from '../lang/front.js';
+import { callState, copyState, finished, programState, run, type CompiledArity, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
+import { createNatives, truthy } from '../lang/natives.js';
+import { LOCAL_CALLS, Runtime, implOf, type Impl } from '../lang/runtime.js';
+import { Tier1 } from '../jit/tier1.js';
 import { Heap, HeapExhausted } from '../heap/Heap.js';
 import { eqWords, fromHeap, initImmortals, toHeap } from '../heap/values.js';
 import { Collector } from '../gc/Collector.js';
@@ -34,16 +42,43 @@ export interface OptimizedKernelOptions extends KernelOptions {
   readonly gcEvacuateBelow?: number;
   /** Re-encode small maps that share a key set as structs during evacuation (default true). */
   readonly reencode?: boolean;
+  /**
+   * The highest JIT tier programs may use: 0 = interpreter only, 1 = hot closures compiled to
+   * JavaScript (default). Tier 2 is enabled separately (see `optimized/jit/tier2`).
+   */
+  readonly tier?: 0 | 1;
+  /** Calls of an arity before tier 1 compiles it (default 2; 0 compiles on first call). */
+  readonly jitThreshold?: number;
 }
 
-/** The operations this kernel implements (the op level; the system language is not built yet). */
-export const OPTIMIZED_KERNEL_OPS: ReadonlySet<OpName> = new Set<OpName>(['spawn', 'fork', 'exit', 'atom', 'deref', 'reset', 'cas', 'compareAndSet', 'resetVals', 'share', 'hold', 'gc', 'gcStep']);
+/** The operations this kernel implements: all of them. */
+export const OPTIMIZED_KERNEL_OPS: ReadonlySet<OpName> = new Set<OpName>(OP_NAMES);
 
 const KNOWN_OPS: ReadonlySet<string> = new Set<string>(OP_NAMES);
 
 interface Process {
+  readonly pid: Pid;
   readonly table: Map<Ref, number>;
   readonly regs: Map<number, number>;
+  /** Printed lines and recorded watch events. */
+  readonly output: string[];
+  /** The loaded program's state, or null. */
+  prog: MState | null;
+  /** The pid a `join` waits for. */
+  blockedOn: Pid | null;
+  /** Fuel left for the current run. */
+  fuel: number;
+}
+
+/** A watch on an atom: a recording watch (`fn` null, the `addWatch` op) or a program's function. */
+interface Watch {
+  readonly key: Value;
+  readonly watcher: Pid;
+  readonly fn: Fn | null;
+}
+
+function newProcess(pid: Pid, fuel: number): Process {
+  return { pid, table: new Map(), regs: new Map(), output: [], prog: null, blockedOn: null, fuel };
 }
 
 /** Work counters of the kernel (tests count work instead of time). */
@@ -104,7 +139,28 @@ export class OptimizedKernel implements Kernel {
   private readonly nCores: number;
   /** The core the collector runs on (the last one). */
   readonly collectorCore: number;
-  private core = 0;
+  private coreNow = 0;
+  /** Programs' runtime: fuel, call depth, function identities. */
+  readonly rt: Runtime;
+  /** The JIT's first tier (null until the language boots). */
+  tier1: Tier1 | null = null;
+  private readonly tier: 0 | 1;
+  private readonly jitThreshold: number;
+  /** Built-in functions and the prelude's definitions, by name. */
+  private readonly core = new Map<string, Fn>();
+  /** The program namespace (`def`): symbol → value. */
+  private readonly namespace = new Map<Sym, Value>();
+  private bootDefine: ((sym: Sym, v: Value) => void) | null = null;
+  /** Validators by atom id. */
+  private readonly validators = new Map<number, Fn>();
+  /** Watches by atom id, in canonical key order. */
+  private readonly watches = new Map<number, readonly Watch[]>();
+  /** The last value read from each atom, with the value word it came from. */
+  private readonly derefCache = new Map<number, { w: number; v: Value }>();
+  /** End states of exited processes (for `join`). */
+  private readonly ended = new Map<Pid, MState | null>();
+  /** Nesting of program runs (validators and watches run inside a run). */
+  private running = 0;
 
   /** Creates a kernel with one process (pid 0). */
   constructor(options: OptimizedKernelOptions = {}) {
@@ -138,7 +194,12 @@ export class OptimizedKernel implements Kernel {
       this.heap.onFree = (h) => this.immutable.forget(h);
       this.collector.onCycle = () => this.checkInvariants();
     }
-    this.processes.set(0, { table: new Map(), regs: new Map() });
+    this.tier = options.tier ?? 1;
+    this.jitThreshold = options.jitThreshold ?? 2;
+    this.rt = new Runtime({ global: (sym) => this.global(sym), maxDepth: this.quotas.stackDepth, mutant: (n) => this.mutants.has(n) });
+    this.rt.kernelPure = (name, args) => this.pureCall(name, args);
+    this.processes.set(0, newProcess(0, this.quotas.fuel));
+    this.bootLanguage();
   }
 
   private *registerRoots(): Iterable<number> {
@@ -164,7 +225,7 @@ export class OptimizedKernel implements Kernel {
   }
 
   private onCore(core: number): void {
-    this.core = core;
+    this.coreNow = core;
     this.heap.mem.setCore?.(core);
   }
 
@@ -174,7 +235,7 @@ export class OptimizedKernel implements Kernel {
    * mutator wrote; the collector itself never waits for mutators.
    */
   private collecting<T>(work: () => T): T {
-    const back = this.core;
+    const back = this.coreNow;
     if (back === this.collectorCore) return work();
     this.heap.mem.fence();
     this.onCore(this.collectorCore);
@@ -260,109 +321,117 @@ export class OptimizedKernel implements Kernel {
       case 'spawn': {
         this.proc(op.pid);
         const child = this.nextPid++;
-        this.processes.set(child, { table: new Map(), regs: new Map() });
+        this.processes.set(child, newProcess(child, this.quotas.fuel));
         return String(child);
       }
-      case 'fork': {
-        const parent = this.proc(op.pid);
-        const child = this.nextPid++;
-        const table = new Map<Ref, number>();
-        const sharePrivate = this.mutants.has('fork-shares-private');
-        for (const [ref, id] of parent.table) {
-          if (this.shared[id] || sharePrivate) table.set(ref, id);
-          else {
-            const copy = this.newAtom(this.valueOf(id), this.stampOf(id), child);
-            if (this.mutants.has('cas-compares-values')) this.history.set(copy, new Map(this.history.get(id)));
-            table.set(ref, copy);
-            this.holders[copy] = 0;
-          }
-          this.holders[table.get(ref)!]!++;
-          this.work.forkCopies++;
-        }
-        const regs = new Map(parent.regs);
-        this.work.forkCopies += regs.size;
-        this.processes.set(child, { table, regs });
-        return String(child);
-      }
-      case 'exit': {
-        const p = this.proc(op.pid);
-        // The table stops being a root set: while marking, shade its values first (Kernel.tla Exit).
-        this.collector.shadeOnExit([...p.table.values()].map((id) => this.valueOf(id)));
-        for (const id of p.table.values()) this.holders[id]!--;
-        this.processes.delete(op.pid);
+      case 'fork':
+        return String(this.forkProcess(this.proc(op.pid), null).pid);
+      case 'exit':
+        this.exitProcess(this.proc(op.pid));
         return 'nil';
-      }
       case 'atom': {
         const p = this.proc(op.pid);
-        const w = this.intern(parse(op.value, 'value'), op.pid);
-        const ref = this.nextRef++;
-        const id = this.newAtom(w, 0, op.pid);
-        p.table.set(ref, id);
-        this.holders[id] = 1;
-        return printEdn(new AtomRef(ref));
+        return printEdn(this.createAtom(p, parse(op.value, 'value')));
+      }
+      case 'swap':
+      case 'swapVals': {
+        const p = this.proc(op.pid);
+        const id = this.lookup(p, op.ref);
+        const f = this.compileFn(p, op.fn);
+        const old = this.readAtom(id);
+        const v = this.callSync(p, f, [old]);
+        this.writeAtom(p, id, op.ref, v, 'write');
+        return printEdn(op.op === 'swap' ? v : new Vector([old, v]));
+      }
+      case 'setValidator': {
+        const p = this.proc(op.pid);
+        const id = this.lookup(p, op.ref);
+        this.setValidator(p, id, op.fn === null ? null : this.compileFn(p, op.fn));
+        return 'nil';
+      }
+      case 'addWatch': {
+        const p = this.proc(op.pid);
+        const key = parse(op.key, 'key');
+        const id = this.lookup(p, op.ref);
+        this.watches.set(id, withWatch(this.watches.get(id) ?? [], { key, watcher: p.pid, fn: null }));
+        return 'nil';
+      }
+      case 'removeWatch': {
+        const p = this.proc(op.pid);
+        const key = parse(op.key, 'key');
+        const id = this.lookup(p, op.ref);
+        this.watches.set(id, withoutWatch(this.watches.get(id) ?? [], key));
+        return 'nil';
+      }
+      case 'load': {
+        const p = this.proc(op.pid);
+        if (typeof op.program !== 'string') refuse('bad-input', 'program must be EDN text');
+        this.load(p.pid, op.program);
+        return 'nil';
+      }
+      case 'step':
+      case 'run': {
+        const p = this.proc(op.pid);
+        if (p.prog === null) refuse('bad-input', `process ${p.pid} has no program loaded`);
+        p.fuel = this.quotas.fuel;
+        p.blockedOn = null;
+        for (;;) {
+          if (finished(p.prog!)) {
+            const end = p.prog as Extract<MState, { m: 'halt' | 'failed' }>;
+            if (end.m === 'halt') return printEdn(end.v);
+            refuse(end.kind, end.msg);
+          }
+          const r = this.quantum(p, op.op === 'run');
+          if (r === 'blocked') refuse('program-error', `join would block: process ${p.blockedOn} has not finished (no other process runs during '${op.op}')`);
+          if (op.op === 'step' && r === 'yielded') return 'nil';
+        }
       }
       case 'deref': {
         const id = this.lookup(this.proc(op.pid), op.ref);
         return `[${this.text(this.valueOf(id))} ${this.stampOf(id)}]`;
       }
       case 'reset': {
-        const id = this.lookup(this.proc(op.pid), op.ref);
-        const w = this.intern(parse(op.value, 'value'), op.pid);
-        this.write(id, w);
-        return this.text(w);
+        const p = this.proc(op.pid);
+        const v = parse(op.value, 'value');
+        const id = this.lookup(p, op.ref);
+        this.writeAtom(p, id, op.ref, v, 'reset');
+        return printEdn(v);
       }
       case 'resetVals': {
-        const id = this.lookup(this.proc(op.pid), op.ref);
-        const w = this.intern(parse(op.value, 'value'), op.pid);
-        const old = this.text(this.valueOf(id));
-        this.write(id, w);
-        return `[${old} ${this.text(w)}]`;
+        const p = this.proc(op.pid);
+        const v = parse(op.value, 'value');
+        const id = this.lookup(p, op.ref);
+        const old = this.readAtom(id);
+        this.writeAtom(p, id, op.ref, v, 'reset');
+        return printEdn(new Vector([old, v]));
       }
       case 'cas': {
-        const id = this.lookup(this.proc(op.pid), op.ref);
+        const p = this.proc(op.pid);
+        const v = parse(op.value, 'value');
+        const id = this.lookup(p, op.ref);
         if (!isNat(op.stamp)) refuse('bad-input', 'stamp must be a non-negative integer');
-        const w = this.intern(parse(op.value, 'value'), op.pid);
-        const stamp = this.stampOf(id);
-        if (op.stamp !== stamp) {
-          const then = this.mutants.has('cas-compares-values') ? this.history.get(id)?.get(op.stamp) : undefined;
-          if (then === undefined || then !== this.text(this.valueOf(id))) refuse('stale-stamp', `stamp ${op.stamp} is not the atom's stamp ${stamp}`);
-        }
-        this.write(id, w);
+        this.casStamp(p, id, op.ref, op.stamp, v);
         return String(this.stampOf(id));
       }
       case 'compareAndSet': {
-        const id = this.lookup(this.proc(op.pid), op.ref);
-        const expected = this.intern(parse(op.expected, 'expected'), op.pid);
-        this.hostRoots.add(expected);
-        let w: number;
-        try {
-          w = this.intern(parse(op.value, 'value'), op.pid);
-        } finally {
-          this.hostRoots.delete(expected);
-        }
-        if (!eqWords(this.heap, this.valueOf(id), expected)) return 'false';
-        this.write(id, w);
+        const p = this.proc(op.pid);
+        const expected = parse(op.expected, 'expected');
+        const v = parse(op.value, 'value');
+        const id = this.lookup(p, op.ref);
+        if (!equals(this.readAtom(id), expected)) return 'false';
+        this.writeAtom(p, id, op.ref, v, 'write');
         return 'true';
       }
-      case 'share': {
-        const p = this.proc(op.pid);
-        const id = this.lookup(p, op.ref);
-        const target = this.proc(op.to);
-        if (this.creator[id] !== op.pid && !this.mutants.has('share-by-non-creator')) refuse('capability-denied', `process ${op.pid} did not create the atom behind ref ${op.ref}`);
-        this.shared[id] = true;
-        let existing: Ref | undefined;
-        for (const [r, other] of target.table) if (other === id && (existing === undefined || r < existing)) existing = r;
-        if (existing !== undefined) return printEdn(new AtomRef(existing));
-        const ref = this.nextRef++;
-        target.table.set(ref, id);
-        this.holders[id]!++;
-        return printEdn(new AtomRef(ref));
-      }
+      case 'share':
+        return printEdn(new AtomRef(this.share(this.proc(op.pid), op.ref, op.to)));
       case 'hold': {
         const p = this.proc(op.pid);
         if (!isNat(op.reg)) refuse('bad-input', 'reg must be a non-negative integer');
         if (op.value === null) p.regs.delete(op.reg);
-        else p.regs.set(op.reg, this.intern(parse(op.value, 'value'), op.pid));
+        else {
+          const v = parse(op.value, 'value');
+          p.regs.set(op.reg, this.intern(v, op.pid));
+        }
         return 'nil';
       }
       case 'gc':
@@ -372,25 +441,512 @@ export class OptimizedKernel implements Kernel {
         this.collector.step();
         return 'nil';
       default:
-        refuse('unsupported', `the optimized kernel does not implement ${(op as { op: string }).op} yet`);
+        refuse('unsupported', `the optimized kernel does not implement ${(op as { op: string }).op}`);
     }
+  }
+
+  // ---------------------------------------------------------------- atoms (shared by ops and programs)
+
+  /** A new atom holding `v` in `p`'s table → its ref. @see Atoms.tla NewAtom */
+  private createAtom(p: Process, v: Value): AtomRef {
+    const w = this.intern(v, p.pid);
+    const ref = this.nextRef++;
+    const id = this.newAtom(w, 0, p.pid);
+    p.table.set(ref, id);
+    this.holders[id] = 1;
+    return new AtomRef(ref);
+  }
+
+  /** The value of atom `id` (converted once per value word: the handle is stable while the atom holds it). */
+  private readAtom(id: number): Value {
+    const w = this.valueOf(id);
+    const c = this.derefCache.get(id);
+    if (c !== undefined && c.w === w) return c.v;
+    const v = fromHeap(this.heap, w);
+    this.derefCache.set(id, { w, v });
+    return v;
+  }
+
+  /**
+   * Writes `v` into atom `id` (named `ref` by the writer `p`): validator first (a failing one
+   * changes nothing), then the value and stamp + 1, then the watches. @see Atoms.tla Write
+   */
+  private writeAtom(p: Process, id: number, ref: Ref, v: Value, how: 'reset' | 'write'): void {
+    const list = this.watches.get(id);
+    const validator = this.validators.get(id) ?? null;
+    const needOld = (list !== undefined && list.length > 0) || this.mutants.has('watch-before-write');
+    const old = needOld ? this.readAtom(id) : null;
+    const watchesFirst = this.mutants.has('watch-before-write');
+    if (watchesFirst) this.notify(p, id, ref, old, v);
+    if (validator !== null && !(how === 'reset' && this.mutants.has('reset-skips-validator'))) {
+      if (!truthy(this.callSync(p, validator, [v]))) throw new KernelError('validator-rejected', `validator rejected ${short(v)}`);
+    }
+    const w = this.intern(v, p.pid);
+    this.write(id, w);
+    this.derefCache.set(id, { w, v });
+    if (!watchesFirst) this.notify(p, id, ref, old, v);
+  }
+
+  private notify(p: Process, id: number, ref: Ref, old: Value, v: Value): void {
+    for (const w of this.watches.get(id) ?? []) {
+      if (w.fn === null) {
+        const watcher = this.processes.get(w.watcher);
+        if (watcher !== undefined) watcher.output.push(printEdn(new Vector([w.key, old, v])));
+      } else this.callSync(p, w.fn, [w.key, new AtomRef(ref), old, v]);
+    }
+  }
+
+  /** `cas`: writes iff `stamp` is the atom's stamp → the new stamp. @see Atoms.tla CAS */
+  private casStamp(p: Process, id: number, ref: Ref, stamp: number, v: Value): number {
+    const current = this.stampOf(id);
+    if (stamp !== current) {
+      const then = this.mutants.has('cas-compares-values') ? this.history.get(id)?.get(stamp) : undefined;
+      if (then === undefined || then !== this.text(this.valueOf(id))) throw new KernelError('stale-stamp', `stamp ${stamp} is stale (the atom's stamp is ${current})`);
+    }
+    this.writeAtom(p, id, ref, v, 'write');
+    return this.stampOf(id);
+  }
+
+  private setValidator(p: Process, id: number, f: Fn | null): void {
+    if (f !== null && !truthy(this.callSync(p, f, [this.readAtom(id)]))) throw new KernelError('validator-rejected', 'the current value fails the new validator');
+    if (f === null) this.validators.delete(id);
+    else this.validators.set(id, f);
+  }
+
+  /** `share`: only the creator may share; the target gets the lowest ref it has for the atom, or a fresh one. @see Atoms.tla Share */
+  private share(p: Process, ref: Ref, to: unknown): Ref {
+    const id = this.lookup(p, ref);
+    const target = this.proc(to);
+    if (this.creator[id] !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create #atom ${ref} and may not share it`);
+    this.shared[id] = true;
+    let existing: Ref | undefined;
+    for (const [r, other] of target.table) if (other === id && (existing === undefined || r < existing)) existing = r;
+    if (existing !== undefined) return existing;
+    const fresh = this.nextRef++;
+    target.table.set(fresh, id);
+    this.holders[id]!++;
+    return fresh;
+  }
+
+  /**
+   * Fork (ADR 0003): the child's table has the parent's refs; a private atom is re-pointed at a
+   * new atom (same value word, same stamp, validator kept, no watches); shared atoms stay shared.
+   * O(#atoms + #registers): no value is copied. @see Fork.tla Fork
+   */
+  private forkProcess(parent: Process, prog: MState | null): Process {
+    const child = newProcess(this.nextPid++, this.quotas.fuel);
+    const sharePrivate = this.mutants.has('fork-shares-private');
+    const copies = new Map<number, number>();
+    for (const [ref, id] of parent.table) {
+      let target = id;
+      if (!this.shared[id] && !sharePrivate) {
+        let copy = copies.get(id);
+        if (copy === undefined) {
+          copy = this.newAtom(this.valueOf(id), this.stampOf(id), child.pid);
+          if (this.mutants.has('cas-compares-values')) this.history.set(copy, new Map(this.history.get(id)));
+          const validator = this.validators.get(id);
+          if (validator !== undefined) this.validators.set(copy, validator);
+          this.holders[copy] = 0;
+          copies.set(id, copy);
+        }
+        target = copy;
+      }
+      child.table.set(ref, target);
+      this.holders[target]!++;
+      this.work.forkCopies++;
+    }
+    for (const [r, w] of parent.regs) child.regs.set(r, w);
+    this.work.forkCopies += parent.regs.size;
+    child.prog = prog;
+    this.processes.set(child.pid, child);
+    return child;
+  }
+
+  /** Ends `p`: its table and registers stop being roots; its program's end state stays for `join`. */
+  private exitProcess(p: Process): void {
+    // The table stops being a root set: while marking, shade its values first (Kernel.tla Exit).
+    this.collector.shadeOnExit([...p.table.values()].map((id) => this.valueOf(id)));
+    for (const id of p.table.values()) this.holders[id]!--;
+    this.processes.delete(p.pid);
+    this.ended.set(p.pid, p.prog);
+  }
+
+  // ---------------------------------------------------------------- the language
+
+  private bootLanguage(): void {
+    const natives = createNatives({ offByOne: this.mutants.has('collection-off-by-one'), inPlace: (o, u) => this.inPlace(o, u) });
+    const names = [...natives.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const make = (name: string, impl: Impl): Fn => new Fn(this.rt.nextFnId++, name, impl);
+    for (const name of names) this.core.set(name, make(name, { kind: 'native', name, fn: natives.get(name)! }));
+    for (const name of KERNEL_CALL_NAMES) this.core.set(name, make(name, { kind: 'kernel', name }));
+    this.core.set('apply', make('apply', { kind: 'apply' }));
+    this.tier1 = new Tier1({
+      rt: this.rt,
+      builtins: this.core,
+      bugs: { wrongOverflow: this.mutants.has('jit-wrong-overflow'), wrongCapture: this.mutants.has('jit-wrong-capture'), staleCode: this.mutants.has('jit-stale-code') },
+    });
+    // The prelude defines into the core library (not the program namespace).
+    const { forms, positions } = readEdnForms(PRELUDE);
+    const boot = newProcess(-1, Number.MAX_SAFE_INTEGER);
+    this.bootDefine = (sym, v) => {
+      if (!(v instanceof Fn)) throw new Error(`the prelude defines a non-function ${sym.name}`);
+      this.core.set(sym.name, v);
+    };
+    try {
+      const end = this.drive(boot, programState(new Compiler(positions).program(forms).main), true);
+      if (end.state.m !== 'halt') throw new Error(`the prelude failed to load: ${end.state.m === 'failed' ? end.state.msg : end.state.m}`);
+    } finally {
+      this.bootDefine = null;
+    }
+  }
+
+  /** The seeded bug `in-place-update-shared`: an update of a vector that an atom holds overwrites the atom's cell. */
+  private inPlace(original: Vector, updated: Vector): void {
+    if (!this.mutants.has('in-place-update-shared')) return;
+    for (const [id, c] of this.derefCache) {
+      if (c.v !== original || this.valueOf(id) !== c.w) continue;
+      const w = this.intern(updated, this.creator[id] ?? 0);
+      this.heap.mem.store32(this.slot(id), w);
+      this.derefCache.set(id, { w, v: updated });
+    }
+  }
+
+  private global(sym: Sym): Value | undefined {
+    const v = this.namespace.get(sym);
+    if (v !== undefined) return v;
+    return sym.ns === null ? this.core.get(sym.name) : undefined;
+  }
+
+  /** `def`: re-points the namespace (running calls keep the code they started with). */
+  private define(sym: Sym, v: Value): void {
+    if (this.bootDefine !== null) {
+      this.bootDefine(sym, v);
+      return;
+    }
+    this.namespace.set(sym, v);
+    this.rt.nsVersion++;
+  }
+
+  /** Loads program text into `pid` (replacing its program). Throws bad-input on malformed text. */
+  load(pid: Pid, text: string): void {
+    const p = this.proc(pid);
+    const { forms, positions } = readEdnForms(text);
+    this.loadForms(p, forms, positions);
+  }
+
+  /** Loads already-read forms into `pid`. */
+  loadForms(p: Process, forms: readonly Value[], positions: WeakMap<object, Position> = new WeakMap()): void {
+    p.prog = programState(new Compiler(positions).program(forms).main);
+    p.blockedOn = null;
+    p.fuel = this.quotas.fuel;
+  }
+
+  private hostFor(p: Process, atomic: boolean): ExecHost {
+    return {
+      kernelCall: (name, args, k) => this.kernelCall(p, atomic, name, args, k),
+      define: (sym, v) => this.define(sym, v),
+      compiled: (fn, arity) => {
+        if (this.tier < 1) return null;
+        if (arity.jit.deopts > 2) return null; // it keeps reaching kernel calls: stay interpreted
+        if (++arity.jit.calls <= this.jitThreshold) return null;
+        return this.callCompiled;
+      },
+    };
+  }
+
+  private readonly callCompiled: CompiledArity = (fn, args) => {
+    const c = implOf(fn);
+    if (c.kind !== 'closure') throw new Error('tier 1: not a closure');
+    const arity = c.lambda.arities.find((a) => (a.rest ? a.params <= args.length : a.params === args.length) && (!a.rest || !c.lambda.arities.some((b) => !b.rest && b.params === args.length)))!;
+    return this.tier1!.callArity(fn, arity, args);
+  };
+
+  /** Runs `p` from `s` until it finishes, blocks, or (unless `atomic`) yields; one fuel budget in `p.fuel`. */
+  private drive(p: Process, s: MState, atomic: boolean): { state: MState; yielded: boolean; blocked: boolean } {
+    const rt = this.rt;
+    const savedPid = rt.pid;
+    const savedFuel = rt.fuel;
+    const savedDepth = rt.depth;
+    rt.pid = p.pid;
+    rt.fuel = p.fuel;
+    rt.fuelQuota = this.quotas.fuel;
+    rt.depth = 0;
+    try {
+      return run(s, rt, this.hostFor(p, atomic), atomic);
+    } finally {
+      p.fuel = rt.fuel;
+      if (savedPid !== -1 || this.running > 0) {
+        rt.pid = savedPid;
+        rt.fuel = savedFuel;
+        rt.depth = savedDepth;
+      }
+    }
+  }
+
+  /** One quantum of `p`'s program; a quota error ends the program (typed) but not the kernel. */
+  private quantum(p: Process, untilDone: boolean): 'yielded' | 'blocked' | 'finished' {
+    for (;;) {
+      let r: { state: MState; yielded: boolean; blocked: boolean };
+      this.running++;
+      try {
+        r = this.drive(p, p.prog!, false);
+      } catch (e) {
+        const q = quotaOf(e);
+        if (q === null) throw e;
+        p.prog = { m: 'failed', kind: q.kind, msg: q.message, err: errorMap(q.kind, q.message) };
+        return 'finished';
+      } finally {
+        this.running--;
+      }
+      p.prog = r.state;
+      if (!this.processes.has(p.pid)) {
+        this.ended.set(p.pid, r.state);
+        return 'finished';
+      }
+      if (r.blocked) return 'blocked';
+      if (finished(r.state)) return 'finished';
+      if (!untilDone) return 'yielded';
+    }
+  }
+
+  /** Calls `f` with `args` to completion, atomically (validators, watches, the `swap` op's function). */
+  private callSync(p: Process, f: Value, args: readonly Value[]): Value {
+    const fuel = p.fuel;
+    p.fuel = this.running > 0 ? this.rt.fuel : this.quotas.fuel;
+    this.running++;
+    let end: MState;
+    try {
+      end = this.drive(p, callState(f, args), true).state;
+    } finally {
+      this.running--;
+      if (this.running === 0) p.fuel = fuel;
+    }
+    if (end.m === 'halt') return end.v;
+    if (end.m === 'failed') throw new Raised('program-error', end.msg, end.err);
+    throw new Raised('program-error', 'a validator, watch or swap function may not block (join)');
+  }
+
+  /** Evaluates `src` (the text of one function) in `p` → the function. */
+  private compileFn(p: Process, src: unknown): Fn {
+    if (typeof src !== 'string') refuse('bad-input', `fn must be the text of a function, got ${JSON.stringify(src)}`);
+    const { forms, positions } = readEdnForms(src);
+    if (forms.length !== 1) refuse('bad-input', `expected one function form, found ${forms.length}`);
+    const fuel = p.fuel;
+    p.fuel = this.quotas.fuel;
+    let end: MState;
+    this.running++;
+    try {
+      end = this.drive(p, programState(new Compiler(positions).program(forms).main), true).state;
+    } finally {
+      this.running--;
+      p.fuel = fuel;
+    }
+    if (end.m === 'failed') refuse('bad-input', `function source failed to evaluate: ${end.msg}`);
+    if (end.m !== 'halt' || !(end.v instanceof Fn)) refuse('bad-input', `not a function: ${src}`);
+    return end.v;
+  }
+
+  private atomArg(p: Process, v: Value | undefined, name: string): [number, Ref] {
+    if (!(v instanceof AtomRef)) throw new Raised('program-error', `${name}: expected an atom, got ${v === undefined ? 'nothing' : short(v)}`);
+    return [this.resolveLang(p, v.ref), v.ref];
+  }
+
+  /** The atom `ref` names in `p`'s table, with the language's error messages. */
+  private resolveLang(p: Process, ref: Ref): number {
+    const id = p.table.get(ref);
+    if (id !== undefined) return id;
+    if (Number.isInteger(ref) && ref >= 0 && ref < this.nextRef) throw new KernelError('capability-denied', `process ${p.pid} has no capability for #atom ${ref}`);
+    throw new KernelError('no-such-atom', `#atom ${ref} was never issued`);
+  }
+
+  /** `self` and `held`: kernel calls that only read the caller's own state (compiled code may perform them). */
+  private pureCall(name: string, args: readonly Value[]): Value {
+    const p = this.processes.get(this.rt.pid);
+    if (p === undefined) throw new Error('pureCall: no running process');
+    return this.localCall(p, name, args);
+  }
+
+  private localCall(p: Process, name: string, args: readonly Value[]): Value {
+    const n = (min: number, max: number): void => {
+      if (args.length < min || args.length > max) throw new Raised('program-error', `wrong number of arguments (${args.length}) passed to ${name}`);
+    };
+    if (name === 'self') {
+      n(0, 0);
+      return BigInt(p.pid);
+    }
+    n(1, 1);
+    const reg = args[0];
+    if (typeof reg !== 'bigint') throw new Raised('program-error', 'held: the register must be an integer');
+    const w = reg >= 0n && reg <= BigInt(Number.MAX_SAFE_INTEGER) ? p.regs.get(Number(reg)) : undefined;
+    return w === undefined ? null : fromHeap(this.heap, w);
+  }
+
+  private kernelCall(p: Process, atomic: boolean, name: string, args: readonly Value[], k: Kont): KernelResult {
+    const done = (value: Value): KernelResult => ({ value, yields: !LOCAL_CALLS.has(name) });
+    const n = (min: number, max: number): void => {
+      if (args.length < min || args.length > max) throw new Raised('program-error', `wrong number of arguments (${args.length}) passed to ${name}`);
+    };
+    switch (name) {
+      case 'atom':
+        n(1, 1);
+        return done(this.createAtom(p, args[0]!));
+      case 'deref': {
+        n(1, 1);
+        const [id] = this.atomArg(p, args[0], name);
+        return done(this.readAtom(id));
+      }
+      case 'deref-stamp': {
+        n(1, 1);
+        const [id] = this.atomArg(p, args[0], name);
+        return done(new Vector([this.readAtom(id), BigInt(this.stampOf(id))]));
+      }
+      case 'reset!': {
+        n(2, 2);
+        const [id, ref] = this.atomArg(p, args[0], name);
+        this.writeAtom(p, id, ref, args[1]!, 'reset');
+        return done(args[1]!);
+      }
+      case 'reset-vals!': {
+        n(2, 2);
+        const [id, ref] = this.atomArg(p, args[0], name);
+        const old = this.readAtom(id);
+        this.writeAtom(p, id, ref, args[1]!, 'reset');
+        return done(new Vector([old, args[1]!]));
+      }
+      case 'cas!': {
+        n(3, 3);
+        const [id, ref] = this.atomArg(p, args[0], name);
+        const stamp = args[1];
+        if (typeof stamp !== 'bigint') throw new Raised('program-error', 'cas!: the stamp must be an integer');
+        return done(BigInt(this.casStamp(p, id, ref, Number(stamp), args[2]!)));
+      }
+      case '%commit!': {
+        n(3, 3);
+        const [id, ref] = this.atomArg(p, args[0], name);
+        if (this.stampOf(id) !== Number(args[1]) && !this.mutants.has('swap-no-retry')) return done(false);
+        this.writeAtom(p, id, ref, args[2]!, 'write');
+        return done(true);
+      }
+      case 'compare-and-set!': {
+        n(3, 3);
+        const [id, ref] = this.atomArg(p, args[0], name);
+        if (!equals(this.readAtom(id), args[1]!)) return done(false);
+        this.writeAtom(p, id, ref, args[2]!, 'write');
+        return done(true);
+      }
+      case 'set-validator!': {
+        n(2, 2);
+        const [id] = this.atomArg(p, args[0], name);
+        const f = args[1]!;
+        if (f !== null && !(f instanceof Fn)) throw new Raised('program-error', 'set-validator!: expected a function or nil');
+        this.setValidator(p, id, f);
+        return done(null);
+      }
+      case 'add-watch': {
+        n(3, 3);
+        const [id] = this.atomArg(p, args[0], name);
+        const f = args[2]!;
+        if (!(f instanceof Fn)) throw new Raised('program-error', 'add-watch: expected a function (fn [key ref old new] …)');
+        this.watches.set(id, withWatch(this.watches.get(id) ?? [], { key: args[1]!, watcher: p.pid, fn: f }));
+        return done(args[0]!);
+      }
+      case 'remove-watch': {
+        n(2, 2);
+        const [id] = this.atomArg(p, args[0], name);
+        this.watches.set(id, withoutWatch(this.watches.get(id) ?? [], args[1]!));
+        return done(args[0]!);
+      }
+      case 'share!': {
+        n(2, 2);
+        const [, ref] = this.atomArg(p, args[0], name);
+        const to = args[1];
+        if (typeof to !== 'bigint') throw new Raised('program-error', 'share!: expected a pid');
+        return done(new AtomRef(this.shareLang(p, ref, Number(to))));
+      }
+      case 'fork': {
+        n(0, 0);
+        if (atomic) throw new Raised('program-error', 'fork is not allowed inside a validator, watch or swap function');
+        const child = this.forkProcess(p, copyState({ m: 'ret', v: null, k }));
+        return done(BigInt(child.pid));
+      }
+      case 'spawn': {
+        n(1, Infinity);
+        const f = args[0];
+        if (!(f instanceof Fn)) throw new Raised('program-error', 'spawn: expected a function');
+        const rest = args.slice(1);
+        for (const x of rest) {
+          if (!(x instanceof AtomRef)) continue;
+          const id = this.resolveLang(p, x.ref);
+          if (this.creator[id] !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create ${short(x)} and may not share it`);
+        }
+        const child = newProcess(this.nextPid++, this.quotas.fuel);
+        this.processes.set(child.pid, child);
+        const childArgs = rest.map((x) => (x instanceof AtomRef ? new AtomRef(this.shareLang(p, x.ref, child.pid)) : x));
+        child.prog = callState(f, childArgs);
+        return done(BigInt(child.pid));
+      }
+      case 'self':
+      case 'held':
+        return done(this.localCall(p, name, args));
+      case 'exit': {
+        n(0, 1);
+        const v = args[0] ?? null;
+        p.prog = { m: 'halt', v };
+        this.exitProcess(p);
+        return { value: v, yields: true, halt: true };
+      }
+      case 'join': {
+        n(1, 1);
+        const pid = args[0];
+        if (typeof pid !== 'bigint') throw new Raised('program-error', 'join: expected a pid');
+        const target = Number(pid);
+        const live = this.processes.get(target);
+        if (live === undefined && !this.ended.has(target)) throw new KernelError('no-such-process', `no process ${pid}`);
+        const end = live !== undefined ? live.prog : this.ended.get(target)!;
+        if (live !== undefined && !(end === null || finished(end))) {
+          if (atomic) throw new Raised('program-error', 'join may not block inside a validator, watch or swap function');
+          p.blockedOn = target;
+          return { blocked: true };
+        }
+        p.blockedOn = null;
+        if (end !== null && end.m === 'failed') throw new Raised('program-error', `process ${target} failed: ${end.msg}`, errorMap(end.kind, end.msg));
+        return done(end !== null && end.m === 'halt' ? end.v : null);
+      }
+      case 'println':
+        p.output.push(args.map((x) => (typeof x === 'string' ? x : x instanceof Char ? x.ch : x === null ? 'nil' : printEdn(x))).join(' '));
+        return done(null);
+      case 'prn':
+        p.output.push(args.map((x) => printEdn(x)).join(' '));
+        return done(null);
+      case 'hold!': {
+        n(2, 2);
+        const reg = args[0];
+        if (typeof reg !== 'bigint' || reg < 0n) throw new Raised('program-error', 'hold!: the register must be a non-negative integer');
+        if (args[1] === null) p.regs.delete(Number(reg));
+        else p.regs.set(Number(reg), this.intern(args[1]!, p.pid));
+        return done(null);
+      }
+      case 'gc':
+        n(0, 0);
+        this.collecting(() => this.collector.collect());
+        return done(null);
+    }
+    throw new Raised('program-error', `unknown kernel call ${name}`);
+  }
+
+  /** `share!` from a program (the reference's messages). */
+  private shareLang(p: Process, ref: Ref, to: Pid): Ref {
+    const target = this.processes.get(to);
+    const id = this.resolveLang(p, ref);
+    if (this.creator[id] !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create #atom ${ref} and may not share it`);
+    if (target === undefined) throw new KernelError('no-such-process', `no process ${to}`);
+    return this.share(p, ref, to);
   }
 
   /** Performs one operation; never throws for a program's or caller's fault. */
   apply(op: Op): Outcome {
     if (op === null || typeof op !== 'object' || !KNOWN_OPS.has((op as { op: unknown }).op as string)) {
       return fail('bad-input', `unknown operation ${JSON.stringify((op as { op?: unknown } | null)?.op)}`);
-    }
-    if (!OPTIMIZED_KERNEL_OPS.has(op.op)) {
-      // Malformed input is bad-input whatever the op (as in every kernel); the rest is unsupported.
-      if (op.op === 'load') {
-        try {
-          readEdnAll(String((op as { program?: unknown }).program));
-        } catch (e) {
-          if (e instanceof KernelError) return fail(e.kind, e.message);
-        }
-      }
-      return fail('unsupported', `the optimized kernel does not implement ${op.op} yet`);
     }
     const before = this.heap.counters.wordsAllocated;
     const gcOp = op.op === 'gc' || op.op === 'gcStep';
@@ -403,6 +959,8 @@ export class OptimizedKernel implements Kernel {
       if (e instanceof Refused) out = e.outcome;
       else if (e instanceof HeapExhausted) out = fail('out-of-memory', e.message);
       else if (e instanceof KernelError) out = fail(e.kind, e.message);
+      else if (e instanceof Raised) out = fail(e.kind, e.message);
+      else if (e instanceof QuotaExceeded) out = fail(e.kind, e.message);
       else throw e;
     }
     if (!gcOp) {
@@ -427,11 +985,35 @@ export class OptimizedKernel implements Kernel {
           const id = p.table.get(ref)!;
           return { ref, value: this.text(this.valueOf(id)), stamp: this.stampOf(id) };
         }),
-        output: [] as string[],
+        output: p.output.slice(),
       };
     });
     return { processes };
   }
+}
+
+function short(v: Value): string {
+  const t = printEdn(v);
+  return t.length > 40 ? t.slice(0, 37) + '...' : t;
+}
+
+/** `list` with `w` (replacing a watch under an equal key), in canonical key order. */
+function withWatch(list: readonly Watch[], w: Watch): Watch[] {
+  return [...list.filter((x) => !equals(x.key, w.key)), w].sort((a, b) => compare(a.key, b.key));
+}
+
+/** `list` without the watch under `key`. */
+function withoutWatch(list: readonly Watch[], key: Value): Watch[] {
+  return list.filter((x) => !equals(x.key, key));
+}
+
+/** The quota error `e` is, if any (from the language or the heap). */
+function quotaOf(e: unknown): { kind: 'out-of-memory' | 'fuel-exhausted' | 'stack-overflow'; message: string } | null {
+  if (e instanceof QuotaExceeded) return { kind: e.kind, message: e.message };
+  if (e instanceof Refused && !e.outcome.ok && (e.outcome.error === 'out-of-memory' || e.outcome.error === 'fuel-exhausted' || e.outcome.error === 'stack-overflow')) return { kind: e.outcome.error, message: e.outcome.message };
+  if (e instanceof KernelError && (e.kind === 'out-of-memory' || e.kind === 'fuel-exhausted' || e.kind === 'stack-overflow')) return { kind: e.kind, message: e.message };
+  if (e instanceof HeapExhausted) return { kind: 'out-of-memory', message: e.message };
+  return null;
 }
 
 /** Creates an optimized kernel (pid 0 alive), on `options.memory` or a fresh plain backend. */

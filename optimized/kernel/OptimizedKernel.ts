@@ -324,8 +324,10 @@ export class OptimizedKernel implements Kernel {
         this.processes.set(child, newProcess(child, this.quotas.fuel));
         return String(child);
       }
-      case 'fork':
-        return String(this.forkProcess(this.proc(op.pid), null).pid);
+      case 'fork': {
+        const parent = this.proc(op.pid);
+        return String(this.forkProcess(parent, parent.prog === null ? null : copyState(parent.prog)).pid);
+      }
       case 'exit':
         this.exitProcess(this.proc(op.pid));
         return 'nil';

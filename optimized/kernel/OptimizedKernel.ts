@@ -420,7 +420,7 @@ export class OptimizedKernel implements Kernel {
         const expected = parse(op.expected, 'expected');
         const v = parse(op.value, 'value');
         const id = this.lookup(p, op.ref);
-        if (!equals(this.readAtom(id), expected)) return 'false';
+        if (!this.atomEquals(id, expected, p.pid)) return 'false';
         this.writeAtom(p, id, op.ref, v, 'write');
         return 'true';
       }
@@ -496,6 +496,12 @@ export class OptimizedKernel implements Kernel {
         if (watcher !== undefined) watcher.output.push(printEdn(new Vector([w.key, old, v])));
       } else this.callSync(p, w.fn, [w.key, new AtomRef(ref), old, v]);
     }
+  }
+
+  /** Whether atom `id` holds a value equal to `v`, compared in the heap (hash and structure). */
+  private atomEquals(id: number, v: Value, pid: Pid): boolean {
+    const w = this.intern(v, pid);
+    return eqWords(this.heap, this.valueOf(id), w);
   }
 
   /** `cas`: writes iff `stamp` is the atom's stamp → the new stamp. @see Atoms.tla CAS */
@@ -832,7 +838,7 @@ export class OptimizedKernel implements Kernel {
       case 'compare-and-set!': {
         n(3, 3);
         const [id, ref] = this.atomArg(p, args[0], name);
-        if (!equals(this.readAtom(id), args[1]!)) return done(false);
+        if (!this.atomEquals(id, args[1]!, p.pid)) return done(false);
         this.writeAtom(p, id, ref, args[2]!, 'write');
         return done(true);
       }

@@ -200,11 +200,16 @@ export function loadRegistry(): Promise<Registry> {
       build: () => createSpecKernel(),
     });
     adapters.set('reference', factoryAdapter('reference', 'the reference kernel (reference/): clarity first, the oracle', reference, 'createReferenceKernel', 'REFERENCE_MUTANTS', []));
-    const optimizedAdapter = factoryAdapter('optimized', 'the optimized kernel (optimized/)', optimized, 'createOptimizedKernel', 'OPTIMIZED_MUTANTS', ['hw'], (mods) => {
-      if (mods.hw === undefined) return {};
+    const optimizedAdapter = factoryAdapter('optimized', 'the optimized kernel (optimized/)', optimized, 'createOptimizedKernel', 'OPTIMIZED_MUTANTS', ['hw', 'tier'], (mods) => {
+      // The JIT compiles every closure on its first call here (threshold 0), so that differential
+      // campaigns exercise compiled code; `+tier:0` keeps the interpreter only.
+      const tier = mods.tier === undefined ? 1 : Number(mods.tier);
+      if (tier !== 0 && tier !== 1) throw new EngineUnavailableError(`optimized+tier:${mods.tier}`, `unknown tier '${mods.tier}' (known: 0, 1)`);
+      const jit = { tier, jitThreshold: 0 };
+      if (mods.hw === undefined) return jit;
       const makeMemory = fnExport(hw, 'createHwMemory');
       if (typeof makeMemory === 'string') throw new EngineUnavailableError(`optimized+hw:${mods.hw}`, `hardware model not available: ${makeMemory}`);
-      return { memory: makeMemory(mods.hw), gcStepBudget: HW_GC_STEP_BUDGET };
+      return { ...jit, memory: makeMemory(mods.hw), gcStepBudget: HW_GC_STEP_BUDGET };
     });
     // Mutants that need a multi-core weakly ordered backend (`needs: 'multicore'`) are offered on
     // `optimized+hw:<model>` only: on the plain backend they change nothing.

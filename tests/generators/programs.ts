@@ -70,6 +70,12 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   '(do (reset! $A 1) (throw :boom))',
   '(+ 9223372036854775807 1)',
   '(do (swap! $A (fn [x] (+ x 1))) (nth [1 2] 5))',
+  // compiled code (the optimized kernel's JIT): int64 bounds inside a function, closures created
+  // in a loop keep their own captures, a redefinition reaches new calls of a compiled caller
+  '(do (defn sub [a b] (- a b)) [(sub -9223372036854775800 7) (try (sub -9223372036854775800 100) (catch e (get e :error)))])',
+  '(do (defn mk [n] (loop [i 0 acc []] (if (< i n) (recur (inc i) (conj acc (fn [] [i n]))) acc))) (mapv (fn [f] (f)) (mk 3)))',
+  '(do (defn g [] 1) (defn h [] (g)) (let [a (h)] (defn g [] 2) [a (h)]))',
+  '(do (defn fact [n acc] (if (< n 2) acc (recur (dec n) (* acc n)))) [(fact 20 1) (try (fact 21 1) (catch e (get e :error)))])',
   // closures capturing atoms
   '(let [inc! (fn [a] (swap! a (fn [x] (if (int? x) (+ x 1) 0))))] (do (inc! $A) (inc! $B) [(deref $A) (deref $B)]))',
 ];

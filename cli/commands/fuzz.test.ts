@@ -65,6 +65,13 @@ describe('immutos fuzz / replay', () => {
     expect(r.out).toMatch(/30 cases, \d+ operations in [\d.]+ s: \d+ operations\/s; 0 divergences/);
   });
 
+  it('the optimized kernel (tier-1 JIT and interpreter) agrees with the reference on generated programs', async () => {
+    const r = await run(['fuzz', '--kernels', 'reference,optimized,optimized+tier:0', '--runs', '250', '--seed', '7', '--programs']);
+    expect(r.error).toBeUndefined();
+    expect(r.out).not.toMatch(/excluded:/);
+    expect(r.out).toMatch(/250 cases, \d+ operations in [\d.]+ s: \d+ operations\/s; 0 divergences/);
+  }, 120_000);
+
   it('refuses unknown and unavailable kernels with a clear usage error', async () => {
     const unknown = await run(['fuzz', '--kernels', 'nope', '--runs', '1']);
     expect(unknown.error).toBeInstanceOf(UsageError);

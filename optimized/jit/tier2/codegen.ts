@@ -67,11 +67,18 @@ interface Target {
   readonly fuel: LLVM.PHINode;
 }
 
+/** The exported name of plan `k`'s entry in a module of several plans. */
+export function entryName(k: number): string {
+  return k === 0 ? ENTRY_NAME : `${ENTRY_NAME}${k}`;
+}
+
 /**
- * Generates the LLVM IR (text) of a plan: function 0 is exported as {@link ENTRY_NAME}.
+ * Generates the LLVM IR (text) of one module holding `plans` (several plans share one `llc`
+ * run): plan k's function 0 is exported as {@link entryName}(k).
  * Throws if LLVM's verifier rejects the module (a bug in this generator).
  */
-export function generateIR(plan: Plan, opts: CodegenOptions = {}): string {
+export function generateIR(plans: Plan | readonly Plan[], opts: CodegenOptions = {}): string {
+  const list: readonly Plan[] = Array.isArray(plans) ? plans : [plans as Plan];
   const llvm = loadLlvm();
   const target = opts.target ?? 'wasm32';
   const context = new llvm.LLVMContext();
@@ -81,20 +88,22 @@ export function generateIR(plan: Plan, opts: CodegenOptions = {}): string {
   const builder = new llvm.IRBuilder(context);
   const i64 = builder.getInt64Ty();
   const fnType = (params: number): LLVM.FunctionType => llvm.FunctionType.get(i64, [llvm.Type.getInt64PtrTy(context), i64, ...Array.from({ length: params }, () => i64)], false);
-  const fns = plan.fns.map((f, i) =>
-    llvm.Function.Create(
-      fnType(f.arity.params),
-      i === 0 ? llvm.GlobalValue.LinkageTypes.ExternalLinkage : llvm.GlobalValue.LinkageTypes.InternalLinkage,
-      i === 0 ? ENTRY_NAME : `f${i}_${f.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
-      module,
-    ),
-  );
-  plan.fns.forEach((_, i) => new FnGen(llvm, context, module, builder, plan, fns, i, opts.miscompileCompare === true).gen());
+  list.forEach((plan, k) => {
+    const fns = plan.fns.map((f, i) =>
+      llvm.Function.Create(
+        fnType(f.arity.params),
+        i === 0 ? llvm.GlobalValue.LinkageTypes.ExternalLinkage : llvm.GlobalValue.LinkageTypes.InternalLinkage,
+        i === 0 ? entryName(k) : `p${k}_f${i}_${f.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
+        module,
+      ),
+    );
+    plan.fns.forEach((_, i) => new FnGen(llvm, context, module, builder, plan, fns, i, opts.miscompileCompare === true).gen());
+  });
   if (llvm.verifyModule(module)) throw new Error('tier 2: LLVM rejected the generated module (a code-generator bug)');
   let ir = module.print();
   if (target === 'wasm32') {
-    // llvm-bindings has no attribute API: the export name is added to the entry's definition line.
-    ir = ir.replace(new RegExp(`^(define [^\\n]*@${ENTRY_NAME}\\([^\\n]*\\))( #\\d+)? \\{`, 'm'), (_m, def: string, group: string | undefined) => `${def}${group ?? ''} "wasm-export-name"="${ENTRY_NAME}" {`);
+    // llvm-bindings has no attribute API: the export name is added to each entry's definition line.
+    ir = ir.replace(new RegExp(`^(define [^\\n]*@(${ENTRY_NAME}\\d*)\\([^\\n]*\\))( #\\d+)? \\{`, 'gm'), (_m, def: string, name: string, group: string | undefined) => `${def}${group ?? ''} "wasm-export-name"="${name}" {`);
   }
   return ir;
 }
@@ -190,11 +199,38 @@ class FnGen {
 
   private checked(op: 'add' | 'sub' | 'mul', x: LLVM.Value, y: LLVM.Value): LLVM.Value {
     const { llvm, b } = this;
+    if (op === 'mul') return this.checkedMul(x, y);
     const id = op === 'add' ? llvm.Intrinsic.sadd_with_overflow : op === 'sub' ? llvm.Intrinsic.ssub_with_overflow : llvm.Intrinsic.smul_with_overflow;
     const decl = llvm.Intrinsic.getDeclaration(this.module, id, [this.i64]);
     const pair = b.CreateCall(decl, [x, y]);
     this.guard(b.CreateExtractValue(pair, [1]), `no_${op}_overflow`);
     return b.CreateExtractValue(pair, [0]);
+  }
+
+  /**
+   * Multiplication with an overflow check. `llvm.smul.with.overflow.i64` becomes a call of
+   * compiler-rt's `__multi3` on wasm32 (an import we do not have), so: when both operands fit in
+   * 32 bits the product cannot overflow; otherwise the wrapped product is divided back.
+   */
+  private checkedMul(x: LLVM.Value, y: LLVM.Value): LLVM.Value {
+    const { llvm, b, context, fn } = this;
+    const p = b.CreateMul(x, y);
+    const half = this.int(1n << 31n);
+    const full = this.int(1n << 32n);
+    const small = b.CreateAnd(b.CreateICmpULT(b.CreateAdd(x, half), full), b.CreateICmpULT(b.CreateAdd(y, half), full));
+    const slow = llvm.BasicBlock.Create(context, 'mul_check', fn);
+    const done = llvm.BasicBlock.Create(context, 'mul_ok', fn);
+    b.CreateCondBr(small, done, slow);
+    b.SetInsertPoint(slow);
+    // x = -1: overflow iff y = MIN (and MIN / -1 would trap); x = 0 never overflows.
+    const minusOne = b.CreateICmpEQ(x, this.int(-1n));
+    const trivial = b.CreateOr(minusOne, b.CreateICmpEQ(x, this.int(0n)));
+    const divisor = b.CreateSelect(trivial, this.int(1n), x);
+    const wrapped = b.CreateAnd(b.CreateNot(trivial), b.CreateICmpNE(b.CreateSDiv(p, divisor), y));
+    const overflow = b.CreateOr(wrapped, b.CreateAnd(minusOne, b.CreateICmpEQ(y, this.int(-(1n << 63n)))));
+    b.CreateCondBr(overflow, this.fallback, done);
+    b.SetInsertPoint(done);
+    return p;
   }
 
   /** Charges one unit of fuel (falls back when none is left). */

@@ -13,8 +13,8 @@
  */
 import type { Sym } from '../../../spec/Values.js';
 import { analyze as analyzeArity, type Plan, type Resolver } from './eligible.js';
-import { ENTRY_NAME, generateIR, loadLlvm } from './codegen.js';
-import { emitAsync, emitSync, llcAvailable } from './backend.js';
+import { entryName, generateIR, loadLlvm } from './codegen.js';
+import { Tier2CompileError, emitAsync, emitSync, llcAvailable } from './backend.js';
 import { Wasm, type WasmModule } from './wasm.js';
 
 export type { Plan, Resolver, T2Type, PlanFn, CallTarget } from './eligible.js';
@@ -71,31 +71,55 @@ export function tier2Available(): { readonly ok: boolean; readonly reason?: stri
 
 /** Compiles a plan without blocking: `llc-14` runs in a child process. */
 export async function compileAsync(plan: Plan, opts: Tier2Options = {}): Promise<Tier2Code> {
-  const t0 = performance.now();
-  const ir = generateIR(plan, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
-  const module = await emitAsync(ir);
-  return instantiate(plan, ir, module, performance.now() - t0);
+  return (await compileManyAsync([plan], opts))[0]!;
 }
 
 /** Compiles a plan, blocking until `llc-14` is done (tests and benchmarks only). */
 export function compileSync(plan: Plan, opts: Tier2Options = {}): Tier2Code {
+  return compileManySync([plan], opts)[0]!;
+}
+
+/**
+ * Compiles several plans into one module with one `llc-14` run (its start-up dominates a small
+ * compilation), without blocking. Each code's `compileMs` is the whole batch's.
+ */
+export async function compileManyAsync(plans: readonly Plan[], opts: Tier2Options = {}): Promise<Tier2Code[]> {
   const t0 = performance.now();
-  const ir = generateIR(plan, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
+  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
+  const module = await emitAsync(ir);
+  return instantiate(plans, ir, module, performance.now() - t0);
+}
+
+/** {@link compileManyAsync}, blocking (tests and benchmarks only). */
+export function compileManySync(plans: readonly Plan[], opts: Tier2Options = {}): Tier2Code[] {
+  const t0 = performance.now();
+  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
   const module = emitSync(ir);
-  return instantiate(plan, ir, module, performance.now() - t0);
+  return instantiate(plans, ir, module, performance.now() - t0);
 }
 
 /** Byte address of the three-word context (fuel, depth quota, status) in the module's memory. */
 const CTX = 64;
 const W = CTX / 8;
+const PAGE = 65536;
 
 type Raw = (ctx: number, depth: bigint, ...args: bigint[]) => bigint;
 
-function instantiate(plan: Plan, ir: string, module: WasmModule, compileMs: number): Tier2Code {
+function instantiate(plans: readonly Plan[], ir: string, module: WasmModule, compileMs: number): Tier2Code[] {
   const memory = new Wasm.Memory({ initial: 1 });
-  const instance = new Wasm.Instance(module, { env: { __linear_memory: memory } });
-  const raw = instance.exports[ENTRY_NAME] as Raw;
+  const env: Record<string, unknown> = { __linear_memory: memory };
+  for (const imp of Wasm.Module.imports(module)) {
+    // llc may use a shadow stack (top of the one page, growing down); nothing else is provided.
+    if (imp.module === 'env' && imp.name === '__stack_pointer') env[imp.name] = new Wasm.Global({ value: 'i32', mutable: true }, PAGE);
+    else if (!(imp.module === 'env' && imp.name === '__linear_memory')) throw new Tier2CompileError(`tier 2: generated code imports ${imp.module}.${imp.name}`);
+  }
+  const instance = new Wasm.Instance(module, { env });
   const words = new BigInt64Array(memory.buffer);
+  // One instance serves every plan of the module: calls are synchronous and never re-enter.
+  return plans.map((plan, k) => wrap(plan, instance.exports[entryName(k)] as Raw, words, ir, compileMs));
+}
+
+function wrap(plan: Plan, raw: Raw, words: BigInt64Array, ir: string, compileMs: number): Tier2Code {
   const params = plan.fns[0]!.arity.params;
   const bool = plan.fns[0]!.ret === 'bool';
   const entry = (args: readonly bigint[], fuel: number, depth: number, maxDepth: number): Tier2Result => {

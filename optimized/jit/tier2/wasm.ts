@@ -22,9 +22,10 @@ export interface WasmInstance {
 }
 
 interface WasmApi {
-  Module: new (bytes: Uint8Array) => WasmModule;
+  Module: { new (bytes: Uint8Array): WasmModule; imports(module: WasmModule): { module: string; name: string; kind: string }[] };
   Memory: new (desc: { initial: number; maximum?: number }) => WasmMemory;
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
+  Global: new (desc: { value: 'i32'; mutable: boolean }, init: number) => unknown;
   compile(bytes: Uint8Array): Promise<WasmModule>;
 }
 

@@ -1,0 +1,172 @@
+/**
+ * A generator of random programs in tier 2's numeric subset, for differential tests (test
+ * support, not product code). A program is 1–3 top-level functions of 1–3 int parameters; each
+ * may call the ones before it, and itself only under a guard that bounds the recursion
+ * (`(pos? (rem a D))` with `a` decremented at each level), so every program terminates. Bodies
+ * use `if`, `let`, `loop`/`recur` (to a loop or to the function) and the natives of
+ * `TIER2_NATIVES`, on ints that include the int64 edges, so overflow and division by zero occur.
+ * @module
+ */
+
+/** A generated program: source text whose last form calls the last function on `args`. */
+export interface NumericProgram {
+  /** The whole program (defns, then the call). */
+  readonly source: string;
+  /** The entry function's name. */
+  readonly entry: string;
+  /** The entry's arguments. */
+  readonly args: readonly bigint[];
+}
+
+const MAX = (1n << 63n) - 1n;
+const MIN = -(1n << 63n);
+
+type Ty = 'int' | 'bool';
+interface FnSig {
+  readonly name: string;
+  readonly params: number;
+  readonly ret: Ty;
+}
+interface Ctx {
+  readonly ints: readonly string[];
+  readonly bools: readonly string[];
+  readonly fns: readonly FnSig[];
+  /** The function being defined, when a guarded self-call may appear here (first arg must be `(dec a)`). */
+  readonly self: FnSig | null;
+}
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Generates the program of `seed` (deterministic). */
+export function generateNumericProgram(seed: number): NumericProgram {
+  const r = prng(seed);
+  const int = (n: number): number => Math.floor(r() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  let fresh = 0;
+  const edges = [MAX, MIN, MAX - 1n, MIN + 1n, 1n << 32n, -(1n << 31n), 3037000499n, -3037000500n];
+  const literal = (): bigint => {
+    const k = r();
+    if (k < 0.25) return pick(edges);
+    if (k < 0.32) return BigInt.asIntN(64, (BigInt(int(2 ** 32)) << 32n) | BigInt(int(2 ** 32)));
+    return BigInt(int(21) - 10);
+  };
+  const show = (v: bigint): string => v.toString();
+
+  const intExpr = (c: Ctx, d: number): string => {
+    if (d <= 0 || r() < 0.2) return c.ints.length > 0 && r() < 0.6 ? pick(c.ints) : show(literal());
+    const e = (): string => intExpr(c, d - 1);
+    const b = (): string => boolExpr(c, d - 1);
+    const k = int(15);
+    switch (k) {
+      case 0:
+        return `(+ ${Array.from({ length: int(4) }, e).join(' ')})`;
+      case 1:
+        return r() < 0.3 ? `(- ${e()})` : `(- ${e()} ${e()}${r() < 0.2 ? ` ${e()}` : ''})`;
+      case 2:
+        return `(* ${e()} ${e()})`;
+      case 3:
+        return `(${pick(['inc', 'dec', 'abs'])} ${e()})`;
+      case 4:
+        return `(${pick(['quot', 'rem', 'mod'])} ${e()} ${r() < 0.7 ? show(BigInt(pick([1, 2, 3, 7, -1, -2, -5, 0]))) : e()})`;
+      case 5:
+        return `(${pick(['max', 'min'])} ${Array.from({ length: 1 + int(3) }, e).join(' ')})`;
+      case 6:
+      case 7:
+        return `(if ${b()} ${e()} ${e()})`;
+      case 8: {
+        const x = `x${fresh++}`;
+        const inner: Ctx = { ...c, ints: [...c.ints, x] };
+        return `(let [${x} ${e()}] ${intExpr(inner, d - 1)})`;
+      }
+      case 9: {
+        const callable = c.fns.filter((f) => f.ret === 'int');
+        if (callable.length === 0) return e();
+        const f = pick(callable);
+        return `(${f.name} ${Array.from({ length: f.params }, e).join(' ')})`;
+      }
+      case 10: {
+        // A bounded counting loop: `(< i K)` runs K times.
+        const i = `i${fresh}`;
+        const acc = `acc${fresh++}`;
+        const inner: Ctx = { ...c, ints: [...c.ints, i, acc], self: null };
+        return `(loop [${i} 0 ${acc} ${e()}] (if (< ${i} ${int(6)}) (recur (inc ${i}) ${intExpr(inner, d - 1)}) ${intExpr(inner, d - 1)}))`;
+      }
+      case 11:
+        if (c.self !== null && c.self.ret === 'int') return `(${c.self.name} (dec a)${Array.from({ length: c.self.params - 1 }, () => ` ${e()}`).join('')})`;
+        return `(do ${e()} ${e()})`;
+      default:
+        return c.ints.length > 0 ? pick(c.ints) : show(literal());
+    }
+  };
+
+  const boolExpr = (c: Ctx, d: number): string => {
+    if (d <= 0 || r() < 0.15) return c.bools.length > 0 && r() < 0.5 ? pick(c.bools) : pick(['true', 'false']);
+    const e = (): string => intExpr(c, d - 1);
+    const b = (): string => boolExpr(c, d - 1);
+    switch (int(8)) {
+      case 0:
+      case 1:
+        return `(${pick(['<', '>', '<=', '>=', '==', '=', 'not='])} ${Array.from({ length: 1 + int(3) }, e).join(' ')})`;
+      case 2:
+        return `(${pick(['zero?', 'pos?', 'neg?', 'even?', 'odd?'])} ${e()})`;
+      case 3:
+        return `(not ${r() < 0.5 ? b() : e()})`;
+      case 4:
+        return `(if ${b()} ${b()} ${b()})`;
+      case 5:
+        return `(${pick(['=', 'not='])} ${b()} ${b()})`;
+      case 6: {
+        const callable = c.fns.filter((f) => f.ret === 'bool');
+        if (callable.length === 0) return `(< ${e()} ${e()})`;
+        const f = pick(callable);
+        return `(${f.name} ${Array.from({ length: f.params }, e).join(' ')})`;
+      }
+      default: {
+        const x = `y${fresh++}`;
+        return `(let [${x} ${b()}] ${boolExpr({ ...c, bools: [...c.bools, x] }, d - 1)})`;
+      }
+    }
+  };
+
+  const names = ['a', 'b', 'c'];
+  const fns: FnSig[] = [];
+  const defs: string[] = [];
+  const count = 1 + int(3);
+  for (let k = 0; k < count; k++) {
+    const params = 1 + int(3);
+    const ret: Ty = k < count - 1 && r() < 0.3 ? 'bool' : 'int';
+    const sig: FnSig = { name: `f${k}`, params, ret };
+    const base: Ctx = { ints: names.slice(0, params), bools: [], fns: [...fns], self: null };
+    const body = (c: Ctx): string => (ret === 'int' ? intExpr(c, 4) : boolExpr(c, 4));
+    let text: string;
+    const guard = `(pos? (rem a ${2 + int(4)}))`;
+    switch (ret === 'int' ? int(4) : int(2)) {
+      case 0:
+        text = body(base);
+        break;
+      case 1: // recur to the function, bounded by the guard
+        text = `(if ${guard} (recur (dec a)${names
+          .slice(1, params)
+          .map(() => ` ${intExpr(base, 2)}`)
+          .join('')}) ${body(base)})`;
+        break;
+      default: // guarded self-calls (possibly several: a small tree of calls)
+        text = `(if ${guard} ${intExpr({ ...base, self: sig }, 4)} ${body(base)})`;
+    }
+    defs.push(`(defn ${sig.name} [${names.slice(0, params).join(' ')}] ${text})`);
+    fns.push(sig);
+  }
+  const entry = fns.at(-1)!;
+  const args = Array.from({ length: entry.params }, () => (r() < 0.8 ? BigInt(int(41) - 20) : literal()));
+  return { source: `${defs.join('\n')}\n(${entry.name} ${args.map(show).join(' ')})`, entry: entry.name, args };
+}

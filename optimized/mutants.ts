@@ -40,6 +40,7 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   { name: 'collection-off-by-one', description: 'nth and subvec refuse the last index of a vector (off by one at the end)' },
   { name: 'jit-wrong-overflow', description: 'tier-1 code checks only the upper int64 bound after an inlined +, -, *, inc or dec (a result below -2^63 goes through)', needs: 'jit' },
   { name: 'jit-wrong-capture', description: 'tier-1 closures created by one activation share one capture array, so an earlier closure sees a later one\'s captured values', needs: 'jit' },
+  { name: 'jit-tier2-compare', description: 'tier-2 (LLVM) code compiles < as <= (a miscompiled comparison)', needs: 'jit' },
   { name: 'jit-stale-code', description: 'tier-1 global call sites keep the function they first resolved, so a redefinition (hot deploy) is not seen by new calls', needs: 'jit' },
   {
     name: 'drop-publish-fence',

@@ -33,8 +33,24 @@ export interface Tier1Bugs {
 /** Compiled code of one arity: `(self, caps, ...params)`; a rest parameter arrives as one list-or-nil argument. */
 export type Entry = (self: Fn, caps: readonly Value[], ...params: Value[]) => Value;
 
+/** How tier 1 hands hot arities to tier 2 (optimized/jit/tier2): set by the kernel when tier 2 is on. */
+export interface Tier2Hook {
+  /** Calls of a compiled arity before tier 2 is tried. */
+  readonly threshold: number;
+  /**
+   * Tries to compile `arity` for tier 2; calls `install(code)` when code is ready (at once, or
+   * later when compiling asynchronously). Returns false when the arity is not eligible.
+   */
+  offer(arity: Arity, install: (code: Tier2Entry, stillValid: () => boolean) => void): boolean;
+}
+
+/** A tier-2 function: `fallback` when tier 1 must run the call (any error or limit). */
+export type Tier2Entry = (args: readonly bigint[], fuel: number, depth: number, maxDepth: number) => { readonly status: 'ok'; readonly value: bigint | boolean; readonly fuelLeft: number } | { readonly status: 'fallback' };
+
 /** What tier 1 needs besides the runtime. */
 export interface Tier1Env {
+  /** Tier 2, when enabled. */
+  readonly tier2?: Tier2Hook;
   /** The runtime (fuel, depth, identities, globals). */
   readonly rt: Runtime;
   /** The built-ins the code may inline, by name (their function values). */
@@ -49,6 +65,11 @@ export interface Tier1Stats {
   compiled: number;
   /** Milliseconds spent compiling (codegen + `new Function`). */
   compileMs: number;
+  /** Arities running tier-2 code. */
+  tier2Installed: number;
+  /** Calls served by tier-2 code / handed back to tier 1. */
+  tier2Calls: number;
+  tier2Fallbacks: number;
 }
 
 const INLINE = new Set(['+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', '==', 'zero?', 'pos?', 'neg?', 'not', 'nil?', 'count', 'nth', 'get', 'first', 'conj', 'assoc']);
@@ -56,7 +77,7 @@ const INLINE = new Set(['+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', 
 /** The tier-1 compiler of one kernel. */
 export class Tier1 {
   /** Compiler statistics. */
-  readonly stats: Tier1Stats = { compiled: 0, compileMs: 0 };
+  readonly stats: Tier1Stats = { compiled: 0, compileMs: 0, tier2Installed: 0, tier2Calls: 0, tier2Fallbacks: 0 };
   private readonly entries = new WeakMap<Arity, Entry>();
   private readonly helpers: Helpers;
 
@@ -72,9 +93,60 @@ export class Tier1 {
       e = compileArity(arity, this.env, this.helpers);
       this.stats.compileMs += performance.now() - t0;
       this.stats.compiled++;
+      if (this.env.tier2 !== undefined && !arity.rest) e = this.counting(arity, e, this.env.tier2);
       this.entries.set(arity, e);
       arity.jit.code = e;
     }
+    return e;
+  }
+
+  private install(arity: Arity, e: Entry): void {
+    this.entries.set(arity, e);
+    arity.jit.code = e;
+  }
+
+  /** Tier-1 code that counts its calls and offers the arity to tier 2 when it is hot. */
+  private counting(arity: Arity, t1: Entry, hook: Tier2Hook): Entry {
+    let calls = 0;
+    const counted: Entry = (self, caps, ...params) => {
+      if (++calls > hook.threshold) {
+        this.install(arity, t1);
+        const eligible = hook.offer(arity, (code, stillValid) => this.install(arity, this.tier2Entry(arity, t1, code, stillValid)));
+        if (!eligible) this.install(arity, t1);
+      }
+      return t1(self, caps, ...params);
+    };
+    return counted;
+  }
+
+  /** Runs tier-2 `code` on int arguments, tier 1 otherwise, or on fallback, or once the code is stale. */
+  private tier2Entry(arity: Arity, t1: Entry, code: Tier2Entry, stillValid: () => boolean): Entry {
+    const rt = this.env.rt;
+    const stats = this.stats;
+    let version = rt.nsVersion;
+    stats.tier2Installed++;
+    const e: Entry = (self, caps, ...params) => {
+      if (rt.nsVersion !== version) {
+        if (!stillValid()) {
+          // A function it calls was redefined: back to tier 1 for good.
+          stats.tier2Installed--;
+          this.install(arity, t1);
+          return t1(self, caps, ...params);
+        }
+        version = rt.nsVersion;
+      }
+      for (const p of params) if (typeof p !== 'bigint') return t1(self, caps, ...params);
+      const depth = rt.depth + 1;
+      if (depth > rt.host.maxDepth || rt.fuel < 1) return t1(self, caps, ...params);
+      const r = code(params as bigint[], rt.fuel - 1, depth, rt.host.maxDepth);
+      if (r.status === 'ok') {
+        stats.tier2Calls++;
+        rt.fuel = r.fuelLeft;
+        return r.value;
+      }
+      stats.tier2Fallbacks++;
+      return t1(self, caps, ...params);
+    };
     return e;
   }
 

@@ -24,7 +24,8 @@ import { Compiler } from '../lang/front.js';
 import { callState, copyState, finished, programState, run, type CompiledArity, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
 import { createNatives, truthy } from '../lang/natives.js';
 import { LOCAL_CALLS, Runtime, implOf, type Impl } from '../lang/runtime.js';
-import { Tier1 } from '../jit/tier1.js';
+import { Tier1, type Tier2Hook } from '../jit/tier1.js';
+import { analyze, compileAsync, compileSync, tier2Available, type Resolver, type Tier2Code } from '../jit/tier2/index.js';
 import { Heap, HeapExhausted } from '../heap/Heap.js';
 import { eqWords, fromHeap, initImmortals, toHeap } from '../heap/values.js';
 import { Collector } from '../gc/Collector.js';
@@ -46,9 +47,13 @@ export interface OptimizedKernelOptions extends KernelOptions {
    * The highest JIT tier programs may use: 0 = interpreter only, 1 = hot closures compiled to
    * JavaScript (default). Tier 2 is enabled separately (see `optimized/jit/tier2`).
    */
-  readonly tier?: 0 | 1;
+  readonly tier?: 0 | 1 | 2;
   /** Calls of an arity before tier 1 compiles it (default 2; 0 compiles on first call). */
   readonly jitThreshold?: number;
+  /** Calls of compiled code before tier 2 is tried (default 50). */
+  readonly tier2Threshold?: number;
+  /** Compile tier 2 synchronously (deterministic tests and benchmarks); default: asynchronously, off the kernel's path. */
+  readonly tier2Sync?: boolean;
 }
 
 /** The operations this kernel implements: all of them. */
@@ -144,8 +149,10 @@ export class OptimizedKernel implements Kernel {
   readonly rt: Runtime;
   /** The JIT's first tier (null until the language boots). */
   tier1: Tier1 | null = null;
-  private readonly tier: 0 | 1;
+  private readonly tier: 0 | 1 | 2;
   private readonly jitThreshold: number;
+  private readonly tier2Threshold: number;
+  private readonly tier2Sync: boolean;
   /** Built-in functions and the prelude's definitions, by name. */
   private readonly core = new Map<string, Fn>();
   /** The program namespace (`def`): symbol → value. */
@@ -196,6 +203,8 @@ export class OptimizedKernel implements Kernel {
     }
     this.tier = options.tier ?? 1;
     this.jitThreshold = options.jitThreshold ?? 2;
+    this.tier2Threshold = options.tier2Threshold ?? 50;
+    this.tier2Sync = options.tier2Sync ?? false;
     this.rt = new Runtime({ global: (sym) => this.global(sym), maxDepth: this.quotas.stackDepth, mutant: (n) => this.mutants.has(n) });
     this.rt.kernelPure = (name, args) => this.pureCall(name, args);
     this.processes.set(0, newProcess(0, this.quotas.fuel));
@@ -589,6 +598,7 @@ export class OptimizedKernel implements Kernel {
     for (const name of KERNEL_CALL_NAMES) this.core.set(name, make(name, { kind: 'kernel', name }));
     this.core.set('apply', make('apply', { kind: 'apply' }));
     this.tier1 = new Tier1({
+      ...(this.tier === 2 ? { tier2: this.tier2Hook() } : {}),
       rt: this.rt,
       builtins: this.core,
       bugs: { wrongOverflow: this.mutants.has('jit-wrong-overflow'), wrongCapture: this.mutants.has('jit-wrong-capture'), staleCode: this.mutants.has('jit-stale-code') },
@@ -606,6 +616,40 @@ export class OptimizedKernel implements Kernel {
     } finally {
       this.bootDefine = null;
     }
+  }
+
+  /** Hands hot arities in the numeric subset to tier 2 (LLVM → WebAssembly, optimized/jit/tier2). */
+  private tier2Hook(): Tier2Hook {
+    const avail = tier2Available();
+    if (!avail.ok) throw new KernelError('unsupported', `JIT tier 2 is not available: ${avail.reason ?? 'unknown reason'}`);
+    const resolve: Resolver = (sym) => {
+      const v = this.global(sym);
+      if (!(v instanceof Fn)) return null;
+      const impl = implOf(v);
+      return impl.kind === 'closure' ? { lambda: impl.lambda } : impl.kind === 'native' ? { native: impl.name } : null;
+    };
+    const opts = { miscompileCompare: this.mutants.has('jit-tier2-compare') };
+    return {
+      threshold: this.tier2Threshold,
+      offer: (arity, install) => {
+        const a = analyze(arity, resolve);
+        if (!a.ok) return false;
+        const snapshot = new Map(this.namespace);
+        const at = (sym: Sym): Value | undefined => snapshot.get(sym) ?? (sym.ns === null ? this.core.get(sym.name) : undefined);
+        const ready = (code: Tier2Code): void => install(code.entry, () => code.deps.every((d) => this.global(d) === at(d)));
+        if (this.tier2Sync) {
+          try {
+            ready(compileSync(a.plan, opts));
+          } catch {
+            return false;
+          }
+        } else
+          compileAsync(a.plan, opts).then(ready, () => {
+            /* a failed compilation leaves the arity in tier 1 */
+          });
+        return true;
+      },
+    };
   }
 
   /** The seeded bug `in-place-update-shared`: an update of a vector that an atom holds overwrites the atom's cell. */

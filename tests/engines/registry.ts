@@ -201,11 +201,12 @@ export function loadRegistry(): Promise<Registry> {
     });
     adapters.set('reference', factoryAdapter('reference', 'the reference kernel (reference/): clarity first, the oracle', reference, 'createReferenceKernel', 'REFERENCE_MUTANTS', []));
     const optimizedAdapter = factoryAdapter('optimized', 'the optimized kernel (optimized/)', optimized, 'createOptimizedKernel', 'OPTIMIZED_MUTANTS', ['hw', 'tier'], (mods) => {
-      // The JIT compiles every closure on its first call here (threshold 0), so that differential
-      // campaigns exercise compiled code; `+tier:0` keeps the interpreter only.
-      const tier = mods.tier === undefined ? 1 : Number(mods.tier);
-      if (tier !== 0 && tier !== 1) throw new EngineUnavailableError(`optimized+tier:${mods.tier}`, `unknown tier '${mods.tier}' (known: 0, 1)`);
-      const jit = { tier, jitThreshold: 0 };
+      // Campaigns exercise compiled code: tier 1 compiles every closure on its first call, and
+      // tier 2 (the default) compiles a numeric function after 3 calls, synchronously so that runs
+      // are reproducible. `+tier:1` stops at JavaScript, `+tier:0` keeps the interpreter only.
+      const tier = mods.tier === undefined ? 2 : Number(mods.tier);
+      if (tier !== 0 && tier !== 1 && tier !== 2) throw new EngineUnavailableError(`optimized+tier:${mods.tier}`, `unknown tier '${mods.tier}' (known: 0, 1, 2)`);
+      const jit = { tier, jitThreshold: 0, tier2Threshold: 3, tier2Sync: true };
       if (mods.hw === undefined) return jit;
       const makeMemory = fnExport(hw, 'createHwMemory');
       if (typeof makeMemory === 'string') throw new EngineUnavailableError(`optimized+hw:${mods.hw}`, `hardware model not available: ${makeMemory}`);

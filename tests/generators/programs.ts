@@ -75,6 +75,7 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   '(do (defn sub [a b] (- a b)) [(sub -9223372036854775800 7) (try (sub -9223372036854775800 100) (catch e (get e :error)))])',
   '(do (defn mk [n] (loop [i 0 acc []] (if (< i n) (recur (inc i) (conj acc (fn [] [i n]))) acc))) (mapv (fn [f] (f)) (mk 3)))',
   '(do (defn g [] 1) (defn h [] (g)) (let [a (h)] (defn g [] 2) [a (h)]))',
+  '(do (defn lt [a b] (< a b)) (defn cnt [n k] (if (lt n 1) k (cnt (dec n) (if (lt n 3) (inc k) k)))) [(cnt 5 0) (cnt 2 0) (lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1)])',
   '(do (defn fact [n acc] (if (< n 2) acc (recur (dec n) (* acc n)))) [(fact 20 1) (try (fact 21 1) (catch e (get e :error)))])',
   // closures capturing atoms
   '(let [inc! (fn [a] (swap! a (fn [x] (if (int? x) (+ x 1) 0))))] (do (inc! $A) (inc! $B) [(deref $A) (deref $B)]))',

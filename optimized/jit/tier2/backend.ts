@@ -4,7 +4,7 @@
  * The relocatable object `llc` writes is instantiated directly, without `wasm-ld`: generated code
  * has no data, no globals and no function imports, so its only import is `env.__linear_memory`
  * and its call instructions already hold final function indices; the entry is exported through
- * the `wasm-export-name` attribute (see ADR 0016-tier2-wasm). Modules are cached by IR hash.
+ * the `wasm-export-name` attribute (see ADR 0017 (docs/adr/0017-jit-tier2-wasm.md)). Modules are cached by IR hash.
  * @module
  */
 import { execFile, execFileSync } from 'node:child_process';

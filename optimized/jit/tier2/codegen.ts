@@ -233,6 +233,11 @@ class FnGen {
     return p;
   }
 
+  /** `acc and x`, where a null `acc` is true (no `and true` left for llc, which does not fold it). */
+  private and(acc: LLVM.Value | null, x: LLVM.Value): LLVM.Value {
+    return acc === null ? x : this.b.CreateAnd(acc, x);
+  }
+
   /** Charges one unit of fuel (falls back when none is left). */
   private charge(): void {
     const left = this.b.CreateSub(this.fuel, this.int(1n), 'fuel');
@@ -436,8 +441,9 @@ class FnGen {
         return a[0]!.bool ? { v: b.CreateXor(x!, b.getTrue()), bool: true } : this.bool(false);
       case '=':
       case 'not=': {
-        let all: LLVM.Value = b.getTrue();
-        for (const y of a.slice(1)) all = b.CreateAnd(all, b.CreateICmpEQ(y.v, x!));
+        let all: LLVM.Value | null = null;
+        for (const y of a.slice(1)) all = this.and(all, b.CreateICmpEQ(y.v, x!));
+        all ??= b.getTrue();
         return { v: name === '=' ? all : b.CreateXor(all, b.getTrue()), bool: true };
       }
     }
@@ -456,9 +462,9 @@ class FnGen {
             return b.CreateICmpEQ(p, q);
         }
       };
-      let all: LLVM.Value = b.getTrue();
-      for (let i = 0; i + 1 < a.length; i++) all = b.CreateAnd(all, cmp(a[i]!.v, a[i + 1]!.v));
-      return { v: all, bool: true };
+      let all: LLVM.Value | null = null;
+      for (let i = 0; i + 1 < a.length; i++) all = this.and(all, cmp(a[i]!.v, a[i + 1]!.v));
+      return { v: all ?? b.getTrue(), bool: true };
     }
     throw new Error(`tier 2: native ${name} has no code generator`);
   }

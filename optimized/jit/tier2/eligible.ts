@@ -9,7 +9,7 @@
  * capture-free closure with a fixed arity of that many parameters, or one of the natives of
  * {@link TIER2_NATIVES} applied to ints (or booleans, for `=`, `not=` and `not`). Anything else
  * is not eligible, with a reason. Tier 2 never raises an error itself: every error condition is
- * a fallback to tier 1 (see ADR 0016-tier2-wasm), so the subset needs no error values.
+ * a fallback to tier 1 (see ADR 0017 (docs/adr/0017-jit-tier2-wasm.md)), so the subset needs no error values.
  * @module
  */
 import type { Sym } from '../../../spec/Values.js';

@@ -1,6 +1,6 @@
 /**
  * JIT tier 2: hot numeric functions of the system language compiled through LLVM to
- * WebAssembly (ADR 0016-tier2-wasm).
+ * WebAssembly (ADR 0017 (docs/adr/0017-jit-tier2-wasm.md)).
  *
  * Use: {@link analyze} an arity (is it in the numeric subset? which globals does it depend
  * on?), then {@link compileAsync} its plan (off the main path: `llc-14` runs in a child

@@ -233,6 +233,7 @@ describe('seeded bugs have teeth', () => {
     'collection-off-by-one': [prog('(nth [1 2 3] 2)'), run0],
     'jit-wrong-overflow': [prog('(do (defn sub [a b] (- a b)) (try (sub -9223372036854775800 100) (catch e :overflow)))'), run0],
     'jit-wrong-capture': [prog('(do (defn mk [n] (loop [i 0 acc []] (if (< i n) (recur (inc i) (conj acc (fn [] i))) acc))) (mapv (fn [f] (f)) (mk 3)))'), run0],
+    'jit-tier2-compare': [prog('(do (defn lt [a b] (< a b)) [(lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1)])'), run0],
     'jit-stale-code': [prog('(do (defn g [] 1) (defn h [] (g)) (let [a (h)] (defn g [] 2) [a (h)]))'), run0],
   };
   for (const m of OPTIMIZED_MUTANTS) {
@@ -262,8 +263,9 @@ describe('seeded bugs have teeth', () => {
       // Programs need the reference as oracle (the spec kernel has no language); jitThreshold 0
       // compiles every closure on its first call, so the JIT's seeded bugs are reached.
       const oracle = (): Kernel => (ops!.some((o) => o.op === 'load') ? new ReferenceKernel() : createSpecKernel());
-      const good = createOptimizedKernel({ quotas, jitThreshold: 0 });
-      const bad = createOptimizedKernel({ quotas, mutants: [m.name], jitThreshold: 0 });
+      const jit = m.name === 'jit-tier2-compare' ? ({ tier: 2, tier2Sync: true, tier2Threshold: 3 } as const) : {};
+      const good = createOptimizedKernel({ quotas, jitThreshold: 0, ...jit });
+      const bad = createOptimizedKernel({ quotas, mutants: [m.name], jitThreshold: 0, ...jit });
       if (m.name !== 'quota-not-enforced') expect(firstDivergence(oracle(), good, ops!)).toBe(-1);
       if (m.name === 'quota-not-enforced') {
         expect(good.apply(ops![0]!).ok).toBe(false);

@@ -4,7 +4,7 @@
  * The relocatable object `llc` writes is instantiated directly, without `wasm-ld`: generated code
  * has no data, no globals and no function imports, so its only import is `env.__linear_memory`
  * and its call instructions already hold final function indices; the entry is exported through
- * the `wasm-export-name` attribute (see ADR 0017 (docs/adr/0017-jit-tier2-wasm.md)). Modules are cached by IR hash.
+ * the `wasm-export-name` attribute (see docs/adr/0017-jit-tier2-wasm.md). Modules are cached by IR hash.
  * @module
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -21,7 +21,14 @@ export class Tier2CompileError extends Error {
   override readonly name = 'Tier2CompileError';
 }
 
+/** Modules kept (the oldest goes first): redeployed code leaves stale entries behind. */
+const CACHE_LIMIT = 256;
 const cache = new Map<string, WasmModule>();
+
+function remember(key: string, m: WasmModule): void {
+  cache.set(key, m);
+  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+}
 
 /** The cache key of an IR text. */
 export function irHash(ir: string): string {
@@ -60,7 +67,7 @@ export function emitSync(ir: string): WasmModule {
     throw llcFailed(e, (e as { stderr?: Buffer }).stderr);
   }
   const m = new Wasm.Module(obj);
-  cache.set(key, m);
+  remember(key, m);
   return m;
 }
 
@@ -78,7 +85,7 @@ export async function emitAsync(ir: string): Promise<WasmModule> {
     child.stdin?.end(ir);
   });
   const m = await Wasm.compile(obj);
-  cache.set(key, m);
+  remember(key, m);
   return m;
 }
 

@@ -9,7 +9,7 @@
  * capture-free closure with a fixed arity of that many parameters, or one of the natives of
  * {@link TIER2_NATIVES} applied to ints (or booleans, for `=`, `not=` and `not`). Anything else
  * is not eligible, with a reason. Tier 2 never raises an error itself: every error condition is
- * a fallback to tier 1 (see ADR 0017 (docs/adr/0017-jit-tier2-wasm.md)), so the subset needs no error values.
+ * a fallback to tier 1 (see docs/adr/0017-jit-tier2-wasm.md), so the subset needs no error values.
  * @module
  */
 import type { Sym } from '../../../spec/Values.js';
@@ -78,6 +78,9 @@ export interface Plan {
   readonly deps: readonly Sym[];
 }
 
+/** The result of {@link analyze}: a plan, or why the arity is not in the subset. */
+export type Analyzed = { readonly ok: true; readonly plan: Plan } | { readonly ok: false; readonly reason: string };
+
 /** Why an arity is not in the tier-2 subset. */
 class NotEligible extends Error {}
 function no(reason: string): never {
@@ -94,7 +97,7 @@ function join(a: T2Type, b: T2Type, what: string): T2Type {
  * Decides whether `arity` (and every function it calls) is in the tier-2 subset, and plans its
  * compilation. `resolve` says what each global names now; the plan's `deps` lists those globals.
  */
-export function analyze(arity: Arity, resolve: Resolver): { readonly ok: true; readonly plan: Plan } | { readonly ok: false; readonly reason: string } {
+export function analyze(arity: Arity, resolve: Resolver): Analyzed {
   try {
     return { ok: true, plan: new Analysis(resolve).run(arity) };
   } catch (e) {

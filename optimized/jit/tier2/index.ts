@@ -1,6 +1,6 @@
 /**
  * JIT tier 2: hot numeric functions of the system language compiled through LLVM to
- * WebAssembly (ADR 0017 (docs/adr/0017-jit-tier2-wasm.md)).
+ * WebAssembly (docs/adr/0017-jit-tier2-wasm.md).
  *
  * Use: {@link analyze} an arity (is it in the numeric subset? which globals does it depend
  * on?), then {@link compileAsync} its plan (off the main path: `llc-14` runs in a child
@@ -12,12 +12,13 @@
  * @module
  */
 import type { Sym } from '../../../spec/Values.js';
-import { analyze as analyzeArity, type Plan, type Resolver } from './eligible.js';
+import type { Arity } from '../../lang/front.js';
+import { analyze as analyzeArity, type Analyzed, type Plan, type Resolver } from './eligible.js';
 import { entryName, generateIR, loadLlvm } from './codegen.js';
 import { Tier2CompileError, emitAsync, emitSync, llcAvailable } from './backend.js';
 import { Wasm, type WasmModule } from './wasm.js';
 
-export type { Plan, Resolver, T2Type, PlanFn, CallTarget } from './eligible.js';
+export type { Analyzed, Plan, Resolver, T2Type, PlanFn, CallTarget } from './eligible.js';
 export { TIER2_NATIVES } from './eligible.js';
 export { Tier2CompileError, clearCache, cacheSize } from './backend.js';
 export { generateIR, type Tier2Target, type CodegenOptions } from './codegen.js';
@@ -55,7 +56,7 @@ export interface Tier2Code {
  * Decides whether `arity` (and, transitively, every global function it calls, as `resolve`
  * names them now) is in the tier-2 subset; if not, says why.
  */
-export function analyze(arity: Parameters<typeof analyzeArity>[0], resolve: Resolver): ReturnType<typeof analyzeArity> {
+export function analyze(arity: Arity, resolve: Resolver): Analyzed {
   return analyzeArity(arity, resolve);
 }
 

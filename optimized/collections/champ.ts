@@ -12,7 +12,7 @@
  * @module
  */
 import type { Heap } from '../heap/Heap.js';
-import { T_CNODE, T_COLL } from '../heap/layout.js';
+import { HANDLE_CHUNK, HANDLE_CHUNK_SHIFT, T_CNODE, T_COLL } from '../heap/layout.js';
 import { eqWords, hashWord } from '../heap/values.js';
 
 /** Set by {@link champAssoc} when an entry was added (not replaced). */
@@ -48,8 +48,12 @@ export function champEmpty(H: Heap, edit: number): number {
   return h;
 }
 
+const HMASK = HANDLE_CHUNK - 1;
+
 /** Looks `key` (with hash `hash`) up in the trie at `root`; sets {@link found}; returns the value word. */
 export function champGet(H: Heap, root: number, key: number, hash: number, s: number): number {
+  const w = H.raw;
+  if (w !== null) return getDirect(H, w, root, key, hash, s);
   const m = H.mem;
   let nh = root;
   let shift = 0;
@@ -84,6 +88,46 @@ export function champGet(H: Heap, root: number, key: number, hash: number, s: nu
       return 0;
     }
     nh = m.load32(a + 5 + s * popcnt(dm) + popcnt(nm & (bit - 1))) >>> 1;
+    shift += 5;
+  }
+}
+
+/** {@link champGet} on a plain backend's words (same steps, no backend calls). */
+function getDirect(H: Heap, w: Int32Array, root: number, key: number, hash: number, s: number): number {
+  const hc = H.handleChunks;
+  let nh = root;
+  let shift = 0;
+  for (;;) {
+    const a = w[hc[nh >>> HANDLE_CHUNK_SHIFT]! + 3 * (nh & HMASK)]!;
+    if ((w[a]! & 0xff) === T_COLL) {
+      const n = w[a + 4]!;
+      for (let i = 0; i < n; i++) {
+        if (keq(H, w[a + 5 + s * i]!, key)) {
+          found = true;
+          return s === 2 ? w[a + 6 + 2 * i]! : 0;
+        }
+      }
+      found = false;
+      return 0;
+    }
+    const dm = w[a + 3]!;
+    const bit = 1 << ((hash >>> shift) & 31);
+    if ((dm & bit) !== 0) {
+      const ka = a + 5 + s * popcnt(dm & (bit - 1));
+      const k0 = w[ka]!;
+      if (k0 === key || keq(H, k0, key)) {
+        found = true;
+        return s === 2 ? w[ka + 1]! : 0;
+      }
+      found = false;
+      return 0;
+    }
+    const nm = w[a + 4]!;
+    if ((nm & bit) === 0) {
+      found = false;
+      return 0;
+    }
+    nh = w[a + 5 + s * popcnt(dm) + popcnt(nm & (bit - 1))]! >>> 1;
     shift += 5;
   }
 }
@@ -210,6 +254,7 @@ function collAssoc(H: Heap, nh: number, key: number, val: number, s: number, edi
  */
 export function champAssoc(H: Heap, nh: number, shift: number, key: number, val: number, hash: number, s: number, edit: number): number {
   if (shift === 0) added = false;
+  if (H.raw !== null) return assocDirect(H, nh, shift, key, val, hash, s, edit);
   const m = H.mem;
   let a = H.addr(nh);
   if ((m.load32(a) & 0xff) === T_COLL) return collAssoc(H, nh, key, val, s, edit);
@@ -302,6 +347,160 @@ export function champAssoc(H: Heap, nh: number, shift: number, key: number, val:
   m.store32(b + from, key);
   if (s === 2) m.store32(b + from + 1, val);
   H.copyWords(b + from + s, a + from, len - s - from);
+  return h;
+}
+
+/**
+ * {@link champAssoc} on a plain backend's words: the same cells, written in the same order, with
+ * no backend calls (node copies and shifts are plain array moves). The words array is read
+ * again after every allocation (growing the memory replaces it).
+ */
+function assocDirect(H: Heap, nh: number, shift: number, key: number, val: number, hash: number, s: number, edit: number): number {
+  let w = H.raw!;
+  const hc = H.handleChunks;
+  let a = w[hc[nh >>> HANDLE_CHUNK_SHIFT]! + 3 * (nh & HMASK)]!;
+  if ((w[a]! & 0xff) === T_COLL) return collAssoc(H, nh, key, val, s, edit);
+  const owned = edit !== 0 && w[a + 2] === edit;
+  const dm = w[a + 3]!;
+  const nm = w[a + 4]!;
+  const bit = 1 << ((hash >>> shift) & 31);
+  const dc = popcnt(dm);
+  if ((dm & bit) !== 0) {
+    const idx = popcnt(dm & (bit - 1));
+    const ka = a + 5 + s * idx;
+    const k0 = w[ka]!;
+    if (k0 === key || keq(H, k0, key)) {
+      if (s === 1 || w[ka + 1] === val) return nh;
+      if (owned || H.flags.inPlaceShared) {
+        w[ka + 1] = val;
+        return nh;
+      }
+      const len = 5 + 2 * dc + popcnt(nm);
+      const h = H.alloc(T_CNODE, len);
+      w = H.raw!;
+      const b = H.lastAddr;
+      for (let i = 3; i < len; i++) w[b + i] = w[a + i]!;
+      w[b + 2] = edit;
+      w[b + 6 + 2 * idx] = val;
+      return h;
+    }
+    // The slot holds another key: both move down into a new sub-node at this bit.
+    const v0 = s === 2 ? w[ka + 1]! : 0;
+    const sub = mergeDirect(H, k0, v0, hashWord(H, k0), key, val, hash, shift + 5, s, edit);
+    added = true;
+    w = H.raw!;
+    a = w[hc[nh >>> HANDLE_CHUNK_SHIFT]! + 3 * (nh & HMASK)]!;
+    const cc = popcnt(nm);
+    const j = popcnt(nm & (bit - 1));
+    const dataEnd = 5 + s * dc; // where the children start
+    const at = dataEnd - s + j; // the new child's offset
+    if (owned) {
+      // In place: the node shrinks by s - 1 words; the freed word (s = 2) is zeroed.
+      for (let p = 5 + s * (idx + 1); p < dataEnd + j; p++) w[a + p - s] = w[a + p]!;
+      if (s === 2) {
+        for (let p = dataEnd + j; p < dataEnd + cc; p++) w[a + p - 1] = w[a + p]!;
+        w[a + dataEnd + cc - 1] = 0;
+      }
+      w[a + at] = sub << 1;
+      w[a + 3] = dm & ~bit;
+      w[a + 4] = nm | bit;
+      return nh;
+    }
+    const len = dataEnd - s + cc + 1;
+    const h = H.alloc(T_CNODE, len);
+    w = H.raw!;
+    const b = H.lastAddr;
+    w[b + 2] = edit;
+    w[b + 3] = dm & ~bit;
+    w[b + 4] = nm | bit;
+    const from = 5 + s * idx;
+    for (let p = 5; p < from; p++) w[b + p] = w[a + p]!;
+    for (let p = from + s; p < dataEnd + j; p++) w[b + p - s] = w[a + p]!;
+    w[b + at] = sub << 1;
+    for (let p = dataEnd + j; p < dataEnd + cc; p++) w[b + p - s + 1] = w[a + p]!;
+    return h;
+  }
+  if ((nm & bit) !== 0) {
+    const off = 5 + s * dc + popcnt(nm & (bit - 1));
+    const ch = w[a + off]! >>> 1;
+    const nch = assocDirect(H, ch, shift + 5, key, val, hash, s, edit);
+    if (nch === ch) return nh;
+    w = H.raw!;
+    a = w[hc[nh >>> HANDLE_CHUNK_SHIFT]! + 3 * (nh & HMASK)]!;
+    if (owned) {
+      w[a + off] = nch << 1;
+      return nh;
+    }
+    const len = 5 + s * dc + popcnt(nm);
+    const h = H.alloc(T_CNODE, len);
+    w = H.raw!;
+    const b = H.lastAddr;
+    for (let i = 3; i < len; i++) w[b + i] = w[a + i]!;
+    w[b + 2] = edit;
+    w[b + off] = nch << 1;
+    return h;
+  }
+  added = true;
+  const from = 5 + s * popcnt(dm & (bit - 1));
+  const len = 5 + s * (dc + 1) + popcnt(nm);
+  if (owned) {
+    const cap = w[a]! >>> 8;
+    if (cap < len) {
+      const old = a;
+      const ncap = len + Math.min(len, 24);
+      a = H.realloc(nh, T_CNODE, ncap);
+      w = H.raw!;
+      for (let i = 2; i < len - s; i++) w[a + i] = w[old + i]!;
+      for (let p = len; p < ncap; p++) w[a + p] = 0;
+    }
+    for (let p = len - 1; p >= from + s; p--) w[a + p] = w[a + p - s]!;
+    w[a + from] = key;
+    if (s === 2) w[a + from + 1] = val;
+    w[a + 3] = dm | bit;
+    return nh;
+  }
+  const h = H.alloc(T_CNODE, len);
+  w = H.raw!;
+  const b = H.lastAddr;
+  w[b + 2] = edit;
+  w[b + 3] = dm | bit;
+  w[b + 4] = nm;
+  for (let p = 5; p < from; p++) w[b + p] = w[a + p]!;
+  w[b + from] = key;
+  if (s === 2) w[b + from + 1] = val;
+  for (let p = from; p < len - s; p++) w[b + p + s] = w[a + p]!;
+  return h;
+}
+
+/** {@link mergeTwo} on a plain backend's words. */
+function mergeDirect(H: Heap, k0: number, v0: number, h0: number, k1: number, v1: number, h1: number, shift: number, s: number, edit: number): number {
+  if (shift > 30) return mergeTwo(H, k0, v0, h0, k1, v1, h1, shift, s, edit);
+  const f0 = (h0 >>> shift) & 31;
+  const f1 = (h1 >>> shift) & 31;
+  if (f0 === f1) {
+    const sub = mergeDirect(H, k0, v0, h0, k1, v1, h1, shift + 5, s, edit);
+    const h = H.alloc(T_CNODE, 6);
+    const w = H.raw!;
+    const a = H.lastAddr;
+    w[a + 2] = edit;
+    w[a + 3] = 0;
+    w[a + 4] = 1 << f0;
+    w[a + 5] = sub << 1;
+    return h;
+  }
+  const h = H.alloc(T_CNODE, 5 + 2 * s);
+  const w = H.raw!;
+  const a = H.lastAddr;
+  w[a + 2] = edit;
+  w[a + 3] = (1 << f0) | (1 << f1);
+  w[a + 4] = 0;
+  const first = f0 < f1;
+  w[a + 5] = first ? k0 : k1;
+  if (s === 2) {
+    w[a + 6] = first ? v0 : v1;
+    w[a + 7] = first ? k1 : k0;
+    w[a + 8] = first ? v1 : v0;
+  } else w[a + 6] = first ? k1 : k0;
   return h;
 }
 
@@ -411,12 +610,17 @@ export function champForEach(H: Heap, nh: number, s: number, f: (k: number, v: n
   for (let j = 0; j < cc; j++) champForEach(H, m.load32(base + j) >>> 1, s, f);
 }
 
-/** Seals (edit → 0) every node owned by `edit` in the trie at `nh`, of stride `s`, and publishes it. */
+/**
+ * Seals the nodes a builder owned (`edit`) in the trie at `nh`, of stride `s`: publishes each to
+ * the backend. The nodes keep their token: a token is never issued twice and the builder drops it
+ * when it freezes, so nobody owns them any more (ADR 0006). On a plain backend publishing is a
+ * no-op, so the walk is skipped.
+ */
 export function champSealStride(H: Heap, nh: number, edit: number, s: number): void {
+  if (H.raw !== null) return;
   const m = H.mem;
   const a = H.addr(nh);
   if (m.load32(a + 2) !== edit) return;
-  m.store32(a + 2, 0);
   if ((m.load32(a) & 0xff) === T_COLL) {
     H.publish(nh);
     return;
@@ -426,6 +630,17 @@ export function champSealStride(H: Heap, nh: number, edit: number, s: number): v
   const base = a + 5 + s * dc;
   for (let j = 0; j < cc; j++) champSealStride(H, m.load32(base + j) >>> 1, edit, s);
   H.publish(nh);
+}
+
+/** Calls `f(address)` for every node of the trie at `nh` (stride `s`), parents first. */
+export function champForEachNode(H: Heap, nh: number, s: number, f: (address: number) => void): void {
+  const m = H.mem;
+  const a = H.addr(nh);
+  f(a);
+  if ((m.load32(a) & 0xff) === T_COLL) return;
+  const base = a + 5 + s * popcnt(m.load32(a + 3));
+  const cc = popcnt(m.load32(a + 4));
+  for (let j = 0; j < cc; j++) champForEachNode(H, m.load32(base + j) >>> 1, s, f);
 }
 
 /** Number of words the trie at `nh` occupies (for memory-per-entry figures). */

@@ -8,7 +8,7 @@
  * (`[value][stamp]` × {@link ATOM_CHUNK}). Cells are bump-allocated in the current region.
  * @module
  */
-import { BackendExhausted, type MemoryBackend } from '../memory/MemoryBackend.js';
+import { BackendExhausted, directWords, type MemoryBackend } from '../memory/MemoryBackend.js';
 import { HandleStack } from './HandleStack.js';
 import {
   ATOM_CHUNK,
@@ -61,7 +61,13 @@ export interface HeapCounters {
 export class Heap {
   /** The backend every access goes through. */
   readonly mem: MemoryBackend;
-  private readonly handleChunks: number[] = [];
+  /**
+   * The backend's words when accesses may bypass it (a plain backend, see `directWords`), else
+   * null. Replaced when the memory grows: re-read it after any allocation.
+   */
+  raw: Int32Array | null;
+  /** Base address of each handle-table chunk (handle `h`'s entry is `chunk[h >>> HANDLE_CHUNK_SHIFT] + 3·(h mod HANDLE_CHUNK)`). */
+  readonly handleChunks: number[] = [];
   private readonly atomChunks: number[] = [];
   /** Next never-used handle. */
   nextHandle = 0;
@@ -108,6 +114,7 @@ export class Heap {
   constructor(mem: MemoryBackend) {
     this.mem = mem;
     mem.grow(REGION_WORDS * 4);
+    this.raw = directWords(mem);
     this.regionKind.push(RegionKind.Meta);
     this.regionTop.push(REGION_WORDS);
     this.regionLive.push(0);
@@ -128,6 +135,7 @@ export class Heap {
       r = this.regionKind.length;
       try {
         this.mem.grow((r + 1) * REGION_WORDS);
+        if (this.raw !== null) this.raw = directWords(this.mem);
       } catch (e) {
         if (e instanceof BackendExhausted) throw new HeapExhausted(`heap exhausted at ${r} regions`);
         throw e;
@@ -196,6 +204,7 @@ export class Heap {
     const r = this.regionKind.length;
     try {
       this.mem.grow((r + span) * REGION_WORDS);
+      if (this.raw !== null) this.raw = directWords(this.mem);
     } catch (e) {
       if (e instanceof BackendExhausted) throw new HeapExhausted(`heap exhausted allocating ${size} words`);
       throw e;
@@ -223,16 +232,22 @@ export class Heap {
 
   /** The address handle `h` resolves to (0: not allocated). */
   addr(h: number): number {
+    const raw = this.raw;
+    if (raw !== null) return raw[this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & (HANDLE_CHUNK - 1))]!;
     return this.mem.load32(this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & (HANDLE_CHUNK - 1)));
   }
 
   /** Swaps handle `h` to `address` (the evacuation's SwapStep, or a transient's regrowth). */
   setAddr(h: number, address: number): void {
-    this.mem.store32(this.entry(h), address);
+    const raw = this.raw;
+    if (raw !== null) raw[this.entry(h)] = address;
+    else this.mem.store32(this.entry(h), address);
   }
 
   /** The mark word of handle `h`. */
   mark(h: number): number {
+    const raw = this.raw;
+    if (raw !== null) return raw[this.entry(h) + 1]!;
     return this.mem.load32(this.entry(h) + 1);
   }
 
@@ -266,10 +281,16 @@ export class Heap {
   /** Frees handle `h` (its cell becomes unreachable garbage in its region). */
   freeHandle(h: number): void {
     const e = this.entry(h);
-    const owner = this.mem.load32(e + 2);
+    const raw = this.raw;
+    const owner = raw !== null ? raw[e + 2]! : this.mem.load32(e + 2);
     if (owner >= 0) this.liveByOwner[owner] = (this.liveByOwner[owner] ?? 1) - 1;
-    this.mem.store32(e, 0);
-    this.mem.store32(e + 1, 0);
+    if (raw !== null) {
+      raw[e] = 0;
+      raw[e + 1] = 0;
+    } else {
+      this.mem.store32(e, 0);
+      this.mem.store32(e + 1, 0);
+    }
     this.freeHandles.push(h);
     this.onFree?.(h);
   }
@@ -301,13 +322,22 @@ export class Heap {
     if (a + size > this.allocEnd) a = this.refill(size);
     if (size <= REGION_WORDS) this.allocTop = a + size;
     const h = this.newHandle();
-    const mem = this.mem;
-    mem.store32(a, header(type, size));
-    mem.store32(a + 1, h);
     const e = this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & (HANDLE_CHUNK - 1));
-    mem.store32(e, a);
-    mem.store32(e + 1, this.allocMark);
-    mem.store32(e + 2, this.owner);
+    const raw = this.raw;
+    if (raw !== null) {
+      raw[a] = header(type, size);
+      raw[a + 1] = h;
+      raw[e] = a;
+      raw[e + 1] = this.allocMark;
+      raw[e + 2] = this.owner;
+    } else {
+      const mem = this.mem;
+      mem.store32(a, header(type, size));
+      mem.store32(a + 1, h);
+      mem.store32(e, a);
+      mem.store32(e + 1, this.allocMark);
+      mem.store32(e + 2, this.owner);
+    }
     if (this.owner >= 0) this.liveByOwner[this.owner] = (this.liveByOwner[this.owner] ?? 0) + 1;
     this.counters.cellsAllocated++;
     this.counters.wordsAllocated += size;
@@ -324,9 +354,16 @@ export class Heap {
     let a = this.allocTop;
     if (a + size > this.allocEnd) a = this.refill(size);
     if (size <= REGION_WORDS) this.allocTop = a + size;
-    this.mem.store32(a, header(type, size));
-    this.mem.store32(a + 1, h);
-    this.setAddr(h, a);
+    const raw = this.raw;
+    if (raw !== null) {
+      raw[a] = header(type, size);
+      raw[a + 1] = h;
+      raw[this.entry(h)] = a;
+    } else {
+      this.mem.store32(a, header(type, size));
+      this.mem.store32(a + 1, h);
+      this.setAddr(h, a);
+    }
     this.counters.wordsAllocated += size;
     this.allocatedSinceCycle += size;
     return a;
@@ -340,6 +377,13 @@ export class Heap {
 
   /** Bulk copy of `words` words (evacuation's CopyStep); uses the backend's fast path if any. */
   copyWords(dst: number, src: number, words: number): void {
+    const raw = this.raw;
+    if (raw !== null) {
+      if (words > 256) raw.copyWithin(dst, src, src + words);
+      else if (dst < src) for (let i = 0; i < words; i++) raw[dst + i] = raw[src + i]!;
+      else for (let i = words - 1; i >= 0; i--) raw[dst + i] = raw[src + i]!;
+      return;
+    }
     const m = this.mem as MemoryBackend & { copy?: (d: number, s: number, n: number) => void };
     if (m.copy !== undefined) m.copy(dst, src, words);
     else for (let i = 0; i < words; i++) m.store32(dst + i, m.load32(src + i));

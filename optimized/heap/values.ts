@@ -503,8 +503,8 @@ export interface MapBuilder {
   root: number;
   /** Entries so far. */
   count: number;
-  /** Edit token. */
-  readonly edit: number;
+  /** Edit token (0 once frozen: later updates path-copy, the frozen value never changes). */
+  edit: number;
   /** 2 for a map, 1 for a set. */
   readonly stride: number;
 }
@@ -529,8 +529,10 @@ export function builderDissoc(H: Heap, b: MapBuilder, k: number): void {
 
 /** Ends the builder: seals its nodes and returns a map (or set) value word. */
 export function builderFreeze(H: Heap, b: MapBuilder): number {
+  const edit = b.edit;
+  b.edit = 0; // the token dies with the builder: its nodes are persistent from now on
   if (b.count === 0) return (b.stride === 2 ? H_EMPTY_MAP : H_EMPTY_SET) << 1;
-  champSealStride(H, b.root, b.edit, b.stride);
+  if (edit !== 0) champSealStride(H, b.root, edit, b.stride);
   return mkMapCell(H, b.stride === 2 ? T_MAP : T_SET, b.count, b.root);
 }
 

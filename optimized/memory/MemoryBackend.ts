@@ -125,6 +125,27 @@ export class PlainMemory implements MemoryBackend {
     else if (dst < src) for (let i = 0; i < words; i++) a[dst + i] = a[src + i]!;
     else for (let i = words - 1; i >= 0; i--) a[dst + i] = a[src + i]!;
   }
+  /** The backing words (replaced by {@link PlainMemory.grow}); see {@link directWords}. */
+  get words(): Int32Array {
+    return this.i32;
+  }
+}
+
+const P = PlainMemory.prototype;
+
+/**
+ * The words of `mem` when the kernel may read and write them directly instead of calling the
+ * backend: `mem` is a {@link PlainMemory} whose accesses, `publish`, `retire` and `copy` are the
+ * built-in ones (no side effect beyond the word itself: no caches, no fault checks). Null for
+ * every other backend (shared, hw simulator, any subclass that overrides an access), which must
+ * see every access. The array is replaced when the memory grows: read it again after anything
+ * that may grow the memory (any allocation).
+ */
+export function directWords(mem: MemoryBackend): Int32Array | null {
+  if (!(mem instanceof PlainMemory)) return null;
+  if (mem.load32 !== P.load32 || mem.store32 !== P.store32 || mem.cas32 !== P.cas32 || mem.fence !== P.fence) return null;
+  if (mem.publish !== P.publish || mem.retire !== P.retire || mem.copy !== P.copy || mem.grow !== P.grow) return null;
+  return mem.words;
 }
 
 /**

@@ -9,6 +9,8 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { Wasm, type WasmModule } from './wasm.js';
 
 /** The LLVM static compiler tier 2 runs. */
@@ -91,14 +93,22 @@ export async function emitAsync(ir: string): Promise<WasmModule> {
 
 let llcState: { ok: boolean; reason?: string } | null = null;
 
-/** Whether `llc-14` runs and can target wasm32 (checked once, then remembered). */
+/**
+ * Whether `llc-14` is on the PATH (checked once, by looking at the file system: cheap enough
+ * for the kernel's path). A toolchain that cannot target wasm32 shows as a
+ * {@link Tier2CompileError} at the first compilation.
+ */
 export function llcAvailable(): { ok: boolean; reason?: string } {
   if (llcState !== null) return llcState;
-  try {
-    const out = execFileSync(LLC, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    llcState = /wasm32/.test(out) ? { ok: true } : { ok: false, reason: `${LLC} has no wasm32 target` };
-  } catch (e) {
-    llcState = { ok: false, reason: `${LLC} not found or not runnable (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); install Debian's llvm-14` };
-  }
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d.length > 0);
+  const found = dirs.some((d) => {
+    try {
+      accessSync(join(d, LLC), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  llcState = found ? { ok: true } : { ok: false, reason: `${LLC} is not on the PATH (Debian package llvm-14)` };
   return llcState;
 }

@@ -3,7 +3,7 @@
  * against the reference interpreter, fuel charged as tier 1 charges it, the depth quota, and the
  * asynchronous compiler.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReferenceKernel } from '../../../reference/kernel.js';
 import { INT64_MAX, INT64_MIN } from '../../../spec/Values.js';
 import { analyze, compileAsync, compileManySync, tier2Available, type Plan, type Tier2Code } from './index.js';
@@ -55,6 +55,18 @@ describe('tier-2 analysis', () => {
       ['od?', 'bool'],
     ]);
     expect(a.plan.deps.map((s) => s.name).sort()).toEqual(['dec', 'ev?', 'od?', 'zero?']);
+  });
+
+  it('says why tier 2 is unavailable when llc-14 is not on the PATH', async () => {
+    vi.resetModules();
+    const saved = process.env.PATH;
+    process.env.PATH = '/nonexistent-dir';
+    try {
+      const fresh = await import('./backend.js');
+      expect(fresh.llcAvailable()).toEqual({ ok: false, reason: expect.stringContaining('llc-14 is not on the PATH') });
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 
   it('types a function that returns only through recursion as returning its base case', () => {

@@ -15,7 +15,7 @@ const available = tier2Available();
 if (!available.ok) console.warn(`[tier 2] differential tests skipped: ${available.reason}`);
 const suite = available.ok ? describe : describe.skip;
 
-const SEED = 20240607;
+const SEED = Number(process.env.TIER2_SEED ?? 20240607);
 const BATCH = 25;
 const RUNS = Number(process.env.TIER2_BATCHES ?? 16);
 const FUEL = 10_000_000;

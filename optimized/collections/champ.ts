@@ -50,6 +50,16 @@ export function champEmpty(H: Heap, edit: number): number {
 
 const HMASK = HANDLE_CHUNK - 1;
 
+/**
+ * Moves `n` words from `src` to `dst` within `w` (overlap allowed). A typed-array loop pays a
+ * bounds check a word; `copyWithin` is a memmove whose call costs more than a short loop.
+ */
+function move(w: Int32Array, dst: number, src: number, n: number): void {
+  if (n >= 16) w.copyWithin(dst, src, src + n);
+  else if (dst < src) for (let i = 0; i < n; i++) w[dst + i] = w[src + i]!;
+  else for (let i = n - 1; i >= 0; i--) w[dst + i] = w[src + i]!;
+}
+
 /** Looks `key` (with hash `hash`) up in the trie at `root`; sets {@link found}; returns the value word. */
 export function champGet(H: Heap, root: number, key: number, hash: number, s: number): number {
   const w = H.raw;
@@ -379,7 +389,7 @@ function assocDirect(H: Heap, nh: number, shift: number, key: number, val: numbe
       const h = H.alloc(T_CNODE, len);
       w = H.raw!;
       const b = H.lastAddr;
-      for (let i = 3; i < len; i++) w[b + i] = w[a + i]!;
+      move(w, b + 3, a + 3, len - 3);
       w[b + 2] = edit;
       w[b + 6 + 2 * idx] = val;
       return h;
@@ -396,9 +406,9 @@ function assocDirect(H: Heap, nh: number, shift: number, key: number, val: numbe
     const at = dataEnd - s + j; // the new child's offset
     if (owned) {
       // In place: the node shrinks by s - 1 words; the freed word (s = 2) is zeroed.
-      for (let p = 5 + s * (idx + 1); p < dataEnd + j; p++) w[a + p - s] = w[a + p]!;
+      move(w, a + 5 + s * idx, a + 5 + s * (idx + 1), dataEnd + j - 5 - s * (idx + 1));
       if (s === 2) {
-        for (let p = dataEnd + j; p < dataEnd + cc; p++) w[a + p - 1] = w[a + p]!;
+        move(w, a + dataEnd + j - 1, a + dataEnd + j, cc - j);
         w[a + dataEnd + cc - 1] = 0;
       }
       w[a + at] = sub << 1;
@@ -414,10 +424,10 @@ function assocDirect(H: Heap, nh: number, shift: number, key: number, val: numbe
     w[b + 3] = dm & ~bit;
     w[b + 4] = nm | bit;
     const from = 5 + s * idx;
-    for (let p = 5; p < from; p++) w[b + p] = w[a + p]!;
-    for (let p = from + s; p < dataEnd + j; p++) w[b + p - s] = w[a + p]!;
+    move(w, b + 5, a + 5, from - 5);
+    move(w, b + from, a + from + s, dataEnd + j - from - s);
     w[b + at] = sub << 1;
-    for (let p = dataEnd + j; p < dataEnd + cc; p++) w[b + p - s + 1] = w[a + p]!;
+    move(w, b + dataEnd + j - s + 1, a + dataEnd + j, cc - j);
     return h;
   }
   if ((nm & bit) !== 0) {
@@ -435,7 +445,7 @@ function assocDirect(H: Heap, nh: number, shift: number, key: number, val: numbe
     const h = H.alloc(T_CNODE, len);
     w = H.raw!;
     const b = H.lastAddr;
-    for (let i = 3; i < len; i++) w[b + i] = w[a + i]!;
+    move(w, b + 3, a + 3, len - 3);
     w[b + 2] = edit;
     w[b + off] = nch << 1;
     return h;
@@ -450,10 +460,10 @@ function assocDirect(H: Heap, nh: number, shift: number, key: number, val: numbe
       const ncap = len + Math.min(len, 24);
       a = H.realloc(nh, T_CNODE, ncap);
       w = H.raw!;
-      for (let i = 2; i < len - s; i++) w[a + i] = w[old + i]!;
-      for (let p = len; p < ncap; p++) w[a + p] = 0;
+      move(w, a + 2, old + 2, len - s - 2);
+      w.fill(0, a + len, a + ncap);
     }
-    for (let p = len - 1; p >= from + s; p--) w[a + p] = w[a + p - s]!;
+    move(w, a + from + s, a + from, len - s - from);
     w[a + from] = key;
     if (s === 2) w[a + from + 1] = val;
     w[a + 3] = dm | bit;
@@ -465,10 +475,10 @@ function assocDirect(H: Heap, nh: number, shift: number, key: number, val: numbe
   w[b + 2] = edit;
   w[b + 3] = dm | bit;
   w[b + 4] = nm;
-  for (let p = 5; p < from; p++) w[b + p] = w[a + p]!;
+  move(w, b + 5, a + 5, from - 5);
   w[b + from] = key;
   if (s === 2) w[b + from + 1] = val;
-  for (let p = from; p < len - s; p++) w[b + p + s] = w[a + p]!;
+  move(w, b + from + s, a + from, len - s - from);
   return h;
 }
 

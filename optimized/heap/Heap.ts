@@ -379,7 +379,7 @@ export class Heap {
   copyWords(dst: number, src: number, words: number): void {
     const raw = this.raw;
     if (raw !== null) {
-      if (words > 256) raw.copyWithin(dst, src, src + words);
+      if (words >= 16) raw.copyWithin(dst, src, src + words);
       else if (dst < src) for (let i = 0; i < words; i++) raw[dst + i] = raw[src + i]!;
       else for (let i = words - 1; i >= 0; i--) raw[dst + i] = raw[src + i]!;
       return;

@@ -425,22 +425,51 @@ function mkSimple(H: Heap, t: number, x: number): number {
 /**
  * Function values by identity, per heap: a function cell holds the identity and name (what
  * equality, hashing and printing use); the code (a closure of the kernel's language) stays with
- * the kernel, and {@link fromHeap} hands back the very same function value.
+ * the kernel, and {@link fromHeap} hands back the very same function value. An identity is kept
+ * while some live cell holds it: {@link forgetFnCell} (called when the collector frees a handle)
+ * drops it with its last cell, so code nobody can reach is collected.
  */
-const fnRegistry = new WeakMap<Heap, Map<number, Fn>>();
+interface FnTable {
+  readonly byId: Map<number, Fn>;
+  readonly cellsOf: Map<number, number>;
+  readonly idOfHandle: Map<number, number>;
+}
+const fnTables = new WeakMap<Heap, FnTable>();
 
-/** The value word of function value `f` (identity and name; its code is kept in a registry). */
+/** The value word of function value `f` (identity and name; its code is kept in a table). */
 export function mkFn(H: Heap, f: Fn): number {
-  let reg = fnRegistry.get(H);
-  if (reg === undefined) fnRegistry.set(H, (reg = new Map()));
-  reg.set(f.id, f);
+  let t = fnTables.get(H);
+  if (t === undefined) fnTables.set(H, (t = { byId: new Map(), cellsOf: new Map(), idOfHandle: new Map() }));
   const name = f.name === null ? W_NIL : mkString(H, f.name);
   const h = H.alloc(T_FN, 5);
   const a = H.lastAddr;
   H.mem.store32(a + 2, f.id);
   H.mem.store32(a + 3, 0);
   H.mem.store32(a + 4, name);
+  t.byId.set(f.id, f);
+  t.cellsOf.set(f.id, (t.cellsOf.get(f.id) ?? 0) + 1);
+  t.idOfHandle.set(h, f.id);
   return h << 1;
+}
+
+/** Called when handle `h` is freed: forgets a function identity with its last cell. */
+export function forgetFnCell(H: Heap, h: number): void {
+  const t = fnTables.get(H);
+  if (t === undefined) return;
+  const id = t.idOfHandle.get(h);
+  if (id === undefined) return;
+  t.idOfHandle.delete(h);
+  const n = (t.cellsOf.get(id) ?? 1) - 1;
+  if (n > 0) t.cellsOf.set(id, n);
+  else {
+    t.cellsOf.delete(id);
+    t.byId.delete(id);
+  }
+}
+
+/** How many function identities the heap's table keeps (tests: unreachable code is dropped). */
+export function fnTableSize(H: Heap): number {
+  return fnTables.get(H)?.byId.size ?? 0;
 }
 
 /** The value word of the list `(head . tail)` (`tail` a list word). */
@@ -781,7 +810,7 @@ export function fromHeap(H: Heap, w: number): Value {
       return new AtomRef(m.load32(a + 2));
     case T_FN: {
       const id = m.load32(a + 2);
-      const known = fnRegistry.get(H)?.get(id);
+      const known = fnTables.get(H)?.byId.get(id);
       if (known !== undefined) return known;
       const name = m.load32(a + 4);
       return new Fn(id, name === W_NIL ? null : (fromHeap(H, name) as string), null);

@@ -27,7 +27,7 @@ import { LOCAL_CALLS, Runtime, implOf, type Impl } from '../lang/runtime.js';
 import { Tier1, type Tier2Hook } from '../jit/tier1.js';
 import { analyze, compileAsync, compileSync, tier2Available, type Resolver, type Tier2Code } from '../jit/tier2/index.js';
 import { Heap, HeapExhausted } from '../heap/Heap.js';
-import { eqWords, fromHeap, initImmortals, toHeap } from '../heap/values.js';
+import { eqWords, forgetFnCell, fromHeap, initImmortals, toHeap } from '../heap/values.js';
 import { Collector } from '../gc/Collector.js';
 import { checkHeap, ImmutableChecker } from '../gc/invariants.js';
 import { createPlainMemory, type MemoryBackend } from '../memory/MemoryBackend.js';
@@ -197,8 +197,12 @@ export class OptimizedKernel implements Kernel {
     const cores = this.heap.mem.cores ?? 1;
     this.nCores = Number.isInteger(cores) && cores > 1 ? cores : 1;
     this.collectorCore = this.nCores - 1;
+    this.heap.onFree = (h) => forgetFnCell(this.heap, h);
     if (this.debug) {
-      this.heap.onFree = (h) => this.immutable.forget(h);
+      this.heap.onFree = (h) => {
+        this.immutable.forget(h);
+        forgetFnCell(this.heap, h);
+      };
       this.collector.onCycle = () => this.checkInvariants();
     }
     this.tier = options.tier ?? 1;
@@ -583,7 +587,13 @@ export class OptimizedKernel implements Kernel {
   private exitProcess(p: Process): void {
     // The table stops being a root set: while marking, shade its values first (Kernel.tla Exit).
     this.collector.shadeOnExit([...p.table.values()].map((id) => this.valueOf(id)));
-    for (const id of p.table.values()) this.holders[id]!--;
+    for (const id of p.table.values()) {
+      if (--this.holders[id]! > 0) continue;
+      // Nobody can name this atom any more: forget what the language kept about it.
+      this.derefCache.delete(id);
+      this.validators.delete(id);
+      this.watches.delete(id);
+    }
     this.processes.delete(p.pid);
     this.ended.set(p.pid, p.prog);
   }

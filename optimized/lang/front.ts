@@ -8,7 +8,7 @@
  * The language's semantics are lazy about mistakes: an ill-formed special form, a bad `fn`
  * parameter list or a `recur` outside a tail position is an error only when (and if) it is
  * evaluated. The front end therefore never fails: it compiles such a form to a {@link Node} of
- * kind `fail` that raises the error when reached (see docs/language.md, ADR 0016).
+ * kind `fail` that raises the error when reached (see docs/language.md, ADR 0018).
  * @module
  */
 import type { Position } from '../../spec/Edn.js';

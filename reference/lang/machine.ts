@@ -362,6 +362,9 @@ function recur(args: readonly Value[], k: Kont, h?: Host): StepResult {
     }
     const closure = implOf(fn) as Closure;
     const arity = fn === f.fn ? f.arity : selectArity(fn, closure, args.length);
+    // recur re-enters the same arity: it must get exactly its parameters (a rest arity: at least
+    // its fixed ones). Binding too few arguments would leave parameters unbound.
+    if (args.length < arity.params.length || (arity.rest === null && args.length !== arity.params.length)) programError(`recur: expected ${arity.params.length} arguments, got ${args.length}`);
     const env = bindArgs(fn, closure, arity, args);
     return evalBody(arity.body, env, push(k!.next, { t: 'call', fn, arity, pos: f.pos }), f.pos);
   }

@@ -1,0 +1,113 @@
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import type { Kernel, Op } from '../../spec/Kernel.js';
+import { ReferenceKernel } from '../../reference/kernel.js';
+import { createOptimizedKernel, type OptimizedKernelOptions } from '../kernel/OptimizedKernel.js';
+import { fnTableSize } from '../heap/values.js';
+import { tier2Available } from '../jit/tier2/index.js';
+import { implOf } from './runtime.js';
+import { Fn } from '../../spec/Values.js';
+
+const TIERS: Record<string, OptimizedKernelOptions> = {
+  'tier 0': { tier: 0 },
+  'tier 1': { tier: 1, jitThreshold: 0 },
+  ...(tier2Available().ok ? { 'tier 2': { tier: 2, jitThreshold: 0, tier2Threshold: 1, tier2Sync: true } } : {}),
+};
+if (!tier2Available().ok) console.warn(`language.test: tier 2 skipped: ${tier2Available().reason}`);
+
+function trace(k: Kernel, ops: readonly Op[]): string[] {
+  return ops.map((op) => JSON.stringify([k.apply(op), k.observe()]).replace(/"message":"[^"]*"/g, ''));
+}
+
+const load = (program: string, pid = 0): Op => ({ op: 'load', pid, program });
+const run = (pid = 0): Op => ({ op: 'run', pid });
+const step = (pid = 0): Op => ({ op: 'step', pid });
+
+/** Scenarios, each judged against the reference kernel on every tier. */
+const SCENARIOS: Record<string, readonly Op[]> = {
+  'closures in loops keep their own captures': [load('(let [fs (loop [i 0 acc []] (if (< i 4) (recur (inc i) (conj acc (fn [] (* i i)))) acc))] (mapv (fn [f] (f)) fs))'), run()],
+  'multi-arity, rest args and self recursion': [load('(do (defn f ([] 0) ([a] (f a 1)) ([a b & more] (+ a b (count more)))) [(f) (f 5) (f 1 2 3 4)])'), run()],
+  'recur into a variadic function and a wrong recur count': [load('(do (defn g [n & xs] (if (< n 1) xs (recur (dec n) n))) [(g 3) (try ((fn [a b] (recur 1)) 1 2) (catch e (get e :error)))])'), run()],
+  'int64 overflow is an error in every tier': [load('(do (defn m [a] (* a a)) [(m 3037000499) (try (m 3037000500) (catch e (get e :error))) (try (inc 9223372036854775807) (catch e :ovf))])'), run()],
+  'errors are values: throw, catch, finally-less try': [load('(do (defn bad [x] (if (> x 2) (throw {:error :stale-stamp :why x}) x)) [(try (bad 5) (catch e e)) (try (bad 1)) (try (nth [] 0))])'), run()],
+  'kernel calls inside compiled code fall back to the interpreter': [
+    load('(do (def a (atom 0)) (defn bump [n] (loop [i 0] (when (< i n) (swap! a inc) (recur (inc i))))) (dotimes [j 3] (bump 4)) (deref a))'),
+    step(),
+    step(),
+    run(),
+  ],
+  'fork inside a loop: parent and child slots are separate': [
+    load('(let [a (atom [])] (loop [i 0] (when (< i 3) (when (= i 1) (fork)) (swap! a conj i) (recur (inc i)))) (deref a))'),
+    run(),
+    run(1),
+  ],
+  'hot deploy: a running call keeps its code, new calls get the new one': [
+    load('(do (defn v [] :v1) (defn server [n acc] (if (< n 1) acc (do (when (= n 2) (def v (fn [] :v2))) (recur (dec n) (conj acc (v)))))) [(server 4 []) (v)])'),
+    run(),
+  ],
+  'deep recursion up to the stack quota': [load('(do (defn down [n] (if (< n 1) 0 (inc (down (dec n))))) [(down 5000) (try (down 20000) (catch e :never))])'), run()],
+  'validators and watches run programs': [
+    load('(let [a (atom 1)] (set-validator! a (fn [x] (pos? x))) (add-watch a :w (fn [k r o n] (println k o n))) (reset! a 2) [(try (reset! a -1) (catch e (get e :error))) (deref a)])'),
+    run(),
+  ],
+};
+
+describe('the optimized kernel runs the language like the reference, on every tier', () => {
+  for (const [name, ops] of Object.entries(SCENARIOS)) {
+    for (const [tier, options] of Object.entries(TIERS)) {
+      it(`${name} (${tier})`, () => {
+        expect(trace(createOptimizedKernel(options), ops)).toEqual(trace(new ReferenceKernel(), ops));
+      });
+    }
+  }
+});
+
+describe('JIT mechanics', () => {
+  it('compiles hot closures (tier 1) and counts compile time', () => {
+    const k = createOptimizedKernel({ tier: 1, jitThreshold: 1 });
+    k.apply(load('(do (defn sq [x] (* x x)) (reduce + (map sq (range 100))))'));
+    expect(k.apply(run())).toEqual({ ok: true, value: '328350' });
+    expect(k.tier1!.stats.compiled).toBeGreaterThan(0);
+    expect(k.tier1!.stats.compileMs).toBeGreaterThan(0);
+  });
+
+  it.runIf(tier2Available().ok)('tier 2 serves numeric calls and steps back when a dependency is redefined', () => {
+    const k = createOptimizedKernel({ tier: 2, jitThreshold: 0, tier2Threshold: 2, tier2Sync: true });
+    k.apply(load('(do (defn add1 [x] (+ x 1)) (defn sum [n] (loop [i 0 s 0] (if (< i n) (recur (inc i) (add1 s)) s))) [(sum 10) (sum 10) (sum 10) (sum 1000)])'));
+    expect(k.apply(run())).toEqual({ ok: true, value: '[10 10 10 1000]' });
+    expect(k.tier1!.stats.tier2Calls).toBeGreaterThan(0);
+    k.apply(load('(do (defn add1 [x] (+ x 2)) (sum 10))'));
+    expect(k.apply(run())).toEqual({ ok: true, value: '20' });
+  });
+
+  it('function versions nobody can reach are collected (heap table and JS heap)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const k = createOptimizedKernel({ tier: 1, jitThreshold: 0 });
+    k.apply({ op: 'atom', pid: 0, value: 'nil' });
+    k.apply(load('(dotimes [i 50] (reset! #atom 0 (fn [] i)) ((deref #atom 0)))'));
+    expect(k.apply(run()).ok).toBe(true);
+    k.apply({ op: 'gc' });
+    k.apply({ op: 'gc' });
+    // Only the version the atom still holds keeps its identity in the heap's table.
+    expect(fnTableSize(k.heap)).toBe(1);
+    // A redefined function, once nothing holds it, is collected with its compiled code.
+    k.apply(load('(do (defn old [] :old) (old) (old))'));
+    k.apply(run());
+    const ns = (k as unknown as { namespace: Map<unknown, unknown> }).namespace;
+    const [ref, code] = (() => {
+      const f = [...ns.values()].find((v) => v instanceof Fn && v.name === 'old') as Fn;
+      const compiled = (implOf(f) as { lambda: { arities: readonly { jit: { code: unknown } }[] } }).lambda.arities[0]!.jit.code;
+      expect(typeof compiled).toBe('function');
+      return [new WeakRef(f), new WeakRef(compiled as object)];
+    })();
+    k.apply(load('(defn old [] :new)'));
+    k.apply(run());
+    // WeakRef targets stay alive until the current job ends: collect in a later one.
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(ref.deref()).toBeUndefined();
+    expect(code.deref()).toBeUndefined();
+  });
+});

@@ -264,8 +264,9 @@ function makeBox(heap: ReturnType<typeof makeHeap>, n: number, len: number, stam
 
 /**
  * A mutator thread: `ops` random derefs and CAS increments on `atoms` atoms. With `stress`, it
- * sometimes sleeps between its barrier decision and its CAS (widening the window the StartMark
- * handshakes must cover).
+ * sometimes sleeps inside an operation — between reading a box and walking its list, between
+ * allocating a list and its box, between its barrier decision and its CAS — so that operations
+ * straddle the collector's phase changes and handshakes.
  */
 function mutatorMain(M: Int32Array, t: number, ops: number, atoms: number, readOnly: number, seed: number, stress: boolean, bug: string): MutatorReport {
   const heap = makeHeap(M, t);
@@ -381,8 +382,8 @@ function collectorMain(M: Int32Array, mutators: number, atoms: number, t: number
   const last = (): boolean => Atomics.load(M, 5) === 1;
   while (!last() || stats.cycles === 0) {
     grey.length = 0;
-    // StartMark, handshake 1: the barrier is on (epoch before phase: an allocation that reads
-    // phase `mark` reads the new epoch, so it is born black).
+    // StartMark, handshake 1: the barrier is on. (Epoch before phase matters only to the
+    // `colour-from-phase` bug, whose allocations read both.)
     epoch = (epoch % 0x1fffffff) + 1; // epoch·4 + 3 fits an Int32
     Atomics.store(M, 4, epoch);
     Atomics.store(M, 3, 1);

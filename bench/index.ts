@@ -6,6 +6,7 @@
 import { runEncodingSuite } from './encoding.js';
 import { runHwBench } from './hw.js';
 import { runKernelBench } from './kernel.js';
+import { runJitBench } from './jit.js';
 
 /** What a suite gets from the bench command. */
 export interface BenchContext {
@@ -32,5 +33,6 @@ export interface BenchSuite {
 export const suites: Readonly<Record<string, BenchSuite>> = {
   encoding: { description: 'binary encoding vs plain CBOR (cbor-x): size, encode and decode time of a 200,000-node Lisp AST', run: runEncodingSuite },
   kernel: { description: 'optimized kernel vs Immutable.js and native: map insert/lookup, vectors, transient build, fork cost, GC pause vs stop-the-world, memory per entry', run: runKernelBench },
+  jit: { description: 'system-language JIT: fib, tak, nqueens, word count, vector reduce, Adler-32 as reference, optimized interpreter, tier 1 (JS), tier 2 (wasm) and hand-written JS; ratios, compile latencies, geomean vs ≤ 1.3×', run: runJitBench },
   hw: { description: 'immutable-aware coherence vs plain MESI on the hardware memory-model simulator: messages, invalidations, misses per 1k ops; simulator speed', run: runHwBench },
 };

@@ -178,11 +178,40 @@ let adopting = false;
 export class List {
   /** The kind tag (on the prototype, so instances stay small). */
   declare readonly kind: 'list';
-  /** The items, in order. */
-  readonly items: readonly Value[];
+  // A list may be a suffix of another one's storage (`base` from `start` on): `drop` is O(1), so
+  // walking a sequence with `next` is linear. `items` materializes a suffix once, on first use.
+  private base: readonly Value[];
+  private start: number;
   /** Creates a list of `items` (copied). */
   constructor(items: readonly Value[]) {
-    this.items = adopting ? items : items.slice();
+    this.base = adopting ? items : items.slice();
+    this.start = 0;
+  }
+  /** The items, in order. */
+  get items(): readonly Value[] {
+    if (this.start !== 0) {
+      this.base = this.base.slice(this.start);
+      this.start = 0;
+    }
+    return this.base;
+  }
+  /** Whether this list shares another list's storage (made by {@link List.drop}, not yet materialized). */
+  get isSuffix(): boolean {
+    return this.start !== 0;
+  }
+  /** Number of items (without materializing a suffix). */
+  get size(): number {
+    return this.base.length - this.start;
+  }
+  /** Item `i`, or undefined past the end (without materializing a suffix). */
+  at(i: number): Value | undefined {
+    return i >= 0 ? this.base[this.start + i] : undefined;
+  }
+  /** The list without its first `k` items (`0 <= k <= size`), sharing this list's storage: O(1). */
+  drop(k: number): List {
+    const l = List.adopt(this.base as Value[]);
+    l.start = this.start + k;
+    return l;
   }
   /** A list that takes ownership of `items`: the caller must never change the array afterwards. */
   static adopt(items: Value[]): List {
@@ -197,11 +226,44 @@ export class List {
 export class Vector {
   /** The kind tag (on the prototype, so instances stay small). */
   declare readonly kind: 'vector';
-  /** The items, in order. */
-  readonly items: readonly Value[];
+  // A vector may be a prefix of a longer array another vector appended to (`conj` shares the
+  // storage when this vector owns its end, as Go slices do): appending in a loop is amortized
+  // O(1). Items below `n` never change; `items` trims to `n` (once) when the array is longer.
+  private arr: Value[];
+  private n: number;
   /** Creates a vector of `items` (copied). */
   constructor(items: readonly Value[]) {
-    this.items = adopting ? items : items.slice();
+    this.arr = adopting ? (items as Value[]) : items.slice();
+    this.n = this.arr.length;
+  }
+  /** The items, in order. */
+  get items(): readonly Value[] {
+    if (this.arr.length !== this.n) this.arr = this.arr.slice(0, this.n);
+    return this.arr;
+  }
+  /** Number of items. */
+  get size(): number {
+    return this.n;
+  }
+  /** Item `i`, or undefined outside the vector. */
+  at(i: number): Value | undefined {
+    return i >= 0 && i < this.n ? this.arr[i] : undefined;
+  }
+  /** This vector with `x` appended: shares storage when nobody appended to this vector before (amortized O(1)). */
+  conj(x: Value): Vector {
+    if (this.arr.length === this.n) {
+      this.arr.push(x);
+      const v = Vector.adopt(this.arr);
+      v.n = this.n + 1;
+      return v;
+    }
+    const items = this.arr.slice(0, this.n);
+    items.push(x);
+    return Vector.adopt(items);
+  }
+  /** Whether this vector and `o` share storage (one was made from the other by an O(1) {@link Vector.conj}). */
+  sharesStorageWith(o: Vector): boolean {
+    return this.arr === o.arr;
   }
   /** A vector that takes ownership of `items`: the caller must never change the array afterwards. */
   static adopt(items: Value[]): Vector {

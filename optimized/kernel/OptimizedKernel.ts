@@ -16,14 +16,14 @@
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn, readEdn, readEdnAll } from '../../spec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type Kernel, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
-import { AtomRef, Char, EMap, ESet, Fn, List, Sym, Tagged, Vector, compare, equals, type Value } from '../../spec/Values.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';
 import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
 import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';
 import { Compiler } from '../lang/front.js';
-import { callState, copyState, finished, programState, run, type CompiledArity, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
-import { createNatives, truthy } from '../lang/natives.js';
-import { LOCAL_CALLS, Runtime, implOf, type Impl } from '../lang/runtime.js';
+import { callState, copyState, finished, programState, run, stateValues, type CompiledArity, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
+import { createNatives, truthy, type NativeFn } from '../lang/natives.js';
+import { LOCAL_CALLS, MEMCHECK, Runtime, implOf, type Impl } from '../lang/runtime.js';
 import { Tier1, type Tier2Hook } from '../jit/tier1.js';
 import { analyze, compileAsync, compileSync, tier2Available, type Resolver, type Tier2Code } from '../jit/tier2/index.js';
 import { Heap, HeapExhausted } from '../heap/Heap.js';
@@ -168,6 +168,8 @@ export class OptimizedKernel implements Kernel {
   private readonly ended = new Map<Pid, MState | null>();
   /** Nesting of program runs (validators and watches run inside a run). */
   private running = 0;
+  /** The `in-place-update-shared` seeded bug is on. */
+  private inPlaceBug = false;
 
   /** Creates a kernel with one process (pid 0). */
   constructor(options: OptimizedKernelOptions = {}) {
@@ -601,10 +603,11 @@ export class OptimizedKernel implements Kernel {
   // ---------------------------------------------------------------- the language
 
   private bootLanguage(): void {
+    this.inPlaceBug = this.mutants.has('in-place-update-shared');
     const natives = createNatives({ offByOne: this.mutants.has('collection-off-by-one'), inPlace: (o, u) => this.inPlace(o, u) });
     const names = [...natives.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const make = (name: string, impl: Impl): Fn => new Fn(this.rt.nextFnId++, name, impl);
-    for (const name of names) this.core.set(name, make(name, { kind: 'native', name, fn: natives.get(name)! }));
+    for (const name of names) this.core.set(name, make(name, { kind: 'native', name, fn: this.metered(name, natives.get(name)!) }));
     for (const name of KERNEL_CALL_NAMES) this.core.set(name, make(name, { kind: 'kernel', name }));
     this.core.set('apply', make('apply', { kind: 'apply' }));
     this.tier1 = new Tier1({
@@ -625,6 +628,66 @@ export class OptimizedKernel implements Kernel {
       if (end.state.m !== 'halt') throw new Error(`the prelude failed to load: ${end.state.m === 'failed' ? end.state.msg : end.state.m}`);
     } finally {
       this.bootDefine = null;
+    }
+  }
+
+  /**
+   * A built-in whose work is charged: a result of n elements costs ⌊n/16⌋ extra units of fuel
+   * (so a loop that copies ever larger values runs out of fuel in bounded time and memory), and a
+   * single value larger than the heap-cell quota is `out-of-memory`.
+   */
+  private metered(name: string, f: NativeFn): NativeFn {
+    const rt = this.rt;
+    const limit = this.quotas.heapCells;
+    const enforce = !this.mutants.has('quota-not-enforced');
+    return (args) => {
+      const r = f(args);
+      const n = elementsOf(r);
+      if (n < 16) return r;
+      if (n > limit && enforce) throw new QuotaExceeded('out-of-memory', `process ${rt.pid}: ${name} would build a value of ${n} elements, over the heap quota of ${limit} cells`);
+      // Only new storage costs fuel: a result that is an argument, or shares one's storage, is free.
+      const shared = (r instanceof List && r.isSuffix) || args.includes(r) || (r instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(r)));
+      if (!shared) {
+        rt.fuel -= n >> 4;
+        if (rt.fuel < 0) rt.outOfFuel();
+        rt.allocated += n;
+        // Time to measure what the program holds: the interpreter does it (compiled code hands over).
+        if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) throw MEMCHECK;
+      }
+      return r;
+    };
+  }
+
+  /**
+   * Measures the elements a program's state holds (values reachable from its machine state,
+   * counted once each); over 8 × the heap-cell quota it is `out-of-memory`. Runs when built-ins
+   * have built another 8 × quota elements since the last measurement (amortized O(1)).
+   */
+  private memoryCheck(p: Process, state: MState): void {
+    const rt = this.rt;
+    const budget = 8 * this.quotas.heapCells;
+    rt.nextCheck = rt.allocated + budget;
+    if (this.mutants.has('quota-not-enforced')) return;
+    const seen = new Set<object>();
+    const todo: Value[] = [...stateValues(state)];
+    let held = 0;
+    while (todo.length > 0) {
+      const v = todo.pop()!;
+      if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+      seen.add(v);
+      if (v instanceof List || v instanceof Vector || v instanceof ESet) {
+        const items = v.items;
+        held += 1 + items.length;
+        for (const x of items) if (x !== null && typeof x === 'object') todo.push(x);
+      } else if (v instanceof EMap) {
+        held += 1 + 2 * v.size;
+        for (const [k, x] of v.entries) todo.push(k, x);
+      } else if (v instanceof Fn) {
+        const impl = implOf(v);
+        if (impl.kind === 'closure') for (const c of impl.caps) todo.push(c);
+        held += 1;
+      } else held += 1;
+      if (held > budget) throw new QuotaExceeded('out-of-memory', `process ${p.pid} holds more than ${budget} value elements (8 × its heap quota of ${this.quotas.heapCells} cells)`);
     }
   }
 
@@ -664,7 +727,7 @@ export class OptimizedKernel implements Kernel {
 
   /** The seeded bug `in-place-update-shared`: an update of a vector that an atom holds overwrites the atom's cell. */
   private inPlace(original: Vector, updated: Vector): void {
-    if (!this.mutants.has('in-place-update-shared')) return;
+    if (!this.inPlaceBug) return;
     for (const [id, c] of this.derefCache) {
       if (c.v !== original || this.valueOf(id) !== c.w) continue;
       const w = this.intern(updated, this.creator[id] ?? 0);
@@ -707,6 +770,7 @@ export class OptimizedKernel implements Kernel {
     return {
       kernelCall: (name, args, k) => this.kernelCall(p, atomic, name, args, k),
       define: (sym, v) => this.define(sym, v),
+      memoryCheck: (state) => this.memoryCheck(p, state),
       compiled: (fn, arity) => {
         if (this.tier < 1) return null;
         if (arity.jit.deopts > 2) return null; // it keeps reaching kernel calls: stay interpreted
@@ -729,18 +793,27 @@ export class OptimizedKernel implements Kernel {
     const savedPid = rt.pid;
     const savedFuel = rt.fuel;
     const savedDepth = rt.depth;
+    const savedAllocated = rt.allocated;
+    const savedCheck = rt.nextCheck;
+    const nested = savedPid !== -1 || this.running > 0;
     rt.pid = p.pid;
     rt.fuel = p.fuel;
+    if (!nested) {
+      rt.allocated = 0;
+      rt.nextCheck = 8 * this.quotas.heapCells;
+    }
     rt.fuelQuota = this.quotas.fuel;
     rt.depth = 0;
     try {
       return run(s, rt, this.hostFor(p, atomic), atomic);
     } finally {
       p.fuel = rt.fuel;
-      if (savedPid !== -1 || this.running > 0) {
+      if (nested) {
         rt.pid = savedPid;
         rt.fuel = savedFuel;
         rt.depth = savedDepth;
+        rt.allocated = Math.max(savedAllocated, rt.allocated);
+        rt.nextCheck = savedCheck;
       }
     }
   }
@@ -1052,6 +1125,16 @@ export class OptimizedKernel implements Kernel {
     });
     return { processes };
   }
+}
+
+/** Elements a built-in's result holds at its top level (0 for scalars). */
+function elementsOf(v: Value): number {
+  if (v === null || typeof v !== 'object') return typeof v === 'string' ? v.length : 0;
+  if (v instanceof List) return v.size;
+  if (v instanceof Vector || v instanceof ESet) return v.items.length;
+  if (v instanceof EMap) return v.size;
+  if (v instanceof Bytes) return v.length;
+  return 0;
 }
 
 function short(v: Value): string {

@@ -111,3 +111,32 @@ describe('JIT mechanics', () => {
     expect(code.deref()).toBeUndefined();
   });
 });
+
+describe('resource bombs end with a typed error; the kernel keeps serving', () => {
+  const BOMBS: Record<string, string> = {
+    'a value doubling in size': '(loop [v [1]] (recur (into v v)))',
+    'a string doubling in size': '(loop [s "x"] (recur (str s s)))',
+    'many medium values kept alive': '(loop [acc [] i 0] (recur (conj acc (vec (range 100))) (inc i)))',
+    'the same, inside a compiled function': '(do (defn f [] (loop [acc []] (recur (conj acc (vec (range 100)))))) (f))',
+    'an ever longer copy loop': '(loop [acc []] (recur (conj (vec (seq acc)) 1)))',
+    'unbounded recursion': '(do (defn f [x] (inc (f x))) (f 1))',
+    'an infinite loop': '(loop [] (recur))',
+  };
+  for (const [name, program] of Object.entries(BOMBS)) {
+    for (const [tier, options] of Object.entries({ 'tier 0': { tier: 0 as const }, 'tier 1': { tier: 1 as const, jitThreshold: 0 } })) {
+      it(`${name} (${tier})`, () => {
+        const k = createOptimizedKernel({ ...options, quotas: { heapCells: 10_000, fuel: 2_000_000, stackDepth: 1_000 } });
+        k.apply({ op: 'atom', pid: 0, value: '[:kept]' });
+        k.apply({ op: 'spawn', pid: 0 });
+        k.apply({ op: 'load', pid: 1, program });
+        const r = k.apply({ op: 'run', pid: 1 });
+        expect(r.ok).toBe(false);
+        expect(['out-of-memory', 'fuel-exhausted', 'stack-overflow']).toContain(r.ok ? '' : r.error);
+        // Nothing lost: other processes and their atoms are intact, and the kernel still serves.
+        expect(k.apply({ op: 'deref', pid: 0, ref: 0 })).toEqual({ ok: true, value: '[[:kept] 0]' });
+        k.apply({ op: 'load', pid: 0, program: '(+ 1 2)' });
+        expect(k.apply({ op: 'run', pid: 0 })).toEqual({ ok: true, value: '3' });
+      });
+    }
+  }
+});

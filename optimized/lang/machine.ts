@@ -20,7 +20,7 @@ import { EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Valu
 import { QuotaExceeded, Raised, errorMap } from './errors.js';
 import type { Arity, Node } from './front.js';
 import { seqItems, truthy } from './natives.js';
-import { DEOPT, Deopt, implOf, type Act, type Closure, type Runtime } from './runtime.js';
+import { DEOPT, Deopt, MEMCHECK, implOf, type Act, type Closure, type Runtime } from './runtime.js';
 
 type N<T extends Node['t']> = Extract<Node, { t: T }>;
 
@@ -80,6 +80,8 @@ export interface ExecHost {
   define(sym: Sym, v: Value): void;
   /** Tier 1: compiled code for an arity that is hot, or null to interpret it. */
   compiled(fn: Fn, arity: Arity): CompiledArity | null;
+  /** Measures what the program holds (`state`); throws `out-of-memory` over the quota. */
+  memoryCheck(state: MState): void;
 }
 
 /** Compiled code of an arity: runs a whole call (throws {@link DEOPT} to fall back). */
@@ -189,7 +191,10 @@ function catchable(e: unknown): { err: Value; msg: string } | null {
     if (CATCHABLE.has(e.kind)) return { err: errorMap(e.kind, e.message), msg: e.message };
     return null;
   }
-  if (e instanceof IntOverflowError) return { err: errorMap('program-error', e.message), msg: e.message };
+  // Integer overflow, and a host limit a built-in hit on a huge or deep value (e.g. "Invalid array
+  // length", "Maximum call stack size exceeded" in a deep comparison): a program error, as in the
+  // reference. (Compiled code's own RangeErrors never get here: the call falls back first.)
+  if (e instanceof RangeError) return { err: errorMap('program-error', e.message), msg: e.message };
   return null;
 }
 
@@ -255,6 +260,9 @@ export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): Ru
     if (yielded && !atomic) return { state: { m: 'ret', v: val, k }, yielded: true, blocked: false };
     yielded = false;
     if (--rt.fuel < 0) rt.outOfFuel();
+    if (rt.allocated > rt.nextCheck) {
+      host.memoryCheck(mode === 'eval' ? { m: 'eval', n: node, act, k } : mode === 'apply' ? { m: 'apply', fn: fnv, args, k, pos } : { m: 'ret', v: val, k });
+    }
     try {
       switch (mode) {
         case 'eval': {
@@ -457,6 +465,7 @@ export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): Ru
               if (code !== null) {
                 const mark = rt.save();
                 rt.depth = depth;
+                rt.inCompiled++;
                 try {
                   val = code(fn, args);
                   rt.depth = mark.depth;
@@ -464,13 +473,15 @@ export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): Ru
                   break;
                 } catch (e) {
                   // Fall back: re-run the whole call here (nothing observable happened meanwhile).
-                  if (e === DEOPT || (e instanceof RangeError && !(e instanceof IntOverflowError))) {
+                  if (e === DEOPT || e === MEMCHECK || (e instanceof RangeError && !(e instanceof IntOverflowError))) {
                     rt.restore(mark);
-                    arity.jit.deopts++;
+                    if (e !== MEMCHECK) arity.jit.deopts++;
                   } else {
                     rt.depth = mark.depth;
                     throw e;
                   }
+                } finally {
+                  rt.inCompiled--;
                 }
               }
               act = activation(fn, impl, arity, args);

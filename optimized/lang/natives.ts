@@ -283,7 +283,8 @@ function entryVector(e: Entry): Vector {
 /** Number of items of a seqable value; raises naming `count` otherwise. */
 function count(v: Value): number {
   if (v === null) return 0;
-  if (v instanceof List || v instanceof Vector || v instanceof ESet) return v.items.length;
+  if (v instanceof List || v instanceof Vector) return v.size;
+  if (v instanceof ESet) return v.items.length;
   if (v instanceof EMap) return v.size;
   if (typeof v === 'string') return cpCount(v);
   if (v instanceof Bytes) return v.length;
@@ -293,7 +294,8 @@ function count(v: Value): number {
 /** Item `i` of a seqable value (undefined past the end), without materializing it. */
 function itemAt(v: Value, i: number, op: string): Value | undefined {
   if (v === null) return undefined;
-  if (v instanceof List || v instanceof Vector || v instanceof ESet) return v.items[i];
+  if (v instanceof List || v instanceof Vector) return v.at(i);
+  if (v instanceof ESet) return v.items[i];
   if (v instanceof EMap) {
     const e = v.entries[i];
     return e === undefined ? undefined : entryVector(e);
@@ -350,11 +352,7 @@ function mapEntryOf(x: Value): Entry {
 
 /** `coll` with `x` added where its kind adds (vectors at the end, lists in front, …). */
 function conj1(coll: Value, x: Value): Value {
-  if (coll instanceof Vector) {
-    const items = coll.items.slice();
-    items.push(x);
-    return Vector.adopt(items);
-  }
+  if (coll instanceof Vector) return coll.conj(x);
   if (coll === null) return List.adopt([x]);
   if (coll instanceof List) {
     const items = coll.items.slice();
@@ -693,16 +691,24 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       if (c instanceof EMap) return c.size === 0 ? null : entryVector(c.entries[c.size - 1]!);
       return seqItems(c, 'last').at(-1) ?? null;
     },
-    rest: (a) => (arity(a, 1, 1, 'rest'), List.adopt(itemsFrom(a[0]!, 1, 'rest'))),
+    rest: (a) => {
+      arity(a, 1, 1, 'rest');
+      const c = a[0]!;
+      // A list's rest shares its storage (O(1)): walking a sequence is linear.
+      if (c instanceof List) return c.size <= 1 ? List.adopt([]) : c.drop(1);
+      return List.adopt(itemsFrom(c, 1, 'rest'));
+    },
     next: (a) => {
       arity(a, 1, 1, 'next');
-      const items = itemsFrom(a[0]!, 1, 'next');
+      const c = a[0]!;
+      if (c instanceof List) return c.size <= 1 ? null : c.drop(1);
+      const items = itemsFrom(c, 1, 'next');
       return items.length === 0 ? null : List.adopt(items);
     },
     seq: (a) => {
       arity(a, 1, 1, 'seq');
       const c = a[0]!;
-      if (c instanceof List) return c.items.length === 0 ? null : c;
+      if (c instanceof List) return c.size === 0 ? null : c;
       const items = itemsFrom(c, 0, 'seq');
       return items.length === 0 ? null : List.adopt(items);
     },

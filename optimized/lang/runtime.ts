@@ -88,6 +88,9 @@ export class Deopt extends Error {
 /** The one {@link Deopt} instance (no stack trace needed). */
 export const DEOPT = new Deopt();
 
+/** Thrown by compiled code when the program's memory must be measured: the interpreter re-runs the call (not counted against the arity). */
+export const MEMCHECK = new Deopt();
+
 /** Per-kernel run-time counters shared by every tier. */
 export class Runtime {
   /** Fuel left for the running program (one unit per interpreter step; compiled code: per call and per `recur`). */
@@ -100,6 +103,12 @@ export class Runtime {
   pid = -1;
   /** Fuel quota (for messages). */
   fuelQuota = 0;
+  /** Elements of new storage built by built-ins during the current run. */
+  allocated = 0;
+  /** When {@link allocated} passes this, the interpreter measures what the program holds. */
+  nextCheck = Number.POSITIVE_INFINITY;
+  /** Compiled calls in progress (a memory check must wait for the interpreter). */
+  inCompiled = 0;
   /** Bumped by every `def`: compiled code's inline caches of globals check it. */
   nsVersion = 0;
   /** Performs a kernel call that only reads the caller's state (`self`, `held`); set by the kernel. */
@@ -132,7 +141,7 @@ export class Runtime {
 
   /** The state compiled code may change, to restore on {@link Deopt}. */
   save(): RuntimeMark {
-    return { fuel: this.fuel, depth: this.depth, nextFnId: this.nextFnId };
+    return { fuel: this.fuel, depth: this.depth, nextFnId: this.nextFnId, allocated: this.allocated };
   }
 
   /** Restores a {@link save}d state. */
@@ -140,6 +149,7 @@ export class Runtime {
     this.fuel = m.fuel;
     this.depth = m.depth;
     this.nextFnId = m.nextFnId;
+    this.allocated = m.allocated;
   }
 }
 
@@ -148,4 +158,5 @@ export interface RuntimeMark {
   readonly fuel: number;
   readonly depth: number;
   readonly nextFnId: number;
+  readonly allocated: number;
 }

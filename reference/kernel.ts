@@ -28,7 +28,7 @@ import {
   type Quotas,
   type Ref,
 } from '../spec/Kernel.js';
-import { AtomRef, EMap, Fn, IntOverflowError, List, Sym, Vector, equals, type Value } from '../spec/Values.js';
+import { AtomRef, Bytes, EMap, ESet, Fn, IntOverflowError, List, Sym, Vector, equals, type Value } from '../spec/Values.js';
 import { Heap, isComposite, type Handle } from './heap.js';
 import { coreNatives } from './lang/core.js';
 import { callState, closureValues, initialState, step, stateValues, where, type Host, type Kont, type State, type StepResult } from './lang/machine.js';
@@ -739,6 +739,7 @@ export class ReferenceKernel implements Kernel {
         if (isComposite(v)) this.heap.alloc(v, p.pid);
       },
       newFn: (name, impl: Closure) => this.makeFn(name, impl, p.pid),
+      work: (v, args) => this.work(p, v, args),
       kernelCall: (name, args, k, again) => this.kernelCall(p, atomic, name, args, k, again),
     };
     if (define === undefined) this.hosts.set(key, h);
@@ -787,6 +788,21 @@ export class ReferenceKernel implements Kernel {
     } finally {
       this.active.length = slot;
     }
+  }
+
+  /**
+   * A built-in's work (resource bombs): a new value of n elements costs ⌊n/16⌋ fuel, and one
+   * value of more elements than the heap-cell quota is out-of-memory. A result that is one of the
+   * arguments costs nothing.
+   */
+  private work(p: ProcessRecord, v: Value, args: readonly Value[]): void {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'string') || args.includes(v)) return;
+    if (v instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(v))) return; // an O(1) conj
+    const n = typeof v === 'string' ? v.length : v instanceof List || v instanceof Vector || v instanceof ESet ? v.items.length : v instanceof EMap ? v.size : v instanceof Bytes ? v.length : 0;
+    if (n < 16) return;
+    if (n > this.quotas.heapCells && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', `process ${p.pid}: a built-in would build a value of ${n} elements, over the heap quota of ${this.quotas.heapCells} cells`);
+    p.fuelLeft -= n >> 4;
+    if (p.fuelLeft < 0) throw new KernelError('fuel-exhausted', `process ${p.pid} used up its fuel (${this.quotas.fuel} steps)`);
   }
 
   /** One quantum of `p`'s program; a quota error ends the program (typed) but not the kernel. */

@@ -228,9 +228,11 @@ export class Vector {
   declare readonly kind: 'vector';
   // A vector may be a prefix of a longer array another vector appended to (`conj` shares the
   // storage when this vector owns its end, as Go slices do): appending in a loop is amortized
-  // O(1). Items below `n` never change; `items` trims to `n` (once) when the array is longer.
+  // O(1). Items below `n` never change. Once `items` has handed the array out, the vector is
+  // `exposed` and never appends in place again, so an array a reader holds never grows.
   private arr: Value[];
   private n: number;
+  private exposed = false;
   /** Creates a vector of `items` (copied). */
   constructor(items: readonly Value[]) {
     this.arr = adopting ? (items as Value[]) : items.slice();
@@ -239,6 +241,7 @@ export class Vector {
   /** The items, in order. */
   get items(): readonly Value[] {
     if (this.arr.length !== this.n) this.arr = this.arr.slice(0, this.n);
+    this.exposed = true;
     return this.arr;
   }
   /** Number of items. */
@@ -249,9 +252,9 @@ export class Vector {
   at(i: number): Value | undefined {
     return i >= 0 && i < this.n ? this.arr[i] : undefined;
   }
-  /** This vector with `x` appended: shares storage when nobody appended to this vector before (amortized O(1)). */
+  /** This vector with `x` appended: shares storage when nobody appended to (or read out) this vector's array before (amortized O(1)). */
   conj(x: Value): Vector {
-    if (this.arr.length === this.n) {
+    if (!this.exposed && this.arr.length === this.n) {
       this.arr.push(x);
       const v = Vector.adopt(this.arr);
       v.n = this.n + 1;

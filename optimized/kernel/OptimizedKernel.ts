@@ -675,10 +675,17 @@ export class OptimizedKernel implements Kernel {
       const v = todo.pop()!;
       if (v === null || typeof v !== 'object' || seen.has(v)) continue;
       seen.add(v);
-      if (v instanceof List || v instanceof Vector || v instanceof ESet) {
-        const items = v.items;
-        held += 1 + items.length;
-        for (const x of items) if (x !== null && typeof x === 'object') todo.push(x);
+      if (v instanceof Vector || v instanceof List) {
+        // Read through `at`: `items` would stop a vector from appending in place.
+        const n = v.size;
+        held += 1 + n;
+        for (let i = 0; i < n; i++) {
+          const x = v.at(i)!;
+          if (x !== null && typeof x === 'object') todo.push(x);
+        }
+      } else if (v instanceof ESet) {
+        held += 1 + v.items.length;
+        for (const x of v.items) if (x !== null && typeof x === 'object') todo.push(x);
       } else if (v instanceof EMap) {
         held += 1 + 2 * v.size;
         for (const [k, x] of v.entries) todo.push(k, x);
@@ -1130,8 +1137,8 @@ export class OptimizedKernel implements Kernel {
 /** Elements a built-in's result holds at its top level (0 for scalars). */
 function elementsOf(v: Value): number {
   if (v === null || typeof v !== 'object') return typeof v === 'string' ? v.length : 0;
-  if (v instanceof List) return v.size;
-  if (v instanceof Vector || v instanceof ESet) return v.items.length;
+  if (v instanceof List || v instanceof Vector) return v.size;
+  if (v instanceof ESet) return v.items.length;
   if (v instanceof EMap) return v.size;
   if (v instanceof Bytes) return v.length;
   return 0;

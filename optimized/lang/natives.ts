@@ -490,7 +490,7 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
 
   const nth = (coll: Value, i: number, dflt: Value | undefined): Value => {
     let n: number;
-    if (coll instanceof Vector || coll instanceof List) n = coll.items.length;
+    if (coll instanceof Vector || coll instanceof List) n = coll.size;
     else if (typeof coll === 'string') n = cpCount(coll);
     else if (coll instanceof Bytes) n = coll.length;
     else if (coll === null) n = 0;
@@ -677,8 +677,8 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       const k = a[1]!;
       // Fast path: an in-range int index into a vector.
       if (coll instanceof Vector && typeof k === 'bigint' && k >= 0n) {
-        const n = coll.items.length;
-        if (k < BigInt(offByOne ? n - 1 : n)) return coll.items[Number(k)]!;
+        const n = coll.size;
+        if (k < BigInt(offByOne ? n - 1 : n)) return coll.at(Number(k))!;
       }
       return nth(coll, index(k, 'nth'), a[2]);
     },
@@ -687,7 +687,8 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
     last: (a) => {
       arity(a, 1, 1, 'last');
       const c = a[0]!;
-      if (c instanceof List || c instanceof Vector || c instanceof ESet) return c.items.at(-1) ?? null;
+      if (c instanceof List || c instanceof Vector) return c.size === 0 ? null : (c.at(c.size - 1) ?? null);
+      if (c instanceof ESet) return c.items.at(-1) ?? null;
       if (c instanceof EMap) return c.size === 0 ? null : entryVector(c.entries[c.size - 1]!);
       return seqItems(c, 'last').at(-1) ?? null;
     },

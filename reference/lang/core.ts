@@ -109,7 +109,7 @@ function count(v: Value): number {
 
 function conj1(coll: Value, x: Value): Value {
   if (coll === null) return new List([x]);
-  if (coll instanceof Vector) return new Vector([...coll.items, x]);
+  if (coll instanceof Vector) return coll.conj(x); // amortized O(1): shares storage with coll (spec/Values.ts)
   if (coll instanceof List) return new List([x, ...coll.items]);
   if (coll instanceof ESet) return coll.conj(x);
   if (coll instanceof EMap) {

@@ -94,6 +94,8 @@ export interface Host {
   alloc(value: Value): void;
   /** Creates (and allocates) a function value. */
   newFn(name: string | null, impl: Closure): Fn;
+  /** Charges the work of a built-in that returned `v` (fuel per element of new storage; a value over the heap quota is out-of-memory). */
+  work(v: Value, args: readonly Value[]): void;
   /** Performs the kernel call `name`; `k` is the continuation after the call. */
   kernelCall(name: string, args: readonly Value[], k: Kont, again: State): StepResult;
 }
@@ -401,6 +403,7 @@ function applyFn(s: Extract<State, { mode: 'apply' }>, h: Host): StepResult {
       }
       case 'native': {
         const v = impl.fn(args);
+        h.work(v, args);
         h.alloc(v);
         return ret(v, k);
       }

@@ -4,13 +4,14 @@
  * run in one process as: the reference interpreter, the optimized kernel's interpreter (tier 0),
  * its JavaScript tier (tier 1), its LLVM → WebAssembly tier (tier 2, when the program is in the
  * tier-2 subset), and hand-written JavaScript of the same algorithm. Every variant must give the
- * same result (else the suite fails with {@link CheckFailed}). Each variant gets one warm-up run,
- * then the median of a few timed runs counts; a timed run is the `load` + `run` of a one-line
+ * same result (else the suite fails with {@link CheckFailed}). Every variant is timed alike: at
+ * least 200 ms of warm-up, then the median of a few samples, each a batch of runs lasting at
+ * least 10 ms; a run is the `load` + `run` of a one-line
  * program calling functions and data defined by an untimed setup program. Printed: ms per variant
  * and its ratio to hand JavaScript, tier-1 and tier-2 compile latencies, and the geometric mean of
  * the JIT (the better of tier 1 and tier 2 per program) against hand JavaScript beside its target
  * (≤ 1.3×). The JIT kernels compile every closure on its first call (`jitThreshold: 0`) and
- * compile tier 2 synchronously, so the warm-up run is where compilation happens (a program whose
+ * compile tier 2 synchronously, so the first warm-up run is where compilation happens (a program whose
  * hot loop sits in a function called once would otherwise never leave the interpreter: there is no
  * on-stack replacement). Writes `jit.json` under the results folder. No figure is hard-coded.
  * @module
@@ -288,27 +289,40 @@ function timeKernel(k: Kernel, what: string, setup: string, call: string, runs: 
   };
   step({ op: 'load', pid: 0, program: setup }, 'setup load');
   step({ op: 'run', pid: 0 }, 'setup run');
-  step({ op: 'load', pid: 0, program: call }, 'warm-up load');
-  const value = step({ op: 'run', pid: 0 }, 'warm-up run');
-  const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
+  return measure(() => {
     step({ op: 'load', pid: 0, program: call }, 'load');
-    const v = step({ op: 'run', pid: 0 }, 'run');
-    times.push(performance.now() - t0);
-    if (v !== value) throw new CheckFailed(`bench jit: ${what}: run ${r + 1} gave ${v}, the warm-up gave ${value}`);
-  }
-  return { runs: times, value };
+    return step({ op: 'run', pid: 0 }, 'run');
+  }, what, runs);
 }
 
 function timeJs(f: () => string, what: string, runs: number): { runs: number[]; value: string } {
-  const value = f();
+  return measure(f, what, runs);
+}
+
+/**
+ * Times `run` the same way for every variant: warm up for at least 200 ms (at most 50 runs, at
+ * least one), then `runs` samples, each a batch of repetitions lasting at least 10 ms (so that
+ * sub-millisecond programs are not timed at the clock's resolution); a sample is the batch's time
+ * per repetition. Every result must equal the first.
+ */
+function measure(run: () => string, what: string, runs: number): { runs: number[]; value: string } {
+  const value = run();
+  const check = (v: string, at: string): void => {
+    if (v !== value) throw new CheckFailed(`bench jit: ${what}: ${at} gave ${v}, the first run gave ${value}`);
+  };
+  const w0 = performance.now();
+  let warm = 1;
+  while (performance.now() - w0 < 200 && warm < 50) {
+    check(run(), `warm-up ${warm + 1}`);
+    warm++;
+  }
+  const per = Math.max((performance.now() - w0) / warm, 1e-3);
+  const reps = Math.max(1, Math.ceil(10 / per));
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    const v = f();
-    times.push(performance.now() - t0);
-    if (v !== value) throw new CheckFailed(`bench jit: ${what}: run ${r + 1} gave ${v}, the warm-up gave ${value}`);
+    for (let i = 0; i < reps; i++) check(run(), `run ${r + 1}`);
+    times.push((performance.now() - t0) / reps);
   }
   return { runs: times, value };
 }
@@ -436,7 +450,7 @@ function cell(v: VariantTiming | VariantSkipped, ownSize: number): string {
 export function formatJitReport(r: JitBenchReport): string[] {
   const lines: string[] = [];
   const W = 19;
-  lines.push(`JIT: ms per variant, median of ${r.runs} timed run${r.runs === 1 ? '' : 's'} after a warm-up (× hand-written JavaScript at the same input)`);
+  lines.push(`JIT: ms per run, median of ${r.runs} sample${r.runs === 1 ? '' : 's'} (each a batch of runs lasting ≥ 10 ms) after ≥ 200 ms of warm-up, the same for every variant (× hand-written JavaScript at the same input)`);
   lines.push('program'.padEnd(22) + ['reference', 'opt. interp (t0)', 'tier 1 (JS)', 'tier 2 (wasm)', 'hand JS'].map((h) => h.padStart(W)).join('') + '   JIT/JS');
   for (const p of r.programs) {
     const row = `${p.name} ${p.sizeLabel.split(' ')[0]}=${p.size.toLocaleString('en-US')}`.padEnd(22);

@@ -13,7 +13,7 @@
  */
 import { printEdn } from '../../spec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
-import { EMap, Fn, INT64_MAX, INT64_MIN, IntOverflowError, List, Sym, type Value } from '../../spec/Values.js';
+import { Bytes as BytesClass, EMap, Fn, INT64_MAX, INT64_MIN, IntOverflowError, List, List as ListClass, Sym, Vector as VectorClass, type Value } from '../../spec/Values.js';
 import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
 import type { Arity, Lambda, Node } from '../lang/front.js';
 import { applyData, buildColl, notAFunction, selectArity } from '../lang/machine.js';
@@ -28,6 +28,8 @@ export interface Tier1Bugs {
   readonly wrongCapture: boolean;
   /** `jit-stale-code`: global call sites keep the function they first saw (no namespace check). */
   readonly staleCode: boolean;
+  /** The natives' `collection-off-by-one` bug is on: `nth` is not inlined (the built-in has the bug). */
+  readonly offByOne?: boolean;
 }
 
 /** Compiled code of one arity: `(self, caps, ...params)`; a rest parameter arrives as one list-or-nil argument. */
@@ -72,7 +74,7 @@ export interface Tier1Stats {
   tier2Fallbacks: number;
 }
 
-const INLINE = new Set(['+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', '==', 'zero?', 'pos?', 'neg?', 'not', 'nil?', 'count', 'nth', 'get', 'first', 'conj', 'assoc']);
+const INLINE = new Set(['+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', '==', 'zero?', 'pos?', 'neg?', 'not', 'nil?', 'count', 'nth', 'first', 'next', 'rest', 'seq', 'quot', 'rem', 'mod', 'byte-at', 'get']);
 
 /** The tier-1 compiler of one kernel. */
 export class Tier1 {
@@ -628,6 +630,41 @@ function inline(name: string, f: string, args: readonly string[], bugs: Tier1Bug
     case 'nil?':
       if (args.length !== 1) return null;
       return `(${is} ? ${a} === null : H.call(${f}, [${a}]))`;
+    // Integer division: a zero divisor (an error) and anything but two ints go to the built-in.
+    case 'quot':
+      if (args.length !== 2) return null;
+      return `(${is} && ${int(a!)} && ${int(b!)} && ${b} !== 0n ? ${checked(`${a} / ${b}`)} : H.call(${f}, [${a}, ${b}]))`;
+    case 'rem':
+      if (args.length !== 2) return null;
+      return `(${is} && ${int(a!)} && ${int(b!)} && ${b} !== 0n ? ${a} % ${b} : H.call(${f}, [${a}, ${b}]))`;
+    case 'mod':
+      if (args.length !== 2) return null;
+      return `(${is} && ${int(a!)} && ${int(b!)} && ${b} !== 0n ? ((${a} % ${b}) + ${b}) % ${b} : H.call(${f}, [${a}, ${b}]))`;
+    case 'byte-at':
+      if (args.length !== 2) return null;
+      return `(${is} && ${a} instanceof Bytes && ${int(b!)} && ${b} >= 0n && ${b} < ${a}.length ? BigInt(${a}.data[Number(${b})]) : H.call(${f}, [${a}, ${b}]))`;
+    case 'get':
+      if (args.length !== 2 && args.length !== 3) return null;
+      return `(${is} && ${a} instanceof EMap ? ((r_ = ${a}.get(${b})) !== undefined ? r_ : ${args[2] ?? 'null'}) : H.call(${f}, [${args.join(', ')}]))`;
+    // Sequences: lists and vectors answer without copying (spec/Values.ts `at`, `size`, `drop`).
+    case 'first':
+      if (args.length !== 1) return null;
+      return `(${is} && (${a} instanceof List || ${a} instanceof Vector) ? (${a}.at(0) ?? null) : H.call(${f}, [${a}]))`;
+    case 'next':
+      if (args.length !== 1) return null;
+      return `(${is} && ${a} instanceof List ? (${a}.size <= 1 ? null : ${a}.drop(1)) : H.call(${f}, [${a}]))`;
+    case 'rest':
+      if (args.length !== 1) return null;
+      return `(${is} && ${a} instanceof List && ${a}.size > 1 ? ${a}.drop(1) : H.call(${f}, [${a}]))`;
+    case 'seq':
+      if (args.length !== 1) return null;
+      return `(${is} && ${a} instanceof List ? (${a}.size === 0 ? null : ${a}) : H.call(${f}, [${a}]))`;
+    case 'count':
+      if (args.length !== 1) return null;
+      return `(${is} && (${a} instanceof List || ${a} instanceof Vector) ? BigInt(${a}.size) : H.call(${f}, [${a}]))`;
+    case 'nth':
+      if (args.length !== 2 || bugs.offByOne === true) return null;
+      return `(${is} && ${a} instanceof Vector && typeof ${b} === 'bigint' && ${b} >= 0n && ${b} < ${a}.size ? ${a}.at(Number(${b})) : H.call(${f}, [${a}, ${b}]))`;
     default:
       return null;
   }
@@ -637,7 +674,7 @@ function compileArity(arity: Arity, env: Tier1Env, helpers: Helpers): Entry {
   const g = generate(arity, env);
   const B: Record<string, Fn> = Object.create(null);
   for (const [name, f] of env.builtins) B[name] = f;
-  const factory = new Function('rt', 'H', 'K', 'S', 'LAMBDAS', 'B', 'DEOPT', 'MAXDEPTH', `let r_;\n${g.src}`) as (
+  const factory = new Function('rt', 'H', 'K', 'S', 'LAMBDAS', 'B', 'DEOPT', 'MAXDEPTH', 'List', 'Vector', 'Bytes', 'EMap', `let r_;\n${g.src}`) as (
     rt: Runtime,
     H: Helpers,
     K: readonly Value[],
@@ -646,8 +683,12 @@ function compileArity(arity: Arity, env: Tier1Env, helpers: Helpers): Entry {
     B: Record<string, Fn>,
     D: typeof DEOPT,
     M: number,
+    List: typeof ListClass,
+    Vector: typeof VectorClass,
+    Bytes: typeof BytesClass,
+    Maps: typeof EMap,
   ) => Entry;
-  return factory(env.rt, helpers, g.consts, g.syms, g.lambdas, B, DEOPT, env.rt.host.maxDepth);
+  return factory(env.rt, helpers, g.consts, g.syms, g.lambdas, B, DEOPT, env.rt.host.maxDepth, ListClass, VectorClass, BytesClass, EMap);
 }
 
 /** Whether `v` is a map (used by tests of the generated code). */

@@ -614,7 +614,7 @@ export class OptimizedKernel implements Kernel {
       ...(this.tier === 2 ? { tier2: this.tier2Hook() } : {}),
       rt: this.rt,
       builtins: this.core,
-      bugs: { wrongOverflow: this.mutants.has('jit-wrong-overflow'), wrongCapture: this.mutants.has('jit-wrong-capture'), staleCode: this.mutants.has('jit-stale-code') },
+      bugs: { wrongOverflow: this.mutants.has('jit-wrong-overflow'), wrongCapture: this.mutants.has('jit-wrong-capture'), staleCode: this.mutants.has('jit-stale-code'), offByOne: this.mutants.has('collection-off-by-one') },
     });
     // The prelude defines into the core library (not the program namespace).
     const { forms, positions } = readEdnForms(PRELUDE);

@@ -168,6 +168,8 @@ export class OptimizedKernel implements Kernel {
   private readonly ended = new Map<Pid, MState | null>();
   /** Nesting of program runs (validators and watches run inside a run). */
   private running = 0;
+  /** Host heap size (bytes) above which compiled code hands a memory check to the interpreter. */
+  private heapAlarm = Number.POSITIVE_INFINITY;
   /** The `in-place-update-shared` seeded bug is on. */
   private inPlaceBug = false;
 
@@ -651,8 +653,13 @@ export class OptimizedKernel implements Kernel {
         rt.fuel -= n >> 4;
         if (rt.fuel < 0) rt.outOfFuel();
         rt.allocated += n;
-        // Time to measure what the program holds: the interpreter does it (compiled code hands over).
-        if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) throw MEMCHECK;
+        // Time to measure what the program holds: the interpreter does it. Compiled code hands
+        // over only when the host heap has grown by more than 256 MB since the run began: most of
+        // what built-ins build is garbage at once, and a hand-over re-runs the call interpreted.
+        if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) {
+          if (hostHeapUsed() > this.heapAlarm) throw MEMCHECK;
+          rt.nextCheck = rt.allocated + 8 * this.quotas.heapCells;
+        }
       }
       return r;
     };
@@ -808,6 +815,7 @@ export class OptimizedKernel implements Kernel {
     if (!nested) {
       rt.allocated = 0;
       rt.nextCheck = 8 * this.quotas.heapCells;
+      this.heapAlarm = hostHeapUsed() + 256 * 1024 * 1024;
     }
     rt.fuelQuota = this.quotas.fuel;
     rt.depth = 0;
@@ -1132,6 +1140,12 @@ export class OptimizedKernel implements Kernel {
     });
     return { processes };
   }
+}
+
+/** Bytes the host's JS heap uses (0 where the host cannot tell). */
+function hostHeapUsed(): number {
+  const p = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process;
+  return p?.memoryUsage?.().heapUsed ?? 0;
 }
 
 /** Elements a built-in's result holds at its top level (0 for scalars). */

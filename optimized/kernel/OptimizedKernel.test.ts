@@ -233,7 +233,7 @@ describe('seeded bugs have teeth', () => {
     'collection-off-by-one': [prog('(nth [1 2 3] 2)'), run0],
     'jit-wrong-overflow': [prog('(do (defn sub [a b] (- a b)) (try (sub -9223372036854775800 100) (catch e :overflow)))'), run0],
     'jit-wrong-capture': [prog('(do (defn mk [n] (loop [i 0 acc []] (if (< i n) (recur (inc i) (conj acc (fn [] i))) acc))) (mapv (fn [f] (f)) (mk 3)))'), run0],
-    'jit-tier2-compare': [prog('(do (defn lt [a b] (< a b)) [(lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1)])'), run0],
+    'jit-tier2-compare': [prog('(do (defn below [n k] (loop [i 0 c 0] (if (< i n) (recur (inc i) (if (< i k) (inc c) c)) c))) [(below 5 2) (below 5 2) (below 5 2) (below 5 2) (below 3 3)])'), run0],
     'jit-stale-code': [prog('(do (defn g [] 1) (defn h [] (g)) (let [a (h)] (defn g [] 2) [a (h)]))'), run0],
   };
   for (const m of OPTIMIZED_MUTANTS) {

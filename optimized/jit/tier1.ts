@@ -179,9 +179,6 @@ interface Helpers {
   call1(f: Value, a: Value): Value;
   call2(f: Value, a: Value, b: Value): Value;
   call3(f: Value, a: Value, b: Value, c: Value): Value;
-  add(a: Value, b: Value): Value;
-  sub(a: Value, b: Value): Value;
-  lt(a: Value, b: Value, op: string): Value;
   global(sym: Sym): Value;
   caught(e: unknown): Value;
   coll(of: 'vector' | 'set' | 'map', items: Value[]): Value;
@@ -192,16 +189,7 @@ interface Helpers {
 }
 
 function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
-  const { rt, builtins } = env;
-  const native = (name: string): ((args: readonly Value[]) => Value) => {
-    const f = builtins.get(name);
-    const impl = f === undefined ? undefined : implOf(f);
-    if (impl?.kind !== 'native') throw new Error(`tier 1: no built-in ${name}`);
-    return impl.fn;
-  };
-  const plus = native('+');
-  const minus = native('-');
-  const less = new Map(['<', '>', '<=', '>='].map((n) => [n, native(n)]));
+  const { rt } = env;
   const call = (f: Value, args: Value[]): Value => {
     for (;;) {
       if (f instanceof Fn) {
@@ -255,9 +243,6 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
       const e = direct(f, 3);
       return e !== null ? e(f as Fn, (implOf(f as Fn) as Closure).caps, a, b, c) : call(f, [a, b, c]);
     },
-    add: (a, b) => plus([a, b]),
-    sub: (a, b) => minus([a, b]),
-    lt: (a, b, op) => less.get(op)!([a, b]),
     global: (sym) => {
       const g = rt.host.global(sym);
       if (g === undefined) throw new Raised('program-error', `unable to resolve symbol: ${sym.fullName}`);
@@ -689,9 +674,4 @@ function compileArity(arity: Arity, env: Tier1Env, helpers: Helpers): Entry {
     Maps: typeof EMap,
   ) => Entry;
   return factory(env.rt, helpers, g.consts, g.syms, g.lambdas, B, DEOPT, env.rt.host.maxDepth, ListClass, VectorClass, BytesClass, EMap);
-}
-
-/** Whether `v` is a map (used by tests of the generated code). */
-export function isMap(v: Value): boolean {
-  return v instanceof EMap;
 }

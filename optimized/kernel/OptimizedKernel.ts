@@ -14,7 +14,7 @@
  * @module
  */
 import { KernelError } from '../../spec/Errors.js';
-import { printEdn, readEdn, readEdnAll } from '../../spec/Edn.js';
+import { printEdn, readEdn } from '../../spec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type Kernel, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';

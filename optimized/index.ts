@@ -1,7 +1,8 @@
 /**
  * The optimized ImmutOS kernel: a flat heap behind a handle table on a pluggable memory backend,
  * CHAMP maps/sets and persistent vectors, Clojure-style transients, O(#atoms) fork and an
- * incremental compacting collector. See docs/optimized.md.
+ * incremental compacting collector, and the system language (interpreter, JIT tiers 1 and 2).
+ * See docs/optimized.md.
  * @module
  */
 export { createOptimizedKernel, OptimizedKernel, OPTIMIZED_KERNEL_OPS, type OptimizedKernelOptions, type KernelWork } from './kernel/OptimizedKernel.js';
@@ -11,3 +12,10 @@ export { Collector, type Phase, type RootProvider, type CollectorStats, type Col
 export { Heap as OptimizedHeap, HeapExhausted, RegionKind, type HeapCounters } from './heap/Heap.js';
 export { Reencoder, type ReencodeStats } from './heap/reencode.js';
 export { HeapInvariantViolation } from './gc/invariants.js';
+export { HandleStack } from './heap/HandleStack.js';
+export { directWords } from './memory/MemoryBackend.js';
+export { Runtime, DEOPT, MEMCHECK, Deopt, LOCAL_CALLS, PURE_KERNEL_CALLS, type LangHost, type RuntimeMark, type Impl, type Closure, type Builtin, type KernelFn, type ApplyFn, type Act } from './lang/runtime.js';
+export { Compiler, SPECIALS, DERIVED, type Node, type LoopNode, type Lambda, type Arity, type ArityJit, type CaptureSource, type Program } from './lang/front.js';
+export { Tier1, type Tier1Env, type Tier1Stats, type Tier1Bugs, type Tier2Hook, type Tier2Entry, type Entry } from './jit/tier1.js';
+export type { NativeFn, NativeOptions } from './lang/natives.js';
+export { createNatives } from './lang/natives.js';

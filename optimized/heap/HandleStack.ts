@@ -9,7 +9,7 @@
 /** Handles per chunk. */
 const CHUNK = 4096;
 
-/** A stack of non-negative integers below 2^31 in chunks of {@link CHUNK}: O(1) push and pop. */
+/** A stack of non-negative integers below 2^31 in chunks of 4096 entries: O(1) push and pop. */
 export class HandleStack {
   private readonly chunks: Int32Array[] = [new Int32Array(CHUNK)];
   /** A chunk kept after its stack part emptied, so push/pop at a chunk boundary do not churn. */

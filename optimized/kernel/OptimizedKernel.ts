@@ -777,7 +777,7 @@ export class OptimizedKernel implements Kernel {
   }
 
   /** Loads already-read forms into `pid`. */
-  loadForms(p: Process, forms: readonly Value[], positions: WeakMap<object, Position> = new WeakMap()): void {
+  private loadForms(p: Process, forms: readonly Value[], positions: WeakMap<object, Position> = new WeakMap()): void {
     p.prog = programState(new Compiler(positions).program(forms).main);
     p.blockedOn = null;
     p.fuel = this.quotas.fuel;

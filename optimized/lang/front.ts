@@ -271,8 +271,8 @@ export class Compiler {
     return { t: 'do', body: forms.map((f, i) => this.form(f, i === forms.length - 1 ? c : nonTail, pos)) };
   }
 
-  /** Compiles one form; `outer` is the position of the enclosing list form. */
-  form(form: Value, c: Ctx, outer: Position | null): Node {
+  // Compiles one form; `outer` is the position of the enclosing list form.
+  private form(form: Value, c: Ctx, outer: Position | null): Node {
     if (form instanceof Sym) return c.scope.resolve(form) ?? { t: 'global', sym: form, pos: outer };
     if (form instanceof List) {
       if (form.items.length === 0) return { t: 'const', v: form };

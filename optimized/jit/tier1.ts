@@ -47,7 +47,7 @@ export interface Tier2Hook {
 }
 
 /** A tier-2 function: `fallback` when tier 1 must run the call (any error or limit). */
-export type Tier2Entry = (args: readonly bigint[], fuel: number, depth: number, maxDepth: number) => { readonly status: 'ok'; readonly value: bigint | boolean; readonly fuelLeft: number } | { readonly status: 'fallback' };
+export type Tier2Entry = ((args: readonly (bigint | BytesClass)[], fuel: number, depth: number, maxDepth: number) => { readonly status: 'ok'; readonly value: bigint | boolean; readonly fuelLeft: number } | { readonly status: 'fallback' }) & { readonly kinds?: readonly ('int' | 'bytes')[] };
 
 /** What tier 1 needs besides the runtime. */
 export interface Tier1Env {
@@ -121,11 +121,12 @@ export class Tier1 {
     return counted;
   }
 
-  /** Runs tier-2 `code` on int arguments, tier 1 otherwise, or on fallback, or once the code is stale. */
+  /** Runs tier-2 `code` on arguments of its kinds (ints, byte strings), tier 1 otherwise, or on fallback, or once the code is stale. */
   private tier2Entry(arity: Arity, t1: Entry, code: Tier2Entry, stillValid: () => boolean): Entry {
     const rt = this.env.rt;
     const stats = this.stats;
     let version = rt.nsVersion;
+    const kinds = code.kinds;
     stats.tier2Installed++;
     const e: Entry = (self, caps, ...params) => {
       if (rt.nsVersion !== version) {
@@ -137,10 +138,11 @@ export class Tier1 {
         }
         version = rt.nsVersion;
       }
-      for (const p of params) if (typeof p !== 'bigint') return t1(self, caps, ...params);
+      // Arguments of the kinds the code takes (ints everywhere when it says nothing), else tier 1.
+      for (let i = 0; i < params.length; i++) if (kinds?.[i] === 'bytes' ? !(params[i] instanceof BytesClass) : typeof params[i] !== 'bigint') return t1(self, caps, ...params);
       const depth = rt.depth + 1;
       if (depth > rt.host.maxDepth || rt.fuel < 1) return t1(self, caps, ...params);
-      const r = code(params as bigint[], rt.fuel - 1, depth, rt.host.maxDepth);
+      const r = code(params as (bigint | BytesClass)[], rt.fuel - 1, depth, rt.host.maxDepth);
       if (r.status === 'ok') {
         stats.tier2Calls++;
         rt.fuel = r.fuelLeft;

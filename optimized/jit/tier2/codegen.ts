@@ -1,13 +1,14 @@
 /**
  * Tier-2 code generation: a {@link Plan} to LLVM IR text, built with `llvm-bindings`' IRBuilder.
  *
- * Calling convention (every compiled function): `i64 f(i64* ctx, i64 depth, i64 p0, …)`. `ctx`
+ * Calling convention (every compiled function): `i64 f(i64* ctx, i64 depth, p0, …)` where an int
+ * parameter is one `i64` and a byte-string parameter two values, `i8* data, i64 length`. `ctx`
  * points at three words: `[0]` fuel left, `[1]` the depth quota, `[2]` the status (0 ok, 1
  * fallback). `depth` is the depth of the activation being entered. A boolean result is returned
  * as 0/1. Inside a function, fuel and locals are SSA values (loops become phis), so `llc` alone
  * produces tight code without the IR optimizer; fuel goes through `ctx` only around calls.
  *
- * Every error condition (int64 overflow, `quot`/`rem`/`mod` by zero, fuel or depth exhausted)
+ * Every error condition (int64 overflow, `quot`/`rem`/`mod` by zero, `byte-at` out of range, fuel or depth exhausted)
  * sets the status to fallback and returns; the caller re-runs the call in tier 1, which raises
  * the exact error. Fuel is charged as tier 1 charges it: 1 per closure call, 1 per `recur`.
  * @module
@@ -54,16 +55,23 @@ export function loadLlvm(): Llvm {
   }
 }
 
-/** A generated value: an i64 or an i1. */
+/** A generated value: an i64 or an i1, or a byte string (`v` its data pointer, `len` its length). */
 interface V {
   readonly v: LLVM.Value;
   readonly bool: boolean;
+  readonly len?: LLVM.Value;
+}
+
+/** The phis of one slot a `recur` rebinds (two for a byte string). */
+interface SlotPhi {
+  readonly v: LLVM.PHINode;
+  readonly len?: LLVM.PHINode;
 }
 
 /** Where a `recur` jumps: a loop header (or the function's head) and its phis. */
 interface Target {
   readonly header: LLVM.BasicBlock;
-  readonly phis: readonly LLVM.PHINode[];
+  readonly phis: readonly SlotPhi[];
   readonly fuel: LLVM.PHINode;
 }
 
@@ -87,11 +95,12 @@ export function generateIR(plans: Plan | readonly Plan[], opts: CodegenOptions =
   module.setDataLayout(TARGETS[target].layout);
   const builder = new llvm.IRBuilder(context);
   const i64 = builder.getInt64Ty();
-  const fnType = (params: number): LLVM.FunctionType => llvm.FunctionType.get(i64, [llvm.Type.getInt64PtrTy(context), i64, ...Array.from({ length: params }, () => i64)], false);
+  const i8p = llvm.Type.getInt8PtrTy(context);
+  const fnType = (params: readonly string[]): LLVM.FunctionType => llvm.FunctionType.get(i64, [llvm.Type.getInt64PtrTy(context), i64, ...params.flatMap((k): LLVM.Type[] => (k === 'bytes' ? [i8p, i64] : [i64]))], false);
   list.forEach((plan, k) => {
     const fns = plan.fns.map((f, i) =>
       llvm.Function.Create(
-        fnType(f.arity.params),
+        fnType(f.params),
         i === 0 ? llvm.GlobalValue.LinkageTypes.ExternalLinkage : llvm.GlobalValue.LinkageTypes.InternalLinkage,
         i === 0 ? entryName(k) : `p${k}_f${i}_${f.name.replace(/[^A-Za-z0-9_]/g, '_')}`,
         module,
@@ -155,12 +164,15 @@ class FnGen {
     b.SetInsertPoint(header);
     const fuelPhi = b.CreatePHI(this.i64, 2, 'fuel');
     fuelPhi.addIncoming(fuel0, entry);
-    const phis: LLVM.PHINode[] = [];
+    const phis: SlotPhi[] = [];
+    let arg = 2;
     for (let p = 0; p < f.arity.params; p++) {
-      const phi = b.CreatePHI(this.i64, 2, f.arity.names[p]?.replace(/[^A-Za-z0-9_]/g, '_') ?? `p${p}`);
-      phi.addIncoming(fn.getArg(p + 2), entry);
+      const name = f.arity.names[p]?.replace(/[^A-Za-z0-9_]/g, '_') ?? `p${p}`;
+      const bytes = f.params[p] === 'bytes';
+      const init: V = bytes ? { v: fn.getArg(arg++), bool: false, len: fn.getArg(arg++) } : { v: fn.getArg(arg++), bool: false };
+      const phi = this.phiOf(init, entry, name);
       phis.push(phi);
-      this.env.set(p, { v: phi, bool: false });
+      this.env.set(p, this.valueOf(phi, init));
     }
     this.fuel = fuelPhi;
     this.head = { header, phis, fuel: fuelPhi };
@@ -172,6 +184,32 @@ class FnGen {
   }
 
   // ---- helpers -------------------------------------------------------------------------------
+
+  /** The phi(s) of a slot whose first incoming value is `init` (from `from`). */
+  private phiOf(init: V, from: LLVM.BasicBlock, name?: string): SlotPhi {
+    const { b } = this;
+    const ty = init.len !== undefined ? this.llvm.Type.getInt8PtrTy(this.context) : init.bool ? b.getInt1Ty() : this.i64;
+    const v = name === undefined ? b.CreatePHI(ty, 2) : b.CreatePHI(ty, 2, name);
+    v.addIncoming(init.v, from);
+    if (init.len === undefined) return { v };
+    const len = name === undefined ? b.CreatePHI(this.i64, 2) : b.CreatePHI(this.i64, 2, `${name}_len`);
+    len.addIncoming(init.len, from);
+    return { v, len };
+  }
+
+  /** The value a slot's phis hold (typed like `like`). */
+  private valueOf(phi: SlotPhi, like: V): V {
+    return phi.len !== undefined ? { v: phi.v, bool: false, len: phi.len } : { v: phi.v, bool: like.bool };
+  }
+
+  /** Adds `x` (from `from`) to a slot's phis. */
+  private incoming(phi: SlotPhi, x: V, from: LLVM.BasicBlock): void {
+    phi.v.addIncoming(x.v, from);
+    if (phi.len !== undefined) {
+      if (x.len === undefined) throw new Error('tier 2: an int where a byte string is bound (the analysis should have refused it)');
+      phi.len.addIncoming(x.len, from);
+    }
+  }
 
   private word(i: number): LLVM.Value {
     return this.b.CreateGEP(this.i64, this.ctxPtr, this.llvm.ConstantInt.get(this.i64, i));
@@ -307,14 +345,13 @@ class FnGen {
         b.SetInsertPoint(tEnd);
         b.CreateBr(merge);
         b.SetInsertPoint(merge);
-        const phi = b.CreatePHI(tv.bool ? b.getInt1Ty() : this.i64, 2);
-        phi.addIncoming(tv.v, tEnd);
-        phi.addIncoming(ev.v, eEnd);
+        const phi = this.phiOf(tv, tEnd);
+        this.incoming(phi, ev, eEnd);
         const fuelPhi = b.CreatePHI(this.i64, 2, 'fuel');
         fuelPhi.addIncoming(tFuel, tEnd);
         fuelPhi.addIncoming(eFuel, eEnd);
         this.fuel = fuelPhi;
-        return { v: phi, bool: tv.bool };
+        return this.valueOf(phi, tv);
       }
       case 'let':
       case 'loop': {
@@ -329,9 +366,8 @@ class FnGen {
         b.CreateBr(header);
         b.SetInsertPoint(header);
         const phis = n.slots.map((s, i) => {
-          const phi = b.CreatePHI(inits[i]!.bool ? b.getInt1Ty() : this.i64, 2);
-          phi.addIncoming(inits[i]!.v, pre);
-          this.env.set(s, { v: phi, bool: inits[i]!.bool });
+          const phi = this.phiOf(inits[i]!, pre);
+          this.env.set(s, this.valueOf(phi, inits[i]!));
           return phi;
         });
         const fuelPhi = b.CreatePHI(this.i64, 2, 'fuel');
@@ -347,7 +383,7 @@ class FnGen {
         if (target === undefined) throw new Error('tier 2: recur to an unknown loop');
         this.charge();
         const from = this.block();
-        args.forEach((a, i) => target.phis[i]!.addIncoming(a.v, from));
+        args.forEach((a, i) => this.incoming(target.phis[i]!, a, from));
         target.fuel.addIncoming(this.fuel, from);
         b.CreateBr(target.header);
         return null;
@@ -371,7 +407,7 @@ class FnGen {
     const depth = b.CreateAdd(this.depth, this.int(1n), 'depth');
     this.guard(b.CreateICmpSGT(depth, this.maxDepth), 'depth_ok');
     b.CreateStore(this.fuel, this.word(0));
-    const r = b.CreateCall(this.fns[target.fn]!, [this.ctxPtr, depth, ...args.map((a) => a.v)]);
+    const r = b.CreateCall(this.fns[target.fn]!, [this.ctxPtr, depth, ...args.flatMap((a) => (a.len !== undefined ? [a.v, a.len] : [a.v]))]);
     const status = b.CreateLoad(this.i64, this.word(2), 'status');
     this.guard(b.CreateICmpNE(status, this.int(0n)), 'call_ok');
     this.fuel = b.CreateLoad(this.i64, this.word(0), 'fuel');
@@ -382,6 +418,12 @@ class FnGen {
       return null;
     }
     return ret === 'bool' ? { v: b.CreateTrunc(r, b.getInt1Ty()), bool: true } : { v: r, bool: false };
+  }
+
+  /** The length of a byte string. */
+  private len(x: V): LLVM.Value {
+    if (x.len === undefined) throw new Error('tier 2: count or byte-at of an int (the analysis should have refused it)');
+    return x.len;
   }
 
   private native(name: string, a: readonly V[]): V | null {
@@ -439,6 +481,15 @@ class FnGen {
       }
       case 'not':
         return a[0]!.bool ? { v: b.CreateXor(x!, b.getTrue()), bool: true } : this.bool(false);
+      case 'count':
+        return int(this.len(a[0]!));
+      case 'byte-at': {
+        // An index outside 0..count-1 (a negative one too, compared unsigned) is an error: fallback.
+        const i = a[1]!.v;
+        this.guard(b.CreateICmpUGE(i, this.len(a[0]!)), 'byte_in_range');
+        const i8 = b.getInt8Ty();
+        return int(b.CreateZExt(b.CreateLoad(i8, b.CreateGEP(i8, x!, i)), this.i64));
+      }
       case '=':
       case 'not=': {
         let all: LLVM.Value | null = null;

@@ -1,13 +1,16 @@
 /**
  * Tier-2 eligibility and typing: decides whether a function (and, transitively, every global
  * function it calls) lies in the numeric subset that tier 2 compiles through LLVM, and types
- * every expression of it as an int64 or a boolean.
+ * every expression of it as an int64, a boolean or a byte string.
  *
- * The subset (docs/language.md, "Numbers"): parameters are ints; nodes `const` (an int or a
+ * The subset (docs/language.md, "Numbers"): parameters are ints or byte strings; nodes `const` (an int or a
  * boolean), `local`, `if`, `do`, `let`, `loop`, `recur` (to a loop or to the function), and
  * `call` whose head is the function itself (a named `fn`) or a `global` naming either a
  * capture-free closure with a fixed arity of that many parameters, or one of the natives of
- * {@link TIER2_NATIVES} applied to ints (or booleans, for `=`, `not=` and `not`). Anything else
+ * {@link TIER2_NATIVES} applied to ints (or booleans, for `=`, `not=` and `not`; byte strings, for
+ * `count`, `byte-at` and `not`). A parameter is typed `bytes` when it is used as the byte string of
+ * `count`/`byte-at` or passed to a `bytes` parameter (a fixpoint; every other parameter is an
+ * int); a byte string is never returned and never compared. Anything else
  * is not eligible, with a reason. Tier 2 never raises an error itself: every error condition is
  * a fallback to tier 1 (see docs/adr/0017-jit-tier2-wasm.md), so the subset needs no error values.
  * @module
@@ -19,7 +22,10 @@ import type { Arity, Lambda, Node } from '../../lang/front.js';
 export type Resolver = (sym: Sym) => { readonly lambda: Lambda } | { readonly native: string } | null;
 
 /** The type of a tier-2 expression: `never` when evaluation never yields a value (a `recur`). */
-export type T2Type = 'int' | 'bool' | 'never';
+export type T2Type = 'int' | 'bool' | 'bytes' | 'never';
+
+/** The kind of a tier-2 parameter: an int64, or a byte string (spec/Values.ts `Bytes`). */
+export type T2ParamKind = 'int' | 'bytes';
 
 /** The natives tier 2 compiles inline, with their argument-count bounds. */
 export const TIER2_NATIVES: ReadonlyMap<string, { readonly min: number; readonly max: number }> = new Map([
@@ -47,6 +53,8 @@ export const TIER2_NATIVES: ReadonlyMap<string, { readonly min: number; readonly
   ['max', { min: 1, max: Infinity }],
   ['min', { min: 1, max: Infinity }],
   ['abs', { min: 1, max: 1 }],
+  ['count', { min: 1, max: 1 }],
+  ['byte-at', { min: 2, max: 2 }],
 ]);
 
 /** How a `call` node is compiled, decided by the analysis (keyed by the node). */
@@ -62,8 +70,10 @@ export interface PlanFn {
   readonly arity: Arity;
   /** A readable name (for IR and messages). */
   readonly name: string;
-  /** The type the function returns. */
+  /** The type the function returns (never `bytes`). */
   readonly ret: T2Type;
+  /** The kind of each parameter. */
+  readonly params: readonly T2ParamKind[];
 }
 
 /** The result of a successful analysis: what to compile. Function 0 is the entry. */
@@ -87,10 +97,12 @@ function no(reason: string): never {
   throw new NotEligible(reason);
 }
 
+const A: Record<T2Type, string> = { int: 'an int', bool: 'a boolean', bytes: 'a byte string', never: 'nothing' };
+
 function join(a: T2Type, b: T2Type, what: string): T2Type {
   if (a === 'never') return b;
   if (b === 'never' || a === b) return a;
-  return no(`${what} yields both an int and a boolean`);
+  return no(`${what} yields both ${A[a]} and ${A[b]}`);
 }
 
 /**
@@ -107,27 +119,31 @@ export function analyze(arity: Arity, resolve: Resolver): Analyzed {
 }
 
 class Analysis {
-  private readonly fns: { arity: Arity; name: string; lambda: Lambda | null; ret: T2Type }[] = [];
+  private readonly fns: { arity: Arity; name: string; lambda: Lambda | null; ret: T2Type; params: T2ParamKind[] }[] = [];
   private readonly index = new Map<Arity, number>();
   private readonly calls = new Map<Node, CallTarget>();
   private readonly slotTypes: Map<number, T2Type>[] = [];
   private readonly deps = new Set<Sym>();
+  /** Slots of the function being typed bound directly to a parameter (or to such a slot): the parameter. */
+  private readonly alias = new Map<number, number>();
   private changed = false;
 
   constructor(private readonly resolve: Resolver) {}
 
   run(root: Arity): Plan {
     this.add(root, null, 'entry');
-    // Return types grow from `never` to int or bool: iterate to the fixpoint (each function can
-    // change at most once, so the number of rounds is bounded by the number of functions + 1).
+    // Return types grow from `never` to int or bool, parameter kinds from int to bytes: iterate to
+    // the fixpoint (each can change at most once, so the rounds are bounded by their number + 1).
     for (let round = 0; ; round++) {
       this.changed = false;
       for (let i = 0; i < this.fns.length; i++) {
         const f = this.fns[i]!;
         const env = new Map<number, T2Type>();
-        for (let p = 0; p < f.arity.params; p++) env.set(p, 'int');
+        for (let p = 0; p < f.arity.params; p++) env.set(p, f.params[p]!);
         this.slotTypes[i] = env;
+        this.alias.clear();
         const t = this.type(f.arity.body, i, env);
+        if (t === 'bytes') no(`${f.name} returns a byte string`);
         const ret = join(f.ret, t, `function ${f.name}`);
         if (ret !== f.ret) {
           f.ret = ret;
@@ -135,10 +151,10 @@ class Analysis {
         }
       }
       if (!this.changed) break;
-      if (round > this.fns.length + 2) no('internal: typing did not converge');
+      if (round > 2 * this.fns.length + this.fns.reduce((s, f) => s + f.params.length, 0) + 2) no('internal: typing did not converge');
     }
     return {
-      fns: this.fns.map((f) => ({ arity: f.arity, name: f.name, ret: f.ret })),
+      fns: this.fns.map((f) => ({ arity: f.arity, name: f.name, ret: f.ret, params: [...f.params] })),
       calls: this.calls,
       slotTypes: this.slotTypes,
       deps: [...this.deps],
@@ -151,7 +167,7 @@ class Analysis {
     if (known !== undefined) return known;
     if (arity.rest) no(`${name} takes a rest parameter`);
     const i = this.fns.length;
-    this.fns.push({ arity, name, lambda, ret: 'never' });
+    this.fns.push({ arity, name, lambda, ret: 'never', params: Array.from({ length: arity.params }, () => 'int' as const) });
     this.index.set(arity, i);
     this.changed = true;
     return i;
@@ -181,8 +197,8 @@ class Analysis {
         if (test === 'never') return 'never';
         const th = this.type(n.then, fn, env);
         const el = this.type(n.else, fn, env);
-        // An int test is always true: only `then` can be reached.
-        return test === 'int' ? th : join(th, el, '`if`');
+        // An int or a byte string is always true: only `then` can be reached.
+        return test !== 'bool' ? th : join(th, el, '`if`');
       }
       case 'do': {
         let t: T2Type = 'never';
@@ -200,19 +216,25 @@ class Analysis {
           const slot = n.slots[i]!;
           // A loop variable bound to different types by its init and a later recur is caught at the recur.
           env.set(slot, t);
+          const origin = this.origin(n.inits[i]!, fn);
+          if (origin !== undefined) this.alias.set(slot, origin);
+          else this.alias.delete(slot);
         }
         return this.type(n.body, fn, env);
       }
       case 'recur': {
         if (n.bad) return no('`recur` outside a tail position');
         const f = this.fns[fn]!;
-        const want: T2Type[] = n.loop === null ? Array.from({ length: f.arity.params }, () => 'int' as const) : n.loop.slots.map((s) => env.get(s) ?? no('internal: loop slot without a type'));
+        const want: T2Type[] = n.loop === null ? [...f.params] : n.loop.slots.map((s) => env.get(s) ?? no('internal: loop slot without a type'));
         if (n.loop === null && f.arity.rest) no('`recur` in a variadic function');
         if (n.args.length !== want.length) return no(`\`recur\` with ${n.args.length} arguments to a target of ${want.length}`);
         for (let i = 0; i < n.args.length; i++) {
           const t = this.type(n.args[i]!, fn, env);
           if (t === 'never') return 'never';
-          if (t !== want[i]) no(`\`recur\` passes ${t === 'int' ? 'an int' : 'a boolean'} where the loop binds ${want[i] === 'int' ? 'an int' : 'a boolean'}`);
+          const origin = n.loop === null ? i : this.alias.get(n.loop.slots[i]!);
+          // (The parameter may be bytes already: the slot was bound before it was promoted.)
+          if (t === 'bytes' && want[i] === 'int' && origin !== undefined) this.promote(fn, origin);
+          else if (t !== want[i]) no(`\`recur\` passes ${A[t]} where the loop binds ${A[want[i]!]}`);
         }
         return 'never';
       }
@@ -235,6 +257,29 @@ class Analysis {
       case 'fail':
         return no(`syntax error: ${n.message}`);
     }
+  }
+
+  /** Parameter `p` of function `fn` is a byte string (it was an int): type again. */
+  private promote(fn: number, p: number): void {
+    this.fns[fn]!.params[p] = 'bytes';
+    this.changed = true;
+  }
+
+  /** The parameter `n` is (a local bound to a parameter, directly or through other such locals), if any. */
+  private origin(n: Node, fn: number): number | undefined {
+    if (n.t !== 'local') return undefined;
+    return n.slot < this.fns[fn]!.arity.params ? n.slot : this.alias.get(n.slot);
+  }
+
+  /** `arg`, used as the byte string of `op`, must be a parameter or bound to one (still typed int): it becomes `bytes`. */
+  private bytesParam(arg: Node, fn: number, env: Map<number, T2Type>, op: string): void {
+    const f = this.fns[fn]!;
+    const origin = this.origin(arg, fn);
+    if (arg.t !== 'local' || origin === undefined || env.get(arg.slot) !== 'int') no(`${op} of something other than a byte-string parameter`);
+    // Already bytes: the local was bound before the parameter was promoted (typed again next round).
+    this.promote(fn, origin);
+    env.set(arg.slot, 'bytes');
+    env.set(origin, 'bytes');
   }
 
   private call(n: Extract<Node, { t: 'call' }>, fn: number, env: Map<number, T2Type>): T2Type {
@@ -266,19 +311,31 @@ class Analysis {
       types.push(t);
     }
     if (target.kind === 'fn') {
-      if (types.some((t) => t !== 'int')) no(`${this.fns[target.fn]!.name} called with a boolean argument`);
-      return this.fns[target.fn]!.ret;
+      const callee = this.fns[target.fn]!;
+      types.forEach((t, i) => {
+        const origin = this.origin(n.args[i]!, fn);
+        if (t === 'bytes' && callee.params[i] === 'int') this.promote(target.fn, i);
+        else if (t === 'int' && callee.params[i] === 'bytes' && origin !== undefined) this.promote(fn, origin);
+        else if (t !== callee.params[i]) no(`${callee.name} called with ${A[t]} where it takes ${A[callee.params[i]!]}`);
+      });
+      return callee.ret;
     }
     const name = target.name;
     switch (name) {
       case 'not':
         return 'bool';
+      case 'count':
+      case 'byte-at':
+        if (types[0] !== 'bytes') this.bytesParam(n.args[0]!, fn, env, name);
+        if (name === 'byte-at' && types[1] !== 'int') no(`byte-at with ${A[types[1]!]} as the index`);
+        return 'int';
       case '=':
       case 'not=':
+        if (types.includes('bytes')) no(`${name} of a byte string`);
         if (!types.every((t) => t === types[0])) no(`${name} of an int and a boolean`);
         return 'bool';
       default:
-        if (types.some((t) => t !== 'int')) no(`${name} of a boolean`);
+        for (const t of types) if (t !== 'int') no(`${name} of ${A[t]}`);
         return ['<', '>', '<=', '>=', '==', 'zero?', 'pos?', 'neg?', 'even?', 'odd?'].includes(name) ? 'bool' : 'int';
     }
   }

@@ -11,14 +11,14 @@
  * the same in every tier. Redefining any global of {@link Tier2Code.deps} invalidates the code.
  * @module
  */
-import type { Sym } from '../../../spec/Values.js';
+import { Bytes, type Sym } from '../../../spec/Values.js';
 import type { Arity } from '../../lang/front.js';
-import { analyze as analyzeArity, type Analyzed, type Plan, type Resolver } from './eligible.js';
+import { analyze as analyzeArity, type Analyzed, type Plan, type Resolver, type T2ParamKind } from './eligible.js';
 import { entryName, generateIR, loadLlvm } from './codegen.js';
 import { Tier2CompileError, emitAsync, emitSync, llcAvailable } from './backend.js';
-import { Wasm, type WasmModule } from './wasm.js';
+import { Wasm, type WasmMemory, type WasmModule } from './wasm.js';
 
-export type { Analyzed, Plan, Resolver, T2Type, PlanFn, CallTarget } from './eligible.js';
+export type { Analyzed, Plan, Resolver, T2Type, T2ParamKind, PlanFn, CallTarget } from './eligible.js';
 export { TIER2_NATIVES } from './eligible.js';
 export { Tier2CompileError, clearCache, cacheSize } from './backend.js';
 export { generateIR, type Tier2Target, type CodegenOptions } from './codegen.js';
@@ -36,14 +36,25 @@ export type Tier2Result =
   /** Tier 2 met an error condition (or a resource limit): re-run the call in tier 1. */
   | { readonly status: 'fallback' };
 
+/**
+ * A tier-2 entry: runs the function on its arguments, one per parameter, an int64 where
+ * {@link Tier2EntryFn.kinds} says `int` and a byte string where it says `bytes` (any other
+ * argument: `fallback`). The caller has already charged this call as tier 1 does: `fuel` is what
+ * is left after that charge, `depth` is the depth of this activation (already checked against
+ * `maxDepth`). Never throws for a program's reasons.
+ */
+export interface Tier2EntryFn {
+  (args: readonly (bigint | Bytes)[], fuel: number, depth: number, maxDepth: number): Tier2Result;
+  /** The kind of each parameter, for callers that check their arguments before calling. */
+  readonly kinds: readonly T2ParamKind[];
+}
+
 /** Compiled tier-2 code of one function (with the functions it calls). */
 export interface Tier2Code {
-  /**
-   * Runs the function on int64 arguments (one per parameter). The caller has already charged
-   * this call as tier 1 does: `fuel` is what is left after that charge, `depth` is the depth of
-   * this activation (already checked against `maxDepth`). Never throws for a program's reasons.
-   */
-  readonly entry: (args: readonly bigint[], fuel: number, depth: number, maxDepth: number) => Tier2Result;
+  /** Runs the function (see {@link Tier2EntryFn}). */
+  readonly entry: Tier2EntryFn;
+  /** The kind of each parameter of the entry (the same array as `entry.kinds`). */
+  readonly kinds: readonly T2ParamKind[];
   /** Wall time of this compilation (IR generation, llc, WebAssembly compile), in ms; ~0 on a cache hit. */
   readonly compileMs: number;
   /** The globals the code depends on (closures it calls and natives): redefining one invalidates it. */
@@ -103,8 +114,47 @@ export function compileManySync(plans: readonly Plan[], opts: Tier2Options = {})
 const CTX = 64;
 const W = CTX / 8;
 const PAGE = 65536;
+/** Byte strings are copied from here on (the first page holds the context and llc's shadow stack). */
+const BYTES_BASE = PAGE;
 
-type Raw = (ctx: number, depth: bigint, ...args: bigint[]) => bigint;
+type Raw = (ctx: number, depth: bigint, ...args: (bigint | number)[]) => bigint;
+
+/**
+ * The memory of one module instance, shared by its plans: views that follow its growth, and the
+ * byte strings last copied (values are immutable, so the same objects need no new copy).
+ */
+class Arena {
+  words: BigInt64Array;
+  u8: Uint8Array;
+  /** The byte-string arguments of the last copy and their addresses; null after another copy. */
+  private last: readonly Bytes[] = [];
+  private lastPtrs: readonly number[] = [];
+
+  constructor(readonly memory: WasmMemory) {
+    this.words = new BigInt64Array(memory.buffer);
+    this.u8 = new Uint8Array(memory.buffer);
+  }
+
+  /** Copies `bs` into memory (growing it as needed) and returns their addresses. */
+  place(bs: readonly Bytes[]): readonly number[] {
+    if (bs.length === this.last.length && bs.every((b, i) => b === this.last[i])) return this.lastPtrs;
+    let end = BYTES_BASE;
+    const ptrs = bs.map((b) => {
+      const p = end;
+      end += (b.length + 7) & ~7;
+      return p;
+    });
+    if (end > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / PAGE));
+      this.words = new BigInt64Array(this.memory.buffer);
+      this.u8 = new Uint8Array(this.memory.buffer);
+    }
+    bs.forEach((b, i) => this.u8.set(b.data, ptrs[i]));
+    this.last = bs;
+    this.lastPtrs = ptrs;
+    return ptrs;
+  }
+}
 
 function instantiate(plans: readonly Plan[], ir: string, module: WasmModule, compileMs: number): Tier2Code[] {
   const memory = new Wasm.Memory({ initial: 1 });
@@ -115,22 +165,55 @@ function instantiate(plans: readonly Plan[], ir: string, module: WasmModule, com
     else if (!(imp.module === 'env' && imp.name === '__linear_memory')) throw new Tier2CompileError(`tier 2: generated code imports ${imp.module}.${imp.name}`);
   }
   const instance = new Wasm.Instance(module, { env });
-  const words = new BigInt64Array(memory.buffer);
+  const arena = new Arena(memory);
   // One instance serves every plan of the module: calls are synchronous and never re-enter.
-  return plans.map((plan, k) => wrap(plan, instance.exports[entryName(k)] as Raw, words, ir, compileMs));
+  return plans.map((plan, k) => wrap(plan, instance.exports[entryName(k)] as Raw, arena, ir, compileMs));
 }
 
-function wrap(plan: Plan, raw: Raw, words: BigInt64Array, ir: string, compileMs: number): Tier2Code {
+/** The raw arguments of a call with byte strings: each becomes (address, length); null if a kind does not match. */
+function lower(args: readonly (bigint | Bytes)[], kinds: readonly T2ParamKind[], arena: Arena): (bigint | number)[] | null {
+  const bs: Bytes[] = [];
+  for (let i = 0; i < kinds.length; i++) {
+    const a = args[i];
+    if (kinds[i] === 'bytes') {
+      if (!(a instanceof Bytes)) return null;
+      bs.push(a);
+    } else if (typeof a !== 'bigint') return null;
+  }
+  const ptrs = arena.place(bs);
+  const raw: (bigint | number)[] = [];
+  let j = 0;
+  for (let i = 0; i < kinds.length; i++) {
+    const a = args[i]!;
+    if (a instanceof Bytes) raw.push(ptrs[j++]!, BigInt(a.length));
+    else raw.push(a);
+  }
+  return raw;
+}
+
+function wrap(plan: Plan, raw: Raw, arena: Arena, ir: string, compileMs: number): Tier2Code {
   const params = plan.fns[0]!.arity.params;
+  const kinds = plan.fns[0]!.params;
+  const numeric = kinds.every((k) => k === 'int');
   const bool = plan.fns[0]!.ret === 'bool';
-  const entry = (args: readonly bigint[], fuel: number, depth: number, maxDepth: number): Tier2Result => {
+  const run = (args: readonly (bigint | Bytes)[], fuel: number, depth: number, maxDepth: number): Tier2Result => {
     if (args.length !== params) throw new RangeError(`tier 2: ${args.length} arguments to a function of ${params}`);
+    let rawArgs: readonly (bigint | number)[];
+    if (numeric) {
+      for (const a of args) if (typeof a !== 'bigint') return { status: 'fallback' };
+      rawArgs = args as readonly bigint[];
+    } else {
+      const lowered = lower(args, kinds, arena);
+      if (lowered === null) return { status: 'fallback' };
+      rawArgs = lowered;
+    }
+    const words = arena.words;
     words[W] = BigInt(fuel);
     words[W + 1] = BigInt(maxDepth);
     words[W + 2] = 0n;
     let r: bigint;
     try {
-      r = raw(CTX, BigInt(depth), ...args);
+      r = raw(CTX, BigInt(depth), ...rawArgs);
     } catch (e) {
       // The engine's own stack ran out before the depth quota did: tier 1 decides.
       if (e instanceof RangeError) return { status: 'fallback' };
@@ -139,5 +222,6 @@ function wrap(plan: Plan, raw: Raw, words: BigInt64Array, ir: string, compileMs:
     if (words[W + 2] !== 0n) return { status: 'fallback' };
     return { status: 'ok', value: bool ? r !== 0n : r, fuelLeft: Number(words[W]) };
   };
-  return { entry, compileMs, deps: plan.deps, ir };
+  const entry: Tier2EntryFn = Object.assign(run, { kinds });
+  return { entry, kinds, compileMs, deps: plan.deps, ir };
 }

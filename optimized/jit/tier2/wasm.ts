@@ -11,8 +11,10 @@ export interface WasmModule {
 
 /** A WebAssembly linear memory. */
 export interface WasmMemory {
-  /** The memory's bytes. */
+  /** The memory's bytes (a new buffer after each {@link WasmMemory.grow}). */
   readonly buffer: ArrayBuffer;
+  /** Adds `pages` pages of 64 KiB; returns the previous size in pages. */
+  grow(pages: number): number;
 }
 
 /** An instance: its exports by name. */

@@ -1,7 +1,7 @@
 /**
  * Tier 2 against the reference interpreter on random programs of the numeric subset: the same
  * value, or a fallback exactly when the reference ends in a program error (overflow, division
- * by zero). Also a meta-test: the seeded miscompile (`<` as `<=`) is caught by the same property.
+ * by zero, `byte-at` out of range), on numeric programs and on byte-string scans. Also a meta-test: the seeded miscompile (`<` as `<=`) is caught by the same property.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { ReferenceKernel } from '../../../reference/kernel.js';
 import { RESOURCE_ERRORS, type Outcome } from '../../../spec/Kernel.js';
 import { analyze, compileManySync, tier2Available, type Plan, type Tier2Code, type Tier2Options } from './index.js';
 import { compileSource } from './fixtures.js';
-import { generateNumericProgram, type NumericProgram } from './programs.js';
+import { generateByteScanProgram, generateNumericProgram, type ByteScanProgram, type NumericProgram } from './programs.js';
 
 const available = tier2Available();
 if (!available.ok) console.warn(`[tier 2] differential tests skipped: ${available.reason}`);
@@ -35,7 +35,7 @@ function reference(source: string): Outcome {
   return kernel.apply({ op: 'run', pid: 0 });
 }
 
-function judge(p: NumericProgram, ref: Outcome, code: Tier2Code, tally?: { ok: number; fallback: number }): Verdict {
+function judge(p: NumericProgram | ByteScanProgram, ref: Outcome, code: Tier2Code, tally?: { ok: number; fallback: number }): Verdict {
   if (!ref.ok && RESOURCE_ERRORS.includes(ref.error)) return { kind: 'poisoned' };
   const r = code.entry(p.args, FUEL, 1, MAX_DEPTH);
   if (r.status === 'fallback') {
@@ -48,7 +48,7 @@ function judge(p: NumericProgram, ref: Outcome, code: Tier2Code, tally?: { ok: n
 }
 
 /** Plans a generated program's entry; every generated program must be eligible. */
-function plan(p: NumericProgram): Plan {
+function plan(p: NumericProgram | ByteScanProgram): Plan {
   const prog = compileSource(p.source);
   const lambda = prog.fns.get(p.entry);
   if (lambda === undefined) throw new Error(`no function ${p.entry} in\n${p.source}`);
@@ -58,10 +58,12 @@ function plan(p: NumericProgram): Plan {
 }
 
 const programs = fc.integer({ min: 0, max: 2 ** 31 - 1 }).map(generateNumericProgram);
+const scans = fc.integer({ min: 0, max: 2 ** 31 - 1 }).map(generateByteScanProgram);
+const SCAN_RUNS = Number(process.env.TIER2_SCAN_BATCHES ?? 8);
 
 /** The property over a batch of programs (compiled by one llc run: its start-up dominates). */
-function property(opts: Tier2Options, tally?: { ok: number; fallback: number }) {
-  return fc.property(fc.array(programs, { minLength: BATCH, maxLength: BATCH }), (batch) => {
+function property(opts: Tier2Options, tally?: { ok: number; fallback: number }, gen: fc.Arbitrary<NumericProgram | ByteScanProgram> = programs) {
+  return fc.property(fc.array(gen, { minLength: BATCH, maxLength: BATCH }), (batch) => {
     const refs = batch.map((p) => reference(p.source));
     const codes = compileManySync(batch.map(plan), opts);
     batch.forEach((p, i) => {
@@ -79,6 +81,14 @@ suite('tier 2 vs the reference interpreter', () => {
     expect(tally.ok).toBeGreaterThan((RUNS * BATCH) / 4);
     expect(tally.fallback).toBeGreaterThan((RUNS * BATCH) / 20);
     console.log(`[tier 2] ${tally.ok} values and ${tally.fallback} fallbacks agreed with the reference`);
+  });
+
+  it(`agrees on ${SCAN_RUNS * BATCH} random byte-string scans (seed ${SEED})`, () => {
+    const tally = { ok: 0, fallback: 0 };
+    fc.assert(property({}, tally, scans), { seed: SEED, numRuns: SCAN_RUNS, endOnFailure: true });
+    expect(tally.ok).toBeGreaterThan((SCAN_RUNS * BATCH) / 4);
+    expect(tally.fallback).toBeGreaterThan((SCAN_RUNS * BATCH) / 20);
+    console.log(`[tier 2] byte-string scans: ${tally.ok} values and ${tally.fallback} fallbacks agreed with the reference`);
   });
 
   it('catches the seeded miscompile (`<` compiled as `<=`) with the same property', () => {

@@ -275,8 +275,9 @@ class Analysis {
   private bytesParam(arg: Node, fn: number, env: Map<number, T2Type>, op: string): void {
     const f = this.fns[fn]!;
     const origin = this.origin(arg, fn);
-    if (arg.t !== 'local' || origin === undefined || env.get(arg.slot) !== 'int') no(`${op} of something other than a byte-string parameter`);
-    // Already bytes: the local was bound before the parameter was promoted (typed again next round).
+    if (arg.t !== 'local' || origin === undefined || env.get(arg.slot) === 'bool') no(`${op} of something other than a byte-string parameter`);
+    // The parameter may be bytes already: the local was typed (or bound) before it was promoted;
+    // the next round types it again.
     this.promote(fn, origin);
     env.set(arg.slot, 'bytes');
     env.set(origin, 'bytes');

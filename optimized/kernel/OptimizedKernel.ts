@@ -1145,18 +1145,20 @@ export class OptimizedKernel implements Kernel {
   }
 }
 
-/** Whether a tree has a loop, a `recur`, or a call of a global that names a closure. */
+/** Whether a tree has a loop, a `recur`, or a call of something that may be a closure. */
 function loopsOrCalls(n: Node, resolve: Resolver): boolean {
   switch (n.t) {
     case 'loop':
     case 'recur':
       return true;
     case 'call':
+      // A local head is the function itself (a named fn) or a closure; a global may name one.
+      if (n.fn.t === 'local' || n.fn.t === 'cap') return true;
       if (n.fn.t === 'global') {
         const r = resolve(n.fn.sym);
         if (r !== null && 'lambda' in r) return true;
       }
-      return loopsOrCalls(n.fn, resolve) || n.args.some((x) => loopsOrCalls(x, resolve));
+      return n.args.some((x) => loopsOrCalls(x, resolve));
     case 'if':
       return loopsOrCalls(n.test, resolve) || loopsOrCalls(n.then, resolve) || loopsOrCalls(n.else, resolve);
     case 'do':

@@ -67,6 +67,9 @@ export interface Tier1Stats {
   compiled: number;
   /** Milliseconds spent compiling (codegen + `new Function`). */
   compileMs: number;
+  /** Tier-2 compilations finished, and their total latency in ms (IR, llc-14, WebAssembly compile). */
+  tier2Compiled: number;
+  tier2CompileMs: number;
   /** Arities running tier-2 code. */
   tier2Installed: number;
   /** Calls served by tier-2 code / handed back to tier 1. */
@@ -79,7 +82,7 @@ const INLINE = new Set(['+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', 
 /** The tier-1 compiler of one kernel. */
 export class Tier1 {
   /** Compiler statistics. */
-  readonly stats: Tier1Stats = { compiled: 0, compileMs: 0, tier2Installed: 0, tier2Calls: 0, tier2Fallbacks: 0 };
+  readonly stats: Tier1Stats = { compiled: 0, compileMs: 0, tier2Compiled: 0, tier2CompileMs: 0, tier2Installed: 0, tier2Calls: 0, tier2Fallbacks: 0 };
   private readonly entries = new WeakMap<Arity, Entry>();
   private readonly helpers: Helpers;
 

@@ -726,7 +726,12 @@ export class OptimizedKernel implements Kernel {
         if (!a.ok) return false;
         const snapshot = new Map(this.namespace);
         const at = (sym: Sym): Value | undefined => snapshot.get(sym) ?? (sym.ns === null ? this.core.get(sym.name) : undefined);
-        const ready = (code: Tier2Code): void => install(code.entry, () => code.deps.every((d) => this.global(d) === at(d)));
+        const ready = (code: Tier2Code): void => {
+          const stats = this.tier1!.stats;
+          stats.tier2Compiled++;
+          stats.tier2CompileMs += code.compileMs;
+          install(code.entry, () => code.deps.every((d) => this.global(d) === at(d)));
+        };
         if (this.tier2Sync) {
           try {
             ready(compileSync(a.plan, opts));

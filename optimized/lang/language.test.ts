@@ -81,6 +81,20 @@ describe('JIT mechanics', () => {
     expect(k.apply(run())).toEqual({ ok: true, value: '20' });
   });
 
+  it.runIf(tier2Available().ok)('tier 2 compiles off the kernel path (asynchronously) and reports its latency', async () => {
+    const k = createOptimizedKernel({ tier: 2, jitThreshold: 0, tier2Threshold: 1 });
+    k.apply(load('(do (defn tri [n] (loop [i 0 s 0] (if (< i n) (recur (inc i) (+ s i)) s))) [(tri 10) (tri 100)])'));
+    expect(k.apply(run())).toEqual({ ok: true, value: '[45 4950]' });
+    // The run did not wait for llc-14: nothing was compiled while it ran.
+    expect(k.tier1!.stats.tier2Compiled).toBe(0);
+    for (let i = 0; i < 200 && k.tier1!.stats.tier2Compiled === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(k.tier1!.stats.tier2Compiled).toBe(1);
+    expect(k.tier1!.stats.tier2CompileMs).toBeGreaterThan(0);
+    k.apply(load('(tri 1000)'));
+    expect(k.apply(run())).toEqual({ ok: true, value: '499500' });
+    expect(k.tier1!.stats.tier2Calls).toBeGreaterThan(0);
+  });
+
   it('function versions nobody can reach are collected (heap table and JS heap)', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

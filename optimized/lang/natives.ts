@@ -710,6 +710,8 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       arity(a, 1, 1, 'seq');
       const c = a[0]!;
       if (c instanceof List) return c.size === 0 ? null : c;
+      // A vector's array, once handed out, never changes: the list can share it (O(1)).
+      if (c instanceof Vector) return c.size === 0 ? null : List.adopt(c.items as Value[]);
       const items = itemsFrom(c, 0, 'seq');
       return items.length === 0 ? null : List.adopt(items);
     },

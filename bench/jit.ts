@@ -209,7 +209,7 @@ export const JIT_PROGRAMS: readonly JitProgram[] = [
     sizeLabel: 'words',
     size: 20_000,
     quickSize: 5_000,
-    referenceCap: { size: 5_000, quickSize: 2_000, reason: 'measured when the suite was written: the reference took ~28 s a run on 20,000 words, and ~38 s to build them' },
+    referenceCap: { size: 5_000, quickSize: 2_000, reason: 'every assoc copies the map and `next` copies the rest of the sequence in the reference, so a run grows quadratically' },
     setup: (n) =>
       [
         '(def vocab (vec (map (fn [i] (str "w" (rem (* i 7919) 10007))) (range 500))))',
@@ -231,7 +231,7 @@ export const JIT_PROGRAMS: readonly JitProgram[] = [
     sizeLabel: 'elements',
     size: 1_000_000,
     quickSize: 100_000,
-    referenceCap: { size: 5_000, quickSize: 2_000, reason: 'measured when the suite was written: the reference walks a vector in quadratic time, ~45 s a run on 20,000 elements' },
+    referenceCap: { size: 5_000, quickSize: 2_000, reason: 'the reference walks a sequence in quadratic time (`next` copies the rest)' },
     setup: (n) => [`(def v (vec (range ${n})))`, '(defn add [acc x] (+ acc x))', '(defn sum-vec [xs] (reduce add 0 xs))'].join('\n'),
     call: () => '(sum-vec v)',
     js: (n) => {
@@ -245,7 +245,7 @@ export const JIT_PROGRAMS: readonly JitProgram[] = [
     sizeLabel: 'bytes',
     size: 100_000,
     quickSize: 20_000,
-    referenceCap: { size: 10_000, quickSize: 5_000, reason: 'measured when the suite was written: building the 100,000-byte input in the reference (a vector grown by conj) took over 90 s' },
+    referenceCap: { size: 10_000, quickSize: 5_000, reason: 'keeps the reference run short: its interpreter is far slower than hand JavaScript on this loop' },
     setup: (n) =>
       [
         `(def data (bytes (loop [i 0 acc []] (if (= i ${n}) acc (recur (inc i) (conj acc (rem (* i 131) 256)))))))`,

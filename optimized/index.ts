@@ -19,3 +19,4 @@ export { Compiler, SPECIALS, DERIVED, type Node, type LoopNode, type Lambda, typ
 export { Tier1, type Tier1Env, type Tier1Stats, type Tier1Bugs, type Tier2Hook, type Tier2Entry, type Entry } from './jit/tier1.js';
 export type { NativeFn, NativeOptions } from './lang/natives.js';
 export { createNatives } from './lang/natives.js';
+export { tier2Available } from './jit/tier2/index.js';

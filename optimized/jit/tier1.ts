@@ -16,8 +16,7 @@ import { KernelError } from '../../spec/Errors.js';
 import { Bytes as BytesClass, EMap, Fn, INT64_MAX, INT64_MIN, IntOverflowError, List, List as ListClass, Sym, Vector as VectorClass, type Value } from '../../spec/Values.js';
 import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
 import type { Arity, Lambda, Node } from '../lang/front.js';
-import { applyData, buildColl, notAFunction, selectArity } from '../lang/machine.js';
-import { seqItems } from '../lang/natives.js';
+import { applyData, buildColl, notAFunction, selectArity, spreadApply } from '../lang/machine.js';
 import { DEOPT, Deopt, PURE_KERNEL_CALLS, implOf, type Closure, type Runtime } from '../lang/runtime.js';
 
 /** Seeded JIT bugs (the `jit-*` mutants). */
@@ -210,9 +209,7 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
             if (PURE_KERNEL_CALLS.has(impl.name)) return rt.kernelPure(impl.name, args);
             throw DEOPT;
           case 'apply':
-            if (args.length < 2) throw new Raised('program-error', 'apply: expected (apply f args… coll)');
-            f = args[0]!;
-            args = [...args.slice(1, -1), ...seqItems(args[args.length - 1]!, 'apply')];
+            [f, args] = spreadApply(args);
             continue;
         }
       }

@@ -802,12 +802,7 @@ export class OptimizedKernel implements Kernel {
     };
   }
 
-  private readonly callCompiled: CompiledArity = (fn, args) => {
-    const c = implOf(fn);
-    if (c.kind !== 'closure') throw new Error('tier 1: not a closure');
-    const arity = c.lambda.arities.find((a) => (a.rest ? a.params <= args.length : a.params === args.length) && (!a.rest || !c.lambda.arities.some((b) => !b.rest && b.params === args.length)))!;
-    return this.tier1!.callArity(fn, arity, args);
-  };
+  private readonly callCompiled: CompiledArity = (fn, arity, args) => this.tier1!.callArity(fn, arity, args);
 
   /** Runs `p` from `s` until it finishes, blocks, or (unless `atomic`) yields; one fuel budget in `p.fuel`. */
   private drive(p: Process, s: MState, atomic: boolean): { state: MState; yielded: boolean; blocked: boolean } {

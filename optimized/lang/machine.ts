@@ -84,8 +84,8 @@ export interface ExecHost {
   memoryCheck(state: MState): void;
 }
 
-/** Compiled code of an arity: runs a whole call (throws {@link DEOPT} to fall back). */
-export type CompiledArity = (fn: Fn, args: readonly Value[]) => Value;
+/** Compiled code: runs a whole call of `arity` of closure `fn` (throws {@link DEOPT} to fall back). */
+export type CompiledArity = (fn: Fn, arity: Arity, args: readonly Value[]) => Value;
 
 /** How a run ended. */
 export interface RunResult {
@@ -178,6 +178,22 @@ export function applyData(fn: Value, args: readonly Value[]): Value | undefined 
   return undefined;
 }
 
+/** `(apply f a b coll)` → `f` and its arguments `[a b …coll]`. */
+export function spreadApply(args: readonly Value[]): [Value, Value[]] {
+  if (args.length < 2) throw new Raised('program-error', 'apply: expected (apply f args… coll)');
+  return [args[0]!, [...args.slice(1, -1), ...seqItems(args[args.length - 1]!, 'apply')]];
+}
+
+/** Number of elements a call (head and arguments), recur or collection literal evaluates. */
+function elementCount(n: N<'call' | 'recur' | 'coll'>): number {
+  return n.t === 'call' ? n.args.length + 1 : n.t === 'recur' ? n.args.length : n.items.length;
+}
+
+/** Element `i` of a call (0 = the head), recur or collection literal. */
+function elementAt(n: N<'call' | 'recur' | 'coll'>, i: number): Node {
+  return n.t === 'call' ? (i === 0 ? n.fn : n.args[i - 1]!) : n.t === 'recur' ? n.args[i]! : n.items[i]!;
+}
+
 /** The error for applying something that is not a function. */
 export function notAFunction(fn: Value): Raised {
   return new Raised('program-error', `not a function: ${shown(fn)}`);
@@ -219,7 +235,10 @@ function quick(n: Node, act: Act, rt: Runtime): Value | undefined {
  * point. Charges one unit of fuel per step. Quota errors propagate as {@link QuotaExceeded}.
  */
 export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): RunResult {
-  let mode: MState['m'] = s.m;
+  // 'seq': evaluating the elements `seqDone` onwards of `seqN` (a call, recur or literal).
+  let mode: MState['m'] | 'seq' = s.m;
+  let seqN: N<'call' | 'recur' | 'coll'> = null as unknown as N<'call'>;
+  let seqDone: Value[] = [];
   let node: Node = null as unknown as Node;
   let act: Act = null as unknown as Act;
   let val: Value = null;
@@ -309,39 +328,11 @@ export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): Ru
               break;
             case 'call':
             case 'recur':
-            case 'coll': {
-              // Evaluate the trivial leading elements on the spot; the first non-trivial one gets a frame.
-              const items = n.t === 'call' ? null : n.t === 'recur' ? n.args : n.items;
-              const total = n.t === 'call' ? n.args.length + 1 : items!.length;
-              const done: Value[] = [];
-              let i = 0;
-              for (; i < total; i++) {
-                const x = n.t === 'call' ? (i === 0 ? n.fn : n.args[i - 1]!) : items![i]!;
-                const q = quick(x, act, rt);
-                if (q === undefined) break;
-                done.push(q);
-              }
-              if (i < total) {
-                const x = n.t === 'call' ? (i === 0 ? n.fn : n.args[i - 1]!) : items![i]!;
-                k = push(k, n.t === 'call' ? { t: 'args', n, done, act } : n.t === 'recur' ? { t: 'recur', n, done, act } : { t: 'coll', n, done, act });
-                node = x;
-                break;
-              }
-              if (n.t === 'call') {
-                fnv = done[0]!;
-                args = done.slice(1);
-                pos = n.pos;
-                mode = 'apply';
-              } else if (n.t === 'coll') {
-                val = buildColl(n.of, done);
-                mode = 'ret';
-              } else {
-                const r = recurTo(n, done, act, hotDeploy, rt);
-                act = r;
-                node = n.loop === null ? r.arity.body : n.loop.body;
-              }
+            case 'coll':
+              seqN = n;
+              seqDone = [];
+              mode = 'seq';
               break;
-            }
             case 'def':
               if (n.value === null) {
                 host.define(n.sym, null);
@@ -403,41 +394,13 @@ export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): Ru
               break;
             case 'args':
             case 'recur':
-            case 'coll': {
+            case 'coll':
               act = f.act;
-              const done = [...f.done, val];
-              const n = f.n;
-              const items = n.t === 'call' ? null : n.t === 'recur' ? n.args : n.items;
-              const total = n.t === 'call' ? n.args.length + 1 : items!.length;
-              let i = done.length;
-              for (; i < total; i++) {
-                const x = n.t === 'call' ? n.args[i - 1]! : items![i]!;
-                const q = quick(x, act, rt);
-                if (q === undefined) break;
-                done.push(q);
-              }
-              if (i < total) {
-                k = push(up, f.t === 'args' ? { t: 'args', n: f.n, done, act } : f.t === 'recur' ? { t: 'recur', n: f.n, done, act } : { t: 'coll', n: f.n, done, act });
-                node = n.t === 'call' ? n.args[i - 1]! : items![i]!;
-                mode = 'eval';
-                break;
-              }
+              seqN = f.n;
+              seqDone = [...f.done, val];
               k = up;
-              if (f.t === 'args') {
-                fnv = done[0]!;
-                args = done.slice(1);
-                pos = f.n.pos;
-                mode = 'apply';
-              } else if (f.t === 'coll') {
-                val = buildColl(f.n.of, done);
-              } else {
-                const r = recurTo(f.n, done, act, hotDeploy, rt);
-                act = r;
-                node = f.n.loop === null ? r.arity.body : f.n.loop.body;
-                mode = 'eval';
-              }
+              mode = 'seq';
               break;
-            }
             case 'def':
               k = up;
               host.define(f.n.sym, val);
@@ -450,6 +413,37 @@ export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): Ru
               errMsg = `uncaught exception: ${printEdn(val)}`;
               mode = 'raise';
               break;
+          }
+          break;
+        }
+        case 'seq': {
+          // The elements of a call, recur or collection literal, left to right: trivial ones are
+          // evaluated on the spot, the first other one gets a frame; then apply, recur or build.
+          const n = seqN;
+          const done = seqDone;
+          const total = elementCount(n);
+          let i = done.length;
+          for (; i < total; i++) {
+            const q = quick(elementAt(n, i), act, rt);
+            if (q === undefined) break;
+            done.push(q);
+          }
+          if (i < total) {
+            k = push(k, n.t === 'call' ? { t: 'args', n, done, act } : n.t === 'recur' ? { t: 'recur', n, done, act } : { t: 'coll', n, done, act });
+            node = elementAt(n, i);
+            mode = 'eval';
+          } else if (n.t === 'call') {
+            fnv = done[0]!;
+            args = done.slice(1);
+            pos = n.pos;
+            mode = 'apply';
+          } else if (n.t === 'coll') {
+            val = buildColl(n.of, done);
+            mode = 'ret';
+          } else {
+            act = recurTo(n, done, act, hotDeploy, rt);
+            node = n.loop === null ? act.arity.body : n.loop.body;
+            mode = 'eval';
           }
           break;
         }
@@ -467,7 +461,7 @@ export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): Ru
                 rt.depth = depth;
                 rt.inCompiled++;
                 try {
-                  val = code(fn, args);
+                  val = code(fn, arity, args);
                   rt.depth = mark.depth;
                   mode = 'ret';
                   break;
@@ -498,11 +492,7 @@ export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): Ru
               if (r.halt === true) return { state: { m: 'halt', v: val }, yielded: true, blocked: false };
               yielded = r.yields;
               mode = 'ret';
-            } else {
-              if (args.length < 2) throw new Raised('program-error', 'apply: expected (apply f args… coll)');
-              fnv = args[0]!;
-              args = [...args.slice(1, -1), ...seqItems(args[args.length - 1]!, 'apply')];
-            }
+            } else [fnv, args] = spreadApply(args);
             break;
           }
           const d = applyData(fn, args);

@@ -202,9 +202,12 @@ export function loadRegistry(): Promise<Registry> {
     adapters.set('reference', factoryAdapter('reference', 'the reference kernel (reference/): clarity first, the oracle', reference, 'createReferenceKernel', 'REFERENCE_MUTANTS', []));
     const optimizedAdapter = factoryAdapter('optimized', 'the optimized kernel (optimized/)', optimized, 'createOptimizedKernel', 'OPTIMIZED_MUTANTS', ['hw', 'tier'], (mods) => {
       // Campaigns exercise compiled code: tier 1 compiles every closure on its first call, and
-      // tier 2 (the default) compiles a numeric function after 3 calls, synchronously so that runs
+      // tier 2 (the default where llc-14 is present) compiles a numeric function after 3 calls, synchronously so that runs
       // are reproducible. `+tier:1` stops at JavaScript, `+tier:0` keeps the interpreter only.
-      const tier = mods.tier === undefined ? 2 : Number(mods.tier);
+      // Without llc-14 (tier 2 unavailable) the default is tier 1; `+tier:2` then fails with the reason.
+      const t2 = fnExport(optimized, 'tier2Available');
+      const tier2Default = typeof t2 !== 'string' && (t2() as { ok: boolean }).ok;
+      const tier = mods.tier === undefined ? (tier2Default ? 2 : 1) : Number(mods.tier);
       if (tier !== 0 && tier !== 1 && tier !== 2) throw new EngineUnavailableError(`optimized+tier:${mods.tier}`, `unknown tier '${mods.tier}' (known: 0, 1, 2)`);
       const jit = { tier, jitThreshold: 0, tier2Threshold: 3, tier2Sync: true };
       if (mods.hw === undefined) return jit;

@@ -277,14 +277,25 @@ export class Vector {
   }
 }
 
-/** A map `{k v}`; entries kept sorted by key in {@link compare} order, keys unique by {@link equals}. */
+/**
+ * A map `{k v}`; entries kept sorted by key in {@link compare} order, keys unique by {@link equals}.
+ *
+ * A kernel may subclass it to represent maps differently (the optimized kernel's program maps,
+ * optimized/lang/vmap.ts): a subclass overrides every public member and must answer exactly
+ * what this class answers for the same contents. Everything in `spec/` reads a map only through
+ * `entries`, `size`, `get`, `has`, `assoc` and `dissoc`.
+ */
 export class EMap {
   /** The kind tag (on the prototype, so instances stay small). */
   declare readonly kind: 'map';
+  private readonly sorted: readonly (readonly [Value, Value])[];
+  /** A map of `sorted` (owned; see {@link EMap.adoptSorted}); subclasses pass `[]` and keep their own. */
+  protected constructor(sorted: readonly (readonly [Value, Value])[]) {
+    this.sorted = sorted;
+  }
   /** The entries, sorted by key. */
-  readonly entries: readonly (readonly [Value, Value])[];
-  private constructor(sorted: readonly (readonly [Value, Value])[]) {
-    this.entries = sorted;
+  get entries(): readonly (readonly [Value, Value])[] {
+    return this.sorted;
   }
   /**
    * A map that takes ownership of `entries`, which the caller guarantees are sorted by key in

@@ -183,6 +183,8 @@ interface Helpers {
   call1(f: Value, a: Value): Value;
   call2(f: Value, a: Value, b: Value): Value;
   call3(f: Value, a: Value, b: Value, c: Value): Value;
+  /** The arity a call site may enter directly for closure `f` with `n` arguments (its code compiled), or null. */
+  site(f: Value, n: number): Arity | null;
   global(sym: Sym): Value;
   caught(e: unknown): Value;
   coll(of: 'vector' | 'set' | 'map', items: Value[]): Value;
@@ -229,6 +231,15 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
   };
   return {
     call,
+    site: (f, n) => {
+      if (!(f instanceof Fn)) return null;
+      const impl = implOf(f);
+      if (impl.kind !== 'closure' || impl.lambda.arities.length !== 1) return null;
+      const a = impl.lambda.arities[0]!;
+      if (a.rest || a.params !== n) return null;
+      if (a.jit.code === null || a.jit.code === undefined) t1.entry(a);
+      return a;
+    },
     call0: (f) => {
       const e = direct(f, 0);
       return e !== null ? e(f as Fn, (implOf(f as Fn) as Closure).caps) : call(f, []);
@@ -312,6 +323,14 @@ function generate(arity: Arity, env: Tier1Env): Generated {
   const globalRef = (s: Sym): string => {
     const i = symSlot(s);
     return bugs.staleCode ? `(G${i} !== undefined ? G${i} : (G${i} = H.global(S[${i}])))` : `(V${i} === rt.nsVersion ? G${i} : (V${i} = rt.nsVersion, G${i} = H.global(S[${i}])))`;
+  };
+  const builtinRefs = new Map<string, string>();
+  let sites = 0;
+  // A built-in's identity, read once when the code is made (the inlined fast paths compare against it).
+  const builtinRef = (name: string): string => {
+    let r = builtinRefs.get(name);
+    if (r === undefined) builtinRefs.set(name, (r = `B${builtinRefs.size}`));
+    return r;
   };
   const builtinFor = (n: Node): string | null => (n.t === 'global' && n.sym.ns === null && INLINE.has(n.sym.name) && env.builtins.has(n.sym.name) ? n.sym.name : null);
 
@@ -432,13 +451,20 @@ function generate(arity: Arity, env: Tier1Env): Generated {
         if (b !== null) {
           f = fresh();
           emitLine(`const ${f} = ${globalRef((n.fn as { sym: Sym }).sym)};`);
-          const inl = inline(b, f, args, bugs);
+          const inl = inline(b, f, args, bugs, builtinRef(b));
           if (inl !== null) {
             emitLine(`${t} = ${inl};`);
             return;
           }
         }
-        emitLine(args.length <= 3 ? `${t} = H.call${args.length}(${[f, ...args].join(', ')});` : `${t} = H.call(${f}, [${args.join(', ')}]);`);
+        if (args.length <= 3) {
+          // A call site's inline cache: the closure last called here, its arity (whose current code
+          // is called: tier 1 or, once installed, tier 2) and its captures. A closure never changes
+          // its code, so the cache is never stale; a redefined global is a different closure.
+          const ic = sites++;
+          emitLine(`if (${f} !== IF${ic}) { IA${ic} = H.site(${f}, ${args.length}); IF${ic} = IA${ic} === null ? null : ${f}; IC${ic} = IA${ic} === null ? null : ${f}.impl.caps; }`);
+          emitLine(`${t} = IF${ic} !== null ? IA${ic}.jit.code(${[f, `IC${ic}`, ...args].join(', ')}) : H.call${args.length}(${[f, ...args].join(', ')});`);
+        } else emitLine(`${t} = H.call(${f}, [${args.join(', ')}]);`);
         return;
       }
       case 'def':
@@ -494,7 +520,11 @@ function generate(arity: Arity, env: Tier1Env): Generated {
   emitLine('}');
   const body = lines.join('\n');
   const capsDecl = Array.from({ length: maxCap(arity.body) + 1 }, (_, i) => `c${i} = caps[${i}]`);
-  const globalsDecl = syms.map((_, i) => `let G${i}, V${i} = -1;`).join('\n');
+  const globalsDecl = [
+    ...syms.map((_, i) => `let G${i}, V${i} = -1;`),
+    ...[...builtinRefs].map(([name, r]) => `const ${r} = B[${JSON.stringify(name)}];`),
+    ...Array.from({ length: sites }, (_, i) => `let IF${i} = null, IA${i} = null, IC${i} = null;`),
+  ].join('\n');
   const src = `${globalsDecl}
 return function entry(self, caps, ${params.join(', ')}) {
   if (++rt.depth > MAXDEPTH) rt.tooDeep(self.name);
@@ -567,8 +597,8 @@ const MAX = INT64_MAX;
  * An inlined call of built-in `name` (bound to `f`) on `args`, or null to call it. The fast path
  * applies when `f` is still the built-in and the arguments are ints; otherwise the built-in runs.
  */
-function inline(name: string, f: string, args: readonly string[], bugs: Tier1Bugs): string | null {
-  const is = `${f} === B[${JSON.stringify(name)}]`;
+function inline(name: string, f: string, args: readonly string[], bugs: Tier1Bugs, builtin: string): string | null {
+  const is = `${f} === ${builtin}`;
   const int = (x: string): string => `typeof ${x} === 'bigint'`;
   const [a, b] = args;
   // Out of range: the built-in itself raises the overflow error (with its exact message).

@@ -35,6 +35,7 @@ import {
   type Value,
 } from '../../spec/Values.js';
 import { fault } from './errors.js';
+import { VersionedMap } from './vmap.js';
 
 /** A pure built-in: its result from its arguments; raises a `program-error` on bad arguments. */
 export type NativeFn = (args: readonly Value[]) => Value;
@@ -363,7 +364,7 @@ function conj1(coll: Value, x: Value): Value {
   if (coll instanceof EMap) {
     if (x instanceof EMap) return mergeEntries(coll.entries, x.entries);
     const [k, v] = mapEntryOf(x);
-    return coll.assoc(k, v);
+    return VersionedMap.of(coll).assoc(k, v);
   }
   return fault(`conj: cannot add to ${kindOf(coll)}`);
 }
@@ -502,8 +503,9 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
   };
 
   const assoc1 = (coll: Value, k: Value, v: Value): Value => {
-    if (coll instanceof EMap) return coll.assoc(k, v);
-    if (coll === null) return EMap.EMPTY.assoc(k, v);
+    // Maps a program updates become versioned maps (O(1) updates of the newest version).
+    if (coll instanceof EMap) return VersionedMap.of(coll).assoc(k, v);
+    if (coll === null) return VersionedMap.of(EMap.EMPTY).assoc(k, v);
     if (coll instanceof Vector) {
       const i = index(k, 'assoc');
       const n = coll.items.length;
@@ -648,8 +650,9 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       const m = a[0]!;
       if (m === null) return null;
       if (!(m instanceof EMap)) return fault(`dissoc: expected a map, got ${kindOf(m)}`);
-      let out = m;
-      for (let i = 1; i < a.length; i++) out = out.dissoc(a[i]!);
+      let out: EMap = m;
+      // An absent key leaves the very map (as the spec's dissoc does), converted or not.
+      for (let i = 1; i < a.length; i++) if (out.has(a[i]!)) out = VersionedMap.of(out).dissoc(a[i]!);
       return out;
     },
     disj: (a) => {

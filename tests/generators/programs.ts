@@ -77,6 +77,9 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   '(do (defn g [] 1) (defn h [] (g)) (let [a (h)] (defn g [] 2) [a (h)]))',
   '(do (defn lt [a b] (< a b)) (defn cnt [n k] (if (lt n 1) k (cnt (dec n) (if (lt n 3) (inc k) k)))) [(cnt 5 0) (cnt 2 0) (lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1)])',
   '(do (defn fact [n acc] (if (< n 2) acc (recur (dec n) (* acc n)))) [(fact 20 1) (try (fact 21 1) (catch e (get e :error)))])',
+  // map versions: a threaded map with old versions kept and read out of order, dissoc of an absent key
+  '(let [vs (reduce (fn [acc i] (conj acc (assoc (nth acc (dec (count acc))) (rem i 7) i))) [{}] (range 40))] [(nth vs 3) (nth vs 39) (nth vs 12) (get (nth vs 5) 4) (count (nth vs 40)) (nth vs 33)])',
+  '(let [m (reduce (fn [m i] (if (even? i) (assoc m (str "k" (rem i 5)) i) (dissoc m (str "k" (rem i 3))))) {} (range 30))] [m (dissoc m :absent) (= m (dissoc m :absent))])',
   // closures capturing atoms
   '(let [inc! (fn [a] (swap! a (fn [x] (if (int? x) (+ x 1) 0))))] (do (inc! $A) (inc! $B) [(deref $A) (deref $B)]))',
 ];
@@ -115,7 +118,9 @@ function expr(r: Prng, depth: number, scope: readonly string[]): string {
   const d = depth - 1;
   const e = (): string => expr(r, d, scope);
   const fresh = NAMES.find((n) => !scope.includes(n)) ?? `v${scope.length}`;
-  switch (r.int(22)) {
+  switch (r.int(23)) {
+    case 21:
+      return mapHistory(r, e);
     case 0:
       return `(+ ${e()} ${e()})`;
     case 1:
@@ -165,6 +170,25 @@ function expr(r: Prng, depth: number, scope: readonly string[]): string {
     default:
       return `(= ${e()} ${e()})`;
   }
+}
+
+const MAP_KEYS = [':a', ':b', '"s"', '1', '-1', '1.5', 'nil', '[1 2]', '(quote (1 2))', '{:k 1}'];
+
+/**
+ * A history of map versions, each made by `assoc`/`dissoc` from an earlier one (not only the
+ * newest), answering every version and some lookups: a kernel that updates maps in place must
+ * keep each old version exactly as it was.
+ */
+function mapHistory(r: Prng, e: () => string): string {
+  const n = 2 + r.int(6);
+  const binds: string[] = [`m0 ${r.pick(['{}', '{:a 1}', '{:a 1 :b 2 "s" 3}', '(deref $A)', '(zipmap [1 2 3 4 5 6 7 8 9 10] (range 10))'])}`];
+  for (let i = 1; i < n; i++) {
+    const from = `m${r.chance(0.5) ? i - 1 : r.int(i)}`;
+    binds.push(r.chance(0.7) ? `m${i} (assoc ${from} ${r.pick(MAP_KEYS)} ${e()})` : `m${i} (dissoc ${from} ${r.pick(MAP_KEYS)})`);
+  }
+  const reads = Array.from({ length: 1 + r.int(3) }, () => `(get m${r.int(n)} ${r.pick(MAP_KEYS)} :none)`);
+  const all = Array.from({ length: n }, (_, i) => `m${r.int(n)}`);
+  return `(let [${binds.join(' ')}] [${[...reads, ...all, `(count m${r.int(n)})`].join(' ')}])`;
 }
 
 /** Builds a program from `seed`: a template, a random well-formed program, or an invalid one. */

@@ -13,6 +13,7 @@
  */
 import { printEdn } from '../../spec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
+import { VersionedMap } from '../lang/vmap.js';
 import { Bytes as BytesClass, EMap, Fn, INT64_MAX, INT64_MIN, IntOverflowError, List, List as ListClass, Sym, Vector as VectorClass, type Value } from '../../spec/Values.js';
 import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
 import type { Arity, Lambda, Node } from '../lang/front.js';
@@ -58,6 +59,8 @@ export interface Tier1Env {
   readonly builtins: ReadonlyMap<string, Fn>;
   /** Seeded bugs. */
   readonly bugs: Tier1Bugs;
+  /** Charges built-in `name` for a result of `n` elements (new storage when `fresh`), as the kernel charges every built-in. */
+  readonly charge: (name: string, n: number, fresh: boolean) => void;
 }
 
 /** Statistics of the compiler (for `immutos bench jit` and tests). */
@@ -76,7 +79,7 @@ export interface Tier1Stats {
   tier2Fallbacks: number;
 }
 
-const INLINE = new Set(['+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', '==', 'zero?', 'pos?', 'neg?', 'not', 'nil?', 'count', 'nth', 'first', 'next', 'rest', 'seq', 'quot', 'rem', 'mod', 'byte-at', 'get']);
+const INLINE = new Set(['+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', '==', 'zero?', 'pos?', 'neg?', 'not', 'nil?', 'count', 'nth', 'first', 'next', 'rest', 'seq', 'quot', 'rem', 'mod', 'byte-at', 'get', 'assoc']);
 
 /** The tier-1 compiler of one kernel. */
 export class Tier1 {
@@ -183,6 +186,8 @@ interface Helpers {
   call1(f: Value, a: Value): Value;
   call2(f: Value, a: Value, b: Value): Value;
   call3(f: Value, a: Value, b: Value, c: Value): Value;
+  /** `assoc` of one key on a versioned map, charged as the built-in is (a new version is new storage). */
+  assocMap(m: VersionedMap, k: Value, v: Value): Value;
   /** The arity a call site may enter directly for closure `f` with `n` arguments (its code compiled), or null. */
   site(f: Value, n: number): Arity | null;
   global(sym: Sym): Value;
@@ -231,6 +236,11 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
   };
   return {
     call,
+    assocMap: (m, k, v) => {
+      const r = m.assoc(k, v);
+      env.charge('assoc', r.size, true);
+      return r;
+    },
     site: (f, n) => {
       if (!(f instanceof Fn)) return null;
       const impl = implOf(f);
@@ -660,6 +670,10 @@ function inline(name: string, f: string, args: readonly string[], bugs: Tier1Bug
     case 'byte-at':
       if (args.length !== 2) return null;
       return `(${is} && ${a} instanceof Bytes && ${int(b!)} && ${b} >= 0n && ${b} < ${a}.length ? BigInt(${a}.data[Number(${b})]) : H.call(${f}, [${a}, ${b}]))`;
+    // One key on a map the program already updates (a versioned map; others take the built-in's path).
+    case 'assoc':
+      if (args.length !== 3) return null;
+      return `(${is} && ${a} instanceof VersionedMap ? H.assocMap(${a}, ${b}, ${args[2]}) : H.call(${f}, [${a}, ${b}, ${args[2]}]))`;
     case 'get':
       if (args.length !== 2 && args.length !== 3) return null;
       return `(${is} && ${a} instanceof EMap ? ((r_ = ${a}.get(${b})) !== undefined ? r_ : ${args[2] ?? 'null'}) : H.call(${f}, [${args.join(', ')}]))`;
@@ -691,7 +705,7 @@ function compileArity(arity: Arity, env: Tier1Env, helpers: Helpers): Entry {
   const g = generate(arity, env);
   const B: Record<string, Fn> = Object.create(null);
   for (const [name, f] of env.builtins) B[name] = f;
-  const factory = new Function('rt', 'H', 'K', 'S', 'LAMBDAS', 'B', 'DEOPT', 'MAXDEPTH', 'List', 'Vector', 'Bytes', 'EMap', `let r_;\n${g.src}`) as (
+  const factory = new Function('rt', 'H', 'K', 'S', 'LAMBDAS', 'B', 'DEOPT', 'MAXDEPTH', 'List', 'Vector', 'Bytes', 'EMap', 'VersionedMap', `let r_;\n${g.src}`) as (
     rt: Runtime,
     H: Helpers,
     K: readonly Value[],
@@ -704,6 +718,7 @@ function compileArity(arity: Arity, env: Tier1Env, helpers: Helpers): Entry {
     Vector: typeof VectorClass,
     Bytes: typeof BytesClass,
     Maps: typeof EMap,
+    VMaps: typeof VersionedMap,
   ) => Entry;
-  return factory(env.rt, helpers, g.consts, g.syms, g.lambdas, B, DEOPT, env.rt.host.maxDepth, ListClass, VectorClass, BytesClass, EMap);
+  return factory(env.rt, helpers, g.consts, g.syms, g.lambdas, B, DEOPT, env.rt.host.maxDepth, ListClass, VectorClass, BytesClass, EMap, VersionedMap);
 }

@@ -616,6 +616,7 @@ export class OptimizedKernel implements Kernel {
       ...(this.tier === 2 ? { tier2: this.tier2Hook() } : {}),
       rt: this.rt,
       builtins: this.core,
+      charge: this.charge,
       bugs: { wrongOverflow: this.mutants.has('jit-wrong-overflow'), wrongCapture: this.mutants.has('jit-wrong-capture'), staleCode: this.mutants.has('jit-stale-code'), offByOne: this.mutants.has('collection-off-by-one') },
     });
     // The prelude defines into the core library (not the program namespace).
@@ -636,34 +637,43 @@ export class OptimizedKernel implements Kernel {
   /**
    * A built-in whose work is charged: a result of n elements costs ⌊n/16⌋ extra units of fuel
    * (so a loop that copies ever larger values runs out of fuel in bounded time and memory), and a
-   * single value larger than the heap-cell quota is `out-of-memory`.
+   * single value larger than the heap-cell quota is `out-of-memory` (see {@link charge}).
    */
   private metered(name: string, f: NativeFn): NativeFn {
-    const rt = this.rt;
-    const limit = this.quotas.heapCells;
-    const enforce = !this.mutants.has('quota-not-enforced');
+    const charge = this.charge;
     return (args) => {
       const r = f(args);
       const n = elementsOf(r);
       if (n < 16) return r;
-      if (n > limit && enforce) throw new QuotaExceeded('out-of-memory', `process ${rt.pid}: ${name} would build a value of ${n} elements, over the heap quota of ${limit} cells`);
       // Only new storage costs fuel: a result that is an argument, or shares one's storage, is free.
       const shared = (r instanceof List && r.isSuffix) || args.includes(r) || (r instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(r)));
-      if (!shared) {
-        rt.fuel -= n >> 4;
-        if (rt.fuel < 0) rt.outOfFuel();
-        rt.allocated += n;
-        // Time to measure what the program holds: the interpreter does it. Compiled code hands
-        // over only when the host heap has grown by more than 256 MB since the run began: most of
-        // what built-ins build is garbage at once, and a hand-over re-runs the call interpreted.
-        if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) {
-          if (hostHeapUsed() > this.heapAlarm) throw MEMCHECK;
-          rt.nextCheck = rt.allocated + 8 * this.quotas.heapCells;
-        }
-      }
+      charge(name, n, !shared);
       return r;
     };
   }
+
+  /**
+   * Charges built-in `name` for a result of `n` elements: over the heap-cell quota it is
+   * `out-of-memory`; when it is new storage (`fresh`) it costs ⌊n/16⌋ fuel and counts towards the
+   * next measurement of what the program holds. Used by {@link metered} and by compiled code that
+   * inlines a built-in (tier 1's `assoc`), so both charge alike.
+   */
+  private readonly charge = (name: string, n: number, fresh: boolean): void => {
+    const rt = this.rt;
+    if (n < 16) return;
+    if (n > this.quotas.heapCells && !this.mutants.has('quota-not-enforced')) throw new QuotaExceeded('out-of-memory', `process ${rt.pid}: ${name} would build a value of ${n} elements, over the heap quota of ${this.quotas.heapCells} cells`);
+    if (!fresh) return;
+    rt.fuel -= n >> 4;
+    if (rt.fuel < 0) rt.outOfFuel();
+    rt.allocated += n;
+    // Time to measure what the program holds: the interpreter does it. Compiled code hands
+    // over only when the host heap has grown by more than 256 MB since the run began: most of
+    // what built-ins build is garbage at once, and a hand-over re-runs the call interpreted.
+    if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) {
+      if (hostHeapUsed() > this.heapAlarm) throw MEMCHECK;
+      rt.nextCheck = rt.allocated + 8 * this.quotas.heapCells;
+    }
+  };
 
   /**
    * Measures the elements a program's state holds (values reachable from its machine state,

@@ -32,6 +32,9 @@ export const REROOT_MAX = 8;
 /** A key JavaScript's `Map` compares exactly as {@link equals} does (interned keywords and symbols by identity). */
 type PrimKey = string | bigint | boolean | null | Keyword | Sym;
 
+/** No key (the empty lookup cache). */
+const NONE: unique symbol = Symbol('none');
+
 function primKey(k: Value): PrimKey | undefined {
   if (k === null || typeof k === 'string' || typeof k === 'bigint' || typeof k === 'boolean') return k;
   if (k instanceof Keyword || k instanceof Sym) return k;
@@ -45,6 +48,10 @@ class Table {
   size: number;
   /** Diffs made against this table by updates (bounded: see {@link VersionedMap.assoc}). */
   diffs = 0;
+  // The last primitive key looked up or written and its entry (undefined: absent), so that the
+  // common `(assoc m k (f (get m k)))` looks the key up once.
+  private lastKey: PrimKey | typeof NONE = NONE;
+  private lastEntry: Entry | undefined = undefined;
 
   constructor(prim = new Map<PrimKey, Entry>(), hashed = new Map<number, Entry[]>(), size = 0) {
     this.prim = prim;
@@ -54,7 +61,13 @@ class Table {
 
   get(k: Value): Entry | undefined {
     const p = primKey(k);
-    if (p !== undefined) return this.prim.get(p);
+    if (p !== undefined) {
+      if (p === this.lastKey) return this.lastEntry;
+      const e = this.prim.get(p);
+      this.lastKey = p;
+      this.lastEntry = e;
+      return e;
+    }
     const bucket = this.hashed.get(hash(k));
     if (bucket !== undefined) for (const e of bucket) if (equals(e[0], k)) return e;
     return undefined;
@@ -65,8 +78,10 @@ class Table {
     const k = e[0];
     const p = primKey(k);
     if (p !== undefined) {
-      const old = this.prim.get(p);
+      const old = p === this.lastKey ? this.lastEntry : this.prim.get(p);
       this.prim.set(p, e);
+      this.lastKey = p;
+      this.lastEntry = e;
       if (old === undefined) this.size++;
       return old;
     }
@@ -93,11 +108,13 @@ class Table {
   delete(k: Value): Entry | undefined {
     const p = primKey(k);
     if (p !== undefined) {
-      const old = this.prim.get(p);
+      const old = p === this.lastKey ? this.lastEntry : this.prim.get(p);
       if (old !== undefined) {
         this.prim.delete(p);
         this.size--;
       }
+      this.lastKey = p;
+      this.lastEntry = undefined;
       return old;
     }
     const h = hash(k);

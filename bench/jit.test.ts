@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { formatJitReport, JIT_PROGRAMS, JIT_VARIANTS, runJitBenchReport } from './jit.js';
 
 describe('bench jit (quick)', () => {
-  it('runs every program in every variant, and every variant that ran gave the same result', () => {
-    const r = runJitBenchReport(true);
+  it('runs every program in every variant, and every variant that ran gave the same result', async () => {
+    const r = await runJitBenchReport(true);
     expect(r.programs.map((p) => p.name)).toEqual(JIT_PROGRAMS.map((p) => p.name));
     expect(r.programs.length).toBeGreaterThanOrEqual(6);
     for (const p of r.programs) {
@@ -24,5 +24,23 @@ describe('bench jit (quick)', () => {
     const text = formatJitReport(r).join('\n');
     for (const p of JIT_PROGRAMS) expect(text).toContain(p.name);
     expect(text).toContain('geomean');
+  });
+});
+
+describe('bench jit: each variant in its own process', () => {
+  // The executor forks the compiled worker (dist/bench/jit-worker.js, built by `npm ci`'s prepare step).
+  const dist = new URL('../dist/bench/jit.js', import.meta.url).href;
+
+  it('answers the variant timed in a child process', async () => {
+    const { inProcesses } = (await import(dist)) as typeof import('./jit.js');
+    const r = await inProcesses({ program: 'fib', variant: 'tier1', size: 15, runs: 2 });
+    expect(r.value).toBe('610');
+    expect(r.runs).toHaveLength(2);
+    expect(r.stats?.compiled).toBeGreaterThan(0);
+  });
+
+  it('reports a failure in the child as a clear error', async () => {
+    const { inProcesses } = (await import(dist)) as typeof import('./jit.js');
+    await expect(inProcesses({ program: 'no-such-program', variant: 'js', size: 1, runs: 1 })).rejects.toThrow('bench jit: no program named no-such-program');
   });
 });

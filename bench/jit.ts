@@ -1,31 +1,37 @@
 /**
  * `immutos bench jit` (issue 7, item 5): six system-language programs (fib, tak, nqueens, a
  * map-heavy word count, a reduce over a big vector, an Adler-32 checksum of a byte string), each
- * run in one process as: the reference interpreter, the optimized kernel's interpreter (tier 0),
- * its JavaScript tier (tier 1), its LLVM → WebAssembly tier (tier 2, when the program is in the
- * tier-2 subset), and hand-written JavaScript of the same algorithm. Every variant must give the
- * same result (else the suite fails with {@link CheckFailed}). Every variant is timed alike: at
- * least 200 ms of warm-up, then the median of a few samples, each a batch of runs lasting at
- * least 10 ms; a run is the `load` + `run` of a one-line
- * program calling functions and data defined by an untimed setup program. Printed: ms per variant
- * and its ratio to hand JavaScript, tier-1 and tier-2 compile latencies, and the geometric mean of
- * the JIT (the better of tier 1 and tier 2 per program) against hand JavaScript beside its target
- * (≤ 1.3×). The JIT kernels compile every closure on its first call (`jitThreshold: 0`), offer it to tier 2 at once (`tier2Threshold: 0`) and
- * compile tier 2 synchronously, so the first warm-up run is where compilation happens (a program whose
- * hot loop sits in a function called once would otherwise never leave the interpreter: there is no
- * on-stack replacement). Writes `jit.json` under the results folder. No figure is hard-coded.
+ * run as: the reference interpreter, the optimized kernel's interpreter (tier 0), its JavaScript
+ * tier (tier 1), its LLVM → WebAssembly tier (tier 2, when the program is in the tier-2 subset),
+ * and hand-written JavaScript of the same algorithm. Every variant must give the same result (else
+ * the suite fails with {@link CheckFailed}).
+ *
+ * Every variant is timed alike, each in a fresh child process ({@link inProcesses}; tests time
+ * them in one thread): at least 200 ms of warm-up, then the median of 5 samples (1 when quick),
+ * each a batch of runs lasting at least 20 ms; a run is the `load` + `run` of a one-line program
+ * calling functions and data defined by an untimed setup program. Printed: ms per variant and its
+ * ratio to hand JavaScript, tier-1 and tier-2 compile latencies, and the geometric mean of the JIT
+ * (the better of tier 1 and tier 2 per program) against hand JavaScript beside its target
+ * (≤ 1.3×). The JIT kernels compile every closure on its first call (`jitThreshold: 0`), offer it
+ * to tier 2 at once (`tier2Threshold: 0`) and compile tier 2 synchronously, so the first warm-up
+ * run is where compilation happens (a program whose hot loop sits in a function called once would
+ * otherwise never leave the interpreter: there is no on-stack replacement). Writes `jit.json`
+ * under the results folder. No figure is hard-coded.
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Kernel, Quotas } from '../spec/Kernel.js';
 import { ReferenceKernel } from '../reference/kernel.js';
-import { createOptimizedKernel, type OptimizedKernel } from '../optimized/kernel/OptimizedKernel.js';
+import { createOptimizedKernel } from '../optimized/kernel/OptimizedKernel.js';
 import { analyze, clearCache, compileManySync, tier2Available, type Plan } from '../optimized/jit/tier2/index.js';
 import { compileSource } from '../optimized/jit/tier2/fixtures.js';
 import { CheckFailed } from '../cli/errors.js';
+import type { Tier1Stats } from '../optimized/jit/tier1.js';
 import type { BenchContext } from './index.js';
 
 /** The ways a program is run. */
@@ -104,6 +110,8 @@ export interface JitBenchReport {
   readonly quick: boolean;
   /** Timed runs per variant (after one warm-up); the median counts. */
   readonly runs: number;
+  /** Whether each variant ran in a process of its own (else all in one thread). */
+  readonly isolated: boolean;
   /** Per program. */
   readonly programs: readonly JitProgramResult[];
   /** Geometric mean of the JIT's ratio to hand JavaScript over every program. */
@@ -117,6 +125,9 @@ export interface JitBenchReport {
 }
 
 const TARGET = 1.3;
+
+/** Warm-up per variant, in ms (at most 1000 runs). */
+const WARM_MS = 200;
 
 /** Quotas large enough for every program: the bench measures speed, not limits. */
 const QUOTAS: Quotas = { fuel: 1e15, heapCells: 1e9, stackDepth: 100_000 };
@@ -300,8 +311,8 @@ function timeJs(f: () => string, what: string, runs: number): { runs: number[]; 
 }
 
 /**
- * Times `run` the same way for every variant: warm up for at least 200 ms (at most 50 runs, at
- * least one), then `runs` samples, each a batch of repetitions lasting at least 10 ms (so that
+ * Times `run` the same way for every variant: warm up for at least 200 ms (at most 1,000 runs, at
+ * least one), then `runs` samples, each a batch of repetitions lasting at least 20 ms (so that
  * sub-millisecond programs are not timed at the clock's resolution); a sample is the batch's time
  * per repetition. Every result must equal the first.
  */
@@ -312,12 +323,12 @@ function measure(run: () => string, what: string, runs: number): { runs: number[
   };
   const w0 = performance.now();
   let warm = 1;
-  while (performance.now() - w0 < 200 && warm < 50) {
+  while (performance.now() - w0 < WARM_MS && warm < 1000) {
     check(run(), `warm-up ${warm + 1}`);
     warm++;
   }
   const per = Math.max((performance.now() - w0) / warm, 1e-3);
-  const reps = Math.max(1, Math.ceil(10 / per));
+  const reps = Math.max(1, Math.ceil(20 / per));
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
@@ -348,16 +359,93 @@ function tier2Compile(setup: string): JitProgramResult['tier2Compile'] {
   return { functions: names, ms: codes[0]!.compileMs };
 }
 
+/** What timing one variant of one program gives. */
+export interface VariantRun {
+  /** Every timed sample, in ms per run. */
+  readonly runs: number[];
+  /** The result (EDN). */
+  readonly value: string;
+  /** The JIT kernel's compiler statistics (tier 1 and tier 2 variants). */
+  readonly stats?: Tier1Stats;
+}
+
+/** One variant of one program to time: which, at which input size, with how many samples. */
+export interface VariantRequest {
+  readonly program: string;
+  readonly variant: JitVariant;
+  readonly size: number;
+  readonly runs: number;
+}
+
+/** Times one variant of one program in this thread (the setup untimed). */
+export function timeVariant(req: VariantRequest): VariantRun {
+  const p = JIT_PROGRAMS.find((q) => q.name === req.program);
+  if (p === undefined) throw new CheckFailed(`bench jit: no program named ${req.program}`);
+  const { size: n, runs } = req;
+  const what = `${p.name} ${req.variant}${req.variant === 'reference' ? ` (${n})` : ''}`;
+  switch (req.variant) {
+    case 'js':
+      return timeJs(p.js(n), what, runs);
+    case 'reference':
+      return timeKernel(new ReferenceKernel({ quotas: QUOTAS }), what, p.setup(n), p.call(n), runs);
+    case 'tier0':
+      return timeKernel(createOptimizedKernel({ quotas: QUOTAS, tier: 0 }), what, p.setup(n), p.call(n), runs);
+    case 'tier1': {
+      const k = createOptimizedKernel({ quotas: QUOTAS, tier: 1, jitThreshold: 0 });
+      return { ...timeKernel(k, what, p.setup(n), p.call(n), runs), stats: { ...k.tier1!.stats } };
+    }
+    case 'tier2': {
+      const k = createOptimizedKernel({ quotas: QUOTAS, tier: 2, jitThreshold: 0, tier2Threshold: 0, tier2Sync: true });
+      return { ...timeKernel(k, what, p.setup(n), p.call(n), runs), stats: { ...k.tier1!.stats } };
+    }
+  }
+}
+
+/** Where variants are timed: in this thread, or each in a fresh process. */
+export type VariantExecutor = (req: VariantRequest) => Promise<VariantRun>;
+
+/** Times every variant in this thread, one after another (type feedback and garbage of earlier variants stay around). */
+export const inThisThread: VariantExecutor = (req) => Promise.resolve(timeVariant(req));
+
+/**
+ * Times each variant in a fresh child process: a V8 of its own, so no variant runs with the type
+ * feedback, compiled code or garbage another left behind (the way JMH forks a JVM per
+ * benchmark). Needs the compiled module (`dist/bench/jit-worker.js`).
+ */
+export const inProcesses: VariantExecutor = (req) =>
+  new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('./jit-worker.js', import.meta.url)), [JSON.stringify(req)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let done = false;
+    child.once('message', (m: { ok: true; run: VariantRun } | { ok: false; error: string }) => {
+      done = true;
+      if (m.ok) resolve(m.run);
+      else reject(new CheckFailed(m.error));
+    });
+    child.once('error', (e) => {
+      done = true;
+      reject(e);
+    });
+    child.once('exit', (code, signal) => {
+      if (!done) reject(new CheckFailed(`bench jit: the process timing ${req.program} ${req.variant} ended (${signal ?? `exit code ${code}`}) before answering`));
+    });
+  });
+
 /** Runs one program in every variant. `progress` is called after each variant. */
-export function runJitProgram(p: JitProgram, quick: boolean, runs: number, tier2Reason: string | undefined, progress: (variant: JitVariant) => void = () => {}): JitProgramResult {
+export async function runJitProgram(
+  p: JitProgram,
+  quick: boolean,
+  runs: number,
+  tier2Reason: string | undefined,
+  progress: (variant: JitVariant) => void = () => {},
+  exec: VariantExecutor = inThisThread,
+): Promise<JitProgramResult> {
   const n = quick ? p.quickSize : p.size;
   const refN = p.referenceCap === undefined ? n : quick ? p.referenceCap.quickSize : p.referenceCap.size;
-  const setup = p.setup(n);
-  const call = p.call(n);
-  const js = timeJs(p.js(n), `${p.name} js`, runs);
+  const time = (variant: JitVariant, size = n): Promise<VariantRun> => exec({ program: p.name, variant, size, runs });
+  const js = await time('js');
   progress('js');
   const jsMs = median(js.runs);
-  const timing = (t: { runs: number[]; value: string }, size: number, base: number): VariantTiming => ({ ms: median(t.runs), runs: t.runs, size, ratioToJs: median(t.runs) / base, value: t.value });
+  const timing = (t: VariantRun, size: number, base: number): VariantTiming => ({ ms: median(t.runs), runs: t.runs, size, ratioToJs: median(t.runs) / base, value: t.value });
   const check = (variant: JitVariant, value: string, expected: string, size: number): void => {
     if (value !== expected) throw new CheckFailed(`bench jit: ${p.name} (${p.sizeLabel} ${size}): ${variant} gave ${value}, hand JavaScript gave ${expected}`);
   };
@@ -366,23 +454,21 @@ export function runJitProgram(p: JitProgram, quick: boolean, runs: number, tier2
   variants.js = timing(js, n, jsMs);
 
   // The reference, at its (possibly smaller) size, against hand JS at the same size.
-  let refJs = js;
-  if (refN !== n) refJs = timeJs(p.js(refN), `${p.name} js (${refN})`, runs);
-  const ref = timeKernel(new ReferenceKernel({ quotas: QUOTAS }), `${p.name} reference`, p.setup(refN), p.call(refN), runs);
+  const refJs = refN !== n ? await time('js', refN) : js;
+  const ref = await time('reference', refN);
   check('reference', ref.value, refJs.value, refN);
   variants.reference = timing(ref, refN, median(refJs.runs));
   progress('reference');
 
-  const t0 = timeKernel(createOptimizedKernel({ quotas: QUOTAS, tier: 0 }), `${p.name} tier 0`, setup, call, runs);
+  const t0 = await time('tier0');
   check('tier0', t0.value, js.value, n);
   variants.tier0 = timing(t0, n, jsMs);
   progress('tier0');
 
-  const k1 = createOptimizedKernel({ quotas: QUOTAS, tier: 1, jitThreshold: 0 });
-  const t1 = timeKernel(k1, `${p.name} tier 1`, setup, call, runs);
+  const t1 = await time('tier1');
   check('tier1', t1.value, js.value, n);
   variants.tier1 = timing(t1, n, jsMs);
-  const stats1 = k1.tier1!.stats;
+  const stats1 = t1.stats!;
   progress('tier1');
 
   let tier2Calls = { served: 0, fallbacks: 0 };
@@ -391,12 +477,11 @@ export function runJitProgram(p: JitProgram, quick: boolean, runs: number, tier2
     variants.tier2 = { skipped: tier2Reason };
     tier2CompileResult = { skipped: tier2Reason };
   } else {
-    const k2: OptimizedKernel = createOptimizedKernel({ quotas: QUOTAS, tier: 2, jitThreshold: 0, tier2Threshold: 0, tier2Sync: true });
-    const t2 = timeKernel(k2, `${p.name} tier 2`, setup, call, runs);
+    const t2 = await time('tier2');
     check('tier2', t2.value, js.value, n);
-    const s = k2.tier1!.stats;
+    const s = t2.stats!;
     tier2Calls = { served: s.tier2Calls, fallbacks: s.tier2Fallbacks };
-    tier2CompileResult = tier2Compile(setup);
+    tier2CompileResult = tier2Compile(p.setup(n));
     // Tier 2 counts only when it served calls; otherwise the kernel ran tier 1 throughout.
     variants.tier2 = s.tier2Calls > 0 ? timing(t2, n, jsMs) : { skipped: 'skipped' in tier2CompileResult ? tier2CompileResult.skipped : 'no call reached tier-2 code' };
   }
@@ -419,16 +504,26 @@ export function runJitProgram(p: JitProgram, quick: boolean, runs: number, tier2
   };
 }
 
-/** Runs every program (quick: smaller inputs, one timed run) and gathers the report. */
-export function runJitBenchReport(quick: boolean, programs: readonly JitProgram[] = JIT_PROGRAMS, progress?: (program: string, variant: JitVariant) => void): JitBenchReport {
-  const runs = quick ? 1 : 3;
+/**
+ * Runs every program (quick: smaller inputs, one timed run) and gathers the report. `exec` says
+ * where variants are timed ({@link inProcesses} for `immutos bench jit`).
+ */
+export async function runJitBenchReport(
+  quick: boolean,
+  programs: readonly JitProgram[] = JIT_PROGRAMS,
+  progress?: (program: string, variant: JitVariant) => void,
+  exec: VariantExecutor = inThisThread,
+): Promise<JitBenchReport> {
+  const runs = quick ? 1 : 5;
   const avail = tier2Available();
   const tier2Unavailable = avail.ok ? undefined : `tier 2 unavailable: ${avail.reason ?? 'unknown reason'}`;
-  const results = programs.map((p) => runJitProgram(p, quick, runs, tier2Unavailable, (v) => progress?.(p.name, v)));
+  const results: JitProgramResult[] = [];
+  for (const p of programs) results.push(await runJitProgram(p, quick, runs, tier2Unavailable, (v) => progress?.(p.name, v), exec));
   const jitGeomean = Math.exp(results.reduce((s, r) => s + Math.log(r.jitRatio), 0) / results.length);
   return {
     quick,
     runs,
+    isolated: exec === inProcesses,
     programs: results,
     jitGeomean,
     target: { text: `≤ ${TARGET}`, met: jitGeomean <= TARGET },
@@ -450,7 +545,8 @@ function cell(v: VariantTiming | VariantSkipped, ownSize: number): string {
 export function formatJitReport(r: JitBenchReport): string[] {
   const lines: string[] = [];
   const W = 19;
-  lines.push(`JIT: ms per run, median of ${r.runs} sample${r.runs === 1 ? '' : 's'} (each a batch of runs lasting ≥ 10 ms) after ≥ 200 ms of warm-up, the same for every variant (× hand-written JavaScript at the same input)`);
+  lines.push(`JIT: ms per run, median of ${r.runs} sample${r.runs === 1 ? '' : 's'} (each a batch of runs lasting ≥ 20 ms) after ≥ 200 ms of warm-up, the same for every variant (× hand-written JavaScript at the same input)`);
+  lines.push(r.isolated ? 'each variant timed in a fresh process (no type feedback, compiled code or garbage from other variants)' : 'every variant timed in one thread, one after another (type feedback and garbage of earlier variants stay around)');
   lines.push('program'.padEnd(22) + ['reference', 'opt. interp (t0)', 'tier 1 (JS)', 'tier 2 (wasm)', 'hand JS'].map((h) => h.padStart(W)).join('') + '   JIT/JS');
   for (const p of r.programs) {
     const row = `${p.name} ${p.sizeLabel.split(' ')[0]}=${p.size.toLocaleString('en-US')}`.padEnd(22);
@@ -494,7 +590,7 @@ export async function runJitBench(ctx: BenchContext): Promise<JitBenchReport> {
   }
   let report: JitBenchReport;
   try {
-    report = runJitBenchReport(ctx.quick, JIT_PROGRAMS, (program, variant) => bar?.increment(1, { what: `${program} ${variant}` }));
+    report = await runJitBenchReport(ctx.quick, JIT_PROGRAMS, (program, variant) => bar?.increment(1, { what: `${program} ${variant}` }), inProcesses);
   } finally {
     bar?.stop();
   }

@@ -92,6 +92,33 @@ export class Tier1 {
     this.helpers = makeHelpers(env, this);
   }
 
+  // Every compiled arity's call-site and global caches, to empty them: held weakly (each `forget` lives as
+  // long as its code, through `siteKeep`), so registering never keeps code alive.
+  private siteForgets: WeakRef<() => void>[] = [];
+  private readonly siteKeep = new WeakMap<Entry, () => void>();
+
+  /** Records that compiled `entry` has caches, emptied by `forget`. */
+  registerSites(entry: Entry, forget: () => void): void {
+    this.siteKeep.set(entry, forget);
+    this.siteForgets.push(new WeakRef(forget));
+  }
+
+  /**
+   * Empties every call-site and global cache of compiled code (the kernel calls it when the
+   * namespace changes and when a program is loaded), so that no cache keeps a function version
+   * nobody else can reach alive. Caches refill on their next use.
+   */
+  forgetSites(): void {
+    const live: WeakRef<() => void>[] = [];
+    for (const r of this.siteForgets) {
+      const f = r.deref();
+      if (f === undefined) continue;
+      f();
+      live.push(r);
+    }
+    this.siteForgets = live;
+  }
+
   /** The compiled entry of `arity` (compiling it on first use). */
   entry(arity: Arity): Entry {
     let e = this.entries.get(arity);
@@ -188,6 +215,8 @@ interface Helpers {
   call3(f: Value, a: Value, b: Value, c: Value): Value;
   /** `assoc` of one key on a versioned map, charged as the built-in is (a new version is new storage). */
   assocMap(m: VersionedMap, k: Value, v: Value): Value;
+  /** Registers the caches of compiled `entry` (`forget` empties them) for {@link Tier1.forgetSites}. */
+  sites(entry: Entry, forget: () => void): void;
   /** The arity a call site may enter directly for closure `f` with `n` arguments (its code compiled), or null. */
   site(f: Value, n: number): Arity | null;
   global(sym: Sym): Value;
@@ -236,6 +265,7 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
   };
   return {
     call,
+    sites: (entry, forget) => t1.registerSites(entry, forget),
     assocMap: (m, k, v) => {
       const r = m.assoc(k, v);
       env.charge('assoc', r.size, true);
@@ -468,12 +498,15 @@ function generate(arity: Arity, env: Tier1Env): Generated {
           }
         }
         if (args.length <= 3) {
-          // A call site's inline cache: the closure last called here, its arity (whose current code
-          // is called: tier 1 or, once installed, tier 2) and its captures. A closure never changes
-          // its code, so the cache is never stale; a redefined global is a different closure.
+          // A call site's inline cache: the lambda of the closure last called here and its arity,
+          // whose current code is called (tier 1 or, once installed, tier 2) with the called
+          // closure's own captures. A lambda never changes its code, so the cache is never stale.
+          // It holds code, never a closure (no captured value is kept alive by it), and is
+          // emptied, as the global caches are, when the namespace changes or a program is loaded
+          // (Tier1.forgetSites), so it keeps no old function version alive either.
           const ic = sites++;
-          emitLine(`if (${f} !== IF${ic}) { IA${ic} = H.site(${f}, ${args.length}); IF${ic} = IA${ic} === null ? null : ${f}; IC${ic} = IA${ic} === null ? null : ${f}.impl.caps; }`);
-          emitLine(`${t} = IF${ic} !== null ? IA${ic}.jit.code(${[f, `IC${ic}`, ...args].join(', ')}) : H.call${args.length}(${[f, ...args].join(', ')});`);
+          emitLine(`if (!(${f} instanceof Fn) || ${f}.impl.lambda !== IL${ic}) { IA${ic} = H.site(${f}, ${args.length}); IL${ic} = IA${ic} === null ? null : ${f}.impl.lambda; }`);
+          emitLine(`${t} = IL${ic} !== null ? IA${ic}.jit.code(${[f, `${f}.impl.caps`, ...args].join(', ')}) : H.call${args.length}(${[f, ...args].join(', ')});`);
         } else emitLine(`${t} = H.call(${f}, [${args.join(', ')}]);`);
         return;
       }
@@ -533,10 +566,14 @@ function generate(arity: Arity, env: Tier1Env): Generated {
   const globalsDecl = [
     ...syms.map((_, i) => `let G${i}, V${i} = -1;`),
     ...[...builtinRefs].map(([name, r]) => `const ${r} = B[${JSON.stringify(name)}];`),
-    ...Array.from({ length: sites }, (_, i) => `let IF${i} = null, IA${i} = null, IC${i} = null;`),
+    ...Array.from({ length: sites }, (_, i) => `let IL${i} = null, IA${i} = null;`),
   ].join('\n');
+  // What Tier1.forgetSites empties: call-site caches and global caches (not under the stale-code
+  // bug, whose global caches ignore redefinitions).
+  const forgets = [...Array.from({ length: sites }, (_, i) => `IL${i} = null; IA${i} = null;`), ...(bugs.staleCode ? [] : syms.map((_, i) => `G${i} = undefined; V${i} = -1;`))];
+  const forget = forgets.length === 0 ? '' : `\nH.sites(entry, () => { ${forgets.join(' ')} });`;
   const src = `${globalsDecl}
-return function entry(self, caps, ${params.join(', ')}) {
+const entry = function entry(self, caps, ${params.join(', ')}) {
   if (++rt.depth > MAXDEPTH) rt.tooDeep(self.name);
   if (--rt.fuel < 0) rt.outOfFuel();
   ${capsDecl.length > 0 ? `const ${capsDecl.join(', ')};` : ''}
@@ -545,7 +582,8 @@ return function entry(self, caps, ${params.join(', ')}) {
 ${body}
   rt.depth--;
   return r;
-};`;
+};${forget}
+return entry;`;
   return { src, consts, lambdas, syms };
 }
 
@@ -705,7 +743,7 @@ function compileArity(arity: Arity, env: Tier1Env, helpers: Helpers): Entry {
   const g = generate(arity, env);
   const B: Record<string, Fn> = Object.create(null);
   for (const [name, f] of env.builtins) B[name] = f;
-  const factory = new Function('rt', 'H', 'K', 'S', 'LAMBDAS', 'B', 'DEOPT', 'MAXDEPTH', 'List', 'Vector', 'Bytes', 'EMap', 'VersionedMap', `let r_;\n${g.src}`) as (
+  const factory = new Function('rt', 'H', 'K', 'S', 'LAMBDAS', 'B', 'DEOPT', 'MAXDEPTH', 'List', 'Vector', 'Bytes', 'EMap', 'VersionedMap', 'Fn', `let r_;\n${g.src}`) as (
     rt: Runtime,
     H: Helpers,
     K: readonly Value[],
@@ -719,6 +757,7 @@ function compileArity(arity: Arity, env: Tier1Env, helpers: Helpers): Entry {
     Bytes: typeof BytesClass,
     Maps: typeof EMap,
     VMaps: typeof VersionedMap,
+    Fns: typeof Fn,
   ) => Entry;
-  return factory(env.rt, helpers, g.consts, g.syms, g.lambdas, B, DEOPT, env.rt.host.maxDepth, ListClass, VectorClass, BytesClass, EMap, VersionedMap);
+  return factory(env.rt, helpers, g.consts, g.syms, g.lambdas, B, DEOPT, env.rt.host.maxDepth, ListClass, VectorClass, BytesClass, EMap, VersionedMap, Fn);
 }

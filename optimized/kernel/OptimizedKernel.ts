@@ -782,6 +782,7 @@ export class OptimizedKernel implements Kernel {
     }
     this.namespace.set(sym, v);
     this.rt.nsVersion++;
+    this.tier1?.forgetSites();
   }
 
   /** Loads program text into `pid` (replacing its program). Throws bad-input on malformed text. */
@@ -789,6 +790,7 @@ export class OptimizedKernel implements Kernel {
     const p = this.proc(pid);
     const { forms, positions } = readEdnForms(text);
     this.loadForms(p, forms, positions);
+    this.tier1?.forgetSites();
   }
 
   /** Loads already-read forms into `pid`. */

@@ -107,7 +107,9 @@ describe('JIT mechanics', () => {
     // Only the version the atom still holds keeps its identity in the heap's table.
     expect(fnTableSize(k.heap)).toBe(1);
     // A redefined function, once nothing holds it, is collected with its compiled code.
-    k.apply(load('(do (defn old [] :old) (old) (old))'));
+    // `caller` is compiled and reaches `old` through its global and call-site caches; `call-it`
+    // calls a closure through a call-site cache too.
+    k.apply(load('(do (defn old [] :old) (defn caller [] (old)) (caller) (caller) (defn call-it [f] (f)) (call-it (let [big (vec (range 10))] (fn [] big))))'));
     k.apply(run());
     const ns = (k as unknown as { namespace: Map<unknown, unknown> }).namespace;
     const [ref, code] = (() => {

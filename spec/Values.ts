@@ -207,6 +207,14 @@ export class List {
   at(i: number): Value | undefined {
     return i >= 0 ? this.base[this.start + i] : undefined;
   }
+  /** The array the items are read from, from {@link offset} to its end (never changed: compiled code walks it without allocating). */
+  get storage(): readonly Value[] {
+    return this.base;
+  }
+  /** Where the items start in {@link storage}. */
+  get offset(): number {
+    return this.start;
+  }
   /** The list without its first `k` items (`0 <= k <= size`), sharing this list's storage: O(1). */
   drop(k: number): List {
     const l = List.adopt(this.base as Value[]);

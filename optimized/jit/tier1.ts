@@ -16,7 +16,7 @@ import { KernelError } from '../../spec/Errors.js';
 import { VersionedMap } from '../lang/vmap.js';
 import { Bytes as BytesClass, EMap, Fn, INT64_MAX, INT64_MIN, IntOverflowError, List, List as ListClass, Sym, Vector as VectorClass, type Value } from '../../spec/Values.js';
 import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
-import type { Arity, Lambda, Node } from '../lang/front.js';
+import type { Arity, Lambda, LoopNode, Node } from '../lang/front.js';
 import { applyData, buildColl, notAFunction, selectArity, spreadApply } from '../lang/machine.js';
 import { DEOPT, Deopt, PURE_KERNEL_CALLS, implOf, type Closure, type Runtime } from '../lang/runtime.js';
 
@@ -215,6 +215,8 @@ interface Helpers {
   call3(f: Value, a: Value, b: Value, c: Value): Value;
   /** `assoc` of one key on a versioned map, charged as the built-in is (a new version is new storage). */
   assocMap(m: VersionedMap, k: Value, v: Value): Value;
+  /** The list of `base` from `start` on (a walked sequence's value). */
+  suffix(base: readonly Value[], start: number): Value;
   /** Registers the caches of compiled `entry` (`forget` empties them) for {@link Tier1.forgetSites}. */
   sites(entry: Entry, forget: () => void): void;
   /** The arity a call site may enter directly for closure `f` with `n` arguments (its code compiled), or null. */
@@ -266,6 +268,7 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
   return {
     call,
     sites: (entry, forget) => t1.registerSites(entry, forget),
+    suffix: (base, start) => ListClass.adopt(base as Value[]).drop(start),
     assocMap: (m, k, v) => {
       const r = m.assoc(k, v);
       env.charge('assoc', r.size, true);
@@ -372,6 +375,11 @@ function generate(arity: Arity, env: Tier1Env): Generated {
     if (r === undefined) builtinRefs.set(name, (r = `B${builtinRefs.size}`));
     return r;
   };
+  // Sequence walks (see walkSlots): loop slots held as (array, index) instead of a list value.
+  const walking = new Set<number>();
+  const walkVars = new Set<number>();
+  // A walked slot's value as a list (for the rare paths that need the value itself).
+  const walkValue = (s: number): string => `(w${s}b !== null ? H.suffix(w${s}b, w${s}i) : s${s})`;
   const builtinFor = (n: Node): string | null => (n.t === 'global' && n.sym.ns === null && INLINE.has(n.sym.name) && env.builtins.has(n.sym.name) ? n.sym.name : null);
 
   /** Emits statements computing `n` into variable `t` (already declared). */
@@ -381,7 +389,7 @@ function generate(arity: Arity, env: Tier1Env): Generated {
         emitLine(`${t} = ${constant(n.v)};`);
         return;
       case 'local':
-        emitLine(`${t} = s${n.slot};`);
+        emitLine(`${t} = ${walking.has(n.slot) ? walkValue(n.slot) : `s${n.slot}`};`);
         return;
       case 'cap':
         emitLine(`${t} = c${n.i};`);
@@ -390,6 +398,16 @@ function generate(arity: Arity, env: Tier1Env): Generated {
         emitLine(`${t} = ${globalRef(n.sym)};`);
         return;
       case 'if': {
+        if (n.test.t === 'local' && walking.has(n.test.slot)) {
+          // A walked list is truthy (even when empty); nil and false are held as values.
+          const w = n.test.slot;
+          emitLine(`if (w${w}b !== null || (s${w} !== null && s${w} !== false)) {`);
+          emit(n.then, t);
+          emitLine('} else {');
+          emit(n.else, t);
+          emitLine('}');
+          return;
+        }
         const c = fresh();
         emitLine(`let ${c};`);
         emit(n.test, c);
@@ -416,17 +434,40 @@ function generate(arity: Arity, env: Tier1Env): Generated {
         return;
       case 'loop': {
         n.inits.forEach((init, i) => emit(init, `s${n.slots[i]}`));
+        const walks = walkSlots(n, builtinFor);
+        for (const w of walks) {
+          walkVars.add(w);
+          walking.add(w);
+          emitLine(`if (s${w} instanceof List) { w${w}b = s${w}.storage; w${w}i = s${w}.offset; } else w${w}b = null;`);
+        }
         const l = `L${label++}`;
         loopLabels.set(n, l);
         emitLine(`${l}: for (;;) {`);
         emit(n.body, t);
         emitLine('break;');
         emitLine('}');
+        for (const w of walks) walking.delete(w);
         return;
       }
       case 'recur': {
-        const vals = n.args.map((a) => {
+        // A walked slot rebound by `(next s)`: the next position, or (at the end, or when `next`
+        // is not the built-in) a value.
+        const walkedAt = (i: number): number | null => {
+          const slot = n.loop?.slots[i];
+          const a = n.args[i]!;
+          return slot !== undefined && walking.has(slot) && a.t === 'call' && builtinFor(a.fn) === 'next' && a.args.length === 1 && a.args[0]!.t === 'local' && a.args[0]!.slot === slot ? slot : null;
+        };
+        const vals = n.args.map((a, i) => {
           const x = fresh();
+          const w = n.bad || n.loop === null || n.args.length !== n.loop.slots.length ? null : walkedAt(i);
+          if (w !== null) {
+            const g = fresh();
+            emitLine(`let ${x} = null, ${x}b = null, ${x}i = 0;`);
+            emitLine(`const ${g} = ${globalRef((a as { fn: { sym: Sym } }).fn.sym)};`);
+            emitLine(`if (${g} === ${builtinRef('next')} && w${w}b !== null) { if (w${w}b.length - w${w}i > 1) { ${x}b = w${w}b; ${x}i = w${w}i + 1; } }`);
+            emitLine(`else ${x} = (${g} === ${builtinRef('next')} && s${w} instanceof List ? (s${w}.size <= 1 ? null : s${w}.drop(1)) : H.call(${g}, [${walkValue(w)}]));`);
+            return x;
+          }
           emitLine(`let ${x};`);
           emit(a, x);
           return x;
@@ -440,7 +481,12 @@ function generate(arity: Arity, env: Tier1Env): Generated {
             emitLine(`H.fail(${JSON.stringify(`recur: expected ${n.loop.slots.length} arguments, got ${vals.length}`)});`);
             return;
           }
-          vals.forEach((x, i) => emitLine(`s${n.loop!.slots[i]} = ${x};`));
+          vals.forEach((x, i) => {
+            const slot = n.loop!.slots[i]!;
+            if (walkedAt(i) !== null) emitLine(`w${slot}b = ${x}b; if (${x}b !== null) w${slot}i = ${x}i; else { s${slot} = ${x}; if (${x} instanceof List) { w${slot}b = ${x}.storage; w${slot}i = ${x}.offset; } }`);
+            else if (walking.has(slot)) emitLine(`s${slot} = ${x}; if (${x} instanceof List) { w${slot}b = ${x}.storage; w${slot}i = ${x}.offset; } else w${slot}b = null;`);
+            else emitLine(`s${slot} = ${x};`);
+          });
           emitLine(`if (--rt.fuel < 0) rt.outOfFuel();`);
           emitLine(`continue ${loopLabels.get(n.loop)};`);
           return;
@@ -468,6 +514,16 @@ function generate(arity: Arity, env: Tier1Env): Generated {
       }
       case 'call': {
         const b = builtinFor(n.fn);
+        const a0 = n.args[0];
+        if (b === 'first' && n.args.length === 1 && a0!.t === 'local' && walking.has(a0.slot)) {
+          const w = a0.slot;
+          const g = fresh();
+          emitLine(`const ${g} = ${globalRef((n.fn as { sym: Sym }).sym)};`);
+          emitLine(
+            `${t} = (${g} === ${builtinRef('first')} ? (w${w}b !== null ? (w${w}i < w${w}b.length ? w${w}b[w${w}i] : null) : (s${w} instanceof List || s${w} instanceof Vector ? (s${w}.at(0) ?? null) : H.call(${g}, [s${w}]))) : H.call(${g}, [${walkValue(w)}]));`,
+          );
+          return;
+        }
         // The language evaluates the head first, then the arguments left to right.
         let f = '';
         if (b !== null) {
@@ -562,6 +618,7 @@ function generate(arity: Arity, env: Tier1Env): Generated {
   emitLine('break;');
   emitLine('}');
   const body = lines.join('\n');
+  for (const w of walkVars) others.push(`w${w}b = null`, `w${w}i = 0`);
   const capsDecl = Array.from({ length: maxCap(arity.body) + 1 }, (_, i) => `c${i} = caps[${i}]`);
   const globalsDecl = [
     ...syms.map((_, i) => `let G${i}, V${i} = -1;`),
@@ -585,6 +642,76 @@ ${body}
 };${forget}
 return entry;`;
   return { src, consts, lambdas, syms };
+}
+
+/**
+ * The slots of `loop` that compiled code may hold as a *walk* — the array and index of a list —
+ * instead of a list value, so that stepping through a sequence allocates nothing: slots whose
+ * every use in the body is `(if s …)`, `(first s)`, or `(next s)` as the very argument that
+ * rebinds the slot in a `recur` to this loop (the prelude's `reduce`, `map`, `filter`, `some`…).
+ * A slot captured by a closure or used in any other way is not walked. The code still reads the
+ * globals `first` and `next` on each use and takes the general path (with the list value) when
+ * either is not the built-in, or when the value is not a list.
+ */
+function walkSlots(loop: LoopNode, builtinFor: (n: Node) => string | null): number[] {
+  const cands = new Set(loop.slots);
+  const isLocal = (n: Node | undefined): n is Extract<Node, { t: 'local' }> => n !== undefined && n.t === 'local';
+  const visit = (n: Node): void => {
+    switch (n.t) {
+      case 'local':
+        cands.delete(n.slot);
+        return;
+      case 'if':
+        if (!isLocal(n.test)) visit(n.test);
+        visit(n.then);
+        visit(n.else);
+        return;
+      case 'call':
+        if (builtinFor(n.fn) === 'first' && n.args.length === 1 && isLocal(n.args[0])) return;
+        visit(n.fn);
+        n.args.forEach(visit);
+        return;
+      case 'recur': {
+        const own = n.loop === loop && !n.bad && n.args.length === loop.slots.length;
+        n.args.forEach((a, i) => {
+          const slot = loop.slots[i]!;
+          if (own && a.t === 'call' && builtinFor(a.fn) === 'next' && a.args.length === 1 && isLocal(a.args[0]) && a.args[0].slot === slot) return;
+          if (own) cands.delete(slot);
+          visit(a);
+        });
+        if (n.loop === loop && !own) loop.slots.forEach((x) => cands.delete(x));
+        return;
+      }
+      case 'fn':
+        for (const c of n.lambda.captures) if (c.from === 'local') cands.delete(c.index);
+        return;
+      case 'let':
+      case 'loop':
+        n.inits.forEach(visit);
+        visit(n.body);
+        return;
+      case 'do':
+        n.body.forEach(visit);
+        return;
+      case 'def':
+        if (n.value !== null) visit(n.value);
+        return;
+      case 'throw':
+        visit(n.value);
+        return;
+      case 'try':
+        visit(n.body);
+        if (n.handler !== null) visit(n.handler);
+        return;
+      case 'coll':
+        n.items.forEach(visit);
+        return;
+      default:
+        return;
+    }
+  };
+  visit(loop.body);
+  return [...cands];
 }
 
 function maxCap(n: Node): number {

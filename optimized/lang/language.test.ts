@@ -47,6 +47,19 @@ const SCENARIOS: Record<string, readonly Op[]> = {
     run(),
   ],
   'deep recursion up to the stack quota': [load('(do (defn down [n] (if (< n 1) 0 (inc (down (dec n))))) [(down 5000) (try (down 20000) (catch e :never))])'), run()],
+  'sequence walks: lists, vectors, empty lists, nil, and first/next redefined mid-walk': [
+    load(
+      [
+        '(do (defn walk [s] (loop [s s acc []] (if s (recur (next s) (conj acc (first s))) acc)))',
+        '[(walk (seq [1 2 3])) (walk [4 5]) (walk (list 6)) (walk ()) (walk nil) (walk "ab") (walk {:a 1}) (walk (rest (rest [1 2 3 4])))',
+        ' (loop [s () n 0] (if (< n 3) (if s (recur (next s) (inc n)) [:was-nil n]) [:truthy n]))',
+        ' (reduce + 0 (range 10)) (reduce (fn [acc x] (if (= x 3) (do (def first (fn [_] :mine)) acc) (conj acc x))) [] (range 6))',
+        ' (walk [7 8 9])',
+        ' (do (def next (fn [s] nil)) (walk [1 2 3]))])',
+      ].join(''),
+    ),
+    run(),
+  ],
   'validators and watches run programs': [
     load('(let [a (atom 1)] (set-validator! a (fn [x] (pos? x))) (add-watch a :w (fn [k r o n] (println k o n))) (reset! a 2) [(try (reset! a -1) (catch e (get e :error))) (deref a)])'),
     run(),

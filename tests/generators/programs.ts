@@ -80,6 +80,8 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   // map versions: a threaded map with old versions kept and read out of order, dissoc of an absent key
   '(let [vs (reduce (fn [acc i] (conj acc (assoc (nth acc (dec (count acc))) (rem i 7) i))) [{}] (range 40))] [(nth vs 3) (nth vs 39) (nth vs 12) (get (nth vs 5) 4) (count (nth vs 40)) (nth vs 33)])',
   '(let [m (reduce (fn [m i] (if (even? i) (assoc m (str "k" (rem i 5)) i) (dissoc m (str "k" (rem i 3))))) {} (range 30))] [m (dissoc m :absent) (= m (dissoc m :absent))])',
+  // sequence walks (compiled code steps through a list without allocating): every kind of sequence
+  '(do (defn walk [s] (loop [s s acc []] (if s (recur (next s) (conj acc (first s))) acc))) [(walk [1 2 3]) (walk ()) (walk nil) (walk "ab") (walk {:a 1 :b 2}) (walk (rest [1 2 3])) (walk (deref $A)) (reduce + 0 (range 5))])',
   // closures capturing atoms
   '(let [inc! (fn [a] (swap! a (fn [x] (if (int? x) (+ x 1) 0))))] (do (inc! $A) (inc! $B) [(deref $A) (deref $B)]))',
 ];

@@ -668,9 +668,7 @@ function walkSlots(loop: LoopNode, builtinFor: (n: Node) => string | null): numb
         return;
       case 'call':
         if (builtinFor(n.fn) === 'first' && n.args.length === 1 && isLocal(n.args[0])) return;
-        visit(n.fn);
-        n.args.forEach(visit);
-        return;
+        break;
       case 'recur': {
         const own = n.loop === loop && !n.bad && n.args.length === loop.slots.length;
         n.args.forEach((a, i) => {
@@ -685,30 +683,8 @@ function walkSlots(loop: LoopNode, builtinFor: (n: Node) => string | null): numb
       case 'fn':
         for (const c of n.lambda.captures) if (c.from === 'local') cands.delete(c.index);
         return;
-      case 'let':
-      case 'loop':
-        n.inits.forEach(visit);
-        visit(n.body);
-        return;
-      case 'do':
-        n.body.forEach(visit);
-        return;
-      case 'def':
-        if (n.value !== null) visit(n.value);
-        return;
-      case 'throw':
-        visit(n.value);
-        return;
-      case 'try':
-        visit(n.body);
-        if (n.handler !== null) visit(n.handler);
-        return;
-      case 'coll':
-        n.items.forEach(visit);
-        return;
-      default:
-        return;
     }
+    childNodes(n).forEach(visit);
   };
   visit(loop.body);
   return [...cands];
@@ -717,52 +693,39 @@ function walkSlots(loop: LoopNode, builtinFor: (n: Node) => string | null): numb
 function maxCap(n: Node): number {
   let m = -1;
   const go = (x: Node): void => {
-    switch (x.t) {
-      case 'cap':
-        m = Math.max(m, x.i);
-        return;
-      case 'if':
-        go(x.test);
-        go(x.then);
-        go(x.else);
-        return;
-      case 'do':
-        x.body.forEach(go);
-        return;
-      case 'let':
-      case 'loop':
-        x.inits.forEach(go);
-        go(x.body);
-        return;
-      case 'recur':
-        x.args.forEach(go);
-        return;
-      case 'call':
-        go(x.fn);
-        x.args.forEach(go);
-        return;
-      case 'def':
-        if (x.value !== null) go(x.value);
-        return;
-      case 'throw':
-        go(x.value);
-        return;
-      case 'try':
-        go(x.body);
-        if (x.handler !== null) go(x.handler);
-        return;
-      case 'coll':
-        x.items.forEach(go);
-        return;
-      case 'fn':
-        for (const c of x.lambda.captures) if (c.from === 'cap') m = Math.max(m, c.index);
-        return;
-      default:
-        return;
-    }
+    if (x.t === 'cap') m = Math.max(m, x.i);
+    else if (x.t === 'fn') for (const c of x.lambda.captures) if (c.from === 'cap') m = Math.max(m, c.index);
+    childNodes(x).forEach(go);
   };
   go(n);
   return m;
+}
+
+/** The nodes `n` evaluates directly, in order (not a nested `fn`'s body: that is another arity). */
+function childNodes(n: Node): readonly Node[] {
+  switch (n.t) {
+    case 'if':
+      return [n.test, n.then, n.else];
+    case 'do':
+      return n.body;
+    case 'let':
+    case 'loop':
+      return [...n.inits, n.body];
+    case 'recur':
+      return n.args;
+    case 'call':
+      return [n.fn, ...n.args];
+    case 'def':
+      return n.value === null ? [] : [n.value];
+    case 'throw':
+      return [n.value];
+    case 'try':
+      return n.handler === null ? [n.body] : [n.body, n.handler];
+    case 'coll':
+      return n.items;
+    default:
+      return [];
+  }
 }
 
 const MIN = INT64_MIN;

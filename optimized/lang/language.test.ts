@@ -148,6 +148,8 @@ describe('resource bombs end with a typed error; the kernel keeps serving', () =
     'many medium values kept alive': '(loop [acc [] i 0] (recur (conj acc (vec (range 100))) (inc i)))',
     'the same, inside a compiled function': '(do (defn f [] (loop [acc []] (recur (conj acc (vec (range 100)))))) (f))',
     'an ever longer copy loop': '(loop [acc []] (recur (conj (vec (seq acc)) 1)))',
+    'every version of a growing map kept alive': '(loop [acc [] m {} i 0] (recur (conj acc m) (assoc m i i) (inc i)))',
+    'old map versions updated over and over': '(let [m0 (reduce (fn [m i] (assoc m i i)) {} (range 2000))] (loop [i 0] (recur (do (assoc m0 (rem i 7) i) (assoc (dissoc m0 3) i i) (inc i)))))',
     'unbounded recursion': '(do (defn f [x] (inc (f x))) (f 1))',
     'an infinite loop': '(loop [] (recur))',
   };

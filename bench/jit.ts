@@ -414,7 +414,7 @@ export const inThisThread: VariantExecutor = (req) => Promise.resolve(timeVarian
  */
 export const inProcesses: VariantExecutor = (req) =>
   new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./jit-worker.js', import.meta.url)), [JSON.stringify(req)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(new URL('./jit-worker.js', import.meta.url)), [JSON.stringify(req)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
     let done = false;
     child.once('message', (m: { ok: true; run: VariantRun } | { ok: false; error: string }) => {
       done = true;

@@ -44,7 +44,15 @@ export interface Tier2Hook {
    * later when compiling asynchronously). Returns false when the arity is not eligible.
    */
   offer(arity: Arity, install: (code: Tier2Entry, stillValid: () => boolean) => void): boolean;
+  /**
+   * The tier-2 `reduce` driver of a reducing function's `arity` (two ints to an int), when its
+   * code is ready and still valid; null otherwise (the first request starts its compilation).
+   */
+  reducer(arity: Arity): Tier2ReduceEntry | null;
 }
+
+/** A tier-2 `reduce` driver (see optimized/jit/tier2 `Tier2Reducer`). */
+export type Tier2ReduceEntry = (init: bigint, items: VectorClass, fuel: number, depth: number, maxDepth: number) => { readonly status: 'ok'; readonly value: bigint | boolean; readonly fuelLeft: number } | { readonly status: 'fallback' };
 
 /** A tier-2 function: `fallback` when tier 1 must run the call (any error or limit). */
 export type Tier2Entry = ((args: readonly (bigint | BytesClass)[], fuel: number, depth: number, maxDepth: number) => { readonly status: 'ok'; readonly value: bigint | boolean; readonly fuelLeft: number } | { readonly status: 'fallback' }) & { readonly kinds?: readonly ('int' | 'bytes')[] };
@@ -61,6 +69,8 @@ export interface Tier1Env {
   readonly bugs: Tier1Bugs;
   /** Charges built-in `name` for a result of `n` elements (new storage when `fresh`), as the kernel charges every built-in. */
   readonly charge: (name: string, n: number, fresh: boolean) => void;
+  /** The heap-cell quota (a larger value is `out-of-memory`). */
+  readonly heapCells: number;
 }
 
 /** Statistics of the compiler (for `immutos bench jit` and tests). */
@@ -79,7 +89,10 @@ export interface Tier1Stats {
   tier2Fallbacks: number;
 }
 
-const INLINE = new Set(['+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', '==', 'zero?', 'pos?', 'neg?', 'not', 'nil?', 'count', 'nth', 'first', 'next', 'rest', 'seq', 'quot', 'rem', 'mod', 'byte-at', 'get', 'assoc']);
+/** The globals the prelude's `reduce` reads on a vector (its loop is run in tier 2 only while they are the built-ins). */
+const REDUCE_READS = ['seq', 'first', 'next'];
+
+const INLINE = new Set(['reduce', '+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', '==', 'zero?', 'pos?', 'neg?', 'not', 'nil?', 'count', 'nth', 'first', 'next', 'rest', 'seq', 'quot', 'rem', 'mod', 'byte-at', 'get', 'assoc']);
 
 /** The tier-1 compiler of one kernel. */
 export class Tier1 {
@@ -117,6 +130,40 @@ export class Tier1 {
       live.push(r);
     }
     this.siteForgets = live;
+  }
+
+  /**
+   * `(reduce f init v)` over a vector, run whole by `f`'s tier-2 `reduce` driver, or undefined
+   * when tier 1 must run it (no tier 2, `f` not a reducing function in the tier-2 subset, code not
+   * ready, an item not an int, the prelude's `seq`/`first`/`next` redefined, or any error or
+   * limit on the way: tier 1 then runs the call from the start and raises the exact error). Fuel,
+   * depth and the allocation count end as tier 1's `reduce` leaves them: 1 for its call, what
+   * `seq` charges for the vector's n elements (⌊n/16⌋ when n ≥ 16), then 2 per item.
+   */
+  reduceInTier2(f: Value, init: bigint, v: VectorClass): Value | undefined {
+    const { tier2, rt, builtins, heapCells } = this.env;
+    if (tier2 === undefined || !(f instanceof Fn)) return undefined;
+    const impl = implOf(f);
+    if (impl.kind !== 'closure' || impl.lambda.arities.length !== 1) return undefined;
+    const a = impl.lambda.arities[0]!;
+    if (a.rest || a.params !== 2) return undefined;
+    for (const name of REDUCE_READS) if (rt.host.global(Sym.of(name)) !== builtins.get(name)) return undefined;
+    const n = v.size;
+    if (n > heapCells || rt.depth + 1 > rt.host.maxDepth) return undefined;
+    const seqCost = n >= 16 ? n >> 4 : 0;
+    const fuel = rt.fuel - 1 - seqCost;
+    if (fuel < 0) return undefined;
+    const reducer = tier2.reducer(a);
+    if (reducer === null) return undefined;
+    const r = reducer(init, v, fuel, rt.depth + 1, rt.host.maxDepth);
+    if (r.status !== 'ok') {
+      this.stats.tier2Fallbacks++;
+      return undefined;
+    }
+    this.stats.tier2Calls++;
+    rt.fuel = r.fuelLeft + seqCost;
+    this.env.charge('seq', n, true);
+    return r.value;
   }
 
   /** The compiled entry of `arity` (compiling it on first use). */
@@ -215,6 +262,8 @@ interface Helpers {
   call3(f: Value, a: Value, b: Value, c: Value): Value;
   /** `assoc` of one key on a versioned map, charged as the built-in is (a new version is new storage). */
   assocMap(m: VersionedMap, k: Value, v: Value): Value;
+  /** `(reduce f init v)` (the prelude's `reduce`, bound to `g`) on a vector: the whole loop in tier 2 when it can, else the call. */
+  reduceVector(g: Value, f: Value, init: bigint, v: VectorClass): Value;
   /** The list of `base` from `start` on (a walked sequence's value). */
   suffix(base: readonly Value[], start: number): Value;
   /** Registers the caches of compiled `entry` (`forget` empties them) for {@link Tier1.forgetSites}. */
@@ -268,6 +317,10 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
   return {
     call,
     sites: (entry, forget) => t1.registerSites(entry, forget),
+    reduceVector: (g, f, init, v) => {
+      const r = t1.reduceInTier2(f, init, v);
+      return r !== undefined ? r : call(g, [f, init, v]);
+    },
     suffix: (base, start) => ListClass.adopt(base as Value[]).drop(start),
     assocMap: (m, k, v) => {
       const r = m.assoc(k, v);
@@ -798,6 +851,10 @@ function inline(name: string, f: string, args: readonly string[], bugs: Tier1Bug
     case 'byte-at':
       if (args.length !== 2) return null;
       return `(${is} && ${a} instanceof Bytes && ${int(b!)} && ${b} >= 0n && ${b} < ${a}.length ? BigInt(${a}.data[Number(${b})]) : H.call(${f}, [${a}, ${b}]))`;
+    // The prelude's `reduce` on a vector with an int start: tier 2 may run the whole loop.
+    case 'reduce':
+      if (args.length !== 3) return null;
+      return `(${is} && ${args[2]} instanceof Vector && typeof ${b} === 'bigint' ? H.reduceVector(${f}, ${a}, ${b}, ${args[2]}) : H.call(${f}, [${a}, ${b}, ${args[2]}]))`;
     // One key on a map the program already updates (a versioned map; others take the built-in's path).
     case 'assoc':
       if (args.length !== 3) return null;

@@ -20,7 +20,7 @@ import { AtomRef, Bytes, Char, EMap, ESet, Fn, List, Sym, Vector, compare, equal
 import { readEdnForms, type Position } from '../../spec/Edn.js';
 import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
 import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';
-import { Compiler, type Node } from '../lang/front.js';
+import { Compiler, type Arity, type Node } from '../lang/front.js';
 import { callState, copyState, finished, programState, run, stateValues, type CompiledArity, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
 import { createNatives, truthy, type NativeFn } from '../lang/natives.js';
 import { LOCAL_CALLS, MEMCHECK, Runtime, implOf, type Impl } from '../lang/runtime.js';
@@ -617,6 +617,7 @@ export class OptimizedKernel implements Kernel {
       rt: this.rt,
       builtins: this.core,
       charge: this.charge,
+      heapCells: this.quotas.heapCells,
       bugs: { wrongOverflow: this.mutants.has('jit-wrong-overflow'), wrongCapture: this.mutants.has('jit-wrong-capture'), staleCode: this.mutants.has('jit-stale-code'), offByOne: this.mutants.has('collection-off-by-one') },
     });
     // The prelude defines into the core library (not the program namespace).
@@ -726,6 +727,7 @@ export class OptimizedKernel implements Kernel {
       return impl.kind === 'closure' ? { lambda: impl.lambda } : impl.kind === 'native' ? { native: impl.name } : null;
     };
     const opts = { miscompileCompare: this.mutants.has('jit-tier2-compare') };
+    const reducers = new WeakMap<Arity, { code: Tier2Code | null; valid: () => boolean }>();
     return {
       threshold: this.tier2Threshold,
       offer: (arity, install) => {
@@ -753,6 +755,45 @@ export class OptimizedKernel implements Kernel {
             /* a failed compilation leaves the arity in tier 1 */
           });
         return true;
+      },
+      reducer: (arity) => {
+        // One compilation per reducing function (leaves included: the driver's loop is what repays
+        // the trip into wasm), at its first `reduce` over a vector; valid while its globals are.
+        let r = reducers.get(arity);
+        if (r === undefined) {
+          const state: { code: Tier2Code | null; valid: () => boolean } = { code: null, valid: () => false };
+          reducers.set(arity, state);
+          const a = analyze(arity, resolve);
+          if (!a.ok) return null;
+          const snapshot = new Map(this.namespace);
+          const at = (sym: Sym): Value | undefined => snapshot.get(sym) ?? (sym.ns === null ? this.core.get(sym.name) : undefined);
+          const ready = (code: Tier2Code): void => {
+            if (code.reduce === undefined) return;
+            const stats = this.tier1!.stats;
+            stats.tier2Compiled++;
+            stats.tier2CompileMs += code.compileMs;
+            state.code = code;
+            state.valid = () => code.deps.every((d) => this.global(d) === at(d));
+          };
+          if (this.tier2Sync) {
+            try {
+              ready(compileSync(a.plan, opts));
+            } catch {
+              return null;
+            }
+          } else
+            compileAsync(a.plan, opts).then(ready, () => {
+              /* a failed compilation leaves the function's reduce in tier 1 */
+            });
+          r = state;
+        }
+        if (r.code === null) return null;
+        if (!r.valid()) {
+          // A global the code calls was redefined: tier 1 for good.
+          r.code = null;
+          return null;
+        }
+        return r.code.reduce ?? null;
       },
     };
   }

@@ -60,6 +60,19 @@ const SCENARIOS: Record<string, readonly Op[]> = {
     ),
     run(),
   ],
+  'reduce over int vectors (tier 2 runs the whole loop when it can)': [
+    load(
+      [
+        '(do (defn add [a x] (+ a x)) (defn mx [a x] (if (> x a) x a)) (defn cmp [a x] (< a x))',
+        '[(reduce add 0 (vec (range 100))) (reduce mx -5 [3 9 2]) (reduce add 7 []) (try (reduce add 0 [1 :a]) (catch e (get e :error)))',
+        ' (try (reduce add 9223372036854775800 [1 2 3 4 5 6 7 8 9]) (catch e (get e :error))) (reduce add 0 (conj (vec (range 20)) 5))',
+        ' (reduce cmp 0 [1 2]) (reduce (fn [a x] (* a x)) 1 [1 2 3 4 5]) (reduce add 0 (list 1 2 3)) (reduce add 0.5 [1 2])',
+        ' (do (def add (fn [a x] (- a x))) (reduce add 0 [1 2 3]))',
+        ' (do (def first (fn [s] 10)) (reduce mx 0 [1 2 3]))])',
+      ].join(''),
+    ),
+    run(),
+  ],
   'validators and watches run programs': [
     load('(let [a (atom 1)] (set-validator! a (fn [x] (pos? x))) (add-watch a :w (fn [k r o n] (println k o n))) (reset! a 2) [(try (reset! a -1) (catch e (get e :error))) (deref a)])'),
     run(),
@@ -138,6 +151,39 @@ describe('JIT mechanics', () => {
     gc();
     expect(ref.deref()).toBeUndefined();
     expect(code.deref()).toBeUndefined();
+  });
+});
+
+describe.runIf(tier2Available().ok)('tier 2 runs reduce over int vectors with tier 1\'s fuel and depth', () => {
+  const setup = '(do (defn add [a x] (+ a x)) (defn sum [v] (reduce add 0 v)) (def v (vec (range 40))) (sum v))';
+  const outcome = (options: OptimizedKernelOptions, fuel: number, stackDepth = 100): { ok: boolean; text: string; served: number } => {
+    const k = createOptimizedKernel({ ...options, quotas: { heapCells: 100_000, fuel, stackDepth } });
+    k.apply(load(setup));
+    const r = k.apply(run());
+    return { ok: r.ok, text: r.ok ? r.value : r.error, served: k.tier1?.stats.tier2Calls ?? 0 };
+  };
+  const tier1: OptimizedKernelOptions = { tier: 1, jitThreshold: 0 };
+  const tier2: OptimizedKernelOptions = { tier: 2, jitThreshold: 0, tier2Threshold: 1, tier2Sync: true };
+
+  it('serves the call, and runs out of fuel at exactly the step tier 1 does', () => {
+    // The least fuel with which tier 1 finishes (a binary search), then tier 2 on both sides of it.
+    let lo = 1;
+    let hi = 100_000;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (outcome(tier1, mid).ok) hi = mid;
+      else lo = mid + 1;
+    }
+    expect(outcome(tier1, lo).text).toBe('780');
+    const at = outcome(tier2, lo);
+    expect(at).toMatchObject({ ok: true, text: '780' });
+    expect(at.served).toBeGreaterThan(0);
+    expect(outcome(tier2, lo - 1)).toMatchObject({ ok: false, text: 'fuel-exhausted' });
+    expect(outcome(tier1, lo - 1)).toMatchObject({ ok: false, text: 'fuel-exhausted' });
+  });
+
+  it('runs out of stack where tier 1 does', () => {
+    for (const depth of [1, 2, 3, 4]) expect(outcome(tier2, 1_000_000, depth).text, `stack depth ${depth}`).toBe(outcome(tier1, 1_000_000, depth).text);
   });
 });
 

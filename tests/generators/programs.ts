@@ -82,6 +82,8 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   '(let [m (reduce (fn [m i] (if (even? i) (assoc m (str "k" (rem i 5)) i) (dissoc m (str "k" (rem i 3))))) {} (range 30))] [m (dissoc m :absent) (= m (dissoc m :absent))])',
   // sequence walks (compiled code steps through a list without allocating): every kind of sequence
   '(do (defn walk [s] (loop [s s acc []] (if s (recur (next s) (conj acc (first s))) acc))) [(walk [1 2 3]) (walk ()) (walk nil) (walk "ab") (walk {:a 1 :b 2}) (walk (rest [1 2 3])) (walk (deref $A)) (reduce + 0 (range 5))])',
+  // reduce over int vectors (tier 2 may run the whole loop): overflow, non-ints, a held vector
+  '(do (defn add2 [a x] (+ a x)) [(reduce add2 0 (vec (range 50))) (try (reduce add2 0 (deref $A)) (catch e (get e :error))) (try (reduce add2 9223372036854775807 [0 1]) (catch e :ovf)) (reduce add2 0 [])])',
   // closures capturing atoms
   '(let [inc! (fn [a] (swap! a (fn [x] (if (int? x) (+ x 1) 0))))] (do (inc! $A) (inc! $B) [(deref $A) (deref $B)]))',
 ];

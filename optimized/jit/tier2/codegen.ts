@@ -80,6 +80,23 @@ export function entryName(k: number): string {
   return k === 0 ? ENTRY_NAME : `${ENTRY_NAME}${k}`;
 }
 
+/** The name of the exported `reduce` driver of plan `k` (see {@link hasReduceDriver}). */
+export function reduceName(k: number): string {
+  return `reduce${k}`;
+}
+
+/**
+ * Whether plan `k` gets a `reduce` driver: its entry takes two ints and returns an int, the shape
+ * of a reducing function. The driver runs `(reduce f init v)` over a vector of ints laid out in
+ * memory: `i64 reduceK(i64* ctx, i64 depth, i64 init, i64* items, i64 count)`, where `depth` is
+ * the depth of the `reduce` activation and fuel is charged as tier 1's `reduce` loop charges it
+ * (1 per call of `f`, 1 per `recur`), falling back on any error as every tier-2 function does.
+ */
+export function hasReduceDriver(plan: Plan): boolean {
+  const f = plan.fns[0]!;
+  return f.params.length === 2 && f.params.every((p) => p === 'int') && f.ret === 'int' && !f.arity.rest;
+}
+
 /**
  * Generates the LLVM IR (text) of one module holding `plans` (several plans share one `llc`
  * run): plan k's function 0 is exported as {@link entryName}(k).
@@ -107,14 +124,75 @@ export function generateIR(plans: Plan | readonly Plan[], opts: CodegenOptions =
       ),
     );
     plan.fns.forEach((_, i) => new FnGen(llvm, context, module, builder, plan, fns, i, opts.miscompileCompare === true).gen());
+    if (hasReduceDriver(plan)) reduceDriver(llvm, context, module, builder, fns[0]!, k);
   });
   if (llvm.verifyModule(module)) throw new Error('tier 2: LLVM rejected the generated module (a code-generator bug)');
   let ir = module.print();
   if (target === 'wasm32') {
     // llvm-bindings has no attribute API: the export name is added to each entry's definition line.
-    ir = ir.replace(new RegExp(`^(define [^\\n]*@(${ENTRY_NAME}\\d*)\\([^\\n]*\\))( #\\d+)? \\{`, 'gm'), (_m, def: string, name: string, group: string | undefined) => `${def}${group ?? ''} "wasm-export-name"="${name}" {`);
+    ir = ir.replace(new RegExp(`^(define [^\\n]*@((?:${ENTRY_NAME}|reduce)\\d*)\\([^\\n]*\\))( #\\d+)? \\{`, 'gm'), (_m, def: string, name: string, group: string | undefined) => `${def}${group ?? ''} "wasm-export-name"="${name}" {`);
   }
   return ir;
+}
+
+/** Generates plan `k`'s `reduce` driver around its entry `f` (see {@link hasReduceDriver}). */
+function reduceDriver(llvm: Llvm, context: LLVM.LLVMContext, module: LLVM.Module, b: LLVM.IRBuilder, f: LLVM.Function, k: number): void {
+  const i64 = b.getInt64Ty();
+  const i64p = llvm.Type.getInt64PtrTy(context);
+  const d = llvm.Function.Create(llvm.FunctionType.get(i64, [i64p, i64, i64, i64p, i64], false), llvm.GlobalValue.LinkageTypes.ExternalLinkage, reduceName(k), module);
+  const ctx = d.getArg(0);
+  const depth = d.getArg(1);
+  const init = d.getArg(2);
+  const items = d.getArg(3);
+  const count = d.getArg(4);
+  const c = (v: number): LLVM.Value => llvm.ConstantInt.get(i64, v, true);
+  const word = (i: number): LLVM.Value => b.CreateGEP(i64, ctx, c(i));
+  const block = (name: string): LLVM.BasicBlock => llvm.BasicBlock.Create(context, name, d);
+  const entry = block('entry');
+  const fallback = block('fallback');
+  const loop = block('loop');
+  const body = block('body');
+  const call = block('call');
+  const called = block('called');
+  const latch = block('latch');
+  const exit = block('exit');
+  b.SetInsertPoint(fallback);
+  b.CreateStore(c(1), word(2));
+  b.CreateRet(c(0));
+  b.SetInsertPoint(entry);
+  const fuel0 = b.CreateLoad(i64, word(0), 'fuel0');
+  const maxDepth = b.CreateLoad(i64, word(1), 'maxdepth');
+  const inner = b.CreateAdd(depth, c(1), 'inner');
+  b.CreateBr(loop);
+  b.SetInsertPoint(loop);
+  const i = b.CreatePHI(i64, 2, 'i');
+  const acc = b.CreatePHI(i64, 2, 'acc');
+  const fuel = b.CreatePHI(i64, 2, 'fuel');
+  i.addIncoming(c(0), entry);
+  acc.addIncoming(init, entry);
+  fuel.addIncoming(fuel0, entry);
+  b.CreateCondBr(b.CreateICmpSGE(i, count), exit, body);
+  // The call of f: 1 unit of fuel and one level of depth, as tier 1's loop charges it.
+  b.SetInsertPoint(body);
+  const fuelCall = b.CreateSub(fuel, c(1), 'fuel_call');
+  b.CreateCondBr(b.CreateOr(b.CreateICmpSLT(fuelCall, c(0)), b.CreateICmpSGT(inner, maxDepth)), fallback, call);
+  b.SetInsertPoint(call);
+  const x = b.CreateLoad(i64, b.CreateGEP(i64, items, i), 'x');
+  b.CreateStore(fuelCall, word(0));
+  const r = b.CreateCall(f, [ctx, inner, acc, x], 'r');
+  b.CreateCondBr(b.CreateICmpNE(b.CreateLoad(i64, word(2), 'status'), c(0)), fallback, called);
+  // The `recur`: 1 unit of fuel.
+  b.SetInsertPoint(called);
+  const fuelRecur = b.CreateSub(b.CreateLoad(i64, word(0), 'fuel_after'), c(1), 'fuel_recur');
+  b.CreateCondBr(b.CreateICmpSLT(fuelRecur, c(0)), fallback, latch);
+  b.SetInsertPoint(latch);
+  i.addIncoming(b.CreateAdd(i, c(1), 'next'), latch);
+  acc.addIncoming(r, latch);
+  fuel.addIncoming(fuelRecur, latch);
+  b.CreateBr(loop);
+  b.SetInsertPoint(exit);
+  b.CreateStore(fuel, word(0));
+  b.CreateRet(acc);
 }
 
 const COMPARES = new Set(['<', '>', '<=', '>=', '==']);

@@ -11,10 +11,10 @@
  * the same in every tier. Redefining any global of {@link Tier2Code.deps} invalidates the code.
  * @module
  */
-import { Bytes, type Sym } from '../../../spec/Values.js';
+import { Bytes, Vector, type Sym } from '../../../spec/Values.js';
 import type { Arity } from '../../lang/front.js';
 import { analyze as analyzeArity, type Analyzed, type Plan, type Resolver, type T2ParamKind } from './eligible.js';
-import { entryName, generateIR, loadLlvm } from './codegen.js';
+import { entryName, generateIR, hasReduceDriver, loadLlvm, reduceName } from './codegen.js';
 import { Tier2CompileError, emitAsync, emitSync, llcAvailable } from './backend.js';
 import { Wasm, type WasmMemory, type WasmModule } from './wasm.js';
 
@@ -49,10 +49,20 @@ export interface Tier2EntryFn {
   readonly kinds: readonly T2ParamKind[];
 }
 
+/**
+ * A tier-2 `reduce` driver: runs `(reduce f init items)` for the function `f` it was compiled
+ * with, when every item of the vector is an int (else, or on any error or limit, `fallback`).
+ * `fuel` is what is left after the caller charged what tier 1's `reduce` charges before its loop;
+ * `depth` is the depth of the `reduce` activation. Charges 1 per call of `f` and 1 per step.
+ */
+export type Tier2Reducer = (init: bigint, items: Vector, fuel: number, depth: number, maxDepth: number) => Tier2Result;
+
 /** Compiled tier-2 code of one function (with the functions it calls). */
 export interface Tier2Code {
   /** Runs the function (see {@link Tier2EntryFn}). */
   readonly entry: Tier2EntryFn;
+  /** The `reduce` driver, for a function of two ints returning an int. */
+  readonly reduce?: Tier2Reducer;
   /** The kind of each parameter of the entry (the same array as `entry.kinds`). */
   readonly kinds: readonly T2ParamKind[];
   /** Wall time of this compilation (IR generation, llc, WebAssembly compile), in ms; ~0 on a cache hit. */
@@ -118,6 +128,7 @@ const PAGE = 65536;
 const BYTES_BASE = PAGE;
 
 type Raw = (ctx: number, depth: bigint, ...args: (bigint | number)[]) => bigint;
+type RawReduce = (ctx: number, depth: bigint, init: bigint, items: number, count: bigint) => bigint;
 
 /**
  * The memory of one module instance, shared by its plans: views that follow its growth, and the
@@ -129,6 +140,8 @@ class Arena {
   /** The byte-string arguments of the last copy and their addresses; null after another copy. */
   private last: readonly Bytes[] = [];
   private lastPtrs: readonly number[] = [];
+  /** The vector last laid out (a `reduce` driver's items), or null. */
+  private lastVector: Vector | null = null;
 
   constructor(readonly memory: WasmMemory) {
     this.words = new BigInt64Array(memory.buffer);
@@ -137,22 +150,47 @@ class Arena {
 
   /** Copies `bs` into memory (growing it as needed) and returns their addresses. */
   place(bs: readonly Bytes[]): readonly number[] {
-    if (bs.length === this.last.length && bs.every((b, i) => b === this.last[i])) return this.lastPtrs;
+    if (this.lastVector === null && bs.length === this.last.length && bs.every((b, i) => b === this.last[i])) return this.lastPtrs;
     let end = BYTES_BASE;
     const ptrs = bs.map((b) => {
       const p = end;
       end += (b.length + 7) & ~7;
       return p;
     });
-    if (end > this.memory.buffer.byteLength) {
-      this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / PAGE));
-      this.words = new BigInt64Array(this.memory.buffer);
-      this.u8 = new Uint8Array(this.memory.buffer);
-    }
+    this.reserve(end);
     bs.forEach((b, i) => this.u8.set(b.data, ptrs[i]));
     this.last = bs;
     this.lastPtrs = ptrs;
+    this.lastVector = null;
     return ptrs;
+  }
+
+  /**
+   * Lays the items of `v` out as int64 words (from {@link BYTES_BASE}) and returns their address,
+   * or null when an item is not an int. The same vector as last time is not laid out again.
+   */
+  placeInts(v: Vector): number | null {
+    if (v === this.lastVector) return BYTES_BASE;
+    const n = v.size;
+    this.reserve(BYTES_BASE + n * 8);
+    const words = this.words;
+    const base = BYTES_BASE / 8;
+    for (let i = 0; i < n; i++) {
+      const x = v.at(i);
+      if (typeof x !== 'bigint') return null;
+      words[base + i] = x;
+    }
+    this.lastVector = v;
+    this.last = [];
+    this.lastPtrs = [];
+    return BYTES_BASE;
+  }
+
+  private reserve(end: number): void {
+    if (end <= this.memory.buffer.byteLength) return;
+    this.memory.grow(Math.ceil((end - this.memory.buffer.byteLength) / PAGE));
+    this.words = new BigInt64Array(this.memory.buffer);
+    this.u8 = new Uint8Array(this.memory.buffer);
   }
 }
 
@@ -167,7 +205,7 @@ function instantiate(plans: readonly Plan[], ir: string, module: WasmModule, com
   const instance = new Wasm.Instance(module, { env });
   const arena = new Arena(memory);
   // One instance serves every plan of the module: calls are synchronous and never re-enter.
-  return plans.map((plan, k) => wrap(plan, instance.exports[entryName(k)] as Raw, arena, ir, compileMs));
+  return plans.map((plan, k) => wrap(plan, instance.exports[entryName(k)] as Raw, hasReduceDriver(plan) ? (instance.exports[reduceName(k)] as RawReduce) : null, arena, ir, compileMs));
 }
 
 /** The raw arguments of a call with byte strings: each becomes (address, length); null if a kind does not match. */
@@ -191,7 +229,26 @@ function lower(args: readonly (bigint | Bytes)[], kinds: readonly T2ParamKind[],
   return raw;
 }
 
-function wrap(plan: Plan, raw: Raw, arena: Arena, ir: string, compileMs: number): Tier2Code {
+/** Calls raw code with the context words set; the result, or `fallback` when the code (or the engine's own stack) says so. */
+function callRaw(arena: Arena, fuel: number, maxDepth: number, run: () => bigint): { readonly ok: true; readonly r: bigint; readonly fuelLeft: number } | { readonly ok: false } {
+  const words = arena.words;
+  words[W] = BigInt(fuel);
+  words[W + 1] = BigInt(maxDepth);
+  words[W + 2] = 0n;
+  let r: bigint;
+  try {
+    r = run();
+  } catch (e) {
+    // The engine's own stack ran out before the depth quota did: tier 1 decides.
+    if (e instanceof RangeError) return { ok: false };
+    throw e;
+  }
+  // The code may have grown the memory: read the context through the arena's current view.
+  if (arena.words[W + 2] !== 0n) return { ok: false };
+  return { ok: true, r, fuelLeft: Number(arena.words[W]) };
+}
+
+function wrap(plan: Plan, raw: Raw, rawReduce: RawReduce | null, arena: Arena, ir: string, compileMs: number): Tier2Code {
   const params = plan.fns[0]!.arity.params;
   const kinds = plan.fns[0]!.params;
   const numeric = kinds.every((k) => k === 'int');
@@ -207,21 +264,16 @@ function wrap(plan: Plan, raw: Raw, arena: Arena, ir: string, compileMs: number)
       if (lowered === null) return { status: 'fallback' };
       rawArgs = lowered;
     }
-    const words = arena.words;
-    words[W] = BigInt(fuel);
-    words[W + 1] = BigInt(maxDepth);
-    words[W + 2] = 0n;
-    let r: bigint;
-    try {
-      r = raw(CTX, BigInt(depth), ...rawArgs);
-    } catch (e) {
-      // The engine's own stack ran out before the depth quota did: tier 1 decides.
-      if (e instanceof RangeError) return { status: 'fallback' };
-      throw e;
-    }
-    if (words[W + 2] !== 0n) return { status: 'fallback' };
-    return { status: 'ok', value: bool ? r !== 0n : r, fuelLeft: Number(words[W]) };
+    const out = callRaw(arena, fuel, maxDepth, () => raw(CTX, BigInt(depth), ...rawArgs));
+    return out.ok ? { status: 'ok', value: bool ? out.r !== 0n : out.r, fuelLeft: out.fuelLeft } : { status: 'fallback' };
   };
   const entry: Tier2EntryFn = Object.assign(run, { kinds });
-  return { entry, kinds, compileMs, deps: plan.deps, ir };
+  if (rawReduce === null) return { entry, kinds, compileMs, deps: plan.deps, ir };
+  const reduce: Tier2Reducer = (init, items, fuel, depth, maxDepth) => {
+    const at = arena.placeInts(items);
+    if (at === null) return { status: 'fallback' };
+    const out = callRaw(arena, fuel, maxDepth, () => rawReduce(CTX, BigInt(depth), init, at, BigInt(items.size)));
+    return out.ok ? { status: 'ok', value: out.r, fuelLeft: out.fuelLeft } : { status: 'fallback' };
+  };
+  return { entry, reduce, kinds, compileMs, deps: plan.deps, ir };
 }

@@ -26,6 +26,9 @@ import { compare, EMap, equals, hash, Keyword, Sym, type Value } from '../../spe
 
 type Entry = readonly [Value, Value];
 
+/** What a versioned map hands its base class (which it never reads: every member is overridden). */
+const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
+
 /** Longest diff chain a read reroots; a longer one detaches the version (copies the table). */
 export const REROOT_MAX = 8;
 
@@ -41,100 +44,119 @@ function primKey(k: Value): PrimKey | undefined {
   return undefined;
 }
 
-/** The mutable hash table a family of versions shares: primitive keys in a `Map`, others bucketed by structural hash. */
+/**
+ * The mutable hash table a family of versions shares: primitive keys in a `Map` to their values
+ * (an equal primitive is the same key, so no entry pair is kept), other keys bucketed by
+ * structural hash as entries (the key object an `assoc` used is kept, as {@link EMap} keeps it).
+ * Every update leaves what it replaced in {@link oldKey}/{@link oldValue} (undefined: absent).
+ */
 class Table {
-  readonly prim: Map<PrimKey, Entry>;
+  readonly prim: Map<PrimKey, Value>;
   readonly hashed: Map<number, Entry[]>;
   size: number;
   /** Diffs made against this table by updates (bounded: see {@link VersionedMap.assoc}). */
   diffs = 0;
-  // The last primitive key looked up or written and its entry (undefined: absent), so that the
+  /** What the last update replaced: its key object and value (undefined: the key was absent). */
+  oldKey: Value = null;
+  oldValue: Value | undefined = undefined;
+  // The last primitive key looked up or written and its value (undefined: absent), so that the
   // common `(assoc m k (f (get m k)))` looks the key up once.
   private lastKey: PrimKey | typeof NONE = NONE;
-  private lastEntry: Entry | undefined = undefined;
+  private lastValue: Value | undefined = undefined;
 
-  constructor(prim = new Map<PrimKey, Entry>(), hashed = new Map<number, Entry[]>(), size = 0) {
+  constructor(prim = new Map<PrimKey, Value>(), hashed = new Map<number, Entry[]>(), size = 0) {
     this.prim = prim;
     this.hashed = hashed;
     this.size = size;
   }
 
-  get(k: Value): Entry | undefined {
+  /** The value at `k`, or undefined. */
+  get(k: Value): Value | undefined {
     const p = primKey(k);
     if (p !== undefined) {
-      if (p === this.lastKey) return this.lastEntry;
-      const e = this.prim.get(p);
+      if (p === this.lastKey) return this.lastValue;
+      const v = this.prim.get(p);
       this.lastKey = p;
-      this.lastEntry = e;
-      return e;
+      this.lastValue = v;
+      return v;
     }
     const bucket = this.hashed.get(hash(k));
-    if (bucket !== undefined) for (const e of bucket) if (equals(e[0], k)) return e;
+    if (bucket !== undefined) for (const e of bucket) if (equals(e[0], k)) return e[1];
     return undefined;
   }
 
-  /** Binds `e[0]` to `e`; answers the entry it replaced. */
-  set(e: Entry): Entry | undefined {
-    const k = e[0];
+  /** Binds `k` (this key object) to `v`. */
+  set(k: Value, v: Value): void {
     const p = primKey(k);
     if (p !== undefined) {
-      const old = p === this.lastKey ? this.lastEntry : this.prim.get(p);
-      this.prim.set(p, e);
+      const old = p === this.lastKey ? this.lastValue : this.prim.get(p);
+      this.prim.set(p, v);
       this.lastKey = p;
-      this.lastEntry = e;
+      this.lastValue = v;
       if (old === undefined) this.size++;
-      return old;
+      this.oldKey = k;
+      this.oldValue = old;
+      return;
     }
+    const e: Entry = [k, v];
     const h = hash(k);
     const bucket = this.hashed.get(h);
+    this.oldKey = k;
+    this.oldValue = undefined;
     if (bucket === undefined) {
       this.hashed.set(h, [e]);
       this.size++;
-      return undefined;
+      return;
     }
     for (let i = 0; i < bucket.length; i++) {
       const old = bucket[i]!;
       if (equals(old[0], k)) {
         bucket[i] = e;
-        return old;
+        this.oldKey = old[0];
+        this.oldValue = old[1];
+        return;
       }
     }
     bucket.push(e);
     this.size++;
-    return undefined;
   }
 
-  /** Removes key `k`; answers the entry it removed. */
-  delete(k: Value): Entry | undefined {
+  /** Removes key `k`. */
+  delete(k: Value): void {
+    this.oldKey = k;
+    this.oldValue = undefined;
     const p = primKey(k);
     if (p !== undefined) {
-      const old = p === this.lastKey ? this.lastEntry : this.prim.get(p);
+      const old = p === this.lastKey ? this.lastValue : this.prim.get(p);
       if (old !== undefined) {
         this.prim.delete(p);
         this.size--;
       }
       this.lastKey = p;
-      this.lastEntry = undefined;
-      return old;
+      this.lastValue = undefined;
+      this.oldValue = old;
+      return;
     }
     const h = hash(k);
     const bucket = this.hashed.get(h);
-    if (bucket === undefined) return undefined;
+    if (bucket === undefined) return;
     for (let i = 0; i < bucket.length; i++) {
       const old = bucket[i]!;
       if (equals(old[0], k)) {
         if (bucket.length === 1) this.hashed.delete(h);
         else bucket.splice(i, 1);
         this.size--;
-        return old;
+        this.oldKey = old[0];
+        this.oldValue = old[1];
+        return;
       }
     }
-    return undefined;
   }
 
-  /** Puts back what a diff records: entry `e` for key `k`, or no entry. Answers what was there. */
-  restore(k: Value, e: Entry | undefined): Entry | undefined {
-    return e === undefined ? this.delete(k) : this.set(e);
+  /** Puts back what a diff records: key object `k` bound to `v`, or (undefined) no entry for `k`. */
+  restore(k: Value, v: Value | undefined): void {
+    if (v === undefined) this.delete(k);
+    else this.set(k, v);
   }
 
   copy(): Table {
@@ -145,7 +167,8 @@ class Table {
 
   /** Every entry, in no particular order. */
   all(): Entry[] {
-    const out: Entry[] = [...this.prim.values()];
+    const out: Entry[] = [];
+    for (const [k, v] of this.prim) out.push([k, v]);
     for (const b of this.hashed.values()) for (const e of b) out.push(e);
     return out;
   }
@@ -159,15 +182,15 @@ class Table {
 export class VersionedMap extends EMap {
   /** The table, when this version holds it. */
   private table: Table | null;
-  /** Else: this version is {@link next} with {@link key} bound to {@link entry} (undefined: absent). */
+  /** Else: this version is {@link next} with key object {@link key} bound to {@link value} (undefined: absent). */
   private next: VersionedMap | null = null;
   private key: Value = null;
-  private entry: Entry | undefined = undefined;
+  private value: Value | undefined = undefined;
   private readonly n: number;
   private sortedCache: readonly Entry[] | null;
 
   private constructor(table: Table, sorted: readonly Entry[] | null) {
-    super([]);
+    super(NO_ENTRIES);
     this.table = table;
     this.n = table.size;
     this.sortedCache = sorted;
@@ -178,7 +201,7 @@ export class VersionedMap extends EMap {
     if (m instanceof VersionedMap) return m;
     const t = new Table();
     const sorted = m.entries;
-    for (const e of sorted) t.set(e);
+    for (const [k, v] of sorted) t.set(k, v);
     return new VersionedMap(t, sorted);
   }
 
@@ -195,7 +218,7 @@ export class VersionedMap extends EMap {
 
   /** The value at `k`, or `undefined` when absent. */
   override get(k: Value): Value | undefined {
-    return this.hold().get(k)?.[1];
+    return this.hold().get(k);
   }
 
   /** Whether `k` is a key. */
@@ -205,7 +228,7 @@ export class VersionedMap extends EMap {
 
   /** A new version with `k` bound to `v` (the key `k` itself is kept, as {@link EMap.assoc} keeps it). */
   override assoc(k: Value, v: Value): VersionedMap {
-    return this.update(k, [k, v]);
+    return this.update(k, v);
   }
 
   /** A new version without `k` (this one when `k` is absent, as {@link EMap.dissoc} answers). */
@@ -220,26 +243,27 @@ export class VersionedMap extends EMap {
     return this.table !== null;
   }
 
-  private update(k: Value, e: Entry | undefined): VersionedMap {
+  /** A new version with `k` bound to `v` (undefined: without `k`). */
+  private update(k: Value, v: Value | undefined): VersionedMap {
     let t = this.hold();
     if (t.diffs >= 8 * t.size + 64) {
       // This table has given out enough diffs: the new version starts a family of its own.
       t = t.copy();
-      t.restore(k, e);
+      t.restore(k, v);
       return new VersionedMap(t, null);
     }
-    const old = t.restore(k, e);
+    t.restore(k, v);
     t.diffs++;
     const made = new VersionedMap(t, null);
-    this.becomeDiff(made, k, old);
+    this.becomeDiff(made, t.oldKey, t.oldValue);
     return made;
   }
 
-  private becomeDiff(next: VersionedMap, k: Value, e: Entry | undefined): void {
+  private becomeDiff(next: VersionedMap, k: Value, v: Value | undefined): void {
     this.table = null;
     this.next = next;
     this.key = k;
-    this.entry = e;
+    this.value = v;
   }
 
   /** Makes this version readable: answers the table it holds, rerooting or detaching first. */
@@ -258,23 +282,23 @@ export class VersionedMap extends EMap {
       let holder = v;
       for (let i = path.length - 1; i >= 0; i--) {
         const d = path[i]!;
-        const was = t.restore(d.key, d.entry);
-        holder.becomeDiff(d, d.key, was);
+        t.restore(d.key, d.value);
+        holder.becomeDiff(d, t.oldKey, t.oldValue);
         d.table = t;
         d.next = null;
         d.key = null;
-        d.entry = undefined;
+        d.value = undefined;
         holder = d;
       }
       return t;
     }
     // Detach: a copy of the holder's table, with the chain's diffs applied.
     const own = t.copy();
-    for (let i = path.length - 1; i >= 0; i--) own.restore(path[i]!.key, path[i]!.entry);
+    for (let i = path.length - 1; i >= 0; i--) own.restore(path[i]!.key, path[i]!.value);
     this.table = own;
     this.next = null;
     this.key = null;
-    this.entry = undefined;
+    this.value = undefined;
     return own;
   }
 }

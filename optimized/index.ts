@@ -16,7 +16,7 @@ export { HandleStack } from './heap/HandleStack.js';
 export { directWords } from './memory/MemoryBackend.js';
 export { Runtime, DEOPT, MEMCHECK, Deopt, LOCAL_CALLS, PURE_KERNEL_CALLS, type LangHost, type RuntimeMark, type Impl, type Closure, type Builtin, type KernelFn, type ApplyFn, type Act } from './lang/runtime.js';
 export { Compiler, SPECIALS, DERIVED, type Node, type LoopNode, type Lambda, type Arity, type ArityJit, type CaptureSource, type Program } from './lang/front.js';
-export { Tier1, type Tier1Env, type Tier1Stats, type Tier1Bugs, type Tier2Hook, type Tier2Entry, type Entry } from './jit/tier1.js';
+export { Tier1, type Tier1Env, type Tier1Stats, type Tier1Bugs, type Tier2Hook, type Tier2Entry, type Tier2ReduceEntry, type Entry } from './jit/tier1.js';
 export type { NativeFn, NativeOptions } from './lang/natives.js';
 export { createNatives } from './lang/natives.js';
 export { tier2Available } from './jit/tier2/index.js';

@@ -25,7 +25,7 @@ import { callState, copyState, finished, programState, run, stateValues, type Co
 import { createNatives, truthy, type NativeFn } from '../lang/natives.js';
 import { LOCAL_CALLS, MEMCHECK, Runtime, implOf, type Impl } from '../lang/runtime.js';
 import { Tier1, type Tier2Hook } from '../jit/tier1.js';
-import { analyze, compileAsync, compileSync, tier2Available, type Resolver, type Tier2Code } from '../jit/tier2/index.js';
+import { analyze, compileAsync, compileSync, hasReduceDriver, tier2Available, type Resolver, type Tier2Code } from '../jit/tier2/index.js';
 import { Heap, HeapExhausted } from '../heap/Heap.js';
 import { eqWords, forgetFnCell, fromHeap, initImmortals, toHeap } from '../heap/values.js';
 import { Collector } from '../gc/Collector.js';
@@ -764,7 +764,7 @@ export class OptimizedKernel implements Kernel {
           const state: { code: Tier2Code | null; valid: () => boolean } = { code: null, valid: () => false };
           reducers.set(arity, state);
           const a = analyze(arity, resolve);
-          if (!a.ok) return null;
+          if (!a.ok || !hasReduceDriver(a.plan)) return null;
           const snapshot = new Map(this.namespace);
           const at = (sym: Sym): Value | undefined => snapshot.get(sym) ?? (sym.ns === null ? this.core.get(sym.name) : undefined);
           const ready = (code: Tier2Code): void => {

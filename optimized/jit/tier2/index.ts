@@ -21,7 +21,7 @@ import { Wasm, type WasmMemory, type WasmModule } from './wasm.js';
 export type { Analyzed, Plan, Resolver, T2Type, T2ParamKind, PlanFn, CallTarget } from './eligible.js';
 export { TIER2_NATIVES } from './eligible.js';
 export { Tier2CompileError, clearCache, cacheSize } from './backend.js';
-export { generateIR, type Tier2Target, type CodegenOptions } from './codegen.js';
+export { generateIR, hasReduceDriver, type Tier2Target, type CodegenOptions } from './codegen.js';
 
 /** Options of a tier-2 compilation. */
 export interface Tier2Options {

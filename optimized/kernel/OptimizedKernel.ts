@@ -25,7 +25,7 @@ import { callState, copyState, finished, programState, run, stateValues, type Co
 import { createNatives, truthy, type NativeFn } from '../lang/natives.js';
 import { LOCAL_CALLS, MEMCHECK, Runtime, implOf, type Impl } from '../lang/runtime.js';
 import { Tier1, type Tier2Hook } from '../jit/tier1.js';
-import { analyze, compileAsync, compileSync, hasReduceDriver, tier2Available, type Resolver, type Tier2Code } from '../jit/tier2/index.js';
+import { analyze, compileAsync, compileSync, hasReduceDriver, tier2Available, type Plan, type Resolver, type Tier2Code } from '../jit/tier2/index.js';
 import { Heap, HeapExhausted } from '../heap/Heap.js';
 import { eqWords, forgetFnCell, fromHeap, initImmortals, toHeap } from '../heap/values.js';
 import { Collector } from '../gc/Collector.js';
@@ -728,6 +728,31 @@ export class OptimizedKernel implements Kernel {
     };
     const opts = { miscompileCompare: this.mutants.has('jit-tier2-compare') };
     const reducers = new WeakMap<Arity, { code: Tier2Code | null; valid: () => boolean }>();
+    /**
+     * Compiles `plan` (synchronously under `tier2Sync`, else off the main path) and hands the code
+     * to `ready` with a check that the globals it depends on are still what they are now; false
+     * when a synchronous compilation failed (a failed asynchronous one leaves tier 1 in place).
+     */
+    const compile = (plan: Plan, ready: (code: Tier2Code, stillValid: () => boolean) => void): boolean => {
+      const snapshot = new Map(this.namespace);
+      const at = (sym: Sym): Value | undefined => snapshot.get(sym) ?? (sym.ns === null ? this.core.get(sym.name) : undefined);
+      const done = (code: Tier2Code): void => {
+        const stats = this.tier1!.stats;
+        stats.tier2Compiled++;
+        stats.tier2CompileMs += code.compileMs;
+        ready(code, () => code.deps.every((d) => this.global(d) === at(d)));
+      };
+      if (!this.tier2Sync) {
+        compileAsync(plan, opts).then(done, () => undefined);
+        return true;
+      }
+      try {
+        done(compileSync(plan, opts));
+        return true;
+      } catch {
+        return false;
+      }
+    };
     return {
       threshold: this.tier2Threshold,
       offer: (arity, install) => {
@@ -735,26 +760,7 @@ export class OptimizedKernel implements Kernel {
         // (a leaf like (fn [a b] (+ a b)) runs faster in tier 1).
         if (!loopsOrCalls(arity.body, resolve)) return false;
         const a = analyze(arity, resolve);
-        if (!a.ok) return false;
-        const snapshot = new Map(this.namespace);
-        const at = (sym: Sym): Value | undefined => snapshot.get(sym) ?? (sym.ns === null ? this.core.get(sym.name) : undefined);
-        const ready = (code: Tier2Code): void => {
-          const stats = this.tier1!.stats;
-          stats.tier2Compiled++;
-          stats.tier2CompileMs += code.compileMs;
-          install(code.entry, () => code.deps.every((d) => this.global(d) === at(d)));
-        };
-        if (this.tier2Sync) {
-          try {
-            ready(compileSync(a.plan, opts));
-          } catch {
-            return false;
-          }
-        } else
-          compileAsync(a.plan, opts).then(ready, () => {
-            /* a failed compilation leaves the arity in tier 1 */
-          });
-        return true;
+        return a.ok && compile(a.plan, (code, stillValid) => install(code.entry, stillValid));
       },
       reducer: (arity) => {
         // One compilation per reducing function (leaves included: the driver's loop is what repays
@@ -764,26 +770,10 @@ export class OptimizedKernel implements Kernel {
           const state: { code: Tier2Code | null; valid: () => boolean } = { code: null, valid: () => false };
           reducers.set(arity, state);
           const a = analyze(arity, resolve);
-          if (!a.ok || !hasReduceDriver(a.plan)) return null;
-          const snapshot = new Map(this.namespace);
-          const at = (sym: Sym): Value | undefined => snapshot.get(sym) ?? (sym.ns === null ? this.core.get(sym.name) : undefined);
-          const ready = (code: Tier2Code): void => {
-            if (code.reduce === undefined) return;
-            const stats = this.tier1!.stats;
-            stats.tier2Compiled++;
-            stats.tier2CompileMs += code.compileMs;
-            state.code = code;
-            state.valid = () => code.deps.every((d) => this.global(d) === at(d));
-          };
-          if (this.tier2Sync) {
-            try {
-              ready(compileSync(a.plan, opts));
-            } catch {
-              return null;
-            }
-          } else
-            compileAsync(a.plan, opts).then(ready, () => {
-              /* a failed compilation leaves the function's reduce in tier 1 */
+          if (a.ok && hasReduceDriver(a.plan))
+            compile(a.plan, (code, stillValid) => {
+              state.code = code;
+              state.valid = stillValid;
             });
           r = state;
         }

@@ -7,7 +7,9 @@
  * the suite fails with {@link CheckFailed}).
  *
  * Every variant is timed alike, each in a fresh child process ({@link inProcesses}; tests time
- * them in one thread): at least 200 ms of warm-up, then the fastest of 5 samples (1 when quick),
+ * them in one thread; a full run times the JIT tiers and hand JS in 3 processes each): at least
+ * 200 ms of warm-up, then
+ * the fastest of 5 samples per process (1 when quick),
  * each a batch of runs lasting at least 20 ms; a run is the `load` + `run` of a one-line program
  * calling functions and data defined by an untimed setup program. Printed: ms per variant and its
  * ratio to hand JavaScript, tier-1 and tier-2 compile latencies, and the geometric mean of the JIT
@@ -110,6 +112,8 @@ export interface JitBenchReport {
   readonly quick: boolean;
   /** Timed samples per variant (after the warm-up); the fastest counts. */
   readonly runs: number;
+  /** Processes the JIT tiers and hand JS were each timed in (the fastest sample over all of them counts; the interpreters: one). */
+  readonly processes: number;
   /** Whether each variant ran in a process of its own (else all in one thread). */
   readonly isolated: boolean;
   /** Per program. */
@@ -441,10 +445,20 @@ export async function runJitProgram(
   tier2Reason: string | undefined,
   progress: (variant: JitVariant) => void = () => {},
   exec: VariantExecutor = inThisThread,
+  processes = 1,
 ): Promise<JitProgramResult> {
   const n = quick ? p.quickSize : p.size;
   const refN = p.referenceCap === undefined ? n : quick ? p.referenceCap.quickSize : p.referenceCap.size;
-  const time = (variant: JitVariant, size = n): Promise<VariantRun> => exec({ program: p.name, variant, size, runs });
+  // The JIT tiers and hand JS are timed `processes` times (each in its own process with
+  // `inProcesses`): the samples of all count, so a time is the fastest sample of the least
+  // disturbed process. The interpreters, there for scale, are timed once.
+  const time = async (variant: JitVariant, size = n): Promise<VariantRun> => {
+    const outs: VariantRun[] = [];
+    const times = variant === 'reference' || variant === 'tier0' ? 1 : processes;
+    for (let i = 0; i < times; i++) outs.push(await exec({ program: p.name, variant, size, runs }));
+    for (const o of outs) if (o.value !== outs[0]!.value) throw new CheckFailed(`bench jit: ${p.name} ${variant}: one process gave ${o.value}, another ${outs[0]!.value}`);
+    return { runs: outs.flatMap((o) => o.runs), value: outs[0]!.value, ...(outs[0]!.stats !== undefined ? { stats: outs[0]!.stats } : {}) };
+  };
   const js = await time('js');
   progress('js');
   const jsMs = fastest(js.runs);
@@ -521,11 +535,15 @@ export async function runJitBenchReport(
   const avail = tier2Available();
   const tier2Unavailable = avail.ok ? undefined : `tier 2 unavailable: ${avail.reason ?? 'unknown reason'}`;
   const results: JitProgramResult[] = [];
-  for (const p of programs) results.push(await runJitProgram(p, quick, runs, tier2Unavailable, (v) => progress?.(p.name, v), exec));
+  // Separate processes can land in different modes of V8's (and the machine's) behaviour for the
+  // whole run: a full run times each variant in 3 processes.
+  const processes = exec === inProcesses && !quick ? 3 : 1;
+  for (const p of programs) results.push(await runJitProgram(p, quick, runs, tier2Unavailable, (v) => progress?.(p.name, v), exec, processes));
   const jitGeomean = Math.exp(results.reduce((s, r) => s + Math.log(r.jitRatio), 0) / results.length);
   return {
     quick,
     runs,
+    processes,
     isolated: exec === inProcesses,
     programs: results,
     jitGeomean,
@@ -549,7 +567,11 @@ export function formatJitReport(r: JitBenchReport): string[] {
   const lines: string[] = [];
   const W = 19;
   lines.push(`JIT: ms per run, fastest of ${r.runs} sample${r.runs === 1 ? '' : 's'} (each a batch of runs lasting ≥ 20 ms) after ≥ 200 ms of warm-up, the same for every variant (× hand-written JavaScript at the same input)`);
-  lines.push(r.isolated ? 'each variant timed in a fresh process (no type feedback, compiled code or garbage from other variants)' : 'every variant timed in one thread, one after another (type feedback and garbage of earlier variants stay around)');
+  lines.push(
+    r.isolated
+      ? `each variant timed in ${r.processes === 1 ? 'a fresh process' : `fresh processes (JIT tiers and hand JS: ${r.processes} each, the fastest sample of all counts; interpreters: 1)`}, so no type feedback, compiled code or garbage from other variants`
+      : 'every variant timed in one thread, one after another (type feedback and garbage of earlier variants stay around)',
+  );
   lines.push('program'.padEnd(22) + ['reference', 'opt. interp (t0)', 'tier 1 (JS)', 'tier 2 (wasm)', 'hand JS'].map((h) => h.padStart(W)).join('') + '   JIT/JS');
   for (const p of r.programs) {
     const row = `${p.name} ${p.sizeLabel.split(' ')[0]}=${p.size.toLocaleString('en-US')}`.padEnd(22);

@@ -3,13 +3,12 @@
  * generated Lisp AST, in one run: size, median encode time and median decode time of each.
  * @module
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { decode, encode } from '../spec/Binary.js';
 import { equals } from '../spec/Values.js';
 import { PACK_OPTIONS, PLAIN_OPTIONS, cborCodec, fromCbor, toCbor } from './cborProfile.js';
 import type { BenchContext } from './index.js';
+import { reportJson, writeResults } from './results.js';
 import { generateLispAst } from './lispAst.js';
 
 /** Parameters of one encoding benchmark run. */
@@ -177,9 +176,6 @@ export function formatEncodingReport(r: EncodingReport): string[] {
 export async function runEncodingSuite(ctx: BenchContext): Promise<EncodingReport> {
   const report = runEncodingBench(ctx.quick ? { nodes: 20_000, reps: 5, warmup: 2 } : {});
   for (const line of formatEncodingReport(report)) ctx.out(line);
-  mkdirSync(ctx.resultsDir, { recursive: true });
-  const file = join(ctx.resultsDir, 'encoding.json');
-  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-  ctx.out(`\nwrote ${file}`);
+  writeResults(ctx, { 'encoding.json': reportJson(report) });
   return report;
 }

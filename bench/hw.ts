@@ -6,12 +6,11 @@
  * the reduction, total network traffic, and the simulator's speed; writes `hw.json` and `hw.svg`.
  * @module
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { HwMemoryBackend, type MemoryModel } from '../hw-model/backend.js';
 import { createRng, type Rng } from '../hw-model/rng.js';
 import type { BenchContext } from './index.js';
+import { reportJson, writeResults } from './results.js';
 
 /** Words per cache line in every workload (64-byte lines of 8-byte words). */
 const LW = 8;
@@ -419,11 +418,6 @@ export function hwSvg(r: HwBenchReport): string {
 export async function runHwBench(ctx: BenchContext): Promise<HwBenchReport> {
   const report = runHwBenchReport(ctx.quick ? { ops: 200_000 } : {});
   for (const line of formatHwReport(report)) ctx.out(line);
-  mkdirSync(ctx.resultsDir, { recursive: true });
-  const json = join(ctx.resultsDir, 'hw.json');
-  const svg = join(ctx.resultsDir, 'hw.svg');
-  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(svg, hwSvg(report));
-  ctx.out(`\nwrote ${json} and ${svg}`);
+  writeResults(ctx, { 'hw.json': reportJson(report), 'hw.svg': hwSvg(report) });
   return report;
 }

@@ -21,11 +21,9 @@
  * under the results folder. No figure is hard-coded.
  * @module
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Kernel, Quotas } from '../spec/Kernel.js';
 import { ReferenceKernel } from '../reference/kernel.js';
@@ -35,6 +33,7 @@ import { compileSource } from '../optimized/jit/tier2/fixtures.js';
 import { CheckFailed } from '../cli/errors.js';
 import type { Tier1Stats } from '../optimized/jit/tier1.js';
 import type { BenchContext } from './index.js';
+import { reportJson, writeResults } from './results.js';
 
 /** The ways a program is run. */
 export type JitVariant = 'reference' | 'tier0' | 'tier1' | 'tier2' | 'js';
@@ -313,9 +312,6 @@ function timeKernel(k: Kernel, what: string, setup: string, call: string, runs: 
   }, what, runs);
 }
 
-function timeJs(f: () => string, what: string, runs: number): { runs: number[]; value: string } {
-  return measure(f, what, runs);
-}
 
 /**
  * Times `run` the same way for every variant: warm up for at least 200 ms (at most 1,000 runs, at
@@ -392,7 +388,7 @@ export function timeVariant(req: VariantRequest): VariantRun {
   const what = `${p.name} ${req.variant}${req.variant === 'reference' ? ` (${n})` : ''}`;
   switch (req.variant) {
     case 'js':
-      return timeJs(p.js(n), what, runs);
+      return measure(p.js(n), what, runs);
     case 'reference':
       return timeKernel(new ReferenceKernel({ quotas: QUOTAS }), what, p.setup(n), p.call(n), runs);
     case 'tier0':
@@ -620,9 +616,6 @@ export async function runJitBench(ctx: BenchContext): Promise<JitBenchReport> {
     bar?.stop();
   }
   for (const line of formatJitReport(report)) ctx.out(line);
-  mkdirSync(ctx.resultsDir, { recursive: true });
-  const json = join(ctx.resultsDir, 'jit.json');
-  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
-  ctx.out(`\nwrote ${json}`);
+  writeResults(ctx, { 'jit.json': reportJson(report) });
   return report;
 }

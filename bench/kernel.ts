@@ -8,9 +8,7 @@
  * every figure is measured in this run.
  * @module
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as Immutable from 'immutable';
@@ -19,6 +17,7 @@ import { builderAssoc, builderFreeze, mapAssoc, mapBuilder, mapGet, smallInt, ve
 import { vecConj } from '../optimized/collections/vector.js';
 import { champWords } from '../optimized/collections/champ.js';
 import type { BenchContext } from './index.js';
+import { reportJson, writeResults } from './results.js';
 
 /** One measured throughput. */
 export interface Throughput {
@@ -381,11 +380,6 @@ export function kernelSvg(r: KernelBenchReport): string {
 export async function runKernelBench(ctx: BenchContext): Promise<KernelBenchReport> {
   const report = ctx.quick ? runKernelBenchReport(100_000, [100, 10_000, 100_000], [10_000, 100_000]) : runKernelBenchReport();
   for (const line of formatKernelReport(report)) ctx.out(line);
-  mkdirSync(ctx.resultsDir, { recursive: true });
-  const json = join(ctx.resultsDir, 'kernel.json');
-  const svg = join(ctx.resultsDir, 'kernel.svg');
-  writeFileSync(json, JSON.stringify(report, null, 2) + '\n');
-  writeFileSync(svg, kernelSvg(report));
-  ctx.out(`\nwrote ${json} and ${svg}`);
+  writeResults(ctx, { 'kernel.json': reportJson(report), 'kernel.svg': kernelSvg(report) });
   return report;
 }

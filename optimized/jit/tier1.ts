@@ -90,7 +90,16 @@ export interface Tier1Stats {
 }
 
 /** The globals the prelude's `reduce` reads on a vector (its loop is run in tier 2 only while they are the built-ins). */
-const REDUCE_READS = ['seq', 'first', 'next'];
+const REDUCE_READS = ['seq', 'first', 'next'].map((name) => Sym.of(name));
+
+/** The one arity of closure `f` when it has exactly one, of `n` fixed parameters (what a direct call can enter), else null. */
+function soleArity(f: Value, n: number): Arity | null {
+  if (!(f instanceof Fn)) return null;
+  const impl = implOf(f);
+  if (impl.kind !== 'closure' || impl.lambda.arities.length !== 1) return null;
+  const a = impl.lambda.arities[0]!;
+  return a.rest || a.params !== n ? null : a;
+}
 
 const INLINE = new Set(['reduce', '+', '-', '*', 'inc', 'dec', '<', '>', '<=', '>=', '=', '==', 'zero?', 'pos?', 'neg?', 'not', 'nil?', 'count', 'nth', 'first', 'next', 'rest', 'seq', 'quot', 'rem', 'mod', 'byte-at', 'get', 'assoc']);
 
@@ -142,12 +151,9 @@ export class Tier1 {
    */
   reduceInTier2(f: Value, init: bigint, v: VectorClass): Value | undefined {
     const { tier2, rt, builtins, heapCells } = this.env;
-    if (tier2 === undefined || !(f instanceof Fn)) return undefined;
-    const impl = implOf(f);
-    if (impl.kind !== 'closure' || impl.lambda.arities.length !== 1) return undefined;
-    const a = impl.lambda.arities[0]!;
-    if (a.rest || a.params !== 2) return undefined;
-    for (const name of REDUCE_READS) if (rt.host.global(Sym.of(name)) !== builtins.get(name)) return undefined;
+    const a = soleArity(f, 2);
+    if (tier2 === undefined || a === null) return undefined;
+    for (const sym of REDUCE_READS) if (rt.host.global(sym) !== builtins.get(sym.name)) return undefined;
     const n = v.size;
     if (n > heapCells || rt.depth + 1 > rt.host.maxDepth) return undefined;
     const seqCost = n >= 16 ? n >> 4 : 0;
@@ -307,12 +313,8 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
   };
   // Fast paths: a closure with one fixed arity of the right size is entered directly.
   const direct = (f: Value, n: number): Entry | null => {
-    if (!(f instanceof Fn)) return null;
-    const impl = implOf(f);
-    if (impl.kind !== 'closure' || impl.lambda.arities.length !== 1) return null;
-    const a = impl.lambda.arities[0]!;
-    if (a.rest || a.params !== n) return null;
-    return (a.jit.code as Entry | null) ?? t1.entry(a);
+    const a = soleArity(f, n);
+    return a === null ? null : ((a.jit.code as Entry | null) ?? t1.entry(a));
   };
   return {
     call,
@@ -328,12 +330,8 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
       return r;
     },
     site: (f, n) => {
-      if (!(f instanceof Fn)) return null;
-      const impl = implOf(f);
-      if (impl.kind !== 'closure' || impl.lambda.arities.length !== 1) return null;
-      const a = impl.lambda.arities[0]!;
-      if (a.rest || a.params !== n) return null;
-      if (a.jit.code === null || a.jit.code === undefined) t1.entry(a);
+      const a = soleArity(f, n);
+      if (a !== null && (a.jit.code === null || a.jit.code === undefined)) t1.entry(a);
       return a;
     },
     call0: (f) => {
@@ -433,6 +431,8 @@ function generate(arity: Arity, env: Tier1Env): Generated {
   const walkVars = new Set<number>();
   // A walked slot's value as a list (for the rare paths that need the value itself).
   const walkValue = (s: number): string => `(w${s}b !== null ? H.suffix(w${s}b, w${s}i) : s${s})`;
+  // A walked slot takes the value in `s<slot>`: walked when it is a list, held as the value otherwise.
+  const walkFrom = (s: number): string => `if (s${s} instanceof List) { w${s}b = s${s}.storage; w${s}i = s${s}.offset; } else w${s}b = null;`;
   const builtinFor = (n: Node): string | null => (n.t === 'global' && n.sym.ns === null && INLINE.has(n.sym.name) && env.builtins.has(n.sym.name) ? n.sym.name : null);
 
   /** Emits statements computing `n` into variable `t` (already declared). */
@@ -491,7 +491,7 @@ function generate(arity: Arity, env: Tier1Env): Generated {
         for (const w of walks) {
           walkVars.add(w);
           walking.add(w);
-          emitLine(`if (s${w} instanceof List) { w${w}b = s${w}.storage; w${w}i = s${w}.offset; } else w${w}b = null;`);
+          emitLine(walkFrom(w));
         }
         const l = `L${label++}`;
         loopLabels.set(n, l);
@@ -536,8 +536,8 @@ function generate(arity: Arity, env: Tier1Env): Generated {
           }
           vals.forEach((x, i) => {
             const slot = n.loop!.slots[i]!;
-            if (walkedAt(i) !== null) emitLine(`w${slot}b = ${x}b; if (${x}b !== null) w${slot}i = ${x}i; else { s${slot} = ${x}; if (${x} instanceof List) { w${slot}b = ${x}.storage; w${slot}i = ${x}.offset; } }`);
-            else if (walking.has(slot)) emitLine(`s${slot} = ${x}; if (${x} instanceof List) { w${slot}b = ${x}.storage; w${slot}i = ${x}.offset; } else w${slot}b = null;`);
+            if (walkedAt(i) !== null) emitLine(`if (${x}b !== null) { w${slot}b = ${x}b; w${slot}i = ${x}i; } else { s${slot} = ${x}; ${walkFrom(slot)} }`);
+            else if (walking.has(slot)) emitLine(`s${slot} = ${x}; ${walkFrom(slot)}`);
             else emitLine(`s${slot} = ${x};`);
           });
           emitLine(`if (--rt.fuel < 0) rt.outOfFuel();`);

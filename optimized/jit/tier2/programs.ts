@@ -9,6 +9,7 @@
  * @module
  */
 import { Bytes } from '../../../spec/Values.js';
+import { createRng } from '../../../hw-model/rng.js';
 
 /** A generated program: source text whose last form calls the last function on `args`. */
 export interface NumericProgram {
@@ -37,21 +38,9 @@ interface Ctx {
   readonly self: FnSig | null;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Generates the program of `seed` (deterministic). */
 export function generateNumericProgram(seed: number): NumericProgram {
-  const r = prng(seed);
+  const r = createRng(seed).next;
   const int = (n: number): number => Math.floor(r() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   let fresh = 0;
@@ -191,7 +180,7 @@ export interface ByteScanProgram {
  * Ints include the int64 edges, so overflow occurs too.
  */
 export function generateByteScanProgram(seed: number): ByteScanProgram {
-  const r = prng(seed);
+  const r = createRng(seed).next;
   const int = (n: number): number => Math.floor(r() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   const helpers = r() < 0.5;

@@ -25,7 +25,7 @@ import { loadavg } from 'node:os';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
-import type { Kernel, Quotas } from '../spec/Kernel.js';
+import { DEFAULT_QUOTAS, type Kernel, type Quotas } from '../spec/Kernel.js';
 import { ReferenceKernel } from '../reference/kernel.js';
 import { createOptimizedKernel } from '../optimized/kernel/OptimizedKernel.js';
 import { analyze, clearCache, compileManySync, tier2Available, type Plan } from '../optimized/jit/tier2/index.js';
@@ -133,7 +133,7 @@ const TARGET = 1.3;
 const WARM_MS = 200;
 
 /** Quotas large enough for every program: the bench measures speed, not limits. */
-const QUOTAS: Quotas = { fuel: 1e15, heapCells: 1e9, stackDepth: 100_000 };
+const QUOTAS: Quotas = { ...DEFAULT_QUOTAS, fuel: 1e15, heapCells: 1e9, stackDepth: 100_000, treeFuel: 1e15, treeHeapCells: 1e9, totalHeapCells: 1e9, callbackFuel: 1e15 };
 
 // ------------------------------------------------------------------ the programs
 

@@ -29,7 +29,7 @@ describe('atoms (ADR 0003)', () => {
     expect(value(apply(k, { op: 'swapVals', pid: 0, ref: 0, fn: '(fn [x] (inc x))' }))).toBe('[50 51]');
     expect(value(apply(k, { op: 'resetVals', pid: 0, ref: 0, value: ':z' }))).toBe('[51 :z]');
     expect(value(apply(k, { op: 'deref', pid: 0, ref: 0 }))).toBe('[:z 6]');
-    expect(value(apply(k, { op: 'deref', pid: 0, ref: 7 }))).toBe('!no-such-atom');
+    expect(value(apply(k, { op: 'deref', pid: 0, ref: 7 }))).toBe('!capability-denied'); // ADR 0024: one error for every ref outside the table
     expect(value(apply(k, { op: 'deref', pid: 9, ref: 0 }))).toBe('!no-such-process');
     expect(value(apply(k, { op: 'reset', pid: 0, ref: 0, value: '(unbalanced' }))).toBe('!bad-input');
   });

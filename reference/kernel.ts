@@ -28,7 +28,7 @@ import {
   type Quotas,
   type Ref,
 } from '../spec/Kernel.js';
-import { AtomRef, Bytes, EMap, ESet, Fn, IntOverflowError, List, Sym, Vector, equals, type Value } from '../spec/Values.js';
+import { AtomRef, Bytes, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, equals, type Value } from '../spec/Values.js';
 import { Heap, isComposite, type Handle } from './heap.js';
 import { coreNatives } from './lang/core.js';
 import { callState, closureValues, initialState, step, stateValues, where, type Host, type Kont, type State, type StepResult } from './lang/machine.js';
@@ -52,6 +52,8 @@ export interface AtomRecord {
   shared: boolean;
   /** The validator, or null. */
   validator: Fn | null;
+  /** The process that installed the validator (it runs on that process's behalf, ADR 0024). */
+  validatorOwner: Pid;
   /** Watches. */
   watches: WatchTable;
   /** Values by stamp, kept only for the `cas-compares-values` mutant. */
@@ -79,6 +81,18 @@ export interface ProcessRecord {
   fuelLeft: number;
   /** The pid this process waits for (`join`), or null. */
   blockedOn: Pid | null;
+  /** The process that spawned or forked it (the only one that may `join` it); -1 for a root. */
+  readonly parent: Pid;
+  /** The root of its tree (quotas are counted per tree, ADR 0024). */
+  readonly tree: Pid;
+  /** Its tree's account, shared by every process of the tree. */
+  readonly account: TreeAccount;
+}
+
+/** What a tree of processes has left in the current run (ADR 0024). */
+export interface TreeAccount {
+  /** Steps left to the whole tree. */
+  fuel: number;
 }
 
 /** Chooses the next process to run among the runnable ones. */
@@ -276,7 +290,10 @@ export class ReferenceKernel implements Kernel {
    * program gets one fuel budget for the whole run. Returns the number of quanta run.
    */
   runAll(scheduler: Scheduler = seededScheduler(0), maxQuanta = Number.MAX_SAFE_INTEGER): number {
-    for (const p of this.processes.values()) p.fuelLeft = this.quotas.fuel;
+    for (const p of this.processes.values()) {
+      p.fuelLeft = this.quotas.fuel;
+      if (p.pid !== KERNEL_PID) p.account.fuel = this.quotas.treeFuel;
+    }
     let quanta = 0;
     for (; quanta < maxQuanta; quanta++) {
       const runnable = this.runnable();
@@ -371,7 +388,7 @@ export class ReferenceKernel implements Kernel {
     const p = this.process(op.pid);
     switch (op.op) {
       case 'spawn':
-        return ok(String(this.spawnProcess().pid));
+        return ok(String(this.spawnProcess(p, true).pid));
       case 'fork':
         return ok(String(this.forkProcess(p, p.program).pid));
       case 'exit':
@@ -459,6 +476,7 @@ export class ReferenceKernel implements Kernel {
       case 'run': {
         if (p.program === null) throw new KernelError('bad-input', `process ${p.pid} has no program loaded`);
         p.fuelLeft = this.quotas.fuel;
+        p.account.fuel = this.quotas.treeFuel;
         p.blockedOn = null;
         for (;;) {
           if (isFinished(p.program!)) return this.programOutcome(p.program!);
@@ -475,8 +493,11 @@ export class ReferenceKernel implements Kernel {
 
   // ---------------------------------------------------------------- processes
 
-  private newProcess(pid: Pid): ProcessRecord {
-    return { pid, table: new Map(), registers: new Map(), output: [], alive: true, program: null, fuelLeft: this.quotas.fuel, blockedOn: null };
+  /** A process record: the root of a new tree unless `inTreeOf` is given (its creator is `creator`). */
+  private newProcess(pid: Pid, creator: ProcessRecord | null = null, inTreeOf: ProcessRecord | null = null): ProcessRecord {
+    const account = inTreeOf?.account ?? { fuel: pid === KERNEL_PID ? Number.MAX_SAFE_INTEGER : this.quotas.treeFuel };
+    const tree = inTreeOf?.tree ?? pid;
+    return { pid, table: new Map(), registers: new Map(), output: [], alive: true, program: null, fuelLeft: this.quotas.fuel, blockedOn: null, parent: creator?.pid ?? -1, tree, account };
   }
 
   private process(pid: Pid): ProcessRecord {
@@ -491,8 +512,24 @@ export class ReferenceKernel implements Kernel {
     return p === undefined || !p.alive || (p.program !== null && isFinished(p.program));
   }
 
-  private spawnProcess(): ProcessRecord {
-    const child = this.newProcess(this.nextPid++);
+  /**
+   * A new process created by `creator`, in `creator`'s tree or (`newTree`) as the root of a new
+   * one; `process-limit` when the tree or the kernel has no room (ADR 0024).
+   */
+  private spawnProcess(creator: ProcessRecord, newTree: boolean): ProcessRecord {
+    const tree = newTree ? this.nextPid : creator.tree;
+    if (!this.mutants.has('no-process-limit')) {
+      let live = 0;
+      let inTree = 0;
+      for (const q of this.processes.values()) {
+        if (!q.alive || q.pid === KERNEL_PID) continue;
+        live++;
+        if (q.tree === tree) inTree++;
+      }
+      if (live >= this.quotas.maxProcesses) throw new KernelError('process-limit', `the kernel already runs ${live} processes (maxProcesses ${this.quotas.maxProcesses})`);
+      if (inTree >= this.quotas.treeProcesses) throw new KernelError('process-limit', `the tree of process ${creator.pid} already has ${inTree} live processes (treeProcesses ${this.quotas.treeProcesses})`);
+    }
+    const child = this.newProcess(this.nextPid++, creator, newTree ? null : creator);
     this.processes.set(child.pid, child);
     return child;
   }
@@ -504,7 +541,7 @@ export class ReferenceKernel implements Kernel {
    * @see Fork.tla Fork
    */
   private forkProcess(parent: ProcessRecord, program: State | null): ProcessRecord {
-    const child = this.spawnProcess();
+    const child = this.spawnProcess(parent, false);
     const copies = new Map<AtomRecord, AtomRecord>();
     for (const [ref, a] of parent.table) {
       if (a.shared || this.mutants.has('fork-shares-private')) {
@@ -513,7 +550,7 @@ export class ReferenceKernel implements Kernel {
       }
       let c = copies.get(a);
       if (c === undefined) {
-        c = { id: this.nextAtomId++, handle: a.handle, stamp: a.stamp, creator: child.pid, shared: false, validator: a.validator, watches: this.emptyWatches(), history: a.history === null ? null : new Map(a.history) };
+        c = { id: this.nextAtomId++, handle: a.handle, stamp: a.stamp, creator: child.pid, shared: false, validator: a.validator, validatorOwner: child.pid, watches: this.emptyWatches(), history: a.history === null ? null : new Map(a.history) };
         copies.set(a, c);
       }
       child.table.set(ref, c);
@@ -523,10 +560,21 @@ export class ReferenceKernel implements Kernel {
     return child;
   }
 
+  /** Ends `p`: its table and registers stop being roots, and the validators and watches it installed are removed (ADR 0024). */
   private exitProcess(p: ProcessRecord): void {
     p.alive = false;
     p.table.clear();
     p.registers.clear();
+    const seen = new Set<AtomRecord>();
+    for (const q of this.processes.values()) {
+      if (!q.alive) continue;
+      for (const a of q.table.values()) {
+        if (seen.has(a)) continue;
+        seen.add(a);
+        if (a.validator !== null && a.validatorOwner === p.pid) a.validator = null;
+        for (const w of a.watches.list()) if (w.watcher === p.pid) a.watches = a.watches.without(w.key);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- atoms
@@ -536,7 +584,7 @@ export class ReferenceKernel implements Kernel {
   }
 
   private newAtom(v: Value, creator: Pid): AtomRecord {
-    return { id: this.nextAtomId++, handle: this.heap.alloc(v, creator), stamp: 0, creator, shared: false, validator: null, watches: this.emptyWatches(), history: this.mutants.has('cas-compares-values') ? new Map([[0, v]]) : null };
+    return { id: this.nextAtomId++, handle: this.heap.alloc(v, creator), stamp: 0, creator, shared: false, validator: null, validatorOwner: creator, watches: this.emptyWatches(), history: this.mutants.has('cas-compares-values') ? new Map([[0, v]]) : null };
   }
 
   /** `atom`: a new atom in `p`'s table under a fresh ref. @see Atoms.tla NewAtom */
@@ -552,8 +600,7 @@ export class ReferenceKernel implements Kernel {
     if (!isNat(ref)) throw new KernelError('bad-input', `ref must be a non-negative integer, got ${shown(ref)}`);
     const a = p.table.get(ref);
     if (a !== undefined) return a;
-    if (Number.isInteger(ref) && ref >= 0 && ref < this.nextRef) throw new KernelError('capability-denied', `process ${p.pid} has no capability for #atom ${ref}`);
-    throw new KernelError('no-such-atom', `#atom ${ref} was never issued`);
+    throw new KernelError('capability-denied', `process ${p.pid} has no #atom ${ref} in its table`);
   }
 
   /**
@@ -568,7 +615,8 @@ export class ReferenceKernel implements Kernel {
     if (watchesFirst) this.notify(p, a, ref, old, v);
     const skip = how === 'reset' && this.mutants.has('reset-skips-validator');
     if (a.validator !== null && !skip) {
-      const verdict = this.withPending([old, v], () => this.callSync(p, a.validator!, [v]));
+      const validator = a.validator;
+      const verdict = this.withPending([old, v], () => this.callback(p, a.validatorOwner, validator, [v], { kind: 'validator' }));
       if (!truthy(verdict)) throw new KernelError('validator-rejected', `validator rejected ${short(v)}`);
     }
     this.withPending([old, v], () => this.safePoint(p));
@@ -584,9 +632,59 @@ export class ReferenceKernel implements Kernel {
         const watcher = this.processes.get(w.watcher);
         if (watcher?.alive) watcher.output.push(printEdn(new Vector([w.key, old, v])));
       } else {
-        this.withPending([old, v], () => this.callSync(p, w.fn!, [w.key, new AtomRef(ref), old, v]));
+        const fn = w.fn;
+        // The watch gets the atom under its owner's name for it (the writer's, for its own watches).
+        const asWriter = w.watcher === p.pid || this.mutants.has('watch-runs-as-writer');
+        const owner = this.processes.get(w.watcher);
+        const name = asWriter || owner === undefined ? ref : lowestRef(owner.table, a);
+        if (name === undefined) continue;
+        this.withPending([old, v], () => this.callback(p, w.watcher, fn, [w.key, new AtomRef(name), old, v], { kind: 'watch', key: w.key }));
       }
     }
+  }
+
+  /**
+   * Runs a validator or watch installed by `ownerPid` for a write by `writer` (ADR 0024): on the
+   * owner's behalf (its table, output, registers, heap account). Own code runs like any call of
+   * the writer's. Foreign code gets at most `callbackFuel` steps, charged to the owner's tree; its
+   * failure never fails the writer: a failing validator rejects the write, a failing watch leaves
+   * `[:watch-failed key :kind]` in its owner's output.
+   */
+  private callback(writer: ProcessRecord, ownerPid: Pid, fn: Fn, args: readonly Value[], what: { kind: 'validator' } | { kind: 'watch'; key: Value }): Value {
+    const asWriter = this.mutants.has(what.kind === 'validator' ? 'validator-runs-as-writer' : 'watch-runs-as-writer');
+    const owner = this.processes.get(ownerPid);
+    if (asWriter || ownerPid === writer.pid || owner === undefined || !owner.alive) return this.callSync(writer, fn, args);
+    if (this.mutants.has('foreign-code-charged-to-writer')) {
+      // Seeded bug: the owner's code runs on the writer's fuel and its failure is the writer's.
+      const saved = owner.fuelLeft;
+      owner.fuelLeft = writer.fuelLeft;
+      try {
+        return this.callSync(owner, fn, args);
+      } finally {
+        writer.fuelLeft = owner.fuelLeft;
+        owner.fuelLeft = saved;
+      }
+    }
+    const saved = owner.fuelLeft;
+    const savedBlocked = owner.blockedOn;
+    owner.fuelLeft = Math.max(0, Math.min(this.quotas.callbackFuel, owner.account.fuel));
+    let failure: { kind: ErrorKind; message: string };
+    try {
+      for (const x of args) if (isComposite(x)) this.heap.alloc(x, owner.pid);
+      const end = this.drive(owner, callState(fn, args), true).state;
+      if (end.mode === 'halt') return end.value;
+      failure = end.mode === 'failed' ? { kind: end.kind, message: end.message } : { kind: 'program-error', message: 'a validator or watch may not block (join)' };
+    } catch (e) {
+      if (e instanceof KernelError) failure = { kind: e.kind, message: e.message };
+      else if (e instanceof IntOverflowError) failure = { kind: 'program-error', message: e.message };
+      else throw e;
+    } finally {
+      owner.fuelLeft = saved;
+      owner.blockedOn = savedBlocked;
+    }
+    if (what.kind === 'validator') throw new KernelError('validator-rejected', `the validator of process ${owner.pid} failed (${failure.kind}: ${failure.message})`);
+    owner.output.push(printEdn(new Vector([Keyword.of('watch-failed'), what.key, Keyword.of(failure.kind)])));
+    return null;
   }
 
   /** `cas`: writes iff the stamp is current → the new stamp. @see Atoms.tla CAS */
@@ -602,6 +700,7 @@ export class ReferenceKernel implements Kernel {
   private setValidator(p: ProcessRecord, a: AtomRecord, f: Fn | null): void {
     if (f !== null && !truthy(this.callSync(p, f, [this.heap.read(a.handle)]))) throw new KernelError('validator-rejected', 'the current value fails the new validator');
     a.validator = f;
+    a.validatorOwner = p.pid;
   }
 
   /** `share`: only the creator may share; the target gets the lowest ref it has for the atom, or a fresh one. @see Atoms.tla Share */
@@ -671,9 +770,22 @@ export class ReferenceKernel implements Kernel {
   private safePoint(p: ProcessRecord): void {
     if (this.heap.totalAllocated === this.allocsSeen) return; // nothing allocated since the last check
     this.allocsSeen = this.heap.totalAllocated;
-    const over = (): boolean => p.pid !== KERNEL_PID && this.heap.liveCells(p.pid) > this.quotas.heapCells;
-    if (this.heap.allocatedSinceGc >= this.gcThreshold || over()) this.collect();
-    if (over() && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', `process ${p.pid} exceeded its heap quota of ${this.quotas.heapCells} cells`);
+    const over = (): string | null => (p.pid === KERNEL_PID ? null : this.overQuota(p));
+    if (this.heap.allocatedSinceGc >= this.gcThreshold || over() !== null) this.collect();
+    const why = over();
+    if (why !== null && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', why);
+  }
+
+  /** Which heap bound `p` is over (its own, its tree's, the kernel's), or null (ADR 0024). */
+  private overQuota(p: ProcessRecord): string | null {
+    if (this.heap.liveCells(p.pid) > this.quotas.heapCells) return `process ${p.pid} exceeded its heap quota of ${this.quotas.heapCells} cells`;
+    const total = this.heap.size;
+    if (total > this.quotas.totalHeapCells) return `process ${p.pid}: the kernel's heap holds ${total} cells, over totalHeapCells ${this.quotas.totalHeapCells}`;
+    if (total <= this.quotas.treeHeapCells) return null; // no tree can hold more than the whole heap
+    let tree = 0;
+    for (const q of this.processes.values()) if (q.alive && q.tree === p.tree) tree += this.heap.liveCells(q.pid);
+    if (tree > this.quotas.treeHeapCells) return `process ${p.pid}: its tree (root ${p.tree}) holds ${tree} cells, over treeHeapCells ${this.quotas.treeHeapCells}`;
+    return null;
   }
 
   private readValue(edn: Edn, what: string): Value {
@@ -777,7 +889,9 @@ export class ReferenceKernel implements Kernel {
       for (;;) {
         if (isFinished(s)) return { state: s, yielded: false };
         if (p.fuelLeft <= 0) throw new KernelError('fuel-exhausted', `process ${p.pid} used up its fuel (${this.quotas.fuel} steps)`);
+        if (p.account.fuel <= 0) throw this.treeOutOfFuel(p);
         p.fuelLeft--;
+        p.account.fuel--;
         const r = step(s, host);
         s = r.state;
         this.active[slot] = s;
@@ -802,7 +916,13 @@ export class ReferenceKernel implements Kernel {
     if (n < 16) return;
     if (n > this.quotas.heapCells && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', `process ${p.pid}: a built-in would build a value of ${n} elements, over the heap quota of ${this.quotas.heapCells} cells`);
     p.fuelLeft -= n >> 4;
+    p.account.fuel -= n >> 4;
     if (p.fuelLeft < 0) throw new KernelError('fuel-exhausted', `process ${p.pid} used up its fuel (${this.quotas.fuel} steps)`);
+    if (p.account.fuel < 0) throw this.treeOutOfFuel(p);
+  }
+
+  private treeOutOfFuel(p: ProcessRecord): KernelError {
+    return new KernelError('fuel-exhausted', `process ${p.pid}: its tree (root ${p.tree}) used up the tree's fuel (${this.quotas.treeFuel} steps)`);
   }
 
   /** One quantum of `p`'s program; a quota error ends the program (typed) but not the kernel. */
@@ -958,7 +1078,9 @@ export class ReferenceKernel implements Kernel {
         n(0, 0);
         if (atomic) programError('fork is not allowed inside a validator, watch or swap function');
         const child = this.forkProcess(p, { mode: 'ret', value: null, k });
-        child.fuelLeft = this.quotas.fuel;
+        // The child continues the same computation: it gets half of what is left (ADR 0024).
+        child.fuelLeft = Math.floor(Math.max(0, p.fuelLeft) / 2);
+        p.fuelLeft -= child.fuelLeft;
         return done(BigInt(child.pid));
       }
       case 'spawn': {
@@ -969,7 +1091,7 @@ export class ReferenceKernel implements Kernel {
         atoms.forEach((a, i) => {
           if (a !== null && a.creator !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create ${short(args[i + 1]!)} and may not share it`);
         });
-        const child = this.spawnProcess();
+        const child = this.spawnProcess(p, false);
         const childArgs = args.slice(1).map((x) => (x instanceof AtomRef ? new AtomRef(this.share(p, x.ref, child.pid)) : x));
         child.program = callState(args[0], childArgs);
         for (const x of childArgs) if (isComposite(x)) this.heap.alloc(x, child.pid);
@@ -992,6 +1114,7 @@ export class ReferenceKernel implements Kernel {
         if (typeof pid !== 'bigint') programError('join: expected a pid');
         const target = this.processes.get(Number(pid));
         if (target === undefined) throw new KernelError('no-such-process', `no process ${pid}`);
+        if (target.parent !== p.pid && !this.mutants.has('join-any-process')) throw new KernelError('capability-denied', target.pid === p.pid ? `process ${p.pid} may not join itself` : `process ${p.pid} did not create process ${target.pid} and may not join it`);
         if (!this.finished(target.pid)) {
           if (atomic) programError('join may not block inside a validator, watch or swap function');
           p.blockedOn = target.pid;
@@ -1065,6 +1188,13 @@ function shown(x: unknown): string {
   } catch {
     return Object.prototype.toString.call(x);
   }
+}
+
+/** The lowest ref under which `table` holds `a`, if any. */
+function lowestRef(table: ReadonlyMap<Ref, AtomRecord>, a: AtomRecord): Ref | undefined {
+  let best: Ref | undefined;
+  for (const [r, x] of table) if (x === a && (best === undefined || r < best)) best = r;
+  return best;
 }
 
 function isFinished(s: State): boolean {

@@ -26,6 +26,31 @@ const counter = `
 (run! join ws)
 (deref c)`;
 
+/** The parent writes a mailbox its child watches; the watch tries the parent's private #atom 0. */
+const CHILD_WATCH = `
+(def secret (atom :secret))
+(def mb (atom 0))
+(def c (spawn (fn [m] (add-watch m :spy (fn [k r old new] (println "watch runs as" (self)) (reset! #atom 0 :pwned)))) mb))
+(join c)
+(reset! mb 1)
+(deref secret)`;
+
+/** The same with a validator (the parent catches a rejection). */
+const CHILD_VALIDATOR = `
+(def secret (atom :secret))
+(def mb (atom 0))
+(def c (spawn (fn [m] (set-validator! m (fn [x] (if (= x 0) true (do (reset! #atom 0 :pwned) true))))) mb))
+(join c)
+[(try (reset! mb 1) (catch e (get e :error))) (deref secret)]`;
+
+/** The child's watch loops forever; the parent's write must still complete and the parent go on. */
+const CHILD_LOOPING_WATCH = `
+(def mb (atom 0))
+(def c (spawn (fn [m] (add-watch m :loop (fn [k r old new] (loop [] (recur))))) mb))
+(join c)
+(reset! mb 1)
+[:parent-done (deref mb)]`;
+
 /** For each mutant: a scenario whose observable result differs with the mutant on. */
 const witnesses: Record<string, (options: KernelOptions) => string> = {
   'swap-no-retry': (o) => runProgramText(counter, o),
@@ -103,6 +128,12 @@ const witnesses: Record<string, (options: KernelOptions) => string> = {
   'quota-not-enforced': (o) => runProgramText('(loop [acc nil i 0] (if (< i 300) (recur [(vec (range 3)) acc] (inc i)) :done))', { ...o, quotas: { heapCells: 200 } }),
   'hot-deploy-replaces-running': (o) => runProgramText(readFileSync(new URL('../examples/hot_deploy.edn', import.meta.url), 'utf8'), o),
   'collection-off-by-one': (o) => runProgramText('(nth [1 2 3] 2)', o),
+  // ADR 0024: a watch or validator installed by the child runs as the child, not as the writer.
+  'watch-runs-as-writer': (o) => runProgramText(CHILD_WATCH, o),
+  'validator-runs-as-writer': (o) => runProgramText(CHILD_VALIDATOR, o),
+  'foreign-code-charged-to-writer': (o) => runProgramText(CHILD_LOOPING_WATCH, { ...o, quotas: { fuel: 200_000, callbackFuel: 5_000 } }),
+  'join-any-process': (o) => runProgramText('(def a (spawn (fn [] :a-result))) (def b (spawn (fn [p] (try (join p) (catch e (get e :error)))) a)) (join b)', o),
+  'no-process-limit': (o) => runProgramText('(loop [i 0] (if (< i 6) (do (spawn (fn [] 1)) (recur (inc i))) :spawned))', { ...o, quotas: { treeProcesses: 4 } }),
 };
 
 describe('seeded bugs (mutants)', () => {

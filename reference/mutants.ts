@@ -27,6 +27,11 @@ export const REFERENCE_MUTANTS: readonly MutantInfo[] = Object.freeze([
   { name: 'quota-not-enforced', description: 'the heap-cell quota is never enforced: a process may keep more live cells than allowed' },
   { name: 'hot-deploy-replaces-running', description: 'a running function that recurs (recur) jumps into the newest definition of its name instead of its own code' },
   { name: 'collection-off-by-one', description: 'nth and subvec refuse the last index of a vector (off by one at the end)' },
+  { name: 'watch-runs-as-writer', description: "a watch function runs with the writer's atom table, output and fuel instead of its owner's (ADR 0024)" },
+  { name: 'validator-runs-as-writer', description: "a validator runs with the writer's atom table, output and fuel instead of its owner's (ADR 0024)" },
+  { name: 'foreign-code-charged-to-writer', description: "another process's validator or watch runs on the writer's fuel and its failure fails the writer" },
+  { name: 'join-any-process', description: 'join returns the result of any process, not only of a child of the caller' },
+  { name: 'no-process-limit', description: 'spawn and fork ignore the per-tree and kernel-wide process limits' },
 ] as const);
 
 /** The name of a reference mutant. */
@@ -42,7 +47,12 @@ export type MutantName =
   | 'watch-before-write'
   | 'quota-not-enforced'
   | 'hot-deploy-replaces-running'
-  | 'collection-off-by-one';
+  | 'collection-off-by-one'
+  | 'watch-runs-as-writer'
+  | 'validator-runs-as-writer'
+  | 'foreign-code-charged-to-writer'
+  | 'join-any-process'
+  | 'no-process-limit';
 
 /** The active mutants of one kernel instance. */
 export class Mutants {

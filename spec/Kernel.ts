@@ -11,8 +11,13 @@
  *   starting at 0. `atom` issues a fresh ref; `fork` keeps the parent's refs (private atoms are
  *   re-pointed at new atoms holding the same values, shared atoms stay shared); `share` issues a
  *   fresh ref in the target's table (or returns the lowest ref the target already has for it).
- * - A ref that exists in some table but not in the caller's is `capability-denied`; a ref never
- *   issued is `no-such-atom`. An exited or never-created pid is `no-such-process`.
+ * - A ref that is not in the caller's table is `capability-denied`, whether or not it was ever
+ *   issued (docs/adr/0024-authority-and-resource-accounting.md). An exited or never-created pid is
+ *   `no-such-process`.
+ * - Code runs with the authority of the process on whose behalf it runs: a validator or watch on
+ *   behalf of the process that installed it, never of the writer (ADR 0024).
+ * - Processes form trees (a root and everything it forks or spawns from a program); quotas bound
+ *   each process, each tree and the whole kernel (see {@link Quotas}).
  * - Stamps: every atom has a stamp, 0 when created, +1 per successful write; `fork` copies it.
  *
  * @module
@@ -20,7 +25,7 @@
 
 /** The error kinds an operation can end in. */
 export type ErrorKind =
-  /** The caller named an atom outside its table, or shared an atom it did not create. */
+  /** The caller named an atom outside its table, shared an atom it did not create, or joined a process it did not create. */
   | 'capability-denied'
   /** `cas` with a stamp that is no longer the atom's stamp. */
   | 'stale-stamp'
@@ -28,7 +33,7 @@ export type ErrorKind =
   | 'validator-rejected'
   /** The pid was never created or has exited. */
   | 'no-such-process'
-  /** The atom ref was never issued. */
+  /** Reserved: no kernel answers it (a ref outside the caller's table is `capability-denied`, ADR 0024). */
   | 'no-such-atom'
   /** The process's heap-cell quota is exhausted. */
   | 'out-of-memory'
@@ -36,6 +41,8 @@ export type ErrorKind =
   | 'fuel-exhausted'
   /** The process's call-depth quota is exhausted. */
   | 'stack-overflow'
+  /** A `spawn` or `fork` would exceed the live processes allowed to its tree or to the kernel. */
+  | 'process-limit'
   /** Malformed input: bad EDN, a bad binary AST, an unknown op, an ill-formed program. */
   | 'bad-input'
   /** A program raised an error (a `throw`, a type error, integer overflow, …). */
@@ -53,6 +60,7 @@ export const ERROR_KINDS: readonly ErrorKind[] = [
   'out-of-memory',
   'fuel-exhausted',
   'stack-overflow',
+  'process-limit',
   'bad-input',
   'program-error',
   'unsupported',
@@ -169,18 +177,44 @@ export interface Observation {
   readonly processes: readonly ProcessObservation[];
 }
 
-/** Per-process resource limits. */
+/**
+ * Resource limits: per process, per process tree, and for the whole kernel
+ * (docs/adr/0024-authority-and-resource-accounting.md). A tree is a root process (process 0, or
+ * one started by the `spawn` operation) with every process it and its members fork or spawn.
+ */
 export interface Quotas {
   /** Heap cells a process may allocate (live) before `out-of-memory`. */
   readonly heapCells: number;
-  /** Evaluation steps a program may take per `run`/`step` before `fuel-exhausted`. */
+  /** Evaluation steps a program may take per `run`/`step` before `fuel-exhausted`; `fork` splits what is left with the child. */
   readonly fuel: number;
   /** Call depth before `stack-overflow`. */
   readonly stackDepth: number;
+  /** Steps a validator or watch may take when it runs for a write by another process (charged to its owner). */
+  readonly callbackFuel: number;
+  /** Live processes per tree; one more `spawn`/`fork` is `process-limit`. */
+  readonly treeProcesses: number;
+  /** Steps per run summed over a tree, before `fuel-exhausted`. */
+  readonly treeFuel: number;
+  /** Live heap cells summed over a tree, before `out-of-memory`. */
+  readonly treeHeapCells: number;
+  /** Live processes in the whole kernel; one more `spawn`/`fork` is `process-limit`. */
+  readonly maxProcesses: number;
+  /** Live heap cells in the whole kernel, before `out-of-memory`. */
+  readonly totalHeapCells: number;
 }
 
 /** Default quotas, shared by every kernel so that the same program hits the same limit. */
-export const DEFAULT_QUOTAS: Quotas = Object.freeze({ heapCells: 1_000_000, fuel: 10_000_000, stackDepth: 10_000 });
+export const DEFAULT_QUOTAS: Quotas = Object.freeze({
+  heapCells: 1_000_000,
+  fuel: 10_000_000,
+  stackDepth: 10_000,
+  callbackFuel: 100_000,
+  treeProcesses: 64,
+  treeFuel: 20_000_000,
+  treeHeapCells: 4_000_000,
+  maxProcesses: 1024,
+  totalHeapCells: 16_000_000,
+});
 
 /** Options every kernel factory accepts. */
 export interface KernelOptions {

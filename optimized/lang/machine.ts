@@ -98,7 +98,7 @@ export interface RunResult {
 }
 
 /** Error kinds a `try` catches (resource exhaustion cannot be caught). */
-const CATCHABLE: ReadonlySet<string> = new Set(['capability-denied', 'stale-stamp', 'validator-rejected', 'no-such-process', 'no-such-atom', 'program-error', 'bad-input', 'unsupported']);
+const CATCHABLE: ReadonlySet<string> = new Set(['capability-denied', 'stale-stamp', 'validator-rejected', 'no-such-process', 'no-such-atom', 'process-limit', 'program-error', 'bad-input', 'unsupported']);
 
 /** The state that evaluates a program's `main` arity. */
 export function programState(main: Arity): MState {

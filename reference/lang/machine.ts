@@ -101,7 +101,7 @@ export interface Host {
 }
 
 /** Error kinds a program can catch with `try` (resource exhaustion cannot be caught). */
-const CATCHABLE: ReadonlySet<ErrorKind> = new Set(['capability-denied', 'stale-stamp', 'validator-rejected', 'no-such-process', 'no-such-atom', 'program-error', 'bad-input', 'unsupported']);
+const CATCHABLE: ReadonlySet<ErrorKind> = new Set(['capability-denied', 'stale-stamp', 'validator-rejected', 'no-such-process', 'no-such-atom', 'process-limit', 'program-error', 'bad-input', 'unsupported']);
 
 const fnCache = new WeakMap<List, { self: Sym | null; arities: Arity[] }>();
 

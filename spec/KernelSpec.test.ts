@@ -40,7 +40,7 @@ describe('Kernel generic actions: any bound, opaque values', () => {
   it('refuses with the kernels\' error kinds and changes nothing', () => {
     let s = get(Spawn(get(NewAtom(initState<string>(0), 0, 'a')), 0));
     expect(Deref(s, 1, 0)).toEqual({ refused: 'capability-denied' });
-    expect(Deref(s, 1, 7)).toEqual({ refused: 'no-such-atom' });
+    expect(Deref(s, 1, 7)).toEqual({ refused: 'capability-denied' }); // ADR 0024: never issued or not ours, one answer
     expect(Deref(s, 9, 0)).toEqual({ refused: 'no-such-process' });
     expect(CAS(STR, s, 0, 0, 3, 'b')).toEqual({ refused: 'stale-stamp' });
     s = get(Share(s, 0, 0, 1));

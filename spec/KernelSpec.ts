@@ -152,14 +152,14 @@ export function procOf<V>(s: KernelState<V>, p: number): KProc<V> | Refusal {
 }
 
 /**
- * The atom ref `r` names in `p`'s table (`table[p][r]`); a ref issued to another table is
- * `capability-denied`, a ref never issued `no-such-atom`.
+ * The atom ref `r` names in `p`'s table (`table[p][r]`); any other ref is `capability-denied`,
+ * whether or not it was ever issued (docs/adr/0024-authority-and-resource-accounting.md).
  * @see Capabilities.tla Access
  */
 export function lookup<V>(s: KernelState<V>, p: KProc<V>, r: number): number | Refusal {
   const a = p.table.get(r);
   if (a !== undefined) return a;
-  return refuse(r < s.nextRef ? 'capability-denied' : 'no-such-atom');
+  return refuse('capability-denied');
 }
 
 /** The live processes whose table reaches atom `a` (`Holders(a)`). */

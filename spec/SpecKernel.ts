@@ -15,14 +15,14 @@
  *
  * Order of checks (the same in every kernel, as the reference kernel does it): the op's name
  * (`bad-input`), the acting pid (`no-such-process`), the EDN arguments (`bad-input`), the atom
- * ref (`capability-denied` / `no-such-atom`); for `share`, the creator check before the target
+ * ref (`capability-denied`); for `share`, the creator check before the target
  * pid; then the action itself.
  *
  * @see Kernel.tla (actions named on each case of {@link specOpStep})
  * @module
  */
 import { KernelError } from './Errors.js';
-import { fail, ok, OP_NAMES, type ErrorKind, type Kernel, type Observation, type Op, type OpName, type Outcome, type Pid } from './Kernel.js';
+import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type ErrorKind, type Kernel, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas } from './Kernel.js';
 import { printEdn, readEdn } from './Edn.js';
 import { AtomRef, compare, equals, Vector, type Value } from './Values.js';
 import {
@@ -266,16 +266,31 @@ export function observeSpecState(s: SpecKernelState): Observation {
 
 /**
  * Creates a spec kernel with pid 0 alive and no atoms.
- * Quotas are not modelled: the spec never runs out of memory, fuel or stack.
+ * Memory, fuel and stack quotas are not modelled (the spec never runs out of them); the process
+ * bounds are, as they are exact: a `spawn` operation starts a new tree, a `fork` joins the
+ * forker's, and one more live process than `treeProcesses` (per tree) or `maxProcesses` is
+ * `process-limit` (docs/adr/0024-authority-and-resource-accounting.md).
+ * @see Capabilities.tla TreeBound
  */
-export function createSpecKernel(): Kernel {
+export function createSpecKernel(options: { readonly quotas?: Partial<Quotas> } = {}): Kernel {
   let state = specKernelInit();
+  const limits = { ...DEFAULT_QUOTAS, ...options.quotas };
+  /** The root of each process's tree. */
+  const treeOf = new Map<Pid, Pid>([[0, 0]]);
   return {
     name: 'spec',
     supports: SPEC_KERNEL_OPS,
     apply(op: Op): Outcome {
       if (op !== null && typeof op === 'object' && KNOWN_OPS.has((op as { op: unknown }).op as string) && !SPEC_KERNEL_OPS.has(op.op)) {
         return fail('unsupported', `the spec kernel does not implement ${op.op}`);
+      }
+      if (op !== null && typeof op === 'object' && (op.op === 'spawn' || op.op === 'fork') && state.procs.has(op.pid)) {
+        const tree = op.op === 'spawn' ? state.nextPid : treeOf.get(op.pid)!;
+        const live = [...state.procs.keys()];
+        if (live.length >= limits.maxProcesses) return fail('process-limit', `the kernel already runs ${live.length} processes (maxProcesses ${limits.maxProcesses})`);
+        const inTree = live.filter((q) => treeOf.get(q) === tree).length;
+        if (inTree >= limits.treeProcesses) return fail('process-limit', `the tree of process ${op.pid} already has ${inTree} live processes (treeProcesses ${limits.treeProcesses})`);
+        treeOf.set(state.nextPid, tree);
       }
       const step = specOpStep(state, op);
       state = step.next;

@@ -10,6 +10,13 @@ import { ReferenceKernel } from '../../reference/kernel.js';
 const edn = arbValue.map(printEdn);
 const prog = (program: string): Op => ({ op: 'load', pid: 0, program });
 const run0: Op = { op: 'run', pid: 0 };
+/** Pid 0 creates a private #atom 0 and a mailbox #atom 1, spawns pid 1 and shares the mailbox with it (pid 1's #atom 2). */
+const mailbox: readonly Op[] = [
+  { op: 'atom', pid: 0, value: ':secret' },
+  { op: 'atom', pid: 0, value: '0' },
+  { op: 'spawn', pid: 0 },
+  { op: 'share', pid: 0, ref: 1, to: 1 },
+];
 const pid = fc.integer({ min: 0, max: 4 });
 const ref = fc.integer({ min: 0, max: 9 });
 
@@ -231,6 +238,12 @@ describe('seeded bugs have teeth', () => {
     'watch-before-write': [prog('(let [a (atom 1)] (set-validator! a pos?) (add-watch a :k (fn [k r o n] (println o n))) (try (reset! a -1) (catch e nil)) (deref a))'), run0],
     'hot-deploy-replaces-running': [prog('(do (defn f [n] (if (< n 1) :old (do (defn f [m] :new) (recur (dec n))))) (f 3))'), run0],
     'collection-off-by-one': [prog('(nth [1 2 3] 2)'), run0],
+    // ADR 0024: pid 0 shares a mailbox (#atom 1) with pid 1, whose watch/validator tries pid 0's #atom 0.
+    'watch-runs-as-writer': [...mailbox, { op: 'load', pid: 1, program: '(add-watch #atom 2 :spy (fn [k r o n] (println (self) r) (reset! #atom 0 :pwned)))' }, { op: 'run', pid: 1 }, { op: 'reset', pid: 0, ref: 1, value: '1' }, { op: 'deref', pid: 0, ref: 0 }],
+    'validator-runs-as-writer': [...mailbox, { op: 'load', pid: 1, program: '(set-validator! #atom 2 (fn [x] (if (= x 0) true (do (reset! #atom 0 :pwned) true))))' }, { op: 'run', pid: 1 }, { op: 'reset', pid: 0, ref: 1, value: '1' }, { op: 'deref', pid: 0, ref: 0 }],
+    'foreign-code-charged-to-writer': [...mailbox, { op: 'load', pid: 1, program: '(add-watch #atom 2 :loop (fn [k r o n] (loop [] (recur))))' }, { op: 'run', pid: 1 }, { op: 'load', pid: 0, program: '(do (reset! #atom 1 1) :parent-done)' }, { op: 'run', pid: 0 }],
+    'join-any-process': [prog('(def a (spawn (fn [] :a))) (def b (spawn (fn [p] (try (join p) (catch e (get e :error)))) a)) :ok'), run0, { op: 'run', pid: 1 }, { op: 'run', pid: 2 }],
+    'no-process-limit': Array.from({ length: 65 }, (): Op => ({ op: 'fork', pid: 0 })),
     'jit-wrong-overflow': [prog('(do (defn sub [a b] (- a b)) (try (sub -9223372036854775800 100) (catch e :overflow)))'), run0],
     'jit-wrong-capture': [prog('(do (defn mk [n] (loop [i 0 acc []] (if (< i n) (recur (inc i) (conj acc (fn [] i))) acc))) (mapv (fn [f] (f)) (mk 3)))'), run0],
     'jit-tier2-compare': [prog('(do (defn below [n k] (loop [i 0 c 0] (if (< i n) (recur (inc i) (if (< i k) (inc c) c)) c))) [(below 5 2) (below 5 2) (below 5 2) (below 5 2) (below 3 3)])'), run0],
@@ -238,7 +251,7 @@ describe('seeded bugs have teeth', () => {
   };
   for (const m of OPTIMIZED_MUTANTS) {
     it(`${m.name} is detected`, () => {
-      const quotas = m.name === 'quota-not-enforced' ? { heapCells: 3 } : undefined;
+      const quotas = m.name === 'quota-not-enforced' ? { heapCells: 3 } : m.name === 'foreign-code-charged-to-writer' ? { fuel: 200_000 } : undefined;
       if (m.name === 'gc-ignores-registers') {
         const k = createOptimizedKernel({ mutants: [m.name], debug: true });
         k.apply({ op: 'hold', pid: 0, reg: 0, value: '[1 2 3]' });

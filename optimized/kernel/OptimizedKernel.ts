@@ -16,7 +16,7 @@
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn, readEdn } from '../../spec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type Kernel, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
-import { AtomRef, Bytes, Char, EMap, ESet, Fn, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';
 import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
 import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';
@@ -73,6 +73,18 @@ interface Process {
   blockedOn: Pid | null;
   /** Fuel left for the current run. */
   fuel: number;
+  /** The process that spawned or forked it (the only one that may `join` it); -1 for a root. */
+  readonly parent: Pid;
+  /** The root of its tree (quotas are counted per tree, ADR 0024). */
+  readonly tree: Pid;
+  /** Its tree's account, shared by every process of the tree. */
+  readonly account: TreeAccount;
+}
+
+/** What a tree of processes has left in the current run (ADR 0024). */
+interface TreeAccount {
+  /** Steps left to the whole tree. */
+  fuel: number;
 }
 
 /** A watch on an atom: a recording watch (`fn` null, the `addWatch` op) or a program's function. */
@@ -82,8 +94,10 @@ interface Watch {
   readonly fn: Fn | null;
 }
 
-function newProcess(pid: Pid, fuel: number): Process {
-  return { pid, table: new Map(), regs: new Map(), output: [], prog: null, blockedOn: null, fuel };
+/** A process record: the root of a new tree (`account` a fresh one) or a member of `inTreeOf`'s tree. */
+function newProcess(pid: Pid, fuel: number, parent: Pid, inTreeOf: Process | null, treeFuel: number): Process {
+  const account = inTreeOf?.account ?? { fuel: treeFuel };
+  return { pid, table: new Map(), regs: new Map(), output: [], prog: null, blockedOn: null, fuel, parent, tree: inTreeOf?.tree ?? pid, account };
 }
 
 /** Work counters of the kernel (tests count work instead of time). */
@@ -164,6 +178,16 @@ export class OptimizedKernel implements Kernel {
   private readonly watches = new Map<number, readonly Watch[]>();
   /** The last value read from each atom, with the value word it came from. */
   private readonly derefCache = new Map<number, { w: number; v: Value }>();
+  /** The creator of every process ever created (for `join`, ADR 0024). */
+  private readonly parents = new Map<Pid, Pid>();
+  /** Who installed each atom's validator (it runs on that process's behalf, ADR 0024). */
+  private readonly validatorOwners = new Map<number, Pid>();
+  /** Fuel a program's `fork`s handed to children during the current drive (not steps of the tree). */
+  private forkGiven = 0;
+  /** Elements each process's program held at its last memory check. */
+  private readonly held = new Map<Pid, number>();
+  /** Output of exited processes (for {@link OptimizedKernel.processList}). */
+  private readonly exitedOutput = new Map<Pid, readonly string[]>();
   /** End states of exited processes (for `join`). */
   private readonly ended = new Map<Pid, MState | null>();
   /** Nesting of program runs (validators and watches run inside a run). */
@@ -215,7 +239,7 @@ export class OptimizedKernel implements Kernel {
     this.tier2Sync = options.tier2Sync ?? false;
     this.rt = new Runtime({ global: (sym) => this.global(sym), maxDepth: this.quotas.stackDepth, mutant: (n) => this.mutants.has(n) });
     this.rt.kernelPure = (name, args) => this.pureCall(name, args);
-    this.processes.set(0, newProcess(0, this.quotas.fuel));
+    this.processes.set(0, newProcess(0, this.quotas.fuel, -1, null, this.quotas.treeFuel));
     this.bootLanguage();
   }
 
@@ -274,22 +298,40 @@ export class OptimizedKernel implements Kernel {
     if (!isNat(ref)) refuse('bad-input', `ref must be a non-negative integer, got ${JSON.stringify(ref)}`);
     const id = p.table.get(ref);
     if (id !== undefined) return id;
-    if (ref < this.nextRef) refuse('capability-denied', `ref ${ref} is not in the caller's atom table`);
-    refuse('no-such-atom', `ref ${ref} was never issued`);
+    refuse('capability-denied', `process ${p.pid} has no #atom ${ref} in its table`);
   }
 
   /** Converts `v` into the heap, charging its composite values to `pid`, enforcing the heap-cell quota. */
   private intern(v: Value, pid: Pid): number {
     const H = this.heap;
     const w = toHeap(H, v, pid);
-    if (!this.mutants.has('quota-not-enforced') && H.liveCells(pid) > this.quotas.heapCells) {
+    if (!this.mutants.has('quota-not-enforced') && this.overHeap(pid) !== null) {
       // Garbage may still be charged: collect (the new value is held as a host root meanwhile).
       this.hostRoots.add(w);
       this.collecting(() => this.collector.collect());
       this.hostRoots.delete(w);
-      if (H.liveCells(pid) > this.quotas.heapCells) refuse('out-of-memory', `process ${pid} exceeds its quota of ${this.quotas.heapCells} heap cells`);
+      const why = this.overHeap(pid);
+      if (why !== null) refuse('out-of-memory', why);
     }
     return w;
+  }
+
+  /** Which heap bound process `pid` is over (its own, its tree's, the kernel's), or null (ADR 0024). */
+  private overHeap(pid: Pid): string | null {
+    const H = this.heap;
+    if (H.liveCells(pid) > this.quotas.heapCells) return `process ${pid} exceeds its quota of ${this.quotas.heapCells} heap cells`;
+    const p = this.processes.get(pid);
+    if (p === undefined) return null;
+    let tree = 0;
+    let total = 0;
+    for (const q of this.processes.values()) {
+      const c = H.liveCells(q.pid);
+      total += c;
+      if (q.tree === p.tree) tree += c;
+    }
+    if (total > this.quotas.totalHeapCells) return `process ${pid}: the processes hold ${total} heap cells, over totalHeapCells ${this.quotas.totalHeapCells}`;
+    if (tree > this.quotas.treeHeapCells) return `process ${pid}: its tree (root ${p.tree}) holds ${tree} heap cells, over treeHeapCells ${this.quotas.treeHeapCells}`;
+    return null;
   }
 
   private slot(id: number): number {
@@ -335,12 +377,8 @@ export class OptimizedKernel implements Kernel {
 
   private step(op: Op): string {
     switch (op.op) {
-      case 'spawn': {
-        this.proc(op.pid);
-        const child = this.nextPid++;
-        this.processes.set(child, newProcess(child, this.quotas.fuel));
-        return String(child);
-      }
+      case 'spawn':
+        return String(this.newChild(this.proc(op.pid), true).pid);
       case 'fork': {
         const parent = this.proc(op.pid);
         return String(this.forkProcess(parent, parent.prog === null ? null : copyState(parent.prog)).pid);
@@ -393,6 +431,7 @@ export class OptimizedKernel implements Kernel {
         const p = this.proc(op.pid);
         if (p.prog === null) refuse('bad-input', `process ${p.pid} has no program loaded`);
         p.fuel = this.quotas.fuel;
+        p.account.fuel = this.quotas.treeFuel;
         p.blockedOn = null;
         for (;;) {
           if (finished(p.prog!)) {
@@ -498,7 +537,8 @@ export class OptimizedKernel implements Kernel {
     const watchesFirst = this.mutants.has('watch-before-write');
     if (watchesFirst) this.notify(p, id, ref, old, v);
     if (validator !== null && !(how === 'reset' && this.mutants.has('reset-skips-validator'))) {
-      if (!truthy(this.callSync(p, validator, [v]))) throw new KernelError('validator-rejected', `validator rejected ${short(v)}`);
+      const owner = this.validatorOwners.get(id) ?? p.pid;
+      if (!truthy(this.callback(p, owner, validator, [v], { kind: 'validator' }))) throw new KernelError('validator-rejected', `validator rejected ${short(v)}`);
     }
     const w = this.intern(v, p.pid);
     this.write(id, w);
@@ -511,8 +551,65 @@ export class OptimizedKernel implements Kernel {
       if (w.fn === null) {
         const watcher = this.processes.get(w.watcher);
         if (watcher !== undefined) watcher.output.push(printEdn(new Vector([w.key, old, v])));
-      } else this.callSync(p, w.fn, [w.key, new AtomRef(ref), old, v]);
+      } else {
+        // The watch gets the atom under its owner's name for it (the writer's, for its own watches).
+        const owner = this.processes.get(w.watcher);
+        const asWriter = w.watcher === p.pid || this.mutants.has('watch-runs-as-writer') || owner === undefined;
+        const name = asWriter ? ref : lowestRef(owner.table, id);
+        if (name === undefined) continue;
+        this.callback(p, w.watcher, w.fn, [w.key, new AtomRef(name), old, v], { kind: 'watch', key: w.key });
+      }
     }
+  }
+
+  /**
+   * Runs a validator or watch installed by `ownerPid` for a write by `writer` (ADR 0024): on the
+   * owner's behalf (its table, output, registers, heap account). Own code runs like any call of
+   * the writer's. Foreign code gets at most `callbackFuel` steps, charged to the owner's tree; its
+   * failure never fails the writer: a failing validator rejects the write, a failing watch leaves
+   * `[:watch-failed key :kind]` in its owner's output.
+   */
+  private callback(writer: Process, ownerPid: Pid, fn: Fn, args: readonly Value[], what: { kind: 'validator' } | { kind: 'watch'; key: Value }): Value {
+    const asWriter = this.mutants.has(what.kind === 'validator' ? 'validator-runs-as-writer' : 'watch-runs-as-writer');
+    const owner = this.processes.get(ownerPid);
+    if (asWriter || ownerPid === writer.pid || owner === undefined) return this.callSync(writer, fn, args);
+    if (this.mutants.has('foreign-code-charged-to-writer')) {
+      // Seeded bug: the owner's code runs on the writer's fuel and its failure is the writer's.
+      const saved = owner.fuel;
+      owner.fuel = this.running > 0 ? this.rt.fuel : writer.fuel;
+      this.running++;
+      try {
+        const end = this.drive(owner, callState(fn, args), true).state;
+        if (this.running > 1) this.rt.fuel = owner.fuel;
+        if (end.m === 'halt') return end.v;
+        if (end.m === 'failed') throw new Raised('program-error', end.msg, end.err);
+        throw new Raised('program-error', 'a validator, watch or swap function may not block (join)');
+      } finally {
+        this.running--;
+        owner.fuel = saved;
+      }
+    }
+    const saved = owner.fuel;
+    const savedBlocked = owner.blockedOn;
+    owner.fuel = Math.max(0, Math.min(this.quotas.callbackFuel, owner.account.fuel));
+    let failure: { kind: string; message: string };
+    this.running++;
+    try {
+      const end = this.drive(owner, callState(fn, args), true).state;
+      if (end.m === 'halt') return end.v;
+      failure = end.m === 'failed' ? { kind: end.kind, message: end.msg } : { kind: 'program-error', message: 'a validator or watch may not block (join)' };
+    } catch (e) {
+      const f = failureOf(e);
+      if (f === null) throw e;
+      failure = f;
+    } finally {
+      this.running--;
+      owner.fuel = saved;
+      owner.blockedOn = savedBlocked;
+    }
+    if (what.kind === 'validator') throw new KernelError('validator-rejected', `the validator of process ${owner.pid} failed (${failure.kind}: ${failure.message})`);
+    owner.output.push(printEdn(new Vector([Keyword.of('watch-failed'), what.key, Keyword.of(failure.kind)])));
+    return null;
   }
 
   /** Whether atom `id` holds a value equal to `v`, compared in the heap (hash and structure). */
@@ -536,6 +633,7 @@ export class OptimizedKernel implements Kernel {
     if (f !== null && !truthy(this.callSync(p, f, [this.readAtom(id)]))) throw new KernelError('validator-rejected', 'the current value fails the new validator');
     if (f === null) this.validators.delete(id);
     else this.validators.set(id, f);
+    this.validatorOwners.set(id, p.pid);
   }
 
   /** `share`: only the creator may share; the target gets the lowest ref it has for the atom, or a fresh one. @see Atoms.tla Share */
@@ -559,7 +657,7 @@ export class OptimizedKernel implements Kernel {
    * O(#atoms + #registers): no value is copied. @see Fork.tla Fork
    */
   private forkProcess(parent: Process, prog: MState | null): Process {
-    const child = newProcess(this.nextPid++, this.quotas.fuel);
+    const child = this.newChild(parent, false);
     const sharePrivate = this.mutants.has('fork-shares-private');
     const copies = new Map<number, number>();
     for (const [ref, id] of parent.table) {
@@ -570,7 +668,10 @@ export class OptimizedKernel implements Kernel {
           copy = this.newAtom(this.valueOf(id), this.stampOf(id), child.pid);
           if (this.mutants.has('cas-compares-values')) this.history.set(copy, new Map(this.history.get(id)));
           const validator = this.validators.get(id);
-          if (validator !== undefined) this.validators.set(copy, validator);
+          if (validator !== undefined) {
+            this.validators.set(copy, validator);
+            this.validatorOwners.set(copy, child.pid);
+          }
           this.holders[copy] = 0;
           copies.set(id, copy);
         }
@@ -583,7 +684,26 @@ export class OptimizedKernel implements Kernel {
     for (const [r, w] of parent.regs) child.regs.set(r, w);
     this.work.forkCopies += parent.regs.size;
     child.prog = prog;
+    return child;
+  }
+
+  /**
+   * A new live process created by `creator`: in `creator`'s tree, or (`newTree`, the `spawn`
+   * operation) the root of a new one; `process-limit` when the tree or the kernel has no room.
+   * @see Capabilities.tla TreeBound
+   */
+  private newChild(creator: Process, newTree: boolean): Process {
+    const tree = newTree ? this.nextPid : creator.tree;
+    if (!this.mutants.has('no-process-limit')) {
+      const live = this.processes.size;
+      let inTree = 0;
+      for (const q of this.processes.values()) if (q.tree === tree) inTree++;
+      if (live >= this.quotas.maxProcesses) throw new KernelError('process-limit', `the kernel already runs ${live} processes (maxProcesses ${this.quotas.maxProcesses})`);
+      if (inTree >= this.quotas.treeProcesses) throw new KernelError('process-limit', `the tree of process ${creator.pid} already has ${inTree} live processes (treeProcesses ${this.quotas.treeProcesses})`);
+    }
+    const child = newProcess(this.nextPid++, this.quotas.fuel, creator.pid, newTree ? null : creator, this.quotas.treeFuel);
     this.processes.set(child.pid, child);
+    this.parents.set(child.pid, creator.pid);
     return child;
   }
 
@@ -596,8 +716,18 @@ export class OptimizedKernel implements Kernel {
       // Nobody can name this atom any more: forget what the language kept about it.
       this.derefCache.delete(id);
       this.validators.delete(id);
+      this.validatorOwners.delete(id);
       this.watches.delete(id);
     }
+    // Code of an exited process never runs again (ADR 0024): its validators and watches go.
+    for (const [id, owner] of this.validatorOwners) {
+      if (owner !== p.pid) continue;
+      this.validators.delete(id);
+      this.validatorOwners.delete(id);
+    }
+    for (const [id, list] of this.watches) if (list.some((w) => w.watcher === p.pid)) this.watches.set(id, list.filter((w) => w.watcher !== p.pid));
+    this.held.delete(p.pid);
+    this.exitedOutput.set(p.pid, p.output);
     this.processes.delete(p.pid);
     this.ended.set(p.pid, p.prog);
   }
@@ -622,7 +752,7 @@ export class OptimizedKernel implements Kernel {
     });
     // The prelude defines into the core library (not the program namespace).
     const { forms, positions } = readEdnForms(PRELUDE);
-    const boot = newProcess(-1, Number.MAX_SAFE_INTEGER);
+    const boot = newProcess(-1, Number.MAX_SAFE_INTEGER, -1, null, Number.MAX_SAFE_INTEGER);
     this.bootDefine = (sym, v) => {
       if (!(v instanceof Fn)) throw new Error(`the prelude defines a non-function ${sym.name}`);
       this.core.set(sym.name, v);
@@ -714,6 +844,18 @@ export class OptimizedKernel implements Kernel {
       } else held += 1;
       if (held > budget) throw new QuotaExceeded('out-of-memory', `process ${p.pid} holds more than ${budget} value elements (8 × its heap quota of ${this.quotas.heapCells} cells)`);
     }
+    // The tree's and the kernel's bounds, over what each program held at its last check (ADR 0024).
+    this.held.set(p.pid, held);
+    let tree = 0;
+    let total = 0;
+    for (const [pid, n] of this.held) {
+      const q = this.processes.get(pid);
+      if (q === undefined) continue;
+      total += n;
+      if (q.tree === p.tree) tree += n;
+    }
+    if (tree > 8 * this.quotas.treeHeapCells) throw new QuotaExceeded('out-of-memory', `process ${p.pid}: the programs of its tree (root ${p.tree}) hold more than ${8 * this.quotas.treeHeapCells} value elements (8 × treeHeapCells)`);
+    if (total > 8 * this.quotas.totalHeapCells) throw new QuotaExceeded('out-of-memory', `process ${p.pid}: the programs hold more than ${8 * this.quotas.totalHeapCells} value elements (8 × totalHeapCells)`);
   }
 
   /** Hands hot arities in the numeric subset to tier 2 (LLVM → WebAssembly, optimized/jit/tier2). */
@@ -856,8 +998,14 @@ export class OptimizedKernel implements Kernel {
     const savedAllocated = rt.allocated;
     const savedCheck = rt.nextCheck;
     const nested = savedPid !== -1 || this.running > 0;
+    const savedGiven = this.forkGiven;
+    this.forkGiven = 0;
+    // A step costs the process and its tree (ADR 0024): run on the smaller of the two budgets.
+    const ownFuel = p.fuel;
+    const fromTree = p.account.fuel < ownFuel;
+    const cap = Math.max(0, fromTree ? p.account.fuel : ownFuel);
     rt.pid = p.pid;
-    rt.fuel = p.fuel;
+    rt.fuel = cap;
     if (!nested) {
       rt.allocated = 0;
       rt.nextCheck = 8 * this.quotas.heapCells;
@@ -867,8 +1015,14 @@ export class OptimizedKernel implements Kernel {
     rt.depth = 0;
     try {
       return run(s, rt, this.hostFor(p, atomic), atomic);
+    } catch (e) {
+      if (fromTree && e instanceof QuotaExceeded && e.kind === 'fuel-exhausted') throw new QuotaExceeded('fuel-exhausted', `process ${p.pid}: its tree (root ${p.tree}) used up the tree's fuel (${this.quotas.treeFuel} steps)`);
+      throw e;
     } finally {
-      p.fuel = rt.fuel;
+      const used = cap - Math.max(0, rt.fuel);
+      p.fuel = ownFuel - used;
+      p.account.fuel -= used - this.forkGiven;
+      this.forkGiven = savedGiven;
       if (nested) {
         rt.pid = savedPid;
         rt.fuel = savedFuel;
@@ -951,8 +1105,7 @@ export class OptimizedKernel implements Kernel {
   private resolveLang(p: Process, ref: Ref): number {
     const id = p.table.get(ref);
     if (id !== undefined) return id;
-    if (Number.isInteger(ref) && ref >= 0 && ref < this.nextRef) throw new KernelError('capability-denied', `process ${p.pid} has no capability for #atom ${ref}`);
-    throw new KernelError('no-such-atom', `#atom ${ref} was never issued`);
+    throw new KernelError('capability-denied', `process ${p.pid} has no #atom ${ref} in its table`);
   }
 
   /** `self` and `held`: kernel calls that only read the caller's own state (compiled code may perform them). */
@@ -1063,6 +1216,10 @@ export class OptimizedKernel implements Kernel {
         n(0, 0);
         if (atomic) throw new Raised('program-error', 'fork is not allowed inside a validator, watch or swap function');
         const child = this.forkProcess(p, copyState({ m: 'ret', v: null, k }));
+        // The child continues the same computation: it gets half of what is left (ADR 0024).
+        child.fuel = Math.floor(Math.max(0, this.rt.fuel) / 2);
+        this.rt.fuel -= child.fuel;
+        this.forkGiven += child.fuel;
         return done(BigInt(child.pid));
       }
       case 'spawn': {
@@ -1075,8 +1232,7 @@ export class OptimizedKernel implements Kernel {
           const id = this.resolveLang(p, x.ref);
           if (this.creator[id] !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create ${short(x)} and may not share it`);
         }
-        const child = newProcess(this.nextPid++, this.quotas.fuel);
-        this.processes.set(child.pid, child);
+        const child = this.newChild(p, false);
         const childArgs = rest.map((x) => (x instanceof AtomRef ? new AtomRef(this.shareLang(p, x.ref, child.pid)) : x));
         child.prog = callState(f, childArgs);
         return done(BigInt(child.pid));
@@ -1098,6 +1254,7 @@ export class OptimizedKernel implements Kernel {
         const target = Number(pid);
         const live = this.processes.get(target);
         if (live === undefined && !this.ended.has(target)) throw new KernelError('no-such-process', `no process ${pid}`);
+        if (this.parents.get(target) !== p.pid && !this.mutants.has('join-any-process')) throw new KernelError('capability-denied', target === p.pid ? `process ${p.pid} may not join itself` : `process ${p.pid} did not create process ${target} and may not join it`);
         const end = live !== undefined ? live.prog : this.ended.get(target)!;
         if (live !== undefined && !(end === null || finished(end))) {
           if (atomic) throw new Raised('program-error', 'join may not block inside a validator, watch or swap function');
@@ -1167,6 +1324,70 @@ export class OptimizedKernel implements Kernel {
     }
     this.heap.mem.tick?.();
     return out;
+  }
+
+  /** Pids whose program can take a step now, ascending. */
+  runnable(): Pid[] {
+    const done = (pid: Pid): boolean => {
+      const q = this.processes.get(pid);
+      return q === undefined || (q.prog !== null && finished(q.prog));
+    };
+    return [...this.processes.values()]
+      .filter((p) => p.prog !== null && !finished(p.prog) && (p.blockedOn === null || done(p.blockedOn)))
+      .map((p) => p.pid)
+      .sort((a, b) => a - b);
+  }
+
+  /**
+   * Runs every process that has a program until none can run, choosing who runs next with
+   * `scheduler` (one choice = one quantum: up to and including the next kernel call), exactly as
+   * the reference kernel's `runAll` does. Each process and each tree gets one fuel budget for the
+   * whole run (ADR 0024). Returns the number of quanta run.
+   */
+  runAll(scheduler: { next(runnable: readonly Pid[]): Pid }, maxQuanta = Number.MAX_SAFE_INTEGER): number {
+    for (const p of this.processes.values()) {
+      p.fuel = this.quotas.fuel;
+      p.account.fuel = this.quotas.treeFuel;
+    }
+    let quanta = 0;
+    for (; quanta < maxQuanta; quanta++) {
+      const runnable = this.runnable();
+      if (runnable.length === 0) break;
+      const p = this.processes.get(scheduler.next(runnable))!;
+      const before = this.heap.counters.wordsAllocated;
+      this.onCore(this.coreOf(p.pid));
+      this.quantum(p, false);
+      this.heap.mem.fence();
+      const allocated = this.heap.counters.wordsAllocated - before;
+      this.collecting(() => this.collector.pace(allocated));
+      this.heap.mem.tick?.();
+    }
+    // Whoever still waits for a process that can never finish is deadlocked.
+    for (const p of this.processes.values()) {
+      if (p.blockedOn !== null && p.prog !== null && !finished(p.prog)) {
+        const msg = `deadlock: process ${p.pid} waits for process ${p.blockedOn}, which never finishes`;
+        p.prog = { m: 'failed', kind: 'program-error', msg, err: errorMap('program-error', msg) };
+        p.blockedOn = null;
+      }
+    }
+    return quanta;
+  }
+
+  /** How each process's program ended (null while running or without a program), ascending by pid; exited processes included. */
+  results(): { readonly pid: Pid; readonly outcome: Outcome | null }[] {
+    const ends = new Map<Pid, MState | null>(this.ended);
+    for (const p of this.processes.values()) ends.set(p.pid, p.prog);
+    return [...ends.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([pid, s]) => ({ pid, outcome: s === null || !finished(s) ? null : s.m === 'halt' ? ok(printEdn(s.v)) : s.m === 'failed' ? fail(s.kind, s.msg) : null }));
+  }
+
+  /** Every process ever created (alive or exited), ascending by pid: pid, alive, output. */
+  processList(): { pid: Pid; alive: boolean; output: readonly string[] }[] {
+    const all = new Map<Pid, { pid: Pid; alive: boolean; output: readonly string[] }>();
+    for (const [pid, output] of this.exitedOutput) all.set(pid, { pid, alive: false, output: output.slice() });
+    for (const p of this.processes.values()) all.set(p.pid, { pid: p.pid, alive: true, output: p.output.slice() });
+    return [...all.values()].sort((a, b) => a.pid - b.pid);
   }
 
   /** The observable state: live processes by pid, atoms by ref, values as canonical EDN. */
@@ -1245,6 +1466,21 @@ function withoutWatch(list: readonly Watch[], key: Value): Watch[] {
 }
 
 /** The quota error `e` is, if any (from the language or the heap). */
+/** The lowest ref under which `table` holds atom `id`, if any. */
+function lowestRef(table: ReadonlyMap<Ref, number>, id: number): Ref | undefined {
+  let best: Ref | undefined;
+  for (const [r, x] of table) if (x === id && (best === undefined || r < best)) best = r;
+  return best;
+}
+
+/** The error kind and message of anything a program run can throw, or null for a host fault. */
+function failureOf(e: unknown): { kind: string; message: string } | null {
+  if (e instanceof Refused) return e.outcome.ok ? null : { kind: e.outcome.error, message: e.outcome.message };
+  if (e instanceof QuotaExceeded || e instanceof Raised || e instanceof KernelError) return { kind: e.kind, message: e.message };
+  if (e instanceof HeapExhausted) return { kind: 'out-of-memory', message: e.message };
+  return null;
+}
+
 function quotaOf(e: unknown): { kind: 'out-of-memory' | 'fuel-exhausted' | 'stack-overflow'; message: string } | null {
   if (e instanceof QuotaExceeded) return { kind: e.kind, message: e.message };
   if (e instanceof Refused && !e.outcome.ok && (e.outcome.error === 'out-of-memory' || e.outcome.error === 'fuel-exhausted' || e.outcome.error === 'stack-overflow')) return { kind: e.outcome.error, message: e.outcome.message };

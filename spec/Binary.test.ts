@@ -4,9 +4,9 @@ import { mulberry32 } from '../bench/lispAst.js';
 import { valueArb } from '../tests/generators/values.js';
 import { difference } from '../tests/oracles/identical.js';
 import { Decoder, EncodeError, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, StreamEncoder, decode, decodeAll, decodeStream, encode, encodeAll } from './Binary.js';
-import { MAX_DEPTH } from './Edn.js';
+import { MAX_DEPTH, printEdn, readEdn } from './Edn.js';
 import { BadInputError } from './Errors.js';
-import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, kw, list, sym, vec, type Value } from './Values.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, equals, kw, list, sym, vec, type Value } from './Values.js';
 
 const HEADER = [...MAGIC, FORMAT_VERSION];
 const blob = (...bytes: number[]): Uint8Array => Uint8Array.from([...HEADER, ...bytes]);
@@ -110,9 +110,10 @@ describe('binary round trip', () => {
     }
   });
 
-  it('round-trips symbols and keywords whose names are not EDN names (lone surrogates, slashes)', () => {
-    const v = vec(Sym.of('x\ud800', 'n\udc00s'), Sym.of('a/b'), Sym.of('b', 'a'), Keyword.of('/'), Keyword.of('k', 'é/ns'));
+  it('round-trips symbols and keywords with any EDN name (lone surrogates, Unicode, the symbol /)', () => {
+    const v = vec(Sym.of('x\ud800', 'n\udc00s'), Sym.of('/'), Sym.of('b', 'a'), Keyword.of('k', 'é.ns'), Keyword.of('a:b'), Sym.of('+'), Sym.of('.'), Sym.of('-a'));
     expect(difference(decode(encode(v)), v)).toBeNull();
+    expect(difference(readEdn(printEdn(v)), v)).toBeNull();
   });
 
   it('interns symbols, keywords and short strings: a repeat costs one byte', () => {
@@ -131,12 +132,10 @@ describe('binary round trip', () => {
     expect(difference(decode(bytes), v)).toBeNull();
   });
 
-  it('encodes #uuid in 17 bytes and keeps non-canonical uuid text as a tagged string', () => {
+  it('encodes #uuid in 17 bytes', () => {
     const u = new Tagged('uuid', 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6');
     expect(encode(u).length).toBe(HEADER_LENGTH + 17);
     expect(difference(decode(encode(u)), u)).toBeNull();
-    const upper = new Tagged('uuid', 'F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6');
-    expect(difference(decode(encode(upper)), upper)).toBeNull();
   });
 
   it('an empty sequence is a header-only blob', () => {
@@ -156,6 +155,34 @@ describe('encoding errors', () => {
       }
       expect(err).toBeInstanceOf(EncodeError);
       expect((err as EncodeError).kind).toBe('unsupported');
+    }
+  });
+
+  it('values without EDN text are refused: names, tags, #inst, #uuid, #bytes and #atom that do not read back', () => {
+    const noText: Value[] = [
+      Sym.of('a b'),
+      Sym.of(''),
+      Sym.of('nil'),
+      Sym.of('a/b'),
+      Sym.of('/', 'a'),
+      Sym.of('x', 'é/ns'),
+      Sym.of(' gensym1'),
+      Keyword.of('/'),
+      Keyword.of(''),
+      Keyword.of('1a'),
+      Keyword.of('k', 'é/ns'),
+      new Tagged('x y', null),
+      new Tagged('1x', null),
+      new Tagged('inst', 'yesterday'),
+      new Tagged('inst', 5n),
+      new Tagged('uuid', 'F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6'),
+      new Tagged('uuid', 'nope'),
+      new Tagged('bytes', '00'),
+      new Tagged('atom', 1n),
+    ];
+    for (const v of noText) {
+      expect(() => encode(v), printEdn(v)).toThrow(EncodeError);
+      expect(() => encode(vec(1n, EMap.from([[kw('k'), list(v)]]))), printEdn(v)).toThrow(EncodeError);
     }
   });
 
@@ -344,6 +371,152 @@ describe('malformed input gives bad-input with the byte offset', () => {
     }
     // Most mutants must be rejected (a fuzzer that never reaches an error tests nothing).
     expect(rejected).toBeGreaterThan(50_000);
+  });
+});
+
+/** Text bytes (header + UTF-8 payload) of `s`. */
+const txt = (s: string): number[] => {
+  const b = Buffer.from(s, 'utf8');
+  return [...uvBytes(BigInt(b.length * 2)), ...b];
+};
+/** Text bytes (header + UTF-16 payload) of `s`, for strings with lone surrogates. */
+const txt16 = (s: string): number[] => [...uvBytes(BigInt(s.length * 2 + 1)), ...Array.from({ length: s.length }, (_, i) => [s.charCodeAt(i) & 0xff, s.charCodeAt(i) >> 8]).flat()];
+/** `TAGGED` with the tag `tag` (a DEF_STRING), then `value`'s bytes. */
+const tagged = (tag: string, ...value: number[]): number[] => [Opcode.TAGGED, Opcode.DEF_STRING, ...txt(tag), ...value];
+/** `n` nested one-item vectors around `inner`. */
+const nested = (n: number, ...inner: number[]): Uint8Array => blob(...new Array<number>(n).fill(Opcode.VECTOR_SHORT + 1), ...inner);
+
+/** Decodes `bytes`, which must succeed with values whose EDN text reads back identical, and re-encode to `bytes`. */
+function expectEdnRoundTrip(bytes: Uint8Array): Value[] {
+  const vs = decodeAll(bytes);
+  for (const v of vs) {
+    const back = readEdn(printEdn(v));
+    expect(equals(back, v)).toBe(true);
+    expect(difference(back, v)).toBeNull();
+  }
+  expect(hex(encodeAll(vs))).toBe(hex(bytes));
+  return vs;
+}
+
+describe('whatever decodes prints as EDN that reads back as the same value (issue: decoder laxer than the reader)', () => {
+  it('symbol names that are not EDN names are refused', () => {
+    for (const name of ['a\n', '', 'a b', 'a)', '(', '1a', '-1', '.5', 'nil', 'true', 'false', 'a/b', '#a', ':a', 'a"b', 'a;b', 'a,b', '\\a', 'a\0b', 'a@b', '~a', '^a', '`a']) {
+      expectBad(blob(Opcode.DEF_SYMBOL, ...txt(name)), /invalid symbol/, HEADER_LENGTH);
+    }
+    for (const [ns, name] of [['/', 'a'], ['a', '/'], ['', 'a'], ['a', ''], ['a b', 'c'], ['1', 'a'], ['nil', 'a'], ['a', 'nil'], ['a/b', 'c'], ['a', 'b/c']] as const) {
+      expectBad(blob(Opcode.DEF_SYMBOL_NS, ...txt(ns), ...txt(name)), /invalid symbol/, HEADER_LENGTH);
+    }
+    expectBad(blob(Opcode.VECTOR_SHORT + 2, Opcode.NIL, Opcode.DEF_SYMBOL, ...txt('a\n')), /invalid symbol/, HEADER_LENGTH + 2);
+  });
+
+  it('keyword names that are not EDN names are refused', () => {
+    for (const name of ['', '/', ':a', 'a b', '1', '1a', '+1', 'nil', 'a/b', 'a\n', 'a}']) {
+      expectBad(blob(Opcode.DEF_KEYWORD, ...txt(name)), /invalid keyword/, HEADER_LENGTH);
+    }
+    for (const [ns, name] of [['/', 'a'], ['a', '/'], ['', 'a'], ['a', ''], [':a', 'b'], ['a', 'b c']] as const) {
+      expectBad(blob(Opcode.DEF_KEYWORD_NS, ...txt(ns), ...txt(name)), /invalid keyword/, HEADER_LENGTH);
+    }
+  });
+
+  it('valid names still decode, including the symbol /, Unicode and lone surrogates', () => {
+    expectEdnRoundTrip(blob(Opcode.DEF_SYMBOL, ...txt('/')));
+    expectEdnRoundTrip(blob(Opcode.DEF_SYMBOL, ...txt16('x\ud800')));
+    expectEdnRoundTrip(blob(Opcode.DEF_SYMBOL_NS, ...txt('é.ns'), ...txt('λ')));
+    expectEdnRoundTrip(blob(Opcode.DEF_KEYWORD_NS, ...txt('a'), ...txt('b:c')));
+    expectEdnRoundTrip(blob(Opcode.LIST_SHORT + 3, Opcode.DEF_SYMBOL, ...txt('+'), Opcode.DEF_SYMBOL, ...txt('-'), Opcode.DEF_SYMBOL, ...txt('.')));
+  });
+
+  it('tags that are not EDN tags are refused', () => {
+    for (const tag of ['x 1 2', '1x', '_', '#x', '', 'a b', '/', '/x', 'x/', ':x', '-x', 'x\n', 'a/b/c']) {
+      expectBad(blob(...tagged(tag, Opcode.NIL)), /invalid tag/, HEADER_LENGTH);
+    }
+    expectEdnRoundTrip(blob(...tagged('my/t', Opcode.NIL)));
+    expectEdnRoundTrip(blob(...tagged('x', Opcode.TAGGED, 0x00, Opcode.NIL)));
+  });
+
+  it('#inst must hold an RFC 3339 timestamp the reader accepts', () => {
+    for (const text of ['garbage', '', '2020-13-01', '2020-01-32', '2020-01-01T24:00:00Z', '2020-01-01 00:00:00Z', '20200101', '2020-01-01T00:00:00Z ']) {
+      expectBad(blob(...tagged('inst', Opcode.DEF_STRING, ...txt(text))), /#inst/, HEADER_LENGTH);
+    }
+    expectBad(blob(...tagged('inst', Opcode.SMALL_INT + 9)), /#inst/, HEADER_LENGTH);
+    expectBad(blob(...tagged('inst', Opcode.NIL)), /#inst/, HEADER_LENGTH);
+    expectEdnRoundTrip(blob(...tagged('inst', Opcode.DEF_STRING, ...txt('1985-04-12T23:20:50.52Z'))));
+    expectEdnRoundTrip(blob(...tagged('inst', Opcode.DEF_STRING, ...txt('2020'))));
+  });
+
+  it('#uuid is only the UUID opcode: its general tagged form (malformed, upper-case or canonical text) is refused', () => {
+    for (const text of ['nope', 'F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6', 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6']) {
+      expectBad(blob(...tagged('uuid', Opcode.DEF_STRING, ...txt(text))), /#uuid/, HEADER_LENGTH);
+    }
+    expectBad(blob(...tagged('uuid', Opcode.NIL)), /#uuid/, HEADER_LENGTH);
+    expectEdnRoundTrip(blob(Opcode.UUID, ...Array.from({ length: 16 }, (_, i) => i * 15)));
+  });
+
+  it('#bytes and #atom tagged values are refused (they read back as byte strings and atom references)', () => {
+    expectBad(blob(...tagged('bytes', Opcode.DEF_STRING, ...txt('00'))), /#bytes/, HEADER_LENGTH);
+    expectBad(blob(...tagged('atom', Opcode.SMALL_INT + 5)), /#atom/, HEADER_LENGTH);
+  });
+
+  it('values that print as a tag or a collection count towards the depth limit, as in the reader', () => {
+    // 2,000 vectors are fine; a #bytes, #atom, #uuid or an empty collection inside them is one level too many.
+    expectEdnRoundTrip(nested(MAX_DEPTH, Opcode.NIL));
+    expectEdnRoundTrip(nested(MAX_DEPTH - 1, Opcode.BYTES, 0));
+    for (const inner of [[Opcode.BYTES, 0], [Opcode.ATOM, 0], [Opcode.UUID, ...new Array<number>(16).fill(0)], [Opcode.LIST_SHORT], [Opcode.VECTOR_SHORT], [Opcode.MAP_SHORT], [Opcode.SET, 0]]) {
+      expectBad(nested(MAX_DEPTH, ...inner), /nesting deeper than 2000/, HEADER_LENGTH + MAX_DEPTH);
+      expectEdnRoundTrip(nested(MAX_DEPTH - 1, ...inner));
+      expect(decodeAll(nested(MAX_DEPTH, ...inner), { maxDepth: Infinity }).length).toBe(1);
+    }
+  });
+
+  it('NaN has one byte form (the quiet NaN 7FF8000000000000); other NaN bits are refused', () => {
+    expectEdnRoundTrip(blob(Opcode.F64, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f));
+    for (const bits of [[1, 0, 0, 0, 0, 0, 0xf8, 0x7f], [0, 0, 0, 0, 0, 0, 0xf8, 0xff], [1, 0, 0, 0, 0, 0, 0xf0, 0x7f], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]]) {
+      expectBad(blob(Opcode.F64, ...bits), /non-canonical NaN/, HEADER_LENGTH);
+    }
+    const payload = new DataView(new ArrayBuffer(8));
+    payload.setUint32(0, 1, true);
+    payload.setUint32(4, 0x7ff00000, true);
+    expect(hex(encode(payload.getFloat64(0, true)))).toBe(hex(blob(Opcode.F64, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f)));
+    expectEdnRoundTrip(blob(Opcode.F64, 0, 0, 0, 0, 0, 0, 0, 0x80)); // -0.0 stays -0.0
+  });
+
+  it('interning is canonical: short strings are defined once and referenced, long ones written in place', () => {
+    expectBad(blob(Opcode.STRING, ...txt('ab')), /non-canonical string/, HEADER_LENGTH);
+    expectBad(blob(Opcode.STRING, ...txt('a'.repeat(64))), /non-canonical string/, HEADER_LENGTH);
+    expectEdnRoundTrip(blob(Opcode.STRING, ...txt('a'.repeat(65))));
+    expectBad(blob(Opcode.DEF_STRING, ...txt('a'.repeat(65))), /non-canonical string/, HEADER_LENGTH);
+    expectEdnRoundTrip(blob(Opcode.DEF_STRING, ...txt('é'.repeat(64))));
+    expectBad(blob(Opcode.VECTOR_SHORT + 2, Opcode.DEF_STRING, ...txt('s'), Opcode.DEF_STRING, ...txt('s')), /already defined/, HEADER_LENGTH + 4);
+    expectBad(blob(Opcode.VECTOR_SHORT + 2, Opcode.DEF_SYMBOL, ...txt('a'), Opcode.DEF_SYMBOL, ...txt('a')), /already defined/, HEADER_LENGTH + 4);
+    expectBad(blob(Opcode.VECTOR_SHORT + 2, Opcode.DEF_KEYWORD_NS, ...txt('n'), ...txt('a'), Opcode.DEF_KEYWORD_NS, ...txt('n'), ...txt('a')), /already defined/, HEADER_LENGTH + 6);
+    // A tag and a string of the same text are one entry.
+    expectBad(blob(Opcode.VECTOR_SHORT + 2, Opcode.DEF_STRING, ...txt('t'), ...tagged('t', Opcode.NIL)), /already defined/, HEADER_LENGTH + 5);
+    expectEdnRoundTrip(blob(Opcode.VECTOR_SHORT + 2, Opcode.DEF_STRING, ...txt('t'), Opcode.TAGGED, 0x00, Opcode.NIL));
+    // A symbol, a keyword and a string with the same text are three entries.
+    expectEdnRoundTrip(blob(Opcode.VECTOR_SHORT + 3, Opcode.DEF_SYMBOL, ...txt('a'), Opcode.DEF_KEYWORD, ...txt('a'), Opcode.DEF_STRING, ...txt('a')));
+  });
+
+  it('minimized failures of the mutation property (tests/properties/binaryRoundTrip.test.ts) are refused', () => {
+    const cases: [string, RegExp, number][] = [
+      // A string of 6 code units written in place (STRING): it decoded, but re-encoded as DEF_STRING.
+      ['b1494d01ec067674790c6175594f4151ea0c7648215d6b52e818f2b381a4f1bbbfaef09d82b9ea08696e7374ea30343133382d30322d31355430303a33353a30372e3336315a', /non-canonical string/, HEADER_LENGTH + 20],
+      // The symbol a`ssoc: printed, it did not read (a backquote is not a name character).
+      ['b1494d01e3ffffffffffffef7feb0c616073736f63eb06666f6fea0862256443f04ae1c2eaa0f8e2b75e62b863ea00d8', /invalid symbol "a`ssoc"/, HEADER_LENGTH + 9],
+      // The symbol " x": printed, it read back as the symbol x.
+      ['b1494d01ea06622f63eb042078', /invalid symbol " x"/, HEADER_LENGTH + 5],
+    ];
+    for (const [h, message, offset] of cases) expectBad(Uint8Array.from(Buffer.from(h, 'hex')), message, offset);
+  });
+
+  it('a streamed blob is checked the same way', () => {
+    const bytes = blob(Opcode.VECTOR_SHORT + 2, Opcode.DEF_SYMBOL, ...txt('ok'), Opcode.DEF_SYMBOL, ...txt('not ok'));
+    const d = new Decoder();
+    const e = badInput(() => {
+      for (let i = 0; i < bytes.length; i++) d.push(bytes.subarray(i, i + 1));
+      d.end();
+    }, bytes.length);
+    expect(e.message).toMatch(/invalid symbol/);
+    expect(e.offset).toBe(HEADER_LENGTH + 5);
   });
 });
 

@@ -11,7 +11,13 @@
  * Guarantees:
  * - `decode(encode(v))` equals `v` and has the same kinds (a list stays a list, `-0.0` stays
  *   `-0.0`, every string, including ones with lone surrogates, comes back code unit for code unit).
- * - The encoder is deterministic: the same value always gives the same bytes.
+ * - The binary form and EDN text hold the same values: whatever the decoder accepts prints
+ *   (`printEdn`) as text that `readEdn` reads back as the same value, and the encoder refuses a
+ *   value that has no such text (a symbol or keyword whose name is not an EDN name, a tag the
+ *   reader would refuse, a malformed `#inst`, …). Both use the reader's own predicates
+ *   (`isValidSymbol`, `isValidKeyword`, `taggedProblem` in `spec/Edn.ts`).
+ * - One byte form per value: the encoder is deterministic, and the decoder accepts only what it
+ *   writes, so `encodeAll(decodeAll(b))` gives back `b` for every blob `b` that decodes.
  * - Malformed input of any kind raises {@link BadInputError} naming the byte offset; both the
  *   encoder and the decoder are iterative (no recursion on the value's depth) and the decoder
  *   checks every length against the bytes that remain before allocating.
@@ -22,7 +28,7 @@
  * @module
  */
 import { BadInputError, KernelError } from './Errors.js';
-import { MAX_DEPTH } from './Edn.js';
+import { MAX_DEPTH, isValidKeyword, isValidSymbol, taggedProblem } from './Edn.js';
 import {
   AtomRef,
   Bytes,
@@ -126,13 +132,18 @@ export const SMALL_INT_MIN = -4;
 /** Largest integer with a one-byte form. */
 export const SMALL_INT_MAX = 27;
 const REF1_COUNT = 128;
+/** High 32 bits (little-endian word 1) of the one NaN the format holds, 7FF8000000000000; the low word is 0. */
+const CANONICAL_NAN_HIGH = 0x7ff80000;
 const REF2_LIMIT = REF1_COUNT + 32 * 256; // 8320
 
 // ---------------------------------------------------------------------------------------------
 // Errors and options
 // ---------------------------------------------------------------------------------------------
 
-/** A value that has no byte form: a function, or a malformed value (e.g. a multi-code-point char). */
+/**
+ * A value that has no byte form: a function, a value with no EDN text (e.g. the symbol `a b`, the
+ * tag `#1x`, `#inst "yesterday"`), or a malformed value (e.g. a multi-code-point char).
+ */
 export class EncodeError extends KernelError {
   /** Creates the error (kind `unsupported`). */
   constructor(message: string) {
@@ -272,6 +283,9 @@ class Writer {
   name(x: Keyword | Sym, plain: number, namespaced: number): void {
     const i = this.table.get(x);
     if (i !== undefined) return this.ref(i);
+    if (!(plain === Opcode.DEF_SYMBOL ? isValidSymbol(x.name, x.ns) : isValidKeyword(x.name, x.ns))) {
+      throw new EncodeError(`${plain === Opcode.DEF_SYMBOL ? 'symbol' : 'keyword'} ${JSON.stringify(x.fullName)} has no EDN text (its name is not an EDN name), so it has no byte form`);
+    }
     this.table.set(x, this.table.size);
     if (x.ns === null) {
       this.byte(plain);
@@ -342,7 +356,12 @@ class Writer {
           case 'number':
             this.ensure(9);
             this.buf[this.pos++] = Opcode.F64;
-            this.dv.setFloat64(this.pos, v, true);
+            if (v === v) this.dv.setFloat64(this.pos, v, true);
+            else {
+              // Every NaN is written as the one canonical quiet NaN (NaN payloads are not values).
+              this.dv.setUint32(this.pos, 0, true);
+              this.dv.setUint32(this.pos + 4, CANONICAL_NAN_HIGH, true);
+            }
             this.pos += 8;
             break;
           case 'string':
@@ -389,6 +408,8 @@ class Writer {
                   const hex = v.value.replace(/-/g, '');
                   for (let i = 0; i < 16; i++) this.buf[this.pos++] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
                 } else {
+                  const problem = taggedProblem(v.tag, v.value);
+                  if (problem !== null) throw new EncodeError(`tagged value #${v.tag} has no EDN text (${problem}), so it has no byte form`);
                   this.byte(Opcode.TAGGED);
                   this.string(v.tag);
                   v = v.value;
@@ -466,7 +487,7 @@ function withScratch<T>(f: (w: Writer) => T): T {
 
 /**
  * Encodes one value as a blob (header + the value).
- * @throws EncodeError for a function or a malformed value.
+ * @throws EncodeError for a function, a value with no EDN text or a malformed value.
  */
 export function encode(v: Value): Uint8Array {
   return withScratch((w) => {
@@ -479,7 +500,7 @@ export function encode(v: Value): Uint8Array {
 /**
  * Encodes a sequence of values as one blob sharing one intern table; {@link decodeAll} returns
  * them in order. An empty sequence gives a header-only blob.
- * @throws EncodeError for a function or a malformed value.
+ * @throws EncodeError for a function, a value with no EDN text or a malformed value.
  */
 export function encodeAll(vs: Iterable<Value>): Uint8Array {
   return withScratch((w) => {
@@ -499,7 +520,8 @@ export class StreamEncoder {
   private started = false;
   /**
    * The bytes of `v`, continuing this stream's blob.
-   * @throws EncodeError for a function or a malformed value (the stream is then unusable).
+   * @throws EncodeError for a function, a value with no EDN text or a malformed value (the stream
+   * is then unusable).
    */
   encode(v: Value): Uint8Array {
     if (!this.started) {
@@ -559,6 +581,8 @@ class Reader {
   /** Absolute offset just after the first top-level value (-1 before it is complete). */
   firstEnd = -1;
   readonly table: Value[] = [];
+  /** The intern table's entries as a set, to refuse an entry defined twice. */
+  private readonly defined = new Set<string | Sym | Keyword>();
   readonly out: Value[] = [];
   // Stack of open collections (parallel arrays); the innermost one is in cur*.
   // Items of open collections live on one value stack (`vals[0..sp)`); each frame remembers
@@ -714,7 +738,12 @@ class Reader {
       default: {
         const tag = items[0]!;
         if (typeof tag !== 'string') throw this.bad('tag of a tagged value is not a string', start);
-        v = new Tagged(tag, items[1]!);
+        const value = items[1]!;
+        // Only what the EDN reader can produce, so that the value prints as text that reads back.
+        const problem = taggedProblem(tag, value);
+        if (problem !== null) throw this.bad(problem, start);
+        if (tag === 'uuid') throw this.bad('#uuid in the general tagged form (non-canonical: a #uuid is written with the UUID opcode)', start);
+        v = new Tagged(tag, value);
       }
     }
     this.depth--;
@@ -726,6 +755,22 @@ class Reader {
       this.curStart = this.starts[f]!;
     }
     return v;
+  }
+
+  /**
+   * Refuses a value at the current depth that prints as a collection or a tag (an empty
+   * collection, `#bytes`, `#atom`, `#uuid`) when the EDN reader would find it one level too deep:
+   * the reader counts every open collection and tag, the decoder only the frames it pushes.
+   */
+  private leafFrame(start: number): void {
+    if (this.depth >= this.maxDepth) throw this.bad(`nesting deeper than ${this.maxDepth}`, start);
+  }
+
+  /** Appends an intern entry; one defined twice is non-canonical (the encoder references repeats). */
+  private define(v: string | Sym | Keyword, start: number): void {
+    if (this.defined.has(v)) throw this.bad(`intern entry already defined (non-canonical: a repeat is written as a reference)`, start);
+    this.defined.add(v);
+    this.table.push(v);
   }
 
   /** Checks that xs[0], xs[stride], xs[2·stride]… are strictly ascending (canonical, no duplicates). */
@@ -796,8 +841,10 @@ class Reader {
       } else if (op < 0xdc) {
         const kind = op < 0xd0 ? K_LIST : op < 0xd8 ? K_VECTOR : K_MAP;
         const n = op < 0xd0 ? op & 0x0f : op < 0xd8 ? op & 0x07 : (op & 0x03) * 2;
-        if (n === 0) v = kind === K_LIST ? EMPTY_LIST : kind === K_VECTOR ? EMPTY_VECTOR : EMap.EMPTY;
-        else {
+        if (n === 0) {
+          this.leafFrame(start);
+          v = kind === K_LIST ? EMPTY_LIST : kind === K_VECTOR ? EMPTY_VECTOR : EMap.EMPTY;
+        } else {
           this.push(kind, n, start);
           this.pos = pos;
           continue;
@@ -848,6 +895,9 @@ class Reader {
           case Opcode.F64:
             if (end - pos < 8) this.short(start, pos, 8);
             v = this.dv.getFloat64(pos, true);
+            if (v !== v && (this.dv.getUint32(pos, true) !== 0 || this.dv.getUint32(pos + 4, true) !== CANONICAL_NAN_HIGH)) {
+              throw this.bad('non-canonical NaN (every NaN is written as 7FF8000000000000)', start);
+            }
             pos += 8;
             break;
           case Opcode.LIST:
@@ -863,6 +913,7 @@ class Reader {
             // Every item takes at least one byte: a count beyond the input cannot be honest.
             if (this.final && slots > end - pos) throw this.bad(`collection of ${n} ${op === Opcode.MAP ? 'entries' : 'items'} exceeds the ${end - pos} bytes left`, start);
             if (slots === 0) {
+              this.leafFrame(start);
               v = ESet.EMPTY;
               break;
             }
@@ -872,28 +923,39 @@ class Reader {
           }
           case Opcode.STRING: {
             this.pos = pos;
-            v = this.text(start);
+            const s = this.text(start);
+            if (s.length <= INTERN_MAX_STRING) throw this.bad(`non-canonical string (one of at most ${INTERN_MAX_STRING} code units is interned)`, start);
             pos = this.pos;
+            v = s;
             break;
           }
-          case Opcode.DEF_STRING:
-          case Opcode.DEF_SYMBOL:
-          case Opcode.DEF_KEYWORD: {
+          case Opcode.DEF_STRING: {
             this.pos = pos;
             const s = this.text(start);
+            if (s.length > INTERN_MAX_STRING) throw this.bad(`non-canonical string (one longer than ${INTERN_MAX_STRING} code units is written in place, not interned)`, start);
             pos = this.pos;
-            v = op === Opcode.DEF_STRING ? s : op === Opcode.DEF_SYMBOL ? Sym.of(s) : Keyword.of(s);
-            table.push(v);
+            this.define(s, start);
+            v = s;
             break;
           }
+          case Opcode.DEF_SYMBOL:
+          case Opcode.DEF_KEYWORD:
           case Opcode.DEF_SYMBOL_NS:
           case Opcode.DEF_KEYWORD_NS: {
             this.pos = pos;
-            const ns = this.text(start);
+            const namespaced = op === Opcode.DEF_SYMBOL_NS || op === Opcode.DEF_KEYWORD_NS;
+            const ns = namespaced ? this.text(start) : null;
             const name = this.text(start);
             pos = this.pos;
-            v = op === Opcode.DEF_SYMBOL_NS ? Sym.of(name, ns) : Keyword.of(name, ns);
-            table.push(v);
+            // Validate before interning: an invalid name must not reach the global symbol table.
+            const symbol = op === Opcode.DEF_SYMBOL || op === Opcode.DEF_SYMBOL_NS;
+            if (!(symbol ? isValidSymbol(name, ns) : isValidKeyword(name, ns))) {
+              const text = ns === null ? name : `${ns}/${name}`;
+              throw this.bad(`invalid ${symbol ? 'symbol' : 'keyword'} ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)} (not an EDN ${symbol ? 'symbol' : 'keyword'}: it would not print as text that reads back)`, start);
+            }
+            const x = symbol ? Sym.of(name, ns) : Keyword.of(name, ns);
+            this.define(x, start);
+            v = x;
             break;
           }
           case Opcode.REF: {
@@ -914,6 +976,7 @@ class Reader {
             break;
           }
           case Opcode.BYTES: {
+            this.leafFrame(start);
             this.pos = pos;
             const n = this.uv(start);
             pos = this.pos;
@@ -927,6 +990,7 @@ class Reader {
             this.pos = pos;
             continue;
           case Opcode.UUID: {
+            this.leafFrame(start);
             if (end - pos < 16) this.short(start, pos, 16);
             let s = '';
             for (let i = 0; i < 16; i++) {
@@ -938,6 +1002,7 @@ class Reader {
             break;
           }
           case Opcode.ATOM: {
+            this.leafFrame(start);
             this.pos = pos;
             const r = this.uv(start);
             pos = this.pos;
@@ -965,9 +1030,11 @@ class Reader {
 }
 
 /**
- * Decodes a blob holding exactly one value.
- * @throws BadInputError (kind `bad-input`, with the byte offset) for anything malformed, for an
- * empty blob and for bytes after the value.
+ * Decodes a blob holding exactly one value. The value prints as EDN text that reads back as itself
+ * (unless `maxDepth` was raised above {@link MAX_DEPTH}), and re-encodes to the same bytes.
+ * @throws BadInputError (kind `bad-input`, with the byte offset) for anything malformed or
+ * non-canonical, for a symbol, keyword or tagged value the EDN reader would refuse, for an empty
+ * blob and for bytes after the value.
  */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): Value {
   const r = new Reader(options.maxDepth ?? MAX_DEPTH);
@@ -980,7 +1047,8 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): Value {
 
 /**
  * Decodes a blob holding any number of values (what {@link encodeAll} wrote), in order.
- * @throws BadInputError (kind `bad-input`, with the byte offset) for anything malformed.
+ * @throws BadInputError (kind `bad-input`, with the byte offset) for anything malformed or
+ * non-canonical, and for a symbol, keyword or tagged value the EDN reader would refuse.
  */
 export function decodeAll(bytes: Uint8Array, options: DecodeOptions = {}): Value[] {
   const r = new Reader(options.maxDepth ?? MAX_DEPTH);

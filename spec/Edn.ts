@@ -13,7 +13,9 @@
  * - The reader is iterative (no recursion), so hostile input cannot overflow the stack.
  *
  * The printer is canonical: maps and sets print in the value order, so equal values print
- * identically, and `readEdn(printEdn(v))` equals `v` for every value except functions.
+ * identically, and `readEdn(printEdn(v))` equals `v` for every value except functions and values
+ * built in code with a name or tag the reader refuses (see {@link isValidSymbol},
+ * {@link isValidKeyword}, {@link taggedProblem}; the binary codec refuses those values).
  * @module
  */
 import { BadInputError } from './Errors.js';
@@ -77,6 +79,7 @@ const FLOAT_RE = /^[+-]?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][+-]?[0-9]+)?$/;
 const NAME_START = /^[A-Za-z*!_?$%&=<>.+\-|\u0080-\uffff]/;
 const NAME_REST = /^[A-Za-z0-9*!_?$%&=<>.+\-#:'|\u0080-\uffff]*$/;
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const UUID_LOWER_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const INST_RE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 /** Whether `s` can be the name (or namespace) part of a symbol or keyword and read back as such. */
@@ -85,6 +88,52 @@ export function isValidName(s: string): boolean {
   if ((s[0] === '-' || s[0] === '+' || s[0] === '.') && s.length > 1 && s[1]! >= '0' && s[1]! <= '9') return false;
   if (s === 'nil' || s === 'true' || s === 'false') return false;
   return !s.includes('/');
+}
+
+/**
+ * Whether the symbol `ns/name` (or `name` when `ns` is null) prints as text that reads back as
+ * itself: both parts {@link isValidName}s, or the bare symbol `/`. The EDN reader accepts exactly
+ * these symbols; the binary decoder (spec/Binary.ts) accepts no others.
+ */
+export function isValidSymbol(name: string, ns: string | null): boolean {
+  return ns === null ? name === '/' || isValidName(name) : isValidName(ns) && isValidName(name);
+}
+
+/** Like {@link isValidSymbol}, for keywords (`:/` is not a keyword). */
+export function isValidKeyword(name: string, ns: string | null): boolean {
+  return (ns === null || isValidName(ns)) && isValidName(name);
+}
+
+/** Whether `#tag` is a tag the reader accepts: a symbol (optionally namespaced) starting with a letter. */
+export function isValidTag(tag: string): boolean {
+  return /^[A-Za-z]/.test(tag) && isSymbolToken(tag);
+}
+
+/** Whether `s` is a timestamp that `#inst` accepts (RFC 3339, possibly truncated, fields in range). */
+export function isValidInst(s: string): boolean {
+  const m = INST_RE.exec(s);
+  return m !== null && validDate(m);
+}
+
+/**
+ * Why the tagged value `#tag value` has no EDN text that reads back as itself, or null when it has
+ * (`printEdn` then prints such text). Shared by the reader's rules and the binary codec: an invalid
+ * tag, `#inst` with anything but a valid timestamp, `#uuid` with anything but canonical lower-case
+ * text (the reader lower-cases), and `#bytes` / `#atom`, which read as byte strings and atom
+ * references, never as tagged values.
+ */
+export function taggedProblem(tag: string, value: Value): string | null {
+  if (!isValidTag(tag)) return `invalid tag ${JSON.stringify(tag)} (a tag is a symbol starting with a letter)`;
+  switch (tag) {
+    case 'inst':
+      return typeof value === 'string' && isValidInst(value) ? null : '#inst needs an RFC 3339 timestamp string';
+    case 'uuid':
+      return typeof value === 'string' && UUID_LOWER_RE.test(value) ? null : '#uuid needs canonical lower-case 8-4-4-4-12 hex text';
+    case 'bytes':
+    case 'atom':
+      return `#${tag} reads as a ${tag === 'bytes' ? 'byte string' : 'atom reference'}, not as a tagged value`;
+  }
+  return null;
 }
 
 class Reader {
@@ -182,7 +231,7 @@ class Reader {
         } else {
           this.i++;
           const tok = this.readToken();
-          if (tok.length === 0 || !/^[A-Za-z]/.test(tok) || !isSymbolToken(tok)) this.fail(`bad tag '#${tok}' (a tag is # followed by a symbol starting with a letter)`, start);
+          if (!isValidTag(tok)) this.fail(`bad tag '#${tok}' (a tag is # followed by a symbol starting with a letter)`, start);
           if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
           stack.push({ t: 'tag', tag: tok, pos: start });
           continue;
@@ -251,8 +300,7 @@ class Reader {
     switch (tag) {
       case 'inst': {
         if (typeof v !== 'string') this.fail('#inst expects a string', valueAt);
-        const m = INST_RE.exec(v);
-        if (m === null || !validDate(m)) this.fail(`#inst "${v}" is not an RFC 3339 timestamp`, valueAt);
+        if (!isValidInst(v)) this.fail(`#inst "${v}" is not an RFC 3339 timestamp`, valueAt);
         break;
       }
       case 'uuid':

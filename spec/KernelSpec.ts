@@ -67,6 +67,8 @@ export interface KAtom<V> {
   readonly shared: boolean;
   /** The validator (a value, e.g. code), or null. Not in the finite model. */
   readonly validator: V | null;
+  /** The process that installed the validator (it acts on that process's behalf, ADR 0024); -1 with none. Not in the finite model. */
+  readonly validatorOwner?: number;
   /** Watches, ascending by key. Not in the finite model. */
   readonly watches: readonly KWatch<V>[];
   /** Auxiliary `wseen[a]`: the stamp the last writer presented (0 before any write). */
@@ -281,7 +283,7 @@ export function SetValidator<V>(d: ValueDomain<V>, s: KernelState<V>, p: number,
   if (typeof a !== 'number') return a;
   const atom = s.atoms[a]!;
   if (validator !== null && !d.accepts(validator, atom.value)) return refuse('validator-rejected');
-  return withAtom(s, a, { ...atom, validator });
+  return withAtom(s, a, { ...atom, validator, validatorOwner: validator === null ? -1 : p });
 }
 
 /** `add-watch`: `p` watches the atom under `r` with `key` (replacing a watch with an equal key). Operation level only. */
@@ -354,7 +356,7 @@ export function Fork<V>(s: KernelState<V>, p: number): KResult<V> {
     let c = copies.get(a);
     if (c === undefined) {
       c = atoms.length;
-      atoms.push({ ...atom, creator: child, shared: false, watches: [], writers: [] });
+      atoms.push({ ...atom, creator: child, shared: false, watches: [], writers: [], ...(atom.validator !== null ? { validatorOwner: child } : {}) });
       copies.set(a, c);
     }
     table.set(r, c);
@@ -373,15 +375,25 @@ export function Spawn<V>(s: KernelState<V>, p: number): KResult<V> {
 }
 
 /**
- * `exit`: live `p` ends; its table and registers stop being roots.
+ * `exit`: live `p` ends; its table and registers stop being roots, and the validators and
+ * watches it installed are removed: code of an exited process never runs again (ADR 0024).
  * @see Kernel.tla Exit
+ * @see Capabilities.tla Exit
  */
 export function Exit<V>(s: KernelState<V>, p: number): KResult<V> {
   const pr = procOf(s, p);
   if (isRefusal(pr)) return pr;
   const procs = new Map(s.procs);
   procs.delete(p);
-  return { ...s, procs };
+  let atoms: KAtom<V>[] | null = null;
+  s.atoms.forEach((atom, a) => {
+    const ownsValidator = atom.validator !== null && atom.validatorOwner === p;
+    const watches = atom.watches.some((w) => w.watcher === p) ? atom.watches.filter((w) => w.watcher !== p) : atom.watches;
+    if (!ownsValidator && watches === atom.watches) return;
+    atoms ??= [...s.atoms];
+    atoms[a] = { ...atom, watches, ...(ownsValidator ? { validator: null, validatorOwner: -1 } : {}) };
+  });
+  return { ...s, procs, atoms: atoms ?? s.atoms };
 }
 
 /**

@@ -13,8 +13,8 @@ import * as readline from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { KernelError } from '../../spec/Errors.js';
-import { seededScheduler, type ReferenceKernel } from '../../reference/index.js';
-import { UnknownProgramKernel, programKernel } from '../program/runProgram.js';
+import { createReferenceKernel, seededScheduler, type ReferenceKernel } from '../../reference/index.js';
+import { UnknownProgramKernel } from '../program/runProgram.js';
 
 const HELP = `Enter system-language forms (EDN). Input continues until brackets balance.
   (def x 1)  (defn f [n] (* n 2))  (f 21)  (def a (atom 0))  (swap! a inc)
@@ -105,7 +105,8 @@ export function register(program: Command): void {
     .action(async (flags: { kernel: string }) => {
       let kernel: ReferenceKernel;
       try {
-        kernel = programKernel(flags.kernel);
+        if (flags.kernel !== 'reference') throw new UnknownProgramKernel(flags.kernel, ['reference']);
+        kernel = createReferenceKernel();
       } catch (e) {
         if (e instanceof UnknownProgramKernel) throw new UsageError(e.message);
         throw e;

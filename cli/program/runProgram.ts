@@ -1,21 +1,43 @@
 /**
- * Running a system-language program file on a kernel: what `immutos run` and the examples test
- * share. Reads EDN text or the binary AST (by its magic bytes), loads it into process 0, runs
- * every process with a deterministic scheduler, and renders each process's output and the
+ * Running system-language program files on a kernel: what `immutos run` and the examples test
+ * share. Reads EDN text or the binary AST (by its magic bytes), loads the first file into
+ * process 0 and every further file into a process of its own tree (started by the `spawn`
+ * operation, so each file has its own quotas: docs/adr/0024-authority-and-resource-accounting.md),
+ * runs every process with a deterministic scheduler, and renders each process's output and the
  * final result.
  * @module
  */
 import { MAGIC, decodeAll } from '../../spec/Binary.js';
 import { KernelError } from '../../spec/Errors.js';
-import type { KernelOptions, Outcome, Pid, Quotas } from '../../spec/Kernel.js';
-import { createReferenceKernel, listScheduler, seededScheduler, type ReferenceKernel } from '../../reference/index.js';
+import type { Kernel, KernelOptions, Outcome, Pid, Quotas } from '../../spec/Kernel.js';
+import type { Value } from '../../spec/Values.js';
+import { createReferenceKernel, listScheduler, seededScheduler, type Scheduler } from '../../reference/index.js';
+import { createOptimizedKernel } from '../../optimized/index.js';
 
 /** The kernels that can run programs from the CLI (programs need the richer loader/scheduler API). */
-export const PROGRAM_KERNELS: readonly string[] = ['reference'];
+export const PROGRAM_KERNELS: readonly string[] = ['reference', 'optimized'];
+
+/** What running a program needs of a kernel beyond {@link Kernel}: both kernels offer it. */
+export interface ProgramKernel extends Kernel {
+  /** The quotas in force. */
+  readonly quotas: Quotas;
+  /** Collections run so far. */
+  readonly gcCount: number;
+  /** Loads program text into `pid`. */
+  load(pid: Pid, text: string): void;
+  /** Loads already-read forms into `pid`. */
+  loadValues(pid: Pid, forms: readonly Value[]): void;
+  /** Runs every process with a program until none can run → quanta run. */
+  runAll(scheduler: Scheduler): number;
+  /** How each process's program ended. */
+  results(): readonly { readonly pid: Pid; readonly outcome: Outcome | null }[];
+  /** Every process ever created, with its output. */
+  processList(): readonly { readonly pid: Pid; readonly alive: boolean; readonly output: readonly string[] }[];
+}
 
 /** Options of one program run. */
 export interface RunOptions {
-  /** Kernel name; only `reference` for now. */
+  /** Kernel name: `reference` (default) or `optimized`. */
   readonly kernel?: string;
   /** Scheduler seed (default 0). */
   readonly seed?: number;
@@ -56,7 +78,17 @@ export interface RunReport {
 }
 
 /** The quota flags of `immutos run` (also accepted in a program's leading comment), by quota. */
-export const QUOTA_FLAGS: Readonly<Record<string, keyof Quotas>> = Object.freeze({ '--quota-heap': 'heapCells', '--quota-fuel': 'fuel', '--quota-stack': 'stackDepth' });
+export const QUOTA_FLAGS: Readonly<Record<string, keyof Quotas>> = Object.freeze({
+  '--quota-heap': 'heapCells',
+  '--quota-fuel': 'fuel',
+  '--quota-stack': 'stackDepth',
+  '--quota-callback-fuel': 'callbackFuel',
+  '--quota-tree-processes': 'treeProcesses',
+  '--quota-tree-fuel': 'treeFuel',
+  '--quota-tree-heap': 'treeHeapCells',
+  '--quota-processes': 'maxProcesses',
+  '--quota-total-heap': 'totalHeapCells',
+});
 
 /** A quota's value from its text: a positive integer. Throws a RangeError naming `flag` otherwise. */
 export function quotaValue(text: string, flag: string): number {
@@ -102,9 +134,9 @@ export function declaredQuotas(source: Uint8Array | string): Partial<Quotas> {
 
 /** An unknown kernel was asked for. */
 export class UnknownProgramKernel extends Error {
-  /** Creates the error for `name`. */
-  constructor(readonly kernel: string) {
-    super(`kernel '${kernel}' cannot run programs; only ${PROGRAM_KERNELS.map((k) => `'${k}'`).join(', ')} can for now`);
+  /** Creates the error for `kernel`; `allowed` are the kernels that can. */
+  constructor(readonly kernel: string, allowed: readonly string[] = PROGRAM_KERNELS) {
+    super(`kernel '${kernel}' cannot run programs here; the kernels that can: ${allowed.map((k) => `'${k}'`).join(', ')}`);
     this.name = 'UnknownProgramKernel';
   }
 }
@@ -115,9 +147,10 @@ export function isBinary(bytes: Uint8Array): boolean {
 }
 
 /** Builds the kernel named `name` for running programs. */
-export function programKernel(name: string, options: KernelOptions = {}): ReferenceKernel {
-  if (name !== 'reference') throw new UnknownProgramKernel(name);
-  return createReferenceKernel(options);
+export function programKernel(name: string, options: KernelOptions = {}): ProgramKernel {
+  if (name === 'reference') return createReferenceKernel(options);
+  if (name === 'optimized') return createOptimizedKernel(options);
+  throw new UnknownProgramKernel(name);
 }
 
 /**
@@ -127,12 +160,30 @@ export function programKernel(name: string, options: KernelOptions = {}): Refere
  * result, not thrown.
  */
 export function runProgram(source: Uint8Array | string, options: RunOptions = {}): RunReport {
+  return runPrograms([source], options);
+}
+
+/**
+ * Runs several program files at once: the first in process 0, each further one in a new process
+ * started by the `spawn` operation, the root of a tree of its own (its own process, fuel and heap
+ * bounds). Quotas: what the first file declares, overridden by `options.kernelOptions.quotas`.
+ */
+export function runPrograms(sources: readonly (Uint8Array | string)[], options: RunOptions = {}): RunReport {
+  if (sources.length === 0) throw new KernelError('bad-input', 'no program to run');
   const kernelName = options.kernel ?? 'reference';
   const seed = options.seed ?? 0;
-  const quotas = { ...declaredQuotas(source), ...options.kernelOptions?.quotas };
+  const quotas = { ...declaredQuotas(sources[0]!), ...options.kernelOptions?.quotas };
   const k = programKernel(kernelName, { ...options.kernelOptions, quotas });
-  if (typeof source !== 'string' && isBinary(source)) k.loadValues(0, decodeAll(source));
-  else k.load(0, typeof source === 'string' ? source : new TextDecoder().decode(source));
+  sources.forEach((source, i) => {
+    let pid = 0;
+    if (i > 0) {
+      const spawned = k.apply({ op: 'spawn', pid: 0 });
+      if (!spawned.ok) throw new KernelError('bad-input', `cannot start a process for program ${i + 1}: ${spawned.error}: ${spawned.message}`);
+      pid = Number(spawned.value);
+    }
+    if (typeof source !== 'string' && isBinary(source)) k.loadValues(pid, decodeAll(source));
+    else k.load(pid, typeof source === 'string' ? source : new TextDecoder().decode(source));
+  });
   const quanta = k.runAll(options.schedule !== undefined ? listScheduler(options.schedule, seededScheduler(seed)) : seededScheduler(seed));
   const results = new Map(k.results().map((r) => [r.pid, r.outcome]));
   const processes = k.processList().map((p) => ({ pid: p.pid, alive: p.alive, output: p.output, result: results.get(p.pid) ?? null }));

@@ -146,7 +146,8 @@ export class OptimizedKernel implements Kernel {
   private readonly holders: number[] = [];
   private nextPid = 1;
   private nextRef = 0;
-  private readonly quotas: Quotas;
+  /** The quotas in force. */
+  readonly quotas: Quotas;
   private readonly mutants: MutantSet;
   private readonly debug: boolean;
   private readonly immutable = new ImmutableChecker();
@@ -964,6 +965,17 @@ export class OptimizedKernel implements Kernel {
     const { forms, positions } = readEdnForms(text);
     this.loadForms(p, forms, positions);
     this.tier1?.forgetSites();
+  }
+
+  /** Loads already-read forms (e.g. decoded from the binary AST) into `pid`. */
+  loadValues(pid: Pid, forms: readonly Value[]): void {
+    this.loadForms(this.proc(pid), forms);
+    this.tier1?.forgetSites();
+  }
+
+  /** Completed collection cycles so far. */
+  get gcCount(): number {
+    return this.collector.stats.cycles;
   }
 
   /** Loads already-read forms into `pid`. */

@@ -13,6 +13,7 @@ import { BadInputError, KernelError } from '../spec/Errors.js';
 import {
   DEFAULT_QUOTAS,
   OP_NAMES,
+  PROCESS_CREATION_FUEL,
   RESOURCE_ERRORS,
   fail,
   ok,
@@ -921,6 +922,14 @@ export class ReferenceKernel implements Kernel {
     if (p.account.fuel < 0) throw this.treeOutOfFuel(p);
   }
 
+  /** A program's `spawn` or `fork` costs {@link PROCESS_CREATION_FUEL}, created or refused. */
+  private chargeCreation(p: ProcessRecord): void {
+    p.fuelLeft -= PROCESS_CREATION_FUEL;
+    p.account.fuel -= PROCESS_CREATION_FUEL;
+    if (p.fuelLeft < 0) throw new KernelError('fuel-exhausted', `process ${p.pid} used up its fuel (${this.quotas.fuel} steps)`);
+    if (p.account.fuel < 0) throw this.treeOutOfFuel(p);
+  }
+
   private treeOutOfFuel(p: ProcessRecord): KernelError {
     return new KernelError('fuel-exhausted', `process ${p.pid}: its tree (root ${p.tree}) used up the tree's fuel (${this.quotas.treeFuel} steps)`);
   }
@@ -1077,6 +1086,7 @@ export class ReferenceKernel implements Kernel {
       case 'fork': {
         n(0, 0);
         if (atomic) programError('fork is not allowed inside a validator, watch or swap function');
+        this.chargeCreation(p);
         const child = this.forkProcess(p, { mode: 'ret', value: null, k });
         // The child continues the same computation: it gets half of what is left (ADR 0024).
         child.fuelLeft = Math.floor(Math.max(0, p.fuelLeft) / 2);
@@ -1086,6 +1096,7 @@ export class ReferenceKernel implements Kernel {
       case 'spawn': {
         n(1, Infinity);
         if (!(args[0] instanceof Fn)) programError('spawn: expected a function');
+        this.chargeCreation(p);
         // Atom arguments are shared with the child (creator only) and passed as the child's refs.
         const atoms = args.slice(1).map((x) => (x instanceof AtomRef ? this.resolve(p, x.ref) : null));
         atoms.forEach((a, i) => {

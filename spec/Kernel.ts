@@ -203,6 +203,13 @@ export interface Quotas {
   readonly totalHeapCells: number;
 }
 
+/**
+ * Fuel a program's `spawn` or `fork` costs, whether or not a process is created: creating a
+ * process is real work (a table to copy, a record to keep), and a program that retries a refused
+ * `fork` in a loop must run out of fuel quickly (docs/adr/0024-authority-and-resource-accounting.md).
+ */
+export const PROCESS_CREATION_FUEL = 256;
+
 /** Default quotas, shared by every kernel so that the same program hits the same limit. */
 export const DEFAULT_QUOTAS: Quotas = Object.freeze({
   heapCells: 1_000_000,
@@ -210,7 +217,7 @@ export const DEFAULT_QUOTAS: Quotas = Object.freeze({
   stackDepth: 10_000,
   callbackFuel: 100_000,
   treeProcesses: 64,
-  treeFuel: 20_000_000,
+  treeFuel: 10_000_000,
   treeHeapCells: 4_000_000,
   maxProcesses: 1024,
   totalHeapCells: 16_000_000,

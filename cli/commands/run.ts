@@ -1,19 +1,20 @@
 /**
- * `immutos run FILE [--kernel reference] [--seed S] [--schedule P,P,…] [--json]
- * [--quota-heap N] [--quota-fuel N] [--quota-stack N]`: runs a system-language program (EDN
- * text, or the binary AST recognised by its magic bytes), prints each process's output and the
- * final result; exit 1 on an uncaught error in process 0. Quotas: the defaults, then what the
- * file declares in its leading comment (`;; immutos run --quota-fuel N …`), then the flags.
+ * `immutos run FILE... [--kernel reference|optimized] [--seed S] [--schedule P,P,…] [--json]
+ * [--quota-… N]`: runs system-language programs (EDN text, or the binary AST recognised by its
+ * magic bytes), prints each process's output and the final result; exit 1 on an uncaught error in
+ * process 0. The first file runs in process 0; each further file in a process of its own tree
+ * (its own process, fuel and heap bounds). Quotas: the defaults, then what the first file
+ * declares in its leading comment (`;; immutos run --quota-fuel N …`), then the flags.
  * @module
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../errors.js';
 import { REFERENCE_MUTANTS } from '../../reference/index.js';
-import { UnknownProgramKernel, failureMessage, quotaValue, renderReport, runProgram } from '../program/runProgram.js';
-import type { Quotas } from '../../spec/Kernel.js';
+import { DEFAULT_QUOTAS, type Quotas } from '../../spec/Kernel.js';
+import { PROGRAM_KERNELS, QUOTA_FLAGS, UnknownProgramKernel, failureMessage, quotaValue, renderReport, runPrograms } from '../program/runProgram.js';
 
-/** Flags of `immutos run`. */
+/** Flags of `immutos run` (quota flags by their camel-cased names). */
 interface RunFlags {
   readonly kernel: string;
   readonly seed: string;
@@ -21,10 +22,21 @@ interface RunFlags {
   readonly json?: boolean;
   readonly debug?: boolean;
   readonly mutant?: string[];
-  readonly quotaHeap?: string;
-  readonly quotaFuel?: string;
-  readonly quotaStack?: string;
+  readonly [quota: string]: unknown;
 }
+
+/** What each quota flag bounds, for `--help`. */
+const QUOTA_HELP: Readonly<Record<keyof Quotas, string>> = {
+  heapCells: 'live heap cells per process',
+  fuel: 'evaluation steps per process per run (fork splits what is left with the child)',
+  stackDepth: 'call depth per process',
+  callbackFuel: "steps a validator or watch may take for another process's write (charged to its owner)",
+  treeProcesses: 'live processes per process tree (one more spawn/fork: process-limit)',
+  treeFuel: 'steps per run summed over a process tree',
+  treeHeapCells: 'live heap cells summed over a process tree',
+  maxProcesses: 'live processes in the whole kernel',
+  totalHeapCells: 'live heap cells in the whole kernel',
+};
 
 function nat(text: string, flag: string): number {
   const n = Number(text);
@@ -32,49 +44,56 @@ function nat(text: string, flag: string): number {
   return n;
 }
 
+/** `--quota-tree-heap` → `quotaTreeHeap` (commander's attribute name). */
+function attributeOf(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 /** Registers `immutos run`. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('run')
-    .description('run a system-language program (EDN text or binary AST) and print each process\'s output and the result')
-    .argument('<file>', 'program file (.edn text, or binary AST)')
-    .option('--kernel <name>', 'kernel to run on (only "reference" can run programs for now)', 'reference')
+    .description("run system-language programs (EDN text or binary AST) and print each process's output and the result; each further file runs in a process tree of its own")
+    .argument('<files...>', 'program files (.edn text, or binary AST); the first runs in process 0')
+    .option('--kernel <name>', `kernel to run on (${PROGRAM_KERNELS.join(', ')})`, 'reference')
     .option('--seed <n>', 'scheduler seed', '0')
     .option('--schedule <pids>', 'explicit schedule: comma-separated pids, one per quantum (then the seeded scheduler)')
     .option('--json', 'print one JSON object instead of text')
     .option('--debug', 'check the heap invariants after every collection')
-    .option('--quota-heap <cells>', 'live heap cells per process (default 1000000, or what the file declares)')
-    .option('--quota-fuel <steps>', 'evaluation steps per process (default 10000000, or what the file declares)')
-    .option('--quota-stack <depth>', 'call depth per process (default 10000, or what the file declares)')
-    .option('--mutant <name...>', `inject seeded bugs (${REFERENCE_MUTANTS.map((m) => m.name).join(', ')})`)
-    .action((file: string, flags: RunFlags) => {
-      let bytes: Uint8Array;
+    .option('--mutant <name...>', `inject seeded bugs (${REFERENCE_MUTANTS.map((m) => m.name).join(', ')})`);
+  for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
+    cmd.option(`${flag} <n>`, `${QUOTA_HELP[quota]} (default ${DEFAULT_QUOTAS[quota]}, or what the first file declares)`);
+  }
+  cmd.action((files: string[], flags: RunFlags) => {
+    const sources = files.map((file) => {
       try {
-        bytes = readFileSync(file);
+        return readFileSync(file);
       } catch (e) {
         throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
       }
-      const seed = nat(flags.seed, '--seed');
-      const schedule = flags.schedule === undefined ? undefined : flags.schedule.split(',').filter((s) => s.trim() !== '').map((s) => nat(s.trim(), '--schedule'));
-      const quotas: { -readonly [K in keyof Quotas]?: number } = {};
-      try {
-        if (flags.quotaHeap !== undefined) quotas.heapCells = quotaValue(flags.quotaHeap, '--quota-heap');
-        if (flags.quotaFuel !== undefined) quotas.fuel = quotaValue(flags.quotaFuel, '--quota-fuel');
-        if (flags.quotaStack !== undefined) quotas.stackDepth = quotaValue(flags.quotaStack, '--quota-stack');
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-      let report;
-      try {
-        report = runProgram(bytes, { kernel: flags.kernel, seed, schedule, kernelOptions: { debug: flags.debug ?? false, mutants: flags.mutant ?? [], quotas } });
-      } catch (e) {
-        if (e instanceof UnknownProgramKernel) throw new UsageError(e.message);
-        if (e instanceof RangeError && /unknown mutant/.test(e.message)) throw new UsageError(e.message);
-        throw e; // bad-input (unreadable program) → exit 2 in cli/main.ts
-      }
-      if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-      else process.stdout.write(renderReport(report));
-      const failure = failureMessage(report);
-      if (failure !== null) throw new CheckFailed(failure);
     });
+    const seed = nat(flags.seed, '--seed');
+    const schedule = flags.schedule === undefined ? undefined : flags.schedule.split(',').filter((s) => s.trim() !== '').map((s) => nat(s.trim(), '--schedule'));
+    const quotas: { -readonly [K in keyof Quotas]?: number } = {};
+    try {
+      for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
+        const text = flags[attributeOf(flag)];
+        if (typeof text === 'string') quotas[quota] = quotaValue(text, flag);
+      }
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    let report;
+    try {
+      report = runPrograms(sources, { kernel: flags.kernel, seed, schedule, kernelOptions: { debug: flags.debug ?? false, mutants: flags.mutant ?? [], quotas } });
+    } catch (e) {
+      if (e instanceof UnknownProgramKernel) throw new UsageError(e.message);
+      if (e instanceof RangeError && /unknown mutant/.test(e.message)) throw new UsageError(e.message);
+      throw e; // bad-input (unreadable program) → exit 2 in cli/main.ts
+    }
+    if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    else process.stdout.write(renderReport(report));
+    const failure = failureMessage(report);
+    if (failure !== null) throw new CheckFailed(failure);
+  });
 }

@@ -15,7 +15,7 @@
  */
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn, readEdn } from '../../spec/Edn.js';
-import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type Kernel, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
+import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';
 import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
@@ -1227,6 +1227,7 @@ export class OptimizedKernel implements Kernel {
       case 'fork': {
         n(0, 0);
         if (atomic) throw new Raised('program-error', 'fork is not allowed inside a validator, watch or swap function');
+        this.chargeCreation();
         const child = this.forkProcess(p, copyState({ m: 'ret', v: null, k }));
         // The child continues the same computation: it gets half of what is left (ADR 0024).
         child.fuel = Math.floor(Math.max(0, this.rt.fuel) / 2);
@@ -1238,6 +1239,7 @@ export class OptimizedKernel implements Kernel {
         n(1, Infinity);
         const f = args[0];
         if (!(f instanceof Fn)) throw new Raised('program-error', 'spawn: expected a function');
+        this.chargeCreation();
         const rest = args.slice(1);
         for (const x of rest) {
           if (!(x instanceof AtomRef)) continue;
@@ -1297,6 +1299,12 @@ export class OptimizedKernel implements Kernel {
         return done(null);
     }
     throw new Raised('program-error', `unknown kernel call ${name}`);
+  }
+
+  /** A program's `spawn` or `fork` costs {@link PROCESS_CREATION_FUEL} of the running budget, created or refused. */
+  private chargeCreation(): void {
+    this.rt.fuel -= PROCESS_CREATION_FUEL;
+    if (this.rt.fuel < 0) this.rt.outOfFuel();
   }
 
   /** `share!` from a program (the reference's messages). */

@@ -1,8 +1,8 @@
 /**
  * Every program in examples/ prints exactly its `.expected` output on the reference kernel
  * (what `npx immutos run examples/<name>.edn` prints, under the quotas the file declares), and
- * prints the same under another scheduler seed: the examples are written so that their output
- * does not depend on the interleaving.
+ * prints the same under another scheduler seed (the examples are written so that their output
+ * does not depend on the interleaving) and on the optimized kernel (`--kernel optimized`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -26,6 +26,16 @@ describe('examples', () => {
       expect(failureMessage(report)).toBeNull();
       expect(renderReport(report)).toBe(expected);
       expect(renderReport(runProgram(source, { seed: 7 }))).toBe(expected);
+    });
+
+    test(`${name} prints the same on the optimized kernel`, () => {
+      const source = readFileSync(new URL(name, dir));
+      const expected = readFileSync(new URL(name.replace(/\.edn$/, '.expected'), dir), 'utf8');
+      const report = runProgram(source, { kernel: 'optimized' });
+      expect(failureMessage(report)).toBeNull();
+      // Error messages are for humans and differ between kernels; kinds must agree.
+      const kinds = (text: string): string => text.replace(/^(\[\d+\] error: [a-z-]+):.*$/gm, '$1');
+      expect(kinds(renderReport(report))).toBe(kinds(expected));
     });
   }
 

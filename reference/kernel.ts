@@ -654,7 +654,8 @@ export class ReferenceKernel implements Kernel {
   private callback(writer: ProcessRecord, ownerPid: Pid, fn: Fn, args: readonly Value[], what: { kind: 'validator' } | { kind: 'watch'; key: Value }): Value {
     const asWriter = this.mutants.has(what.kind === 'validator' ? 'validator-runs-as-writer' : 'watch-runs-as-writer');
     const owner = this.processes.get(ownerPid);
-    if (asWriter || ownerPid === writer.pid || owner === undefined || !owner.alive) return this.callSync(writer, fn, args);
+    if (asWriter || ownerPid === writer.pid) return this.callSync(writer, fn, args);
+    if (owner === undefined || !owner.alive) return what.kind === 'validator' ? true : null; // exit removes its code; never run it as someone else
     if (this.mutants.has('foreign-code-charged-to-writer')) {
       // Seeded bug: the owner's code runs on the writer's fuel and its failure is the writer's.
       const saved = owner.fuelLeft;

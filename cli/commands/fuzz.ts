@@ -8,8 +8,10 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { CheckFailed, UsageError } from '../errors.js';
 import { EngineUnavailableError, KERNELS_ENV, selectKernels, unavailableKernels } from '../../tests/engines/registry.js';
-import { parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type Shard } from '../fuzz/campaign.js';
+import { parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type Selection, type Shard } from '../fuzz/campaign.js';
 import { formatMutantTable } from '../fuzz/report.js';
+import { runNonInterference, scenarioSize, type NiCampaignResult } from '../fuzz/nonInterference.js';
+import { describeViolation } from '../../tests/oracles/nonInterference.js';
 import type { Stage } from '../stages.js';
 
 /** Parsed options of `immutos fuzz`. */
@@ -34,6 +36,26 @@ export interface FuzzFlags {
   readonly json?: boolean;
   /** Output directory for failing cases. */
   readonly out: string;
+  /** Non-interference scenarios per kernel (`0`: off). */
+  readonly niRuns?: string;
+  /** Run only the non-interference property. */
+  readonly niOnly?: boolean;
+  /** Comma-separated kernels to run the non-interference property on. */
+  readonly niKernels?: string;
+}
+
+/** What `immutos fuzz` ran: the differential campaign (empty with `--ni-only`) and the non-interference property. */
+export type FuzzResult = CampaignResult & {
+  /** The non-interference campaign, unless turned off (`--ni-runs 0`) or no selected kernel runs programs. */
+  readonly nonInterference?: NiCampaignResult;
+};
+
+/** Share of a `--time` budget the non-interference property gets when both run. */
+export const NI_TIME_SHARE = 0.25;
+
+/** Non-interference scenarios per kernel by default: one for every 20 differential cases (at least 1), 100 without `--runs`. */
+export function defaultNiRuns(runs: number | undefined): number {
+  return runs === undefined ? 100 : Math.max(1, Math.ceil(runs / 20));
 }
 
 function posInt(text: string | undefined, flag: string): number | undefined {
@@ -78,10 +100,65 @@ function progressReporter(total: number | undefined, quiet: boolean): { update: 
   };
 }
 
-/** Runs a normal campaign as the CLI does and prints the report; returns the result. */
-export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s) => process.stdout.write(s)): Promise<CampaignResult> {
+/** Reports non-interference progress: a bar on a TTY, a plain line every few seconds otherwise. */
+function niProgressReporter(total: number | undefined, quiet: boolean): { update: (p: { scenarios: number; violations: number; seconds: number }) => void; stop: () => void } {
+  if (quiet) return { update: () => {}, stop: () => {} };
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar({ format: ' {bar} {value}/{total} scenarios | {violations} non-interference violations', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+    bar.start(total ?? 0, 0, { violations: 0 });
+    return {
+      update: (p) => {
+        if (total === undefined) bar.setTotal(p.scenarios);
+        bar.update(p.scenarios, { violations: p.violations });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let last = 0;
+  return {
+    update: (p) => {
+      if (p.seconds - last < 5) return;
+      last = p.seconds;
+      process.stderr.write(`  ${p.scenarios} non-interference scenarios, ${p.violations} violations (${p.seconds.toFixed(0)} s)\n`);
+    },
+    stop: () => {},
+  };
+}
+
+/** What {@link fuzzOnce} resolved from the flags, shared by its parts. */
+interface FuzzPlan {
+  readonly flags: FuzzFlags;
+  readonly kernels: readonly string[];
+  readonly sel: Selection;
+  readonly seed: number;
+  readonly shard: Shard | undefined;
+  readonly runs: number | undefined;
+  /** Seconds for the differential campaign. */
+  readonly diffTime: number | undefined;
+  /** Non-interference scenarios per kernel, when bounded by a count. */
+  readonly niRuns: number | undefined;
+  /** Seconds for the non-interference property. */
+  readonly niTime: number | undefined;
+  readonly quiet: boolean;
+  readonly print: (s: string) => void;
+}
+
+/**
+ * Runs a normal campaign as the CLI does and prints the report; returns the result. The
+ * non-interference property runs after the differential campaign (`--ni-runs`, `--ni-only`,
+ * `--ni-kernels`; docs/fuzzing.md "Non-interference").
+ */
+export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s) => process.stdout.write(s)): Promise<FuzzResult> {
   const runs = posInt(flags.runs, '--runs');
   const time = posNumber(flags.time, '--time');
+  const niRunsFlag = posInt(flags.niRuns, '--ni-runs');
+  const niOnly = flags.niOnly === true;
+  if (niOnly && niRunsFlag === 0) throw new UsageError('--ni-only with --ni-runs 0 runs nothing');
+  const niOn = niOnly || niRunsFlag !== 0;
+  // --ni-only: --runs/--time bound the property; otherwise it gets one scenario per 20 cases, or a share of --time
+  const niRuns = niRunsFlag ?? (niOnly ? (runs ?? (time === undefined ? 100 : undefined)) : time !== undefined && runs === undefined ? undefined : defaultNiRuns(runs));
+  const niTime = time === undefined ? undefined : niOnly ? time : time * NI_TIME_SHARE;
+  const diffTime = time === undefined ? undefined : niOn && !niOnly ? time - (niTime ?? 0) : time;
   const seed = posInt(flags.seed, '--seed') ?? Math.floor(Math.random() * 0x7fffffff);
   let shard: Shard | undefined;
   try {
@@ -90,52 +167,47 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
     throw new UsageError((e as Error).message);
   }
   const kernels = await selectKernels(flags.kernels);
-  let sel;
+  let sel: Selection;
   try {
     sel = await select(kernels, flags.programs ?? false);
   } catch (e) {
     if (e instanceof EngineUnavailableError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
-  const quiet = flags.json === true;
+  const plan: FuzzPlan = { flags, kernels, sel, seed, shard, runs, diffTime, niRuns, niTime, quiet: flags.json === true, print };
+  const result = niOnly ? { kernels, ops: sel.ops, excluded: sel.excluded, cases: 0, applied: 0, seconds: 0, opsPerSecond: 0, poisoned: 0, failures: [] } : await differentialPart(plan);
+  const nonInterference = niOn ? await nonInterferencePart(plan) : undefined;
+  if (plan.quiet) printJson(plan, result, nonInterference);
+  return nonInterference === undefined ? result : { ...result, nonInterference };
+}
+
+/** The differential campaign of `immutos fuzz`, with its report. */
+async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
+  const { flags, kernels, sel, seed, shard, runs, diffTime, quiet, print } = p;
   if (!quiet) {
     print(`kernels: ${kernels.join(', ')}${flags.kernels === undefined && process.env[KERNELS_ENV] === undefined ? ' (every available kernel)' : ''}\n`);
     for (const u of await unavailableKernels()) print(`  not available: ${u.name} — ${u.reason}\n`);
     print(`operations generated: ${sel.ops.join(' ')}\n`);
     for (const e of sel.excluded) print(`  excluded: ${e.op} — ${e.reason}\n`);
-    print(`seed ${seed}${shard !== undefined ? `, shard ${shard.index + 1}/${shard.count}` : ''}, ${runs !== undefined ? `${runs} cases` : ''}${runs !== undefined && time !== undefined ? ', ' : ''}${time !== undefined ? `${time} s` : ''}${runs === undefined && time === undefined ? '1000 cases' : ''}\n`);
+    print(`seed ${seed}${shard !== undefined ? `, shard ${shard.index + 1}/${shard.count}` : ''}, ${runs !== undefined ? `${runs} cases` : ''}${runs !== undefined && diffTime !== undefined ? ', ' : ''}${diffTime !== undefined ? `${+diffTime.toFixed(2)} s` : ''}${runs === undefined && diffTime === undefined ? '1000 cases' : ''}\n`);
   }
-  const total = runs !== undefined ? Math.ceil((runs - (shard?.index ?? 0)) / (shard?.count ?? 1)) : time === undefined ? 1000 : undefined;
+  const total = runs !== undefined ? Math.ceil((runs - (shard?.index ?? 0)) / (shard?.count ?? 1)) : diffTime === undefined ? 1000 : undefined;
   const bar = progressReporter(total, quiet);
   const result = await runCampaign({
     kernels,
     ...(runs !== undefined ? { runs } : {}),
-    ...(time !== undefined ? { timeSeconds: time } : {}),
+    ...(diffTime !== undefined ? { timeSeconds: diffTime } : {}),
     seed,
     ...(shard !== undefined ? { shard } : {}),
     programs: flags.programs ?? false,
+    // with programs, one case in four starts with an authority block (ADR 0024)
+    authority: flags.programs ?? false,
     ...(flags.trace === true ? { trace: true } : {}),
     outDir: flags.out,
     onProgress: bar.update,
   });
   bar.stop();
-  if (quiet) {
-    print(
-      `${JSON.stringify({
-        kernels,
-        seed,
-        shard: shard !== undefined ? `${shard.index + 1}/${shard.count}` : null,
-        ops: result.ops,
-        excluded: result.excluded,
-        cases: result.cases,
-        operations: result.applied,
-        seconds: result.seconds,
-        operationsPerSecond: Math.round(result.opsPerSecond),
-        poisoned: result.poisoned,
-        failures: result.failures.map((f) => ({ file: f.file ?? null, caseIndex: f.index, caseSeed: f.shrunk.seed, step: f.verdict.step, reason: f.verdict.reason, detail: f.verdict.detail, shrunkOps: f.shrunk.ops.length, originalOps: f.original.ops.length })),
-      })}\n`,
-    );
-  } else {
+  if (!quiet) {
     print(`${result.cases} cases, ${result.applied} operations in ${result.seconds.toFixed(2)} s: ${Math.round(result.opsPerSecond)} operations/s; ${result.failures.length} divergences, ${result.poisoned} poisoned\n`);
     for (const f of result.failures) {
       print(`\nDIVERGED (case ${f.index}, case seed ${f.shrunk.seed}) at step ${f.verdict.step} (${f.verdict.reason}): ${f.verdict.detail}\n`);
@@ -145,6 +217,96 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
     }
   }
   return result;
+}
+
+/** The reproduction command of a non-interference violation: scenario `index` is the last one run. */
+function niReproduce(kernel: string, seed: number, index: number): string {
+  return `npx immutos fuzz --ni-only --kernels ${kernel} --seed ${seed} --ni-runs ${index + 1}`;
+}
+
+/** The non-interference property of `immutos fuzz`, with its report (undefined when no selected kernel runs programs). */
+async function nonInterferencePart(p: FuzzPlan): Promise<NiCampaignResult | undefined> {
+  const { flags, kernels, seed, niRuns, niTime, quiet, print } = p;
+  const only = flags.niKernels !== undefined ? flags.niKernels.split(',').map((x) => x.trim()).filter((x) => x !== '') : undefined;
+  let ni: NiCampaignResult;
+  const bar = niProgressReporter(undefined, quiet);
+  try {
+    ni = await runNonInterference({
+      kernels,
+      ...(only !== undefined ? { only } : {}),
+      seed,
+      ...(niRuns !== undefined ? { runs: niRuns } : {}),
+      ...(niTime !== undefined ? { timeSeconds: niTime } : {}),
+      outDir: flags.out,
+      onProgress: bar.update,
+    });
+  } catch (e) {
+    if (e instanceof EngineUnavailableError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    bar.stop();
+  }
+  if (ni.kernels.length === 0) {
+    if (!quiet) print(`\nnon-interference: not run (no selected kernel runs programs${ni.skipped.length > 0 ? `: ${ni.skipped.map((x) => `${x.kernel} — ${x.reason}`).join('; ')}` : ''})\n`);
+    return undefined;
+  }
+  if (!quiet) {
+    print(`\nnon-interference (ADR 0024): victim vs attacker scenarios on ${ni.kernels.join(', ')}, seed ${seed}${niRuns !== undefined ? `, ${niRuns} scenarios per kernel` : ''}${niTime !== undefined ? `, ${+niTime.toFixed(2)} s` : ''}\n`);
+    for (const x of ni.skipped) print(`  not run on ${x.kernel} — ${x.reason}\n`);
+    print(`${ni.scenarios} scenario${ni.scenarios === 1 ? '' : 's'} in ${ni.seconds.toFixed(2)} s (${ni.perKernel.map((x) => `${x.kernel} ${x.scenarios}`).join(', ')}); ${ni.failures.length} violation${ni.failures.length === 1 ? '' : 's'}\n`);
+    for (const f of ni.failures) {
+      print(`\nVIOLATED non-interference on ${f.kernel} (scenario ${f.index}, scenario seed ${f.shrunk.seed}): ${describeViolation(f.violation)}\n`);
+      print(`shrunk from ${scenarioSize(f.original)} to ${scenarioSize(f.shrunk)}${f.file !== undefined ? ` → ${f.file}` : ''}\n`);
+      if (f.file !== undefined) print(`replay with: npx immutos replay ${f.file}\n`);
+      print(`reproduce with: ${niReproduce(f.kernel, seed, f.index)}\n`);
+    }
+  }
+  return ni;
+}
+
+/** The one JSON object of `immutos fuzz --json`. */
+function printJson(p: FuzzPlan, result: CampaignResult, ni: NiCampaignResult | undefined): void {
+  const { kernels, seed, shard } = p;
+  p.print(
+    `${JSON.stringify({
+      kernels,
+      seed,
+      shard: shard !== undefined ? `${shard.index + 1}/${shard.count}` : null,
+      ops: result.ops,
+      excluded: result.excluded,
+      cases: result.cases,
+      operations: result.applied,
+      seconds: result.seconds,
+      operationsPerSecond: Math.round(result.opsPerSecond),
+      poisoned: result.poisoned,
+      failures: result.failures.map((f) => ({ file: f.file ?? null, caseIndex: f.index, caseSeed: f.shrunk.seed, step: f.verdict.step, reason: f.verdict.reason, detail: f.verdict.detail, shrunkOps: f.shrunk.ops.length, originalOps: f.original.ops.length })),
+      nonInterference:
+        ni === undefined
+          ? null
+          : {
+              kernels: ni.kernels,
+              skipped: ni.skipped,
+              perKernel: ni.perKernel,
+              scenarios: ni.scenarios,
+              seconds: ni.seconds,
+              violations: ni.failures.map((f) => ({
+                kernel: f.kernel,
+                scenarioIndex: f.index,
+                scenarioSeed: f.shrunk.seed,
+                property: f.violation.property,
+                step: f.violation.scenarioStep,
+                label: f.violation.label,
+                what: f.violation.what,
+                left: f.violation.left,
+                right: f.violation.right,
+                summary: f.violation.summary,
+                file: f.file ?? null,
+                replay: f.file !== undefined ? `npx immutos replay ${f.file}` : null,
+                reproduce: niReproduce(f.kernel, seed, f.index),
+              })),
+            },
+    })}\n`,
+  );
 }
 
 /** Runs the seeded-bug catalogue and prints the table; returns the rows. */
@@ -195,6 +357,9 @@ export function register(program: Command): void {
     .option('--mutants', 'run the seeded-bug catalogue: each mutant against the clean kernel')
     .option('--json', 'print one JSON object instead of text')
     .option('--out <dir>', 'where shrunk failing cases are written', '.fuzz-out')
+    .option('--ni-runs <n>', 'non-interference scenarios per kernel (default: one per 20 cases; 0 turns the property off)')
+    .option('--ni-only', 'run only the non-interference property (victim vs attacker, ADR 0024)')
+    .option('--ni-kernels <list>', 'kernels to run the non-interference property on (default: the selected kernels that run programs, hardware models excepted)')
     .action(async (flags: FuzzFlags) => {
       if (flags.mutants) {
         const rows = await fuzzMutants(flags);
@@ -203,7 +368,11 @@ export function register(program: Command): void {
         return;
       }
       const r = await fuzzOnce(flags);
-      if (r.failures.length > 0) throw new CheckFailed(`${r.failures.length} divergence(s); replay: npx immutos replay ${r.failures[0]!.file ?? ''}`);
+      const problems: string[] = [];
+      if (r.failures.length > 0) problems.push(`${r.failures.length} divergence(s); replay: npx immutos replay ${r.failures[0]!.file ?? ''}`);
+      const ni = r.nonInterference?.failures ?? [];
+      if (ni.length > 0) problems.push(`${ni.length} non-interference violation(s); replay: npx immutos replay ${ni[0]!.file ?? ''}`);
+      if (problems.length > 0) throw new CheckFailed(problems.join('; '));
     });
 }
 
@@ -220,7 +389,9 @@ export const fuzzStage: Stage = {
   run: async () => {
     const seconds = stageSeconds();
     const r = await fuzzOnce({ time: String(seconds), seed: '1', programs: true, out: '.fuzz-out' });
-    const summary = `${r.kernels.join(' vs ')}: ${r.cases} cases, ${Math.round(r.opsPerSecond)} ops/s, ${r.failures.length} divergences${r.failures[0]?.file !== undefined ? ` (npx immutos replay ${r.failures[0].file})` : ''}`;
-    return { ok: r.failures.length === 0, summary };
+    const ni = r.nonInterference;
+    const niSummary = ni === undefined ? '' : `; non-interference: ${ni.scenarios} scenarios, ${ni.failures.length} violations${ni.failures[0]?.file !== undefined ? ` (npx immutos replay ${ni.failures[0].file})` : ''}`;
+    const summary = `${r.kernels.join(' vs ')}: ${r.cases} cases, ${Math.round(r.opsPerSecond)} ops/s, ${r.failures.length} divergences${r.failures[0]?.file !== undefined ? ` (npx immutos replay ${r.failures[0].file})` : ''}${niSummary}`;
+    return { ok: r.failures.length === 0 && (ni?.failures.length ?? 0) === 0, summary };
   },
 };

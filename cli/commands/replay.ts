@@ -1,7 +1,9 @@
 /**
  * `immutos replay FILE`: re-runs one saved fuzz case on its kernels (or `--kernels`) and prints a
  * step-by-step table of every kernel's outcome, the first difference marked. Exit code 1 when the
- * kernels diverge (the failure is reproduced), 0 when they agree.
+ * kernels diverge (the failure is reproduced), 0 when they agree. A non-interference case
+ * (`"kind": "non-interference"`) is re-run on its kernel: the runs with and without the attacker
+ * (or with other secrets) side by side, exit code 1 when the property is violated.
  * @module
  */
 import type { Command } from 'commander';
@@ -11,6 +13,7 @@ import { EngineUnavailableError, build } from '../../tests/engines/registry.js';
 import { BadCaseError, caseFromJson, type FuzzCase } from '../../tests/generators/case.js';
 import { judge } from '../fuzz/campaign.js';
 import { formatStepTable } from '../fuzz/report.js';
+import { formatNiReplay, isNiCaseJson, niCaseFromJson, replayNiCase, BadNiCaseError, type NiCase } from '../fuzz/nonInterference.js';
 import type { DifferentialResult } from '../../tests/oracles/differential.js';
 
 /** Loads a case file; bad files are usage errors. */
@@ -27,6 +30,48 @@ export function loadCase(file: string): FuzzCase {
     if (e instanceof BadCaseError) throw new UsageError(`${file}: ${e.message}`);
     throw e;
   }
+}
+
+/** Loads `file` as a non-interference case, or returns null when it is another kind of case. */
+export function loadNiCase(file: string): NiCase | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null; // loadCase reports it
+  }
+  if (!isNiCaseJson(raw)) return null;
+  try {
+    return niCaseFromJson(text);
+  } catch (e) {
+    if (e instanceof BadNiCaseError) throw new UsageError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Replays a non-interference case on its kernel (or the first of `kernels`) and prints the step table; exit code 1 when violated. */
+async function replayNi(file: string, c: NiCase, kernels: readonly string[] | undefined, json: boolean): Promise<void> {
+  const kernel = kernels?.[0] ?? c.kernel;
+  let check;
+  try {
+    check = await replayNiCase(c, kernel);
+  } catch (e) {
+    if (e instanceof EngineUnavailableError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (json) process.stdout.write(`${JSON.stringify({ file, kernel, verdict: check.verdict, attack: check.attack, solo: check.solo, other: check.other ?? null })}\n`);
+  else {
+    process.stdout.write(`non-interference case ${file}: scenario seed ${c.seed}, ${c.scenario.steps.length} steps, kernel ${kernel}${c.campaign !== undefined ? ` (campaign seed ${c.campaign.seed}, scenario ${c.campaign.index})` : ''}\n`);
+    if (c.note !== undefined) process.stdout.write(`note: ${c.note}\n`);
+    process.stdout.write(`\n${formatNiReplay(c, kernel, check)}\n`);
+  }
+  if (!check.verdict.ok) throw new CheckFailed(`non-interference violated (${check.verdict.violation.property}) at ${check.verdict.violation.label}`);
 }
 
 /** Replays `c` on `kernels` (default: the case's) with every step recorded. */
@@ -48,12 +93,15 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('re-run one saved fuzz case and print every kernel\'s outcome step by step')
-    .argument('<file>', 'a case written by `immutos fuzz` (or one in tests/regressions/)')
+    .argument('<file>', 'a case written by `immutos fuzz` (or one in tests/regressions/); non-interference cases too')
     .option('--kernels <list>', 'comma-separated kernels instead of the case\'s own')
     .option('--json', 'print the verdict and the steps as JSON')
     .action(async (file: string, flags: { kernels?: string; json?: boolean }) => {
+      const listed = flags.kernels !== undefined ? flags.kernels.split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined;
+      const ni = loadNiCase(file);
+      if (ni !== null) return replayNi(file, ni, listed, flags.json === true);
       const c = loadCase(file);
-      const kernels = flags.kernels !== undefined ? flags.kernels.split(',').map((s) => s.trim()).filter((s) => s !== '') : c.kernels;
+      const kernels = listed ?? c.kernels;
       const r = await replayCase(c, kernels);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ file, kernels, verdict: r.verdict, steps: r.records.map((s) => ({ step: s.step, op: s.op, differs: s.differs, outcomes: s.sides.map((x) => ({ kernel: x.kernel, outcome: x.outcome ?? null, threw: x.threw ?? null, invariant: x.invariant ?? null })) })) })}\n`);

@@ -4,7 +4,7 @@ import { caseFromJson, caseToJson } from '../../tests/generators/case.js';
 import { fixup } from '../../tests/generators/fixup.js';
 import { rawCaseArb } from '../../tests/generators/ops.js';
 import { OP_NAMES } from '../../spec/Kernel.js';
-import { caseSeed, parseShard, runCampaign } from './campaign.js';
+import { caseGenerator, caseSeed, parseShard, runCampaign } from './campaign.js';
 import { ddmin } from './shrink.js';
 
 describe('campaign', () => {
@@ -31,6 +31,27 @@ describe('campaign', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('authority blocks start about one case in four and leave the rest of every case as it was', () => {
+    const plain = caseGenerator(OP_NAMES);
+    const withBlocks = caseGenerator(OP_NAMES, { authority: true });
+    let blocks = 0;
+    for (let k = 0; k < 200; k++) {
+      const seed = caseSeed(9, k);
+      const a = plain(seed);
+      const b = withBlocks(seed);
+      expect(b.slice(b.length - a.length)).toEqual(a);
+      if (b.length > a.length) {
+        blocks++;
+        expect(b.slice(0, 3).map((r) => r.op)).toEqual(['atom', 'spawn', 'share']);
+      }
+    }
+    expect(blocks).toBeGreaterThan(25);
+    expect(blocks).toBeLessThan(80);
+    // without programs there is no block
+    const noPrograms = caseGenerator(OP_NAMES.filter((o) => o !== 'load'), { authority: true });
+    expect(noPrograms(caseSeed(9, 0)).some((r) => r.op === 'load')).toBe(false);
   });
 
   it('ddmin finds a 1-minimal failing sublist', () => {

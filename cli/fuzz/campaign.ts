@@ -15,6 +15,7 @@ import { build, commonOps, EngineUnavailableError, mutantKernelName, type Engine
 import { caseToJson, type FuzzCase } from '../../tests/generators/case.js';
 import { fixup } from '../../tests/generators/fixup.js';
 import { rawCaseArb, type RawOp } from '../../tests/generators/ops.js';
+import { authorityBlockArb } from '../../tests/generators/authority.js';
 import { runDifferential, type DifferentialOptions, type Verdict } from '../../tests/oracles/differential.js';
 import { NotModelled, TraceValidator } from '../../tests/oracles/trace.js';
 import type { Op } from '../../spec/Kernel.js';
@@ -114,6 +115,13 @@ export interface CampaignOptions {
   readonly trace?: boolean;
   /** Generate malformed operations (default true). */
   readonly malformed?: boolean;
+  /**
+   * Start one case in four with an authority block (`tests/generators/authority.ts`: a second
+   * process writes atoms the first one watches, joins, process bounds; ADR 0024). Needs programs.
+   * Off by default so that the cases of a seed stay what they were; mutant campaigns and
+   * `immutos fuzz --programs` turn it on.
+   */
+  readonly authority?: boolean;
   /** Most segments per case (default 16). */
   readonly maxSegments?: number;
   /** Stop at the first failure (default true). */
@@ -253,11 +261,30 @@ export function shrinkCase(
   return { shrunk, verdict };
 }
 
+/** Operations an authority block needs. */
+const AUTHORITY_OPS: readonly OpName[] = ['atom', 'spawn', 'share', 'load', 'run', 'reset', 'resetVals', 'swap', 'compareAndSet', 'deref'];
+
+/**
+ * The generator of a campaign's cases: case `seed` is random segments and blocks (`rawCaseArb`),
+ * preceded in one case out of four by an authority block when `authority` is on. The block is
+ * drawn from its own seed, so the other operations of every case are the same with and without
+ * `authority`.
+ */
+export function caseGenerator(ops: readonly OpName[], options: Pick<CampaignOptions, 'maxSegments' | 'malformed' | 'authority'> = {}): (seed: number) => RawOp[] {
+  const arb = rawCaseArb({ ops, ...(options.maxSegments !== undefined ? { maxSegments: options.maxSegments } : {}), ...(options.malformed === false ? { malformed: false } : {}) });
+  const authority = options.authority === true && AUTHORITY_OPS.every((o) => ops.includes(o));
+  return (seed) => {
+    const raws = fc.sample(arb, { seed, numRuns: 1 })[0]!;
+    if (!authority || caseSeed(seed, 0x0a17) % 4 !== 0) return raws;
+    return [...fc.sample(authorityBlockArb, { seed: caseSeed(seed, 0x0a18), numRuns: 1 })[0]!, ...raws];
+  };
+}
+
 /** Runs a campaign (see the module doc). */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const sel = await select(options.kernels, options.programs ?? false);
   const supports = new Set(sel.ops);
-  const arb = rawCaseArb({ ops: sel.ops, ...(options.maxSegments !== undefined ? { maxSegments: options.maxSegments } : {}), ...(options.malformed === false ? { malformed: false } : {}) });
+  const generate = caseGenerator(sel.ops, options);
   const diffOptions = { resourceErrors: options.resourceErrors ?? 'poison', ...(options.trace === true ? { trace: true } : {}) } as const;
   const shard = options.shard ?? { index: 0, count: 1 };
   const runs = options.runs ?? (options.timeSeconds === undefined ? 1000 : Number.POSITIVE_INFINITY);
@@ -271,7 +298,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const progress = (): CampaignProgress => ({ cases, ops: applied, seconds: (performance.now() - t0) / 1000, divergences: failures.length, poisoned });
   for (let k = shard.index; k < runs && performance.now() < deadline; k += shard.count) {
     const seed = caseSeed(options.seed, k);
-    const raws = fc.sample(arb, { seed, numRuns: 1 })[0]!;
+    const raws = generate(seed);
     const fixedCase = fixup(raws, { seed, kernels: options.kernels, supports, ...(options.quotas !== undefined ? { quotas: options.quotas } : {}) }).case;
     const fixed: FuzzCase = options.debug === true ? { ...fixedCase, debug: true } : fixedCase;
     const r = judge(fixed, sel.handles, diffOptions);
@@ -301,8 +328,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   return { kernels: options.kernels, ops: sel.ops, excluded: sel.excluded, cases, applied, seconds, opsPerSecond: seconds > 0 ? applied / seconds : 0, poisoned, failures };
 }
 
-/** Quotas for mutant campaigns: small, so quota bugs show within a few operations. */
-export const MUTANT_QUOTAS: Partial<Quotas> = Object.freeze({ heapCells: 400, fuel: 200_000, stackDepth: 200 });
+/** Quotas for mutant campaigns: small, so quota bugs show within a few operations (a tree holds 8 processes: a spawn loop of 12 passes its bound). */
+export const MUTANT_QUOTAS: Partial<Quotas> = Object.freeze({ heapCells: 400, fuel: 200_000, stackDepth: 200, treeProcesses: 8, maxProcesses: 64 });
 
 /** One row of the mutant table. */
 export interface MutantRow {
@@ -362,6 +389,7 @@ export async function runMutantCampaign(options: MutantCampaignOptions): Promise
       quotas: MUTANT_QUOTAS,
       resourceErrors: 'compare',
       debug: options.debug ?? true,
+      authority: true,
       stopOnFirst: true,
       shrink: options.shrink ?? true,
       ...(options.outDir !== undefined ? { outDir: options.outDir } : {}),

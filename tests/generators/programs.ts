@@ -43,6 +43,22 @@ export class Prng {
   }
 }
 
+/**
+ * Authority and resource accounting (ADR 0024): watches and
+ * validators on atoms the process was given, whose bodies resolve `#atom 0`…`#atom 3`, print, hold
+ * and call `self` (all of which must be the owner's when another process writes); `join` of a
+ * process that is not a child; a spawn loop past the tree's process bound (of the mutant
+ * campaigns' quotas); a fork loop with a catch (fork splits the fuel). `tests/generators/authority.ts` runs them with a second process
+ * that writes the watched atoms.
+ */
+export const AUTHORITY_TEMPLATES: readonly string[] = [
+  '(let [me (self)] (mapv (fn [a] (try (do (add-watch a [:w me] (fn [k r o n] (do (prn :watch k (self) r n) (prn (mapv (fn [x] (try (deref x) (catch e (get e :error)))) [#atom 0 #atom 1 #atom 2 #atom 3])) (hold! 3 [k (self)])))) :watching) (catch e (get e :error)))) [$A $B $C]))',
+  '(let [me (self)] (mapv (fn [a] (try (do (set-validator! a (fn [v] (do (prn :validator me (self) v) (try (deref #atom 1) (catch e (get e :error))) (not= v :forbidden)))) :validating) (catch e (get e :error)))) [$A $B $C]))',
+  '[(self) (try (join (self)) (catch e (get e :error))) (try (join 0) (catch e (get e :error))) (try (join (dec (self))) (catch e (get e :error)))]',
+  '(loop [i 0 n 0 errs []] (if (< i 12) (let [r (try (do (spawn (fn [] (self))) :ok) (catch e (get e :error)))] (recur (inc i) (if (= r :ok) (inc n) n) (if (= r :ok) errs (conj errs r)))) [n (count errs) (first errs)]))',
+  '(loop [i 0 n 0] (if (< i 12) (let [c (try (fork) (catch e :limit))] (if (nil? c) [:child i] (recur (inc i) (if (= c :limit) n (inc n))))) [:parent n]))',
+];
+
 /** Hand-written programs that exercise one semantic point each (used often by the generator). */
 export const PROGRAM_TEMPLATES: readonly string[] = [
   // contended increments: the deref inside the function is a scheduling point, so another
@@ -87,6 +103,7 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   // closures capturing atoms
   '(let [inc! (fn [a] (swap! a (fn [x] (if (int? x) (+ x 1) 0))))] (do (inc! $A) (inc! $B) [(deref $A) (deref $B)]))',
 ];
+
 
 /** Programs every kernel must refuse alike (bad-input or program-error, same kind everywhere). */
 export const INVALID_PROGRAMS: readonly string[] = [

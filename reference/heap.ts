@@ -8,6 +8,15 @@
  *
  * In debug mode the kernel calls {@link Heap.checkInvariants} after every collection; the
  * invariant names are those of `spec/tla/Heap.tla` and `spec/tla/GC.tla`.
+ *
+ * Cost: allocating a value costs O(its new members), so that a built-in charged ⌊n/16⌋ fuel for a
+ * new value of n elements, or a free O(1) `conj` onto a vector (spec/Values.ts shares the
+ * vector's storage), costs the heap no more. A vector that extends an allocated vector on the
+ * same storage shares that cell's child list (see {@link Cell.childCount}), and the heap reads
+ * vectors through `at`/`size`, never `items`, which would stop them appending in place. The
+ * kernel collects when {@link Heap.allocatedSinceGc} (cells *and* their new elements) reaches
+ * the heap's size, so garbage made of a few huge values is collected as promptly as garbage
+ * made of many small ones.
  * @module
  */
 import { Bytes, EMap, ESet, Fn, List, Tagged, Vector, type Value } from '../spec/Values.js';
@@ -20,8 +29,14 @@ export type Handle = number;
 export interface Cell {
   /** The value stored (replaced only by the `in-place-update-shared` mutant). */
   value: Value;
-  /** Handles of the composite values directly inside `value`. */
+  /**
+   * Handles of the composite values directly inside `value`: the first {@link childCount} entries.
+   * The array may be shared with the cells of vectors that extend this one (only ever appended
+   * to past this cell's count), so read it only up to `childCount`.
+   */
   readonly children: readonly Handle[];
+  /** How many entries of {@link children} belong to this cell. */
+  readonly childCount: number;
   /** The process charged for this cell (for the heap quota). */
   readonly owner: Pid;
   /** The value as allocated: the Immutable invariant checks the cell still holds it, unchanged. */
@@ -43,11 +58,40 @@ export function isComposite(v: Value): v is Composite {
 
 /** The values directly inside `v` (for functions, through `fnChildren`). */
 export function childValues(v: Value, fnChildren: (f: Fn) => Iterable<Value>): Iterable<Value> {
-  if (v instanceof List || v instanceof Vector || v instanceof ESet) return v.items;
-  if (v instanceof EMap) return v.entries.flatMap((e) => [e[0], e[1]]);
-  if (v instanceof Tagged) return [v.value];
-  if (v instanceof Fn) return fnChildren(v);
-  return [];
+  const out: Value[] = [];
+  eachChild(v, fnChildren, 0, (c) => out.push(c));
+  return out;
+}
+
+/**
+ * Calls `visit` with every value directly inside `v` from member `from` on (items; map keys and
+ * values, entry by entry; a tagged value's value; a function's `fnChildren`), without building
+ * arrays and without reading a vector's `items`.
+ */
+function eachChild(v: Value, fnChildren: (f: Fn) => Iterable<Value>, from: number, visit: (c: Value) => void): void {
+  if (v instanceof Vector || v instanceof List) {
+    for (let i = from, n = v.size; i < n; i++) visit(v.at(i)!);
+  } else if (v instanceof ESet) {
+    const items = v.items;
+    for (let i = 0; i < items.length; i++) visit(items[i]!);
+  } else if (v instanceof EMap) {
+    const entries = v.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      visit(e[0]);
+      visit(e[1]);
+    }
+  } else if (v instanceof Tagged) visit(v.value);
+  else if (v instanceof Fn) for (const x of fnChildren(v)) visit(x);
+}
+
+/** The number of elements a new value `v` brings (items, entries, bytes): what the collection trigger counts. */
+function elementsOf(v: Value): number {
+  if (v instanceof Vector || v instanceof List) return v.size;
+  if (v instanceof ESet) return v.items.length;
+  if (v instanceof EMap) return v.size;
+  if (v instanceof Bytes) return v.length;
+  return 0;
 }
 
 /** A heap invariant failed (only checked in debug mode): a kernel bug, never a program's fault. */
@@ -80,15 +124,35 @@ export interface GcStats {
   readonly freed: number;
 }
 
+/** The child list of cells without composite members (shared; never appended to). */
+const NO_CHILDREN: Handle[] = [];
+
 /** The heap of cells. */
 export class Heap {
-  /** handle → cell, for every allocated cell. */
-  readonly cells = new Map<Handle, Cell>();
+  /** handle → cell (undefined for a free handle). Handles are small integers, reused after a sweep. */
+  private readonly slots: (Cell | undefined)[] = [];
+  /** Number of allocated cells. */
+  private count = 0;
   private readonly byObject = new Map<object, Handle>();
   private readonly free: Handle[] = [];
   private nextHandle = 0;
   private readonly liveByOwner = new Map<Pid, number>();
-  /** Cells allocated since the last collection (drives the automatic collection). */
+  /**
+   * For the storage array of allocated vectors (spec/Values.ts `Vector.storage`): the handle of
+   * the longest one, whose child list a vector extending it may append to. An entry goes when
+   * the cell it names is freed.
+   */
+  private readonly tips = new Map<readonly Value[], Handle>();
+  /** handle → the number of the last collection that marked it (grown with the handles). */
+  private marks = new Int32Array(1024);
+  private epoch = 0;
+  /**
+   * Allocation since the last collection: one per cell, plus one per 16 elements the new values
+   * brought (a vector that extends another by O(1) `conj`s brings only its new items), the rate at
+   * which built-ins are charged fuel for what they build. Drives the automatic collection: the
+   * kernel collects when this reaches the heap's size (at least 20,000), so that garbage made of a
+   * few huge values is collected as promptly as garbage made of many small ones.
+   */
   allocatedSinceGc = 0;
   /** Cells allocated since the heap was created (monotonic). */
   totalAllocated = 0;
@@ -103,9 +167,23 @@ export class Heap {
     private readonly debug = false,
   ) {}
 
+  /** handle → cell, for every allocated cell (a fresh map: O(n), for inspection). */
+  get cells(): ReadonlyMap<Handle, Cell> {
+    const out = new Map<Handle, Cell>();
+    this.slots.forEach((c, h) => {
+      if (c !== undefined) out.set(h, c);
+    });
+    return out;
+  }
+
   /** Number of allocated cells. */
   get size(): number {
-    return this.cells.size;
+    return this.count;
+  }
+
+  /** The cell at `h`, if allocated. */
+  cell(h: Handle): Cell | undefined {
+    return this.slots[h];
   }
 
   /** Live cells charged to `pid`. */
@@ -121,60 +199,120 @@ export class Heap {
   /**
    * Allocates `v` (and, first, every composite inside it not yet allocated), charging new cells
    * to `owner`; returns the handle of `v`'s cell. A composite already allocated is not copied.
+   * Costs O(the members `v` adds): a vector extending an allocated vector on the same storage
+   * (O(1) `conj`) shares that cell's child list and only its new items are looked at.
    */
   alloc(v: Value, owner: Pid): Handle {
-    if (isComposite(v)) {
+    const composite = isComposite(v);
+    if (composite) {
       const known = this.byObject.get(v);
       if (known !== undefined) return known;
     }
-    const children: Handle[] = [];
-    if (isComposite(v)) {
-      for (const c of childValues(v, this.fnChildren)) if (isComposite(c)) children.push(this.alloc(c, owner));
+    let children: Handle[] = NO_CHILDREN;
+    let from = 0; // members before this one are the extended vector's (already counted)
+    if (v instanceof Vector) {
+      const base = this.extended(v);
+      if (base !== undefined) {
+        from = (base.value as Vector).size;
+        children = base.children as Handle[];
+        // Append to the shared list only where the extended cell owns its end.
+        if (children === NO_CHILDREN || children.length !== base.childCount) children = children.slice(0, base.childCount);
+      }
+    }
+    if (composite) {
+      if (v instanceof Vector || v instanceof List) {
+        for (let i = from, n = v.size; i < n; i++) {
+          const c = v.at(i)!;
+          if (c !== null && typeof c === 'object' && isComposite(c)) {
+            if (children === NO_CHILDREN) children = [];
+            children.push(this.alloc(c, owner));
+          }
+        }
+      } else if (v instanceof EMap) {
+        const entries = v.entries;
+        for (let i = 0; i < entries.length; i++) {
+          const e = entries[i]!;
+          for (const c of e) {
+            if (c !== null && typeof c === 'object' && isComposite(c)) {
+              if (children === NO_CHILDREN) children = [];
+              children.push(this.alloc(c, owner));
+            }
+          }
+        }
+      } else {
+        eachChild(v, this.fnChildren, 0, (c) => {
+          if (isComposite(c)) {
+            if (children === NO_CHILDREN) children = [];
+            children.push(this.alloc(c, owner));
+          }
+        });
+      }
     }
     const h = this.free.length > 0 ? this.free.pop()! : this.nextHandle++;
-    this.cells.set(h, { value: v, children, owner, original: v, snapshot: this.debug ? shallowContents(v) : null });
-    if (isComposite(v)) this.byObject.set(v, h);
-    this.liveByOwner.set(owner, this.liveCells(owner) + 1);
-    this.allocatedSinceGc++;
+    this.slots[h] = { value: v, children, childCount: children.length, owner, original: v, snapshot: this.debug ? shallowContents(v) : null };
+    this.count++;
+    if (composite) this.byObject.set(v, h);
+    if (v instanceof Vector) this.tips.set(v.storage, h);
+    this.liveByOwner.set(owner, (this.liveByOwner.get(owner) ?? 0) + 1);
+    this.allocatedSinceGc += 1 + (elementsOf(v) - from) / 16;
     this.totalAllocated++;
     return h;
   }
 
+  /** The cell of the allocated vector that `v` extends (same storage, no more items), if any. */
+  private extended(v: Vector): Cell | undefined {
+    const h = this.tips.get(v.storage);
+    if (h === undefined) return undefined;
+    const c = this.slots[h];
+    if (c === undefined || !(c.value instanceof Vector) || !c.value.sharesStorageWith(v) || c.value.size > v.size) return undefined;
+    return c;
+  }
+
   /** The value in cell `h`; throws {@link DanglingHandle} if `h` is not allocated. */
   read(h: Handle): Value {
-    const c = this.cells.get(h);
+    const c = this.slots[h];
     if (c === undefined) throw new DanglingHandle(h);
     return c.value;
   }
 
   /** Overwrites cell `h` in place. Only the `in-place-update-shared` mutant calls this. */
   overwrite(h: Handle, v: Value): void {
-    const c = this.cells.get(h);
+    const c = this.slots[h];
     if (c !== undefined) c.value = v;
   }
 
   /**
    * Stop-the-world mark-sweep: marks every cell reachable from `rootHandles` and from the
-   * composites inside `rootValues`, frees the rest.
+   * composites inside `rootValues`, frees the rest. O(live cells and their children + handles).
    * @see GC.tla Mark, Sweep
    */
   collect(rootHandles: Iterable<Handle>, rootValues: Iterable<Value>): GcStats {
-    const marked = this.mark(rootHandles, rootValues);
+    const epoch = this.mark(rootHandles, rootValues);
     let freed = 0;
-    for (const [h, c] of this.cells) {
-      if (marked.has(h)) continue;
-      this.cells.delete(h);
+    for (let h = 0; h < this.nextHandle; h++) {
+      const c = this.slots[h];
+      if (c === undefined || this.marks[h] === epoch) continue;
+      this.slots[h] = undefined;
+      this.count--;
       if (isComposite(c.value) && this.byObject.get(c.value) === h) this.byObject.delete(c.value);
+      if (c.value instanceof Vector && this.tips.get(c.value.storage) === h) this.tips.delete(c.value.storage);
       this.liveByOwner.set(c.owner, this.liveCells(c.owner) - 1);
       this.free.push(h);
       freed++;
     }
     this.allocatedSinceGc = 0;
-    return { live: this.cells.size, freed };
+    return { live: this.count, freed };
   }
 
-  private mark(rootHandles: Iterable<Handle>, rootValues: Iterable<Value>): Set<Handle> {
-    const marked = new Set<Handle>();
+  /** Marks every cell reachable from the roots with a new epoch; returns the epoch. */
+  private mark(rootHandles: Iterable<Handle>, rootValues: Iterable<Value>): number {
+    const epoch = ++this.epoch;
+    if (this.marks.length < this.nextHandle) {
+      const grown = new Int32Array(Math.max(this.nextHandle, 2 * this.marks.length));
+      grown.set(this.marks);
+      this.marks = grown;
+    }
+    const marks = this.marks;
     const work: Handle[] = [];
     for (const h of rootHandles) work.push(h);
     // Values outside the heap (e.g. a continuation's frames) are walked until they reach cells.
@@ -186,17 +324,17 @@ export class Heap {
       seen.add(v);
       const h = this.byObject.get(v);
       if (h !== undefined) work.push(h);
-      else for (const c of childValues(v, this.fnChildren)) values.push(c);
+      else eachChild(v, this.fnChildren, 0, (c) => values.push(c));
     }
     while (work.length > 0) {
       const h = work.pop()!;
-      if (marked.has(h)) continue;
-      const c = this.cells.get(h);
+      if (marks[h] === epoch) continue;
+      const c = this.slots[h];
       if (c === undefined) continue; // a dangling root: reported by NoDangling in debug mode
-      marked.add(h);
-      for (const k of c.children) work.push(k);
+      marks[h] = epoch;
+      for (let i = 0; i < c.childCount; i++) work.push(c.children[i]!);
     }
-    return marked;
+    return epoch;
   }
 
   /**
@@ -213,14 +351,19 @@ export class Heap {
    */
   checkInvariants(rootHandles: Iterable<Handle>, rootValues: Iterable<Value>, unpublished: Iterable<Value> = []): void {
     const roots = [...rootHandles];
-    for (const h of roots) if (!this.cells.has(h)) throw new HeapInvariantViolation('NoDangling', `root handle ${h} is not allocated`);
-    for (const [h, c] of this.cells) {
-      for (const k of c.children) if (!this.cells.has(k)) throw new HeapInvariantViolation('NoDangling', `cell ${h} points at freed cell ${k}`);
+    for (const h of roots) if (this.slots[h] === undefined) throw new HeapInvariantViolation('NoDangling', `root handle ${h} is not allocated`);
+    for (let h = 0; h < this.nextHandle; h++) {
+      const c = this.slots[h];
+      if (c === undefined) continue;
+      for (let i = 0; i < c.childCount; i++) {
+        const k = c.children[i]!;
+        if (this.slots[k] === undefined) throw new HeapInvariantViolation('NoDangling', `cell ${h} points at freed cell ${k}`);
+      }
       if (!Object.is(c.value, c.original) || (c.snapshot !== null && !sameContents(c.snapshot, shallowContents(c.value))))
         throw new HeapInvariantViolation('Immutable', `cell ${h} changed after allocation`);
     }
     const seen = new Set<object>();
-    const values: Value[] = [...rootValues, ...roots.map((h) => this.cells.get(h)!.value)];
+    const values: Value[] = [...rootValues, ...roots.map((h) => this.slots[h]!.value)];
     const outside: Value[] = [...unpublished];
     while (outside.length > 0) {
       const v = outside.pop()!;
@@ -228,7 +371,7 @@ export class Heap {
       if (this.byObject.has(v)) values.push(v);
       else {
         seen.add(v);
-        for (const c of childValues(v, this.fnChildren)) outside.push(c);
+        eachChild(v, this.fnChildren, 0, (c) => outside.push(c));
       }
     }
     while (values.length > 0) {
@@ -236,8 +379,8 @@ export class Heap {
       if (!isComposite(v) || seen.has(v)) continue;
       seen.add(v);
       const h = this.byObject.get(v);
-      if (h === undefined || !this.cells.has(h)) throw new HeapInvariantViolation('ReachableNeverFreed', `a reachable ${v.kind} has no live cell`);
-      for (const c of childValues(v, this.fnChildren)) values.push(c);
+      if (h === undefined || this.slots[h] === undefined) throw new HeapInvariantViolation('ReachableNeverFreed', `a reachable ${v.kind} has no live cell`);
+      eachChild(v, this.fnChildren, 0, (c) => values.push(c));
     }
   }
 }

@@ -773,8 +773,11 @@ export class ReferenceKernel implements Kernel {
     if (this.heap.totalAllocated === this.allocsSeen) return; // nothing allocated since the last check
     this.allocsSeen = this.heap.totalAllocated;
     const over = (): string | null => (p.pid === KERNEL_PID ? null : this.overQuota(p));
-    if (this.heap.allocatedSinceGc >= this.gcThreshold || over() !== null) this.collect();
-    const why = over();
+    // Over a bound counting garbage: collect and decide, but at most once per 1/8 of the quota of
+    // allocation, so a process living near its quota does not pay a collection every few steps.
+    const collect = this.heap.allocatedSinceGc >= this.gcThreshold || (this.heap.allocatedSinceGc >= Math.max(16, this.quotas.heapCells / 8) && over() !== null);
+    if (collect) this.collect();
+    const why = collect ? over() : null;
     if (why !== null && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', why);
   }
 
@@ -812,7 +815,7 @@ export class ReferenceKernel implements Kernel {
   }
 
   private loadCore(): void {
-    const natives = coreNatives(this.mutants, (original, updated) => this.inPlaceUpdate(original, updated));
+    const natives = coreNatives(this.mutants, (original, updated) => this.inPlaceUpdate(original, updated), this.quotas.heapCells);
     // Built-ins by name, then kernel calls, then apply: the identity order of spec/Prelude.ts.
     for (const n of [...natives].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) this.core.set(n.name, this.makeFn(n.name, n, KERNEL_PID));
     for (const name of KERNEL_CALLS) this.core.set(name, this.makeFn(name, { kind: 'kernel', name }, KERNEL_PID));
@@ -914,7 +917,7 @@ export class ReferenceKernel implements Kernel {
   private work(p: ProcessRecord, v: Value, args: readonly Value[]): void {
     if (v === null || (typeof v !== 'object' && typeof v !== 'string') || args.includes(v)) return;
     if (v instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(v))) return; // an O(1) conj
-    const n = typeof v === 'string' ? v.length : v instanceof List || v instanceof Vector || v instanceof ESet ? v.items.length : v instanceof EMap ? v.size : v instanceof Bytes ? v.length : 0;
+    const n = typeof v === 'string' ? v.length : v instanceof List || v instanceof Vector ? v.size : v instanceof ESet ? v.items.length : v instanceof EMap ? v.size : v instanceof Bytes ? v.length : 0; // `size`: reading `items` would stop a vector appending in place
     if (n < 16) return;
     if (n > this.quotas.heapCells && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', `process ${p.pid}: a built-in would build a value of ${n} elements, over the heap quota of ${this.quotas.heapCells} cells`);
     p.fuelLeft -= n >> 4;

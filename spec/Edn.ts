@@ -690,3 +690,69 @@ function printIterative(v: Value): string {
 export function isPrintable(v: Value): boolean {
   return !(v instanceof Fn);
 }
+
+/**
+ * The first `limit` characters of {@link printEdn}`(v)` (all of it when it is not longer),
+ * printing little more than `limit` characters whatever the size of `v`: a value that shares
+ * structure (`[v v]` nested 60 times) is small in memory but exponentially long as text, so a
+ * caller that only needs to know whether the text fits, or its start (error messages), must not
+ * print it whole. Iterative, like {@link printEdn}.
+ */
+export function printEdnPrefix(v: Value, limit: number): string {
+  const scalar = printScalar(v);
+  if (scalar !== null) return scalar.length > limit ? scalar.slice(0, Math.max(0, limit)) : scalar;
+  const parts: string[] = [];
+  let length = 0;
+  const emit = (s: string): boolean => {
+    parts.push(s);
+    length += s.length;
+    return length <= limit;
+  };
+  const stack: (Value | { lit: string })[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    let ok: boolean;
+    if (x !== null && typeof x === 'object' && 'lit' in x) ok = emit(x.lit);
+    else {
+      const val = x as Value;
+      const leaf = printScalar(val);
+      if (leaf !== null || val === null || typeof val !== 'object') ok = emit(leaf ?? '');
+      else {
+        switch (val.kind) {
+          case 'list':
+          case 'vector':
+          case 'set': {
+            const n = val instanceof ESet ? val.items.length : val.size;
+            stack.push({ lit: val.kind === 'list' ? ')' : val.kind === 'vector' ? ']' : '}' });
+            // Members are pushed lazily enough: only up to what the limit can still show.
+            for (let k = Math.min(n, limit + 1) - 1; k >= 0; k--) {
+              stack.push(val instanceof ESet ? val.items[k]! : val.at(k)!);
+              if (k > 0) stack.push({ lit: ' ' });
+            }
+            ok = emit(val.kind === 'list' ? '(' : val.kind === 'vector' ? '[' : '#{');
+            break;
+          }
+          case 'map': {
+            stack.push({ lit: '}' });
+            for (let k = Math.min(val.entries.length, limit + 1) - 1; k >= 0; k--) {
+              const [key, value] = val.entries[k]!;
+              stack.push(value, { lit: ' ' }, key);
+              if (k > 0) stack.push({ lit: ', ' });
+            }
+            ok = emit('{');
+            break;
+          }
+          case 'tagged':
+            stack.push(val.value);
+            ok = emit(`#${val.tag} `);
+            break;
+          default:
+            ok = emit(printEdn(val)); // a leaf: character, keyword, symbol, bytes, atom, fn
+        }
+      }
+    }
+    if (!ok) break;
+  }
+  const text = parts.join('');
+  return text.length > limit ? text.slice(0, Math.max(0, limit)) : text;
+}

@@ -10,9 +10,31 @@
  * program's, in evaluation order.
  * @module
  */
+import { Keyword, Sym, type Value } from './Values.js';
 
 /** The kernel calls of the language, in the order their function values are created. */
 export const KERNEL_CALL_NAMES: readonly string[] = Object.freeze(['atom', 'deref', 'deref-stamp', 'reset!', 'cas!', 'compare-and-set!', '%commit!', 'reset-vals!', 'set-validator!', 'add-watch', 'remove-watch', 'share!', 'fork', 'spawn', 'self', 'exit', 'join', 'println', 'prn', 'hold!', 'held', 'gc']);
+
+/**
+ * The class markers of the Clojure-style catch clause. A `try`'s last form `(catch …)` is read as:
+ * - `(catch C name handler…)` when `C` is one of these markers and `name` a symbol: binds `name`;
+ * - otherwise `(catch name handler…)` when `name` is a symbol: binds `name` (so `(catch e e)`
+ *   and `(catch e (get e :error))` bind `e`, whatever the handler's first form is);
+ * - anything else is a `program-error` when the `try` is evaluated.
+ *
+ * The markers are the symbols `Exception`, `Throwable`, `ExceptionInfo`, `Object` (Clojure) and
+ * the keyword `:default` (ClojureScript). Every marker catches every catchable error: there is
+ * no class hierarchy to filter on (ADR 0012). A marker is a marker only in first position with a
+ * symbol after it: `(catch Exception)` binds a local named `Exception`.
+ */
+export const CATCH_CLASSES: readonly string[] = Object.freeze(['Exception', 'Throwable', 'ExceptionInfo', 'Object', ':default']);
+
+/** Whether `form` (the item after `catch`) is one of the {@link CATCH_CLASSES}: an unqualified symbol, or `:default`. */
+export function isCatchClass(form: Value | undefined): boolean {
+  if (form instanceof Sym) return form.ns === null && form.name !== ':default' && CATCH_CLASSES.includes(form.name);
+  if (form instanceof Keyword) return form.ns === null && CATCH_CLASSES.includes(`:${form.name}`);
+  return false;
+}
 
 /** Source text of the prelude, evaluated once when a kernel starts. */
 export const PRELUDE = `

@@ -272,6 +272,15 @@ export class Vector {
     items.push(x);
     return Vector.adopt(items);
   }
+  /**
+   * The array the items are read from: item `i` is `storage[i]` for `i <` {@link size}. Never
+   * change it; it may be longer than the vector (another vector appended to it), and those items
+   * below `size` never change. Unlike {@link items}, reading it leaves the vector free to append in
+   * place (a kernel's heap finds the vector a `conj` extended by it).
+   */
+  get storage(): readonly Value[] {
+    return this.arr;
+  }
   /** Whether this vector and `o` share storage (one was made from the other by an O(1) {@link Vector.conj}). */
   sharesStorageWith(o: Vector): boolean {
     return this.arr === o.arr;
@@ -316,11 +325,14 @@ export class EMap {
   static readonly EMPTY: EMap = new EMap([]);
   /** A map of `pairs`; a later duplicate key replaces an earlier one. */
   static from(pairs: Iterable<readonly [Value, Value]>): EMap {
+    // A stable sort by key, then the last pair of each run of equal keys: O(n log n).
+    const all: (readonly [Value, Value])[] = [];
+    for (const [k, v] of pairs) all.push([k, v] as const);
+    all.sort((a, b) => compare(a[0], b[0]));
     const sorted: (readonly [Value, Value])[] = [];
-    for (const [k, v] of pairs) {
-      const i = search(sorted, k, (e) => e[0]);
-      if (i >= 0) sorted[i] = [k, v] as const;
-      else sorted.splice(-i - 1, 0, [k, v] as const);
+    for (const e of all) {
+      if (sorted.length > 0 && compare(sorted[sorted.length - 1]![0], e[0]) === 0) sorted[sorted.length - 1] = e;
+      else sorted.push(e);
     }
     return new EMap(sorted);
   }
@@ -340,18 +352,13 @@ export class EMap {
   /** A new map with `k` bound to `v`. */
   assoc(k: Value, v: Value): EMap {
     const i = search(this.entries, k, (e) => e[0]);
-    const next = this.entries.slice();
-    if (i >= 0) next[i] = [k, v] as const;
-    else next.splice(-i - 1, 0, [k, v] as const);
-    return new EMap(next);
+    return new EMap(i >= 0 ? replaced(this.entries, i, [k, v] as const) : inserted(this.entries, -i - 1, [k, v] as const));
   }
   /** A new map without `k`. */
   dissoc(k: Value): EMap {
     const i = search(this.entries, k, (e) => e[0]);
     if (i < 0) return this;
-    const next = this.entries.slice();
-    next.splice(i, 1);
-    return new EMap(next);
+    return new EMap(removed(this.entries, i));
   }
 }
 
@@ -375,11 +382,10 @@ export class ESet {
   static readonly EMPTY: ESet = new ESet([]);
   /** A set of `items` (duplicates collapse). */
   static from(items: Iterable<Value>): ESet {
+    // A stable sort, then the first of each run of equal members: O(n log n).
+    const all = Array.from(items).sort(compare);
     const sorted: Value[] = [];
-    for (const x of items) {
-      const i = search(sorted, x, (e) => e);
-      if (i < 0) sorted.splice(-i - 1, 0, x);
-    }
+    for (const x of all) if (sorted.length === 0 || compare(sorted[sorted.length - 1]!, x) !== 0) sorted.push(x);
     return new ESet(sorted);
   }
   /** Number of members. */
@@ -394,17 +400,13 @@ export class ESet {
   conj(x: Value): ESet {
     const i = search(this.items, x, (e) => e);
     if (i >= 0) return this;
-    const next = this.items.slice();
-    next.splice(-i - 1, 0, x);
-    return new ESet(next);
+    return new ESet(inserted(this.items, -i - 1, x));
   }
   /** A new set without `x`. */
   disj(x: Value): ESet {
     const i = search(this.items, x, (e) => e);
     if (i < 0) return this;
-    const next = this.items.slice();
-    next.splice(i, 1);
-    return new ESet(next);
+    return new ESet(removed(this.items, i));
   }
 }
 
@@ -536,22 +538,26 @@ function cmpName(ans: string | null, an: string, bns: string | null, bn: string)
   return cmpStr(an, bn);
 }
 
-function cmpSeq(a: readonly Value[], b: readonly Value[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const c = compare(a[i]!, b[i]!);
-    if (c !== 0) return c;
-  }
-  return a.length - b.length < 0 ? -1 : a.length === b.length ? 0 : 1;
-}
-
 /**
  * The total order on values: by kind (nil < boolean < int < double < char < string < keyword <
- * symbol < bytes < list/vector < map < set < tagged < atom < fn), then within a kind.
- * `compare(a, b) === 0` exactly when {@link equals}(a, b).
+ * symbol < bytes < list/vector < map < set < tagged < atom < fn), then within a kind:
+ * sequences, maps (entry by entry: key, then value) and sets lexicographically, a shorter one
+ * first when one is a prefix of the other. `compare(a, b) === 0` exactly when {@link equals}(a, b).
+ *
+ * Iterative (an explicit stack, no host recursion), so values nested arbitrarily deep compare
+ * without exhausting the host's call stack; the stack grows with the nesting depth only.
  */
 export function compare(a: Value, b: Value): number {
   if (a === b) return 0;
+  const c = compareShallow(a, b);
+  return c === DESCEND ? compareDeep(a, b) : c;
+}
+
+/** What {@link compareShallow} answers for two collections of one rank: their members decide. */
+const DESCEND = 2;
+
+/** Compares `a` and `b` (never the same object) unless both are collections of one rank (then {@link DESCEND}). */
+function compareShallow(a: Value, b: Value): number {
   const ka = kindOf(a);
   const kb = kindOf(b);
   const ra = KIND_RANK[ka];
@@ -583,34 +589,86 @@ export function compare(a: Value, b: Value): number {
       for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
       return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
     }
-    case 'list':
-    case 'vector':
-      return cmpSeq((a as List | Vector).items, (b as List | Vector).items);
-    case 'map': {
-      const x = (a as EMap).entries;
-      const y = (b as EMap).entries;
-      const n = Math.min(x.length, y.length);
-      for (let i = 0; i < n; i++) {
-        const c = compare(x[i]![0], y[i]![0]) || compare(x[i]![1], y[i]![1]);
-        if (c !== 0) return c;
-      }
-      return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
-    }
-    case 'set':
-      return cmpSeq((a as ESet).items, (b as ESet).items);
-    case 'tagged': {
-      const x = a as Tagged;
-      const y = b as Tagged;
-      return cmpStr(x.tag, y.tag) || compare(x.value, y.value);
-    }
     case 'atom':
       return Math.sign((a as AtomRef).ref - (b as AtomRef).ref);
     case 'fn':
       return Math.sign((a as Fn).id - (b as Fn).id);
+    default:
+      return DESCEND; // list/vector, map, set, tagged
   }
 }
 
-/** Structural equality (Clojure/EDN): `1` ≠ `1.0`, `[1 2]` = `(1 2)`, maps and sets unordered. */
+/** The number of members a collection is compared (or hashed) by: items, or 2 × entries for a map. */
+function memberCount(v: List | Vector | EMap | ESet): number {
+  return v instanceof EMap ? 2 * v.size : v instanceof ESet ? v.items.length : v.size;
+}
+
+/** Member `i` of a collection: item `i`, or for a map key (even `i`) or value (odd `i`) of entry `i >> 1`. */
+function memberAt(v: List | Vector | EMap | ESet, i: number): Value {
+  if (v instanceof EMap) {
+    const e = v.entries[i >> 1]!;
+    return (i & 1) === 0 ? e[0] : e[1];
+  }
+  // Lists and vectors are read through `at`, which leaves a vector free to append in place.
+  return v instanceof ESet ? v.items[i]! : v.at(i)!;
+}
+
+/** Two collections of one rank being compared member by member. */
+interface CompareFrame {
+  readonly a: List | Vector | EMap | ESet;
+  readonly b: List | Vector | EMap | ESet;
+  /** The next member to compare. */
+  i: number;
+  /** Members both have. */
+  readonly n: number;
+  /** The answer when the first `n` members are equal: the shorter collection first. */
+  readonly tail: number;
+}
+
+/** {@link compare} of two collections of one rank, with an explicit stack of {@link CompareFrame}s. */
+function compareDeep(a0: Value, b0: Value): number {
+  const stack: CompareFrame[] = [];
+  let a = a0;
+  let b = b0;
+  for (;;) {
+    let c = a === b ? 0 : compareShallow(a, b);
+    if (c === DESCEND) {
+      if (a instanceof Tagged) {
+        // The tag decides, else the tagged values do (this pair's last comparison: no frame needed).
+        const t = b as Tagged;
+        c = cmpStr(a.tag, t.tag);
+        if (c === 0) {
+          a = a.value;
+          b = t.value;
+          continue;
+        }
+      } else {
+        const x = a as List | Vector | EMap | ESet;
+        const y = b as List | Vector | EMap | ESet;
+        const la = memberCount(x);
+        const lb = memberCount(y);
+        stack.push({ a: x, b: y, i: 0, n: Math.min(la, lb), tail: la === lb ? 0 : la < lb ? -1 : 1 });
+        c = 0;
+      }
+    }
+    if (c !== 0) return c;
+    // The next pair of members still to compare, or the answer.
+    for (;;) {
+      const f = stack[stack.length - 1];
+      if (f === undefined) return 0;
+      if (f.i < f.n) {
+        a = memberAt(f.a, f.i);
+        b = memberAt(f.b, f.i);
+        f.i++;
+        break;
+      }
+      if (f.tail !== 0) return f.tail;
+      stack.pop();
+    }
+  }
+}
+
+/** Structural equality (Clojure/EDN): `1` ≠ `1.0`, `[1 2]` = `(1 2)`, maps and sets unordered. Iterative, like {@link compare}. */
 export function equals(a: Value, b: Value): boolean {
   return compare(a, b) === 0;
 }
@@ -620,8 +678,19 @@ export function equals(a: Value, b: Value): boolean {
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
-/** The structural hash of `v` (a signed 32-bit integer). Law: `equals(a, b) ⇒ hash(a) === hash(b)`. */
+/**
+ * The structural hash of `v` (a signed 32-bit integer). Law: `equals(a, b) ⇒ hash(a) === hash(b)`.
+ *
+ * Iterative (an explicit stack, no host recursion), so values nested arbitrarily deep hash
+ * without exhausting the host's call stack.
+ */
 export function hash(v: Value): number {
+  const h = hashScalar(v);
+  return h === undefined ? hashDeep(v as List | Vector | EMap | ESet | Tagged) : h;
+}
+
+/** The hash of a value that is not a collection or a tagged value; `undefined` for those. */
+function hashScalar(v: Value): number | undefined {
   switch (kindOf(v)) {
     case 'nil':
       return 0x2a;
@@ -652,31 +721,101 @@ export function hash(v: Value): number {
       for (let i = 0; i < d.length; i++) h = mix(h, d[i]!);
       return fmix(h ^ d.length);
     }
-    case 'list':
-    case 'vector': {
-      const items = (v as List | Vector).items;
-      let h = 0x8;
-      for (const x of items) h = mix(h, hash(x));
-      return fmix(h ^ items.length);
-    }
-    case 'map': {
-      // Order-independent: sum of entry hashes.
-      let sum = 0;
-      for (const [k, x] of (v as EMap).entries) sum = (sum + fmix(mix(hash(k), hash(x)))) | 0;
-      return fmix(mix(0x9, sum) ^ (v as EMap).size);
-    }
-    case 'set': {
-      let sum = 0;
-      for (const x of (v as ESet).items) sum = (sum + hash(x)) | 0;
-      return fmix(mix(0xa, sum) ^ (v as ESet).size);
-    }
-    case 'tagged':
-      return fmix(mix(hashString((v as Tagged).tag, 0xb), hash((v as Tagged).value)));
     case 'atom':
       return fmix(mix(0xc, (v as AtomRef).ref));
     case 'fn':
       return fmix(mix(0xd, (v as Fn).id));
+    default:
+      return undefined; // list, vector, map, set, tagged
   }
+}
+
+/** A collection or tagged value whose members are being hashed. */
+interface HashFrame {
+  readonly v: List | Vector | EMap | ESet | Tagged;
+  /** The next member to hash. */
+  i: number;
+  /** Members: items, 2 × entries for a map, 1 for a tagged value. */
+  readonly n: number;
+  /** The running hash (sequences) or sum (maps, sets). */
+  acc: number;
+  /** A map's key hash, waiting for its value's. */
+  key: number;
+}
+
+/**
+ * {@link hash} of a collection or tagged value, with an explicit stack of {@link HashFrame}s:
+ * - list, vector: `fmix(mix(…mix(0x8, h0)…, hn-1) ^ n)`;
+ * - map: `fmix(mix(0x9, Σ fmix(mix(h(k), h(v)))) ^ size)` (order-independent);
+ * - set: `fmix(mix(0xa, Σ h(x)) ^ size)`;
+ * - tagged: `fmix(mix(hashString(tag, 0xb), h(value)))`.
+ */
+function hashDeep(root: List | Vector | EMap | ESet | Tagged): number {
+  const stack: HashFrame[] = [];
+  const open = (v: List | Vector | EMap | ESet | Tagged): void => {
+    const seq = v instanceof List || v instanceof Vector;
+    stack.push({ v, i: 0, n: v instanceof Tagged ? 1 : memberCount(v), acc: seq ? 0x8 : 0, key: 0 });
+  };
+  open(root);
+  for (;;) {
+    const f = stack[stack.length - 1]!;
+    let h: number;
+    if (f.i < f.n) {
+      const m = f.v instanceof Tagged ? f.v.value : memberAt(f.v, f.i);
+      f.i++;
+      const s = hashScalar(m);
+      if (s === undefined) {
+        open(m as List | Vector | EMap | ESet | Tagged);
+        continue;
+      }
+      h = s;
+    } else {
+      // Every member hashed: this value's hash goes to its container (or is the answer).
+      stack.pop();
+      const v = f.v;
+      h = v instanceof Tagged ? fmix(mix(hashString(v.tag, 0xb), f.acc)) : v instanceof EMap ? fmix(mix(0x9, f.acc) ^ v.size) : v instanceof ESet ? fmix(mix(0xa, f.acc) ^ v.items.length) : fmix(f.acc ^ f.n);
+      if (stack.length === 0) return h;
+    }
+    // Fold the member's hash `h` into the innermost open value.
+    const g = stack[stack.length - 1]!;
+    const v = g.v;
+    if (v instanceof List || v instanceof Vector) g.acc = mix(g.acc, h);
+    else if (v instanceof EMap) {
+      if ((g.i & 1) === 1) g.key = h;
+      else g.acc = (g.acc + fmix(mix(g.key, h))) | 0;
+    } else if (v instanceof ESet) g.acc = (g.acc + h) | 0;
+    else g.acc = h; // tagged: its one member
+  }
+}
+
+// Copies with one change, by plain loops (several times faster than `slice` + `splice` on big arrays).
+
+/** A copy of `arr` with `x` inserted at `i`. */
+function inserted<T>(arr: readonly T[], i: number, x: T): T[] {
+  const n = arr.length;
+  const out = new Array<T>(n + 1);
+  for (let j = 0; j < i; j++) out[j] = arr[j]!;
+  out[i] = x;
+  for (let j = i; j < n; j++) out[j + 1] = arr[j]!;
+  return out;
+}
+
+/** A copy of `arr` with item `i` replaced by `x`. */
+function replaced<T>(arr: readonly T[], i: number, x: T): T[] {
+  const n = arr.length;
+  const out = new Array<T>(n);
+  for (let j = 0; j < n; j++) out[j] = arr[j]!;
+  out[i] = x;
+  return out;
+}
+
+/** A copy of `arr` without item `i`. */
+function removed<T>(arr: readonly T[], i: number): T[] {
+  const n = arr.length;
+  const out = new Array<T>(n - 1);
+  for (let j = 0; j < i; j++) out[j] = arr[j]!;
+  for (let j = i + 1; j < n; j++) out[j - 1] = arr[j]!;
+  return out;
 }
 
 /** Binary search in a `compare`-sorted array: index if found, else `-(insertionPoint) - 1`. */

@@ -16,7 +16,7 @@
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn, readEdn } from '../../spec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
-import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';
 import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
 import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';
@@ -32,6 +32,7 @@ import { Collector } from '../gc/Collector.js';
 import { checkHeap, ImmutableChecker } from '../gc/invariants.js';
 import { createPlainMemory, type MemoryBackend } from '../memory/MemoryBackend.js';
 import { MutantSet } from '../mutants.js';
+import { WatchList, withWatch, withoutWatch } from './watchList.js';
 
 /** Options of {@link createOptimizedKernel}. */
 export interface OptimizedKernelOptions extends KernelOptions {
@@ -176,7 +177,7 @@ export class OptimizedKernel implements Kernel {
   /** Validators by atom id. */
   private readonly validators = new Map<number, Fn>();
   /** Watches by atom id, in canonical key order. */
-  private readonly watches = new Map<number, readonly Watch[]>();
+  private readonly watches = new Map<number, WatchList>(); // persistent lists: O(log n) to add or remove (watchList.ts)
   /** The last value read from each atom, with the value word it came from. */
   private readonly derefCache = new Map<number, { w: number; v: Value }>();
   /** The creator of every process ever created (for `join`, ADR 0024). */
@@ -738,7 +739,7 @@ export class OptimizedKernel implements Kernel {
 
   private bootLanguage(): void {
     this.inPlaceBug = this.mutants.has('in-place-update-shared');
-    const natives = createNatives({ offByOne: this.mutants.has('collection-off-by-one'), inPlace: (o, u) => this.inPlace(o, u) });
+    const natives = createNatives({ offByOne: this.mutants.has('collection-off-by-one'), inPlace: (o, u) => this.inPlace(o, u), maxElements: this.mutants.has('quota-not-enforced') ? Infinity : this.quotas.heapCells });
     const names = [...natives.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const make = (name: string, impl: Impl): Fn => new Fn(this.rt.nextFnId++, name, impl);
     for (const name of names) this.core.set(name, make(name, { kind: 'native', name, fn: this.metered(name, natives.get(name)!) }));
@@ -1474,16 +1475,6 @@ function elementsOf(v: Value): number {
 function short(v: Value): string {
   const t = printEdn(v);
   return t.length > 40 ? t.slice(0, 37) + '...' : t;
-}
-
-/** `list` with `w` (replacing a watch under an equal key), in canonical key order. */
-function withWatch(list: readonly Watch[], w: Watch): Watch[] {
-  return [...list.filter((x) => !equals(x.key, w.key)), w].sort((a, b) => compare(a.key, b.key));
-}
-
-/** `list` without the watch under `key`. */
-function withoutWatch(list: readonly Watch[], key: Value): Watch[] {
-  return list.filter((x) => !equals(x.key, key));
 }
 
 /** The quota error `e` is, if any (from the language or the heap). */

@@ -13,6 +13,7 @@
  */
 import type { Position } from '../../spec/Edn.js';
 import { EMap, ESet, List, Sym, Vector, kw, type Value } from '../../spec/Values.js';
+import { isCatchClass } from '../../spec/Prelude.js';
 
 /** A resolved program tree. One comment per kind. */
 export type Node =
@@ -357,13 +358,14 @@ export class Compiler {
         if (last instanceof List && last.items[0] === S('catch')) {
           body = args.slice(0, -1);
           const k = last.items;
-          if (k[1] instanceof Sym && k[2] instanceof Sym) {
+          // (catch e body…), or Clojure style (catch Exception e body…): see spec/Prelude.ts CATCH_CLASSES
+          if (isCatchClass(k[1]) && k[2] instanceof Sym) {
             catchName = k[2];
             handler = k.slice(3);
           } else if (k[1] instanceof Sym) {
             catchName = k[1];
             handler = k.slice(2);
-          } else bad('catch: expected (catch name body…)');
+          } else bad('catch: expected (catch name body…) or (catch Exception name body…)');
         }
         // The body runs under the try (no recur across it); the handler replaces the try.
         const b = this.body(body, nonTail, pos);

@@ -12,7 +12,7 @@
  * Failures raise {@link fault} (a catchable `program-error`).
  * @module
  */
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn, printEdnPrefix } from '../../spec/Edn.js';
 import {
   AtomRef,
   Bytes,
@@ -34,7 +34,7 @@ import {
   kw,
   type Value,
 } from '../../spec/Values.js';
-import { fault } from './errors.js';
+import { QuotaExceeded, fault } from './errors.js';
 import { VersionedMap } from './vmap.js';
 
 /** A pure built-in: its result from its arguments; raises a `program-error` on bad arguments. */
@@ -49,6 +49,14 @@ export interface NativeOptions {
    * `original` (once per key/value pair or added item), for the `in-place-update-shared` mutant.
    */
   readonly inPlace: (original: Vector, updated: Vector) => void;
+  /**
+   * The most elements (items, entries, characters, bytes) a built-in's result may have: a
+   * built-in that can build a value much larger than its arguments (`range`, `concat`, `into`,
+   * `str`, `pr-str`) computes the size first, and a result of at least 16 elements over this is
+   * `out-of-memory` before anything is built. Default: no limit (the kernel passes its heap-cell
+   * quota, or no limit under the `quota-not-enforced` mutant).
+   */
+  readonly maxElements?: number;
 }
 
 type Num = bigint | number;
@@ -60,7 +68,7 @@ type Entry = readonly [Value, Value];
 
 /** A value's printed form, cut to 40 characters, for error messages. */
 function short(v: Value): string {
-  const s = printEdn(v);
+  const s = printEdnPrefix(v, 41); // never prints more than that: a shared value may be huge as text
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
 }
 
@@ -283,13 +291,18 @@ function entryVector(e: Entry): Vector {
 
 /** Number of items of a seqable value; raises naming `count` otherwise. */
 function count(v: Value): number {
+  return countOf(v, 'count');
+}
+
+/** Number of items of a seqable value; raises naming `op` otherwise. */
+function countOf(v: Value, op: string): number {
   if (v === null) return 0;
   if (v instanceof List || v instanceof Vector) return v.size;
   if (v instanceof ESet) return v.items.length;
   if (v instanceof EMap) return v.size;
   if (typeof v === 'string') return cpCount(v);
   if (v instanceof Bytes) return v.length;
-  return notSeqable(v, 'count');
+  return notSeqable(v, op);
 }
 
 /** Item `i` of a seqable value (undefined past the end), without materializing it. */
@@ -426,17 +439,37 @@ function distinct(items: readonly Value[]): Value[] {
 
 const RANGE_LIMIT = 10_000_000n;
 
-/** `(range start end step)` as a list; at most ten million items. */
-function range(start: bigint, end: bigint, step: bigint): List {
+/** `(range start end step)` as a list; at most ten million items, and at most `most` (else out-of-memory, before building). */
+function range(start: bigint, end: bigint, step: bigint, most: number): List {
   if (step === 0n) fault('range: step must not be 0');
   const span = step > 0n ? end - start : start - end;
   const stride = step > 0n ? step : -step;
   const n = span <= 0n ? 0n : (span + stride - 1n) / stride;
+  refuseOver('range', n, most);
   if (n > RANGE_LIMIT) fault('range: too many elements');
   const out = new Array<Value>(Number(n));
   let x = start;
   for (let i = 0; i < out.length; i++, x += step) out[i] = x;
   return List.adopt(out);
+}
+
+/** Raises `out-of-memory` (uncatchable) when a result of `n` elements (at least 16) would be over `most`. */
+function refuseOver(name: string, n: number | bigint, most: number): void {
+  if (n >= 16 && n > most) throw new QuotaExceeded('out-of-memory', `${name} would build a value of ${n} elements, over the heap quota of ${most} cells`);
+}
+
+/**
+ * The concatenated text of `a` (separated by `sep`), each value's text from `text(v, room)`,
+ * which may stop past `room` characters: once the total is over `most`, out-of-memory.
+ */
+function boundedText(name: string, a: readonly Value[], sep: string, most: number, text: (v: Value, room: number) => string): string {
+  let out = '';
+  for (let i = 0; i < a.length; i++) {
+    if (i > 0) out += sep;
+    out += text(a[i]!, most - out.length);
+    if (out.length > most) refuseOver(name, out.length, most);
+  }
+  return out;
 }
 
 /** A byte from an int argument, or the `<op>: n is not a byte` fault. */
@@ -488,6 +521,10 @@ function allEqual(a: readonly Value[]): boolean {
  */
 export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn> {
   const { offByOne, inPlace } = opts;
+  const most = opts.maxElements ?? Infinity;
+  // At most `room + 1` characters of a printed value: enough to know whether it fits.
+  const strText = (v: Value, room: number): string => (v === null || typeof v === 'string' || v instanceof Char ? strOf(v) : printEdnPrefix(v, room + 1));
+  const prText = (v: Value, room: number): string => printEdnPrefix(v, room + 1);
 
   const nth = (coll: Value, i: number, dflt: Value | undefined): Value => {
     let n: number;
@@ -774,13 +811,22 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
     },
     range: (a) => {
       arity(a, 1, 3, 'range');
-      if (a.length === 1) return range(0n, int(a[0]!, 'range'), 1n);
+      if (a.length === 1) return range(0n, int(a[0]!, 'range'), 1n, most);
       const start = int(a[0]!, 'range');
       const end = int(a[1]!, 'range');
-      return range(start, end, a.length === 3 ? int(a[2]!, 'range') : 1n);
+      return range(start, end, a.length === 3 ? int(a[2]!, 'range') : 1n, most);
     },
-    into: (a) => (arity(a, 2, 2, 'into'), into(a[0]!, a[1]!)),
+    into: (a) => {
+      arity(a, 2, 2, 'into');
+      const to = a[0]!;
+      // Sequential targets keep every item: the size is known before building.
+      if (to === null || to instanceof Vector || to instanceof List) refuseOver('into', (to === null ? 0 : to.size) + countOf(a[1]!, 'into'), most);
+      return into(to, a[1]!);
+    },
     concat: (a) => {
+      let n = 0;
+      for (const c of a) n += countOf(c, 'concat');
+      refuseOver('concat', n, most);
       const out: Value[] = [];
       for (const c of a) {
         const items = c instanceof List || c instanceof Vector || c instanceof ESet ? c.items : seqItems(c, 'concat');
@@ -823,12 +869,10 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       return m;
     },
     str: (a) => {
-      if (a.length === 1) return strOf(a[0]!);
-      let s = '';
-      for (const x of a) s += strOf(x);
-      return s;
+      if (a.length === 1 && (a[0] === null || typeof a[0] === 'string' || a[0] instanceof Char)) return strOf(a[0]);
+      return boundedText('str', a, '', most, strText);
     },
-    'pr-str': (a) => a.map((x) => printEdn(x)).join(' '),
+    'pr-str': (a) => boundedText('pr-str', a, ' ', most, prText),
     subs: (a) => {
       arity(a, 2, 3, 'subs');
       const s = a[0]!;

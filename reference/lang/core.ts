@@ -5,7 +5,8 @@
  * itself (see `prelude.ts`), so that calling back into a program stays a machine step.
  * @module
  */
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn, printEdnPrefix } from '../../spec/Edn.js';
+import { KernelError } from '../../spec/Errors.js';
 import {
   Bytes,
   Char,
@@ -52,7 +53,7 @@ function index(v: Value, op: string): number {
 }
 
 function short(v: Value): string {
-  const s = printEdn(v);
+  const s = printEdnPrefix(v, 41); // never prints more than that: a value may be huge as text
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
 }
 
@@ -100,17 +101,18 @@ export function seqItems(v: Value, op: string): readonly Value[] {
   return programError(`${op}: don't know how to make a sequence from ${typeName(v)} ${short(v)}`);
 }
 
-function count(v: Value): number {
+function count(v: Value, op = 'count'): number {
   if (typeof v === 'string') return Array.from(v).length;
   if (v instanceof EMap || v instanceof ESet) return v.size;
   if (v instanceof Bytes) return v.length;
-  return seqItems(v, 'count').length;
+  if (v instanceof List || v instanceof Vector) return v.size; // `size` leaves a vector free to append in place
+  return seqItems(v, op).length;
 }
 
 function conj1(coll: Value, x: Value): Value {
   if (coll === null) return new List([x]);
   if (coll instanceof Vector) return coll.conj(x); // amortized O(1): shares storage with coll (spec/Values.ts)
-  if (coll instanceof List) return new List([x, ...coll.items]);
+  if (coll instanceof List) return prepend(x, coll.items);
   if (coll instanceof ESet) return coll.conj(x);
   if (coll instanceof EMap) {
     if (x instanceof EMap) return x.entries.reduce<EMap>((m, [k, y]) => m.assoc(k, y), coll);
@@ -131,12 +133,54 @@ function toList(items: readonly Value[]): List {
   return new List(items);
 }
 
+/** The list of `x` followed by `items` (one copy, by a plain loop). */
+function prepend(x: Value, items: readonly Value[]): List {
+  const out = new Array<Value>(items.length + 1);
+  out[0] = x;
+  for (let i = 0; i < items.length; i++) out[i + 1] = items[i]!;
+  return List.adopt(out);
+}
+
+/** Number of elements `(range start end step)` has (`step` ≠ 0). */
+function rangeCount(start: bigint, end: bigint, step: bigint): bigint {
+  const span = step > 0n ? end - start : start - end;
+  const stride = step > 0n ? step : -step;
+  return span <= 0n ? 0n : (span + stride - 1n) / stride;
+}
+
 /**
- * Builds the table of native built-ins. `mutants` selects seeded bugs (`collection-off-by-one`);
- * `inPlace` is called by `assoc`/`conj` on vectors for the `in-place-update-shared` mutant.
+ * Builds the table of native built-ins. `mutants` selects seeded bugs (`collection-off-by-one`,
+ * `quota-not-enforced`); `inPlace` is called by `assoc`/`conj` on vectors for the
+ * `in-place-update-shared` mutant; `heapCells` is the heap-cell quota: a built-in whose result
+ * would have more elements (and at least 16) is `out-of-memory` *before* it builds anything, the
+ * rule the kernel's `work` charge applies to every result after the fact.
  */
-export function coreNatives(mutants: Mutants, inPlace: (original: Vector, updated: Vector) => void): Native[] {
+export function coreNatives(mutants: Mutants, inPlace: (original: Vector, updated: Vector) => void, heapCells = Infinity): Native[] {
   const offByOne = mutants.has('collection-off-by-one');
+  /** The most elements a built-in's result may have. */
+  const most = mutants.has('quota-not-enforced') ? Infinity : heapCells;
+
+  /** Refuses (out-of-memory, uncatchable) to build a value of `n` elements for `name` when that is over the quota. */
+  const reserve = (name: string, n: number | bigint): void => {
+    if (n >= 16 && n > most) throw new KernelError('out-of-memory', `${name} would build a value of ${n} elements, over the heap quota of ${heapCells} cells`);
+  };
+
+  /** The text `str` makes of `a`, refused before it is built when longer than the quota allows. */
+  const strChecked = (name: string, a: readonly Value[], text: (v: Value, room: number) => string, sep: string): string => {
+    const parts: string[] = [];
+    let n = 0;
+    for (let i = 0; i < a.length; i++) {
+      if (i > 0) n += sep.length;
+      const t = text(a[i]!, most - n);
+      n += t.length;
+      parts.push(t);
+      if (n > most) reserve(name, n); // refuses: this much text, or more, is over the quota
+    }
+    return parts.join(sep);
+  };
+  // At most `room + 1` characters of a printed value: enough to know it does not fit.
+  const strText = (v: Value, room: number): string => (v === null || typeof v === 'string' || v instanceof Char ? strOf(v) : printEdnPrefix(v, room + 1));
+  const prText = (v: Value, room: number): string => printEdnPrefix(v, room + 1);
 
   const nth = (coll: Value, i: number, dflt: Value | undefined): Value => {
     const items = coll instanceof Vector || coll instanceof List || typeof coll === 'string' || coll instanceof Bytes || coll === null ? seqItems(coll, 'nth') : programError(`nth not supported on ${typeName(coll)}`);
@@ -311,7 +355,7 @@ export function coreNatives(mutants: Mutants, inPlace: (original: Vector, update
       const items = seqItems(a[0]!, 'seq');
       return items.length === 0 ? null : a[0] instanceof List ? a[0] : toList(items);
     },
-    cons: (a) => (arity(a, 2, 2, 'cons'), toList([a[0]!, ...seqItems(a[1]!, 'cons')])),
+    cons: (a) => (arity(a, 2, 2, 'cons'), prepend(a[0]!, seqItems(a[1]!, 'cons'))),
     list: (a) => toList(a),
     vector: (a) => new Vector(a),
     vec: (a) => (arity(a, 1, 1, 'vec'), new Vector(seqItems(a[0]!, 'vec'))),
@@ -351,6 +395,7 @@ export function coreNatives(mutants: Mutants, inPlace: (original: Vector, update
       arity(a, 1, 3, 'range');
       const [start, end, step] = a.length === 1 ? [0n, int(a[0]!, 'range'), 1n] : [int(a[0]!, 'range'), int(a[1]!, 'range'), a.length === 3 ? int(a[2]!, 'range') : 1n];
       if (step === 0n) programError('range: step must not be 0');
+      reserve('range', rangeCount(start, end, step));
       const out: Value[] = [];
       for (let i = start; step > 0n ? i < end : i > end; i += step) {
         out.push(i);
@@ -358,8 +403,16 @@ export function coreNatives(mutants: Mutants, inPlace: (original: Vector, update
       }
       return toList(out);
     },
-    into: (a) => (arity(a, 2, 2, 'into'), seqItems(a[1]!, 'into').reduce<Value>((c, x) => conj1(c, x), a[0]!)),
-    concat: (a) => toList(a.flatMap((c) => seqItems(c, 'concat'))),
+    into: (a) => {
+      arity(a, 2, 2, 'into');
+      const [to, from] = [a[0]!, a[1]!];
+      if (to === null || to instanceof Vector || to instanceof List) reserve('into', (to === null ? 0 : count(to)) + count(from, 'into'));
+      return seqItems(from, 'into').reduce<Value>((c, x) => conj1(c, x), to);
+    },
+    concat: (a) => {
+      reserve('concat', a.reduce<number>((n, c) => n + count(c, 'concat'), 0));
+      return toList(a.flatMap((c) => seqItems(c, 'concat')));
+    },
     reverse: (a) => (arity(a, 1, 1, 'reverse'), toList(seqItems(a[0]!, 'reverse').slice().reverse())),
     sort: (a) => (arity(a, 1, 1, 'sort'), toList(seqItems(a[0]!, 'sort').slice().sort(compare))),
     distinct: (a) => {
@@ -386,8 +439,8 @@ export function coreNatives(mutants: Mutants, inPlace: (original: Vector, update
         if (!(x instanceof EMap)) return programError(`merge: expected maps, got ${typeName(x)}`);
         return x.entries.reduce<EMap>((acc, [k, v]) => acc.assoc(k, v), m === null ? EMap.EMPTY : (m as EMap));
       }, null),
-    str: (a) => a.map(strOf).join(''),
-    'pr-str': (a) => a.map((x) => printEdn(x)).join(' '),
+    str: (a) => strChecked('str', a, strText, ''),
+    'pr-str': (a) => strChecked('pr-str', a, prText, ' '),
     subs: (a) => {
       arity(a, 2, 3, 'subs');
       if (typeof a[0] !== 'string') programError('subs: expected a string');

@@ -13,6 +13,7 @@ import type { Position } from '../../spec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn } from '../../spec/Edn.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
+import { isCatchClass } from '../../spec/Prelude.js';
 import { Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
 import type { Mutants } from '../mutants.js';
 import { seqItems } from './core.js';
@@ -260,14 +261,14 @@ function special(name: string, form: List, env: Env, k: Kont, pos: Src, h: Host)
       if (last instanceof List && last.items[0] === Sym.of('catch')) {
         body = args.slice(0, -1);
         const c = last.items;
-        // (catch e body…) or, Clojure style, (catch Exception e body…)
-        if (c[1] instanceof Sym && c[2] instanceof Sym) {
+        // (catch e body…), or Clojure style (catch Exception e body…): see spec/Prelude.ts CATCH_CLASSES
+        if (isCatchClass(c[1]) && c[2] instanceof Sym) {
           catchName = c[2];
           handler = c.slice(3);
         } else if (c[1] instanceof Sym) {
           catchName = c[1];
           handler = c.slice(2);
-        } else programError('catch: expected (catch name body…)');
+        } else programError('catch: expected (catch name body…) or (catch Exception name body…)');
       }
       return evalBody(body, env, push(k, { t: 'try', name: catchName, handler, env, pos }), pos);
     }

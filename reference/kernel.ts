@@ -787,8 +787,10 @@ export class ReferenceKernel implements Kernel {
     const total = this.heap.size;
     if (total > this.quotas.totalHeapCells) return `process ${p.pid}: the kernel's heap holds ${total} cells, over totalHeapCells ${this.quotas.totalHeapCells}`;
     if (total <= this.quotas.treeHeapCells) return null; // no tree can hold more than the whole heap
+    // Cells a process allocated stay charged to its tree after it exits (a child cannot launder
+    // what it built into atoms by ending): every process of the tree counts, living or ended.
     let tree = 0;
-    for (const q of this.processes.values()) if (q.alive && q.tree === p.tree) tree += this.heap.liveCells(q.pid);
+    for (const q of this.processes.values()) if (q.tree === p.tree) tree += this.heap.liveCells(q.pid);
     if (tree > this.quotas.treeHeapCells) return `process ${p.pid}: its tree (root ${p.tree}) holds ${tree} cells, over treeHeapCells ${this.quotas.treeHeapCells}`;
     return null;
   }

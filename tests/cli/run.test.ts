@@ -74,10 +74,17 @@ describe('immutos run', () => {
     expect(report.processes.map((p: { pid: number }) => p.pid)).toEqual([0, 1]);
   });
 
-  test('only the reference kernel can run programs for now; others are refused clearly', async () => {
-    const r = await cli('run', 'examples/byte_strings.edn', '--kernel', 'optimized');
+  test('the optimized kernel runs programs too, with the same output', async () => {
+    const ref = await cli('run', 'examples/byte_strings.edn');
+    const opt = await cli('run', 'examples/byte_strings.edn', '--kernel', 'optimized');
+    expect(opt.code).toBe(0);
+    expect(opt.out).toBe(ref.out);
+  });
+
+  test('a kernel that cannot run programs is refused clearly', async () => {
+    const r = await cli('run', 'examples/byte_strings.edn', '--kernel', 'spec');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/kernel 'optimized' cannot run programs; only 'reference'/);
+    expect(r.err).toMatch(/kernel 'spec' cannot run programs here; the kernels that can: 'reference', 'optimized'/);
   });
 
   test('a mutant can be injected from the command line', async () => {

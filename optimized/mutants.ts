@@ -47,6 +47,7 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   { name: 'jit-wrong-capture', description: 'tier-1 closures created by one activation share one capture array, so an earlier closure sees a later one\'s captured values', needs: 'jit' },
   { name: 'jit-tier2-compare', description: 'tier-2 (LLVM) code compiles < as <= (a miscompiled comparison)', needs: 'jit' },
   { name: 'jit-stale-code', description: 'tier-1 global call sites keep the function they first resolved, so a redefinition (hot deploy) is not seen by new calls', needs: 'jit' },
+  { name: 'hold-clears-registers', description: 'hold of nil clears every register of the process, not only the named one' },
   {
     name: 'drop-publish-fence',
     description: 'evacuation (and struct re-encoding) swaps the handle to the new copy without the fence after writing it, so under a relaxed memory model another core can follow the handle before the copy is visible',

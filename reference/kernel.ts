@@ -255,7 +255,7 @@ export class ReferenceKernel implements Kernel {
     }
   }
 
-  /** The observable state: live processes with their atoms (EDN, stamp) and output. */
+  /** The observable state: live processes with their atoms (EDN, stamp), output and registers. */
   observe(): Observation {
     return {
       processes: [...this.processes.values()]
@@ -267,6 +267,7 @@ export class ReferenceKernel implements Kernel {
             .sort((a, b) => a[0] - b[0])
             .map(([ref, a]) => ({ ref, value: printEdn(this.heap.read(a.handle)), stamp: a.stamp })),
           output: p.output.slice(),
+          registers: [...p.registers.entries()].sort((a, b) => a[0] - b[0]).map(([reg, h]) => ({ reg, value: printEdn(this.heap.read(h)) })),
         })),
     };
   }
@@ -556,7 +557,7 @@ export class ReferenceKernel implements Kernel {
       }
       child.table.set(ref, c);
     }
-    for (const [r, h] of parent.registers) child.registers.set(r, h);
+    if (!this.mutants.has('fork-drops-registers')) for (const [r, h] of parent.registers) child.registers.set(r, h);
     child.program = program;
     return child;
   }

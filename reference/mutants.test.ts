@@ -133,6 +133,14 @@ const witnesses: Record<string, (options: KernelOptions) => string> = {
   'validator-runs-as-writer': (o) => runProgramText(CHILD_VALIDATOR, o),
   'foreign-code-charged-to-writer': (o) => runProgramText(CHILD_LOOPING_WATCH, { ...o, quotas: { fuel: 200_000, callbackFuel: 5_000 } }),
   'join-any-process': (o) => runProgramText('(def a (spawn (fn [] :a-result))) (def b (spawn (fn [p] (try (join p) (catch e (get e :error)))) a)) (join b)', o),
+  'fork-drops-registers': (o) =>
+    runOps(
+      [
+        { op: 'hold', pid: 0, reg: 3, value: '[:kept 1]' },
+        { op: 'fork', pid: 0 },
+      ],
+      o,
+    ),
   'no-process-limit': (o) => runProgramText('(loop [i 0] (if (< i 6) (do (spawn (fn [] 1)) (recur (inc i))) :spawned))', { ...o, quotas: { treeProcesses: 4 } }),
 };
 

@@ -32,6 +32,7 @@ export const REFERENCE_MUTANTS: readonly MutantInfo[] = Object.freeze([
   { name: 'foreign-code-charged-to-writer', description: "another process's validator or watch runs on the writer's fuel and its failure fails the writer" },
   { name: 'join-any-process', description: 'join returns the result of any process, not only of a child of the caller' },
   { name: 'no-process-limit', description: 'spawn and fork ignore the per-tree and kernel-wide process limits' },
+  { name: 'fork-drops-registers', description: 'fork gives the child empty registers instead of a copy of the parent\'s' },
 ] as const);
 
 /** The name of a reference mutant. */
@@ -52,7 +53,8 @@ export type MutantName =
   | 'validator-runs-as-writer'
   | 'foreign-code-charged-to-writer'
   | 'join-any-process'
-  | 'no-process-limit';
+  | 'no-process-limit'
+  | 'fork-drops-registers';
 
 /** The active mutants of one kernel instance. */
 export class Mutants {

@@ -169,6 +169,12 @@ export interface ProcessObservation {
   readonly atoms: readonly { readonly ref: Ref; readonly value: Edn; readonly stamp: number }[];
   /** Everything the process printed (and its watches recorded), in order. */
   readonly output: readonly string[];
+  /**
+   * What the process holds in its registers (`hold`, or `hold` called by its program): every
+   * register with its value (EDN), ascending by register number; a cleared register is absent.
+   * `fork` copies them to the child, `spawn` starts with none.
+   */
+  readonly registers: readonly { readonly reg: number; readonly value: Edn }[];
 }
 
 /** The whole observable state of a kernel: live processes ascending by pid. */

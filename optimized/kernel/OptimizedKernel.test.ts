@@ -198,6 +198,11 @@ describe('optimized kernel against the spec kernel (op level)', () => {
 
 describe('seeded bugs have teeth', () => {
   const scenarios: Record<string, Op[]> = {
+    'hold-clears-registers': [
+      { op: 'hold', pid: 0, reg: 0, value: '[:a 1]' },
+      { op: 'hold', pid: 0, reg: 1, value: '[:b 2]' },
+      { op: 'hold', pid: 0, reg: 1, value: null },
+    ],
     'cas-compares-values': [
       { op: 'atom', pid: 0, value: '1' },
       { op: 'reset', pid: 0, ref: 0, value: '2' },

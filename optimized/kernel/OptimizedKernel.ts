@@ -487,8 +487,10 @@ export class OptimizedKernel implements Kernel {
       case 'hold': {
         const p = this.proc(op.pid);
         if (!isNat(op.reg)) refuse('bad-input', 'reg must be a non-negative integer');
-        if (op.value === null) p.regs.delete(op.reg);
-        else {
+        if (op.value === null) {
+          if (this.mutants.has('hold-clears-registers')) p.regs.clear();
+          else p.regs.delete(op.reg);
+        } else {
           const v = parse(op.value, 'value');
           p.regs.set(op.reg, this.intern(v, op.pid));
         }
@@ -1412,7 +1414,7 @@ export class OptimizedKernel implements Kernel {
     return [...all.values()].sort((a, b) => a.pid - b.pid);
   }
 
-  /** The observable state: live processes by pid, atoms by ref, values as canonical EDN. */
+  /** The observable state: live processes by pid, atoms by ref, registers by number, values as canonical EDN. */
   observe(): Observation {
     const processes = [...this.processes.keys()].sort((a, b) => a - b).map((pid) => {
       const p = this.processes.get(pid)!;
@@ -1425,6 +1427,7 @@ export class OptimizedKernel implements Kernel {
           return { ref, value: this.text(this.valueOf(id)), stamp: this.stampOf(id) };
         }),
         output: p.output.slice(),
+        registers: [...p.regs.keys()].sort((a, b) => a - b).map((reg) => ({ reg, value: this.text(p.regs.get(reg)!) })),
       };
     });
     return { processes };

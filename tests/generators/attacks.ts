@@ -248,7 +248,7 @@ function victimStmt(r: Prng, k: number): Stmt {
       return { code: `(add-watch ${v()} :vw${k % 3} (fn [k r o n] (prn :vw k r o n)))` };
     case 15:
       // a child of the victim's own, given one private atom (it joins the victim's tree)
-      return { code: `(let [c (spawn (fn [a] (do (swap! a ${bump(String(k))}) (println "child" (deref a)) [:child (deref a)])) ${v()})] (prn :spawned (tagged "pid" c)) (hold! 2 c))` };
+      return { code: `(let [c (spawn (fn [a] (do (swap! a ${bump(String(k))}) (println "child" (deref a)) [:child (deref a)])) ${v()})] (prn :spawned (tagged "pid" c)) (hold! 2 (tagged "pid" c)))` };
     case 16:
       return { code: `(when (held 2) (prn :joined (try (join (held 2)) (catch e (get e :error)))))` };
     case 17:

@@ -202,11 +202,19 @@ const probeBlockArb: fc.Arbitrary<RawOp[]> = fc.constantFrom<Probe>('foreign-ref
   raw({ op: 'deref', actor: -1, pick: 0, probe }),
 ]);
 
-/** A held value, then garbage and collections, then the holder keeps going. */
-const registerBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(opValueArb, fc.nat({ max: 3 })).map(([v, reg]) => [
+/**
+ * Held values in several registers, garbage and collections, one register cleared, a fork (the
+ * child holds what the parent held) that overwrites one of its own, then the holder reads them
+ * back from a program. Registers are part of the observation, so every step is compared.
+ */
+const registerBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(opValueArb, opValueArb, fc.nat({ max: 3 }), fc.nat({ max: 3 }), fc.nat({ max: 3 })).map(([v, w, reg, reg2, cleared]) => [
   raw({ op: 'hold', actor: 0, reg, value: v }),
+  raw({ op: 'hold', actor: 0, reg: reg2, value: w }),
   raw({ op: 'atom', actor: 0, value: '[9 9 9]' }),
   raw({ op: 'gc' }),
+  raw({ op: 'fork', actor: 0 }),
+  raw({ op: 'hold', actor: -1, reg: cleared, pick: 0 }),
+  raw({ op: 'hold', actor: 0, reg: cleared, value: '[7 7]' }),
   raw({ op: 'atom', actor: 0, value: '[8 8 8]' }),
   raw({ op: 'gcStep' }),
   raw({ op: 'load', actor: 0, program: '[(held 0) (held 1) (held 2) (held 3) (deref $A)]' }),
@@ -243,7 +251,7 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['atom', 'fork', 'reset', 'deref'], arb: forkBlockArb },
   { needs: ['atom', 'addWatch', 'setValidator', 'reset', 'resetVals', 'removeWatch'], arb: validatorBlockArb },
   { needs: ['atom', 'spawn', 'share', 'reset', 'deref'], arb: probeBlockArb },
-  { needs: ['hold', 'atom', 'gc', 'gcStep'], arb: registerBlockArb },
+  { needs: ['hold', 'atom', 'gc', 'gcStep', 'fork'], arb: registerBlockArb },
   { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
   { needs: ['atom', 'compareAndSet', 'deref'], arb: equalShapesBlockArb },
   { needs: ['atom'], arb: allocationBlockArb },

@@ -93,11 +93,11 @@ describe('invariant oracle', () => {
 
   it('flags fork isolation broken (a child write visible in the parent)', () => {
     const c = new InvariantChecker();
-    const before = { processes: [{ pid: 0, atoms: [{ ref: 0, value: '1', stamp: 0 }], output: [] }] };
-    const forked = { processes: [before.processes[0]!, { pid: 1, atoms: [{ ref: 0, value: '1', stamp: 0 }], output: [] }] };
-    expect(c.check({ op: 'atom', pid: 0, value: '1' }, { ok: true, value: '#atom 0' }, { processes: [{ pid: 0, atoms: [], output: [] }] }, before)).toBeNull();
+    const before = { processes: [{ pid: 0, atoms: [{ ref: 0, value: '1', stamp: 0 }], output: [], registers: [] }] };
+    const forked = { processes: [before.processes[0]!, { pid: 1, atoms: [{ ref: 0, value: '1', stamp: 0 }], output: [], registers: [] }] };
+    expect(c.check({ op: 'atom', pid: 0, value: '1' }, { ok: true, value: '#atom 0' }, { processes: [{ pid: 0, atoms: [], output: [], registers: [] }] }, before)).toBeNull();
     expect(c.check({ op: 'fork', pid: 0 }, { ok: true, value: '1' }, before, forked)).toBeNull();
-    const leaked = { processes: [{ pid: 0, atoms: [{ ref: 0, value: '2', stamp: 1 }], output: [] }, { pid: 1, atoms: [{ ref: 0, value: '2', stamp: 1 }], output: [] }] };
+    const leaked = { processes: [{ pid: 0, atoms: [{ ref: 0, value: '2', stamp: 1 }], output: [], registers: [] }, { pid: 1, atoms: [{ ref: 0, value: '2', stamp: 1 }], output: [], registers: [] }] };
     expect(c.check({ op: 'reset', pid: 1, ref: 0, value: '2' }, { ok: true, value: '2' }, forked, leaked)).toMatch(/WriteIsolation/);
   });
 });

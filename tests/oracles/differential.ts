@@ -202,6 +202,15 @@ export function describeObservationDiff(sides: readonly Side[]): string {
         if (show(ea) !== show(eb)) return `process ${pid} ref ${ref}: ${a.kernel} ${show(ea)} vs ${b.kernel} ${show(eb)}`;
       }
       if (JSON.stringify(x.output) !== JSON.stringify(y.output)) return `process ${pid} output: ${a.kernel} ${JSON.stringify(x.output)} vs ${b.kernel} ${JSON.stringify(y.output)}`;
+      const xr = x.registers ?? [];
+      const yr = y.registers ?? [];
+      const regs = [...new Set([...xr.map((e) => e.reg), ...yr.map((e) => e.reg)])].sort((m, n) => m - n);
+      for (const reg of regs) {
+        const show = (e: { value: string } | undefined): string => (e === undefined ? 'empty' : e.value);
+        const ra = show(xr.find((e) => e.reg === reg));
+        const rb = show(yr.find((e) => e.reg === reg));
+        if (ra !== rb) return `process ${pid} register ${reg}: ${a.kernel} ${ra} vs ${b.kernel} ${rb}`;
+      }
     }
   }
   return 'observations differ';

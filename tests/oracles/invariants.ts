@@ -12,6 +12,9 @@
  *   `deref` returns the observed `[value stamp]`; GC changes nothing at all.
  * - `ForkCopiesTable`: a forked child starts with its parent's refs, values and stamps.
  * - `ShareByCreatorOnly`: `share` succeeds only for the atom's creator (as tracked from the ops).
+ * - `HoldSetsOneRegister`: `hold` sets (or clears) exactly the named register of the caller to the
+ *   held value; `fork` gives the child the parent's registers, `spawn` none; no other operation
+ *   changes a register (until a program runs: its code may `hold!` behind the tracker's back).
  *
  * Aliasing (which refs of which processes name the same atom) is tracked from the operations as
  * ADR 0003 defines it. Programs can create, share and fork behind the tracker's back, so after
@@ -85,6 +88,11 @@ export class InvariantChecker {
         if (!Number.isSafeInteger(a.stamp) || a.stamp < 0) return `TypeOK: stamp ${a.stamp} of ${p.pid}:${a.ref}`;
         prevRef = a.ref;
       }
+      let prevReg = -1;
+      for (const r of p.registers ?? []) {
+        if (!(Number.isSafeInteger(r.reg) && r.reg > prevReg)) return `TypeOK: registers of process ${p.pid} not ascending at ${r.reg}`;
+        prevReg = r.reg;
+      }
     }
     const eb = this.entriesOf(before);
     const ea = entries(after);
@@ -104,6 +112,8 @@ export class InvariantChecker {
     if (PROGRAM.has(name)) return null;
     if (!outcome.ok) return same ? null : `FailureChangesNothing: ${name} failed with ${outcome.error} but the state changed`;
     const o = op as Record<string, unknown>;
+    const regs = this.checkRegisters(name, o, outcome, before, after);
+    if (regs !== null) return regs;
     const key = `${String(o.pid)}:${String(o.ref)}`;
     if (name === 'gc' || name === 'gcStep') return same ? null : `ReadsChangeNothing: ${name} changed the observation`;
     if (READS.has(name)) {
@@ -146,6 +156,37 @@ export class InvariantChecker {
       return this.unchangedAtoms(eb, ea, null, name);
     }
     if (name === 'exit' || name === 'atom') return this.unchangedAtoms(eb, ea, null, name);
+    return null;
+  }
+
+  /**
+   * `HoldSetsOneRegister` and `ForkCopiesRegisters` for a successful non-program step: registers
+   * change only through `hold` (the caller's named register becomes the held value or empty), a
+   * forked child starts with its parent's registers and a spawned one with none.
+   */
+  private checkRegisters(name: string, o: Record<string, unknown>, outcome: Outcome & { ok: true }, before: Observation, after: Observation): string | null {
+    const show = (p: ProcessObservation | undefined): string => JSON.stringify(p?.registers ?? []);
+    const beforeBy = new Map(before.processes.map((p) => [p.pid, p]));
+    if (name === 'fork' || name === 'spawn') {
+      const child = after.processes.find((p) => String(p.pid) === outcome.value);
+      const expected = name === 'fork' ? show(beforeBy.get(o.pid as Pid)) : '[]';
+      if (child !== undefined && show(child) !== expected) return `${name === 'fork' ? 'ForkCopiesRegisters' : 'Spawn'}: the child's registers are ${show(child)}, expected ${expected}`;
+    }
+    for (const p of after.processes) {
+      const b = beforeBy.get(p.pid);
+      if (b === undefined) continue;
+      if (name === 'hold' && p.pid === o.pid) {
+        const rest = (q: ProcessObservation): string => JSON.stringify((q.registers ?? []).filter((r) => r.reg !== o.reg));
+        if (rest(p) !== rest(b)) return `HoldSetsOneRegister: hold of register ${String(o.reg)} changed another register of process ${p.pid}`;
+        const now = (p.registers ?? []).find((r) => r.reg === o.reg);
+        const want = o.value === null ? null : canonical(o.value);
+        if (o.value === null ? now !== undefined : want !== null && now?.value !== want) {
+          return `HoldSetsOneRegister: register ${String(o.reg)} of process ${p.pid} reads ${now === undefined ? 'empty' : now.value} after holding ${want ?? 'nil (cleared)'}`;
+        }
+        continue;
+      }
+      if (this.aliasKnown && show(p) !== show(b)) return `HoldSetsOneRegister: ${name} changed the registers of process ${p.pid} (${show(b)} → ${show(p)})`;
+    }
     return null;
   }
 

@@ -78,6 +78,8 @@ export interface ProcView {
   readonly atoms: readonly (readonly [string, string, number])[];
   /** Its output lines (normalised for the victim). */
   readonly output: readonly string[];
+  /** Its registers as `[reg, value]` (values normalised for the victim). */
+  readonly registers: readonly (readonly [number, string])[];
 }
 
 /** One step of one run. */
@@ -395,6 +397,7 @@ function victimView(obs: Observation, roles: Roles): TeamView {
         pid: roles.normalise(`#pid ${pid}`),
         atoms: p.atoms.filter((a) => roles.isOwn(a.ref) && a.ref !== roles.victimMailbox).map((a) => [roles.normalise(`#atom ${a.ref}`), roles.normalise(a.value), a.stamp] as const),
         output: p.output.map((l) => roles.normalise(l)),
+        registers: (p.registers ?? []).map((r) => [r.reg, roles.normalise(r.value)] as const),
       };
     }),
   };
@@ -406,7 +409,7 @@ function attackerView(obs: Observation, roles: Roles): TeamView {
     procs: roles.attacker.map((pid) => {
       const p = byPid.get(pid);
       if (p === undefined) return null;
-      return { pid: String(pid), atoms: p.atoms.map((a) => [`#atom ${a.ref}`, a.value, a.stamp] as const), output: p.output.slice() };
+      return { pid: String(pid), atoms: p.atoms.map((a) => [`#atom ${a.ref}`, a.value, a.stamp] as const), output: p.output.slice(), registers: (p.registers ?? []).map((r) => [r.reg, r.value] as const) };
     }),
   };
 }
@@ -532,6 +535,13 @@ export function diffViews(team: 'victim' | 'attacker', a: TeamView, b: TeamView)
     const o = Math.max(x.output.length, y.output.length);
     for (let j = 0; j < o; j++) {
       if (x.output[j] !== y.output[j]) return [`${team} process ${tag}: output line ${j}`, x.output[j] ?? '(none)', y.output[j] ?? '(none)'];
+    }
+    const xr = x.registers ?? [];
+    const yr = y.registers ?? [];
+    for (let j = 0; j < Math.max(xr.length, yr.length); j++) {
+      const p = xr[j];
+      const q = yr[j];
+      if (p?.[0] !== q?.[0] || p?.[1] !== q?.[1]) return [`${team} process ${tag}: register ${p?.[0] ?? q?.[0] ?? '?'}`, p === undefined ? 'empty' : `${p[0]} = ${p[1]}`, q === undefined ? 'empty' : `${q[0]} = ${q[1]}`];
     }
   }
   return null;

@@ -47,11 +47,22 @@ describe('spec kernel (ADR 0003)', () => {
   it('refuses what it does not implement, and malformed input, without changing anything', () => {
     const k = createSpecKernel();
     const before = JSON.stringify(k.observe());
-    expect(show(k.apply({ op: 'swap', pid: 0, ref: 0, fn: '(fn [x] x)' }))).toBe('!unsupported');
+    expect(show(k.apply({ op: 'load', pid: 0, program: '(+ 1 2)' } as unknown as Op))).toBe('!unsupported');
+    expect(show(k.apply({ op: 'swap', pid: 0, ref: 0, fn: '(fn [x] x)' }))).toBe('!capability-denied');
     expect(show(k.apply({ op: 'frobnicate' } as unknown as Op))).toBe('!bad-input');
     expect(show(k.apply({ op: 'atom', pid: 0, value: '{:a' }))).toBe('!bad-input');
     expect(show(k.apply({ op: 'exit', pid: 5 }))).toBe('!no-such-process');
     expect(JSON.stringify(k.observe())).toBe(before);
-    expect(k.supports.has('swap')).toBe(false);
+    expect(k.supports.has('swap')).toBe(true);
+    expect(k.supports.has('load')).toBe(false);
+  });
+
+  it('answers unsupported for code outside the modelled subset, and changes nothing', () => {
+    const k = createSpecKernel();
+    expect(show(k.apply({ op: 'atom', pid: 0, value: '1' }))).toBe('#atom 0');
+    const before = JSON.stringify(k.observe());
+    expect(show(k.apply({ op: 'swap', pid: 0, ref: 0, fn: '(fn [x] (loop [] (recur)))' }))).toBe('!unsupported');
+    expect(JSON.stringify(k.observe())).toBe(before);
+    expect(show(k.apply({ op: 'swap', pid: 0, ref: 0, fn: '(fn [x] (+ x 41))' }))).toBe('42');
   });
 });

@@ -6,12 +6,18 @@
  * refusal, which changes nothing), and the reference kernel's trace validation uses the same
  * function. GC is unobservable, so `gc`/`gcStep` are stutters on this abstract state.
  *
- * {@link createSpecKernel} covers the operations that need no system language: `spawn fork exit
- * atom deref reset cas compareAndSet resetVals share hold gc gcStep`. Operations that run code
- * (`swap`, `swapVals`, `setValidator`, watches, `load`, `step`, `run`) are excluded from
- * {@link Kernel.supports} and answer `unsupported`. With no validator and no watch ever
- * installed, every write succeeds. {@link specOpStep} itself also covers swaps, validators and
- * watches when given an {@link OpInterpreter} that knows what the code means.
+ * {@link createSpecKernel} covers every operation that needs no program: `spawn fork exit atom
+ * deref reset cas compareAndSet swap swapVals resetVals setValidator addWatch removeWatch share
+ * hold gc gcStep`. The code an operation carries (a `swap` function, a validator) means what
+ * `spec/OpCode.ts` says, for functions in its pure subset; an operation with code outside it
+ * answers `unsupported` (the fuzzer's registry does not give such operations to this kernel:
+ * `specAccepts`). Watches are in their recording form: after each successful write, each
+ * watcher's output gets `[key old new]`. A failing swap function, or a failing validator the
+ * writer itself installed, ends the operation with `program-error` (the writer's own code
+ * failed); a failing validator another process installed rejects the write
+ * (`validator-rejected`), as docs/language.md "Authority" says. Programs (`load`, `step`, `run`)
+ * answer `unsupported`. {@link specOpStep} also takes another {@link OpInterpreter}, e.g. a fixed
+ * menu of functions.
  *
  * Order of checks (the same in every kernel, as the reference kernel does it): the op's name
  * (`bad-input`), the acting pid (`no-such-process`), the EDN arguments (`bad-input`), the atom
@@ -25,10 +31,12 @@ import { KernelError } from './Errors.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type ErrorKind, type Kernel, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas } from './Kernel.js';
 import { printEdn, readEdn } from './Edn.js';
 import { AtomRef, compare, equals, Vector, type Value } from './Values.js';
+import { CodeError, compileOpCode, truthy } from './OpCode.js';
 import {
   AddWatch, CAS, CompareAndSet, Deref, Drop, Exit, Fork, Hold, initState, isRefusal, NewAtom, procOf, RemoveWatch, Reset, SetValidator, Share,
   sharedRef, Spawn, Swap, type KernelState, type KResult, type ValueDomain,
 } from './KernelSpec.js';
+import { SPEC_ACTIONS, specActions, type SPEC_MUTANTS, type SpecActions } from './SpecMutants.js';
 
 /** The operations the spec kernel implements. */
 export const SPEC_KERNEL_OPS: ReadonlySet<OpName> = new Set<OpName>([
@@ -40,7 +48,12 @@ export const SPEC_KERNEL_OPS: ReadonlySet<OpName> = new Set<OpName>([
   'reset',
   'cas',
   'compareAndSet',
+  'swap',
+  'swapVals',
   'resetVals',
+  'setValidator',
+  'addWatch',
+  'removeWatch',
   'share',
   'hold',
   'gc',
@@ -49,12 +62,51 @@ export const SPEC_KERNEL_OPS: ReadonlySet<OpName> = new Set<OpName>([
 
 const KNOWN_OPS: ReadonlySet<string> = new Set<string>(OP_NAMES);
 
-/** What code (a swap function, a validator, given as source text) means, for {@link specOpStep}. */
+/**
+ * What code (a swap function, a validator, given as source text) means, for {@link specOpStep}.
+ * The functions it returns may throw a {@link CodeError}: the operation then ends in that error
+ * kind (a validator another process installed rejects the write instead).
+ */
 export interface OpInterpreter {
   /** The function `src` denotes, or undefined if unknown. */
   readonly fn: (src: string) => ((v: Value) => Value) | undefined;
   /** The predicate validator `src` denotes, or undefined if unknown. */
   readonly validator: (src: string) => ((v: Value) => boolean) | undefined;
+}
+
+/** A function that fails with `error` whenever it is called (code every kernel refuses). */
+function failing(error: CodeError): () => never {
+  return () => {
+    throw error;
+  };
+}
+
+/**
+ * The operation level's own interpreter: code means what `spec/OpCode.ts` says (its pure subset;
+ * source that is not one EDN form fails with `bad-input`; anything else is unknown).
+ */
+export const OPCODE_INTERPRETER: OpInterpreter = {
+  fn: (src) => {
+    const c = compileOpCode(src);
+    return c.kind === 'fn' ? c.fn.call : c.kind === 'bad-input' ? failing(new CodeError('bad-input', c.message)) : undefined;
+  },
+  validator: (src) => {
+    const c = compileOpCode(src);
+    return c.kind === 'fn' ? (v) => truthy(c.fn.call(v)) : c.kind === 'bad-input' ? failing(new CodeError('bad-input', c.message)) : undefined;
+  },
+};
+
+/**
+ * Whether the spec kernel judges `op`: an operation it implements (or one no kernel knows, which
+ * every kernel refuses alike) whose code, if any, {@link OPCODE_INTERPRETER} knows. The fuzzer
+ * gives a case to the spec kernel only when it accepts every operation of the case.
+ */
+export function specAccepts(op: { readonly op: string; readonly [field: string]: unknown }): boolean {
+  if (!KNOWN_OPS.has(op.op)) return true;
+  if (!SPEC_KERNEL_OPS.has(op.op as OpName)) return false;
+  if (op.op === 'swap' || op.op === 'swapVals') return compileOpCode(op.fn).kind !== 'not-modelled';
+  if (op.op === 'setValidator') return op.fn === null || compileOpCode(op.fn).kind !== 'not-modelled';
+  return true;
 }
 
 /** The op needs code the {@link OpInterpreter} does not know (or no interpreter was given). */
@@ -84,18 +136,32 @@ export function specKernelInit(): SpecKernelState {
   return initState<Value>(0);
 }
 
-/** The value domain of the operation level: structural equality; validators are source text. */
-export function valueDomain(interp?: OpInterpreter): ValueDomain<Value> {
+/**
+ * The value domain of the operation level: structural equality; validators are source text.
+ * A validator that fails ({@link CodeError}) rejects the value when `foreignValidator` is set
+ * (it runs for another process than the writer, ADR 0024); otherwise its failure is the
+ * operation's (raised inside {@link specOpStep}, which ends the operation with that error kind).
+ */
+export function valueDomain(interp?: OpInterpreter, foreignValidator = false): ValueDomain<Value> {
   return {
     equals,
     compare,
     accepts: (validator, v) => {
       const check = typeof validator === 'string' ? interp?.validator(validator) : undefined;
       if (check === undefined) throw new NotModelled(`validator not interpretable: ${String(validator)}`);
-      return check(v);
+      try {
+        return check(v);
+      } catch (e) {
+        if (!(e instanceof CodeError)) throw e;
+        if (foreignValidator) return false;
+        return refuse(e.kind, `validator failed: ${e.message}`);
+      }
     },
   };
 }
+
+/** Operations that write an atom (and so run its validator). */
+const WRITES: ReadonlySet<string> = new Set<OpName>(['reset', 'resetVals', 'cas', 'compareAndSet', 'swap', 'swapVals']);
 
 /** Raised inside {@link specOpStep} to end an op with an error outcome. */
 class Refused extends Error {
@@ -142,10 +208,13 @@ function code<T>(f: ((src: string) => T | undefined) | undefined, src: string): 
 /**
  * The spec's step for `op` from `s`: one Kernel.tla action, or a refusal (a stutter with an
  * error outcome). Throws {@link NotModelled} when the op runs code `interp` does not know, or
- * runs programs (`load`, `step`, `run`).
+ * runs programs (`load`, `step`, `run`). `actions` are the mirror's unless a seeded bug is on
+ * (spec/SpecMutants.ts).
  */
-export function specOpStep(s: SpecKernelState, op: Op, interp?: OpInterpreter): SpecOpStep {
-  const d = valueDomain(interp);
+export function specOpStep(s: SpecKernelState, op: Op, interp: OpInterpreter | undefined = OPCODE_INTERPRETER, actions: SpecActions = SPEC_ACTIONS): SpecOpStep {
+  // the actions this step runs (they shadow the imports of the same names): the mirror's, or a mutant's
+  const { NewAtom, Deref, CAS, Reset, CompareAndSet, Swap, SetValidator, AddWatch, RemoveWatch, Share, Fork, Spawn, Exit, Hold, Drop, resetValsAnswer } = actions;
+  let d = valueDomain(interp);
   const done = (value: string, next: SpecKernelState, action: string): SpecOpStep => ({ outcome: ok(value), next, action: next === s ? 'Stutter' : action });
   try {
     if (op === null || typeof op !== 'object' || !KNOWN_OPS.has((op as { op: unknown }).op as string)) {
@@ -156,6 +225,12 @@ export function specOpStep(s: SpecKernelState, op: Op, interp?: OpInterpreter): 
     if (!isNat(op.pid)) refuse('bad-input', `pid must be a non-negative integer, got ${JSON.stringify(op.pid)}`);
     const p = procOf(s, op.pid);
     if (isRefusal(p)) refuse('no-such-process', `no live process ${op.pid}`);
+    if (WRITES.has(op.op)) {
+      // a validator another process installed runs for its owner: its failure rejects the write (ADR 0024)
+      const a = p.table.get((op as { ref: number }).ref);
+      const owner = a === undefined ? -1 : (s.atoms[a]!.validatorOwner ?? -1);
+      if (owner !== -1 && owner !== op.pid) d = valueDomain(interp, true);
+    }
     switch (op.op) {
       case 'spawn':
         return done(String(s.nextPid), take(Spawn(s, op.pid), op), 'Spawn'); // @see Kernel.tla Spawn
@@ -180,7 +255,7 @@ export function specOpStep(s: SpecKernelState, op: Op, interp?: OpInterpreter): 
         const v = parse(op.value, 'value');
         const next = take(Reset(d, s, op.pid, needRef(op.ref), v), op); // @see Kernel.tla Reset
         const old = s.atoms[p.table.get(op.ref)!]!.value;
-        return done(printEdn(new Vector([old, v])), next, 'Reset');
+        return done(printEdn(resetValsAnswer(old, v)), next, 'Reset');
       }
       case 'cas': {
         const v = parse(op.value, 'value');
@@ -200,7 +275,15 @@ export function specOpStep(s: SpecKernelState, op: Op, interp?: OpInterpreter): 
         const ref = needRef(op.ref);
         const r0 = Deref(s, op.pid, ref);
         if (isRefusal(r0)) take(r0, op);
-        const f = code(interp?.fn, op.fn);
+        const code0 = code(interp?.fn, op.fn);
+        const f = (v: Value): Value => {
+          try {
+            return code0(v);
+          } catch (e) {
+            if (e instanceof CodeError) refuse(e.kind, `${op.op}: ${e.message}`); // the caller's own function failed
+            throw e;
+          }
+        };
         const old = s.atoms[p.table.get(ref)!]!.value;
         const next = take(Swap(d, s, op.pid, ref, f), op); // @see Atoms.tla SwapRead, SwapCommit
         const v = next.atoms[p.table.get(ref)!]!.value;
@@ -230,7 +313,7 @@ export function specOpStep(s: SpecKernelState, op: Op, interp?: OpInterpreter): 
         return done(printEdn(new AtomRef(sharedRef(next, op.to, p.table.get(ref)!)!)), next, 'Share');
       }
       case 'hold': {
-        // Registers are roots (Kernel.tla Alloc/LoadEnd hold, Drop clears); their values are never observed.
+        // Registers are roots (Kernel.tla Alloc/LoadEnd hold, Drop clears); observed by register number.
         if (!isNat(op.reg)) refuse('bad-input', `reg must be a non-negative integer`);
         if (op.value === null) return done('nil', take(Drop(s, op.pid, op.reg), op), 'Drop');
         return done('nil', take(Hold(s, op.pid, op.reg, parse(op.value, 'value')), op), 'Hold');
@@ -247,7 +330,7 @@ export function watchLine(w: { readonly key: Value; readonly old: Value; readonl
   return printEdn(new Vector([w.key, w.old, w.new]));
 }
 
-/** The observation of a spec state: live processes by pid, their atoms by ref. */
+/** The observation of a spec state: live processes by pid, their atoms by ref, their registers by number. */
 export function observeSpecState(s: SpecKernelState): Observation {
   return {
     processes: [...s.procs.keys()].sort((a, b) => a - b).map((pid: Pid) => {
@@ -259,6 +342,7 @@ export function observeSpecState(s: SpecKernelState): Observation {
           return { ref, value: printEdn(a.value), stamp: a.stamp };
         }),
         output: p.output.map(watchLine),
+        registers: [...p.regs.keys()].sort((a, b) => a - b).map((reg) => ({ reg, value: printEdn(p.regs.get(reg)!) })),
       };
     }),
   };
@@ -269,11 +353,13 @@ export function observeSpecState(s: SpecKernelState): Observation {
  * Memory, fuel and stack quotas are not modelled (the spec never runs out of them); the process
  * bounds are, as they are exact: a `spawn` operation starts a new tree, a `fork` joins the
  * forker's, and one more live process than `treeProcesses` (per tree) or `maxProcesses` is
- * `process-limit` (docs/adr/0024-authority-and-resource-accounting.md).
+ * `process-limit` (docs/adr/0024-authority-and-resource-accounting.md). `mutants` switches on
+ * seeded bugs of the mirror by name ({@link SPEC_MUTANTS}); none by default.
  * @see Capabilities.tla TreeBound
  */
-export function createSpecKernel(options: { readonly quotas?: Partial<Quotas> } = {}): Kernel {
+export function createSpecKernel(options: { readonly quotas?: Partial<Quotas>; readonly mutants?: readonly string[] } = {}): Kernel {
   let state = specKernelInit();
+  const actions = specActions(options.mutants);
   const limits = { ...DEFAULT_QUOTAS, ...options.quotas };
   /** The root of each process's tree. */
   const treeOf = new Map<Pid, Pid>([[0, 0]]);
@@ -292,7 +378,13 @@ export function createSpecKernel(options: { readonly quotas?: Partial<Quotas> } 
         if (inTree >= limits.treeProcesses) return fail('process-limit', `the tree of process ${op.pid} already has ${inTree} live processes (treeProcesses ${limits.treeProcesses})`);
         treeOf.set(state.nextPid, tree);
       }
-      const step = specOpStep(state, op);
+      let step: SpecOpStep;
+      try {
+        step = specOpStep(state, op, undefined, actions);
+      } catch (e) {
+        if (e instanceof NotModelled) return fail('unsupported', `the spec kernel does not model this code: ${e.message}`);
+        throw e;
+      }
       state = step.next;
       return step.outcome;
     },

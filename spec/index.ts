@@ -11,6 +11,7 @@ export * from './Kernel.js';
 export * from './SpecModule.js';
 export * from './Binary.js';
 export * from './SpecKernel.js';
+export * from './SpecMutants.js';
 export * as AtomsSpec from './Atoms.js';
 export * as ForkSpec from './Fork.js';
 export * as CapabilitiesSpec from './Capabilities.js';

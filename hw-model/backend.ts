@@ -23,6 +23,7 @@
  */
 import { HwFault } from './errors.js';
 import { MemorySystem, type MemStats, type MemorySystemConfig } from './memsys.js';
+import { hwMutantsAt } from './mutants.js';
 import { createRng, type Rng } from './rng.js';
 
 /** The three memory models. */
@@ -80,11 +81,17 @@ export class HwMemoryBackend {
   private nForwards = 0;
   private nDrains = 0;
   private nIssued = 0;
+  // Seeded bugs (mutants.ts), off normally.
+  private readonly bugFenceNoop: boolean;
+  private readonly bugNoForwarding: boolean;
 
   /** Builds a backend with cold caches, zeroed memory and empty store buffers. */
   constructor(config: HwBackendConfig) {
     if (!['sc', 'tso', 'relaxed'].includes(config.model)) throw new HwFault('bad-config', `unknown memory model ${String(config.model)}`);
     this.model = config.model;
+    const bugs = hwMutantsAt(config.mutants, 'backend');
+    this.bugFenceNoop = bugs.has('hw-fence-noop');
+    this.bugNoForwarding = bugs.has('hw-no-forwarding');
     this.memory = new MemorySystem(config);
     this.rng = createRng(config.seed ?? 1);
     this.cap = config.storeBufferSize ?? 8;
@@ -179,7 +186,7 @@ export class HwMemoryBackend {
       for (let i = 0; i < n; i++) if (this.sbFlag[base + i] & REL) lastRel = i;
       if (lastRel >= 0) this.drainPrefix(core, lastRel);
     }
-    for (let i = this.sbCount[core] - 1; i >= 0; i--) {
+    for (let i = this.bugNoForwarding ? -1 : this.sbCount[core] - 1; i >= 0; i--) {
       if (this.sbAddr[base + i] === addr) {
         this.nForwards++;
         const v = this.sbVal[base + i];
@@ -241,7 +248,7 @@ export class HwMemoryBackend {
     this.checkCore(core);
     this.nIssued++;
     const n = this.sbCount[core];
-    if (n > 0) this.drainPrefix(core, n - 1);
+    if (n > 0 && !this.bugFenceNoop) this.drainPrefix(core, n - 1);
   }
 
   /** Opens an initialising window for `core` on a line-aligned range (see {@link MemorySystem.beginInit}). */

@@ -6,8 +6,9 @@
  * (tests/engines/registry.ts) hands it to the kernel.
  *
  * The kernel publishes cells of any size at any word, while the simulator marks whole lines.
- * This adapter keeps a published flag per word: a line becomes immutable in the simulator when
- * every word of it is published, and is reclaimed when one of them is retired.
+ * This adapter keeps a published bit per word (one bit mask per line): a line becomes immutable
+ * in the simulator when every word of it is published, and is reclaimed when one of them is
+ * retired.
  *
  * A store or CAS to a published word is handled by `publishedWrites`:
  * - `demote` (default): the word stops being published; if its line was an immutable line, the
@@ -41,6 +42,8 @@ export interface HwKernelMemoryOptions {
   readonly publishedWrites?: 'demote' | 'fault';
   /** Builds the error thrown when `grow` would exceed `maxWords` (the kernel's own exhaustion error). */
   readonly exhausted?: (words: number) => Error;
+  /** Seeded hardware bugs to switch on (names from `HW_MUTANTS`). Default none. */
+  readonly mutants?: readonly string[];
 }
 
 /** A word-addressed 32-bit memory running on the simulated memory system. */
@@ -55,12 +58,15 @@ export class HwKernelMemory {
   private readonly strict: boolean;
   private core = 0;
   private nDemotions = 0;
-  private published: Uint8Array;
-  private linePublished: Uint16Array;
+  /** Bit `k` of entry `l`: word `k` of line `l` is published. */
+  private published: Uint32Array;
+  private readonly fullMask: number;
 
   /** Creates the memory: all words 0, nothing published, caches cold. */
   constructor(options: HwKernelMemoryOptions) {
     this.lineWords = options.lineWords ?? 16;
+    if (!(this.lineWords >= 1 && this.lineWords <= 32)) throw new HwFault('bad-config', `lineWords must be 1..32 for the kernel backend, got ${this.lineWords}`);
+    this.fullMask = this.lineWords === 32 ? 0xffffffff : (1 << this.lineWords) - 1;
     const initial = roundUp(options.initialWords ?? 1 << 16, this.lineWords);
     this.maxWords = options.maxWords ?? 1 << 24;
     this.exhausted = options.exhausted ?? ((w) => new HwFault('bad-range', `memory cannot grow to ${w} words (max ${this.maxWords})`));
@@ -73,9 +79,9 @@ export class HwKernelMemory {
       lineWords: this.lineWords,
       seed: options.seed ?? 1,
       ...(options.immutableAware !== undefined ? { immutableAware: options.immutableAware } : {}),
+      ...(options.mutants !== undefined ? { mutants: options.mutants } : {}),
     });
-    this.published = new Uint8Array(initial);
-    this.linePublished = new Uint16Array(initial / this.lineWords);
+    this.published = new Uint32Array(initial / this.lineWords);
   }
 
   /** Current size in words. */
@@ -92,12 +98,9 @@ export class HwKernelMemory {
     n = Math.min(roundUp(n, this.lineWords), roundUp(this.maxWords, this.lineWords));
     // Buffered stores stay valid: addresses are unchanged.
     this.hw.memory.grow(n);
-    const p = new Uint8Array(n);
+    const p = new Uint32Array(n / this.lineWords);
     p.set(this.published);
     this.published = p;
-    const lp = new Uint16Array(n / this.lineWords);
-    lp.set(this.linePublished);
-    this.linePublished = lp;
   }
 
   /** Number of cores (`setCore` accepts `0 … cores-1`). */
@@ -127,13 +130,13 @@ export class HwKernelMemory {
 
   /** Stores `value` (truncated to int32) at `addr` on the current core (see `publishedWrites`). */
   store32(addr: number, value: number): void {
-    if (this.published[addr] === 1) this.writePublished(addr);
+    if (this.isPublished(addr)) this.writePublished(addr);
     this.hw.store(this.core, addr, value | 0);
   }
 
   /** Atomic CAS on the current core (acquire-release); returns the word found (see `publishedWrites`). */
   cas32(addr: number, expected: number, value: number): number {
-    if (this.published[addr] === 1) this.writePublished(addr);
+    if (this.isPublished(addr)) this.writePublished(addr);
     return this.hw.cas(this.core, addr, expected | 0, value | 0);
   }
 
@@ -146,11 +149,17 @@ export class HwKernelMemory {
   publish(addr: number, words: number): void {
     this.checkRange(addr, words);
     const lw = this.lineWords;
-    for (let a = addr; a < addr + words; a++) {
-      if (this.published[a] === 1) continue;
-      this.published[a] = 1;
+    const end = addr + words;
+    for (let a = addr; a < end; ) {
       const line = Math.floor(a / lw);
-      if (++this.linePublished[line] === lw) this.hw.markImmutable(line * lw, lw);
+      const stop = Math.min(end, (line + 1) * lw);
+      const before = this.published[line];
+      const after = (before | rangeMask(a - line * lw, stop - a)) >>> 0;
+      if (after !== before) {
+        this.published[line] = after;
+        if (after === this.fullMask) this.hw.markImmutable(line * lw, lw);
+      }
+      a = stop;
     }
   }
 
@@ -164,11 +173,16 @@ export class HwKernelMemory {
       if (runStart >= 0) this.hw.reclaim(runStart, runEnd - runStart);
       runStart = -1;
     };
-    for (let a = addr; a < addr + words; a++) {
-      if (this.published[a] === 0) continue;
-      this.published[a] = 0;
+    const end = addr + words;
+    for (let a = addr; a < end; ) {
       const line = Math.floor(a / lw);
-      if (this.linePublished[line]-- === lw) {
+      const stop = Math.min(end, (line + 1) * lw);
+      const before = this.published[line];
+      const after = (before & ~rangeMask(a - line * lw, stop - a)) >>> 0;
+      a = stop;
+      if (after === before) continue;
+      this.published[line] = after;
+      if (before === this.fullMask) {
         // The line was an immutable line: reclaim it (batched over contiguous lines).
         const start = line * lw;
         if (runStart >= 0 && start === runEnd) runEnd += lw;
@@ -184,7 +198,9 @@ export class HwKernelMemory {
 
   /** Whether the word at `addr` is published. */
   isPublished(addr: number): boolean {
-    return this.published[addr] === 1;
+    const lw = this.lineWords;
+    const line = Math.floor(addr / lw);
+    return ((this.published[line] >>> (addr - line * lw)) & 1) === 1;
   }
 
   private checkRange(addr: number, words: number): void {
@@ -203,15 +219,19 @@ export class HwKernelMemory {
     if (this.strict) this.fault(addr);
     const lw = this.lineWords;
     const line = Math.floor(addr / lw);
-    if (this.linePublished[line] === lw) this.hw.reclaim(line * lw, lw);
-    this.published[addr] = 0;
-    this.linePublished[line]--;
+    if (this.published[line] === this.fullMask) this.hw.reclaim(line * lw, lw);
+    this.published[line] = (this.published[line] & ~(1 << (addr - line * lw))) >>> 0;
     this.nDemotions++;
   }
 
   private fault(addr: number): never {
     throw new HwFault('immutable-write', `core ${this.core} stored to published word ${addr}`, this.core, addr);
   }
+}
+
+/** The bit mask of `count` bits starting at bit `from` (1 ≤ count, from + count ≤ 32). */
+function rangeMask(from: number, count: number): number {
+  return count === 32 ? 0xffffffff : (((1 << count) - 1) << from) >>> 0;
 }
 
 function roundUp(n: number, m: number): number {

@@ -1,20 +1,27 @@
 /**
  * The coherent memory system: N cores with private set-associative L1 caches (LRU), a shared
- * last-level cache, and a directory MESI protocol for ordinary (mutable) lines. Lines the kernel
+ * last level, and a directory MESI protocol for ordinary (mutable) lines. Lines the kernel
  * marks immutable are cached by any core with no directory tracking and are never invalidated;
  * writes to them fault. Accesses here are single-copy atomic: the memory models (store buffers,
  * reordering) sit in front of this, in `backend.ts` and `models/`.
  *
  * The protocol is the one specified in `spec/tla/HwMemory.tla` (SWMR, data-value and
  * immutable-line invariants); this simulator adds what a specification leaves out: finite caches,
- * evictions, and message accounting. Data lives in one backing array (`mem`): since the protocol
- * keeps a single writer per line, the newest value of a word is always the value every permitted
- * copy holds, which is exactly the data-value invariant the spec checks.
+ * evictions, and message accounting.
  *
- * Fast path: all cache metadata is in typed arrays; an access allocates nothing.
+ * Data lives where the protocol puts it, as in `HwMemory.tla` (`cdata`, `mem`): every L1 copy
+ * holds its own words, the shared level (last-level cache and memory behind it) holds one copy of
+ * every line, and a load returns the words of the copy the protocol reaches: the core's own copy
+ * on a hit, else the owner's modified copy (which is written back), else the shared level. So a
+ * protocol that forgets an invalidation, a write-back or a reclaim makes a core read a stale
+ * value — which is what the seeded bugs of `mutants.ts` do.
+ *
+ * Fast path: all cache metadata and data are in flat typed arrays (one per cache level, pages of
+ * the shared level allocated on first write); an access allocates nothing.
  * @module
  */
 import { HwFault } from './errors.js';
+import { hwMutantsAt } from './mutants.js';
 
 /** The coherence-message types the simulator counts. */
 export const MSG_TYPES = [
@@ -107,6 +114,11 @@ export interface MemorySystemConfig {
    * `false`: plain MESI treating every line as mutable (immutable marks still make writes fault).
    */
   readonly immutableAware?: boolean;
+  /**
+   * Seeded bugs of the caches and directory to switch on (names from `HW_MUTANTS` in
+   * `mutants.ts`; the store-buffer ones are the backend's). Default none.
+   */
+  readonly mutants?: readonly string[];
 }
 
 /** A snapshot of the counters of a {@link MemorySystem}. */
@@ -137,9 +149,13 @@ export interface MemStats {
 
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
+/** Words per page of the shared level (pages are allocated on their first write-back). */
+const PAGE_SHIFT = 12;
+const PAGE_WORDS = 1 << PAGE_SHIFT;
+
 /**
- * The simulated memory system (caches + directory + backing memory). Single-copy atomic accesses.
- * @see HwMemory.tla ReadMiss, ReadHit, Write, Publish, Reclaim
+ * The simulated memory system (caches + directory + shared level). Single-copy atomic accesses.
+ * @see HwMemory.tla ReadMiss, ReadHit, Write, Evict, Publish, Reclaim
  */
 export class MemorySystem {
   /** Number of cores. */
@@ -151,8 +167,10 @@ export class MemorySystem {
   readonly immutableAware: boolean;
 
   private readonly lineShift: number;
+  private readonly lineMask: number;
   private numLines: number;
-  private mem: Float64Array;
+  /** The shared level's words, in pages of {@link PAGE_WORDS} (absent page: all zero). */
+  private pages: (Float64Array | undefined)[];
   private mode: Uint8Array;
   private initOwner: Int8Array;
   private dirSharers: Uint32Array;
@@ -162,6 +180,8 @@ export class MemorySystem {
   private readonly l1Tags: Int32Array;
   private readonly l1State: Uint8Array;
   private readonly l1Lru: Float64Array;
+  /** The words of every L1 copy: slot `s` holds its line at `[s·lineWords, (s+1)·lineWords)`. */
+  private readonly l1Data: Float64Array;
   private readonly llcSets: number;
   private readonly llcWays: number;
   private readonly llcTags: Int32Array;
@@ -176,6 +196,12 @@ export class MemorySystem {
   private nInvalidations = 0;
   private nReclaimDrops = 0;
   private nFaults = 0;
+  // Seeded bugs (mutants.ts), all off normally.
+  private readonly bugNoInvalidate: boolean;
+  private readonly bugNoWriteback: boolean;
+  private readonly bugPublishNoWriteback: boolean;
+  private readonly bugReclaimKeeps: boolean;
+  private readonly bugUntrackedMutable: boolean;
 
   /** Builds an empty memory system (all memory 0, all lines mutable, caches cold). */
   constructor(config: MemorySystemConfig) {
@@ -186,17 +212,24 @@ export class MemorySystem {
     const llcSets = config.llcSets ?? 1024;
     const llcWays = config.llcWays ?? 8;
     if (!Number.isInteger(cores) || cores < 1 || cores > 32) throw new HwFault('bad-config', `cores must be 1..32, got ${cores}`);
-    if (!isPow2(lineWords)) throw new HwFault('bad-config', `lineWords must be a power of two, got ${lineWords}`);
+    if (!isPow2(lineWords) || lineWords > PAGE_WORDS) throw new HwFault('bad-config', `lineWords must be a power of two ≤ ${PAGE_WORDS}, got ${lineWords}`);
     if (!isPow2(l1Sets) || !isPow2(llcSets)) throw new HwFault('bad-config', 'set counts must be powers of two');
     if (!Number.isInteger(l1Ways) || l1Ways < 1 || !Number.isInteger(llcWays) || llcWays < 1) throw new HwFault('bad-config', 'ways must be ≥ 1');
     if (!Number.isInteger(memWords) || memWords < lineWords || memWords % lineWords !== 0) throw new HwFault('bad-config', `memWords must be a positive multiple of lineWords, got ${memWords}`);
+    const bugs = hwMutantsAt(config.mutants, 'memsys');
+    this.bugNoInvalidate = bugs.has('hw-no-invalidate');
+    this.bugNoWriteback = bugs.has('hw-no-writeback');
+    this.bugPublishNoWriteback = bugs.has('hw-publish-no-writeback');
+    this.bugReclaimKeeps = bugs.has('hw-reclaim-keeps-copies');
+    this.bugUntrackedMutable = bugs.has('hw-immutable-atom-line');
     this.cores = cores;
     this.lineWords = lineWords;
     this.words = memWords;
     this.immutableAware = config.immutableAware ?? true;
     this.lineShift = Math.log2(lineWords);
+    this.lineMask = lineWords - 1;
     this.numLines = memWords / lineWords;
-    this.mem = new Float64Array(memWords);
+    this.pages = new Array<Float64Array | undefined>(Math.ceil(memWords / PAGE_WORDS));
     this.mode = new Uint8Array(this.numLines);
     this.initOwner = new Int8Array(this.numLines).fill(-1);
     this.dirSharers = new Uint32Array(this.numLines);
@@ -206,6 +239,7 @@ export class MemorySystem {
     this.l1Tags = new Int32Array(cores * l1Sets * l1Ways).fill(-1);
     this.l1State = new Uint8Array(cores * l1Sets * l1Ways);
     this.l1Lru = new Float64Array(cores * l1Sets * l1Ways);
+    this.l1Data = new Float64Array(cores * l1Sets * l1Ways * lineWords);
     this.llcSets = llcSets;
     this.llcWays = llcWays;
     this.llcTags = new Int32Array(llcSets * llcWays).fill(-1);
@@ -219,27 +253,30 @@ export class MemorySystem {
 
   /**
    * Grows memory to `memWords` words (a positive multiple of the line size; new words read 0,
-   * new lines are mutable). Contents, modes, caches and directory are kept.
+   * new lines are mutable). Contents, modes, caches and directory are kept. The per-line tables
+   * grow geometrically and the shared level's pages are allocated when first written, so growing
+   * costs O(new lines / 16) at most, never a copy of the words.
    */
   grow(memWords: number): void {
     if (memWords <= this.words) return;
     if (!Number.isInteger(memWords) || memWords % this.lineWords !== 0) throw new HwFault('bad-config', `memWords must be a multiple of lineWords, got ${memWords}`);
     const lines = memWords / this.lineWords;
-    const mem = new Float64Array(memWords);
-    mem.set(this.mem);
-    const mode = new Uint8Array(lines);
-    mode.set(this.mode);
-    const initOwner = new Int8Array(lines).fill(-1);
-    initOwner.set(this.initOwner);
-    const dirSharers = new Uint32Array(lines);
-    dirSharers.set(this.dirSharers);
-    const dirOwner = new Int8Array(lines).fill(-1);
-    dirOwner.set(this.dirOwner);
-    this.mem = mem;
-    this.mode = mode;
-    this.initOwner = initOwner;
-    this.dirSharers = dirSharers;
-    this.dirOwner = dirOwner;
+    if (lines > this.mode.length) {
+      const cap = Math.max(lines, this.mode.length * 2);
+      const mode = new Uint8Array(cap);
+      mode.set(this.mode);
+      const initOwner = new Int8Array(cap).fill(-1);
+      initOwner.set(this.initOwner);
+      const dirSharers = new Uint32Array(cap);
+      dirSharers.set(this.dirSharers);
+      const dirOwner = new Int8Array(cap).fill(-1);
+      dirOwner.set(this.dirOwner);
+      this.mode = mode;
+      this.initOwner = initOwner;
+      this.dirSharers = dirSharers;
+      this.dirOwner = dirOwner;
+    }
+    this.pages.length = Math.ceil(memWords / PAGE_WORDS);
     this.numLines = lines;
     this.words = memWords;
   }
@@ -267,6 +304,47 @@ export class MemorySystem {
     if (!Number.isInteger(addr) || !Number.isInteger(len) || len <= 0 || addr < 0 || addr + len > this.words) throw new HwFault('bad-range', `range [${addr}, ${addr + len}) out of bounds`, -1, addr);
     if (addr % this.lineWords !== 0 || len % this.lineWords !== 0) throw new HwFault('bad-range', `range [${addr}, ${addr + len}) is not aligned to ${this.lineWords}-word lines`, -1, addr);
     return [addr >>> this.lineShift, (addr + len) >>> this.lineShift];
+  }
+
+  // ---- the shared level's data -------------------------------------------------------------
+
+  /** Copies `line`'s words from the shared level into L1 slot `slot`. */
+  private fill(slot: number, line: number): void {
+    const lw = this.lineWords;
+    const a = line << this.lineShift;
+    const page = this.pages[a >>> PAGE_SHIFT];
+    const d = slot * lw;
+    if (page === undefined) this.l1Data.fill(0, d, d + lw);
+    else {
+      const o = a & (PAGE_WORDS - 1);
+      this.l1Data.set(page.subarray(o, o + lw), d);
+    }
+  }
+
+  /** Writes L1 slot `slot`'s words (a copy of `line`) back to the shared level. */
+  private writeBack(slot: number, line: number): void {
+    const lw = this.lineWords;
+    const a = line << this.lineShift;
+    const p = a >>> PAGE_SHIFT;
+    let page = this.pages[p];
+    if (page === undefined) {
+      page = new Float64Array(PAGE_WORDS);
+      this.pages[p] = page;
+    }
+    const d = slot * lw;
+    page.set(this.l1Data.subarray(d, d + lw), a & (PAGE_WORDS - 1));
+  }
+
+  /** Copies L1 slot `from`'s words into slot `to` (a cache-to-cache transfer). */
+  private transfer(from: number, to: number): void {
+    const lw = this.lineWords;
+    this.l1Data.copyWithin(to * lw, from * lw, from * lw + lw);
+  }
+
+  /** The shared level's copy of the word at `addr`. */
+  private shared(addr: number): number {
+    const page = this.pages[addr >>> PAGE_SHIFT];
+    return page === undefined ? 0 : page[addr & (PAGE_WORDS - 1)];
   }
 
   // ---- caches -----------------------------------------------------------------------------
@@ -297,6 +375,10 @@ export class MemorySystem {
     return victim;
   }
 
+  /**
+   * Drops the copy in `slot`: a modified copy is written back to the shared level.
+   * @see HwMemory.tla Evict
+   */
   private evict(core: number, slot: number): void {
     const st = this.l1State[slot];
     const line = this.l1Tags[slot];
@@ -312,8 +394,9 @@ export class MemorySystem {
       this.dirSharers[line] &= ~(1 << core);
       this.dirOwner[line] = -1;
       this.llcTouch(line);
+      if (!this.bugNoWriteback) this.writeBack(slot, line);
     }
-    // IMM: silent drop, nobody tracks it.
+    // IMM: silent drop, nobody tracks it (and it is clean: publishing wrote it back).
     this.l1State[slot] = I;
     this.l1Tags[slot] = -1;
   }
@@ -339,6 +422,7 @@ export class MemorySystem {
     this.llcLru[victim] = ++this.clock;
   }
 
+  /** Takes a slot for `line` in `core`'s L1 (evicting a victim) in state `state`; its words are not set. */
   private install(core: number, line: number, state: number): number {
     const slot = this.l1Victim(core, line);
     this.l1Tags[slot] = line;
@@ -365,23 +449,28 @@ export class MemorySystem {
       this.msg[M_INV]++;
       this.msg[M_INVACK]++;
       this.nInvalidations++;
-      this.setState(c, line, I);
+      // The seeded bug acknowledges without dropping the copy: it keeps serving the old words.
+      if (!this.bugNoInvalidate) this.setState(c, line, I);
     }
   }
 
-  /** Obtains M permission for `line` in `core`'s L1. Returns true on a hit. */
-  private obtainM(core: number, line: number): boolean {
-    const slot = this.l1Find(core, line);
+  /**
+   * Obtains M permission for `line` in `core`'s L1, with the line's current words in the copy.
+   * Returns the L1 slot.
+   * @see HwMemory.tla Write
+   */
+  private obtainM(core: number, line: number): number {
+    let slot = this.l1Find(core, line);
     if (slot >= 0) {
       const st = this.l1State[slot];
       if (st === M || st === E) {
         this.l1State[slot] = M;
         this.l1Lru[slot] = ++this.clock;
         this.nHits++;
-        return true;
+        return slot;
       }
       if (st === S) {
-        // Upgrade: invalidate the other sharers, no data needed.
+        // Upgrade: invalidate the other sharers, no data needed (an S copy is current).
         this.nMisses++;
         this.nUpgrades++;
         this.msg[M_UPGRADE]++;
@@ -390,81 +479,104 @@ export class MemorySystem {
         this.l1Lru[slot] = ++this.clock;
         this.dirSharers[line] = 1 << core;
         this.dirOwner[line] = core;
-        return false;
+        return slot;
       }
-      // IMM copies of a line that is writable again cannot exist (reclaim drops them).
+      // An untracked copy of a line that is writable (only a seeded bug leaves one): drop it
+      // and fetch the line as on a miss.
+      this.l1State[slot] = I;
+      this.l1Tags[slot] = -1;
     }
     this.nMisses++;
     this.msg[M_GETM]++;
     const owner = this.dirOwner[line];
     if (owner >= 0 && owner !== core) {
+      // The owner supplies its words (cache to cache) and drops its copy.
       this.msg[M_FWDGETM]++;
       this.msg[M_DATA]++;
       this.nInvalidations++;
-      this.setState(owner, line, I);
+      slot = this.install(core, line, M);
+      const from = this.l1Find(owner, line);
+      if (from >= 0) {
+        this.transfer(from, slot);
+        this.l1State[from] = I;
+        this.l1Tags[from] = -1;
+      } else this.fill(slot, line);
     } else {
       this.invalidateOthers(core, line);
       this.msg[M_DATA]++;
       this.llcTouch(line);
+      slot = this.install(core, line, M);
+      this.fill(slot, line);
     }
     this.dirSharers[line] = 1 << core;
     this.dirOwner[line] = core;
-    this.install(core, line, M);
-    return false;
+    return slot;
   }
 
   // ---- accesses ---------------------------------------------------------------------------
 
   /**
-   * Loads the word at `addr` on `core`.
+   * Loads the word at `addr` on `core`: from the core's own copy on a hit; on a miss from the
+   * owner's copy (a modified one is written back and both keep a shared copy), else from the
+   * shared level.
    * @see HwMemory.tla ReadHit, ReadMiss
    */
   read(core: number, addr: number): number {
     this.checkAccess(core, addr);
     this.nAccesses++;
     const line = addr >>> this.lineShift;
-    const slot = this.l1Find(core, line);
+    const off = addr & this.lineMask;
+    let slot = this.l1Find(core, line);
     if (slot >= 0) {
       this.l1Lru[slot] = ++this.clock;
       this.nHits++;
-      return this.mem[addr];
+      return this.l1Data[slot * this.lineWords + off];
     }
     this.nMisses++;
-    if (this.immutableAware && this.mode[line] === MODE_IMMUTABLE) {
+    const m = this.mode[line];
+    const owner = this.dirOwner[line];
+    if ((this.immutableAware && m === MODE_IMMUTABLE) || (this.bugUntrackedMutable && m === MODE_MUTABLE && owner < 0)) {
       this.msg[M_IMMGET]++;
       this.msg[M_IMMDATA]++;
       this.llcTouch(line);
-      this.install(core, line, IMM);
-      return this.mem[addr];
+      slot = this.install(core, line, IMM);
+      this.fill(slot, line);
+      return this.l1Data[slot * this.lineWords + off];
     }
     this.msg[M_GETS]++;
-    const owner = this.dirOwner[line];
     if (owner >= 0 && owner !== core) {
-      // Owner (E or M) supplies the data and keeps a shared copy; a dirty line is written back.
+      // The owner (E or M) supplies the data and keeps a shared copy; a dirty line is written back.
       this.msg[M_FWDGETS]++;
       this.msg[M_DATA]++;
-      this.setState(owner, line, S);
+      const from = this.l1Find(owner, line);
       this.dirOwner[line] = -1;
       this.dirSharers[line] |= 1 << core;
-      this.install(core, line, S);
+      slot = this.install(core, line, S);
+      if (from >= 0) {
+        if (this.l1State[from] === M) this.writeBack(from, line);
+        this.transfer(from, slot);
+        this.l1State[from] = S;
+      } else this.fill(slot, line);
     } else if (this.dirSharers[line] === 0) {
       this.msg[M_DATA]++;
       this.llcTouch(line);
       this.dirOwner[line] = core;
       this.dirSharers[line] = 1 << core;
-      this.install(core, line, E);
+      slot = this.install(core, line, E);
+      this.fill(slot, line);
     } else {
       this.msg[M_DATA]++;
       this.llcTouch(line);
       this.dirSharers[line] |= 1 << core;
-      this.install(core, line, S);
+      slot = this.install(core, line, S);
+      this.fill(slot, line);
     }
-    return this.mem[addr];
+    return this.l1Data[slot * this.lineWords + off];
   }
 
   /**
-   * Stores `value` at `addr` on `core`. Faults on immutable lines and on another core's
-   * initialising window.
+   * Stores `value` at `addr` on `core` (into its M copy). Faults on immutable lines and on
+   * another core's initialising window.
    * @see HwMemory.tla Write, WriteFault
    */
   write(core: number, addr: number, value: number): void {
@@ -472,8 +584,8 @@ export class MemorySystem {
     const line = addr >>> this.lineShift;
     this.checkWritable(core, addr, line);
     this.nAccesses++;
-    this.obtainM(core, line);
-    this.mem[addr] = value;
+    const slot = this.obtainM(core, line);
+    this.l1Data[slot * this.lineWords + (addr & this.lineMask)] = value;
   }
 
   /**
@@ -487,9 +599,9 @@ export class MemorySystem {
     const line = addr >>> this.lineShift;
     this.checkWritable(core, addr, line);
     this.nAccesses++;
-    this.obtainM(core, line);
-    const old = this.mem[addr];
-    if (old === expected) this.mem[addr] = desired;
+    const i = this.obtainM(core, line) * this.lineWords + (addr & this.lineMask);
+    const old = this.l1Data[i];
+    if (old === expected) this.l1Data[i] = desired;
     return old;
   }
 
@@ -514,7 +626,7 @@ export class MemorySystem {
   /**
    * Marks a line-aligned range immutable (publish). From now on writes fault. Under the
    * immutable-aware protocol the directory forgets the lines: an owner's dirty copy is written
-   * back, every cached copy becomes an untracked immutable copy.
+   * back to the shared level, every cached copy becomes an untracked immutable copy.
    * @see HwMemory.tla Publish
    */
   markImmutable(addr: number, len: number): void {
@@ -534,6 +646,7 @@ export class MemorySystem {
           if (c === owner && this.l1State[slot] === M) {
             this.msg[M_PUBWB]++;
             this.llcTouch(l);
+            if (!this.bugPublishNoWriteback) this.writeBack(slot, l);
           }
           this.l1State[slot] = IMM;
         }
@@ -555,7 +668,7 @@ export class MemorySystem {
     for (let l = lo; l < hi; l++) {
       if (this.mode[l] !== MODE_IMMUTABLE) throw new HwFault('bad-range', `line at ${l << this.lineShift} is not immutable`, -1, l << this.lineShift);
       this.mode[l] = MODE_MUTABLE;
-      if (!this.immutableAware) continue;
+      if (!this.immutableAware || this.bugReclaimKeeps) continue;
       for (let c = 0; c < this.cores; c++) {
         const slot = this.l1Find(c, l);
         if (slot >= 0) {
@@ -590,10 +703,30 @@ export class MemorySystem {
     return m === MODE_MUTABLE || (m === MODE_INIT && this.initOwner[line] === core);
   }
 
-  /** Reads a word without touching caches or counters (for tests and dumps). */
+  /**
+   * The current value of the word at `addr`, without touching caches or counters (for tests and
+   * dumps): the modified copy if a core holds one, else the shared level's.
+   */
   peek(addr: number): number {
     if (!(addr >= 0 && addr < this.words)) throw new HwFault('bad-address', `address ${addr} out of range`, -1, addr);
-    return this.mem[addr];
+    const line = addr >>> this.lineShift;
+    for (let c = 0; c < this.cores; c++) {
+      const slot = this.l1Find(c, line);
+      if (slot >= 0 && this.l1State[slot] === M) return this.l1Data[slot * this.lineWords + (addr & this.lineMask)];
+    }
+    return this.shared(addr);
+  }
+
+  /** The word at `addr` as `core`'s L1 copy holds it, or undefined when it holds no copy (for tests). */
+  peekCopy(core: number, addr: number): number | undefined {
+    const slot = this.l1Find(core, addr >>> this.lineShift);
+    return slot < 0 ? undefined : this.l1Data[slot * this.lineWords + (addr & this.lineMask)];
+  }
+
+  /** The word at `addr` as the shared level holds it (for tests). */
+  peekShared(addr: number): number {
+    if (!(addr >= 0 && addr < this.words)) throw new HwFault('bad-address', `address ${addr} out of range`, -1, addr);
+    return this.shared(addr);
   }
 
   /** The L1 state of `addr`'s line in `core`'s cache: `I`, `S`, `E`, `M` or `IMM`. */
@@ -604,10 +737,13 @@ export class MemorySystem {
 
   /**
    * Checks the protocol invariants on the current cache contents (slow; for tests):
-   * SWMR (an M/E copy excludes every other copy), directory agrees with the caches, and under
-   * the immutable-aware protocol immutable lines are never held in M/E nor tracked. Returns the first violation, or null.
+   * SWMR (an M/E copy excludes every other copy), directory agrees with the caches, under the
+   * immutable-aware protocol immutable lines are never held in M/E nor tracked, and the
+   * data-value invariant (every copy that is not modified holds the shared level's words).
+   * Returns the first violation, or null.
    */
   checkInvariants(): string | null {
+    const lw = this.lineWords;
     for (let l = 0; l < this.numLines; l++) {
       let writers = 0;
       let copies = 0;
@@ -624,6 +760,12 @@ export class MemorySystem {
         }
         if (this.immutableAware && this.mode[l] === MODE_IMMUTABLE && (st === M || st === E)) return `line ${l}: immutable line held in ${st === M ? 'M' : 'E'} by core ${c}`;
         if (this.mode[l] !== MODE_IMMUTABLE && st === IMM) return `line ${l}: mutable line held as an untracked copy by core ${c}`;
+        if (st !== M) {
+          for (let k = 0; k < lw; k++) {
+            const a = (l << this.lineShift) + k;
+            if (!Object.is(this.l1Data[slot * lw + k], this.shared(a))) return `line ${l}: core ${c}'s copy holds ${this.l1Data[slot * lw + k]} at ${a}, the shared level ${this.shared(a)}`;
+          }
+        }
       }
       if (writers > 0 && copies > 1) return `line ${l}: SWMR violated (${writers} writer(s), ${copies} copies)`;
       if (this.immutableAware && this.mode[l] === MODE_IMMUTABLE && this.dirSharers[l] !== 0) return `line ${l}: immutable line tracked by the directory`;

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { CheckFailed, UsageError } from '../errors.js';
 import { EngineUnavailableError, KERNELS_ENV, selectKernels, unavailableKernels } from '../../tests/engines/registry.js';
-import { parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type Selection, type Shard } from '../fuzz/campaign.js';
+import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../fuzz/campaign.js';
 import { formatMutantTable } from '../fuzz/report.js';
 import { runNonInterference, scenarioSize, type NiCampaignResult } from '../fuzz/nonInterference.js';
 import { describeViolation } from '../../tests/oracles/nonInterference.js';
@@ -309,24 +309,45 @@ function printJson(p: FuzzPlan, result: CampaignResult, ni: NiCampaignResult | u
   );
 }
 
-/** Runs the seeded-bug catalogue and prints the table; returns the rows. */
+/**
+ * Runs the seeded-bug catalogue and prints the table; returns the rows. Without `--kernels`,
+ * every engine's catalogue runs (`spec`, `reference`, `optimized`, and the hardware-model
+ * mutants of `optimized+hw`), each mutant against the clean kernel of its base; `--kernels`
+ * names the bases to run (e.g. `reference` or `spec,optimized+hw:tso`).
+ */
 export async function fuzzMutants(flags: FuzzFlags, print: (s: string) => void = (s) => process.stdout.write(s)): Promise<MutantRow[]> {
   const seed = posInt(flags.seed, '--seed') ?? 1;
   const maxCases = posInt(flags.runs, '--runs') ?? 3000;
   const maxSeconds = posNumber(flags.time, '--time') ?? 30;
-  const base = flags.kernels ?? 'reference';
-  if (base.includes(',')) throw new UsageError('--mutants takes one base kernel in --kernels (e.g. --kernels reference)');
-  if (flags.json !== true) print(`mutant campaign: ${base}+mutant:<m> vs ${base}, programs on, seed ${seed}, at most ${maxCases} cases / ${maxSeconds} s per mutant\n\n`);
+  const named = flags.kernels?.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const bases = named !== undefined && named.length > 0 ? named : undefined;
+  for (const b of bases ?? []) {
+    if (b.includes('+mutant:')) throw new UsageError(`--mutants takes base kernels in --kernels, not mutants ('${b}'): e.g. --kernels reference`);
+  }
+  let targets: MutantTarget[];
+  try {
+    targets = await mutantTargets(bases);
+  } catch (e) {
+    if (e instanceof EngineUnavailableError) throw new UsageError(e.message);
+    throw e;
+  }
+  const baseNames = [...new Set(targets.map((t) => t.base))];
+  if (flags.json !== true) {
+    print(`mutant campaign: <base>+mutant:<m> vs <base> for ${targets.length} mutants of ${baseNames.join(', ') || 'no kernel'}${bases === undefined ? ' (every catalogue)' : ''}\n`);
+    print(`programs on, seed ${seed}, at most ${maxCases} cases / ${maxSeconds} s per mutant\n`);
+    if (bases === undefined) for (const u of await unavailableKernels()) print(`  not available: ${u.name} — ${u.reason}\n`);
+    print('\n');
+  }
   let rows: MutantRow[];
   try {
     rows = await runMutantCampaign({
-      base,
+      targets,
       seed,
       maxCases,
       maxSeconds,
       outDir: flags.out,
       onMutant: (r) => {
-        if (flags.json !== true && !process.stdout.isTTY) print(`  ${r.mutant}: ${r.caught ? `caught after ${r.cases} cases, ${r.seconds.toFixed(2)} s` : 'NOT caught'}\n`);
+        if (flags.json !== true && !process.stdout.isTTY) print(`  ${r.base}+mutant:${r.mutant}: ${r.caught ? `caught after ${r.cases} cases, ${r.seconds.toFixed(2)} s` : 'NOT caught'}\n`);
       },
     });
   } catch (e) {
@@ -334,10 +355,31 @@ export async function fuzzMutants(flags: FuzzFlags, print: (s: string) => void =
     throw e;
   }
   if (flags.json === true) {
-    print(`${JSON.stringify({ base, seed, rows: rows.map((r) => ({ mutant: r.mutant, caught: r.caught, cases: r.cases, seconds: r.seconds, file: r.failure?.file ?? null })) })}\n`);
+    print(
+      `${JSON.stringify({
+        bases: baseNames,
+        seed,
+        maxCases,
+        maxSeconds,
+        caught: rows.filter((r) => r.caught).length,
+        total: rows.length,
+        rows: rows.map((r) => ({
+          base: r.base,
+          mutant: r.mutant,
+          against: r.against,
+          caught: r.caught,
+          cases: r.cases,
+          seconds: r.seconds,
+          reason: r.failure?.verdict.reason ?? null,
+          step: r.failure?.verdict.step ?? null,
+          shrunkOps: r.failure?.shrunk.ops.length ?? null,
+          file: r.failure?.file ?? null,
+          replay: r.replay ?? null,
+        })),
+      })}\n`,
+    );
   } else {
     print(`\n${formatMutantTable(rows)}\n`);
-    for (const r of rows) if (r.failure?.file !== undefined) print(`  ${r.mutant}: npx immutos replay ${r.failure.file}\n`);
   }
   return rows;
 }
@@ -347,14 +389,14 @@ export function register(program: Command): void {
   program
     .command('fuzz')
     .description('differential fuzzing of the kernels against each other and the spec (see docs/fuzzing.md)')
-    .option('--kernels <list>', `comma-separated kernels (default: $${KERNELS_ENV}, else every available kernel)`)
+    .option('--kernels <list>', `comma-separated kernels (default: $${KERNELS_ENV}, else every available kernel; with --mutants: the base kernels whose catalogues run, default all)`)
     .option('--runs <n>', 'number of cases (with --mutants: most cases per mutant)')
     .option('--time <seconds>', 'run for this long instead (with --mutants: most seconds per mutant)')
     .option('--seed <s>', 'campaign seed (printed; default random, 1 with --mutants)')
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the case space (CI matrices)')
     .option('--programs', 'also generate system-language programs (load/step/run)')
     .option('--trace', 'also validate every step of the reference kernel against the TS spec step function')
-    .option('--mutants', 'run the seeded-bug catalogue: each mutant against the clean kernel')
+    .option('--mutants', 'run the seeded-bug catalogue of every kernel (or of --kernels): each mutant against the clean kernel of its base')
     .option('--json', 'print one JSON object instead of text')
     .option('--out <dir>', 'where shrunk failing cases are written', '.fuzz-out')
     .option('--ni-runs <n>', 'non-interference scenarios per kernel (default: one per 20 cases; 0 turns the property off)')
@@ -363,7 +405,7 @@ export function register(program: Command): void {
     .action(async (flags: FuzzFlags) => {
       if (flags.mutants) {
         const rows = await fuzzMutants(flags);
-        const missed = rows.filter((r) => !r.caught).map((r) => r.mutant);
+        const missed = rows.filter((r) => !r.caught).map((r) => `${r.base}+mutant:${r.mutant}`);
         if (missed.length > 0) throw new CheckFailed(`mutants not caught: ${missed.join(', ')}`);
         return;
       }

@@ -333,8 +333,12 @@ export const MUTANT_QUOTAS: Partial<Quotas> = Object.freeze({ heapCells: 400, fu
 
 /** One row of the mutant table. */
 export interface MutantRow {
+  /** The clean kernel the mutant is injected into, e.g. `reference` or `optimized+hw:tso`. */
+  readonly base: string;
   /** The mutant. */
   readonly mutant: string;
+  /** The clean kernel it was compared with (the base itself unless {@link MutantCampaignOptions.against} says otherwise). */
+  readonly against: string;
   /** Whether a divergence was found within the budget. */
   readonly caught: boolean;
   /** Cases run until the first detection (or in all, when not caught). */
@@ -343,14 +347,41 @@ export interface MutantRow {
   readonly seconds: number;
   /** The shrunk failing case, when caught. */
   readonly failure?: Failure;
+  /** The command that replays the shrunk case, when it was written to a file. */
+  readonly replay?: string;
+}
+
+/** One entry of the seeded-bug plan: a mutant and the clean kernel it is injected into. */
+export interface MutantTarget {
+  /** The clean kernel, e.g. `spec` or `optimized+hw:tso`. */
+  readonly base: string;
+  /** The mutant's name in that kernel's catalogue. */
+  readonly mutant: string;
 }
 
 /** Options of {@link runMutantCampaign}. */
 export interface MutantCampaignOptions {
-  /** The engine to inject mutants into (default `reference`). */
+  /**
+   * The engine to inject mutants into (default `reference`). Ignored when {@link bases} or
+   * {@link targets} is given.
+   */
   readonly base?: string;
-  /** Mutants to run (default: all the engine declares). */
+  /**
+   * Engines whose whole catalogues run, in order (see {@link mutantTargets}): `spec`,
+   * `reference`, `optimized`, `optimized+hw` (its own mutants, each on its default hardware
+   * model) or `optimized+hw:<model>` (its own mutants on that model).
+   */
+  readonly bases?: readonly string[];
+  /** Exactly these mutants (overrides {@link base}, {@link bases} and {@link mutants}). */
+  readonly targets?: readonly MutantTarget[];
+  /** Mutants to run (default: all the engine declares); with {@link base} only. */
   readonly mutants?: readonly string[];
+  /**
+   * The clean kernel to compare each mutant with (default: its own base). A different engine
+   * (e.g. `spec` mutants against `reference`) shows the mutant diverges from another kernel
+   * too; the campaign then generates only the operations both support.
+   */
+  readonly against?: string;
   /** Most cases per mutant (default 3000). */
   readonly maxCases?: number;
   /** Most seconds per mutant (default 30). */
@@ -370,18 +401,108 @@ export interface MutantCampaignOptions {
   readonly onMutant?: (row: MutantRow) => void;
 }
 
+/** The engines whose catalogues `immutos fuzz --mutants` runs when none is named, in table order. */
+export const MUTANT_BASES: readonly string[] = ['spec', 'reference', 'optimized', 'optimized+hw'];
+
 /**
- * Runs, for each mutant, a campaign `base+mutant:m` vs clean `base` (programs on, small quotas,
- * resource errors compared, debug heap checks as {@link MutantCampaignOptions.debug} says) until the first divergence or the budget, and reports the table.
+ * The hardware model a mutant of the `optimized+hw` engine runs on when no model is named: a
+ * weakly ordered one (`relaxed`) for mutants that declare `needs: 'multicore'` (harmless under
+ * `sc` and `tso` by construction), `tso` for the rest.
+ */
+export async function defaultHwModel(mutant: string): Promise<string> {
+  const models = await effectiveModels(mutant);
+  return models.includes('tso') ? 'tso' : (models[0] ?? 'tso');
+}
+
+/**
+ * The hardware models under which a mutant offered on `optimized+hw` can change a value: a
+ * multi-core mutant of the optimized kernel only under `relaxed`; a hardware-model mutant under
+ * the models its catalogue entry lists; any other mutant under every model.
+ */
+export async function effectiveModels(mutant: string): Promise<readonly string[]> {
+  const all = ['sc', 'tso', 'relaxed'];
+  try {
+    const opt = (await import(/* @vite-ignore */ '../../optimized/index.js')) as { OPTIMIZED_MUTANTS?: readonly { name: string; needs?: string }[] };
+    if (opt.OPTIMIZED_MUTANTS?.find((m) => m.name === mutant)?.needs === 'multicore') return ['relaxed'];
+  } catch {
+    // no optimized kernel: no multi-core mutants either
+  }
+  try {
+    const hw = (await import(/* @vite-ignore */ '../../hw-model/index.js')) as { HW_MUTANTS?: readonly { name: string; models: readonly string[] }[] };
+    const m = hw.HW_MUTANTS?.find((x) => x.name === mutant);
+    if (m !== undefined) return m.models;
+  } catch {
+    // no hardware model
+  }
+  return all;
+}
+
+/**
+ * The seeded-bug plan for `bases` (default {@link MUTANT_BASES}; unavailable engines are skipped
+ * when none is named, an error when named): every mutant each engine declares, injected into that
+ * engine. `optimized+hw[:<model>]` contributes only the mutants offered there and not on plain
+ * `optimized` (hardware-model and multi-core mutants), so no mutant runs twice.
+ */
+export async function mutantTargets(bases?: readonly string[]): Promise<MutantTarget[]> {
+  const named = bases !== undefined;
+  const out: MutantTarget[] = [];
+  const optimizedMutants = async (): Promise<ReadonlySet<string>> => {
+    try {
+      return new Set((await build('optimized')).adapter.mutants);
+    } catch {
+      return new Set();
+    }
+  };
+  for (const base of bases ?? MUTANT_BASES) {
+    const spec = base.split('+');
+    const isHw = spec[0] === 'optimized' && spec.slice(1).some((m) => m === 'hw' || m.startsWith('hw:'));
+    let handle: EngineHandle;
+    try {
+      handle = await build(isHw && !base.includes('hw:') ? `${base.replace(/\+hw$/, '')}+hw:${'tso'}` : base);
+    } catch (e) {
+      if (!named && e instanceof EngineUnavailableError) continue;
+      throw e;
+    }
+    if (!isHw) {
+      for (const mutant of handle.adapter.mutants) out.push({ base, mutant });
+      continue;
+    }
+    const plain = await optimizedMutants();
+    const model = /\+hw:([^+]+)/.exec(base)?.[1];
+    for (const mutant of handle.adapter.mutants.filter((m) => !plain.has(m))) {
+      // on a named model, only the mutants that can change a value there (others are harmless by construction)
+      if (model !== undefined && !(await effectiveModels(mutant)).includes(model)) continue;
+      out.push({ base: model !== undefined ? base : `${base.replace(/\+hw$/, '')}+hw:${await defaultHwModel(mutant)}`, mutant });
+    }
+  }
+  return out;
+}
+
+/** The command that replays a saved case. */
+export function replayCommand(file: string): string {
+  return `npx immutos replay ${file}`;
+}
+
+/**
+ * Runs, for each mutant, a campaign `base+mutant:m` vs clean `base` (or
+ * {@link MutantCampaignOptions.against}; programs on, small quotas, resource errors compared,
+ * debug heap checks as {@link MutantCampaignOptions.debug} says) until the first divergence or the
+ * budget, and reports one row per mutant.
  */
 export async function runMutantCampaign(options: MutantCampaignOptions): Promise<MutantRow[]> {
-  const baseName = options.base ?? 'reference';
-  const handle = await build(baseName);
-  const mutants = options.mutants ?? handle.adapter.mutants;
+  let targets: readonly MutantTarget[];
+  if (options.targets !== undefined) targets = options.targets;
+  else if (options.bases !== undefined) targets = await mutantTargets(options.bases);
+  else {
+    const baseName = options.base ?? 'reference';
+    const handle = await build(baseName);
+    targets = (options.mutants ?? handle.adapter.mutants).map((mutant) => ({ base: baseName, mutant }));
+  }
   const rows: MutantRow[] = [];
-  for (const m of mutants) {
+  for (const { base, mutant: m } of targets) {
+    const against = options.against ?? base;
     const r = await runCampaign({
-      kernels: [mutantKernelName(baseName, m), baseName],
+      kernels: [mutantKernelName(base, m), against],
       runs: options.maxCases ?? 3000,
       timeSeconds: options.maxSeconds ?? 30,
       seed: options.seed,
@@ -396,7 +517,16 @@ export async function runMutantCampaign(options: MutantCampaignOptions): Promise
       note: `mutant ${m}: must diverge with the mutant on, agree without it`,
     });
     const f = r.failures[0];
-    const row: MutantRow = { mutant: m, caught: f !== undefined, cases: f !== undefined ? f.index + 1 : r.cases, seconds: f !== undefined ? f.detectedSeconds : r.seconds, ...(f !== undefined ? { failure: f } : {}) };
+    const row: MutantRow = {
+      base,
+      mutant: m,
+      against,
+      caught: f !== undefined,
+      cases: f !== undefined ? f.index + 1 : r.cases,
+      seconds: f !== undefined ? f.detectedSeconds : r.seconds,
+      ...(f !== undefined ? { failure: f } : {}),
+      ...(f?.file !== undefined ? { replay: replayCommand(f.file) } : {}),
+    };
     rows.push(row);
     options.onMutant?.(row);
   }

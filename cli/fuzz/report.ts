@@ -53,15 +53,34 @@ export function formatStepTable(kernels: readonly string[], records: readonly St
   return lines.join('\n');
 }
 
-/** The mutant table: mutant, caught?, cases to first detection, seconds. */
+/**
+ * The mutant table: one row per mutant (its base kernel, caught?, cases and seconds to the first
+ * detection, the first divergence), the replay command of each shrunk case, and the kill rate
+ * per base and in all.
+ */
 export function formatMutantTable(rows: readonly MutantRow[]): string {
+  const bw = Math.max(4, ...rows.map((r) => (r.against !== r.base ? `${r.base} vs ${r.against}` : r.base).length));
   const w = Math.max(6, ...rows.map((r) => r.mutant.length));
-  const lines = [`${'mutant'.padEnd(w)}  caught  cases  seconds  first divergence`, '-'.repeat(w + 60)];
+  const header = `${'base'.padEnd(bw)}  ${'mutant'.padEnd(w)}  caught  cases  seconds  first divergence`;
+  const lines = [header, '-'.repeat(header.length + 50)];
   for (const r of rows) {
     const why = r.failure !== undefined ? clip(`${r.failure.verdict.reason} at step ${r.failure.verdict.step} of ${r.failure.shrunk.ops.length}: ${r.failure.verdict.detail}`, 70) : '-';
-    lines.push(`${r.mutant.padEnd(w)}  ${(r.caught ? 'yes' : 'NO').padEnd(6)}  ${String(r.cases).padStart(5)}  ${r.seconds.toFixed(2).padStart(7)}  ${why}`);
+    const base = r.against !== r.base ? `${r.base} vs ${r.against}` : r.base;
+    lines.push(`${base.padEnd(bw)}  ${r.mutant.padEnd(w)}  ${(r.caught ? 'yes' : 'NO').padEnd(6)}  ${String(r.cases).padStart(5)}  ${r.seconds.toFixed(2).padStart(7)}  ${why}`);
   }
-  const caught = rows.filter((r) => r.caught).length;
-  lines.push('', `kill rate: ${caught}/${rows.length} (${rows.length === 0 ? 0 : Math.round((100 * caught) / rows.length)}%)`);
+  const replays = rows.filter((r) => r.replay !== undefined);
+  if (replays.length > 0) {
+    lines.push('', 'replay the shrunk cases:');
+    for (const r of replays) lines.push(`  ${r.base}+mutant:${r.mutant}: ${r.replay}`);
+  }
+  const rate = (rs: readonly MutantRow[]): string => {
+    const caught = rs.filter((r) => r.caught).length;
+    return `${caught}/${rs.length} (${rs.length === 0 ? 0 : Math.round((100 * caught) / rs.length)}%)`;
+  };
+  const bases = [...new Set(rows.map((r) => r.base))];
+  lines.push('');
+  if (bases.length > 1) lines.push(`kill rate by base: ${bases.map((b) => `${b} ${rate(rows.filter((r) => r.base === b))}`).join(', ')}`);
+  const seconds = rows.reduce((t, r) => t + r.seconds, 0);
+  lines.push(`kill rate: ${rate(rows)}; ${seconds.toFixed(1)} s to the first catches in all`);
   return lines.join('\n');
 }

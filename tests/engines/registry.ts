@@ -11,6 +11,7 @@
  * @module
  */
 import { createSpecKernel } from '../../spec/SpecKernel.js';
+import { SPEC_MUTANTS } from '../../spec/SpecMutants.js';
 import type { Kernel, KernelOptions, OpName } from '../../spec/Kernel.js';
 
 /** Whether an engine can be built here, and if not, why. */
@@ -190,14 +191,16 @@ export function loadRegistry(): Promise<Registry> {
       tryImport('../../hw-model/index.js'),
     ]);
     const adapters = new Map<string, EngineAdapter>();
+    /** The hardware model's seeded bugs (hw-model/mutants.ts), offered on `optimized+hw:<model>`. */
+    const hwMutantNames: ReadonlySet<string> = new Set(stringsExport(hw, 'HW_MUTANT_NAMES'));
     adapters.set('spec', {
       name: 'spec',
       description: 'the TS spec kernel (spec/SpecKernel.ts): ADR 0003 semantics, no language',
       availability: { available: true },
       supports: createSpecKernel().supports,
-      mutants: [],
+      mutants: SPEC_MUTANTS.map((m) => m.name),
       modifiers: [],
-      build: () => createSpecKernel(),
+      build: (options) => createSpecKernel({ ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.mutants !== undefined ? { mutants: options.mutants } : {}) }),
     });
     adapters.set('reference', factoryAdapter('reference', 'the reference kernel (reference/): clarity first, the oracle', reference, 'createReferenceKernel', 'REFERENCE_MUTANTS', []));
     const optimizedAdapter = factoryAdapter('optimized', 'the optimized kernel (optimized/)', optimized, 'createOptimizedKernel', 'OPTIMIZED_MUTANTS', ['hw', 'tier'], (mods) => {
@@ -213,7 +216,9 @@ export function loadRegistry(): Promise<Registry> {
       if (mods.hw === undefined) return jit;
       const makeMemory = fnExport(hw, 'createHwMemory');
       if (typeof makeMemory === 'string') throw new EngineUnavailableError(`optimized+hw:${mods.hw}`, `hardware model not available: ${makeMemory}`);
-      return { ...jit, memory: makeMemory(mods.hw), gcStepBudget: HW_GC_STEP_BUDGET };
+      // The hardware model's own seeded bugs (`+mutant:hw-…`) go to the memory, the rest to the kernel.
+      const hwMutants = (mods.mutants ?? '').split(',').filter((m) => m !== '' && hwMutantNames.has(m));
+      return { ...jit, memory: makeMemory(mods.hw, hwMutants.length > 0 ? { mutants: hwMutants } : {}), gcStepBudget: HW_GC_STEP_BUDGET };
     });
     // Mutants that need a multi-core weakly ordered backend (`needs: 'multicore'`) are offered on
     // `optimized+hw:<model>` only: on the plain backend they change nothing.
@@ -230,7 +235,20 @@ export function loadRegistry(): Promise<Registry> {
     adapters.set(
       'optimized+hw',
       hwReason === undefined
-        ? { ...optimizedAdapter, name: 'optimized+hw', description: `the optimized kernel on the hardware memory model (${hwModels.join(', ') || 'models'})` }
+        ? {
+            ...optimizedAdapter,
+            name: 'optimized+hw',
+            description: `the optimized kernel on the hardware memory model (${hwModels.join(', ') || 'models'})`,
+            mutants: [...optimizedAdapter.mutants, ...hwMutantNames],
+            build(options, mods) {
+              // hardware mutants are the memory's, not the kernel's
+              const all = options.mutants ?? [];
+              const kernelMutants = all.filter((m) => !hwMutantNames.has(m));
+              const rest = { ...options };
+              delete (rest as { mutants?: readonly string[] }).mutants;
+              return optimizedAdapter.build({ ...rest, ...(kernelMutants.length > 0 ? { mutants: kernelMutants } : {}) }, { ...mods, mutants: all.join(',') });
+            },
+          }
         : unavailable('optimized+hw', 'the optimized kernel on the hardware memory model', hwReason),
     );
     return { adapters, hwModels };

@@ -28,6 +28,7 @@ import {
   type Pid,
   type Quotas,
   type Ref,
+  type KernelStats,
 } from '../spec/Kernel.js';
 import { AtomRef, Bytes, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, equals, type Value } from '../spec/Values.js';
 import { Heap, isComposite, type Handle } from './heap.js';
@@ -227,6 +228,11 @@ export class ReferenceKernel implements Kernel {
   private readonly pending: Value[] = [];
   private gcThreshold = 20_000;
   private collections = 0;
+  /** Processes created (spawn and fork) and forks alone, for {@link ReferenceKernel.stats}. */
+  private created = 0;
+  private forks = 0;
+  /** Values decoded from the binary encoding on a kernel path. */
+  protected codecValues = 0;
   private readonly kernelProc: ProcessRecord;
   private readonly hosts = new Map<string, Host>();
   private nsIndex: { handle: Handle; map: Map<Sym, Value> } = { handle: -1, map: new Map() };
@@ -329,6 +335,11 @@ export class ReferenceKernel implements Kernel {
   /** Every process ever created (alive or exited), ascending by pid: pid, alive, output. */
   processList(): { pid: Pid; alive: boolean; output: readonly string[] }[] {
     return [...this.processes.values()].sort((a, b) => a.pid - b.pid).map((p) => ({ pid: p.pid, alive: p.alive, output: p.output.slice() }));
+  }
+
+  /** Work counters for coverage reports: collections, forks, spawns, values decoded from binary. */
+  stats(): KernelStats {
+    return { gcCycles: this.collections, forks: this.forks, spawns: this.created - this.forks, codecValues: this.codecValues };
   }
 
   /** Number of collections run so far. */
@@ -533,6 +544,7 @@ export class ReferenceKernel implements Kernel {
     }
     const child = this.newProcess(this.nextPid++, creator, newTree ? null : creator);
     this.processes.set(child.pid, child);
+    this.created++;
     return child;
   }
 
@@ -544,6 +556,7 @@ export class ReferenceKernel implements Kernel {
    */
   private forkProcess(parent: ProcessRecord, program: State | null): ProcessRecord {
     const child = this.spawnProcess(parent, false);
+    this.forks++;
     const copies = new Map<AtomRecord, AtomRecord>();
     for (const [ref, a] of parent.table) {
       if (a.shared || this.mutants.has('fork-shares-private')) {

@@ -249,6 +249,30 @@ export interface Kernel {
   apply(op: Op): Outcome;
   /** The current observable state. */
   observe(): Observation;
+  /**
+   * Counters of the work done so far, for coverage reports. Optional: a kernel that does not
+   * report them is shown as "not reported", never as zero.
+   */
+  stats?(): KernelStats;
+}
+
+/**
+ * Work counters a kernel reports for coverage ({@link Kernel.stats}). Every field is optional:
+ * a kernel reports what it has (the reference has no evacuations, the spec engine no codec).
+ */
+export interface KernelStats {
+  /** Complete garbage-collection cycles finished (by `gc` or by enough `gcStep`s). */
+  readonly gcCycles?: number;
+  /** Values moved by the collector (copy, then handle swap). */
+  readonly evacuations?: number;
+  /** Processes created by `fork` (programs and ops). */
+  readonly forks?: number;
+  /** Processes created by `spawn`. */
+  readonly spawns?: number;
+  /** Values decoded from the binary encoding on a kernel path. */
+  readonly codecValues?: number;
+  /** The largest number of elements of one collection the kernel has built. */
+  readonly largestCollection?: number;
 }
 
 /** A successful outcome carrying `value` (EDN text). */

@@ -28,7 +28,7 @@
  * @module
  */
 import { KernelError } from './Errors.js';
-import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type ErrorKind, type Kernel, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas } from './Kernel.js';
+import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type ErrorKind, type Kernel, type KernelStats, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas } from './Kernel.js';
 import { printEdn, readEdn } from './Edn.js';
 import { AtomRef, compare, equals, Vector, type Value } from './Values.js';
 import { CodeError, compileOpCode, truthy } from './OpCode.js';
@@ -363,6 +363,8 @@ export function createSpecKernel(options: { readonly quotas?: Partial<Quotas>; r
   const limits = { ...DEFAULT_QUOTAS, ...options.quotas };
   /** The root of each process's tree. */
   const treeOf = new Map<Pid, Pid>([[0, 0]]);
+  /** How many times each Kernel.tla action was taken (for {@link Kernel.stats}). */
+  const taken = new Map<string, number>();
   return {
     name: 'spec',
     supports: SPEC_KERNEL_OPS,
@@ -386,10 +388,14 @@ export function createSpecKernel(options: { readonly quotas?: Partial<Quotas>; r
         throw e;
       }
       state = step.next;
+      taken.set(step.action, (taken.get(step.action) ?? 0) + 1);
       return step.outcome;
     },
     observe(): Observation {
       return observeSpecState(state);
+    },
+    stats(): KernelStats {
+      return { forks: taken.get('Fork') ?? 0, spawns: taken.get('Spawn') ?? 0 };
     },
   };
 }

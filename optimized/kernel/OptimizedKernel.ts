@@ -15,7 +15,7 @@
  */
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn, readEdn } from '../../spec/Edn.js';
-import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
+import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelStats, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';
 import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
@@ -186,6 +186,11 @@ export class OptimizedKernel implements Kernel {
   private readonly validatorOwners = new Map<number, Pid>();
   /** Fuel a program's `fork`s handed to children during the current drive (not steps of the tree). */
   private forkGiven = 0;
+  /** Processes created (spawn and fork) and forks alone, for {@link OptimizedKernel.stats}. */
+  private created = 0;
+  private forks = 0;
+  /** Values decoded from the binary encoding on a kernel path. */
+  protected codecValues = 0;
   /** Elements each process's program held at its last memory check. */
   private readonly held = new Map<Pid, number>();
   /** Output of exited processes (for {@link OptimizedKernel.processList}). */
@@ -663,6 +668,7 @@ export class OptimizedKernel implements Kernel {
    */
   private forkProcess(parent: Process, prog: MState | null): Process {
     const child = this.newChild(parent, false);
+    this.forks++;
     const sharePrivate = this.mutants.has('fork-shares-private');
     const copies = new Map<number, number>();
     for (const [ref, id] of parent.table) {
@@ -708,6 +714,7 @@ export class OptimizedKernel implements Kernel {
     }
     const child = newProcess(this.nextPid++, this.quotas.fuel, creator.pid, newTree ? null : creator, this.quotas.treeFuel);
     this.processes.set(child.pid, child);
+    this.created++;
     this.parents.set(child.pid, creator.pid);
     return child;
   }
@@ -1412,6 +1419,12 @@ export class OptimizedKernel implements Kernel {
     for (const [pid, output] of this.exitedOutput) all.set(pid, { pid, alive: false, output: output.slice() });
     for (const p of this.processes.values()) all.set(p.pid, { pid: p.pid, alive: true, output: p.output.slice() });
     return [...all.values()].sort((a, b) => a.pid - b.pid);
+  }
+
+  /** Work counters for coverage reports: collection cycles, evacuations, forks, spawns, values decoded from binary. */
+  stats(): KernelStats {
+    const c = this.collector.stats;
+    return { gcCycles: c.cycles, evacuations: c.moved, forks: this.forks, spawns: this.created - this.forks, codecValues: this.codecValues };
   }
 
   /** The observable state: live processes by pid, atoms by ref, registers by number, values as canonical EDN. */

@@ -9,6 +9,7 @@
  * accepted and has no effect (see {@link INERT_MUTANTS}).
  * @module
  */
+import { CODEC_MUTANTS } from '../spec/Binary.js';
 
 /** One seeded bug. */
 export interface OptimizedMutant {
@@ -53,6 +54,8 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
     description: 'evacuation (and struct re-encoding) swaps the handle to the new copy without the fence after writing it, so under a relaxed memory model another core can follow the handle before the copy is visible',
     needs: 'multicore',
   },
+  // Seeded bugs of the binary decoder a binary `load` goes through (spec/Binary.ts CODEC_MUTANTS).
+  ...CODEC_MUTANTS,
 ]);
 
 /** Catalogue names accepted but inert here (none: every seeded bug of the catalogue has a code path). */

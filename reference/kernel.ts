@@ -10,6 +10,7 @@
 import { KERNEL_CALL_NAMES } from '../spec/Prelude.js';
 import { printEdn, readEdn, readEdnForms, type Position } from '../spec/Edn.js';
 import { BadInputError, KernelError } from '../spec/Errors.js';
+import { decodeAll, fromBase64 } from '../spec/Binary.js';
 import {
   DEFAULT_QUOTAS,
   OP_NAMES,
@@ -233,6 +234,8 @@ export class ReferenceKernel implements Kernel {
   private forks = 0;
   /** Values decoded from the binary encoding on a kernel path. */
   protected codecValues = 0;
+  /** The seeded bugs asked for, by name (the codec's own go to its decoder). */
+  private readonly mutantNames: readonly string[];
   private readonly kernelProc: ProcessRecord;
   private readonly hosts = new Map<string, Host>();
   private nsIndex: { handle: Handle; map: Map<Sym, Value> } = { handle: -1, map: new Map() };
@@ -242,6 +245,7 @@ export class ReferenceKernel implements Kernel {
   constructor(options: KernelOptions = {}) {
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
     this.mutants = new Mutants(options.mutants ?? []);
+    this.mutantNames = options.mutants ?? [];
     this.debug = options.debug ?? false;
     this.heap = new Heap((f) => this.fnValues(f), this.debug);
     this.kernelProc = this.newProcess(KERNEL_PID);
@@ -290,6 +294,18 @@ export class ReferenceKernel implements Kernel {
   /** Loads already-read forms (e.g. decoded from the binary AST) into `pid`. */
   loadValues(pid: Pid, forms: readonly Value[]): void {
     this.loadForms(this.process(pid), forms, new WeakMap());
+  }
+
+  /**
+   * Loads a program given as a binary blob (base64 text of `encodeAll(forms)`) into `pid`.
+   * Throws bad-input when the text is not base64 or the blob does not decode.
+   */
+  loadBinary(pid: Pid, base64: string): void {
+    const p = this.process(pid);
+    const counter = { nodes: 0 };
+    const forms = decodeAll(fromBase64(base64), { mutants: this.mutantNames, counter });
+    this.codecValues += counter.nodes;
+    this.loadForms(p, forms, new WeakMap());
   }
 
   /**
@@ -483,7 +499,11 @@ export class ReferenceKernel implements Kernel {
       }
       case 'load':
         if (typeof op.program !== 'string') throw new KernelError('bad-input', 'program must be EDN text');
-        this.load(p.pid, op.program);
+        if (op.binary !== undefined) {
+          if (typeof op.binary !== 'string') throw new KernelError('bad-input', 'binary must be base64 text');
+          if (op.program !== '') throw new KernelError('bad-input', 'a load carries its program as EDN text or as binary, not both (program must be empty)');
+          this.loadBinary(p.pid, op.binary);
+        } else this.load(p.pid, op.program);
         return ok('nil');
       case 'step':
       case 'run': {

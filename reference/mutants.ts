@@ -4,6 +4,7 @@
  * Every mutant is off by default; `KernelOptions.mutants` switches them on by name.
  * @module
  */
+import { CODEC_MUTANTS, type CodecMutantName } from '../spec/Binary.js';
 
 /** One seeded bug: its name and what goes wrong when it is on. */
 export interface MutantInfo {
@@ -33,6 +34,8 @@ export const REFERENCE_MUTANTS: readonly MutantInfo[] = Object.freeze([
   { name: 'join-any-process', description: 'join returns the result of any process, not only of a child of the caller' },
   { name: 'no-process-limit', description: 'spawn and fork ignore the per-tree and kernel-wide process limits' },
   { name: 'fork-drops-registers', description: 'fork gives the child empty registers instead of a copy of the parent\'s' },
+  // Seeded bugs of the binary decoder a binary `load` goes through (spec/Binary.ts CODEC_MUTANTS).
+  ...CODEC_MUTANTS,
 ] as const);
 
 /** The name of a reference mutant. */
@@ -54,7 +57,8 @@ export type MutantName =
   | 'foreign-code-charged-to-writer'
   | 'join-any-process'
   | 'no-process-limit'
-  | 'fork-drops-registers';
+  | 'fork-drops-registers'
+  | CodecMutantName;
 
 /** The active mutants of one kernel instance. */
 export class Mutants {

@@ -152,6 +152,27 @@ export class EncodeError extends KernelError {
   }
 }
 
+/**
+ * Seeded decoder bugs ("mutants") a kernel can inject into the decoding on its kernel path (the
+ * binary `load`), for the differential fuzzer's meta-tests. Off unless named in
+ * {@link DecodeOptions.mutants}; the canonical decoder never enables one by itself.
+ */
+export const CODEC_MUTANTS: readonly { readonly name: string; readonly description: string }[] = Object.freeze([
+  { name: 'codec-int64-sign', description: 'the decoder reads an 8-byte integer without its top (sign) bit, so a negative int64 below -2^31 decodes as a large positive one' },
+  { name: 'codec-drops-nil-entry', description: 'the decoder drops every map entry whose value is nil' },
+  { name: 'codec-accepts-noncanonical', description: 'the decoder accepts integers, collection lengths and intern references written in a longer form than the canonical one' },
+  { name: 'codec-astral-char', description: 'the decoder keeps only the low 16 bits of a character\'s code point, so a character beyond U+FFFF decodes as another one' },
+]);
+
+/** The name of a seeded decoder bug of {@link CODEC_MUTANTS}. */
+export type CodecMutantName = 'codec-int64-sign' | 'codec-drops-nil-entry' | 'codec-accepts-noncanonical' | 'codec-astral-char';
+
+/** Counts what a decoder delivered (see {@link DecodeOptions.counter}). */
+export interface DecodeCounter {
+  /** Incremented once per value decoded: every scalar, collection, element, map key and value, tag and tagged value. */
+  nodes: number;
+}
+
 /** Options of the decoders. */
 export interface DecodeOptions {
   /**
@@ -160,6 +181,13 @@ export interface DecodeOptions {
    * iterative, so depth is then bounded only by the input's length).
    */
   readonly maxDepth?: number;
+  /**
+   * Seeded decoder bugs to switch on (names of {@link CODEC_MUTANTS}; other names are ignored,
+   * so a kernel may pass its whole mutant set). None by default.
+   */
+  readonly mutants?: readonly string[];
+  /** When given, counts every value decoded (for a kernel's coverage counters). */
+  readonly counter?: DecodeCounter;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -599,7 +627,24 @@ class Reader {
   private curBase = 0;
   private curStart = 0;
 
-  constructor(private readonly maxDepth: number) {}
+  /** Seeded bugs on (see {@link CODEC_MUTANTS}); all false for the canonical decoder. */
+  private readonly bugInt64Sign: boolean;
+  private readonly bugDropNil: boolean;
+  private readonly bugNonCanonical: boolean;
+  private readonly bugAstral: boolean;
+  private readonly counter: DecodeCounter | undefined;
+
+  constructor(
+    private readonly maxDepth: number,
+    options: DecodeOptions = {},
+  ) {
+    const on = new Set(options.mutants ?? []);
+    this.bugInt64Sign = on.has('codec-int64-sign');
+    this.bugDropNil = on.has('codec-drops-nil-entry');
+    this.bugNonCanonical = on.has('codec-accepts-noncanonical');
+    this.bugAstral = on.has('codec-astral-char');
+    this.counter = options.counter;
+  }
 
   setInput(buf: Uint8Array, base: number): void {
     this.buf = buf;
@@ -726,8 +771,9 @@ class Reader {
         break;
       case K_MAP: {
         this.ascending(items, 2, 'map keys', start);
-        const entries: (readonly [Value, Value])[] = new Array(items.length / 2);
+        let entries: (readonly [Value, Value])[] = new Array(items.length / 2);
         for (let i = 0; i < entries.length; i++) entries[i] = [items[2 * i]!, items[2 * i + 1]!];
+        if (this.bugDropNil) entries = entries.filter((e) => e[1] !== null);
         v = EMap.adoptSorted(entries);
         break;
       }
@@ -864,7 +910,7 @@ class Reader {
             if (end - pos < 1) this.short(start, pos, 1);
             const x = this.dv.getInt8(pos);
             pos += 1;
-            if (x >= SMALL_INT_MIN && x <= SMALL_INT_MAX) throw this.bad('non-canonical integer (has a shorter form)', start);
+            if (x >= SMALL_INT_MIN && x <= SMALL_INT_MAX && !this.bugNonCanonical) throw this.bad('non-canonical integer (has a shorter form)', start);
             v = INT8S[x + 128]!;
             break;
           }
@@ -872,7 +918,7 @@ class Reader {
             if (end - pos < 2) this.short(start, pos, 2);
             const x = this.dv.getInt16(pos, true);
             pos += 2;
-            if (x >= -0x80 && x <= 0x7f) throw this.bad('non-canonical integer (has a shorter form)', start);
+            if (x >= -0x80 && x <= 0x7f && !this.bugNonCanonical) throw this.bad('non-canonical integer (has a shorter form)', start);
             v = BigInt(x);
             break;
           }
@@ -880,15 +926,15 @@ class Reader {
             if (end - pos < 4) this.short(start, pos, 4);
             const x = this.dv.getInt32(pos, true);
             pos += 4;
-            if (x >= -0x8000 && x <= 0x7fff) throw this.bad('non-canonical integer (has a shorter form)', start);
+            if (x >= -0x8000 && x <= 0x7fff && !this.bugNonCanonical) throw this.bad('non-canonical integer (has a shorter form)', start);
             v = BigInt(x);
             break;
           }
           case Opcode.INT64: {
             if (end - pos < 8) this.short(start, pos, 8);
-            const x = this.dv.getBigInt64(pos, true);
+            const x = this.bugInt64Sign ? this.dv.getBigUint64(pos, true) & 0x7fffffffffffffffn : this.dv.getBigInt64(pos, true);
             pos += 8;
-            if (x >= -0x80000000n && x <= 0x7fffffffn) throw this.bad('non-canonical integer (has a shorter form)', start);
+            if (x >= -0x80000000n && x <= 0x7fffffffn && !this.bugNonCanonical) throw this.bad('non-canonical integer (has a shorter form)', start);
             v = x;
             break;
           }
@@ -908,7 +954,7 @@ class Reader {
             const n = this.uv(start);
             pos = this.pos;
             const shortMax = op === Opcode.LIST ? 15 : op === Opcode.VECTOR ? 7 : op === Opcode.MAP ? 3 : -1;
-            if (n <= shortMax) throw this.bad('non-canonical collection length (has a shorter form)', start);
+            if (n <= shortMax && !this.bugNonCanonical) throw this.bad('non-canonical collection length (has a shorter form)', start);
             const slots = op === Opcode.MAP ? n * 2 : n;
             // Every item takes at least one byte: a count beyond the input cannot be honest.
             if (this.final && slots > end - pos) throw this.bad(`collection of ${n} ${op === Opcode.MAP ? 'entries' : 'items'} exceeds the ${end - pos} bytes left`, start);
@@ -962,7 +1008,7 @@ class Reader {
             this.pos = pos;
             const i = this.uv(start);
             pos = this.pos;
-            if (i < REF2_LIMIT) throw this.bad('non-canonical intern reference (has a shorter form)', start);
+            if (i < REF2_LIMIT && !this.bugNonCanonical) throw this.bad('non-canonical intern reference (has a shorter form)', start);
             v = table[i]!;
             if (v === undefined) throw this.bad(`intern reference ${i} out of range (table has ${table.length} entries)`, start);
             break;
@@ -972,7 +1018,7 @@ class Reader {
             const cp = this.uv(start);
             pos = this.pos;
             if (cp > 0x10ffff) throw this.bad(`code point ${cp} beyond U+10FFFF`, start);
-            v = new Char(String.fromCodePoint(cp));
+            v = new Char(this.bugAstral ? String.fromCharCode(cp & 0xffff) : String.fromCodePoint(cp));
             break;
           }
           case Opcode.BYTES: {
@@ -1016,6 +1062,7 @@ class Reader {
       this.pos = pos;
       // Deliver v: to the innermost open collection, closing every collection it completes.
       for (;;) {
+        if (this.counter !== undefined) this.counter.nodes++;
         if (this.depth === 0) {
           if (this.out.length === 0 && this.firstEnd < 0) this.firstEnd = this.base + pos;
           this.out.push(v);
@@ -1037,7 +1084,7 @@ class Reader {
  * blob and for bytes after the value.
  */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): Value {
-  const r = new Reader(options.maxDepth ?? MAX_DEPTH);
+  const r = new Reader(options.maxDepth ?? MAX_DEPTH, options);
   r.setInput(bytes, 0);
   r.run();
   if (r.out.length === 0) throw new BadInputError('expected one value, found none', bytes.length);
@@ -1051,7 +1098,7 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): Value {
  * non-canonical, and for a symbol, keyword or tagged value the EDN reader would refuse.
  */
 export function decodeAll(bytes: Uint8Array, options: DecodeOptions = {}): Value[] {
-  const r = new Reader(options.maxDepth ?? MAX_DEPTH);
+  const r = new Reader(options.maxDepth ?? MAX_DEPTH, options);
   r.setInput(bytes, 0);
   r.run();
   return r.out;
@@ -1070,7 +1117,7 @@ export class Decoder {
 
   /** Creates a decoder for one blob. */
   constructor(options: DecodeOptions = {}) {
-    this.r = new Reader(options.maxDepth ?? MAX_DEPTH);
+    this.r = new Reader(options.maxDepth ?? MAX_DEPTH, options);
     this.r.final = false;
   }
 
@@ -1129,4 +1176,60 @@ export async function* decodeStream(chunks: AsyncIterable<Uint8Array> | Iterable
   const d = new Decoder(options);
   for await (const chunk of chunks) yield* d.push(chunk);
   yield* d.end();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Base64: how a blob travels in text (the `binary` field of a `load` operation)
+// ---------------------------------------------------------------------------------------------
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+/** The standard base64 text (RFC 4648, `+/`, padded with `=`) of `bytes`. */
+export function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    s += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+  }
+  if (i + 1 === bytes.length) {
+    const n = bytes[i]! << 16;
+    s += `${B64[n >> 18]!}${B64[(n >> 12) & 63]!}==`;
+  } else if (i + 2 === bytes.length) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    s += `${B64[n >> 18]!}${B64[(n >> 12) & 63]!}${B64[(n >> 6) & 63]!}=`;
+  }
+  return s;
+}
+
+/**
+ * The bytes of a standard base64 text, read strictly: only the alphabet of {@link toBase64},
+ * padded to a multiple of four characters, no whitespace, unused bits zero (so every byte string
+ * has exactly one accepted text).
+ * @throws BadInputError (kind `bad-input`, naming the character offset) for anything else.
+ */
+export function fromBase64(text: string): Uint8Array {
+  if (text.length % 4 !== 0) throw new BadInputError(`base64 text of ${text.length} characters (not a multiple of 4)`, text.length);
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let n = 0;
+    for (let j = 0; j < 4; j++) {
+      const at = i + j;
+      const c = text.charCodeAt(at);
+      let d = c < 128 ? B64_INDEX[c]! : -1;
+      if (c === 0x3d && at >= text.length - pad) d = 0;
+      if (d < 0) throw new BadInputError(`not a base64 character: ${JSON.stringify(text[at])}`, at);
+      n = (n << 6) | d;
+    }
+    if (o < out.length) out[o++] = n >>> 16;
+    if (o < out.length) out[o++] = (n >>> 8) & 0xff;
+    else if (i + 4 === text.length && (n & 0xffff) !== 0) throw new BadInputError('non-canonical base64 (unused bits are not zero)', i);
+    if (o < out.length) out[o++] = n & 0xff;
+    else if (i + 4 === text.length && pad === 1 && (n & 0xff) !== 0) throw new BadInputError('non-canonical base64 (unused bits are not zero)', i);
+  }
+  return out;
 }

@@ -126,8 +126,13 @@ export type Op =
   | { readonly op: 'gc' }
   /** One increment of the collector (a no-op for a stop-the-world kernel) → nil. */
   | { readonly op: 'gcStep' }
-  /** Load a system-language program (EDN text) into the caller; runs at `step`/`run` → nil. */
-  | { readonly op: 'load'; readonly pid: Pid; readonly program: string }
+  /**
+   * Load a system-language program into the caller; runs at `step`/`run` → nil. The program is
+   * EDN text (`program`), or, when `binary` is present, the forms of a binary blob (`binary`: the
+   * base64 text, `toBase64`, of `encodeAll(forms)` from spec/Binary.ts; `program` must then be
+   * empty). A blob that does not decode, or a binary load with program text, is `bad-input`.
+   */
+  | { readonly op: 'load'; readonly pid: Pid; readonly program: string; readonly binary?: string }
   /** Run the caller's loaded program up to and including its next atom operation → nil, or the program's result if it finished. */
   | { readonly op: 'step'; readonly pid: Pid }
   /** Run the caller's loaded program to completion → its result. */

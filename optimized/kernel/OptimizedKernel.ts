@@ -14,6 +14,7 @@
  * @module
  */
 import { KernelError } from '../../spec/Errors.js';
+import { decodeAll, fromBase64 } from '../../spec/Binary.js';
 import { printEdn, readEdn } from '../../spec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelStats, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
@@ -191,6 +192,8 @@ export class OptimizedKernel implements Kernel {
   private forks = 0;
   /** Values decoded from the binary encoding on a kernel path. */
   protected codecValues = 0;
+  /** The seeded decoder bugs asked for (handed to the binary decoder of `load`). */
+  private readonly codecMutants: readonly string[];
   /** Elements each process's program held at its last memory check. */
   private readonly held = new Map<Pid, number>();
   /** Output of exited processes (for {@link OptimizedKernel.processList}). */
@@ -208,6 +211,7 @@ export class OptimizedKernel implements Kernel {
   constructor(options: OptimizedKernelOptions = {}) {
     this.quotas = { ...DEFAULT_QUOTAS, ...(options.quotas ?? {}) };
     this.mutants = new MutantSet(options.mutants ?? []);
+    this.codecMutants = (options.mutants ?? []).filter((m) => m.startsWith('codec-'));
     this.debug = options.debug ?? false;
     this.heap = new Heap(options.memory ?? createPlainMemory({ initialWords: 1 << 18 }));
     initImmortals(this.heap);
@@ -430,7 +434,12 @@ export class OptimizedKernel implements Kernel {
       case 'load': {
         const p = this.proc(op.pid);
         if (typeof op.program !== 'string') refuse('bad-input', 'program must be EDN text');
-        this.load(p.pid, op.program);
+        if (op.binary === undefined) this.load(p.pid, op.program);
+        else {
+          if (typeof op.binary !== 'string') refuse('bad-input', 'binary must be base64 text');
+          if (op.program !== '') refuse('bad-input', 'a load carries its program as EDN text or as binary, not both (program must be empty)');
+          this.loadBinary(p.pid, op.binary);
+        }
         return 'nil';
       }
       case 'step':
@@ -976,6 +985,17 @@ export class OptimizedKernel implements Kernel {
     const { forms, positions } = readEdnForms(text);
     this.loadForms(p, forms, positions);
     this.tier1?.forgetSites();
+  }
+
+  /**
+   * Loads a program given as a binary blob (base64 text of `encodeAll(forms)`) into `pid`.
+   * Throws bad-input when the text is not base64 or the blob does not decode.
+   */
+  loadBinary(pid: Pid, base64: string): void {
+    const counter = { nodes: 0 };
+    const forms = decodeAll(fromBase64(base64), { mutants: this.codecMutants, counter });
+    this.codecValues += counter.nodes;
+    this.loadValues(pid, forms);
   }
 
   /** Loads already-read forms (e.g. decoded from the binary AST) into `pid`. */

@@ -13,6 +13,7 @@
  */
 import { RESOURCE_ERRORS, type ErrorKind, type Kernel, type Observation, type Op, type Outcome } from '../../spec/Kernel.js';
 import type { CaseOp, FuzzCase } from '../generators/case.js';
+import { CodecOracle } from './codec.js';
 import { InvariantChecker } from './invariants.js';
 
 /** A kernel to drive, under its selected name. */
@@ -81,6 +82,11 @@ export interface DifferentialOptions {
   readonly hooks?: readonly StepHook[];
   /** Record every step (for replay tables). Default false. */
   readonly record?: boolean;
+  /**
+   * Send every value of every step through the binary codec (`codec.ts`): default true, with a
+   * fresh oracle per case; pass an oracle to sum its counts over cases, false to skip.
+   */
+  readonly codec?: boolean | CodecOracle;
 }
 
 /** The result of {@link runDifferential}. */
@@ -125,7 +131,8 @@ function safeObserve(k: Kernel): { observation?: Observation; threw?: string } {
 export function runDifferential(c: FuzzCase, kernels: readonly NamedKernel[], options: DifferentialOptions = {}): DifferentialResult {
   const poison = (options.resourceErrors ?? 'poison') === 'poison';
   const checkers = options.invariants === false ? undefined : kernels.map(() => new InvariantChecker());
-  const hooks = options.hooks ?? [];
+  const codec = options.codec === false ? null : options.codec instanceof CodecOracle ? options.codec : new CodecOracle();
+  const hooks = codec === null ? (options.hooks ?? []) : [...(options.hooks ?? []), codec.hook];
   const records: StepRecord[] = [];
   const last = kernels.map((nk) => safeObserve(nk.kernel).observation ?? { processes: [] });
   const lastJson = last.map((o) => JSON.stringify(o));

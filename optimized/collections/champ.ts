@@ -194,7 +194,8 @@ function mergeTwo(H: Heap, k0: number, v0: number, h0: number, k1: number, v1: n
     const a = H.lastAddr;
     m.store32(a + 2, edit);
     m.store32(a + 3, h0);
-    m.store32(a + 4, 2);
+    // seeded bug `champ-collision-count`: a new collision node records one entry, not two
+    m.store32(a + 4, H.flags.seeded.has('champ-collision-count') ? 1 : 2);
     m.store32(a + 5, k0);
     if (s === 2) {
       m.store32(a + 6, v0);
@@ -327,7 +328,8 @@ export function champAssoc(H: Heap, nh: number, shift: number, key: number, val:
     return h;
   }
   added = true;
-  const idx = popcnt(dm & (bit - 1));
+  // seeded bug `champ-bitmap-index`: below the root, the new entry's index counts the bits of dm & bit (not dm & (bit - 1))
+  const idx = popcnt(dm & (shift > 0 && H.flags.seeded.has('champ-bitmap-index') ? bit : bit - 1));
   const dcount = popcnt(dm);
   const ccount = popcnt(nm);
   const len = 5 + s * (dcount + 1) + ccount;
@@ -451,7 +453,7 @@ function assocDirect(H: Heap, nh: number, shift: number, key: number, val: numbe
     return h;
   }
   added = true;
-  const from = 5 + s * popcnt(dm & (bit - 1));
+  const from = 5 + s * popcnt(dm & (shift > 0 && H.flags.seeded.has('champ-bitmap-index') ? bit : bit - 1));
   const len = 5 + s * (dc + 1) + popcnt(nm);
   if (owned) {
     const cap = w[a]! >>> 8;

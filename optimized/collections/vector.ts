@@ -102,7 +102,8 @@ function newPath(H: Heap, level: number, node: number, edit: number): number {
 }
 
 function pushTail(H: Heap, count: number, level: number, parent: number, tailNode: number, edit: number): number {
-  const subidx = ((count - 1) >>> level) & 31;
+  // seeded bug `vec-push-tail-index`: the slot of the full tail computed from count, not count - 1
+  const subidx = ((H.flags.seeded.has('vec-push-tail-index') ? count : count - 1) >>> level) & 31;
   let ret = parent;
   if (!owned(H, parent, edit) || slots(H, H.addr(parent)) <= subidx) ret = copyNode(H, parent, subidx + 1, edit);
   let insert: number;
@@ -210,7 +211,8 @@ export function vecForEach(H: Heap, v: number, f: (x: number) => void): void {
   const m = H.mem;
   const a = H.addr(v);
   const count = m.load32(a + 2);
-  const toff = tailOffset(count);
+  // seeded bug `vec-tail-offset`: the tail taken to start at count rounded down to 32 (not (count - 1) rounded down)
+  const toff = count >= 32 && H.flags.seeded.has('vec-tail-offset') ? (count >>> 5) << 5 : tailOffset(count);
   const shift = m.load32(a + 3);
   const root = m.load32(a + 6) >>> 1;
   const tail = m.load32(a + 7) >>> 1;

@@ -152,7 +152,8 @@ export class Collector {
     this.phase = 'mark';
     this.cursor = 0;
     if (!this.ignoreRegisters) for (const w of this.roots.registerRoots()) this.shade(w);
-    for (const h of H.interned.values()) this.shade(h << 1);
+    // seeded bug `gc-skips-interned`: the intern table (names the kernel hands out again) is not a root
+    if (!H.flags.seeded.has('gc-skips-interned')) for (const h of H.interned.values()) this.shade(h << 1);
     if (this.reencoder !== null) for (const w of this.reencoder.roots()) this.shade(w);
     // Evacuation candidates: cell regions closed at the snapshot (no allocation goes there again).
     H.retireAllocRegion();
@@ -267,10 +268,16 @@ export class Collector {
       if (e instanceof HeapExhausted) return 1; // EvacSkip: leave it (the region stays)
       throw e;
     }
-    H.copyWords(to, a, size); // CopyStep
-    // F1: the copy is visible before the handle that leads to it (a release; DMB / STLR on ARM).
-    if (this.publishFence) m.fence();
-    H.setAddr(h, to); // SwapStep
+    if (H.flags.seeded.has('gc-swap-before-copy')) {
+      // seeded bug: SwapStep before CopyStep, and the copy then reads through the handle (its new, empty address)
+      H.setAddr(h, to);
+      H.copyWords(to, H.addr(h), size);
+    } else {
+      H.copyWords(to, a, size); // CopyStep
+      // F1: the copy is visible before the handle that leads to it (a release; DMB / STLR on ARM).
+      if (this.publishFence) m.fence();
+      H.setAddr(h, to); // SwapStep
+    }
     if (isSealed(m.load32(to) & 0xff, (i) => m.load32(to + i))) m.publish(to, size);
     this.stats.moved++;
     return 4 + size;

@@ -108,7 +108,7 @@ export class Heap {
   /** Called when a handle is freed (debug checkers forget it). */
   onFree?: (h: number) => void;
   /** Seeded bugs switched on for this heap (see optimized/mutants.ts). */
-  readonly flags = { hashMismatch: false, inPlaceShared: false };
+  readonly flags: { hashMismatch: boolean; inPlaceShared: boolean; seeded: ReadonlySet<string> } = { hashMismatch: false, inPlaceShared: false, seeded: new Set<string>() };
 
   /** Creates a heap over `mem` (which is assumed zeroed). */
   constructor(mem: MemoryBackend) {

@@ -75,7 +75,10 @@ export class Reencoder {
     const hashes = keys.map((k) => hashWord(H, k));
     const sig = [...hashes].sort((x, y) => x - y).join(',');
     let list = this.bySignature.get(sig);
-    const entry = list?.find((e) => e.keys.length === n && keys.every((k) => e.keys.some((ek) => ek === k || eqWords(H, ek, k))));
+    const entry = H.flags.seeded.has('reencode-shape-by-count')
+      ? // seeded bug: a shape with as many keys is taken, whatever its keys
+        [...this.bySignature.values()].flat().find((e) => e.keys.length === n && (e.shape >= 0 || list?.includes(e) === true))
+      : list?.find((e) => e.keys.length === n && keys.every((k) => e.keys.some((ek) => ek === k || eqWords(H, ek, k))));
     if (entry === undefined) {
       if (this.count >= MAX_SHAPES) return false;
       if (list === undefined) this.bySignature.set(sig, (list = []));

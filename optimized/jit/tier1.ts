@@ -28,6 +28,8 @@ export interface Tier1Bugs {
   readonly wrongCapture: boolean;
   /** `jit-stale-code`: global call sites keep the function they first saw (no namespace check). */
   readonly staleCode: boolean;
+  /** `jit-fallback-args`: when tier-2 code gives up, tier 1 is re-entered without the last argument. */
+  readonly fallbackDropsArg?: boolean;
   /** The natives' `collection-off-by-one` bug is on: `nth` is not inlined (the built-in has the bug). */
   readonly offByOne?: boolean;
 }
@@ -234,7 +236,7 @@ export class Tier1 {
         return r.value;
       }
       stats.tier2Fallbacks++;
-      return t1(self, caps, ...params);
+      return this.env.bugs.fallbackDropsArg === true ? t1(self, caps, ...params.slice(0, -1)) : t1(self, caps, ...params);
     };
     return e;
   }

@@ -190,6 +190,8 @@ export class OptimizedKernel implements Kernel {
   /** Processes created (spawn and fork) and forks alone, for {@link OptimizedKernel.stats}. */
   private created = 0;
   private forks = 0;
+  /** Kernel calls made by programs, by name. */
+  private readonly callCounts = new Map<string, number>();
   /** Values decoded from the binary encoding on a kernel path. */
   protected codecValues = 0;
   /** The seeded decoder bugs asked for (handed to the binary decoder of `load`). */
@@ -219,6 +221,7 @@ export class OptimizedKernel implements Kernel {
     this.heap.mem.fence();
     this.heap.flags.hashMismatch = this.mutants.has('hash-mismatch');
     this.heap.flags.inPlaceShared = this.mutants.has('in-place-update-shared');
+    this.heap.flags.seeded = new Set(options.mutants ?? []);
     this.collector = new Collector(
       this.heap,
       {
@@ -688,7 +691,7 @@ export class OptimizedKernel implements Kernel {
           copy = this.newAtom(this.valueOf(id), this.stampOf(id), child.pid);
           if (this.mutants.has('cas-compares-values')) this.history.set(copy, new Map(this.history.get(id)));
           const validator = this.validators.get(id);
-          if (validator !== undefined) {
+          if (validator !== undefined && !(this.mutants.has('fork-drops-validator') && copies.size === 0)) {
             this.validators.set(copy, validator);
             this.validatorOwners.set(copy, child.pid);
           }
@@ -757,7 +760,7 @@ export class OptimizedKernel implements Kernel {
 
   private bootLanguage(): void {
     this.inPlaceBug = this.mutants.has('in-place-update-shared');
-    const natives = createNatives({ offByOne: this.mutants.has('collection-off-by-one'), inPlace: (o, u) => this.inPlace(o, u), maxElements: this.mutants.has('quota-not-enforced') ? Infinity : this.quotas.heapCells });
+    const natives = createNatives({ offByOne: this.mutants.has('collection-off-by-one'), staleVersions: this.mutants.has('vmap-stale-version'), inPlace: (o, u) => this.inPlace(o, u), maxElements: this.mutants.has('quota-not-enforced') ? Infinity : this.quotas.heapCells });
     const names = [...natives.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const make = (name: string, impl: Impl): Fn => new Fn(this.rt.nextFnId++, name, impl);
     for (const name of names) this.core.set(name, make(name, { kind: 'native', name, fn: this.metered(name, natives.get(name)!) }));
@@ -769,7 +772,7 @@ export class OptimizedKernel implements Kernel {
       builtins: this.core,
       charge: this.charge,
       heapCells: this.quotas.heapCells,
-      bugs: { wrongOverflow: this.mutants.has('jit-wrong-overflow'), wrongCapture: this.mutants.has('jit-wrong-capture'), staleCode: this.mutants.has('jit-stale-code'), offByOne: this.mutants.has('collection-off-by-one') },
+      bugs: { wrongOverflow: this.mutants.has('jit-wrong-overflow'), wrongCapture: this.mutants.has('jit-wrong-capture'), staleCode: this.mutants.has('jit-stale-code'), fallbackDropsArg: this.mutants.has('jit-fallback-args'), offByOne: this.mutants.has('collection-off-by-one') },
     });
     // The prelude defines into the core library (not the program namespace).
     const { forms, positions } = readEdnForms(PRELUDE);
@@ -1174,6 +1177,7 @@ export class OptimizedKernel implements Kernel {
   }
 
   private kernelCall(p: Process, atomic: boolean, name: string, args: readonly Value[], k: Kont): KernelResult {
+    this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1);
     const done = (value: Value): KernelResult => ({ value, yields: !LOCAL_CALLS.has(name) });
     const n = (min: number, max: number): void => {
       if (args.length < min || args.length > max) throw new Raised('program-error', `wrong number of arguments (${args.length}) passed to ${name}`);
@@ -1444,7 +1448,7 @@ export class OptimizedKernel implements Kernel {
   /** Work counters for coverage reports: collection cycles, evacuations, forks, spawns, values decoded from binary. */
   stats(): KernelStats {
     const c = this.collector.stats;
-    return { gcCycles: c.cycles, evacuations: c.moved, forks: this.forks, spawns: this.created - this.forks, codecValues: this.codecValues };
+    return { gcCycles: c.cycles, evacuations: c.moved, forks: this.forks, spawns: this.created - this.forks, codecValues: this.codecValues, kernelCalls: Object.fromEntries(this.callCounts) };
   }
 
   /** The observable state: live processes by pid, atoms by ref, registers by number, values as canonical EDN. */

@@ -57,6 +57,8 @@ export interface NativeOptions {
    * quota, or no limit under the `quota-not-enforced` mutant).
    */
   readonly maxElements?: number;
+  /** The `vmap-stale-version` mutant: maps built by `assoc`/`dissoc` read some old versions one update late. */
+  readonly staleVersions?: boolean;
 }
 
 type Num = bigint | number;
@@ -521,6 +523,7 @@ function allEqual(a: readonly Value[]): boolean {
  */
 export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn> {
   const { offByOne, inPlace } = opts;
+  const stale = opts.staleVersions === true;
   const most = opts.maxElements ?? Infinity;
   // At most `room + 1` characters of a printed value: enough to know whether it fits.
   const strText = (v: Value, room: number): string => (v === null || typeof v === 'string' || v instanceof Char ? strOf(v) : printEdnPrefix(v, room + 1));
@@ -541,8 +544,8 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
 
   const assoc1 = (coll: Value, k: Value, v: Value): Value => {
     // Maps a program updates become versioned maps (O(1) updates of the newest version).
-    if (coll instanceof EMap) return VersionedMap.of(coll).assoc(k, v);
-    if (coll === null) return VersionedMap.of(EMap.EMPTY).assoc(k, v);
+    if (coll instanceof EMap) return VersionedMap.of(coll, stale).assoc(k, v);
+    if (coll === null) return VersionedMap.of(EMap.EMPTY, stale).assoc(k, v);
     if (coll instanceof Vector) {
       const i = index(k, 'assoc');
       const n = coll.items.length;
@@ -689,7 +692,7 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       if (!(m instanceof EMap)) return fault(`dissoc: expected a map, got ${kindOf(m)}`);
       let out: EMap = m;
       // An absent key leaves the very map (as the spec's dissoc does), converted or not.
-      for (let i = 1; i < a.length; i++) if (out.has(a[i]!)) out = VersionedMap.of(out).dissoc(a[i]!);
+      for (let i = 1; i < a.length; i++) if (out.has(a[i]!)) out = VersionedMap.of(out, stale).dissoc(a[i]!);
       return out;
     },
     disj: (a) => {

@@ -188,21 +188,27 @@ export class VersionedMap extends EMap {
   private value: Value | undefined = undefined;
   private readonly n: number;
   private sortedCache: readonly Entry[] | null;
+  /** The `vmap-stale-version` seeded bug: a detached old version skips its own diff. */
+  private readonly stale: boolean;
 
-  private constructor(table: Table, sorted: readonly Entry[] | null) {
+  private constructor(table: Table, sorted: readonly Entry[] | null, stale: boolean) {
     super(NO_ENTRIES);
     this.table = table;
+    this.stale = stale;
     this.n = table.size;
     this.sortedCache = sorted;
   }
 
-  /** `m` as a versioned map (itself when it is one; else a copy of its entries, O(n)). */
-  static of(m: EMap): VersionedMap {
+  /**
+   * `m` as a versioned map (itself when it is one; else a copy of its entries, O(n)). `stale`
+   * switches on the `vmap-stale-version` seeded bug for the new family.
+   */
+  static of(m: EMap, stale = false): VersionedMap {
     if (m instanceof VersionedMap) return m;
     const t = new Table();
     const sorted = m.entries;
     for (const [k, v] of sorted) t.set(k, v);
-    return new VersionedMap(t, sorted);
+    return new VersionedMap(t, sorted, stale);
   }
 
   /** The entries, sorted by key (computed once per version). */
@@ -250,11 +256,11 @@ export class VersionedMap extends EMap {
       // This table has given out enough diffs: the new version starts a family of its own.
       t = t.copy();
       t.restore(k, v);
-      return new VersionedMap(t, null);
+      return new VersionedMap(t, null, this.stale);
     }
     t.restore(k, v);
     t.diffs++;
-    const made = new VersionedMap(t, null);
+    const made = new VersionedMap(t, null, this.stale);
     this.becomeDiff(made, t.oldKey, t.oldValue);
     return made;
   }
@@ -294,7 +300,8 @@ export class VersionedMap extends EMap {
     }
     // Detach: a copy of the holder's table, with the chain's diffs applied.
     const own = t.copy();
-    for (let i = path.length - 1; i >= 0; i--) own.restore(path[i]!.key, path[i]!.value);
+    // seeded bug `vmap-stale-version`: the version's own diff (the last one) is not applied
+    for (let i = path.length - 1; i >= (this.stale ? 1 : 0); i--) own.restore(path[i]!.key, path[i]!.value);
     this.table = own;
     this.next = null;
     this.key = null;

@@ -202,7 +202,7 @@ const MAP_KEYS = [':a', ':b', '"s"', '1', '-1', '1.5', 'nil', '[1 2]', '(quote (
  */
 function mapHistory(r: Prng, e: () => string): string {
   const n = 2 + r.int(6);
-  const binds: string[] = [`m0 ${r.pick(['{}', '{:a 1}', '{:a 1 :b 2 "s" 3}', '(deref $A)', '(zipmap [1 2 3 4 5 6 7 8 9 10] (range 10))'])}`];
+  const binds: string[] = [`m0 ${r.pick(['{}', '{:a 1}', '{:a 1 :b 2 "s" 3}', '(deref $A)', '(into {} (map vector [1 2 3 4 5 6 7 8 9 10] (range 10)))'])}`];
   for (let i = 1; i < n; i++) {
     const from = `m${r.chance(0.5) ? i - 1 : r.int(i)}`;
     binds.push(r.chance(0.7) ? `m${i} (assoc ${from} ${r.pick(MAP_KEYS)} ${e()})` : `m${i} (dissoc ${from} ${r.pick(MAP_KEYS)})`);
@@ -212,12 +212,109 @@ function mapHistory(r: Prng, e: () => string): string {
   return `(let [${binds.join(' ')}] [${[...reads, ...all, `(count m${r.int(n)})`].join(' ')}])`;
 }
 
-/** Builds a program from `seed`: a template, a random well-formed program, or an invalid one. */
+/**
+ * Collection sizes on the boundaries of a 32-way vector trie with a 32-item tail: the tail fills
+ * at 32, the root gets a second leaf at 64, and so on; 1024/1056 (a full root, then a root of
+ * depth two) only fit under a heap quota of more than 1056 cells (small quotas refuse them alike
+ * in every kernel).
+ */
+export const TRIE_SIZES: readonly number[] = [1, 31, 32, 33, 63, 64, 65, 95, 96, 97, 127, 128, 129, 255, 256, 257, 383, 384, 385];
+/** Sizes that need a large heap quota (the deep trie boundaries). */
+export const DEEP_TRIE_SIZES: readonly number[] = [1023, 1024, 1025, 1055, 1056, 1057, 1088, 1089];
+
+/**
+ * Pairs of int64 keys whose 32-bit hashes collide: the first four in the optimized kernel's heap
+ * hash, the last four in the spec value model's `hash` (tests/properties/collectionsModel.test.ts
+ * checks both). Maps and sets holding them need collision nodes (CHAMP) or equal-hash buckets.
+ */
+export const COLLIDING_INTS: readonly (readonly [number, number])[] = [
+  [-5809, 28636],
+  [-17137, 36071],
+  [-16010, 57170],
+  [1411, -72159],
+  [-15028, 75427],
+  [1424, -96495],
+  [126537, -171967],
+  [94220, -184609],
+];
+
+/**
+ * Programs that carry values across the kernel's heap representation and back: vectors with
+ * sizes on trie boundaries, many-key maps and sets (keys of several types, colliding hashes)
+ * written to atoms, registers and compared with equal values built in another order; garbage
+ * enough for the collector to evacuate and re-encode maps between `(gc)` calls, names that only
+ * the intern table keeps across a collection, private atoms with validators across `fork`, and
+ * hot numeric functions that give up in compiled code. What they build is read back by the
+ * observation (atoms and registers, decoded from the heap), so a kernel that stores or moves a
+ * value wrongly answers differently.
+ */
+export function heapProgram(r: Prng): string {
+  const n = r.chance(0.15) ? r.pick(DEEP_TRIE_SIZES) : r.pick(TRIE_SIZES);
+  const key = r.pick(['i', '(str "k" i)', '(keyword (str "k" (rem i 50)) )', '(* i 4294967296)', '[i]', '(- 0 i)']);
+  switch (r.int(10)) {
+    case 0: {
+      // a vector built item by item, kept in an atom and a register, compared with an equal one
+      const build = r.pick([`(loop [i 0 acc []] (if (< i ${n}) (recur (inc i) (conj acc i)) acc))`, `(vec (range ${n}))`, `(mapv (fn [i] [i]) (range ${n}))`, `(into (if (vector? (deref $A)) (deref $A) []) (range ${n}))`]);
+      return `(let [v ${build}] (do (reset! $A v) (hold! ${r.int(3)} (conj v :end)) [(count v) (compare-and-set! $A (vec (seq v)) (assoc v (dec (count v)) :last)) (nth (deref $A) (dec (count v)))]))`;
+    }
+    case 1: {
+      // a many-key map (or set) in an atom, then compared with the same entries inserted in reverse
+      const c = key === '[i]' ? Math.min(n, 97) : n;
+      const m = `(into {} (map (fn [i] [${key} i]) (range ${c})))`;
+      const back = `(into {} (map (fn [i] [${key} i]) (reverse (range ${c}))))`;
+      return r.chance(0.5)
+        ? `(do (reset! $A ${m}) (hold! 1 (assoc ${m} :extra 1)) [(count (deref $A)) (compare-and-set! $A ${back} (dissoc ${back} ${c === 1 ? 0 : 1}))])`
+        : `(do (reset! $A (set (map (fn [i] ${key}) (range ${c})))) [(compare-and-set! $A (into #{} (map (fn [i] ${key}) (reverse (range ${c})))) :same) (deref $A)])`;
+    }
+    case 2: {
+      // keys whose hashes collide, in maps and sets, with other keys around them
+      const pairs = Array.from({ length: 1 + r.int(4) }, () => r.pick(COLLIDING_INTS));
+      const ks = [...new Set(pairs.flat())].concat(Array.from({ length: r.int(6) }, () => r.int(40)));
+      const lit = `{${ks.map((k, i) => `${k} ${i}`).join(' ')}}`;
+      return `(let [m (into {} (map vector [${ks.join(' ')}] (range ${ks.length})))] (do (reset! $A m) (reset! $B (set [${ks.join(' ')}])) [(= m ${lit}) (compare-and-set! $A ${lit} (dissoc m ${ks[0]})) (get m ${ks[ks.length - 1]}) (count m)]))`;
+    }
+    case 3: {
+      // garbage enough to fill heap regions, survivors (small maps sharing key sets) moved and re-encoded by collections
+      const k = 60 + r.int(120);
+      const shapes = r.pick(['{:k i :j [i]}', '{:a i :b (str i)}', '{:k i :j [i] :z nil}']);
+      return `(do (loop [i 0] (if (< i ${k}) (do (reset! $B (vec (range ${200 + r.int(150)}))) (atom ${shapes}) (recur (inc i))) nil)) (reset! $A {:a [1 2] :b "x"}) (gc) (atom {:c 2 :b 3}) (gc) (atom {:c 2 :d 3}) (gc) [(deref $A) (count (deref $B))])`;
+    }
+    case 4: {
+      // names built at run time, dropped, collected, then built again (the intern table must keep them consistent)
+      const p = r.pick(['g', 'h', 'name']);
+      return `(do (reset! $A (mapv (fn [i] (keyword (str "${p}" i))) (range ${1 + r.int(6)}))) (reset! $A 0) (gc) (hold! 2 (mapv (fn [i] (symbol (str "s${p}" i))) (range 3))) (gc) (reset! $A [(mapv (fn [i] (keyword (str "${p}" i))) (range 4)) (keyword "${p}1")]))`;
+    }
+    case 5:
+      // a private atom's validator across fork: the child must still be refused
+      return `(do (reset! $A 0) (set-validator! $A (fn [v] (not= v :forbidden))) (let [c (fork)] (if (nil? c) [:child (try (reset! $A :forbidden) (catch e (get e :error))) (deref $A)] [:parent (try (reset! $A :forbidden) (catch e (get e :error)))])))`;
+    case 6: {
+      // a hot looping numeric function, then calls that overflow inside compiled code
+      const big = r.pick(['9223372036854775806', '9223372036854775000', '-9223372036854775807']);
+      return `(do (defn sumto [n k] (loop [i 0 acc k] (if (< i n) (recur (inc i) (+ acc i)) acc))) [(sumto 3 0) (sumto 4 1) (sumto 5 2) (sumto 6 3) (sumto 7 4) (try (sumto ${r.int(50) + 2} ${big}) (catch e (get e :error))) (sumto 2 ${r.int(9)})])`;
+    }
+    case 7: {
+      // a vector grown and updated persistently, every version kept and read
+      return `(let [v0 (vec (range ${n})) v1 (conj v0 :a) v2 (assoc v0 (dec (count v0)) :b) v3 (conj v1 :c)] (do (reset! $A [v0 v1 v2 v3]) [(count v3) (nth v2 (dec (count v2))) (= v0 (vec (range ${n}))) (subvec v3 ${Math.max(0, n - 2)})]))`;
+    }
+    case 8: {
+      // a map threaded through assoc/dissoc chains (old versions kept far back), stored as it goes
+      const m = 10 + r.int(30);
+      return `(let [vs (reduce (fn [acc i] (conj acc (if (= 0 (rem i 3)) (dissoc (nth acc (dec (count acc))) (rem i 11)) (assoc (nth acc (dec (count acc))) (rem i 11) i)))) [{}] (range ${m}))] (do (reset! $A (nth vs ${m})) [(nth vs 1) (nth vs ${r.int(m)}) (get (nth vs 2) 1) (count (nth vs ${m})) (nth vs ${r.int(m)})]))`;
+    }
+    default: {
+      // nested collections on boundaries: a vector of maps, a map of vectors, a set of vectors
+      return `(do (reset! $A (mapv (fn [i] {:i i :v [i (str i)]}) (range ${Math.min(n, 65)}))) (reset! $B (into {} (map (fn [i] [(str "k" i) (vec (range (rem i 40)))]) (range ${Math.min(n, 40)})))) [(count (deref $A)) (get (deref $B) "k1")])`;
+    }
+  }
+}
+
+/** Builds a program from `seed`: a template, a heap-reach program, a random well-formed program, or an invalid one. */
 export function generateProgram(seed: number): string {
   const r = new Prng(seed);
   const k = r.int(20);
-  if (k < 8) return r.pick(PROGRAM_TEMPLATES);
-  if (k < 9) return r.pick(INVALID_PROGRAMS);
+  if (k < 7) return r.pick(PROGRAM_TEMPLATES);
+  if (k < 10) return heapProgram(r);
+  if (k < 11) return r.pick(INVALID_PROGRAMS);
   return expr(r, 4, []);
 }
 

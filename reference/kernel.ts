@@ -232,6 +232,8 @@ export class ReferenceKernel implements Kernel {
   /** Processes created (spawn and fork) and forks alone, for {@link ReferenceKernel.stats}. */
   private created = 0;
   private forks = 0;
+  /** Kernel calls made by programs, by name. */
+  private readonly callCounts = new Map<string, number>();
   /** Values decoded from the binary encoding on a kernel path. */
   protected codecValues = 0;
   /** The seeded bugs asked for, by name (the codec's own go to its decoder). */
@@ -355,7 +357,7 @@ export class ReferenceKernel implements Kernel {
 
   /** Work counters for coverage reports: collections, forks, spawns, values decoded from binary. */
   stats(): KernelStats {
-    return { gcCycles: this.collections, forks: this.forks, spawns: this.created - this.forks, codecValues: this.codecValues };
+    return { gcCycles: this.collections, forks: this.forks, spawns: this.created - this.forks, codecValues: this.codecValues, kernelCalls: Object.fromEntries(this.callCounts) };
   }
 
   /** Number of collections run so far. */
@@ -1038,6 +1040,7 @@ export class ReferenceKernel implements Kernel {
   }
 
   private kernelCall(p: ProcessRecord, atomic: boolean, name: string, args: readonly Value[], k: Kont, again: State): StepResult {
+    this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1);
     const done = (value: Value): StepResult => {
       if (isComposite(value)) this.heap.alloc(value, p.pid);
       return { state: { mode: 'ret', value, k }, yielded: !LOCAL_CALLS.has(name) };

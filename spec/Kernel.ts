@@ -278,6 +278,8 @@ export interface KernelStats {
   readonly codecValues?: number;
   /** The largest number of elements of one collection the kernel has built. */
   readonly largestCollection?: number;
+  /** Kernel calls made by programs (`swap!`, `spawn`, `fork`, ...), by name. */
+  readonly kernelCalls?: Readonly<Record<string, number>>;
 }
 
 /** A successful outcome carrying `value` (EDN text). */

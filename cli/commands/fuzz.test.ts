@@ -57,19 +57,29 @@ describe('immutos fuzz / replay', () => {
     expect(clean.out).toMatch(/verdict: agree/);
   });
 
-  it('prints the excluded operations and operations/s, and exits 0 when kernels agree', async () => {
-    const r = await run(['fuzz', '--kernels', 'spec,reference', '--runs', '30', '--seed', '3', '--programs', '--ni-runs', '0']);
+  it('generates every operation, says which kernels judge which, prints coverage and operations/s, and exits 0 when kernels agree', async () => {
+    const r = await run(['fuzz', '--kernels', 'spec,reference', '--runs', '60', '--seed', '3', '--ni-runs', '0']);
     expect(r.error).toBeUndefined();
-    expect(r.out).toMatch(/operations generated: .*\bswap\b.*\baddWatch\b/);
-    expect(r.out).toMatch(/excluded: load — not supported by spec/);
-    expect(r.out).toMatch(/30 cases, \d+ operations in [\d.]+ s: \d+ operations\/s; 0 divergences/);
-  });
+    expect(r.out).toMatch(/operations generated: .*\bswap\b.*\baddWatch\b.*\bload\b/);
+    expect(r.out).toMatch(/load: judged without spec/);
+    expect(r.out).toMatch(/60 cases, \d+ operations in [\d.]+ s: \d+ operations\/s; 0 divergences/);
+    expect(r.out).toMatch(/coverage: \d+ judged cases \(/);
+    expect(r.out).toMatch(/operation\s+all\s+reference\s+ok/);
+    expect(r.out).toMatch(/every generated operation was exercised/);
+    // too short a campaign fails, naming what it never exercised, unless told otherwise
+    const short = await run(['fuzz', '--kernels', 'spec,reference', '--runs', '1', '--seed', '3', '--ni-runs', '0']);
+    expect(short.error).toBeInstanceOf(CheckFailed);
+    expect(String(short.error)).toMatch(/never exercised .*--allow-unexercised/);
+    expect(short.out).toMatch(/NOT EXERCISED/);
+    const allowed = await run(['fuzz', '--kernels', 'spec,reference', '--runs', '1', '--seed', '3', '--ni-runs', '0', '--allow-unexercised']);
+    expect(allowed.error).toBeUndefined();
+  }, 60_000);
 
   it('the optimized kernel (tier-1 JIT and interpreter) agrees with the reference on generated programs', async () => {
     // differential agreement only: the non-interference property has its own tests (cli/fuzz/nonInterference.test.ts)
     const r = await run(['fuzz', '--kernels', 'reference,optimized,optimized+tier:0', '--runs', '250', '--seed', '7', '--programs', '--ni-runs', '0']);
     expect(r.error).toBeUndefined();
-    expect(r.out).not.toMatch(/excluded:/);
+    expect(r.out).not.toMatch(/judged without/);
     expect(r.out).toMatch(/250 cases, \d+ operations in [\d.]+ s: \d+ operations\/s; 0 divergences/);
   }, 120_000);
 
@@ -86,9 +96,13 @@ describe('immutos fuzz / replay', () => {
 
   it('prints one JSON object with --json', async () => {
     const r = await run(['fuzz', '--kernels', 'spec', '--runs', '20', '--seed', '5', '--json']);
-    const j = JSON.parse(r.out) as { cases: number; operationsPerSecond: number; failures: unknown[] };
+    const j = JSON.parse(r.out) as { cases: number; operationsPerSecond: number; failures: unknown[]; coverage: { ops: { op: string; applied: number }[]; perKernel: { kernel: string }[]; unexercised: string[] } };
     expect(j.cases).toBe(20);
     expect(j.failures).toEqual([]);
     expect(j.operationsPerSecond).toBeGreaterThan(0);
+    expect(j.coverage.ops.map((o) => o.op)).toContain('swap');
+    expect(j.coverage.ops.reduce((t, o) => t + o.applied, 0)).toBeGreaterThan(0);
+    expect(j.coverage.perKernel.map((k) => k.kernel)).toEqual(['spec']);
+    expect(Array.isArray(j.coverage.unexercised)).toBe(true);
   });
 });

@@ -9,7 +9,8 @@ import cliProgress from 'cli-progress';
 import { CheckFailed, UsageError } from '../errors.js';
 import { EngineUnavailableError, KERNELS_ENV, selectKernels, unavailableKernels } from '../../tests/engines/registry.js';
 import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../fuzz/campaign.js';
-import { formatMutantTable } from '../fuzz/report.js';
+import { formatCoverage, formatMutantTable } from '../fuzz/report.js';
+import { Coverage } from '../../tests/oracles/coverage.js';
 import { runNonInterference, scenarioSize, type NiCampaignResult } from '../fuzz/nonInterference.js';
 import { describeViolation } from '../../tests/oracles/nonInterference.js';
 import type { Stage } from '../stages.js';
@@ -26,8 +27,10 @@ export interface FuzzFlags {
   readonly seed?: string;
   /** `i/n`. */
   readonly shard?: string;
-  /** Generate programs. */
+  /** Generate programs (default on; `--no-programs` turns them off). */
   readonly programs?: boolean;
+  /** Report operations the campaign never exercised without failing. */
+  readonly allowUnexercised?: boolean;
   /** Trace-validate the reference kernel on every case too. */
   readonly trace?: boolean;
   /** Run the seeded-bug catalogue. */
@@ -169,13 +172,15 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
   const kernels = await selectKernels(flags.kernels);
   let sel: Selection;
   try {
-    sel = await select(kernels, flags.programs ?? false);
+    sel = await select(kernels, flags.programs ?? true);
   } catch (e) {
     if (e instanceof EngineUnavailableError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
   const plan: FuzzPlan = { flags, kernels, sel, seed, shard, runs, diffTime, niRuns, niTime, quiet: flags.json === true, print };
-  const result = niOnly ? { kernels, ops: sel.ops, excluded: sel.excluded, cases: 0, applied: 0, seconds: 0, opsPerSecond: 0, poisoned: 0, failures: [] } : await differentialPart(plan);
+  const result: CampaignResult = niOnly
+    ? { kernels, ops: sel.ops, excluded: sel.excluded, cases: 0, applied: 0, seconds: 0, opsPerSecond: 0, poisoned: 0, unjudged: 0, failures: [], coverage: new Coverage(kernels, sel.ops).report() }
+    : await differentialPart(plan);
   const nonInterference = niOn ? await nonInterferencePart(plan) : undefined;
   if (plan.quiet) printJson(plan, result, nonInterference);
   return nonInterference === undefined ? result : { ...result, nonInterference };
@@ -188,7 +193,8 @@ async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
     print(`kernels: ${kernels.join(', ')}${flags.kernels === undefined && process.env[KERNELS_ENV] === undefined ? ' (every available kernel)' : ''}\n`);
     for (const u of await unavailableKernels()) print(`  not available: ${u.name} — ${u.reason}\n`);
     print(`operations generated: ${sel.ops.join(' ')}\n`);
-    for (const e of sel.excluded) print(`  excluded: ${e.op} — ${e.reason}\n`);
+    for (const pm of sel.partial) print(`  ${pm.op}: judged without ${pm.missingIn.join(', ')} (not supported there: those kernels sit out the cases that contain it)\n`);
+    for (const e of sel.excluded) print(`  not generated: ${e.op} — ${e.reason}\n`);
     print(`seed ${seed}${shard !== undefined ? `, shard ${shard.index + 1}/${shard.count}` : ''}, ${runs !== undefined ? `${runs} cases` : ''}${runs !== undefined && diffTime !== undefined ? ', ' : ''}${diffTime !== undefined ? `${+diffTime.toFixed(2)} s` : ''}${runs === undefined && diffTime === undefined ? '1000 cases' : ''}\n`);
   }
   const total = runs !== undefined ? Math.ceil((runs - (shard?.index ?? 0)) / (shard?.count ?? 1)) : diffTime === undefined ? 1000 : undefined;
@@ -199,21 +205,22 @@ async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
     ...(diffTime !== undefined ? { timeSeconds: diffTime } : {}),
     seed,
     ...(shard !== undefined ? { shard } : {}),
-    programs: flags.programs ?? false,
+    programs: flags.programs ?? true,
     // with programs, one case in four starts with an authority block (ADR 0024)
-    authority: flags.programs ?? false,
+    authority: flags.programs ?? true,
     ...(flags.trace === true ? { trace: true } : {}),
     outDir: flags.out,
     onProgress: bar.update,
   });
   bar.stop();
   if (!quiet) {
-    print(`${result.cases} cases, ${result.applied} operations in ${result.seconds.toFixed(2)} s: ${Math.round(result.opsPerSecond)} operations/s; ${result.failures.length} divergences, ${result.poisoned} poisoned\n`);
+    print(`${result.cases} cases, ${result.applied} operations in ${result.seconds.toFixed(2)} s: ${Math.round(result.opsPerSecond)} operations/s; ${result.failures.length} divergences, ${result.poisoned} poisoned${result.unjudged > 0 ? `, ${result.unjudged} judged by no kernel` : ''}\n`);
+    print(`\n${formatCoverage(result.coverage)}\n`);
     for (const f of result.failures) {
       print(`\nDIVERGED (case ${f.index}, case seed ${f.shrunk.seed}) at step ${f.verdict.step} (${f.verdict.reason}): ${f.verdict.detail}\n`);
       print(`shrunk from ${f.original.ops.length} to ${f.shrunk.ops.length} operations${f.file !== undefined ? ` → ${f.file}` : ''}\n`);
       if (f.file !== undefined) print(`replay with: npx immutos replay ${f.file}\n`);
-      print(`reproduce the campaign with: npx immutos fuzz --kernels ${kernels.join(',')} --seed ${seed}${runs !== undefined ? ` --runs ${runs}` : ''}${flags.programs ? ' --programs' : ''}${shard !== undefined ? ` --shard ${shard.index + 1}/${shard.count}` : ''}\n`);
+      print(`reproduce the campaign with: npx immutos fuzz --kernels ${kernels.join(',')} --seed ${seed}${runs !== undefined ? ` --runs ${runs}` : ''}${flags.programs === false ? ' --no-programs' : ''}${shard !== undefined ? ` --shard ${shard.index + 1}/${shard.count}` : ''}\n`);
     }
   }
   return result;
@@ -274,6 +281,9 @@ function printJson(p: FuzzPlan, result: CampaignResult, ni: NiCampaignResult | u
       shard: shard !== undefined ? `${shard.index + 1}/${shard.count}` : null,
       ops: result.ops,
       excluded: result.excluded,
+      partial: p.sel.partial,
+      unjudged: result.unjudged,
+      coverage: result.coverage,
       cases: result.cases,
       operations: result.applied,
       seconds: result.seconds,
@@ -394,7 +404,9 @@ export function register(program: Command): void {
     .option('--time <seconds>', 'run for this long instead (with --mutants: most seconds per mutant)')
     .option('--seed <s>', 'campaign seed (printed; default random, 1 with --mutants)')
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the case space (CI matrices)')
-    .option('--programs', 'also generate system-language programs (load/step/run)')
+    .option('--programs', 'generate system-language programs (load/step/run; the default)')
+    .option('--no-programs', 'do not generate programs')
+    .option('--allow-unexercised', 'report operations the campaign never exercised without failing')
     .option('--trace', 'also validate every step of the reference kernel against the TS spec step function')
     .option('--mutants', 'run the seeded-bug catalogue of every kernel (or of --kernels): each mutant against the clean kernel of its base')
     .option('--json', 'print one JSON object instead of text')
@@ -411,6 +423,8 @@ export function register(program: Command): void {
       }
       const r = await fuzzOnce(flags);
       const problems: string[] = [];
+      const missing = r.cases > 0 ? r.coverage.unexercised : [];
+      if (missing.length > 0 && flags.allowUnexercised !== true) problems.push(`the campaign never exercised ${missing.join(', ')} (run more cases with --runs or --time, or pass --allow-unexercised)`);
       if (r.failures.length > 0) problems.push(`${r.failures.length} divergence(s); replay: npx immutos replay ${r.failures[0]!.file ?? ''}`);
       const ni = r.nonInterference?.failures ?? [];
       if (ni.length > 0) problems.push(`${ni.length} non-interference violation(s); replay: npx immutos replay ${ni[0]!.file ?? ''}`);
@@ -431,9 +445,11 @@ export const fuzzStage: Stage = {
   run: async () => {
     const seconds = stageSeconds();
     const r = await fuzzOnce({ time: String(seconds), seed: '1', programs: true, out: '.fuzz-out' });
+    const missing = r.coverage.unexercised;
     const ni = r.nonInterference;
     const niSummary = ni === undefined ? '' : `; non-interference: ${ni.scenarios} scenarios, ${ni.failures.length} violations${ni.failures[0]?.file !== undefined ? ` (npx immutos replay ${ni.failures[0].file})` : ''}`;
-    const summary = `${r.kernels.join(' vs ')}: ${r.cases} cases, ${Math.round(r.opsPerSecond)} ops/s, ${r.failures.length} divergences${r.failures[0]?.file !== undefined ? ` (npx immutos replay ${r.failures[0].file})` : ''}${niSummary}`;
-    return { ok: r.failures.length === 0 && (ni?.failures.length ?? 0) === 0, summary };
+    const exercised = missing.length === 0 ? `every one of ${r.ops.length} operations exercised` : `NOT exercised: ${missing.join(', ')}`;
+    const summary = `${r.kernels.join(' vs ')}: ${r.cases} cases, ${Math.round(r.opsPerSecond)} ops/s, ${r.failures.length} divergences${r.failures[0]?.file !== undefined ? ` (npx immutos replay ${r.failures[0].file})` : ''}, ${exercised}${niSummary}`;
+    return { ok: r.failures.length === 0 && (ni?.failures.length ?? 0) === 0 && missing.length === 0, summary };
   },
 };

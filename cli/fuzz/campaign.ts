@@ -18,6 +18,7 @@ import { rawCaseArb, type RawOp } from '../../tests/generators/ops.js';
 import { authorityBlockArb } from '../../tests/generators/authority.js';
 import { runDifferential, type DifferentialOptions, type Verdict } from '../../tests/oracles/differential.js';
 import { NotModelled, TraceValidator } from '../../tests/oracles/trace.js';
+import { Coverage, type CoverageReport } from '../../tests/oracles/coverage.js';
 import type { Op } from '../../spec/Kernel.js';
 import { ddmin } from './shrink.js';
 
@@ -154,32 +155,57 @@ export interface CampaignResult {
   readonly opsPerSecond: number;
   /** Cases that stopped comparing at a resource limit. */
   readonly poisoned: number;
+  /** Cases no selected kernel could judge (none supported all of their operations). */
+  readonly unjudged: number;
   /** Failures (shrunk). */
   readonly failures: readonly Failure[];
+  /** What the campaign exercised (see `tests/oracles/coverage.ts`). */
+  readonly coverage: CoverageReport;
 }
 
-/** Resolved kernels of a campaign and the ops they share. */
+/** Resolved kernels of a campaign and the operations generated for them. */
 export interface Selection {
   /** The handles. */
   readonly handles: readonly EngineHandle[];
-  /** Operations to generate. */
+  /** Operations to generate: every operation some selected kernel supports. */
   readonly ops: readonly OpName[];
   /** Operations not generated, and why. */
   readonly excluded: readonly Exclusion[];
+  /** For each generated operation, the selected kernels that do not support it (they sit out the cases that contain it). */
+  readonly partial: readonly { readonly op: OpName; readonly missingIn: readonly string[] }[];
 }
 
-/** Resolves kernel names and computes the operations to generate (with the exclusions). */
+/**
+ * Resolves kernel names and computes the operations to generate: every operation some selected
+ * kernel supports (programs only when asked). Each case is then judged by the kernels that
+ * support all of its operations ({@link participants}); no operation is dropped because one
+ * kernel lacks it.
+ */
 export async function select(kernels: readonly string[], programs: boolean): Promise<Selection> {
   if (kernels.length === 0) throw new RangeError('no kernel selected');
   const handles = await Promise.all(kernels.map((k) => build(k)));
-  const { ops, excluded } = commonOps(handles, OP_NAMES);
-  const ex: Exclusion[] = excluded.map((e) => ({ op: e.op, reason: `not supported by ${e.missingIn.join(', ')}` }));
-  if (!programs) {
-    for (const op of PROGRAM_OPS) {
-      if (ops.delete(op)) ex.push({ op, reason: 'programs not requested (use --programs)' });
+  const ex: Exclusion[] = [];
+  const partial: { op: OpName; missingIn: string[] }[] = [];
+  const ops: OpName[] = [];
+  for (const op of OP_NAMES) {
+    const missingIn = handles.filter((h) => !h.supports.has(op)).map((h) => h.name);
+    if (missingIn.length === handles.length) ex.push({ op, reason: 'supported by no selected kernel' });
+    else if (!programs && PROGRAM_OPS.includes(op)) ex.push({ op, reason: 'programs turned off (--no-programs)' });
+    else {
+      ops.push(op);
+      if (missingIn.length > 0) partial.push({ op, missingIn });
     }
   }
-  return { handles, ops: OP_NAMES.filter((o) => ops.has(o)), excluded: ex };
+  return { handles, ops, excluded: ex, partial };
+}
+
+/**
+ * The kernels that judge case `c`: those that support, and accept, every one of its operations
+ * ({@link EngineHandle.judges}). A kernel that cannot run one operation of a case sits out the
+ * whole case, since later steps depend on that one.
+ */
+export function participants(c: FuzzCase, handles: readonly EngineHandle[]): EngineHandle[] {
+  return handles.filter((h) => c.ops.every((op) => h.judges(op as unknown as { readonly op: string })));
 }
 
 /**
@@ -216,6 +242,7 @@ export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: Di
     }
   });
   const r = runDifferential(c, kernels, options);
+  options.coverage?.caseEnd?.(kernels);
   if (options.trace === true && r.verdict.kind !== 'diverged') {
     const t = traceVerdict(c);
     if (t !== null) return { ...r, verdict: t };
@@ -268,13 +295,20 @@ const AUTHORITY_OPS: readonly OpName[] = ['atom', 'spawn', 'share', 'load', 'run
  * The generator of a campaign's cases: case `seed` is random segments and blocks (`rawCaseArb`),
  * preceded in one case out of four by an authority block when `authority` is on. The block is
  * drawn from its own seed, so the other operations of every case are the same with and without
- * `authority`.
+ * `authority`. When `common` is given (the operations every kernel supports, when some kernel
+ * lacks some), one case in two uses only those, so that every kernel judges a fair share of the
+ * cases and not only those without the operations it lacks.
  */
-export function caseGenerator(ops: readonly OpName[], options: Pick<CampaignOptions, 'maxSegments' | 'malformed' | 'authority'> = {}): (seed: number) => RawOp[] {
-  const arb = rawCaseArb({ ops, ...(options.maxSegments !== undefined ? { maxSegments: options.maxSegments } : {}), ...(options.malformed === false ? { malformed: false } : {}) });
+export function caseGenerator(ops: readonly OpName[], options: Pick<CampaignOptions, 'maxSegments' | 'malformed' | 'authority'> & { readonly common?: readonly OpName[] } = {}): (seed: number) => RawOp[] {
+  const shape = { ...(options.maxSegments !== undefined ? { maxSegments: options.maxSegments } : {}), ...(options.malformed === false ? { malformed: false } : {}) };
+  const arb = rawCaseArb({ ops, ...shape });
+  const common = options.common;
+  const commonArb = common !== undefined && common.length > 0 && common.length < ops.length ? rawCaseArb({ ops: common, ...shape }) : null;
   const authority = options.authority === true && AUTHORITY_OPS.every((o) => ops.includes(o));
   return (seed) => {
-    const raws = fc.sample(arb, { seed, numRuns: 1 })[0]!;
+    const everyKernel = commonArb !== null && caseSeed(seed, 0x5a11) % 2 === 0;
+    const raws = fc.sample(everyKernel ? commonArb : arb, { seed, numRuns: 1 })[0]!;
+    if (everyKernel) return raws;
     if (!authority || caseSeed(seed, 0x0a17) % 4 !== 0) return raws;
     return [...fc.sample(authorityBlockArb, { seed: caseSeed(seed, 0x0a18), numRuns: 1 })[0]!, ...raws];
   };
@@ -284,7 +318,7 @@ export function caseGenerator(ops: readonly OpName[], options: Pick<CampaignOpti
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const sel = await select(options.kernels, options.programs ?? false);
   const supports = new Set(sel.ops);
-  const generate = caseGenerator(sel.ops, options);
+  const generate = caseGenerator(sel.ops, { ...options, common: sel.ops.filter((o) => sel.handles.every((h) => h.supports.has(o))) });
   const diffOptions = { resourceErrors: options.resourceErrors ?? 'poison', ...(options.trace === true ? { trace: true } : {}) } as const;
   const shard = options.shard ?? { index: 0, count: 1 };
   const runs = options.runs ?? (options.timeSeconds === undefined ? 1000 : Number.POSITIVE_INFINITY);
@@ -296,18 +330,27 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const failures: Failure[] = [];
   let lastReport = 0;
   const progress = (): CampaignProgress => ({ cases, ops: applied, seconds: (performance.now() - t0) / 1000, divergences: failures.length, poisoned });
+  const coverage = new Coverage(options.kernels, sel.ops);
+  let unjudged = 0;
   for (let k = shard.index; k < runs && performance.now() < deadline; k += shard.count) {
     const seed = caseSeed(options.seed, k);
     const raws = generate(seed);
     const fixedCase = fixup(raws, { seed, kernels: options.kernels, supports, ...(options.quotas !== undefined ? { quotas: options.quotas } : {}) }).case;
-    const fixed: FuzzCase = options.debug === true ? { ...fixedCase, debug: true } : fixedCase;
-    const r = judge(fixed, sel.handles, diffOptions);
+    const judges = participants(fixedCase, sel.handles);
     cases++;
+    if (judges.length === 0) {
+      unjudged++;
+      continue;
+    }
+    // the case names the kernels that judged it, so a saved case replays on exactly those
+    const named: FuzzCase = { ...fixedCase, kernels: judges.map((h) => h.name) };
+    const fixed: FuzzCase = options.debug === true ? { ...named, debug: true } : named;
+    const r = judge(fixed, judges, { ...diffOptions, coverage });
     applied += r.applied;
     if (r.verdict.kind === 'poisoned') poisoned++;
     if (isDiverged(r.verdict)) {
       const detectedSeconds = (performance.now() - t0) / 1000;
-      const s = options.shrink === false ? { shrunk: fixed, verdict: r.verdict } : shrinkCase(raws, fixed, sel.handles, supports, diffOptions);
+      const s = options.shrink === false ? { shrunk: fixed, verdict: r.verdict } : shrinkCase(raws, fixed, judges, supports, diffOptions);
       const shrunk: FuzzCase = { ...s.shrunk, expect: 'diverged', ...(options.note !== undefined ? { note: options.note } : {}) };
       let file: string | undefined;
       if (options.outDir !== undefined) {
@@ -325,7 +368,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   }
   options.onProgress?.(progress());
   const seconds = (performance.now() - t0) / 1000;
-  return { kernels: options.kernels, ops: sel.ops, excluded: sel.excluded, cases, applied, seconds, opsPerSecond: seconds > 0 ? applied / seconds : 0, poisoned, failures };
+  return { kernels: options.kernels, ops: sel.ops, excluded: sel.excluded, cases, applied, seconds, opsPerSecond: seconds > 0 ? applied / seconds : 0, poisoned, unjudged, failures, coverage: coverage.report() };
 }
 
 /** Quotas for mutant campaigns: small, so quota bugs show within a few operations (a tree holds 8 processes: a spawn loop of 12 passes its bound). */

@@ -5,6 +5,7 @@
 import type { CaseOp } from '../../tests/generators/case.js';
 import { describeObservationDiff, showOutcome, type StepRecord, type Verdict } from '../../tests/oracles/differential.js';
 import type { MutantRow } from './campaign.js';
+import { STAT_FIELDS, type CoverageReport, type StatField } from '../../tests/oracles/coverage.js';
 
 function clip(s: string, n: number): string {
   const one = s.replace(/\s+/g, ' ');
@@ -82,5 +83,68 @@ export function formatMutantTable(rows: readonly MutantRow[]): string {
   if (bases.length > 1) lines.push(`kill rate by base: ${bases.map((b) => `${b} ${rate(rows.filter((r) => r.base === b))}`).join(', ')}`);
   const seconds = rows.reduce((t, r) => t + r.seconds, 0);
   lines.push(`kill rate: ${rate(rows)}; ${seconds.toFixed(1)} s to the first catches in all`);
+  return lines.join('\n');
+}
+
+/** A column label for a set of judging kernels (names joined by `,`) among `all`. */
+export function judgeSetLabel(set: string, all: readonly string[]): string {
+  const members = set === '' ? [] : set.split(',');
+  if (members.length === all.length) return all.length === 1 ? members[0]! : 'all';
+  const missing = all.filter((k) => !members.includes(k));
+  return missing.length < members.length ? `all but ${missing.join(', ')}` : members.join(', ');
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => `${indent}${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`.trimEnd();
+  return [line(header), `${indent}${'-'.repeat(widths.reduce((t, w) => t + w + 2, -2))}`, ...rows.map(line)];
+}
+
+const STAT_LABELS: Readonly<Record<StatField, string>> = { gcCycles: 'gc cycles', evacuations: 'evacuations', forks: 'forks', spawns: 'spawns', codecValues: 'codec values' };
+
+/**
+ * The coverage report of a campaign: operations by the kernels that judged them (and how often
+ * some kernel answered ok), kernel calls made by programs per kernel, error kinds per kernel,
+ * each kernel's work counters (`-`: not reported by that kernel), the largest collection seen,
+ * and the operations the campaign did not exercise.
+ */
+export function formatCoverage(c: CoverageReport): string {
+  const lines: string[] = [];
+  // widest sets first (every kernel), then by cases
+  const width = (set: string): number => (set === '' ? 0 : set.split(',').length);
+  const sets = Object.entries(c.casesBy).sort((a, b) => width(b[0]) - width(a[0]) || b[1] - a[1]);
+  const cases = sets.reduce((t, [, n]) => t + n, 0);
+  lines.push(`coverage: ${cases} judged cases (${sets.map(([s, n]) => `${judgeSetLabel(s, c.kernels)}: ${n}`).join('; ') || 'none'})`);
+  const setKeys = [...new Set([...sets.map(([s]) => s), ...c.ops.flatMap((o) => Object.keys(o.judgedBy))])];
+  lines.push(
+    ...table(
+      ['operation', ...setKeys.map((s) => judgeSetLabel(s, c.kernels)), 'ok'],
+      c.ops.map((o) => [o.op, ...setKeys.map((s) => String(o.judgedBy[s] ?? 0)), o.applied === 0 ? '-' : `${Math.round((100 * o.ok) / o.applied)}%`]),
+    ),
+  );
+  const withCalls = c.perKernel.filter((k) => k.kernelCalls !== undefined && k.cases > 0);
+  if (withCalls.length > 0) {
+    const names = [...new Set(withCalls.flatMap((k) => Object.keys(k.kernelCalls!)))].sort();
+    lines.push('', 'kernel calls made by programs:');
+    lines.push(...(names.length === 0 ? ['  none'] : table(['call', ...withCalls.map((k) => k.kernel)], names.map((n) => [n, ...withCalls.map((k) => String(k.kernelCalls![n] ?? 0))]))));
+  }
+  const active = c.perKernel.filter((k) => k.cases > 0);
+  const kinds = [...new Set(active.flatMap((k) => Object.keys(k.errors)))].sort();
+  lines.push('', 'error kinds answered:');
+  lines.push(...(kinds.length === 0 ? ['  none'] : table(['error', ...active.map((k) => k.kernel)], kinds.map((e) => [e, ...active.map((k) => String((k.errors as Record<string, number>)[e] ?? 0))]))));
+  lines.push('', 'work done by each kernel (- : not reported):');
+  lines.push(
+    ...table(
+      ['', ...active.map((k) => k.kernel)],
+      [
+        ['cases', ...active.map((k) => String(k.cases))],
+        ['operations', ...active.map((k) => String(k.applied))],
+        ...STAT_FIELDS.map((f) => [STAT_LABELS[f], ...active.map((k) => (k.stats[f] === undefined ? '-' : String(k.stats[f])))]),
+      ],
+    ),
+  );
+  lines.push('', `largest collection: ${c.largestCollection} elements`);
+  lines.push(c.unexercised.length === 0 ? 'every generated operation was exercised (answered ok at least once)' : `NOT EXERCISED (never answered ok): ${c.unexercised.join(', ')}`);
+  if (c.judgedAlone.length > 0) lines.push(`judged by one kernel only (its invariants, no comparison): ${c.judgedAlone.join(', ')}`);
   return lines.join('\n');
 }

@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { createSpecKernel } from '../../spec/SpecKernel.js';
+import { createSpecKernel, specAccepts } from '../../spec/SpecKernel.js';
 import { SPEC_MUTANTS } from '../../spec/SpecMutants.js';
-import type { Kernel, KernelOptions, OpName } from '../../spec/Kernel.js';
+import { OP_NAMES, type Kernel, type KernelOptions, type OpName } from '../../spec/Kernel.js';
 
 /** Whether an engine can be built here, and if not, why. */
 export type Availability = { readonly available: true } | { readonly available: false; readonly reason: string };
@@ -31,6 +31,12 @@ export interface EngineAdapter {
   readonly mutants: readonly string[];
   /** Modifier keys this engine accepts besides `mutant` (e.g. `hw`). */
   readonly modifiers: readonly string[];
+  /**
+   * Whether kernels of this engine judge `op` (default: every operation in {@link supports}).
+   * An engine that models only part of an operation (the spec engine runs only the pure
+   * function subset of code) says so here; a campaign leaves it out of cases it does not accept.
+   */
+  accepts?(op: { readonly op: string; readonly [field: string]: unknown }): boolean;
   /** Builds a fresh kernel. Only called when available. */
   build(options: KernelOptions, modifiers: Readonly<Record<string, string>>): Kernel;
 }
@@ -55,6 +61,8 @@ export interface EngineHandle {
   readonly adapter: EngineAdapter;
   /** Its operations. */
   readonly supports: ReadonlySet<OpName>;
+  /** Whether it judges `op`: an operation it supports and, where its engine says so, accepts ({@link EngineAdapter.accepts}). */
+  judges(op: { readonly op: string; readonly [field: string]: unknown }): boolean;
   /** Builds a fresh kernel (quotas from the case may override the defaults). */
   build(options?: Pick<KernelOptions, 'quotas' | 'debug'>): Kernel;
 }
@@ -200,6 +208,7 @@ export function loadRegistry(): Promise<Registry> {
       supports: createSpecKernel().supports,
       mutants: SPEC_MUTANTS.map((m) => m.name),
       modifiers: [],
+      accepts: specAccepts,
       build: (options) => createSpecKernel({ ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.mutants !== undefined ? { mutants: options.mutants } : {}) }),
     });
     adapters.set('reference', factoryAdapter('reference', 'the reference kernel (reference/): clarity first, the oracle', reference, 'createReferenceKernel', 'REFERENCE_MUTANTS', []));
@@ -305,6 +314,10 @@ export async function build(name: string): Promise<EngineHandle> {
     name,
     adapter,
     supports: adapter.supports,
+    judges(op) {
+      if (typeof op.op !== 'string' || !(OP_NAMES as readonly string[]).includes(op.op)) return true; // an unknown operation: every kernel refuses it alike
+      return adapter.supports.has(op.op as OpName) && (adapter.accepts?.(op) ?? true);
+    },
     build(options = {}) {
       return adapter.build({ ...options, ...(spec.mutants.length > 0 ? { mutants: spec.mutants } : {}) }, spec.modifiers);
     },

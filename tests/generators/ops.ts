@@ -80,7 +80,7 @@ export const WATCH_KEYS: readonly string[] = [':w', '[1 2]', '(1 2)', '"k"', ':w
 export const OP_WEIGHTS: Readonly<Record<OpName, number>> = {
   spawn: 3,
   fork: 4,
-  exit: 1,
+  exit: 2,
   atom: 8,
   deref: 6,
   reset: 6,

@@ -13,6 +13,7 @@
  */
 import { RESOURCE_ERRORS, type ErrorKind, type Kernel, type Observation, type Op, type Outcome } from '../../spec/Kernel.js';
 import type { CaseOp, FuzzCase } from '../generators/case.js';
+import type { Coverage } from './coverage.js';
 import { CodecOracle } from './codec.js';
 import { InvariantChecker } from './invariants.js';
 
@@ -87,6 +88,8 @@ export interface DifferentialOptions {
    * fresh oracle per case; pass an oracle to sum its counts over cases, false to skip.
    */
   readonly codec?: boolean | CodecOracle;
+  /** Told about every compared step (what the campaign exercised; never changes the verdict). */
+  readonly coverage?: Pick<Coverage, 'step'> & Partial<Pick<Coverage, 'caseEnd'>>;
 }
 
 /** The result of {@link runDifferential}. */
@@ -170,6 +173,7 @@ export function runDifferential(c: FuzzCase, kernels: readonly NamedKernel[], op
     const poisoned = poison && resource !== undefined && threw === undefined;
     const differs = threw !== undefined || invariantBroken !== undefined || (!poisoned && (outcomeDiffers || obsDiffers));
     if (options.record) records.push({ step, op, sides, differs });
+    options.coverage?.step(op, sides, sides[0]?.observation);
     if (threw !== undefined) {
       return { verdict: { kind: 'diverged', step, reason: 'threw', detail: `${threw.kernel} threw: ${threw.threw}`, sides, steps: step + 1 }, records, applied };
     }

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { runCampaign } from '../../cli/fuzz/campaign.js';
 import { availableKernels } from '../engines/registry.js';
+import { OP_NAMES } from '../../spec/Kernel.js';
+import { createSpecKernel } from '../../spec/SpecKernel.js';
 
 describe('differential campaigns (CI budget)', () => {
   it('the spec and reference kernels agree on 300 operation sequences (seed 11)', async () => {
@@ -16,6 +18,21 @@ describe('differential campaigns (CI budget)', () => {
     expect(r.failures.map((f) => `${f.verdict.detail} (case ${JSON.stringify(f.original)})`)).toEqual([]);
     expect(r.excluded.every((e) => e.reason.length > 0)).toBe(true);
   });
+
+  it('the default campaign (every available kernel, programs, seed 1) exercises every operation of the Kernel interface', async () => {
+    const kernels = await availableKernels();
+    const r = await runCampaign({ kernels, runs: 80, seed: 1, programs: true, authority: true, shrink: false });
+    expect(r.failures.map((f) => `${f.verdict.detail} (case ${JSON.stringify(f.original)})`)).toEqual([]);
+    expect(r.ops).toEqual(OP_NAMES);
+    expect(r.coverage.unexercised).toEqual([]);
+    // the spec engine judges every operation it supports side by side with the other kernels
+    const spec = [...createSpecKernel().supports];
+    for (const o of r.coverage.ops) {
+      if (!spec.includes(o.op)) continue;
+      const withSpec = Object.entries(o.judgedBy).filter(([set]) => set.split(',').includes('spec') && set.includes(','));
+      expect(withSpec.length, `${o.op} judged with spec`).toBeGreaterThan(0);
+    }
+  }, 120_000);
 
   // Well-formed operations only: the trace validator (specOpStep over spec/KernelSpec.ts) does not
   // model malformed fields; the differential comparison with the spec kernel covers those.

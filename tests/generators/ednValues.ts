@@ -5,12 +5,16 @@
  * different shapes. Values are kept small so a case runs fast; a small pool makes repeats (and so
  * ABA histories and equal keys) common.
  *
- * A fraction comes from the full value arbitrary (`values.ts`, every kind, unicode included).
+ * A fraction comes from the full value arbitrary (`values.ts`, every kind, unicode included), and
+ * a fraction is adversarial ({@link adversarialValueArb}): int64 keys with colliding hashes,
+ * collections on every size boundary of the optimized vector, CHAMP tries and the binary codec,
+ * nesting at the depth limit, large byte strings, astral and combining characters, -0.0 and NaN.
  * @module
  */
 import fc from 'fast-check';
-import { printEdn } from '../../spec/Edn.js';
-import { valueArb } from './values.js';
+import { MAX_DEPTH, printEdn } from '../../spec/Edn.js';
+import { Bytes, Char } from '../../spec/Values.js';
+import { DOUBLE_EDGES, INT_EDGES, SPEC_INT_HASH, hashGroupArb, trickyStringArb, valueArb } from './values.js';
 
 /** A value as a tree, so it can be spelled two ways. */
 export type ValueTree =
@@ -99,9 +103,123 @@ export const poolValueArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom(...PO
 /** Any printable value of the value model (every kind but functions), small, printed canonically. */
 export const anyValueTextArb: fc.Arbitrary<string> = valueArb({ maxDepth: 2, maxLength: 3, fns: false }).map(printEdn);
 
-/** A value for an operation: often from {@link POOL} (either spelling), sometimes fresh, now and then of any kind. */
+// ---------------------------------------------------------------------------------------------
+// Adversarial values (as text): every representation boundary of the kernels and the codec
+// ---------------------------------------------------------------------------------------------
+
+const ints = (from: number, n: number): string => Array.from({ length: n }, (_, i) => String(from + i)).join(' ');
+
+/** Scalars at their edges: int64 and codec integer forms, special doubles, tricky strings, astral characters, byte strings around word and varint sizes. */
+export const edgeScalarTextArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...INT_EDGES).map((v) => printEdn(v)) },
+  { weight: 2, arbitrary: fc.constantFrom(...DOUBLE_EDGES).map((v) => printEdn(v)) },
+  { weight: 3, arbitrary: trickyStringArb.map((v) => printEdn(v)) },
+  { weight: 1, arbitrary: fc.constantFrom(0x1f600, 0x10ffff, 0x10000, 0xffff, 0x301, 0x0, 0xd7ff, 0xe000).map((cp) => printEdn(new Char(String.fromCodePoint(cp)))) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(0, 1, 3, 4, 5, 7, 8, 9, 127, 128, 255, 256), fc.nat(255)).map(([n, b]) => printEdn(new Bytes(Uint8Array.from({ length: n }, (_, i) => (b + i * 37) & 0xff)))) },
+);
+
+/** A small value for the inside of adversarial collections (nil often: maps with nil values). */
+const smallTextArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 2, arbitrary: fc.constant('nil') },
+  { weight: 2, arbitrary: fc.integer({ min: -3, max: 40 }).map(String) },
+  { weight: 1, arbitrary: fc.constantFrom(':x', '"s"', '[]', '{}', '[nil]', '{:a nil}', '-0.0', '##NaN') },
+  { weight: 1, arbitrary: edgeScalarTextArb },
+);
+
+/** Maps and sets of int64 keys whose 32-bit hashes collide (fully, or on their first 5…30 bits) in the optimized kernel's CHAMP tries or in the spec's hash. */
+export const collidingTextArb: fc.Arbitrary<string> = fc
+  .tuple(fc.oneof({ weight: 3, arbitrary: hashGroupArb() }, { weight: 1, arbitrary: hashGroupArb({ shape: SPEC_INT_HASH }) }), fc.constantFrom('map', 'map', 'set', 'vector'), fc.array(smallTextArb, { minLength: 12, maxLength: 12 }))
+  .map(([{ keys }, kind, vals]) => {
+    const ks = keys.map(String);
+    if (kind === 'set') return `#{${ks.join(' ')}}`;
+    if (kind === 'vector') return `[${ks.join(' ')}]`;
+    return `{${ks.map((k, i) => `${k} ${vals[i % vals.length]!}`).join(' ')}}`;
+  });
+
+/** Collections at the codec's short-form limits (lists of 15/16, vectors of 7/8, maps of 3/4 entries) and at the optimized vector's leaf size (31–33, 63–65). */
+export const boundaryCollectionTextArb: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom('list', 'vector', 'map', 'set'), fc.constantFrom(0, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65), fc.integer({ min: -10, max: 1000 }), fc.array(smallTextArb, { minLength: 8, maxLength: 8 }))
+  .map(([kind, n, from, vals]) => {
+    switch (kind) {
+      case 'list':
+        return `(${ints(from, n)})`;
+      case 'vector':
+        return `[${Array.from({ length: n }, (_, i) => (i % 5 === 4 ? vals[i % 8]! : String(from + i))).join(' ')}]`;
+      case 'set':
+        return `#{${ints(from, n)}}`;
+      default:
+        return `{${Array.from({ length: n }, (_, i) => `:k${from + i} ${vals[i % 8]!}`).join(' ')}}`;
+    }
+  });
+
+/** Vectors around the optimized vector's two-level limits: 1024 (a full root of leaves), 1056 (that plus a full tail), 2080. Large: rare. */
+export const bigVectorTextArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom(1023, 1024, 1025, 1055, 1056, 1057, 1088, 1089, 2079, 2080, 2081), fc.integer({ min: -5, max: 5 })).map(([n, from]) => `[${ints(from, n)}]`);
+
+/** Maps and sets across CHAMP node sizes and depths (up to 700 keys: every first level full, many second levels). */
+export const bigHashTextArb: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom('map', 'set', 'kmap'), fc.constantFrom(100, 129, 300, 700), fc.integer({ min: -1000, max: 1000 }))
+  .map(([kind, n, from]) => (kind === 'set' ? `#{${ints(from, n)}}` : kind === 'map' ? `{${Array.from({ length: n }, (_, i) => `${from + i} ${i % 7 === 0 ? 'nil' : String(i)}`).join(' ')}}` : `{${Array.from({ length: n }, (_, i) => `:k${i} ${i}`).join(' ')}}`));
+
+/** Values whose binary encoding fills the codec's intern table past its one-byte (128) references. */
+export const internTextArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom(127, 128, 129, 200), fc.constantFrom(':k', 'sym', '"s')).map(([n, p]) => `[${Array.from({ length: n }, (_, i) => (p === '"s' ? `"s${i}"` : `${p}${i}`)).join(' ')}]`);
+
+/**
+ * Depths of {@link deepTextArb}: one past the reader's and the codec's limit ({@link MAX_DEPTH},
+ * refused alike as bad-input), and deep values both kernels hold today. Values nested between
+ * about 1,500 and {@link MAX_DEPTH} levels are valid EDN but exhaust the host stack in the
+ * optimized kernel's `fromHeap` (vectors, maps) and in the reference heap's `alloc` (sets);
+ * {@link NEAR_LIMIT_DEPTHS} generates them once those are iterative.
+ */
+export const DEEP_DEPTHS: readonly number[] = [100, 500, 1000, 1200, MAX_DEPTH + 1];
+
+/** Depths right at the limit ({@link MAX_DEPTH} - 2 … {@link MAX_DEPTH}): valid, and not yet held by every kernel (see {@link DEEP_DEPTHS}). */
+export const NEAR_LIMIT_DEPTHS: readonly number[] = [MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH];
+
+/** Nested values of the given depths (default {@link DEEP_DEPTHS}), mixing every collection and a tag. */
+export const deepTextArb: fc.Arbitrary<string> = deepArb(DEEP_DEPTHS);
+
+/** Nested values of `depths`, mixing every collection and a tag. */
+export function deepArb(depths: readonly number[]): fc.Arbitrary<string> {
+  return fc
+  .tuple(fc.constantFrom(...depths), fc.array(fc.constantFrom('[', '(', '{:k ', '#{', '#my/t '), { minLength: 1, maxLength: 5 }), fc.constantFrom('1', 'nil', '[]', '"x"'))
+  .map(([depth, openers, leaf]) => {
+    const close: Record<string, string> = { '[': ']', '(': ')', '{:k ': '}', '#{': '}', '#my/t ': '' };
+    let open = '';
+    let shut = '';
+    // the leaf counts as a level when it prints as a collection
+    const levels = leaf === '[]' ? depth - 1 : depth;
+    for (let i = 0; i < levels; i++) {
+      const o = openers[i % openers.length]!;
+      open += o;
+      shut = close[o]! + shut;
+    }
+    return open + leaf + shut;
+  });
+}
+
+/** Byte strings of several kilobytes. Large: rare. */
+export const bigBytesTextArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom(1024, 4095, 4096, 8193), fc.nat(255)).map(([n, b]) => printEdn(new Bytes(Uint8Array.from({ length: n }, (_, i) => (b + i * 131) & 0xff))));
+
+/**
+ * Adversarial values (see each part): scalar edges and colliding hashes often, collections at
+ * the codec's and the optimized collections' size limits, big vectors, maps and byte strings,
+ * and nesting at the depth limit rarely (they cost parsing and printing at every step).
+ */
+export const adversarialValueArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 8, arbitrary: edgeScalarTextArb },
+  { weight: 6, arbitrary: collidingTextArb },
+  { weight: 6, arbitrary: boundaryCollectionTextArb },
+  { weight: 1, arbitrary: bigVectorTextArb },
+  { weight: 1, arbitrary: bigHashTextArb },
+  { weight: 1, arbitrary: internTextArb },
+  { weight: 1, arbitrary: deepTextArb },
+  { weight: 1, arbitrary: bigBytesTextArb },
+);
+
+/** A value for an operation: often from {@link POOL} (either spelling), sometimes fresh, now and then of any kind or {@link adversarialValueArb adversarial}. */
 export const opValueArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: poolValueArb },
   { weight: 4, arbitrary: ednTextArb },
   { weight: 1, arbitrary: anyValueTextArb },
+  { weight: 1, arbitrary: adversarialValueArb },
 );

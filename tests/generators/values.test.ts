@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { printEdn, readEdn } from '../../spec/Edn.js';
 import { Fn, kindOf, type Kind, type Value } from '../../spec/Values.js';
 import { difference } from '../oracles/identical.js';
-import { valueArb } from './values.js';
+import { murmurFinalize, murmurMix } from '../../spec/Hash.js';
+import { OPTIMIZED_INT_HASH, SPEC_INT_HASH, hashGroupArb, int64WithHash, valueArb } from './values.js';
 
 function kindsIn(v: Value, into: Set<Kind>): void {
   const stack: Value[] = [v];
@@ -39,6 +40,42 @@ describe('valueArb', () => {
         expect(difference(readEdn(printEdn(v)), v)).toBeNull();
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('adversarial values', () => {
+  it('hashGroupArb: keys are distinct and their hashes share the low bits asked for (optimized hashInt, spec hash)', async () => {
+    const { hashInt } = await import('../../optimized/heap/values.js');
+    const { hash } = await import('../../spec/Values.js');
+    const optimized = (k: bigint): number => hashInt(Number(BigInt.asIntN(32, k)), Number(k >> 32n));
+    const shapes = [
+      { shape: OPTIMIZED_INT_HASH, h: optimized },
+      { shape: SPEC_INT_HASH, h: hash },
+    ];
+    let full = 0;
+    for (const { shape, h } of shapes) {
+      for (const { bits, keys } of fc.sample(hashGroupArb({ shape }), { seed: 7, numRuns: 300 })) {
+        expect(new Set(keys).size).toBe(keys.length);
+        expect(keys.length).toBeGreaterThanOrEqual(2);
+        const mask = bits >= 32 ? -1 : (1 << bits) - 1;
+        const hs = keys.map((k) => h(k) & mask);
+        expect(new Set(hs).size).toBe(1);
+        if (bits === 32) full++;
+        else if (bits <= 25) expect(new Set(keys.map((k) => h(k))).size).toBeGreaterThan(1);
+      }
+    }
+    expect(full).toBeGreaterThan(0);
+  });
+
+  it('int64WithHash hits any target hash', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (target, lo) => {
+        const k = int64WithHash(SPEC_INT_HASH, target, lo);
+        expect(Number(BigInt.asIntN(32, k))).toBe(lo);
+        expect(murmurFinalize(murmurMix(murmurMix(1, lo), Number(k >> 32n)))).toBe(target);
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -143,3 +143,134 @@ export function valueArb(options: ValueArbOptions = {}): fc.Arbitrary<Value> {
   });
   return value;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Adversarial values: chosen hashes, and the edges of every representation
+// ---------------------------------------------------------------------------------------------
+
+/** The multiplicative inverse of the odd number `c` modulo 2^32 (Newton's iteration). */
+function inverse32(c: number): number {
+  let x = c;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(c, x));
+  return x;
+}
+
+const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r));
+const rotr = (x: number, r: number): number => (x >>> r) | (x << (32 - r));
+const INV5 = inverse32(5);
+const INV_C1 = inverse32(0xcc9e2d51);
+const INV_C2 = inverse32(0x1b873593);
+const INV_F1 = inverse32(0x85ebca6b);
+const INV_F2 = inverse32(0xc2b2ae35);
+
+/** The word `k` such that `murmurMix(h, k) === out` (spec/Hash.ts; `murmurMix(h, ·)` is a bijection). */
+export function unmixWord(h: number, out: number): number {
+  let x = Math.imul((out - 0xe6546b64) | 0, INV5);
+  x = rotr(x, 13) ^ h;
+  x = Math.imul(x, INV_C2);
+  x = rotr(x, 15);
+  return Math.imul(x, INV_C1) | 0;
+}
+
+/** The `h` such that `murmurFinalize(h) === out` (spec/Hash.ts; fmix32 is a bijection). */
+export function unfinalize(out: number): number {
+  let h = out ^ (out >>> 16);
+  h = Math.imul(h, INV_F2);
+  h = h ^ (h >>> 13) ^ (h >>> 26);
+  h = Math.imul(h, INV_F1);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/**
+ * How a kernel hashes an int64 `hi·2^32 + lo`: `finalize(mix(mix(seed, lo), hi) ^ xor)` with
+ * spec/Hash.ts's murmur3 primitives. The optimized kernel's `hashInt` (optimized/heap/values.ts,
+ * the hash its CHAMP tries index by) and the spec's structural hash (spec/Values.ts `hash`, which
+ * the reference kernel uses) both have this shape; the unit test checks the constants against the
+ * real functions.
+ */
+export interface Int64HashShape {
+  /** Which hash this is (for messages). */
+  readonly name: string;
+  /** The running hash's start value. */
+  readonly seed: number;
+  /** Mixed in after both words, before finalizing. */
+  readonly xor: number;
+}
+
+/** The optimized kernel's int64 hash (CHAMP maps and sets). */
+export const OPTIMIZED_INT_HASH: Int64HashShape = { name: 'optimized', seed: 0x27d4eb2f, xor: 8 };
+/** The spec's structural hash of an int64. */
+export const SPEC_INT_HASH: Int64HashShape = { name: 'spec', seed: 0x1, xor: 0 };
+
+/** The int64 whose low word is `lo` and whose 32-bit hash under `shape` is `target` (there is exactly one). */
+export function int64WithHash(shape: Int64HashShape, target: number, lo: number): bigint {
+  const h1 = murmurMixLocal(shape.seed, lo);
+  const hi = unmixWord(h1, unfinalize(target) ^ shape.xor);
+  return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+}
+
+function murmurMixLocal(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = rotl(k, 15);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = rotl(h, 13);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** Options of {@link hashGroupArb}. */
+export interface HashGroupOptions {
+  /** The hash to aim at (default the optimized kernel's). */
+  readonly shape?: Int64HashShape;
+  /** Fewest and most keys (default 2 to 12). */
+  readonly minKeys?: number;
+  readonly maxKeys?: number;
+}
+
+/**
+ * Groups of distinct int64s whose hashes agree on their low `bits` bits (5, 10, … 30: they share
+ * that many levels of a 32-way hash trie before they part) or on all 32 (a full collision: a
+ * collision node). Keys are computed by inverting the hash, not searched for.
+ */
+export function hashGroupArb(options: HashGroupOptions = {}): fc.Arbitrary<{ readonly bits: number; readonly keys: readonly bigint[] }> {
+  const shape = options.shape ?? OPTIMIZED_INT_HASH;
+  return fc
+    .record({
+      bits: fc.constantFrom(5, 10, 15, 20, 25, 30, 32, 32, 32),
+      base: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+      highs: fc.uniqueArray(fc.integer({ min: 0, max: 2 ** 31 - 1 }), { minLength: options.minKeys ?? 2, maxLength: options.maxKeys ?? 12 }),
+      los: fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: 32, maxLength: 32 }),
+    })
+    .map(({ bits, base, highs, los }) => {
+      const mask = bits >= 32 ? -1 : (1 << bits) - 1;
+      const keys = new Set<bigint>();
+      highs.forEach((h, i) => {
+        const target = bits >= 32 ? base : (base & mask) | ((h << bits) & ~mask);
+        keys.add(int64WithHash(shape, target | 0, (los[i % 32]! + i) | 0));
+      });
+      return { bits, keys: [...keys] };
+    });
+}
+
+/** Integers at the edge of every representation: one-byte codec forms, int8/16/32, the optimized kernel's unboxed range (±2^30), doubles' exact range, int64. */
+export const INT_EDGES: readonly bigint[] = [
+  -5n, -4n, 27n, 28n, -128n, -129n, 127n, 128n, -32768n, -32769n, 32767n, 32768n,
+  -(2n ** 31n) - 1n, -(2n ** 31n), 2n ** 31n - 1n, 2n ** 31n,
+  -(2n ** 30n) - 1n, -(2n ** 30n), 2n ** 30n - 1n, 2n ** 30n,
+  2n ** 32n, -(2n ** 32n), 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n) - 1n,
+  INT64_MIN, INT64_MIN + 1n, INT64_MAX, INT64_MAX - 1n, -(2n ** 62n), 2n ** 62n,
+];
+
+/** Doubles at their edges: -0.0, NaN, infinities, the smallest subnormal, the largest finite, 2^53. */
+export const DOUBLE_EDGES: readonly number[] = [-0, 0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE, 2 ** 53, 2 ** 53 + 2, 0.1, 2.2250738585072014e-308];
+
+/** Strings that stress text handling: astral and combining characters, ZWJ sequences, a BOM, NUL, lengths at 32/64 code units (the codec's fast paths and its interning limit). */
+export const trickyStringArb: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('😀', 'e\u0301', 'a\u0301\u0302\u0303', '👩‍👩‍👧', '🇫🇷', '\ufeff', '\u0000', '\u2028', 'x😀y', '\ud800', '\udfff', 'ǅ', 'ﬀ', 'İ', '\u{10ffff}', '\u{e0001}'),
+  fc
+    .tuple(fc.constantFrom(31, 32, 33, 62, 63, 64, 65, 66, 127, 128), fc.constantFrom('', '😀', 'é', 'e\u0301', '中'), fc.boolean())
+    .map(([n, extra, atEnd]) => {
+      const fill = 'a'.repeat(Math.max(0, n - extra.length));
+      return atEnd ? fill + extra : extra + fill;
+    }),
+);

@@ -13,8 +13,8 @@
  */
 import fc from 'fast-check';
 import { MAX_DEPTH, printEdn } from '../../spec/Edn.js';
-import { Bytes, Char } from '../../spec/Values.js';
-import { DOUBLE_EDGES, INT_EDGES, SPEC_INT_HASH, hashGroupArb, trickyStringArb, valueArb } from './values.js';
+import { AtomRef, Bytes, Char, EMap, ESet, INT64_MAX, List, Tagged, Vector, type Value } from '../../spec/Values.js';
+import { DOUBLE_EDGES, INT_EDGES, SPEC_INT_HASH, bytesArb, doubleArb, hashGroupArb, instArb, keywordArb, stringArb, symbolArb, tagArb, trickyStringArb, uuidArb, valueArb } from './values.js';
 
 /** A value as a tree, so it can be spelled two ways. */
 export type ValueTree =
@@ -223,3 +223,63 @@ export const opValueArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: anyValueTextArb },
   { weight: 1, arbitrary: adversarialValueArb },
 );
+
+const int = (min: bigint, max: bigint): fc.Arbitrary<bigint> => fc.bigInt({ min, max });
+const signed = (lo: bigint, hi: bigint): fc.Arbitrary<bigint> => fc.tuple(int(lo, hi), fc.boolean()).map(([n, neg]) => (neg ? -n - 1n : n));
+
+/**
+ * One value holding every form of the binary format with random payloads: integers of every
+ * width and sign (one-byte, int8, int16, int32, int64), doubles (any, NaN, -0.0), characters
+ * (ASCII, other BMP, astral), strings (short, long, not well-formed), keywords and symbols with
+ * and without namespace, a byte string, `#uuid`, `#inst`, a custom tag, an atom reference,
+ * lists, vectors and maps in their short and long forms (maps with nil values), a set. So every
+ * branch of the decoder runs on every binary program that holds it.
+ */
+export const codecCoverageTextArb: fc.Arbitrary<string> = fc
+  .record({
+    small: int(-4n, 27n),
+    i8: signed(28n, 127n),
+    i16: signed(128n, 32767n),
+    i32: signed(32768n, 2147483647n),
+    i64: signed(2147483648n, INT64_MAX),
+    dbl: doubleArb,
+    bmp: fc.integer({ min: 0x80, max: 0xd7ff }),
+    astral: fc.integer({ min: 0x10000, max: 0x10ffff }),
+    short: stringArb(false),
+    long: fc.string({ unit: 'grapheme', minLength: 65, maxLength: 90 }),
+    lone: fc.tuple(fc.string({ maxLength: 4 }), fc.integer({ min: 0xd800, max: 0xdfff })).map(([a, c]) => a + String.fromCharCode(c)),
+    kw: keywordArb,
+    sym: symbolArb,
+    bytes: bytesArb,
+    uuid: uuidArb,
+    inst: instArb,
+    tag: tagArb,
+    ref: fc.nat(1000),
+    items: fc.array(int(-1000n, 1000n), { minLength: 16, maxLength: 20 }),
+  })
+  .map((r) => {
+    const scalars: Value[] = [r.small, r.i8, r.i16, r.i32, r.i64, r.dbl, NaN, -0, new Char(String.fromCodePoint(r.bmp)), new Char(String.fromCodePoint(r.astral)), r.short, r.long, r.lone, r.kw, r.sym, r.bytes, r.uuid, r.inst, new Tagged(r.tag, r.i64), new AtomRef(r.ref), null, true, false];
+    const short = EMap.from([[r.kw, null], [r.i64, r.small]]);
+    const long = EMap.from(scalars.slice(0, 8).map((k, i) => [k, i % 2 === 0 ? null : scalars[i + 8]!] as const));
+    return printEdn(new Vector([new List(scalars), new Vector(r.items), new List(r.items), short, long, ESet.from(scalars), new Vector(scalars.slice(0, 5))]));
+  });
+
+/**
+ * Programs whose code carries values (quoted, so they are returned, written and held as they
+ * are): what a program loaded as binary holds goes through the kernel's decoder, and what it
+ * returns and writes is compared across kernels. Adversarial values are frequent here.
+ */
+export const valueProgramArb: fc.Arbitrary<string> = fc
+  .tuple(fc.oneof({ weight: 2, arbitrary: adversarialValueArb }, { weight: 2, arbitrary: codecCoverageTextArb }, { weight: 1, arbitrary: anyValueTextArb }, { weight: 1, arbitrary: ednTextArb }), fc.oneof(adversarialValueArb, anyValueTextArb, ednTextArb), fc.nat(3))
+  .map(([v, w, t]) => {
+    switch (t) {
+      case 0:
+        return `[(quote ${v}) (reset! $A (quote ${w}))]`;
+      case 1:
+        return `(do (hold! 1 (quote ${v})) [(held 1) (quote ${w})])`;
+      case 2:
+        return `(let [v (quote ${v})] [v (= v (quote ${w})) (quote ${w})])`;
+      default:
+        return `{:v (quote ${v}) :w [(quote ${w}) nil] :n nil}`;
+    }
+  });

@@ -3,12 +3,14 @@
  * It resolves actor/atom/target selectors against a shadow of the state (live pids, each
  * process's refs, creators, stamps), fills program holes with refs, keeps deliberate probes,
  * and drops operations some selected kernel does not support. Everything it changes beyond
- * resolving selectors is listed in the case's `fixups` (never silent).
+ * resolving selectors is listed in the case's `fixups` (never silent). A `load` whose raw op asks
+ * for a binary encoding carries its program (holes filled) as a blob (`binaryLoads.ts`).
  *
  * The shadow is approximate by design (it does not run programs or validators): a fixed-up op
  * is always well-formed, not always successful.
  * @module
  */
+import { binaryLoad } from './binaryLoads.js';
 import { FUZZ_CASE_VERSION, type CaseOp, type FuzzCase } from './case.js';
 import { FN_POOL, VALIDATOR_POOL, WATCH_KEYS, type RawOp } from './ops.js';
 import { generateProgram } from './programs.js';
@@ -255,12 +257,15 @@ export function fixup(raws: readonly RawOp[], options: FixupOptions): FixedCase 
       case 'gcStep':
         ops.push({ op: r.op });
         break;
-      case 'load':
-        ops.push({ op: 'load', pid: actor, program: fillHoles(r.program ?? generateProgram(r.programSeed), actor) });
+      case 'load': {
+        const text = fillHoles(r.program ?? generateProgram(r.programSeed), actor);
+        const bin = binaryLoad(text, r.encoding, r.programSeed);
+        ops.push(bin === null ? { op: 'load', pid: actor, program: text } : { op: 'load', pid: actor, program: bin.program, binary: bin.binary });
         if (alive) loaded.add(actor);
         // the program may write any of the actor's atoms: the shadow forgets their values
         for (const x of refsOf(actor)) atomOf(actor, x)!.history[atomOf(actor, x)!.stamp] = null;
         break;
+      }
       case 'step':
       case 'run': {
         const withProgram = live.filter((p) => loaded.has(p));

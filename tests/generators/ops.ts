@@ -12,7 +12,8 @@
  */
 import fc from 'fast-check';
 import type { OpName } from '../../spec/Kernel.js';
-import { opValueArb, POOL, poolValueArb, spell } from './ednValues.js';
+import type { LoadEncoding } from './binaryLoads.js';
+import { opValueArb, POOL, poolValueArb, spell, valueProgramArb } from './ednValues.js';
 import { PROGRAM_TEMPLATES } from './programs.js';
 
 /** A deliberate misuse the fixup keeps (every kernel must refuse it alike). */
@@ -54,6 +55,8 @@ export interface RawOp {
   readonly program: string | null;
   /** Seed of a generated program (see `generateProgram`), used when `program` is null. */
   readonly programSeed: number;
+  /** How `load` carries its program: text, or binary (canonical, non-canonical or corrupt; see `binaryLoads.ts`). */
+  readonly encoding: LoadEncoding;
   /** The kind of malformed input, for `op: 'malformed'`. */
   readonly malformed: Malformed;
 }
@@ -116,6 +119,7 @@ const base: RawOp = {
   reg: 0,
   program: null,
   programSeed: 0,
+  encoding: 'text',
   malformed: 'unknown-op',
 };
 
@@ -141,8 +145,9 @@ function rawOpArb(ops: readonly OpName[]): fc.Arbitrary<RawOp> {
     fn: fc.nat({ max: 20 }),
     key: fc.nat({ max: 20 }),
     reg: fc.nat({ max: 3 }),
-    program: fc.constant(null),
+    program: fc.oneof({ weight: 5, arbitrary: fc.constant(null) }, { weight: 2, arbitrary: valueProgramArb }),
     programSeed: fc.nat(),
+    encoding: fc.oneof({ weight: 8, arbitrary: fc.constant<LoadEncoding>('text') }, { weight: 4, arbitrary: fc.constant<LoadEncoding>('binary') }, { weight: 1, arbitrary: fc.constantFrom<LoadEncoding>('non-canonical', 'corrupt') }),
     malformed: fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field', 'garbage'),
   });
 }
@@ -244,6 +249,20 @@ const allocationBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.integer({ min: 8, 
   Array.from({ length: n }, (_, i) => raw({ op: 'atom', actor: 0, value: `[${Array.from({ length: 40 }, (_, j) => `[${base + i} ${j}]`).join(' ')}]` })),
 );
 
+/**
+ * A program carried as binary (canonical, or now and then non-canonical or corrupt): its code
+ * holds a value with every form of the binary format, or an adversarial one, which it returns,
+ * writes into an atom and holds, so what the kernel's decoder made of it is compared.
+ */
+const binaryLoadBlockArb: fc.Arbitrary<RawOp[]> = fc
+  .tuple(valueProgramArb, fc.oneof({ weight: 4, arbitrary: fc.constant<LoadEncoding>('binary') }, { weight: 1, arbitrary: fc.constantFrom<LoadEncoding>('non-canonical', 'corrupt') }), fc.nat(), fc.boolean())
+  .map(([program, encoding, programSeed, stepFirst]) => [
+    raw({ op: 'atom', actor: 0, value: '0' }),
+    raw({ op: 'load', actor: 0, program, encoding, programSeed }),
+    ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
+    raw({ op: 'run', actor: 0 }),
+  ]);
+
 /** Which block kinds need which ops (a block is generated only when all of them are selected). */
 const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arbitrary<RawOp[]> }[] = [
   { needs: ['atom', 'spawn', 'share', 'load', 'step'], arb: contentionBlockArb },
@@ -255,6 +274,7 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
   { needs: ['atom', 'compareAndSet', 'deref'], arb: equalShapesBlockArb },
   { needs: ['atom'], arb: allocationBlockArb },
+  { needs: ['atom', 'load', 'run'], arb: binaryLoadBlockArb },
 ];
 
 /** Options of {@link rawCaseArb}. */

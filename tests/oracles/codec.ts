@@ -46,6 +46,12 @@ function clip(s: string): string {
  * `runDifferential`.
  */
 export class CodecOracle {
+  /**
+   * Creates an oracle. `mutants` puts seeded decoder bugs (spec/Binary.ts `CODEC_MUTANTS`) into
+   * the decoding it judges with: for meta-tests showing that a broken codec is reported.
+   */
+  constructor(private readonly mutants: readonly string[] = []) {}
+
   private readonly seen = new Set<string>();
   private texts = 0;
   private values = 0;
@@ -86,7 +92,7 @@ export class CodecOracle {
     const counter = { nodes: 0 };
     let back: Value[];
     try {
-      back = decodeAll(blob, { counter });
+      back = decodeAll(blob, { counter, mutants: this.mutants });
     } catch (e) {
       return `codec: the decoder refused the encoding of ${clip(text)}: ${(e as Error).message}`;
     }
@@ -107,7 +113,7 @@ export class CodecOracle {
     const parts = forms.map((f) => enc.encode(f));
     if (forms.length > 0 && !sameBytes(concat(parts), blob)) return `codec: the stream encoder wrote another blob for ${clip(text)}`;
     // The incremental decoder, fed the blob in three pieces, delivers the same values.
-    const dec = new Decoder();
+    const dec = new Decoder({ mutants: this.mutants });
     const a = Math.floor(blob.length / 3);
     const b = Math.floor((2 * blob.length) / 3) + (text.length % 5);
     let streamed: Value[];
@@ -134,7 +140,7 @@ export class CodecOracle {
     this.seen.add(`\u0000binary:${base64}`);
     let forms: Value[];
     try {
-      forms = decodeAll(fromBase64(base64));
+      forms = decodeAll(fromBase64(base64), { mutants: this.mutants });
     } catch {
       return null;
     }

@@ -691,7 +691,7 @@ export class OptimizedKernel implements Kernel {
           copy = this.newAtom(this.valueOf(id), this.stampOf(id), child.pid);
           if (this.mutants.has('cas-compares-values')) this.history.set(copy, new Map(this.history.get(id)));
           const validator = this.validators.get(id);
-          if (validator !== undefined && !(this.mutants.has('fork-drops-validator') && copies.size === 0)) {
+          if (validator !== undefined) {
             this.validators.set(copy, validator);
             this.validatorOwners.set(copy, child.pid);
           }
@@ -704,7 +704,8 @@ export class OptimizedKernel implements Kernel {
       this.holders[target]!++;
       this.work.forkCopies++;
     }
-    for (const [r, w] of parent.regs) child.regs.set(r, w);
+    const dropLast = this.mutants.has('fork-drops-register') && parent.regs.size > 0 ? Math.max(...parent.regs.keys()) : -1;
+    for (const [r, w] of parent.regs) if (r !== dropLast) child.regs.set(r, w);
     this.work.forkCopies += parent.regs.size;
     child.prog = prog;
     return child;

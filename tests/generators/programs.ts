@@ -102,6 +102,13 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   '(do (defn add2 [a x] (+ a x)) [(reduce add2 0 (vec (range 50))) (try (reduce add2 0 (deref $A)) (catch e (get e :error))) (try (reduce add2 9223372036854775807 [0 1]) (catch e :ovf)) (reduce add2 0 [])])',
   // closures capturing atoms
   '(let [inc! (fn [a] (swap! a (fn [x] (if (int? x) (+ x 1) 0))))] (do (inc! $A) (inc! $B) [(deref $A) (deref $B)]))',
+  // values across the heap: vectors of 32·k items, a 40-key map compared with the same entries
+  // inserted in reverse, a set with keys whose hashes collide, all stored and held in registers
+  '(let [v (vec (range 64)) m (into {} (map (fn [i] [i (* i i)]) (range 40))) s (set [-5809 28636 -17137 36071 -15028 75427 1 2])] (do (reset! $A [v m s]) (reset! $B (conj v 64)) (hold! 2 (vec (range 96))) [(compare-and-set! $A [(vec (range 64)) (into {} (map (fn [i] [i (* i i)]) (reverse (range 40)))) (set [2 1 75427 -15028 36071 -17137 28636 -5809])] [:same s]) (count (deref $B))]))',
+  // small maps outliving garbage across collections (moved, then re-encoded as structs by key set)
+  '(do (atom {:a 1 :b 2}) (reset! $B (vec (range 300))) (reset! $B 0) (gc) (atom {:c 1 :d 2}) (reset! $B (vec (range 300))) (reset! $B 0) (gc) (atom {:a 3 :b 4}) (reset! $B (vec (range 300))) (reset! $B 0) (gc) (deref $A))',
+  // a hot looping function (compiled to tier 2), then a call that overflows inside it and is re-run by tier 1
+  '(do (defn sumto [n k] (loop [i 0 acc k] (if (< i n) (recur (inc i) (+ acc i)) acc))) [(sumto 3 0) (sumto 4 1) (sumto 5 2) (sumto 6 3) (try (sumto 9 9223372036854775806) (catch e (get e :error))) (sumto 2 5)])',
 ];
 
 
@@ -274,10 +281,10 @@ export function heapProgram(r: Prng): string {
       return `(let [m (into {} (map vector [${ks.join(' ')}] (range ${ks.length})))] (do (reset! $A m) (reset! $B (set [${ks.join(' ')}])) [(= m ${lit}) (compare-and-set! $A ${lit} (dissoc m ${ks[0]})) (get m ${ks[ks.length - 1]}) (count m)]))`;
     }
     case 3: {
-      // garbage enough to fill heap regions, survivors (small maps sharing key sets) moved and re-encoded by collections
-      const k = 60 + r.int(120);
-      const shapes = r.pick(['{:k i :j [i]}', '{:a i :b (str i)}', '{:k i :j [i] :z nil}']);
-      return `(do (loop [i 0] (if (< i ${k}) (do (reset! $B (vec (range ${200 + r.int(150)}))) (atom ${shapes}) (recur (inc i))) nil)) (reset! $A {:a [1 2] :b "x"}) (gc) (atom {:c 2 :b 3}) (gc) (atom {:c 2 :d 3}) (gc) [(deref $A) (count (deref $B))])`;
+      // small maps that outlive garbage: collections move (evacuate) them and re-encode those sharing a key set as structs
+      const maps = r.pick([['{:a 1 :b 2}', '{:c 1 :d 2}'], ['{:k 1 :j [1]}', '{:k 2 :z [2]}'], ['{:a 1 :b 2 :c 3}', '{:a 1 :b 2 :d 3}'], ['{"x" 1 :y 2}', '{:x 1 "y" 2}']]);
+      const junk = `(reset! $B (vec (range ${200 + r.int(180)}))) (reset! $B 0)`;
+      return `(do (atom ${maps[0]}) ${junk} (gc) (atom ${maps[1]}) ${junk} (gc) (atom ${maps[r.int(2)]}) ${junk} (gc) [(deref $A) (deref $B)])`;
     }
     case 4: {
       // names built at run time, dropped, collected, then built again (the intern table must keep them consistent)

@@ -181,20 +181,20 @@ export const deepTextArb: fc.Arbitrary<string> = deepArb(DEEP_DEPTHS);
 /** Nested values of `depths`, mixing every collection and a tag. */
 export function deepArb(depths: readonly number[]): fc.Arbitrary<string> {
   return fc
-  .tuple(fc.constantFrom(...depths), fc.array(fc.constantFrom('[', '(', '{:k ', '#{', '#my/t '), { minLength: 1, maxLength: 5 }), fc.constantFrom('1', 'nil', '[]', '"x"'))
-  .map(([depth, openers, leaf]) => {
-    const close: Record<string, string> = { '[': ']', '(': ')', '{:k ': '}', '#{': '}', '#my/t ': '' };
-    let open = '';
-    let shut = '';
-    // the leaf counts as a level when it prints as a collection
-    const levels = leaf === '[]' ? depth - 1 : depth;
-    for (let i = 0; i < levels; i++) {
-      const o = openers[i % openers.length]!;
-      open += o;
-      shut = close[o]! + shut;
-    }
-    return open + leaf + shut;
-  });
+    .tuple(fc.constantFrom(...depths), fc.array(fc.constantFrom('[', '(', '{:k ', '#{', '#my/t '), { minLength: 1, maxLength: 5 }), fc.constantFrom('1', 'nil', '[]', '"x"'))
+    .map(([depth, openers, leaf]) => {
+      const close: Record<string, string> = { '[': ']', '(': ')', '{:k ': '}', '#{': '}', '#my/t ': '' };
+      let open = '';
+      let shut = '';
+      // the leaf counts as a level when it prints as a collection
+      const levels = leaf === '[]' ? depth - 1 : depth;
+      for (let i = 0; i < levels; i++) {
+        const o = openers[i % openers.length]!;
+        open += o;
+        shut = close[o]! + shut;
+      }
+      return open + leaf + shut;
+    });
 }
 
 /** Byte strings of several kilobytes. Large: rare. */
@@ -265,21 +265,38 @@ export const codecCoverageTextArb: fc.Arbitrary<string> = fc
   });
 
 /**
+ * A program whose binary form fills the codec's intern table past its two-byte references
+ * (entries 128–8319) into the long form (8320 on), with repeats referring back to entries on each
+ * side of every limit. Large: rare.
+ */
+export const internProgramArb: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom(4223, 4224, 4225, 4353, 8319, 8320, 8321, 8400), fc.constantFrom(':k', 's', '"'), fc.nat(99))
+  .map(([n, kind, salt]) => {
+    const name = (i: number): string => (kind === '"' ? `"t${salt}-${i}"` : `${kind}${salt}-${i}`);
+    const repeats = [n - 1, n - 2, 8320, 8319, 4224, 4223, 4096, 128, 127, 0].filter((i) => i < n);
+    return `(count (quote [${Array.from({ length: n }, (_, i) => name(i)).join(' ')} ${repeats.map(name).join(' ')}]))`;
+  });
+
+/**
  * Programs whose code carries values (quoted, so they are returned, written and held as they
  * are): what a program loaded as binary holds goes through the kernel's decoder, and what it
  * returns and writes is compared across kernels. Adversarial values are frequent here.
  */
-export const valueProgramArb: fc.Arbitrary<string> = fc
-  .tuple(fc.oneof({ weight: 2, arbitrary: adversarialValueArb }, { weight: 2, arbitrary: codecCoverageTextArb }, { weight: 1, arbitrary: anyValueTextArb }, { weight: 1, arbitrary: ednTextArb }), fc.oneof(adversarialValueArb, anyValueTextArb, ednTextArb), fc.nat(3))
-  .map(([v, w, t]) => {
-    switch (t) {
-      case 0:
-        return `[(quote ${v}) (reset! $A (quote ${w}))]`;
-      case 1:
-        return `(do (hold! 1 (quote ${v})) [(held 1) (quote ${w})])`;
-      case 2:
-        return `(let [v (quote ${v})] [v (= v (quote ${w})) (quote ${w})])`;
-      default:
-        return `{:v (quote ${v}) :w [(quote ${w}) nil] :n nil}`;
-    }
-  });
+export const valueProgramArb: fc.Arbitrary<string> = fc.oneof({ weight: 30, arbitrary: quotingProgramArb() }, { weight: 1, arbitrary: internProgramArb });
+
+function quotingProgramArb(): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.oneof({ weight: 2, arbitrary: adversarialValueArb }, { weight: 2, arbitrary: codecCoverageTextArb }, { weight: 1, arbitrary: anyValueTextArb }, { weight: 1, arbitrary: ednTextArb }), fc.oneof(adversarialValueArb, anyValueTextArb, ednTextArb), fc.nat(3))
+    .map(([v, w, t]) => {
+      switch (t) {
+        case 0:
+          return `[(quote ${v}) (reset! $A (quote ${w}))]`;
+        case 1:
+          return `(do (hold! 1 (quote ${v})) [(held 1) (quote ${w})])`;
+        case 2:
+          return `(let [v (quote ${v})] [v (= v (quote ${w})) (quote ${w})])`;
+        default:
+          return `{:v (quote ${v}) :w [(quote ${w}) nil] :n nil}`;
+      }
+    });
+}

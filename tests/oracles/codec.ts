@@ -5,8 +5,8 @@
  * decoded, it prints as the same EDN text and is {@link difference identical} to what was read
  * (kinds, `-0.0`, code units); re-encoded, it gives the same bytes (one byte form per value); the
  * value-by-value stream encoder writes the same blob, and the incremental decoder fed the blob
- * in pieces delivers the same values. A program carried as binary (`load` with `binary`) must
- * decode and re-encode to the same blob.
+ * in pieces delivers the same values. A program carried as binary (`load` with `binary`) that
+ * decodes must re-encode to the same blob and print as text that reads back as the same values.
  *
  * Wired into the differential oracle as a per-step check (`runDifferential`'s `codec` option),
  * so a wrong line in the encoder or decoder shows up as a divergence of `immutos fuzz`. Texts
@@ -147,7 +147,19 @@ export class CodecOracle {
     this.blobs++;
     const again = toBase64(encodeAll(forms));
     if (again !== base64) return `codec: a binary program decoded and re-encoded gives another blob (${clip(again)} vs ${clip(base64)})`;
-    return this.checkForms(forms, forms.map(printEdn).join(' '));
+    // What the decoder accepts has EDN text: printed, it reads back as the same values.
+    const text = forms.map(printEdn).join(' ');
+    let read: Value[];
+    try {
+      read = readEdnAll(text);
+    } catch (e) {
+      return `codec: a binary program decoded to values that print as text the reader refuses (${clip(text)}): ${(e as Error).message}`;
+    }
+    for (let i = 0; i < forms.length; i++) {
+      const d = difference(forms[i]!, read[i]!);
+      if (d !== null) return `codec: a binary program decoded to ${clip(printEdn(forms[i]!))}, which reads back from its text changed ${d}`;
+    }
+    return this.checkForms(forms, text);
   }
 
   /** Checks every EDN field of `op` (values, keys, functions, program text or blob). */

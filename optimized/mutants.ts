@@ -58,6 +58,7 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   { name: 'gc-skips-interned', description: 'StartMark does not grey the intern table, so a keyword or symbol no live value holds is freed while the table still hands it out' },
   { name: 'reencode-shape-by-count', description: 'struct re-encoding (map to struct) takes a known shape with as many keys as the map, without comparing the keys' },
   { name: 'fork-drops-register', description: "fork's copy of the parent's registers skips the highest-numbered one, so the child does not hold what its parent held there" },
+  { name: 'gc-allocates-white', description: 'cells allocated while the collector marks are born white instead of black, so a value stored where the scan has already passed is freed' },
   { name: 'jit-fallback-args', description: 'when tier-2 code gives up on a call (overflow, limit), tier 1 is re-entered without the last argument', needs: 'jit' },
   {
     name: 'drop-publish-fence',

@@ -148,7 +148,8 @@ export class Collector {
   startMark(): void {
     const H = this.heap;
     this.epoch = (this.epoch % 0x3fffffff) + 1;
-    H.allocMark = this.epoch;
+    // seeded bug `gc-allocates-white`: cells allocated while marking are born white (unmarked), not black
+    H.allocMark = H.flags.seeded.has('gc-allocates-white') ? 0 : this.epoch;
     this.phase = 'mark';
     this.cursor = 0;
     if (!this.ignoreRegisters) for (const w of this.roots.registerRoots()) this.shade(w);

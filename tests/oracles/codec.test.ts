@@ -44,9 +44,14 @@ describe('codec oracle', () => {
       expect(v.kind, bug).toBe('diverged');
       if (v.kind === 'diverged') expect(v.reason).toBe('invariant');
     }
+    // Counts are of what was judged: a value not seen before in this process is judged once.
     const oracle = new CodecOracle();
-    runDifferential(c, kernels(), { codec: oracle });
+    const fresh = { ...c, ops: [{ op: 'atom' as const, pid: 0, value: "[:codec-oracle-test/counted #{1 2}]" }] };
+    runDifferential(fresh, kernels(), { codec: oracle });
     expect(oracle.counts().texts).toBeGreaterThan(0);
+    const before = oracle.counts().texts;
+    runDifferential(fresh, kernels(), { codec: oracle });
+    expect(oracle.counts().texts).toBe(before);
     expect(runDifferential(c, kernels(), { codec: false }).verdict.kind).toBe('agree');
   });
 

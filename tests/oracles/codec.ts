@@ -10,7 +10,8 @@
  *
  * Wired into the differential oracle as a per-step check (`runDifferential`'s `codec` option),
  * so a wrong line in the encoder or decoder shows up as a divergence of `immutos fuzz`. Texts
- * already checked are remembered (per oracle), so an unchanged atom costs a set lookup per step.
+ * already judged are remembered (across cases, up to a bound), so an unchanged atom costs a set
+ * lookup per step and a value is judged once per campaign; the counts are of what was judged.
  * @module
  */
 import { Decoder, StreamEncoder, decodeAll, encode, encodeAll, fromBase64, toBase64 } from '../../spec/Binary.js';
@@ -33,6 +34,10 @@ export interface CodecCounts {
   readonly unreadable: number;
 }
 
+/** Texts judged with the canonical codec (a text passes or fails alike in every case): bounded. */
+const SHARED_SEEN = new Set<string>();
+const SEEN_LIMIT = 20_000;
+
 /** Operation fields that hold one EDN value (or a function's source, which is EDN too). */
 const VALUE_FIELDS = ['value', 'expected', 'key', 'fn'] as const;
 
@@ -50,9 +55,12 @@ export class CodecOracle {
    * Creates an oracle. `mutants` puts seeded decoder bugs (spec/Binary.ts `CODEC_MUTANTS`) into
    * the decoding it judges with: for meta-tests showing that a broken codec is reported.
    */
-  constructor(private readonly mutants: readonly string[] = []) {}
+  constructor(private readonly mutants: readonly string[] = []) {
+    this.seen = mutants.length === 0 ? SHARED_SEEN : new Set<string>();
+  }
 
-  private readonly seen = new Set<string>();
+  /** Texts already judged: shared by every oracle that judges with the canonical codec. */
+  private readonly seen: Set<string>;
   private texts = 0;
   private values = 0;
   private blobs = 0;
@@ -69,7 +77,7 @@ export class CodecOracle {
    */
   checkText(text: string): string | null {
     if (this.seen.has(text)) return null;
-    this.seen.add(text);
+    this.remember(text);
     let forms: Value[];
     try {
       forms = readEdnAll(text);
@@ -137,7 +145,7 @@ export class CodecOracle {
    */
   checkBlob(base64: string): string | null {
     if (this.seen.has(`\u0000binary:${base64}`)) return null;
-    this.seen.add(`\u0000binary:${base64}`);
+    this.remember(`\u0000binary:${base64}`);
     let forms: Value[];
     try {
       forms = decodeAll(fromBase64(base64), { mutants: this.mutants });
@@ -160,6 +168,11 @@ export class CodecOracle {
       if (d !== null) return `codec: a binary program decoded to ${clip(printEdn(forms[i]!))}, which reads back from its text changed ${d}`;
     }
     return this.checkForms(forms, text);
+  }
+
+  private remember(key: string): void {
+    if (this.seen.size >= SEEN_LIMIT) this.seen.clear();
+    this.seen.add(key);
   }
 
   /** Checks every EDN field of `op` (values, keys, functions, program text or blob). */

@@ -1,12 +1,16 @@
 /**
  * Seeded bugs ("mutants") the optimized kernel can inject, named as in the reference kernel's
- * catalogue so the differential fuzzer can run the same campaign against both. Off by default;
- * `KernelOptions.mutants` switches them on by name.
+ * catalogue where both kernels have the code path, so the differential fuzzer can run the same
+ * campaign against both. Off by default; `KernelOptions.mutants` switches them on by name.
  *
- * Only mutants whose code path exists in this kernel are offered in {@link OPTIMIZED_MUTANTS};
- * the rest of the catalogue concerns the system language (swap!, validators, watches, hot
- * deploy, nth/subvec), which this kernel does not implement yet. Naming one of those is
- * accepted and has no effect (see {@link INERT_MUTANTS}).
+ * Besides the kernel-level bugs (cas, fork, share, validators, watches, quotas, registers, JIT
+ * tiers), the catalogue seeds bugs in the kernel's internals: the vector trie and CHAMP tries of
+ * the heap (optimized/collections), the versioned maps of the language (optimized/lang/vmap.ts),
+ * the collector (marking, evacuation, roots) and struct re-encoding (optimized/gc,
+ * optimized/heap/reencode.ts). Each one changes what some program or operation observes, and the
+ * mutant campaign (`immutos fuzz --mutants`) finds it.
+ *
+ * Every mutant listed here has a code path ({@link INERT_MUTANTS} is empty).
  * @module
  */
 import { CODEC_MUTANTS } from '../spec/Binary.js';

@@ -88,3 +88,12 @@ describe('codec oracle', () => {
     for (const bad of ['QR==', 'QUJ=', 'Q===', 'QUJD\n', 'QU JD', 'QUJ', '====', 'QQ=A']) expect(() => fromBase64(bad), bad).toThrow();
   });
 });
+
+describe('codec oracle memory', () => {
+  it('a value it reported is reported again (so a failing case stays failing while it is shrunk)', () => {
+    const oracle = new CodecOracle(['codec-astral-char']);
+    expect(oracle.checkText('[\\😀 :memo]')).toMatch(/^codec: /);
+    expect(oracle.checkText('[\\😀 :memo]')).toMatch(/^codec: /);
+    expect(new CodecOracle().checkText('[\\😀 :memo]')).toBeNull();
+  });
+});

@@ -77,16 +77,19 @@ export class CodecOracle {
    */
   checkText(text: string): string | null {
     if (this.seen.has(text)) return null;
-    this.remember(text);
     let forms: Value[];
     try {
       forms = readEdnAll(text);
     } catch {
       this.unreadable++;
+      this.remember(text);
       return null;
     }
     this.texts++;
-    return this.checkForms(forms, text);
+    const bad = this.checkForms(forms, text);
+    // Only what passed is remembered: a failing value fails again (when the case is shrunk, replayed).
+    if (bad === null) this.remember(text);
+    return bad;
   }
 
   /** Checks decoded-and-re-encoded equality for `forms` (read from `text`, for messages). */
@@ -144,8 +147,14 @@ export class CodecOracle {
    * not decode passes (kernels must refuse it alike; the differential oracle judges that).
    */
   checkBlob(base64: string): string | null {
-    if (this.seen.has(`\u0000binary:${base64}`)) return null;
-    this.remember(`\u0000binary:${base64}`);
+    const key = `\u0000binary:${base64}`;
+    if (this.seen.has(key)) return null;
+    const bad = this.judgeBlob(base64);
+    if (bad === null) this.remember(key);
+    return bad;
+  }
+
+  private judgeBlob(base64: string): string | null {
     let forms: Value[];
     try {
       forms = decodeAll(fromBase64(base64), { mutants: this.mutants });

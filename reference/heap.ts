@@ -39,6 +39,8 @@ export interface Cell {
   readonly childCount: number;
   /** The process charged for this cell (for the heap quota). */
   readonly owner: Pid;
+  /** What the cell weighs against the heap quotas, in cells: 1 + its elements + its strings' characters / 8. */
+  readonly weight: number;
   /** The value as allocated: the Immutable invariant checks the cell still holds it, unchanged. */
   readonly original: Value;
   /**
@@ -83,6 +85,15 @@ function eachChild(v: Value, fnChildren: (f: Fn) => Iterable<Value>, from: numbe
     }
   } else if (v instanceof Tagged) visit(v.value);
   else if (v instanceof Fn) for (const x of fnChildren(v)) visit(x);
+}
+
+/**
+ * What a string weighs beyond its element: one cell per 8 characters. A cell weighs 1, plus its
+ * value's elements (a map's entries, a byte string's bytes), plus this for each string directly
+ * inside it (docs/language.md "Quotas"); members that are collections weigh in their own cells.
+ */
+function textWeight(c: Value): number {
+  return typeof c === 'string' ? c.length >> 3 : 0;
 }
 
 /** The number of elements a new value `v` brings (items, entries, bytes): what the collection trigger counts. */
@@ -137,6 +148,7 @@ export class Heap {
   private readonly free: Handle[] = [];
   private nextHandle = 0;
   private readonly liveByOwner = new Map<Pid, number>();
+  private liveWeight = 0;
   /**
    * For the storage array of allocated vectors (spec/Values.ts `Vector.storage`): the handle of
    * the longest one, whose child list a vector extending it may append to. An entry goes when
@@ -154,6 +166,8 @@ export class Heap {
    * few huge values is collected as promptly as garbage made of many small ones.
    */
   allocatedSinceGc = 0;
+  /** The weight of the cells allocated since the last collection (what the heap quotas count). */
+  weightSinceGc = 0;
   /** Cells allocated since the heap was created (monotonic). */
   totalAllocated = 0;
 
@@ -186,7 +200,12 @@ export class Heap {
     return this.slots[h];
   }
 
-  /** Live cells charged to `pid`. */
+  /** The weight of every allocated cell (1 + elements + characters / 8 each): what the kernel-wide heap quota counts. */
+  get weight(): number {
+    return this.liveWeight;
+  }
+
+  /** The weight of the live cells charged to `pid` (1 + elements + characters / 8 each): what its heap quota counts. */
   liveCells(pid: Pid): number {
     return this.liveByOwner.get(pid) ?? 0;
   }
@@ -210,10 +229,13 @@ export class Heap {
     }
     let children: Handle[] = NO_CHILDREN;
     let from = 0; // members before this one are the extended vector's (already counted)
+    // the weight of the members before `from` is the extended cell's, less its header and elements
+    let weight = 1 + elementsOf(v) + textWeight(v);
     if (v instanceof Vector) {
       const base = this.extended(v);
       if (base !== undefined) {
         from = (base.value as Vector).size;
+        weight += base.weight - 1 - from;
         children = base.children as Handle[];
         // Append to the shared list only where the extended cell owns its end.
         if (children === NO_CHILDREN || children.length !== base.childCount) children = children.slice(0, base.childCount);
@@ -226,7 +248,7 @@ export class Heap {
           if (c !== null && typeof c === 'object' && isComposite(c)) {
             if (children === NO_CHILDREN) children = [];
             children.push(this.alloc(c, owner));
-          }
+          } else if (typeof c === 'string') weight += textWeight(c);
         }
       } else if (v instanceof EMap) {
         const entries = v.entries;
@@ -236,7 +258,7 @@ export class Heap {
             if (c !== null && typeof c === 'object' && isComposite(c)) {
               if (children === NO_CHILDREN) children = [];
               children.push(this.alloc(c, owner));
-            }
+            } else if (typeof c === 'string') weight += textWeight(c);
           }
         }
       } else {
@@ -244,16 +266,18 @@ export class Heap {
           if (isComposite(c)) {
             if (children === NO_CHILDREN) children = [];
             children.push(this.alloc(c, owner));
-          }
+          } else weight += textWeight(c);
         });
       }
     }
     const h = this.free.length > 0 ? this.free.pop()! : this.nextHandle++;
-    this.slots[h] = { value: v, children, childCount: children.length, owner, original: v, snapshot: this.debug ? shallowContents(v) : null };
+    this.slots[h] = { value: v, children, childCount: children.length, owner, weight, original: v, snapshot: this.debug ? shallowContents(v) : null };
     this.count++;
     if (composite) this.byObject.set(v, h);
     if (v instanceof Vector) this.tips.set(v.storage, h);
-    this.liveByOwner.set(owner, (this.liveByOwner.get(owner) ?? 0) + 1);
+    this.liveByOwner.set(owner, (this.liveByOwner.get(owner) ?? 0) + weight);
+    this.liveWeight += weight;
+    this.weightSinceGc += weight;
     this.allocatedSinceGc += 1 + (elementsOf(v) - from) / 16;
     this.totalAllocated++;
     return h;
@@ -296,11 +320,13 @@ export class Heap {
       this.count--;
       if (isComposite(c.value) && this.byObject.get(c.value) === h) this.byObject.delete(c.value);
       if (c.value instanceof Vector && this.tips.get(c.value.storage) === h) this.tips.delete(c.value.storage);
-      this.liveByOwner.set(c.owner, this.liveCells(c.owner) - 1);
+      this.liveByOwner.set(c.owner, this.liveCells(c.owner) - c.weight);
+      this.liveWeight -= c.weight;
       this.free.push(h);
       freed++;
     }
     this.allocatedSinceGc = 0;
+    this.weightSinceGc = 0;
     return { live: this.count, freed };
   }
 

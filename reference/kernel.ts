@@ -229,6 +229,8 @@ export class ReferenceKernel implements Kernel {
   private readonly pending: Value[] = [];
   private gcThreshold = 20_000;
   private collections = 0;
+  /** Processes over a heap bound at the last collection, with the reason ({@link processesOverQuota}). */
+  private overAtGc = new Map<Pid, string>();
   /** Processes created (spawn and fork) and forks alone, for {@link ReferenceKernel.stats}. */
   private created = 0;
   private forks = 0;
@@ -789,6 +791,7 @@ export class ReferenceKernel implements Kernel {
   collect(): void {
     this.heap.collect(this.roots(), [...this.rootValues(), ...this.pending]);
     this.collections++;
+    this.overAtGc = this.processesOverQuota();
     this.gcThreshold = Math.max(20_000, this.heap.size);
     // Pending values are about to be allocated (safe points run just before an allocation).
     if (this.debug) this.heap.checkInvariants(this.roots(), this.rootValues(), this.pending);
@@ -808,19 +811,44 @@ export class ReferenceKernel implements Kernel {
   private safePoint(p: ProcessRecord): void {
     if (this.heap.totalAllocated === this.allocsSeen) return; // nothing allocated since the last check
     this.allocsSeen = this.heap.totalAllocated;
+    const enforce = !this.mutants.has('quota-not-enforced');
+    // Live weight only falls at a collection: a bound `p` was over at the last one, it is over still.
+    const known = this.overAtGc.get(p.pid);
+    if (known !== undefined && enforce) throw new KernelError('out-of-memory', known);
     const over = (): string | null => (p.pid === KERNEL_PID ? null : this.overQuota(p));
     // Over a bound counting garbage: collect and decide, but at most once per 1/8 of the quota of
-    // allocation, so a process living near its quota does not pay a collection every few steps.
-    const collect = this.heap.allocatedSinceGc >= this.gcThreshold || (this.heap.allocatedSinceGc >= Math.max(16, this.quotas.heapCells / 8) && over() !== null);
+    // allocated weight, so a process living near its quota does not pay a collection every few steps.
+    const collect = this.heap.allocatedSinceGc >= this.gcThreshold || (this.heap.weightSinceGc >= Math.max(16, this.quotas.heapCells / 8) && over() !== null);
     if (collect) this.collect();
     const why = collect ? over() : null;
-    if (why !== null && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', why);
+    if (why !== null && enforce) throw new KernelError('out-of-memory', why);
+  }
+
+  /**
+   * Every live process over a heap bound right after a collection, with the reason: its next
+   * allocation is refused without another collection (nothing it allocates can bring it under).
+   * O(processes).
+   */
+  private processesOverQuota(): Map<Pid, string> {
+    const out = new Map<Pid, string>();
+    const total = this.heap.weight;
+    const byTree = new Map<Pid, number>();
+    for (const q of this.processes.values()) byTree.set(q.tree, (byTree.get(q.tree) ?? 0) + this.heap.liveCells(q.pid));
+    for (const q of this.processes.values()) {
+      if (!q.alive || q.pid === KERNEL_PID) continue;
+      const own = this.heap.liveCells(q.pid);
+      const tree = byTree.get(q.tree) ?? 0;
+      if (own > this.quotas.heapCells) out.set(q.pid, `process ${q.pid} exceeded its heap quota of ${this.quotas.heapCells} cells`);
+      else if (total > this.quotas.totalHeapCells) out.set(q.pid, `process ${q.pid}: the kernel's heap holds ${total} cells, over totalHeapCells ${this.quotas.totalHeapCells}`);
+      else if (tree > this.quotas.treeHeapCells) out.set(q.pid, `process ${q.pid}: its tree (root ${q.tree}) holds ${tree} cells, over treeHeapCells ${this.quotas.treeHeapCells}`);
+    }
+    return out;
   }
 
   /** Which heap bound `p` is over (its own, its tree's, the kernel's), or null (ADR 0024). */
   private overQuota(p: ProcessRecord): string | null {
     if (this.heap.liveCells(p.pid) > this.quotas.heapCells) return `process ${p.pid} exceeded its heap quota of ${this.quotas.heapCells} cells`;
-    const total = this.heap.size;
+    const total = this.heap.weight;
     if (total > this.quotas.totalHeapCells) return `process ${p.pid}: the kernel's heap holds ${total} cells, over totalHeapCells ${this.quotas.totalHeapCells}`;
     if (total <= this.quotas.treeHeapCells) return null; // no tree can hold more than the whole heap
     // Cells a process allocated stay charged to its tree after it exits (a child cannot launder

@@ -4,17 +4,17 @@ import { describe, expect, test } from 'vitest';
 import { createReferenceKernel, seededScheduler } from './index.js';
 
 describe('heap quota: only what a process allocates counts', () => {
-  test('a kernel with heapCells = 50 builds and runs a small program that uses the core library', () => {
-    const k = createReferenceKernel({ debug: true, quotas: { heapCells: 50 } });
+  test('a kernel with heapCells = 200 builds and runs a small program that uses the core library', () => {
+    const k = createReferenceKernel({ debug: true, quotas: { heapCells: 200 } });
     k.load(0, '(def a (atom [])) (defn add! [x] (swap! a conj x)) (add! 1) (add! 2) (reduce + (map inc (filter odd? (deref a))))');
     k.runAll(seededScheduler(0));
     expect(k.results()[0]!.outcome).toEqual({ ok: true, value: '2' });
-    expect(k.heap.liveCells(0)).toBeLessThanOrEqual(50);
-    expect(k.heap.size).toBeGreaterThan(50); // the kernel's own cells are not counted against process 0
+    expect(k.heap.liveCells(0)).toBeLessThanOrEqual(200);
+    expect(k.heap.size).toBeGreaterThan(200); // the kernel's own cells are not counted against process 0
   });
 
-  test('with heapCells = 50, a process allocating beyond it gets out-of-memory while another finishes', () => {
-    const k = createReferenceKernel({ debug: true, quotas: { heapCells: 50 } });
+  test('with heapCells = 200, a process allocating beyond it gets out-of-memory while another finishes', () => {
+    const k = createReferenceKernel({ debug: true, quotas: { heapCells: 200 } });
     k.load(
       0,
       `(def hog (spawn (fn [] (loop [acc nil] (recur [[1] acc])))))

@@ -827,18 +827,21 @@ export class OptimizedKernel implements Kernel {
     // what built-ins build is garbage at once, and a hand-over re-runs the call interpreted.
     if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) {
       if (hostHeapUsed() > this.heapAlarm) throw MEMCHECK;
-      rt.nextCheck = rt.allocated + 8 * this.quotas.heapCells;
+      rt.nextCheck = rt.allocated + this.quotas.heapCells;
     }
   };
 
   /**
-   * Measures the elements a program's state holds (values reachable from its machine state,
-   * counted once each); over 8 × the heap-cell quota it is `out-of-memory`. Runs when built-ins
-   * have built another 8 × quota elements since the last measurement (amortized O(1)).
+   * Measures what a program's state holds (values reachable from its machine state, counted once
+   * each, weighed as the quotas count: a collection of n elements weighs 1 + n cells, a string
+   * one more per 8 characters); over the heap-cell quota it is `out-of-memory`, and over the tree's
+   * or the kernel's bound (with what the other programs held at their last measurement) too.
+   * Runs when built-ins have built another quota's worth of elements since the last measurement
+   * (amortized O(1)).
    */
   private memoryCheck(p: Process, state: MState): void {
     const rt = this.rt;
-    const budget = 8 * this.quotas.heapCells;
+    const budget = this.quotas.heapCells;
     rt.nextCheck = rt.allocated + budget;
     if (this.mutants.has('quota-not-enforced')) return;
     const seen = new Set<object>();
@@ -846,6 +849,7 @@ export class OptimizedKernel implements Kernel {
     let held = 0;
     while (todo.length > 0) {
       const v = todo.pop()!;
+      if (typeof v === 'string') held += v.length >> 3;
       if (v === null || typeof v !== 'object' || seen.has(v)) continue;
       seen.add(v);
       if (v instanceof Vector || v instanceof List) {
@@ -855,19 +859,20 @@ export class OptimizedKernel implements Kernel {
         for (let i = 0; i < n; i++) {
           const x = v.at(i)!;
           if (x !== null && typeof x === 'object') todo.push(x);
+          else if (typeof x === 'string') held += x.length >> 3;
         }
       } else if (v instanceof ESet) {
         held += 1 + v.items.length;
-        for (const x of v.items) if (x !== null && typeof x === 'object') todo.push(x);
+        for (const x of v.items) if ((x !== null && typeof x === 'object') || typeof x === 'string') todo.push(x);
       } else if (v instanceof EMap) {
-        held += 1 + 2 * v.size;
+        held += 1 + v.size;
         for (const [k, x] of v.entries) todo.push(k, x);
       } else if (v instanceof Fn) {
         const impl = implOf(v);
         if (impl.kind === 'closure') for (const c of impl.caps) todo.push(c);
         held += 1;
       } else held += 1;
-      if (held > budget) throw new QuotaExceeded('out-of-memory', `process ${p.pid} holds more than ${budget} value elements (8 × its heap quota of ${this.quotas.heapCells} cells)`);
+      if (held > budget) throw new QuotaExceeded('out-of-memory', `process ${p.pid} holds more than its heap quota of ${budget} cells`);
     }
     // The tree's and the kernel's bounds, over what each program held at its last check (ADR 0024).
     this.held.set(p.pid, held);
@@ -879,8 +884,8 @@ export class OptimizedKernel implements Kernel {
       total += n;
       if (q.tree === p.tree) tree += n;
     }
-    if (tree > 8 * this.quotas.treeHeapCells) throw new QuotaExceeded('out-of-memory', `process ${p.pid}: the programs of its tree (root ${p.tree}) hold more than ${8 * this.quotas.treeHeapCells} value elements (8 × treeHeapCells)`);
-    if (total > 8 * this.quotas.totalHeapCells) throw new QuotaExceeded('out-of-memory', `process ${p.pid}: the programs hold more than ${8 * this.quotas.totalHeapCells} value elements (8 × totalHeapCells)`);
+    if (tree > this.quotas.treeHeapCells) throw new QuotaExceeded('out-of-memory', `process ${p.pid}: the programs of its tree (root ${p.tree}) hold more than treeHeapCells ${this.quotas.treeHeapCells} cells`);
+    if (total > this.quotas.totalHeapCells) throw new QuotaExceeded('out-of-memory', `process ${p.pid}: the programs hold more than totalHeapCells ${this.quotas.totalHeapCells} cells`);
   }
 
   /** Hands hot arities in the numeric subset to tier 2 (LLVM → WebAssembly, optimized/jit/tier2). */
@@ -1055,7 +1060,7 @@ export class OptimizedKernel implements Kernel {
     rt.fuel = cap;
     if (!nested) {
       rt.allocated = 0;
-      rt.nextCheck = 8 * this.quotas.heapCells;
+      rt.nextCheck = this.quotas.heapCells;
       this.heapAlarm = hostHeapUsed() + 256 * 1024 * 1024;
     }
     rt.fuelQuota = this.quotas.fuel;

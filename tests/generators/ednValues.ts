@@ -170,7 +170,7 @@ export const internTextArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom(127,
  * optimized kernel's `fromHeap` (vectors, maps) and in the reference heap's `alloc` (sets);
  * {@link NEAR_LIMIT_DEPTHS} generates them once those are iterative.
  */
-export const DEEP_DEPTHS: readonly number[] = [100, 500, 1000, 1200, MAX_DEPTH + 1];
+export const DEEP_DEPTHS: readonly number[] = [100, 500, 1000, MAX_DEPTH + 1];
 
 /** Depths right at the limit ({@link MAX_DEPTH} - 2 … {@link MAX_DEPTH}): valid, and not yet held by every kernel (see {@link DEEP_DEPTHS}). */
 export const NEAR_LIMIT_DEPTHS: readonly number[] = [MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH];
@@ -212,7 +212,7 @@ export const adversarialValueArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: bigVectorTextArb },
   { weight: 1, arbitrary: bigHashTextArb },
   { weight: 1, arbitrary: internTextArb },
-  { weight: 1, arbitrary: deepTextArb },
+  { weight: 2, arbitrary: deepTextArb },
   { weight: 1, arbitrary: bigBytesTextArb },
 );
 

@@ -6,6 +6,11 @@
  *
  * Every generated value (with the defaults) survives `printEdn` → `readEdn` and the binary
  * encoding; functions only appear when asked for, since they have no text or byte form.
+ *
+ * Also the parts of adversarial values: int64s with a chosen 32-bit hash under the optimized
+ * kernel's or the spec's int hash (computed by inverting murmur3's mix and finalizer), groups of
+ * them colliding fully or on their first 5…30 bits ({@link hashGroupArb}), and the edges of the
+ * integer, double and string representations.
  * @module
  */
 import fc from 'fast-check';

@@ -4,12 +4,13 @@
  * with one more form written in a non-canonical way (a longer integer or length form, a long
  * intern reference, an over-long varint, a duplicate set member, a NaN with a payload, a short
  * string written in place or as UTF-16), and corrupted blobs (a flipped byte, a cut, a bad
- * base64 text, a wrong version, program text and binary at once). Every kernel must load the
+ * base64 text, a wrong version, nesting one level past the limit, program text and binary at
+ * once). Every kernel must load the
  * canonical blob as the program and refuse the others with `bad-input`.
  * @module
  */
 import { FORMAT_VERSION, Opcode, encodeAll, toBase64 } from '../../spec/Binary.js';
-import { readEdnForms } from '../../spec/Edn.js';
+import { MAX_DEPTH, readEdnForms } from '../../spec/Edn.js';
 import { Vector, type Value } from '../../spec/Values.js';
 
 /** How a `load` carries its program. */
@@ -131,7 +132,7 @@ export function binaryLoad(text: string, encoding: LoadEncoding, choice: number)
   if (encoding === 'binary') return { program: '', binary: toBase64(blob) };
   if (encoding === 'non-canonical') return { program: '', binary: toBase64(NON_CANONICAL[c % NON_CANONICAL.length]!(forms)) };
   const b64 = toBase64(blob);
-  switch (c % 5) {
+  switch (c % 6) {
     case 0: {
       // one bit flipped after the header (may still decode: then both kernels load the same other program)
       const x = blob.slice();
@@ -149,6 +150,9 @@ export function binaryLoad(text: string, encoding: LoadEncoding, choice: number)
       x[3] = FORMAT_VERSION + 1;
       return { program: '', binary: toBase64(x) };
     }
+    case 4:
+      // the program's forms, then a vector nested one level deeper than the decoder (and the reader) accept
+      return { program: '', binary: toBase64(cat(blob, new Array<number>(MAX_DEPTH + 1).fill(Opcode.VECTOR_SHORT + 1), [Opcode.SMALL_INT + 5])) };
     default:
       // program text and binary at once
       return { program: text.length > 0 ? text : 'nil', binary: b64 };

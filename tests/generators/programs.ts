@@ -102,13 +102,13 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   '(do (defn add2 [a x] (+ a x)) [(reduce add2 0 (vec (range 50))) (try (reduce add2 0 (deref $A)) (catch e (get e :error))) (try (reduce add2 9223372036854775807 [0 1]) (catch e :ovf)) (reduce add2 0 [])])',
   // closures capturing atoms
   '(let [inc! (fn [a] (swap! a (fn [x] (if (int? x) (+ x 1) 0))))] (do (inc! $A) (inc! $B) [(deref $A) (deref $B)]))',
-  // values across the heap: vectors of 32·k items, a 40-key map compared with the same entries
-  // inserted in reverse, a set with keys whose hashes collide, all stored and held in registers
-  '(let [v (vec (range 64)) m (into {} (map (fn [i] [i (* i i)]) (range 40))) s (set [-5809 28636 -17137 36071 -15028 75427 1 2])] (do (reset! $A [v m s]) (reset! $B (conj v 64)) (hold! 2 (vec (range 96))) [(compare-and-set! $A [(vec (range 64)) (into {} (map (fn [i] [i (* i i)]) (reverse (range 40)))) (set [2 1 75427 -15028 36071 -17137 28636 -5809])] [:same s]) (count (deref $B))]))',
-  // small maps outliving garbage across collections (moved, then re-encoded as structs by key set)
-  '(do (atom {:a 1 :b 2}) (reset! $B (vec (range 300))) (reset! $B 0) (gc) (atom {:c 1 :d 2}) (reset! $B (vec (range 300))) (reset! $B 0) (gc) (atom {:a 3 :b 4}) (reset! $B (vec (range 300))) (reset! $B 0) (gc) (deref $A))',
-  // a hot looping function (compiled to tier 2), then a call that overflows inside it and is re-run by tier 1
-  '(do (defn sumto [n k] (loop [i 0 acc k] (if (< i n) (recur (inc i) (+ acc i)) acc))) [(sumto 3 0) (sumto 4 1) (sumto 5 2) (sumto 6 3) (try (sumto 9 9223372036854775806) (catch e (get e :error))) (sumto 2 5)])',
+  // values across the heap: vectors of 32·k items, a 36-key map compared with the same entries
+  // inserted in reverse, a set of keys whose hashes collide, stored in atoms and a register;
+  // closures made in a compiled loop keep their own captures
+  '(let [a (atom 0) b (atom 0) v (vec (range 64)) m (into {} (map (fn [i] [i (* i i)]) (range 36))) s (set [-5809 28636 -17137 36071 -15028 75427 1 2])] (do (reset! a [v m s]) (reset! b (conj v 64)) (hold! 2 (vec (range 32))) [(compare-and-set! a [(vec (range 64)) (into {} (map (fn [i] [i (* i i)]) (reverse (range 36)))) (set [2 1 75427 -15028 36071 -17137 28636 -5809])] [:same s]) (count (deref b)) (mapv (fn [f] (f)) ((fn [n] (loop [i 0 acc []] (if (< i n) (recur (inc i) (conj acc (fn [] [i n]))) acc))) 3))]))',
+  // small maps outliving garbage across collections (moved, then re-encoded as structs by key
+  // set); a hot tier-2 loop that overflows; map versions read far back
+  '(do (defn sumto [n k] (loop [i 0 acc k] (if (< i n) (recur (inc i) (+ acc i)) acc))) [(let [j (atom 0)] (do (atom {:a 1 :b 2}) (reset! j (vec (range 300))) (reset! j 0) (gc) (atom {:c 1 :d 2}) (reset! j (vec (range 300))) (reset! j 0) (gc) (atom {:a 3 :b 4}) (reset! j (vec (range 300))) (reset! j 0) (gc) (deref j))) [(sumto 3 0) (sumto 4 1) (sumto 5 2) (sumto 6 3) (try (sumto 9 9223372036854775806) (catch e (get e :error))) (sumto 2 5)] (let [vs (reduce (fn [acc i] (conj acc (assoc (nth acc (dec (count acc))) (rem i 7) i))) [{}] (range 20))] [(nth vs 2) (nth vs 11) (get (nth vs 4) 3)])])',
 ];
 
 
@@ -250,15 +250,15 @@ export const COLLIDING_INTS: readonly (readonly [number, number])[] = [
  * sizes on trie boundaries, many-key maps and sets (keys of several types, colliding hashes)
  * written to atoms, registers and compared with equal values built in another order; garbage
  * enough for the collector to evacuate and re-encode maps between `(gc)` calls, names that only
- * the intern table keeps across a collection, private atoms with validators across `fork`, and
- * hot numeric functions that give up in compiled code. What they build is read back by the
+ * the intern table keeps across a collection, private atoms with validators across `fork`, hot
+ * numeric functions that give up in compiled code, and closures made in a compiled loop. What they build is read back by the
  * observation (atoms and registers, decoded from the heap), so a kernel that stores or moves a
  * value wrongly answers differently.
  */
 export function heapProgram(r: Prng): string {
   const n = r.chance(0.15) ? r.pick(DEEP_TRIE_SIZES) : r.pick(TRIE_SIZES);
   const key = r.pick(['i', '(str "k" i)', '(keyword (str "k" (rem i 50)) )', '(* i 4294967296)', '[i]', '(- 0 i)']);
-  switch (r.int(10)) {
+  switch (r.int(11)) {
     case 0: {
       // a vector built item by item, kept in an atom and a register, compared with an equal one
       const build = r.pick([`(loop [i 0 acc []] (if (< i ${n}) (recur (inc i) (conj acc i)) acc))`, `(vec (range ${n}))`, `(mapv (fn [i] [i]) (range ${n}))`, `(into (if (vector? (deref $A)) (deref $A) []) (range ${n}))`]);
@@ -283,8 +283,8 @@ export function heapProgram(r: Prng): string {
     case 3: {
       // small maps that outlive garbage: collections move (evacuate) them and re-encode those sharing a key set as structs
       const maps = r.pick([['{:a 1 :b 2}', '{:c 1 :d 2}'], ['{:k 1 :j [1]}', '{:k 2 :z [2]}'], ['{:a 1 :b 2 :c 3}', '{:a 1 :b 2 :d 3}'], ['{"x" 1 :y 2}', '{:x 1 "y" 2}']]);
-      const junk = `(reset! $B (vec (range ${200 + r.int(180)}))) (reset! $B 0)`;
-      return `(do (atom ${maps[0]}) ${junk} (gc) (atom ${maps[1]}) ${junk} (gc) (atom ${maps[r.int(2)]}) ${junk} (gc) [(deref $A) (deref $B)])`;
+      const junk = `(reset! j (vec (range ${200 + r.int(180)}))) (reset! j 0)`;
+      return `(let [j (atom 0)] (do (atom ${maps[0]}) ${junk} (gc) (atom ${maps[1]}) ${junk} (gc) (atom ${maps[r.int(2)]}) ${junk} (gc) [(deref $A) (deref j)]))`;
     }
     case 4: {
       // names built at run time, dropped, collected, then built again (the intern table must keep them consistent)
@@ -307,6 +307,11 @@ export function heapProgram(r: Prng): string {
       // a map threaded through assoc/dissoc chains (old versions kept far back), stored as it goes
       const m = 10 + r.int(30);
       return `(let [vs (reduce (fn [acc i] (conj acc (if (= 0 (rem i 3)) (dissoc (nth acc (dec (count acc))) (rem i 11)) (assoc (nth acc (dec (count acc))) (rem i 11) i)))) [{}] (range ${m}))] (do (reset! $A (nth vs ${m})) [(nth vs 1) (nth vs ${r.int(m)}) (get (nth vs 2) 1) (count (nth vs ${m})) (nth vs ${r.int(m)})]))`;
+    }
+    case 10: {
+      // closures made in a loop (compiled code), each keeping its own captures, stored in a vector
+      const k = 2 + r.int(6);
+      return `(do (defn mk [n] (loop [i 0 acc []] (if (< i n) (recur (inc i) (conj acc (fn [] [i n (count acc)]))) acc))) (reset! $A (mapv (fn [f] (f)) (mk ${k}))))`;
     }
     default: {
       // nested collections on boundaries: a vector of maps, a map of vectors, a set of vectors

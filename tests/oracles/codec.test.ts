@@ -97,3 +97,38 @@ describe('codec oracle memory', () => {
     expect(new CodecOracle().checkText('[\\😀 :memo]')).toBeNull();
   });
 });
+
+describe('binary loads on the kernels', () => {
+  it('a program loaded as binary runs like the same program loaded as text; decoded values are counted; malformed blobs are bad-input', async () => {
+    const { createOptimizedKernel } = await import('../../optimized/index.js');
+    const makers = [() => new ReferenceKernel(), () => createOptimizedKernel()];
+    const programs = fc.sample(codecCoverageTextArb, { seed: 9, numRuns: 5 }).map((v) => `(let [x (quote ${v})] [x (count x) {:n nil}])`);
+    for (const make of makers) {
+      for (const program of programs) {
+        const text = make();
+        const bin = make();
+        const fields = binaryLoad(program, 'binary', 0)!;
+        expect(text.apply({ op: 'load', pid: 0, program })).toEqual({ ok: true, value: 'nil' });
+        expect(bin.apply({ op: 'load', pid: 0, program: '', binary: fields.binary })).toEqual({ ok: true, value: 'nil' });
+        const a = text.apply({ op: 'run', pid: 0 });
+        expect(a.ok).toBe(true);
+        expect(bin.apply({ op: 'run', pid: 0 })).toEqual(a);
+        const counter = { nodes: 0 };
+        decodeAll(fromBase64(fields.binary), { counter });
+        expect(bin.stats?.().codecValues).toBe(counter.nodes);
+        expect(text.stats?.().codecValues).toBe(0);
+      }
+      const k = make();
+      const blob = binaryLoad('(+ 1 2)', 'binary', 0)!.binary;
+      for (const op of [
+        { op: 'load' as const, pid: 0, program: '', binary: `${blob}=` },
+        { op: 'load' as const, pid: 0, program: '(+ 1 2)', binary: blob },
+        { op: 'load' as const, pid: 0, program: '', binary: toBase64(Uint8Array.of(0xb1, 0x49, 0x4d, 2)) },
+        { op: 'load' as const, pid: 0, program: '', binary: 7 as unknown as string },
+      ]) {
+        const out = k.apply(op);
+        expect(out.ok ? 'ok' : out.error, JSON.stringify(op)).toBe('bad-input');
+      }
+    }
+  });
+});

@@ -138,6 +138,11 @@ export interface GcStats {
 /** The child list of cells without composite members (shared; never appended to). */
 const NO_CHILDREN: Handle[] = [];
 
+/** Nesting past which {@link Heap.alloc} stops recursing and allocates deepest first. */
+const MAX_ALLOC_DEPTH = 400;
+/** Thrown (and caught) inside {@link Heap.alloc} at {@link MAX_ALLOC_DEPTH}. */
+const TOO_DEEP: unique symbol = Symbol('too deep');
+
 /** The heap of cells. */
 export class Heap {
   /** handle → cell (undefined for a free handle). Handles are small integers, reused after a sweep. */
@@ -219,9 +224,56 @@ export class Heap {
    * Allocates `v` (and, first, every composite inside it not yet allocated), charging new cells
    * to `owner`; returns the handle of `v`'s cell. A composite already allocated is not copied.
    * Costs O(the members `v` adds): a vector extending an allocated vector on the same storage
-   * (O(1) `conj`) shares that cell's child list and only its new items are looked at.
+   * (O(1) `conj`) shares that cell's child list and only its new items are looked at. Values
+   * nested any depth are allocated without deep host recursion.
    */
   alloc(v: Value, owner: Pid): Handle {
+    try {
+      return this.allocAt(v, owner, 0);
+    } catch (e) {
+      if (e !== TOO_DEEP) throw e;
+    }
+    // A deeply nested value: allocate its new composites deepest first, so that each allocation
+    // finds its members allocated already (cells allocated before the throw are kept: they are valid).
+    for (const c of this.newCompositesDeepestFirst(v)) this.allocAt(c, owner, 0);
+    return this.allocAt(v, owner, 0);
+  }
+
+  /** The composites inside `v` (not `v`) that have no cell yet, each once, every member before its container. */
+  private newCompositesDeepestFirst(v: Value): Value[] {
+    const out: Value[] = [];
+    const seen = new Set<Value>();
+    const stack: { v: Value; members: Value[] | null }[] = [{ v, members: null }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.members === null) {
+        top.members = [];
+        let from = 0;
+        if (top.v instanceof Vector) {
+          const base = this.extended(top.v);
+          if (base !== undefined) from = (base.value as Vector).size;
+        }
+        const members = top.members;
+        eachChild(top.v, this.fnChildren, from, (c) => {
+          if (isComposite(c) && !seen.has(c) && !this.byObject.has(c)) {
+            seen.add(c);
+            members.push(c);
+          }
+        });
+        members.reverse();
+      }
+      const next = top.members.pop();
+      if (next !== undefined) stack.push({ v: next, members: null });
+      else {
+        stack.pop();
+        if (top.v !== v) out.push(top.v);
+      }
+    }
+    return out;
+  }
+
+  private allocAt(v: Value, owner: Pid, depth: number): Handle {
+    if (depth > MAX_ALLOC_DEPTH) throw TOO_DEEP;
     const composite = isComposite(v);
     if (composite) {
       const known = this.byObject.get(v);
@@ -247,7 +299,7 @@ export class Heap {
           const c = v.at(i)!;
           if (c !== null && typeof c === 'object' && isComposite(c)) {
             if (children === NO_CHILDREN) children = [];
-            children.push(this.alloc(c, owner));
+            children.push(this.allocAt(c, owner, depth + 1));
           } else if (typeof c === 'string') weight += textWeight(c);
         }
       } else if (v instanceof EMap) {
@@ -257,7 +309,7 @@ export class Heap {
           for (const c of e) {
             if (c !== null && typeof c === 'object' && isComposite(c)) {
               if (children === NO_CHILDREN) children = [];
-              children.push(this.alloc(c, owner));
+              children.push(this.allocAt(c, owner, depth + 1));
             } else if (typeof c === 'string') weight += textWeight(c);
           }
         }
@@ -265,7 +317,7 @@ export class Heap {
         eachChild(v, this.fnChildren, 0, (c) => {
           if (isComposite(c)) {
             if (children === NO_CHILDREN) children = [];
-            children.push(this.alloc(c, owner));
+            children.push(this.allocAt(c, owner, depth + 1));
           } else weight += textWeight(c);
         });
       }

@@ -2,6 +2,10 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { KernelOptions, Op, Outcome } from '../spec/Kernel.js';
 import { createReferenceKernel, REFERENCE_MUTANTS, seededScheduler } from './index.js';
+import { binaryLoad } from '../tests/generators/binaryLoads.js';
+
+/** Loads `text` as a binary program (canonical, or non-canonical variant 0) and runs it. */
+const binaryRun = (text: string, encoding: 'binary' | 'non-canonical'): Op[] => [{ op: 'load', pid: 0, ...binaryLoad(text, encoding, 0)! } as Op, { op: 'run', pid: 0 }];
 
 /** Runs ops on a fresh kernel; returns every outcome and the final observation, as JSON text. */
 function runOps(ops: readonly Op[], options: KernelOptions = {}): string {
@@ -141,6 +145,10 @@ const witnesses: Record<string, (options: KernelOptions) => string> = {
       ],
       o,
     ),
+  'codec-int64-sign': (o) => runOps(binaryRun('[-9223372036854775807 -4294967296]', 'binary'), o),
+  'codec-drops-nil-entry': (o) => runOps(binaryRun('{:a nil :b 1}', 'binary'), o),
+  'codec-accepts-noncanonical': (o) => runOps(binaryRun('[1 2 3]', 'non-canonical'), o),
+  'codec-astral-char': (o) => runOps(binaryRun('[\\😀 "😀"]', 'binary'), o),
   'no-process-limit': (o) => runProgramText('(loop [i 0] (if (< i 6) (do (spawn (fn [] 1)) (recur (inc i))) :spawned))', { ...o, quotas: { treeProcesses: 4 } }),
 };
 

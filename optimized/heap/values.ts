@@ -771,9 +771,69 @@ function readName(H: Heap, a: number): { ns: string | null; name: string } {
   return nsLen < 0 ? { ns: null, name: full } : { ns: full.slice(0, nsLen), name: full.slice(nsLen + 1) };
 }
 
-/** Converts value word `w` into a spec value (maps and sets in canonical order). */
+/** Nesting past which {@link fromHeap} stops recursing and converts deepest first. */
+const MAX_FROM_HEAP_DEPTH = 400;
+/** Thrown (and caught) inside {@link fromHeap} at {@link MAX_FROM_HEAP_DEPTH}. */
+const TOO_DEEP: unique symbol = Symbol('too deep');
+
+/** The value words directly inside the value at word `w` (none for a scalar). */
+function memberWords(H: Heap, w: number): number[] {
+  if ((w & 1) === 1) return [];
+  const m = H.mem;
+  const a = H.addr(w >>> 1);
+  const out: number[] = [];
+  switch (m.load32(a) & 0xff) {
+    case T_LIST:
+    case T_VEC:
+      seqForEach(H, w, (x) => out.push(x));
+      break;
+    case T_MAP:
+    case T_STRUCT:
+      mapForEach(H, w, (k, v) => out.push(k, v));
+      break;
+    case T_SET:
+      setForEach(H, w, (k) => out.push(k));
+      break;
+    case T_TAGGED:
+      out.push(m.load32(a + 4), m.load32(a + 5));
+      break;
+  }
+  return out;
+}
+
+/**
+ * Converts value word `w` into a spec value (maps and sets in canonical order). Values nested any
+ * depth convert without deep host recursion.
+ */
 export function fromHeap(H: Heap, w: number): Value {
+  try {
+    return fromHeapAt(H, w, 0, null);
+  } catch (e) {
+    if (e !== TOO_DEEP) throw e;
+  }
+  // Deeply nested: convert every member before its container, each word once.
+  const memo = new Map<number, Value>();
+  const seen = new Set<number>([w]);
+  const stack: { w: number; members: number[] | null }[] = [{ w, members: null }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.members === null) top.members = memberWords(H, top.w).filter((x) => (x & 1) === 0 && !seen.has(x) && (seen.add(x), true));
+    const next = top.members.pop();
+    if (next !== undefined) stack.push({ w: next, members: null });
+    else {
+      stack.pop();
+      memo.set(top.w, fromHeapAt(H, top.w, 0, memo));
+    }
+  }
+  return memo.get(w)!;
+}
+
+function fromHeapAt(H: Heap, w: number, depth: number, memo: ReadonlyMap<number, Value> | null): Value {
   if ((w & 1) === 1) return BigInt(w >> 1);
+  const known = memo?.get(w);
+  if (known !== undefined) return known;
+  if (depth > MAX_FROM_HEAP_DEPTH) throw TOO_DEEP;
+  const sub = (x: number): Value => fromHeapAt(H, x, depth + 1, memo);
   const m = H.mem;
   const a = H.addr(w >>> 1);
   const t = m.load32(a) & 0xff;
@@ -813,33 +873,33 @@ export function fromHeap(H: Heap, w: number): Value {
       const known = fnTables.get(H)?.byId.get(id);
       if (known !== undefined) return known;
       const name = m.load32(a + 4);
-      return new Fn(id, name === W_NIL ? null : (fromHeap(H, name) as string), null);
+      return new Fn(id, name === W_NIL ? null : (sub(name) as string), null);
     }
     case T_LIST: {
       const items: Value[] = [];
-      seqForEach(H, w, (x) => items.push(fromHeap(H, x)));
+      seqForEach(H, w, (x) => items.push(sub(x)));
       return new List(items);
     }
     case T_VEC: {
       const items: Value[] = [];
-      seqForEach(H, w, (x) => items.push(fromHeap(H, x)));
+      seqForEach(H, w, (x) => items.push(sub(x)));
       return new Vector(items);
     }
     case T_MAP:
     case T_STRUCT: {
       const entries: [Value, Value][] = [];
-      mapForEach(H, w, (k, v) => entries.push([fromHeap(H, k), fromHeap(H, v)]));
+      mapForEach(H, w, (k, v) => entries.push([sub(k), sub(v)]));
       entries.sort((p, q) => compare(p[0], q[0]));
       return EMap.from(entries);
     }
     case T_SET: {
       const items: Value[] = [];
-      setForEach(H, w, (k) => items.push(fromHeap(H, k)));
+      setForEach(H, w, (k) => items.push(sub(k)));
       items.sort(compare);
       return ESet.from(items);
     }
     case T_TAGGED:
-      return new Tagged(fromHeap(H, m.load32(a + 4)) as string, fromHeap(H, m.load32(a + 5)));
+      return new Tagged(sub(m.load32(a + 4)) as string, sub(m.load32(a + 5)));
     default:
       throw new Error(`fromHeap: not a value (cell type ${t})`);
   }

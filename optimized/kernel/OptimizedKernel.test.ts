@@ -6,6 +6,10 @@ import type { Kernel, Op } from '../../spec/Kernel.js';
 import { createOptimizedKernel, createSharedMemory, OPTIMIZED_MUTANTS, PlainMemory } from '../index.js';
 import { arbValue } from '../testing/arbitraries.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
+import { binaryLoad } from '../../tests/generators/binaryLoads.js';
+
+/** Loads `text` as a binary program (canonical, or non-canonical variant 0) and runs it. */
+const binaryRun = (text: string, encoding: 'binary' | 'non-canonical'): Op[] => [{ op: 'load', pid: 0, ...binaryLoad(text, encoding, 0)! } as Op, { op: 'run', pid: 0 }];
 
 const edn = arbValue.map(printEdn);
 const prog = (program: string): Op => ({ op: 'load', pid: 0, program });
@@ -200,6 +204,10 @@ describe('seeded bugs have teeth', () => {
   // Garbage between collections, with small maps that outlive it (moved, then re-encoded as structs).
   const CHURN = '(let [j (atom 0)] (do (atom {:a 1 :b 2}) (reset! j (vec (range 300))) (reset! j 0) (gc) (atom {:c 1 :d 2}) (reset! j (vec (range 300))) (reset! j 0) (gc) (atom {:a 3 :b 4}) (reset! j (vec (range 300))) (reset! j 0) (gc) (deref j)))';
   const scenarios: Record<string, Op[]> = {
+    'codec-int64-sign': binaryRun('[-9223372036854775807 -4294967296]', 'binary'),
+    'codec-drops-nil-entry': binaryRun('{:a nil :b 1}', 'binary'),
+    'codec-accepts-noncanonical': binaryRun('[1 2 3]', 'non-canonical'),
+    'codec-astral-char': binaryRun('[\\😀 "😀"]', 'binary'),
     'hold-clears-registers': [
       { op: 'hold', pid: 0, reg: 0, value: '[:a 1]' },
       { op: 'hold', pid: 0, reg: 1, value: '[:b 2]' },

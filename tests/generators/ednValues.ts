@@ -164,15 +164,12 @@ export const bigHashTextArb: fc.Arbitrary<string> = fc
 export const internTextArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom(127, 128, 129, 200), fc.constantFrom(':k', 'sym', '"s')).map(([n, p]) => `[${Array.from({ length: n }, (_, i) => (p === '"s' ? `"s${i}"` : `${p}${i}`)).join(' ')}]`);
 
 /**
- * Depths of {@link deepTextArb}: one past the reader's and the codec's limit ({@link MAX_DEPTH},
- * refused alike as bad-input), and deep values both kernels hold today. Values nested between
- * about 1,500 and {@link MAX_DEPTH} levels are valid EDN but exhaust the host stack in the
- * optimized kernel's `fromHeap` (vectors, maps) and in the reference heap's `alloc` (sets);
- * {@link NEAR_LIMIT_DEPTHS} generates them once those are iterative.
+ * Depths of {@link deepTextArb}: deep values, values right at the reader's and the codec's limit
+ * ({@link MAX_DEPTH}), and one past it (refused alike as bad-input).
  */
-export const DEEP_DEPTHS: readonly number[] = [100, 500, 1000, MAX_DEPTH + 1];
+export const DEEP_DEPTHS: readonly number[] = [100, 500, 1000, 1500, MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1];
 
-/** Depths right at the limit ({@link MAX_DEPTH} - 2 … {@link MAX_DEPTH}): valid, and not yet held by every kernel (see {@link DEEP_DEPTHS}). */
+/** Depths right at the limit ({@link MAX_DEPTH} - 2 … {@link MAX_DEPTH}), all valid. */
 export const NEAR_LIMIT_DEPTHS: readonly number[] = [MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH];
 
 /** Nested values of the given depths (default {@link DEEP_DEPTHS}), mixing every collection and a tag. */

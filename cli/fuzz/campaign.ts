@@ -371,8 +371,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   return { kernels: options.kernels, ops: sel.ops, excluded: sel.excluded, cases, applied, seconds, opsPerSecond: seconds > 0 ? applied / seconds : 0, poisoned, unjudged, failures, coverage: coverage.report() };
 }
 
-/** Quotas for mutant campaigns: small, so quota bugs show within a few operations (a tree holds 8 processes: a spawn loop of 12 passes its bound). */
-export const MUTANT_QUOTAS: Partial<Quotas> = Object.freeze({ heapCells: 400, fuel: 200_000, stackDepth: 200, treeProcesses: 8, maxProcesses: 64 });
+/**
+ * Quotas for mutant campaigns: small, so quota bugs show within a few operations (a tree holds 8
+ * processes: a spawn loop of 12 passes its bound), yet room for a program to build a vector past
+ * the optimized vector's second trie level (1,056 elements; a collection of n elements weighs 1 + n cells).
+ */
+export const MUTANT_QUOTAS: Partial<Quotas> = Object.freeze({ heapCells: 2_000, fuel: 200_000, stackDepth: 200, treeProcesses: 8, maxProcesses: 64 });
 
 /** One row of the mutant table. */
 export interface MutantRow {

@@ -31,7 +31,7 @@ export interface FuzzFlags {
   readonly programs?: boolean;
   /** Report operations the campaign never exercised without failing. */
   readonly allowUnexercised?: boolean;
-  /** Trace-validate the reference kernel on every case too. */
+  /** Trace-validate every kernel that exposes its state on every case too. */
   readonly trace?: boolean;
   /** Run the seeded-bug catalogue. */
   readonly mutants?: boolean;
@@ -407,7 +407,7 @@ export function register(program: Command): void {
     .option('--programs', 'generate system-language programs (load/step/run; the default)')
     .option('--no-programs', 'do not generate programs')
     .option('--allow-unexercised', 'report operations the campaign never exercised without failing')
-    .option('--trace', 'also validate every step of the reference kernel against the TS spec step function')
+    .option('--trace', 'also validate every step of each selected kernel that exposes its state (reference, optimized on every tier and backend) against the TS spec step function')
     .option('--mutants', 'run the seeded-bug catalogue of every kernel (or of --kernels): each mutant against the clean kernel of its base')
     .option('--json', 'print one JSON object instead of text')
     .option('--out <dir>', 'where shrunk failing cases are written', '.fuzz-out')

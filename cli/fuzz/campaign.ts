@@ -17,7 +17,7 @@ import { fixup } from '../../tests/generators/fixup.js';
 import { rawCaseArb, type RawOp } from '../../tests/generators/ops.js';
 import { authorityBlockArb } from '../../tests/generators/authority.js';
 import { runDifferential, type DifferentialOptions, type Verdict } from '../../tests/oracles/differential.js';
-import { NotModelled, TraceValidator } from '../../tests/oracles/trace.js';
+import { isInspectable, NotModelled, TraceValidator } from '../../tests/oracles/trace.js';
 import { Coverage, type CoverageReport } from '../../tests/oracles/coverage.js';
 import type { Op } from '../../spec/Kernel.js';
 import { ddmin } from './shrink.js';
@@ -112,7 +112,7 @@ export interface CampaignOptions {
   readonly resourceErrors?: 'poison' | 'compare';
   /** Build kernels in debug mode (heap invariants checked after every collection; slower). */
   readonly debug?: boolean;
-  /** Also trace-validate the reference kernel on every case against the TS spec step function. */
+  /** Also trace-validate every kernel that exposes its state (reference, optimized on every tier and backend) on every case against the TS spec step function. */
   readonly trace?: boolean;
   /** Generate malformed operations (default true). */
   readonly malformed?: boolean;
@@ -209,21 +209,27 @@ export function participants(c: FuzzCase, handles: readonly EngineHandle[]): Eng
 }
 
 /**
- * Trace-validates the reference kernel on `c` against the ADR 0003 spec step function
- * (`tests/oracles/trace.ts`), up to the first operation that function does not model (programs,
- * functions outside its menu): returns a divergence verdict, or null when the trace is valid.
+ * Trace-validates every kernel of `handles` that exposes its internal state (the reference, the
+ * optimized kernel on every tier and memory backend) on `c` against the ADR 0003 spec step
+ * function (`tests/oracles/trace.ts`), each on a fresh kernel, up to the first operation that
+ * function does not model (programs, functions outside its menu): returns the first divergence
+ * verdict, or null when every trace is valid.
  */
-export function traceVerdict(c: FuzzCase): (Verdict & { kind: 'diverged' }) | null {
-  const v = new TraceValidator({ ...(c.quotas !== undefined ? { quotas: c.quotas } : {}) });
-  for (let i = 0; i < c.ops.length; i++) {
-    let bad;
-    try {
-      bad = v.step(c.ops[i] as Op);
-    } catch (e) {
-      if (e instanceof NotModelled) return null;
-      throw e;
+export function traceVerdict(c: FuzzCase, handles: readonly EngineHandle[]): (Verdict & { kind: 'diverged' }) | null {
+  for (const h of handles) {
+    const k = h.build({ ...(c.quotas !== undefined ? { quotas: c.quotas } : {}) });
+    if (!isInspectable(k)) continue;
+    const v = new TraceValidator({}, k);
+    for (let i = 0; i < c.ops.length; i++) {
+      let bad;
+      try {
+        bad = v.step(c.ops[i] as Op);
+      } catch (e) {
+        if (e instanceof NotModelled) break;
+        throw e;
+      }
+      if (bad !== null) return { kind: 'diverged', step: i, reason: 'trace', detail: `${h.name} vs TS spec: ${bad.reason} (expected ${clipText(bad.expected)}, got ${clipText(bad.actual)})`, sides: [], steps: i + 1 };
     }
-    if (bad !== null) return { kind: 'diverged', step: i, reason: 'trace', detail: `reference vs TS spec: ${bad.reason} (expected ${clipText(bad.expected)}, got ${clipText(bad.actual)})`, sides: [], steps: i + 1 };
   }
   return null;
 }
@@ -244,7 +250,7 @@ export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: Di
   const r = runDifferential(c, kernels, options);
   options.coverage?.caseEnd?.(kernels);
   if (options.trace === true && r.verdict.kind !== 'diverged') {
-    const t = traceVerdict(c);
+    const t = traceVerdict(c, handles);
     if (t !== null) return { ...r, verdict: t };
   }
   return r;

@@ -17,7 +17,7 @@ import { KernelError } from '../../spec/Errors.js';
 import { decodeAll, fromBase64 } from '../../spec/Binary.js';
 import { printEdn, readEdn } from '../../spec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelStats, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
-import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';
 import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
 import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';
@@ -661,8 +661,9 @@ export class OptimizedKernel implements Kernel {
   /** `share`: only the creator may share; the target gets the lowest ref it has for the atom, or a fresh one. @see Atoms.tla Share */
   private share(p: Process, ref: Ref, to: unknown): Ref {
     const id = this.lookup(p, ref);
-    const target = this.proc(to);
+    // the creator check comes first (Kernel.tla Share): a process that may not share an atom learns nothing about other pids
     if (this.creator[id] !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create #atom ${ref} and may not share it`);
+    const target = this.proc(to);
     this.shared[id] = true;
     let existing: Ref | undefined;
     for (const [r, other] of target.table) if (other === id && (existing === undefined || r < existing)) existing = r;
@@ -1455,6 +1456,40 @@ export class OptimizedKernel implements Kernel {
   stats(): KernelStats {
     const c = this.collector.stats;
     return { gcCycles: c.cycles, evacuations: c.moved, forks: this.forks, spawns: this.created - this.forks, codecValues: this.codecValues, kernelCalls: Object.fromEntries(this.callCounts) };
+  }
+
+  /**
+   * The kernel's internal state at the operation level, for trace validation against the spec
+   * (tests/oracles/trace.ts): live processes ascending by pid, each atom of a table with its
+   * identity (equal for aliases), creator, shared flag, value, stamp, whether it has a validator
+   * and its watches `[key EDN, watcher]` in key order; registers; output; the next pid and ref.
+   */
+  inspect(): {
+    readonly processes: readonly {
+      readonly pid: Pid;
+      readonly atoms: readonly { readonly ref: Ref; readonly atom: number; readonly creator: Pid; readonly shared: boolean; readonly value: string; readonly stamp: number; readonly validator: boolean; readonly watches: readonly (readonly [string, Pid])[] }[];
+      readonly registers: readonly (readonly [number, string])[];
+      readonly output: readonly string[];
+    }[];
+    readonly nextPid: Pid;
+    readonly nextRef: Ref;
+  } {
+    const processes = [...this.processes.keys()].sort((a, b) => a - b).map((pid) => {
+      const p = this.processes.get(pid)!;
+      this.onCore(this.coreOf(pid));
+      const refs = [...p.table.keys()].sort((a, b) => a - b);
+      return {
+        pid,
+        atoms: refs.map((ref) => {
+          const id = p.table.get(ref)!;
+          const watches = [...(this.watches.get(id) ?? [])].sort((x, y) => compare(x.key, y.key)).map((w) => [printEdn(w.key), w.watcher] as const);
+          return { ref, atom: id, creator: this.creator[id]!, shared: this.shared[id] === true, value: this.text(this.valueOf(id)), stamp: this.stampOf(id), validator: this.validators.has(id), watches };
+        }),
+        registers: [...p.regs.keys()].sort((a, b) => a - b).map((reg) => [reg, this.text(p.regs.get(reg)!)] as const),
+        output: p.output.slice(),
+      };
+    });
+    return { processes, nextPid: this.nextPid, nextRef: this.nextRef };
   }
 
   /** The observable state: live processes by pid, atoms by ref, registers by number, values as canonical EDN. */

@@ -1,8 +1,9 @@
 /**
- * Trace validation of the reference kernel against the TS spec, `spec/KernelSpec.ts` (the
- * mirror of `spec/tla/Kernel.tla`): each op is turned into one KernelSpec action by
- * `specOpStep` (spec/SpecKernel.ts, the same adapter the fuzzer's `spec` engine runs on), and
- * after every op the reference kernel's internal state (`inspect()`) is mapped by an
+ * Trace validation of a kernel (the reference, or the optimized kernel on any tier and memory
+ * backend: any kernel with an `inspect()` of the {@link KernelSnapshot} shape) against the TS
+ * spec, `spec/KernelSpec.ts` (the mirror of `spec/tla/Kernel.tla`): each op is turned into one
+ * KernelSpec action by `specOpStep` (spec/SpecKernel.ts, the same adapter the fuzzer's `spec`
+ * engine runs on), and after every op the kernel's internal state (`inspect()`) is mapped by an
  * abstraction function to the same canonical form as the KernelSpec state. The step must be
  * that action (same outcome, same abstract successor) or a stutter (abstract state unchanged).
  *
@@ -17,10 +18,10 @@
  * @module
  */
 import { printEdn } from '../../spec/Edn.js';
-import type { KernelOptions, Op, Outcome } from '../../spec/Kernel.js';
+import type { Kernel, KernelOptions, Op, Outcome } from '../../spec/Kernel.js';
 import { NotModelled, specKernelInit, specOpStep, watchLine, type OpInterpreter, type SpecKernelState } from '../../spec/SpecKernel.js';
 import { Vector, equals, type Value } from '../../spec/Values.js';
-import { createReferenceKernel, type KernelSnapshot, type ReferenceKernel } from '../../reference/index.js';
+import { createReferenceKernel, type KernelSnapshot } from '../../reference/index.js';
 
 export { NotModelled };
 
@@ -52,7 +53,15 @@ export interface AbstractState {
   readonly nextRef: number;
 }
 
-/** The abstraction function: reference-kernel internals → abstract state. */
+/** A kernel whose internal state trace validation can read. */
+export type InspectableKernel = Pick<Kernel, 'apply'> & { inspect(): KernelSnapshot };
+
+/** Whether `k` offers `inspect()` (the reference and the optimized kernel do). */
+export function isInspectable(k: Kernel): k is Kernel & InspectableKernel {
+  return typeof (k as Partial<InspectableKernel>).inspect === 'function';
+}
+
+/** The abstraction function: kernel internals (`inspect()`) → abstract state. */
 export function abstractReference(snap: KernelSnapshot): AbstractState {
   const labels = new Map<number, number>();
   const atoms: AbstractState['atoms'][number][] = [];
@@ -127,17 +136,17 @@ export type TraceResult = { readonly ok: true; readonly actions: readonly string
  * to choose the next op).
  */
 export class TraceValidator {
-  /** The reference kernel under validation. */
-  readonly kernel: ReferenceKernel;
+  /** The kernel under validation (a fresh reference kernel unless one is given). */
+  readonly kernel: InspectableKernel;
   /** The KernelSpec state so far. */
   spec: SpecKernelState = specKernelInit();
   /** Action names (Kernel.tla's, or `Stutter`) of the steps so far. */
   readonly actions: string[] = [];
   private n = 0;
 
-  /** Starts a trace on a fresh kernel built with `options`. */
-  constructor(options: KernelOptions = {}) {
-    this.kernel = createReferenceKernel(options);
+  /** Starts a trace on `kernel` (fresh, in its initial state), or on a fresh reference kernel built with `options`. */
+  constructor(options: KernelOptions = {}, kernel?: InspectableKernel) {
+    this.kernel = kernel ?? createReferenceKernel(options);
   }
 
   /** Performs `op` on both sides; returns a violation or null. Throws {@link NotModelled} for ops outside the spec's menus. */

@@ -8,7 +8,9 @@
 import { describe, expect, test } from 'vitest';
 import type { Op } from '../../spec/Kernel.js';
 import { Prng } from '../../reference/index.js';
-import { TraceValidator, type TraceViolation } from '../oracles/trace.js';
+import { TraceValidator, type InspectableKernel, type TraceViolation } from '../oracles/trace.js';
+import { createOptimizedKernel } from '../../optimized/index.js';
+import { createHwMemory } from '../../hw-model/index.js';
 import { nextOp } from '../generators/traceOps.js';
 
 const RUNS = Number(process.env.TRACE_RUNS ?? 10_000);
@@ -16,12 +18,12 @@ const SEED = Number(process.env.TRACE_SEED ?? 20261124);
 const MAX_LEN = 30;
 
 /** Runs `runs` random sequences; returns the first violation (with its sequence) and action counts. */
-function campaign(runs: number, seed: number, mutants: string[] = []): { violation: (TraceViolation & { ops: Op[]; run: number }) | null; actions: Map<string, number>; steps: number } {
+function campaign(runs: number, seed: number, mutants: string[] = [], make?: (mutants: string[]) => InspectableKernel): { violation: (TraceViolation & { ops: Op[]; run: number }) | null; actions: Map<string, number>; steps: number } {
   const rng = new Prng(seed);
   const actions = new Map<string, number>();
   let steps = 0;
   for (let run = 0; run < runs; run++) {
-    const v = new TraceValidator({ debug: true, mutants });
+    const v = new TraceValidator({ debug: true, mutants }, make?.(mutants));
     const len = 1 + Math.floor(rng.next() * MAX_LEN);
     const ops: Op[] = [];
     for (let i = 0; i < len; i++) {
@@ -56,5 +58,29 @@ describe('trace validation of the reference kernel', () => {
       const { violation } = campaign(2_000, SEED, [m]);
       expect(violation).not.toBeNull();
     });
+  }
+});
+
+/** The optimized kernel on each tier and memory backend, read through its `inspect()`. */
+const OPTIMIZED: Readonly<Record<string, (mutants: string[]) => InspectableKernel>> = {
+  optimized: (mutants) => createOptimizedKernel({ debug: true, mutants }),
+  'optimized+tier:0': (mutants) => createOptimizedKernel({ debug: true, mutants, tier: 0 }),
+  'optimized+hw:relaxed': (mutants) => createOptimizedKernel({ debug: true, mutants, memory: createHwMemory('relaxed') }),
+};
+
+describe('trace validation of the optimized kernel (every tier and memory backend)', () => {
+  for (const [name, make] of Object.entries(OPTIMIZED)) {
+    // the hardware model simulates every memory access: fewer sequences there
+    const runs = name.includes('+hw') ? 300 : 1_500;
+    test(`${name}: ${runs} random op sequences (seed ${SEED}) map step by step to spec actions or stutters`, () => {
+      const { violation, actions } = campaign(runs, SEED, [], make);
+      if (violation !== null) throw new Error(`run ${violation.run}, step ${violation.step}: ${violation.reason}\n expected: ${violation.expected}\n actual:   ${violation.actual}\n replay: ${JSON.stringify(violation.ops)}`);
+      for (const a of ['NewAtom', 'Swap', 'SetValidator', 'AddWatch', 'Share', 'Fork', 'Hold', 'Drop']) expect(actions.get(a) ?? 0, a).toBeGreaterThan(0);
+    }, 300_000);
+  }
+  for (const m of ['fork-shares-private', 'share-by-non-creator', 'cas-compares-values', 'hold-clears-registers', 'fork-drops-register']) {
+    test(`catches the seeded bug ${m}`, () => {
+      expect(campaign(2_000, SEED, [m], OPTIMIZED.optimized).violation).not.toBeNull();
+    }, 300_000);
   }
 });

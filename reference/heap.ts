@@ -171,7 +171,10 @@ export class Heap {
    * few huge values is collected as promptly as garbage made of many small ones.
    */
   allocatedSinceGc = 0;
-  /** The weight of the cells allocated since the last collection (what the heap quotas count). */
+  /**
+   * The new weight allocated since the last collection: a cell's weight, less the weight of the
+   * vector it extends in place (an O(1) `conj` brings one element, not a whole new vector).
+   */
   weightSinceGc = 0;
   /** Cells allocated since the heap was created (monotonic). */
   totalAllocated = 0;
@@ -283,11 +286,13 @@ export class Heap {
     let from = 0; // members before this one are the extended vector's (already counted)
     // the weight of the members before `from` is the extended cell's, less its header and elements
     let weight = 1 + elementsOf(v) + textWeight(v);
+    let extendedWeight = 0; // what the extended vector already weighs (its storage is shared)
     if (v instanceof Vector) {
       const base = this.extended(v);
       if (base !== undefined) {
         from = (base.value as Vector).size;
         weight += base.weight - 1 - from;
+        extendedWeight = base.weight;
         children = base.children as Handle[];
         // Append to the shared list only where the extended cell owns its end.
         if (children === NO_CHILDREN || children.length !== base.childCount) children = children.slice(0, base.childCount);
@@ -329,7 +334,7 @@ export class Heap {
     if (v instanceof Vector) this.tips.set(v.storage, h);
     this.liveByOwner.set(owner, (this.liveByOwner.get(owner) ?? 0) + weight);
     this.liveWeight += weight;
-    this.weightSinceGc += weight;
+    this.weightSinceGc += weight - extendedWeight;
     this.allocatedSinceGc += 1 + (elementsOf(v) - from) / 16;
     this.totalAllocated++;
     return h;

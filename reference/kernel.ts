@@ -229,7 +229,10 @@ export class ReferenceKernel implements Kernel {
   private readonly pending: Value[] = [];
   private gcThreshold = 20_000;
   private collections = 0;
-  /** Processes over a heap bound at the last collection, with the reason ({@link processesOverQuota}). */
+  /**
+   * Processes over a heap bound at the last collection, with the reason ({@link processesOverQuota});
+   * cleared when a program ends with a quota error or a process exits (what it held may be garbage).
+   */
   private overAtGc = new Map<Pid, string>();
   /** Processes created (spawn and fork) and forks alone, for {@link ReferenceKernel.stats}. */
   private created = 0;
@@ -602,6 +605,7 @@ export class ReferenceKernel implements Kernel {
   /** Ends `p`: its table and registers stop being roots, and the validators and watches it installed are removed (ADR 0024). */
   private exitProcess(p: ProcessRecord): void {
     p.alive = false;
+    this.overAtGc.clear();
     p.table.clear();
     p.registers.clear();
     const seen = new Set<AtomRecord>();
@@ -1013,6 +1017,7 @@ export class ReferenceKernel implements Kernel {
       } catch (e) {
         if (e instanceof KernelError && RESOURCE_ERRORS.includes(e.kind)) {
           p.program = this.failedState(e.kind, e.message);
+          this.overAtGc.clear(); // what that program held is garbage now: the next collection decides again
           return 'finished';
         }
         throw e;

@@ -21,7 +21,7 @@ describe('differential campaigns (CI budget)', () => {
 
   it('the default campaign (every available kernel, programs, seed 1) exercises every operation of the Kernel interface', async () => {
     const kernels = await availableKernels();
-    const r = await runCampaign({ kernels, runs: 80, seed: 1, programs: true, authority: true, shrink: false });
+    const r = await runCampaign({ kernels, runs: 120, seed: 1, programs: true, authority: true, shrink: false });
     expect(r.failures.map((f) => `${f.verdict.detail} (case ${JSON.stringify(f.original)})`)).toEqual([]);
     expect(r.ops).toEqual(OP_NAMES);
     expect(r.coverage.unexercised).toEqual([]);
@@ -32,7 +32,7 @@ describe('differential campaigns (CI budget)', () => {
       const withSpec = Object.entries(o.judgedBy).filter(([set]) => set.split(',').includes('spec') && set.includes(','));
       expect(withSpec.length, `${o.op} judged with spec`).toBeGreaterThan(0);
     }
-  }, 120_000);
+  }, 300_000);
 
   // Well-formed operations only: the trace validator (specOpStep over spec/KernelSpec.ts) does not
   // model malformed fields; the differential comparison with the spec kernel covers those.

@@ -3,7 +3,7 @@
  * `load32`/`store32`/`cas32`/`fence`, `publish`/`retire` of immutable ranges, `setCore`, `grow`.
  * It has the shape of the optimized kernel's `MemoryBackend` interface (optimized/memory/
  * MemoryBackend.ts) without importing it: hw-model imports spec/ only, and the composition root
- * (tests/engines/registry.ts) hands it to the kernel.
+ * (harness/engines/registry.ts) hands it to the kernel.
  *
  * The kernel publishes cells of any size at any word, while the simulator marks whole lines.
  * This adapter keeps a published bit per word (one bit mask per line): a line becomes immutable

@@ -371,7 +371,7 @@ export class ReferenceKernel implements Kernel {
   }
 
   /**
-   * A snapshot of the kernel's internal state for trace validation (tests/oracles/trace.ts):
+   * A snapshot of the kernel's internal state for trace validation (harness/oracles/trace.ts):
    * live processes with, per ref, the atom's internal identity, creator, shared flag, value,
    * stamp, whether it has a validator and its watches; registers as EDN; the next pid and ref.
    * Reading the registers goes through the heap, so a freed register shows up here.

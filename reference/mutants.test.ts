@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { KernelOptions, Op, Outcome } from '../spec/Kernel.js';
 import { createReferenceKernel, REFERENCE_MUTANTS, seededScheduler } from './index.js';
-import { binaryLoad } from '../tests/generators/binaryLoads.js';
+import { binaryLoad } from '../harness/generators/binaryLoads.js';
 
 /** Loads `text` as a binary program (canonical, or non-canonical variant 0) and runs it. */
 const binaryRun = (text: string, encoding: 'binary' | 'non-canonical'): Op[] => [{ op: 'load', pid: 0, ...binaryLoad(text, encoding, 0)! } as Op, { op: 'run', pid: 0 }];

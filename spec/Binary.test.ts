@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../bench/lispAst.js';
-import { valueArb } from '../tests/generators/values.js';
-import { difference } from '../tests/oracles/identical.js';
+import { valueArb } from '../harness/generators/values.js';
+import { difference } from '../harness/oracles/identical.js';
 import { Decoder, EncodeError, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, StreamEncoder, decode, decodeAll, decodeStream, encode, encodeAll } from './Binary.js';
 import { MAX_DEPTH, printEdn, readEdn } from './Edn.js';
 import { BadInputError } from './Errors.js';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { printEdn, readEdn, readEdnAll, readEdnForms, MAX_DEPTH } from './Edn.js';
 import { BadInputError } from './Errors.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Keyword, List, Sym, Tagged, Vector, equals, kw, sym, vec, type Value } from './Values.js';
-import { valueArb } from '../tests/generators/values.js';
+import { valueArb } from '../harness/generators/values.js';
 
 const CI_RUNS = 10_000;
 

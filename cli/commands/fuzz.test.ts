@@ -76,7 +76,7 @@ describe('immutos fuzz / replay', () => {
   }, 60_000);
 
   it('the optimized kernel (tier-1 JIT and interpreter) agrees with the reference on generated programs', async () => {
-    // differential agreement only: the non-interference property has its own tests (cli/fuzz/nonInterference.test.ts)
+    // differential agreement only: the non-interference property has its own tests (cli/commands/fuzzNonInterference.test.ts)
     const r = await run(['fuzz', '--kernels', 'reference,optimized,optimized+tier:0', '--runs', '250', '--seed', '7', '--programs', '--ni-runs', '0']);
     expect(r.error).toBeUndefined();
     expect(r.out).not.toMatch(/judged without/);

@@ -7,12 +7,12 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { CheckFailed, UsageError } from '../errors.js';
-import { EngineUnavailableError, KERNELS_ENV, selectKernels, unavailableKernels } from '../../tests/engines/registry.js';
-import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../fuzz/campaign.js';
-import { formatCoverage, formatMutantTable } from '../fuzz/report.js';
-import { Coverage } from '../../tests/oracles/coverage.js';
-import { runNonInterference, scenarioSize, type NiCampaignResult } from '../fuzz/nonInterference.js';
-import { describeViolation } from '../../tests/oracles/nonInterference.js';
+import { EngineUnavailableError, KERNELS_ENV, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
+import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../../harness/campaign/campaign.js';
+import { formatCoverage, formatMutantTable } from '../../harness/campaign/report.js';
+import { Coverage } from '../../harness/oracles/coverage.js';
+import { runNonInterference, scenarioSize, type NiCampaignResult } from '../../harness/campaign/nonInterference.js';
+import { describeViolation } from '../../harness/oracles/nonInterference.js';
 import type { Stage } from '../stages.js';
 
 /** Parsed options of `immutos fuzz`. */

@@ -9,12 +9,12 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CheckFailed, UsageError } from '../errors.js';
-import { EngineUnavailableError, build } from '../../tests/engines/registry.js';
-import { BadCaseError, caseFromJson, type FuzzCase } from '../../tests/generators/case.js';
-import { judge } from '../fuzz/campaign.js';
-import { formatStepTable } from '../fuzz/report.js';
-import { formatNiReplay, isNiCaseJson, niCaseFromJson, replayNiCase, BadNiCaseError, type NiCase } from '../fuzz/nonInterference.js';
-import type { DifferentialResult } from '../../tests/oracles/differential.js';
+import { EngineUnavailableError, build } from '../../harness/engines/registry.js';
+import { BadCaseError, caseFromJson, type FuzzCase } from '../../harness/generators/case.js';
+import { judge } from '../../harness/campaign/campaign.js';
+import { formatStepTable } from '../../harness/campaign/report.js';
+import { formatNiReplay, isNiCaseJson, niCaseFromJson, replayNiCase, BadNiCaseError, type NiCase } from '../../harness/campaign/nonInterference.js';
+import type { DifferentialResult } from '../../harness/oracles/differential.js';
 
 /** Loads a case file; bad files are usage errors. */
 export function loadCase(file: string): FuzzCase {

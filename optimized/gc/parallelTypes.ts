@@ -1,6 +1,6 @@
 /**
  * The request/response vocabulary of atom histories recorded by the parallel runtime; the same
- * shapes as the linearizability checker's atom model (tests/oracles/linearizability.ts), which
+ * shapes as the linearizability checker's atom model (harness/oracles/linearizability.ts), which
  * optimized/ may not import.
  * @module
  */

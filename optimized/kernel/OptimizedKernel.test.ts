@@ -6,7 +6,7 @@ import type { Kernel, Op } from '../../spec/Kernel.js';
 import { createOptimizedKernel, createSharedMemory, OPTIMIZED_MUTANTS, PlainMemory } from '../index.js';
 import { arbValue } from '../testing/arbitraries.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
-import { binaryLoad } from '../../tests/generators/binaryLoads.js';
+import { binaryLoad } from '../../harness/generators/binaryLoads.js';
 
 /** Loads `text` as a binary program (canonical, or non-canonical variant 0) and runs it. */
 const binaryRun = (text: string, encoding: 'binary' | 'non-canonical'): Op[] => [{ op: 'load', pid: 0, ...binaryLoad(text, encoding, 0)! } as Op, { op: 'run', pid: 0 }];

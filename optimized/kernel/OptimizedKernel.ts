@@ -1460,7 +1460,7 @@ export class OptimizedKernel implements Kernel {
 
   /**
    * The kernel's internal state at the operation level, for trace validation against the spec
-   * (tests/oracles/trace.ts): live processes ascending by pid, each atom of a table with its
+   * (harness/oracles/trace.ts): live processes ascending by pid, each atom of a table with its
    * identity (equal for aliases), creator, shared flag, value, stamp, whether it has a validator
    * and its watches `[key EDN, watcher]` in key order; registers; output; the next pid and ref.
    */

@@ -11,7 +11,7 @@ import { coreNatives } from '../../reference/lang/core.js';
 import { ProgramError } from '../../reference/lang/runtime.js';
 import { printEdn } from '../../spec/Edn.js';
 import { Bytes, Char, EMap, ESet, INT64_MAX, INT64_MIN, IntOverflowError, List, Vector, equals, kw, type Value } from '../../spec/Values.js';
-import { bytesArb, doubleArb, int64Arb, stringArb, valueArb } from '../../tests/generators/values.js';
+import { bytesArb, doubleArb, int64Arb, stringArb, valueArb } from '../../harness/generators/values.js';
 import { Raised } from './errors.js';
 import { createNatives, seqItems, truthy, type NativeFn } from './natives.js';
 

@@ -27,8 +27,8 @@ import { Decoder, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, decodeAll, encod
 import { MAX_DEPTH, isValidKeyword, isValidSymbol, printEdn, readEdn, taggedProblem } from '../../spec/Edn.js';
 import { BadInputError } from '../../spec/Errors.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Keyword, List, Sym, Tagged, Vector, equals, type Value } from '../../spec/Values.js';
-import { valueArb } from '../generators/values.js';
-import { difference } from '../oracles/identical.js';
+import { valueArb } from '../../harness/generators/values.js';
+import { difference } from '../../harness/oracles/identical.js';
 
 const LONG = process.env.IMMUTOS_LONG === '1';
 const COUNT = Number(process.env.IMMUTOS_BINARY_MUTANTS ?? (LONG ? 1_000_000 : 100_000));

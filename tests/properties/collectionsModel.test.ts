@@ -33,7 +33,7 @@ import {
   type MapBuilder,
 } from '../../optimized/heap/values.js';
 import { tailOffset, vecAssocN, vecBuilderPush, vecConj, vecCount, vecFreeze, vecNth, vecTransient } from '../../optimized/collections/vector.js';
-import { COLLIDING_INTS, DEEP_TRIE_SIZES, TRIE_SIZES } from '../generators/programs.js';
+import { COLLIDING_INTS, DEEP_TRIE_SIZES, TRIE_SIZES } from '../../harness/generators/programs.js';
 
 /** A vector version: its handle and its model. */
 interface VecVersion {

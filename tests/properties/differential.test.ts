@@ -1,7 +1,7 @@
 // Glue: the bounded CI campaigns (fixed seeds). Generators -> differential oracle.
 import { describe, expect, it } from 'vitest';
-import { runCampaign } from '../../cli/fuzz/campaign.js';
-import { availableKernels } from '../engines/registry.js';
+import { runCampaign } from '../../harness/campaign/campaign.js';
+import { availableKernels } from '../../harness/engines/registry.js';
 import { OP_NAMES } from '../../spec/Kernel.js';
 import { createSpecKernel } from '../../spec/SpecKernel.js';
 

@@ -5,8 +5,8 @@
 // harmless under `sc` — on the very cases that catch it under `relaxed`, and on a bounded campaign.
 // Fixed seeds; about 30 s on a shared machine (CI budget 60 s).
 import { describe, expect, it } from 'vitest';
-import { judge, MUTANT_QUOTAS, runCampaign } from '../../cli/fuzz/campaign.js';
-import { build } from '../engines/registry.js';
+import { judge, MUTANT_QUOTAS, runCampaign } from '../../harness/campaign/campaign.js';
+import { build } from '../../harness/engines/registry.js';
 import { createHwMemory } from '../../hw-model/index.js';
 import { createOptimizedKernel } from '../../optimized/index.js';
 import type { Op } from '../../spec/Kernel.js';

@@ -2,8 +2,8 @@
 // within the CI budget. A mutant that survives means the generators are too weak: improve them,
 // not the mutant.
 import { describe, expect, it } from 'vitest';
-import { runMutantCampaign } from '../../cli/fuzz/campaign.js';
-import { availableKernels, build } from '../engines/registry.js';
+import { runMutantCampaign } from '../../harness/campaign/campaign.js';
+import { availableKernels, build } from '../../harness/engines/registry.js';
 
 /**
  * Each mutant must be caught within 600 cases (seed 1: deterministic). The seconds only guard

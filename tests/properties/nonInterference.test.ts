@@ -1,13 +1,13 @@
 // Non-interference (ADR 0024) as a fuzzed property, with fixed seeds: a victim and an attacker
-// (tests/generators/attacks.ts), each scenario run with and without the attacker and with other
-// victim secrets (tests/oracles/nonInterference.ts). Required: no violation on any kernel that
+// (harness/generators/attacks.ts), each scenario run with and without the attacker and with other
+// victim secrets (harness/oracles/nonInterference.ts). Required: no violation on any kernel that
 // runs programs. Meta-tests: the property catches the seeded authority bugs, and replays of
 // saved cases reproduce their verdict.
 import { describe, expect, it } from 'vitest';
-import { describeScenario, runNonInterference } from '../../cli/fuzz/nonInterference.js';
-import { availableKernels, build } from '../engines/registry.js';
-import { generateScenario, victimProgramText } from '../generators/attacks.js';
-import { checkScenario, NI_QUOTAS, type RunTrace } from '../oracles/nonInterference.js';
+import { describeScenario, runNonInterference } from '../../harness/campaign/nonInterference.js';
+import { availableKernels, build } from '../../harness/engines/registry.js';
+import { generateScenario, victimProgramText } from '../../harness/generators/attacks.js';
+import { checkScenario, NI_QUOTAS, type RunTrace } from '../../harness/oracles/nonInterference.js';
 
 /** What a failing campaign prints: enough to reproduce without rerunning the test. */
 function report(r: Awaited<ReturnType<typeof runNonInterference>>, seed: number): string[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runParallel } from '../../optimized/gc/parallel.js';
-import { atomModel, checkLinearizable } from '../oracles/linearizability.js';
+import { atomModel, checkLinearizable } from '../../harness/oracles/linearizability.js';
 
 describe('mode (b): collector thread + mutator threads over a SharedArrayBuffer heap', () => {
   it('histories are linearizable, no read sees a freed or stale cell, and the collector freed and moved cells', { timeout: 60_000 }, async () => {

@@ -1,6 +1,6 @@
 // Glue: random op sequences on the spec kernel alone, held to the invariants (generators -> oracles).
 import { describe, expect, it } from 'vitest';
-import { runCampaign } from '../../cli/fuzz/campaign.js';
+import { runCampaign } from '../../harness/campaign/campaign.js';
 
 describe('spec kernel under the invariant oracle', () => {
   it('agrees with itself and keeps every invariant over 200 cases (seed 7)', async () => {

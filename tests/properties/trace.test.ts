@@ -8,10 +8,10 @@
 import { describe, expect, test } from 'vitest';
 import type { Op } from '../../spec/Kernel.js';
 import { Prng } from '../../reference/index.js';
-import { TraceValidator, type InspectableKernel, type TraceViolation } from '../oracles/trace.js';
+import { TraceValidator, type InspectableKernel, type TraceViolation } from '../../harness/oracles/trace.js';
 import { createOptimizedKernel } from '../../optimized/index.js';
 import { createHwMemory } from '../../hw-model/index.js';
-import { nextOp } from '../generators/traceOps.js';
+import { nextOp } from '../../harness/generators/traceOps.js';
 
 const RUNS = Number(process.env.TRACE_RUNS ?? 10_000);
 const SEED = Number(process.env.TRACE_SEED ?? 20261124);

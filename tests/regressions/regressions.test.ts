@@ -7,10 +7,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { caseFromJson } from '../generators/case.js';
+import { caseFromJson } from '../../harness/generators/case.js';
 import { replayCase } from '../../cli/commands/replay.js';
-import { parseKernelSpec } from '../engines/registry.js';
-import { niCaseFromJson, replayNiCase } from '../../cli/fuzz/nonInterference.js';
+import { parseKernelSpec } from '../../harness/engines/registry.js';
+import { niCaseFromJson, replayNiCase } from '../../harness/campaign/nonInterference.js';
 
 const here = new URL('.', import.meta.url).pathname;
 const files = (dir: string): string[] => readdirSync(join(here, dir)).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));

@@ -48,7 +48,7 @@ export class Prng {
  * validators on atoms the process was given, whose bodies resolve `#atom 0`…`#atom 3`, print, hold
  * and call `self` (all of which must be the owner's when another process writes); `join` of a
  * process that is not a child; a spawn loop past the tree's process bound (of the mutant
- * campaigns' quotas); a fork loop with a catch (fork splits the fuel). `tests/generators/authority.ts` runs them with a second process
+ * campaigns' quotas); a fork loop with a catch (fork splits the fuel). `harness/generators/authority.ts` runs them with a second process
  * that writes the watched atoms.
  */
 export const AUTHORITY_TEMPLATES: readonly string[] = [

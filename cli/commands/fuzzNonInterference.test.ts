@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CheckFailed, UsageError } from '../errors.js';
-import { register as registerFuzz } from '../commands/fuzz.js';
-import { register as registerReplay } from '../commands/replay.js';
-import { generateScenario } from '../../tests/generators/attacks.js';
-import { NI_QUOTAS } from '../../tests/oracles/nonInterference.js';
-import { BadNiCaseError, NI_CASE_VERSION, niCaseFromJson, niCaseToJson, niScenarioSeed, type NiCase } from './nonInterference.js';
+import { register as registerFuzz } from './fuzz.js';
+import { register as registerReplay } from './replay.js';
+import { generateScenario } from '../../harness/generators/attacks.js';
+import { NI_QUOTAS } from '../../harness/oracles/nonInterference.js';
+import { BadNiCaseError, NI_CASE_VERSION, niCaseFromJson, niCaseToJson, niScenarioSeed, type NiCase } from '../../harness/campaign/nonInterference.js';
 
 function program(): Command {
   const p = new Command('immutos').exitOverride();

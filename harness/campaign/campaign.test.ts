@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { caseFromJson, caseToJson } from '../../tests/generators/case.js';
-import { fixup } from '../../tests/generators/fixup.js';
-import { rawCaseArb } from '../../tests/generators/ops.js';
+import { caseFromJson, caseToJson } from '../generators/case.js';
+import { fixup } from '../generators/fixup.js';
+import { rawCaseArb } from '../generators/ops.js';
 import { OP_NAMES } from '../../spec/Kernel.js';
 import { caseGenerator, caseSeed, parseShard, participants, runCampaign, select } from './campaign.js';
-import { FUZZ_CASE_VERSION, type FuzzCase } from '../../tests/generators/case.js';
+import { FUZZ_CASE_VERSION, type FuzzCase } from '../generators/case.js';
 import { ddmin } from './shrink.js';
 
 describe('campaign', () => {

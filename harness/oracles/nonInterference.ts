@@ -1,5 +1,5 @@
 /**
- * The non-interference oracle (ADR 0024): runs one attack scenario (`tests/generators/attacks.ts`)
+ * The non-interference oracle (ADR 0024): runs one attack scenario (`harness/generators/attacks.ts`)
  * several times on fresh kernels of the same engine and compares what each side can observe.
  *
  * - **Integrity**: the run *with* the attacker and the run *without* it (no attacker operations,

@@ -11,14 +11,14 @@ import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OP_NAMES, type OpName, type Quotas } from '../../spec/Kernel.js';
-import { build, commonOps, EngineUnavailableError, mutantKernelName, type EngineHandle } from '../../tests/engines/registry.js';
-import { caseToJson, type FuzzCase } from '../../tests/generators/case.js';
-import { fixup } from '../../tests/generators/fixup.js';
-import { rawCaseArb, type RawOp } from '../../tests/generators/ops.js';
-import { authorityBlockArb } from '../../tests/generators/authority.js';
-import { runDifferential, type DifferentialOptions, type Verdict } from '../../tests/oracles/differential.js';
-import { isInspectable, NotModelled, TraceValidator } from '../../tests/oracles/trace.js';
-import { Coverage, type CoverageReport } from '../../tests/oracles/coverage.js';
+import { build, commonOps, EngineUnavailableError, mutantKernelName, type EngineHandle } from '../engines/registry.js';
+import { caseToJson, type FuzzCase } from '../generators/case.js';
+import { fixup } from '../generators/fixup.js';
+import { rawCaseArb, type RawOp } from '../generators/ops.js';
+import { authorityBlockArb } from '../generators/authority.js';
+import { runDifferential, type DifferentialOptions, type Verdict } from '../oracles/differential.js';
+import { isInspectable, NotModelled, TraceValidator } from '../oracles/trace.js';
+import { Coverage, type CoverageReport } from '../oracles/coverage.js';
 import type { Op } from '../../spec/Kernel.js';
 import { ddmin } from './shrink.js';
 
@@ -117,7 +117,7 @@ export interface CampaignOptions {
   /** Generate malformed operations (default true). */
   readonly malformed?: boolean;
   /**
-   * Start one case in four with an authority block (`tests/generators/authority.ts`: a second
+   * Start one case in four with an authority block (`harness/generators/authority.ts`: a second
    * process writes atoms the first one watches, joins, process bounds; ADR 0024). Needs programs.
    * Off by default so that the cases of a seed stay what they were; mutant campaigns and
    * `immutos fuzz --programs` turn it on.
@@ -159,7 +159,7 @@ export interface CampaignResult {
   readonly unjudged: number;
   /** Failures (shrunk). */
   readonly failures: readonly Failure[];
-  /** What the campaign exercised (see `tests/oracles/coverage.ts`). */
+  /** What the campaign exercised (see `harness/oracles/coverage.ts`). */
   readonly coverage: CoverageReport;
 }
 
@@ -211,7 +211,7 @@ export function participants(c: FuzzCase, handles: readonly EngineHandle[]): Eng
 /**
  * Trace-validates every kernel of `handles` that exposes its internal state (the reference, the
  * optimized kernel on every tier and memory backend) on `c` against the ADR 0003 spec step
- * function (`tests/oracles/trace.ts`), each on a fresh kernel, up to the first operation that
+ * function (`harness/oracles/trace.ts`), each on a fresh kernel, up to the first operation that
  * function does not model (programs, functions outside its menu): returns the first divergence
  * verdict, or null when every trace is valid.
  */

@@ -2,10 +2,10 @@
  * Text renderings of fuzzing results: the step-by-step replay table and the mutant table.
  * @module
  */
-import type { CaseOp } from '../../tests/generators/case.js';
-import { describeObservationDiff, showOutcome, type StepRecord, type Verdict } from '../../tests/oracles/differential.js';
+import type { CaseOp } from '../generators/case.js';
+import { describeObservationDiff, showOutcome, type StepRecord, type Verdict } from '../oracles/differential.js';
 import type { MutantRow } from './campaign.js';
-import { STAT_FIELDS, type CoverageReport, type StatField } from '../../tests/oracles/coverage.js';
+import { STAT_FIELDS, type CoverageReport, type StatField } from '../oracles/coverage.js';
 
 function clip(s: string, n: number): string {
   const one = s.replace(/\s+/g, ' ');

@@ -5,7 +5,7 @@
  * sequential model accepts, with a cache of (linearized set, model state) pairs already tried.
  * Histories are partitioned by object first (P-compositionality), so each atom is checked alone.
  *
- * Judges only: it never runs a kernel (see tests/oracles/README in the harness issue).
+ * Judges only: it never runs a kernel (see harness/oracles/README in the harness issue).
  * @module
  */
 

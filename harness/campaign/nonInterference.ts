@@ -1,7 +1,7 @@
 /**
  * The non-interference campaign (ADR 0024): generates attack scenarios
- * (`tests/generators/attacks.ts`), judges each on every selected kernel that runs programs
- * (`tests/oracles/nonInterference.ts`), shrinks a violation and saves it as a case file that
+ * (`harness/generators/attacks.ts`), judges each on every selected kernel that runs programs
+ * (`harness/oracles/nonInterference.ts`), shrinks a violation and saves it as a case file that
  * `immutos replay` reads. `immutos fuzz` runs it after the differential campaign; see
  * docs/fuzzing.md "Non-interference".
  *
@@ -11,9 +11,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Quotas } from '../../spec/Kernel.js';
-import { build, type EngineHandle } from '../../tests/engines/registry.js';
-import { ATTACK_SCENARIO_VERSION, attackProgramText, generateScenario, type AttackScenario, type ScenarioStep, type Stmt } from '../../tests/generators/attacks.js';
-import { checkScenario, describeViolation, NI_QUOTAS, type KernelFactory, type NiCheck, type RunTrace, type StepTrace, type Violation } from '../../tests/oracles/nonInterference.js';
+import { build, type EngineHandle } from '../engines/registry.js';
+import { ATTACK_SCENARIO_VERSION, attackProgramText, generateScenario, type AttackScenario, type ScenarioStep, type Stmt } from '../generators/attacks.js';
+import { checkScenario, describeViolation, NI_QUOTAS, type KernelFactory, type NiCheck, type RunTrace, type StepTrace, type Violation } from '../oracles/nonInterference.js';
 import { caseSeed } from './campaign.js';
 import { showOp } from './report.js';
 import { ddmin } from './shrink.js';

@@ -64,7 +64,7 @@ export interface StepRecord {
 }
 
 /**
- * A per-step validator (e.g. trace validation against the TS spec, `tests/oracles/trace.ts`):
+ * A per-step validator (e.g. trace validation against the TS spec, `harness/oracles/trace.ts`):
  * returns a violation message, or null when the step is fine.
  */
 export type StepHook = (kernel: string, op: CaseOp, outcome: Outcome, before: Observation, after: Observation) => string | null;

@@ -7,7 +7,8 @@
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { CheckFailed, UsageError } from '../errors.js';
-import { EngineUnavailableError, KERNELS_ENV, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
+import { resolve } from 'node:path';
+import { EngineUnavailableError, KERNELS_ENV, KernelModuleError, registerKernelModule, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
 import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../../harness/campaign/campaign.js';
 import { formatCoverage, formatMutantTable } from '../../harness/campaign/report.js';
 import { Coverage } from '../../harness/oracles/coverage.js';
@@ -19,6 +20,8 @@ import type { Stage } from '../stages.js';
 export interface FuzzFlags {
   /** Comma-separated kernel names. */
   readonly kernels?: string;
+  /** Kernel modules to register (each exports `createKernel(options)`); they join the default selection. */
+  readonly kernelModule?: readonly string[];
   /** Number of cases. */
   readonly runs?: string;
   /** Seconds to run. */
@@ -144,6 +147,27 @@ interface FuzzPlan {
   readonly niTime: number | undefined;
   readonly quiet: boolean;
   readonly print: (s: string) => void;
+  /** ` --kernel-module PATH` for each registered kernel module (reproduction commands). */
+  readonly moduleWords: string;
+}
+
+/**
+ * Registers the kernel modules named by `--kernel-module` → the ` --kernel-module PATH` words a
+ * reproduction command needs (empty when none).
+ */
+async function registerModules(flags: FuzzFlags): Promise<{ readonly words: string; readonly names: readonly string[] }> {
+  const paths: string[] = [];
+  const names: string[] = [];
+  for (const path of flags.kernelModule ?? []) {
+    try {
+      names.push(await registerKernelModule(path));
+    } catch (e) {
+      if (e instanceof KernelModuleError) throw new UsageError(e.message);
+      throw e;
+    }
+    paths.push(resolve(path));
+  }
+  return { words: paths.map((p) => ` --kernel-module ${p}`).join(''), names };
 }
 
 /**
@@ -169,6 +193,7 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const moduleWords = (await registerModules(flags)).words;
   const kernels = await selectKernels(flags.kernels);
   let sel: Selection;
   try {
@@ -177,7 +202,7 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
     if (e instanceof EngineUnavailableError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
-  const plan: FuzzPlan = { flags, kernels, sel, seed, shard, runs, diffTime, niRuns, niTime, quiet: flags.json === true, print };
+  const plan: FuzzPlan = { flags, kernels, sel, seed, shard, runs, diffTime, niRuns, niTime, quiet: flags.json === true, print, moduleWords };
   const result: CampaignResult = niOnly
     ? { kernels, ops: sel.ops, excluded: sel.excluded, cases: 0, applied: 0, seconds: 0, opsPerSecond: 0, poisoned: 0, unjudged: 0, failures: [], coverage: new Coverage(kernels, sel.ops).report() }
     : await differentialPart(plan);
@@ -220,15 +245,15 @@ async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
       print(`\nDIVERGED (case ${f.index}, case seed ${f.shrunk.seed}) at step ${f.verdict.step} (${f.verdict.reason}): ${f.verdict.detail}\n`);
       print(`shrunk from ${f.original.ops.length} to ${f.shrunk.ops.length} operations${f.file !== undefined ? ` → ${f.file}` : ''}\n`);
       if (f.file !== undefined) print(`replay with: npx immutos replay ${f.file}\n`);
-      print(`reproduce the campaign with: npx immutos fuzz --kernels ${kernels.join(',')} --seed ${seed}${runs !== undefined ? ` --runs ${runs}` : ''}${flags.programs === false ? ' --no-programs' : ''}${shard !== undefined ? ` --shard ${shard.index + 1}/${shard.count}` : ''}\n`);
+      print(`reproduce the campaign with: npx immutos fuzz${p.moduleWords} --kernels ${kernels.join(',')} --seed ${seed}${runs !== undefined ? ` --runs ${runs}` : ''}${flags.programs === false ? ' --no-programs' : ''}${shard !== undefined ? ` --shard ${shard.index + 1}/${shard.count}` : ''}\n`);
     }
   }
   return result;
 }
 
 /** The reproduction command of a non-interference violation: scenario `index` is the last one run. */
-function niReproduce(kernel: string, seed: number, index: number): string {
-  return `npx immutos fuzz --ni-only --kernels ${kernel} --seed ${seed} --ni-runs ${index + 1}`;
+function niReproduce(kernel: string, seed: number, index: number, moduleWords = ''): string {
+  return `npx immutos fuzz${moduleWords} --ni-only --kernels ${kernel} --seed ${seed} --ni-runs ${index + 1}`;
 }
 
 /** The non-interference property of `immutos fuzz`, with its report (undefined when no selected kernel runs programs). */
@@ -265,7 +290,7 @@ async function nonInterferencePart(p: FuzzPlan): Promise<NiCampaignResult | unde
       print(`\nVIOLATED non-interference on ${f.kernel} (scenario ${f.index}, scenario seed ${f.shrunk.seed}): ${describeViolation(f.violation)}\n`);
       print(`shrunk from ${scenarioSize(f.original)} to ${scenarioSize(f.shrunk)}${f.file !== undefined ? ` → ${f.file}` : ''}\n`);
       if (f.file !== undefined) print(`replay with: npx immutos replay ${f.file}\n`);
-      print(`reproduce with: ${niReproduce(f.kernel, seed, f.index)}\n`);
+      print(`reproduce with: ${niReproduce(f.kernel, seed, f.index, p.moduleWords)}\n`);
     }
   }
   return ni;
@@ -312,7 +337,7 @@ function printJson(p: FuzzPlan, result: CampaignResult, ni: NiCampaignResult | u
                 summary: f.violation.summary,
                 file: f.file ?? null,
                 replay: f.file !== undefined ? `npx immutos replay ${f.file}` : null,
-                reproduce: niReproduce(f.kernel, seed, f.index),
+                reproduce: niReproduce(f.kernel, seed, f.index, p.moduleWords),
               })),
             },
     })}\n`,
@@ -329,6 +354,7 @@ export async function fuzzMutants(flags: FuzzFlags, print: (s: string) => void =
   const seed = posInt(flags.seed, '--seed') ?? 1;
   const maxCases = posInt(flags.runs, '--runs') ?? 3000;
   const maxSeconds = posNumber(flags.time, '--time') ?? 30;
+  const modules = await registerModules(flags);
   const named = flags.kernels?.split(',').map((k) => k.trim()).filter((k) => k !== '');
   const bases = named !== undefined && named.length > 0 ? named : undefined;
   for (const b of bases ?? []) {
@@ -336,7 +362,8 @@ export async function fuzzMutants(flags: FuzzFlags, print: (s: string) => void =
   }
   let targets: MutantTarget[];
   try {
-    targets = await mutantTargets(bases);
+    // kernel modules join the default catalogues (each mutant against its own clean module kernel)
+    targets = bases === undefined ? [...(await mutantTargets()), ...(modules.names.length > 0 ? await mutantTargets(modules.names) : [])] : await mutantTargets(bases);
   } catch (e) {
     if (e instanceof EngineUnavailableError) throw new UsageError(e.message);
     throw e;
@@ -400,6 +427,7 @@ export function register(program: Command): void {
     .command('fuzz')
     .description('differential fuzzing of the kernels against each other and the spec (see docs/fuzzing.md)')
     .option('--kernels <list>', `comma-separated kernels (default: $${KERNELS_ENV}, else every available kernel; with --mutants: the base kernels whose catalogues run, default all)`)
+    .option('--kernel-module <path...>', 'a kernel of your own: a module exporting createKernel(options) → Kernel (and optionally name, mutants); it joins the selection (docs/oracle-guide.md)')
     .option('--runs <n>', 'number of cases (with --mutants: most cases per mutant)')
     .option('--time <seconds>', 'run for this long instead (with --mutants: most seconds per mutant)')
     .option('--seed <s>', 'campaign seed (printed; default random, 1 with --mutants)')

@@ -9,9 +9,9 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CheckFailed, UsageError } from '../errors.js';
-import { EngineUnavailableError, build } from '../../harness/engines/registry.js';
+import { EngineUnavailableError, KernelModuleError, registerKernelModule } from '../../harness/engines/registry.js';
 import { BadCaseError, caseFromJson, type FuzzCase } from '../../harness/generators/case.js';
-import { judge } from '../../harness/campaign/campaign.js';
+import { replayCase } from '../../harness/campaign/replay.js';
 import { formatStepTable } from '../../harness/campaign/report.js';
 import { formatNiReplay, isNiCaseJson, niCaseFromJson, replayNiCase, BadNiCaseError, type NiCase } from '../../harness/campaign/nonInterference.js';
 import type { DifferentialResult } from '../../harness/oracles/differential.js';
@@ -62,7 +62,7 @@ async function replayNi(file: string, c: NiCase, kernels: readonly string[] | un
   try {
     check = await replayNiCase(c, kernel);
   } catch (e) {
-    if (e instanceof EngineUnavailableError) throw new UsageError(e.message);
+    if (e instanceof EngineUnavailableError || e instanceof KernelModuleError) throw new UsageError(e.message);
     throw e;
   }
   if (json) process.stdout.write(`${JSON.stringify({ file, kernel, verdict: check.verdict, attack: check.attack, solo: check.solo, other: check.other ?? null })}\n`);
@@ -74,18 +74,14 @@ async function replayNi(file: string, c: NiCase, kernels: readonly string[] | un
   if (!check.verdict.ok) throw new CheckFailed(`non-interference violated (${check.verdict.violation.property}) at ${check.verdict.violation.label}`);
 }
 
-/** Replays `c` on `kernels` (default: the case's) with every step recorded. */
-export async function replayCase(c: FuzzCase, kernels: readonly string[] = c.kernels, resourceErrors?: 'poison' | 'compare'): Promise<DifferentialResult> {
-  let handles;
+/** Replays `c` on `kernels` (default: the case's), with kernel errors as usage errors. */
+async function replayOrExplain(c: FuzzCase, kernels: readonly string[]): Promise<DifferentialResult> {
   try {
-    handles = await Promise.all(kernels.map((k) => build(k)));
+    return await replayCase(c, kernels);
   } catch (e) {
-    if (e instanceof EngineUnavailableError) throw new UsageError(e.message);
+    if (e instanceof EngineUnavailableError || e instanceof KernelModuleError) throw new UsageError(e.message);
     throw e;
   }
-  // Cases from mutant campaigns pin quotas and compare resource errors exactly.
-  const mode = resourceErrors ?? (c.quotas !== undefined ? 'compare' : 'poison');
-  return judge(c, handles, { record: true, resourceErrors: mode });
 }
 
 /** Registers `immutos replay`. */
@@ -95,14 +91,23 @@ export function register(program: Command): void {
     .description('re-run one saved fuzz case and print every kernel\'s outcome step by step')
     .argument('<file>', 'a case written by `immutos fuzz` (or one in tests/regressions/); non-interference cases too')
     .option('--kernels <list>', 'comma-separated kernels instead of the case\'s own')
+    .option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel) so that --kernels can name it')
     .option('--json', 'print the verdict and the steps as JSON')
-    .action(async (file: string, flags: { kernels?: string; json?: boolean }) => {
+    .action(async (file: string, flags: { kernels?: string; kernelModule?: string[]; json?: boolean }) => {
+      for (const path of flags.kernelModule ?? []) {
+        try {
+          await registerKernelModule(path);
+        } catch (e) {
+          if (e instanceof KernelModuleError) throw new UsageError(e.message);
+          throw e;
+        }
+      }
       const listed = flags.kernels !== undefined ? flags.kernels.split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined;
       const ni = loadNiCase(file);
       if (ni !== null) return replayNi(file, ni, listed, flags.json === true);
       const c = loadCase(file);
       const kernels = listed ?? c.kernels;
-      const r = await replayCase(c, kernels);
+      const r = await replayOrExplain(c, kernels);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ file, kernels, verdict: r.verdict, steps: r.records.map((s) => ({ step: s.step, op: s.op, differs: s.differs, outcomes: s.sides.map((x) => ({ kernel: x.kernel, outcome: x.outcome ?? null, threw: x.threw ?? null, invariant: x.invariant ?? null })) })) })}\n`);
       } else {

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OP_NAMES, type OpName, type Quotas } from '../../spec/Kernel.js';
-import { build, commonOps, EngineUnavailableError, mutantKernelName, type EngineHandle } from '../engines/registry.js';
+import { build, commonOps, kernelModulesOf, EngineUnavailableError, mutantKernelName, type EngineHandle } from '../engines/registry.js';
 import { caseToJson, type FuzzCase } from '../generators/case.js';
 import { fixup } from '../generators/fixup.js';
 import { rawCaseArb, type RawOp } from '../generators/ops.js';
@@ -349,7 +349,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       continue;
     }
     // the case names the kernels that judged it, so a saved case replays on exactly those
-    const named: FuzzCase = { ...fixedCase, kernels: judges.map((h) => h.name) };
+    const judgeNames = judges.map((h) => h.name);
+    const modules = kernelModulesOf(judgeNames);
+    const named: FuzzCase = { ...fixedCase, kernels: judgeNames, ...(Object.keys(modules).length > 0 ? { kernelModules: modules } : {}) };
     const fixed: FuzzCase = options.debug === true ? { ...named, debug: true } : named;
     const r = judge(fixed, judges, { ...diffOptions, coverage });
     applied += r.applied;
@@ -357,7 +359,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     if (isDiverged(r.verdict)) {
       const detectedSeconds = (performance.now() - t0) / 1000;
       const s = options.shrink === false ? { shrunk: fixed, verdict: r.verdict } : shrinkCase(raws, fixed, judges, supports, diffOptions);
-      const shrunk: FuzzCase = { ...s.shrunk, expect: 'diverged', ...(options.note !== undefined ? { note: options.note } : {}) };
+      const shrunkModules = kernelModulesOf(s.shrunk.kernels);
+      const shrunk: FuzzCase = { ...s.shrunk, ...(Object.keys(shrunkModules).length > 0 ? { kernelModules: shrunkModules } : {}), expect: 'diverged', ...(options.note !== undefined ? { note: options.note } : {}) };
       let file: string | undefined;
       if (options.outDir !== undefined) {
         mkdirSync(options.outDir, { recursive: true });

@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Quotas } from '../../spec/Kernel.js';
-import { build, type EngineHandle } from '../engines/registry.js';
+import { build, kernelModulesOf, registerKernelModule, type EngineHandle } from '../engines/registry.js';
 import { ATTACK_SCENARIO_VERSION, attackProgramText, generateScenario, type AttackScenario, type ScenarioStep, type Stmt } from '../generators/attacks.js';
 import { checkScenario, describeViolation, NI_QUOTAS, type KernelFactory, type NiCheck, type RunTrace, type StepTrace, type Violation } from '../oracles/nonInterference.js';
 import { caseSeed } from './campaign.js';
@@ -29,6 +29,8 @@ export interface NiCase {
   readonly kind: 'non-interference';
   /** The kernel it was found on (a registry name, mutants included). */
   readonly kernel: string;
+  /** When {@link kernel} is a kernel module: its name → the module's absolute path (replay registers it). */
+  readonly kernelModules?: Readonly<Record<string, string>>;
   /** The scenario's seed. */
   readonly seed: number;
   /** The campaign seed and scenario index it came from, when found by a campaign. */
@@ -283,6 +285,7 @@ export async function runNonInterference(options: NiCampaignOptions): Promise<Ni
             version: NI_CASE_VERSION,
             kind: 'non-interference',
             kernel: h.name,
+            ...(Object.keys(kernelModulesOf([h.name])).length > 0 ? { kernelModules: kernelModulesOf([h.name]) } : {}),
             seed,
             campaign: { seed: options.seed, index: k },
             quotas: NI_QUOTAS,
@@ -317,6 +320,7 @@ export async function runNonInterference(options: NiCampaignOptions): Promise<Ni
 
 /** Replays a case on `kernel` (default: the case's own) → the full check with every run's trace. */
 export async function replayNiCase(c: NiCase, kernel: string = c.kernel): Promise<NiCheck> {
+  for (const path of Object.values(c.kernelModules ?? {})) await registerKernelModule(path);
   const h = await build(kernel);
   return checkScenario(factoryOf(h), c.scenario, { quotas: c.quotas });
 }

@@ -1,18 +1,27 @@
 /**
  * The one engine registry: every kernel the fuzzer, the CLI and the tests can drive, chosen by
  * name. One adapter per engine (like wasmtime's `DiffEngine` adapters): `spec`, `reference`,
- * `optimized`, `optimized+hw:<model>`. Engines whose code has not landed (or fails to load) stay
- * in the registry as *unavailable*, with the reason, so a selection naming them fails clearly
- * instead of silently shrinking.
+ * `optimized`, `optimized+hw:<model>`, and kernels that users bring as modules
+ * ({@link registerKernelModule}, `immutos fuzz --kernel-module PATH`). The built-in engines are
+ * imported statically: a broken import is an error. Only a genuinely optional dependency makes
+ * something unavailable, with the reason: the optimized kernel's LLVM tier (`+tier:2`) when
+ * `llvm-bindings` or `llc-14` is absent.
  *
  * Kernel names (a "kernel spec"): `base` followed by `+key:value` modifiers, e.g.
  * `reference`, `reference+mutant:swap-no-retry`, `optimized+hw:tso`, `optimized+hw:tso+mutant:x`.
  *
  * @module
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createSpecKernel, specAccepts } from '../../spec/SpecKernel.js';
 import { SPEC_MUTANTS } from '../../spec/SpecMutants.js';
 import { OP_NAMES, type Kernel, type KernelOptions, type OpName } from '../../spec/Kernel.js';
+import { createReferenceKernel, REFERENCE_MUTANTS } from '../../reference/index.js';
+import { createOptimizedKernel, OPTIMIZED_MUTANTS, tier2Available, type OptimizedKernelOptions } from '../../optimized/index.js';
+import { createHwMemory, HW_MODELS, HW_MUTANT_NAMES } from '../../hw-model/index.js';
 
 /** Whether an engine can be built here, and if not, why. */
 export type Availability = { readonly available: true } | { readonly available: false; readonly reason: string };
@@ -31,6 +40,8 @@ export interface EngineAdapter {
   readonly mutants: readonly string[];
   /** Modifier keys this engine accepts besides `mutant` (e.g. `hw`). */
   readonly modifiers: readonly string[];
+  /** For a kernel brought as a module: the module's absolute path (saved in case files, so replay finds it). */
+  readonly module?: string;
   /**
    * Whether kernels of this engine judge `op` (default: every operation in {@link supports}).
    * An engine that models only part of an operation (the spec engine runs only the pure
@@ -80,93 +91,29 @@ export class EngineUnavailableError extends Error {
   }
 }
 
-/** A module that failed to load, with the reason in one line. */
-type Loaded = { readonly ok: true; readonly mod: Record<string, unknown> } | { readonly ok: false; readonly reason: string };
-
-/** Imports an optional module by a path held in a variable (so a missing module is not a type error). */
-async function tryImport(relative: string): Promise<Loaded> {
-  try {
-    const mod = (await import(/* @vite-ignore */ relative)) as Record<string, unknown>;
-    return { ok: true, mod };
-  } catch (e) {
-    const msg = String((e as Error)?.message ?? e).split('\n')[0]!;
-    return { ok: false, reason: /Cannot find|Failed to load|not find|ERR_MODULE_NOT_FOUND/.test(msg) ? `${relative} has not landed yet` : `${relative} failed to load: ${msg}` };
+/** A kernel module that cannot be used: it does not load, or does not export a kernel factory. */
+export class KernelModuleError extends Error {
+  /** Creates the error for the module at `path`. */
+  constructor(
+    /** The module path as given. */
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KernelModuleError';
   }
 }
 
-function fnExport(loaded: Loaded, name: string): ((...args: unknown[]) => unknown) | string {
-  if (!loaded.ok) return loaded.reason;
-  const f = loaded.mod[name];
-  return typeof f === 'function' ? (f as (...args: unknown[]) => unknown) : `its module does not export ${name}() yet`;
-}
-
-function stringsExport(loaded: Loaded, name: string): readonly string[] {
-  if (!loaded.ok) return [];
-  const v = loaded.mod[name];
-  if (!Array.isArray(v)) return [];
-  return v.map((m: unknown) => (typeof m === 'string' ? m : typeof (m as { name?: unknown })?.name === 'string' ? (m as { name: string }).name : '')).filter((s) => s !== '');
-}
-
-/** Names of the catalogue entries declaring `needs: 'multicore'`. */
-function multicoreMutants(loaded: Loaded, name: string): readonly string[] {
-  if (!loaded.ok) return [];
-  const v = loaded.mod[name];
-  if (!Array.isArray(v)) return [];
-  return v.filter((m: unknown) => (m as { needs?: unknown })?.needs === 'multicore').map((m: unknown) => String((m as { name?: unknown }).name));
-}
-
-function isKernel(k: unknown): k is Kernel {
+/** Whether `k` has the shape of a {@link Kernel}. */
+export function isKernel(k: unknown): k is Kernel {
   const x = k as Partial<Kernel> | null;
   return x !== null && typeof x === 'object' && typeof x.apply === 'function' && typeof x.observe === 'function' && x.supports instanceof Set;
 }
 
-function unavailable(name: string, description: string, reason: string): EngineAdapter {
-  return {
-    name,
-    description,
-    availability: { available: false, reason },
-    supports: new Set(),
-    mutants: [],
-    modifiers: [],
-    build() {
-      throw new EngineUnavailableError(name, `kernel '${name}' is not available: ${reason}`);
-    },
-  };
-}
-
-/** Adapter for a kernel factory `create(options) → Kernel` found in an optional module. */
-function factoryAdapter(
-  name: string,
-  description: string,
-  loaded: Loaded,
-  factory: string,
-  mutantsExport: string,
-  modifiers: readonly string[],
-  extraOptions: (mods: Readonly<Record<string, string>>) => Record<string, unknown> = () => ({}),
-): EngineAdapter {
-  const create = fnExport(loaded, factory);
-  if (typeof create === 'string') return unavailable(name, description, create);
-  let probe: unknown;
-  try {
-    probe = create({});
-  } catch (e) {
-    return unavailable(name, description, `${factory}({}) threw: ${String((e as Error)?.message ?? e)}`);
-  }
-  if (!isKernel(probe)) return unavailable(name, description, `${factory}({}) did not return a Kernel`);
-  const supports = probe.supports;
-  return {
-    name,
-    description,
-    availability: { available: true },
-    supports,
-    mutants: stringsExport(loaded, mutantsExport),
-    modifiers,
-    build(options, mods) {
-      const k = create({ ...options, ...extraOptions(mods) });
-      if (!isKernel(k)) throw new EngineUnavailableError(name, `${factory}() did not return a Kernel`);
-      return k;
-    },
-  };
+/** A built kernel, checked to be one. */
+function checked(name: string, k: unknown): Kernel {
+  if (!isKernel(k)) throw new EngineUnavailableError(name, `kernel '${name}': its factory did not return a Kernel (apply, observe, supports)`);
+  return k;
 }
 
 /**
@@ -179,90 +126,204 @@ export const HW_GC_STEP_BUDGET = 64;
 
 /** The registry: every known engine, available or not. */
 export interface Registry {
-  /** Adapters by base name, in display order. */
+  /** Adapters by base name, in display order (built-in engines, then kernel modules). */
   readonly adapters: ReadonlyMap<string, EngineAdapter>;
-  /** Hardware memory models the `optimized+hw:<model>` engine accepts (empty when unavailable). */
+  /** Hardware memory models the `optimized+hw:<model>` engine accepts. */
   readonly hwModels: readonly string[];
+  /** Optional parts that are absent here (e.g. the LLVM tier), with the reason. */
+  readonly optional: readonly { readonly name: string; readonly reason: string }[];
 }
 
-let cached: Promise<Registry> | undefined;
+/** The optimized kernel's options for a `+tier:` modifier (default: the highest tier available here). */
+function tierOptions(mods: Readonly<Record<string, string>>): OptimizedKernelOptions {
+  // Campaigns exercise compiled code: tier 1 compiles every closure on its first call, and
+  // tier 2 (the default where LLVM is present) compiles a numeric function after 3 calls,
+  // synchronously so that runs are reproducible. `+tier:1` stops at JavaScript, `+tier:0` keeps
+  // the interpreter only. Without LLVM the default is tier 1; `+tier:2` then fails with the reason.
+  const t2 = tier2();
+  const tier = mods.tier === undefined ? (t2.ok ? 2 : 1) : Number(mods.tier);
+  if (tier !== 0 && tier !== 1 && tier !== 2) throw new EngineUnavailableError(`optimized+tier:${mods.tier}`, `unknown tier '${mods.tier}' (known: 0, 1, 2)`);
+  if (tier === 2 && !t2.ok) throw new EngineUnavailableError('optimized+tier:2', `tier 2 (LLVM) is not available here: ${t2.reason ?? 'unknown reason'}`);
+  return { tier, jitThreshold: 0, tier2Threshold: 3, tier2Sync: true };
+}
+
+let tier2Cache: { readonly ok: boolean; readonly reason?: string } | undefined;
+/** Whether the LLVM tier runs here (checked once). */
+function tier2(): { readonly ok: boolean; readonly reason?: string } {
+  tier2Cache ??= tier2Available();
+  return tier2Cache;
+}
+
+/** Mutants that need a multi-core weakly ordered backend: offered on `optimized+hw:<model>` only. */
+const MULTICORE_MUTANTS: ReadonlySet<string> = new Set(OPTIMIZED_MUTANTS.filter((m) => m.needs === 'multicore').map((m) => m.name));
+const HW_MUTANT_SET: ReadonlySet<string> = new Set(HW_MUTANT_NAMES);
+
+/** The built-in engines. */
+function builtinAdapters(): Map<string, EngineAdapter> {
+  const adapters = new Map<string, EngineAdapter>();
+  adapters.set('spec', {
+    name: 'spec',
+    description: 'the TS spec kernel (spec/SpecKernel.ts): ADR 0003 semantics, no language',
+    availability: { available: true },
+    supports: createSpecKernel().supports,
+    mutants: SPEC_MUTANTS.map((m) => m.name),
+    modifiers: [],
+    accepts: specAccepts,
+    build: (options) => createSpecKernel({ ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.mutants !== undefined ? { mutants: options.mutants } : {}) }),
+  });
+  adapters.set('reference', {
+    name: 'reference',
+    description: 'the reference kernel (reference/): clarity first, the oracle',
+    availability: { available: true },
+    supports: createReferenceKernel().supports,
+    mutants: REFERENCE_MUTANTS.map((m) => m.name),
+    modifiers: [],
+    build: (options) => createReferenceKernel(options),
+  });
+  const optimizedSupports = createOptimizedKernel({ tier: 0 }).supports;
+  adapters.set('optimized', {
+    name: 'optimized',
+    description: 'the optimized kernel (optimized/): flat heap, concurrent compacting GC, JIT tiers',
+    availability: { available: true },
+    supports: optimizedSupports,
+    mutants: OPTIMIZED_MUTANTS.map((m) => m.name).filter((m) => !MULTICORE_MUTANTS.has(m)),
+    modifiers: ['tier'],
+    build: (options, mods) => createOptimizedKernel({ ...options, ...tierOptions(mods) }),
+  });
+  adapters.set('optimized+hw', {
+    name: 'optimized+hw',
+    description: `the optimized kernel on the hardware memory model (${HW_MODELS.join(', ')})`,
+    availability: { available: true },
+    supports: optimizedSupports,
+    mutants: [...OPTIMIZED_MUTANTS.map((m) => m.name), ...HW_MUTANT_NAMES],
+    modifiers: ['hw', 'tier'],
+    build(options, mods) {
+      // hardware mutants are the memory's, not the kernel's
+      const all = options.mutants ?? [];
+      const kernelMutants = all.filter((m) => !HW_MUTANT_SET.has(m));
+      const hwMutants = all.filter((m) => HW_MUTANT_SET.has(m));
+      const rest: KernelOptions = { ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) };
+      const memory = createHwMemory(mods.hw ?? 'sc', hwMutants.length > 0 ? { mutants: hwMutants } : {});
+      return createOptimizedKernel({ ...rest, ...(kernelMutants.length > 0 ? { mutants: kernelMutants } : {}), ...tierOptions(mods), memory, gcStepBudget: HW_GC_STEP_BUDGET });
+    },
+  });
+  return adapters;
+}
+
+let registry: { adapters: Map<string, EngineAdapter>; hwModels: readonly string[]; optional: { name: string; reason: string }[] } | undefined;
+
+/** The registry (built once per process). */
+function theRegistry(): { adapters: Map<string, EngineAdapter>; hwModels: readonly string[]; optional: { name: string; reason: string }[] } {
+  if (registry === undefined) {
+    const t2 = tier2();
+    registry = { adapters: builtinAdapters(), hwModels: HW_MODELS, optional: t2.ok ? [] : [{ name: 'optimized+tier:2', reason: `the LLVM tier is not available: ${t2.reason ?? 'unknown reason'} (optional: install llvm-bindings against LLVM 14 and llc-14)` }] };
+  }
+  return registry;
+}
+
+/** Loads the registry: every built-in engine and every kernel module registered so far. */
+export async function loadRegistry(): Promise<Registry> {
+  return theRegistry();
+}
+
+/** What a kernel module may export (see docs/oracle-guide.md "Bring your own kernel"). */
+export interface KernelModuleExports {
+  /** The kernel factory: `createKernel(options)` (or the default export). */
+  readonly createKernel?: (options: KernelOptions) => Kernel;
+  /** The engine's name in campaigns and case files (default: the file name). */
+  readonly name?: string;
+  /** One line describing it. */
+  readonly description?: string;
+  /** Names of seeded bugs the factory injects when asked (`options.mutants`), for `+mutant:<name>`. */
+  readonly mutants?: readonly (string | { readonly name: string })[];
+}
+
+/** Kernel modules registered so far, by absolute path → engine name. */
+const modulePaths = new Map<string, string>();
+
+/** The engine name a module file gets when it exports none: its file name, lower-cased, non-alphanumerics as '-'. */
+function nameFromPath(path: string): string {
+  const file = path.split(/[\\/]/).at(-1)!.replace(/\.(m?js|cjs|ts)$/, '');
+  const name = file.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').replace(/-+$/, '');
+  return name === '' ? 'module' : name;
+}
+
+/** A module's absolute path: a file path, or a package name resolved from `baseDir` as Node resolves it. */
+function modulePath(path: string, baseDir: string): string {
+  const asFile = isAbsolute(path) ? path : resolve(baseDir, path);
+  if (existsSync(asFile) || path.startsWith('.') || isAbsolute(path)) return asFile;
+  try {
+    return createRequire(join(baseDir, 'package.json')).resolve(path);
+  } catch {
+    return asFile; // the import below reports it
+  }
+}
 
 /**
- * Loads the registry (once per process). Optional engines are imported dynamically so that a
- * checkout without them still runs; each absent one is listed with the reason.
+ * Imports a kernel module (a file path, or the name of an installed package, exporting `createKernel(options) → Kernel`, or a default
+ * export doing so; optionally `name`, `description` and `mutants`) and registers it as an
+ * engine, which then takes part in campaigns, shrinking and replay like a built-in one. Returns
+ * the engine's name. Registering the same file twice is a no-op. `baseDir` resolves a relative
+ * path (default: the working directory).
+ * @throws KernelModuleError when the file does not load, exports no factory, its factory throws
+ * or returns no kernel, or its name clashes with another engine.
  */
-export function loadRegistry(): Promise<Registry> {
-  cached ??= (async () => {
-    const [reference, optimized, hw] = await Promise.all([
-      tryImport('../../reference/index.js'),
-      tryImport('../../optimized/index.js'),
-      tryImport('../../hw-model/index.js'),
-    ]);
-    const adapters = new Map<string, EngineAdapter>();
-    /** The hardware model's seeded bugs (hw-model/mutants.ts), offered on `optimized+hw:<model>`. */
-    const hwMutantNames: ReadonlySet<string> = new Set(stringsExport(hw, 'HW_MUTANT_NAMES'));
-    adapters.set('spec', {
-      name: 'spec',
-      description: 'the TS spec kernel (spec/SpecKernel.ts): ADR 0003 semantics, no language',
-      availability: { available: true },
-      supports: createSpecKernel().supports,
-      mutants: SPEC_MUTANTS.map((m) => m.name),
-      modifiers: [],
-      accepts: specAccepts,
-      build: (options) => createSpecKernel({ ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.mutants !== undefined ? { mutants: options.mutants } : {}) }),
-    });
-    adapters.set('reference', factoryAdapter('reference', 'the reference kernel (reference/): clarity first, the oracle', reference, 'createReferenceKernel', 'REFERENCE_MUTANTS', []));
-    const optimizedAdapter = factoryAdapter('optimized', 'the optimized kernel (optimized/)', optimized, 'createOptimizedKernel', 'OPTIMIZED_MUTANTS', ['hw', 'tier'], (mods) => {
-      // Campaigns exercise compiled code: tier 1 compiles every closure on its first call, and
-      // tier 2 (the default where llc-14 is present) compiles a numeric function after 3 calls, synchronously so that runs
-      // are reproducible. `+tier:1` stops at JavaScript, `+tier:0` keeps the interpreter only.
-      // Without llc-14 (tier 2 unavailable) the default is tier 1; `+tier:2` then fails with the reason.
-      const t2 = fnExport(optimized, 'tier2Available');
-      const tier2Default = typeof t2 !== 'string' && (t2() as { ok: boolean }).ok;
-      const tier = mods.tier === undefined ? (tier2Default ? 2 : 1) : Number(mods.tier);
-      if (tier !== 0 && tier !== 1 && tier !== 2) throw new EngineUnavailableError(`optimized+tier:${mods.tier}`, `unknown tier '${mods.tier}' (known: 0, 1, 2)`);
-      const jit = { tier, jitThreshold: 0, tier2Threshold: 3, tier2Sync: true };
-      if (mods.hw === undefined) return jit;
-      const makeMemory = fnExport(hw, 'createHwMemory');
-      if (typeof makeMemory === 'string') throw new EngineUnavailableError(`optimized+hw:${mods.hw}`, `hardware model not available: ${makeMemory}`);
-      // The hardware model's own seeded bugs (`+mutant:hw-…`) go to the memory, the rest to the kernel.
-      const hwMutants = (mods.mutants ?? '').split(',').filter((m) => m !== '' && hwMutantNames.has(m));
-      return { ...jit, memory: makeMemory(mods.hw, hwMutants.length > 0 ? { mutants: hwMutants } : {}), gcStepBudget: HW_GC_STEP_BUDGET };
-    });
-    // Mutants that need a multi-core weakly ordered backend (`needs: 'multicore'`) are offered on
-    // `optimized+hw:<model>` only: on the plain backend they change nothing.
-    const multicore = new Set(multicoreMutants(optimized, 'OPTIMIZED_MUTANTS'));
-    adapters.set('optimized', { ...optimizedAdapter, mutants: optimizedAdapter.mutants.filter((m) => !multicore.has(m)) });
-    const hwModels = hw.ok && Array.isArray(hw.mod.HW_MODELS) ? (hw.mod.HW_MODELS as unknown[]).filter((m): m is string => typeof m === 'string') : [];
-    const hwReason = !optimizedAdapter.availability.available
-      ? `needs the optimized kernel (${optimizedAdapter.availability.reason})`
-      : !hw.ok
-        ? hw.reason
-        : typeof hw.mod.createHwMemory !== 'function'
-          ? 'hw-model/index.js does not export createHwMemory(model) yet'
-          : undefined;
-    adapters.set(
-      'optimized+hw',
-      hwReason === undefined
-        ? {
-            ...optimizedAdapter,
-            name: 'optimized+hw',
-            description: `the optimized kernel on the hardware memory model (${hwModels.join(', ') || 'models'})`,
-            mutants: [...optimizedAdapter.mutants, ...hwMutantNames],
-            build(options, mods) {
-              // hardware mutants are the memory's, not the kernel's
-              const all = options.mutants ?? [];
-              const kernelMutants = all.filter((m) => !hwMutantNames.has(m));
-              const rest = { ...options };
-              delete (rest as { mutants?: readonly string[] }).mutants;
-              return optimizedAdapter.build({ ...rest, ...(kernelMutants.length > 0 ? { mutants: kernelMutants } : {}) }, { ...mods, mutants: all.join(',') });
-            },
-          }
-        : unavailable('optimized+hw', 'the optimized kernel on the hardware memory model', hwReason),
-    );
-    return { adapters, hwModels };
-  })();
-  return cached;
+export async function registerKernelModule(path: string, baseDir: string = process.cwd()): Promise<string> {
+  const abs = modulePath(path, baseDir);
+  const known = modulePaths.get(abs);
+  if (known !== undefined) return known;
+  let mod: KernelModuleExports & { readonly default?: unknown };
+  try {
+    mod = (await import(/* @vite-ignore */ pathToFileURL(abs).href)) as KernelModuleExports & { readonly default?: unknown };
+  } catch (e) {
+    throw new KernelModuleError(path, `kernel module ${path} does not load: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+  }
+  const factory = typeof mod.createKernel === 'function' ? mod.createKernel : typeof mod.default === 'function' ? (mod.default as (options: KernelOptions) => Kernel) : undefined;
+  if (factory === undefined) throw new KernelModuleError(path, `kernel module ${path} exports no kernel factory (export function createKernel(options) returning a Kernel, or a default export)`);
+  const name = typeof mod.name === 'string' ? mod.name : nameFromPath(abs);
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new KernelModuleError(path, `kernel module ${path}: its name '${name}' is not a kernel name (lower-case letters, digits and '-', starting with a letter)`);
+  const reg = theRegistry();
+  const clash = reg.adapters.get(name);
+  if (clash !== undefined) throw new KernelModuleError(path, `kernel module ${path}: the name '${name}' is taken by ${clash.module !== undefined ? `the kernel module ${clash.module}` : 'a built-in kernel'} (export a different name)`);
+  let probe: unknown;
+  try {
+    probe = factory({});
+  } catch (e) {
+    throw new KernelModuleError(path, `kernel module ${path}: createKernel({}) threw: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
+  }
+  if (!isKernel(probe)) throw new KernelModuleError(path, `kernel module ${path}: createKernel({}) did not return a Kernel (an object with apply, observe and a Set of supported operations)`);
+  const unknownOps = [...probe.supports].filter((op) => !(OP_NAMES as readonly string[]).includes(op));
+  if (unknownOps.length > 0) throw new KernelModuleError(path, `kernel module ${path}: supports names operations the Kernel interface does not have: ${unknownOps.join(', ')}`);
+  const mutants = Array.isArray(mod.mutants) ? mod.mutants.map((m) => (typeof m === 'string' ? m : m.name)).filter((m): m is string => typeof m === 'string') : [];
+  reg.adapters.set(name, {
+    name,
+    description: typeof mod.description === 'string' ? mod.description : `kernel module ${abs}`,
+    availability: { available: true },
+    supports: new Set(probe.supports),
+    mutants,
+    modifiers: [],
+    module: abs,
+    build: (options) => checked(name, factory(options)),
+  });
+  modulePaths.set(abs, name);
+  return name;
+}
+
+/** The kernel modules among `kernels` (by base name): name → absolute path, for case files. */
+export function kernelModulesOf(kernels: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const reg = theRegistry();
+  for (const k of kernels) {
+    const base = parseKernelSpec(k).base;
+    const a = reg.adapters.get(base);
+    if (a?.module !== undefined) out[base] = a.module;
+  }
+  return out;
+}
+
+/** Every kernel module registered so far (absolute paths), for reproduction commands. */
+export function registeredKernelModules(): string[] {
+  return [...modulePaths.keys()];
 }
 
 /** Parses a kernel name such as `optimized+hw:tso+mutant:hash-mismatch`. Throws on bad syntax. */
@@ -293,18 +354,19 @@ export function mutantKernelName(base: string, mutant: string): string {
  * unknown engine, an unavailable one (with the reason), an unknown modifier or mutant.
  */
 export async function build(name: string): Promise<EngineHandle> {
-  const reg = await loadRegistry();
+  const reg = theRegistry();
   const spec = parseKernelSpec(name);
   const hasHw = spec.modifiers.hw !== undefined;
   const adapter = reg.adapters.get(hasHw && spec.base === 'optimized' ? 'optimized+hw' : spec.base);
-  if (adapter === undefined) throw new EngineUnavailableError(name, `unknown kernel '${spec.base}' (known: ${[...reg.adapters.keys()].filter((k) => !k.includes('+')).join(', ')}, optimized+hw:<model>)`);
+  if (adapter === undefined) throw new EngineUnavailableError(name, `unknown kernel '${spec.base}' (known: ${[...reg.adapters.keys()].filter((k) => !k.includes('+')).join(', ')}, optimized+hw:<model>; a kernel of your own: --kernel-module PATH)`);
   if (!adapter.availability.available) throw new EngineUnavailableError(name, `kernel '${name}' is not available: ${adapter.availability.reason}`);
   for (const key of Object.keys(spec.modifiers)) {
     if (!adapter.modifiers.includes(key)) throw new EngineUnavailableError(name, `kernel '${spec.base}' takes no '+${key}:' modifier`);
   }
-  if (hasHw && reg.hwModels.length > 0 && !reg.hwModels.includes(spec.modifiers.hw!)) {
+  if (hasHw && !reg.hwModels.includes(spec.modifiers.hw!)) {
     throw new EngineUnavailableError(name, `unknown hardware model '${spec.modifiers.hw}' (known: ${reg.hwModels.join(', ')})`);
   }
+  if (spec.modifiers.tier !== undefined) tierOptions(spec.modifiers); // an unknown tier, or tier 2 without LLVM, fails here rather than per case
   for (const m of spec.mutants) {
     if (!adapter.mutants.includes(m)) {
       throw new EngineUnavailableError(name, `kernel '${spec.base}' has no mutant '${m}' (known: ${adapter.mutants.join(', ') || 'none'})`);
@@ -336,11 +398,12 @@ export async function availableKernels(): Promise<string[]> {
   return names;
 }
 
-/** Every engine that is not available, with the reason (for reports). */
+/** Every engine or optional part that is not available here, with the reason (for reports). */
 export async function unavailableKernels(): Promise<{ name: string; reason: string }[]> {
-  const reg = await loadRegistry();
+  const reg = theRegistry();
   const out: { name: string; reason: string }[] = [];
   for (const a of reg.adapters.values()) if (!a.availability.available) out.push({ name: a.name === 'optimized+hw' ? 'optimized+hw:<model>' : a.name, reason: a.availability.reason });
+  out.push(...reg.optional);
   return out;
 }
 

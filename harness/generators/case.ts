@@ -23,6 +23,11 @@ export interface FuzzCase {
   readonly seed: number;
   /** The kernels it was run on (names as in the registry, mutants included). */
   readonly kernels: readonly string[];
+  /**
+   * Kernels among {@link kernels} that users brought as modules: engine name → the module's
+   * absolute path (`immutos fuzz --kernel-module`), so that replay finds them.
+   */
+  readonly kernelModules?: Readonly<Record<string, string>>;
   /** Per-process quotas every kernel is built with (defaults when absent). */
   readonly quotas?: Partial<Quotas>;
   /** Build every kernel in debug mode (heap invariants checked after each collection). */
@@ -66,6 +71,9 @@ export function caseFromJson(text: string): FuzzCase {
   if (c.version !== FUZZ_CASE_VERSION) throw new BadCaseError(`unsupported case version ${String(c.version)} (expected ${FUZZ_CASE_VERSION})`);
   if (typeof c.seed !== 'number') throw new BadCaseError('case.seed must be a number');
   if (!Array.isArray(c.kernels) || !c.kernels.every((k) => typeof k === 'string')) throw new BadCaseError('case.kernels must be an array of kernel names');
+  if (c.kernelModules !== undefined && (c.kernelModules === null || typeof c.kernelModules !== 'object' || Array.isArray(c.kernelModules) || !Object.values(c.kernelModules).every((p) => typeof p === 'string'))) {
+    throw new BadCaseError('case.kernelModules must map kernel names to module paths');
+  }
   if (!Array.isArray(c.ops) || !c.ops.every((o) => o !== null && typeof o === 'object' && typeof (o as { op?: unknown }).op === 'string')) {
     throw new BadCaseError('case.ops must be an array of operations with an "op" field');
   }

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caseFromJson } from '../../harness/generators/case.js';
-import { replayCase } from '../../cli/commands/replay.js';
+import { replayCase } from '../../harness/campaign/replay.js';
 import { parseKernelSpec } from '../../harness/engines/registry.js';
 import { niCaseFromJson, replayNiCase } from '../../harness/campaign/nonInterference.js';
 

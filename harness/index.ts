@@ -1,0 +1,72 @@
+/**
+ * The differential-testing library of ImmutOS (`immutos/harness`): hold a kernel of your own
+ * against the reference, the optimized kernel and the executable specification.
+ *
+ * - **Engines**: the registry of kernels by name (`reference`, `optimized+hw:tso`,
+ *   `reference+mutant:swap-no-retry`, ...) and {@link registerKernelModule} for a kernel you bring.
+ * - **Campaigns**: {@link runCampaign} generates cases from a seed, judges each on every kernel
+ *   that supports its operations, shrinks a divergence and saves it; {@link runMutantCampaign}
+ *   checks that seeded bugs are caught; {@link replayCase} re-runs a saved case.
+ * - **Generators and oracles** for your own property tests: {@link rawCaseArb} and {@link fixup}
+ *   (fast-check arbitraries of operation sequences), {@link runDifferential} (one case on several
+ *   kernels → a verdict), {@link checkLinearizable}, {@link Coverage}.
+ *
+ * See docs/oracle-guide.md ("Bring your own kernel") and docs/fuzzing.md.
+ * @module
+ */
+export {
+  build,
+  availableKernels,
+  unavailableKernels,
+  selectKernels,
+  parseKernelSpec,
+  mutantKernelName,
+  registerKernelModule,
+  registeredKernelModules,
+  kernelModulesOf,
+  isKernel,
+  loadRegistry,
+  EngineUnavailableError,
+  KernelModuleError,
+  KERNELS_ENV,
+  type EngineAdapter,
+  type EngineHandle,
+  type KernelSpec,
+  type KernelModuleExports,
+  type Registry,
+  type Availability,
+} from './engines/registry.js';
+export {
+  runCampaign,
+  runMutantCampaign,
+  mutantTargets,
+  select,
+  judge,
+  shrinkCase,
+  caseSeed,
+  caseId,
+  parseShard,
+  replayCommand,
+  MUTANT_QUOTAS,
+  type CampaignOptions,
+  type CampaignResult,
+  type CampaignProgress,
+  type Failure,
+  type MutantCampaignOptions,
+  type MutantRow,
+  type MutantTarget,
+  type Selection,
+  type Shard,
+} from './campaign/campaign.js';
+export { replayCase, readCaseFile, registerCaseModules, type CaseFile } from './campaign/replay.js';
+export { runNonInterference, replayNiCase, type NiCase, type NiCampaignOptions, type NiCampaignResult } from './campaign/nonInterference.js';
+export { formatStepTable, formatMutantTable, formatCoverage } from './campaign/report.js';
+export { ddmin, type DdminOptions } from './campaign/shrink.js';
+export { FUZZ_CASE_VERSION, BadCaseError, caseToJson, caseFromJson, type CaseOp, type FuzzCase } from './generators/case.js';
+export { rawCaseArb, type RawOp, type RawCaseOptions } from './generators/ops.js';
+export { fixup, type FixedCase, type FixupOptions } from './generators/fixup.js';
+export { valueArb, type ValueArbOptions } from './generators/values.js';
+export { runDifferential, showOutcome, type DifferentialOptions, type DifferentialResult, type NamedKernel, type StepRecord, type Verdict } from './oracles/differential.js';
+export { Coverage, type CoverageReport } from './oracles/coverage.js';
+export { checkLinearizable, atomModel, type SequentialModel, type Operation } from './oracles/linearizability.js';
+export { identical, difference } from './oracles/identical.js';

@@ -7,6 +7,7 @@ import { runEncodingSuite } from './encoding.js';
 import { runHwBench } from './hw.js';
 import { runKernelBench } from './kernel.js';
 import { runJitBench } from './jit.js';
+import { runStartupSuite } from './startup.js';
 
 /** What a suite gets from the bench command. */
 export interface BenchContext {
@@ -34,5 +35,6 @@ export const suites: Readonly<Record<string, BenchSuite>> = {
   encoding: { description: 'binary encoding vs plain CBOR (cbor-x): size, encode and decode time of a 200,000-node Lisp AST', run: runEncodingSuite },
   kernel: { description: 'optimized kernel vs Immutable.js and native: map insert/lookup, vectors, transient build, fork cost, GC pause vs stop-the-world, memory per entry', run: runKernelBench },
   jit: { description: 'system-language JIT: fib, tak, nqueens, word count, vector reduce, Adler-32 as reference, optimized interpreter, tier 1 (JS), tier 2 (wasm) and hand-written JS; ratios, compile latencies, geomean vs ≤ 1.3×', run: runJitBench },
+  startup: { description: 'start-up time of `immutos --version`, `--help`, `encode`, `decode` (child processes, median of 5) vs `node -e 0`; flags any ratio above 2.0×', run: runStartupSuite },
   hw: { description: 'immutable-aware coherence vs plain MESI on the hardware memory-model simulator: messages, invalidations, misses per 1k ops; simulator speed', run: runHwBench },
 };

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { CheckFailed, UsageError } from '../errors.js';
 import { resolve } from 'node:path';
-import { EngineUnavailableError, KERNELS_ENV, KernelModuleError, registerKernelModule, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
+import { EngineUnavailableError, KERNELS_ENV, KernelModuleError, optionalPartsMissing, registerKernelModule, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
 import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../../harness/campaign/campaign.js';
 import { formatCoverage, formatMutantTable } from '../../harness/campaign/report.js';
 import { Coverage } from '../../harness/oracles/coverage.js';
@@ -426,6 +426,10 @@ export function register(program: Command): void {
   program
     .command('fuzz')
     .description('differential fuzzing of the kernels against each other and the spec (see docs/fuzzing.md)')
+    .addHelpText('after', () => {
+      const missing = optionalPartsMissing();
+      return missing.length === 0 ? '\nOptional parts: all present (the LLVM tier runs here).' : `\n${missing.map((m) => `Not available: ${m.name} — ${m.reason}`).join('\n')}`;
+    })
     .option('--kernels <list>', `comma-separated kernels (default: $${KERNELS_ENV}, else every available kernel; with --mutants: the base kernels whose catalogues run, default all)`)
     .option('--kernel-module <path...>', 'a kernel of your own: a module exporting createKernel(options) → Kernel (and optionally name, mutants); it joins the selection (docs/oracle-guide.md)')
     .option('--runs <n>', 'number of cases (with --mutants: most cases per mutant)')

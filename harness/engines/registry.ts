@@ -221,6 +221,11 @@ function theRegistry(): { adapters: Map<string, EngineAdapter>; hwModels: readon
   return registry;
 }
 
+/** Optional parts that are absent here, with the reason (e.g. the LLVM tier); empty when everything is present. */
+export function optionalPartsMissing(): readonly { readonly name: string; readonly reason: string }[] {
+  return theRegistry().optional;
+}
+
 /** Loads the registry: every built-in engine and every kernel module registered so far. */
 export async function loadRegistry(): Promise<Registry> {
   return theRegistry();

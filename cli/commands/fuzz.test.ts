@@ -47,6 +47,12 @@ describe('immutos fuzz / replay', () => {
     expect(m).not.toBeNull();
     const file = m![1]!;
     expect(JSON.parse(readFileSync(file, 'utf8')).kernels).toEqual(['reference+mutant:cas-compares-values', 'reference']);
+    // beside the case, the same failure as an ITF trace (Apalache/Quint's format)
+    const itf = JSON.parse(readFileSync(file.replace(/\.json$/, '.itf.json'), 'utf8'));
+    expect(itf['#meta'].format).toBe('ITF');
+    expect(itf['#meta'].verdict).toBe('diverged');
+    expect(itf.vars).toEqual(['op', 'outcome', 'processes', 'differs']);
+    expect(itf.states.some((s: { differs: boolean }) => s.differs)).toBe(true);
     const replay = await run(['replay', file]);
     expect(replay.error).toBeInstanceOf(CheckFailed);
     expect(replay.out).toMatch(/^>>\s+\d+ cas /m);

@@ -7,7 +7,8 @@
  * @module
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fuzzCaseToItf } from '../../harness/itf.js';
 import { CheckFailed, UsageError } from '../errors.js';
 import { EngineUnavailableError, KernelModuleError, registerKernelModule } from '../../harness/engines/registry.js';
 import { BadCaseError, caseFromJson, type FuzzCase } from '../../harness/generators/case.js';
@@ -93,7 +94,8 @@ export function register(program: Command): void {
     .option('--kernels <list>', 'comma-separated kernels instead of the case\'s own')
     .option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel) so that --kernels can name it')
     .option('--json', 'print the verdict and the steps as JSON')
-    .action(async (file: string, flags: { kernels?: string; kernelModule?: string[]; json?: boolean }) => {
+    .option('--itf <file>', 'also write the replayed steps as an ITF trace (the trace format of Apalache and Quint)')
+    .action(async (file: string, flags: { kernels?: string; kernelModule?: string[]; json?: boolean; itf?: string }) => {
       for (const path of flags.kernelModule ?? []) {
         try {
           await registerKernelModule(path);
@@ -108,6 +110,13 @@ export function register(program: Command): void {
       const c = loadCase(file);
       const kernels = listed ?? c.kernels;
       const r = await replayOrExplain(c, kernels);
+      if (flags.itf !== undefined) {
+        try {
+          writeFileSync(flags.itf, `${JSON.stringify(fuzzCaseToItf(c, r.records, r.verdict, `immutos replay ${file}`))}\n`);
+        } catch (e) {
+          throw new UsageError(`cannot write ${flags.itf}: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ file, kernels, verdict: r.verdict, steps: r.records.map((s) => ({ step: s.step, op: s.op, differs: s.differs, outcomes: s.sides.map((x) => ({ kernel: x.kernel, outcome: x.outcome ?? null, threw: x.threw ?? null, invariant: x.invariant ?? null })) })) })}\n`);
       } else {

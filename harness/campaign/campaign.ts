@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { OP_NAMES, type OpName, type Quotas } from '../../spec/Kernel.js';
 import { build, commonOps, kernelModulesOf, EngineUnavailableError, mutantKernelName, type EngineHandle } from '../engines/registry.js';
 import { caseToJson, type FuzzCase } from '../generators/case.js';
+import { fuzzCaseToItf } from '../itf.js';
 import { fixup } from '../generators/fixup.js';
 import { rawCaseArb, type RawOp } from '../generators/ops.js';
 import { authorityBlockArb } from '../generators/authority.js';
@@ -366,6 +367,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         mkdirSync(options.outDir, { recursive: true });
         file = join(options.outDir, `${caseId(shrunk)}.json`);
         writeFileSync(file, caseToJson(shrunk));
+        // the same failure as an ITF trace, for tools that read Apalache/Quint traces
+        const rec = judge(shrunk, judges.filter((h) => shrunk.kernels.includes(h.name)), { ...diffOptions, record: true });
+        writeFileSync(file.replace(/\.json$/, '.itf.json'), `${JSON.stringify(fuzzCaseToItf(shrunk, rec.records, rec.verdict))}\n`);
       }
       failures.push({ index: k, detectedSeconds, original: fixed, shrunk, verdict: s.verdict, ...(file !== undefined ? { file } : {}) });
       if (options.stopOnFirst !== false) break;

@@ -70,3 +70,4 @@ export { runDifferential, showOutcome, type DifferentialOptions, type Differenti
 export { Coverage, type CoverageReport } from './oracles/coverage.js';
 export { checkLinearizable, atomModel, type SequentialModel, type Operation } from './oracles/linearizability.js';
 export { identical, difference } from './oracles/identical.js';
+export { fuzzCaseToItf, counterexampleToItf, tlaTextToItf, jsonToItf, type ItfTrace, type ItfState, type ItfValue, type PrintedState } from './itf.js';

@@ -1,5 +1,6 @@
-// Runs at the end of `npm ci` (the `prepare` script): fails loudly when a native dependency's
-// install script did not run (npm 11 may skip install scripts not listed in `allowScripts`).
+// `npm run check-native`: checks that the optional LLVM tier's native dependency is built here,
+// and says why not (npm 11 skips install scripts not listed in `allowScripts`; llvm-bindings
+// needs llvm-14-dev and cmake). Without it everything works except the optimized kernel's tier 2.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

@@ -7,17 +7,7 @@
  */
 import { EMap, Keyword, List, Sym, Vector, type Value } from '../spec/Values.js';
 
-/** A small, fast, seedable PRNG (mulberry32): the same seed always gives the same sequence. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../spec/Random.js';
 
 const CORE = (
   'defn let if when cond fn do loop recur -> ->> map filter reduce assoc assoc-in get get-in update ' +

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../bench/lispAst.js';
+import { mulberry32 } from './Random.js';
 import { valueArb } from '../harness/generators/values.js';
 import { difference } from '../harness/oracles/identical.js';
 import { Decoder, EncodeError, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, StreamEncoder, decode, decodeAll, decodeStream, encode, encodeAll } from './Binary.js';

@@ -17,21 +17,18 @@
  * @module
  */
 import fc from 'fast-check';
+import { mulberry32Words } from '../../spec/Random.js';
 
-/** A tiny deterministic PRNG (mulberry32). */
+/** A deterministic random source for programs, over the project's one PRNG (spec/Random.ts). */
 export class Prng {
-  private s: number;
+  private readonly word: () => number;
   /** Seeds the generator. */
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.word = mulberry32Words(seed);
   }
   /** A uniform integer in [0, n). */
   int(n: number): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % n) >>> 0;
+    return (this.word() % n) >>> 0;
   }
   /** One of `xs`. */
   pick<T>(xs: readonly T[]): T {

@@ -22,7 +22,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../bench/lispAst.js';
+import { mulberry32 } from '../../spec/Random.js';
 import { Decoder, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, decodeAll, encodeAll } from '../../spec/Binary.js';
 import { MAX_DEPTH, isValidKeyword, isValidSymbol, printEdn, readEdn, taggedProblem } from '../../spec/Edn.js';
 import { BadInputError } from '../../spec/Errors.js';

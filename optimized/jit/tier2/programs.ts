@@ -9,7 +9,7 @@
  * @module
  */
 import { Bytes } from '../../../spec/Values.js';
-import { createRng } from '../../../hw-model/rng.js';
+import { createRng } from '../../../spec/Random.js';
 
 /** A generated program: source text whose last form calls the last function on `args`. */
 export interface NumericProgram {

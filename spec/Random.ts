@@ -1,0 +1,38 @@
+/**
+ * The one seeded pseudo-random generator of the project (mulberry32): the same seed gives the
+ * same sequence on every machine, so schedules, simulated interleavings, generated programs and
+ * benchmark inputs are reproducible from their seed. Not for anything secret.
+ * @module
+ */
+
+/** A deterministic random source. */
+export interface Rng {
+  /** A float in [0, 1). */
+  next(): number;
+  /** An integer in `0..n-1` (n ≥ 1). */
+  int(n: number): number;
+}
+
+/** A generator seeded with the 32-bit `seed`. */
+export function createRng(seed: number): Rng {
+  const next = mulberry32(seed);
+  return { next, int: (n: number) => Math.floor(next() * n) };
+}
+
+/** The bare generator: a function answering the next float in [0, 1) each call. */
+export function mulberry32(seed: number): () => number {
+  const word = mulberry32Words(seed);
+  return (): number => word() / 4294967296;
+}
+
+/** The generator's raw output: a function answering the next unsigned 32-bit integer each call. */
+export function mulberry32Words(seed: number): () => number {
+  let a = seed >>> 0;
+  return (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}

@@ -30,6 +30,8 @@ import {
   type Quotas,
   type Ref,
   type KernelStats,
+  type ProgramHost,
+  type Scheduler as SpecScheduler,
 } from '../spec/Kernel.js';
 import { AtomRef, Bytes, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, equals, type Value } from '../spec/Values.js';
 import { Heap, isComposite, type Handle } from './heap.js';
@@ -98,11 +100,8 @@ export interface TreeAccount {
   fuel: number;
 }
 
-/** Chooses the next process to run among the runnable ones. */
-export interface Scheduler {
-  /** Picks one pid of `runnable` (non-empty, ascending). */
-  next(runnable: readonly Pid[]): Pid;
-}
+/** Chooses the next process to run among the runnable ones (the contract is in spec/Kernel.ts). */
+export type Scheduler = SpecScheduler;
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
 export class Prng {
@@ -206,7 +205,7 @@ const KERNEL_CALLS = KERNEL_CALL_NAMES;
 const KERNEL_PID = -1;
 
 /** The reference kernel. Implements {@link Kernel}; the extra methods serve the CLI and REPL. */
-export class ReferenceKernel implements Kernel {
+export class ReferenceKernel implements Kernel, ProgramHost {
   /** `reference`. */
   readonly name = 'reference';
   /** Every operation of spec/Kernel.ts. */

@@ -20,8 +20,14 @@
  *   each process, each tree and the whole kernel (see {@link Quotas}).
  * - Stamps: every atom has a stamp, 0 when created, +1 per successful write; `fork` copies it.
  *
+ * Kernels that run whole system-language programs, many processes under a scheduler, implement
+ * one extension of this interface as well: {@link ProgramHost} (checked with
+ * {@link isProgramKernel}). `immutos run`, `immutos repl` and the examples need it; the
+ * differential tester does not.
+ *
  * @module
  */
+import type { Value } from './Values.js';
 
 /** The error kinds an operation can end in. */
 export type ErrorKind =
@@ -290,4 +296,90 @@ export function ok(value: Edn): Outcome {
 /** A failed outcome of `kind`. */
 export function fail(kind: ErrorKind, message: string): Outcome {
   return { ok: false, error: kind, message };
+}
+
+/**
+ * Chooses the next process to run among the runnable ones: what {@link ProgramHost.runAll} asks
+ * at every quantum. A deterministic scheduler (the same choices for the same inputs) makes a
+ * whole run deterministic.
+ */
+export interface Scheduler {
+  /** Picks one pid of `runnable` (non-empty, ascending). */
+  next(runnable: readonly Pid[]): Pid;
+}
+
+/** How one process's program ended, as {@link ProgramHost.results} reports it. */
+export interface ProgramResult {
+  /** The pid. */
+  readonly pid: Pid;
+  /** The program's outcome; null when the process has no program or it has not finished. */
+  readonly outcome: Outcome | null;
+}
+
+/** One process as {@link ProgramHost.processList} reports it. */
+export interface ProcessSummary {
+  /** The pid. */
+  readonly pid: Pid;
+  /** Whether it is still alive (did not `exit`). */
+  readonly alive: boolean;
+  /** Everything it printed (and its watches recorded), in order. */
+  readonly output: readonly string[];
+}
+
+/**
+ * The program extension of {@link Kernel}: a kernel that loads system-language programs into
+ * processes and runs all of them under a {@link Scheduler}, one quantum (up to and including the
+ * next kernel call) per choice. `immutos run`, `immutos repl` and the examples run on any kernel
+ * that implements it; {@link isProgramKernel} tells whether a kernel does. The reference and the
+ * optimized kernel (on every memory backend) implement it; the spec kernel does not (it has no
+ * language).
+ *
+ * Contract:
+ * - `load`/`loadValues` append the forms to `pid`'s program (a process with a finished program
+ *   starts a new one; definitions made before persist). They throw a `KernelError` of kind
+ *   `bad-input` for text that does not read, and `no-such-process` for an unknown pid.
+ * - `runAll` gives every process and tree one fuel budget ({@link Quotas.fuel},
+ *   {@link Quotas.treeFuel}), runs until no process can take a step, turns a process still
+ *   waiting for one that never finishes into a `program-error` (deadlock), and returns the
+ *   number of quanta run. It never throws for a program's failure: that is its outcome.
+ * - `results` and `processList` cover every process ever created, exited ones included,
+ *   ascending by pid.
+ */
+export interface ProgramHost extends Kernel {
+  /** The quotas in force (defaults completed by the options the kernel was built with). */
+  readonly quotas: Quotas;
+  /** Garbage collections run so far (never visible to programs). */
+  readonly gcCount: number;
+  /** Reads program text (EDN forms) and loads it into `pid`. */
+  load(pid: Pid, text: string): void;
+  /** Loads already-read forms (e.g. decoded from the binary AST) into `pid`. */
+  loadValues(pid: Pid, forms: readonly Value[]): void;
+  /** Runs every process that has a program until none can run → the number of quanta run. */
+  runAll(scheduler: Scheduler): number;
+  /** How each process's program ended, ascending by pid. */
+  results(): readonly ProgramResult[];
+  /** Every process ever created, with its output, ascending by pid. */
+  processList(): readonly ProcessSummary[];
+}
+
+/** The members a {@link ProgramHost} adds to {@link Kernel}, with their kinds (for checks and messages). */
+export const PROGRAM_HOST_MEMBERS: readonly { readonly name: keyof ProgramHost; readonly kind: 'function' | 'number' | 'object' }[] = [
+  { name: 'load', kind: 'function' },
+  { name: 'loadValues', kind: 'function' },
+  { name: 'runAll', kind: 'function' },
+  { name: 'results', kind: 'function' },
+  { name: 'processList', kind: 'function' },
+  { name: 'quotas', kind: 'object' },
+  { name: 'gcCount', kind: 'number' },
+];
+
+/** The names of the {@link ProgramHost} members `kernel` lacks (empty: it can run programs). */
+export function missingProgramMembers(kernel: Kernel): string[] {
+  const k = kernel as unknown as Record<string, unknown>;
+  return PROGRAM_HOST_MEMBERS.filter((m) => typeof k[m.name] !== m.kind || k[m.name] === null).map((m) => m.name);
+}
+
+/** Whether `kernel` implements the program extension {@link ProgramHost}. */
+export function isProgramKernel(kernel: Kernel): kernel is ProgramHost {
+  return missingProgramMembers(kernel).length === 0;
 }

@@ -1,8 +1,10 @@
 /**
- * Every program in examples/ prints exactly its `.expected` output on the reference kernel
- * (what `npx immutos run examples/<name>.edn` prints, under the quotas the file declares), and
- * prints the same under another scheduler seed (the examples are written so that their output
- * does not depend on the interleaving) and on the optimized kernel (`--kernel optimized`).
+ * Every program in examples/ prints exactly its `.expected` output on every kernel that runs
+ * programs (what `npx immutos run examples/<name>.edn --kernel K` prints, under the quotas the
+ * file declares): the reference kernel (also under another scheduler seed: the examples are
+ * written so that their output does not depend on the interleaving), the optimized kernel with
+ * its default tiers, its interpreter alone (`optimized+tier:0`), and on the hardware memory model
+ * (`optimized+hw:tso`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -10,6 +12,29 @@ import { failureMessage, renderReport, runProgram } from '../cli/program/runProg
 
 const dir = new URL('../examples/', import.meta.url);
 const programs = readdirSync(dir).filter((f) => f.endsWith('.edn')).sort();
+
+/** Every kernel the examples run on. */
+const KERNELS = ['reference', 'optimized', 'optimized+tier:0', 'optimized+hw:tso'] as const;
+
+/**
+ * Error messages are for humans and differ between kernels (spec/Kernel.ts `Outcome`): where a
+ * process other than 0 fails, its kind must agree, its message is not compared.
+ */
+const kinds = (text: string): string => text.replace(/^(\[\d+\] error: [a-z-]+):.*$/gm, '$1');
+
+/**
+ * Known divergences, each a kernel bug on record (the check stays; `test.fails` turns red once
+ * the kernel is fixed, and then the entry goes). quota.edn's `hog` loop holds ever more heap: the
+ * reference stops it with out-of-memory. The optimized kernel's compiled code (tier 1 and 2 compile
+ * `hog` on its first call where the registry's `optimized` is configured as campaigns use it)
+ * measures what a program holds only after handing back to the interpreter, which it does once
+ * the host heap grew by 256 MB (optimized/kernel/OptimizedKernel.ts `charge`); so the loop runs
+ * out of fuel first and the process ends with fuel-exhausted. The interpreter (`+tier:0`) agrees
+ * with the reference.
+ */
+const KNOWN_DIVERGENCES: Readonly<Record<string, readonly string[]>> = {
+  'quota.edn': ['optimized', 'optimized+hw:tso'],
+};
 
 describe('examples', () => {
   test('there are at least 8 examples, each with an expected-output file', () => {
@@ -19,29 +44,29 @@ describe('examples', () => {
   });
 
   for (const name of programs) {
-    test(`${name} prints its expected output`, () => {
-      const source = readFileSync(new URL(name, dir));
-      const expected = readFileSync(new URL(name.replace(/\.edn$/, '.expected'), dir), 'utf8');
-      const report = runProgram(source);
+    const source = readFileSync(new URL(name, dir));
+    const expected = readFileSync(new URL(name.replace(/\.edn$/, '.expected'), dir), 'utf8');
+    test(`${name} prints its expected output on the reference kernel, under two seeds`, async () => {
+      const report = await runProgram(source);
       expect(failureMessage(report)).toBeNull();
       expect(renderReport(report)).toBe(expected);
-      expect(renderReport(runProgram(source, { seed: 7 }))).toBe(expected);
+      expect(renderReport(await runProgram(source, { seed: 7 }))).toBe(expected);
     });
 
-    test(`${name} prints the same on the optimized kernel`, () => {
-      const source = readFileSync(new URL(name, dir));
-      const expected = readFileSync(new URL(name.replace(/\.edn$/, '.expected'), dir), 'utf8');
-      const report = runProgram(source, { kernel: 'optimized' });
-      expect(failureMessage(report)).toBeNull();
-      // Error messages are for humans and differ between kernels; kinds must agree.
-      const kinds = (text: string): string => text.replace(/^(\[\d+\] error: [a-z-]+):.*$/gm, '$1');
-      expect(kinds(renderReport(report))).toBe(kinds(expected));
-    });
+    for (const kernel of KERNELS.filter((k) => k !== 'reference')) {
+      const known = KNOWN_DIVERGENCES[name]?.includes(kernel) ?? false;
+      (known ? test.fails : test)(`${name} prints its expected output on ${kernel}${known ? ' (known divergence, see KNOWN_DIVERGENCES)' : ''}`, async () => {
+        const report = await runProgram(source, { kernel });
+        expect(report.kernel).toBe(kernel);
+        expect(failureMessage(report)).toBeNull();
+        expect(kinds(renderReport(report))).toBe(kinds(expected));
+      });
+    }
   }
 
-  test('the GC-heavy loop allocates far beyond a small heap quota and still finishes', () => {
+  test('the GC-heavy loop allocates far beyond a small heap quota and still finishes', async () => {
     const source = readFileSync(new URL('gc_heavy.edn', dir));
-    const small = runProgram(source, { kernelOptions: { quotas: { heapCells: 2_000 }, debug: false } });
+    const small = await runProgram(source, { kernelOptions: { quotas: { heapCells: 2_000 }, debug: false } });
     expect(failureMessage(small)).toBeNull();
     expect(small.collections).toBeGreaterThan(1);
     expect(renderReport(small)).toBe(readFileSync(new URL('gc_heavy.expected', dir), 'utf8'));

@@ -105,7 +105,7 @@ export function register(program: Command): void {
     .action(async (flags: { kernel: string }) => {
       let kernel: ReferenceKernel;
       try {
-        if (flags.kernel !== 'reference') throw new UnknownProgramKernel(flags.kernel, ['reference']);
+        if (flags.kernel !== 'reference') throw new UnknownProgramKernel(flags.kernel, `kernel '${flags.kernel}' cannot run the REPL here (only 'reference')`);
         kernel = createReferenceKernel();
       } catch (e) {
         if (e instanceof UnknownProgramKernel) throw new UsageError(e.message);

@@ -1,18 +1,25 @@
 /**
- * `immutos run FILE... [--kernel reference|optimized] [--seed S] [--schedule P,P,…] [--json]
+ * `immutos run FILE... [--kernel NAME] [--mutant M...] [--seed S] [--schedule P,P,…] [--json]
  * [--quota-… N]`: runs system-language programs (EDN text, or the binary AST recognised by its
  * magic bytes), prints each process's output and the final result; exit 1 on an uncaught error in
  * process 0. The first file runs in process 0; each further file in a process of its own tree
  * (its own process, fuel and heap bounds). Quotas: the defaults, then what the first file
- * declares in its leading comment (`;; immutos run --quota-fuel N …`), then the flags.
+ * declares in its leading comment (`;; immutos run --quota-fuel N …`), then the flags. The kernel
+ * is any name the engine registry resolves whose kernel can run programs (`reference`,
+ * `optimized`, `optimized+tier:0`, `optimized+hw:tso`, `reference+mutant:NAME`, …).
  * @module
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../errors.js';
-import { REFERENCE_MUTANTS } from '../../reference/index.js';
 import { DEFAULT_QUOTAS, type Quotas } from '../../spec/Kernel.js';
-import { PROGRAM_KERNELS, QUOTA_FLAGS, UnknownProgramKernel, failureMessage, quotaValue, renderReport, runPrograms } from '../program/runProgram.js';
+import { QUOTA_FLAGS, UnknownProgramKernel, failureMessage, programKernelNames, quotaValue, renderReport, runPrograms } from '../program/runProgram.js';
+
+/** The kernels `--kernel` help lists (this module loads only when `run` is the command). */
+const KERNEL_NAMES = await programKernelNames();
+
+/** The `--kernel` help text: the names, and the modifiers accepted on top of them. */
+export const KERNEL_HELP = `kernel to run on: ${KERNEL_NAMES.join(', ')} (add +tier:0|1|2 to optimized, +mutant:NAME to inject a seeded bug)`;
 
 /** Flags of `immutos run` (quota flags by their camel-cased names). */
 interface RunFlags {
@@ -55,16 +62,16 @@ export function register(program: Command): void {
     .command('run')
     .description("run system-language programs (EDN text or binary AST) and print each process's output and the result; each further file runs in a process tree of its own")
     .argument('<files...>', 'program files (.edn text, or binary AST); the first runs in process 0')
-    .option('--kernel <name>', `kernel to run on (${PROGRAM_KERNELS.join(', ')})`, 'reference')
+    .option('--kernel <name>', KERNEL_HELP, 'reference')
     .option('--seed <n>', 'scheduler seed', '0')
     .option('--schedule <pids>', 'explicit schedule: comma-separated pids, one per quantum (then the seeded scheduler)')
     .option('--json', 'print one JSON object instead of text')
     .option('--debug', 'check the heap invariants after every collection')
-    .option('--mutant <name...>', `inject seeded bugs (${REFERENCE_MUTANTS.map((m) => m.name).join(', ')})`);
+    .option('--mutant <name...>', "inject seeded bugs of the kernel's catalogue (same as adding +mutant:NAME to the kernel name)");
   for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
     cmd.option(`${flag} <n>`, `${QUOTA_HELP[quota]} (default ${DEFAULT_QUOTAS[quota]}, or what the first file declares)`);
   }
-  cmd.action((files: string[], flags: RunFlags) => {
+  cmd.action(async (files: string[], flags: RunFlags) => {
     const sources = files.map((file) => {
       try {
         return readFileSync(file);
@@ -85,10 +92,10 @@ export function register(program: Command): void {
     }
     let report;
     try {
-      report = runPrograms(sources, { kernel: flags.kernel, seed, schedule, kernelOptions: { debug: flags.debug ?? false, mutants: flags.mutant ?? [], quotas } });
+      report = await runPrograms(sources, { kernel: flags.kernel, seed, schedule, kernelOptions: { debug: flags.debug ?? false, mutants: flags.mutant ?? [], quotas } });
     } catch (e) {
       if (e instanceof UnknownProgramKernel) throw new UsageError(e.message);
-      if (e instanceof RangeError && /unknown mutant/.test(e.message)) throw new UsageError(e.message);
+      if (e instanceof RangeError && /unknown mutant/.test(e.message)) throw new UsageError(e.message.split('\n')[0]!);
       throw e; // bad-input (unreadable program) → exit 2 in cli/main.ts
     }
     if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -1,6 +1,7 @@
 /**
  * Running system-language program files on a kernel: what `immutos run` and the examples test
- * share. Reads EDN text or the binary AST (by its magic bytes), loads the first file into
+ * share. The kernel is any the engine registry builds (harness/engines/registry.ts) that
+ * implements the program extension of spec/Kernel.ts (`ProgramHost`). Reads EDN text or the binary AST (by its magic bytes), loads the first file into
  * process 0 and every further file into a process of its own tree (started by the `spawn`
  * operation, so each file has its own quotas: docs/adr/0024-authority-and-resource-accounting.md),
  * runs every process with a deterministic scheduler, and renders each process's output and the
@@ -9,41 +10,26 @@
  */
 import { MAGIC, decodeAll } from '../../spec/Binary.js';
 import { KernelError } from '../../spec/Errors.js';
-import type { Kernel, KernelOptions, Outcome, Pid, Quotas } from '../../spec/Kernel.js';
-import type { Value } from '../../spec/Values.js';
-import { createReferenceKernel, listScheduler, seededScheduler, type Scheduler } from '../../reference/index.js';
-import { createOptimizedKernel } from '../../optimized/index.js';
+import { missingProgramMembers, type KernelOptions, type Outcome, type Pid, type ProgramHost, type Quotas } from '../../spec/Kernel.js';
+import { listScheduler, seededScheduler } from '../../reference/index.js';
+import { EngineUnavailableError, availableKernels, build, mutantKernelName } from '../../harness/engines/registry.js';
 
-/** The kernels that can run programs from the CLI (programs need the richer loader/scheduler API). */
-export const PROGRAM_KERNELS: readonly string[] = ['reference', 'optimized'];
-
-/** What running a program needs of a kernel beyond {@link Kernel}: both kernels offer it. */
-export interface ProgramKernel extends Kernel {
-  /** The quotas in force. */
-  readonly quotas: Quotas;
-  /** Collections run so far. */
-  readonly gcCount: number;
-  /** Loads program text into `pid`. */
-  load(pid: Pid, text: string): void;
-  /** Loads already-read forms into `pid`. */
-  loadValues(pid: Pid, forms: readonly Value[]): void;
-  /** Runs every process with a program until none can run → quanta run. */
-  runAll(scheduler: Scheduler): number;
-  /** How each process's program ended. */
-  results(): readonly { readonly pid: Pid; readonly outcome: Outcome | null }[];
-  /** Every process ever created, with its output. */
-  processList(): readonly { readonly pid: Pid; readonly alive: boolean; readonly output: readonly string[] }[];
-}
+/** What running a program needs of a kernel: the program extension of spec/Kernel.ts. */
+export type ProgramKernel = ProgramHost;
 
 /** Options of one program run. */
 export interface RunOptions {
-  /** Kernel name: `reference` (default) or `optimized`. */
+  /**
+   * Kernel name as the engine registry knows it (default `reference`): `optimized`,
+   * `optimized+tier:0`, `optimized+hw:tso`, `reference+mutant:swap-no-retry`, a registered kernel
+   * module, … The kernel must implement the program extension (spec/Kernel.ts `ProgramHost`).
+   */
   readonly kernel?: string;
   /** Scheduler seed (default 0). */
   readonly seed?: number;
   /** Explicit schedule: pids to run in order (then the seeded scheduler takes over). */
   readonly schedule?: readonly Pid[];
-  /** Kernel options (quotas, debug, mutants). */
+  /** Kernel options (quotas, debug, mutants); each mutant is added to the name as `+mutant:<name>`. */
   readonly kernelOptions?: KernelOptions;
 }
 
@@ -61,7 +47,7 @@ export interface ProcessReport {
 
 /** The result of running a program. */
 export interface RunReport {
-  /** The kernel used. */
+  /** The kernel used (its full name, mutants included). */
   readonly kernel: string;
   /** The seed used. */
   readonly seed: number;
@@ -132,11 +118,19 @@ export function declaredQuotas(source: Uint8Array | string): Partial<Quotas> {
   return quotas;
 }
 
-/** An unknown kernel was asked for. */
+/**
+ * A kernel that cannot run programs was asked for: the registry does not know it, cannot build
+ * it here, or it does not implement the program extension (spec/Kernel.ts `ProgramHost`).
+ * The message is one line.
+ */
 export class UnknownProgramKernel extends Error {
-  /** Creates the error for `kernel`; `allowed` are the kernels that can. */
-  constructor(readonly kernel: string, allowed: readonly string[] = PROGRAM_KERNELS) {
-    super(`kernel '${kernel}' cannot run programs here; the kernels that can: ${allowed.map((k) => `'${k}'`).join(', ')}`);
+  /** Creates the error for the kernel `kernel` with a one-line `message`. */
+  constructor(
+    /** The kernel name as asked for. */
+    readonly kernel: string,
+    message: string,
+  ) {
+    super(message);
     this.name = 'UnknownProgramKernel';
   }
 }
@@ -146,11 +140,47 @@ export function isBinary(bytes: Uint8Array): boolean {
   return MAGIC.every((b, i) => bytes[i] === b);
 }
 
-/** Builds the kernel named `name` for running programs. */
-export function programKernel(name: string, options: KernelOptions = {}): ProgramKernel {
-  if (name === 'reference') return createReferenceKernel(options);
-  if (name === 'optimized') return createOptimizedKernel(options);
-  throw new UnknownProgramKernel(name);
+/**
+ * The kernel name for `name` with `mutants` injected (`+mutant:<name>` each, as the registry
+ * reads them).
+ */
+export function programKernelName(name: string, mutants: readonly string[] = []): string {
+  return mutants.reduce((n, m) => mutantKernelName(n, m), name);
+}
+
+/**
+ * Builds a fresh kernel named `name` (any name the engine registry resolves, see
+ * harness/engines/registry.ts) for running programs, with `options.mutants` added to the name.
+ * @throws UnknownProgramKernel when the name is unknown or unavailable, or the kernel does not
+ * implement the program extension (the message names what is missing).
+ */
+export async function programKernel(name: string, options: KernelOptions = {}): Promise<ProgramHost> {
+  const full = programKernelName(name, options.mutants ?? []);
+  let kernel;
+  try {
+    const handle = await build(full);
+    kernel = handle.build({ ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) });
+  } catch (e) {
+    if (e instanceof EngineUnavailableError) throw new UnknownProgramKernel(full, e.message.split('\n')[0]!);
+    throw e;
+  }
+  const missing = missingProgramMembers(kernel);
+  if (missing.length > 0) throw new UnknownProgramKernel(full, `kernel '${full}' cannot run programs: it does not implement ${missing.join('/')} (spec/Kernel.ts ProgramHost)`);
+  return kernel as ProgramHost;
+}
+
+/**
+ * The kernel names available here whose engines have a language (they load and run programs),
+ * in the registry's order: what `--kernel` help lists. Modifiers (`+tier:N`, `+mutant:NAME`)
+ * are accepted on top of these.
+ */
+export async function programKernelNames(): Promise<string[]> {
+  const names: string[] = [];
+  for (const name of await availableKernels()) {
+    const handle = await build(name);
+    if (handle.supports.has('load') && handle.supports.has('run')) names.push(name);
+  }
+  return names;
 }
 
 /**
@@ -159,7 +189,7 @@ export function programKernel(name: string, options: KernelOptions = {}): Progra
  * KernelError) when the program cannot be read; a program that fails is reported in the
  * result, not thrown.
  */
-export function runProgram(source: Uint8Array | string, options: RunOptions = {}): RunReport {
+export async function runProgram(source: Uint8Array | string, options: RunOptions = {}): Promise<RunReport> {
   return runPrograms([source], options);
 }
 
@@ -167,13 +197,14 @@ export function runProgram(source: Uint8Array | string, options: RunOptions = {}
  * Runs several program files at once: the first in process 0, each further one in a new process
  * started by the `spawn` operation, the root of a tree of its own (its own process, fuel and heap
  * bounds). Quotas: what the first file declares, overridden by `options.kernelOptions.quotas`.
+ * @throws UnknownProgramKernel for a kernel that cannot run programs (see {@link programKernel}).
  */
-export function runPrograms(sources: readonly (Uint8Array | string)[], options: RunOptions = {}): RunReport {
+export async function runPrograms(sources: readonly (Uint8Array | string)[], options: RunOptions = {}): Promise<RunReport> {
   if (sources.length === 0) throw new KernelError('bad-input', 'no program to run');
   const kernelName = options.kernel ?? 'reference';
   const seed = options.seed ?? 0;
   const quotas = { ...declaredQuotas(sources[0]!), ...options.kernelOptions?.quotas };
-  const k = programKernel(kernelName, { ...options.kernelOptions, quotas });
+  const k = await programKernel(kernelName, { ...options.kernelOptions, quotas });
   sources.forEach((source, i) => {
     let pid = 0;
     if (i > 0) {
@@ -188,7 +219,7 @@ export function runPrograms(sources: readonly (Uint8Array | string)[], options: 
   const results = new Map(k.results().map((r) => [r.pid, r.outcome]));
   const processes = k.processList().map((p) => ({ pid: p.pid, alive: p.alive, output: p.output, result: results.get(p.pid) ?? null }));
   const result = results.get(0) ?? { ok: false as const, error: 'program-error' as const, message: 'process 0 did not finish' };
-  return { kernel: kernelName, seed, processes, result, quanta, collections: k.gcCount, quotas: k.quotas };
+  return { kernel: programKernelName(kernelName, options.kernelOptions?.mutants ?? []), seed, processes, result, quanta, collections: k.gcCount, quotas: k.quotas };
 }
 
 /**

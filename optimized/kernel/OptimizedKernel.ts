@@ -16,7 +16,7 @@
 import { KernelError } from '../../spec/Errors.js';
 import { decodeAll, fromBase64 } from '../../spec/Binary.js';
 import { printEdn, readEdn } from '../../spec/Edn.js';
-import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelStats, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
+import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelStats, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type ProgramHost, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';
 import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
@@ -133,7 +133,7 @@ function parse(text: unknown, what: string): Value {
 }
 
 /** The optimized kernel. */
-export class OptimizedKernel implements Kernel {
+export class OptimizedKernel implements Kernel, ProgramHost {
   readonly name = 'optimized';
   readonly supports = OPTIMIZED_KERNEL_OPS;
   /** The heap (exposed for tests and benchmarks). */

@@ -84,7 +84,38 @@ describe('immutos run', () => {
   test('a kernel that cannot run programs is refused clearly', async () => {
     const r = await cli('run', 'examples/byte_strings.edn', '--kernel', 'spec');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/kernel 'spec' cannot run programs here; the kernels that can: 'reference', 'optimized'/);
+    expect(r.err).toMatch(/^immutos: kernel 'spec' cannot run programs: it does not implement load\/.*\(spec\/Kernel\.ts ProgramHost\)\n$/);
+  });
+
+  test('every kernel name the registry resolves runs programs: tiers, hardware models, mutants', async () => {
+    const ref = await cli('run', 'examples/byte_strings.edn');
+    for (const kernel of ['optimized+tier:0', 'optimized+tier:1', 'optimized+hw:sc', 'optimized+hw:relaxed', 'reference+mutant:swap-no-retry']) {
+      const r = await cli('run', 'examples/byte_strings.edn', '--kernel', kernel);
+      expect(r.code, kernel).toBe(0);
+      expect(r.out, kernel).toBe(ref.out);
+    }
+    const json = JSON.parse((await cli('run', 'examples/collections.edn', '--kernel', 'optimized+tier:0', '--mutant', 'collection-off-by-one', '--json')).out);
+    expect(json.kernel).toBe('optimized+tier:0+mutant:collection-off-by-one');
+  });
+
+  test('an unknown kernel, modifier or mutant is one line and exit 2', async () => {
+    for (const [kernel, why] of [['nope', /unknown kernel 'nope'/], ['optimized+hw:weird', /unknown hardware model 'weird'/], ['optimized+tier:7', /unknown tier '7'/], ['reference+mutant:nope', /has no mutant 'nope'/]] as const) {
+      const r = await cli('run', 'examples/byte_strings.edn', '--kernel', kernel);
+      expect(r.code, kernel).toBe(2);
+      expect(r.err, kernel).toMatch(why);
+      expect(r.err.trim().split('\n'), kernel).toHaveLength(1);
+    }
+  });
+
+  test('--help lists the kernels that run programs', async () => {
+    const { Command } = await import('commander');
+    const { register, KERNEL_HELP } = await import('../../cli/commands/run.js');
+    const program = new Command('immutos');
+    register(program);
+    const kernel = program.commands.find((c) => c.name() === 'run')!.options.find((o) => o.long === '--kernel')!;
+    expect(kernel.description).toBe(KERNEL_HELP);
+    expect(KERNEL_HELP).toMatch(/: reference, optimized, optimized\+hw:sc, optimized\+hw:tso, optimized\+hw:relaxed /);
+    expect(KERNEL_HELP).not.toMatch(/\bspec\b/);
   });
 
   test('a mutant can be injected from the command line', async () => {

@@ -52,12 +52,12 @@ describe('declared quotas (leading comment)', () => {
     }
   });
 
-  test('runProgram applies them, and explicit quotas override them field by field', () => {
+  test('runProgram applies them, and explicit quotas override them field by field', async () => {
     const src = ';; immutos run --quota-fuel 1000 --quota-stack 50\n' + SPIN;
-    const r = runProgram(src);
+    const r = await runProgram(src);
     expect(r.quotas).toEqual({ ...DEFAULT_QUOTAS, fuel: 1000, stackDepth: 50 });
     expect(r.result).toMatchObject({ ok: false, error: 'fuel-exhausted' });
-    expect(runProgram(src, { kernelOptions: { quotas: { fuel: 2000 } } }).quotas).toEqual({ ...DEFAULT_QUOTAS, fuel: 2000, stackDepth: 50 });
+    expect((await runProgram(src, { kernelOptions: { quotas: { fuel: 2000 } } })).quotas).toEqual({ ...DEFAULT_QUOTAS, fuel: 2000, stackDepth: 50 });
   });
 });
 

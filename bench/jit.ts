@@ -4,7 +4,7 @@
  * run as: the reference interpreter, the optimized kernel's interpreter (tier 0), its JavaScript
  * tier (tier 1), its LLVM → WebAssembly tier (tier 2, when the program is in the tier-2 subset),
  * and hand-written JavaScript of the same algorithm. Every variant must give the same result (else
- * the suite fails with {@link CheckFailed}).
+ * the suite fails with {@link BenchFailed}).
  *
  * Every variant is timed alike, each in a fresh child process ({@link inProcesses}; tests time
  * them in one thread; a full run times the JIT tiers and hand JS in 3 processes each): at least
@@ -30,7 +30,7 @@ import { ReferenceKernel } from '../reference/kernel.js';
 import { createOptimizedKernel } from '../optimized/kernel/OptimizedKernel.js';
 import { analyze, clearCache, compileManySync, tier2Available, type Plan } from '../optimized/jit/tier2/index.js';
 import { compileSource } from '../optimized/jit/tier2/fixtures.js';
-import { CheckFailed } from '../cli/errors.js';
+import { BenchFailed } from './errors.js';
 import type { Tier1Stats } from '../optimized/jit/tier1.js';
 import type { BenchContext } from './index.js';
 import { reportJson, writeResults } from './results.js';
@@ -301,7 +301,7 @@ function fastest(xs: readonly number[]): number {
 function timeKernel(k: Kernel, what: string, setup: string, call: string, runs: number): { runs: number[]; value: string } {
   const step = (op: Parameters<Kernel['apply']>[0], stage: string): string => {
     const r = k.apply(op);
-    if (!r.ok) throw new CheckFailed(`bench jit: ${what}: ${stage} failed: ${r.error}: ${r.message}`);
+    if (!r.ok) throw new BenchFailed(`bench jit: ${what}: ${stage} failed: ${r.error}: ${r.message}`);
     return r.value;
   };
   step({ op: 'load', pid: 0, program: setup }, 'setup load');
@@ -322,7 +322,7 @@ function timeKernel(k: Kernel, what: string, setup: string, call: string, runs: 
 function measure(run: () => string, what: string, runs: number): { runs: number[]; value: string } {
   const value = run();
   const check = (v: string, at: string): void => {
-    if (v !== value) throw new CheckFailed(`bench jit: ${what}: ${at} gave ${v}, the first run gave ${value}`);
+    if (v !== value) throw new BenchFailed(`bench jit: ${what}: ${at} gave ${v}, the first run gave ${value}`);
   };
   const w0 = performance.now();
   let warm = 1;
@@ -383,7 +383,7 @@ export interface VariantRequest {
 /** Times one variant of one program in this thread (the setup untimed). */
 export function timeVariant(req: VariantRequest): VariantRun {
   const p = JIT_PROGRAMS.find((q) => q.name === req.program);
-  if (p === undefined) throw new CheckFailed(`bench jit: no program named ${req.program}`);
+  if (p === undefined) throw new BenchFailed(`bench jit: no program named ${req.program}`);
   const { size: n, runs } = req;
   const what = `${p.name} ${req.variant}${req.variant === 'reference' ? ` (${n})` : ''}`;
   switch (req.variant) {
@@ -422,14 +422,14 @@ export const inProcesses: VariantExecutor = (req) =>
     child.once('message', (m: { ok: true; run: VariantRun } | { ok: false; error: string }) => {
       done = true;
       if (m.ok) resolve(m.run);
-      else reject(new CheckFailed(m.error));
+      else reject(new BenchFailed(m.error));
     });
     child.once('error', (e) => {
       done = true;
       reject(e);
     });
     child.once('exit', (code, signal) => {
-      if (!done) reject(new CheckFailed(`bench jit: the process timing ${req.program} ${req.variant} ended (${signal ?? `exit code ${code}`}) before answering`));
+      if (!done) reject(new BenchFailed(`bench jit: the process timing ${req.program} ${req.variant} ended (${signal ?? `exit code ${code}`}) before answering`));
     });
   });
 
@@ -452,7 +452,7 @@ export async function runJitProgram(
     const outs: VariantRun[] = [];
     const times = variant === 'reference' || variant === 'tier0' ? 1 : processes;
     for (let i = 0; i < times; i++) outs.push(await exec({ program: p.name, variant, size, runs }));
-    for (const o of outs) if (o.value !== outs[0]!.value) throw new CheckFailed(`bench jit: ${p.name} ${variant}: one process gave ${o.value}, another ${outs[0]!.value}`);
+    for (const o of outs) if (o.value !== outs[0]!.value) throw new BenchFailed(`bench jit: ${p.name} ${variant}: one process gave ${o.value}, another ${outs[0]!.value}`);
     return { runs: outs.flatMap((o) => o.runs), value: outs[0]!.value, ...(outs[0]!.stats !== undefined ? { stats: outs[0]!.stats } : {}) };
   };
   const js = await time('js');
@@ -460,7 +460,7 @@ export async function runJitProgram(
   const jsMs = fastest(js.runs);
   const timing = (t: VariantRun, size: number, base: number): VariantTiming => ({ ms: fastest(t.runs), runs: t.runs, size, ratioToJs: fastest(t.runs) / base, value: t.value });
   const check = (variant: JitVariant, value: string, expected: string, size: number): void => {
-    if (value !== expected) throw new CheckFailed(`bench jit: ${p.name} (${p.sizeLabel} ${size}): ${variant} gave ${value}, hand JavaScript gave ${expected}`);
+    if (value !== expected) throw new BenchFailed(`bench jit: ${p.name} (${p.sizeLabel} ${size}): ${variant} gave ${value}, hand JavaScript gave ${expected}`);
   };
 
   const variants: Partial<Record<JitVariant, VariantTiming | VariantSkipped>> = {};

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { CheckFailed, UsageError } from '../errors.js';
 
 /** Registers `immutos bench`. */
 export function register(program: Command): void {
@@ -18,6 +18,7 @@ export function register(program: Command): void {
     .action(async (names: string[], opts: { list?: boolean; quick?: boolean; resultsDir: string }) => {
       // Loaded on use: the suites pull in dev-only comparison libraries (cbor-x).
       const { suites } = await import('../../bench/index.js');
+      const { BenchFailed } = await import('../../bench/errors.js');
       const out = (line: string): void => void process.stdout.write(line + '\n');
       if (opts.list) {
         for (const [name, s] of Object.entries(suites)) out(`${name.padEnd(12)} ${s.description}`);
@@ -28,7 +29,12 @@ export function register(program: Command): void {
       if (unknown.length > 0) throw new UsageError(`unknown bench suite ${unknown.join(', ')} (known: ${Object.keys(suites).join(', ')})`);
       for (const name of chosen) {
         out(`== bench ${name} ==`);
-        await suites[name]!.run({ out, resultsDir: opts.resultsDir, quick: opts.quick === true });
+        try {
+          await suites[name]!.run({ out, resultsDir: opts.resultsDir, quick: opts.quick === true });
+        } catch (e) {
+          if (e instanceof BenchFailed) throw new CheckFailed(e.message); // exit 1
+          throw e;
+        }
       }
     });
 }

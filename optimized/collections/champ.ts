@@ -3,7 +3,7 @@
  * flat heap: the hash maps and hash sets of the optimized kernel. A node keeps its inline
  * entries (datamap) and its sub-nodes (nodemap) in two bitmaps; deletion re-inlines a sub-node
  * left with one entry, so a set of entries has one canonical trie shape. Stride 2 (key, value)
- * for maps, stride 1 for sets. Hashes are the kernel's own 32-bit hash ({@link hashWord}),
+ * for maps, stride 1 for sets. Hashes are the kernel's own 32-bit hash (`hashWord` of optimized/heap/values.ts),
  * 5 bits a level; beyond 32 bits, a collision node.
  *
  * Updates take an `edit` token: 0 is persistent (path copying); a live token (Clojure-style
@@ -13,7 +13,31 @@
  */
 import type { Heap } from '../heap/Heap.js';
 import { HANDLE_CHUNK, HANDLE_CHUNK_SHIFT, T_CNODE, T_COLL } from '../heap/layout.js';
-import { eqWords, hashWord } from '../heap/values.js';
+
+/** Key equality and hashing of heap words: the value model's (optimized/heap/values.ts), handed in by {@link champUseKeyOps}. */
+export interface ChampKeyOps {
+  /** Structural equality of two heap words. */
+  eq(H: Heap, a: number, b: number): boolean;
+  /** The kernel's 32-bit hash of a heap word. */
+  hash(H: Heap, w: number): number;
+}
+
+let eqWords: ChampKeyOps['eq'] = () => {
+  throw new Error('champ: key operations not set (optimized/heap/values.ts sets them when it loads)');
+};
+let hashWord: ChampKeyOps['hash'] = () => {
+  throw new Error('champ: key operations not set (optimized/heap/values.ts sets them when it loads)');
+};
+
+/**
+ * Sets the key equality and hash the tries use. The value model calls it once when it loads:
+ * equality of maps needs tries and tries need equality of keys, so one side hands its functions
+ * to the other instead of importing it.
+ */
+export function champUseKeyOps(ops: ChampKeyOps): void {
+  eqWords = ops.eq;
+  hashWord = ops.hash;
+}
 
 /** Set by {@link champAssoc} when an entry was added (not replaced). */
 export let added = false;

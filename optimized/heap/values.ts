@@ -48,7 +48,7 @@ import {
   W_NIL,
   W_TRUE,
 } from './layout.js';
-import { added, champAssoc, champDissoc, champEmpty, champForEach, champGet, champSealStride, found, removed } from '../collections/champ.js';
+import { added, champAssoc, champDissoc, champEmpty, champForEach, champGet, champSealStride, champUseKeyOps, found, removed } from '../collections/champ.js';
 import { vecBuilderPush, vecCount, vecForEach, vecFreeze, vecNth, vecTransient, type VecBuilder } from '../collections/vector.js';
 
 // ---- hashing ----
@@ -914,3 +914,6 @@ export function isImmortal(h: number): boolean {
 }
 
 export { H_NIL, H_TRUE, H_FALSE, T_SHAPE, T_CNODE };
+
+// The tries need the value model's key equality and hash (they cannot import this module: it imports them).
+champUseKeyOps({ eq: eqWords, hash: hashWord });

@@ -29,7 +29,7 @@ import { DEFAULT_QUOTAS, type Kernel, type Quotas } from '../spec/Kernel.js';
 import { ReferenceKernel } from '../reference/kernel.js';
 import { createOptimizedKernel } from '../optimized/kernel/OptimizedKernel.js';
 import { analyze, clearCache, compileManySync, tier2Available, type Plan } from '../optimized/jit/tier2/index.js';
-import { compileSource } from '../optimized/jit/tier2/fixtures.js';
+import { compileSource } from '../harness/jit/compileSource.js';
 import { BenchFailed } from './errors.js';
 import type { Tier1Stats } from '../optimized/jit/tier1.js';
 import type { BenchContext } from './index.js';

@@ -3,10 +3,10 @@
  * end and resolves its top-level `defn`s, as the kernel's namespace would.
  * @module
  */
-import { readEdnForms } from '../../../spec/Edn.js';
-import { Sym } from '../../../spec/Values.js';
-import { Compiler, type Lambda, type Node } from '../../lang/front.js';
-import type { Resolver } from './eligible.js';
+import { readEdnForms } from '../../spec/Edn.js';
+import { Sym } from '../../spec/Values.js';
+import { Compiler, type Lambda, type Node } from '../../optimized/lang/front.js';
+import type { Resolver } from '../../optimized/jit/tier2/eligible.js';
 
 /** A compiled program: its top-level functions by name and a resolver over them. */
 export interface SourceProgram {

@@ -8,8 +8,8 @@
  * {@link generateByteScanProgram} generates byte-string scans (`count`, `byte-at`).
  * @module
  */
-import { Bytes } from '../../../spec/Values.js';
-import { createRng } from '../../../spec/Random.js';
+import { Bytes } from '../../spec/Values.js';
+import { createRng } from '../../spec/Random.js';
 
 /** A generated program: source text whose last form calls the last function on `args`. */
 export interface NumericProgram {

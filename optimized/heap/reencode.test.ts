@@ -5,7 +5,7 @@ import { EMap, Keyword, type Value } from '../../spec/Values.js';
 import { createOptimizedKernel } from '../index.js';
 import { T_STRUCT } from './layout.js';
 import { eqWords, hashWord, mapAssoc, mapGet, lastFound, toHeap, typeOf, fromHeap, smallInt } from './values.js';
-import { arbValue } from '../testing/arbitraries.js';
+import { arbValue } from '../../harness/generators/specValues.js';
 
 describe('struct re-encoding', () => {
   it('maps sharing a key set become structs; their values, equality and hashes are unchanged', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EMap, List, Vector, compare, equals, hash, type Value } from '../../spec/Values.js';
-import { arbValue } from '../testing/arbitraries.js';
+import { arbValue } from '../../harness/generators/specValues.js';
 import { printEdn } from '../../spec/Edn.js';
 import { Heap } from './Heap.js';
 import { PlainMemory } from '../memory/MemoryBackend.js';

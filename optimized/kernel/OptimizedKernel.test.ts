@@ -4,7 +4,7 @@ import { createSpecKernel } from '../../spec/SpecKernel.js';
 import { printEdn } from '../../spec/Edn.js';
 import type { Kernel, Op } from '../../spec/Kernel.js';
 import { createOptimizedKernel, createSharedMemory, OPTIMIZED_MUTANTS, PlainMemory } from '../index.js';
-import { arbValue } from '../testing/arbitraries.js';
+import { arbValue } from '../../harness/generators/specValues.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
 import { binaryLoad } from '../../harness/generators/binaryLoads.js';
 

@@ -8,7 +8,7 @@ import { ReferenceKernel } from '../../../reference/kernel.js';
 import { createOptimizedKernel, type OptimizedKernel } from '../../kernel/OptimizedKernel.js';
 import { Bytes } from '../../../spec/Values.js';
 import { analyze, compileSync, tier2Available, type Plan } from './index.js';
-import { compileSource } from './fixtures.js';
+import { compileSource } from '../../../harness/jit/compileSource.js';
 
 const available = tier2Available();
 if (!available.ok) console.warn(`[tier 2] byte-string tests that compile are skipped: ${available.reason}`);

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { ReferenceKernel } from '../../../reference/kernel.js';
 import { RESOURCE_ERRORS, type Outcome } from '../../../spec/Kernel.js';
 import { analyze, compileManySync, tier2Available, type Plan, type Tier2Code, type Tier2Options } from './index.js';
-import { compileSource } from './fixtures.js';
-import { generateByteScanProgram, generateNumericProgram, type ByteScanProgram, type NumericProgram } from './programs.js';
+import { compileSource } from '../../../harness/jit/compileSource.js';
+import { generateByteScanProgram, generateNumericProgram, type ByteScanProgram, type NumericProgram } from '../../../harness/jit/programs.js';
 
 const available = tier2Available();
 if (!available.ok) console.warn(`[tier 2] differential tests skipped: ${available.reason}`);

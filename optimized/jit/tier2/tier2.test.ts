@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReferenceKernel } from '../../../reference/kernel.js';
 import { INT64_MAX, INT64_MIN } from '../../../spec/Values.js';
 import { analyze, compileAsync, compileManySync, tier2Available, type Plan, type Tier2Code } from './index.js';
-import { compileSource } from './fixtures.js';
+import { compileSource } from '../../../harness/jit/compileSource.js';
 
 const available = tier2Available();
 if (!available.ok) console.warn(`[tier 2] unit tests that compile are skipped: ${available.reason}`);

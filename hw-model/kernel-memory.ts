@@ -1,9 +1,8 @@
 /**
  * The hardware memory model as a memory backend for the optimized kernel: 32-bit words,
  * `load32`/`store32`/`cas32`/`fence`, `publish`/`retire` of immutable ranges, `setCore`, `grow`.
- * It has the shape of the optimized kernel's `MemoryBackend` interface (optimized/memory/
- * MemoryBackend.ts) without importing it: hw-model imports spec/ only, and the composition root
- * (harness/engines/registry.ts) hands it to the kernel.
+ * It implements the memory-backend contract of spec/Memory.ts; the composition root
+ * (harness/engines/registry.ts) hands it to the optimized kernel.
  *
  * The kernel publishes cells of any size at any word, while the simulator marks whole lines.
  * This adapter keeps a published bit per word (one bit mask per line): a line becomes immutable
@@ -21,6 +20,7 @@
  */
 import { HwMemoryBackend, type MemoryModel } from './backend.js';
 import { HwFault } from './errors.js';
+import { BackendExhausted, type MemoryBackend } from '../spec/Memory.js';
 
 /** Options of {@link HwKernelMemory}. */
 export interface HwKernelMemoryOptions {
@@ -40,14 +40,14 @@ export interface HwKernelMemoryOptions {
   readonly immutableAware?: boolean;
   /** What a store or CAS to a published word does: `demote` (default) or `fault`. */
   readonly publishedWrites?: 'demote' | 'fault';
-  /** Builds the error thrown when `grow` would exceed `maxWords` (the kernel's own exhaustion error). */
+  /** Builds the error thrown when `grow` would exceed `maxWords` (default: the contract's `BackendExhausted`, which kernels answer as out-of-memory). */
   readonly exhausted?: (words: number) => Error;
   /** Seeded hardware bugs to switch on (names from `HW_MUTANTS`). Default none. */
   readonly mutants?: readonly string[];
 }
 
 /** A word-addressed 32-bit memory running on the simulated memory system. */
-export class HwKernelMemory {
+export class HwKernelMemory implements MemoryBackend {
   /** `hw:<model>`. */
   readonly name: string;
   /** The simulated backend (caches, directory, store buffers): its `stats()` are the figures. */
@@ -69,7 +69,7 @@ export class HwKernelMemory {
     this.fullMask = this.lineWords === 32 ? 0xffffffff : (1 << this.lineWords) - 1;
     const initial = roundUp(options.initialWords ?? 1 << 16, this.lineWords);
     this.maxWords = options.maxWords ?? 1 << 24;
-    this.exhausted = options.exhausted ?? ((w) => new HwFault('bad-range', `memory cannot grow to ${w} words (max ${this.maxWords})`));
+    this.exhausted = options.exhausted ?? ((w) => new BackendExhausted(w));
     this.name = `hw:${options.model}`;
     this.strict = options.publishedWrites === 'fault';
     this.hw = new HwMemoryBackend({

@@ -13,6 +13,7 @@ export * from './Binary.js';
 export * from './SpecKernel.js';
 export * from './SpecMutants.js';
 export * from './Random.js';
+export * from './Memory.js';
 export { CodeError, compileOpCode, isModelledCode, type CompiledCode, type OpFunction } from './OpCode.js';
 export * as AtomsSpec from './Atoms.js';
 export * as ForkSpec from './Fork.js';

@@ -19,6 +19,7 @@
  * made of many small ones.
  * @module
  */
+import { HeapInvariantViolation } from '../spec/Errors.js';
 import { Bytes, EMap, ESet, Fn, List, Tagged, Vector, type Value } from '../spec/Values.js';
 import type { Pid } from '../spec/Kernel.js';
 
@@ -105,18 +106,7 @@ function elementsOf(v: Value): number {
   return 0;
 }
 
-/** A heap invariant failed (only checked in debug mode): a kernel bug, never a program's fault. */
-export class HeapInvariantViolation extends Error {
-  /** Creates the error for the invariant `invariant` (its TLA+ name). */
-  constructor(
-    /** `NoDangling`, `ReachableNeverFreed` or `Immutable`. */
-    readonly invariant: string,
-    detail: string,
-  ) {
-    super(`heap invariant ${invariant} violated: ${detail}`);
-    this.name = 'HeapInvariantViolation';
-  }
-}
+export { HeapInvariantViolation } from '../spec/Errors.js';
 
 /** A reference to a freed handle: a kernel bug (the collector freed something reachable). */
 export class DanglingHandle extends Error {

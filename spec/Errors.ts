@@ -32,3 +32,19 @@ export class BadInputError extends KernelError {
     this.name = 'BadInputError';
   }
 }
+
+/**
+ * A heap invariant of GC.tla failed (kernels check them in debug mode): a kernel bug, never a
+ * program's fault.
+ */
+export class HeapInvariantViolation extends Error {
+  /** Creates the error for the invariant `invariant` (its GC.tla name). */
+  constructor(
+    /** `NoDangling`, `ReachableNeverFreed` or `Immutable`. */
+    readonly invariant: string,
+    detail: string,
+  ) {
+    super(`heap invariant ${invariant} violated: ${detail}`);
+    this.name = 'HeapInvariantViolation';
+  }
+}

@@ -14,6 +14,7 @@ export * from './SpecKernel.js';
 export * from './SpecMutants.js';
 export * from './Random.js';
 export * from './Memory.js';
+export * from './AtomHistory.js';
 export { CodeError, compileOpCode, isModelledCode, type CompiledCode, type OpFunction } from './OpCode.js';
 export * as AtomsSpec from './Atoms.js';
 export * as ForkSpec from './Fork.js';

@@ -163,15 +163,8 @@ export interface AtomState {
   readonly stamp: number;
 }
 
-/** Requests on an atom. */
-export type AtomInput =
-  | { readonly op: 'deref' }
-  | { readonly op: 'reset'; readonly value: string }
-  | { readonly op: 'cas'; readonly stamp: number; readonly value: string }
-  | { readonly op: 'compareAndSet'; readonly expected: string; readonly value: string };
-
-/** Responses: deref → `[value, stamp]`; reset → the value; cas → new stamp or `stale`; compareAndSet → boolean. */
-export type AtomOutput = { readonly value: string; readonly stamp: number } | { readonly stamp: number } | 'stale' | boolean | string;
+export type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
+import type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
 
 /** The sequential atom of ADR 0003, starting from `initial` at stamp 0. */
 export function atomModel(initial: string): SequentialModel<AtomState, AtomInput, AtomOutput> {

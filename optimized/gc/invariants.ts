@@ -4,22 +4,12 @@
  * Each check walks the whole heap: for tests and debug runs, never for production steps.
  * @module
  */
+import { HeapInvariantViolation } from '../../spec/Errors.js';
 import type { Heap } from '../heap/Heap.js';
 import { mapForEach } from '../heap/values.js';
 import { IMMORTAL, SCAN_START, T_LIST, T_MAP, T_SET, T_SHAPE, T_STRUCT, T_TAGGED, T_VEC } from '../heap/layout.js';
 
-/** A heap invariant failed: a kernel bug, never a program's fault. */
-export class HeapInvariantViolation extends Error {
-  /** Creates the error for `invariant` (its GC.tla name). */
-  constructor(
-    /** `NoDangling`, `ReachableNeverFreed` or `Immutable`. */
-    readonly invariant: string,
-    detail: string,
-  ) {
-    super(`heap invariant ${invariant} violated: ${detail}`);
-    this.name = 'HeapInvariantViolation';
-  }
-}
+export { HeapInvariantViolation } from '../../spec/Errors.js';
 
 /** The value words a cell holds (its children), for tracing. */
 export function childWords(H: Heap, h: number): number[] {

@@ -31,6 +31,11 @@ export interface ModelEntry {
   readonly big: boolean;
   /** The model checks temporal properties (PROPERTY in its cfg). */
   readonly liveness: boolean;
+  /**
+   * The embedded TLA+ engine takes long on this model: the main job (`immutos start`) checks it
+   * with the TS explorer only, `immutos start --full` and `immutos check` with every engine.
+   */
+  readonly slowTla?: boolean;
   /** Optional free text. */
   readonly description?: string;
 }
@@ -54,7 +59,7 @@ export class ManifestError extends UsageError {
   }
 }
 
-const FIELDS = new Set(['name', 'module', 'tla', 'cfg', 'mirror', 'expect', 'distinctStates', 'big', 'liveness', 'description']);
+const FIELDS = new Set(['name', 'module', 'tla', 'cfg', 'mirror', 'expect', 'distinctStates', 'big', 'liveness', 'slowTla', 'description']);
 
 /** The repository root: the nearest ancestor of this file holding `package.json` (works from `dist/` and from source). */
 export function repoRoot(): string {
@@ -120,6 +125,7 @@ export function validateManifest(json: unknown, where: string, root?: string): M
     const entry: ModelEntry = {
       name, module, tla, cfg, mirror: (m.mirror as string | null), expect, distinctStates: ds as number | null,
       big: bool('big'), liveness: bool('liveness'),
+      ...(m.slowTla !== undefined ? { slowTla: bool('slowTla') } : {}),
       ...(m.description !== undefined ? { description: typeof m.description === 'string' ? m.description : fail(at('"description" must be a string')) } : {}),
     };
     if (root !== undefined) {

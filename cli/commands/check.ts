@@ -5,11 +5,12 @@
  * @module
  */
 import { Option, type Command } from 'commander';
-import { runCheck, type EngineChoice } from '../check/check.js';
+import { planCheck, runCheck, type CheckOptions, type EngineChoice } from '../check/check.js';
+import { fmtDuration } from '../check/estimate.js';
 import { renderReport, reportJson } from '../check/report.js';
 import { tlcJarFrom } from '../check/tlc.js';
 import { CheckFailed, UsageError } from '../errors.js';
-import type { Stage } from '../stages.js';
+import type { Stage, StageOptions } from '../stages.js';
 
 const positiveInt = (name: string) => (v: string): number => {
   const n = Number(v);
@@ -46,11 +47,33 @@ export function register(program: Command): void {
     });
 }
 
-/** The `npm start` stage: the default check (every non-big model, both engines), summarised in one line. */
+/** The check the main job runs: every non-big model; by default the TLA+ engine leaves out models marked `slowTla`. */
+function stageCheckOptions(opts: StageOptions): CheckOptions {
+  return { progress: 'auto', quick: !opts.full };
+}
+
+/**
+ * The `npm start` stage: the default check (every non-big model on the TS explorer, and on
+ * tla-checker all but the `slowTla` ones unless `--full`), summarised in one line.
+ */
 export const checkStage: Stage = {
   name: 'check',
-  run: async () => {
-    const report = await runCheck({ progress: 'auto' });
+  plan: (opts) => {
+    const p = planCheck(stageCheckOptions(opts));
+    const byEngine = new Map<string, string[]>();
+    for (const j of p.jobs) byEngine.set(j.engine, [...(byEngine.get(j.engine) ?? []), j.model.name]);
+    const order = new Map(p.models.map((m, i) => [m.name, i]));
+    const lines = [...byEngine].map(([engine, names]) => {
+      const sorted = names.sort((a, b) => order.get(a)! - order.get(b)!);
+      return `${engine} on ${sorted.length} model(s): ${sorted.join(', ')}`;
+    });
+    const skipped = p.models.filter((m) => !p.jobs.some((j) => j.model.name === m.name && j.engine !== 'ts'));
+    if (skipped.length > 0) lines.push(`not on tla-checker by default (--full adds them): ${skipped.map((m) => m.name).join(', ')}`);
+    lines.push(`${p.jobs.length} jobs on ${p.lanes} worker thread(s), about ${fmtDuration(p.seconds)}`);
+    return { lines, seconds: p.seconds };
+  },
+  run: async (opts) => {
+    const report = await runCheck(stageCheckOptions(opts));
     process.stdout.write(renderReport(report));
     const bad = report.runs.filter((j) => j.mismatches.length > 0).length;
     const speed = report.speed ? `; TS explorer ${Math.round(report.speed.tsStatesPerSecond).toLocaleString('en-US')} states/s vs ${report.speed.tlaEngine} ${Math.round(report.speed.tlaStatesPerSecond).toLocaleString('en-US')} on ${report.speed.model}` : '';

@@ -31,12 +31,12 @@ export interface CommandEntry {
 
 /** Every command, in the order the top-level help lists them (one line each). */
 export const commands: readonly CommandEntry[] = [
-  { name: 'start', term: 'start', description: 'run the main job: model checking, then a short differential fuzz campaign', load: () => import('./start.js') },
+  { name: 'start', term: 'start [options]', description: 'run the main job: model checking, then a short differential fuzz campaign', load: () => import('./start.js') },
   { name: 'fuzz', term: 'fuzz [options]', description: 'differential fuzzing of the kernels against each other and the spec (see docs/fuzzing.md)', load: () => import('./fuzz.js') },
   { name: 'replay', term: 'replay [options] <file>', description: "re-run one saved fuzz case and print every kernel's outcome step by step", load: () => import('./replay.js') },
   { name: 'check', term: 'check [options] [models...]', description: 'model-check the TLA+ modules and their TS mirrors against spec/tla/manifest.json', load: () => import('./check.js') },
   { name: 'run', term: 'run [options] <files...>', description: "run system-language programs (EDN text or binary AST) and print each process's output and the result; each further file runs in a process tree of its own", load: () => import('./run.js') },
-  { name: 'repl', term: 'repl [options]', description: 'interactive system-language session on the reference kernel (:help for commands)', load: () => import('./repl.js') },
+  { name: 'repl', term: 'repl [options]', description: 'interactive system-language session on any kernel that runs programs (:help for commands)', load: () => import('./repl.js') },
   { name: 'encode', term: 'encode [options] [file]', description: 'encode EDN text (all its top-level forms) as one ImmutOS binary blob', load: () => import('./encode.js') },
   { name: 'decode', term: 'decode [options] [file]', description: 'decode an ImmutOS binary blob and print each value as canonical EDN, one per line', load: () => import('./decode.js') },
   { name: 'bench', term: 'bench [options] [suite...]', description: 'run benchmark suites (all when none is named); `--list` shows them', load: () => import('./bench.js') },

@@ -1,9 +1,13 @@
 /**
- * `immutos repl`: an interactive session on the reference kernel. Each input (which may span
- * several lines until its brackets balance) is loaded into process 0 and every process runs
- * until none can; new output is printed, then `=> result`. Definitions persist (they live in the
- * kernel's namespace atom), so redefining a function hot-deploys it. `:help`, `:quit`,
- * `:procs`, `:atoms`, `:gc`. History is kept in memory and in `~/.immutos_history`.
+ * `immutos repl [--kernel NAME] [--quota-… N]`: an interactive session on any kernel that runs
+ * programs (default `reference`; any name the engine registry resolves, e.g. `optimized`,
+ * `optimized+tier:0`, `optimized+hw:tso`). Each input (which may span several lines until its
+ * brackets balance) is loaded into process 0 and every process runs until none can; new output
+ * is printed, then `=> result`. Definitions persist (they live in the kernel's namespace atom),
+ * so redefining a function hot-deploys it. Ctrl-C while an input runs interrupts it and keeps the
+ * session as it was before that input; Ctrl-C twice at an empty prompt, Ctrl-D or `:quit` leave.
+ * Commands: `:help`, `:load FILE`, `:reset`, `:kernel NAME`, `:procs`, `:atoms`, `:gc`, `:quit`.
+ * History is kept in memory and in `~/.immutos_history`.
  * @module
  */
 import { appendFileSync, readFileSync } from 'node:fs';
@@ -12,81 +16,17 @@ import { join } from 'node:path';
 import * as readline from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { KernelError } from '../../spec/Errors.js';
-import { createReferenceKernel, seededScheduler, type ReferenceKernel } from '../../reference/index.js';
-import { UnknownProgramKernel } from '../program/runProgram.js';
+import type { Quotas } from '../../spec/Kernel.js';
+import { QUOTA_FLAGS, programKernelNames, quotaValue } from '../program/runProgram.js';
+import { ReplHost, openBrackets, type ReplInput } from '../program/replSession.js';
 
-const HELP = `Enter system-language forms (EDN). Input continues until brackets balance.
-  (def x 1)  (defn f [n] (* n 2))  (f 21)  (def a (atom 0))  (swap! a inc)
-Commands:
-  :help    this text
-  :procs   processes, alive or not
-  :atoms   every live process's atoms (value and stamp)
-  :gc      run a collection
-  :quit    leave (or Ctrl-D)`;
+export { ReplSession, openBrackets } from '../program/replSession.js';
 
-/**
- * How many brackets `text` leaves open (strings, characters and comments skipped); negative
- * when it closes more than it opens.
- */
-export function openBrackets(text: string): number {
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === ';') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '\\') {
-      i++; // a character literal such as \( or \"
-    } else if (c === '"') {
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      if (i >= text.length) return depth + 1; // an unterminated string keeps the input open
-    } else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-  }
-  return depth;
-}
+/** The kernels `--kernel` help lists (this module loads only when `repl` is the command). */
+const KERNEL_NAMES = await programKernelNames();
 
-/** One REPL session over a kernel (separate from readline, so it can be tested). */
-export class ReplSession {
-  private readonly seen = new Map<number, number>();
-  private readonly seed = seededScheduler(0);
-  /** Creates a session on `kernel`. */
-  constructor(readonly kernel: ReferenceKernel) {}
-
-  /** Evaluates one complete input; returns the text to print. */
-  eval(input: string): string {
-    const cmd = input.trim();
-    if (cmd === ':help') return HELP + '\n';
-    if (cmd === ':procs') return this.kernel.processList().map((p) => `process ${p.pid}${p.alive ? '' : ' (exited)'}\n`).join('');
-    if (cmd === ':atoms')
-      return this.kernel
-        .observe()
-        .processes.flatMap((p) => p.atoms.map((a) => `process ${p.pid} #atom ${a.ref} = ${a.value} (stamp ${a.stamp})\n`))
-        .join('');
-    if (cmd === ':gc') {
-      this.kernel.collect();
-      return `collected (${this.kernel.heap.size} cells live)\n`;
-    }
-    if (cmd.startsWith(':')) return `unknown command ${cmd} (try :help)\n`;
-    try {
-      this.kernel.load(0, input);
-    } catch (e) {
-      if (e instanceof KernelError) return `error: ${e.kind}: ${e.message}\n`;
-      throw e;
-    }
-    this.kernel.runAll(this.seed);
-    let out = '';
-    const procs = this.kernel.processList();
-    for (const p of procs) {
-      const from = this.seen.get(p.pid) ?? 0;
-      for (const line of p.output.slice(from)) out += (procs.length > 1 ? `[${p.pid}] ` : '') + line + '\n';
-      this.seen.set(p.pid, p.output.length);
-    }
-    const r = this.kernel.results().find((x) => x.pid === 0)?.outcome;
-    if (r === undefined || r === null) return out;
-    return out + (r.ok ? `=> ${r.value}\n` : `error: ${r.error}: ${r.message}\n`);
-  }
-}
+/** What the REPL prints when Ctrl-C stops a running input. */
+export const INTERRUPTED = 'interrupted (the session is as it was before this input)';
 
 function loadHistory(file: string): string[] {
   try {
@@ -96,50 +36,166 @@ function loadHistory(file: string): string[] {
   }
 }
 
+/** `--quota-tree-heap` → `quotaTreeHeap` (commander's attribute name). */
+function attributeOf(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 /** Registers `immutos repl`. */
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('repl')
-    .description('interactive system-language session on the reference kernel (:help for commands)')
-    .option('--kernel <name>', 'kernel (only "reference" for now)', 'reference')
-    .action(async (flags: { kernel: string }) => {
-      let kernel: ReferenceKernel;
+    .description('interactive system-language session on any kernel that runs programs (:help for commands)')
+    .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')} (add +tier:0|1|2 to optimized, +mutant:NAME to inject a seeded bug)`, 'reference');
+  for (const flag of Object.keys(QUOTA_FLAGS)) cmd.option(`${flag} <n>`, `the quota of \`immutos run ${flag}\``);
+  cmd.action(async (flags: { readonly kernel: string; readonly [quota: string]: unknown }) => {
+    const quotas: { -readonly [K in keyof Quotas]?: number } = {};
+    try {
+      for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
+        const text = flags[attributeOf(flag)];
+        if (typeof text === 'string') quotas[quota] = quotaValue(text, flag);
+      }
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    let host: ReplHost;
+    try {
+      host = await ReplHost.start(flags.kernel, quotas);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    await session(host);
+  });
+}
+
+/** Runs the interactive session on `host` until the user leaves. */
+async function session(host: ReplHost): Promise<void> {
+  const historyFile = join(homedir(), '.immutos_history');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, history: loadHistory(historyFile), historySize: 500, prompt: 'immutos> ' });
+  const say = (text: string): void => void process.stdout.write(text.endsWith('\n') || text === '' ? text : text + '\n');
+  say(`ImmutOS REPL on kernel '${host.kernel}' — :help for help, :quit or Ctrl-D to leave`);
+  const lines: string[] = [];
+  let buffer = '';
+  let closed = false;
+  let quitting = false;
+  let pumping = false;
+  let ctrlCAtPrompt = false;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+
+  const prompt = (): void => {
+    rl.setPrompt(buffer === '' ? 'immutos> ' : '....> ');
+    if (!closed) rl.prompt();
+  };
+
+  /** One complete input: a command or forms. */
+  const handle = async (input: string): Promise<void> => {
+    const cmd = input.trim();
+    const [word, ...rest] = cmd.split(/\s+/);
+    const arg = rest.join(' ');
+    if (word === ':quit' || word === ':q') {
+      quitting = true;
+      return;
+    }
+    if (word === ':reset' || word === ':kernel') {
+      const name = word === ':reset' ? host.kernel : arg;
+      if (name === '') return say('usage: :kernel NAME (e.g. :kernel optimized+tier:0)');
       try {
-        if (flags.kernel !== 'reference') throw new UnknownProgramKernel(flags.kernel, `kernel '${flags.kernel}' cannot run the REPL here (only 'reference')`);
-        kernel = createReferenceKernel();
+        await host.switchKernel(name);
+        say(`a fresh kernel '${name}': definitions made before are lost`);
       } catch (e) {
-        if (e instanceof UnknownProgramKernel) throw new UsageError(e.message);
-        throw e;
+        say(`error: ${(e as Error).message} (still on '${host.kernel}')`);
       }
-      const session = new ReplSession(kernel);
-      const historyFile = join(homedir(), '.immutos_history');
-      const rl = readline.createInterface({ input: process.stdin, output: process.stdout, history: loadHistory(historyFile), historySize: 500, prompt: 'immutos> ' });
-      process.stdout.write('ImmutOS reference kernel REPL — :help for help, :quit to leave\n');
-      let buffer = '';
-      rl.prompt();
-      for await (const line of rl) {
-        if (buffer === '' && (line.trim() === ':quit' || line.trim() === ':q')) break;
-        buffer += (buffer === '' ? '' : '\n') + line;
-        if (buffer.trim() === '') {
-          buffer = '';
-          rl.prompt();
-          continue;
-        }
-        if (openBrackets(buffer) > 0) {
-          rl.setPrompt('....> ');
-          rl.prompt();
-          continue;
-        }
-        try {
-          appendFileSync(historyFile, buffer.replace(/\n/g, ' ') + '\n');
-        } catch {
-          // history is best-effort
-        }
-        process.stdout.write(session.eval(buffer));
-        buffer = '';
-        rl.setPrompt('immutos> ');
-        rl.prompt();
+      return;
+    }
+    let what: ReplInput = { text: input };
+    if (word === ':load') {
+      if (arg === '') return say('usage: :load FILE');
+      try {
+        what = { file: arg, bytes: readFileSync(arg) };
+      } catch (e) {
+        return say(`error: cannot read ${arg}: ${(e as Error).message.split('\n')[0]}`);
       }
-      rl.close();
-    });
+    }
+    const answer = await host.eval(what);
+    say(answer.interrupted ? INTERRUPTED : answer.text);
+  };
+
+  /** Evaluates queued lines one at a time (lines typed during an evaluation wait their turn). */
+  const pump = async (): Promise<void> => {
+    if (pumping) return;
+    pumping = true;
+    while (lines.length > 0 && !quitting) {
+      const line = lines.shift()!;
+      if (buffer === '' && line.trim() === '') {
+        prompt();
+        continue;
+      }
+      buffer += (buffer === '' ? '' : '\n') + line;
+      if (openBrackets(buffer) > 0) {
+        prompt();
+        continue;
+      }
+      const input = buffer;
+      buffer = '';
+      try {
+        appendFileSync(join(homedir(), '.immutos_history'), input.replace(/\n/g, ' ') + '\n');
+      } catch {
+        // history is best-effort
+      }
+      await handle(input);
+      prompt();
+    }
+    pumping = false;
+    if (quitting || (closed && lines.length === 0)) end();
+  };
+
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    process.off('SIGINT', onInterrupt);
+    rl.close();
+    void host.close().then(finish);
+  };
+
+  /** Ctrl-C: stop a running input; clear a half-typed one; at an empty prompt, twice to quit. */
+  const onInterrupt = (): void => {
+    if (host.busy) {
+      ctrlCAtPrompt = false;
+      void host.interrupt();
+      return;
+    }
+    if (buffer !== '' || rl.line !== '') {
+      buffer = '';
+      ctrlCAtPrompt = false;
+      rl.write(null, { ctrl: true, name: 'u' });
+      say('');
+      prompt();
+      return;
+    }
+    if (ctrlCAtPrompt) {
+      say('');
+      quitting = true;
+      end();
+      return;
+    }
+    ctrlCAtPrompt = true;
+    say('\n(press Ctrl-C again or Ctrl-D to leave)');
+    prompt();
+  };
+
+  rl.on('SIGINT', onInterrupt); // Ctrl-C typed on a terminal
+  process.on('SIGINT', onInterrupt); // a signal (kill -INT, or Ctrl-C when stdin is not a terminal)
+  rl.on('line', (line) => {
+    ctrlCAtPrompt = false;
+    lines.push(line);
+    void pump();
+  });
+  rl.on('close', () => {
+    closed = true;
+    void pump();
+  });
+  prompt();
+  await done;
 }

@@ -10,6 +10,8 @@ describe('ITF traces', () => {
     expect(tlaTextToItf('42')).toEqual({ '#bigint': '42' });
     expect(tlaTextToItf('-7')).toEqual({ '#bigint': '-7' });
     expect(tlaTextToItf('TRUE')).toBe(true);
+    expect(tlaTextToItf('<<false, TRUE>>')).toEqual({ '#tup': [false, true] });
+    expect(tlaTextToItf('TRUEx')).toEqual({ '#unserializable': 'TRUEx' });
     expect(tlaTextToItf('"a \\"b\\""')).toBe('a "b"');
     expect(tlaTextToItf('{1, 2}')).toEqual({ '#set': [{ '#bigint': '1' }, { '#bigint': '2' }] });
     expect(tlaTextToItf('<<>>')).toEqual({ '#tup': [] });

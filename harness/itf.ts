@@ -153,11 +153,12 @@ class TlaReader {
         this.i += num[0].length;
         return { '#bigint': num[0] };
       }
-      if (this.eat('TRUE')) return true;
-      if (this.eat('FALSE')) return false;
       const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.s.slice(this.i));
       if (word !== null) {
         this.i += word[0].length;
+        // TLC prints TRUE/FALSE; tla-checker prints true/false
+        if (word[0] === 'TRUE' || word[0] === 'true') return true;
+        if (word[0] === 'FALSE' || word[0] === 'false') return false;
         return { '#unserializable': word[0] }; // a model value
       }
       throw new Error('unknown value');

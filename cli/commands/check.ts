@@ -7,7 +7,10 @@
 import { Option, type Command } from 'commander';
 import { planCheck, runCheck, type CheckOptions, type EngineChoice } from '../check/check.js';
 import { fmtDuration } from '../check/estimate.js';
-import { renderReport, reportJson } from '../check/report.js';
+import { renderReport, reportJson, type CheckReport } from '../check/report.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { counterexampleToItf } from '../../harness/itf.js';
 import { tlcJarFrom } from '../check/tlc.js';
 import { CheckFailed, UsageError } from '../errors.js';
 import type { Stage, StageOptions } from '../stages.js';
@@ -31,7 +34,8 @@ export function register(program: Command): void {
     .option('--manifest <path>', 'manifest file (default: spec/tla/manifest.json)')
     .option('--parallel <n>', 'worker threads (default: available cores)', positiveInt('--parallel'))
     .option('--max-states <n>', 'state limit for every engine; reaching it fails the check', positiveInt('--max-states'))
-    .action(async (models: string[], o: { json?: boolean; big?: boolean; tlc?: string; engine: EngineChoice; manifest?: string; parallel?: number; maxStates?: number }) => {
+    .option('--itf <dir>', 'write every counterexample as an ITF trace (the trace format of Apalache and Quint) into this directory')
+    .action(async (models: string[], o: { json?: boolean; big?: boolean; tlc?: string; engine: EngineChoice; manifest?: string; parallel?: number; maxStates?: number; itf?: string }) => {
       const report = await runCheck({
         models,
         big: o.big ?? false,
@@ -43,8 +47,30 @@ export function register(program: Command): void {
         progress: 'auto',
       });
       process.stdout.write(o.json ? reportJson(report) : renderReport(report));
+      if (o.itf !== undefined) {
+        const files = writeItf(report, o.itf);
+        if (!o.json) process.stdout.write(files.length === 0 ? `no counterexample to write as ITF\n` : files.map((f) => `ITF trace: ${f}\n`).join(''));
+      }
       if (!report.ok) throw new CheckFailed(`${report.runs.filter((j) => j.mismatches.length > 0).length} model run(s) differ from the manifest`);
     });
+}
+
+/** Writes each counterexample of `report` as `<dir>/<model>.<engine>.itf.json` → the files written. */
+function writeItf(report: CheckReport, dir: string): string[] {
+  const files: string[] = [];
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const r of report.runs) {
+      if (r.result.trace === null) continue;
+      const file = join(dir, `${r.model}.${r.result.engine}.itf.json`);
+      const trace = counterexampleToItf(r.result.trace.states, r.result.trace.cycleStart, { model: r.model, engine: r.result.engine, violated: r.result.violated });
+      writeFileSync(file, `${JSON.stringify(trace)}\n`);
+      files.push(file);
+    }
+  } catch (e) {
+    throw new UsageError(`cannot write ITF traces into ${dir}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return files;
 }
 
 /** The check the main job runs: every non-big model; by default the TLA+ engine leaves out models marked `slowTla`. */

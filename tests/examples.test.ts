@@ -24,17 +24,9 @@ const kinds = (text: string): string => text.replace(/^(\[\d+\] error: [a-z-]+):
 
 /**
  * Known divergences, each a kernel bug on record (the check stays; `test.fails` turns red once
- * the kernel is fixed, and then the entry goes). quota.edn's `hog` loop holds ever more heap: the
- * reference stops it with out-of-memory. The optimized kernel's compiled code (tier 1 and 2 compile
- * `hog` on its first call where the registry's `optimized` is configured as campaigns use it)
- * measures what a program holds only after handing back to the interpreter, which it does once
- * the host heap grew by 256 MB (optimized/kernel/OptimizedKernel.ts `charge`); so the loop runs
- * out of fuel first and the process ends with fuel-exhausted. The interpreter (`+tier:0`) agrees
- * with the reference.
+ * the kernel is fixed, and then the entry goes). None at present.
  */
-const KNOWN_DIVERGENCES: Readonly<Record<string, readonly string[]>> = {
-  'quota.edn': ['optimized', 'optimized+hw:tso'],
-};
+const KNOWN_DIVERGENCES: Readonly<Record<string, readonly string[]>> = {};
 
 describe('examples', () => {
   test('there are at least 8 examples, each with an expected-output file', () => {

@@ -12,7 +12,7 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as readline from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -48,7 +48,8 @@ export function register(program: Command): void {
     .description('interactive system-language session on any kernel that runs programs (:help for commands)')
     .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')} (add +tier:0|1|2 to optimized, +mutant:NAME to inject a seeded bug)`, 'reference');
   for (const flag of Object.keys(QUOTA_FLAGS)) cmd.option(`${flag} <n>`, `the quota of \`immutos run ${flag}\``);
-  cmd.action(async (flags: { readonly kernel: string; readonly [quota: string]: unknown }) => {
+  cmd.option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel) so that --kernel can name it');
+  cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly [quota: string]: unknown }) => {
     const quotas: { -readonly [K in keyof Quotas]?: number } = {};
     try {
       for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
@@ -60,7 +61,7 @@ export function register(program: Command): void {
     }
     let host: ReplHost;
     try {
-      host = await ReplHost.start(flags.kernel, quotas);
+      host = await ReplHost.start(flags.kernel, quotas, (flags.kernelModule ?? []).map((m) => moduleArg(m)));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -198,4 +199,9 @@ async function session(host: ReplHost): Promise<void> {
   });
   prompt();
   await done;
+}
+
+/** A `--kernel-module` argument as the kernel process needs it: a file path made absolute, a package name as it is. */
+function moduleArg(m: string): string {
+  return m.startsWith('.') || m.includes('/') || m.includes('\\') ? resolve(m) : m;
 }

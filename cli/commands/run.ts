@@ -29,6 +29,7 @@ interface RunFlags {
   readonly json?: boolean;
   readonly debug?: boolean;
   readonly mutant?: string[];
+  readonly kernelModule?: string[];
   readonly [quota: string]: unknown;
 }
 
@@ -67,7 +68,8 @@ export function register(program: Command): void {
     .option('--schedule <pids>', 'explicit schedule: comma-separated pids, one per quantum (then the seeded scheduler)')
     .option('--json', 'print one JSON object instead of text')
     .option('--debug', 'check the heap invariants after every collection')
-    .option('--mutant <name...>', "inject seeded bugs of the kernel's catalogue (same as adding +mutant:NAME to the kernel name)");
+    .option('--mutant <name...>', "inject seeded bugs of the kernel's catalogue (same as adding +mutant:NAME to the kernel name)")
+    .option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel; it must implement ProgramHost of spec/Kernel.ts) so that --kernel can name it');
   for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
     cmd.option(`${flag} <n>`, `${QUOTA_HELP[quota]} (default ${DEFAULT_QUOTAS[quota]}, or what the first file declares)`);
   }
@@ -92,7 +94,7 @@ export function register(program: Command): void {
     }
     let report;
     try {
-      report = await runPrograms(sources, { kernel: flags.kernel, seed, schedule, kernelOptions: { debug: flags.debug ?? false, mutants: flags.mutant ?? [], quotas } });
+      report = await runPrograms(sources, { kernel: flags.kernel, seed, schedule, kernelOptions: { debug: flags.debug ?? false, mutants: flags.mutant ?? [], quotas }, kernelModules: flags.kernelModule ?? [] });
     } catch (e) {
       if (e instanceof UnknownProgramKernel) throw new UsageError(e.message);
       if (e instanceof RangeError && /unknown mutant/.test(e.message)) throw new UsageError(e.message.split('\n')[0]!);

@@ -39,6 +39,8 @@ export interface ReplWorkerData {
   readonly quotas: Partial<Quotas>;
   /** Inputs evaluated before, replayed (their output not shown) to rebuild the session. */
   readonly replay: readonly ReplInput[];
+  /** Kernel modules to register before building the kernel (`--kernel-module`, absolute paths). */
+  readonly kernelModules?: readonly string[];
 }
 
 /** What the REPL's child process answers. */
@@ -146,7 +148,7 @@ async function startBackend(data: ReplWorkerData): Promise<Backend> {
   const path = compiledWorker();
   if (path === null) {
     // From source (tests): no interrupt, same session semantics.
-    const session = new ReplSession(await programKernel(data.kernel, { quotas: data.quotas }));
+    const session = new ReplSession(await programKernel(data.kernel, { quotas: data.quotas, ...(data.kernelModules !== undefined ? { kernelModules: data.kernelModules } : {}) }));
     for (const input of data.replay) session.evaluate(input);
     return { eval: async (input) => session.evaluate(input), stop: async () => {} };
   }
@@ -215,14 +217,19 @@ export class ReplHost {
     kernel: string,
     /** The quotas every kernel of this session gets. */
     readonly quotas: Partial<Quotas>,
+    /** Kernel modules registered in every kernel process of this session. */
+    readonly kernelModules: readonly string[],
   ) {
     this.name = kernel;
   }
 
-  /** Starts a session on a fresh kernel `kernel`; rejects with a one-line Error when it cannot. */
-  static async start(kernel: string, quotas: Partial<Quotas> = {}): Promise<ReplHost> {
-    const host = new ReplHost(kernel, quotas);
-    host.backend = await startBackend({ kernel, quotas, replay: [] });
+  /**
+   * Starts a session on a fresh kernel `kernel` (which may name a kernel module of
+   * `kernelModules`); rejects with a one-line Error when it cannot.
+   */
+  static async start(kernel: string, quotas: Partial<Quotas> = {}, kernelModules: readonly string[] = []): Promise<ReplHost> {
+    const host = new ReplHost(kernel, quotas, kernelModules);
+    host.backend = await startBackend({ kernel, quotas, replay: [], kernelModules });
     return host;
   }
 
@@ -263,7 +270,7 @@ export class ReplHost {
     this.restarting = (async () => {
       await old?.stop();
       try {
-        this.backend = await startBackend({ kernel: this.name, quotas: this.quotas, replay: this.history });
+        this.backend = await startBackend({ kernel: this.name, quotas: this.quotas, replay: this.history, kernelModules: this.kernelModules });
       } catch (e) {
         this.restartError = (e as Error).message;
       }
@@ -277,7 +284,7 @@ export class ReplHost {
    */
   async switchKernel(kernel: string): Promise<void> {
     await this.restarting;
-    const next = await startBackend({ kernel, quotas: this.quotas, replay: [] });
+    const next = await startBackend({ kernel, quotas: this.quotas, replay: [], kernelModules: this.kernelModules });
     await this.backend?.stop();
     this.backend = next;
     this.name = kernel;

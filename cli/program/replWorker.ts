@@ -33,7 +33,7 @@ process.on('message', (m: { readonly start: ReplWorkerData } | { readonly id: nu
 
 async function start(data: ReplWorkerData): Promise<void> {
   try {
-    const s = new ReplSession(await programKernel(data.kernel, { quotas: data.quotas }));
+    const s = new ReplSession(await programKernel(data.kernel, { quotas: data.quotas, ...(data.kernelModules !== undefined ? { kernelModules: data.kernelModules } : {}) }));
     for (const input of data.replay) s.evaluate(input);
     session = s;
     send({ type: 'ready' });

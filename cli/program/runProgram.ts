@@ -12,7 +12,7 @@ import { MAGIC, decodeAll } from '../../spec/Binary.js';
 import { KernelError } from '../../spec/Errors.js';
 import { missingProgramMembers, type KernelOptions, type Outcome, type Pid, type ProgramHost, type Quotas } from '../../spec/Kernel.js';
 import { listScheduler, seededScheduler } from '../../reference/index.js';
-import { EngineUnavailableError, availableKernels, build, mutantKernelName } from '../../harness/engines/registry.js';
+import { EngineUnavailableError, availableKernels, build, mutantKernelName, KernelModuleError, registerKernelModule } from '../../harness/engines/registry.js';
 
 /** What running a program needs of a kernel: the program extension of spec/Kernel.ts. */
 export type ProgramKernel = ProgramHost;
@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly schedule?: readonly Pid[];
   /** Kernel options (quotas, debug, mutants); each mutant is added to the name as `+mutant:<name>`. */
   readonly kernelOptions?: KernelOptions;
+  /** Kernel modules to register first (`--kernel-module`), so that {@link kernel} may name one. */
+  readonly kernelModules?: readonly string[];
 }
 
 /** What one process did. */
@@ -154,14 +156,15 @@ export function programKernelName(name: string, mutants: readonly string[] = [])
  * @throws UnknownProgramKernel when the name is unknown or unavailable, or the kernel does not
  * implement the program extension (the message names what is missing).
  */
-export async function programKernel(name: string, options: KernelOptions = {}): Promise<ProgramHost> {
+export async function programKernel(name: string, options: KernelOptions & { readonly kernelModules?: readonly string[] } = {}): Promise<ProgramHost> {
   const full = programKernelName(name, options.mutants ?? []);
   let kernel;
   try {
+    for (const path of options.kernelModules ?? []) await registerKernelModule(path);
     const handle = await build(full);
     kernel = handle.build({ ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) });
   } catch (e) {
-    if (e instanceof EngineUnavailableError) throw new UnknownProgramKernel(full, e.message.split('\n')[0]!);
+    if (e instanceof EngineUnavailableError || e instanceof KernelModuleError) throw new UnknownProgramKernel(full, e.message.split('\n')[0]!);
     throw e;
   }
   const missing = missingProgramMembers(kernel);
@@ -204,7 +207,7 @@ export async function runPrograms(sources: readonly (Uint8Array | string)[], opt
   const kernelName = options.kernel ?? 'reference';
   const seed = options.seed ?? 0;
   const quotas = { ...declaredQuotas(sources[0]!), ...options.kernelOptions?.quotas };
-  const k = await programKernel(kernelName, { ...options.kernelOptions, quotas });
+  const k = await programKernel(kernelName, { ...options.kernelOptions, quotas, ...(options.kernelModules !== undefined ? { kernelModules: options.kernelModules } : {}) });
   sources.forEach((source, i) => {
     let pid = 0;
     if (i > 0) {

@@ -204,8 +204,6 @@ export class OptimizedKernel implements Kernel, ProgramHost {
   private readonly ended = new Map<Pid, MState | null>();
   /** Nesting of program runs (validators and watches run inside a run). */
   private running = 0;
-  /** Host heap size (bytes) above which compiled code hands a memory check to the interpreter. */
-  private heapAlarm = Number.POSITIVE_INFINITY;
   /** The `in-place-update-shared` seeded bug is on. */
   private inPlaceBug = false;
 
@@ -823,13 +821,10 @@ export class OptimizedKernel implements Kernel, ProgramHost {
     rt.fuel -= n >> 4;
     if (rt.fuel < 0) rt.outOfFuel();
     rt.allocated += n;
-    // Time to measure what the program holds: the interpreter does it. Compiled code hands
-    // over only when the host heap has grown by more than 256 MB since the run began: most of
-    // what built-ins build is garbage at once, and a hand-over re-runs the call interpreted.
-    if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) {
-      if (hostHeapUsed() > this.heapAlarm) throw MEMCHECK;
-      rt.nextCheck = rt.allocated + this.quotas.heapCells;
-    }
+    // Time to measure what the program holds: the interpreter does it, from its machine state.
+    // Compiled code hands over (the call re-runs interpreted), so the quota is enforced at the
+    // same points on every tier: once per quota's worth of elements built.
+    if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) throw MEMCHECK;
   };
 
   /**
@@ -1062,7 +1057,6 @@ export class OptimizedKernel implements Kernel, ProgramHost {
     if (!nested) {
       rt.allocated = 0;
       rt.nextCheck = this.quotas.heapCells;
-      this.heapAlarm = hostHeapUsed() + 256 * 1024 * 1024;
     }
     rt.fuelQuota = this.quotas.fuel;
     rt.depth = 0;
@@ -1535,12 +1529,6 @@ function loopsOrCalls(n: Node, resolve: Resolver): boolean {
     default:
       return false;
   }
-}
-
-/** Bytes the host's JS heap uses (0 where the host cannot tell). */
-function hostHeapUsed(): number {
-  const p = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process;
-  return p?.memoryUsage?.().heapUsed ?? 0;
 }
 
 /** Elements a built-in's result holds at its top level (0 for scalars). */

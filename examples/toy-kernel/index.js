@@ -58,7 +58,6 @@ export const mutants = Object.freeze([
   { name: 'lost-update', description: '`cas` ignores the stamp: a write based on a stale read overwrites a newer one' },
   { name: 'share-any', description: 'any process holding a ref may share the atom, not only its creator' },
   { name: 'fork-shares-private', description: '`fork` gives the child the parent\'s private atoms instead of copies' },
-  { name: 'no-process-limit', description: '`spawn` and `fork` ignore the process bounds' },
 ]);
 
 /**
@@ -201,7 +200,6 @@ export function createKernel(options = {}) {
    * @param {number} by
    */
   function roomFor(tree, by) {
-    if (bugs.has('no-process-limit')) return;
     let live = 0;
     let inTree = 0;
     for (const q of procs.values()) {

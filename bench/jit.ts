@@ -1,5 +1,5 @@
 /**
- * `immutos bench jit` (issue 7, item 5): six system-language programs (fib, tak, nqueens, a
+ * `immutos bench jit` : six system-language programs (fib, tak, nqueens, a
  * map-heavy word count, a reduce over a big vector, an Adler-32 checksum of a byte string), each
  * run as: the reference interpreter, the optimized kernel's interpreter (tier 0), its JavaScript
  * tier (tier 1), its LLVM → WebAssembly tier (tier 2, when the program is in the tier-2 subset),
@@ -175,7 +175,7 @@ function wordsJs(n: number): string[] {
   return out;
 }
 
-/** The six programs of issue 7, item 5. */
+/** The six benchmark programs. */
 export const JIT_PROGRAMS: readonly JitProgram[] = [
   {
     name: 'fib',

@@ -1,6 +1,6 @@
 /**
  * `immutos bench kernel`: the optimized kernel's figures from one run, as ratios with their
- * targets beside them (issue 6): 10^6 map inserts and lookups against Immutable.js (persistent
+ * targets beside them: 10^6 map inserts and lookups against Immutable.js (persistent
  * and `withMutations`) and native `Map`; vector push and random get; a transient build against
  * native; fork time at 10^2, 10^4, 10^6 live values; the GC's longest mutator pause at 10^4 and
  * 10^6 live values against a stop-the-world collection of the same heap; memory per entry.

@@ -86,11 +86,11 @@ describe('checkHistory: unknown outcomes and pending operations', () => {
 });
 
 describe('checkHistory: against brute force', () => {
-  /** Every order consistent with real time, tried exhaustively; pending operations may be left out. */
+  /** Every order consistent with real time, tried exhaustively; operations of unknown outcome may be left out. */
   function bruteForce<S, I, O>(model: Model<S, I, O>, h: readonly Op<I, O>[]): boolean {
     const n = h.length;
     const used = new Array<boolean>(n).fill(false);
-    const optional = h.map((o) => o.ret === Infinity && o.output === UNKNOWN);
+    const optional = h.map((o) => o.output === UNKNOWN);
     const go = (state: S): boolean => {
       if (h.every((_, i) => used[i] || optional[i])) return true;
       for (let i = 0; i < n; i++) {

@@ -6,8 +6,8 @@
  * budget of steps, time and memory, smallest first, so a definite violation in one partition is
  * reported even when another cannot be decided.
  *
- * Operations whose outcome is unknown (a timed-out request: output {@link UNKNOWN}, return time
- * `Infinity`) may take effect at any point after their call, or never.
+ * Operations whose outcome is unknown (output {@link UNKNOWN}) may take effect once between their
+ * call and their return, or never; a timed-out request has return time `Infinity`.
  * @module
  */
 
@@ -294,7 +294,7 @@ class Search<S, I, O> {
     let seed = 0x9e3779b9 | 0;
     for (let i = 0; i < n; i++) {
       const o = ops[i]!;
-      this.required[i] = o.ret === Infinity && o.output === UNKNOWN ? 0 : 1;
+      this.required[i] = o.output === UNKNOWN ? 0 : 1;
       this.remaining += this.required[i]!;
       // xorshift32: a fixed random word per operation (Zobrist hashing of the linearized set)
       seed ^= seed << 13;

@@ -175,27 +175,28 @@ function stateOps<S, I, O>(model: Model<S, I, O>): StateOps<S> {
 
 // ---- the memoisation cache: (linearized set, state) pairs ----
 
-const CHUNK_BITS = 20; // bitset pool chunks of 2^20 words (4 MiB)
+const CHUNK_WORDS = 1 << 20; // bitset pool chunks grow to 2^20 words (4 MiB)
 
-/** Open-addressed hash set of (bitset, state) pairs, bitsets stored in a chunked word pool. */
+/** Open-addressed hash set of (bitset, state) pairs, bitsets stored in a pool of growing chunks. */
 class Cache<S> {
-  private slots = new Int32Array(1 << 12);
-  private mask = (1 << 12) - 1;
-  private hashes = new Int32Array(1 << 11);
+  private slots = new Int32Array(1 << 8);
+  private mask = (1 << 8) - 1;
+  private hashes: Int32Array = new Int32Array(1 << 7);
+  private where: Int32Array = new Int32Array(1 << 7); // each entry's chunk
+  private offsets: Int32Array = new Int32Array(1 << 7); // and its offset there, in words
   private states: S[] = [];
   private readonly chunks: Uint32Array[] = [];
-  private readonly perChunk: number;
+  private chunkUsed = 0;
+  private chunkBytes = 0;
   count = 0;
   constructor(
     private readonly words: number,
     private readonly ops: StateOps<S>,
-  ) {
-    this.perChunk = Math.max(1, Math.floor((1 << CHUNK_BITS) / words));
-  }
+  ) {}
 
   /** Bytes this cache holds (typed arrays; states estimated at 32 bytes each). */
   bytes(): number {
-    return this.slots.byteLength + this.hashes.byteLength + this.chunks.length * (this.perChunk * this.words * 4) + this.count * 40;
+    return this.slots.byteLength + this.hashes.byteLength * 3 + this.chunkBytes + this.count * 40;
   }
 
   /** Adds (bits, state) unless present; answers whether it was added. */
@@ -207,8 +208,8 @@ class Cache<S> {
       if (s === 0) break;
       const e = s - 1;
       if (this.hashes[e] === h) {
-        const chunk = this.chunks[(e / this.perChunk) | 0]!;
-        let off = (e % this.perChunk) * words;
+        const chunk = this.chunks[this.where[e]!]!;
+        let off = this.offsets[e]!;
         let same = true;
         for (let w = 0; w < words; w++, off++) {
           if (chunk[off] !== bits[w]) {
@@ -222,15 +223,30 @@ class Cache<S> {
     }
     const e = this.count++;
     if (e >= this.hashes.length) {
-      const grown = new Int32Array(this.hashes.length * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
+      const grow = (a: Int32Array): Int32Array => {
+        const g = new Int32Array(a.length * 2);
+        g.set(a);
+        return g;
+      };
+      this.hashes = grow(this.hashes);
+      this.where = grow(this.where);
+      this.offsets = grow(this.offsets);
     }
     this.hashes[e] = h;
     this.states.push(state);
-    const c = (e / this.perChunk) | 0;
-    if (c === this.chunks.length) this.chunks.push(new Uint32Array(this.perChunk * words));
-    this.chunks[c]!.set(bits, (e % this.perChunk) * words);
+    let chunk = this.chunks[this.chunks.length - 1];
+    if (chunk === undefined || this.chunkUsed + words > chunk.length) {
+      // Chunks double in size (from 256 bitsets) up to CHUNK_WORDS.
+      const size = Math.max(words, Math.min(CHUNK_WORDS, chunk === undefined ? words * 256 : chunk.length * 2));
+      chunk = new Uint32Array(size);
+      this.chunks.push(chunk);
+      this.chunkUsed = 0;
+      this.chunkBytes += size * 4;
+    }
+    chunk.set(bits, this.chunkUsed);
+    this.where[e] = this.chunks.length - 1;
+    this.offsets[e] = this.chunkUsed;
+    this.chunkUsed += words;
     slots[i] = e + 1;
     if (this.count * 2 > slots.length) this.rehash();
     return true;

@@ -7,6 +7,8 @@
  * - **Campaigns**: {@link runCampaign} generates cases from a seed, judges each on every kernel
  *   that supports its operations, shrinks a divergence and saves it; {@link runMutantCampaign}
  *   checks that seeded bugs are caught; {@link replayCase} re-runs a saved case.
+ * - **Histories**: {@link checkHistory} judges a concurrent history (ours or Jepsen's, {@link readHistory})
+ *   for linearizability against a model; {@link renderHistoryHtml} draws it.
  * - **Generators and oracles** for your own property tests: {@link rawCaseArb} and {@link fixup}
  *   (fast-check arbitraries of operation sequences), {@link runDifferential} (one case on several
  *   kernels → a verdict), {@link checkLinearizable}, {@link Coverage}.
@@ -71,3 +73,18 @@ export { Coverage, type CoverageReport } from './oracles/coverage.js';
 export { checkLinearizable, atomModel, type SequentialModel, type Operation } from './oracles/linearizability.js';
 export { identical, difference } from './oracles/identical.js';
 export { fuzzCaseToItf, counterexampleToItf, tlaTextToItf, jsonToItf, type ItfTrace, type ItfState, type ItfValue, type PrintedState } from './itf.js';
+export {
+  checkHistory,
+  partition,
+  UNKNOWN,
+  HistoryError,
+  type Model,
+  type Op as HistoryOp,
+  type CheckResult as LinCheckResult,
+  type CheckOptions as LinCheckOptions,
+  type PartitionReport,
+  type UnknownReason,
+} from './lin/checker.js';
+export { registerModel, casRegisterModel, kvModel, builtinModel, MODEL_NAMES, type ModelName } from './lin/models.js';
+export { readHistory, HistoryFormatError, type LoadedHistory } from './lin/formats.js';
+export { renderHtml as renderHistoryHtml } from './lin/html.js';

@@ -88,3 +88,22 @@ export {
 export { registerModel, casRegisterModel, kvModel, builtinModel, MODEL_NAMES, type ModelName } from './lin/models.js';
 export { readHistory, HistoryFormatError, type LoadedHistory } from './lin/formats.js';
 export { renderHtml as renderHistoryHtml } from './lin/html.js';
+// What the exports above name in their signatures and comments.
+export { type AtomState as LinAtomState, type JepsenInput, type JepsenOutput } from './lin/models.js';
+export { type PartitionOptions } from './lin/checker.js';
+export { type ReadOptions as HistoryReadOptions } from './lin/formats.js';
+export { type RenderOptions as HistoryRenderOptions } from './lin/html.js';
+export { type AttackScenario } from './generators/attacks.js';
+export { CodecOracle } from './oracles/codec.js';
+export { type DivergenceReason, type Side, type StepHook } from './oracles/differential.js';
+export { type Exclusion, MUTANT_BASES, participants } from './campaign/campaign.js';
+export { type KernelCoverage, type OpCoverage } from './oracles/coverage.js';
+export { type LoadEncoding } from './generators/binaryLoads.js';
+export { type Malformed, type Probe, type StampChoice, FN_POOL, VALIDATOR_POOL, WATCH_KEYS } from './generators/ops.js';
+export { type NiCheck } from './oracles/nonInterference.js';
+export { type NiFailure, NI_CASE_VERSION, niKernels } from './campaign/nonInterference.js';
+export { type Verdict as LinearizabilityVerdict } from './oracles/linearizability.js';
+export { type Layout, type ScenarioStep, type Stmt, type RefSel, type PidSel, type AttackOp, ATTACK_SCENARIO_VERSION, fillHoles, type HoleValues } from './generators/attacks.js';
+export { type StatField, STAT_FIELDS } from './oracles/coverage.js';
+export { type RunTrace, type NiVerdict, type Violation as NiViolation, type StepTrace, type TeamView, type ProcView, type RunMode } from './oracles/nonInterference.js';
+export { type CodecCounts } from './oracles/codec.js';

@@ -5,6 +5,7 @@
  * @module
  */
 import { Fn, type Sym, type Value } from '../../spec/Values.js';
+import { KERNEL_CALL_NAMES, kernelCallIsPure, kernelCallYields } from '../../spec/lang/kernelCalls.js';
 import type { Arity, Lambda } from './front.js';
 import { QuotaExceeded } from './errors.js';
 import type { NativeFn } from './natives.js';
@@ -59,14 +60,11 @@ export interface Act {
   readonly arity: Arity;
 }
 
-/** Kernel calls that are not scheduling points (they touch only the caller's own state). */
-export const LOCAL_CALLS: ReadonlySet<string> = new Set(['self', 'println', 'prn', 'held', 'hold!']);
+/** Kernel calls that are not scheduling points (spec/lang/kernelCalls.ts). */
+export const LOCAL_CALLS: ReadonlySet<string> = new Set(KERNEL_CALL_NAMES.filter((n) => !kernelCallYields(n)));
 
-/** Every kernel call of the language, in the order their function values are created. */
-export const KERNEL_CALLS: readonly string[] = ['atom', 'deref', 'deref-stamp', 'reset!', 'cas!', 'compare-and-set!', '%commit!', 'reset-vals!', 'set-validator!', 'add-watch', 'remove-watch', 'share!', 'fork', 'spawn', 'self', 'exit', 'join', 'println', 'prn', 'hold!', 'held', 'gc'];
-
-/** Kernel calls compiled code may perform itself (they read the caller's own state, change nothing). */
-export const PURE_KERNEL_CALLS: ReadonlySet<string> = new Set(['self', 'held']);
+/** Kernel calls compiled code may perform itself: they read the caller's own state and change nothing (spec/lang/kernelCalls.ts). */
+export const PURE_KERNEL_CALLS: ReadonlySet<string> = new Set(KERNEL_CALL_NAMES.filter(kernelCallIsPure));
 
 /** What the language needs from the kernel. */
 export interface LangHost {

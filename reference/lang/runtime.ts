@@ -6,6 +6,7 @@
 import { KernelError } from '../../spec/Errors.js';
 import { EMap, Fn, kw, type Sym, type Value } from '../../spec/Values.js';
 import type { Position } from '../../spec/Edn.js';
+import type { FnArity } from '../../spec/lang/forms.js';
 
 /** A lexical environment: an immutable linked list of bindings, innermost first. */
 export type Env = { readonly name: Sym; readonly value: Value; readonly next: Env } | null;
@@ -21,15 +22,8 @@ export function bind(env: Env, name: Sym, value: Value): Env {
   return Object.freeze({ name, value, next: env });
 }
 
-/** One arity of a function: parameters, optional rest parameter (`& more`), body forms. */
-export interface Arity {
-  /** Fixed parameters. */
-  readonly params: readonly Sym[];
-  /** The rest parameter, bound to a list of the extra arguments (or nil). */
-  readonly rest: Sym | null;
-  /** Body forms, evaluated like `do`. */
-  readonly body: readonly Value[];
-}
+/** One arity of a function: parameters, optional rest parameter (`& more`), body forms (spec/lang/forms.ts). */
+export type Arity = FnArity;
 
 /** A closure: code plus the environment it was created in. The `impl` of a {@link Fn}. */
 export interface Closure {

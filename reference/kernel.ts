@@ -52,7 +52,7 @@ import {
 } from '../spec/Kernel.js';
 import { AtomRef, Bytes, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, equals, type Value } from '../spec/Values.js';
 import { Heap, isComposite, type Handle } from './heap.js';
-import { coreNatives } from './lang/core.js';
+import { builtins } from '../spec/lang/builtins.js';
 import { callState, closureValues, initialState, step, stateValues, where, type Host, type Kont, type State, type StepResult } from './lang/machine.js';
 import { PRELUDE } from './lang/prelude.js';
 import { ProgramError, errorValue, programError, truthy, type Closure, type FnImpl } from './lang/runtime.js';
@@ -909,7 +909,12 @@ export class ReferenceKernel implements Kernel, ProgramHost {
   }
 
   private loadCore(): void {
-    const natives = coreNatives(this.mutants, (original, updated) => this.inPlaceUpdate(original, updated), this.quotas.heapCells);
+    const table = builtins({
+      offByOne: this.mutants.has('collection-off-by-one'),
+      inPlace: (original, updated) => this.inPlaceUpdate(original, updated),
+      maxElements: this.mutants.has('quota-not-enforced') ? Infinity : this.quotas.heapCells,
+    });
+    const natives = [...table].map(([name, fn]) => Object.freeze({ kind: 'native' as const, name, fn }));
     // Built-ins by name, then kernel calls, then apply: the identity order of spec/Prelude.ts.
     for (const n of [...natives].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) this.core.set(n.name, this.makeFn(n.name, n, KERNEL_PID));
     for (const name of KERNEL_CALL_NAMES) this.core.set(name, this.makeFn(name, { kind: 'kernel', name }, KERNEL_PID));

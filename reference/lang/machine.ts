@@ -15,7 +15,7 @@ import { printEdn } from '../../spec/Edn.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
 import { Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
 import type { Mutants } from '../mutants.js';
-import { seqItems } from './core.js';
+import { seqItems } from '../../spec/lang/builtins.js';
 import { ProgramError, bind, errorValue, implOf, lookup, programError, truthy, type Arity, type Closure, type Env } from './runtime.js';
 import { DERIVED_FORMS, SPECIAL_FORMS, expand, special as parseForm } from './syntax.js';
 

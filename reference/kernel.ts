@@ -7,24 +7,7 @@
  * Naming (pids, refs, stamps) follows docs/adr/0003-atoms-processes-capabilities.md exactly.
  * @module
  */
-import {
-  KERNEL_CALL_NAMES,
-  atomArg,
-  checkKernelCallArity,
-  forkNotAllowed,
-  isKernelCallName,
-  joinMayNotBlock,
-  kernelCallYields,
-  outputLine,
-  pidArg,
-  registerArg,
-  spawnArg,
-  stampArg,
-  validatorArg,
-  watchArg,
-  type KernelCallHandlers,
-  type KernelCallName,
-} from '../spec/lang/kernelCalls.js';
+import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../spec/lang/kernelCalls.js';
 import { printEdn, readEdn, readEdnForms, type Position } from '../spec/Edn.js';
 import { BadInputError, KernelError } from '../spec/Errors.js';
 import { decodeAll, fromBase64 } from '../spec/Binary.js';
@@ -1215,14 +1198,8 @@ export class ReferenceKernel implements Kernel, ProgramHost {
       if (end !== null && end.mode === 'failed') throw new ProgramError(`process ${target.pid} failed: ${end.message}`, errorValue(end.kind, end.message));
       return c.done(end !== null && end.mode === 'halt' ? end.value : null);
     },
-    println: (c) => {
-      c.p.output.push(outputLine(c.args, false));
-      return c.done(null);
-    },
-    prn: (c) => {
-      c.p.output.push(outputLine(c.args, true));
-      return c.done(null);
-    },
+    println: (c) => c.done((c.p.output.push(outputLine(c.args, false)), null)),
+    prn: (c) => c.done((c.p.output.push(outputLine(c.args, true)), null)),
     'hold!': (c) => {
       const reg = Number(registerArg('hold!', c.args[0]));
       if (c.args[1] === null) c.p.registers.delete(reg);

@@ -20,25 +20,7 @@ import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel,
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';
 import { PRELUDE } from '../../spec/Prelude.js';
-import {
-  KERNEL_CALL_NAMES,
-  atomArg,
-  checkKernelCallArity,
-  forkNotAllowed,
-  isKernelCallName,
-  joinMayNotBlock,
-  kernelCallIsPure,
-  kernelCallYields,
-  outputLine,
-  pidArg,
-  registerArg,
-  spawnArg,
-  stampArg,
-  validatorArg,
-  watchArg,
-  type KernelCallHandlers,
-  type KernelCallName,
-} from '../../spec/lang/kernelCalls.js';
+import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallIsPure, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../../spec/lang/kernelCalls.js';
 import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';
 import { Compiler, type Arity, type Node } from '../lang/front.js';
 import { callState, copyState, finished, programState, run, stateValues, type CompiledArity, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
@@ -1274,14 +1256,8 @@ export class OptimizedKernel implements Kernel, ProgramHost {
       return { value: v, yields: true, halt: true };
     },
     join: (c) => this.joinCall(c),
-    println: (c) => {
-      c.p.output.push(outputLine(c.args, false));
-      return c.done(null);
-    },
-    prn: (c) => {
-      c.p.output.push(outputLine(c.args, true));
-      return c.done(null);
-    },
+    println: (c) => c.done((c.p.output.push(outputLine(c.args, false)), null)),
+    prn: (c) => c.done((c.p.output.push(outputLine(c.args, true)), null)),
     'hold!': (c) => {
       const reg = Number(registerArg('hold!', c.args[0]));
       if (c.args[1] === null) c.p.regs.delete(reg);

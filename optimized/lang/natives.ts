@@ -13,29 +13,9 @@
  * @module
  */
 import { printEdn, printEdnPrefix } from '../../spec/Edn.js';
-import {
-  AtomRef,
-  Bytes,
-  Char,
-  EMap,
-  ESet,
-  Fn,
-  INT64_MAX,
-  INT64_MIN,
-  Keyword,
-  List,
-  Sym,
-  Tagged,
-  Vector,
-  compare,
-  equals,
-  hash,
-  kindOf,
-  kw,
-  type Value,
-} from '../../spec/Values.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, INT64_MAX, INT64_MIN, Keyword, List, Sym, Tagged, Vector, compare, equals, hash, kindOf, kw, type Value } from '../../spec/Values.js';
 import { QuotaExceeded, fault } from './errors.js';
-import { arity, builtins, index, int, num, seqItems, truthy, type BuiltinFn } from '../../spec/lang/builtins.js';
+import { arity, builtins, index, int, num, numCmp, seqItems, truthy, type BuiltinFn } from '../../spec/lang/builtins.js';
 import { arityFault, shortText as short } from '../../spec/lang/errors.js';
 
 export { seqItems, truthy };
@@ -97,14 +77,6 @@ function sub(op: string, a: Num, b: Num): Num {
 
 function mul(a: Num, b: Num): Num {
   return typeof a === 'bigint' && typeof b === 'bigint' ? inRange(a * b, '*') : Number(a) * Number(b);
-}
-
-/** Numeric comparison (int against double compares as doubles); NaN when unordered. */
-function numCmp(a: Num, b: Num): number {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
-  const x = Number(a);
-  const y = Number(b);
-  return x < y ? -1 : x > y ? 1 : x === y ? 0 : NaN;
 }
 
 /** `(op a b c …)` holds when `ok` holds for every adjacent pair; stops at the first pair that fails. */

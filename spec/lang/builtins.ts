@@ -12,27 +12,7 @@
  */
 import { printEdn, printEdnPrefix } from '../Edn.js';
 import { KernelError } from '../Errors.js';
-import {
-  Bytes,
-  Char,
-  EMap,
-  ESet,
-  Fn,
-  IntOverflowError,
-  Keyword,
-  List,
-  Sym,
-  Tagged,
-  Vector,
-  AtomRef,
-  checkInt,
-  compare,
-  equals,
-  hash,
-  kindOf,
-  kw,
-  type Value,
-} from '../Values.js';
+import { Bytes, Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Tagged, Vector, AtomRef, checkInt, compare, equals, hash, kindOf, kw, type Value } from '../Values.js';
 import { arityFault, langFault as programError, shortText as short } from './errors.js';
 
 /** A pure built-in: its result from its arguments; raises a `program-error` on bad arguments. */
@@ -85,7 +65,8 @@ function arith(op: string, a: bigint | number, b: bigint | number, ints: (x: big
   return dbl(Number(a), Number(b));
 }
 
-function numCmp(a: bigint | number, b: bigint | number): number {
+/** Numeric comparison (an int against a double compares as doubles); NaN when unordered. */
+export function numCmp(a: bigint | number, b: bigint | number): number {
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   const x = Number(a);
   const y = Number(b);

@@ -1189,16 +1189,10 @@ export class OptimizedKernel implements Kernel, ProgramHost {
       const id = this.callAtom(c)[0];
       return c.done(new Vector([this.readAtom(id), BigInt(this.stampOf(id))]));
     },
-    'reset!': (c) => {
-      const [id, ref] = this.callAtom(c);
-      this.writeAtom(c.p, id, ref, c.args[1]!, 'reset');
-      return c.done(c.args[1]!);
-    },
+    'reset!': (c) => c.done(this.resetTo(c, this.callAtom(c))),
     'reset-vals!': (c) => {
-      const [id, ref] = this.callAtom(c);
-      const before = this.readAtom(id);
-      this.writeAtom(c.p, id, ref, c.args[1]!, 'reset');
-      return c.done(new Vector([before, c.args[1]!]));
+      const at = this.callAtom(c);
+      return c.done(new Vector([this.readAtom(at[0]), this.resetTo(c, at)]));
     },
     'cas!': (c) => {
       const [id, ref] = this.callAtom(c);
@@ -1269,6 +1263,12 @@ export class OptimizedKernel implements Kernel, ProgramHost {
       return c.done(null);
     },
   };
+
+  /** `reset!` and `reset-vals!`: points the atom `at` at the second argument (validator checked) → that value. */
+  private resetTo(c: OptCall, at: [number, Ref]): Value {
+    this.writeAtom(c.p, at[0], at[1], c.args[1]!, 'reset');
+    return c.args[1]!;
+  }
 
   /** `%commit!` and `compare-and-set!`: writes the third argument when `ok` holds of the atom → whether it wrote. */
   private writeIf(c: OptCall, ok: (id: number) => boolean): KernelResult {

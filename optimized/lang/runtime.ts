@@ -5,7 +5,7 @@
  * @module
  */
 import { Fn, type Sym, type Value } from '../../spec/Values.js';
-import { KERNEL_CALL_NAMES, kernelCallIsPure, kernelCallYields } from '../../spec/lang/kernelCalls.js';
+import { KERNEL_CALL_NAMES, kernelCallIsPure, kernelCallYields, type SharedImpl } from '../../spec/lang/kernelCalls.js';
 import type { Arity, Lambda } from './front.js';
 import { QuotaExceeded } from './errors.js';
 import type { NativeFn } from './natives.js';
@@ -19,29 +19,11 @@ export interface Closure {
   readonly caps: readonly Value[];
 }
 
-/** A pure built-in. */
-export interface Builtin {
-  readonly kind: 'native';
-  /** Its name. */
-  readonly name: string;
-  /** The implementation. */
-  readonly fn: NativeFn;
-}
-
-/** A kernel call (`atom`, `deref`, `fork`, …). */
-export interface KernelFn {
-  readonly kind: 'kernel';
-  /** Its name. */
-  readonly name: string;
-}
-
-/** `apply`. */
-export interface ApplyFn {
-  readonly kind: 'apply';
-}
+/** A pure built-in, a kernel call, `apply` (spec/lang/kernelCalls.ts). */
+export type { BuiltinImpl as Builtin, KernelCallImpl as KernelFn, ApplyImpl as ApplyFn } from '../../spec/lang/kernelCalls.js';
 
 /** What a function value's `impl` holds in the optimized kernel. */
-export type Impl = Closure | Builtin | KernelFn | ApplyFn;
+export type Impl = Closure | SharedImpl;
 
 /** The implementation behind `f`. */
 export function implOf(f: Fn): Impl {

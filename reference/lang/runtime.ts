@@ -7,6 +7,7 @@ import { KernelError } from '../../spec/Errors.js';
 import { EMap, Fn, kw, type Sym, type Value } from '../../spec/Values.js';
 import type { Position } from '../../spec/Edn.js';
 import type { FnArity } from '../../spec/lang/forms.js';
+import type { SharedImpl } from '../../spec/lang/kernelCalls.js';
 
 /** A lexical environment: an immutable linked list of bindings, innermost first. */
 export type Env = { readonly name: Sym; readonly value: Value; readonly next: Env } | null;
@@ -36,39 +37,18 @@ export interface Closure {
   readonly self: Sym | null;
 }
 
-/** A pure built-in function: computes its result from its arguments in one step. */
-export interface Native {
-  readonly kind: 'native';
-  /** The name it is bound to. */
-  readonly name: string;
-  /** The function; throws {@link ProgramError} on bad arguments. */
-  readonly fn: (args: readonly Value[]) => Value;
-}
-
-/** A kernel call (`atom`, `swap!`'s commit, `fork`, …): performed by the kernel, a scheduling point. */
-export interface KernelCall {
-  readonly kind: 'kernel';
-  /** The name it is bound to. */
-  readonly name: string;
-}
-
-/** `apply`: turns its arguments into a call (handled by the machine itself). */
-export interface ApplyImpl {
-  readonly kind: 'apply';
-}
+/** A pure built-in, a kernel call, `apply` (spec/lang/kernelCalls.ts). */
+export type { BuiltinImpl as Native, KernelCallImpl as KernelCall, ApplyImpl } from '../../spec/lang/kernelCalls.js';
 
 /** What a function value's `impl` holds in the reference kernel. */
-export type FnImpl = Closure | Native | KernelCall | ApplyImpl;
+export type FnImpl = Closure | SharedImpl;
 
 /** The reference-kernel implementation behind a function value. */
 export function implOf(f: Fn): FnImpl {
   return f.impl as FnImpl;
 }
 
-/** Clojure truthiness: everything except nil and false. */
-export function truthy(v: Value): boolean {
-  return v !== null && v !== false;
-}
+export { truthy } from '../../spec/lang/builtins.js';
 
 /**
  * An error a program can catch with `try`: either a built-in's failure (type error, overflow,

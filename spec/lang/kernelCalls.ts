@@ -143,3 +143,27 @@ export function outputLine(args: readonly Value[], readably: boolean): string {
   if (readably) return args.map((x) => printEdn(x)).join(' ');
   return args.map((x) => (typeof x === 'string' ? x : x instanceof Char ? x.ch : x === null ? 'nil' : printEdn(x))).join(' ');
 }
+
+/** What a function value's `impl` holds for a pure built-in (spec/lang/builtins.ts). */
+export interface BuiltinImpl {
+  readonly kind: 'native';
+  /** The name it is bound to. */
+  readonly name: string;
+  /** The function; raises a `program-error` on bad arguments. */
+  readonly fn: (args: readonly Value[]) => Value;
+}
+
+/** What a function value's `impl` holds for a kernel call: performed by the kernel. */
+export interface KernelCallImpl {
+  readonly kind: 'kernel';
+  /** The name it is bound to. */
+  readonly name: string;
+}
+
+/** What a function value's `impl` holds for `apply`, which turns its arguments into a call. */
+export interface ApplyImpl {
+  readonly kind: 'apply';
+}
+
+/** The `impl` of a function value every kernel makes the same way (anything but a closure). */
+export type SharedImpl = BuiltinImpl | KernelCallImpl | ApplyImpl;

@@ -14,6 +14,7 @@
  * @module
  */
 import { CODEC_MUTANTS } from '../spec/Binary.js';
+import { MutantSwitch, sharedMutants } from '../spec/KernelMutants.js';
 
 /** One seeded bug. */
 export interface OptimizedMutant {
@@ -31,23 +32,13 @@ export interface OptimizedMutant {
 
 /** The mutants this kernel implements (each changes observable behaviour, or a debug invariant). */
 export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
-  { name: 'cas-compares-values', description: 'cas succeeds when the current value equals the value the atom had at the given stamp (ABA), not only when the stamp is current' },
+  ...sharedMutants('cas-compares-values'),
   { name: 'fork-shares-private', description: 'fork keeps private atoms shared with the child instead of re-pointing them at new atoms' },
-  { name: 'share-by-non-creator', description: 'share is allowed to any process holding the atom, not only its creator' },
+  ...sharedMutants('share-by-non-creator'),
   { name: 'gc-ignores-registers', description: 'StartMark does not grey register roots, so a value held only in a register is freed (caught by the debug heap invariants)' },
   { name: 'hash-mismatch', description: 'lists hash with a different seed than vectors, so equal sequences ([1 2] and (1 2)) compare unequal' },
   { name: 'quota-not-enforced', description: 'the heap-cell quota is never enforced' },
-  { name: 'swap-no-retry', description: 'swap!/swap-vals! in a program write their result even when another process wrote in between (lost update)' },
-  { name: 'reset-skips-validator', description: 'reset (and reset!/reset-vals!) write without running the validator' },
-  { name: 'in-place-update-shared', description: "assoc/conj on a vector that is the current value of an atom overwrite that atom's heap cell in place" },
-  { name: 'watch-before-write', description: 'watches are notified before the validator runs and the write happens, even when the write is then rejected' },
-  { name: 'hot-deploy-replaces-running', description: 'a running function that recurs (recur) jumps into the newest definition of its name instead of its own code' },
-  { name: 'collection-off-by-one', description: 'nth and subvec refuse the last index of a vector (off by one at the end)' },
-  { name: 'watch-runs-as-writer', description: "a watch function runs with the writer's atom table, output and fuel instead of its owner's (ADR 0024)" },
-  { name: 'validator-runs-as-writer', description: "a validator runs with the writer's atom table, output and fuel instead of its owner's (ADR 0024)" },
-  { name: 'foreign-code-charged-to-writer', description: "another process's validator or watch runs on the writer's fuel and its failure fails the writer" },
-  { name: 'join-any-process', description: 'join returns the result of any process, not only of a child of the caller' },
-  { name: 'no-process-limit', description: 'spawn and fork ignore the per-tree and kernel-wide process limits' },
+  ...sharedMutants('swap-no-retry', 'reset-skips-validator', 'in-place-update-shared', 'watch-before-write', 'hot-deploy-replaces-running', 'collection-off-by-one', 'watch-runs-as-writer', 'validator-runs-as-writer', 'foreign-code-charged-to-writer', 'join-any-process', 'no-process-limit'),
   { name: 'jit-wrong-overflow', description: 'tier-1 code checks only the upper int64 bound after an inlined +, -, *, inc or dec (a result below -2^63 goes through)', needs: 'jit' },
   { name: 'jit-wrong-capture', description: 'tier-1 closures created by one activation share one capture array, so an earlier closure sees a later one\'s captured values', needs: 'jit' },
   { name: 'jit-tier2-compare', description: 'tier-2 (LLVM) code compiles < as <= (a miscompiled comparison)', needs: 'jit' },
@@ -77,16 +68,9 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
 export const INERT_MUTANTS: readonly string[] = Object.freeze([]);
 
 /** The active mutants of one kernel. */
-export class MutantSet {
-  private readonly on: ReadonlySet<string>;
+export class MutantSet extends MutantSwitch {
   /** Activates `names`; throws a RangeError naming any unknown mutant. */
   constructor(names: readonly string[] = []) {
-    const known = new Set([...OPTIMIZED_MUTANTS.map((m) => m.name), ...INERT_MUTANTS]);
-    for (const n of names) if (!known.has(n)) throw new RangeError(`unknown mutant '${n}' (known: ${[...known].join(', ')})`);
-    this.on = new Set(names);
-  }
-  /** Whether `name` is active. */
-  has(name: string): boolean {
-    return this.on.has(name);
+    super([...OPTIMIZED_MUTANTS.map((m) => m.name), ...INERT_MUTANTS], names);
   }
 }

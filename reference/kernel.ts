@@ -7,7 +7,7 @@
  * Naming (pids, refs, stamps) follows docs/adr/0003-atoms-processes-capabilities.md exactly.
  * @module
  */
-import { KERNEL_CALL_NAMES } from '../spec/Prelude.js';
+import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../spec/lang/kernelCalls.js';
 import { printEdn, readEdn, readEdnForms, type Position } from '../spec/Edn.js';
 import { BadInputError, KernelError } from '../spec/Errors.js';
 import { decodeAll, fromBase64 } from '../spec/Binary.js';
@@ -35,7 +35,7 @@ import {
 } from '../spec/Kernel.js';
 import { AtomRef, Bytes, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, equals, type Value } from '../spec/Values.js';
 import { Heap, isComposite, type Handle } from './heap.js';
-import { coreNatives } from './lang/core.js';
+import { builtins } from '../spec/lang/builtins.js';
 import { callState, closureValues, initialState, step, stateValues, where, type Host, type Kont, type State, type StepResult } from './lang/machine.js';
 import { PRELUDE } from './lang/prelude.js';
 import { ProgramError, errorValue, programError, truthy, type Closure, type FnImpl } from './lang/runtime.js';
@@ -194,12 +194,20 @@ export interface KernelSnapshot {
   readonly nextRef: number;
 }
 
-/** Kernel calls that are not scheduling points (they touch only the caller's own state). */
-const LOCAL_CALLS: ReadonlySet<string> = new Set(['self', 'println', 'prn', 'held', 'hold!']);
-
-/** Every kernel call of the language. */
-/** Every kernel call of the language (the order fixes function identities: spec/Prelude.ts). */
-const KERNEL_CALLS = KERNEL_CALL_NAMES;
+/** What a kernel call's handler gets: the caller, the arguments, and how to return. */
+interface RefCall {
+  readonly p: ProcessRecord;
+  /** Whether the call runs inside a validator, watch or swap function (it may not block or fork). */
+  readonly atomic: boolean;
+  readonly name: KernelCallName;
+  readonly args: readonly Value[];
+  /** The continuation after the call. */
+  readonly k: Kont;
+  /** The state that retries the call (a blocked `join`). */
+  readonly again: State;
+  /** Returns `value` to the continuation (and keeps it in the heap). */
+  readonly done: (value: Value) => StepResult;
+}
 
 /** Pid of the kernel itself (owner of the core library's cells); never a process. */
 const KERNEL_PID = -1;
@@ -884,10 +892,15 @@ export class ReferenceKernel implements Kernel, ProgramHost {
   }
 
   private loadCore(): void {
-    const natives = coreNatives(this.mutants, (original, updated) => this.inPlaceUpdate(original, updated), this.quotas.heapCells);
+    const table = builtins({
+      offByOne: this.mutants.has('collection-off-by-one'),
+      inPlace: (original, updated) => this.inPlaceUpdate(original, updated),
+      maxElements: this.mutants.has('quota-not-enforced') ? Infinity : this.quotas.heapCells,
+    });
+    const natives = [...table].map(([name, fn]) => Object.freeze({ kind: 'native' as const, name, fn }));
     // Built-ins by name, then kernel calls, then apply: the identity order of spec/Prelude.ts.
     for (const n of [...natives].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) this.core.set(n.name, this.makeFn(n.name, n, KERNEL_PID));
-    for (const name of KERNEL_CALLS) this.core.set(name, this.makeFn(name, { kind: 'kernel', name }, KERNEL_PID));
+    for (const name of KERNEL_CALL_NAMES) this.core.set(name, this.makeFn(name, { kind: 'kernel', name }, KERNEL_PID));
     this.core.set('apply', this.makeFn('apply', { kind: 'apply' }, KERNEL_PID));
     // The prelude defines into the core library, not into the program namespace.
     const { forms, positions } = preludeForms();
@@ -1066,179 +1079,142 @@ export class ReferenceKernel implements Kernel, ProgramHost {
     return end.value;
   }
 
-  private atomArg(p: ProcessRecord, v: Value | undefined, name: string): [AtomRecord, Ref] {
-    if (!(v instanceof AtomRef)) return programError(`${name}: expected an atom, got ${v === undefined ? 'nothing' : short(v)}`);
-    return [this.resolve(p, v.ref), v.ref];
-  }
-
   private kernelCall(p: ProcessRecord, atomic: boolean, name: string, args: readonly Value[], k: Kont, again: State): StepResult {
+    if (!isKernelCallName(name)) return programError(`unknown kernel call ${name}`);
     this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1);
+    checkKernelCallArity(name, args);
     const done = (value: Value): StepResult => {
       if (isComposite(value)) this.heap.alloc(value, p.pid);
-      return { state: { mode: 'ret', value, k }, yielded: !LOCAL_CALLS.has(name) };
+      return { state: { mode: 'ret', value, k }, yielded: kernelCallYields(name) };
     };
-    const n = (min: number, max: number): void => {
-      if (args.length < min || args.length > max) programError(`wrong number of arguments (${args.length}) passed to ${name}`);
-    };
-    switch (name) {
-      case 'atom':
-        n(1, 1);
-        return done(this.createAtom(p, args[0]!));
-      case 'deref': {
-        n(1, 1);
-        const [a] = this.atomArg(p, args[0], name);
-        return done(this.heap.read(a.handle));
-      }
-      case 'deref-stamp': {
-        n(1, 1);
-        const [a] = this.atomArg(p, args[0], name);
-        return done(new Vector([this.heap.read(a.handle), BigInt(a.stamp)]));
-      }
-      case 'reset!': {
-        n(2, 2);
-        const [a, ref] = this.atomArg(p, args[0], name);
-        this.write(p, a, ref, args[1]!, 'reset');
-        return done(args[1]!);
-      }
-      case 'reset-vals!': {
-        n(2, 2);
-        const [a, ref] = this.atomArg(p, args[0], name);
-        const old = this.heap.read(a.handle);
-        this.write(p, a, ref, args[1]!, 'reset');
-        return done(new Vector([old, args[1]!]));
-      }
-      case 'cas!': {
-        n(3, 3);
-        const [, ref] = this.atomArg(p, args[0], name);
-        const stamp = args[1];
-        if (typeof stamp !== 'bigint') programError('cas!: the stamp must be an integer');
-        return done(BigInt(this.casStamp(p, ref, Number(stamp), args[2]!)));
-      }
-      case '%commit!': {
-        // swap!'s commit: write iff the stamp is unchanged → true, else false (swap! retries).
-        n(3, 3);
-        const [a, ref] = this.atomArg(p, args[0], name);
-        if (a.stamp !== Number(args[1]) && !this.mutants.has('swap-no-retry')) return done(false);
-        this.write(p, a, ref, args[2]!, 'write');
-        return done(true);
-      }
-      case 'compare-and-set!': {
-        n(3, 3);
-        const [a, ref] = this.atomArg(p, args[0], name);
-        if (!equals(this.heap.read(a.handle), args[1]!)) return done(false);
-        this.write(p, a, ref, args[2]!, 'write');
-        return done(true);
-      }
-      case 'set-validator!': {
-        n(2, 2);
-        const [a] = this.atomArg(p, args[0], name);
-        const f = args[1]!;
-        if (f !== null && !(f instanceof Fn)) programError('set-validator!: expected a function or nil');
-        this.setValidator(p, a, f);
-        return done(null);
-      }
-      case 'add-watch': {
-        n(3, 3);
-        const [a] = this.atomArg(p, args[0], name);
-        const f = args[2]!;
-        if (!(f instanceof Fn)) programError('add-watch: expected a function (fn [key ref old new] …)');
-        a.watches = a.watches.with({ key: args[1]!, watcher: p.pid, fn: f });
-        return done(args[0]!);
-      }
-      case 'remove-watch': {
-        n(2, 2);
-        const [a] = this.atomArg(p, args[0], name);
-        a.watches = a.watches.without(args[1]!);
-        return done(args[0]!);
-      }
-      case 'share!': {
-        n(2, 2);
-        const [, ref] = this.atomArg(p, args[0], name);
-        const to = args[1];
-        if (typeof to !== 'bigint') programError('share!: expected a pid');
-        return done(new AtomRef(this.share(p, ref, Number(to))));
-      }
-      case 'fork': {
-        n(0, 0);
-        if (atomic) programError('fork is not allowed inside a validator, watch or swap function');
-        this.chargeCreation(p);
-        const child = this.forkProcess(p, { mode: 'ret', value: null, k });
-        // The child continues the same computation: it gets half of what is left (ADR 0024).
-        child.fuelLeft = Math.floor(Math.max(0, p.fuelLeft) / 2);
-        p.fuelLeft -= child.fuelLeft;
-        return done(BigInt(child.pid));
-      }
-      case 'spawn': {
-        n(1, Infinity);
-        if (!(args[0] instanceof Fn)) programError('spawn: expected a function');
-        this.chargeCreation(p);
-        // Atom arguments are shared with the child (creator only) and passed as the child's refs.
-        const atoms = args.slice(1).map((x) => (x instanceof AtomRef ? this.resolve(p, x.ref) : null));
-        atoms.forEach((a, i) => {
-          if (a !== null && a.creator !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create ${short(args[i + 1]!)} and may not share it`);
-        });
-        const child = this.spawnProcess(p, false);
-        const childArgs = args.slice(1).map((x) => (x instanceof AtomRef ? new AtomRef(this.share(p, x.ref, child.pid)) : x));
-        child.program = callState(args[0], childArgs);
-        for (const x of childArgs) if (isComposite(x)) this.heap.alloc(x, child.pid);
-        child.fuelLeft = this.quotas.fuel;
-        return done(BigInt(child.pid));
-      }
-      case 'self':
-        n(0, 0);
-        return done(BigInt(p.pid));
-      case 'exit': {
-        n(0, 1);
-        const v = args[0] ?? null;
-        if (isComposite(v)) this.heap.alloc(v, p.pid);
-        this.exitProcess(p);
-        return { state: { mode: 'halt', value: v }, yielded: true };
-      }
-      case 'join': {
-        n(1, 1);
-        const pid = args[0];
-        if (typeof pid !== 'bigint') programError('join: expected a pid');
-        const target = this.processes.get(Number(pid));
-        if (target === undefined) throw new KernelError('no-such-process', `no process ${pid}`);
-        if (target.parent !== p.pid && !this.mutants.has('join-any-process')) throw new KernelError('capability-denied', target.pid === p.pid ? `process ${p.pid} may not join itself` : `process ${p.pid} did not create process ${target.pid} and may not join it`);
-        if (!this.finished(target.pid)) {
-          if (atomic) programError('join may not block inside a validator, watch or swap function');
-          p.blockedOn = target.pid;
-          return { state: again, yielded: true, blocked: true };
-        }
-        p.blockedOn = null;
-        const end = target.program;
-        if (end !== null && end.mode === 'failed') throw new ProgramError(`process ${target.pid} failed: ${end.message}`, errorValue(end.kind, end.message));
-        return done(end !== null && end.mode === 'halt' ? end.value : null);
-      }
-      case 'println':
-        p.output.push(args.map((x) => (typeof x === 'string' ? x : x instanceof Char ? x.ch : x === null ? 'nil' : printEdn(x))).join(' '));
-        return done(null);
-      case 'prn':
-        p.output.push(args.map((x) => printEdn(x)).join(' '));
-        return done(null);
-      case 'hold!': {
-        n(2, 2);
-        const reg = args[0];
-        if (typeof reg !== 'bigint' || reg < 0n) programError('hold!: the register must be a non-negative integer');
-        if (args[1] === null) p.registers.delete(Number(reg));
-        else p.registers.set(Number(reg), this.heap.alloc(args[1]!, p.pid));
-        return done(null);
-      }
-      case 'held': {
-        n(1, 1);
-        const reg = args[0];
-        if (typeof reg !== 'bigint') programError('held: the register must be an integer');
-        const h = p.registers.get(Number(reg));
-        return done(h === undefined ? null : this.heap.read(h));
-      }
-      case 'gc':
-        n(0, 0);
-        this.collect();
-        return done(null);
-    }
-    return programError(`unknown kernel call ${name}`);
+    return this.callHandlers[name]({ p, atomic, name, args, k, again, done });
   }
+
+  /** The atom a kernel call's first argument names in the caller's table, and its ref. */
+  private callAtom(c: RefCall): [AtomRecord, Ref] {
+    const ref = atomArg(c.name, c.args[0]).ref;
+    return [this.resolve(c.p, ref), ref];
+  }
+
+  /** The kernel calls of the language (spec/lang/kernelCalls.ts), one handler each. */
+  private readonly callHandlers: KernelCallHandlers<RefCall, StepResult> = {
+    atom: (c) => c.done(this.createAtom(c.p, c.args[0]!)),
+    deref: (c) => c.done(this.heap.read(this.callAtom(c)[0].handle)),
+    'deref-stamp': (c) => {
+      const [a] = this.callAtom(c);
+      return c.done(new Vector([this.heap.read(a.handle), BigInt(a.stamp)]));
+    },
+    'reset!': (c) => {
+      const [a, ref] = this.callAtom(c);
+      this.write(c.p, a, ref, c.args[1]!, 'reset');
+      return c.done(c.args[1]!);
+    },
+    'reset-vals!': (c) => {
+      const [a, ref] = this.callAtom(c);
+      const old = this.heap.read(a.handle);
+      this.write(c.p, a, ref, c.args[1]!, 'reset');
+      return c.done(new Vector([old, c.args[1]!]));
+    },
+    'cas!': (c) => {
+      const [, ref] = this.callAtom(c);
+      return c.done(BigInt(this.casStamp(c.p, ref, Number(stampArg(c.args[1])), c.args[2]!)));
+    },
+    '%commit!': (c) => {
+      const [a, ref] = this.callAtom(c);
+      if (a.stamp !== Number(c.args[1]) && !this.mutants.has('swap-no-retry')) return c.done(false);
+      this.write(c.p, a, ref, c.args[2]!, 'write');
+      return c.done(true);
+    },
+    'compare-and-set!': (c) => {
+      const [a, ref] = this.callAtom(c);
+      if (!equals(this.heap.read(a.handle), c.args[1]!)) return c.done(false);
+      this.write(c.p, a, ref, c.args[2]!, 'write');
+      return c.done(true);
+    },
+    'set-validator!': (c) => {
+      const [a] = this.callAtom(c);
+      this.setValidator(c.p, a, validatorArg(c.args[1]));
+      return c.done(null);
+    },
+    'add-watch': (c) => {
+      const [a] = this.callAtom(c);
+      a.watches = a.watches.with({ key: c.args[1]!, watcher: c.p.pid, fn: watchArg(c.args[2]) });
+      return c.done(c.args[0]!);
+    },
+    'remove-watch': (c) => {
+      const [a] = this.callAtom(c);
+      a.watches = a.watches.without(c.args[1]!);
+      return c.done(c.args[0]!);
+    },
+    'share!': (c) => {
+      const [, ref] = this.callAtom(c);
+      return c.done(new AtomRef(this.share(c.p, ref, Number(pidArg('share!', c.args[1])))));
+    },
+    fork: (c) => {
+      if (c.atomic) forkNotAllowed();
+      this.chargeCreation(c.p);
+      const child = this.forkProcess(c.p, { mode: 'ret', value: null, k: c.k });
+      // The child continues the same computation: it gets half of what is left (ADR 0024).
+      child.fuelLeft = Math.floor(Math.max(0, c.p.fuelLeft) / 2);
+      c.p.fuelLeft -= child.fuelLeft;
+      return c.done(BigInt(child.pid));
+    },
+    spawn: (c) => {
+      const { p, args } = c;
+      const f = spawnArg(args[0]);
+      this.chargeCreation(p);
+      // Atom arguments are shared with the child (creator only) and passed as the child's refs.
+      const atoms = args.slice(1).map((x) => (x instanceof AtomRef ? this.resolve(p, x.ref) : null));
+      atoms.forEach((a, i) => {
+        if (a !== null && a.creator !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create ${short(args[i + 1]!)} and may not share it`);
+      });
+      const child = this.spawnProcess(p, false);
+      const childArgs = args.slice(1).map((x) => (x instanceof AtomRef ? new AtomRef(this.share(p, x.ref, child.pid)) : x));
+      child.program = callState(f, childArgs);
+      for (const x of childArgs) if (isComposite(x)) this.heap.alloc(x, child.pid);
+      child.fuelLeft = this.quotas.fuel;
+      return c.done(BigInt(child.pid));
+    },
+    self: (c) => c.done(BigInt(c.p.pid)),
+    exit: (c) => {
+      const v = c.args[0] ?? null;
+      if (isComposite(v)) this.heap.alloc(v, c.p.pid);
+      this.exitProcess(c.p);
+      return { state: { mode: 'halt', value: v }, yielded: true };
+    },
+    join: (c) => {
+      const { p } = c;
+      const pid = pidArg('join', c.args[0]);
+      const target = this.processes.get(Number(pid));
+      if (target === undefined) throw new KernelError('no-such-process', `no process ${pid}`);
+      if (target.parent !== p.pid && !this.mutants.has('join-any-process')) throw new KernelError('capability-denied', target.pid === p.pid ? `process ${p.pid} may not join itself` : `process ${p.pid} did not create process ${target.pid} and may not join it`);
+      if (!this.finished(target.pid)) {
+        if (c.atomic) joinMayNotBlock();
+        p.blockedOn = target.pid;
+        return { state: c.again, yielded: true, blocked: true };
+      }
+      p.blockedOn = null;
+      const end = target.program;
+      if (end !== null && end.mode === 'failed') throw new ProgramError(`process ${target.pid} failed: ${end.message}`, errorValue(end.kind, end.message));
+      return c.done(end !== null && end.mode === 'halt' ? end.value : null);
+    },
+    println: (c) => c.done((c.p.output.push(outputLine(c.args, false)), null)),
+    prn: (c) => c.done((c.p.output.push(outputLine(c.args, true)), null)),
+    'hold!': (c) => {
+      const reg = Number(registerArg('hold!', c.args[0]));
+      if (c.args[1] === null) c.p.registers.delete(reg);
+      else c.p.registers.set(reg, this.heap.alloc(c.args[1]!, c.p.pid));
+      return c.done(null);
+    },
+    held: (c) => {
+      const h = c.p.registers.get(Number(registerArg('held', c.args[0])));
+      return c.done(h === undefined ? null : this.heap.read(h));
+    },
+    gc: (c) => {
+      this.collect();
+      return c.done(null);
+    },
+  };
 
   private programOutcome(s: State): Outcome {
     if (s.mode === 'halt') return ok(printEdn(s.value));

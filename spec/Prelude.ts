@@ -11,9 +11,10 @@
  * @module
  */
 import { Keyword, Sym, type Value } from './Values.js';
+import { KERNEL_CALL_NAMES } from './lang/kernelCalls.js';
 
-/** The kernel calls of the language, in the order their function values are created. */
-export const KERNEL_CALL_NAMES: readonly string[] = Object.freeze(['atom', 'deref', 'deref-stamp', 'reset!', 'cas!', 'compare-and-set!', '%commit!', 'reset-vals!', 'set-validator!', 'add-watch', 'remove-watch', 'share!', 'fork', 'spawn', 'self', 'exit', 'join', 'println', 'prn', 'hold!', 'held', 'gc']);
+/** The kernel calls of the language, in the order their function values are created (defined in spec/lang/kernelCalls.ts). */
+export { KERNEL_CALL_NAMES };
 
 /**
  * The class markers of the Clojure-style catch clause. A `try`'s last form `(catch …)` is read as:

@@ -19,12 +19,13 @@ import { printEdn, readEdn } from '../../spec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelStats, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type ProgramHost, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, type Value } from '../../spec/Values.js';
 import { readEdnForms, type Position } from '../../spec/Edn.js';
-import { KERNEL_CALL_NAMES, PRELUDE } from '../../spec/Prelude.js';
+import { PRELUDE } from '../../spec/Prelude.js';
+import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallIsPure, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../../spec/lang/kernelCalls.js';
 import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';
 import { Compiler, type Arity, type Node } from '../lang/front.js';
 import { callState, copyState, finished, programState, run, stateValues, type CompiledArity, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
 import { createNatives, truthy, type NativeFn } from '../lang/natives.js';
-import { LOCAL_CALLS, MEMCHECK, Runtime, implOf, type Impl } from '../lang/runtime.js';
+import { MEMCHECK, Runtime, implOf, type Impl } from '../lang/runtime.js';
 import { Tier1, type Tier2Hook } from '../jit/tier1.js';
 import { analyze, compileAsync, compileSync, hasReduceDriver, tier2Available, type Plan, type Resolver, type Tier2Code } from '../jit/tier2/index.js';
 import { Heap, HeapExhausted } from '../heap/Heap.js';
@@ -1143,11 +1144,6 @@ export class OptimizedKernel implements Kernel, ProgramHost {
     return end.v;
   }
 
-  private atomArg(p: Process, v: Value | undefined, name: string): [number, Ref] {
-    if (!(v instanceof AtomRef)) throw new Raised('program-error', `${name}: expected an atom, got ${v === undefined ? 'nothing' : short(v)}`);
-    return [this.resolveLang(p, v.ref), v.ref];
-  }
-
   /** The atom `ref` names in `p`'s table, with the language's error messages. */
   private resolveLang(p: Process, ref: Ref): number {
     const id = p.table.get(ref);
@@ -1159,182 +1155,146 @@ export class OptimizedKernel implements Kernel, ProgramHost {
   private pureCall(name: string, args: readonly Value[]): Value {
     const p = this.processes.get(this.rt.pid);
     if (p === undefined) throw new Error('pureCall: no running process');
-    return this.localCall(p, name, args);
+    if (!isKernelCallName(name) || !kernelCallIsPure(name)) throw new Error(`pureCall: ${name} is not a pure kernel call`);
+    checkKernelCallArity(name, args);
+    return name === 'self' ? BigInt(p.pid) : this.heldValue(p, args[0]);
   }
 
-  private localCall(p: Process, name: string, args: readonly Value[]): Value {
-    const n = (min: number, max: number): void => {
-      if (args.length < min || args.length > max) throw new Raised('program-error', `wrong number of arguments (${args.length}) passed to ${name}`);
-    };
-    if (name === 'self') {
-      n(0, 0);
-      return BigInt(p.pid);
-    }
-    n(1, 1);
-    const reg = args[0];
-    if (typeof reg !== 'bigint') throw new Raised('program-error', 'held: the register must be an integer');
+  /** What register `v` (an integer) of `p` holds, or nil. */
+  private heldValue(p: Process, v: Value | undefined): Value {
+    const reg = registerArg('held', v);
     const w = reg >= 0n && reg <= BigInt(Number.MAX_SAFE_INTEGER) ? p.regs.get(Number(reg)) : undefined;
     return w === undefined ? null : fromHeap(this.heap, w);
   }
 
   private kernelCall(p: Process, atomic: boolean, name: string, args: readonly Value[], k: Kont): KernelResult {
+    if (!isKernelCallName(name)) throw new Raised('program-error', `unknown kernel call ${name}`);
     this.callCounts.set(name, (this.callCounts.get(name) ?? 0) + 1);
-    const done = (value: Value): KernelResult => ({ value, yields: !LOCAL_CALLS.has(name) });
-    const n = (min: number, max: number): void => {
-      if (args.length < min || args.length > max) throw new Raised('program-error', `wrong number of arguments (${args.length}) passed to ${name}`);
-    };
-    switch (name) {
-      case 'atom':
-        n(1, 1);
-        return done(this.createAtom(p, args[0]!));
-      case 'deref': {
-        n(1, 1);
-        const [id] = this.atomArg(p, args[0], name);
-        return done(this.readAtom(id));
+    checkKernelCallArity(name, args);
+    const yields = kernelCallYields(name);
+    return this.callHandlers[name]({ p, atomic, name, args, k, done: (value) => ({ value, yields }) });
+  }
+
+  /** The heap id of the atom a kernel call's first argument names in the caller's table, and its ref. */
+  private callAtom(c: OptCall): [number, Ref] {
+    const ref = atomArg(c.name, c.args[0]).ref;
+    return [this.resolveLang(c.p, ref), ref];
+  }
+
+  /** The kernel calls of the language (spec/lang/kernelCalls.ts), one handler each. */
+  private readonly callHandlers: KernelCallHandlers<OptCall, KernelResult> = {
+    atom: (c) => c.done(this.createAtom(c.p, c.args[0]!)),
+    deref: (c) => c.done(this.readAtom(this.callAtom(c)[0])),
+    'deref-stamp': (c) => {
+      const id = this.callAtom(c)[0];
+      return c.done(new Vector([this.readAtom(id), BigInt(this.stampOf(id))]));
+    },
+    'reset!': (c) => c.done(this.resetTo(c, this.callAtom(c))),
+    'reset-vals!': (c) => {
+      const at = this.callAtom(c);
+      return c.done(new Vector([this.readAtom(at[0]), this.resetTo(c, at)]));
+    },
+    'cas!': (c) => {
+      const [id, ref] = this.callAtom(c);
+      return c.done(BigInt(this.casStamp(c.p, id, ref, Number(stampArg(c.args[1])), c.args[2]!)));
+    },
+    '%commit!': (c) => this.writeIf(c, (id) => this.stampOf(id) === Number(c.args[1]) || this.mutants.has('swap-no-retry')),
+    'compare-and-set!': (c) => this.writeIf(c, (id) => this.atomEquals(id, c.args[1]!, c.p.pid)),
+    'set-validator!': (c) => {
+      const id = this.callAtom(c)[0];
+      this.setValidator(c.p, id, validatorArg(c.args[1]));
+      return c.done(null);
+    },
+    'add-watch': (c) => {
+      const id = this.callAtom(c)[0];
+      this.watches.set(id, withWatch(this.watches.get(id) ?? [], { key: c.args[1]!, watcher: c.p.pid, fn: watchArg(c.args[2]) }));
+      return c.done(c.args[0]!);
+    },
+    'remove-watch': (c) => {
+      const id = this.callAtom(c)[0];
+      this.watches.set(id, withoutWatch(this.watches.get(id) ?? [], c.args[1]!));
+      return c.done(c.args[0]!);
+    },
+    'share!': (c) => c.done(new AtomRef(this.shareLang(c.p, this.callAtom(c)[1], Number(pidArg('share!', c.args[1]))))),
+    fork: (c) => {
+      if (c.atomic) forkNotAllowed();
+      this.chargeCreation();
+      const child = this.forkProcess(c.p, copyState({ m: 'ret', v: null, k: c.k }));
+      // The child continues the same computation: it gets half of what is left (ADR 0024).
+      child.fuel = Math.floor(Math.max(0, this.rt.fuel) / 2);
+      this.rt.fuel -= child.fuel;
+      this.forkGiven += child.fuel;
+      return c.done(BigInt(child.pid));
+    },
+    spawn: (c) => {
+      const { p } = c;
+      const f = spawnArg(c.args[0]);
+      this.chargeCreation();
+      const rest = c.args.slice(1);
+      for (const x of rest) {
+        if (x instanceof AtomRef && this.creator[this.resolveLang(p, x.ref)] !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create ${short(x)} and may not share it`);
       }
-      case 'deref-stamp': {
-        n(1, 1);
-        const [id] = this.atomArg(p, args[0], name);
-        return done(new Vector([this.readAtom(id), BigInt(this.stampOf(id))]));
-      }
-      case 'reset!': {
-        n(2, 2);
-        const [id, ref] = this.atomArg(p, args[0], name);
-        this.writeAtom(p, id, ref, args[1]!, 'reset');
-        return done(args[1]!);
-      }
-      case 'reset-vals!': {
-        n(2, 2);
-        const [id, ref] = this.atomArg(p, args[0], name);
-        const old = this.readAtom(id);
-        this.writeAtom(p, id, ref, args[1]!, 'reset');
-        return done(new Vector([old, args[1]!]));
-      }
-      case 'cas!': {
-        n(3, 3);
-        const [id, ref] = this.atomArg(p, args[0], name);
-        const stamp = args[1];
-        if (typeof stamp !== 'bigint') throw new Raised('program-error', 'cas!: the stamp must be an integer');
-        return done(BigInt(this.casStamp(p, id, ref, Number(stamp), args[2]!)));
-      }
-      case '%commit!': {
-        n(3, 3);
-        const [id, ref] = this.atomArg(p, args[0], name);
-        if (this.stampOf(id) !== Number(args[1]) && !this.mutants.has('swap-no-retry')) return done(false);
-        this.writeAtom(p, id, ref, args[2]!, 'write');
-        return done(true);
-      }
-      case 'compare-and-set!': {
-        n(3, 3);
-        const [id, ref] = this.atomArg(p, args[0], name);
-        if (!this.atomEquals(id, args[1]!, p.pid)) return done(false);
-        this.writeAtom(p, id, ref, args[2]!, 'write');
-        return done(true);
-      }
-      case 'set-validator!': {
-        n(2, 2);
-        const [id] = this.atomArg(p, args[0], name);
-        const f = args[1]!;
-        if (f !== null && !(f instanceof Fn)) throw new Raised('program-error', 'set-validator!: expected a function or nil');
-        this.setValidator(p, id, f);
-        return done(null);
-      }
-      case 'add-watch': {
-        n(3, 3);
-        const [id] = this.atomArg(p, args[0], name);
-        const f = args[2]!;
-        if (!(f instanceof Fn)) throw new Raised('program-error', 'add-watch: expected a function (fn [key ref old new] …)');
-        this.watches.set(id, withWatch(this.watches.get(id) ?? [], { key: args[1]!, watcher: p.pid, fn: f }));
-        return done(args[0]!);
-      }
-      case 'remove-watch': {
-        n(2, 2);
-        const [id] = this.atomArg(p, args[0], name);
-        this.watches.set(id, withoutWatch(this.watches.get(id) ?? [], args[1]!));
-        return done(args[0]!);
-      }
-      case 'share!': {
-        n(2, 2);
-        const [, ref] = this.atomArg(p, args[0], name);
-        const to = args[1];
-        if (typeof to !== 'bigint') throw new Raised('program-error', 'share!: expected a pid');
-        return done(new AtomRef(this.shareLang(p, ref, Number(to))));
-      }
-      case 'fork': {
-        n(0, 0);
-        if (atomic) throw new Raised('program-error', 'fork is not allowed inside a validator, watch or swap function');
-        this.chargeCreation();
-        const child = this.forkProcess(p, copyState({ m: 'ret', v: null, k }));
-        // The child continues the same computation: it gets half of what is left (ADR 0024).
-        child.fuel = Math.floor(Math.max(0, this.rt.fuel) / 2);
-        this.rt.fuel -= child.fuel;
-        this.forkGiven += child.fuel;
-        return done(BigInt(child.pid));
-      }
-      case 'spawn': {
-        n(1, Infinity);
-        const f = args[0];
-        if (!(f instanceof Fn)) throw new Raised('program-error', 'spawn: expected a function');
-        this.chargeCreation();
-        const rest = args.slice(1);
-        for (const x of rest) {
-          if (!(x instanceof AtomRef)) continue;
-          const id = this.resolveLang(p, x.ref);
-          if (this.creator[id] !== p.pid && !this.mutants.has('share-by-non-creator')) throw new KernelError('capability-denied', `process ${p.pid} did not create ${short(x)} and may not share it`);
-        }
-        const child = this.newChild(p, false);
-        const childArgs = rest.map((x) => (x instanceof AtomRef ? new AtomRef(this.shareLang(p, x.ref, child.pid)) : x));
-        child.prog = callState(f, childArgs);
-        return done(BigInt(child.pid));
-      }
-      case 'self':
-      case 'held':
-        return done(this.localCall(p, name, args));
-      case 'exit': {
-        n(0, 1);
-        const v = args[0] ?? null;
-        p.prog = { m: 'halt', v };
-        this.exitProcess(p);
-        return { value: v, yields: true, halt: true };
-      }
-      case 'join': {
-        n(1, 1);
-        const pid = args[0];
-        if (typeof pid !== 'bigint') throw new Raised('program-error', 'join: expected a pid');
-        const target = Number(pid);
-        const live = this.processes.get(target);
-        if (live === undefined && !this.ended.has(target)) throw new KernelError('no-such-process', `no process ${pid}`);
-        if (this.parents.get(target) !== p.pid && !this.mutants.has('join-any-process')) throw new KernelError('capability-denied', target === p.pid ? `process ${p.pid} may not join itself` : `process ${p.pid} did not create process ${target} and may not join it`);
-        const end = live !== undefined ? live.prog : this.ended.get(target)!;
-        if (live !== undefined && !(end === null || finished(end))) {
-          if (atomic) throw new Raised('program-error', 'join may not block inside a validator, watch or swap function');
-          p.blockedOn = target;
-          return { blocked: true };
-        }
-        p.blockedOn = null;
-        if (end !== null && end.m === 'failed') throw new Raised('program-error', `process ${target} failed: ${end.msg}`, errorMap(end.kind, end.msg));
-        return done(end !== null && end.m === 'halt' ? end.v : null);
-      }
-      case 'println':
-        p.output.push(args.map((x) => (typeof x === 'string' ? x : x instanceof Char ? x.ch : x === null ? 'nil' : printEdn(x))).join(' '));
-        return done(null);
-      case 'prn':
-        p.output.push(args.map((x) => printEdn(x)).join(' '));
-        return done(null);
-      case 'hold!': {
-        n(2, 2);
-        const reg = args[0];
-        if (typeof reg !== 'bigint' || reg < 0n) throw new Raised('program-error', 'hold!: the register must be a non-negative integer');
-        if (args[1] === null) p.regs.delete(Number(reg));
-        else p.regs.set(Number(reg), this.intern(args[1]!, p.pid));
-        return done(null);
-      }
-      case 'gc':
-        n(0, 0);
-        this.collecting(() => this.collector.collect());
-        return done(null);
+      const child = this.newChild(p, false);
+      child.prog = callState(
+        f,
+        rest.map((x) => (x instanceof AtomRef ? new AtomRef(this.shareLang(p, x.ref, child.pid)) : x)),
+      );
+      return c.done(BigInt(child.pid));
+    },
+    self: (c) => c.done(BigInt(c.p.pid)),
+    held: (c) => c.done(this.heldValue(c.p, c.args[0])),
+    exit: (c) => {
+      const v = c.args[0] ?? null;
+      c.p.prog = { m: 'halt', v };
+      this.exitProcess(c.p);
+      return { value: v, yields: true, halt: true };
+    },
+    join: (c) => this.joinCall(c),
+    println: (c) => c.done((c.p.output.push(outputLine(c.args, false)), null)),
+    prn: (c) => c.done((c.p.output.push(outputLine(c.args, true)), null)),
+    'hold!': (c) => {
+      const reg = Number(registerArg('hold!', c.args[0]));
+      if (c.args[1] === null) c.p.regs.delete(reg);
+      else c.p.regs.set(reg, this.intern(c.args[1]!, c.p.pid));
+      return c.done(null);
+    },
+    gc: (c) => {
+      this.collecting(() => this.collector.collect());
+      return c.done(null);
+    },
+  };
+
+  /** `reset!` and `reset-vals!`: points the atom `at` at the second argument (validator checked) → that value. */
+  private resetTo(c: OptCall, at: [number, Ref]): Value {
+    this.writeAtom(c.p, at[0], at[1], c.args[1]!, 'reset');
+    return c.args[1]!;
+  }
+
+  /** `%commit!` and `compare-and-set!`: writes the third argument when `ok` holds of the atom → whether it wrote. */
+  private writeIf(c: OptCall, ok: (id: number) => boolean): KernelResult {
+    const [id, ref] = this.callAtom(c);
+    if (!ok(id)) return c.done(false);
+    this.writeAtom(c.p, id, ref, c.args[2]!, 'write');
+    return c.done(true);
+  }
+
+  /** `(join pid)`: the result of a child that has finished, else the caller blocks. */
+  private joinCall(c: OptCall): KernelResult {
+    const { p } = c;
+    const pid = pidArg('join', c.args[0]);
+    const target = Number(pid);
+    const live = this.processes.get(target);
+    if (live === undefined && !this.ended.has(target)) throw new KernelError('no-such-process', `no process ${pid}`);
+    if (this.parents.get(target) !== p.pid && !this.mutants.has('join-any-process')) throw new KernelError('capability-denied', target === p.pid ? `process ${p.pid} may not join itself` : `process ${p.pid} did not create process ${target} and may not join it`);
+    const end = live !== undefined ? live.prog : this.ended.get(target)!;
+    if (live !== undefined && !(end === null || finished(end))) {
+      if (c.atomic) joinMayNotBlock();
+      p.blockedOn = target;
+      return { blocked: true };
     }
-    throw new Raised('program-error', `unknown kernel call ${name}`);
+    p.blockedOn = null;
+    if (end !== null && end.m === 'failed') throw new Raised('program-error', `process ${target} failed: ${end.msg}`, errorMap(end.kind, end.msg));
+    return c.done(end !== null && end.m === 'halt' ? end.v : null);
   }
 
   /** A program's `spawn` or `fork` costs {@link PROCESS_CREATION_FUEL} of the running budget, created or refused. */
@@ -1573,4 +1533,17 @@ function quotaOf(e: unknown): { kind: 'out-of-memory' | 'fuel-exhausted' | 'stac
 /** Creates an optimized kernel (pid 0 alive), on `options.memory` or a fresh plain backend. */
 export function createOptimizedKernel(options: OptimizedKernelOptions = {}): OptimizedKernel {
   return new OptimizedKernel(options);
+}
+
+/** What a kernel call's handler gets: the caller, the arguments, the continuation. */
+interface OptCall {
+  readonly p: Process;
+  /** Whether the call runs inside a validator, watch or swap function (it may not block or fork). */
+  readonly atomic: boolean;
+  readonly name: KernelCallName;
+  readonly args: readonly Value[];
+  /** The continuation after the call. */
+  readonly k: Kont;
+  /** The call's result `value` (a scheduling point or not, as the kernel-call table says). */
+  readonly done: (value: Value) => KernelResult;
 }

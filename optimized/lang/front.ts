@@ -12,8 +12,8 @@
  * @module
  */
 import type { Position } from '../../spec/Edn.js';
-import { EMap, ESet, List, Sym, Vector, kw, type Value } from '../../spec/Values.js';
-import { isCatchClass } from '../../spec/Prelude.js';
+import { EMap, ESet, List, Sym, Vector, type Value } from '../../spec/Values.js';
+import { DERIVED_FORMS, FormError, SPECIAL_FORMS, expandDerived, parseSpecial, type FnArity } from '../../spec/lang/forms.js';
 
 /** A resolved program tree. One comment per kind. */
 export type Node =
@@ -107,83 +107,10 @@ export interface Program {
   readonly main: Arity;
 }
 
-/** The special forms. */
-export const SPECIALS: ReadonlySet<string> = new Set(['def', 'fn', 'let', 'if', 'do', 'quote', 'loop', 'recur', 'try', 'throw']);
-/** The derived forms (expanded before compiling). */
-export const DERIVED: ReadonlySet<string> = new Set(['defn', 'when', 'when-not', 'cond', 'and', 'or', 'dotimes', 'if-let', 'when-let', '->', '->>', 'comment', 'assert']);
-
-class SyntaxFault extends Error {}
-function bad(message: string): never {
-  throw new SyntaxFault(message);
-}
-
-const S = (name: string): Sym => Sym.of(name);
-const L = (...items: Value[]): List => new List(items);
-let hidden = 0;
-/** A symbol no program can write (its name starts with a space). */
-function hiddenSym(prefix: string): Sym {
-  return Sym.of(` ${prefix}#${hidden++}`);
-}
-
-/** One expansion step of a derived form; throws {@link SyntaxFault} for a malformed one. */
-function expandDerived(name: string, args: readonly Value[]): Value {
-  switch (name) {
-    case 'defn': {
-      const f = args[0];
-      if (!(f instanceof Sym)) bad('defn: expected a name');
-      const rest = typeof args[1] === 'string' ? args.slice(2) : args.slice(1);
-      return L(S('def'), f, L(S('fn'), f, ...rest));
-    }
-    case 'when':
-      return L(S('if'), args[0] ?? null, L(S('do'), ...args.slice(1)), null);
-    case 'when-not':
-      return L(S('if'), args[0] ?? null, null, L(S('do'), ...args.slice(1)));
-    case 'cond':
-      if (args.length === 0) return null;
-      if (args.length % 2 !== 0) bad('cond: requires an even number of forms');
-      return L(S('if'), args[0]!, args[1]!, L(S('cond'), ...args.slice(2)));
-    case 'and':
-    case 'or': {
-      if (args.length === 0) return name === 'and' ? true : null;
-      if (args.length === 1) return args[0]!;
-      const g = hiddenSym(name);
-      const more = L(S(name), ...args.slice(1));
-      return L(S('let'), new Vector([g, args[0]!]), name === 'and' ? L(S('if'), g, more, g) : L(S('if'), g, g, more));
-    }
-    case 'dotimes': {
-      const b = args[0];
-      if (!(b instanceof Vector) || b.items.length !== 2 || !(b.items[0] instanceof Sym)) bad('dotimes: expected [name count]');
-      const i = b.items[0];
-      const n = hiddenSym('n');
-      return L(S('let'), new Vector([n, b.items[1]!]), L(S('loop'), new Vector([i, 0n]), L(S('when'), L(S('<'), i, n), ...args.slice(1), L(S('recur'), L(S('inc'), i)))));
-    }
-    case 'if-let':
-    case 'when-let': {
-      const b = args[0];
-      if (!(b instanceof Vector) || b.items.length !== 2 || !(b.items[0] instanceof Sym)) bad(`${name}: expected [name expr]`);
-      const g = hiddenSym('t');
-      const then = name === 'if-let' ? (args[1] ?? null) : L(S('do'), ...args.slice(1));
-      const otherwise = name === 'if-let' ? (args[2] ?? null) : null;
-      return L(S('let'), new Vector([g, b.items[1]!]), L(S('if'), g, L(S('let'), new Vector([b.items[0], g]), then), otherwise));
-    }
-    case '->':
-    case '->>': {
-      let acc: Value = args[0] ?? null;
-      for (const step of args.slice(1)) {
-        if (step instanceof List && step.items.length > 0) {
-          const [f, ...more] = step.items;
-          acc = name === '->' ? L(f!, acc, ...more) : L(f!, ...more, acc);
-        } else acc = L(step, acc);
-      }
-      return acc;
-    }
-    case 'comment':
-      return null;
-    case 'assert':
-      return L(S('if'), args[0] ?? null, null, L(S('throw'), L(S('hash-map'), kw('error'), kw('assertion-failed'), kw('message'), typeof args[1] === 'string' ? args[1] : 'assertion failed')));
-  }
-  return bad(`unknown derived form ${name}`);
-}
+/** The special forms (spec/lang/forms.ts). */
+export const SPECIALS: ReadonlySet<string> = SPECIAL_FORMS;
+/** The derived forms, expanded before compiling (spec/lang/forms.ts). */
+export const DERIVED: ReadonlySet<string> = DERIVED_FORMS;
 
 /** A lexical block: names bound to slots of the current function. */
 interface Block {
@@ -281,14 +208,14 @@ export class Compiler {
       const head = form.items[0]!;
       if (head instanceof Sym && head.ns === null && c.scope.resolve(head) === null) {
         try {
-          if (SPECIALS.has(head.name)) return this.special(head.name, form, c, pos);
+          if (SPECIALS.has(head.name)) return this.special(form, c, pos);
           if (DERIVED.has(head.name)) {
             const expanded = expandDerived(head.name, form.items.slice(1));
             if (expanded instanceof List && !this.positions.has(expanded) && pos !== null) this.positions.set(expanded, pos);
             return this.form(expanded, c, pos);
           }
         } catch (e) {
-          if (e instanceof SyntaxFault) return { t: 'fail', message: e.message, pos };
+          if (e instanceof FormError) return { t: 'fail', message: e.message, pos };
           throw e;
         }
       }
@@ -303,123 +230,74 @@ export class Compiler {
     return { t: 'const', v: form };
   }
 
-  private special(name: string, form: List, c: Ctx, pos: Position | null): Node {
-    const args = form.items.slice(1);
+  private special(form: List, c: Ctx, pos: Position | null): Node {
+    const f = parseSpecial(form);
     const nonTail: Ctx = { scope: c.scope, tail: null };
-    switch (name) {
+    switch (f.t) {
       case 'quote':
-        if (args.length !== 1) bad('quote: expected exactly one form');
-        return { t: 'const', v: args[0]! };
+        return { t: 'const', v: f.value };
       case 'if':
-        if (args.length < 2 || args.length > 3) bad('if: expected (if test then else?)');
-        return { t: 'if', test: this.form(args[0]!, nonTail, pos), then: this.form(args[1]!, c, pos), else: this.form(args[2] ?? null, c, pos) };
+        return { t: 'if', test: this.form(f.test, nonTail, pos), then: this.form(f.then, c, pos), else: this.form(f.else, c, pos) };
       case 'do':
-        return this.body(args, c, pos);
+        return this.body(f.body, c, pos);
       case 'let':
       case 'loop': {
-        const b = args[0];
-        if (!(b instanceof Vector) || b.items.length % 2 !== 0) bad(`${name}: expected a binding vector [name value …]`);
-        for (let i = 0; i < b.items.length; i += 2) if (!(b.items[i] instanceof Sym)) bad(`${name}: binding names must be symbols (no destructuring)`);
         const scope = c.scope;
         const saved = scope.block;
         const slots: number[] = [];
         const inits: Node[] = [];
-        for (let i = 0; i < b.items.length; i += 2) {
-          inits.push(this.form(b.items[i + 1]!, nonTail, pos));
+        f.names.forEach((name, i) => {
+          inits.push(this.form(f.inits[i]!, nonTail, pos));
           const s = scope.newSlot();
-          scope.bind(b.items[i] as Sym, s);
+          scope.bind(name, s);
           slots.push(s);
-        }
-        const node = { t: name, slots, inits, body: null as unknown as Node, pos } as { t: 'let' | 'loop'; slots: number[]; inits: Node[]; body: Node; pos: Position | null };
-        node.body = this.body(args.slice(1), name === 'loop' ? { scope, tail: { loop: node, arity: false } } : c, pos);
+        });
+        const node = { t: f.t, slots, inits, body: null as unknown as Node, pos } as { t: 'let' | 'loop'; slots: number[]; inits: Node[]; body: Node; pos: Position | null };
+        node.body = this.body(f.body, f.t === 'loop' ? { scope, tail: { loop: node, arity: false } } : c, pos);
         scope.block = saved;
         return node;
       }
-      case 'def': {
-        const n = args[0];
-        if (!(n instanceof Sym) || args.length > 2) bad('def: expected (def name value)');
-        return { t: 'def', sym: n, value: args.length === 1 ? null : this.form(args[1]!, nonTail, pos), pos };
-      }
+      case 'def':
+        return { t: 'def', sym: f.name, value: f.value === undefined ? null : this.form(f.value, nonTail, pos), pos };
       case 'fn':
-        return { t: 'fn', lambda: this.lambda(form, c.scope) };
+        return { t: 'fn', lambda: this.lambda(form, f.self, f.arities, c.scope) };
       case 'recur': {
-        const a = args.map((x) => this.form(x, nonTail, pos));
+        const a = f.args.map((x) => this.form(x, nonTail, pos));
         if (c.tail === null) return { t: 'recur', args: a, loop: null, bad: true, pos };
         return { t: 'recur', args: a, loop: c.tail.loop, bad: false, pos };
       }
       case 'throw':
-        if (args.length !== 1) bad('throw: expected exactly one value');
-        return { t: 'throw', value: this.form(args[0]!, nonTail, pos), pos };
+        return { t: 'throw', value: this.form(f.value, nonTail, pos), pos };
       case 'try': {
-        let body = args;
-        let catchName: Sym | null = null;
-        let handler: Value[] | null = null;
-        const last = args.at(-1);
-        if (last instanceof List && last.items[0] === S('catch')) {
-          body = args.slice(0, -1);
-          const k = last.items;
-          // (catch e body…), or Clojure style (catch Exception e body…): see spec/Prelude.ts CATCH_CLASSES
-          if (isCatchClass(k[1]) && k[2] instanceof Sym) {
-            catchName = k[2];
-            handler = k.slice(3);
-          } else if (k[1] instanceof Sym) {
-            catchName = k[1];
-            handler = k.slice(2);
-          } else bad('catch: expected (catch name body…) or (catch Exception name body…)');
-        }
         // The body runs under the try (no recur across it); the handler replaces the try.
-        const b = this.body(body, nonTail, pos);
-        if (handler === null || catchName === null) return { t: 'try', body: b, slot: -1, handler: null };
+        const b = this.body(f.body, nonTail, pos);
+        if (f.name === null) return { t: 'try', body: b, slot: -1, handler: null };
         const scope = c.scope;
         const saved = scope.block;
         const slot = scope.newSlot();
-        scope.bind(catchName, slot);
-        const h = this.body(handler, c, pos);
+        scope.bind(f.name, slot);
+        const h = this.body(f.handler, c, pos);
         scope.block = saved;
         return { t: 'try', body: b, slot, handler: h };
       }
     }
-    return bad(`unknown special form ${name}`);
   }
 
-  private lambda(form: List, outer: FnScope): Lambda {
-    let items = form.items.slice(1);
-    let self: Sym | null = null;
-    if (items[0] instanceof Sym) {
-      self = items[0];
-      items = items.slice(1);
-    }
-    let clauses: { params: Value; body: readonly Value[] }[];
-    if (items[0] instanceof Vector) clauses = [{ params: items[0], body: items.slice(1) }];
-    else {
-      clauses = items.map((a) => {
-        if (!(a instanceof List) || a.items.length === 0) bad('fn: expected ([params] body…) clauses');
-        return { params: a.items[0]!, body: a.items.slice(1) };
-      });
-    }
-    // Parameter lists are checked before arity counts, clause by clause (as the language defines).
-    const parsed = clauses.map((cl) => ({ ...parseParams(cl.params), body: cl.body }));
-    if (parsed.length === 0) bad('fn: no parameter vector');
-    const seen = new Set<number>();
-    for (const a of parsed) {
-      const key = a.rest === null ? a.fixed.length : -1 - a.fixed.length;
-      if (seen.has(key)) bad('fn: two arities with the same number of parameters');
-      seen.add(key);
-    }
+  private lambda(form: List, self: Sym | null, parsed: readonly FnArity[], outer: FnScope): Lambda {
     const pos = this.pos(form);
     const caps: Captures = { list: [], index: new Map() };
     const arities: Arity[] = parsed.map((a) => {
       const scope = new FnScope({ scope: outer, block: outer.block }, caps, null);
       // Calling convention of every tier: parameters in slots 0…n-1, the rest parameter at n,
       // the function itself next. The self name is bound first so parameters shadow it.
-      const params = a.fixed.map(() => scope.newSlot());
+      const params = a.params.map(() => scope.newSlot());
       const restSlot = a.rest !== null ? scope.newSlot() : -1;
       const selfSlot = self !== null ? scope.newSlot() : -1;
       if (self !== null) scope.bind(self, selfSlot);
-      a.fixed.forEach((p, i) => scope.bind(p, params[i]!));
+      a.params.forEach((p, i) => scope.bind(p, params[i]!));
       if (a.rest !== null) scope.bind(a.rest, restSlot);
       const body = this.body(a.body, { scope, tail: { loop: null, arity: true } }, pos);
-      return { params: a.fixed.length, rest: a.rest !== null, selfSlot, slots: scope.slots, body, names: a.fixed.map((p) => p.name), jit: newJit() };
+      return { params: a.params.length, rest: a.rest !== null, selfSlot, slots: scope.slots, body, names: a.params.map((p) => p.name), jit: newJit() };
     });
     return { name: self?.name ?? null, arities, captures: caps.list, id: lambdaIds++ };
   }
@@ -427,23 +305,4 @@ export class Compiler {
 
 function newJit(): ArityJit {
   return { calls: 0, deopts: 0, code: null, native: null };
-}
-
-function parseParams(params: Value): { fixed: Sym[]; rest: Sym | null } {
-  if (!(params instanceof Vector)) bad(`fn: expected a parameter vector, got ${params === null ? 'nil' : String((params as { kind?: string }).kind ?? typeof params)}`);
-  const fixed: Sym[] = [];
-  let rest: Sym | null = null;
-  const items = params.items;
-  for (let i = 0; i < items.length; i++) {
-    const p = items[i];
-    if (!(p instanceof Sym)) bad('fn: parameters must be symbols (no destructuring)');
-    if (p.name === '&') {
-      const r = items[i + 1];
-      if (!(r instanceof Sym) || i + 2 !== items.length) bad('fn: expected exactly one symbol after &');
-      rest = r;
-      break;
-    }
-    fixed.push(p);
-  }
-  return { fixed, rest };
 }

@@ -13,32 +13,16 @@
  * @module
  */
 import { printEdn, printEdnPrefix } from '../../spec/Edn.js';
-import {
-  AtomRef,
-  Bytes,
-  Char,
-  EMap,
-  ESet,
-  Fn,
-  INT64_MAX,
-  INT64_MIN,
-  Keyword,
-  List,
-  Sym,
-  Tagged,
-  Vector,
-  compare,
-  equals,
-  hash,
-  kindOf,
-  kw,
-  type Value,
-} from '../../spec/Values.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, INT64_MAX, INT64_MIN, Keyword, List, Sym, Tagged, Vector, compare, equals, hash, kindOf, kw, type Value } from '../../spec/Values.js';
 import { QuotaExceeded, fault } from './errors.js';
+import { arity, builtins, index, int, num, numCmp, seqItems, truthy, type BuiltinFn } from '../../spec/lang/builtins.js';
+import { arityFault, shortText as short } from '../../spec/lang/errors.js';
+
+export { seqItems, truthy };
 import { VersionedMap } from './vmap.js';
 
 /** A pure built-in: its result from its arguments; raises a `program-error` on bad arguments. */
-export type NativeFn = (args: readonly Value[]) => Value;
+export type NativeFn = BuiltinFn;
 
 /** Seeded bugs and hooks of the core library. */
 export interface NativeOptions {
@@ -68,37 +52,7 @@ type Entry = readonly [Value, Value];
 // Argument checking and messages
 // ---------------------------------------------------------------------------------------------
 
-/** A value's printed form, cut to 40 characters, for error messages. */
-function short(v: Value): string {
-  const s = printEdnPrefix(v, 41); // never prints more than that: a shared value may be huge as text
-  return s.length > 40 ? s.slice(0, 37) + '...' : s;
-}
-
-function arityFault(n: number, name: string): never {
-  return fault(`wrong number of arguments (${n}) passed to ${name}`);
-}
-
-function arity(args: readonly Value[], min: number, max: number, name: string): void {
-  if (args.length < min || args.length > max) arityFault(args.length, name);
-}
-
-function num(v: Value, op: string): Num {
-  if (typeof v === 'bigint' || typeof v === 'number') return v;
-  return fault(`${op}: expected a number, got ${kindOf(v)} ${short(v)}`);
-}
-
-function int(v: Value, op: string): bigint {
-  if (typeof v === 'bigint') return v;
-  return fault(`${op}: expected an integer, got ${kindOf(v)} ${short(v)}`);
-}
-
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** An integer argument used as an index: -1 stands for anything below -1 or beyond 2^53 - 1. */
-function index(v: Value, op: string): number {
-  const i = int(v, op);
-  return i < -1n || i > MAX_SAFE ? -1 : Number(i);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
@@ -123,14 +77,6 @@ function sub(op: string, a: Num, b: Num): Num {
 
 function mul(a: Num, b: Num): Num {
   return typeof a === 'bigint' && typeof b === 'bigint' ? inRange(a * b, '*') : Number(a) * Number(b);
-}
-
-/** Numeric comparison (int against double compares as doubles); NaN when unordered. */
-function numCmp(a: Num, b: Num): number {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
-  const x = Number(a);
-  const y = Number(b);
-  return x < y ? -1 : x > y ? 1 : x === y ? 0 : NaN;
 }
 
 /** `(op a b c …)` holds when `ok` holds for every adjacent pair; stops at the first pair that fails. */
@@ -263,28 +209,8 @@ function strOf(v: Value): string {
 // Sequences
 // ---------------------------------------------------------------------------------------------
 
-/** Clojure truthiness: everything except nil and false. */
-export function truthy(v: Value): boolean {
-  return v !== null && v !== false;
-}
-
 function notSeqable(v: Value, op: string): never {
   return fault(`${op}: don't know how to make a sequence from ${kindOf(v)} ${short(v)}`);
-}
-
-/**
- * The items of a seqable value, in order: nil gives none, lists, vectors and sets their items,
- * maps `[k v]` vectors in canonical key order, strings their characters (by code point), byte
- * strings their bytes as ints. Anything else raises `<op>: don't know how to make a sequence …`.
- * The array may be the collection's own: never change it.
- */
-export function seqItems(v: Value, op: string): readonly Value[] {
-  if (v === null) return [];
-  if (v instanceof List || v instanceof Vector || v instanceof ESet) return v.items;
-  if (v instanceof EMap) return v.entries.map(entryVector);
-  if (typeof v === 'string') return Array.from(v, (c) => new Char(c));
-  if (v instanceof Bytes) return Array.from(v.data, (b) => BigInt(b));
-  return notSeqable(v, op);
 }
 
 function entryVector(e: Entry): Vector {
@@ -633,7 +559,6 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
     },
     max: extreme('max', (c) => c > 0),
     min: extreme('min', (c) => c < 0),
-    double: (a) => (arity(a, 1, 1, 'double'), Number(num(a[0]!, 'double'))),
     long: (a) => (arity(a, 1, 1, 'long'), toLong(a[0]!)),
     '<': chain('<', (c) => c < 0),
     '>': chain('>', (c) => c > 0),
@@ -642,9 +567,6 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
     '==': chain('==', (c) => c === 0),
     '=': (a) => (arity(a, 1, Infinity, '='), allEqual(a)),
     'not=': (a) => (arity(a, 1, Infinity, 'not='), !allEqual(a)),
-    compare: (a) => (arity(a, 2, 2, 'compare'), BigInt(compare(a[0]!, a[1]!))),
-    hash: (a) => (arity(a, 1, 1, 'hash'), BigInt(hash(a[0]!))),
-    identity: (a) => (arity(a, 1, 1, 'identity'), a[0]!),
     not: predicate('not', (v) => v === null || v === false),
     'zero?': signTest('zero?', (c) => c === 0),
     'pos?': signTest('pos?', (c) => c > 0),
@@ -668,16 +590,9 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
     'fn?': predicate('fn?', (v) => v instanceof Fn),
     'bytes?': predicate('bytes?', (v) => v instanceof Bytes),
     'atom?': predicate('atom?', (v) => v instanceof AtomRef),
-    type: (a) => (arity(a, 1, 1, 'type'), kw(kindOf(a[0]!))),
     get: (a) => {
       if (a.length < 2 || a.length > 3) arityFault(a.length, 'get');
       return get(a[0]!, a[1]!, a.length === 3 ? a[2]! : null);
-    },
-    'get-in': (a) => {
-      arity(a, 2, 3, 'get-in');
-      let v: Value = a[0]!;
-      for (const k of seqItems(a[1]!, 'get-in')) v = get(v, k, null);
-      return v === null && a.length === 3 ? a[2]! : v;
     },
     assoc: (a) => {
       if (a.length < 3 || a.length % 2 === 0) arityFault(a.length, 'assoc');
@@ -767,50 +682,10 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
     list: (a) => List.adopt(a.slice()),
     vector: (a) => Vector.adopt(a.slice()),
     vec: (a) => (arity(a, 1, 1, 'vec'), Vector.adopt(itemsFrom(a[0]!, 0, 'vec'))),
-    'hash-map': (a) => {
-      if (a.length % 2 !== 0) fault('hash-map: no value supplied for the last key');
-      const pairs: Entry[] = [];
-      for (let i = 0; i < a.length; i += 2) pairs.push([a[i]!, a[i + 1]!]);
-      return EMap.from(pairs);
-    },
-    'hash-set': (a) => ESet.from(a),
     set: (a) => {
       arity(a, 1, 1, 'set');
       const c = a[0]!;
       return c instanceof ESet ? c : ESet.from(seqItems(c, 'set'));
-    },
-    keys: (a) => {
-      arity(a, 1, 1, 'keys');
-      const m = a[0]!;
-      if (m === null) return null;
-      if (!(m instanceof EMap)) return fault(`keys: expected a map, got ${kindOf(m)}`);
-      return m.size === 0 ? null : List.adopt(m.entries.map((e) => e[0]));
-    },
-    vals: (a) => {
-      arity(a, 1, 1, 'vals');
-      const m = a[0]!;
-      if (m === null) return null;
-      if (!(m instanceof EMap)) return fault(`vals: expected a map, got ${kindOf(m)}`);
-      return m.size === 0 ? null : List.adopt(m.entries.map((e) => e[1]));
-    },
-    'contains?': (a) => {
-      arity(a, 2, 2, 'contains?');
-      const c = a[0]!;
-      const k = a[1]!;
-      if (c === null) return false;
-      if (c instanceof EMap || c instanceof ESet) return c.has(k);
-      if (c instanceof Vector || typeof c === 'string' || c instanceof Bytes) return typeof k === 'bigint' && k >= 0n && k < BigInt(count(c));
-      return fault(`contains? not supported on ${kindOf(c)}`);
-    },
-    'empty?': (a) => (arity(a, 1, 1, 'empty?'), count(a[0]!) === 0),
-    empty: (a) => {
-      arity(a, 1, 1, 'empty');
-      const c = a[0]!;
-      if (c instanceof Vector) return Vector.adopt([]);
-      if (c instanceof List) return List.adopt([]);
-      if (c instanceof EMap) return EMap.EMPTY;
-      if (c instanceof ESet) return ESet.EMPTY;
-      return null;
     },
     range: (a) => {
       arity(a, 1, 3, 'range');
@@ -852,16 +727,6 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       const items = coll instanceof List || coll instanceof Vector || coll instanceof ESet ? coll.items : seqItems(coll, 'drop');
       return List.adopt(items.slice(Math.max(0, index(a[0]!, 'drop'))));
     },
-    subvec: (a) => {
-      arity(a, 2, 3, 'subvec');
-      const v = a[0]!;
-      if (!(v instanceof Vector)) return fault(`subvec: expected a vector, got ${kindOf(v)}`);
-      const n = v.items.length;
-      const start = index(a[1]!, 'subvec');
-      const end = a.length === 3 ? index(a[2]!, 'subvec') : n;
-      if (start < 0 || end < start || end > (offByOne ? n - 1 : n)) fault(`subvec: range ${start}..${end} out of bounds for vector of count ${n}`);
-      return Vector.adopt(v.items.slice(start, end));
-    },
     merge: (a) => {
       let m: EMap | null = null;
       for (const x of a) {
@@ -888,16 +753,6 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       const from = cpOffset(s, start);
       return s.slice(from, from + cpOffset(s.slice(from), end - start));
     },
-    name: (a) => {
-      arity(a, 1, 1, 'name');
-      const x = a[0]!;
-      if (typeof x === 'string') return x;
-      if (x instanceof Keyword || x instanceof Sym) return x.name;
-      return fault(`name: expected a string, keyword or symbol, got ${kindOf(x)}`);
-    },
-    keyword: (a) => (arity(a, 1, 1, 'keyword'), typeof a[0] === 'string' ? kw(a[0]) : fault('keyword: expected a string')),
-    symbol: (a) => (arity(a, 1, 1, 'symbol'), typeof a[0] === 'string' ? Sym.of(a[0]) : fault('symbol: expected a string')),
-    tagged: (a) => (arity(a, 2, 2, 'tagged'), typeof a[0] === 'string' ? new Tagged(a[0], a[1]!) : fault('tagged: expected a tag string')),
     bytes: (a) => {
       arity(a, 1, 1, 'bytes');
       const x = a[0]!;
@@ -908,31 +763,12 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       for (let i = 0; i < items.length; i++) data[i] = byteOf(items[i]!, 'bytes');
       return new Bytes(data);
     },
-    'byte-at': (a) => {
-      arity(a, 2, 2, 'byte-at');
-      const b = a[0]!;
-      if (!(b instanceof Bytes)) return fault(`byte-at: expected bytes, got ${kindOf(b)}`);
-      const i = index(a[1]!, 'byte-at');
-      if (i < 0 || i >= b.length) fault(`byte-at: index ${i} out of bounds for bytes of count ${b.length}`);
-      return BigInt(b.data[i]!);
-    },
-    'assoc-byte': (a) => {
-      arity(a, 3, 3, 'assoc-byte');
-      const b = a[0]!;
-      if (!(b instanceof Bytes)) return fault(`assoc-byte: expected bytes, got ${kindOf(b)}`);
-      const i = index(a[1]!, 'assoc-byte');
-      const n = int(a[2]!, 'assoc-byte');
-      if (i < 0 || i >= b.length) fault(`assoc-byte: index ${i} out of bounds for bytes of count ${b.length}`);
-      if (n < 0n || n > 255n) fault(`assoc-byte: ${n} is not a byte (0..255)`);
-      return b.assoc(i, Number(n));
-    },
-    'bytes->string': (a) => {
-      arity(a, 1, 1, 'bytes->string');
-      const b = a[0]!;
-      if (!(b instanceof Bytes)) return fault('bytes->string: expected bytes');
-      return decoder.decode(b.data);
-    },
     '%to-list': (a) => (arity(a, 1, 1, '%to-list'), List.adopt(itemsFrom(a[0]!, 0, '%to-list'))),
   };
-  return new Map(Object.entries(table));
+  // The built-ins with no faster version here are the language's own definitions.
+  const outOfMemory = (message: string): never => {
+    throw new QuotaExceeded('out-of-memory', message);
+  };
+  const spec = builtins({ offByOne, inPlace, maxElements: most, outOfMemory });
+  return new Map([...spec, ...Object.entries(table)]);
 }

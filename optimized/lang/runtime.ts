@@ -5,6 +5,7 @@
  * @module
  */
 import { Fn, type Sym, type Value } from '../../spec/Values.js';
+import { KERNEL_CALL_NAMES, kernelCallIsPure, kernelCallYields, type SharedImpl } from '../../spec/lang/kernelCalls.js';
 import type { Arity, Lambda } from './front.js';
 import { QuotaExceeded } from './errors.js';
 import type { NativeFn } from './natives.js';
@@ -18,29 +19,11 @@ export interface Closure {
   readonly caps: readonly Value[];
 }
 
-/** A pure built-in. */
-export interface Builtin {
-  readonly kind: 'native';
-  /** Its name. */
-  readonly name: string;
-  /** The implementation. */
-  readonly fn: NativeFn;
-}
-
-/** A kernel call (`atom`, `deref`, `fork`, …). */
-export interface KernelFn {
-  readonly kind: 'kernel';
-  /** Its name. */
-  readonly name: string;
-}
-
-/** `apply`. */
-export interface ApplyFn {
-  readonly kind: 'apply';
-}
+/** A pure built-in, a kernel call, `apply` (spec/lang/kernelCalls.ts). */
+export type { BuiltinImpl as Builtin, KernelCallImpl as KernelFn, ApplyImpl as ApplyFn } from '../../spec/lang/kernelCalls.js';
 
 /** What a function value's `impl` holds in the optimized kernel. */
-export type Impl = Closure | Builtin | KernelFn | ApplyFn;
+export type Impl = Closure | SharedImpl;
 
 /** The implementation behind `f`. */
 export function implOf(f: Fn): Impl {
@@ -59,14 +42,11 @@ export interface Act {
   readonly arity: Arity;
 }
 
-/** Kernel calls that are not scheduling points (they touch only the caller's own state). */
-export const LOCAL_CALLS: ReadonlySet<string> = new Set(['self', 'println', 'prn', 'held', 'hold!']);
+/** Kernel calls that are not scheduling points (spec/lang/kernelCalls.ts). */
+export const LOCAL_CALLS: ReadonlySet<string> = new Set(KERNEL_CALL_NAMES.filter((n) => !kernelCallYields(n)));
 
-/** Every kernel call of the language, in the order their function values are created. */
-export const KERNEL_CALLS: readonly string[] = ['atom', 'deref', 'deref-stamp', 'reset!', 'cas!', 'compare-and-set!', '%commit!', 'reset-vals!', 'set-validator!', 'add-watch', 'remove-watch', 'share!', 'fork', 'spawn', 'self', 'exit', 'join', 'println', 'prn', 'hold!', 'held', 'gc'];
-
-/** Kernel calls compiled code may perform itself (they read the caller's own state, change nothing). */
-export const PURE_KERNEL_CALLS: ReadonlySet<string> = new Set(['self', 'held']);
+/** Kernel calls compiled code may perform itself: they read the caller's own state and change nothing (spec/lang/kernelCalls.ts). */
+export const PURE_KERNEL_CALLS: ReadonlySet<string> = new Set(KERNEL_CALL_NAMES.filter(kernelCallIsPure));
 
 /** What the language needs from the kernel. */
 export interface LangHost {

@@ -13,12 +13,11 @@ import type { Position } from '../../spec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn } from '../../spec/Edn.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
-import { isCatchClass } from '../../spec/Prelude.js';
 import { Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
 import type { Mutants } from '../mutants.js';
-import { seqItems } from './core.js';
+import { seqItems } from '../../spec/lang/builtins.js';
 import { ProgramError, bind, errorValue, implOf, lookup, programError, truthy, type Arity, type Closure, type Env } from './runtime.js';
-import { DERIVED_FORMS, SPECIAL_FORMS, expand, parseFn } from './syntax.js';
+import { DERIVED_FORMS, SPECIAL_FORMS, expand, special as parseForm } from './syntax.js';
 
 /**
  * The source form a state or frame belongs to (the innermost enclosing list form), used to name
@@ -104,8 +103,6 @@ export interface Host {
 /** Error kinds a program can catch with `try` (resource exhaustion cannot be caught). */
 const CATCHABLE: ReadonlySet<ErrorKind> = new Set(['capability-denied', 'stale-stamp', 'validator-rejected', 'no-such-process', 'no-such-atom', 'process-limit', 'program-error', 'bad-input', 'unsupported']);
 
-const fnCache = new WeakMap<List, { self: Sym | null; arities: Arity[] }>();
-
 /** The initial state for evaluating the top-level `forms` in order. */
 export function initialState(forms: readonly Value[]): State {
   return { mode: 'eval', form: new List([Sym.of('do'), ...forms]), env: null, k: null, pos: null };
@@ -190,7 +187,7 @@ function evalForm(form: Value, env: Env, k: Kont, outerPos: Src, h: Host): StepR
     const pos = form;
     const head = form.items[0]!;
     if (head instanceof Sym && head.ns === null && lookup(env, head) === undefined) {
-      if (SPECIAL_FORMS.has(head.name)) return special(head.name, form, env, k, pos, h);
+      if (SPECIAL_FORMS.has(head.name)) return special(form, env, k, pos, h);
       if (DERIVED_FORMS.has(head.name)) {
         const expanded = expand(form, h.positions)!;
         h.alloc(expanded); // the expansion is code the continuation holds: keep it in the heap
@@ -205,75 +202,36 @@ function evalForm(form: Value, env: Env, k: Kont, outerPos: Src, h: Host): StepR
   return ret(form, k); // literals evaluate to themselves
 }
 
-function special(name: string, form: List, env: Env, k: Kont, pos: Src, h: Host): StepResult {
-  const args = form.items.slice(1);
-  switch (name) {
+function special(form: List, env: Env, k: Kont, pos: Src, h: Host): StepResult {
+  const c = parseForm(form);
+  switch (c.t) {
     case 'quote':
-      if (args.length !== 1) programError('quote: expected exactly one form');
-      return ret(args[0]!, k);
+      return ret(c.value, k);
     case 'if':
-      if (args.length < 2 || args.length > 3) programError('if: expected (if test then else?)');
-      return ev(args[0]!, env, push(k, { t: 'if', then: args[1]!, else: args[2] ?? null, env, pos }), pos);
+      return ev(c.test, env, push(k, { t: 'if', then: c.then, else: c.else, env, pos }), pos);
     case 'do':
-      return evalBody(args, env, k, pos);
+      return evalBody(c.body, env, k, pos);
     case 'let':
     case 'loop': {
-      const b = args[0];
-      if (!(b instanceof Vector) || b.items.length % 2 !== 0) return programError(`${name}: expected a binding vector [name value …]`);
-      const names: Sym[] = [];
-      const inits: Value[] = [];
-      for (let i = 0; i < b.items.length; i += 2) {
-        const n = b.items[i];
-        if (!(n instanceof Sym)) return programError(`${name}: binding names must be symbols (no destructuring)`);
-        names.push(n);
-        inits.push(b.items[i + 1]!);
-      }
-      const body = args.slice(1);
-      const loop = name === 'loop';
+      const { names, inits, body } = c;
+      const loop = c.t === 'loop';
       if (names.length === 0) return loop ? evalBody(body, env, push(k, { t: 'loop', names, outer: env, body, pos }), pos) : evalBody(body, env, k, pos);
       return ev(inits[0]!, env, push(k, { t: 'let', names, inits, i: 0, env, outer: env, body, loop, pos }), pos);
     }
-    case 'def': {
-      const n = args[0];
-      if (!(n instanceof Sym) || args.length > 2) return programError('def: expected (def name value)');
-      if (args.length === 1) return ret(null, push(k, { t: 'def', name: n, pos }));
-      return ev(args[1]!, env, push(k, { t: 'def', name: n, pos }), pos);
-    }
+    case 'def':
+      if (c.value === undefined) return ret(null, push(k, { t: 'def', name: c.name, pos }));
+      return ev(c.value, env, push(k, { t: 'def', name: c.name, pos }), pos);
     case 'fn': {
-      let parsed = fnCache.get(form);
-      if (parsed === undefined) {
-        parsed = parseFn(form);
-        fnCache.set(form, parsed);
-      }
-      const closure: Closure = Object.freeze({ kind: 'closure', arities: parsed.arities, env, self: parsed.self });
-      return ret(h.newFn(parsed.self?.name ?? null, closure), k);
+      const closure: Closure = Object.freeze({ kind: 'closure', arities: c.arities, env, self: c.self });
+      return ret(h.newFn(c.self?.name ?? null, closure), k);
     }
     case 'recur':
-      return evalSeq('recur', [], args, 0, env, k, pos, h);
+      return evalSeq('recur', [], c.args, 0, env, k, pos, h);
     case 'throw':
-      if (args.length !== 1) programError('throw: expected exactly one value');
-      return ev(args[0]!, env, push(k, { t: 'throw', pos }), pos);
-    case 'try': {
-      let body = args;
-      let catchName: Sym | null = null;
-      let handler: Value[] = [];
-      const last = args.at(-1);
-      if (last instanceof List && last.items[0] === Sym.of('catch')) {
-        body = args.slice(0, -1);
-        const c = last.items;
-        // (catch e body…), or Clojure style (catch Exception e body…): see spec/Prelude.ts CATCH_CLASSES
-        if (isCatchClass(c[1]) && c[2] instanceof Sym) {
-          catchName = c[2];
-          handler = c.slice(3);
-        } else if (c[1] instanceof Sym) {
-          catchName = c[1];
-          handler = c.slice(2);
-        } else programError('catch: expected (catch name body…) or (catch Exception name body…)');
-      }
-      return evalBody(body, env, push(k, { t: 'try', name: catchName, handler, env, pos }), pos);
-    }
+      return ev(c.value, env, push(k, { t: 'throw', pos }), pos);
+    case 'try':
+      return evalBody(c.body, env, push(k, { t: 'try', name: c.name, handler: c.handler, env, pos }), pos);
   }
-  return programError(`unknown special form ${name}`);
 }
 
 function retTo(v: Value, k: Kont, h: Host): StepResult {

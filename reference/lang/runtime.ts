@@ -6,6 +6,8 @@
 import { KernelError } from '../../spec/Errors.js';
 import { EMap, Fn, kw, type Sym, type Value } from '../../spec/Values.js';
 import type { Position } from '../../spec/Edn.js';
+import type { FnArity } from '../../spec/lang/forms.js';
+import type { SharedImpl } from '../../spec/lang/kernelCalls.js';
 
 /** A lexical environment: an immutable linked list of bindings, innermost first. */
 export type Env = { readonly name: Sym; readonly value: Value; readonly next: Env } | null;
@@ -21,15 +23,8 @@ export function bind(env: Env, name: Sym, value: Value): Env {
   return Object.freeze({ name, value, next: env });
 }
 
-/** One arity of a function: parameters, optional rest parameter (`& more`), body forms. */
-export interface Arity {
-  /** Fixed parameters. */
-  readonly params: readonly Sym[];
-  /** The rest parameter, bound to a list of the extra arguments (or nil). */
-  readonly rest: Sym | null;
-  /** Body forms, evaluated like `do`. */
-  readonly body: readonly Value[];
-}
+/** One arity of a function: parameters, optional rest parameter (`& more`), body forms (spec/lang/forms.ts). */
+export type Arity = FnArity;
 
 /** A closure: code plus the environment it was created in. The `impl` of a {@link Fn}. */
 export interface Closure {
@@ -42,39 +37,18 @@ export interface Closure {
   readonly self: Sym | null;
 }
 
-/** A pure built-in function: computes its result from its arguments in one step. */
-export interface Native {
-  readonly kind: 'native';
-  /** The name it is bound to. */
-  readonly name: string;
-  /** The function; throws {@link ProgramError} on bad arguments. */
-  readonly fn: (args: readonly Value[]) => Value;
-}
-
-/** A kernel call (`atom`, `swap!`'s commit, `fork`, …): performed by the kernel, a scheduling point. */
-export interface KernelCall {
-  readonly kind: 'kernel';
-  /** The name it is bound to. */
-  readonly name: string;
-}
-
-/** `apply`: turns its arguments into a call (handled by the machine itself). */
-export interface ApplyImpl {
-  readonly kind: 'apply';
-}
+/** A pure built-in, a kernel call, `apply` (spec/lang/kernelCalls.ts). */
+export type { BuiltinImpl as Native, KernelCallImpl as KernelCall, ApplyImpl } from '../../spec/lang/kernelCalls.js';
 
 /** What a function value's `impl` holds in the reference kernel. */
-export type FnImpl = Closure | Native | KernelCall | ApplyImpl;
+export type FnImpl = Closure | SharedImpl;
 
 /** The reference-kernel implementation behind a function value. */
 export function implOf(f: Fn): FnImpl {
   return f.impl as FnImpl;
 }
 
-/** Clojure truthiness: everything except nil and false. */
-export function truthy(v: Value): boolean {
-  return v !== null && v !== false;
-}
+export { truthy } from '../../spec/lang/builtins.js';
 
 /**
  * An error a program can catch with `try`: either a built-in's failure (type error, overflow,

@@ -1,65 +1,55 @@
 /**
- * The pure core library: built-in functions computing a value from values in one machine step.
- * No function here can mutate anything; "changing" a collection returns a new one.
- * Higher-order functions (`map`, `filter`, `reduce`, `swap!`, …) are written in the language
- * itself (see `prelude.ts`), so that calling back into a program stays a machine step.
+ * The pure built-ins of the system language: what each computes from its arguments, in one
+ * machine step, written for clarity (docs/language.md, "Core library (pure)"). No built-in can
+ * mutate anything; "changing" a collection returns a new one. Higher-order functions (`map`,
+ * `filter`, `reduce`, `swap!`, …) are written in the language itself (spec/Prelude.ts), so that
+ * calling back into a program stays a machine step.
+ *
+ * A bad argument raises the catchable `program-error` (spec/lang/errors.ts); a result over the
+ * heap quota is `out-of-memory` before it is built. The reference kernel runs these definitions;
+ * the optimized kernel runs faster versions of some of them, tested against these.
  * @module
  */
-import { printEdn, printEdnPrefix } from '../../spec/Edn.js';
-import { KernelError } from '../../spec/Errors.js';
-import {
-  Bytes,
-  Char,
-  EMap,
-  ESet,
-  Fn,
-  IntOverflowError,
-  Keyword,
-  List,
-  Sym,
-  Tagged,
-  Vector,
-  AtomRef,
-  checkInt,
-  compare,
-  equals,
-  hash,
-  kindOf,
-  kw,
-  type Value,
-} from '../../spec/Values.js';
-import type { Mutants } from '../mutants.js';
-import { programError, truthy, type Native } from './runtime.js';
+import { printEdn, printEdnPrefix } from '../Edn.js';
+import { KernelError } from '../Errors.js';
+import { Bytes, Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Tagged, Vector, AtomRef, checkInt, compare, equals, hash, kindOf, kw, type Value } from '../Values.js';
+import { arityFault, langFault as programError, shortText as short } from './errors.js';
 
-type NativeFn = (args: readonly Value[]) => Value;
+/** A pure built-in: its result from its arguments; raises a `program-error` on bad arguments. */
+export type BuiltinFn = (args: readonly Value[]) => Value;
+
+/** Clojure truthiness: everything except nil and false. */
+export function truthy(v: Value): boolean {
+  return v !== null && v !== false;
+}
+
+type NativeFn = BuiltinFn;
 
 function typeName(v: Value): string {
   return kindOf(v);
 }
 
-function num(v: Value, op: string): bigint | number {
+/** The number argument `v` of `op`, or the `expected a number` error. */
+export function num(v: Value, op: string): bigint | number {
   if (typeof v === 'bigint' || typeof v === 'number') return v;
   return programError(`${op}: expected a number, got ${typeName(v)} ${short(v)}`);
 }
 
-function int(v: Value, op: string): bigint {
+/** The integer argument `v` of `op`, or the `expected an integer` error. */
+export function int(v: Value, op: string): bigint {
   if (typeof v === 'bigint') return v;
   return programError(`${op}: expected an integer, got ${typeName(v)} ${short(v)}`);
 }
 
-function index(v: Value, op: string): number {
+/** An integer argument used as an index: -1 stands for anything below -1 or beyond 2^53 - 1. */
+export function index(v: Value, op: string): number {
   const i = int(v, op);
   return i < -1n || i > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(i);
 }
 
-function short(v: Value): string {
-  const s = printEdnPrefix(v, 41); // never prints more than that: a value may be huge as text
-  return s.length > 40 ? s.slice(0, 37) + '...' : s;
-}
-
-function arity(args: readonly Value[], min: number, max: number, name: string): void {
-  if (args.length < min || args.length > max)
-    programError(`wrong number of arguments (${args.length}) passed to ${name}`);
+/** Raises the arity error unless `args` has from `min` to `max` items. */
+export function arity(args: readonly Value[], min: number, max: number, name: string): void {
+  if (args.length < min || args.length > max) arityFault(args.length, name);
 }
 
 /** int64 arithmetic with overflow as a program error; int with double gives a double (Clojure). */
@@ -75,7 +65,8 @@ function arith(op: string, a: bigint | number, b: bigint | number, ints: (x: big
   return dbl(Number(a), Number(b));
 }
 
-function numCmp(a: bigint | number, b: bigint | number): number {
+/** Numeric comparison (an int against a double compares as doubles); NaN when unordered. */
+export function numCmp(a: bigint | number, b: bigint | number): number {
   if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
   const x = Number(a);
   const y = Number(b);
@@ -148,21 +139,42 @@ function rangeCount(start: bigint, end: bigint, step: bigint): bigint {
   return span <= 0n ? 0n : (span + stride - 1n) / stride;
 }
 
-/**
- * Builds the table of native built-ins. `mutants` selects seeded bugs (`collection-off-by-one`,
- * `quota-not-enforced`); `inPlace` is called by `assoc`/`conj` on vectors for the
- * `in-place-update-shared` mutant; `heapCells` is the heap-cell quota: a built-in whose result
- * would have more elements (and at least 16) is `out-of-memory` *before* it builds anything, the
- * rule the kernel's `work` charge applies to every result after the fact.
- */
-export function coreNatives(mutants: Mutants, inPlace: (original: Vector, updated: Vector) => void, heapCells = Infinity): Native[] {
-  const offByOne = mutants.has('collection-off-by-one');
+/** Seeded bugs and hooks of the built-ins. */
+export interface BuiltinOptions {
+  /** The `collection-off-by-one` mutant: `nth` and `subvec` refuse the last index of a vector. */
+  readonly offByOne?: boolean;
+  /**
+   * Called by `assoc` and `conj` each time they derive a vector `updated` from a vector
+   * `original` (once per key/value pair or added item), for the `in-place-update-shared` mutant.
+   */
+  readonly inPlace?: (original: Vector, updated: Vector) => void;
+  /**
+   * The most elements (items, entries, characters, bytes) a built-in's result may have (the
+   * heap-cell quota; default: no limit): a result of at least 16 elements over it is
+   * `out-of-memory` before anything is built, for the built-ins whose result can be much larger
+   * than their arguments (`range`, `concat`, `into`, `str`, `pr-str`).
+   */
+  readonly maxElements?: number;
+  /** Raises `out-of-memory` with `message` (default: a {@link KernelError} of that kind). */
+  readonly outOfMemory?: (message: string) => never;
+}
+
+/** The pure built-ins, by the name a program calls them with. */
+export function builtins(opts: BuiltinOptions = {}): ReadonlyMap<string, BuiltinFn> {
+  const offByOne = opts.offByOne === true;
+  const inPlace = opts.inPlace ?? ((): void => undefined);
   /** The most elements a built-in's result may have. */
-  const most = mutants.has('quota-not-enforced') ? Infinity : heapCells;
+  const most = opts.maxElements ?? Infinity;
+  const heapCells = most;
+  const outOfMemory =
+    opts.outOfMemory ??
+    ((message: string): never => {
+      throw new KernelError('out-of-memory', message);
+    });
 
   /** Refuses (out-of-memory, uncatchable) to build a value of `n` elements for `name` when that is over the quota. */
   const reserve = (name: string, n: number | bigint): void => {
-    if (n >= 16 && n > most) throw new KernelError('out-of-memory', `${name} would build a value of ${n} elements, over the heap quota of ${heapCells} cells`);
+    if (n >= 16 && n > most) outOfMemory(`${name} would build a value of ${n} elements, over the heap quota of ${heapCells} cells`);
   };
 
   /** The text `str` makes of `a`, refused before it is built when longer than the quota allows. */
@@ -495,5 +507,5 @@ export function coreNatives(mutants: Mutants, inPlace: (original: Vector, update
     },
     '%to-list': (a) => (arity(a, 1, 1, '%to-list'), toList(seqItems(a[0]!, '%to-list'))),
   };
-  return Object.entries(table).map(([name, fn]) => Object.freeze({ kind: 'native' as const, name, fn }));
+  return new Map(Object.entries(table));
 }

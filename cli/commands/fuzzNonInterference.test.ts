@@ -3,40 +3,17 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CheckFailed, UsageError } from '../errors.js';
 import { register as registerFuzz } from './fuzz.js';
 import { register as registerReplay } from './replay.js';
+import { runCommands } from '../../tests/support/cli.js';
 import { generateScenario } from '../../harness/generators/attacks.js';
 import { NI_QUOTAS } from '../../harness/oracles/nonInterference.js';
 import { BadNiCaseError, NI_CASE_VERSION, niCaseFromJson, niCaseToJson, niScenarioSeed, type NiCase } from '../../harness/campaign/nonInterference.js';
 
-function program(): Command {
-  const p = new Command('immutos').exitOverride();
-  registerFuzz(p);
-  registerReplay(p);
-  return p;
-}
-
-async function run(args: string[]): Promise<{ out: string; error: unknown }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  let error: unknown;
-  try {
-    await program().parseAsync(args, { from: 'user' });
-  } catch (e) {
-    error = e;
-  } finally {
-    spy.mockRestore();
-    errSpy.mockRestore();
-  }
-  return { out, error };
-}
+/** Runs `immutos fuzz` / `immutos replay` with `args`. */
+const run = (args: string[]): Promise<{ out: string; error: unknown }> => runCommands([registerFuzz, registerReplay], args);
 
 afterEach(() => vi.restoreAllMocks());
 

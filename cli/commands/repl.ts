@@ -17,7 +17,7 @@ import * as readline from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Quotas } from '../../spec/Kernel.js';
-import { QUOTA_FLAGS, programKernelNames, quotaValue } from '../program/runProgram.js';
+import { QUOTA_FLAGS, programKernelNames, quotasFromFlags } from '../program/runProgram.js';
 import { ReplHost, openBrackets, type ReplInput } from '../program/replSession.js';
 
 export { ReplSession, openBrackets } from '../program/replSession.js';
@@ -36,10 +36,6 @@ function loadHistory(file: string): string[] {
   }
 }
 
-/** `--quota-tree-heap` → `quotaTreeHeap` (commander's attribute name). */
-function attributeOf(flag: string): string {
-  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
 
 /** Registers `immutos repl`. */
 export function register(program: Command): void {
@@ -50,12 +46,9 @@ export function register(program: Command): void {
   for (const flag of Object.keys(QUOTA_FLAGS)) cmd.option(`${flag} <n>`, `the quota of \`immutos run ${flag}\``);
   cmd.option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel) so that --kernel can name it');
   cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly [quota: string]: unknown }) => {
-    const quotas: { -readonly [K in keyof Quotas]?: number } = {};
+    let quotas: Partial<Quotas>;
     try {
-      for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
-        const text = flags[attributeOf(flag)];
-        if (typeof text === 'string') quotas[quota] = quotaValue(text, flag);
-      }
+      quotas = quotasFromFlags(flags);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

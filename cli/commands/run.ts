@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../errors.js';
 import { DEFAULT_QUOTAS, type Quotas } from '../../spec/Kernel.js';
-import { QUOTA_FLAGS, UnknownProgramKernel, failureMessage, programKernelNames, quotaValue, renderReport, runPrograms } from '../program/runProgram.js';
+import { QUOTA_FLAGS, UnknownProgramKernel, failureMessage, programKernelNames, quotasFromFlags, renderReport, runPrograms } from '../program/runProgram.js';
 
 /** The kernels `--kernel` help lists (this module loads only when `run` is the command). */
 const KERNEL_NAMES = await programKernelNames();
@@ -52,10 +52,6 @@ function nat(text: string, flag: string): number {
   return n;
 }
 
-/** `--quota-tree-heap` → `quotaTreeHeap` (commander's attribute name). */
-function attributeOf(flag: string): string {
-  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
 
 /** Registers `immutos run`. */
 export function register(program: Command): void {
@@ -83,12 +79,9 @@ export function register(program: Command): void {
     });
     const seed = nat(flags.seed, '--seed');
     const schedule = flags.schedule === undefined ? undefined : flags.schedule.split(',').filter((s) => s.trim() !== '').map((s) => nat(s.trim(), '--schedule'));
-    const quotas: { -readonly [K in keyof Quotas]?: number } = {};
+    let quotas: Partial<Quotas>;
     try {
-      for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
-        const text = flags[attributeOf(flag)];
-        if (typeof text === 'string') quotas[quota] = quotaValue(text, flag);
-      }
+      quotas = quotasFromFlags(flags);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

@@ -86,6 +86,19 @@ export function quotaValue(text: string, flag: string): number {
 }
 
 /**
+ * The quotas given as `--quota-…` flags, read from commander's parsed options (each flag under
+ * its camel-cased name). Throws RangeError on a value that is not a positive integer.
+ */
+export function quotasFromFlags(flags: Readonly<Record<string, unknown>>): Partial<Quotas> {
+  const quotas: { -readonly [K in keyof Quotas]?: number } = {};
+  for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
+    const text = flags[flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+    if (typeof text === 'string') quotas[quota] = quotaValue(text, flag);
+  }
+  return quotas;
+}
+
+/**
  * The quotas a program file declares in its leading comment, on a line of the form
  * `;; immutos run --quota-heap N --quota-fuel N --quota-stack N` (any subset, any order).
  * The leading comment is every line before the first one that is neither blank nor a `;`

@@ -7,6 +7,7 @@
  * Naming (pids, refs, stamps) follows docs/adr/0003-atoms-processes-capabilities.md exactly.
  * @module
  */
+import { createRng, type Rng } from '../spec/Random.js';
 import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../spec/lang/kernelCalls.js';
 import { printEdn, readEdn, readEdnForms, type Position } from '../spec/Edn.js';
 import { BadInputError, KernelError } from '../spec/Errors.js';
@@ -103,24 +104,20 @@ export interface TreeAccount {
 /** Chooses the next process to run among the runnable ones (the contract is in spec/Kernel.ts). */
 export type Scheduler = SpecScheduler;
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
+/** A seeded PRNG over the project's one generator (spec/Random.ts): the same seed gives the same sequence on every machine. */
 export class Prng {
-  private s: number;
+  private readonly rng: Rng;
   /** Seeds the generator. */
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.rng = createRng(seed);
   }
   /** The next number in [0, 1). */
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.rng.next();
   }
   /** An integer in [0, n). */
   below(n: number): number {
-    return Math.floor(this.next() * n);
+    return this.rng.int(n);
   }
 }
 

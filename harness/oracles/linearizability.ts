@@ -8,6 +8,7 @@
  * @module
  */
 import { checkHistory, type CheckOptions, type Model } from '../lin/checker.js';
+import { renderHtml } from '../lin/html.js';
 
 export { atomModel, type AtomState } from '../lin/models.js';
 export type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
@@ -55,4 +56,14 @@ export function checkLinearizable<S, I, O>(model: SequentialModel<S, I, O>, hist
   const open = byObject.find((p) => p.verdict !== 'ok');
   if (open !== undefined) return { ok: 'unknown', object: open.key as number };
   return { ok: true, order: byObject.flatMap((p) => p.linearization) };
+}
+
+/**
+ * The picture of a history (a self-contained HTML timeline: one lane per client, the longest
+ * partial linearization numbered, the operation that cannot be placed marked), for a failure
+ * report: what `immutos lin` writes next to a history file.
+ */
+export function historyPicture<S, I, O>(model: SequentialModel<S, I, O>, history: readonly Operation<I, O>[], title: string, options: CheckOptions = {}): string {
+  const ops = history.map((op) => ({ client: op.client, key: op.object, call: op.call, ret: op.ret, input: op.input, output: op.output }));
+  return renderHtml(model, ops, checkHistory(model, ops, options), { title });
 }

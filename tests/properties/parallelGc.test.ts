@@ -1,6 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { runParallel } from '../../optimized/gc/parallel.js';
-import { atomModel, checkLinearizable } from '../../harness/oracles/linearizability.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { atomModel, checkLinearizable, historyPicture, type Operation, type Verdict } from '../../harness/oracles/linearizability.js';
+import type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
+
+/**
+ * Judges a parallel run's atom history; when it is not linearizable, draws it into
+ * `.fuzz-out/<name>.lin.html` and returns the verdict with the picture's path for the message.
+ */
+function judgeHistory(name: string, initial: string, history: readonly Operation<AtomInput, AtomOutput>[]): { verdict: Verdict; picture: string } {
+  const verdict = checkLinearizable(atomModel(initial), history);
+  if (verdict.ok === true) return { verdict, picture: '' };
+  mkdirSync('.fuzz-out', { recursive: true });
+  const picture = join('.fuzz-out', `${name}.lin.html`);
+  writeFileSync(picture, historyPicture(atomModel(initial), history, name));
+  return { verdict, picture };
+}
 
 describe('mode (b): collector thread + mutator threads over a SharedArrayBuffer heap', () => {
   it('histories are linearizable, no read sees a freed or stale cell, and the collector freed and moved cells', { timeout: 60_000 }, async () => {
@@ -9,8 +25,8 @@ describe('mode (b): collector thread + mutator threads over a SharedArrayBuffer 
     expect(run.collector.cycles).toBeGreaterThan(0);
     expect(run.collector.freed).toBeGreaterThan(0);
     expect(run.collector.moved).toBeGreaterThan(0);
-    const verdict = checkLinearizable(atomModel(run.initial), run.history);
-    expect(verdict.ok).toBe(true);
+    const { verdict, picture } = judgeHistory('parallel-gc-seed7', run.initial, run.history);
+    expect(verdict.ok, `not linearizable: see ${picture}`).toBe(true);
     // The final value of each atom is the value of its last write in the witness order.
     if (verdict.ok === true) {
       const last = new Map<number, string>();
@@ -27,15 +43,21 @@ describe('mode (b): collector thread + mutator threads over a SharedArrayBuffer 
     const i = run.history.findIndex((op) => op.input.op === 'cas' && op.output !== 'stale');
     expect(i).toBeGreaterThanOrEqual(0);
     const forged = run.history.map((op, k) => (k === i ? { ...op, output: { stamp: 999 } } : op));
-    expect(checkLinearizable(atomModel(run.initial), forged).ok).toBe(false);
+    const judged = judgeHistory('parallel-gc-forged', run.initial, forged);
+    expect(judged.verdict.ok).toBe(false);
+    // the failure comes with its picture, the forged operation marked as the one that cannot be placed
+    expect(judged.picture).toMatch(/parallel-gc-forged\.lin\.html$/);
+    expect(readFileSync(judged.picture, 'utf8')).toContain('class="op stuck"');
   }, 60_000);
 
   // Stress runs: mutators sleep at random inside operations (between allocating a list and its
   // box, between reading a box and walking its list, between the barrier and the CAS), so that
   // operations straddle the collector's phase changes and handshakes on every run.
-  it('under stress, no read sees a freed cell', async () => {
+  it('under stress, no read sees a freed cell and the history stays linearizable', async () => {
     const run = await runParallel({ mutators: 2, ops: 1500, atoms: 4, seed: 5, stress: true });
     expect(run.errors).toEqual([]);
+    const { verdict, picture } = judgeHistory('parallel-gc-stress-seed5', run.initial, run.history);
+    expect(verdict.ok, `not linearizable: see ${picture}`).toBe(true);
     expect(run.collector.cycles).toBeGreaterThan(0); // (under heavy load the collector may get one cycle only)
     expect(run.collector.freed).toBeGreaterThan(0);
   }, 60_000);

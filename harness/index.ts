@@ -70,7 +70,7 @@ export { fixup, type FixedCase, type FixupOptions } from './generators/fixup.js'
 export { valueArb, type ValueArbOptions } from './generators/values.js';
 export { runDifferential, showOutcome, type DifferentialOptions, type DifferentialResult, type NamedKernel, type StepRecord, type Verdict } from './oracles/differential.js';
 export { Coverage, type CoverageReport } from './oracles/coverage.js';
-export { checkLinearizable, atomModel, type SequentialModel, type Operation } from './oracles/linearizability.js';
+export { checkLinearizable, atomModel, historyPicture, type SequentialModel, type Operation } from './oracles/linearizability.js';
 export { identical, difference } from './oracles/identical.js';
 export { fuzzCaseToItf, counterexampleToItf, tlaTextToItf, jsonToItf, type ItfTrace, type ItfState, type ItfValue, type PrintedState } from './itf.js';
 export {

@@ -4,7 +4,7 @@
  * @module
  */
 import { cpus } from 'node:os';
-import { decode, encode } from '../spec/Binary.js';
+import { decode, encode } from '../spec/codec/Binary.js';
 import { equals } from '../spec/Values.js';
 import { PACK_OPTIONS, PLAIN_OPTIONS, cborCodec, fromCbor, toCbor } from './cborProfile.js';
 import type { BenchContext } from './index.js';

@@ -13,7 +13,7 @@
  * Every mutant listed here has a code path ({@link INERT_MUTANTS} is empty).
  * @module
  */
-import { CODEC_MUTANTS } from '../spec/Binary.js';
+import { CODEC_MUTANTS } from '../spec/codec/Binary.js';
 import { MutantSwitch, sharedMutants } from '../spec/KernelMutants.js';
 
 /** One seeded bug. */
@@ -60,7 +60,7 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
     description: 'evacuation (and struct re-encoding) swaps the handle to the new copy without the fence after writing it, so under a relaxed memory model another core can follow the handle before the copy is visible',
     needs: 'multicore',
   },
-  // Seeded bugs of the binary decoder a binary `load` goes through (spec/Binary.ts CODEC_MUTANTS).
+  // Seeded bugs of the binary decoder a binary `load` goes through (spec/codec/Binary.ts CODEC_MUTANTS).
   ...CODEC_MUTANTS,
 ]);
 

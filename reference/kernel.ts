@@ -9,9 +9,9 @@
  */
 import { createRng, type Rng } from '../spec/Random.js';
 import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../spec/lang/kernelCalls.js';
-import { printEdn, readEdn, readEdnForms, type Position } from '../spec/Edn.js';
+import { printEdn, readEdn, readEdnForms, type Position } from '../spec/codec/Edn.js';
 import { BadInputError, KernelError } from '../spec/Errors.js';
-import { decodeAll, fromBase64 } from '../spec/Binary.js';
+import { decodeAll, fromBase64 } from '../spec/codec/Binary.js';
 import {
   DEFAULT_QUOTAS,
   OP_NAMES,
@@ -408,7 +408,7 @@ export class ReferenceKernel implements Kernel, ProgramHost {
   // ---------------------------------------------------------------- operations
 
   /**
-   * One operation. Checks run in the order every kernel uses (spec/SpecKernel.ts): the op's
+   * One operation. Checks run in the order every kernel uses (spec/SpecEngine.ts): the op's
    * name (`bad-input`), the acting pid (`no-such-process`), the EDN arguments (`bad-input`),
    * the atom ref (`capability-denied` / `no-such-atom`); for `share`, the creator check before
    * the target pid; then the action itself. (Function sources of `swap`, `setValidator` are

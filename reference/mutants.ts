@@ -4,7 +4,7 @@
  * Every mutant is off by default; `KernelOptions.mutants` switches them on by name.
  * @module
  */
-import { CODEC_MUTANTS, type CodecMutantName } from '../spec/Binary.js';
+import { CODEC_MUTANTS, type CodecMutantName } from '../spec/codec/Binary.js';
 import { MutantSwitch, sharedMutants, type MutantEntry } from '../spec/KernelMutants.js';
 
 /** One seeded bug: its name and what goes wrong when it is on. */
@@ -22,7 +22,7 @@ export const REFERENCE_MUTANTS: readonly MutantInfo[] = Object.freeze([
   { name: 'quota-not-enforced', description: 'the heap-cell quota is never enforced: a process may keep more live cells than allowed' },
   ...sharedMutants('hot-deploy-replaces-running', 'collection-off-by-one', 'watch-runs-as-writer', 'validator-runs-as-writer', 'foreign-code-charged-to-writer', 'join-any-process', 'no-process-limit'),
   { name: 'fork-drops-registers', description: "fork gives the child empty registers instead of a copy of the parent's" },
-  // Seeded bugs of the binary decoder a binary `load` goes through (spec/Binary.ts CODEC_MUTANTS).
+  // Seeded bugs of the binary decoder a binary `load` goes through (spec/codec/Binary.ts CODEC_MUTANTS).
   ...CODEC_MUTANTS,
 ] as const);
 

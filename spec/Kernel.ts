@@ -135,7 +135,7 @@ export type Op =
   /**
    * Load a system-language program into the caller; runs at `step`/`run` → nil. The program is
    * EDN text (`program`), or, when `binary` is present, the forms of a binary blob (`binary`: the
-   * base64 text, `toBase64`, of `encodeAll(forms)` from spec/Binary.ts; `program` must then be
+   * base64 text, `toBase64`, of `encodeAll(forms)` from spec/codec/Binary.ts; `program` must then be
    * empty). A blob that does not decode, or a binary load with program text, is `bad-input`.
    */
   | { readonly op: 'load'; readonly pid: Pid; readonly program: string; readonly binary?: string }

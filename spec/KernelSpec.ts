@@ -8,7 +8,7 @@
  *   {@link Share}, {@link Fork}, {@link Spawn}, {@link Exit}, …) over a {@link KernelState}
  *   whose values are opaque (`V`, compared only through a {@link ValueDomain}) and whose ids are
  *   unbounded numbers. They answer a successor state or a {@link Refusal} naming the error kind.
- *   This is the executable oracle at any bound: `spec/SpecKernel.ts` (the fuzzer's `spec`
+ *   This is the executable oracle at any bound: `spec/SpecEngine.ts` (the fuzzer's `spec`
  *   engine) and the reference kernel's trace validation (`harness/oracles/trace.ts`) run on them
  *   with values = spec {@link Value}s.
  * - **The finite model** ({@link instantiateKernel}, {@link specModule}): one instantiation with

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { printEdn, readEdn } from './Edn.js';
+import { printEdn, readEdn } from './codec/Edn.js';
 import { CodeError, compileOpCode, isModelledCode } from './OpCode.js';
-import { createSpecKernel, specAccepts } from './SpecKernel.js';
+import { createSpecKernel, specAccepts } from './SpecEngine.js';
 import { INT64_MAX } from './Values.js';
 
 /** Applies `src` to the value `arg` (EDN) → the result as EDN, or `!kind`. */

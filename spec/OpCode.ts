@@ -23,11 +23,11 @@
  * Errors are those the kernels give for the same code: source text that is not one EDN form is
  * `bad-input`; a failure while the function runs (a type error, integer overflow, an index out
  * of bounds, a wrong argument count) is `program-error`. Who gets which (a foreign validator's
- * failure rejects the write instead) is decided by the caller, `spec/SpecKernel.ts`.
+ * failure rejects the write instead) is decided by the caller, `spec/SpecEngine.ts`.
  * @see Kernel.tla Swap, SetValidator (the code is the opaque value those actions apply)
  * @module
  */
-import { readEdnAll } from './Edn.js';
+import { readEdnAll } from './codec/Edn.js';
 import { KernelError } from './Errors.js';
 import type { ErrorKind } from './Kernel.js';
 import { AtomRef, Bytes, Char, checkInt, EMap, ESet, equals, Fn, IntOverflowError, Keyword, kindOf, List, Sym, Vector, type Value } from './Values.js';

@@ -1,7 +1,7 @@
 /**
  * Seeded bugs ("mutants") of the `spec` engine: each one is a wrong line in the TS mirror of
  * `spec/tla/Kernel.tla` (a generic action of `spec/KernelSpec.ts`, or the answer
- * `spec/SpecKernel.ts` builds from one), for the differential fuzzer's meta-test: a campaign of
+ * `spec/SpecEngine.ts` builds from one), for the differential fuzzer's meta-test: a campaign of
  * `spec+mutant:m` against `spec` (or `reference`) must tell the mutant from the mirror.
  *
  * Every mutant is off by default; `createSpecKernel({ mutants })` switches them on by name. The

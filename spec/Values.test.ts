@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { Bytes, EMap, ESet, INT64_MAX, INT64_MIN, IntOverflowError, List, Vector, checkInt, compare, equals, hash, int, kw, type Value } from './Values.js';
-import { printEdn, readEdn } from './Edn.js';
+import { printEdn, readEdn } from './codec/Edn.js';
 import { valueArb } from '../harness/generators/values.js';
 
 const RUNS = 10_000;

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { murmurFinalize as fmix, murmurMix as mix, murmurString as hashString } from './Hash.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, compare, equals, hash, kindOf, kw, type Value } from './Values.js';
-import { printEdn, printEdnPrefix } from './Edn.js';
+import { printEdn, printEdnPrefix } from './codec/Edn.js';
 import { valueArb } from '../harness/generators/values.js';
 
 /** `[[[… leaf …]]]`, `depth` levels, built bottom-up with a loop (as a program would). */

@@ -4,13 +4,13 @@
  * @module
  */
 export * from './Values.js';
-export * from './Edn.js';
+export * from './codec/Edn.js';
 export * from './Errors.js';
 export * from './Prelude.js';
 export * from './Kernel.js';
 export * from './SpecModule.js';
-export * from './Binary.js';
-export * from './SpecKernel.js';
+export * from './codec/Binary.js';
+export * from './SpecEngine.js';
 export * from './SpecMutants.js';
 export * from './Random.js';
 export * from './Memory.js';

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeAll, encodeAll } from '../../spec/Binary.js';
-import { printEdn, readEdnAll } from '../../spec/Edn.js';
+import { decodeAll, encodeAll } from '../../spec/codec/Binary.js';
+import { printEdn, readEdnAll } from '../../spec/codec/Edn.js';
 import { main } from '../main.js';
 
 const EXAMPLE = '{:a [1 2 #{3}] "b" #uuid "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" :c/d (x y) #_ 7}';

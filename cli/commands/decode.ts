@@ -4,8 +4,8 @@
  * @module
  */
 import type { Command } from 'commander';
-import { decodeStream } from '../../spec/Binary.js';
-import { MAX_DEPTH, printEdn } from '../../spec/Edn.js';
+import { decodeStream } from '../../spec/codec/Binary.js';
+import { MAX_DEPTH, printEdn } from '../../spec/codec/Edn.js';
 import { inputChunks, writeOutput } from '../codecIo.js';
 
 /** Registers `immutos decode`. */

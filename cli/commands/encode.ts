@@ -4,8 +4,8 @@
  * @module
  */
 import type { Command } from 'commander';
-import { encodeAll } from '../../spec/Binary.js';
-import { readEdnAll } from '../../spec/Edn.js';
+import { encodeAll } from '../../spec/codec/Binary.js';
+import { readEdnAll } from '../../spec/codec/Edn.js';
 import { readInput, utf8Text, writeOutput } from '../codecIo.js';
 
 /** Registers `immutos encode`. */

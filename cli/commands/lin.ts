@@ -45,7 +45,7 @@ export function register(program: Command): void {
       const { builtinModel, MODEL_NAMES } = await import('../../harness/lin/models.js');
       const { checkHistory } = await import('../../harness/lin/checker.js');
       const { renderHtml } = await import('../../harness/lin/html.js');
-      const { printEdn } = await import('../../spec/Edn.js');
+      const { printEdn } = await import('../../spec/codec/Edn.js');
       let text: string;
       try {
         text = readFileSync(file, 'utf8');

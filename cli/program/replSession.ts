@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fork } from 'node:child_process';
-import { decodeAll } from '../../spec/Binary.js';
+import { decodeAll } from '../../spec/codec/Binary.js';
 import { KernelError } from '../../spec/Errors.js';
 import type { ProgramHost, Quotas } from '../../spec/Kernel.js';
 import { seededScheduler } from '../../reference/index.js';

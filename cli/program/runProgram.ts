@@ -8,7 +8,7 @@
  * final result.
  * @module
  */
-import { MAGIC, decodeAll } from '../../spec/Binary.js';
+import { MAGIC, decodeAll } from '../../spec/codec/Binary.js';
 import { KernelError } from '../../spec/Errors.js';
 import { missingProgramMembers, type KernelOptions, type Outcome, type Pid, type ProgramHost, type Quotas } from '../../spec/Kernel.js';
 import { listScheduler, seededScheduler } from '../../reference/index.js';

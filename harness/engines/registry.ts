@@ -7,7 +7,7 @@
  * something unavailable, with the reason: the optimized kernel's LLVM tier (`+tier:2`) when
  * `llvm-bindings` or `llc-14` is absent.
  *
- * Kernel names (a "kernel spec"): `base` followed by `+key:value` modifiers, e.g.
+ * Kernel names: `base` followed by `+key:value` modifiers, e.g.
  * `reference`, `reference+mutant:swap-no-retry`, `optimized+hw:tso`, `optimized+hw:tso+mutant:x`.
  *
  * @module
@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createSpecKernel, specAccepts } from '../../spec/SpecKernel.js';
+import { createSpecKernel, specAccepts } from '../../spec/SpecEngine.js';
 import { SPEC_MUTANTS } from '../../spec/SpecMutants.js';
 import { OP_NAMES, type Kernel, type KernelOptions, type OpName } from '../../spec/Kernel.js';
 import { createReferenceKernel, REFERENCE_MUTANTS } from '../../reference/index.js';
@@ -52,8 +52,8 @@ export interface EngineAdapter {
   build(options: KernelOptions, modifiers: Readonly<Record<string, string>>): Kernel;
 }
 
-/** A parsed kernel name: base engine plus modifiers. */
-export interface KernelSpec {
+/** A parsed kernel name: base engine plus modifiers (not to be confused with spec/KernelSpec.ts, the mirror of Kernel.tla). */
+export interface ParsedKernelName {
   /** The full text, e.g. `optimized+hw:tso`. */
   readonly text: string;
   /** The engine's base name. */
@@ -163,7 +163,7 @@ function builtinAdapters(): Map<string, EngineAdapter> {
   const adapters = new Map<string, EngineAdapter>();
   adapters.set('spec', {
     name: 'spec',
-    description: 'the TS spec kernel (spec/SpecKernel.ts): ADR 0003 semantics, no language',
+    description: 'the TS spec kernel (spec/SpecEngine.ts): ADR 0003 semantics, no language',
     availability: { available: true },
     supports: createSpecKernel().supports,
     mutants: SPEC_MUTANTS.map((m) => m.name),
@@ -319,7 +319,7 @@ export function kernelModulesOf(kernels: readonly string[]): Record<string, stri
   const out: Record<string, string> = {};
   const reg = theRegistry();
   for (const k of kernels) {
-    const base = parseKernelSpec(k).base;
+    const base = parseKernelName(k).base;
     const a = reg.adapters.get(base);
     if (a?.module !== undefined) out[base] = a.module;
   }
@@ -332,7 +332,7 @@ export function registeredKernelModules(): string[] {
 }
 
 /** Parses a kernel name such as `optimized+hw:tso+mutant:hash-mismatch`. Throws on bad syntax. */
-export function parseKernelSpec(text: string): KernelSpec {
+export function parseKernelName(text: string): ParsedKernelName {
   const parts = text.trim().split('+');
   const base = parts[0]!;
   if (base === '' || !/^[a-z][a-z0-9-]*$/.test(base)) throw new EngineUnavailableError(text, `bad kernel name '${text}'`);
@@ -360,7 +360,7 @@ export function mutantKernelName(base: string, mutant: string): string {
  */
 export async function build(name: string): Promise<EngineHandle> {
   const reg = theRegistry();
-  const spec = parseKernelSpec(name);
+  const spec = parseKernelName(name);
   const hasHw = spec.modifiers.hw !== undefined;
   const adapter = reg.adapters.get(hasHw && spec.base === 'optimized' ? 'optimized+hw' : spec.base);
   if (adapter === undefined) throw new EngineUnavailableError(name, `unknown kernel '${spec.base}' (known: ${[...reg.adapters.keys()].filter((k) => !k.includes('+')).join(', ')}, optimized+hw:<model>; a kernel of your own: --kernel-module PATH)`);

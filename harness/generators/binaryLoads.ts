@@ -1,6 +1,6 @@
 /**
  * Programs as binary blobs, for `load` operations that carry `binary` (base64 of
- * `encodeAll(forms)`, spec/Binary.ts): the canonical blob of a program's forms, the same blob
+ * `encodeAll(forms)`, spec/codec/Binary.ts): the canonical blob of a program's forms, the same blob
  * with one more form written in a non-canonical way (a longer integer or length form, a long
  * intern reference, an over-long varint, a duplicate set member, a NaN with a payload, a short
  * string written in place or as UTF-16), and corrupted blobs (a flipped byte, a cut, a bad
@@ -9,8 +9,8 @@
  * canonical blob as the program and refuse the others with `bad-input`.
  * @module
  */
-import { FORMAT_VERSION, Opcode, encodeAll, toBase64 } from '../../spec/Binary.js';
-import { MAX_DEPTH, readEdnForms } from '../../spec/Edn.js';
+import { FORMAT_VERSION, Opcode, encodeAll, toBase64 } from '../../spec/codec/Binary.js';
+import { MAX_DEPTH, readEdnForms } from '../../spec/codec/Edn.js';
 import { Vector, type Value } from '../../spec/Values.js';
 
 /** How a `load` carries its program. */

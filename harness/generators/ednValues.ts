@@ -12,7 +12,7 @@
  * @module
  */
 import fc from 'fast-check';
-import { MAX_DEPTH, printEdn } from '../../spec/Edn.js';
+import { MAX_DEPTH, printEdn } from '../../spec/codec/Edn.js';
 import { AtomRef, Bytes, Char, EMap, ESet, INT64_MAX, List, Tagged, Vector, type Value } from '../../spec/Values.js';
 import { DOUBLE_EDGES, INT_EDGES, SPEC_INT_HASH, bytesArb, doubleArb, hashGroupArb, instArb, keywordArb, stringArb, symbolArb, tagArb, trickyStringArb, uuidArb, valueArb } from './values.js';
 

@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashInt } from '../../optimized/heap/values.js';
-import { decodeAll, fromBase64 } from '../../spec/Binary.js';
-import { readEdn } from '../../spec/Edn.js';
+import { decodeAll, fromBase64 } from '../../spec/codec/Binary.js';
+import { readEdn } from '../../spec/codec/Edn.js';
 import { OP_NAMES } from '../../spec/Kernel.js';
 import { Bytes, EMap, ESet, INT64_MIN, type Value } from '../../spec/Values.js';
 import type { CaseOp } from './case.js';

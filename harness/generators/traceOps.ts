@@ -6,9 +6,9 @@
  * @module
  */
 import type { Op, Pid } from '../../spec/Kernel.js';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { FN_MENU, VALIDATOR_MENU } from '../oracles/trace.js';
-import type { SpecKernelState } from '../../spec/SpecKernel.js';
+import type { SpecKernelState } from '../../spec/SpecEngine.js';
 
 /** A source of random numbers in [0, 1). */
 export interface Rng {

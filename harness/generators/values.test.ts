@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { printEdn, readEdn } from '../../spec/Edn.js';
+import { printEdn, readEdn } from '../../spec/codec/Edn.js';
 import { Fn, kindOf, type Kind, type Value } from '../../spec/Values.js';
 import { difference } from '../oracles/identical.js';
 import { murmurFinalize, murmurMix } from '../../spec/Hash.js';

@@ -14,7 +14,7 @@
  * @module
  */
 import fc from 'fast-check';
-import { isValidName } from '../../spec/Edn.js';
+import { isValidName } from '../../spec/codec/Edn.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, INT64_MAX, INT64_MIN, Keyword, List, Sym, Tagged, Vector, type Value } from '../../spec/Values.js';
 
 /** Options of {@link valueArb}. */

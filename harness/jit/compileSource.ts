@@ -3,7 +3,7 @@
  * end and resolves its top-level `defn`s, as the kernel's namespace would.
  * @module
  */
-import { readEdnForms } from '../../spec/Edn.js';
+import { readEdnForms } from '../../spec/codec/Edn.js';
 import { Sym } from '../../spec/Values.js';
 import { Compiler, type Lambda, type Node } from '../../optimized/lang/front.js';
 import type { Resolver } from '../../optimized/jit/tier2/eligible.js';

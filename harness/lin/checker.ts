@@ -126,7 +126,7 @@ export class HistoryError extends Error {
   }
 }
 
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import type { Value } from '../../spec/Values.js';
 
 // ---- state hashing ----

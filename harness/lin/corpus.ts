@@ -11,7 +11,7 @@
  * @module
  */
 import { createRng } from '../../spec/Random.js';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { Vector, type Value } from '../../spec/Values.js';
 import { UNKNOWN, type Op } from './checker.js';
 import type { JepsenInput, JepsenOutput } from './models.js';

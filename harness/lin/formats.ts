@@ -6,7 +6,7 @@
  * unknown outcome and return time `Infinity`.
  * @module
  */
-import { readEdnAll } from '../../spec/Edn.js';
+import { readEdnAll } from '../../spec/codec/Edn.js';
 import { EMap, Keyword, Vector, type Value } from '../../spec/Values.js';
 import { UNKNOWN, type Op } from './checker.js';
 import { MODEL_NAMES, type JepsenInput, type JepsenOutput, type ModelName } from './models.js';

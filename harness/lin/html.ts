@@ -7,7 +7,7 @@
  * @module
  */
 import { UNKNOWN, type CheckResult, type Model, type Op, type PartitionReport } from './checker.js';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import type { Value } from '../../spec/Values.js';
 
 /** What to draw. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { equals, hash, Vector, type Value } from '../../spec/Values.js';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
 import { hashString, UNKNOWN, type Model, type Unknown } from './checker.js';
 

@@ -3,8 +3,8 @@
 // oracle turns its report into a divergence.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CODEC_MUTANTS, decodeAll, fromBase64, toBase64 } from '../../spec/Binary.js';
-import { printEdn, readEdnAll } from '../../spec/Edn.js';
+import { CODEC_MUTANTS, decodeAll, fromBase64, toBase64 } from '../../spec/codec/Binary.js';
+import { printEdn, readEdnAll } from '../../spec/codec/Edn.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
 import { binaryLoad, LOAD_ENCODINGS, NON_CANONICAL_VARIANTS } from '../generators/binaryLoads.js';
 import { adversarialValueArb, codecCoverageTextArb, opValueArb } from '../generators/ednValues.js';

@@ -1,7 +1,7 @@
 /**
  * The codec oracle: every value that appears in a case (every EDN field of every operation, the
  * forms of every program, every ok outcome, every atom value, register and output line of every
- * observation) is sent through the binary codec (`spec/Binary.ts`) and must come back as itself:
+ * observation) is sent through the binary codec (`spec/codec/Binary.ts`) and must come back as itself:
  * decoded, it prints as the same EDN text and is {@link difference identical} to what was read
  * (kinds, `-0.0`, code units); re-encoded, it gives the same bytes (one byte form per value); the
  * value-by-value stream encoder writes the same blob, and the incremental decoder fed the blob
@@ -14,8 +14,8 @@
  * lookup per step and a value is judged once per campaign; the counts are of what was judged.
  * @module
  */
-import { Decoder, StreamEncoder, decodeAll, encode, encodeAll, fromBase64, toBase64 } from '../../spec/Binary.js';
-import { printEdn, readEdnAll } from '../../spec/Edn.js';
+import { Decoder, StreamEncoder, decodeAll, encode, encodeAll, fromBase64, toBase64 } from '../../spec/codec/Binary.js';
+import { printEdn, readEdnAll } from '../../spec/codec/Edn.js';
 import type { Observation, Outcome } from '../../spec/Kernel.js';
 import type { Value } from '../../spec/Values.js';
 import type { CaseOp } from '../generators/case.js';
@@ -52,7 +52,7 @@ function clip(s: string): string {
  */
 export class CodecOracle {
   /**
-   * Creates an oracle. `mutants` puts seeded decoder bugs (spec/Binary.ts `CODEC_MUTANTS`) into
+   * Creates an oracle. `mutants` puts seeded decoder bugs (spec/codec/Binary.ts `CODEC_MUTANTS`) into
    * the decoding it judges with: for meta-tests showing that a broken codec is reported.
    */
   constructor(private readonly mutants: readonly string[] = []) {

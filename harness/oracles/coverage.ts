@@ -10,7 +10,7 @@
  * step) and by the campaign after each case ({@link Coverage.caseEnd}); it never changes a verdict.
  * @module
  */
-import { readEdn } from '../../spec/Edn.js';
+import { readEdn } from '../../spec/codec/Edn.js';
 import { OP_NAMES, type ErrorKind, type Kernel, type KernelStats, type Observation, type OpName, type Outcome } from '../../spec/Kernel.js';
 import { EMap, ESet, List, Vector, type Value } from '../../spec/Values.js';
 import type { CaseOp } from '../generators/case.js';

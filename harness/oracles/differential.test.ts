@@ -1,7 +1,7 @@
 // Meta-tests: the oracles can fail. Hand-broken wrappers around the spec kernel must be told apart
 // from the real one, with the right typed verdict; harmless differences (error messages) must not.
 import { describe, expect, it } from 'vitest';
-import { createSpecKernel } from '../../spec/SpecKernel.js';
+import { createSpecKernel } from '../../spec/SpecEngine.js';
 import { fail, type Kernel, type Op, type Outcome } from '../../spec/Kernel.js';
 import { FUZZ_CASE_VERSION, type FuzzCase } from '../generators/case.js';
 import { runDifferential } from './differential.js';

@@ -23,7 +23,7 @@
  * @see Atoms.tla, Fork.tla, Capabilities.tla, GC.tla
  * @module
  */
-import { printEdn, readEdn } from '../../spec/Edn.js';
+import { printEdn, readEdn } from '../../spec/codec/Edn.js';
 import type { Observation, Outcome, Pid, ProcessObservation } from '../../spec/Kernel.js';
 import type { CaseOp } from '../generators/case.js';
 

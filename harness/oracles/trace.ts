@@ -2,7 +2,7 @@
  * Trace validation of a kernel (the reference, or the optimized kernel on any tier and memory
  * backend: any kernel with an `inspect()` of the {@link KernelSnapshot} shape) against the TS
  * spec, `spec/KernelSpec.ts` (the mirror of `spec/tla/Kernel.tla`): each op is turned into one
- * KernelSpec action by `specOpStep` (spec/SpecKernel.ts, the same adapter the fuzzer's `spec`
+ * KernelSpec action by `specOpStep` (spec/SpecEngine.ts, the same adapter the fuzzer's `spec`
  * engine runs on), and after every op the kernel's internal state (`inspect()`) is mapped by an
  * abstraction function to the same canonical form as the KernelSpec state. The step must be
  * that action (same outcome, same abstract successor) or a stutter (abstract state unchanged).
@@ -17,9 +17,9 @@
  * ({@link FN_MENU}, {@link VALIDATOR_MENU}); other code is {@link NotModelled}.
  * @module
  */
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import type { Kernel, KernelOptions, Op, Outcome } from '../../spec/Kernel.js';
-import { NotModelled, specKernelInit, specOpStep, watchLine, type OpInterpreter, type SpecKernelState } from '../../spec/SpecKernel.js';
+import { NotModelled, specKernelInit, specOpStep, watchLine, type OpInterpreter, type SpecKernelState } from '../../spec/SpecEngine.js';
 import { Vector, equals, type Value } from '../../spec/Values.js';
 import { createReferenceKernel, type KernelSnapshot } from '../../reference/index.js';
 

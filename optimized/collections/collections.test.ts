@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EMap, ESet, Vector, type Value } from '../../spec/Values.js';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { Heap } from '../heap/Heap.js';
 import { PlainMemory } from '../memory/MemoryBackend.js';
 import {

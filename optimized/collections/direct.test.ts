@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { Heap } from '../heap/Heap.js';
 import { PlainMemory } from '../memory/MemoryBackend.js';
 import { champForEachNode } from './champ.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { EMap, Keyword, type Value } from '../../spec/Values.js';
 import { createOptimizedKernel } from '../index.js';
 import { T_STRUCT } from './layout.js';

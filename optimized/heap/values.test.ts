@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EMap, List, Vector, compare, equals, hash, type Value } from '../../spec/Values.js';
 import { arbValue } from '../../harness/generators/specValues.js';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { Heap } from './Heap.js';
 import { PlainMemory } from '../memory/MemoryBackend.js';
 import { eqWords, fromHeap, hashWord, initImmortals, toHeap } from './values.js';

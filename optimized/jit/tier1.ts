@@ -11,7 +11,7 @@
  * depth and function identities, so nothing observable happened in between.
  * @module
  */
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import { VersionedMap } from '../lang/vmap.js';
 import { Bytes as BytesClass, EMap, Fn, INT64_MAX, INT64_MIN, IntOverflowError, List, List as ListClass, Sym, Vector as VectorClass, type Value } from '../../spec/Values.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createSpecKernel } from '../../spec/SpecKernel.js';
-import { printEdn } from '../../spec/Edn.js';
+import { createSpecKernel } from '../../spec/SpecEngine.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import type { Kernel, Op } from '../../spec/Kernel.js';
 import { createOptimizedKernel, createSharedMemory, OPTIMIZED_MUTANTS, PlainMemory } from '../index.js';
 import { arbValue } from '../../harness/generators/specValues.js';

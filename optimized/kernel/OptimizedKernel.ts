@@ -1,7 +1,7 @@
 /**
  * The optimized kernel: the `Kernel` interface over the flat heap, CHAMP/vector collections and
  * the incremental compacting collector. Semantics are those of ADR 0002/0003 (and the spec
- * kernel, spec/SpecKernel.ts); values cross the interface as canonical EDN only.
+ * kernel, spec/SpecEngine.ts); values cross the interface as canonical EDN only.
  *
  * - Atom slots (value word + stamp) live in the heap's backend memory; writes go through the
  *   collector's barrier. Per-process atom tables and atom metadata (creator, shared) are kernel
@@ -14,11 +14,11 @@
  * @module
  */
 import { KernelError } from '../../spec/Errors.js';
-import { decodeAll, fromBase64 } from '../../spec/Binary.js';
-import { printEdn, readEdn } from '../../spec/Edn.js';
+import { decodeAll, fromBase64 } from '../../spec/codec/Binary.js';
+import { printEdn, readEdn } from '../../spec/codec/Edn.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, PROCESS_CREATION_FUEL, type Kernel, type KernelStats, type KernelOptions, type Observation, type Op, type OpName, type Outcome, type Pid, type ProgramHost, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, type Value } from '../../spec/Values.js';
-import { readEdnForms, type Position } from '../../spec/Edn.js';
+import { readEdnForms, type Position } from '../../spec/codec/Edn.js';
 import { PRELUDE } from '../../spec/Prelude.js';
 import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallIsPure, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../../spec/lang/kernelCalls.js';
 import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';

@@ -11,7 +11,7 @@
  * kind `fail` that raises the error when reached (see docs/language.md, ADR 0018).
  * @module
  */
-import type { Position } from '../../spec/Edn.js';
+import type { Position } from '../../spec/codec/Edn.js';
 import { EMap, ESet, List, Sym, Vector, type Value } from '../../spec/Values.js';
 import { DERIVED_FORMS, FormError, SPECIAL_FORMS, expandDerived, parseSpecial, type FnArity } from '../../spec/lang/forms.js';
 

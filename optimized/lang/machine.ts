@@ -12,8 +12,8 @@
  * immutable, and fuel, depth and function identities are restored).
  * @module
  */
-import type { Position } from '../../spec/Edn.js';
-import { printEdn } from '../../spec/Edn.js';
+import type { Position } from '../../spec/codec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
 import { EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';

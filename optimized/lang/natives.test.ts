@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtins } from '../../spec/lang/builtins.js';
 import { KernelError } from '../../spec/Errors.js';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { Bytes, Char, EMap, ESet, INT64_MAX, INT64_MIN, IntOverflowError, List, Vector, equals, kw, type Value } from '../../spec/Values.js';
 import { bytesArb, doubleArb, int64Arb, stringArb, valueArb } from '../../harness/generators/values.js';
 import { Raised } from './errors.js';

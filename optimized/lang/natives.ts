@@ -12,7 +12,7 @@
  * Failures raise {@link fault} (a catchable `program-error`).
  * @module
  */
-import { printEdn, printEdnPrefix } from '../../spec/Edn.js';
+import { printEdn, printEdnPrefix } from '../../spec/codec/Edn.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, INT64_MAX, INT64_MIN, Keyword, List, Sym, Tagged, Vector, compare, equals, hash, kindOf, kw, type Value } from '../../spec/Values.js';
 import { QuotaExceeded, fault } from './errors.js';
 import { arity, builtins, index, int, num, numCmp, seqItems, truthy, type BuiltinFn } from '../../spec/lang/builtins.js';

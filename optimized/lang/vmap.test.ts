@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { Char, EMap, compare, hash, kw, list, sym, vec, type Value } from '../../spec/Values.js';
 import { REROOT_MAX, VersionedMap } from './vmap.js';
 

@@ -9,9 +9,9 @@
  * Kernel calls are delegated to the {@link Host}; they are the only scheduling points.
  * @module
  */
-import type { Position } from '../../spec/Edn.js';
+import type { Position } from '../../spec/codec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
-import { printEdn } from '../../spec/Edn.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
 import { Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
 import type { Mutants } from '../mutants.js';

@@ -5,7 +5,7 @@
  */
 import { KernelError } from '../../spec/Errors.js';
 import { EMap, Fn, kw, type Sym, type Value } from '../../spec/Values.js';
-import type { Position } from '../../spec/Edn.js';
+import type { Position } from '../../spec/codec/Edn.js';
 import type { FnArity } from '../../spec/lang/forms.js';
 import type { SharedImpl } from '../../spec/lang/kernelCalls.js';
 

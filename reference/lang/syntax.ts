@@ -4,7 +4,7 @@
  * form identity, and an expansion keeps the position of the form it came from.
  * @module
  */
-import type { Position } from '../../spec/Edn.js';
+import type { Position } from '../../spec/codec/Edn.js';
 import { List, type Value } from '../../spec/Values.js';
 import { expand as expandForm, parseSpecial, type CoreForm } from '../../spec/lang/forms.js';
 

@@ -10,7 +10,7 @@
  * the optimized kernel runs faster versions of some of them, tested against these.
  * @module
  */
-import { printEdn, printEdnPrefix } from '../Edn.js';
+import { printEdn, printEdnPrefix } from '../codec/Edn.js';
 import { KernelError } from '../Errors.js';
 import { Bytes, Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Tagged, Vector, AtomRef, checkInt, compare, equals, hash, kindOf, kw, type Value } from '../Values.js';
 import { arityFault, langFault as programError, shortText as short } from './errors.js';

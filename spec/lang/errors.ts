@@ -5,7 +5,7 @@
  * catches, `{:error :program-error, :message "…"}`.
  * @module
  */
-import { printEdnPrefix } from '../Edn.js';
+import { printEdnPrefix } from '../codec/Edn.js';
 import { KernelError } from '../Errors.js';
 import { EMap, kw, type Value } from '../Values.js';
 

@@ -12,7 +12,7 @@
  * @module
  */
 import { AtomRef, Char, Fn, type Value } from '../Values.js';
-import { printEdn } from '../Edn.js';
+import { printEdn } from '../codec/Edn.js';
 import { arityFault, langFault, shortText } from './errors.js';
 
 /** What the language fixes about one kernel call. */

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { main } from '../../cli/main.js';
 import { ReplSession, openBrackets } from '../../cli/commands/repl.js';
-import { encodeAll } from '../../spec/Binary.js';
-import { readEdnAll } from '../../spec/Edn.js';
+import { encodeAll } from '../../spec/codec/Binary.js';
+import { readEdnAll } from '../../spec/codec/Edn.js';
 import { createReferenceKernel } from '../../reference/index.js';
 
 /** Runs the CLI in-process; returns exit code, stdout and stderr. */

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { main } from '../../cli/main.js';
 import { declaredQuotas, runProgram } from '../../cli/program/runProgram.js';
-import { encodeAll } from '../../spec/Binary.js';
+import { encodeAll } from '../../spec/codec/Binary.js';
 import { KernelError } from '../../spec/Errors.js';
 import { DEFAULT_QUOTAS } from '../../spec/Kernel.js';
-import { readEdnAll } from '../../spec/Edn.js';
+import { readEdnAll } from '../../spec/codec/Edn.js';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

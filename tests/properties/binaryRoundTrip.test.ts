@@ -17,14 +17,14 @@
  * 100,000 mutants in the normal run, 1,000,000 with `IMMUTOS_LONG=1`; `IMMUTOS_BINARY_MUTANTS=N`
  * sets the count and `IMMUTOS_BINARY_SEED=S` the seed. A failure prints the seed, the mutant, the
  * failing blob and a minimized blob as hex; `IMMUTOS_BINARY_REPLAY=<hex>` re-checks one blob.
- * Minimized failures are kept as regression cases in `spec/Binary.test.ts`.
+ * Minimized failures are kept as regression cases in `spec/codec/Binary.test.ts`.
  * @module
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../spec/Random.js';
-import { Decoder, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, decodeAll, encodeAll } from '../../spec/Binary.js';
-import { MAX_DEPTH, isValidKeyword, isValidSymbol, printEdn, readEdn, taggedProblem } from '../../spec/Edn.js';
+import { Decoder, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, decodeAll, encodeAll } from '../../spec/codec/Binary.js';
+import { MAX_DEPTH, isValidKeyword, isValidSymbol, printEdn, readEdn, taggedProblem } from '../../spec/codec/Edn.js';
 import { BadInputError } from '../../spec/Errors.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Keyword, List, Sym, Tagged, Vector, equals, type Value } from '../../spec/Values.js';
 import { valueArb } from '../../harness/generators/values.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCampaign } from '../../harness/campaign/campaign.js';
 import { availableKernels } from '../../harness/engines/registry.js';
 import { OP_NAMES } from '../../spec/Kernel.js';
-import { createSpecKernel } from '../../spec/SpecKernel.js';
+import { createSpecKernel } from '../../spec/SpecEngine.js';
 
 describe('differential campaigns (CI budget)', () => {
   it('the spec and reference kernels agree on 300 operation sequences (seed 11)', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { caseFromJson } from '../../harness/generators/case.js';
 import { replayCase } from '../../harness/campaign/replay.js';
-import { parseKernelSpec } from '../../harness/engines/registry.js';
+import { parseKernelName } from '../../harness/engines/registry.js';
 import { niCaseFromJson, replayNiCase } from '../../harness/campaign/nonInterference.js';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -34,10 +34,10 @@ describe('mutant regressions: diverge with the mutant, agree without it', () => 
   for (const f of mutantFiles) {
     it(f, async () => {
       const c = load(f);
-      expect(c.kernels.some((k) => parseKernelSpec(k).mutants.length > 0)).toBe(true);
+      expect(c.kernels.some((k) => parseKernelName(k).mutants.length > 0)).toBe(true);
       const withMutant = await replayCase(c);
       expect(withMutant.verdict.kind).toBe('diverged');
-      const clean = c.kernels.map((k) => parseKernelSpec(k).base);
+      const clean = c.kernels.map((k) => parseKernelName(k).base);
       const without = await replayCase(c, clean);
       expect(without.verdict.kind === 'diverged' ? without.verdict.detail : without.verdict.kind).toBe('agree');
     });

@@ -18,7 +18,7 @@
  * {@link isValidKeyword}, {@link taggedProblem}; the binary codec refuses those values).
  * @module
  */
-import { BadInputError } from './Errors.js';
+import { BadInputError } from '../Errors.js';
 import {
   AtomRef,
   Bytes,
@@ -34,7 +34,7 @@ import {
   Tagged,
   Vector,
   type Value,
-} from './Values.js';
+} from '../Values.js';
 
 /** Deepest collection nesting the reader and binary decoder accept (deeper input is bad-input). */
 export const MAX_DEPTH = 2000;
@@ -93,7 +93,7 @@ export function isValidName(s: string): boolean {
 /**
  * Whether the symbol `ns/name` (or `name` when `ns` is null) prints as text that reads back as
  * itself: both parts {@link isValidName}s, or the bare symbol `/`. The EDN reader accepts exactly
- * these symbols; the binary decoder (spec/Binary.ts) accepts no others.
+ * these symbols; the binary decoder (spec/codec/Binary.ts) accepts no others.
  */
 export function isValidSymbol(name: string, ns: string | null): boolean {
   return ns === null ? name === '/' || isValidName(name) : isValidName(ns) && isValidName(name);

@@ -29,7 +29,7 @@
  */
 import { KernelError } from './Errors.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type ErrorKind, type Kernel, type KernelStats, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas } from './Kernel.js';
-import { printEdn, readEdn } from './Edn.js';
+import { printEdn, readEdn } from './codec/Edn.js';
 import { AtomRef, compare, equals, Vector, type Value } from './Values.js';
 import { CodeError, compileOpCode, truthy } from './OpCode.js';
 import {

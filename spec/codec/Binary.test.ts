@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from './Random.js';
-import { valueArb } from '../harness/generators/values.js';
-import { difference } from '../harness/oracles/identical.js';
+import { mulberry32 } from '../Random.js';
+import { valueArb } from '../../harness/generators/values.js';
+import { difference } from '../../harness/oracles/identical.js';
 import { Decoder, EncodeError, FORMAT_VERSION, HEADER_LENGTH, MAGIC, Opcode, StreamEncoder, decode, decodeAll, decodeStream, encode, encodeAll } from './Binary.js';
 import { MAX_DEPTH, printEdn, readEdn } from './Edn.js';
-import { BadInputError } from './Errors.js';
-import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, equals, kw, list, sym, vec, type Value } from './Values.js';
+import { BadInputError } from '../Errors.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, equals, kw, list, sym, vec, type Value } from '../Values.js';
 
 const HEADER = [...MAGIC, FORMAT_VERSION];
 const blob = (...bytes: number[]): Uint8Array => Uint8Array.from([...HEADER, ...bytes]);

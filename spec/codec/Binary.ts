@@ -15,7 +15,7 @@
  *   (`printEdn`) as text that `readEdn` reads back as the same value, and the encoder refuses a
  *   value that has no such text (a symbol or keyword whose name is not an EDN name, a tag the
  *   reader would refuse, a malformed `#inst`, …). Both use the reader's own predicates
- *   (`isValidSymbol`, `isValidKeyword`, `taggedProblem` in `spec/Edn.ts`).
+ *   (`isValidSymbol`, `isValidKeyword`, `taggedProblem` in `spec/codec/Edn.ts`).
  * - One byte form per value: the encoder is deterministic, and the decoder accepts only what it
  *   writes, so `encodeAll(decodeAll(b))` gives back `b` for every blob `b` that decodes.
  * - Malformed input of any kind raises {@link BadInputError} naming the byte offset; both the
@@ -27,7 +27,7 @@
  * opaque constants (see Values.tla).
  * @module
  */
-import { BadInputError, KernelError } from './Errors.js';
+import { BadInputError, KernelError } from '../Errors.js';
 import { MAX_DEPTH, isValidKeyword, isValidSymbol, taggedProblem } from './Edn.js';
 import {
   AtomRef,
@@ -45,7 +45,7 @@ import {
   Vector,
   compare,
   type Value,
-} from './Values.js';
+} from '../Values.js';
 
 // ---------------------------------------------------------------------------------------------
 // Format constants

@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { printEdn, readEdn, readEdnAll, readEdnForms, MAX_DEPTH } from './Edn.js';
-import { BadInputError } from './Errors.js';
-import { AtomRef, Bytes, Char, EMap, ESet, Keyword, List, Sym, Tagged, Vector, equals, kw, sym, vec, type Value } from './Values.js';
-import { valueArb } from '../harness/generators/values.js';
+import { BadInputError } from '../Errors.js';
+import { AtomRef, Bytes, Char, EMap, ESet, Keyword, List, Sym, Tagged, Vector, equals, kw, sym, vec, type Value } from '../Values.js';
+import { valueArb } from '../../harness/generators/values.js';
 
 const CI_RUNS = 10_000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSpecKernel } from './SpecKernel.js';
+import { createSpecKernel } from './SpecEngine.js';
 import type { Op, Outcome } from './Kernel.js';
 
 const run = (ops: Op[]): Outcome[] => {

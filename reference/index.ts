@@ -6,7 +6,8 @@
 import type { KernelOptions } from '../spec/Kernel.js';
 import { ReferenceKernel } from './kernel.js';
 
-export { ReferenceKernel, Prng, seededScheduler, listScheduler, describeOutcome, type AtomRecord, type ProcessRecord, type TreeAccount, type Scheduler, type ProgramResult, type KernelSnapshot, type ProcessSnapshot, type AtomSnapshot } from './kernel.js';
+export { Prng, seededScheduler, listScheduler } from './schedulers.js';
+export { ReferenceKernel, describeOutcome, type AtomRecord, type ProcessRecord, type TreeAccount, type Scheduler, type ProgramResult, type KernelSnapshot, type ProcessSnapshot, type AtomSnapshot } from './kernel.js';
 export { REFERENCE_MUTANTS, type MutantInfo, type MutantName } from './mutants.js';
 export { Heap, HeapInvariantViolation, DanglingHandle, shallowContents, type Handle, type Cell, type GcStats } from './heap.js';
 export { WatchTable, type Watch } from './watches.js';

@@ -7,7 +7,7 @@
  * Naming (pids, refs, stamps) follows docs/adr/0003-atoms-processes-capabilities.md exactly.
  * @module
  */
-import { createRng, type Rng } from '../spec/Random.js';
+import { seededScheduler } from './schedulers.js';
 import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../spec/lang/kernelCalls.js';
 import { printEdn, readEdn, readEdnForms, type Position } from '../spec/codec/Edn.js';
 import { BadInputError, KernelError } from '../spec/Errors.js';
@@ -103,43 +103,6 @@ export interface TreeAccount {
 
 /** Chooses the next process to run among the runnable ones (the contract is in spec/Kernel.ts). */
 export type Scheduler = SpecScheduler;
-
-/** A seeded PRNG over the project's one generator (spec/Random.ts): the same seed gives the same sequence on every machine. */
-export class Prng {
-  private readonly rng: Rng;
-  /** Seeds the generator. */
-  constructor(seed: number) {
-    this.rng = createRng(seed);
-  }
-  /** The next number in [0, 1). */
-  next(): number {
-    return this.rng.next();
-  }
-  /** An integer in [0, n). */
-  below(n: number): number {
-    return this.rng.int(n);
-  }
-}
-
-/** A scheduler picking uniformly at random with a seeded PRNG. */
-export function seededScheduler(seed: number): Scheduler {
-  const rng = new Prng(seed);
-  return { next: (runnable) => runnable[rng.below(runnable.length)]! };
-}
-
-/** A scheduler following an explicit list of pids (skipping ones not runnable), then `fallback`. */
-export function listScheduler(pids: readonly Pid[], fallback: Scheduler = seededScheduler(0)): Scheduler {
-  let i = 0;
-  return {
-    next: (runnable) => {
-      while (i < pids.length) {
-        const p = pids[i++]!;
-        if (runnable.includes(p)) return p;
-      }
-      return fallback.next(runnable);
-    },
-  };
-}
 
 /** How one process's program ended (or that it is still running). */
 export interface ProgramResult {

@@ -38,27 +38,8 @@ import {
 } from './KernelSpec.js';
 import { SPEC_ACTIONS, specActions, type SPEC_MUTANTS, type SpecActions } from './SpecMutants.js';
 
-/** The operations the spec kernel implements. */
-export const SPEC_KERNEL_OPS: ReadonlySet<OpName> = new Set<OpName>([
-  'spawn',
-  'fork',
-  'exit',
-  'atom',
-  'deref',
-  'reset',
-  'cas',
-  'compareAndSet',
-  'swap',
-  'swapVals',
-  'resetVals',
-  'setValidator',
-  'addWatch',
-  'removeWatch',
-  'share',
-  'hold',
-  'gc',
-  'gcStep',
-]);
+/** The operations the spec kernel implements: every operation but the language's (`load`, `step`, `run`). */
+export const SPEC_KERNEL_OPS: ReadonlySet<OpName> = new Set<OpName>(OP_NAMES.filter((op) => op !== 'load' && op !== 'step' && op !== 'run'));
 
 const KNOWN_OPS: ReadonlySet<string> = new Set<string>(OP_NAMES);
 

@@ -22,3 +22,6 @@ export * as CapabilitiesSpec from './Capabilities.js';
 export { ModelConstantsError, type TlaJson } from './MirrorSupport.js';
 export * as KernelSpec from './KernelSpec.js';
 export * from './Hash.js';
+export { type KernelCallName, type SharedImpl, type KernelCallSignature, KERNEL_CALL_TABLE } from './lang/kernelCalls.js';
+export { type BuiltinFn } from './lang/builtins.js';
+export { type MutantEntry } from './KernelMutants.js';

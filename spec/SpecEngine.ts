@@ -27,6 +27,7 @@
  * @see Kernel.tla (actions named on each case of {@link specOpStep})
  * @module
  */
+import { isNat, readOpArgument } from './OpInput.js';
 import { KernelError } from './Errors.js';
 import { DEFAULT_QUOTAS, fail, ok, OP_NAMES, type ErrorKind, type Kernel, type KernelStats, type Observation, type Op, type OpName, type Outcome, type Pid, type Quotas } from './Kernel.js';
 import { printEdn, readEdn } from './codec/Edn.js';
@@ -155,17 +156,12 @@ function refuse(kind: ErrorKind, message: string): never {
   throw new Refused(kind, message);
 }
 
-function isNat(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-}
-
+/** An operation's EDN argument, or the operation refused (spec/OpInput.ts). */
 function parse(text: unknown, what: string): Value {
-  if (typeof text !== 'string') refuse('bad-input', `${what} must be EDN text`);
   try {
-    return readEdn(text);
+    return readOpArgument(text, what);
   } catch (e) {
-    if (e instanceof KernelError) refuse(e.kind, `${what}: ${e.message}`);
-    refuse('bad-input', `${what}: ${String(e)}`);
+    return refuse((e as KernelError).kind, (e as KernelError).message);
   }
 }
 

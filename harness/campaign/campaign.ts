@@ -7,6 +7,8 @@
  * shard `i/n` (cases with `k % n === i`) and a single case are reproducible on any machine.
  * @module
  */
+import { OPTIMIZED_MUTANTS } from '../../optimized/index.js';
+import { HW_MODELS, HW_MUTANTS } from '../../hw-model/index.js';
 import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -480,21 +482,8 @@ export async function defaultHwModel(mutant: string): Promise<string> {
  * the models its catalogue entry lists; any other mutant under every model.
  */
 export async function effectiveModels(mutant: string): Promise<readonly string[]> {
-  const all = ['sc', 'tso', 'relaxed'];
-  try {
-    const opt = (await import(/* @vite-ignore */ '../../optimized/index.js')) as { OPTIMIZED_MUTANTS?: readonly { name: string; needs?: string }[] };
-    if (opt.OPTIMIZED_MUTANTS?.find((m) => m.name === mutant)?.needs === 'multicore') return ['relaxed'];
-  } catch {
-    // no optimized kernel: no multi-core mutants either
-  }
-  try {
-    const hw = (await import(/* @vite-ignore */ '../../hw-model/index.js')) as { HW_MUTANTS?: readonly { name: string; models: readonly string[] }[] };
-    const m = hw.HW_MUTANTS?.find((x) => x.name === mutant);
-    if (m !== undefined) return m.models;
-  } catch {
-    // no hardware model
-  }
-  return all;
+  if (OPTIMIZED_MUTANTS.find((m) => m.name === mutant)?.needs === 'multicore') return ['relaxed'];
+  return HW_MUTANTS.find((m) => m.name === mutant)?.models ?? HW_MODELS;
 }
 
 /**

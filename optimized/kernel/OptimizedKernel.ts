@@ -13,6 +13,7 @@
  *   are listed in docs/optimized.md ("Fences").
  * @module
  */
+import { isNat, readOpArgument } from '../../spec/OpInput.js';
 import { KernelError } from '../../spec/Errors.js';
 import { decodeAll, fromBase64 } from '../../spec/codec/Binary.js';
 import { printEdn, readEdn } from '../../spec/codec/Edn.js';
@@ -119,17 +120,12 @@ function refuse(kind: Parameters<typeof fail>[0], message: string): never {
   throw new Refused(fail(kind, message));
 }
 
-function isNat(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-}
-
+/** An operation's EDN argument, or the operation refused (spec/OpInput.ts). */
 function parse(text: unknown, what: string): Value {
-  if (typeof text !== 'string') refuse('bad-input', `${what} must be EDN text`);
   try {
-    return readEdn(text);
+    return readOpArgument(text, what);
   } catch (e) {
-    if (e instanceof KernelError) refuse(e.kind, `${what}: ${e.message}`);
-    refuse('bad-input', `${what}: ${String(e)}`);
+    return refuse((e as KernelError).kind, (e as KernelError).message);
   }
 }
 

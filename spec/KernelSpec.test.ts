@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CAS, capabilityIsolation, Deref, Exit, Fork, forkIsolation, HANDLE_DOMAIN, initState, isRefusal, kernelConstants, kernelInit, kernelModel, NewAtom, Reset, Share,
-  Spawn, specModule, staleStampNeverWrites, type KernelModelState, type KernelState, type KResult, type ValueDomain,
-} from './KernelSpec.js';
+  CAS, capabilityIsolation, Deref, Exit, Fork, forkIsolation, initState, isRefusal, NewAtom, Reset, Share,
+  Spawn, staleStampNeverWrites, type KernelState, type KResult, type ValueDomain,
+} from './KernelActions.js';
+import { HANDLE_DOMAIN, kernelConstants, kernelInit, kernelModel, specModule, type KernelModelState } from './KernelSpec.js';
 import { ModelConstantsError } from './MirrorSupport.js';
 import { cfgConstants, describeManifestModels, describeTlaEquivalence, readRepoFile } from '../tests/spec/mirrorHarness.js';
 

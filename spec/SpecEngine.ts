@@ -1,8 +1,8 @@
 /**
  * The TS spec kernel: the operation-level semantics of docs/adr/0003 as a {@link Kernel}, so the
  * differential fuzzer can hold every other kernel to it. It is a thin adapter over the generic
- * actions of `spec/KernelSpec.ts` (the mirror of `spec/tla/Kernel.tla`) instantiated with spec
- * {@link Value}s: {@link specOpStep} turns one {@link Op} into one KernelSpec action (or a
+ * actions of `spec/KernelActions.ts` (the mirror of `spec/tla/Kernel.tla`) instantiated with spec
+ * {@link Value}s: {@link specOpStep} turns one {@link Op} into one Kernel.tla generic action (or a
  * refusal, which changes nothing), and the reference kernel's trace validation uses the same
  * function. GC is unobservable, so `gc`/`gcStep` are stutters on this abstract state.
  *
@@ -36,7 +36,7 @@ import { CodeError, compileOpCode, truthy } from './OpCode.js';
 import {
   AddWatch, CAS, CompareAndSet, Deref, Drop, Exit, Fork, Hold, initState, isRefusal, NewAtom, procOf, RemoveWatch, Reset, SetValidator, Share,
   sharedRef, Spawn, Swap, type KernelState, type KResult, type ValueDomain,
-} from './KernelSpec.js';
+} from './KernelActions.js';
 import { SPEC_ACTIONS, specActions, type SPEC_MUTANTS, type SpecActions } from './SpecMutants.js';
 
 /** The operations the spec kernel implements: every operation but the language's (`load`, `step`, `run`). */

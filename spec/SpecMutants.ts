@@ -1,6 +1,6 @@
 /**
  * Seeded bugs ("mutants") of the `spec` engine: each one is a wrong line in the TS mirror of
- * `spec/tla/Kernel.tla` (a generic action of `spec/KernelSpec.ts`, or the answer
+ * `spec/tla/Kernel.tla` (a generic action of `spec/KernelActions.ts`, or the answer
  * `spec/SpecEngine.ts` builds from one), for the differential fuzzer's meta-test: a campaign of
  * `spec+mutant:m` against `spec` (or `reference`) must tell the mutant from the mirror.
  *
@@ -13,7 +13,7 @@
 import {
   AddWatch, CAS, CompareAndSet, Deref, Drop, Exit, Fork, Hold, isRefusal, lookup, NewAtom, procOf, RemoveWatch, Reset, SetValidator, Share, sharedRef,
   Spawn, Swap, write, type KAtom, type KernelState, type KProc, type KResult, type ValueDomain,
-} from './KernelSpec.js';
+} from './KernelActions.js';
 import { Vector, type Value } from './Values.js';
 
 /** One seeded bug of the spec mirror. */
@@ -41,7 +41,7 @@ export const SPEC_MUTANTS: readonly SpecMutant[] = Object.freeze([
 ]);
 
 /**
- * The actions one spec kernel runs: Kernel.tla's generic actions (`spec/KernelSpec.ts`) and the
+ * The actions one spec kernel runs: Kernel.tla's generic actions (`spec/KernelActions.ts`) and the
  * answer of `resetVals`. {@link SPEC_ACTIONS} is the mirror; {@link specActions} swaps in mutants.
  */
 export interface SpecActions {
@@ -113,7 +113,7 @@ export function specActions(names: readonly string[] = []): SpecActions {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The mutated actions: each is its KernelSpec.ts action with the wrong line marked `BUG`.
+// The mutated actions: each is its KernelActions.ts action with the wrong line marked `BUG`.
 
 function withProc<V>(s: KernelState<V>, pid: number, p: KProc<V>): KernelState<V> {
   const procs = new Map(s.procs);

@@ -20,6 +20,7 @@ export * as AtomsSpec from './Atoms.js';
 export * as ForkSpec from './Fork.js';
 export * as CapabilitiesSpec from './Capabilities.js';
 export { ModelConstantsError, type TlaJson } from './MirrorSupport.js';
+export * as KernelActions from './KernelActions.js';
 export * as KernelSpec from './KernelSpec.js';
 export * from './Hash.js';
 export { type KernelCallName, type SharedImpl, type KernelCallSignature, KERNEL_CALL_TABLE } from './lang/kernelCalls.js';

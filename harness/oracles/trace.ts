@@ -1,10 +1,10 @@
 /**
  * Trace validation of a kernel (the reference, or the optimized kernel on any tier and memory
  * backend: any kernel with an `inspect()` of the {@link KernelSnapshot} shape) against the TS
- * spec, `spec/KernelSpec.ts` (the mirror of `spec/tla/Kernel.tla`): each op is turned into one
- * KernelSpec action by `specOpStep` (spec/SpecEngine.ts, the same adapter the fuzzer's `spec`
+ * spec, `spec/KernelActions.ts` (the generic actions of `spec/tla/Kernel.tla`): each op is turned into one
+ * generic action by `specOpStep` (spec/SpecEngine.ts, the same adapter the fuzzer's `spec`
  * engine runs on), and after every op the kernel's internal state (`inspect()`) is mapped by an
- * abstraction function to the same canonical form as the KernelSpec state. The step must be
+ * abstraction function to the same canonical form as the generic kernel state. The step must be
  * that action (same outcome, same abstract successor) or a stutter (abstract state unchanged).
  *
  * The abstraction forgets what the operation level does not have — heap cells and handles, the
@@ -82,7 +82,7 @@ export function abstractReference(snap: KernelSnapshot): AbstractState {
   return { procs, atoms, nextPid: snap.nextPid, nextRef: snap.nextRef };
 }
 
-/** The KernelSpec state in the same canonical form. */
+/** The generic kernel state in the same canonical form. */
 export function abstractSpec(s: SpecKernelState): AbstractState {
   const labels = new Map<number, number>();
   const atoms: AbstractState['atoms'][number][] = [];
@@ -98,7 +98,7 @@ export function abstractSpec(s: SpecKernelState): AbstractState {
             l = atoms.length;
             labels.set(i, l);
             const a = s.atoms[i]!;
-            // KernelSpec keeps watches in key order, as the reference lists them
+            // The generic state keeps watches in key order, as the reference lists them
             atoms.push({ value: printEdn(a.value), stamp: a.stamp, creator: a.creator, shared: a.shared, validator: a.validator !== null, watches: a.watches.map((w): [string, number] => [printEdn(w.key), w.watcher]) });
           }
           return [ref, l];
@@ -138,7 +138,7 @@ export type TraceResult = { readonly ok: true; readonly actions: readonly string
 export class TraceValidator {
   /** The kernel under validation (a fresh reference kernel unless one is given). */
   readonly kernel: InspectableKernel;
-  /** The KernelSpec state so far. */
+  /** The generic kernel state so far. */
   spec: SpecKernelState = specKernelInit();
   /** Action names (Kernel.tla's, or `Stutter`) of the steps so far. */
   readonly actions: string[] = [];

@@ -34,7 +34,7 @@ describe('differential campaigns (CI budget)', () => {
     }
   }, 300_000);
 
-  // Well-formed operations only: the trace validator (specOpStep over spec/KernelSpec.ts) does not
+  // Well-formed operations only: the trace validator (specOpStep over spec/KernelActions.ts) does not
   // model malformed fields; the differential comparison with the spec kernel covers those.
   it('the reference kernel also passes trace validation against the TS spec step function on 80 cases (seed 14)', async () => {
     const r = await runCampaign({ kernels: ['spec', 'reference'], runs: 80, seed: 14, trace: true, malformed: false });

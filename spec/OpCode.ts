@@ -2,7 +2,7 @@
  * The meaning of the code an operation carries (the function of `swap`/`swapVals`, the
  * validator of `setValidator`), for the spec kernel: a small denotational evaluator over spec
  * {@link Value}s for one-argument functions `(fn [x] body…)` written in a pure subset of the
- * system language (docs/language.md). It is independent of both kernels' interpreters: it turns
+ * system language (docs/language.md). Its evaluator is independent of both kernels' interpreters: it turns
  * the source into a closed expression tree once ({@link compileOpCode}) and evaluates that tree
  * directly, with the language's documented meaning.
  *
@@ -13,7 +13,8 @@
  * - the parameter and `let` locals (sequential bindings of plain symbols);
  * - `if`, `do`, `when`, `when-not`, `cond`, `and`, `or`;
  * - calls of the built-ins in {@link OPCODE_BUILTINS} (arithmetic, comparison, equality,
- *   collections, predicates) and of keywords (`(:k m)`, `(:k m default)`).
+ *   collections, predicates), with the meaning the language gives them in spec/lang/builtins.ts,
+ *   and of keywords (`(:k m)`, `(:k m default)`).
  *
  * Everything else — function values, recursion, loops, `throw`/`try`, higher-order built-ins,
  * kernel calls, symbols naming built-ins used as values, locals that shadow a built-in or a
@@ -30,7 +31,8 @@
 import { readEdnAll } from './codec/Edn.js';
 import { KernelError } from './Errors.js';
 import type { ErrorKind } from './Kernel.js';
-import { AtomRef, Bytes, Char, checkInt, EMap, ESet, equals, Fn, IntOverflowError, Keyword, kindOf, List, Sym, Vector, type Value } from './Values.js';
+import { builtins, truthy, type BuiltinFn as Builtin } from './lang/builtins.js';
+import { Char, EMap, ESet, IntOverflowError, Keyword, kindOf, List, Sym, Vector, type Value } from './Values.js';
 
 /** A failure of operation-level code, with the error kind the operation ends in. */
 export class CodeError extends Error {
@@ -68,8 +70,6 @@ type Expr =
   /** A keyword call `(:k coll default?)`. */
   | { readonly t: 'kwcall'; readonly key: Keyword; readonly args: readonly Expr[] };
 
-type Builtin = (args: readonly Value[]) => Value;
-
 /** A compiled operation-level function. */
 export interface OpFunction {
   /** The source text it was compiled from. */
@@ -88,262 +88,32 @@ export type CompiledCode =
   | { readonly kind: 'not-modelled'; readonly reason: string };
 
 // ---------------------------------------------------------------------------------------------
-// Values: truthiness, numbers, sequences (docs/language.md "Numbers", "Core library")
+// The built-ins of the subset: their meaning is the language's (spec/lang/builtins.ts)
 
 /** The language's truth: everything but nil and false. */
-export function truthy(v: Value): boolean {
-  return v !== null && v !== false;
-}
+export { truthy };
 
-function fail(message: string): never {
-  throw new CodeError('program-error', message);
-}
-
-function kindName(v: Value): string {
-  return kindOf(v);
-}
-
-function arity(args: readonly Value[], min: number, max: number, name: string): void {
-  if (args.length < min || args.length > max) fail(`wrong number of arguments (${args.length}) passed to ${name}`);
-}
-
-type Num = bigint | number;
-
-function num(v: Value, op: string): Num {
-  if (typeof v === 'bigint' || typeof v === 'number') return v;
-  return fail(`${op}: expected a number, got ${kindName(v)}`);
-}
-
-function integer(v: Value, op: string): bigint {
-  if (typeof v === 'bigint') return v;
-  return fail(`${op}: expected an integer, got ${kindName(v)}`);
-}
-
-/** An int64 result, or `program-error` "integer overflow". */
-function int64(n: bigint, op: string): bigint {
-  try {
-    return checkInt(n, op);
-  } catch (e) {
-    if (e instanceof IntOverflowError) fail(`integer overflow in ${op}`);
-    throw e;
-  }
-}
-
-/** Two numbers combined: int64 when both are integers (overflow is an error), else a double. */
-function arith(op: string, a: Num, b: Num, ints: (x: bigint, y: bigint) => bigint, dbls: (x: number, y: number) => number): Num {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return int64(ints(a, b), op);
-  return dbls(Number(a), Number(b));
-}
-
-/** Numeric comparison (`==` semantics): NaN when a double NaN takes part. */
-function numCompare(a: Num, b: Num): number {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
-  const x = Number(a);
-  const y = Number(b);
-  return x < y ? -1 : x > y ? 1 : x === y ? 0 : Number.NaN;
-}
-
-/** The items of a seqable value: nil, lists, vectors, sets, maps (as `[k v]`), strings (characters), byte strings (ints). */
-function items(v: Value, op: string): readonly Value[] {
-  if (v === null) return [];
-  if (v instanceof List || v instanceof Vector || v instanceof ESet) return v.items;
-  if (v instanceof EMap) return v.entries.map(([k, x]) => new Vector([k, x]));
-  if (typeof v === 'string') return Array.from(v, (c) => new Char(c));
-  if (v instanceof Bytes) return Array.from(v.data, (b) => BigInt(b));
-  return fail(`${op}: don't know how to make a sequence from ${kindName(v)}`);
-}
-
-function countOf(v: Value): number {
-  if (typeof v === 'string') return Array.from(v).length;
-  if (v instanceof EMap || v instanceof ESet) return v.size;
-  if (v instanceof Bytes) return v.length;
-  if (v instanceof List || v instanceof Vector) return v.size;
-  return items(v, 'count').length;
-}
-
-/** An index argument: an integer; -1 stands for any index no collection has. */
-function indexOf(v: Value, op: string): number {
-  const i = integer(v, op);
-  return i < 0n || i > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(i);
-}
-
-function conjOne(coll: Value, x: Value): Value {
-  if (coll === null) return new List([x]);
-  if (coll instanceof Vector) return new Vector([...coll.items, x]);
-  if (coll instanceof List) return new List([x, ...coll.items]);
-  if (coll instanceof ESet) return coll.conj(x);
-  if (coll instanceof EMap) {
-    if (x instanceof EMap) return x.entries.reduce<EMap>((m, [k, y]) => m.assoc(k, y), coll);
-    if ((x instanceof Vector || x instanceof List) && x.size === 2) return coll.assoc(x.items[0]!, x.items[1]!);
-    return fail('conj: a map takes [key value] entries');
-  }
-  return fail(`conj: cannot add to ${kindName(coll)}`);
-}
-
-function assocOne(coll: Value, k: Value, v: Value): Value {
-  if (coll === null) return EMap.EMPTY.assoc(k, v);
-  if (coll instanceof EMap) return coll.assoc(k, v);
-  if (coll instanceof Vector) {
-    const i = indexOf(k, 'assoc');
-    if (i < 0 || i > coll.size) fail(`assoc: index out of bounds for a vector of count ${coll.size}`);
-    const out = coll.items.slice();
-    out[i] = v;
-    return new Vector(out);
-  }
-  return fail(`assoc: not supported on ${kindName(coll)}`);
-}
-
-function getIn(coll: Value, k: Value, dflt: Value): Value {
-  if (coll instanceof EMap) return coll.has(k) ? coll.get(k)! : dflt;
-  if (coll instanceof ESet) return coll.has(k) ? k : dflt;
-  if (coll instanceof Vector || typeof coll === 'string' || coll instanceof Bytes) {
-    if (typeof k !== 'bigint') return dflt;
-    const xs = items(coll, 'get');
-    return k >= 0n && k < BigInt(xs.length) ? xs[Number(k)]! : dflt;
-  }
-  return dflt;
-}
-
-function comparison(name: string, holds: (c: number) => boolean): Builtin {
-  return (a) => {
-    if (a.length === 0) fail(`wrong number of arguments (0) passed to ${name}`);
-    for (let i = 0; i + 1 < a.length; i++) if (!holds(numCompare(num(a[i]!, name), num(a[i + 1]!, name)))) return false;
-    if (a.length === 1) num(a[0]!, name);
-    return true;
-  };
-}
-
-function predicate(name: string, test: (v: Value) => boolean): Builtin {
-  return (a) => (arity(a, 1, 1, name), test(a[0]!));
-}
-
-const plus = (x: bigint, y: bigint): bigint => x + y;
-const minus = (x: bigint, y: bigint): bigint => x - y;
-const times = (x: bigint, y: bigint): bigint => x * y;
+/** The names of the built-ins the subset calls. */
+const SUBSET_NAMES: readonly string[] = [
+  '+', '*', '-', 'inc', 'dec', '<', '>', '<=', '>=', '==', '=', 'not=', 'not', 'identity', 'zero?', 'pos?',
+  'neg?', 'even?', 'odd?', 'nil?', 'some?', 'true?', 'false?', 'number?', 'int?', 'double?', 'string?',
+  'keyword?', 'symbol?', 'vector?', 'list?', 'map?', 'set?', 'fn?', 'bytes?', 'atom?', 'count', 'empty?',
+  'get', 'contains?', 'nth', 'assoc', 'dissoc', 'disj', 'conj', 'first', 'second', 'last', 'rest', 'vector',
+  'list', 'vec', 'hash-map', 'hash-set',
+];
 
 /**
- * The built-ins of the subset, by name, with the meaning docs/language.md gives them (and, where
- * it is silent, Clojure's): int64 arithmetic with overflow as an error, an integer mixed with a
- * double giving a double; structural `=`; collections returning new values.
+ * The built-ins of the subset, by name: the language's own definitions (spec/lang/builtins.ts),
+ * so the operation level and the kernels give the same code one meaning.
  */
-export const OPCODE_BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
-  ['+', (a) => a.reduce<Num>((x, y) => arith('+', x, num(y, '+'), plus, (p, q) => p + q), 0n)],
-  ['*', (a) => a.reduce<Num>((x, y) => arith('*', x, num(y, '*'), times, (p, q) => p * q), 1n)],
-  [
-    '-',
-    (a) => {
-      if (a.length === 0) fail('wrong number of arguments (0) passed to -');
-      if (a.length === 1) return arith('-', 0n, num(a[0]!, '-'), minus, (p, q) => p - q);
-      return a.slice(1).reduce<Num>((x, y) => arith('-', x, num(y, '-'), minus, (p, q) => p - q), num(a[0]!, '-'));
-    },
-  ],
-  ['inc', (a) => (arity(a, 1, 1, 'inc'), arith('inc', num(a[0]!, 'inc'), 1n, plus, (p, q) => p + q))],
-  ['dec', (a) => (arity(a, 1, 1, 'dec'), arith('dec', num(a[0]!, 'dec'), 1n, minus, (p, q) => p - q))],
-  ['<', comparison('<', (c) => c < 0)],
-  ['>', comparison('>', (c) => c > 0)],
-  ['<=', comparison('<=', (c) => c <= 0)],
-  ['>=', comparison('>=', (c) => c >= 0)],
-  ['==', comparison('==', (c) => c === 0)],
-  ['=', (a) => (arity(a, 1, Infinity, '='), a.every((x) => equals(x, a[0]!)))],
-  ['not=', (a) => (arity(a, 1, Infinity, 'not='), !a.every((x) => equals(x, a[0]!)))],
-  ['not', (a) => (arity(a, 1, 1, 'not'), !truthy(a[0]!))],
-  ['identity', (a) => (arity(a, 1, 1, 'identity'), a[0]!)],
-  ['zero?', (a) => (arity(a, 1, 1, 'zero?'), numCompare(num(a[0]!, 'zero?'), 0n) === 0)],
-  ['pos?', (a) => (arity(a, 1, 1, 'pos?'), numCompare(num(a[0]!, 'pos?'), 0n) > 0)],
-  ['neg?', (a) => (arity(a, 1, 1, 'neg?'), numCompare(num(a[0]!, 'neg?'), 0n) < 0)],
-  ['even?', (a) => (arity(a, 1, 1, 'even?'), integer(a[0]!, 'even?') % 2n === 0n)],
-  ['odd?', (a) => (arity(a, 1, 1, 'odd?'), integer(a[0]!, 'odd?') % 2n !== 0n)],
-  ['nil?', predicate('nil?', (v) => v === null)],
-  ['some?', predicate('some?', (v) => v !== null)],
-  ['true?', predicate('true?', (v) => v === true)],
-  ['false?', predicate('false?', (v) => v === false)],
-  ['number?', predicate('number?', (v) => typeof v === 'bigint' || typeof v === 'number')],
-  ['int?', predicate('int?', (v) => typeof v === 'bigint')],
-  ['double?', predicate('double?', (v) => typeof v === 'number')],
-  ['string?', predicate('string?', (v) => typeof v === 'string')],
-  ['keyword?', predicate('keyword?', (v) => v instanceof Keyword)],
-  ['symbol?', predicate('symbol?', (v) => v instanceof Sym)],
-  ['vector?', predicate('vector?', (v) => v instanceof Vector)],
-  ['list?', predicate('list?', (v) => v instanceof List)],
-  ['map?', predicate('map?', (v) => v instanceof EMap)],
-  ['set?', predicate('set?', (v) => v instanceof ESet)],
-  ['fn?', predicate('fn?', (v) => v instanceof Fn)],
-  ['bytes?', predicate('bytes?', (v) => v instanceof Bytes)],
-  ['atom?', predicate('atom?', (v) => v instanceof AtomRef)],
-  ['count', (a) => (arity(a, 1, 1, 'count'), BigInt(countOf(a[0]!)))],
-  ['empty?', (a) => (arity(a, 1, 1, 'empty?'), countOf(a[0]!) === 0)],
-  ['get', (a) => (arity(a, 2, 3, 'get'), getIn(a[0]!, a[1]!, a[2] ?? null))],
-  [
-    'contains?',
-    (a) => {
-      arity(a, 2, 2, 'contains?');
-      const [c, k] = [a[0]!, a[1]!];
-      if (c === null) return false;
-      if (c instanceof EMap || c instanceof ESet) return c.has(k);
-      if (c instanceof Vector || typeof c === 'string' || c instanceof Bytes) return typeof k === 'bigint' && k >= 0n && k < BigInt(countOf(c));
-      return fail(`contains? not supported on ${kindName(c)}`);
-    },
-  ],
-  [
-    'nth',
-    (a) => {
-      arity(a, 2, 3, 'nth');
-      const coll = a[0]!;
-      const i = indexOf(a[1]!, 'nth');
-      if (!(coll === null || coll instanceof Vector || coll instanceof List || typeof coll === 'string' || coll instanceof Bytes)) fail(`nth not supported on ${kindName(coll)}`);
-      const xs = items(coll, 'nth');
-      if (i >= 0 && i < xs.length) return xs[i]!;
-      if (a.length === 3) return a[2]!;
-      return fail(`index ${i} out of bounds for ${kindName(coll)} of count ${xs.length}`);
-    },
-  ],
-  [
-    'assoc',
-    (a) => {
-      if (a.length < 3 || a.length % 2 === 0) fail(`wrong number of arguments (${a.length}) passed to assoc`);
-      let v: Value = a[0]!;
-      for (let i = 1; i < a.length; i += 2) v = assocOne(v, a[i]!, a[i + 1]!);
-      return v;
-    },
-  ],
-  [
-    'dissoc',
-    (a) => {
-      arity(a, 1, Infinity, 'dissoc');
-      const m = a[0]!;
-      if (m === null) return null;
-      if (!(m instanceof EMap)) return fail(`dissoc: expected a map, got ${kindName(m)}`);
-      return a.slice(1).reduce<EMap>((acc, k) => acc.dissoc(k), m);
-    },
-  ],
-  [
-    'disj',
-    (a) => {
-      arity(a, 1, Infinity, 'disj');
-      const s = a[0]!;
-      if (!(s instanceof ESet)) return fail(`disj: expected a set, got ${kindName(s)}`);
-      return a.slice(1).reduce<ESet>((acc, x) => acc.disj(x), s);
-    },
-  ],
-  ['conj', (a) => (arity(a, 1, Infinity, 'conj'), a.slice(1).reduce<Value>((c, x) => conjOne(c, x), a[0]!))],
-  ['first', (a) => (arity(a, 1, 1, 'first'), items(a[0]!, 'first')[0] ?? null)],
-  ['second', (a) => (arity(a, 1, 1, 'second'), items(a[0]!, 'second')[1] ?? null)],
-  ['last', (a) => (arity(a, 1, 1, 'last'), items(a[0]!, 'last').at(-1) ?? null)],
-  ['rest', (a) => (arity(a, 1, 1, 'rest'), new List(items(a[0]!, 'rest').slice(1)))],
-  ['vector', (a) => new Vector(a)],
-  ['list', (a) => new List(a)],
-  ['vec', (a) => (arity(a, 1, 1, 'vec'), new Vector(items(a[0]!, 'vec')))],
-  [
-    'hash-map',
-    (a) => {
-      if (a.length % 2 !== 0) fail('hash-map: no value supplied for the last key');
-      const pairs: [Value, Value][] = [];
-      for (let i = 0; i < a.length; i += 2) pairs.push([a[i]!, a[i + 1]!]);
-      return EMap.from(pairs);
-    },
-  ],
-  ['hash-set', (a) => ESet.from(a)],
-]);
+export const OPCODE_BUILTINS: ReadonlyMap<string, Builtin> = ((): ReadonlyMap<string, Builtin> => {
+  const all = builtins();
+  return new Map(SUBSET_NAMES.map((name): [string, Builtin] => {
+    const fn = all.get(name);
+    if (fn === undefined) throw new Error(`the language has no built-in ${name}`);
+    return [name, fn];
+  }));
+})();
 
 // ---------------------------------------------------------------------------------------------
 // Compiling source text into an expression (the subset is decided here, before anything runs)
@@ -380,7 +150,7 @@ class Compiler {
     if (form === null || typeof form === 'boolean' || typeof form === 'bigint' || typeof form === 'number' || typeof form === 'string' || form instanceof Char || form instanceof Keyword) {
       return { t: 'const', value: form };
     }
-    return outside(`a ${kindName(form)} literal`);
+    return outside(`a ${kindOf(form)} literal`);
   }
 
   body(forms: readonly Value[], scope: Scope): Expr {
@@ -495,7 +265,7 @@ function callBuiltin(name: string, fn: Builtin, args: readonly Value[]): Value {
   try {
     return fn(args);
   } catch (e) {
-    if (e instanceof CodeError) throw e;
+    if (e instanceof KernelError) throw new CodeError(e.kind, e.message);
     if (e instanceof IntOverflowError) throw new CodeError('program-error', e.message);
     throw new CodeError('program-error', `${name}: ${String((e as Error)?.message ?? e)}`);
   }

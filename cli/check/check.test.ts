@@ -8,7 +8,7 @@ import { renderReport, reportJson } from './report.js';
 import { UsageError } from '../errors.js';
 import { main } from '../main.js';
 
-const fixture = join(repoRoot(), 'cli/check/fixtures/manifest.json');
+const fixture = join(repoRoot(), 'tests/fixtures/check/manifest.json');
 const fixtureModels = (JSON.parse(readFileSync(fixture, 'utf8')) as { models: Record<string, unknown>[] }).models;
 const quiet = { manifest: fixture, progress: 'none' as const, parallel: 1 };
 
@@ -72,7 +72,7 @@ describe('immutos check (in-process)', () => {
   test('the TS engine refuses a SYMMETRY model rather than report a different count', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'immutos-sym-'));
     const cfg = join(dir, 'ToySym.cfg');
-    writeFileSync(cfg, readFileSync(join(repoRoot(), 'cli/check/fixtures/Toy.cfg'), 'utf8') + '\nSYMMETRY Perms\n');
+    writeFileSync(cfg, readFileSync(join(repoRoot(), 'tests/fixtures/check/Toy.cfg'), 'utf8') + '\nSYMMETRY Perms\n');
     const r = await runCheck({ ...quiet, engine: 'ts', manifest: variant({ Toy: { cfg } }) });
     expect(r.runs[0]!.result.status).toBe('error');
     expect(r.runs[0]!.mismatches.join()).toMatch(/SYMMETRY/);

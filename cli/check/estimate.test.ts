@@ -7,7 +7,7 @@ import { durationsPath, estimateJobSeconds, estimateMakespan, fmtDuration, loadD
 import { loadManifest, repoRoot } from './manifest.js';
 
 const root = repoRoot();
-const fixture = join(root, 'cli/check/fixtures/manifest.json');
+const fixture = join(root, 'tests/fixtures/check/manifest.json');
 
 describe('check duration estimates', () => {
   test('a lane takes the next job when it is free', () => {

@@ -3,8 +3,8 @@ import fc from 'fast-check';
 import type { SpecInstance } from '../../spec/SpecModule.js';
 import { explore } from './explorer.js';
 import { FingerprintSet, fp, hashString, hashWords } from './fingerprint.js';
-import { specModule as toy, type ToyState } from './fixtures/Toy.js';
-import { specModule as miniAtoms } from './fixtures/MiniAtoms.js';
+import { specModule as toy, type ToyState } from '../../tests/fixtures/check/Toy.js';
+import { specModule as miniAtoms } from '../../tests/fixtures/check/MiniAtoms.js';
 
 /** An independent reference: BFS with a Set of string keys; returns the distinct count. */
 function referenceCount<S>(inst: SpecInstance<S>): number {

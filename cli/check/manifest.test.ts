@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadManifest, ManifestError, repoRoot, validateManifest } from './manifest.js';
 
 const good = {
-  name: 'Toy', module: 'Toy', tla: 'cli/check/fixtures/Toy.tla', cfg: 'cli/check/fixtures/Toy.cfg', mirror: null,
+  name: 'Toy', module: 'Toy', tla: 'tests/fixtures/check/Toy.tla', cfg: 'tests/fixtures/check/Toy.cfg', mirror: null,
   expect: 'pass', distinctStates: 35, big: false, liveness: false,
 };
 const bad = (patch: Record<string, unknown>, drop?: string): unknown => {
@@ -14,7 +14,7 @@ const bad = (patch: Record<string, unknown>, drop?: string): unknown => {
 
 describe('manifest', () => {
   test('the fixture manifest loads', () => {
-    const m = loadManifest(join(repoRoot(), 'cli/check/fixtures/manifest.json'));
+    const m = loadManifest(join(repoRoot(), 'tests/fixtures/check/manifest.json'));
     expect(m.models.map((x) => x.name)).toContain('ToyBug');
     expect(m.models.find((x) => x.name === 'ToyBug')!.expect).toEqual({ violation: 'NotTwo' });
   });
@@ -28,7 +28,7 @@ describe('manifest', () => {
     [bad({ big: 'no' }), /"big" must be true or false/],
     [bad({}, 'liveness'), /"liveness" must be true or false/],
     [bad({}, 'mirror'), /"mirror" must be a module name or null/],
-    [bad({ tla: 'cli/check/fixtures/Other.tla' }), /file name must be Toy\.tla/],
+    [bad({ tla: 'tests/fixtures/check/Other.tla' }), /file name must be Toy\.tla/],
     [bad({ cfg: 'x.txt' }), /ending in \.cfg/],
     [bad({ colour: 'red' }), /unknown field "colour"/],
     [{ models: [good, good] }, /duplicate model name "Toy"/],
@@ -38,12 +38,12 @@ describe('manifest', () => {
   });
 
   test('checks that the files exist when given a root', () => {
-    expect(() => validateManifest(bad({ cfg: 'cli/check/fixtures/Missing.cfg' }), 'm.json', repoRoot())).toThrow(/file not found: cli\/check\/fixtures\/Missing\.cfg/);
+    expect(() => validateManifest(bad({ cfg: 'tests/fixtures/check/Missing.cfg' }), 'm.json', repoRoot())).toThrow(/file not found: tests\/fixtures\/check\/Missing\.cfg/);
     expect(validateManifest({ models: [good] }, 'm.json', repoRoot())).toHaveLength(1);
   });
 
   test('names a missing or non-JSON manifest', () => {
     expect(() => loadManifest('/nonexistent/manifest.json')).toThrow(/manifest not found/);
-    expect(() => loadManifest(join(repoRoot(), 'cli/check/fixtures/Toy.cfg'))).toThrow(/not valid JSON/);
+    expect(() => loadManifest(join(repoRoot(), 'tests/fixtures/check/Toy.cfg'))).toThrow(/not valid JSON/);
   });
 });

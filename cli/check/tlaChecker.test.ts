@@ -6,7 +6,7 @@ import { repoRoot } from './manifest.js';
 import { cfgWithOnlyProperty, checkWithTlaChecker, interpretTlaChecker } from './tlaChecker.js';
 import { renderTrace } from './trace.js';
 
-const fx = (f: string): string => readFileSync(join(repoRoot(), 'cli/check/fixtures', f), 'utf8');
+const fx = (f: string): string => readFileSync(join(repoRoot(), 'tests/fixtures/check', f), 'utf8');
 const toy = fx('Toy.tla');
 const toyCfg = fx('Toy.cfg');
 const cfgWith = (invariants: string, extra = ''): string => `CONSTANTS\n  N = 3\n  Procs = {p1, p2}\nSPECIFICATION Spec\nINVARIANTS ${invariants}\n${extra}`;

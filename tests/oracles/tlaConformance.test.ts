@@ -2,11 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../cli/check/manifest.js';
-import { specModule as toy, type ToyState } from '../../cli/check/fixtures/Toy.js';
+import { specModule as toy, type ToyState } from '../../tests/fixtures/check/Toy.js';
 import type { SpecInstance } from '../../spec/SpecModule.js';
 import { compareStateSets, displayTla, mirrorReachableDisplay, mirrorReachableStates, normalizeTla, sampledSuccessorConformance, tlaReachableDisplay, tlaReachableStates } from './tlaConformance.js';
 
-const fx = (f: string): string => readFileSync(join(repoRoot(), 'cli/check/fixtures', f), 'utf8');
+const fx = (f: string): string => readFileSync(join(repoRoot(), 'tests/fixtures/check', f), 'utf8');
 const spec = fx('Toy.tla');
 const cfg = fx('Toy.cfg');
 const good = toy.instantiate({ N: 3, Procs: ['p1', 'p2'] });

@@ -26,7 +26,7 @@ const all = process.env.IMMUTOS_CONFORMANCE_ALL === '1';
 const cap = all ? 5_000_000 : Number(process.env.IMMUTOS_CONFORMANCE_MAX_STATES ?? 3000);
 const fastCap = all ? 5_000_000 : Number(process.env.IMMUTOS_CONFORMANCE_FAST_MAX ?? 15_000);
 const root = repoRoot();
-const manifests = [defaultManifestPath(), join(root, 'cli/check/fixtures/manifest.json')].filter((p) => existsSync(p));
+const manifests = [defaultManifestPath(), join(root, 'tests/fixtures/check/manifest.json')].filter((p) => existsSync(p));
 const models: { manifest: string; m: ModelEntry }[] = manifests.flatMap((p) => loadManifest(p, root).models.map((m) => ({ manifest: p, m })));
 const eligible = models.filter(({ m }) => m.mirror !== null && !m.big);
 

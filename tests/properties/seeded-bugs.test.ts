@@ -11,7 +11,7 @@ import { runCheck } from '../../cli/check/check.js';
 import { defaultManifestPath, loadManifest, repoRoot } from '../../cli/check/manifest.js';
 
 const root = repoRoot();
-const manifests = [defaultManifestPath(), join(root, 'cli/check/fixtures/manifest.json')].filter((p) => existsSync(p));
+const manifests = [defaultManifestPath(), join(root, 'tests/fixtures/check/manifest.json')].filter((p) => existsSync(p));
 
 describe('seeded bugs are caught with the named invariant', () => {
   for (const manifest of manifests) {

@@ -14,11 +14,24 @@ import { ProgramError, errorValue, programError } from '../lang/runtime.js';
 import type { KernelParts } from './parts.js';
 import type { AtomRecord, KernelTables, ProcessRecord } from './tables.js';
 
+/** Where a kernel call is made: what it may do besides returning. */
+interface CallSite {
+  /** Refuses a `fork` where none may happen (a catchable program-error). */
+  readonly checkFork: () => void;
+  /** Refuses a `join` that would block where none may (a catchable program-error). */
+  readonly checkBlock: () => void;
+}
+
+/** A program's kernel call: it may fork and block. */
+const IN_PROGRAM: CallSite = { checkFork: () => undefined, checkBlock: () => undefined };
+/** A kernel call of code running inside an operation (validator, watch, swap function): it may neither fork nor block. */
+const IN_OPERATION: CallSite = { checkFork: forkNotAllowed, checkBlock: joinMayNotBlock };
+
 /** What a kernel call's handler gets: the caller, the arguments, and how to return. */
 interface RefCall {
   readonly p: ProcessRecord;
-  /** Whether the call runs inside a validator, watch or swap function (it may not block or fork). */
-  readonly atomic: boolean;
+  /** Where the call is made (inside a validator, watch or swap function it may not block or fork). */
+  readonly site: CallSite;
   readonly name: KernelCallName;
   readonly args: readonly Value[];
   /** The continuation after the call. */
@@ -39,15 +52,15 @@ export class KernelCalls {
 
   /** A kernel call made by `p`'s program: it ends the quantum, and `fork` and a blocking `join` are allowed. */
   programCall(p: ProcessRecord, name: string, args: readonly Value[], k: Kont, again: State): StepResult {
-    return this.call(p, false, name, args, k, again);
+    return this.call(p, IN_PROGRAM, name, args, k, again);
   }
 
   /** A kernel call made by code running inside an operation (validator, watch, swap function): it may neither fork nor block. */
   atomicCall(p: ProcessRecord, name: string, args: readonly Value[], k: Kont, again: State): StepResult {
-    return this.call(p, true, name, args, k, again);
+    return this.call(p, IN_OPERATION, name, args, k, again);
   }
 
-  private call(p: ProcessRecord, atomic: boolean, name: string, args: readonly Value[], k: Kont, again: State): StepResult {
+  private call(p: ProcessRecord, site: CallSite, name: string, args: readonly Value[], k: Kont, again: State): StepResult {
     if (!isKernelCallName(name)) return programError(`unknown kernel call ${name}`);
     this.t.callCounts.set(name, (this.t.callCounts.get(name) ?? 0) + 1);
     checkKernelCallArity(name, args);
@@ -55,7 +68,7 @@ export class KernelCalls {
       if (isComposite(value)) this.t.heap.alloc(value, p.pid);
       return { state: { mode: 'ret', value, k }, yielded: kernelCallYields(name) };
     };
-    return this.handlers[name]({ p, atomic, name, args, k, again, done });
+    return this.handlers[name]({ p, site, name, args, k, again, done });
   }
 
   /** The atom a kernel call's first argument names in the caller's table, and its ref. */
@@ -119,7 +132,7 @@ export class KernelCalls {
       return c.done(new AtomRef(this.parts.atoms.share(c.p, ref, Number(pidArg('share!', c.args[1])))));
     },
     fork: (c) => {
-      if (c.atomic) forkNotAllowed();
+      c.site.checkFork();
       this.parts.processes.chargeCreation(c.p);
       const child = this.parts.processes.fork(c.p, { mode: 'ret', value: null, k: c.k });
       // The child continues the same computation: it gets half of what is left (ADR 0024).
@@ -158,7 +171,7 @@ export class KernelCalls {
       if (target === undefined) throw new KernelError('no-such-process', `no process ${pid}`);
       if (target.parent !== p.pid && !this.t.mutants.has('join-any-process')) throw new KernelError('capability-denied', target.pid === p.pid ? `process ${p.pid} may not join itself` : `process ${p.pid} did not create process ${target.pid} and may not join it`);
       if (!this.parts.processes.finished(target.pid)) {
-        if (c.atomic) joinMayNotBlock();
+        c.site.checkBlock();
         p.blockedOn = target.pid;
         return { state: c.again, yielded: true, blocked: true };
       }

@@ -26,4 +26,4 @@ export * from './Hash.js';
 export { type KernelCallName, type SharedImpl, type KernelCallSignature, KERNEL_CALL_TABLE } from './lang/kernelCalls.js';
 export { type BuiltinFn } from './lang/builtins.js';
 export { type MutantEntry } from './KernelMutants.js';
-export { isNat, readOpArgument } from './OpInput.js';
+export { isNat, readOpArgument, readOp, readNat, readFnSource, readLoadInput, showOpField, type LoadInput } from './OpInput.js';

@@ -4,7 +4,8 @@
  * @module
  */
 import { KernelError } from '../../spec/Errors.js';
-import { EMap, Fn, kw, type Sym, type Value } from '../../spec/Values.js';
+import { errorValue } from '../../spec/lang/errors.js';
+import type { Fn, Sym, Value } from '../../spec/Values.js';
 import type { Position } from '../../spec/codec/Edn.js';
 import type { FnArity } from '../../spec/lang/forms.js';
 import type { SharedImpl } from '../../spec/lang/kernelCalls.js';
@@ -68,13 +69,8 @@ export class ProgramError extends KernelError {
   }
 }
 
-/** The value a program catches for a failure of kind `kind`: `{:error :kind, :message "…"}`. */
-export function errorValue(kind: string, message: string): Value {
-  return EMap.from([
-    [kw('error'), kw(kind)],
-    [kw('message'), message],
-  ]);
-}
+/** The value a program catches for a failure (spec/lang/errors.ts). */
+export { errorValue };
 
 /** Shorthand: throw a {@link ProgramError} with `message`. */
 export function programError(message: string): never {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ErrorKind } from '../../spec/Kernel.js';
+import type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
 
 /** What a worker is started with. */
 export interface WorkerBoot {
@@ -24,16 +25,14 @@ export interface WorkerBoot {
   readonly mutants: readonly string[];
 }
 
-/** One recorded atom operation of a process, with call/return times on the shared clock. */
+/** One recorded atom operation of a process, with call/return times on the shared clock (spec/AtomHistory.ts forms; `create` gives an atom's initial value). */
 export interface AtomEvent {
   /** The atom id. */
   readonly object: number;
-  /** `read`, `write` (reset), or `cas` (a successful conditional write). */
-  readonly op: 'read' | 'write' | 'cas';
-  /** The written value (EDN), `[old new]` for a cas, `nil` for a read. */
-  readonly input: string;
-  /** The value read (EDN), the old value of a write, `true` for a cas. */
-  readonly output: string;
+  /** The operation (`create`: the atom was made holding `value`). */
+  readonly input: AtomInput | { readonly op: 'create'; readonly value: string };
+  /** Its response. */
+  readonly output: AtomOutput;
   /** Call time. */
   readonly call: number;
   /** Return time. */

@@ -109,21 +109,21 @@ function atomId(name: 'deref' | 'deref-stamp' | 'reset!' | 'reset-vals!' | 'cas!
 }
 
 /** Records an atom operation with its call and return times on the shared clock. */
-function record(p: Proc, object: number, op: AtomEvent['op'], input: Value, call: number, output: Value): void {
+function record(p: Proc, object: number, input: AtomEvent['input'], call: number, output: AtomEvent['output']): void {
   if (!boot.record) return;
-  p.history.push({ object, op, input: input === undefined ? 'nil' : printEdn(input), output: printEdn(output), call, ret: heap.tick() });
+  p.history.push({ object, input, output, call, ret: heap.tick() });
 }
 
 /** A store into the atom: CAS against the word just read, retrying; → the old value. */
-function storeLoop(p: Proc, id: number, v: Value, op: AtomEvent['op']): Value {
+function storeLoop(p: Proc, id: number, v: Value): Value {
   const word = heap.publish(v); // publish before the CAS that makes it reachable (ADR 0039)
   const call = heap.tick();
   for (;;) {
     const [w, s] = heap.loadAtom(id);
     if (heap.casAtom(id, w, s, word)) {
-      const old = heap.read(w);
-      record(p, id, op, v, call, old);
-      return old;
+      const text = boot.record ? printEdn(v) : '';
+      record(p, id, { op: 'reset', value: text }, call, text);
+      return heap.read(w);
     }
   }
 }
@@ -135,7 +135,9 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
   const done = (value: Value, yields = true): KernelResult => ({ value, yields });
   switch (name) {
     case 'atom': {
+      const call = heap.tick();
       const id = heap.newAtom(heap.publish(args[0]!));
+      record(p, id, { op: 'create', value: boot.record ? printEdn(args[0]!) : '' }, call, true);
       p.atoms.add(id);
       p.created.add(id);
       return done(new AtomRef(id));
@@ -143,8 +145,9 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
     case 'deref': {
       const id = atomId(name, args[0]);
       const call = heap.tick();
-      const v = heap.read(heap.loadAtom(id)[0]);
-      record(p, id, 'read', null, call, v);
+      const [w, s] = heap.loadAtom(id);
+      const v = heap.read(w);
+      record(p, id, { op: 'deref' }, call, { value: boot.record ? printEdn(v) : '', stamp: s });
       return done(v);
     }
     case 'deref-stamp': {
@@ -152,15 +155,15 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
       const call = heap.tick();
       const [w, s] = heap.loadAtom(id);
       const v = heap.read(w);
-      record(p, id, 'read', null, call, v);
+      record(p, id, { op: 'deref' }, call, { value: boot.record ? printEdn(v) : '', stamp: s });
       return done(new Vector([v, BigInt(s)]));
     }
     case 'reset!': {
-      storeLoop(p, atomId(name, args[0]), args[1]!, 'write');
+      storeLoop(p, atomId(name, args[0]), args[1]!);
       return done(args[1]!);
     }
     case 'reset-vals!': {
-      const old = storeLoop(p, atomId(name, args[0]), args[1]!, 'write');
+      const old = storeLoop(p, atomId(name, args[0]), args[1]!);
       return done(new Vector([old, args[1]!]));
     }
     case 'cas!': case '%commit!': {
@@ -170,7 +173,7 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
       const call = heap.tick();
       const [w, s] = heap.loadAtom(id);
       const ok = s === stamp && heap.casAtom(id, w, s, word);
-      if (ok) record(p, id, 'cas', new Vector([heap.read(w), args[2]!]), call, true);
+      record(p, id, { op: 'cas', stamp, value: boot.record ? printEdn(args[2]!) : '' }, call, ok ? { stamp: stamp + 1 } : 'stale');
       if (name === '%commit!') return done(ok);
       if (!ok) fail('stale-stamp', `stamp ${stamp} is not the stamp of #atom ${id}`);
       return done(BigInt(stamp + 1));
@@ -182,12 +185,13 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
       for (;;) {
         const [w, s] = heap.loadAtom(id);
         const cur = heap.read(w);
+        const input = { op: 'compareAndSet', expected: boot.record ? printEdn(args[1]!) : '', value: boot.record ? printEdn(args[2]!) : '' } as const;
         if (!equals(cur, args[1]!)) {
-          record(p, id, 'read', null, call, cur);
+          record(p, id, input, call, false);
           return done(false);
         }
         if (heap.casAtom(id, w, s, word)) {
-          record(p, id, 'cas', new Vector([cur, args[2]!]), call, true);
+          record(p, id, input, call, true);
           return done(true);
         }
       }

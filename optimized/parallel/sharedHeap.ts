@@ -81,6 +81,15 @@ export class SharedHeapExhausted extends Error {
   }
 }
 
+/** A handle was read before its value was published: the seeded bug `publish-after-store` (ReadsIntact / NeverReadsUnpublished). */
+export class UnpublishedRead extends Error {
+  /** Creates the error. */
+  constructor() {
+    super('read of a value that is not published in the shared heap');
+    this.name = 'UnpublishedRead';
+  }
+}
+
 /** How a function value is published: by name (built-ins, prelude) or as a closure of a lambda. */
 export interface FnCodec {
   /** The word form of a function: `[kind, lambda id or name, captured values]`, or null if it cannot be published. */
@@ -242,6 +251,20 @@ export class SharedHeap {
     return word;
   }
 
+  /**
+   * The seeded bug `publish-after-store` (Publication.tla's): publishes `v` but leaves its
+   * top-level handle unresolved until `commit` is called, so a store of the word before `commit`
+   * makes an unpublished value reachable. Only for the mutant; correct code uses {@link publish}.
+   */
+  publishLate(v: Value): { readonly word: number; readonly commit: () => void } {
+    const word = this.encode(v);
+    if ((word & 1) === 1 || word === 0) return { word, commit: () => {} };
+    const h = word >> 1;
+    const slot = this.w[H.handleBase]! + h;
+    const at = Atomics.exchange(this.w, slot, 0);
+    return { word, commit: () => Atomics.store(this.w, slot, at) };
+  }
+
   private encode(v: Value): number {
     if (typeof v === 'boolean') return this.cell(T.bool, [v ? 1 : 0]);
     if (typeof v === 'bigint') return this.cell(T.int, [Number(BigInt.asIntN(32, v)), Number(BigInt.asIntN(32, v >> 32n))]);
@@ -361,6 +384,7 @@ export class SharedHeap {
 
   private decode(a: number): Value {
     const w = this.w;
+    if (a === 0) throw new UnpublishedRead();
     const tag = w[a]! & 0xff;
     const p = a + 1;
     switch (tag) {

@@ -23,7 +23,7 @@ import { callState, finished, programState, run, type ExecHost, type KernelResul
 import { createNatives } from '../lang/natives.js';
 import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
 import { Runtime, implOf, type Impl } from '../lang/runtime.js';
-import { ProcStatus, SharedHeap } from './sharedHeap.js';
+import { ProcStatus, SharedHeap, UnpublishedRead } from './sharedHeap.js';
 import type { AtomEvent, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
 
 const boot = workerData as WorkerBoot;
@@ -116,16 +116,26 @@ function record(p: Proc, object: number, input: AtomEvent['input'], call: number
 
 /** A store into the atom: CAS against the word just read, retrying; → the old value. */
 function storeLoop(p: Proc, id: number, v: Value): Value {
-  const word = heap.publish(v); // publish before the CAS that makes it reachable (ADR 0039)
+  const late = PUBLISH_AFTER_STORE ? heap.publishLate(v) : null;
+  const word = late?.word ?? heap.publish(v); // publish before the CAS that makes it reachable (ADR 0039)
   const call = heap.tick();
   for (;;) {
     const [w, s] = heap.loadAtom(id);
     if (heap.casAtom(id, w, s, word)) {
+      if (late !== null) { lateWindow(); late.commit(); }
       const text = boot.record ? printEdn(v) : '';
       record(p, id, { op: 'reset', value: text }, call, text);
       return heap.read(w);
     }
   }
+}
+
+/** The seeded bug `publish-after-store`: a stored value's handle resolves only after the CAS. */
+const PUBLISH_AFTER_STORE = boot.mutants.includes('publish-after-store');
+/** The time between the CAS and the late publication under the seeded bug (about 0.2 ms). */
+function lateWindow(): void {
+  const until = performance.now() + 0.2;
+  while (performance.now() < until) { /* the window another worker may read in */ }
 }
 
 function kernelCall(name: string, args: readonly Value[]): KernelResult {
@@ -169,10 +179,12 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
     case 'cas!': case '%commit!': {
       const id = atomId(name, args[0]);
       const stamp = Number(stampArg(args[1]));
-      const word = heap.publish(args[2]!);
+      const late = PUBLISH_AFTER_STORE ? heap.publishLate(args[2]!) : null;
+      const word = late?.word ?? heap.publish(args[2]!);
       const call = heap.tick();
       const [w, s] = heap.loadAtom(id);
       const ok = s === stamp && heap.casAtom(id, w, s, word);
+      if (late !== null) { if (ok) lateWindow(); late.commit(); }
       record(p, id, { op: 'cas', stamp, value: boot.record ? printEdn(args[2]!) : '' }, call, ok ? { stamp: stamp + 1 } : 'stale');
       if (name === '%commit!') return done(ok);
       if (!ok) fail('stale-stamp', `stamp ${stamp} is not the stamp of #atom ${id}`);
@@ -331,8 +343,12 @@ function loop(): void {
       s = r.state;
       blocked = r.blocked;
     } catch (e) {
-      if (!(e instanceof QuotaExceeded)) throw e;
-      s = { m: 'failed', kind: e.kind, msg: e.message, err: errorMap(e.kind, e.message) };
+      if (e instanceof UnpublishedRead) {
+        s = { m: 'failed', kind: 'program-error', msg: `process ${p.pid}: ${e.message}`, err: errorMap('program-error', e.message) };
+      } else {
+        if (!(e instanceof QuotaExceeded)) throw e;
+        s = { m: 'failed', kind: e.kind, msg: e.message, err: errorMap(e.kind, e.message) };
+      }
     }
     p.fuel = rt.fuel;
     p.state = s;

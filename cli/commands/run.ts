@@ -87,14 +87,20 @@ export function register(program: Command): void {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const workersKernel = /^optimized\+workers(?::(\d+))?$/.exec(flags.kernel);
-    if (flags.workers !== undefined || workersKernel !== null) {
+    const { parseWorkersKernel, EngineUnavailableError } = await import('../../harness/engines/registry.js');
+    let workersKernel: number | null | undefined;
+    try {
+      workersKernel = parseWorkersKernel(flags.kernel);
+    } catch (e) {
+      if (e instanceof EngineUnavailableError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (flags.workers !== undefined || workersKernel !== undefined) {
       const { runParallelProgram, renderParallelReport, parallelFailure } = await import('../program/parallelProgram.js');
       const { defaultWorkers, ParallelRunError } = await import('../../optimized/parallel/ParallelRuntime.js');
       if (sources.length !== 1) throw new UsageError('--workers runs one program file');
-      if (flags.kernel !== 'reference' && flags.kernel !== 'optimized' && workersKernel === null) throw new UsageError(`--workers is a mode of the optimized kernel, not of ${flags.kernel}`);
-      const given = typeof flags.workers === 'string' ? flags.workers : workersKernel?.[1];
-      const n = given === undefined ? defaultWorkers() : nat(given, '--workers');
+      if (flags.kernel !== 'reference' && flags.kernel !== 'optimized' && workersKernel === undefined) throw new UsageError(`--workers is a mode of the optimized kernel, not of ${flags.kernel}`);
+      const n = typeof flags.workers === 'string' ? nat(flags.workers, '--workers') : workersKernel ?? defaultWorkers();
       if (n < 1) throw new UsageError('--workers must be at least 1');
       let pr;
       try {

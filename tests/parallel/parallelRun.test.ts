@@ -107,3 +107,14 @@ describe('the shared heap', () => {
     expect(h.read(h.loadAtom(id)[0])).toBe(2n);
   });
 });
+
+describe('the engine name optimized+workers:N', () => {
+  test('parses its worker count, rejects a bad one, and is refused as an op-at-a-time kernel with the reason', async () => {
+    const { parseWorkersKernel, build, EngineUnavailableError } = await import('../../harness/engines/registry.js');
+    expect(parseWorkersKernel('optimized+workers:2')).toBe(2);
+    expect(parseWorkersKernel('optimized+workers')).toBeNull();
+    expect(parseWorkersKernel('optimized')).toBeUndefined();
+    expect(() => parseWorkersKernel('optimized+workers:0')).toThrow(EngineUnavailableError);
+    await expect(build('optimized+workers:2')).rejects.toThrow(/immutos run --workers/);
+  });
+});

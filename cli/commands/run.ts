@@ -30,6 +30,7 @@ interface RunFlags {
   readonly debug?: boolean;
   readonly mutant?: string[];
   readonly kernelModule?: string[];
+  readonly workers?: string | boolean;
   readonly [quota: string]: unknown;
 }
 
@@ -65,6 +66,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object instead of text')
     .option('--debug', 'check the heap invariants after every collection')
     .option('--mutant <name...>', "inject seeded bugs of the kernel's catalogue (same as adding +mutant:NAME to the kernel name)")
+    .option('--workers [n]', 'parallel mode of the optimized kernel: processes on n worker threads over one shared heap (default n: the number of cores; one program file)')
     .option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel; it must implement ProgramHost of spec/Kernel.ts) so that --kernel can name it');
   for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
     cmd.option(`${flag} <n>`, `${QUOTA_HELP[quota]} (default ${DEFAULT_QUOTAS[quota]}, or what the first file declares)`);
@@ -84,6 +86,34 @@ export function register(program: Command): void {
       quotas = quotasFromFlags(flags);
     } catch (e) {
       throw new UsageError((e as Error).message);
+    }
+    const { parseWorkersKernel, EngineUnavailableError } = await import('../../harness/engines/registry.js');
+    let workersKernel: number | null | undefined;
+    try {
+      workersKernel = parseWorkersKernel(flags.kernel);
+    } catch (e) {
+      if (e instanceof EngineUnavailableError) throw new UsageError(e.message);
+      throw e;
+    }
+    if (flags.workers !== undefined || workersKernel !== undefined) {
+      const { runParallelProgram, renderParallelReport, parallelFailure } = await import('../program/parallelProgram.js');
+      const { defaultWorkers, ParallelRunError } = await import('../../optimized/parallel/ParallelRuntime.js');
+      if (sources.length !== 1) throw new UsageError('--workers runs one program file');
+      if (flags.kernel !== 'reference' && flags.kernel !== 'optimized' && workersKernel === undefined) throw new UsageError(`--workers is a mode of the optimized kernel, not of ${flags.kernel}`);
+      const n = typeof flags.workers === 'string' ? nat(flags.workers, '--workers') : workersKernel ?? defaultWorkers();
+      if (n < 1) throw new UsageError('--workers must be at least 1');
+      let pr;
+      try {
+        pr = await runParallelProgram(sources[0]!, { workers: n, quotas });
+      } catch (e) {
+        if (e instanceof ParallelRunError) throw new UsageError(e.message);
+        throw e;
+      }
+      if (flags.json) process.stdout.write(JSON.stringify(pr, null, 2) + '\n');
+      else process.stdout.write(renderParallelReport(pr));
+      const failed = parallelFailure(pr);
+      if (failed !== null) throw new CheckFailed(failed);
+      return;
     }
     let report;
     try {

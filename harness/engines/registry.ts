@@ -349,6 +349,23 @@ export function parseKernelName(text: string): ParsedKernelName {
   return { text, base, mutants, modifiers };
 }
 
+/**
+ * The worker count of a parallel-mode name, `optimized+workers:N` (`optimized+workers` alone:
+ * null count, meaning the number of cores), or undefined when `name` is not one. The parallel
+ * mode runs programs on worker threads (optimized/parallel/, docs/adr/0040); it is not an
+ * op-at-a-time `Kernel`, so {@link build} refuses it and `immutos run` and the parallel fuzz
+ * engine (harness/campaign/parallelCampaign.ts) run it.
+ * @throws EngineUnavailableError for a bad count.
+ */
+export function parseWorkersKernel(name: string): number | null | undefined {
+  const m = /^optimized\+workers(?::([^+]*))?$/.exec(name.trim());
+  if (m === null) return undefined;
+  if (m[1] === undefined) return null;
+  const n = Number(m[1]);
+  if (!/^[0-9]+$/.test(m[1]) || n < 1 || n > 256) throw new EngineUnavailableError(name, `bad worker count '${m[1]}' in '${name}' (expected 1..256)`);
+  return n;
+}
+
 /** The kernel name for `base` with `mutant` injected. */
 export function mutantKernelName(base: string, mutant: string): string {
   return `${base}+mutant:${mutant}`;
@@ -360,6 +377,7 @@ export function mutantKernelName(base: string, mutant: string): string {
  */
 export async function build(name: string): Promise<EngineHandle> {
   const reg = theRegistry();
+  if (parseWorkersKernel(name) !== undefined) throw new EngineUnavailableError(name, `'${name}' is the parallel mode, which runs whole programs on worker threads rather than one operation at a time: use \`immutos run --workers N\` or the parallel fuzz engine (harness/campaign/parallelCampaign.ts)`);
   const spec = parseKernelName(name);
   const hasHw = spec.modifiers.hw !== undefined;
   const adapter = reg.adapters.get(hasHw && spec.base === 'optimized' ? 'optimized+hw' : spec.base);

@@ -1,0 +1,178 @@
+/**
+ * The optimized kernel's parallel mode (`optimized+workers:N`, `immutos run --workers N`): the
+ * coordinator. It creates the {@link SharedHeap}, starts N worker threads (optimized/parallel/
+ * worker.ts), places process 0 and every spawned process on a worker (round robin), and gathers
+ * each process's output, result and atom history. Processes on different workers run at the same
+ * time; they share values through the shared heap (published once, read in place or
+ * materialized once per worker) and atoms through one CAS word each. A worker that dies ends its
+ * processes with the typed error `worker-died`; the other processes continue (a parent joining
+ * such a child gets a catchable `program-error`). See docs/adr/0040.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { errorMap } from '../lang/errors.js';
+import { ProcStatus, SharedHeap, type SharedHeapSizes } from './sharedHeap.js';
+import type { AtomEvent, ProcessResult, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
+
+export type { AtomEvent, ProcessResult } from './protocol.js';
+
+/** Options of a parallel run. */
+export interface ParallelOptions {
+  /** Worker threads (default: the number of cores). */
+  readonly workers?: number;
+  /** Fuel per process (default 10^7). */
+  readonly fuel?: number;
+  /** Call depth per process (default 10^4). */
+  readonly stackDepth?: number;
+  /** Largest value a built-in may build, in elements (default 10^7). */
+  readonly heapCells?: number;
+  /** Record every atom operation with call/return times (default false). */
+  readonly record?: boolean;
+  /** Shared-heap sizes. */
+  readonly sizes?: SharedHeapSizes;
+  /** Give up after this many milliseconds (default 60 000): a {@link ParallelRunError}. */
+  readonly timeoutMs?: number;
+  /** Seeded bugs. */
+  readonly mutants?: readonly string[];
+  /** Fault injection: the worker holding process `pid` dies as soon as it is placed there. */
+  readonly crashWorkerOf?: number;
+}
+
+/** What one process of a parallel run did. */
+export interface ParallelProcess {
+  /** Its pid. */
+  readonly pid: number;
+  /** The worker it ran on. */
+  readonly worker: number;
+  /** What it printed. */
+  readonly output: readonly string[];
+  /** How it ended. */
+  readonly result: ProcessResult;
+  /** Its atom operations (when recorded). */
+  readonly history: readonly AtomEvent[];
+}
+
+/** The result of a parallel run. */
+export interface ParallelReport {
+  /** Worker threads used. */
+  readonly workers: number;
+  /** Every process, by pid. */
+  readonly processes: readonly ParallelProcess[];
+  /** Process 0's result. */
+  readonly result: ProcessResult;
+  /** Wall-clock milliseconds from the start of process 0 to the end of the last process. */
+  readonly wallMs: number;
+  /** Cells published into the shared heap and values materialized by workers. */
+  readonly heap: { readonly published: number; readonly materialized: number; readonly cellWords: number };
+}
+
+/** The parallel mode cannot run (no compiled worker, a bad option, or the run timed out). */
+export class ParallelRunError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'ParallelRunError';
+  }
+}
+
+/** The compiled worker module: beside this file (dist/), else under the repository's dist/. */
+export function workerModule(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, 'worker.js');
+  if (existsSync(beside)) return beside;
+  const fromSource = join(here, '..', '..', 'dist', 'optimized', 'parallel', 'worker.js');
+  if (existsSync(fromSource)) return fromSource;
+  throw new ParallelRunError('the parallel mode needs its compiled worker (dist/optimized/parallel/worker.js): run `npm run build` first');
+}
+
+/** The default number of workers: the machine's cores. */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/**
+ * Runs a program (EDN text) in process 0 with its processes spread over worker threads, and
+ * resolves when every process has ended.
+ * @throws ParallelRunError on bad options, a missing compiled worker, or a timeout.
+ */
+export async function runParallel(source: string, options: ParallelOptions = {}): Promise<ParallelReport> {
+  const n = options.workers ?? defaultWorkers();
+  if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
+  const path = workerModule();
+  const heap = SharedHeap.create(options.sizes);
+  // Atom 0 is the program namespace (a map symbol → value), shared by every process.
+  heap.newAtom(0);
+  const boot: WorkerBoot = {
+    buffer: heap.buffer,
+    source,
+    fuel: options.fuel ?? 10_000_000,
+    stackDepth: options.stackDepth ?? 10_000,
+    heapCells: options.heapCells ?? 10_000_000,
+    record: options.record ?? false,
+    mutants: options.mutants ?? [],
+  };
+  const workers: Worker[] = [];
+  const alive: boolean[] = [];
+  const placed = new Map<number, number>(); // pid → worker
+  const ended = new Map<number, ParallelProcess>();
+  let spawned = 0;
+  let next = 0;
+  let t0 = 0;
+  return await new Promise<ParallelReport>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => finishWith(new ParallelRunError(`the parallel run did not end within ${options.timeoutMs ?? 60_000} ms (${spawned - ended.size} process(es) still running)`)), options.timeoutMs ?? 60_000);
+    const finishWith = (err: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      for (const w of workers) void w.terminate();
+      if (err !== null) return reject(err);
+      const processes = [...ended.values()].sort((a, b) => a.pid - b.pid);
+      resolve({ workers: n, processes, result: ended.get(0)!.result, wallMs: performance.now() - t0, heap: heap.counters() });
+    };
+    const record = (p: ParallelProcess): void => {
+      ended.set(p.pid, p);
+      if (ended.size === spawned) finishWith(null);
+    };
+    const place = (pid: number, word: number, worker: number): void => {
+      spawned++;
+      placed.set(pid, worker);
+      if (!alive[worker]) return died(worker, 'the worker had already died');
+      workers[worker]!.postMessage({ type: 'start', pid, word } satisfies ToWorker);
+      if (options.crashWorkerOf === pid) workers[worker]!.postMessage({ type: 'crash' } satisfies ToWorker);
+    };
+    const died = (worker: number, why: string): void => {
+      alive[worker] = false;
+      for (const [pid, w] of placed) {
+        if (w !== worker || ended.has(pid) || heap.status(pid) !== ProcStatus.running) continue;
+        const message = `process ${pid} ended: worker ${worker} died (${why})`;
+        heap.finish(pid, ProcStatus.failed, heap.publish(errorMap('worker-died', message)));
+        record({ pid, worker, output: [], result: { ok: false, error: 'worker-died', message }, history: [] });
+      }
+    };
+    let ready = 0;
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(path, { workerData: boot });
+      workers.push(w);
+      alive.push(true);
+      w.on('message', (m: ToCoordinator) => {
+        if (m.type === 'ready') {
+          if (++ready === n) {
+            t0 = performance.now();
+            place(heap.newPid(), 0, 0);
+          }
+        } else if (m.type === 'spawn') {
+          place(m.pid, m.word, n === 1 ? 0 : (next++ % n));
+        } else {
+          record({ pid: m.pid, worker: i, output: m.output, result: m.result, history: m.history });
+        }
+      });
+      w.on('error', (e) => (ready < n ? finishWith(new ParallelRunError(`a worker failed to start: ${e.message}`)) : died(i, e.message)));
+      w.on('exit', (code) => { if (!settled && alive[i]) died(i, `exit code ${code}`); });
+    }
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * Messages between the parallel mode's coordinator (the main thread) and its worker threads.
+ * Values never travel in messages: they are published into the shared heap and only their value
+ * words (handles) are sent.
+ * @module
+ */
+import type { ErrorKind } from '../../spec/Kernel.js';
+import type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
+
+/** What a worker is started with. */
+export interface WorkerBoot {
+  /** The shared heap's buffer. */
+  readonly buffer: SharedArrayBuffer;
+  /** The program's EDN text (every worker compiles it, so lambda ids agree). */
+  readonly source: string;
+  /** Fuel per process. */
+  readonly fuel: number;
+  /** Call depth per process. */
+  readonly stackDepth: number;
+  /** Largest value a built-in may build. */
+  readonly heapCells: number;
+  /** Record atom histories. */
+  readonly record: boolean;
+  /** Seeded bugs switched on. */
+  readonly mutants: readonly string[];
+}
+
+/** One recorded atom operation of a process, with call/return times on the shared clock (spec/AtomHistory.ts forms; `create` gives an atom's initial value). */
+export interface AtomEvent {
+  /** The atom id. */
+  readonly object: number;
+  /** The operation (`create`: the atom was made holding `value`). */
+  readonly input: AtomInput | { readonly op: 'create'; readonly value: string };
+  /** Its response. */
+  readonly output: AtomOutput;
+  /** Call time. */
+  readonly call: number;
+  /** Return time. */
+  readonly ret: number;
+}
+
+/** How a process ended, as a worker reports it. */
+export type ProcessResult =
+  | { readonly ok: true; readonly value: string }
+  | { readonly ok: false; readonly error: ErrorKind | 'worker-died'; readonly message: string };
+
+/** Coordinator → worker. */
+export type ToWorker =
+  /** Run process `pid`: the program (pid 0, word 0) or the published `[f & args]` at `word`. */
+  | { readonly type: 'start'; readonly pid: number; readonly word: number }
+  /** Fault injection: the worker throws (tests of worker death). */
+  | { readonly type: 'crash' };
+
+/** Worker → coordinator. */
+export type ToCoordinator =
+  | { readonly type: 'ready' }
+  /** A process asked for a child: place `pid` running the published `[f & args]` at `word`. */
+  | { readonly type: 'spawn'; readonly pid: number; readonly parent: number; readonly word: number }
+  /** A process ended. */
+  | { readonly type: 'exit'; readonly pid: number; readonly output: readonly string[]; readonly result: ProcessResult; readonly history: readonly AtomEvent[] };

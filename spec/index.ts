@@ -26,3 +26,4 @@ export { type KernelCallName, type SharedImpl, type KernelCallSignature, KERNEL_
 export { type BuiltinFn } from './lang/builtins.js';
 export { type MutantEntry } from './KernelMutants.js';
 export { isNat, readOpArgument } from './OpInput.js';
+export * from './Store.js';

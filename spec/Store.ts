@@ -5,11 +5,11 @@
  * of an atom now, as of a past basis `t`, the transitions since `t`, an atom's whole history).
  *
  * The state machine behind it is `spec/tla/Durable.tla` (mirrored by `spec/Durable.ts`):
- * - {@link DurableStore.append} is the TLA+ action `Append`: the transition gets the next log
+ * - {@link DurableStore.append} is the TLA+ action `Stage`: the transition gets the next log
  *   position `t`, but it is not durable yet and no query sees it;
  * - {@link DurableStore.flush} is `Flush` followed by `Acknowledge`: every staged transition is
  *   written in one durable commit (group commit), and only then is it acknowledged and visible;
- * - {@link DurableStore.commit} is `Append` whose acknowledgement arrives with the next group commit;
+ * - {@link DurableStore.commit} is `Stage` whose acknowledgement arrives with the next group commit;
  * - closing without flushing, or a process killed at any point, is `Crash`; reopening is
  *   `Recover`, which yields a prefix of the log holding every acknowledged transition.
  *
@@ -102,7 +102,7 @@ export interface DurableStore {
    * flush acknowledges it. Its value's nodes are staged with it.
    * @throws StoreConflict when `stamp` is not the atom's next stamp (staged transitions count).
    * @throws StoreBadInput for a bad atom name, stamp or writer, or a value with no durable form.
-   * @see Durable.tla Append
+   * @see Durable.tla Stage
    */
   append(input: TransitionInput): Transition;
   /**
@@ -115,7 +115,7 @@ export interface DurableStore {
   /**
    * Appends and resolves once the transition is durable. Writes arriving while a commit is in
    * flight share the next commit (group commit), unless the store was opened without it.
-   * @see Durable.tla Append
+   * @see Durable.tla Stage
    * @see Durable.tla Acknowledge
    */
   commit(input: TransitionInput): Promise<Transition>;

@@ -27,3 +27,4 @@ export { type BuiltinFn } from './lang/builtins.js';
 export { type MutantEntry } from './KernelMutants.js';
 export { isNat, readOpArgument } from './OpInput.js';
 export * from './Store.js';
+export * as DurableSpec from './Durable.js';

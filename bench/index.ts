@@ -37,5 +37,6 @@ export const suites: Readonly<Record<string, BenchSuite>> = {
   jit: { description: 'system-language JIT: fib, tak, nqueens, word count, vector reduce, Adler-32 as reference, optimized interpreter, tier 1 (JS), tier 2 (wasm) and hand-written JS; ratios, compile latencies, geomean vs ≤ 1.3×', run: runJitBench },
   startup: { description: 'start-up time of `immutos --version`, `--help`, `encode`, `decode` (child processes, median of 5) vs `node -e 0`; flags any ratio above 2.0×', run: runStartupSuite },
   lin: { description: 'linearizability checker on its corpus (registers, CAS registers, 10-key stores, correct and broken, with timed-out operations): verdicts, steps/s, time per history', run: (ctx) => import('./lin.js').then((m) => m.runLinBench(ctx)) },
+  store: { description: 'durable store vs an append-only JSON-lines file with fsync: durable swaps/s with and without group commit, as-of latency, bytes per one-key update of a 10⁶-entry map', run: (ctx) => import('./store.js').then((m) => m.runStoreBench(ctx)) },
   hw: { description: 'immutable-aware coherence vs plain MESI on the hardware memory-model simulator: messages, invalidations, misses per 1k ops; simulator speed', run: runHwBench },
 };

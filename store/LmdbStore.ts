@@ -416,8 +416,9 @@ export class LmdbStore implements DurableStore {
    * Copies the retained transitions and the nodes they reach into a fresh generation, then
    * switches `CURRENT` to it with one atomic rename and removes the old generation. Readers of this
    * handle see the old contents until the switch and the compacted ones after it; another process
-   * that has the old generation open keeps reading its snapshot until it reopens.
-   * @inheritdoc
+   * that has the old generation open keeps reading its snapshot until it reopens. An as-of query
+   * into removed history then throws {@link HistoryCompacted}.
+   * @throws StoreBadInput when transitions are staged or a commit is in flight, or the policy is malformed.
    */
   async compact(policy: RetentionPolicy): Promise<CompactionReport> {
     const h = this.open_();

@@ -245,4 +245,19 @@ describe('LmdbStore: acknowledgement, group commit and typed errors', () => {
     expect(() => again.asOf('m', 2)).toThrow(HistoryCompacted);
     await again.close();
   });
+
+  it('a reader holding the old generation keeps its snapshot through a compaction; a new reader sees the compacted store', async () => {
+    const dir = join(tmp(), 'db');
+    const writer = await LmdbStore.open(dir);
+    for (let i = 0; i < 5; i++) { writer.append({ atom: 'x', stamp: i, value: BigInt(i), writer: 0 }); writer.flush(); }
+    const reader = await LmdbStore.open(dir);
+    const before = reader.history('x');
+    await writer.compact({ keepLast: 1 });
+    expect(reader.history('x')).toEqual(before);
+    expect(reader.value(reader.asOf('x', 2)!.hash)).toBe(1n); // t=2 is the write of stamp 1
+    const fresh = await LmdbStore.open(dir);
+    expect(fresh.history('x').map((t) => t.t)).toEqual([5]);
+    expect(() => fresh.asOf('x', 2)).toThrow(HistoryCompacted);
+    for (const s of [writer, reader, fresh]) await s.close();
+  });
 });

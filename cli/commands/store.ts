@@ -14,6 +14,7 @@ interface CrashCliOptions {
   writers: string;
   dir?: string;
   maxDelay: string;
+  mode: string;
   json?: boolean;
 }
 
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of every random choice (kill delays, values, samples)', '1')
     .option('--writers <n>', 'concurrent writers in the child (they share group commits)', '4')
     .option('--max-delay <ms>', 'longest wait before a kill, after the child is ready', '60')
+    .option('--mode <mode>', 'commit: writers await commit (group commit); flush: rounds of staged swaps and one flush; ack-before-commit: a seeded bug the harness must catch', 'commit')
     .option('--dir <path>', 'database directory (default: a temporary one, removed after a passing run)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: CrashCliOptions) => {
@@ -42,10 +44,13 @@ export function register(program: Command): void {
       const seed = positiveInt('--seed', opts.seed, 0);
       const writers = positiveInt('--writers', opts.writers);
       const maxDelayMs = positiveInt('--max-delay', opts.maxDelay, 0);
+      const modes = ['commit', 'flush', 'ack-before-commit'] as const;
+      const mode = modes.find((m) => m === opts.mode);
+      if (mode === undefined) throw new UsageError(`--mode takes one of ${modes.join(', ')}, got ${JSON.stringify(opts.mode)}`);
       const { runCrashCampaign } = await import('../../harness/store/crash.js');
       const every = Math.max(1, Math.floor(kills / 20));
       const result = await runCrashCampaign({
-        kills, seed, writers, maxDelayMs, ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
+        kills, seed, writers, maxDelayMs, mode, ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
         onProgress: (p) => {
           if (!opts.json && (p.kills % every === 0 || p.kills === p.of)) process.stderr.write(`[store crash] ${p.kills}/${p.of} kills, ${p.acked} acknowledged transitions checked, basis ${p.basis}\n`);
         },

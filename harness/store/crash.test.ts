@@ -20,8 +20,15 @@ describe('crash harness', () => {
     expect(r.asOfChecks).toBeGreaterThan(0);
   });
 
+  it('10 SIGKILLs of a child that stages a round of swaps and flushes it (as a kernel scheduler would)', { timeout: 120_000 }, async () => {
+    const r = await runCrashCampaign({ kills: 10, seed: 11, mode: 'flush' });
+    if (r.failures.length > 0) console.error(`${r.failures.join('\n')}\nreplay: ${r.replay} (database kept at ${r.dir})`);
+    expect(r.failures).toEqual([]);
+    expect(r.acked).toBeGreaterThan(0);
+  });
+
   it('catches a child that acknowledges a swap before committing it', { timeout: 120_000 }, async () => {
-    const r = await runCrashCampaign({ kills: 15, seed: 3, bug: 'ack-before-commit', maxDelayMs: 200 });
+    const r = await runCrashCampaign({ kills: 15, seed: 3, mode: 'ack-before-commit', maxDelayMs: 200 });
     expect(r.lost).toBeGreaterThan(0);
     expect(r.failures.join('\n')).toMatch(/acknowledged t=\d+ .* is missing/);
     expect(r.replay).toContain('--seed 3');

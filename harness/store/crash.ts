@@ -35,8 +35,13 @@ export interface CrashOptions {
   readonly maxDelayMs?: number;
   /** Writes after which a child stops by itself (default 400); a child that finishes is not counted as a kill. */
   readonly maxWrites?: number;
-  /** A seeded bug in the child, for the harness's own test: `ack-before-commit` acknowledges staged swaps. */
-  readonly bug?: 'ack-before-commit';
+  /**
+   * How the child writes: `commit` (default: each writer awaits `commit`, writes share group
+   * commits), `flush` (rounds of one staged swap per writer and one `flush`, as a kernel's
+   * scheduler would), or the seeded bug `ack-before-commit` (acknowledges staged swaps; for the
+   * harness's own test).
+   */
+  readonly mode?: 'commit' | 'flush' | 'ack-before-commit';
   /** Called after each round. */
   readonly onProgress?: (p: CrashProgress) => void;
 }
@@ -91,9 +96,9 @@ export function crashWorkerPath(): string {
 
 interface ChildRun { readonly acks: Transition[]; readonly killed: boolean; readonly stderr: string; readonly code: number | null }
 
-function runChild(worker: string, dir: string, seed: number, writers: number, maxWrites: number, delayMs: number, bug: string | undefined): Promise<ChildRun> {
+function runChild(worker: string, dir: string, seed: number, writers: number, maxWrites: number, delayMs: number, mode: string | undefined): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const args = [worker, dir, String(seed), String(writers), String(maxWrites), ...(bug !== undefined ? [bug] : [])];
+    const args = [worker, dir, String(seed), String(writers), String(maxWrites), ...(mode !== undefined ? [mode] : [])];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     let stderr = '';
@@ -151,7 +156,7 @@ export async function runCrashCampaign(options: CrashOptions): Promise<CrashResu
   let round = 0;
   while (kills < options.kills && failures.length === 0) {
     round++;
-    const run = await runChild(worker, dir, rng.int(2 ** 31), writers, maxWrites, rng.int(maxDelay + 1), options.bug);
+    const run = await runChild(worker, dir, rng.int(2 ** 31), writers, maxWrites, rng.int(maxDelay + 1), options.mode);
     if (run.killed) kills++;
     else if (run.code === 0) finished++;
     else { failures.push(`round ${round}: the child failed (exit ${run.code}): ${run.stderr.trim().slice(0, 400)}`); break; }
@@ -207,7 +212,7 @@ export async function runCrashCampaign(options: CrashOptions): Promise<CrashResu
     }
     options.onProgress?.({ kills, of: options.kills, acked, basis });
   }
-  const replay = `immutos store crash --kills ${options.kills} --seed ${options.seed}${options.writers !== undefined ? ` --writers ${options.writers}` : ''}`;
+  const replay = `immutos store crash --kills ${options.kills} --seed ${options.seed}${options.writers !== undefined ? ` --writers ${options.writers}` : ''}${options.mode !== undefined ? ` --mode ${options.mode}` : ''}${options.maxDelayMs !== undefined ? ` --max-delay ${options.maxDelayMs}` : ''}`;
   if (failures.length === 0 && ownDir) rmSync(base, { recursive: true, force: true });
   return { kills, finished, acked, lost, basis, asOfChecks, failures, seed: options.seed, dir, replay, seconds: (Date.now() - started) / 1000 };
 }

@@ -2,7 +2,10 @@
  * The child process of the crash harness (crash.ts): opens a store and runs concurrent writers
  * doing durable swaps until it is killed. After each acknowledged swap it prints one line
  * `ACK <t> <atom> <stamp> <hash>` (written synchronously, so a printed line is always one the
- * store acknowledged). Usage: `node crashWorker.js <dir> <seed> <writers> <maxWrites> [bug]`; the
+ * store acknowledged). Usage: `node crashWorker.js <dir> <seed> <writers> <maxWrites> [mode]`.
+ * Mode `commit` (the default): each writer awaits `commit`, so writes share group commits. Mode
+ * `flush`: rounds as a kernel's scheduler would run them, every writer stages one swap with
+ * `append`, then one `flush` commits the round. The
  * seeded bug `ack-before-commit` (for the harness's meta-test) prints a line as soon as the swap
  * is staged and commits it 20 ms later.
  * @module
@@ -19,7 +22,7 @@ function workloadValue(w: number, stamp: number, salt: number): Value {
 }
 
 async function main(): Promise<void> {
-  const [dir, seedText, writersText, maxText, bug] = process.argv.slice(2);
+  const [dir, seedText, writersText, maxText, mode] = process.argv.slice(2);
   if (dir === undefined) throw new Error('usage: crashWorker.js <dir> <seed> <writers> <maxWrites>');
   const rng = createRng(Number(seedText ?? 1));
   const writers = Number(writersText ?? 4);
@@ -34,7 +37,7 @@ async function main(): Promise<void> {
     while (done < max) {
       done++;
       const input = { atom, stamp, value: workloadValue(w, stamp, rng.int(1_000_000)), writer: w };
-      if (bug === 'ack-before-commit') {
+      if (mode === 'ack-before-commit') {
         const tr = store.append(input);
         out(`ACK ${tr.t} ${tr.atom} ${tr.stamp} ${tr.hash}`);
         await new Promise((r) => setTimeout(r, 20));
@@ -46,7 +49,14 @@ async function main(): Promise<void> {
       stamp++;
     }
   };
-  await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
+  if (mode === 'flush') {
+    const stamps = Array.from({ length: writers }, (_, w) => (store.current(`atom-${w}`)?.stamp ?? -1) + 1);
+    while (done < max) {
+      for (let w = 0; w < writers; w++, done++) store.append({ atom: `atom-${w}`, stamp: stamps[w]!++, value: workloadValue(w, stamps[w]!, rng.int(1_000_000)), writer: w });
+      for (const tr of store.flush()) out(`ACK ${tr.t} ${tr.atom} ${tr.stamp} ${tr.hash}`);
+      await new Promise((r) => setImmediate(r));
+    }
+  } else await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
   await store.close();
   out('DONE');
 }

@@ -107,3 +107,4 @@ export { type Layout, type ScenarioStep, type Stmt, type RefSel, type PidSel, ty
 export { type StatField, STAT_FIELDS } from './oracles/coverage.js';
 export { type RunTrace, type NiVerdict, type Violation as NiViolation, type StepTrace, type TeamView, type ProcView, type RunMode } from './oracles/nonInterference.js';
 export { type CodecCounts } from './oracles/codec.js';
+export { runCrashCampaign, crashWorkerPath, type CrashOptions, type CrashProgress, type CrashResult } from './store/crash.js';

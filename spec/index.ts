@@ -27,3 +27,5 @@ export { type KernelCallName, type SharedImpl, type KernelCallSignature, KERNEL_
 export { type BuiltinFn } from './lang/builtins.js';
 export { type MutantEntry } from './KernelMutants.js';
 export { isNat, readOpArgument, readOp, readNat, readFnSource, readLoadInput, showOpField, type LoadInput } from './OpInput.js';
+export * from './Store.js';
+export * as DurableSpec from './Durable.js';

@@ -40,6 +40,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'encode', term: 'encode [options] [file]', description: 'encode EDN text (all its top-level forms) as one ImmutOS binary blob', load: () => import('./encode.js') },
   { name: 'decode', term: 'decode [options] [file]', description: 'decode an ImmutOS binary blob and print each value as canonical EDN, one per line', load: () => import('./decode.js') },
   { name: 'lin', term: 'lin [options] <file>', description: 'check a concurrent history (our JSON, Jepsen EDN or Jepsen log) for linearizability; exit 0 linearizable, 1 not, 2 bad input, 3 undecided', load: () => import('./lin.js') },
+  { name: 'store', term: 'store', description: 'durable-store tools: `store crash` kills a writing process again and again and checks that no acknowledged write is lost', load: () => import('./store.js') },
   { name: 'bench', term: 'bench [options] [suite...]', description: 'run benchmark suites (all when none is named); `--list` shows them', load: () => import('./bench.js') },
 ];
 

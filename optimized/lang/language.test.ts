@@ -137,7 +137,7 @@ describe('JIT mechanics', () => {
     // calls a closure through a call-site cache too.
     k.apply(load('(do (defn old [] :old) (defn caller [] (old)) (caller) (caller) (defn call-it [f] (f)) (call-it (let [big (vec (range 10))] (fn [] big))))'));
     k.apply(run());
-    const ns = (k as unknown as { namespace: Map<unknown, unknown> }).namespace;
+    const ns = (k as unknown as { library: { namespace: Map<unknown, unknown> } }).library.namespace; // the program namespace (kernel/library.ts)
     const [ref, code] = (() => {
       const f = [...ns.values()].find((v) => v instanceof Fn && v.name === 'old') as Fn;
       const compiled = (implOf(f) as { lambda: { arities: readonly { jit: { code: unknown } }[] } }).lambda.arities[0]!.jit.code;

@@ -15,6 +15,7 @@
 import type { Position } from '../../spec/codec/Edn.js';
 import { printEdn } from '../../spec/codec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
+import { shortText } from '../../spec/lang/errors.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
 import { EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
 import { QuotaExceeded, Raised, errorMap } from './errors.js';
@@ -119,11 +120,6 @@ function push(k: Kont, f: Frame): Kont {
   return { f, next: k, depth: (k === null ? 0 : k.depth) + (f.t === 'call' ? 1 : 0) };
 }
 
-function shown(v: Value): string {
-  const s = printEdn(v);
-  return s.length > 40 ? s.slice(0, 37) + '...' : s;
-}
-
 function where(pos: Position | null): string {
   return pos === null ? '' : ` (at line ${pos.line}, column ${pos.column})`;
 }
@@ -196,7 +192,7 @@ function elementAt(n: N<'call' | 'recur' | 'coll'>, i: number): Node {
 
 /** The error for applying something that is not a function. */
 export function notAFunction(fn: Value): Raised {
-  return new Raised('program-error', `not a function: ${shown(fn)}`);
+  return new Raised('program-error', `not a function: ${shortText(fn)}`);
 }
 
 /** The caught value and message for a JS error raised by a step, or null if it must propagate. */

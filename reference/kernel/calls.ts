@@ -73,8 +73,15 @@ export class KernelCalls {
 
   /** The atom a kernel call's first argument names in the caller's table, and its ref. */
   private callAtom(c: RefCall): [AtomRecord, Ref] {
-    const ref = atomArg(c.name, c.args[0]).ref;
-    return [this.parts.atoms.resolve(c.p, ref), ref];
+    const { ref } = atomArg(c.name, c.args[0]);
+    const record = this.parts.atoms.resolve(c.p, ref);
+    return [record, ref];
+  }
+
+  /** Appends the printed arguments to the caller's output (`prn` prints them readably). */
+  private print(c: RefCall, readably: boolean): StepResult {
+    c.p.output.push(outputLine(c.args, readably));
+    return c.done(null);
   }
 
   /** The kernel calls of the language (spec/lang/kernelCalls.ts), one handler each. */
@@ -180,12 +187,14 @@ export class KernelCalls {
       if (end !== null && end.mode === 'failed') throw new ProgramError(`process ${target.pid} failed: ${end.message}`, errorValue(end.kind, end.message));
       return c.done(end !== null && end.mode === 'halt' ? end.value : null);
     },
-    println: (c) => c.done((c.p.output.push(outputLine(c.args, false)), null)),
-    prn: (c) => c.done((c.p.output.push(outputLine(c.args, true)), null)),
+    println: (c) => this.print(c, false),
+    prn: (c) => this.print(c, true),
     'hold!': (c) => {
-      const reg = Number(registerArg('hold!', c.args[0]));
-      if (c.args[1] === null) c.p.registers.delete(reg);
-      else c.p.registers.set(reg, this.t.heap.alloc(c.args[1]!, c.p.pid));
+      const [regArg, v] = c.args;
+      const reg = Number(registerArg('hold!', regArg));
+      // nil empties the register; any other value is held there (a root for the collector)
+      if (v === null || v === undefined) c.p.registers.delete(reg);
+      else c.p.registers.set(reg, this.t.heap.alloc(v, c.p.pid));
       return c.done(null);
     },
     held: (c) => {

@@ -15,12 +15,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { KernelError } from '../../spec/Errors.js';
 import { readEdnForms, printEdn } from '../../spec/codec/Edn.js';
 import { PRELUDE } from '../../spec/Prelude.js';
-import { AtomRef, EMap, Fn, Keyword, Sym, Vector, equals, type Value } from '../../spec/Values.js';
+import { AtomRef, Bytes, EMap, ESet, Fn, Keyword, List, Sym, Vector, equals, type Value } from '../../spec/Values.js';
 import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, isKernelCallName, outputLine, pidArg, spawnArg, stampArg } from '../../spec/lang/kernelCalls.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
 import { Compiler, type Lambda } from '../lang/front.js';
-import { callState, finished, programState, run, type ExecHost, type KernelResult, type MState } from '../lang/machine.js';
-import { createNatives } from '../lang/natives.js';
+import { callState, finished, programState, run, stateValues, type ExecHost, type KernelResult, type MState } from '../lang/machine.js';
+import { createNatives, type NativeFn } from '../lang/natives.js';
 import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
 import { Runtime, implOf, type Impl } from '../lang/runtime.js';
 import { ProcStatus, SharedHeap, UnpublishedRead } from './sharedHeap.js';
@@ -42,6 +42,10 @@ interface Proc {
   /** The atoms it created (only the creator may share an atom). */
   readonly created: Set<number>;
   readonly history: AtomEvent[];
+  /** Elements of new storage its built-ins built since its last memory measurement. */
+  allocated: number;
+  /** When {@link Proc.allocated} passes this, what it holds is measured. */
+  nextCheck: number;
 }
 
 const core = new Map<string, Value>();
@@ -253,6 +257,77 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
   }
 }
 
+/** Elements a built-in's result holds at its top level (0 for scalars). */
+function elementsOf(v: Value): number {
+  if (v === null || typeof v !== 'object') return typeof v === 'string' ? v.length : 0;
+  if (v instanceof List || v instanceof Vector) return v.size;
+  if (v instanceof ESet) return v.items.length;
+  if (v instanceof EMap) return v.size;
+  if (v instanceof Bytes) return v.length;
+  return 0;
+}
+
+/**
+ * A built-in whose result is charged as in the single-threaded kernel: a result of n ≥ 16
+ * elements of new storage costs ⌊n/16⌋ fuel and counts towards the next measurement of what the
+ * process holds; a single value over the heap quota is `out-of-memory`.
+ */
+function metered(name: string, f: NativeFn): NativeFn {
+  return (args) => {
+    const r = f(args);
+    const n = elementsOf(r);
+    if (n < 16) return r;
+    if (n > boot.heapCells) throw new QuotaExceeded('out-of-memory', `process ${rt.pid}: ${name} would build a value of ${n} elements, over the heap quota of ${boot.heapCells} cells`);
+    const shared = (r instanceof List && r.isSuffix) || args.includes(r) || (r instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(r)));
+    if (shared) return r;
+    rt.fuel -= n >> 4;
+    if (rt.fuel < 0) rt.outOfFuel();
+    rt.allocated += n;
+    return r;
+  };
+}
+
+/**
+ * The per-process heap quota (docs/adr/0040): measures the values reachable from the process's
+ * machine state — its private values and the shared values it has materialized, each counted
+ * once, weighed as the single-threaded kernels weigh them (a collection of n elements 1 + n
+ * cells, a string one more per 8 characters) — and ends the process with `out-of-memory` over
+ * `heapCells`. Runs when its built-ins have built another quota's worth of elements.
+ */
+function memoryCheck(state: MState): void {
+  const budget = boot.heapCells;
+  rt.nextCheck = rt.allocated + budget;
+  const seen = new Set<object>();
+  const todo: Value[] = [...stateValues(state)];
+  let held = 0;
+  while (todo.length > 0) {
+    const v = todo.pop()!;
+    if (typeof v === 'string') held += v.length >> 3;
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof Vector || v instanceof List) {
+      const n = v.size;
+      held += 1 + n;
+      for (let i = 0; i < n; i++) {
+        const x = v.at(i)!;
+        if (x !== null && typeof x === 'object') todo.push(x);
+        else if (typeof x === 'string') held += x.length >> 3;
+      }
+    } else if (v instanceof ESet) {
+      held += 1 + v.items.length;
+      for (const x of v.items) if ((x !== null && typeof x === 'object') || typeof x === 'string') todo.push(x);
+    } else if (v instanceof EMap) {
+      held += 1 + v.size;
+      for (const [k, x] of v.entries) todo.push(k, x);
+    } else if (v instanceof Fn) {
+      const impl = implOf(v);
+      if (impl.kind === 'closure') for (const c of impl.caps) todo.push(c);
+      held += 1;
+    } else held += 1;
+    if (held > budget) throw new QuotaExceeded('out-of-memory', `process ${rt.pid} exceeded its heap quota of ${budget} cells`);
+  }
+}
+
 function define(s: Sym, v: Value): void {
   if (bootDefine !== null) return bootDefine(s, v);
   const word = heap.publish(v);
@@ -269,7 +344,7 @@ const host: ExecHost = {
   kernelCall: (name, args) => kernelCall(name, args),
   define,
   compiled: () => null,
-  memoryCheck: () => {},
+  memoryCheck: (state) => memoryCheck(state),
 };
 
 function post(m: ToCoordinator): void {
@@ -280,7 +355,7 @@ function bootLanguage(): void {
   const natives = createNatives({ offByOne: false, inPlace: () => {}, maxElements: boot.heapCells });
   const names = [...natives.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const make = (name: string, impl: Impl): Fn => new Fn(rt.nextFnId++, name, impl);
-  for (const name of names) core.set(name, make(name, { kind: 'native', name, fn: natives.get(name)! }));
+  for (const name of names) core.set(name, make(name, { kind: 'native', name, fn: metered(name, natives.get(name)!) }));
   for (const name of KERNEL_CALL_NAMES) core.set(name, make(name, { kind: 'kernel', name }));
   core.set('apply', make('apply', { kind: 'apply' }));
   const { forms, positions } = readEdnForms(PRELUDE);
@@ -336,6 +411,8 @@ function loop(): void {
     rt.fuel = p.fuel;
     rt.fuelQuota = boot.fuel;
     rt.depth = 0;
+    rt.allocated = p.allocated;
+    rt.nextCheck = p.nextCheck;
     let s: MState;
     let blocked = false;
     try {
@@ -351,6 +428,8 @@ function loop(): void {
       }
     }
     p.fuel = rt.fuel;
+    p.allocated = rt.allocated;
+    p.nextCheck = rt.nextCheck;
     p.state = s;
     current = null;
     if (finished(s)) { end(p, s); progressed = true; } else if (!blocked) progressed = true;
@@ -368,7 +447,7 @@ port.on('message', (m: ToWorker) => {
       for (const x of fv.items.slice(1)) if (x instanceof AtomRef) atoms.add(x.ref);
       return callState(fv.items[0]!, fv.items.slice(1));
     })();
-    procs.push({ pid: m.pid, state, fuel: boot.fuel, output: [], children: new Set(), atoms, created: new Set(), history: [] });
+    procs.push({ pid: m.pid, state, fuel: boot.fuel, output: [], children: new Set(), atoms, created: new Set(), history: [], allocated: 0, nextCheck: boot.heapCells });
     schedule();
   } else if (m.type === 'crash') {
     throw new Error('worker crash requested (fault injection)');

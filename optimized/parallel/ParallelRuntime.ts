@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorMap } from '../lang/errors.js';
 import { ProcStatus, SharedHeap, type SharedHeapSizes } from './sharedHeap.js';
-import type { AtomEvent, ProcessResult, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
+import type { AtomEvent, OutputLine, ProcessResult, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
 
 export type { AtomEvent, ProcessResult } from './protocol.js';
 
@@ -28,8 +28,10 @@ export interface ParallelOptions {
   readonly fuel?: number;
   /** Call depth per process (default 10^4). */
   readonly stackDepth?: number;
-  /** Largest value a built-in may build, in elements (default 10^7). */
+  /** Heap quota per process: cells its program may hold, and the largest value a built-in may build (default 10^7). */
   readonly heapCells?: number;
+  /** Steps a validator or watch may take for another process's write, charged to its owner (default 10^5). */
+  readonly callbackFuel?: number;
   /** Record every atom operation with call/return times (default false). */
   readonly record?: boolean;
   /** Shared-heap sizes. */
@@ -112,6 +114,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
     fuel: options.fuel ?? 10_000_000,
     stackDepth: options.stackDepth ?? 10_000,
     heapCells: options.heapCells ?? 10_000_000,
+    callbackFuel: options.callbackFuel ?? 100_000,
     record: options.record ?? false,
     mutants: options.mutants ?? [],
   };
@@ -119,6 +122,13 @@ export async function runParallel(source: string, options: ParallelOptions = {})
   const alive: boolean[] = [];
   const placed = new Map<number, number>(); // pid → worker
   const ended = new Map<number, ParallelProcess>();
+  // Every line printed for a process, by it or by its validators and watches on any worker.
+  const lines = new Map<number, OutputLine[]>();
+  const addLines = (pid: number, out: readonly OutputLine[]): void => {
+    const l = lines.get(pid);
+    if (l === undefined) lines.set(pid, [...out]);
+    else l.push(...out);
+  };
   let spawned = 0;
   let next = 0;
   let t0 = 0;
@@ -131,8 +141,9 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       clearTimeout(timer);
       for (const w of workers) void w.terminate();
       if (err !== null) return reject(err);
-      const processes = [...ended.values()].sort((a, b) => a.pid - b.pid);
-      resolve({ workers: n, processes, result: ended.get(0)!.result, wallMs: performance.now() - t0, heap: heap.counters() });
+      const output = (pid: number): string[] => [...(lines.get(pid) ?? [])].sort((a, b) => a.t - b.t).map((l) => l.line);
+      const processes = [...ended.values()].sort((a, b) => a.pid - b.pid).map((p) => ({ ...p, output: output(p.pid) }));
+      resolve({ workers: n, processes, result: processes[0]!.result, wallMs: performance.now() - t0, heap: heap.counters() });
     };
     const record = (p: ParallelProcess): void => {
       ended.set(p.pid, p);
@@ -167,8 +178,14 @@ export async function runParallel(source: string, options: ParallelOptions = {})
           }
         } else if (m.type === 'spawn') {
           place(m.pid, m.word, n === 1 ? 0 : (next++ % n));
+        } else if (m.type === 'forked') {
+          spawned++;
+          placed.set(m.pid, i);
+        } else if (m.type === 'output') {
+          addLines(m.pid, m.output);
         } else {
-          record({ pid: m.pid, worker: i, output: m.output, result: m.result, history: m.history });
+          addLines(m.pid, m.output);
+          record({ pid: m.pid, worker: i, output: [], result: m.result, history: m.history });
         }
       });
       w.on('error', (e) => (ready < n ? finishWith(new ParallelRunError(`a worker failed to start: ${e.message}`)) : died(i, e.message)));

@@ -20,13 +20,9 @@ const programs = readdirSync(dir).filter((f) => f.endsWith('.edn')).sort();
 
 /**
  * Examples that use what the parallel mode does not do yet (docs/adr/0040): each test is
- * `test.fails`, so it turns red once the mode supports it, and then the entry goes.
+ * `test.fails`, so it turns red once the mode supports it, and then the entry goes. None at present.
  */
-const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  'authority.edn': 'watches (add-watch) are not supported across workers',
-  'bank_transfer.edn': 'validators (set-validator!) are not supported across workers',
-  'fork_isolation.edn': 'fork and share! are not supported across workers',
-};
+const KNOWN_GAPS: Readonly<Record<string, string>> = {};
 
 /**
  * Examples whose failing processes other than 0 are compared by error kind, not message, as

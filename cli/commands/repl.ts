@@ -18,7 +18,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Quotas } from '../../spec/Kernel.js';
 import { QUOTA_FLAGS, programKernelNames, quotasFromFlags } from '../program/runProgram.js';
-import { ReplHost, openBrackets, type ReplInput } from '../program/replSession.js';
+import { ParallelReplUnsupported, ReplHost, openBrackets, type ReplInput } from '../program/replSession.js';
 
 export { ReplSession, openBrackets } from '../program/replSession.js';
 
@@ -44,8 +44,10 @@ export function register(program: Command): void {
     .description('interactive system-language session on any kernel that runs programs (:help for commands)')
     .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')} (add +tier:0|1|2 to optimized, +mutant:NAME to inject a seeded bug)`, 'reference');
   for (const flag of Object.keys(QUOTA_FLAGS)) cmd.option(`${flag} <n>`, `the quota of \`immutos run ${flag}\``);
+  cmd.option('--workers [n]', 'not offered: the parallel mode runs whole programs (immutos run FILE --workers N); the REPL replays inputs after Ctrl-C, which needs a deterministic kernel');
   cmd.option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel) so that --kernel can name it');
-  cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly [quota: string]: unknown }) => {
+  cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly workers?: string | boolean; readonly [quota: string]: unknown }) => {
+    if (flags.workers !== undefined) throw new UsageError(new ParallelReplUnsupported(typeof flags.workers === 'string' ? `--workers ${flags.workers}` : '--workers').message);
     let quotas: Partial<Quotas>;
     try {
       quotas = quotasFromFlags(flags);

@@ -28,6 +28,26 @@ Commands:
   :quit          leave (or Ctrl-D, or Ctrl-C twice at an empty prompt)
 Ctrl-C while an input runs interrupts it: the session is as it was before that input.`;
 
+/**
+ * The REPL was asked for the optimized kernel's parallel mode (`--workers N`,
+ * `optimized+workers:N`), which it does not offer: a session is rebuilt after Ctrl-C by replaying
+ * its finished inputs, which needs a deterministic kernel, and a parallel run is not; and the
+ * parallel runtime runs whole programs, not one input after another on a persistent set of
+ * workers (docs/adr/0040).
+ */
+export class ParallelReplUnsupported extends Error {
+  /** Creates the error for what was asked (`--workers N` or a kernel name). */
+  constructor(readonly asked: string) {
+    super(`the REPL does not run the parallel mode (${asked}): a session is rebuilt after Ctrl-C by replaying its inputs, which needs a deterministic kernel; run a program file with \`immutos run FILE --workers N\` instead`);
+    this.name = 'ParallelReplUnsupported';
+  }
+}
+
+/** Throws {@link ParallelReplUnsupported} when `kernel` names the parallel mode (`optimized+workers…`). */
+export function refuseParallelKernel(kernel: string): void {
+  if (/^optimized\+workers(:|$)/.test(kernel.trim())) throw new ParallelReplUnsupported(`--kernel ${kernel.trim()}`);
+}
+
 /** One input to evaluate: program text, or the contents of a file (`:load`). */
 export type ReplInput = { readonly text: string } | { readonly file: string; readonly bytes: Uint8Array };
 
@@ -225,9 +245,11 @@ export class ReplHost {
 
   /**
    * Starts a session on a fresh kernel `kernel` (which may name a kernel module of
-   * `kernelModules`); rejects with a one-line Error when it cannot.
+   * `kernelModules`); rejects with a one-line Error when it cannot, and with
+   * {@link ParallelReplUnsupported} for the parallel mode.
    */
   static async start(kernel: string, quotas: Partial<Quotas> = {}, kernelModules: readonly string[] = []): Promise<ReplHost> {
+    refuseParallelKernel(kernel);
     const host = new ReplHost(kernel, quotas, kernelModules);
     host.backend = await startBackend({ kernel, quotas, replay: [], kernelModules });
     return host;
@@ -283,6 +305,7 @@ export class ReplHost {
    * rejects with a one-line Error and the session stays as it was.
    */
   async switchKernel(kernel: string): Promise<void> {
+    refuseParallelKernel(kernel);
     await this.restarting;
     const next = await startBackend({ kernel, quotas: this.quotas, replay: [], kernelModules: this.kernelModules });
     await this.backend?.stop();

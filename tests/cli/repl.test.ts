@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ReplHost } from '../../cli/program/replSession.js';
+import { ParallelReplUnsupported, ReplHost } from '../../cli/program/replSession.js';
 
 const built = join(import.meta.dirname, '../../dist/cli/main.js');
 const home = mkdtempSync(join(tmpdir(), 'immutos-repl-'));
@@ -88,6 +88,17 @@ describe.skipIf(!existsSync(join(import.meta.dirname, '../../dist/cli/program/re
       expect(r.out().trim().split('\n'), kernel).toHaveLength(1);
     }
   });
+
+  test('the parallel mode (--workers, optimized+workers:N) is refused in one line naming immutos run --workers, exit 2', async () => {
+    for (const args of [['--workers', '2'], ['--workers'], ['--kernel', 'optimized+workers:2']]) {
+      const r = repl(...args);
+      r.child.stdin.end();
+      expect(await r.exit, args.join(' ')).toBe(2);
+      const lines = r.out().trim().split('\n');
+      expect(lines, args.join(' ')).toHaveLength(1);
+      expect(lines[0], args.join(' ')).toMatch(/does not run the parallel mode.*immutos run FILE --workers N/);
+    }
+  });
 });
 
 describe('the REPL session (in-process)', () => {
@@ -99,7 +110,13 @@ describe('the REPL session (in-process)', () => {
     expect(host.kernel).toBe('optimized');
     expect(await host.eval({ text: '(inc x)' })).toMatchObject({ text: expect.stringMatching(/^error: program-error: unable to resolve symbol: x/) });
     await expect(host.switchKernel('spec')).rejects.toThrow(/kernel 'spec' cannot run programs/);
+    await expect(host.switchKernel('optimized+workers:2')).rejects.toThrow(ParallelReplUnsupported);
     expect(host.kernel).toBe('optimized');
     await host.close();
+  });
+
+  test('a session on the parallel mode is refused with a typed error', async () => {
+    await expect(ReplHost.start('optimized+workers:4')).rejects.toThrow(ParallelReplUnsupported);
+    await expect(ReplHost.start('optimized+workers')).rejects.toThrow(/does not run the parallel mode/);
   });
 });

@@ -193,3 +193,150 @@ export async function runParallel(source: string, options: ParallelOptions = {})
     }
   });
 }
+
+/** What one input of a {@link ParallelSession} did. */
+export interface ParallelEvalReport {
+  /** The lines each process printed during this input (processes that printed nothing are absent), by pid. */
+  readonly output: readonly { readonly pid: number; readonly lines: readonly string[] }[];
+  /** How process 0's run of the input ended. */
+  readonly result: ProcessResult;
+  /** Every pid the session has had so far. */
+  readonly processes: readonly number[];
+}
+
+/**
+ * A parallel session (what `immutos repl --workers N` evaluates in): the workers and the shared
+ * heap stay alive across inputs, so definitions (the namespace atom), atoms, registers and
+ * processes persist. Each input is compiled on every worker in the same order (so lambda ids
+ * agree) and run as process 0 on worker 0; {@link eval} resolves once every process placed so
+ * far has ended.
+ */
+export class ParallelSession {
+  private readonly workers: Worker[] = [];
+  private readonly alive: boolean[] = [];
+  private readonly placed = new Map<number, number>();
+  private readonly running = new Set<number>();
+  private lines = new Map<number, OutputLine[]>();
+  private result: ProcessResult | null = null;
+  private waiting: (() => void) | null = null;
+  private next = 0;
+  private closed = false;
+
+  private constructor(private readonly heap: SharedHeap, private readonly n: number) {}
+
+  /**
+   * Starts the session's workers (options as {@link runParallel}'s; `timeoutMs` bounds each input).
+   * @throws ParallelRunError on bad options, a missing compiled worker, or a worker that cannot start.
+   */
+  static async start(options: ParallelOptions = {}): Promise<ParallelSession> {
+    const n = options.workers ?? defaultWorkers();
+    if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
+    const path = workerModule();
+    const heap = SharedHeap.create(options.sizes);
+    heap.newAtom(0);
+    if (heap.newPid() !== 0) throw new ParallelRunError('process 0 could not be created');
+    const boot: WorkerBoot = {
+      buffer: heap.buffer,
+      source: '',
+      fuel: options.fuel ?? 10_000_000,
+      stackDepth: options.stackDepth ?? 10_000,
+      heapCells: options.heapCells ?? 10_000_000,
+      callbackFuel: options.callbackFuel ?? 100_000,
+      record: false,
+      mutants: options.mutants ?? [],
+    };
+    const s = new ParallelSession(heap, n);
+    await new Promise<void>((resolve, reject) => {
+      let ready = 0;
+      for (let i = 0; i < n; i++) {
+        const w = new Worker(path, { workerData: boot });
+        s.workers.push(w);
+        s.alive.push(true);
+        w.on('message', (m: ToCoordinator) => {
+          if (m.type === 'ready') {
+            if (++ready === n) resolve();
+          } else s.onMessage(i, m);
+        });
+        w.on('error', (e) => (ready < n ? reject(new ParallelRunError(`a worker failed to start: ${e.message}`)) : s.died(i, e.message)));
+        w.on('exit', (code) => { if (!s.closed && s.alive[i]) s.died(i, `exit code ${code}`); });
+      }
+    }).catch(async (e: unknown) => {
+      await s.close();
+      throw e;
+    });
+    return s;
+  }
+
+  private onMessage(worker: number, m: ToCoordinator): void {
+    if (m.type === 'spawn') {
+      const w = this.n === 1 ? 0 : this.next++ % this.n;
+      this.placed.set(m.pid, w);
+      this.running.add(m.pid);
+      if (!this.alive[w]) return this.died(w, 'the worker had already died');
+      this.workers[w]!.postMessage({ type: 'start', pid: m.pid, word: m.word } satisfies ToWorker);
+    } else if (m.type === 'forked') {
+      this.placed.set(m.pid, worker);
+      this.running.add(m.pid);
+    } else if (m.type === 'output') {
+      this.add(m.pid, m.output);
+    } else if (m.type === 'exit') {
+      this.add(m.pid, m.output);
+      if (m.pid === 0) this.result = m.result;
+      this.ended(m.pid);
+    }
+  }
+
+  private add(pid: number, out: readonly OutputLine[]): void {
+    const l = this.lines.get(pid);
+    if (l === undefined) this.lines.set(pid, [...out]);
+    else l.push(...out);
+  }
+
+  private ended(pid: number): void {
+    this.running.delete(pid);
+    if (this.running.size === 0 && this.waiting !== null) this.waiting();
+  }
+
+  private died(worker: number, why: string): void {
+    this.alive[worker] = false;
+    for (const [pid, w] of this.placed) {
+      if (w !== worker || !this.running.has(pid)) continue;
+      const message = `process ${pid} ended: worker ${worker} died (${why})`;
+      this.heap.finish(pid, ProcStatus.failed, this.heap.publish(errorMap('worker-died', message)));
+      if (pid === 0) this.result = { ok: false, error: 'worker-died', message };
+      this.ended(pid);
+    }
+  }
+
+  /**
+   * Evaluates one input (EDN text) as process 0 and resolves when every process has ended, with
+   * what each printed meanwhile and process 0's result.
+   * @throws ParallelRunError when the session is closed, worker 0 has died, or `timeoutMs` passes.
+   */
+  async eval(source: string, timeoutMs = 600_000): Promise<ParallelEvalReport> {
+    if (this.closed) throw new ParallelRunError('the parallel session is closed');
+    if (!this.alive[0]) throw new ParallelRunError('worker 0, which runs process 0, has died; start a new session');
+    this.lines = new Map();
+    this.result = null;
+    this.heap.restart(0);
+    this.placed.set(0, 0);
+    this.running.add(0);
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ParallelRunError(`the input did not end within ${timeoutMs} ms (${this.running.size} process(es) still running)`)), timeoutMs);
+      this.waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.workers.forEach((w, i) => { if (this.alive[i]) w.postMessage({ type: 'load', source, run: i === 0 } satisfies ToWorker); });
+    await done.finally(() => (this.waiting = null));
+    const output = [...this.lines].sort((a, b) => a[0] - b[0]).map(([pid, l]) => ({ pid, lines: [...l].sort((x, y) => x.t - y.t).map((x) => x.line) }));
+    return { output, result: this.result ?? { ok: false, error: 'program-error', message: 'process 0 gave no result' }, processes: [...this.placed.keys()].sort((a, b) => a - b) };
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -58,6 +58,8 @@ export type ProcessResult =
 export type ToWorker =
   /** Run process `pid`: the program (pid 0, word 0) or the published `[f & args]` at `word`. */
   | { readonly type: 'start'; readonly pid: number; readonly word: number }
+  /** A session's next input: every worker compiles it; the one with `run` runs it as process 0 (already marked running). */
+  | { readonly type: 'load'; readonly source: string; readonly run: boolean }
   /** Fault injection: the worker throws (tests of worker death). */
   | { readonly type: 'crash' };
 

@@ -185,6 +185,10 @@ export class SharedHeap {
     Atomics.store(this.w, this.w[H.procBase]! + PROC_WORDS * pid, ProcStatus.running);
     return pid;
   }
+  /** Marks `pid` running again (a session's process 0 runs its next input). */
+  restart(pid: number): void {
+    Atomics.store(this.w, this.proc(pid) + P.status, ProcStatus.running);
+  }
   /** Cells published (values copied into the shared heap) and values materialized, heap-wide. */
   counters(): { readonly published: number; readonly materialized: number; readonly cellWords: number } {
     return { published: Atomics.load(this.w, H.published), materialized: Atomics.load(this.w, H.materialized), cellWords: Atomics.load(this.w, H.allocTop) - this.w[H.cellBase]! };

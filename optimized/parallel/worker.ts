@@ -609,12 +609,16 @@ function bootLanguage(): void {
 }
 
 bootLanguage();
-const program = (() => {
-  const { forms, positions } = readEdnForms(boot.source);
+/** Compiles program text (every worker compiles the same texts in the same order, so lambda ids agree). */
+function compile(source: string): ReturnType<Compiler['program']> {
+  const { forms, positions } = readEdnForms(source);
   const prog = new Compiler(positions).program(forms);
   collectLambdas(prog);
   return prog;
-})();
+}
+let program = compile(boot.source);
+/** The children of process 0 across the inputs of a session (it may join a child of an earlier input). */
+const children0 = new Set<number>();
 
 /** Ends `p` with its final machine state: publishes the result, tells the coordinator. */
 function end(p: Proc, s: MState): void {
@@ -681,7 +685,23 @@ port.on('message', (m: ToWorker) => {
       const fv = heap.read(m.word) as Vector;
       return callState(fv.items[0]!, fv.items.slice(1));
     })();
-    procs.push({ pid: m.pid, state, fuel: boot.fuel, output: [], children: new Set(), history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
+    procs.push({ pid: m.pid, state, fuel: boot.fuel, output: [], children: m.pid === 0 ? children0 : new Set(), history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
+    schedule();
+  } else if (m.type === 'load') {
+    // A session's next input: compiled on every worker; the worker of process 0 runs it there.
+    let failure: string | null = null;
+    try {
+      program = compile(m.source);
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    if (!m.run) return;
+    if (failure !== null) {
+      heap.finish(0, ProcStatus.failed, heap.publish(errorMap('bad-input', failure)));
+      post({ type: 'exit', pid: 0, output: [], result: { ok: false, error: 'bad-input', message: failure }, history: [] });
+      return;
+    }
+    procs.push({ pid: 0, state: programState(program.main), fuel: boot.fuel, output: [], children: children0, history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
     schedule();
   } else if (m.type === 'crash') {
     throw new Error('worker crash requested (fault injection)');

@@ -1,7 +1,8 @@
 /**
- * `immutos repl [--kernel NAME] [--quota-… N]`: an interactive session on any kernel that runs
- * programs (default `reference`; any name the engine registry resolves, e.g. `optimized`,
- * `optimized+tier:0`, `optimized+hw:tso`). Each input (which may span several lines until its
+ * `immutos repl [--kernel NAME] [--workers [N]] [--quota-… N]`: an interactive session on any
+ * kernel that runs programs (default `reference`; any name the engine registry resolves, e.g.
+ * `optimized`, `optimized+tier:0`, `optimized+hw:tso`), or on the optimized kernel's parallel
+ * mode (`--workers N`, `optimized+workers:N`: processes on worker threads, docs/adr/0040). Each input (which may span several lines until its
  * brackets balance) is loaded into process 0 and every process runs until none can; new output
  * is printed, then `=> result`. Definitions persist (they live in the kernel's namespace atom),
  * so redefining a function hot-deploys it. Ctrl-C while an input runs interrupts it and keeps the
@@ -44,8 +45,14 @@ export function register(program: Command): void {
     .description('interactive system-language session on any kernel that runs programs (:help for commands)')
     .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')} (add +tier:0|1|2 to optimized, +mutant:NAME to inject a seeded bug)`, 'reference');
   for (const flag of Object.keys(QUOTA_FLAGS)) cmd.option(`${flag} <n>`, `the quota of \`immutos run ${flag}\``);
+  cmd.option('--workers [n]', 'parallel mode of the optimized kernel: processes on n worker threads over one shared heap (default n: the number of cores); same as --kernel optimized+workers:n');
   cmd.option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel) so that --kernel can name it');
-  cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly [quota: string]: unknown }) => {
+  cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly workers?: string | boolean; readonly [quota: string]: unknown }) => {
+    let kernel = flags.kernel;
+    if (flags.workers !== undefined) {
+      if (kernel !== 'reference' && kernel !== 'optimized') throw new UsageError(`--workers is a mode of the optimized kernel, not of ${kernel}`);
+      kernel = typeof flags.workers === 'string' ? `optimized+workers:${flags.workers}` : 'optimized+workers';
+    }
     let quotas: Partial<Quotas>;
     try {
       quotas = quotasFromFlags(flags);
@@ -54,7 +61,7 @@ export function register(program: Command): void {
     }
     let host: ReplHost;
     try {
-      host = await ReplHost.start(flags.kernel, quotas, (flags.kernelModule ?? []).map((m) => moduleArg(m)));
+      host = await ReplHost.start(kernel, quotas, (flags.kernelModule ?? []).map((m) => moduleArg(m)));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

@@ -13,6 +13,10 @@ import { KernelError } from '../../spec/Errors.js';
 import type { ProgramHost, Quotas } from '../../spec/Kernel.js';
 import { seededScheduler } from '../../reference/index.js';
 import { isBinary, programKernel } from './runProgram.js';
+import { programText } from './parallelProgram.js';
+import { DEFAULT_QUOTAS } from '../../spec/Kernel.js';
+import { ParallelRunError, ParallelSession } from '../../optimized/parallel/ParallelRuntime.js';
+import { parseWorkersKernel } from '../../harness/engines/registry.js';
 
 /** The REPL's help text (`:help`). */
 export const HELP = `Enter system-language forms (EDN). Input continues until brackets balance.
@@ -127,6 +131,68 @@ export class ReplSession {
   }
 }
 
+/**
+ * A REPL session on the optimized kernel's parallel mode (`immutos repl --workers N`,
+ * `optimized+workers:N`): inputs run as process 0 of one {@link ParallelSession}, whose workers
+ * and shared heap persist across inputs; each answer is what every process printed meanwhile
+ * (`[pid] ` when the session has several processes) and process 0's result.
+ */
+export class ParallelReplSession {
+  /** Creates the session over a started parallel session. */
+  constructor(readonly session: ParallelSession) {}
+
+  /** Starts a parallel session of `workers` workers under `quotas` (over the defaults). */
+  static async start(workers: number | null, quotas: Partial<Quotas>): Promise<ParallelReplSession> {
+    const q: Quotas = { ...DEFAULT_QUOTAS, ...quotas };
+    return new ParallelReplSession(await ParallelSession.start({ ...(workers !== null ? { workers } : {}), fuel: q.fuel, stackDepth: q.stackDepth, heapCells: q.heapCells, callbackFuel: q.callbackFuel }));
+  }
+
+  /** Evaluates one input (forms, a file's contents, or `:help`, `:procs`, `:atoms`, `:gc`); resolves with the text to print. */
+  async evaluate(input: ReplInput): Promise<string> {
+    const text = 'text' in input ? input.text : programText(input.bytes);
+    if ('text' in input) {
+      const cmd = text.trim();
+      if (cmd === ':help') return HELP + '\n';
+      if (cmd === ':procs') return this.pids.map((pid) => `process ${pid}\n`).join('');
+      if (cmd === ':atoms') return 'the parallel mode does not list atoms (their tables live in the shared heap): deref them\n';
+      if (cmd === ':gc') return 'the parallel mode has no collector on its shared heap (docs/adr/0040)\n';
+      if (cmd.startsWith(':')) return `unknown command ${cmd.split(/\s/)[0]} (try :help)\n`;
+    }
+    let r;
+    try {
+      r = await this.session.eval(text);
+    } catch (e) {
+      if (e instanceof ParallelRunError) return `error: ${e.message}\n`;
+      throw e;
+    }
+    this.pids = [...r.processes];
+    const many = r.processes.length > 1;
+    let out = '';
+    for (const { pid, lines } of r.output) for (const line of lines) out += (many ? `[${pid}] ` : '') + line + '\n';
+    return out + (r.result.ok ? `=> ${r.result.value}\n` : `error: ${r.result.error}: ${r.result.message}\n`);
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await this.session.close();
+  }
+
+  private pids: number[] = [0];
+}
+
+/** What evaluates the REPL's inputs: a session on one kernel, or on the parallel mode. */
+export type EvalSession = { evaluate(input: ReplInput): string | Promise<string> };
+
+/**
+ * Starts the session for `data`: on the parallel mode when the kernel is `optimized+workers[:N]`
+ * (the worker count given, or the cores), else on the kernel the registry builds.
+ */
+export async function startSession(data: ReplWorkerData): Promise<EvalSession> {
+  const workers = parseWorkersKernel(data.kernel);
+  if (workers !== undefined) return ParallelReplSession.start(workers, data.quotas);
+  return new ReplSession(await programKernel(data.kernel, { quotas: data.quotas, ...(data.kernelModules !== undefined ? { kernelModules: data.kernelModules } : {}) }));
+}
+
 /** The compiled child-process module beside this one, or null when running from source. */
 function compiledWorker(): string | null {
   const path = fileURLToPath(new URL('./replWorker.js', import.meta.url));
@@ -148,9 +214,9 @@ async function startBackend(data: ReplWorkerData): Promise<Backend> {
   const path = compiledWorker();
   if (path === null) {
     // From source (tests): no interrupt, same session semantics.
-    const session = new ReplSession(await programKernel(data.kernel, { quotas: data.quotas, ...(data.kernelModules !== undefined ? { kernelModules: data.kernelModules } : {}) }));
-    for (const input of data.replay) session.evaluate(input);
-    return { eval: async (input) => session.evaluate(input), stop: async () => {} };
+    const session = await startSession(data);
+    for (const input of data.replay) await session.evaluate(input);
+    return { eval: async (input) => session.evaluate(input), stop: async () => { if (session instanceof ParallelReplSession) await session.close(); } };
   }
   // A process group of its own: a Ctrl-C signal sent to the terminal's group reaches only the REPL.
   const child = fork(path, [], { serialization: 'advanced', detached: true, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -225,7 +291,8 @@ export class ReplHost {
 
   /**
    * Starts a session on a fresh kernel `kernel` (which may name a kernel module of
-   * `kernelModules`); rejects with a one-line Error when it cannot.
+   * `kernelModules`; `optimized+workers:N` is the parallel mode, a {@link ParallelReplSession});
+   * rejects with a one-line Error when it cannot.
    */
   static async start(kernel: string, quotas: Partial<Quotas> = {}, kernelModules: readonly string[] = []): Promise<ReplHost> {
     const host = new ReplHost(kernel, quotas, kernelModules);

@@ -7,8 +7,8 @@
  * evaluates one {@link ReplInput} per message. It leaves when the REPL does (the channel closes).
  * @module
  */
-import { ReplSession, type ReplInput, type ReplWorkerData, type ReplWorkerReply } from './replSession.js';
-import { UnknownProgramKernel, programKernel } from './runProgram.js';
+import { startSession, type EvalSession, type ReplInput, type ReplWorkerData, type ReplWorkerReply } from './replSession.js';
+import { UnknownProgramKernel } from './runProgram.js';
 
 if (process.send === undefined) throw new Error('replWorker.js runs only as a child process of the REPL');
 /** Sends `reply` to the REPL; if the REPL has gone, there is no one to tell. */
@@ -16,25 +16,29 @@ const send = (reply: ReplWorkerReply): void => void process.send!(reply, undefin
 process.on('disconnect', () => process.exit(0));
 process.on('SIGINT', () => {}); // Ctrl-C is the REPL's to handle
 
-let session: ReplSession | null = null;
+let session: EvalSession | null = null;
+/** Inputs are evaluated one after another (a parallel session's evaluation is asynchronous). */
+let queue: Promise<void> = Promise.resolve();
 process.on('message', (m: { readonly start: ReplWorkerData } | { readonly id: number; readonly input: ReplInput }) => {
   if ('start' in m) {
-    void start(m.start);
+    queue = queue.then(() => start(m.start));
     return;
   }
-  let text: string;
-  try {
-    text = session!.evaluate(m.input);
-  } catch (e) {
-    text = `error: ${String((e as Error)?.message ?? e).split('\n')[0]}\n`;
-  }
-  send({ type: 'output', id: m.id, text });
+  queue = queue.then(async () => {
+    let text: string;
+    try {
+      text = await session!.evaluate(m.input);
+    } catch (e) {
+      text = `error: ${String((e as Error)?.message ?? e).split('\n')[0]}\n`;
+    }
+    send({ type: 'output', id: m.id, text });
+  });
 });
 
 async function start(data: ReplWorkerData): Promise<void> {
   try {
-    const s = new ReplSession(await programKernel(data.kernel, { quotas: data.quotas, ...(data.kernelModules !== undefined ? { kernelModules: data.kernelModules } : {}) }));
-    for (const input of data.replay) s.evaluate(input);
+    const s = await startSession(data);
+    for (const input of data.replay) await s.evaluate(input);
     session = s;
     send({ type: 'ready' });
   } catch (e) {

@@ -4,7 +4,8 @@
  * publishes a value with a handle), run on real worker threads with their atom histories
  * recorded, judged by linearizability per atom (harness/oracles/parallelHistory.ts) and by the
  * result: no process fails, and the final count of each counter atom is exact (no lost update).
- * Every failing case names its seed and a replay command.
+ * A failing case is shrunk (fewer processes, fewer operations) while it still fails; it is
+ * reported with its seed, its minimized program and replay commands for both.
  * @module
  */
 import { createRng } from '../../spec/Random.js';
@@ -19,22 +20,81 @@ export interface ParallelCase {
   readonly source: string;
   /** Process 0's result, which every schedule gives (the counters' final values). */
   readonly expected: string;
+  /** The part of the generated case kept (absent: all of it). */
+  readonly keep?: ParallelKeep;
 }
 
-/** Generates the case of `seed`: 2–4 processes, 1–3 atoms, 5–30 operations each. */
-export function parallelCase(seed: number): ParallelCase {
+/** One generated atom operation of a process. */
+interface ParallelOp {
+  /** What it does (0–4: swap, swap with a composite value, deref, stamped commit loop, read a field). */
+  readonly kind: number;
+  /** Which atom. */
+  readonly atom: number;
+  /** A number it puts in the values it writes. */
+  readonly x: number;
+}
+
+/**
+ * Which part of a generated case to keep: for each kept process (by its index in the generated
+ * case), the indexes of the operations kept. Written as text `0:0.3.5/2:1` (process 0 keeps
+ * operations 0, 3 and 5; process 2 keeps operation 1); `2:` keeps process 2 with no operation.
+ */
+export type ParallelKeep = readonly (readonly [process: number, ops: readonly number[]])[];
+
+/** The text form of a {@link ParallelKeep} (what `IMMUTOS_PARALLEL_KEEP` holds). */
+export function keepText(keep: ParallelKeep): string {
+  return keep.map(([p, ops]) => `${p}:${ops.join('.')}`).join('/');
+}
+
+/** Reads the text form of a {@link ParallelKeep}; throws a RangeError naming what is wrong. */
+export function parseKeep(text: string): ParallelKeep {
+  return text.split('/').filter((x) => x !== '').map((part) => {
+    const m = /^(\d+):((?:\d+(?:\.\d+)*)?)$/.exec(part);
+    if (m === null) throw new RangeError(`bad part '${part}' of a kept subset (expected PROCESS:OP.OP…, parts separated by /)`);
+    return [Number(m[1]), m[2] === '' ? [] : m[2]!.split('.').map(Number)] as const;
+  });
+}
+
+/** The operations of the case of `seed`: 2–4 processes, 1–3 atoms, 5–30 operations each. */
+function generate(seed: number): { readonly atoms: number; readonly procs: readonly (readonly ParallelOp[])[] } {
   const rng = createRng(seed);
   const procs = 2 + rng.int(3);
   const atoms = 1 + rng.int(3);
-  const bodies: string[] = [];
-  const counts = new Array<number>(atoms).fill(0);
+  const out: ParallelOp[][] = [];
   for (let p = 0; p < procs; p++) {
-    const ops: string[] = [];
+    const ops: ParallelOp[] = [];
     const n = 5 + rng.int(26);
     for (let i = 0; i < n; i++) {
-      const a = rng.int(atoms);
+      const atom = rng.int(atoms);
       const x = rng.int(100);
-      switch (rng.int(5)) {
+      ops.push({ atom, x, kind: rng.int(5) });
+    }
+    out.push(ops);
+  }
+  return { atoms, procs: out };
+}
+
+/**
+ * Generates the case of `seed` (2–4 processes, 1–3 atoms, 5–30 operations each), or the part of
+ * it that `keep` names (what shrinking makes: fewer processes, fewer operations).
+ * @throws RangeError when `keep` names a process or operation the case does not have.
+ */
+export function parallelCase(seed: number, keep?: ParallelKeep): ParallelCase {
+  const g = generate(seed);
+  const chosen = keep ?? g.procs.map((ops, p) => [p, ops.map((_, i) => i)] as const);
+  const atoms = g.atoms;
+  const bodies: string[] = [];
+  const counts = new Array<number>(atoms).fill(0);
+  for (const [p, kept] of chosen) {
+    const all = g.procs[p];
+    if (all === undefined) throw new RangeError(`the case of seed ${seed} has no process ${p}`);
+    const ops: string[] = [];
+    for (const i of kept) {
+      const op = all[i];
+      if (op === undefined) throw new RangeError(`process ${p} of the case of seed ${seed} has no operation ${i}`);
+      const a = op.atom;
+      const x = op.x;
+      switch (op.kind) {
         case 0: ops.push(`(swap! a${a} (fn [m] (update m :n inc)))`); counts[a]!++; break;
         case 1: ops.push(`(swap! a${a} (fn [m] (assoc (update m :n inc) :last [${p} ${x} {:k ${x}}])))`); counts[a]!++; break;
         case 2: ops.push(`(deref a${a})`); break;
@@ -49,11 +109,16 @@ export function parallelCase(seed: number): ParallelCase {
   const source = [
     ...names.map((a) => `(def ${a} (atom {:n 0 :last nil}))`),
     ...bodies,
-    `(def ps [${Array.from({ length: procs }, (_, p) => `(spawn proc${p} ${names.join(' ')})`).join(' ')}])`,
+    `(def ps [${chosen.map(([p]) => `(spawn proc${p} ${names.join(' ')})`).join(' ')}])`,
     '(run! join ps)',
     `[${names.map((a) => `(get (deref ${a}) :n)`).join(' ')}]`,
   ].join('\n');
-  return { seed, source, expected: `[${counts.join(' ')}]` };
+  return { seed, source, expected: `[${counts.join(' ')}]`, ...(keep !== undefined ? { keep } : {}) };
+}
+
+/** The whole of the case of `seed`, as a {@link ParallelKeep}. */
+export function fullKeep(seed: number): ParallelKeep {
+  return generate(seed).procs.map((ops, p) => [p, ops.map((_, i) => i)] as const);
 }
 
 /** The verdict on one case. */
@@ -78,26 +143,156 @@ export async function runParallelCase(c: ParallelCase, workers: number, mutants:
   return { seed: c.seed, ok: v.ok, reason: v.failure === null ? null : `#atom ${v.failure.atom}: ${v.failure.reason}`, operations: v.operations };
 }
 
+/** Processes and operations of a case. */
+export interface ParallelCaseSize {
+  /** Processes (besides process 0). */
+  readonly processes: number;
+  /** Atom operations over all of them. */
+  readonly operations: number;
+}
+
+/** The size of a kept subset. */
+export function keepSize(keep: ParallelKeep): ParallelCaseSize {
+  return { processes: keep.length, operations: keep.reduce((n, [, ops]) => n + ops.length, 0) };
+}
+
+/** A failing case made smaller while it still fails. */
+export interface ShrunkParallelCase {
+  /** The minimized case (its `keep` names the part of the seed's case kept). */
+  readonly case: ParallelCase;
+  /** Its verdict on the last run that failed. */
+  readonly verdict: ParallelCaseVerdict;
+  /** The size of the case as generated. */
+  readonly from: ParallelCaseSize;
+  /** The size of the minimized case. */
+  readonly to: ParallelCaseSize;
+  /** Runs spent shrinking. */
+  readonly runs: number;
+}
+
+/** Options of {@link shrinkParallelCase}. */
+export interface ShrinkOptions {
+  /**
+   * Runs of a smaller candidate before it counts as passing (default 3): a failure under real
+   * parallelism depends on the interleaving, so one passing run does not show the bug is gone.
+   */
+  readonly tries?: number;
+  /** Runs spent at most (default 60). */
+  readonly budget?: number;
+}
+
+/**
+ * Shrinks the failing case of `seed`: drops whole processes, then runs of operations (halves
+ * down to single ones), keeping each smaller candidate that still fails within `tries` runs,
+ * until no candidate fails or the budget is spent. `failed` is the verdict that showed the case
+ * fails. The minimized case is reproduced by `parallelCase(seed, keep)`.
+ */
+export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdict, workers: number, mutants: readonly string[] = [], options: ShrinkOptions = {}): Promise<ShrunkParallelCase> {
+  const tries = options.tries ?? 3;
+  const budget = options.budget ?? 60;
+  const start = fullKeep(seed);
+  let keep: ParallelKeep = start;
+  let verdict = failed;
+  let runs = 0;
+  const stillFails = async (cand: ParallelKeep): Promise<boolean> => {
+    for (let t = 0; t < tries && runs < budget; t++) {
+      runs++;
+      const v = await runParallelCase(parallelCase(seed, cand), workers, mutants);
+      if (!v.ok) {
+        verdict = v;
+        return true;
+      }
+    }
+    return false;
+  };
+  let changed = true;
+  while (changed && runs < budget) {
+    changed = false;
+    // Fewer processes.
+    for (let i = 0; i < keep.length && keep.length > 1 && runs < budget; i++) {
+      const cand = keep.filter((_, j) => j !== i);
+      if (await stillFails(cand)) {
+        keep = cand;
+        changed = true;
+        i--;
+      }
+    }
+    // Fewer operations: runs of half a process's operations, then smaller runs, down to one.
+    for (let pi = 0; pi < keep.length && runs < budget; pi++) {
+      for (let chunk = Math.max(1, keep[pi]![1].length >> 1); chunk >= 1 && runs < budget; chunk >>= 1) {
+        for (let at = 0; at < keep[pi]![1].length && runs < budget; ) {
+          const ops = keep[pi]![1];
+          const cand = keep.map((e, j) => (j === pi ? ([e[0], [...ops.slice(0, at), ...ops.slice(at + chunk)]] as const) : e));
+          if (await stillFails(cand)) {
+            keep = cand;
+            changed = true;
+          } else at += chunk;
+        }
+      }
+    }
+  }
+  return { case: parallelCase(seed, keep), verdict, from: keepSize(start), to: keepSize(keep), runs };
+}
+
+/** The command that replays a case (the kept part, when `keep` is given) with the seeded bugs `mutants`. */
+export function replayCommand(seed: number, mutants: readonly string[], keep?: ParallelKeep): string {
+  return `IMMUTOS_PARALLEL_SEED=${seed} IMMUTOS_PARALLEL_CASES=1${keep !== undefined ? ` IMMUTOS_PARALLEL_KEEP=${keepText(keep)}` : ''}${mutants.length > 0 ? ` IMMUTOS_PARALLEL_MUTANTS=${mutants.join(',')}` : ''} npx vitest run tests/parallel/parallelFuzz.test.ts`;
+}
+
 /** What a campaign found. */
 export interface ParallelCampaignReport {
   /** Cases run. */
   readonly cases: number;
   /** Atom operations judged. */
   readonly operations: number;
-  /** The first failing case (null: none). */
-  readonly failure: (ParallelCaseVerdict & { readonly replay: string }) | null;
+  /** The first failing case (null: none), and its minimized form when it was shrunk. */
+  readonly failure: (ParallelCaseVerdict & { readonly replay: string; readonly shrunk: (ShrunkParallelCase & { readonly replay: string }) | null }) | null;
 }
 
-/** Runs `cases` cases from `seed` on; stops at the first failure, which names its replay command. */
-export async function parallelCampaign(seed: number, cases: number, workers = 2, mutants: readonly string[] = []): Promise<ParallelCampaignReport> {
+/** Options of {@link parallelCampaign}. */
+export interface ParallelCampaignOptions {
+  /** Run only this part of each case (a replay of a minimized case); nothing is shrunk then. */
+  readonly keep?: ParallelKeep;
+  /** Shrink the first failing case (default true), with these options. */
+  readonly shrink?: boolean | ShrinkOptions;
+}
+
+/**
+ * Runs `cases` cases from `seed` on; stops at the first failure, which it shrinks (fewer
+ * processes, fewer operations, while it still fails) and reports with its seed and replay
+ * commands for the case as generated and as minimized.
+ */
+export async function parallelCampaign(seed: number, cases: number, workers = 2, mutants: readonly string[] = [], options: ParallelCampaignOptions = {}): Promise<ParallelCampaignReport> {
   let operations = 0;
   for (let i = 0; i < cases; i++) {
-    const v = await runParallelCase(parallelCase(seed + i), workers, mutants);
+    const v = await runParallelCase(parallelCase(seed + i, options.keep), workers, mutants);
     operations += v.operations;
     if (!v.ok) {
-      const replay = `IMMUTOS_PARALLEL_SEED=${seed + i} IMMUTOS_PARALLEL_CASES=1${mutants.length > 0 ? ` IMMUTOS_PARALLEL_MUTANTS=${mutants.join(',')}` : ''} npx vitest run tests/parallel/parallelFuzz.test.ts`;
-      return { cases: i + 1, operations, failure: { ...v, replay } };
+      const replay = replayCommand(seed + i, mutants, options.keep);
+      const shrinkOptions = options.shrink ?? true;
+      let shrunk = null;
+      if (shrinkOptions !== false && options.keep === undefined) {
+        const s = await shrinkParallelCase(seed + i, v, workers, mutants, shrinkOptions === true ? {} : shrinkOptions);
+        shrunk = { ...s, replay: replayCommand(seed + i, mutants, s.case.keep) };
+      }
+      return { cases: i + 1, operations, failure: { ...v, replay, shrunk } };
     }
   }
   return { cases, operations, failure: null };
+}
+
+/** A campaign's failure as text: seed, reason, replay, and the minimized case with its program and replay. */
+export function formatParallelFailure(f: NonNullable<ParallelCampaignReport['failure']>): string {
+  const lines = [`parallel fuzz failure at seed ${f.seed}: ${f.reason}`, `replay: ${f.replay}`];
+  if (f.shrunk !== null) {
+    const s = f.shrunk;
+    lines.push(
+      `minimized (${s.runs} runs): ${s.from.processes} processes, ${s.from.operations} operations -> ${s.to.processes} processes, ${s.to.operations} operations`,
+      `minimized failure: ${s.verdict.reason}`,
+      `replay the minimized case: ${s.replay}`,
+      'minimized program:',
+      s.case.source,
+    );
+  }
+  return lines.join('\n');
 }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorMap } from '../lang/errors.js';
 import { ProcStatus, SharedHeap, type SharedHeapSizes } from './sharedHeap.js';
-import type { AtomEvent, ProcessResult, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
+import type { AtomEvent, OutputLine, ProcessResult, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
 
 export type { AtomEvent, ProcessResult } from './protocol.js';
 
@@ -28,8 +28,10 @@ export interface ParallelOptions {
   readonly fuel?: number;
   /** Call depth per process (default 10^4). */
   readonly stackDepth?: number;
-  /** Largest value a built-in may build, in elements (default 10^7). */
+  /** Heap quota per process: cells its program may hold, and the largest value a built-in may build (default 10^7). */
   readonly heapCells?: number;
+  /** Steps a validator or watch may take for another process's write, charged to its owner (default 10^5). */
+  readonly callbackFuel?: number;
   /** Record every atom operation with call/return times (default false). */
   readonly record?: boolean;
   /** Shared-heap sizes. */
@@ -112,6 +114,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
     fuel: options.fuel ?? 10_000_000,
     stackDepth: options.stackDepth ?? 10_000,
     heapCells: options.heapCells ?? 10_000_000,
+    callbackFuel: options.callbackFuel ?? 100_000,
     record: options.record ?? false,
     mutants: options.mutants ?? [],
   };
@@ -119,6 +122,13 @@ export async function runParallel(source: string, options: ParallelOptions = {})
   const alive: boolean[] = [];
   const placed = new Map<number, number>(); // pid → worker
   const ended = new Map<number, ParallelProcess>();
+  // Every line printed for a process, by it or by its validators and watches on any worker.
+  const lines = new Map<number, OutputLine[]>();
+  const addLines = (pid: number, out: readonly OutputLine[]): void => {
+    const l = lines.get(pid);
+    if (l === undefined) lines.set(pid, [...out]);
+    else l.push(...out);
+  };
   let spawned = 0;
   let next = 0;
   let t0 = 0;
@@ -131,8 +141,9 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       clearTimeout(timer);
       for (const w of workers) void w.terminate();
       if (err !== null) return reject(err);
-      const processes = [...ended.values()].sort((a, b) => a.pid - b.pid);
-      resolve({ workers: n, processes, result: ended.get(0)!.result, wallMs: performance.now() - t0, heap: heap.counters() });
+      const output = (pid: number): string[] => [...(lines.get(pid) ?? [])].sort((a, b) => a.t - b.t).map((l) => l.line);
+      const processes = [...ended.values()].sort((a, b) => a.pid - b.pid).map((p) => ({ ...p, output: output(p.pid) }));
+      resolve({ workers: n, processes, result: processes[0]!.result, wallMs: performance.now() - t0, heap: heap.counters() });
     };
     const record = (p: ParallelProcess): void => {
       ended.set(p.pid, p);
@@ -167,12 +178,165 @@ export async function runParallel(source: string, options: ParallelOptions = {})
           }
         } else if (m.type === 'spawn') {
           place(m.pid, m.word, n === 1 ? 0 : (next++ % n));
+        } else if (m.type === 'forked') {
+          spawned++;
+          placed.set(m.pid, i);
+        } else if (m.type === 'output') {
+          addLines(m.pid, m.output);
         } else {
-          record({ pid: m.pid, worker: i, output: m.output, result: m.result, history: m.history });
+          addLines(m.pid, m.output);
+          record({ pid: m.pid, worker: i, output: [], result: m.result, history: m.history });
         }
       });
       w.on('error', (e) => (ready < n ? finishWith(new ParallelRunError(`a worker failed to start: ${e.message}`)) : died(i, e.message)));
       w.on('exit', (code) => { if (!settled && alive[i]) died(i, `exit code ${code}`); });
     }
   });
+}
+
+/** What one input of a {@link ParallelSession} did. */
+export interface ParallelEvalReport {
+  /** The lines each process printed during this input (processes that printed nothing are absent), by pid. */
+  readonly output: readonly { readonly pid: number; readonly lines: readonly string[] }[];
+  /** How process 0's run of the input ended. */
+  readonly result: ProcessResult;
+  /** Every pid the session has had so far. */
+  readonly processes: readonly number[];
+}
+
+/**
+ * A parallel session (what `immutos repl --workers N` evaluates in): the workers and the shared
+ * heap stay alive across inputs, so definitions (the namespace atom), atoms, registers and
+ * processes persist. Each input is compiled on every worker in the same order (so lambda ids
+ * agree) and run as process 0 on worker 0; {@link eval} resolves once every process placed so
+ * far has ended.
+ */
+export class ParallelSession {
+  private readonly workers: Worker[] = [];
+  private readonly alive: boolean[] = [];
+  private readonly placed = new Map<number, number>();
+  private readonly running = new Set<number>();
+  private lines = new Map<number, OutputLine[]>();
+  private result: ProcessResult | null = null;
+  private waiting: (() => void) | null = null;
+  private next = 0;
+  private closed = false;
+
+  private constructor(private readonly heap: SharedHeap, private readonly n: number) {}
+
+  /**
+   * Starts the session's workers (options as {@link runParallel}'s; `timeoutMs` bounds each input).
+   * @throws ParallelRunError on bad options, a missing compiled worker, or a worker that cannot start.
+   */
+  static async start(options: ParallelOptions = {}): Promise<ParallelSession> {
+    const n = options.workers ?? defaultWorkers();
+    if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
+    const path = workerModule();
+    const heap = SharedHeap.create(options.sizes);
+    heap.newAtom(0);
+    if (heap.newPid() !== 0) throw new ParallelRunError('process 0 could not be created');
+    const boot: WorkerBoot = {
+      buffer: heap.buffer,
+      source: '',
+      fuel: options.fuel ?? 10_000_000,
+      stackDepth: options.stackDepth ?? 10_000,
+      heapCells: options.heapCells ?? 10_000_000,
+      callbackFuel: options.callbackFuel ?? 100_000,
+      record: false,
+      mutants: options.mutants ?? [],
+    };
+    const s = new ParallelSession(heap, n);
+    await new Promise<void>((resolve, reject) => {
+      let ready = 0;
+      for (let i = 0; i < n; i++) {
+        const w = new Worker(path, { workerData: boot });
+        s.workers.push(w);
+        s.alive.push(true);
+        w.on('message', (m: ToCoordinator) => {
+          if (m.type === 'ready') {
+            if (++ready === n) resolve();
+          } else s.onMessage(i, m);
+        });
+        w.on('error', (e) => (ready < n ? reject(new ParallelRunError(`a worker failed to start: ${e.message}`)) : s.died(i, e.message)));
+        w.on('exit', (code) => { if (!s.closed && s.alive[i]) s.died(i, `exit code ${code}`); });
+      }
+    }).catch(async (e: unknown) => {
+      await s.close();
+      throw e;
+    });
+    return s;
+  }
+
+  private onMessage(worker: number, m: ToCoordinator): void {
+    if (m.type === 'spawn') {
+      const w = this.n === 1 ? 0 : this.next++ % this.n;
+      this.placed.set(m.pid, w);
+      this.running.add(m.pid);
+      if (!this.alive[w]) return this.died(w, 'the worker had already died');
+      this.workers[w]!.postMessage({ type: 'start', pid: m.pid, word: m.word } satisfies ToWorker);
+    } else if (m.type === 'forked') {
+      this.placed.set(m.pid, worker);
+      this.running.add(m.pid);
+    } else if (m.type === 'output') {
+      this.add(m.pid, m.output);
+    } else if (m.type === 'exit') {
+      this.add(m.pid, m.output);
+      if (m.pid === 0) this.result = m.result;
+      this.ended(m.pid);
+    }
+  }
+
+  private add(pid: number, out: readonly OutputLine[]): void {
+    const l = this.lines.get(pid);
+    if (l === undefined) this.lines.set(pid, [...out]);
+    else l.push(...out);
+  }
+
+  private ended(pid: number): void {
+    this.running.delete(pid);
+    if (this.running.size === 0 && this.waiting !== null) this.waiting();
+  }
+
+  private died(worker: number, why: string): void {
+    this.alive[worker] = false;
+    for (const [pid, w] of this.placed) {
+      if (w !== worker || !this.running.has(pid)) continue;
+      const message = `process ${pid} ended: worker ${worker} died (${why})`;
+      this.heap.finish(pid, ProcStatus.failed, this.heap.publish(errorMap('worker-died', message)));
+      if (pid === 0) this.result = { ok: false, error: 'worker-died', message };
+      this.ended(pid);
+    }
+  }
+
+  /**
+   * Evaluates one input (EDN text) as process 0 and resolves when every process has ended, with
+   * what each printed meanwhile and process 0's result.
+   * @throws ParallelRunError when the session is closed, worker 0 has died, or `timeoutMs` passes.
+   */
+  async eval(source: string, timeoutMs = 600_000): Promise<ParallelEvalReport> {
+    if (this.closed) throw new ParallelRunError('the parallel session is closed');
+    if (!this.alive[0]) throw new ParallelRunError('worker 0, which runs process 0, has died; start a new session');
+    this.lines = new Map();
+    this.result = null;
+    this.heap.restart(0);
+    this.placed.set(0, 0);
+    this.running.add(0);
+    const done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ParallelRunError(`the input did not end within ${timeoutMs} ms (${this.running.size} process(es) still running)`)), timeoutMs);
+      this.waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.workers.forEach((w, i) => { if (this.alive[i]) w.postMessage({ type: 'load', source, run: i === 0 } satisfies ToWorker); });
+    await done.finally(() => (this.waiting = null));
+    const output = [...this.lines].sort((a, b) => a[0] - b[0]).map(([pid, l]) => ({ pid, lines: [...l].sort((x, y) => x.t - y.t).map((x) => x.line) }));
+    return { output, result: this.result ?? { ok: false, error: 'program-error', message: 'process 0 gave no result' }, processes: [...this.placed.keys()].sort((a, b) => a - b) };
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
 }

@@ -17,8 +17,10 @@ export interface WorkerBoot {
   readonly fuel: number;
   /** Call depth per process. */
   readonly stackDepth: number;
-  /** Largest value a built-in may build. */
+  /** Heap quota per process (cells its program may hold; also the largest value a built-in may build). */
   readonly heapCells: number;
+  /** Steps a validator or watch may take for another process's write (charged to its owner). */
+  readonly callbackFuel: number;
   /** Record atom histories. */
   readonly record: boolean;
   /** Seeded bugs switched on. */
@@ -39,6 +41,14 @@ export interface AtomEvent {
   readonly ret: number;
 }
 
+/** One printed line of a process, with its time on the shared clock (lines printed on several workers are merged in that order). */
+export interface OutputLine {
+  /** Time on the shared clock. */
+  readonly t: number;
+  /** The line. */
+  readonly line: string;
+}
+
 /** How a process ended, as a worker reports it. */
 export type ProcessResult =
   | { readonly ok: true; readonly value: string }
@@ -48,6 +58,8 @@ export type ProcessResult =
 export type ToWorker =
   /** Run process `pid`: the program (pid 0, word 0) or the published `[f & args]` at `word`. */
   | { readonly type: 'start'; readonly pid: number; readonly word: number }
+  /** A session's next input: every worker compiles it; the one with `run` runs it as process 0 (already marked running). */
+  | { readonly type: 'load'; readonly source: string; readonly run: boolean }
   /** Fault injection: the worker throws (tests of worker death). */
   | { readonly type: 'crash' };
 
@@ -56,5 +68,9 @@ export type ToCoordinator =
   | { readonly type: 'ready' }
   /** A process asked for a child: place `pid` running the published `[f & args]` at `word`. */
   | { readonly type: 'spawn'; readonly pid: number; readonly parent: number; readonly word: number }
+  /** A process forked `pid`, which runs on the same worker. */
+  | { readonly type: 'forked'; readonly pid: number; readonly parent: number }
+  /** Lines printed for `pid` by its validators or watches run on this worker. */
+  | { readonly type: 'output'; readonly pid: number; readonly output: readonly OutputLine[] }
   /** A process ended. */
-  | { readonly type: 'exit'; readonly pid: number; readonly output: readonly string[]; readonly result: ProcessResult; readonly history: readonly AtomEvent[] };
+  | { readonly type: 'exit'; readonly pid: number; readonly output: readonly OutputLine[]; readonly result: ProcessResult; readonly history: readonly AtomEvent[] };

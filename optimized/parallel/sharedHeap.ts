@@ -9,7 +9,13 @@
  * - **atoms**: one 64-bit word each (`value word << 32 | stamp`), changed only by
  *   `Atomics.compareExchange` on the whole word, so value and stamp change together and stamps
  *   count successful stores exactly (`Publication.tla` `Store`, `StampExact`);
- * - **the process table**: per pid, a status word and the value word of its result;
+ * - **the process table**: per pid, a status word, the value word of its result, the head of its
+ *   atom table (a lock-free list of `ref → atom` entries, prepended by CAS, so another worker can
+ *   grant it an atom or act as it), whether it exited, fuel charged to it by its validators and
+ *   watches run elsewhere, and the value word of its registers (a published map);
+ * - **atom metadata**: per atom its creator, whether it is shared, its validator (a published
+ *   `[fn owner]`) and its watches (a published vector of `[key owner fn]` in key order), each
+ *   word changed by CAS;
  * - a shared **clock** (for call/return order of recorded histories) and counters.
  *
  * Maps are stored with a hash index, so a lookup reads the cells in place (O(log n), nothing
@@ -41,7 +47,16 @@ const H = {
   procCap: 15,
   published: 16,
   materialized: 17,
+  metaBase: 18,
 } as const;
+/** Words per process in the process table (see {@link P}). */
+const PROC_WORDS = 8;
+/** Word offsets of a process-table entry. */
+const P = { status: 0, result: 1, tableHead: 2, exited: 3, charged: 4, registers: 5 } as const;
+/** Words per atom of the atom metadata (see {@link M}). */
+const META_WORDS = 4;
+/** Word offsets of an atom's metadata. */
+const M = { creator: 0, shared: 1, validator: 2, watches: 3 } as const;
 const HEADER_WORDS = 32;
 const MAGIC = 0x494d4d50; // "IMMP"
 
@@ -131,7 +146,8 @@ export class SharedHeap {
     const procs = sizes.processes ?? 16 << 10;
     const handleBase = HEADER_WORDS;
     const procBase = handleBase + handles;
-    const atomWordBase = (procBase + 2 * procs + 1) & ~1; // 8-byte aligned
+    const metaBase = procBase + PROC_WORDS * procs;
+    const atomWordBase = (metaBase + META_WORDS * atoms + 1) & ~1; // 8-byte aligned
     const cellBase = atomWordBase + 2 * atoms;
     const total = cellBase + cellWords;
     const buf = new SharedArrayBuffer(total * 4);
@@ -144,6 +160,7 @@ export class SharedHeap {
     w[H.atomCap] = atoms;
     w[H.procBase] = procBase;
     w[H.procCap] = procs;
+    w[H.metaBase] = metaBase;
     w[H.allocTop] = cellBase;
     w[H.nextHandle] = 1; // handle 0 is nil
     Atomics.store(w, H.magic, MAGIC);
@@ -165,8 +182,12 @@ export class SharedHeap {
   newPid(): number {
     const pid = Atomics.add(this.w, H.nextPid, 1);
     if (pid >= this.w[H.procCap]!) throw new SharedHeapExhausted('processes');
-    Atomics.store(this.w, this.w[H.procBase]! + 2 * pid, ProcStatus.running);
+    Atomics.store(this.w, this.w[H.procBase]! + PROC_WORDS * pid, ProcStatus.running);
     return pid;
+  }
+  /** Marks `pid` running again (a session's process 0 runs its next input). */
+  restart(pid: number): void {
+    Atomics.store(this.w, this.proc(pid) + P.status, ProcStatus.running);
   }
   /** Cells published (values copied into the shared heap) and values materialized, heap-wide. */
   counters(): { readonly published: number; readonly materialized: number; readonly cellWords: number } {
@@ -178,16 +199,16 @@ export class SharedHeap {
   /** The status of `pid` ({@link ProcStatus}). */
   status(pid: number): number {
     if (!Number.isSafeInteger(pid) || pid < 0 || pid >= this.w[H.procCap]!) return ProcStatus.none;
-    return Atomics.load(this.w, this.w[H.procBase]! + 2 * pid);
+    return Atomics.load(this.w, this.w[H.procBase]! + PROC_WORDS * pid);
   }
   /** The result word of a finished process. */
   resultWord(pid: number): number {
-    return Atomics.load(this.w, this.w[H.procBase]! + 2 * pid + 1);
+    return Atomics.load(this.w, this.w[H.procBase]! + PROC_WORDS * pid + P.result);
   }
   /** Ends `pid` with a published result (status `done` or `failed`) and wakes waiting workers. */
   finish(pid: number, status: typeof ProcStatus.done | typeof ProcStatus.failed, word: number): void {
-    const at = this.w[H.procBase]! + 2 * pid;
-    Atomics.store(this.w, at + 1, word);
+    const at = this.w[H.procBase]! + PROC_WORDS * pid;
+    Atomics.store(this.w, at + P.result, word);
     Atomics.store(this.w, at, status);
     this.wakeAll();
   }
@@ -207,12 +228,110 @@ export class SharedHeap {
 
   // ------------------------------------------------------------------ atoms
 
-  /** A new atom holding the value word `word`, stamp 0; returns its id. */
-  newAtom(word: number): number {
+  /** A new atom holding the value word `word` with stamp `stamp` (default 0), created by `creator` (-1: the runtime); returns its id. */
+  newAtom(word: number, stamp = 0, creator = -1): number {
     const id = Atomics.add(this.w, H.nextAtom, 1);
     if (id >= this.w[H.atomCap]!) throw new SharedHeapExhausted('atoms');
-    Atomics.store(this.a64, this.w[H.atomBase]! + id, pack(word, 0));
+    Atomics.store(this.w, this.meta(id) + M.creator, creator);
+    Atomics.store(this.a64, this.w[H.atomBase]! + id, pack(word, stamp));
     return id;
+  }
+  /** A fresh number no atom uses, for a name in a process's table that must not clash with its others. */
+  freshRef(): number {
+    const id = Atomics.add(this.w, H.nextAtom, 1);
+    if (id >= this.w[H.atomCap]!) throw new SharedHeapExhausted('atoms');
+    return id;
+  }
+
+  // ------------------------------------------------------------------ atom metadata
+
+  private meta(id: number): number {
+    return this.w[H.metaBase]! + META_WORDS * id;
+  }
+  /** The pid that created atom `id` (-1: the runtime's, e.g. the namespace). */
+  creator(id: number): number {
+    return Atomics.load(this.w, this.meta(id) + M.creator);
+  }
+  /** Whether atom `id` was shared by its creator (fork then keeps it shared). */
+  isShared(id: number): boolean {
+    return Atomics.load(this.w, this.meta(id) + M.shared) === 1;
+  }
+  /** Marks atom `id` shared. @see Atoms.tla Share */
+  markShared(id: number): void {
+    Atomics.store(this.w, this.meta(id) + M.shared, 1);
+  }
+  /** The value word of atom `id`'s validator entry (a published `[fn owner]`), 0 for none. */
+  validatorWord(id: number): number {
+    return Atomics.load(this.w, this.meta(id) + M.validator);
+  }
+  /** The value word of atom `id`'s watches (a published vector of `[key owner fn]`), 0 for none. */
+  watchesWord(id: number): number {
+    return Atomics.load(this.w, this.meta(id) + M.watches);
+  }
+  /** Stores the validator entry word of atom `id` (0: none). */
+  setValidatorWord(id: number, word: number): void {
+    Atomics.store(this.w, this.meta(id) + M.validator, word);
+  }
+  /** CAS of atom `id`'s watches word: succeeds iff it still holds `expected`. */
+  casWatchesWord(id: number, expected: number, word: number): boolean {
+    return Atomics.compareExchange(this.w, this.meta(id) + M.watches, expected, word) === expected;
+  }
+
+  // ------------------------------------------------------------------ per-process state
+
+  private proc(pid: number): number {
+    return this.w[H.procBase]! + PROC_WORDS * pid;
+  }
+  /**
+   * Adds `ref → id` to the atom table of `pid`: an entry appended to the cell space and prepended
+   * to the process's list by CAS on its head, so any worker may grant it (share!, spawn, fork).
+   */
+  grant(pid: number, ref: number, id: number): void {
+    const at = Atomics.add(this.w, H.allocTop, 3);
+    if (at + 3 > this.w[H.cellBase]! + this.w[H.cellCap]!) throw new SharedHeapExhausted('cells');
+    Atomics.store(this.w, at, ref);
+    Atomics.store(this.w, at + 1, id);
+    const head = this.proc(pid) + P.tableHead;
+    for (;;) {
+      const old = Atomics.load(this.w, head);
+      Atomics.store(this.w, at + 2, old);
+      if (Atomics.compareExchange(this.w, head, old, at) === old) return;
+    }
+  }
+  /** The head of `pid`'s atom table (changes whenever an entry is added). */
+  tableHead(pid: number): number {
+    return Atomics.load(this.w, this.proc(pid) + P.tableHead);
+  }
+  /** The entries `[ref, id]` of `pid`'s table added after the head `since` was read, newest first. */
+  tableSince(pid: number, since: number): { readonly head: number; readonly entries: readonly (readonly [number, number])[] } {
+    const head = this.tableHead(pid);
+    const entries: (readonly [number, number])[] = [];
+    for (let at = head; at !== since && at !== 0; at = Atomics.load(this.w, at + 2)) entries.push([Atomics.load(this.w, at), Atomics.load(this.w, at + 1)]);
+    return { head, entries };
+  }
+  /** Marks `pid` exited (its validators and watches never run again). */
+  markExited(pid: number): void {
+    Atomics.store(this.w, this.proc(pid) + P.exited, 1);
+  }
+  /** Whether `pid` exited. */
+  exited(pid: number): boolean {
+    return Atomics.load(this.w, this.proc(pid) + P.exited) === 1;
+  }
+  /** Charges `steps` of fuel to `pid` (its validator or watch ran for another process's write). */
+  charge(pid: number, steps: number): void {
+    Atomics.add(this.w, this.proc(pid) + P.charged, steps);
+  }
+  /** Takes the fuel charged to `pid` since the last call (its worker deducts it). */
+  takeCharged(pid: number): number {
+    return Atomics.exchange(this.w, this.proc(pid) + P.charged, 0);
+  }
+  /** The value word of `pid`'s registers (a published map, 0 for none). */
+  registersWord(pid: number): number {
+    return Atomics.load(this.w, this.proc(pid) + P.registers);
+  }
+  /** CAS of `pid`'s registers word: succeeds iff it still holds `expected`. */
+  casRegistersWord(pid: number, expected: number, word: number): boolean {
+    return Atomics.compareExchange(this.w, this.proc(pid) + P.registers, expected, word) === expected;
   }
   /** Whether `id` names an atom. */
   isAtom(id: number): boolean {

@@ -7,24 +7,25 @@
  * Kernel calls: atoms are CAS on one shared 64-bit word (`Publication.tla` `Store`); a value is
  * published before the step that makes it reachable by another process (the CAS, the child's
  * placement, the process-table store of a result: docs/adr/0039); `join` blocks on the process
- * table. Validators, watches, `share!`, `fork` and registers answer `unsupported` here
- * (docs/adr/0040).
+ * table. Per-process state another worker may need lives in the shared heap: atom tables,
+ * registers, atom creators, shared flags, validators and watches; a validator or watch runs as
+ * its owner on the writer's worker (docs/adr/0040). A forked child runs on its parent's worker.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { KernelError } from '../../spec/Errors.js';
 import { readEdnForms, printEdn } from '../../spec/codec/Edn.js';
 import { PRELUDE } from '../../spec/Prelude.js';
-import { AtomRef, EMap, Fn, Keyword, Sym, Vector, equals, type Value } from '../../spec/Values.js';
-import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, isKernelCallName, outputLine, pidArg, spawnArg, stampArg } from '../../spec/lang/kernelCalls.js';
+import { AtomRef, Bytes, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
+import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallName } from '../../spec/lang/kernelCalls.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
 import { Compiler, type Lambda } from '../lang/front.js';
-import { callState, finished, programState, run, type ExecHost, type KernelResult, type MState } from '../lang/machine.js';
-import { createNatives } from '../lang/natives.js';
+import { callState, copyState, finished, programState, run, stateValues, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
+import { createNatives, type NativeFn } from '../lang/natives.js';
 import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
 import { Runtime, implOf, type Impl } from '../lang/runtime.js';
 import { ProcStatus, SharedHeap, UnpublishedRead } from './sharedHeap.js';
-import type { AtomEvent, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
+import type { AtomEvent, OutputLine, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
 
 const boot = workerData as WorkerBoot;
 const port = parentPort!;
@@ -35,13 +36,16 @@ interface Proc {
   readonly pid: number;
   state: MState;
   fuel: number;
-  readonly output: string[];
+  /** Its printed lines, each with its time on the shared clock. */
+  readonly output: OutputLine[];
   readonly children: Set<number>;
-  /** The atoms in its table: those it created and those it was handed at spawn. */
-  readonly atoms: Set<number>;
-  /** The atoms it created (only the creator may share an atom). */
-  readonly created: Set<number>;
   readonly history: AtomEvent[];
+  /** Elements of new storage its built-ins built since its last memory measurement. */
+  allocated: number;
+  /** When {@link Proc.allocated} passes this, what it holds is measured. */
+  nextCheck: number;
+  /** Whether it runs a validator or watch now (it may not fork or block). */
+  callback: boolean;
 }
 
 const core = new Map<string, Value>();
@@ -102,10 +106,63 @@ function fail(kind: ErrorKind, msg: string): never {
   throw new KernelError(kind, msg);
 }
 
-function atomId(name: 'deref' | 'deref-stamp' | 'reset!' | 'reset-vals!' | 'cas!' | '%commit!' | 'compare-and-set!', v: Value | undefined): number {
-  const id = atomArg(name, v).ref;
-  if (!heap.isAtom(id) || !current!.atoms.has(id)) fail('capability-denied', `no atom #atom ${id} in process ${current!.pid}'s table`);
-  return id;
+function truthy(v: Value): boolean {
+  return v !== null && v !== false;
+}
+
+function short(v: Value): string {
+  const s = printEdn(v);
+  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+}
+
+/** This worker's copies of processes' atom tables (`ref → atom id`), refreshed from the shared lists on a miss. */
+const tables = new Map<number, { head: number; readonly refs: Map<number, number> }>();
+
+/** The atom table of `pid`, brought up to date with the shared list. */
+function tableOf(pid: number): Map<number, number> {
+  let t = tables.get(pid);
+  if (t === undefined) {
+    t = { head: 0, refs: new Map() };
+    tables.set(pid, t);
+  }
+  if (heap.tableHead(pid) !== t.head) {
+    const { head, entries } = heap.tableSince(pid, t.head);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [r, id] = entries[i]!;
+      if (!t.refs.has(r)) t.refs.set(r, id);
+    }
+    t.head = head;
+  }
+  return t.refs;
+}
+
+/** The atom `ref` names in `pid`'s table, or undefined. */
+function resolve(pid: number, ref: number): number | undefined {
+  return tables.get(pid)?.refs.get(ref) ?? tableOf(pid).get(ref);
+}
+
+/** The lowest name `pid` has for atom `id`, or undefined. */
+function lowestRef(pid: number, id: number): number | undefined {
+  let best: number | undefined;
+  for (const [r, x] of tableOf(pid)) if (x === id && (best === undefined || r < best)) best = r;
+  return best;
+}
+
+/** Gives `pid` a name for atom `id`: the lowest it has, else the id itself if free in its table, else a fresh one. */
+function grantName(pid: number, id: number): number {
+  const have = lowestRef(pid, id);
+  if (have !== undefined) return have;
+  const ref = resolve(pid, id) === undefined ? id : heap.freshRef();
+  heap.grant(pid, ref, id);
+  return ref;
+}
+
+/** The atom a kernel call's first argument names in the caller's table, and that name. */
+function atomId(name: KernelCallName, v: Value | undefined): [number, number] {
+  const ref = atomArg(name, v).ref;
+  const id = resolve(current!.pid, ref);
+  if (id === undefined) fail('capability-denied', `no atom #atom ${ref} in process ${current!.pid}'s table`);
+  return [id, ref];
 }
 
 /** Records an atom operation with its call and return times on the shared clock. */
@@ -114,8 +171,88 @@ function record(p: Proc, object: number, input: AtomEvent['input'], call: number
   p.history.push({ object, input, output, call, ret: heap.tick() });
 }
 
-/** A store into the atom: CAS against the word just read, retrying; → the old value. */
-function storeLoop(p: Proc, id: number, v: Value): Value {
+/**
+ * Runs a validator or watch installed by `owner` for a write by the current process (ADR 0024,
+ * docs/adr/0040): own code runs like any call of the writer's; another process's code runs as
+ * that process — its table, `self`, output and registers — on this worker, with at most
+ * `callbackFuel` steps charged to it. Its failure never fails the writer: a failing validator
+ * rejects the write, a failing watch leaves `[:watch-failed key :kind]` in its owner's output.
+ * An exited owner's code never runs (a validator then passes, a watch is skipped).
+ */
+function runAs(owner: number, fn: Value, args: readonly Value[], what: { readonly kind: 'validator' } | { readonly kind: 'watch'; readonly key: Value }): Value {
+  const writer = current!;
+  const own = owner === writer.pid;
+  if (!own && heap.exited(owner)) return what.kind === 'validator' ? true : null;
+  const ctx: Proc = own ? writer : { pid: owner, state: { m: 'halt', v: null }, fuel: 0, output: [], children: new Set(), history: writer.history, allocated: 0, nextCheck: boot.heapCells, callback: true };
+  const saved = { pid: rt.pid, fuel: rt.fuel, depth: rt.depth, allocated: rt.allocated, nextCheck: rt.nextCheck, quota: rt.fuelQuota, callback: writer.callback };
+  const budget = own ? rt.fuel : boot.callbackFuel;
+  current = ctx;
+  ctx.callback = true;
+  rt.pid = owner;
+  rt.fuel = budget;
+  rt.depth = 0;
+  if (!own) {
+    rt.fuelQuota = boot.callbackFuel;
+    rt.allocated = 0;
+    rt.nextCheck = boot.heapCells;
+  }
+  let end: MState;
+  try {
+    const r = run(callState(fn, args), rt, host, true);
+    end = r.blocked ? { m: 'failed', kind: 'program-error', msg: 'a validator or watch may not block (join)', err: errorMap('program-error', 'a validator or watch may not block (join)') } : r.state;
+  } catch (e) {
+    if (!(e instanceof QuotaExceeded) && !(e instanceof UnpublishedRead)) throw e;
+    const kind = e instanceof QuotaExceeded ? e.kind : 'program-error';
+    end = { m: 'failed', kind, msg: e.message, err: errorMap(kind, e.message) };
+  } finally {
+    const used = budget - Math.max(0, rt.fuel);
+    current = writer;
+    writer.callback = saved.callback;
+    rt.pid = saved.pid;
+    rt.depth = saved.depth;
+    rt.fuelQuota = saved.quota;
+    rt.fuel = own ? rt.fuel : saved.fuel;
+    if (!own) {
+      rt.allocated = saved.allocated;
+      rt.nextCheck = saved.nextCheck;
+      heap.charge(owner, used);
+    }
+  }
+  if (!own && ctx.output.length > 0) post({ type: 'output', pid: owner, output: ctx.output });
+  if (end.m === 'halt') return end.v;
+  const failure = end.m === 'failed' ? { kind: end.kind, message: end.msg } : { kind: 'program-error', message: 'a validator or watch did not finish' };
+  if (own) throw new Raised('program-error', failure.message, end.m === 'failed' ? end.err : errorMap('program-error', failure.message));
+  if (what.kind === 'validator') fail('validator-rejected', `the validator of process ${owner} failed (${failure.kind}: ${failure.message})`);
+  post({ type: 'output', pid: owner, output: [{ t: heap.tick(), line: printEdn(new Vector([Keyword.of('watch-failed'), what.key, Keyword.of(failure.kind)])) }] });
+  return null;
+}
+
+/** Checks `v` against atom `id`'s validator, before the CAS that would store it. @see Atoms.tla Write */
+function validate(id: number, v: Value): void {
+  const word = heap.validatorWord(id);
+  if (word === 0) return;
+  const entry = heap.read(word) as Vector;
+  if (!truthy(runAs(Number(entry.items[1] as bigint), entry.items[0]!, [v], { kind: 'validator' }))) fail('validator-rejected', `validator rejected ${short(v)}`);
+}
+
+/** Runs atom `id`'s watches after a write from `old` to `v` (the writer names the atom `ref`). */
+function notify(id: number, ref: number, old: Value, v: Value): void {
+  const word = heap.watchesWord(id);
+  if (word === 0) return;
+  for (const w of (heap.read(word) as Vector).items) {
+    const [key, ownerV, fn] = (w as Vector).items;
+    const owner = Number(ownerV as bigint);
+    if (owner !== current!.pid && heap.exited(owner)) continue;
+    // The watch gets the atom under its owner's name for it.
+    const name = owner === current!.pid ? ref : lowestRef(owner, id);
+    if (name === undefined) continue;
+    runAs(owner, fn!, [key!, new AtomRef(name), old, v], { kind: 'watch', key: key! });
+  }
+}
+
+/** A store into the atom: validator, then CAS against the word just read, retrying, then the watches; → the old value. */
+function storeLoop(p: Proc, id: number, ref: number, v: Value): Value {
+  validate(id, v);
   const late = PUBLISH_AFTER_STORE ? heap.publishLate(v) : null;
   const word = late?.word ?? heap.publish(v); // publish before the CAS that makes it reachable (ADR 0039)
   const call = heap.tick();
@@ -125,7 +262,9 @@ function storeLoop(p: Proc, id: number, v: Value): Value {
       if (late !== null) { lateWindow(); late.commit(); }
       const text = boot.record ? printEdn(v) : '';
       record(p, id, { op: 'reset', value: text }, call, text);
-      return heap.read(w);
+      const old = heap.read(w);
+      notify(id, ref, old, v);
+      return old;
     }
   }
 }
@@ -138,7 +277,13 @@ function lateWindow(): void {
   while (performance.now() < until) { /* the window another worker may read in */ }
 }
 
-function kernelCall(name: string, args: readonly Value[]): KernelResult {
+/** The registers of `pid` (a map register → value). */
+function registers(pid: number): { readonly word: number; readonly map: EMap } {
+  const word = heap.registersWord(pid);
+  return { word, map: word === 0 ? EMap.from([]) : (heap.read(word) as EMap) };
+}
+
+function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult {
   const p = current!;
   if (!isKernelCallName(name)) throw new Raised('program-error', `unknown kernel call ${name}`);
   checkKernelCallArity(name, args);
@@ -146,14 +291,13 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
   switch (name) {
     case 'atom': {
       const call = heap.tick();
-      const id = heap.newAtom(heap.publish(args[0]!));
+      const id = heap.newAtom(heap.publish(args[0]!), 0, p.pid);
+      heap.grant(p.pid, id, id);
       record(p, id, { op: 'create', value: boot.record ? printEdn(args[0]!) : '' }, call, true);
-      p.atoms.add(id);
-      p.created.add(id);
       return done(new AtomRef(id));
     }
     case 'deref': {
-      const id = atomId(name, args[0]);
+      const [id] = atomId(name, args[0]);
       const call = heap.tick();
       const [w, s] = heap.loadAtom(id);
       const v = heap.read(w);
@@ -161,7 +305,7 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
       return done(v);
     }
     case 'deref-stamp': {
-      const id = atomId(name, args[0]);
+      const [id] = atomId(name, args[0]);
       const call = heap.tick();
       const [w, s] = heap.loadAtom(id);
       const v = heap.read(w);
@@ -169,31 +313,38 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
       return done(new Vector([v, BigInt(s)]));
     }
     case 'reset!': {
-      storeLoop(p, atomId(name, args[0]), args[1]!);
+      const [id, ref] = atomId(name, args[0]);
+      storeLoop(p, id, ref, args[1]!);
       return done(args[1]!);
     }
     case 'reset-vals!': {
-      const old = storeLoop(p, atomId(name, args[0]), args[1]!);
+      const [id, ref] = atomId(name, args[0]);
+      const old = storeLoop(p, id, ref, args[1]!);
       return done(new Vector([old, args[1]!]));
     }
     case 'cas!': case '%commit!': {
-      const id = atomId(name, args[0]);
+      const [id, ref] = atomId(name, args[0]);
       const stamp = Number(stampArg(args[1]));
-      const late = PUBLISH_AFTER_STORE ? heap.publishLate(args[2]!) : null;
-      const word = late?.word ?? heap.publish(args[2]!);
+      const v = args[2]!;
+      // A stale stamp fails before the validator runs; the validator runs before the CAS.
+      if (heap.loadAtom(id)[1] === stamp) validate(id, v);
+      const late = PUBLISH_AFTER_STORE ? heap.publishLate(v) : null;
+      const word = late?.word ?? heap.publish(v);
       const call = heap.tick();
       const [w, s] = heap.loadAtom(id);
       const ok = s === stamp && heap.casAtom(id, w, s, word);
       if (late !== null) { if (ok) lateWindow(); late.commit(); }
-      record(p, id, { op: 'cas', stamp, value: boot.record ? printEdn(args[2]!) : '' }, call, ok ? { stamp: stamp + 1 } : 'stale');
+      record(p, id, { op: 'cas', stamp, value: boot.record ? printEdn(v) : '' }, call, ok ? { stamp: stamp + 1 } : 'stale');
+      if (ok) notify(id, ref, heap.read(w), v);
       if (name === '%commit!') return done(ok);
-      if (!ok) fail('stale-stamp', `stamp ${stamp} is not the stamp of #atom ${id}`);
+      if (!ok) fail('stale-stamp', `stamp ${stamp} is not the stamp of #atom ${ref}`);
       return done(BigInt(stamp + 1));
     }
     case 'compare-and-set!': {
-      const id = atomId(name, args[0]);
+      const [id, ref] = atomId(name, args[0]);
       const word = heap.publish(args[2]!);
       const call = heap.tick();
+      let validated = false;
       for (;;) {
         const [w, s] = heap.loadAtom(id);
         const cur = heap.read(w);
@@ -202,22 +353,100 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
           record(p, id, input, call, false);
           return done(false);
         }
+        if (!validated) {
+          validate(id, args[2]!);
+          validated = true;
+          continue; // the validator may have taken time: re-read before the CAS
+        }
         if (heap.casAtom(id, w, s, word)) {
           record(p, id, input, call, true);
+          notify(id, ref, cur, args[2]!);
           return done(true);
         }
       }
     }
+    case 'set-validator!': {
+      const [id] = atomId(name, args[0]);
+      const f = validatorArg(args[1]);
+      if (f !== null && !truthy(runAs(p.pid, f, [heap.read(heap.loadAtom(id)[0])], { kind: 'validator' }))) fail('validator-rejected', 'the current value fails the new validator');
+      heap.setValidatorWord(id, f === null ? 0 : heap.publish(new Vector([f, BigInt(p.pid)])));
+      return done(null);
+    }
+    case 'add-watch': case 'remove-watch': {
+      const [id] = atomId(name, args[0]);
+      const key = args[1]!;
+      const f = name === 'add-watch' ? watchArg(args[2]) : null;
+      for (;;) {
+        const old = heap.watchesWord(id);
+        const list = old === 0 ? [] : (heap.read(old) as Vector).items.filter((w) => !equals((w as Vector).items[0]!, key));
+        if (f !== null) list.push(new Vector([key, BigInt(p.pid), f]));
+        list.sort((a, b) => compare((a as Vector).items[0]!, (b as Vector).items[0]!));
+        if (heap.casWatchesWord(id, old, list.length === 0 ? 0 : heap.publish(new Vector(list)))) break;
+      }
+      return done(args[0]!);
+    }
+    case 'share!': {
+      const ref = atomArg(name, args[0]).ref;
+      const id = resolve(p.pid, ref);
+      // the creator check comes first: a process that may not share an atom learns nothing about other pids
+      if (id === undefined || heap.creator(id) !== p.pid) fail('capability-denied', `process ${p.pid} did not create #atom ${ref} and may not share it`);
+      const to = Number(pidArg('share!', args[1]));
+      if (heap.status(to) === ProcStatus.none || heap.exited(to)) fail('no-such-process', `no process ${to}`);
+      heap.markShared(id);
+      return done(new AtomRef(grantName(to, id)));
+    }
     case 'spawn': {
       const f = spawnArg(args[0]);
-      for (const x of args.slice(1)) {
-        if (x instanceof AtomRef && !p.created.has(x.ref)) fail('capability-denied', `process ${p.pid} did not create #atom ${x.ref} and may not share it`);
+      const rest = args.slice(1);
+      const shared: [number, number][] = [];
+      for (const x of rest) {
+        if (!(x instanceof AtomRef)) continue;
+        const id = resolve(p.pid, x.ref);
+        if (id === undefined || heap.creator(id) !== p.pid) fail('capability-denied', `process ${p.pid} did not create #atom ${x.ref} and may not share it`);
+        shared.push([x.ref, id]);
       }
       const pid = heap.newPid();
+      // spawn shares the atoms passed as arguments (and only those) with the child, under the same names
+      for (const [ref, id] of shared) {
+        heap.markShared(id);
+        heap.grant(pid, ref, id);
+      }
       // The function and the arguments are published before the child is placed (ADR 0039).
-      const word = heap.publish(new Vector([f, ...args.slice(1)]));
+      const word = heap.publish(new Vector([f, ...rest]));
       p.children.add(pid);
       post({ type: 'spawn', pid, parent: p.pid, word });
+      return done(BigInt(pid));
+    }
+    case 'fork': {
+      if (p.callback) forkNotAllowed();
+      const pid = heap.newPid();
+      // The child's table: shared atoms stay shared; a private atom becomes a new atom holding
+      // the same value word and stamp (no value is copied), its validator kept, no watches.
+      const copies = new Map<number, number>();
+      for (const [ref, id] of [...tableOf(p.pid)].sort((a, b) => a[0] - b[0])) {
+        let target = id;
+        if (!heap.isShared(id)) {
+          let copy = copies.get(id);
+          if (copy === undefined) {
+            const [w, s] = heap.loadAtom(id);
+            copy = heap.newAtom(w, s, pid);
+            const vw = heap.validatorWord(id);
+            if (vw !== 0) heap.setValidatorWord(copy, heap.publish(new Vector([(heap.read(vw) as Vector).items[0]!, BigInt(pid)])));
+            copies.set(id, copy);
+          }
+          target = copy;
+        }
+        heap.grant(pid, ref, target);
+      }
+      heap.casRegistersWord(pid, 0, heap.registersWord(p.pid));
+      // The child continues the same computation on this worker (its continuation is this
+      // worker's), with half of the fuel left.
+      const fuel = Math.floor(Math.max(0, rt.fuel) / 2);
+      rt.fuel -= fuel;
+      p.children.add(pid);
+      const child: Proc = { pid, state: copyState({ m: 'ret', v: null, k }), fuel, output: [], children: new Set(), history: [], allocated: 0, nextCheck: boot.heapCells, callback: false };
+      procs.push(child);
+      post({ type: 'forked', pid, parent: p.pid });
       return done(BigInt(pid));
     }
     case 'join': {
@@ -225,7 +454,10 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
       const st = heap.status(target);
       if (st === ProcStatus.none) fail('no-such-process', `no process ${target}`);
       if (!p.children.has(target)) fail('capability-denied', target === p.pid ? `process ${p.pid} may not join itself` : `process ${p.pid} did not create process ${target} and may not join it`);
-      if (st === ProcStatus.running) return { blocked: true };
+      if (st === ProcStatus.running) {
+        if (p.callback) joinMayNotBlock();
+        return { blocked: true };
+      }
       const v = heap.read(heap.resultWord(target));
       if (st === ProcStatus.failed) {
         const m = v instanceof EMap ? v : errorMap('program-error', 'failed');
@@ -236,20 +468,99 @@ function kernelCall(name: string, args: readonly Value[]): KernelResult {
       return done(v);
     }
     case 'self': return done(BigInt(p.pid), false);
-    case 'println': p.output.push(outputLine(args, false)); return done(null, false);
-    case 'prn': p.output.push(outputLine(args, true)); return done(null, false);
+    case 'println': p.output.push({ t: heap.tick(), line: outputLine(args, false) }); return done(null, false);
+    case 'prn': p.output.push({ t: heap.tick(), line: outputLine(args, true) }); return done(null, false);
     case 'exit': {
       const v = args[0] ?? null;
+      heap.markExited(p.pid);
       return { value: v, yields: true, halt: true };
     }
-    case 'gc': return done(null);
-    case 'share!': {
-      const id = atomArg(name, args[0]).ref;
-      if (!p.created.has(id)) fail('capability-denied', `process ${p.pid} did not create #atom ${id} and may not share it`);
-      return fail('unsupported', 'share! is not supported by the parallel mode (optimized+workers) yet');
+    case 'hold!': {
+      const reg = BigInt(registerArg('hold!', args[0]));
+      const v = args[1]!;
+      for (;;) {
+        const { word, map } = registers(p.pid);
+        const next = v === null ? map.dissoc(reg) : map.assoc(reg, v);
+        if (heap.casRegistersWord(p.pid, word, heap.publish(next))) break;
+      }
+      return done(null, false);
     }
-    default:
-      return fail('unsupported', `${name} is not supported by the parallel mode (optimized+workers) yet`);
+    case 'held': {
+      const reg = registerArg('held', args[0]);
+      return done(registers(p.pid).map.get(reg) ?? null, false);
+    }
+    case 'gc': return done(null);
+  }
+}
+
+/** Elements a built-in's result holds at its top level (0 for scalars). */
+function elementsOf(v: Value): number {
+  if (v === null || typeof v !== 'object') return typeof v === 'string' ? v.length : 0;
+  if (v instanceof List || v instanceof Vector) return v.size;
+  if (v instanceof ESet) return v.items.length;
+  if (v instanceof EMap) return v.size;
+  if (v instanceof Bytes) return v.length;
+  return 0;
+}
+
+/**
+ * A built-in whose result is charged as in the single-threaded kernel: a result of n ≥ 16
+ * elements of new storage costs ⌊n/16⌋ fuel and counts towards the next measurement of what the
+ * process holds; a single value over the heap quota is `out-of-memory`.
+ */
+function metered(name: string, f: NativeFn): NativeFn {
+  return (args) => {
+    const r = f(args);
+    const n = elementsOf(r);
+    if (n < 16) return r;
+    if (n > boot.heapCells) throw new QuotaExceeded('out-of-memory', `process ${rt.pid}: ${name} would build a value of ${n} elements, over the heap quota of ${boot.heapCells} cells`);
+    const shared = (r instanceof List && r.isSuffix) || args.includes(r) || (r instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(r)));
+    if (shared) return r;
+    rt.fuel -= n >> 4;
+    if (rt.fuel < 0) rt.outOfFuel();
+    rt.allocated += n;
+    return r;
+  };
+}
+
+/**
+ * The per-process heap quota (docs/adr/0040): measures the values reachable from the process's
+ * machine state — its private values and the shared values it has materialized, each counted
+ * once, weighed as the single-threaded kernels weigh them (a collection of n elements 1 + n
+ * cells, a string one more per 8 characters) — and ends the process with `out-of-memory` over
+ * `heapCells`. Runs when its built-ins have built another quota's worth of elements.
+ */
+function memoryCheck(state: MState): void {
+  const budget = boot.heapCells;
+  rt.nextCheck = rt.allocated + budget;
+  const seen = new Set<object>();
+  const todo: Value[] = [...stateValues(state)];
+  let held = 0;
+  while (todo.length > 0) {
+    const v = todo.pop()!;
+    if (typeof v === 'string') held += v.length >> 3;
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (v instanceof Vector || v instanceof List) {
+      const n = v.size;
+      held += 1 + n;
+      for (let i = 0; i < n; i++) {
+        const x = v.at(i)!;
+        if (x !== null && typeof x === 'object') todo.push(x);
+        else if (typeof x === 'string') held += x.length >> 3;
+      }
+    } else if (v instanceof ESet) {
+      held += 1 + v.items.length;
+      for (const x of v.items) if ((x !== null && typeof x === 'object') || typeof x === 'string') todo.push(x);
+    } else if (v instanceof EMap) {
+      held += 1 + v.size;
+      for (const [k, x] of v.entries) todo.push(k, x);
+    } else if (v instanceof Fn) {
+      const impl = implOf(v);
+      if (impl.kind === 'closure') for (const c of impl.caps) todo.push(c);
+      held += 1;
+    } else held += 1;
+    if (held > budget) throw new QuotaExceeded('out-of-memory', `process ${rt.pid} exceeded its heap quota of ${budget} cells`);
   }
 }
 
@@ -266,10 +577,10 @@ function define(s: Sym, v: Value): void {
 }
 
 const host: ExecHost = {
-  kernelCall: (name, args) => kernelCall(name, args),
+  kernelCall: (name, args, k) => kernelCall(name, args, k),
   define,
   compiled: () => null,
-  memoryCheck: () => {},
+  memoryCheck: (state) => memoryCheck(state),
 };
 
 function post(m: ToCoordinator): void {
@@ -280,7 +591,7 @@ function bootLanguage(): void {
   const natives = createNatives({ offByOne: false, inPlace: () => {}, maxElements: boot.heapCells });
   const names = [...natives.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const make = (name: string, impl: Impl): Fn => new Fn(rt.nextFnId++, name, impl);
-  for (const name of names) core.set(name, make(name, { kind: 'native', name, fn: natives.get(name)! }));
+  for (const name of names) core.set(name, make(name, { kind: 'native', name, fn: metered(name, natives.get(name)!) }));
   for (const name of KERNEL_CALL_NAMES) core.set(name, make(name, { kind: 'kernel', name }));
   core.set('apply', make('apply', { kind: 'apply' }));
   const { forms, positions } = readEdnForms(PRELUDE);
@@ -298,12 +609,16 @@ function bootLanguage(): void {
 }
 
 bootLanguage();
-const program = (() => {
-  const { forms, positions } = readEdnForms(boot.source);
+/** Compiles program text (every worker compiles the same texts in the same order, so lambda ids agree). */
+function compile(source: string): ReturnType<Compiler['program']> {
+  const { forms, positions } = readEdnForms(source);
   const prog = new Compiler(positions).program(forms);
   collectLambdas(prog);
   return prog;
-})();
+}
+let program = compile(boot.source);
+/** The children of process 0 across the inputs of a session (it may join a child of an earlier input). */
+const children0 = new Set<number>();
 
 /** Ends `p` with its final machine state: publishes the result, tells the coordinator. */
 function end(p: Proc, s: MState): void {
@@ -333,9 +648,12 @@ function loop(): void {
   for (const p of [...procs]) {
     current = p;
     rt.pid = p.pid;
+    p.fuel -= heap.takeCharged(p.pid); // steps its validators and watches took for other processes' writes
     rt.fuel = p.fuel;
     rt.fuelQuota = boot.fuel;
     rt.depth = 0;
+    rt.allocated = p.allocated;
+    rt.nextCheck = p.nextCheck;
     let s: MState;
     let blocked = false;
     try {
@@ -351,6 +669,8 @@ function loop(): void {
       }
     }
     p.fuel = rt.fuel;
+    p.allocated = rt.allocated;
+    p.nextCheck = rt.nextCheck;
     p.state = s;
     current = null;
     if (finished(s)) { end(p, s); progressed = true; } else if (!blocked) progressed = true;
@@ -361,14 +681,27 @@ function loop(): void {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'start') {
-    const atoms = new Set<number>();
     const state: MState = m.pid === 0 && m.word === 0 ? programState(program.main) : (() => {
       const fv = heap.read(m.word) as Vector;
-      // spawn shares the atoms passed as arguments (and only those) with the child
-      for (const x of fv.items.slice(1)) if (x instanceof AtomRef) atoms.add(x.ref);
       return callState(fv.items[0]!, fv.items.slice(1));
     })();
-    procs.push({ pid: m.pid, state, fuel: boot.fuel, output: [], children: new Set(), atoms, created: new Set(), history: [] });
+    procs.push({ pid: m.pid, state, fuel: boot.fuel, output: [], children: m.pid === 0 ? children0 : new Set(), history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
+    schedule();
+  } else if (m.type === 'load') {
+    // A session's next input: compiled on every worker; the worker of process 0 runs it there.
+    let failure: string | null = null;
+    try {
+      program = compile(m.source);
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    if (!m.run) return;
+    if (failure !== null) {
+      heap.finish(0, ProcStatus.failed, heap.publish(errorMap('bad-input', failure)));
+      post({ type: 'exit', pid: 0, output: [], result: { ok: false, error: 'bad-input', message: failure }, history: [] });
+      return;
+    }
+    procs.push({ pid: 0, state: programState(program.main), fuel: boot.fuel, output: [], children: children0, history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
     schedule();
   } else if (m.type === 'crash') {
     throw new Error('worker crash requested (fault injection)');

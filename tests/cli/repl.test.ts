@@ -88,6 +88,32 @@ describe.skipIf(!existsSync(join(import.meta.dirname, '../../dist/cli/program/re
       expect(r.out().trim().split('\n'), kernel).toHaveLength(1);
     }
   });
+
+  test('--workers 2: processes run on workers, definitions persist, Ctrl-C interrupts and keeps the session', async () => {
+    const r = repl('--workers', '2', ...ENDLESS);
+    await r.waitFor("on kernel 'optimized+workers:2'");
+    r.child.stdin.write('(defn twice [n] (* n 2))\n(def a (atom 0))\n');
+    await r.waitFor('=> a');
+    r.child.stdin.write('(run! join (mapv (fn [i] (spawn (fn [x] (swap! x inc) (println "bumped")) a)) (range 3)))\n');
+    await r.waitFor('[3] bumped');
+    r.child.stdin.write('(do (swap! a inc) (loop [] (recur)))\n');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    r.child.kill('SIGINT');
+    await r.waitFor('interrupted');
+    r.child.stdin.write('(twice (deref a))\n');
+    await r.waitFor('=> 6'); // the three bumps, not the interrupted one
+    r.child.stdin.end();
+    expect(await r.exit).toBe(0);
+  });
+
+  test('a bad worker count is one line and exit 2', async () => {
+    for (const args of [['--workers', '0'], ['--kernel', 'optimized+workers:x'], ['--kernel', 'reference+tier:0', '--workers', '2']]) {
+      const r = repl(...args);
+      r.child.stdin.end();
+      expect(await r.exit, args.join(' ')).toBe(2);
+      expect(r.out().trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+  });
 });
 
 describe('the REPL session (in-process)', () => {
@@ -101,5 +127,32 @@ describe('the REPL session (in-process)', () => {
     await expect(host.switchKernel('spec')).rejects.toThrow(/kernel 'spec' cannot run programs/);
     expect(host.kernel).toBe('optimized');
     await host.close();
+  });
+
+  test('a session on the parallel mode answers as the reference kernel does, input after input', async () => {
+    const inputs = [
+      '(def a (atom {:n 0}))',
+      '(defn bump [x k] (dotimes [i k] (swap! x update :n inc)) (println "bumped" k) k)',
+      '(def ps [(spawn bump a 50) (spawn bump a 70)])',
+      '(mapv join ps)',
+      '(get (deref a) :n)',
+      '(defn bump [x k] :redeployed)',
+      '(join (spawn bump a 1))',
+      '(hold! 3 [:kept])',
+      '(held 3)',
+      '(deref nosuch)',
+    ];
+    const ref = await ReplHost.start('reference');
+    const par = await ReplHost.start('optimized+workers:2');
+    for (const text of inputs) {
+      const want = await ref.eval({ text });
+      const got = await par.eval({ text });
+      expect(got.interrupted, text).toBe(false);
+      const kind = (x: typeof want): string => (x.interrupted ? '' : x.text.replace(/^(error: [a-z-]+):.*$/gm, '$1'));
+      expect(kind(got), text).toBe(kind(want));
+    }
+    await ref.close();
+    await par.close();
+    await expect(ReplHost.start('optimized+workers:0')).rejects.toThrow(/workers/);
   });
 });

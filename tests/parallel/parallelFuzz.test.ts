@@ -3,21 +3,36 @@
  * programs on 2 worker threads, judged by linearizability per atom, exact counts and no failed
  * process. The default run is bounded (fixed seed, a few cases); a long campaign runs with
  * `IMMUTOS_PARALLEL_CASES=10000` (and `IMMUTOS_PARALLEL_SEED`). A failure prints its seed and
- * replay command. The seeded bug `publish-after-store` must be caught.
+ * replay command; a failing case is shrunk and its minimized program printed with the replay
+ * command of the minimized case (`IMMUTOS_PARALLEL_KEEP`). The seeded bug `publish-after-store`
+ * must be caught, and its case shrunk.
  */
 import { describe, expect, test } from 'vitest';
-import { parallelCampaign, parallelCase } from '../../harness/campaign/parallelCampaign.js';
+import { formatParallelFailure, fullKeep, keepText, parallelCampaign, parallelCase, parseKeep } from '../../harness/campaign/parallelCampaign.js';
 
 const seed = Number(process.env.IMMUTOS_PARALLEL_SEED ?? 1);
 const cases = Number(process.env.IMMUTOS_PARALLEL_CASES ?? 6);
 const mutants = (process.env.IMMUTOS_PARALLEL_MUTANTS ?? '').split(',').filter((m) => m !== '');
+const keep = process.env.IMMUTOS_PARALLEL_KEEP === undefined ? undefined : parseKeep(process.env.IMMUTOS_PARALLEL_KEEP);
 
 describe('parallel fuzz (optimized+workers:2)', () => {
-  test(`${cases} case(s) from seed ${seed}${mutants.length > 0 ? ` with ${mutants.join(',')}` : ''}: every history linearizable, counts exact`, { timeout: Math.max(120_000, cases * 5_000) }, async () => {
-    const r = await parallelCampaign(seed, cases, 2, mutants);
-    if (r.failure !== null) console.error(`parallel fuzz failure at seed ${r.failure.seed}: ${r.failure.reason}\nreplay: ${r.failure.replay}`);
+  test(`${cases} case(s) from seed ${seed}${keep !== undefined ? ` (part ${keepText(keep)})` : ''}${mutants.length > 0 ? ` with ${mutants.join(',')}` : ''}: every history linearizable, counts exact`, { timeout: Math.max(120_000, cases * 5_000) }, async () => {
+    const r = await parallelCampaign(seed, cases, 2, mutants, keep !== undefined ? { keep } : {});
+    if (r.failure !== null) console.error(formatParallelFailure(r.failure));
     expect(r.failure).toBeNull();
-    expect(r.operations).toBeGreaterThan(cases * 5);
+    if (keep === undefined) expect(r.operations).toBeGreaterThan(cases * 5);
+  });
+
+  test('a part of a case (what shrinking keeps) is reproducible from its seed and text form', () => {
+    const all = fullKeep(42);
+    expect(parallelCase(42, all).source).toBe(parallelCase(42).source);
+    const part = [[all[1]![0], all[1]![1].slice(1, 3)], [all[0]![0], []]] as const;
+    const c = parallelCase(42, parseKeep(keepText(part)));
+    expect(c).toEqual(parallelCase(42, part));
+    expect(c.source).toContain('(defn proc1 ');
+    expect(c.source).not.toContain('(spawn proc2');
+    expect(() => parallelCase(42, [[9, []]])).toThrow(RangeError);
+    expect(() => parseKeep('0:1,2')).toThrow(RangeError);
   });
 
   test('cases are reproducible from their seed', () => {
@@ -25,9 +40,22 @@ describe('parallel fuzz (optimized+workers:2)', () => {
     expect(parallelCase(42).source).not.toBe(parallelCase(43).source);
   });
 
-  test('the seeded publication bug publish-after-store is caught', { timeout: 120_000 }, async () => {
+  test('the seeded publication bug publish-after-store is caught, and its case shrunk while it still fails', { timeout: 180_000 }, async () => {
     const r = await parallelCampaign(100, 20, 2, ['publish-after-store']);
     expect(r.failure).not.toBeNull();
-    expect(r.failure!.replay).toContain(`IMMUTOS_PARALLEL_SEED=${r.failure!.seed}`);
+    const f = r.failure!;
+    expect(f.replay).toContain(`IMMUTOS_PARALLEL_SEED=${f.seed}`);
+    const s = f.shrunk!;
+    expect(s).not.toBeNull();
+    expect(s.verdict.ok).toBe(false);
+    expect(s.to.processes).toBeLessThanOrEqual(s.from.processes);
+    expect(s.to.operations).toBeLessThan(s.from.operations);
+    expect(s.replay).toContain(`IMMUTOS_PARALLEL_SEED=${f.seed}`);
+    expect(s.replay).toContain(`IMMUTOS_PARALLEL_KEEP=${keepText(s.case.keep!)}`);
+    expect(s.replay).toContain('IMMUTOS_PARALLEL_MUTANTS=publish-after-store');
+    expect(parallelCase(f.seed, parseKeep(keepText(s.case.keep!)))).toEqual(s.case);
+    const text = formatParallelFailure(f);
+    expect(text).toContain(s.case.source);
+    expect(text).toContain(s.replay);
   });
 });

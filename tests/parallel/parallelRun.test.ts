@@ -20,14 +20,17 @@ const programs = readdirSync(dir).filter((f) => f.endsWith('.edn')).sort();
 
 /**
  * Examples that use what the parallel mode does not do yet (docs/adr/0040): each test is
- * `test.fails`, so it turns red once the mode supports it, and then the entry goes.
+ * `test.fails`, so it turns red once the mode supports it, and then the entry goes. None at present.
  */
-const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  'authority.edn': 'watches (add-watch) are not supported across workers',
-  'bank_transfer.edn': 'validators (set-validator!) are not supported across workers',
-  'fork_isolation.edn': 'fork and share! are not supported across workers',
-  'quota.edn': 'no heap measurement per process: the hog ends by fuel, not out-of-memory',
-};
+const KNOWN_GAPS: Readonly<Record<string, string>> = {};
+
+/**
+ * Examples whose failing processes other than 0 are compared by error kind, not message, as
+ * tests/examples.test.ts compares every kernel but the reference: the optimized kernel's
+ * `stack-overflow` message names no source position.
+ */
+const BY_KIND = new Set(['quota.edn']);
+const kinds = (text: string): string => text.replace(/^(\[\d+\] error: [a-z-]+):.*$/gm, '$1');
 
 describe('immutos run --workers 2: the examples', () => {
   for (const name of programs) {
@@ -37,7 +40,8 @@ describe('immutos run --workers 2: the examples', () => {
       const expected = readFileSync(new URL(name.replace(/\.edn$/, '.expected'), dir), 'utf8');
       const r = await runParallelProgram(source, { workers: 2, timeoutMs: 30_000 });
       expect(parallelFailure(r)).toBeNull();
-      expect(renderParallelReport(r)).toBe(expected);
+      if (BY_KIND.has(name)) expect(kinds(renderParallelReport(r))).toBe(kinds(expected));
+      else expect(renderParallelReport(r)).toBe(expected);
     });
   }
 });

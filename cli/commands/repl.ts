@@ -1,5 +1,5 @@
 /**
- * `immutos repl [--kernel NAME] [--quota-… N]`: an interactive session on any kernel that runs
+ * `immutos repl [--kernel NAME] [--db PATH] [--quota-… N]`: an interactive session on any kernel that runs
  * programs (default `reference`; any name the engine registry resolves, e.g. `optimized`,
  * `optimized+tier:0`, `optimized+hw:tso`). Each input (which may span several lines until its
  * brackets balance) is loaded into process 0 and every process runs until none can; new output
@@ -45,7 +45,8 @@ export function register(program: Command): void {
     .option('--kernel <name>', `kernel: ${KERNEL_NAMES.join(', ')} (add +tier:0|1|2 to optimized, +mutant:NAME to inject a seeded bug)`, 'reference');
   for (const flag of Object.keys(QUOTA_FLAGS)) cmd.option(`${flag} <n>`, `the quota of \`immutos run ${flag}\``);
   cmd.option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel) so that --kernel can name it');
-  cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly [quota: string]: unknown }) => {
+  cmd.option('--db <path>', 'keep durable atoms and definitions in the database at PATH (created if missing); reopening continues where it was');
+  cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly db?: string; readonly [quota: string]: unknown }) => {
     let quotas: Partial<Quotas>;
     try {
       quotas = quotasFromFlags(flags);
@@ -54,7 +55,7 @@ export function register(program: Command): void {
     }
     let host: ReplHost;
     try {
-      host = await ReplHost.start(flags.kernel, quotas, (flags.kernelModule ?? []).map((m) => moduleArg(m)));
+      host = await ReplHost.start(flags.kernel, quotas, (flags.kernelModule ?? []).map((m) => moduleArg(m)), flags.db === undefined ? undefined : resolve(flags.db));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -67,7 +68,7 @@ async function session(host: ReplHost): Promise<void> {
   const historyFile = join(homedir(), '.immutos_history');
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, history: loadHistory(historyFile), historySize: 500, prompt: 'immutos> ' });
   const say = (text: string): void => void process.stdout.write(text.endsWith('\n') || text === '' ? text : text + '\n');
-  say(`ImmutOS REPL on kernel '${host.kernel}' — :help for help, :quit or Ctrl-D to leave`);
+  say(`ImmutOS REPL on kernel '${host.kernel}'${host.db !== undefined ? ` with the database ${host.db}` : ''} — :help for help, :quit or Ctrl-D to leave`);
   const lines: string[] = [];
   let buffer = '';
   let closed = false;

@@ -7,8 +7,8 @@
  * evaluates one {@link ReplInput} per message. It leaves when the REPL does (the channel closes).
  * @module
  */
-import { ReplSession, type ReplInput, type ReplWorkerData, type ReplWorkerReply } from './replSession.js';
-import { UnknownProgramKernel, programKernel } from './runProgram.js';
+import { newSession, type ReplSession, type ReplInput, type ReplWorkerData, type ReplWorkerReply } from './replSession.js';
+import { UnknownProgramKernel } from './runProgram.js';
 
 if (process.send === undefined) throw new Error('replWorker.js runs only as a child process of the REPL');
 /** Sends `reply` to the REPL; if the REPL has gone, there is no one to tell. */
@@ -33,7 +33,7 @@ process.on('message', (m: { readonly start: ReplWorkerData } | { readonly id: nu
 
 async function start(data: ReplWorkerData): Promise<void> {
   try {
-    const s = new ReplSession(await programKernel(data.kernel, { quotas: data.quotas, ...(data.kernelModules !== undefined ? { kernelModules: data.kernelModules } : {}) }));
+    const s = await newSession(data);
     for (const input of data.replay) s.evaluate(input);
     session = s;
     send({ type: 'ready' });

@@ -136,9 +136,6 @@ export function spawnArg(v: Value | undefined): Fn {
   return v instanceof Fn ? v : langFault('spawn: expected a function');
 }
 
-/** The names of the kernel calls that need a durable store. */
-export const DURABLE_CALL_NAMES: readonly KernelCallName[] = Object.freeze(['durable-atom', 'history', 'basis', 'as-of', 'since'] as KernelCallName[]);
-
 /**
  * The failure of a durable kernel call in a kernel that was given no store: a catchable
  * `program-error` telling how to get one.

@@ -67,6 +67,16 @@ describe.skipIf(!existsSync(join(import.meta.dirname, '../../dist/cli/program/de
     }, 120_000);
   }
 
+  test('a --db path that is not a database is a usage error naming it', () => {
+    const file = join(home, 'not-a-db');
+    writeFileSync(file, 'x');
+    const prog = join(home, 'sum.edn');
+    writeFileSync(prog, '(+ 1 2)\n');
+    const r = spawnSync(process.execPath, [built, 'run', '--db', file, prog], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`cannot open the database at ${file}`);
+  });
+
   test('without --db the durable calls say how to get a database', () => {
     const prog = join(home, 'nodb.edn');
     writeFileSync(prog, '(durable-atom :x 1)\n');

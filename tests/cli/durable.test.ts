@@ -67,6 +67,20 @@ describe.skipIf(!existsSync(join(import.meta.dirname, '../../dist/cli/program/de
     }, 120_000);
   }
 
+  test('Ctrl-C with --db rebuilds the session from the database: no durable write is made twice', async () => {
+    const r = repl('--db', join(home, 'db-interrupt'), '--quota-fuel', '1000000000000', '--quota-tree-fuel', '1000000000000');
+    r.child.stdin.write('(defn bump [n] (+ n 1))\n(def c (durable-atom :c 0))\n(swap! c bump)\n');
+    await r.waitFor('=> 1');
+    r.child.stdin.write('(loop [] (recur))\n');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    r.child.kill('SIGINT');
+    await r.waitFor('interrupted');
+    r.child.stdin.write('[(bump (deref c)) (history c)]\n');
+    await r.waitFor('=> [2 [[2 0 0] [4 1 1]]]');
+    r.child.stdin.end();
+    expect(await r.exit).toBe(0);
+  }, 60_000);
+
   test('a --db path that is not a database is a usage error naming it', () => {
     const file = join(home, 'not-a-db');
     writeFileSync(file, 'x');

@@ -62,11 +62,33 @@ export function recordedDefinitions(store: DurableStore): string[] {
   return v instanceof Vector ? v.items.filter((x): x is string => typeof x === 'string') : [];
 }
 
-/** Appends `sources` to the recorded definitions, durably (flushed before it returns). */
+/** The name a definition's source text defines (its second element), as printed. */
+function definedName(source: string): string {
+  try {
+    const form = readEdnForms(source).forms[0];
+    return form instanceof List && form.items.length > 1 ? printEdn(form.items[1]!) : source;
+  } catch (e) {
+    if (e instanceof KernelError) return source;
+    throw e;
+  }
+}
+
+/**
+ * Appends `sources` to the recorded definitions, durably (flushed before it returns). A source
+ * identical to the latest recorded definition of the same name is not recorded again.
+ */
 export function recordDefinitions(store: DurableStore, sources: readonly string[]): void {
-  if (sources.length === 0) return;
+  const all = recordedDefinitions(store);
+  const latest = new Map(all.map((text) => [definedName(text), text]));
+  const fresh = sources.filter((text) => {
+    const name = definedName(text);
+    if (latest.get(name) === text) return false;
+    latest.set(name, text);
+    return true;
+  });
+  if (fresh.length === 0) return;
+  all.push(...fresh);
   const tr = store.current(DEFINITIONS_ATOM);
-  const all = [...recordedDefinitions(store), ...sources];
   store.append({ atom: DEFINITIONS_ATOM, stamp: tr === undefined ? 0 : tr.stamp + 1, value: new Vector(all), writer: 0 });
   store.flush();
 }

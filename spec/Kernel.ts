@@ -27,6 +27,7 @@
  *
  * @module
  */
+import type { DurableStore } from './Store.js';
 import type { Value } from './Values.js';
 
 /** The error kinds an operation can end in. */
@@ -248,6 +249,11 @@ export interface KernelOptions {
   readonly debug?: boolean;
   /** Seeded bugs to inject (names from the mutant catalogue); never active by default. */
   readonly mutants?: readonly string[];
+  /**
+   * The durable store behind `durable-atom` and the other durable kernel calls (spec/Store.ts);
+   * without one, those calls fail with a catchable `program-error`.
+   */
+  readonly store?: DurableStore;
 }
 
 /** An ImmutOS kernel. */

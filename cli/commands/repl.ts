@@ -1,5 +1,5 @@
 /**
- * `immutos repl [--kernel NAME] [--workers [N]] [--quota-… N]`: an interactive session on any
+ * `immutos repl [--kernel NAME] [--workers [N]] [--db PATH] [--quota-… N]`: an interactive session on any
  * kernel that runs programs (default `reference`; any name the engine registry resolves, e.g.
  * `optimized`, `optimized+tier:0`, `optimized+hw:tso`), or on the optimized kernel's parallel
  * mode (`--workers N`, `optimized+workers:N`: processes on worker threads, docs/adr/0040). Each input (which may span several lines until its
@@ -47,10 +47,12 @@ export function register(program: Command): void {
   for (const flag of Object.keys(QUOTA_FLAGS)) cmd.option(`${flag} <n>`, `the quota of \`immutos run ${flag}\``);
   cmd.option('--workers [n]', 'parallel mode of the optimized kernel: processes on n worker threads over one shared heap (default n: the number of cores); same as --kernel optimized+workers:n');
   cmd.option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel) so that --kernel can name it');
-  cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly workers?: string | boolean; readonly [quota: string]: unknown }) => {
+  cmd.option('--db <path>', 'keep durable atoms and definitions in the database at PATH (created if missing); reopening continues where it was');
+  cmd.action(async (flags: { readonly kernel: string; readonly kernelModule?: readonly string[]; readonly workers?: string | boolean; readonly db?: string; readonly [quota: string]: unknown }) => {
     let kernel = flags.kernel;
     if (flags.workers !== undefined) {
       if (kernel !== 'reference' && kernel !== 'optimized') throw new UsageError(`--workers is a mode of the optimized kernel, not of ${kernel}`);
+      if (flags.db !== undefined) throw new UsageError('--db is not available in the parallel mode (--workers): durable atoms run on one kernel');
       kernel = typeof flags.workers === 'string' ? `optimized+workers:${flags.workers}` : 'optimized+workers';
     }
     let quotas: Partial<Quotas>;
@@ -61,7 +63,7 @@ export function register(program: Command): void {
     }
     let host: ReplHost;
     try {
-      host = await ReplHost.start(kernel, quotas, (flags.kernelModule ?? []).map((m) => moduleArg(m)));
+      host = await ReplHost.start(kernel, quotas, (flags.kernelModule ?? []).map((m) => moduleArg(m)), flags.db === undefined ? undefined : resolve(flags.db));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
@@ -74,7 +76,7 @@ async function session(host: ReplHost): Promise<void> {
   const historyFile = join(homedir(), '.immutos_history');
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, history: loadHistory(historyFile), historySize: 500, prompt: 'immutos> ' });
   const say = (text: string): void => void process.stdout.write(text.endsWith('\n') || text === '' ? text : text + '\n');
-  say(`ImmutOS REPL on kernel '${host.kernel}' — :help for help, :quit or Ctrl-D to leave`);
+  say(`ImmutOS REPL on kernel '${host.kernel}'${host.db !== undefined ? ` with the database ${host.db}` : ''} — :help for help, :quit or Ctrl-D to leave`);
   const lines: string[] = [];
   let buffer = '';
   let closed = false;

@@ -1,5 +1,5 @@
 /**
- * `immutos run FILE... [--kernel NAME] [--mutant M...] [--seed S] [--schedule P,P,…] [--json]
+ * `immutos run FILE... [--kernel NAME] [--db PATH] [--mutant M...] [--seed S] [--schedule P,P,…] [--json]
  * [--quota-… N]`: runs system-language programs (EDN text, or the binary AST recognised by its
  * magic bytes), prints each process's output and the final result; exit 1 on an uncaught error in
  * process 0. The first file runs in process 0; each further file in a process of its own tree
@@ -27,6 +27,7 @@ interface RunFlags {
   readonly seed: string;
   readonly schedule?: string;
   readonly json?: boolean;
+  readonly db?: string;
   readonly debug?: boolean;
   readonly mutant?: string[];
   readonly kernelModule?: string[];
@@ -64,6 +65,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'scheduler seed', '0')
     .option('--schedule <pids>', 'explicit schedule: comma-separated pids, one per quantum (then the seeded scheduler)')
     .option('--json', 'print one JSON object instead of text')
+    .option('--db <path>', 'keep durable atoms and definitions in the database at PATH (created if missing); definitions recorded there are evaluated first')
     .option('--debug', 'check the heap invariants after every collection')
     .option('--mutant <name...>', "inject seeded bugs of the kernel's catalogue (same as adding +mutant:NAME to the kernel name)")
     .option('--workers [n]', 'parallel mode of the optimized kernel: processes on n worker threads over one shared heap (default n: the number of cores; one program file)')
@@ -99,6 +101,7 @@ export function register(program: Command): void {
       const { runParallelProgram, renderParallelReport, parallelFailure } = await import('../program/parallelProgram.js');
       const { defaultWorkers, ParallelRunError } = await import('../../optimized/parallel/ParallelRuntime.js');
       if (sources.length !== 1) throw new UsageError('--workers runs one program file');
+      if (flags.db !== undefined) throw new UsageError('--db is not available in the parallel mode (--workers): it has no durable atoms');
       if (flags.kernel !== 'reference' && flags.kernel !== 'optimized' && workersKernel === undefined) throw new UsageError(`--workers is a mode of the optimized kernel, not of ${flags.kernel}`);
       const n = typeof flags.workers === 'string' ? nat(flags.workers, '--workers') : workersKernel ?? defaultWorkers();
       if (n < 1) throw new UsageError('--workers must be at least 1');
@@ -115,13 +118,25 @@ export function register(program: Command): void {
       if (failed !== null) throw new CheckFailed(failed);
       return;
     }
+    let store;
+    if (flags.db !== undefined) {
+      const { openDatabase, DatabaseUnavailable } = await import('../program/definitions.js');
+      try {
+        store = await openDatabase(flags.db);
+      } catch (e) {
+        if (e instanceof DatabaseUnavailable) throw new UsageError(e.message);
+        throw e;
+      }
+    }
     let report;
     try {
-      report = await runPrograms(sources, { kernel: flags.kernel, seed, schedule, kernelOptions: { debug: flags.debug ?? false, mutants: flags.mutant ?? [], quotas }, kernelModules: flags.kernelModule ?? [] });
+      report = await runPrograms(sources, { kernel: flags.kernel, seed, schedule, kernelOptions: { debug: flags.debug ?? false, mutants: flags.mutant ?? [], quotas, ...(store !== undefined ? { store } : {}) }, kernelModules: flags.kernelModule ?? [] });
     } catch (e) {
       if (e instanceof UnknownProgramKernel) throw new UsageError(e.message);
       if (e instanceof RangeError && /unknown mutant/.test(e.message)) throw new UsageError(e.message.split('\n')[0]!);
       throw e; // bad-input (unreadable program) → exit 2 in cli/main.ts
+    } finally {
+      await store?.close();
     }
     if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
     else process.stdout.write(renderReport(report));

@@ -12,6 +12,8 @@ import { decodeAll } from '../../spec/codec/Binary.js';
 import { KernelError } from '../../spec/Errors.js';
 import type { ProgramHost, Quotas } from '../../spec/Kernel.js';
 import { seededScheduler } from '../../reference/index.js';
+import type { DurableStore } from '../../spec/Store.js';
+import { definitionsIn, openDatabase, recordDefinitions, recordedDefinitions } from './definitions.js';
 import { isBinary, programKernel } from './runProgram.js';
 import { programText } from './parallelProgram.js';
 import { DEFAULT_QUOTAS } from '../../spec/Kernel.js';
@@ -24,7 +26,7 @@ export const HELP = `Enter system-language forms (EDN). Input continues until br
 Commands:
   :help          this text
   :load FILE     evaluate a program file (EDN text or binary AST) in this session
-  :reset         start over on a fresh kernel of the same name (definitions are lost)
+  :reset         start over on a fresh kernel of the same name (definitions are lost, unless --db keeps them)
   :kernel NAME   switch to a fresh kernel NAME, e.g. optimized+tier:0 (definitions are lost)
   :procs         processes, alive or not
   :atoms         every live process's atoms (value and stamp)
@@ -45,6 +47,15 @@ export interface ReplWorkerData {
   readonly replay: readonly ReplInput[];
   /** Kernel modules to register before building the kernel (`--kernel-module`, absolute paths). */
   readonly kernelModules?: readonly string[];
+  /** The database directory (`--db`): the kernel gets the durable store opened there. */
+  readonly db?: string;
+}
+
+/** A session on a fresh kernel built from `data` (its store opened when `data.db` names one). */
+export async function newSession(data: ReplWorkerData): Promise<ReplSession> {
+  const store = data.db === undefined ? null : await openDatabase(data.db);
+  const kernel = await programKernel(data.kernel, { quotas: data.quotas, ...(data.kernelModules !== undefined ? { kernelModules: data.kernelModules } : {}), ...(store !== null ? { store } : {}) });
+  return new ReplSession(kernel, store);
 }
 
 /** What the REPL's child process answers. */
@@ -81,8 +92,25 @@ export function openBrackets(text: string): number {
 export class ReplSession {
   private readonly seen = new Map<number, number>();
   private readonly scheduler = seededScheduler(0);
-  /** Creates a session on `kernel`. */
-  constructor(readonly kernel: ProgramHost) {}
+  /**
+   * Creates a session on `kernel`. With `store` (the kernel's durable store), the definitions it
+   * records are evaluated first (their output not shown), and each input's definitions are
+   * recorded in it once the input succeeds.
+   */
+  constructor(
+    readonly kernel: ProgramHost,
+    private readonly store: DurableStore | null = null,
+  ) {
+    if (store === null) return;
+    for (const text of recordedDefinitions(store)) this.run(() => this.kernel.load(0, text));
+  }
+
+  /** Records the definitions of `text`, when there is a store and the input succeeded. */
+  private record(text: string): void {
+    if (this.store === null) return;
+    const r = this.kernel.results().find((x) => x.pid === 0)?.outcome;
+    if (r?.ok === true) recordDefinitions(this.store, definitionsIn(text));
+  }
 
   /** Evaluates one complete input (forms, or `:help`, `:procs`, `:atoms`, `:gc`); returns the text to print. */
   eval(input: string): string {
@@ -99,14 +127,19 @@ export class ReplSession {
       return `collected (${this.kernel.gcCount} collections so far)\n`;
     }
     if (cmd.startsWith(':')) return `unknown command ${cmd.split(/\s/)[0]} (try :help)\n`;
-    return this.run(() => this.kernel.load(0, input));
+    const out = this.run(() => this.kernel.load(0, input));
+    this.record(input);
+    return out;
   }
 
   /** Evaluates an input: text as {@link eval} does, a file's contents as a program in process 0. */
   evaluate(input: ReplInput): string {
     if ('text' in input) return this.eval(input.text);
     const bytes = input.bytes;
-    return this.run(() => (isBinary(bytes) ? this.kernel.loadValues(0, decodeAll(bytes)) : this.kernel.load(0, new TextDecoder().decode(bytes))));
+    const binary = isBinary(bytes);
+    const out = this.run(() => (binary ? this.kernel.loadValues(0, decodeAll(bytes)) : this.kernel.load(0, new TextDecoder().decode(bytes))));
+    if (!binary) this.record(new TextDecoder().decode(bytes));
+    return out;
   }
 
   /** Loads with `load`, runs every process, and renders new output and process 0's result. */
@@ -190,7 +223,7 @@ export type EvalSession = { evaluate(input: ReplInput): string | Promise<string>
 export async function startSession(data: ReplWorkerData): Promise<EvalSession> {
   const workers = parseWorkersKernel(data.kernel);
   if (workers !== undefined) return ParallelReplSession.start(workers, data.quotas);
-  return new ReplSession(await programKernel(data.kernel, { quotas: data.quotas, ...(data.kernelModules !== undefined ? { kernelModules: data.kernelModules } : {}) }));
+  return newSession(data);
 }
 
 /** The compiled child-process module beside this one, or null when running from source. */
@@ -285,8 +318,15 @@ export class ReplHost {
     readonly quotas: Partial<Quotas>,
     /** Kernel modules registered in every kernel process of this session. */
     readonly kernelModules: readonly string[],
+    /** The database directory (`--db`), or undefined for a session that keeps nothing. */
+    readonly db: string | undefined,
   ) {
     this.name = kernel;
+  }
+
+  /** What a kernel process of this session starts with, replaying `replay`. */
+  private data(kernel: string, replay: readonly ReplInput[]): ReplWorkerData {
+    return { kernel, quotas: this.quotas, replay, kernelModules: this.kernelModules, ...(this.db !== undefined ? { db: this.db } : {}) };
   }
 
   /**
@@ -294,9 +334,9 @@ export class ReplHost {
    * `kernelModules`; `optimized+workers:N` is the parallel mode, a {@link ParallelReplSession});
    * rejects with a one-line Error when it cannot.
    */
-  static async start(kernel: string, quotas: Partial<Quotas> = {}, kernelModules: readonly string[] = []): Promise<ReplHost> {
-    const host = new ReplHost(kernel, quotas, kernelModules);
-    host.backend = await startBackend({ kernel, quotas, replay: [], kernelModules });
+  static async start(kernel: string, quotas: Partial<Quotas> = {}, kernelModules: readonly string[] = [], db?: string): Promise<ReplHost> {
+    const host = new ReplHost(kernel, quotas, kernelModules, db);
+    host.backend = await startBackend(host.data(kernel, []));
     return host;
   }
 
@@ -337,7 +377,9 @@ export class ReplHost {
     this.restarting = (async () => {
       await old?.stop();
       try {
-        this.backend = await startBackend({ kernel: this.name, quotas: this.quotas, replay: this.history, kernelModules: this.kernelModules });
+        // With a database, the new kernel process rebuilds from it (durable atoms, recorded
+        // definitions): replaying inputs would write durable atoms a second time.
+        this.backend = await startBackend(this.data(this.name, this.db !== undefined ? [] : this.history));
       } catch (e) {
         this.restartError = (e as Error).message;
       }
@@ -351,7 +393,7 @@ export class ReplHost {
    */
   async switchKernel(kernel: string): Promise<void> {
     await this.restarting;
-    const next = await startBackend({ kernel, quotas: this.quotas, replay: [], kernelModules: this.kernelModules });
+    const next = await startBackend(this.data(kernel, []));
     await this.backend?.stop();
     this.backend = next;
     this.name = kernel;

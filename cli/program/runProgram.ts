@@ -9,9 +9,11 @@
  * @module
  */
 import { MAGIC, decodeAll } from '../../spec/codec/Binary.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import { missingProgramMembers, type KernelOptions, type Outcome, type Pid, type ProgramHost, type Quotas } from '../../spec/Kernel.js';
 import { listScheduler, seededScheduler } from '../../reference/index.js';
+import { definitionsIn, recordDefinitions, replayDefinitions } from './definitions.js';
 import { EngineUnavailableError, availableKernels, build, mutantKernelName, KernelModuleError, registerKernelModule } from '../../harness/engines/registry.js';
 
 /** What running a program needs of a kernel: the program extension of spec/Kernel.ts. */
@@ -29,7 +31,11 @@ export interface RunOptions {
   readonly seed?: number;
   /** Explicit schedule: pids to run in order (then the seeded scheduler takes over). */
   readonly schedule?: readonly Pid[];
-  /** Kernel options (quotas, debug, mutants); each mutant is added to the name as `+mutant:<name>`. */
+  /**
+   * Kernel options (quotas, debug, mutants, store); each mutant is added to the name as
+   * `+mutant:<name>`. With a store, the definitions it records are replayed first, and the
+   * first file's definitions are recorded when it succeeds (cli/program/definitions.ts).
+   */
   readonly kernelOptions?: KernelOptions;
   /** Kernel modules to register first (`--kernel-module`), so that {@link kernel} may name one. */
   readonly kernelModules?: readonly string[];
@@ -175,7 +181,7 @@ export async function programKernel(name: string, options: KernelOptions & { rea
   try {
     for (const path of options.kernelModules ?? []) await registerKernelModule(path);
     const handle = await build(full);
-    kernel = handle.build({ ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) });
+    kernel = handle.build({ ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}), ...(options.store !== undefined ? { store: options.store } : {}) });
   } catch (e) {
     if (e instanceof EngineUnavailableError || e instanceof KernelModuleError) throw new UnknownProgramKernel(full, e.message.split('\n')[0]!);
     throw e;
@@ -221,6 +227,9 @@ export async function runPrograms(sources: readonly (Uint8Array | string)[], opt
   const seed = options.seed ?? 0;
   const quotas = { ...declaredQuotas(sources[0]!), ...options.kernelOptions?.quotas };
   const k = await programKernel(kernelName, { ...options.kernelOptions, quotas, ...(options.kernelModules !== undefined ? { kernelModules: options.kernelModules } : {}) });
+  const store = options.kernelOptions?.store;
+  // Definitions recorded by earlier sessions come first; their output is not this run's.
+  const skip = store === undefined ? 0 : (replayDefinitions(k, store), k.processList()[0]?.output.length ?? 0);
   sources.forEach((source, i) => {
     let pid = 0;
     if (i > 0) {
@@ -233,9 +242,16 @@ export async function runPrograms(sources: readonly (Uint8Array | string)[], opt
   });
   const quanta = k.runAll(options.schedule !== undefined ? listScheduler(options.schedule, seededScheduler(seed)) : seededScheduler(seed));
   const results = new Map(k.results().map((r) => [r.pid, r.outcome]));
-  const processes = k.processList().map((p) => ({ pid: p.pid, alive: p.alive, output: p.output, result: results.get(p.pid) ?? null }));
+  const processes = k.processList().map((p) => ({ pid: p.pid, alive: p.alive, output: p.pid === 0 ? p.output.slice(skip) : p.output, result: results.get(p.pid) ?? null }));
   const result = results.get(0) ?? { ok: false as const, error: 'program-error' as const, message: 'process 0 did not finish' };
+  if (store !== undefined && result.ok) recordDefinitions(store, definitionsIn(sourceText(sources[0]!)));
   return { kernel: programKernelName(kernelName, options.kernelOptions?.mutants ?? []), seed, processes, result, quanta, collections: k.gcCount, quotas: k.quotas };
+}
+
+/** A program file's text (a binary AST printed form by form). */
+function sourceText(source: Uint8Array | string): string {
+  if (typeof source === 'string') return source;
+  return isBinary(source) ? decodeAll(source).map((f) => printEdn(f)).join('\n') : new TextDecoder().decode(source);
 }
 
 /**

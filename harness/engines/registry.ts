@@ -75,7 +75,7 @@ export interface EngineHandle {
   /** Whether it judges `op`: an operation it supports and, where its engine says so, accepts ({@link EngineAdapter.accepts}). */
   judges(op: { readonly op: string; readonly [field: string]: unknown }): boolean;
   /** Builds a fresh kernel (quotas from the case may override the defaults). */
-  build(options?: Pick<KernelOptions, 'quotas' | 'debug'>): Kernel;
+  build(options?: Pick<KernelOptions, 'quotas' | 'debug' | 'store'>): Kernel;
 }
 
 /** An unknown or unavailable kernel was selected. */
@@ -202,7 +202,7 @@ function builtinAdapters(): Map<string, EngineAdapter> {
       const all = options.mutants ?? [];
       const kernelMutants = all.filter((m) => !HW_MUTANT_SET.has(m));
       const hwMutants = all.filter((m) => HW_MUTANT_SET.has(m));
-      const rest: KernelOptions = { ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}) };
+      const rest: KernelOptions = { ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}), ...(options.store !== undefined ? { store: options.store } : {}) };
       const memory = createHwMemory(mods.hw ?? 'sc', hwMutants.length > 0 ? { mutants: hwMutants } : {});
       return createOptimizedKernel({ ...rest, ...(kernelMutants.length > 0 ? { mutants: kernelMutants } : {}), ...tierOptions(mods), memory, gcStepBudget: HW_GC_STEP_BUDGET });
     },

@@ -127,7 +127,7 @@ export class OptimizedKernel implements Kernel, ProgramHost {
       callSync: (p, f, args) => scheduler.callSync(p, f, args),
       validates: (writer, owner, fn, v) => scheduler.validates(writer, owner, fn, v),
       runWatch: (writer, owner, fn, key, args) => scheduler.runWatch(writer, owner, fn, key, args),
-    }));
+    }, options.store ?? null));
     const jit = (this.jit = new JitHost(options, rt, mutants));
     const library = (this.library = new Library(rt, quotas, mutants, procs, jit));
     const lifecycle = new Lifecycle(procs, atoms, mem, library, mutants, this.work);

@@ -13,6 +13,8 @@ import { isNat } from '../../spec/OpInput.js';
 import type { Pid, Ref } from '../../spec/Kernel.js';
 import { printEdn } from '../../spec/codec/Edn.js';
 import { shortText } from '../../spec/lang/errors.js';
+import { durableBoundElsewhere, noDurableStore, withStore } from '../../spec/lang/kernelCalls.js';
+import type { DurableStore } from '../../spec/Store.js';
 import { AtomRef, Vector, compare, type Fn, type Value } from '../../spec/Values.js';
 import type { Heap } from '../heap/Heap.js';
 import { eqWords, fromHeap } from '../heap/values.js';
@@ -65,6 +67,10 @@ export class AtomTable {
   private readonly watches = new Map<number, WatchList>();
   private readonly keepHistory: boolean;
   private readonly inPlaceBug: boolean;
+  /** The durable atom each bound atom id writes to. */
+  private readonly durableOf = new Map<number, string>();
+  /** The atom id bound to each durable atom name. */
+  private readonly durableIds = new Map<string, number>();
 
   /** Atoms in `cells`, living in `heap`; `code` interns values and runs validators and watches. */
   constructor(
@@ -72,6 +78,8 @@ export class AtomTable {
     private readonly heap: Heap,
     private readonly mutants: MutantSet,
     private readonly code: AtomCode,
+    /** The durable store, or null when the kernel has none. */
+    readonly store: DurableStore | null = null,
   ) {
     this.keepHistory = mutants.has('cas-compares-values');
     this.inPlaceBug = mutants.has('in-place-update-shared');
@@ -120,6 +128,43 @@ export class AtomTable {
     p.table.set(ref, id);
     this.holders[id] = 1;
     return new AtomRef(ref);
+  }
+
+  /**
+   * `durable-atom`: `p`'s ref for the atom bound to the durable atom `name` — the store's current
+   * value and stamp when it has the atom, else `init`, recorded as its first transition. A name
+   * whose atom only other live processes hold is refused (a holder may share it).
+   */
+  bindDurable(p: Process, name: string, init: Value): AtomRef {
+    const store = this.store;
+    if (store === null) return noDurableStore('durable-atom');
+    const id = this.durableIds.get(name);
+    if (id !== undefined && this.isLive(id)) {
+      const mine = lowestRef(p.table, id);
+      if (mine !== undefined) return new AtomRef(mine);
+      return durableBoundElsewhere(name, this.creator[id]!);
+    }
+    const now = store.current(name);
+    const value = now === undefined ? init : withStore('durable-atom', () => store.value(now.hash));
+    if (now === undefined) {
+      withStore('durable-atom', () => {
+        store.append({ atom: name, stamp: 0, value: init, writer: p.pid });
+        store.flush();
+      });
+    }
+    const w = this.code.intern(value, p.pid);
+    const ref = this.next++;
+    const fresh = this.newAtom(w, now?.stamp ?? 0, p.pid);
+    p.table.set(ref, fresh);
+    this.holders[fresh] = 1;
+    this.durableOf.set(fresh, name);
+    this.durableIds.set(name, fresh);
+    return new AtomRef(ref);
+  }
+
+  /** The durable atom name atom `id` is bound to, or undefined. */
+  durableName(id: number): string | undefined {
+    return this.durableOf.get(id);
   }
 
   private newAtom(value: number, stamp: number, creator: Pid): number {
@@ -177,6 +222,16 @@ export class AtomTable {
       if (!this.code.validates(p, owner, validator, v)) throw new KernelError('validator-rejected', `validator rejected ${shortText(v)}`);
     }
     const w = this.code.intern(v, p.pid);
+    const durable = this.durableOf.get(id);
+    const store = this.store;
+    if (durable !== undefined && store !== null) {
+      // The write is durable before the atom changes (and before the caller is answered).
+      const stamp = this.cells.stamp(id) + 1;
+      withStore(`durable atom :${durable}`, () => {
+        store.append({ atom: durable, stamp, value: v, writer: p.pid });
+        store.flush();
+      });
+    }
     this.cells.write(id, w);
     if (this.keepHistory) this.remember(id);
     this.derefCache.set(id, { w, v });

@@ -10,8 +10,9 @@ import type { Pid, Quotas, Ref } from '../../spec/Kernel.js';
 import { decodeAll, fromBase64 } from '../../spec/codec/Binary.js';
 import { readEdnForms, type Position } from '../../spec/codec/Edn.js';
 import { shortText } from '../../spec/lang/errors.js';
-import { atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallIsPure, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../../spec/lang/kernelCalls.js';
-import { AtomRef, Vector, type Value } from '../../spec/Values.js';
+import type { DurableStore } from '../../spec/Store.js';
+import { atomArg, basisArg, durableNameArg, noDurableStore, notDurable, withStore, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallIsPure, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../../spec/lang/kernelCalls.js';
+import { AtomRef, EMap, Vector, kw, type Value } from '../../spec/Values.js';
 import { Raised, errorMap } from '../lang/errors.js';
 import { Compiler } from '../lang/front.js';
 import { callState, copyState, finished, programState, type ExecHost, type KernelResult, type Kont } from '../lang/machine.js';
@@ -213,7 +214,41 @@ export class LangHost implements RunModes {
       mem.collecting(() => mem.collector.collect());
       return c.done(null);
     },
+    'durable-atom': (c) => c.done(this.parts.atoms.bindDurable(c.p, durableNameArg(c.args[0]), c.args[1]!)),
+    history: (c) => {
+      const store = this.durableStore(c.name);
+      const name = this.parts.atoms.durableName(this.callAtom(c)[0]) ?? notDurable(c.args[0]!);
+      const rows: Value[] = [];
+      withStore(c.name, () => {
+        for (const tr of store.history(name)) rows.push(new Vector([BigInt(tr.t), BigInt(tr.stamp), store.value(tr.hash)]));
+      });
+      return c.done(new Vector(rows));
+    },
+    basis: (c) => c.done(BigInt(this.durableStore(c.name).basis())),
+    'as-of': (c) => {
+      const store = this.durableStore(c.name);
+      const t = basisArg('as-of', c.args[0]);
+      const pairs: [Value, Value][] = [];
+      withStore(c.name, () => {
+        for (const [name, tr] of store.snapshot(t)) pairs.push([kw(name), store.value(tr.hash)]);
+      });
+      return c.done(EMap.from(pairs));
+    },
+    since: (c) => {
+      const store = this.durableStore(c.name);
+      const t = basisArg('since', c.args[0]);
+      const rows: Value[] = [];
+      withStore(c.name, () => {
+        for (const tr of store.since(t)) rows.push(new Vector([BigInt(tr.t), kw(tr.atom), BigInt(tr.stamp), store.value(tr.hash)]));
+      });
+      return c.done(new Vector(rows));
+    },
   };
+
+  /** The kernel's durable store, or the call `name` refused for want of one. */
+  private durableStore(name: KernelCallName): DurableStore {
+    return this.parts.atoms.store ?? noDurableStore(name);
+  }
 
   /** `reset!` and `reset-vals!`: points the atom `at` at the second argument (validator checked) → that value. */
   private resetTo(c: OptCall, at: [number, Ref]): Value {

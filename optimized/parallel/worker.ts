@@ -490,6 +490,12 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       return done(registers(p.pid).map.get(reg) ?? null, false);
     }
     case 'gc': return done(null);
+    case 'durable-atom':
+    case 'history':
+    case 'basis':
+    case 'as-of':
+    case 'since':
+      throw new Raised('program-error', `${name}: durable atoms are not available in the parallel mode (--workers); run on one kernel with --db PATH`);
   }
 }
 

@@ -8,6 +8,7 @@ import { printEdn } from '../../spec/codec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import type { ErrorKind, Pid, Ref } from '../../spec/Kernel.js';
 import { shortText } from '../../spec/lang/errors.js';
+import { durableBoundElsewhere, noDurableStore, withStore } from '../../spec/lang/kernelCalls.js';
 import { readNat } from '../../spec/OpInput.js';
 import { AtomRef, Fn, IntOverflowError, Keyword, Vector, equals, hash, type Value } from '../../spec/Values.js';
 import { isComposite } from '../heap.js';
@@ -36,13 +37,48 @@ export class Atoms {
     this.parts.memory.withPending([v], () => this.parts.memory.safePoint(p));
     const ref = this.t.nextRef++;
     const { mutants, heap } = this.t;
-    p.table.set(ref, { id: this.t.nextAtomId++, handle: heap.alloc(v, p.pid), stamp: 0, creator: p.pid, shared: false, validator: null, validatorOwner: p.pid, watches: this.emptyWatches(), history: mutants.has('cas-compares-values') ? new Map([[0, v]]) : null });
+    p.table.set(ref, { id: this.t.nextAtomId++, handle: heap.alloc(v, p.pid), stamp: 0, creator: p.pid, shared: false, validator: null, validatorOwner: p.pid, watches: this.emptyWatches(), history: mutants.has('cas-compares-values') ? new Map([[0, v]]) : null, durable: null });
+    return new AtomRef(ref);
+  }
+
+  /**
+   * `durable-atom`: the atom bound to the durable atom `name`, as a ref of `p`'s table. The store's
+   * current value and stamp when it has the atom; else `init`, written to the store as its first
+   * transition. A name bound in this kernel by an atom `p` does not hold is refused (its holder may share it).
+   */
+  durable(p: ProcessRecord, name: string, init: Value): AtomRef {
+    const store = this.t.store;
+    if (store === null) return noDurableStore('durable-atom');
+    const bound = this.t.durable.get(name);
+    if (bound !== undefined) {
+      const mine = lowestRef(p.table, bound);
+      if (mine !== undefined) return new AtomRef(mine);
+      const held = [...this.t.processes.values()].some((q) => q.alive && lowestRef(q.table, bound) !== undefined);
+      if (held) return durableBoundElsewhere(name, bound.creator);
+    }
+    const tr = store.current(name);
+    let value = init;
+    let stamp = 0;
+    if (tr !== undefined) {
+      value = withStore('durable-atom', () => store.value(tr.hash));
+      stamp = tr.stamp;
+    } else {
+      withStore('durable-atom', () => {
+        store.append({ atom: name, stamp: 0, value: init, writer: p.pid });
+        store.flush();
+      });
+    }
+    this.parts.memory.withPending([value], () => this.parts.memory.safePoint(p));
+    const ref = this.t.nextRef++;
+    const a: AtomRecord = { id: this.t.nextAtomId++, handle: this.t.heap.alloc(value, p.pid), stamp, creator: p.pid, shared: false, validator: null, validatorOwner: p.pid, watches: this.emptyWatches(), history: null, durable: name };
+    p.table.set(ref, a);
+    this.t.durable.set(name, a);
     return new AtomRef(ref);
   }
 
   /** The new atom a fork gives the child `child` for the parent's private atom `a`: same value cell and stamp, no watches. */
   copyFor(child: Pid, a: AtomRecord): AtomRecord {
-    return { id: this.t.nextAtomId++, handle: a.handle, stamp: a.stamp, creator: child, shared: false, validator: a.validator, validatorOwner: child, watches: this.emptyWatches(), history: a.history === null ? null : new Map(a.history) };
+    return { id: this.t.nextAtomId++, handle: a.handle, stamp: a.stamp, creator: child, shared: false, validator: a.validator, validatorOwner: child, watches: this.emptyWatches(), history: a.history === null ? null : new Map(a.history), durable: null };
   }
 
   /** The atom `ref` names in `p`'s table: `bad-input` when `ref` is not a ref, `capability-denied` when `p` has no such atom. */
@@ -145,6 +181,15 @@ export class Atoms {
       if (!truthy(verdict)) throw new KernelError('validator-rejected', `validator rejected ${shortText(v)}`);
     }
     memory.withPending([old, v], () => memory.safePoint(p));
+    const durable = a.durable;
+    const store = this.t.store;
+    if (durable !== null && store !== null) {
+      // Acknowledged only once durable: the transition is flushed before the atom changes.
+      withStore(`durable atom :${durable}`, () => {
+        store.append({ atom: durable, stamp: a.stamp + 1, value: v, writer: p.pid });
+        store.flush();
+      });
+    }
     a.handle = this.t.heap.alloc(v, p.pid);
     a.stamp += 1;
     a.history?.set(a.stamp, v);

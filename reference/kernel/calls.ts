@@ -6,8 +6,9 @@
  */
 import { KernelError } from '../../spec/Errors.js';
 import type { Ref } from '../../spec/Kernel.js';
-import { atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../../spec/lang/kernelCalls.js';
-import { AtomRef, Vector, equals, type Value } from '../../spec/Values.js';
+import type { DurableStore } from '../../spec/Store.js';
+import { atomArg, basisArg, durableNameArg, noDurableStore, notDurable, withStore, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../../spec/lang/kernelCalls.js';
+import { AtomRef, EMap, Vector, equals, kw, type Value } from '../../spec/Values.js';
 import { isComposite } from '../heap.js';
 import { callState, type Kont, type State, type StepResult } from '../lang/machine.js';
 import { ProgramError, errorValue, programError } from '../lang/runtime.js';
@@ -205,5 +206,32 @@ export class KernelCalls {
       this.parts.memory.collect();
       return c.done(null);
     },
+    'durable-atom': (c) => c.done(this.parts.atoms.durable(c.p, durableNameArg(c.args[0]), c.args[1]!)),
+    history: (c) => {
+      const store = this.storeFor(c.name);
+      const [a] = this.callAtom(c);
+      const name = a.durable ?? notDurable(c.args[0]!);
+      return c.done(withStore(c.name, () => new Vector(store.history(name).map((tr) => new Vector([BigInt(tr.t), BigInt(tr.stamp), store.value(tr.hash)])))));
+    },
+    basis: (c) => c.done(BigInt(this.storeFor(c.name).basis())),
+    'as-of': (c) => {
+      const store = this.storeFor(c.name);
+      const t = basisArg('as-of', c.args[0]);
+      return c.done(withStore(c.name, () => {
+        let m = EMap.EMPTY;
+        for (const [name, tr] of store.snapshot(t)) m = m.assoc(kw(name), store.value(tr.hash));
+        return m;
+      }));
+    },
+    since: (c) => {
+      const store = this.storeFor(c.name);
+      const t = basisArg('since', c.args[0]);
+      return c.done(withStore(c.name, () => new Vector(store.since(t).map((tr) => new Vector([BigInt(tr.t), kw(tr.atom), BigInt(tr.stamp), store.value(tr.hash)])))));
+    },
   };
+
+  /** The kernel's durable store, or the call `name` refused for want of one. */
+  private storeFor(name: KernelCallName): DurableStore {
+    return this.t.store ?? noDurableStore(name);
+  }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Position } from '../../spec/codec/Edn.js';
+import type { DurableStore } from '../../spec/Store.js';
 import { DEFAULT_QUOTAS, type KernelOptions, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { EMap, type Fn, type Value } from '../../spec/Values.js';
 import { Heap, type Handle } from '../heap.js';
@@ -32,6 +33,8 @@ export interface AtomRecord {
   watches: WatchTable;
   /** Values by stamp, kept only for the `cas-compares-values` mutant. */
   history: Map<number, Value> | null;
+  /** The name of the durable atom it is bound to (its writes go to the store), or null. */
+  readonly durable: string | null;
 }
 
 /** A process. */
@@ -111,6 +114,10 @@ export class KernelTables {
   readonly callCounts = new Map<string, number>();
   /** Values decoded from the binary encoding on a kernel path. */
   codecValues = 0;
+  /** The durable store, or null when the kernel was given none. */
+  readonly store: DurableStore | null;
+  /** The atom bound to each durable atom name in this kernel. */
+  readonly durable = new Map<string, AtomRecord>();
 
   /** The tables of a kernel with no process yet and an empty heap. */
   constructor(options: KernelOptions) {
@@ -118,6 +125,7 @@ export class KernelTables {
     this.mutants = new Mutants(options.mutants ?? []);
     this.mutantNames = options.mutants ?? [];
     this.debug = options.debug ?? false;
+    this.store = options.store ?? null;
     this.heap = new Heap(closureValues, this.debug);
     // The namespace is the kernel's first atom (identity 0): user atoms are numbered after it.
     this.nextAtomId++;

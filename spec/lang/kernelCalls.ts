@@ -11,8 +11,10 @@
  * argument errors, the same in every kernel.
  * @module
  */
-import { AtomRef, Char, Fn, type Value } from '../Values.js';
+import { StoreError } from '../Store.js';
+import { AtomRef, Char, Fn, Keyword, type Value } from '../Values.js';
 import { printEdn } from '../codec/Edn.js';
+import { KernelError } from '../Errors.js';
 import { arityFault, langFault, shortText } from './errors.js';
 
 /** What the language fixes about one kernel call. */
@@ -54,6 +56,16 @@ export const KERNEL_CALL_TABLE = Object.freeze({
   'hold!': call(2, 2, false),
   held: call(1, 1, false, true),
   gc: call(0, 0),
+  /** `(durable-atom :name init)`: an atom bound to the store's durable atom `name`. */
+  'durable-atom': call(2, 2),
+  /** `(history a)`: the durable atom's transitions, `[t stamp value]` each. */
+  history: call(1, 1),
+  /** `(basis)`: the log position of the last acknowledged transition. */
+  basis: call(0, 0),
+  /** `(as-of t)`: every durable atom's value as of position `t`, `{:name value}`. */
+  'as-of': call(1, 1),
+  /** `(since t)`: the transitions after position `t`, `[t :name stamp value]` each. */
+  since: call(1, 1),
 } satisfies Record<string, KernelCallSignature>);
 
 /** The name of a kernel call. */
@@ -122,6 +134,50 @@ export function watchArg(v: Value | undefined): Fn {
 /** The function argument of `spawn`. */
 export function spawnArg(v: Value | undefined): Fn {
   return v instanceof Fn ? v : langFault('spawn: expected a function');
+}
+
+/**
+ * The failure of a durable kernel call in a kernel that was given no store: a catchable
+ * `program-error` telling how to get one.
+ */
+export function noDurableStore(name: KernelCallName): never {
+  return langFault(`${name}: no durable store (run with --db PATH to keep durable atoms)`);
+}
+
+/** The durable atom name `durable-atom`'s first argument (a keyword) names: its text without the colon. */
+export function durableNameArg(v: Value | undefined): string {
+  if (v instanceof Keyword) return v.fullName;
+  return langFault(`durable-atom: the name must be a keyword, got ${v === undefined ? 'nothing' : shortText(v)}`);
+}
+
+/** The log-position argument of `as-of` or `since` (a non-negative integer). */
+export function basisArg(name: 'as-of' | 'since', v: Value | undefined): number {
+  if (typeof v === 'bigint' && v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+  return langFault(`${name}: the log position must be a non-negative integer`);
+}
+
+/** The failure of `history` on an atom that is not bound to a durable atom. */
+export function notDurable(v: Value): never {
+  return langFault(`history: ${shortText(v)} is not a durable atom`);
+}
+
+/** The failure of `durable-atom` for a name whose atom only other live processes hold (its creator `pid` may `share!` it). */
+export function durableBoundElsewhere(name: string, pid: number): never {
+  throw new KernelError('capability-denied', `durable atom :${name} is held by other processes; its creator, process ${pid}, may share! it`);
+}
+
+/**
+ * Runs a store request made for `what` (a kernel call's name, or `durable atom :name` for a
+ * write), turning a store failure (a conflict with another writer, a value with no durable form,
+ * a damaged or closed store) into a catchable `program-error` that names it.
+ */
+export function withStore<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof StoreError) return langFault(`${what}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The failure of `fork` inside a validator, watch or swap function. */

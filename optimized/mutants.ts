@@ -38,6 +38,7 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   { name: 'gc-ignores-registers', description: 'StartMark does not grey register roots, so a value held only in a register is freed (caught by the debug heap invariants)' },
   { name: 'hash-mismatch', description: 'lists hash with a different seed than vectors, so equal sequences ([1 2] and (1 2)) compare unequal' },
   { name: 'quota-not-enforced', description: 'the heap-cell quota is never enforced' },
+  { name: 'durable-write-not-logged', description: 'a write to a durable atom changes the atom but is not appended to the store (history, as-of and since miss it; the next logged write conflicts)' },
   ...sharedMutants('swap-no-retry', 'reset-skips-validator', 'in-place-update-shared', 'watch-before-write', 'hot-deploy-replaces-running', 'collection-off-by-one', 'watch-runs-as-writer', 'validator-runs-as-writer', 'foreign-code-charged-to-writer', 'join-any-process', 'no-process-limit'),
   { name: 'jit-wrong-overflow', description: 'tier-1 code checks only the upper int64 bound after an inlined +, -, *, inc or dec (a result below -2^63 goes through)', needs: 'jit' },
   { name: 'jit-wrong-capture', description: 'tier-1 closures created by one activation share one capture array, so an earlier closure sees a later one\'s captured values', needs: 'jit' },

@@ -24,6 +24,7 @@ import { isInspectable, NotModelled, TraceValidator } from '../oracles/trace.js'
 import { Coverage, type CoverageReport } from '../oracles/coverage.js';
 import type { Op } from '../../spec/Kernel.js';
 import { ddmin } from './shrink.js';
+import { MemoryStore } from '../../store/MemoryStore.js';
 
 /** Operations that need the system language, generated only with `programs`. */
 export const PROGRAM_OPS: readonly OpName[] = ['load', 'step', 'run'];
@@ -245,7 +246,8 @@ function clipText(s: string): string {
 export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: DifferentialOptions & { readonly trace?: boolean } = {}) {
   const kernels = handles.map((h) => {
     try {
-      return { name: h.name, kernel: h.build({ ...(c.quotas !== undefined ? { quotas: c.quotas } : {}), ...(c.debug === true ? { debug: true } : {}) }) };
+      // each kernel its own fresh store: the durable calls answer from it, log positions included
+      return { name: h.name, kernel: h.build({ ...(c.quotas !== undefined ? { quotas: c.quotas } : {}), ...(c.debug === true ? { debug: true } : {}), store: new MemoryStore() }) };
     } catch (e) {
       throw new EngineUnavailableError(h.name, `building kernel '${h.name}' failed: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
     }

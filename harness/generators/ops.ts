@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import type { OpName } from '../../spec/Kernel.js';
 import type { LoadEncoding } from './binaryLoads.js';
 import { opValueArb, POOL, poolValueArb, spell, valueProgramArb } from './ednValues.js';
-import { PROGRAM_TEMPLATES } from './programs.js';
+import { durableProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
 
 /** A deliberate misuse the fixup keeps (every kernel must refuse it alike). */
 export type Probe = 'none' | 'foreign-ref' | 'unissued-ref' | 'dead-pid' | 'non-creator';
@@ -226,6 +226,16 @@ const registerBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(opValueArb, opValueArb,
   raw({ op: 'run', actor: 0 }),
 ]);
 
+/** Durable atoms: two processes open durable atoms (often the same name), write and query them, interleaved. */
+const durableBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), fc.nat(), fc.array(fc.boolean(), { minLength: 2, maxLength: 10 })).map(([first, second, schedule]) => [
+  raw({ op: 'spawn', actor: 0 }),
+  raw({ op: 'load', actor: 0, program: durableProgram(new Prng(first)) }),
+  raw({ op: 'load', actor: -1, program: durableProgram(new Prng(second)) }),
+  ...schedule.map((p0) => raw({ op: 'step', actor: p0 ? 0 : -1 })),
+  raw({ op: 'run', actor: 0 }),
+  raw({ op: 'run', actor: -1 }),
+]);
+
 /** A hand-written program (one semantic point each) run to completion over two fresh atoms. */
 const templateBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...PROGRAM_TEMPLATES), opValueArb, fc.boolean()).map(([program, v, stepFirst]) => [
   raw({ op: 'atom', actor: 0, value: v }),
@@ -272,6 +282,7 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['atom', 'spawn', 'share', 'reset', 'deref'], arb: probeBlockArb },
   { needs: ['hold', 'atom', 'gc', 'gcStep', 'fork'], arb: registerBlockArb },
   { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
+  { needs: ['spawn', 'load', 'step', 'run'], arb: durableBlockArb },
   { needs: ['atom', 'compareAndSet', 'deref'], arb: equalShapesBlockArb },
   { needs: ['atom'], arb: allocationBlockArb },
   { needs: ['atom', 'load', 'run'], arb: binaryLoadBlockArb },

@@ -317,13 +317,41 @@ export function heapProgram(r: Prng): string {
   }
 }
 
-/** Builds a program from `seed`: a template, a heap-reach program, a random well-formed program, or an invalid one. */
+/**
+ * Programs on durable atoms (docs/language.md, "Durable atoms"): `durable-atom` under a few shared
+ * names (so processes meet on the same name and the capability rule decides), writes of every
+ * kind, and the queries `history`, `basis`, `as-of` and `since`, plus calls with bad arguments.
+ * Every kernel in a campaign gets a fresh in-memory store per case, so the answers, log positions
+ * included, must agree.
+ */
+export function durableProgram(r: Prng): string {
+  const name = r.pick([':d0', ':d1', ':d2']);
+  const bump = '(fn [x] (if (int? x) (+ x 1) 0))';
+  const open = (init: string): string => `(try (durable-atom ${name} ${init}) (catch e (get e :error)))`;
+  switch (r.int(6)) {
+    case 0:
+      return `(let [d ${open('0')}] (if (keyword? d) d (do (swap! d ${bump}) (swap! d ${bump}) [(deref d) (mapv (fn [e] (nth e 1)) (history d)) (mapv (fn [e] (nth e 2)) (history d))])))`;
+    case 1:
+      return `(let [d ${open('[]')}] (if (keyword? d) d (do (reset! d [:a (self)]) (let [t (basis)] (do (reset! d [:b ${r.int(9)}]) [(get (as-of t) ${name}) (count (since t)) (deref d) (= (basis) (+ t 1))])))))`;
+    case 2:
+      return `(let [d ${open(r.pick(['1', '{:n 1}', '"s"']))}] (if (keyword? d) d (do [(compare-and-set! d (deref d) :cas) (compare-and-set! d :other :never) (reset-vals! d [:rv (self)]) (count (history d)) (deref d)])))`;
+    case 3:
+      return `(let [d ${open('0')} c (spawn (fn [] (let [e ${open('100')}] (if (keyword? e) e (swap! e ${bump})))))] (if (keyword? d) d (do (swap! d ${bump}) [(join c) (deref d) (mapv (fn [e] (nth e 2)) (history d)) (since 0)])))`;
+    case 4:
+      return `(let [d ${open('0')}] (if (keyword? d) d (do (set-validator! d int?) [(try (reset! d :no) (catch e (get e :error))) (swap! d ${bump}) (count (history d)) (get (as-of 0) ${name} :none)])))`;
+    default:
+      return r.pick(['(try (durable-atom 1 2) (catch e (get e :error)))', '(try (as-of :x) (catch e (get e :error)))', '(try (history 5) (catch e (get e :error)))', '(try (since -1) (catch e (get e :error)))', '[(basis) (as-of 0) (since 0)]', '(let [a (atom 0)] (try (history a) (catch e (get e :error))))']);
+  }
+}
+
+/** Builds a program from `seed`: a template, a heap-reach program, a durable-atom program, a random well-formed program, or an invalid one. */
 export function generateProgram(seed: number): string {
   const r = new Prng(seed);
   const k = r.int(20);
   if (k < 7) return r.pick(PROGRAM_TEMPLATES);
   if (k < 10) return heapProgram(r);
   if (k < 11) return r.pick(INVALID_PROGRAMS);
+  if (k < 12) return durableProgram(r);
   return expr(r, 4, []);
 }
 

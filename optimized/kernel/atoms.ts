@@ -224,7 +224,7 @@ export class AtomTable {
     const w = this.code.intern(v, p.pid);
     const durable = this.durableOf.get(id);
     const store = this.store;
-    if (durable !== undefined && store !== null) {
+    if (durable !== undefined && store !== null && !this.mutants.has('durable-write-not-logged')) {
       // The write is durable before the atom changes (and before the caller is answered).
       const stamp = this.cells.stamp(id) + 1;
       withStore(`durable atom :${durable}`, () => {

@@ -172,8 +172,11 @@ export const DEEP_DEPTHS: readonly number[] = [100, 500, 1000, 1500, MAX_DEPTH -
 /** Depths right at the limit ({@link MAX_DEPTH} - 2 … {@link MAX_DEPTH}), all valid. */
 export const NEAR_LIMIT_DEPTHS: readonly number[] = [MAX_DEPTH - 2, MAX_DEPTH - 1, MAX_DEPTH];
 
-/** Nested values of the given depths (default {@link DEEP_DEPTHS}), mixing every collection and a tag. */
-export const deepTextArb: fc.Arbitrary<string> = deepArb(DEEP_DEPTHS);
+/**
+ * Nested values of {@link DEEP_DEPTHS}, mixing every collection and a tag: as often past the limit
+ * as within it, since a refusal is cheap and its path (every kernel, every reader) is the attack.
+ */
+export const deepTextArb: fc.Arbitrary<string> = fc.oneof(deepArb(DEEP_DEPTHS.filter((d) => d <= MAX_DEPTH)), deepArb(DEEP_DEPTHS.filter((d) => d > MAX_DEPTH)));
 
 /** Nested values of `depths`, mixing every collection and a tag. */
 export function deepArb(depths: readonly number[]): fc.Arbitrary<string> {

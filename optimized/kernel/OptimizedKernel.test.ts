@@ -7,6 +7,7 @@ import { createOptimizedKernel, createSharedMemory, OPTIMIZED_MUTANTS, PlainMemo
 import { arbValue } from '../../harness/generators/specValues.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
 import { binaryLoad } from '../../harness/generators/binaryLoads.js';
+import { MemoryStore } from '../../store/MemoryStore.js';
 
 /** Loads `text` as a binary program (canonical, or non-canonical variant 0) and runs it. */
 const binaryRun = (text: string, encoding: 'binary' | 'non-canonical'): Op[] => [{ op: 'load', pid: 0, ...binaryLoad(text, encoding, 0)! } as Op, { op: 'run', pid: 0 }];
@@ -277,6 +278,7 @@ describe('seeded bugs have teeth', () => {
     'gc-skips-interned': [{ op: 'atom', pid: 0, value: '0' }, prog('(reset! #atom 0 [(keyword "zz") 1])'), run0, prog('(reset! #atom 0 1)'), run0, { op: 'gc' }, { op: 'gc' }, prog('(reset! #atom 0 [:qq (keyword "zz") :yy])'), run0, { op: 'gc' }, { op: 'deref', pid: 0, ref: 0 }],
     'gc-allocates-white': [prog('(loop [i 0] (if (< i 300) (do (atom [i i]) (recur (inc i))) 0))'), run0, { op: 'gcStep' }, { op: 'reset', pid: 0, ref: 0, value: '[1 2 3]' }, { op: 'hold', pid: 0, reg: 1, value: '[4 5]' }, { op: 'gcStep' }, { op: 'gcStep' }, { op: 'gcStep' }, { op: 'deref', pid: 0, ref: 0 }],
     'fork-drops-register': [{ op: 'hold', pid: 0, reg: 0, value: '[1]' }, { op: 'hold', pid: 0, reg: 2, value: '[2]' }, { op: 'fork', pid: 0 }],
+    'durable-write-not-logged': [prog('(let [h (durable-atom :hits 0)] (swap! h inc) (reset! h 5) (history h))'), run0],
     'jit-fallback-args': [prog('(do (defn sumto [n k] (loop [i 0 acc k] (if (< i n) (recur (inc i) (+ acc i)) acc))) [(sumto 3 0) (sumto 4 1) (sumto 5 2) (sumto 6 3) (try (sumto 9 9223372036854775806) (catch e (get e :error)))])'), run0],
   };
   for (const m of OPTIMIZED_MUTANTS) {
@@ -305,10 +307,11 @@ describe('seeded bugs have teeth', () => {
       expect(ops, `a scenario for ${m.name}`).toBeDefined();
       // Programs need the reference as oracle (the spec kernel has no language); jitThreshold 0
       // compiles every closure on its first call, so the JIT's seeded bugs are reached.
-      const oracle = (): Kernel => (ops!.some((o) => o.op === 'load') ? new ReferenceKernel() : createSpecKernel());
+      // Each kernel has a fresh store of its own, as in a campaign, so durable atoms are reached.
+      const oracle = (): Kernel => (ops!.some((o) => o.op === 'load') ? new ReferenceKernel({ store: new MemoryStore() }) : createSpecKernel());
       const jit = m.name === 'jit-tier2-compare' || m.name === 'jit-fallback-args' ? ({ tier: 2, tier2Sync: true, tier2Threshold: 3 } as const) : {};
-      const good = createOptimizedKernel({ quotas, jitThreshold: 0, ...jit });
-      const bad = createOptimizedKernel({ quotas, mutants: [m.name], jitThreshold: 0, ...jit });
+      const good = createOptimizedKernel({ quotas, jitThreshold: 0, ...jit, store: new MemoryStore() });
+      const bad = createOptimizedKernel({ quotas, mutants: [m.name], jitThreshold: 0, ...jit, store: new MemoryStore() });
       if (m.name !== 'quota-not-enforced') expect(firstDivergence(oracle(), good, ops!)).toBe(-1);
       if (m.name === 'quota-not-enforced') {
         expect(good.apply(ops![0]!).ok).toBe(false);

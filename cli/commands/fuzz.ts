@@ -15,6 +15,7 @@ import { Coverage } from '../../harness/oracles/coverage.js';
 import { runNonInterference, scenarioSize, type NiCampaignResult } from '../../harness/campaign/nonInterference.js';
 import { describeViolation } from '../../harness/oracles/nonInterference.js';
 import type { Stage } from '../stages.js';
+import { fuzzParallel, parallelSelection } from './fuzzParallel.js';
 
 /** Parsed options of `immutos fuzz`. */
 export interface FuzzFlags {
@@ -48,6 +49,10 @@ export interface FuzzFlags {
   readonly niOnly?: boolean;
   /** Comma-separated kernels to run the non-interference property on. */
   readonly niKernels?: string;
+  /** The parallel engine: the part of each case to run (a minimized case's replay). */
+  readonly keep?: string;
+  /** The parallel engine: runs of each case. */
+  readonly repeat?: string;
 }
 
 /** What `immutos fuzz` ran: the differential campaign (empty with `--ni-only`) and the non-interference property. */
@@ -446,7 +451,15 @@ export function register(program: Command): void {
     .option('--ni-runs <n>', 'non-interference scenarios per kernel (default: one per 20 cases; 0 turns the property off)')
     .option('--ni-only', 'run only the non-interference property (victim vs attacker, ADR 0024)')
     .option('--ni-kernels <list>', 'kernels to run the non-interference property on (default: the selected kernels that run programs, hardware models excepted)')
+    .option('--keep <part>', 'parallel engine (--kernels optimized+workers:N): run only this part of each case, as a minimized failure prints it (PROCESS:OP.OP…/…)')
+    .option('--repeat <n>', 'parallel engine: run each case n times, under as many interleavings (a stress campaign; default 1)')
     .action(async (flags: FuzzFlags) => {
+      if (parallelSelection(flags.kernels) !== undefined) {
+        if (flags.mutants === true || flags.shard !== undefined || flags.trace === true || flags.kernelModule !== undefined) throw new UsageError('the parallel engine (optimized+workers:N) takes --runs, --time, --seed, --keep, --repeat, --json and --out only');
+        await fuzzParallel(flags);
+        return;
+      }
+      if (flags.keep !== undefined || flags.repeat !== undefined) throw new UsageError('--keep and --repeat belong to the parallel engine: --kernels optimized+workers:N');
       if (flags.mutants) {
         const rows = await fuzzMutants(flags);
         const missed = rows.filter((r) => !r.caught).map((r) => `${r.base}+mutant:${r.mutant}`);

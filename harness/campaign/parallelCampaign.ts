@@ -10,6 +10,7 @@
  */
 import { createRng } from '../../spec/Random.js';
 import { runParallel } from '../../optimized/parallel/ParallelRuntime.js';
+import { PARALLEL_MUTANTS } from '../../optimized/parallel/mutants.js';
 import { judgeParallelHistory } from '../oracles/parallelHistory.js';
 
 /** One generated case: a program and what its result must be whatever the schedule. */
@@ -55,8 +56,18 @@ export function parseKeep(text: string): ParallelKeep {
   });
 }
 
+/** How a case's atoms are watched and validated (chosen per case). */
+interface ParallelSetup {
+  /** Atoms. */
+  readonly atoms: number;
+  /** Process 0 installs a validator on every atom (it runs as process 0 on every writer's worker). */
+  readonly validators: boolean;
+  /** Process 0 adds a watch to every atom that counts its stores in a watch-counter atom of its own. */
+  readonly watches: boolean;
+}
+
 /** The operations of the case of `seed`: 2–4 processes, 1–3 atoms, 5–30 operations each. */
-function generate(seed: number): { readonly atoms: number; readonly procs: readonly (readonly ParallelOp[])[] } {
+function generate(seed: number): ParallelSetup & { readonly procs: readonly (readonly ParallelOp[])[] } {
   const rng = createRng(seed);
   const procs = 2 + rng.int(3);
   const atoms = 1 + rng.int(3);
@@ -67,16 +78,27 @@ function generate(seed: number): { readonly atoms: number; readonly procs: reado
     for (let i = 0; i < n; i++) {
       const atom = rng.int(atoms);
       const x = rng.int(100);
-      ops.push({ atom, x, kind: rng.int(5) });
+      ops.push({ atom, x, kind: rng.int(OP_KINDS) });
     }
     out.push(ops);
   }
-  return { atoms, procs: out };
+  const validators = rng.int(2) === 1;
+  const watches = rng.int(2) === 1;
+  return { atoms, validators, watches, procs: out };
 }
+
+/** Kinds of generated operation (see {@link parallelCase}). */
+const OP_KINDS = 8;
 
 /**
  * Generates the case of `seed` (2–4 processes, 1–3 atoms, 5–30 operations each), or the part of
- * it that `keep` names (what shrinking makes: fewer processes, fewer operations).
+ * it that `keep` names (what shrinking makes: fewer processes, fewer operations). Operations:
+ * `swap!` of a counter, `swap!` storing a composite value, `deref`, a stamped commit loop
+ * (`deref-stamp` then `%commit!`, retried), reading a field in place, `swap!` storing a vector of
+ * up to 99 items, `hold!`/`held` of a register, and a `compare-and-set!` retry loop. Some cases
+ * give every atom a validator and a watch owned by process 0, so they run as process 0 on the
+ * workers of the writers; the watch counts the stores it sees, and each count must end equal to
+ * its atom's.
  * @throws RangeError when `keep` names a process or operation the case does not have.
  */
 export function parallelCase(seed: number, keep?: ParallelKeep): ParallelCase {
@@ -99,21 +121,27 @@ export function parallelCase(seed: number, keep?: ParallelKeep): ParallelCase {
         case 1: ops.push(`(swap! a${a} (fn [m] (assoc (update m :n inc) :last [${p} ${x} {:k ${x}}])))`); counts[a]!++; break;
         case 2: ops.push(`(deref a${a})`); break;
         case 3: ops.push(`(loop [] (let [rs (deref-stamp a${a}) m (first rs)] (if (%commit! a${a} (second rs) (assoc (update m :n inc) :tag "p${p}")) m (recur))))`); counts[a]!++; break;
-        default: ops.push(`(get (deref a${a}) :last)`); break;
+        case 4: ops.push(`(get (deref a${a}) :last)`); break;
+        case 5: ops.push(`(swap! a${a} (fn [m] (assoc (update m :n inc) :items (vec (range ${x})))))`); counts[a]!++; break;
+        case 6: ops.push(`(do (hold! ${x % 4} [${p} ${x} (get (deref a${a}) :n)]) (held ${x % 4}))`); break;
+        default: ops.push(`(loop [] (let [m (deref a${a})] (if (compare-and-set! a${a} m (assoc (update m :n inc) :cas ${x})) m (recur))))`); counts[a]!++; break;
       }
     }
     const params = Array.from({ length: atoms }, (_, i) => `a${i}`).join(' ');
     bodies.push(`(defn proc${p} [${params}] ${ops.join('\n  ')} :ok)`);
   }
   const names = Array.from({ length: atoms }, (_, i) => `a${i}`);
+  const watched = names.map((a) => `w${a}`);
   const source = [
     ...names.map((a) => `(def ${a} (atom {:n 0 :last nil}))`),
+    ...(g.validators ? names.map((a) => `(set-validator! ${a} (fn [m] (and (map? m) (<= 0 (get m :n)))))`) : []),
+    ...(g.watches ? names.map((a, i) => `(def ${watched[i]} (atom 0))\n(add-watch ${a} :count (fn [k r old new] (swap! ${watched[i]} inc)))`) : []),
     ...bodies,
     `(def ps [${chosen.map(([p]) => `(spawn proc${p} ${names.join(' ')})`).join(' ')}])`,
     '(run! join ps)',
-    `[${names.map((a) => `(get (deref ${a}) :n)`).join(' ')}]`,
+    `[${names.map((a) => `(get (deref ${a}) :n)`).join(' ')}${g.watches ? ` ${watched.map((w) => `(deref ${w})`).join(' ')}` : ''}]`,
   ].join('\n');
-  return { seed, source, expected: `[${counts.join(' ')}]`, ...(keep !== undefined ? { keep } : {}) };
+  return { seed, source, expected: `[${[...counts, ...(g.watches ? counts : [])].join(' ')}]`, ...(keep !== undefined ? { keep } : {}) };
 }
 
 /** The whole of the case of `seed`, as a {@link ParallelKeep}. */
@@ -234,19 +262,60 @@ export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdi
   return { case: parallelCase(seed, keep), verdict, from: keepSize(start), to: keepSize(keep), runs };
 }
 
+export { PARALLEL_MUTANTS, type ParallelMutant } from '../../optimized/parallel/mutants.js';
+
+/**
+ * Reads a kernel name of the parallel engine, `optimized+workers:N` with any `+mutant:NAME`
+ * (N: 1–256, default 2) → its workers and seeded bugs; undefined for any other kernel name.
+ * @throws RangeError for a bad worker count or an unknown seeded bug.
+ */
+export function parseParallelKernel(name: string): { readonly workers: number; readonly mutants: readonly string[] } | undefined {
+  const m = /^optimized\+workers(?::([^+]*))?((?:\+mutant:[^+]+)*)$/.exec(name.trim());
+  if (m === null) return undefined;
+  const workers = m[1] === undefined ? 2 : Number(m[1]);
+  if (m[1] !== undefined && (!/^[0-9]+$/.test(m[1]) || workers < 1 || workers > 256)) throw new RangeError(`bad worker count '${m[1]}' in '${name}' (expected 1..256)`);
+  const mutants = m[2] === '' || m[2] === undefined ? [] : m[2].split('+mutant:').slice(1);
+  for (const mu of mutants) {
+    if (!PARALLEL_MUTANTS.some((k) => k.name === mu)) throw new RangeError(`the parallel mode has no mutant '${mu}' (known: ${PARALLEL_MUTANTS.map((k) => k.name).join(', ')})`);
+  }
+  return { workers, mutants };
+}
+
+/** The kernel name of the parallel engine on `workers` workers with the seeded bugs `mutants`. */
+export function parallelKernelName(workers: number, mutants: readonly string[] = []): string {
+  return `optimized+workers:${workers}${mutants.map((m) => `+mutant:${m}`).join('')}`;
+}
+
+/** Runs of the case a replay command asks for: a failure under real parallelism depends on the interleaving, so a replay tries it several times (stopping at the first failure). */
+export const REPLAY_REPEAT = 50;
+
 /** The command that replays a case (the kept part, when `keep` is given) with the seeded bugs `mutants`. */
-export function replayCommand(seed: number, mutants: readonly string[], keep?: ParallelKeep): string {
-  return `IMMUTOS_PARALLEL_SEED=${seed} IMMUTOS_PARALLEL_CASES=1${keep !== undefined ? ` IMMUTOS_PARALLEL_KEEP=${keepText(keep)}` : ''}${mutants.length > 0 ? ` IMMUTOS_PARALLEL_MUTANTS=${mutants.join(',')}` : ''} npx vitest run tests/parallel/parallelFuzz.test.ts`;
+export function replayCommand(seed: number, mutants: readonly string[], keep?: ParallelKeep, workers = 2): string {
+  return `npx immutos fuzz --kernels ${parallelKernelName(workers, mutants)} --seed ${seed} --runs 1 --repeat ${REPLAY_REPEAT}${keep !== undefined ? ` --keep ${keepText(keep)}` : ''}`;
 }
 
 /** What a campaign found. */
 export interface ParallelCampaignReport {
   /** Cases run. */
   readonly cases: number;
+  /** Runs of those cases (each case runs `repeat` times while it passes). */
+  readonly runs: number;
   /** Atom operations judged. */
   readonly operations: number;
+  /** Seconds the campaign took. */
+  readonly seconds: number;
   /** The first failing case (null: none), and its minimized form when it was shrunk. */
   readonly failure: (ParallelCaseVerdict & { readonly replay: string; readonly shrunk: (ShrunkParallelCase & { readonly replay: string }) | null }) | null;
+}
+
+/** Where a campaign is, for a progress display. */
+export interface ParallelProgress {
+  /** Cases finished. */
+  readonly cases: number;
+  /** Atom operations judged so far. */
+  readonly operations: number;
+  /** Seconds since the campaign started. */
+  readonly seconds: number;
 }
 
 /** Options of {@link parallelCampaign}. */
@@ -255,30 +324,48 @@ export interface ParallelCampaignOptions {
   readonly keep?: ParallelKeep;
   /** Shrink the first failing case (default true), with these options. */
   readonly shrink?: boolean | ShrinkOptions;
+  /** Stop starting cases after this many seconds (the case count is then an upper bound). */
+  readonly seconds?: number;
+  /** Runs of each case (default 1): a stress campaign runs each case under several interleavings. */
+  readonly repeat?: number;
+  /** Called after each case. */
+  readonly onProgress?: (p: ParallelProgress) => void;
 }
 
 /**
- * Runs `cases` cases from `seed` on; stops at the first failure, which it shrinks (fewer
- * processes, fewer operations, while it still fails) and reports with its seed and replay
- * commands for the case as generated and as minimized.
+ * Runs `cases` cases from `seed` on (or fewer, when `seconds` runs out), each `repeat` times;
+ * stops at the first failure, which it shrinks (fewer processes, fewer operations, while it
+ * still fails) and reports with its seed and replay commands for the case as generated and as
+ * minimized.
  */
 export async function parallelCampaign(seed: number, cases: number, workers = 2, mutants: readonly string[] = [], options: ParallelCampaignOptions = {}): Promise<ParallelCampaignReport> {
+  const started = performance.now();
+  const elapsed = (): number => (performance.now() - started) / 1000;
+  const repeat = Math.max(1, options.repeat ?? 1);
   let operations = 0;
-  for (let i = 0; i < cases; i++) {
-    const v = await runParallelCase(parallelCase(seed + i, options.keep), workers, mutants);
-    operations += v.operations;
-    if (!v.ok) {
-      const replay = replayCommand(seed + i, mutants, options.keep);
-      const shrinkOptions = options.shrink ?? true;
-      let shrunk = null;
-      if (shrinkOptions !== false && options.keep === undefined) {
-        const s = await shrinkParallelCase(seed + i, v, workers, mutants, shrinkOptions === true ? {} : shrinkOptions);
-        shrunk = { ...s, replay: replayCommand(seed + i, mutants, s.case.keep) };
+  let runs = 0;
+  let done = 0;
+  for (let i = 0; i < cases && (options.seconds === undefined || elapsed() < options.seconds); i++) {
+    const c = parallelCase(seed + i, options.keep);
+    for (let r = 0; r < repeat; r++) {
+      const v = await runParallelCase(c, workers, mutants);
+      runs++;
+      operations += v.operations;
+      if (!v.ok) {
+        const replay = replayCommand(seed + i, mutants, options.keep, workers);
+        const shrinkOptions = options.shrink ?? true;
+        let shrunk = null;
+        if (shrinkOptions !== false && options.keep === undefined) {
+          const s = await shrinkParallelCase(seed + i, v, workers, mutants, shrinkOptions === true ? {} : shrinkOptions);
+          shrunk = { ...s, replay: replayCommand(seed + i, mutants, s.case.keep, workers) };
+        }
+        return { cases: i + 1, runs, operations, seconds: elapsed(), failure: { ...v, replay, shrunk } };
       }
-      return { cases: i + 1, operations, failure: { ...v, replay, shrunk } };
     }
+    done = i + 1;
+    options.onProgress?.({ cases: done, operations, seconds: elapsed() });
   }
-  return { cases, operations, failure: null };
+  return { cases: done, runs, operations, seconds: elapsed(), failure: null };
 }
 
 /** A campaign's failure as text: seed, reason, replay, and the minimized case with its program and replay. */

@@ -226,6 +226,23 @@ const registerBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(opValueArb, opValueArb,
   raw({ op: 'run', actor: 0 }),
 ]);
 
+/**
+ * The collector moving values under two processes: each stores fresh composite values into an
+ * atom of its own, collector slices run between the stores, and each reads its atom back — on a
+ * multi-core memory model the processes and the collector run on different cores, so an
+ * evacuated copy must be visible before its handle is.
+ */
+const evacuationBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.integer({ min: 4, max: 12 }), fc.nat(1000), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 12, maxLength: 12 })).map(([n, base, slices]) => [
+  raw({ op: 'spawn', actor: 0 }),
+  raw({ op: 'atom', actor: 0, value: '[0]' }),
+  raw({ op: 'atom', actor: -1, value: '{:k 0}' }),
+  ...Array.from({ length: n }, (_, i) => [
+    raw({ op: 'reset', actor: i % 2 === 0 ? 0 : -1, pick: -1, value: i % 2 === 0 ? `[${base + i} "s${i}" {:k ${i}}]` : `{:k ${base + i} :v [${i} "t${i}"]}` }),
+    ...Array.from({ length: slices[i]! }, () => raw({ op: 'gcStep' })),
+    raw({ op: 'deref', actor: i % 2 === 0 ? -1 : 0, pick: -1 }),
+  ]).flat(),
+]);
+
 /** Durable atoms: two processes open durable atoms (often the same name), write and query them, interleaved. */
 const durableBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), fc.nat(), fc.array(fc.boolean(), { minLength: 2, maxLength: 10 })).map(([first, second, schedule]) => [
   raw({ op: 'spawn', actor: 0 }),
@@ -254,8 +271,11 @@ const equalShapesBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...P
   raw({ op: 'deref', actor: 0, pick: -1 }),
 ]);
 
-/** Many live atoms holding sizeable values: a process must run out of its heap-cell quota. */
-const allocationBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.integer({ min: 8, max: 16 }), fc.integer({ min: 0, max: 1000 })).map(([n, base]) =>
+/**
+ * Many live atoms holding sizeable values (121 cells each): from 17 of them on, a process holds
+ * more than the mutant campaigns' heap quota of 2,000 cells and must run out of it.
+ */
+const allocationBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.integer({ min: 8, max: 24 }), fc.integer({ min: 0, max: 1000 })).map(([n, base]) =>
   Array.from({ length: n }, (_, i) => raw({ op: 'atom', actor: 0, value: `[${Array.from({ length: 40 }, (_, j) => `[${base + i} ${j}]`).join(' ')}]` })),
 );
 
@@ -285,6 +305,7 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['spawn', 'load', 'step', 'run'], arb: durableBlockArb },
   { needs: ['atom', 'compareAndSet', 'deref'], arb: equalShapesBlockArb },
   { needs: ['atom'], arb: allocationBlockArb },
+  { needs: ['spawn', 'atom', 'reset', 'gcStep', 'deref'], arb: evacuationBlockArb },
   { needs: ['atom', 'load', 'run'], arb: binaryLoadBlockArb },
 ];
 

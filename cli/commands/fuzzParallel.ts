@@ -1,0 +1,140 @@
+/**
+ * `immutos fuzz --kernels optimized+workers:N[+mutant:NAME…]`: the parallel engine of the
+ * differential fuzzer. Random programs run on N worker threads over one shared heap; each case is
+ * judged by linearizability per atom, by exact counts (no lost update, every watch saw every
+ * store) and by no failed process. A failure is shrunk, written under `--out` and reported with
+ * its seed and replay commands. See docs/fuzzing.md "The parallel engine".
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { CheckFailed, UsageError } from '../errors.js';
+import { formatParallelFailure, parallelCampaign, parseKeep, parseParallelKernel, type ParallelCampaignReport, type ParallelKeep, type ParallelProgress } from '../../harness/campaign/parallelCampaign.js';
+
+/** The flags of `immutos fuzz` the parallel engine reads. */
+export interface ParallelFuzzFlags {
+  /** The kernel list: exactly one `optimized+workers…` name. */
+  readonly kernels?: string;
+  /** Cases. */
+  readonly runs?: string;
+  /** Seconds. */
+  readonly time?: string;
+  /** First case's seed. */
+  readonly seed?: string;
+  /** The part of each case to run (a minimized case's replay). */
+  readonly keep?: string;
+  /** Runs of each case (stress). */
+  readonly repeat?: string;
+  /** Print one JSON object. */
+  readonly json?: boolean;
+  /** Where a failing case is written. */
+  readonly out: string;
+}
+
+/** Cases a parallel campaign runs when neither `--runs` nor `--time` is given. */
+export const DEFAULT_PARALLEL_CASES = 100;
+
+/**
+ * The parallel engine named in a `--kernels` list → its workers and seeded bugs, or undefined
+ * when the list names none. It must be the only kernel of the list: its cases are judged by
+ * linearizability and exact counts, not against another kernel.
+ * @throws UsageError for a mixed list, a bad worker count or an unknown seeded bug.
+ */
+export function parallelSelection(kernels: string | undefined): { readonly workers: number; readonly mutants: readonly string[]; readonly name: string } | undefined {
+  if (kernels === undefined) return undefined;
+  const names = kernels.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const parallel = names.filter((n) => /^optimized\+workers(:|\+|$)/.test(n));
+  if (parallel.length === 0) return undefined;
+  if (names.length > 1) throw new UsageError(`'${parallel[0]}' is the parallel engine, judged by linearizability and exact counts on its own: name it alone in --kernels (got '${kernels}')`);
+  try {
+    const p = parseParallelKernel(parallel[0]!);
+    if (p === undefined) throw new RangeError(`'${parallel[0]}' is not a kernel name of the parallel engine (expected optimized+workers:N, then any +mutant:NAME)`);
+    return { ...p, name: parallel[0]! };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function count(text: string | undefined, flag: string, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be an integer of at least ${min}, got '${text}'`);
+  return n;
+}
+
+function progress(total: number | undefined, quiet: boolean): { readonly update: (p: ParallelProgress) => void; readonly stop: () => void } {
+  if (quiet) return { update: () => {}, stop: () => {} };
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar({ format: ' {bar} {value}/{total} parallel cases | {opsps} atom ops/s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+    bar.start(total ?? 0, 0, { opsps: 0 });
+    return {
+      update: (p) => {
+        if (total === undefined) bar.setTotal(p.cases);
+        bar.update(p.cases, { opsps: Math.round(p.operations / Math.max(p.seconds, 1e-3)) });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let last = 0;
+  return {
+    update: (p) => {
+      if (p.seconds - last < 10) return;
+      last = p.seconds;
+      process.stderr.write(`  ${p.cases} parallel cases, ${p.operations} atom operations judged (${p.seconds.toFixed(0)} s)\n`);
+    },
+    stop: () => {},
+  };
+}
+
+/**
+ * Runs a parallel campaign as `immutos fuzz` does for an `optimized+workers` kernel, prints its
+ * report, writes a failing case under `flags.out`, and returns the report.
+ * @throws CheckFailed when a case fails (its seed and replay command in the message).
+ */
+export async function fuzzParallel(flags: ParallelFuzzFlags, print: (s: string) => void = (s) => process.stdout.write(s)): Promise<ParallelCampaignReport> {
+  const sel = parallelSelection(flags.kernels);
+  if (sel === undefined) throw new UsageError('the parallel engine needs --kernels optimized+workers:N');
+  const runs = count(flags.runs, '--runs', 1);
+  const time = flags.time === undefined ? undefined : Number(flags.time);
+  if (time !== undefined && !(Number.isFinite(time) && time > 0)) throw new UsageError(`--time must be a positive number of seconds, got '${flags.time}'`);
+  const repeat = count(flags.repeat, '--repeat', 1) ?? 1;
+  const seed = count(flags.seed, '--seed', 0) ?? Math.floor(Math.random() * 0x7fffffff);
+  let keep: ParallelKeep | undefined;
+  try {
+    keep = flags.keep === undefined ? undefined : parseKeep(flags.keep);
+  } catch (e) {
+    throw new UsageError(`--keep: ${(e as Error).message}`);
+  }
+  const cases = runs ?? (time === undefined ? DEFAULT_PARALLEL_CASES : Number.MAX_SAFE_INTEGER);
+  const quiet = flags.json === true;
+  if (!quiet) print(`parallel fuzz: ${sel.name}, seed ${seed}, ${runs !== undefined ? `${runs} cases` : time !== undefined ? `${time} s` : `${cases} cases`}${repeat > 1 ? `, each run ${repeat} times` : ''}${keep !== undefined ? `, part ${flags.keep}` : ''}\n`);
+  const bar = progress(runs ?? (time === undefined ? cases : undefined), quiet);
+  let report: ParallelCampaignReport;
+  try {
+    report = await parallelCampaign(seed, cases, sel.workers, sel.mutants, { ...(keep !== undefined ? { keep } : {}), ...(time !== undefined ? { seconds: time } : {}), repeat, onProgress: bar.update });
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    bar.stop();
+  }
+  const f = report.failure;
+  let file: string | null = null;
+  if (f !== null) {
+    mkdirSync(flags.out, { recursive: true });
+    file = join(flags.out, `parallel-${f.seed}.edn`);
+    const program = f.shrunk?.case.source ?? null;
+    const header = [`;; parallel fuzz failure at seed ${f.seed} on ${sel.name}: ${f.reason}`, `;; replay: ${f.replay}`, ...(f.shrunk !== null ? [`;; minimized: ${f.shrunk.verdict.reason}`, `;; replay the minimized case: ${f.shrunk.replay}`] : [])];
+    writeFileSync(file, `${header.join('\n')}\n${program ?? ''}\n`);
+  }
+  const rate = Math.round(report.operations / Math.max(report.seconds, 1e-3));
+  if (quiet) {
+    print(`${JSON.stringify({ kernel: sel.name, seed, cases: report.cases, runs: report.runs, operations: report.operations, seconds: report.seconds, failure: f === null ? null : { seed: f.seed, reason: f.reason, replay: f.replay, minimizedReplay: f.shrunk?.replay ?? null, file } })}\n`);
+  } else {
+    print(`${sel.name}: ${report.cases} cases (${report.runs} runs), ${report.operations} atom operations judged, ${rate} ops/s, ${report.seconds.toFixed(1)} s, ${f === null ? 'every history linearizable, every count exact' : '1 failure'}\n`);
+    if (f !== null) print(`${formatParallelFailure(f)}\nwritten: ${file}\n`);
+  }
+  if (f !== null) throw new CheckFailed(`parallel case of seed ${f.seed} failed: ${f.reason}; replay: ${f.shrunk?.replay ?? f.replay}`);
+  return report;
+}

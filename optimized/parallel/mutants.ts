@@ -1,0 +1,19 @@
+/**
+ * The seeded bugs of the parallel mode: each one breaks a rule of the publication protocol
+ * (`spec/tla/Publication.tla`) or of the shared heap, and the parallel fuzz engine
+ * (`immutos fuzz --kernels optimized+workers:N+mutant:NAME`) must catch it.
+ * @module
+ */
+
+/** A seeded bug of the parallel mode. */
+export interface ParallelMutant {
+  /** Its name (`+mutant:NAME`). */
+  readonly name: string;
+  /** What it breaks. */
+  readonly description: string;
+}
+
+/** Every seeded bug of the parallel mode. */
+export const PARALLEL_MUTANTS: readonly ParallelMutant[] = [
+  { name: 'publish-after-store', description: "a stored value's handle resolves only after the atom's CAS, so another worker may read it unpublished (Publication.tla NeverReadsUnpublished)" },
+];

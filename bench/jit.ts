@@ -14,7 +14,7 @@
  * calling functions and data defined by an untimed setup program. Printed: ms per variant and its
  * ratio to hand JavaScript, tier-1 and tier-2 compile latencies, and the geometric mean of the JIT
  * (the better of tier 1 and tier 2 per program) against hand JavaScript beside its target
- * (≤ 1.3×). The JIT kernels compile every closure on its first call (`jitThreshold: 0`), offer it
+ * (≤ 1.0×). The JIT kernels compile every closure on its first call (`jitThreshold: 0`), offer it
  * to tier 2 at once (`tier2Threshold: 0`) and compile tier 2 synchronously, so the first warm-up
  * run is where compilation happens (a program whose hot loop sits in a function called once would
  * otherwise never leave the interpreter: there is no on-stack replacement). Writes `jit.json`
@@ -127,7 +127,7 @@ export interface JitBenchReport {
   readonly loadAverage: number;
 }
 
-const TARGET = 1.3;
+const TARGET = 1.0;
 
 /** Warm-up per variant, in ms (at most 1000 runs). */
 const WARM_MS = 200;
@@ -235,7 +235,12 @@ export const JIT_PROGRAMS: readonly JitProgram[] = [
     js: (n) => {
       const words = wordsJs(n);
       return () => {
-        const m = words.reduce((acc, w) => acc.set(w, (acc.get(w) ?? 0) + 1), new Map<string, number>());
+        // the fastest plain JavaScript: a counting loop over a native Map
+        const m = new Map<string, number>();
+        for (let i = 0; i < words.length; i++) {
+          const w = words[i]!;
+          m.set(w, (m.get(w) ?? 0) + 1);
+        }
         return `[${m.size} ${m.get('w0') ?? 'nil'} ${m.get(`w${(499 * 7919) % 10007}`) ?? 'nil'} ${Math.max(0, ...m.values())}]`;
       };
     },
@@ -250,8 +255,12 @@ export const JIT_PROGRAMS: readonly JitProgram[] = [
     call: () => '(sum-vec v)',
     js: (n) => {
       const v = Array.from({ length: n }, (_, i) => i);
-      const add = (acc: number, x: number): number => acc + x;
-      return () => String(v.reduce(add, 0));
+      // the fastest plain JavaScript: an indexed loop (Array.prototype.reduce with a callback is ~9× slower)
+      return () => {
+        let acc = 0;
+        for (let i = 0; i < v.length; i++) acc += v[i]!;
+        return String(acc);
+      };
     },
   },
   {
@@ -616,6 +625,9 @@ export async function runJitBench(ctx: BenchContext): Promise<JitBenchReport> {
     bar?.stop();
   }
   for (const line of formatJitReport(report)) ctx.out(line);
+  ctx.record({ name: `JIT / hand JS, geomean of ${report.programs.length} programs`, value: report.jitGeomean, unit: '×', better: 'lower', target: { of: 'value', atMost: TARGET } });
+  const wc = report.programs.find((p) => p.name === 'wordcount');
+  if (wc !== undefined) ctx.record({ name: 'JIT / hand JS, word count', value: wc.jitRatio, unit: '×', better: 'lower', target: { of: 'value', atMost: 1.5 } });
   writeResults(ctx, { 'jit.json': reportJson(report) });
   return report;
 }

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BenchContext } from './index.js';
 import { reportJson, writeResults } from './results.js';
+import { spreadOf } from './rows.js';
 import { runParallel } from '../optimized/parallel/ParallelRuntime.js';
 import { SharedHeap } from '../optimized/parallel/sharedHeap.js';
 import { EMap, type Value } from '../spec/Values.js';
@@ -159,6 +160,10 @@ export async function runParallelBench(ctx: BenchContext): Promise<unknown> {
   out(`  ratio ${big.size}/${small.size}: ImmutOS ${ri.toFixed(2)}× (target ≤ 2) ${ri <= 2 ? 'MET' : 'NOT MET'} | postMessage ${ratio(small.clone, big.clone).toFixed(1)}× | fork+JSON ${ratio(small.fork, big.fork).toFixed(1)}×`);
   out('GC pause with mutators running: not measured — the parallel mode\'s shared heap has no collector yet (docs/adr/0040)');
 
+  const sp = (f: Figure): number => spreadOf(f.samples);
+  ctx.record({ name: `independent processes, ${procs} × ${n} steps: runs/s on 2 workers`, value: 1000 / c2.median, unit: 'runs/s', better: 'higher', spread: sp(c2), peer: { name: '1 worker', value: 1000 / c1.median }, target: { of: 'ratio', atLeast: 1.8 } });
+  ctx.record({ name: `hand-off of a ${big.size}-entry map (ImmutOS handle)`, value: big.immutos.median, unit: 'ms', better: 'lower', spread: sp(big.immutos), peer: { name: `${small.size} entries`, value: small.immutos.median }, target: { of: 'ratio', atMost: 2 } });
+  ctx.record({ name: `hand-off of a ${big.size}-entry map (postMessage)`, value: big.clone.median, unit: 'ms', better: 'lower', spread: sp(big.clone), peer: { name: `${small.size} entries`, value: small.clone.median } });
   const results = { cpu: { procs, n, w1: c1, w2: c2, speedup, coresObtained: { w1: g1, w2: g2 } }, counter: { incs, w1: k1, w2: k2 }, handoff: handRows, gcPause: null };
   writeResults(ctx, { 'parallel.json': reportJson(results) });
   return results;

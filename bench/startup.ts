@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext } from './index.js';
+import { spreadOf } from './rows.js';
 import { reportJson, writeResults } from './results.js';
 
 /** Ratio to `node -e 0` above which a command is flagged. */
@@ -140,6 +141,9 @@ export function formatStartupReport(r: StartupReport): string[] {
 export async function runStartupSuite(ctx: BenchContext): Promise<StartupReport> {
   const report = runStartupBench(ctx.quick ? { reps: 3 } : {});
   for (const line of formatStartupReport(report)) ctx.out(line);
+  const node = report.rows[0]!;
+  const version = report.rows.find((r) => r.command === 'immutos --version');
+  if (version !== undefined) ctx.record({ name: 'CLI start (immutos --version)', value: version.medianMs, unit: 'ms', better: 'lower', spread: spreadOf(version.runsMs), peer: { name: node.command, value: node.medianMs }, target: { of: 'ratio', atMost: report.target } });
   writeResults(ctx, { 'startup.json': reportJson(report) });
   return report;
 }

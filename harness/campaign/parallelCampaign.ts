@@ -12,6 +12,8 @@ import { createRng } from '../../spec/Random.js';
 import { runParallel } from '../../optimized/parallel/ParallelRuntime.js';
 import { PARALLEL_MUTANTS } from '../../optimized/parallel/mutants.js';
 import { judgeParallelHistory } from '../oracles/parallelHistory.js';
+import { ReferenceKernel } from '../../reference/kernel.js';
+import { seededScheduler } from '../../reference/schedulers.js';
 
 /** One generated case: a program and what its result must be whatever the schedule. */
 export interface ParallelCase {
@@ -169,6 +171,20 @@ export async function runParallelCase(c: ParallelCase, workers: number, mutants:
   if (!r.result.ok || r.result.value !== c.expected) return { seed: c.seed, ok: false, reason: `result ${JSON.stringify(r.result)}, expected ${c.expected} (a lost update)`, operations: 0 };
   const v = judgeParallelHistory(r);
   return { seed: c.seed, ok: v.ok, reason: v.failure === null ? null : `#atom ${v.failure.atom}: ${v.failure.reason}`, operations: v.operations };
+}
+
+/**
+ * The case on the reference kernel (one interleaving, from `seed`): what process 0 ends with,
+ * which must be the case's expected result, since it does not depend on the schedule.
+ */
+export function referenceVerdict(c: ParallelCase, seed = c.seed): ParallelCaseVerdict {
+  const k = new ReferenceKernel();
+  k.load(0, c.source);
+  k.runAll(seededScheduler(seed));
+  const r = k.results().find((x) => x.pid === 0)?.outcome ?? null;
+  const got = r === null ? 'process 0 did not finish' : r.ok ? r.value : `${r.error}: ${r.message}`;
+  if (r !== null && r.ok && got === c.expected) return { seed: c.seed, ok: true, reason: null, operations: 0 };
+  return { seed: c.seed, ok: false, reason: `on the reference kernel the case ends with ${got}, expected ${c.expected}`, operations: 0 };
 }
 
 /** Processes and operations of a case. */
@@ -347,6 +363,9 @@ export async function parallelCampaign(seed: number, cases: number, workers = 2,
   let done = 0;
   for (let i = 0; i < cases && (options.seconds === undefined || elapsed() < options.seconds); i++) {
     const c = parallelCase(seed + i, options.keep);
+    // The oracle first: the result does not depend on the schedule, so the reference must give it.
+    const ref = referenceVerdict(c);
+    if (!ref.ok) return { cases: i + 1, runs, operations, seconds: elapsed(), failure: { ...ref, replay: replayCommand(seed + i, mutants, options.keep, workers), shrunk: null } };
     for (let r = 0; r < repeat; r++) {
       const v = await runParallelCase(c, workers, mutants);
       runs++;

@@ -8,7 +8,7 @@
  * must be caught, and its case shrunk.
  */
 import { describe, expect, test } from 'vitest';
-import { formatParallelFailure, fullKeep, keepText, parallelCampaign, parallelCase, parseKeep } from '../../harness/campaign/parallelCampaign.js';
+import { formatParallelFailure, fullKeep, keepText, parallelCampaign, parallelCase, parseKeep, referenceVerdict } from '../../harness/campaign/parallelCampaign.js';
 
 const seed = Number(process.env.IMMUTOS_PARALLEL_SEED ?? 1);
 const cases = Number(process.env.IMMUTOS_PARALLEL_CASES ?? 6);
@@ -33,6 +33,15 @@ describe('parallel fuzz (optimized+workers:2)', () => {
     expect(c.source).not.toContain('(spawn proc2');
     expect(() => parallelCase(42, [[9, []]])).toThrow(RangeError);
     expect(() => parseKeep('0:1,2')).toThrow(RangeError);
+  });
+
+  test('the reference kernel is the oracle of every case: it must end with the expected counts', () => {
+    for (let seed = 1; seed <= 10; seed++) expect(referenceVerdict(parallelCase(seed)).ok, `seed ${seed}`).toBe(true);
+    const c = parallelCase(2);
+    const wrong = { ...c, expected: c.expected.replace(/\d+/, (n) => String(Number(n) + 1)) };
+    const v = referenceVerdict(wrong);
+    expect(v.ok).toBe(false);
+    expect(v.reason).toContain(`ends with ${c.expected}`);
   });
 
   test('cases are reproducible from their seed', () => {

@@ -158,6 +158,14 @@ export class SharedCollector {
     }
   }
 
+  /** Words in use in semispace `s` (an upper bound on what a collection copies out of it). */
+  private used(s: number): number {
+    const w = this.w;
+    const cap = w[H.cellCap]!;
+    const base = w[H.cellBase]! + s * cap;
+    return Math.min(cap, Atomics.load(w, s === 0 ? H.allocTop : H.allocTop1) - base) + (base + cap - Atomics.load(w, s === 0 ? H.evacLow0 : H.evacLow1));
+  }
+
   private nextEpoch(): number {
     this.epoch = (this.epoch % 0x7ffffff) + 1; // epoch · 8 + stage fits an Int32
     return this.epoch * 8;
@@ -174,8 +182,8 @@ export class SharedCollector {
     const cap = w[H.cellCap]!;
     const oBase = w[H.cellBase]! + from * cap;
     const to = 1 - from;
-    const nEnd = w[H.cellBase]! + (to + 1) * cap;
     const topWord = to === 0 ? H.allocTop : H.allocTop1;
+    const lowWord = to === 0 ? H.evacLow0 : H.evacLow1;
     const dead: number[] = [];
     const handles = Math.min(Atomics.load(w, H.nextHandle), w[H.handleCap]!);
     const t0 = performance.now();
@@ -188,8 +196,9 @@ export class SharedCollector {
         continue;
       }
       const size = (w[a]! >>> 8) + 1;
-      const at = Atomics.add(w, topWord, size);
-      if (at + size > nEnd) return null;
+      // Copies go downwards from the end of the new space, mutators' cells upwards from its base.
+      const at = Atomics.sub(w, lowWord, size) - size;
+      if (at < Atomics.load(w, topWord)) return null;
       for (let k = 0; k < size; k++) w[at + k] = w[a + k]!; // CopyStep
       if (Atomics.compareExchange(w, e, a, at) === a) { // SwapStep: one pointer swap
         stats.movedCells++;
@@ -214,12 +223,16 @@ export class SharedCollector {
       tail = (tail + 1) | 0;
     }
     Atomics.store(w, H.freeTail, tail);
+    const lowWord = from === 0 ? H.evacLow0 : H.evacLow1;
     if (poison) {
       // Checked mode: a read of a freed cell finds no valid tag.
       const end = Math.min(Atomics.load(w, topWord), oBase + cap);
       for (let k = oBase; k < end; k++) w[k] = -1;
+      for (let k = Atomics.load(w, lowWord); k < oBase + cap; k++) w[k] = -1;
     }
     Atomics.store(w, topWord, oBase);
+    Atomics.store(w, lowWord, oBase + cap);
+    Atomics.store(w, H.gcMargin, 0);
     Atomics.add(w, H.gcFreedHandles, dead.length);
   }
 
@@ -256,6 +269,7 @@ export class SharedCollector {
     this.grey.length = 0;
     Atomics.store(w, H.phase, 1);
     this.handshake(e + Stage.barrier);
+    Atomics.store(w, H.gcMargin, this.used(from));
     Atomics.store(w, H.curSpace, 1 - from);
     this.handshake(e + Stage.roots);
     this.roots((x) => this.shade(x));
@@ -281,6 +295,7 @@ export class SharedCollector {
     const e = this.nextEpoch();
     const from = Atomics.load(w, H.curSpace);
     this.grey.length = 0;
+    Atomics.store(w, H.gcMargin, this.used(from));
     Atomics.store(w, H.curSpace, 1 - from);
     this.handshake(e + Stage.stop);
     this.roots((x) => this.shade(x));
@@ -303,9 +318,11 @@ export class SharedCollector {
     const w = this.w;
     const errors: string[] = [];
     const hcap = w[H.handleCap]!;
-    const free = new Set<number>();
+    // The free ring (handle → its index): a reachable handle still in the ring after the check is freed while live.
+    const free = new Map<number, number>();
     const tail = Atomics.load(w, H.freeTail);
-    for (let i = Atomics.load(w, H.freeHead); i !== tail; i = (i + 1) | 0) free.add(Atomics.load(w, w[H.freeBase]! + ((i >>> 0) % hcap)));
+    for (let i = Atomics.load(w, H.freeHead); i !== tail; i = (i + 1) | 0) free.set(Atomics.load(w, w[H.freeBase]! + ((i >>> 0) % hcap)), i);
+    const inRing: [number, number, string][] = [];
     const space = Atomics.load(w, H.curSpace);
     const cap = w[H.cellCap]!;
     const base = w[H.cellBase]! + space * cap;
@@ -320,10 +337,12 @@ export class SharedCollector {
         seen.add(h);
         if (h >= hcap) { errors.push(`${where} reaches handle ${h}, past the handle table`); continue; }
         const a = Atomics.load(w, this.entry(h));
-        const top = Atomics.load(w, space === 0 ? H.allocTop : H.allocTop1);
+        const top = Math.min(Atomics.load(w, space === 0 ? H.allocTop : H.allocTop1), base + cap);
+        const low = Atomics.load(w, space === 0 ? H.evacLow0 : H.evacLow1);
         if (a === 0) { errors.push(`${where} reaches handle ${h}, which was freed`); continue; }
-        if (free.has(h)) errors.push(`${where} reaches handle ${h}, which is in the free ring`);
-        if (a < base || a >= Math.min(top, base + cap)) { errors.push(`${where} reaches handle ${h} at ${a}, outside the current space [${base}, ${Math.min(top, base + cap)})`); continue; }
+        const idx = free.get(h);
+        if (idx !== undefined) inRing.push([h, idx, where]);
+        if (!((a >= base && a < top) || (a >= low && a < base + cap))) { errors.push(`${where} reaches handle ${h} at ${a}, outside what the current space holds ([${base}, ${top}) and [${low}, ${base + cap}))`); continue; }
         const tag = w[a]! & 0xff;
         const size = w[a]! >>> 8;
         const n = w[a + 1]!;
@@ -333,6 +352,8 @@ export class SharedCollector {
       }
     };
     this.roots((word, where) => visit(word, where));
+    const head = Atomics.load(w, H.freeHead); // a handle taken from the ring meanwhile is in use, not free
+    for (const [h, idx, where] of inRing) if (((idx - head) | 0) >= 0) errors.push(`${where} reaches handle ${h}, which is in the free ring`);
     if (errors.length > 0) Atomics.add(w, H.gcCheckErrors, errors.length);
     return errors;
   }

@@ -22,7 +22,8 @@ const port = parentPort!;
 function halfFull(): boolean {
   const space = Atomics.load(w, H.curSpace);
   const cap = w[H.cellCap]!;
-  const used = Atomics.load(w, space === 0 ? H.allocTop : H.allocTop1) - w[H.cellBase]! - space * cap;
+  const base = w[H.cellBase]! + space * cap;
+  const used = Math.min(cap, Atomics.load(w, space === 0 ? H.allocTop : H.allocTop1) - base) + (base + cap - Atomics.load(w, space === 0 ? H.evacLow0 : H.evacLow1));
   const freeHandles = (Atomics.load(w, H.freeTail) - Atomics.load(w, H.freeHead)) | 0;
   const handlesUsed = Math.min(Atomics.load(w, H.nextHandle), w[H.handleCap]!) - freeHandles;
   return used * 2 >= cap || handlesUsed * 2 >= w[H.handleCap]!;

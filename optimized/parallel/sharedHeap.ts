@@ -91,6 +91,11 @@ export const H = {
   gcStop: 42,
   /** Microseconds of whole collections (root handshake to free). */
   gcCycleMicros: 43,
+  /** The low end of what the collector has copied into semispace 0 / 1 (it copies downwards from the end). */
+  evacLow0: 44,
+  evacLow1: 45,
+  /** Words of the new space kept for the collector's copies while it collects (what the old space holds). */
+  gcMargin: 46,
 } as const;
 /** Words per process in the process table (see {@link P}). */
 export const PROC_WORDS = 8;
@@ -103,6 +108,8 @@ export const M = { creator: 0, shared: 1, validator: 2, watches: 3 } as const;
 const HEADER_WORDS = 64;
 const MAGIC = 0x494d4d50; // "IMMP"
 
+/** Collections an allocator waits for before it gives up (the live data then fills the heap). */
+const STALL_TRIES = 3;
 /** Pause samples kept per worker (a ring; p99 is taken over the last this many). */
 export const PAUSE_SAMPLES = 4096;
 /** Words per worker in the per-worker area. */
@@ -300,6 +307,8 @@ export class SharedHeap {
     w[H.workerCap] = workers;
     w[H.allocTop] = cellBase;
     w[H.allocTop1] = cellBase + cellWords;
+    w[H.evacLow0] = cellBase + cellWords;
+    w[H.evacLow1] = cellBase + 2 * cellWords;
     w[H.nextHandle] = 1; // handle 0 is nil
     for (let i = 0; i < workers; i++) w[workerBase + WORKER_WORDS * i + WK.parked] = 1;
     Atomics.store(w, H.magic, MAGIC);
@@ -332,7 +341,8 @@ export class SharedHeap {
   counters(): { readonly published: number; readonly materialized: number; readonly cellWords: number } {
     const base = this.w[H.cellBase]!;
     const cap = this.w[H.cellCap]!;
-    const used = Math.min(cap, Atomics.load(this.w, H.allocTop) - base) + Math.min(cap, Atomics.load(this.w, H.allocTop1) - base - cap);
+    const used = Math.min(cap, Atomics.load(this.w, H.allocTop) - base) + Math.min(cap, Atomics.load(this.w, H.allocTop1) - base - cap)
+      + (base + cap - Atomics.load(this.w, H.evacLow0)) + (base + 2 * cap - Atomics.load(this.w, H.evacLow1));
     return { published: Atomics.load(this.w, H.published), materialized: Atomics.load(this.w, H.materialized), cellWords: used };
   }
 
@@ -515,7 +525,10 @@ export class SharedHeap {
     if (typeof v === 'bigint' && v >= BigInt(SMALL_MIN) && v <= BigInt(SMALL_MAX)) return (Number(v) << 1) | 1;
     if (typeof v === 'object') {
       const k = this.known.get(v);
-      if (k !== undefined) return k;
+      if (k !== undefined) {
+        if (this.worker >= 0 && k !== 0) this.pending.push(k >> 1); // held by the operation in progress
+        return k;
+      }
     }
     const word = this.encode(v);
     if (typeof v === 'object' && v !== null) {
@@ -606,10 +619,14 @@ export class SharedHeap {
    * {@link SharedHeapExhausted} when there is no collector or it could not make room).
    */
   private reserve(n: number): number {
-    for (;;) {
+    for (let tries = 0; ; tries++) {
       const s = this.worker >= 0 ? this.space : Atomics.load(this.w, H.curSpace);
       const at = Atomics.add(this.w, s === 0 ? H.allocTop : H.allocTop1, n);
-      if (at + n <= this.w[H.cellBase]! + (s + 1) * this.w[H.cellCap]!) return at;
+      // Below what the collector copies into this space (and, while it collects, the room it keeps for that).
+      const limit = Atomics.load(this.w, s === 0 ? H.evacLow0 : H.evacLow1) - (s === Atomics.load(this.w, H.curSpace) ? Atomics.load(this.w, H.gcMargin) : 0);
+      if (at + n <= limit) return at;
+      // Collections that leave no room for this cell: the live data fills the heap.
+      if (tries >= STALL_TRIES || n > this.w[H.cellCap]!) throw new SharedHeapExhausted('cells');
       this.stall('cells');
     }
   }
@@ -617,7 +634,7 @@ export class SharedHeap {
   /** A handle: a freed one from the collector's ring if any (taken by CAS), else a new one. */
   private newHandle(): number {
     const w = this.w;
-    for (;;) {
+    for (let tries = 0; ; tries++) {
       const head = Atomics.load(w, H.freeHead);
       if (head !== Atomics.load(w, H.freeTail)) {
         const h = Atomics.load(w, w[H.freeBase]! + ((head >>> 0) % w[H.handleCap]!));
@@ -628,6 +645,7 @@ export class SharedHeap {
         const h = Atomics.add(w, H.nextHandle, 1);
         if (h < w[H.handleCap]!) return h;
       }
+      if (tries >= STALL_TRIES) throw new SharedHeapExhausted('handles');
       this.stall('handles');
     }
   }
@@ -643,12 +661,15 @@ export class SharedHeap {
     if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
     const t0 = performance.now();
     const done = Atomics.load(w, H.gcDone);
-    Atomics.store(w, H.gcRequest, 1);
-    Atomics.notify(w, H.gcRequest);
     for (;;) {
       if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
+      if (Atomics.load(w, H.gcRequest) === 0) {
+        Atomics.store(w, H.gcRequest, 1);
+        Atomics.notify(w, H.gcRequest);
+      }
       this.acknowledge(true);
-      if (Atomics.load(w, H.gcDone) !== done) break;
+      // Two ends: the collection that ends second began after this stall, so it saw its request.
+      if (((Atomics.load(w, H.gcDone) - done) | 0) >= 2) break;
       Atomics.wait(w, H.hs, Atomics.load(w, H.hs), 1);
     }
     if (this.worker >= 0) {
@@ -734,18 +755,14 @@ export class SharedHeap {
   }
 
   /**
-   * Logs the handles this thread's private state holds, as roots of the collection: at a
-   * safepoint, those of the values its processes hold (the caches are trimmed to them); inside an
-   * operation, every handle it has cached or allocated since its last safepoint.
+   * Logs the handles this thread's private state holds, as roots of the collection: those of the
+   * shared values its processes hold (the caches are trimmed to them: a value dropped from them is
+   * published again if needed, never named by a freed handle), and, inside an operation, every
+   * handle the operation allocated or took from the caches since the last safepoint.
    */
   private reportRoots(stalled: boolean): void {
     const skip = this.worker === 1 && (Atomics.load(this.w, H.gcBugs) & GcBug.missedRoot) !== 0;
-    if (stalled) {
-      if (skip) return;
-      for (const h of this.cache.keys()) this.log(h << 1);
-      for (const h of this.pending) this.log(h << 1);
-      return;
-    }
+    if (stalled && !skip) for (const h of this.pending) this.log(h << 1);
     const cache = new Map<number, Value>();
     const known = new WeakMap<object, number>();
     const seen = new Set<object>();

@@ -91,6 +91,8 @@ interface RunningCollector {
   readonly gc: ParallelGcOptions;
   readonly thread: Worker | null;
   readonly invariantErrors: string[];
+  /** Resolves once the thread runs (at once when there is none). */
+  readonly ready: Promise<void>;
 }
 
 /** Sets the seeded collector bugs and starts the collector's thread (unless the collector is off). */
@@ -98,13 +100,29 @@ function startCollector(heap: SharedHeap, workers: number, gc: ParallelGcOptions
   const w = heap.words;
   Atomics.store(w, H.gcBugs, (mutants.includes('parallel-gc-no-handshake') ? GcBug.noHandshake : 0) | (mutants.includes('parallel-gc-missed-root') ? GcBug.missedRoot : 0));
   const invariantErrors: string[] = [];
-  if (gc.enabled === false) return { gc, thread: null, invariantErrors };
+  if (gc.enabled === false) return { gc, thread: null, invariantErrors, ready: Promise.resolve() };
   Atomics.store(w, H.gcState, GcState.on);
   const boot: CollectorBoot = { buffer: heap.buffer, workers, force: gc.force ?? false, intervalMs: gc.intervalMs ?? 1, check: gc.check ?? false, mode: gc.mode ?? 'concurrent' };
   const thread = new Worker(collectorModule(), { workerData: boot });
-  thread.on('message', (m: FromCollector) => { if (m.type === 'invariant') invariantErrors.push(...m.errors); });
-  thread.on('error', (e) => invariantErrors.push(`the collector failed: ${e.message}`));
-  return { gc, thread, invariantErrors };
+  const ready = new Promise<void>((resolve) => {
+    thread.on('message', (m: FromCollector) => {
+      if (m.type === 'ready') resolve();
+      else if (m.type === 'invariant') invariantErrors.push(...m.errors);
+    });
+    thread.on('error', (e) => {
+      invariantErrors.push(`the collector failed: ${e.message}`);
+      resolve();
+    });
+  });
+  return { gc, thread, invariantErrors, ready };
+}
+
+/** Parallel runs and collections so far in this process (for test suites that force collection). */
+const totals = { runs: 0, collections: 0 };
+
+/** How many parallel runs this process has made so far, and how many collections they ran. */
+export function gcTotals(): { readonly runs: number; readonly collections: number } {
+  return { ...totals };
 }
 
 /** Stops the collector's thread and reports what it did. */
@@ -115,6 +133,8 @@ function stopCollector(heap: SharedHeap, c: RunningCollector, workers: number): 
   Atomics.notify(w, H.gcRequest);
   if (c.thread !== null) void c.thread.terminate();
   if (Atomics.load(w, H.gcState) === GcState.on) Atomics.store(w, H.gcState, GcState.off);
+  totals.runs++;
+  totals.collections += Atomics.load(w, H.gcCycles);
   return {
     enabled: c.thread !== null,
     mode: c.gc.mode ?? 'concurrent',
@@ -220,7 +240,8 @@ export async function runParallel(source: string, options: ParallelOptions = {})
   const path = workerModule();
   const heap = SharedHeap.create({ ...options.sizes, workers: n });
   const gc = options.gc ?? gcOptionsFromEnv();
-  let collector: RunningCollector | null = null;
+  // The collector's thread starts with the workers; process 0 starts when all of them run.
+  const collector = startCollector(heap, n, gc, options.mutants ?? []);
   // Atom 0 is the program namespace (a map symbol → value), shared by every process.
   heap.newAtom(0);
   const boot: Omit<WorkerBoot, 'index'> = {
@@ -255,8 +276,10 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       settled = true;
       clearTimeout(timer);
       for (const w of workers) void w.terminate();
-      const gcReport = stopCollector(heap, collector ?? { gc, thread: null, invariantErrors: [] }, n);
+      const gcReport = stopCollector(heap, collector, n);
       if (err !== null) return reject(err);
+      // Checked mode: a run after which the heap invariant failed is an error, whatever it printed.
+      if (gcReport.invariantErrors.length > 0) return reject(new ParallelRunError(`the shared heap's invariant failed after a collection: ${gcReport.invariantErrors.slice(0, 3).join('; ')}`));
       const output = (pid: number): string[] => [...(lines.get(pid) ?? [])].sort((a, b) => a.t - b.t).map((l) => l.line);
       const processes = [...ended.values()].sort((a, b) => a.pid - b.pid).map((p) => ({ ...p, output: output(p.pid) }));
       resolve({ workers: n, processes, result: processes[0]!.result, wallMs: performance.now() - t0, heap: heap.counters(), gc: gcReport });
@@ -290,9 +313,10 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       w.on('message', (m: ToCoordinator) => {
         if (m.type === 'ready') {
           if (++ready === n) {
-            collector = startCollector(heap, n, gc, options.mutants ?? []);
-            t0 = performance.now();
-            place(heap.newPid(), 0, 0);
+            void collector.ready.then(() => {
+              t0 = performance.now();
+              place(heap.newPid(), 0, 0);
+            });
           }
         } else if (m.type === 'spawn') {
           place(m.pid, m.word, n === 1 ? 0 : (next++ % n));
@@ -366,6 +390,7 @@ export class ParallelSession {
       mutants: options.mutants ?? [],
     };
     const s = new ParallelSession(heap, n);
+    s.collector = startCollector(heap, n, options.gc ?? gcOptionsFromEnv(), options.mutants ?? []);
     await new Promise<void>((resolve, reject) => {
       let ready = 0;
       for (let i = 0; i < n; i++) {
@@ -374,10 +399,7 @@ export class ParallelSession {
         s.alive.push(true);
         w.on('message', (m: ToCoordinator) => {
           if (m.type === 'ready') {
-            if (++ready === n) {
-              s.collector = startCollector(heap, n, options.gc ?? gcOptionsFromEnv(), options.mutants ?? []);
-              resolve();
-            }
+            if (++ready === n) void s.collector!.ready.then(resolve);
           } else s.onMessage(i, m);
         });
         w.on('error', (e) => (ready < n ? reject(new ParallelRunError(`a worker failed to start: ${e.message}`)) : s.died(i, e.message)));

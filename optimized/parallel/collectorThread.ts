@@ -29,6 +29,7 @@ function halfFull(): boolean {
   return used * 2 >= cap || handlesUsed * 2 >= w[H.handleCap]!;
 }
 
+port.postMessage({ type: 'ready' } satisfies FromCollector);
 while (Atomics.load(w, H.gcStop) === 0 && Atomics.load(w, H.gcState) === GcState.on) {
   if (boot.force || Atomics.load(w, H.gcRequest) !== 0 || halfFull()) {
     const r = boot.mode === 'stop-the-world' ? collector.stopTheWorld(boot.check) : collector.collect(boot.check);

@@ -95,6 +95,8 @@ export interface CollectorBoot {
 
 /** Collector → coordinator. */
 export type FromCollector =
+  /** The collector's thread has started. */
+  | { readonly type: 'ready' }
   /** The heap invariant failed after a collection (checked mode). */
   | { readonly type: 'invariant'; readonly errors: readonly string[] }
   /** The collector stopped (asked to, or the heap is exhausted). */

@@ -330,7 +330,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
           record({ pid: m.pid, worker: i, output: [], result: m.result, history: m.history });
         }
       });
-      w.on('error', (e) => (ready < n ? finishWith(new ParallelRunError(`a worker failed to start: ${e.message}`)) : died(i, e.message)));
+      w.on('error', (e) => (ready < n ? finishWith(new ParallelRunError(`a worker failed to start: ${e.message}`)) : died(i, `${e.name}: ${e.message}`)));
       w.on('exit', (code) => { if (!settled && alive[i]) died(i, `exit code ${code}`); });
     }
   });
@@ -402,7 +402,7 @@ export class ParallelSession {
             if (++ready === n) void s.collector!.ready.then(resolve);
           } else s.onMessage(i, m);
         });
-        w.on('error', (e) => (ready < n ? reject(new ParallelRunError(`a worker failed to start: ${e.message}`)) : s.died(i, e.message)));
+        w.on('error', (e) => (ready < n ? reject(new ParallelRunError(`a worker failed to start: ${e.message}`)) : s.died(i, `${e.name}: ${e.message}`)));
         w.on('exit', (code) => { if (!s.closed && s.alive[i]) s.died(i, `exit code ${code}`); });
       }
     }).catch(async (e: unknown) => {

@@ -232,12 +232,33 @@ export class SharedCollector {
     }
     Atomics.store(w, topWord, oBase);
     Atomics.store(w, lowWord, oBase + cap);
-    Atomics.store(w, H.gcMargin, 0);
     Atomics.add(w, H.gcFreedHandles, dead.length);
+  }
+
+  /** Words of the marked cells of semispace `s`. */
+  private liveWords(s: number): number {
+    const w = this.w;
+    const cap = w[H.cellCap]!;
+    const base = w[H.cellBase]! + s * cap;
+    const handles = Math.min(Atomics.load(w, H.nextHandle), w[H.handleCap]!);
+    let live = 0;
+    for (let h = 1; h < handles; h++) {
+      const a = Atomics.load(w, this.entry(h));
+      if (a >= base && a < base + cap && this.marks[h] === this.epoch) live += (w[a]! >>> 8) + 1;
+    }
+    return live;
+  }
+
+  /** Tells stalled allocators that there may be room now. */
+  private madeRoom(): void {
+    Atomics.add(this.w, H.gcRoom, 1);
+    Atomics.notify(this.w, H.hs);
   }
 
   private done(t0: number, stats: CycleStats): CycleStats {
     const w = this.w;
+    Atomics.store(w, H.gcLimit, 0);
+    this.madeRoom();
     Atomics.add(w, H.gcMovedCells, stats.movedCells);
     Atomics.add(w, H.gcMovedWords, stats.movedWords);
     Atomics.add(w, H.gcCycleMicros, Math.round((performance.now() - t0) * 1000));
@@ -250,6 +271,7 @@ export class SharedCollector {
 
   private exhausted(): null {
     Atomics.store(this.w, H.gcState, GcState.exhausted);
+    this.madeRoom();
     Atomics.add(this.w, H.gcDone, 1);
     Atomics.notify(this.w, H.gcDone);
     Atomics.notify(this.w, H.hs);
@@ -269,7 +291,9 @@ export class SharedCollector {
     this.grey.length = 0;
     Atomics.store(w, H.phase, 1);
     this.handshake(e + Stage.barrier);
-    Atomics.store(w, H.gcMargin, this.used(from));
+    // Until the live data is known, mutators keep below room for all of the old space's words.
+    const end = w[H.cellBase]! + (2 - from) * w[H.cellCap]!;
+    Atomics.store(w, H.gcLimit, end - this.used(from));
     Atomics.store(w, H.curSpace, 1 - from);
     this.handshake(e + Stage.roots);
     this.roots((x) => this.shade(x));
@@ -277,6 +301,9 @@ export class SharedCollector {
     Atomics.store(w, H.phase, 0);
     this.handshake(e + Stage.barrierOff);
     this.trace();
+    // Marking is over: the room kept is what the marked cells of the old space need.
+    Atomics.store(w, H.gcLimit, end - this.liveWords(from));
+    this.madeRoom();
     const stats = { movedCells: 0, movedWords: 0, freed: 0 };
     const dead = this.evacuate(from, stats);
     if (dead === null) return this.exhausted();
@@ -295,7 +322,6 @@ export class SharedCollector {
     const e = this.nextEpoch();
     const from = Atomics.load(w, H.curSpace);
     this.grey.length = 0;
-    Atomics.store(w, H.gcMargin, this.used(from));
     Atomics.store(w, H.curSpace, 1 - from);
     this.handshake(e + Stage.stop);
     this.roots((x) => this.shade(x));

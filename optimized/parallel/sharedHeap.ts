@@ -94,8 +94,13 @@ export const H = {
   /** The low end of what the collector has copied into semispace 0 / 1 (it copies downwards from the end). */
   evacLow0: 44,
   evacLow1: 45,
-  /** Words of the new space kept for the collector's copies while it collects (what the old space holds). */
-  gcMargin: 46,
+  /**
+   * While the collector collects: the address mutators allocate below in the new space (the
+   * room above it is kept for the collector's copies); 0 otherwise.
+   */
+  gcLimit: 46,
+  /** Bumped (and notified) whenever the collector makes room: stalled allocators wait on it. */
+  gcRoom: 47,
 } as const;
 /** Words per process in the process table (see {@link P}). */
 export const PROC_WORDS = 8;
@@ -108,8 +113,8 @@ export const M = { creator: 0, shared: 1, validator: 2, watches: 3 } as const;
 const HEADER_WORDS = 64;
 const MAGIC = 0x494d4d50; // "IMMP"
 
-/** Collections an allocator waits for before it gives up (the live data then fills the heap). */
-const STALL_TRIES = 3;
+/** Collections an allocator waits through before it gives up (the live data then fills the heap). */
+const STALL_COLLECTIONS = 4;
 /** Pause samples kept per worker (a ring; p99 is taken over the last this many). */
 export const PAUSE_SAMPLES = 4096;
 /** Words per worker in the per-worker area. */
@@ -619,22 +624,42 @@ export class SharedHeap {
    * {@link SharedHeapExhausted} when there is no collector or it could not make room).
    */
   private reserve(n: number): number {
-    for (let tries = 0; ; tries++) {
-      const s = this.worker >= 0 ? this.space : Atomics.load(this.w, H.curSpace);
-      const at = Atomics.add(this.w, s === 0 ? H.allocTop : H.allocTop1, n);
-      // Below what the collector copies into this space (and, while it collects, the room it keeps for that).
-      const limit = Atomics.load(this.w, s === 0 ? H.evacLow0 : H.evacLow1) - (s === Atomics.load(this.w, H.curSpace) ? Atomics.load(this.w, H.gcMargin) : 0);
-      if (at + n <= limit) return at;
-      // Collections that leave no room for this cell: the live data fills the heap.
-      if (tries >= STALL_TRIES || n > this.w[H.cellCap]!) throw new SharedHeapExhausted('cells');
+    let first: number | null = null;
+    for (;;) {
+      const w = this.w;
+      const s = this.worker >= 0 ? this.space : Atomics.load(w, H.curSpace);
+      const topWord = s === 0 ? H.allocTop : H.allocTop1;
+      // Below what the collector copied into this space, and, while it collects, below the room it keeps for its copies.
+      const low = Atomics.load(w, s === 0 ? H.evacLow0 : H.evacLow1);
+      const kept = s === Atomics.load(w, H.curSpace) ? Atomics.load(w, H.gcLimit) : 0;
+      const limit = kept === 0 ? low : Math.min(low, kept);
+      // A bump by CAS, never past the limit (a failed reservation takes nothing the collector's copies need).
+      let at = Atomics.load(w, topWord);
+      while (at + n <= limit) {
+        const seen = Atomics.compareExchange(w, topWord, at, at + n);
+        if (seen === at) return at;
+        at = seen;
+      }
+      first = this.giveUp(first, n, 'cells');
       this.stall('cells');
     }
+  }
+
+  /**
+   * Throws {@link SharedHeapExhausted} when collections since the first stall of this allocation
+   * (`first`: the collection count then, null before) made no room: the live data fills the heap.
+   */
+  private giveUp(first: number | null, n: number, what: string): number {
+    const done = Atomics.load(this.w, H.gcDone);
+    if (n > this.w[H.cellCap]! || (first !== null && ((done - first) | 0) >= STALL_COLLECTIONS)) throw new SharedHeapExhausted(what);
+    return first ?? done;
   }
 
   /** A handle: a freed one from the collector's ring if any (taken by CAS), else a new one. */
   private newHandle(): number {
     const w = this.w;
-    for (let tries = 0; ; tries++) {
+    let first: number | null = null;
+    for (;;) {
       const head = Atomics.load(w, H.freeHead);
       if (head !== Atomics.load(w, H.freeTail)) {
         const h = Atomics.load(w, w[H.freeBase]! + ((head >>> 0) % w[H.handleCap]!));
@@ -645,14 +670,14 @@ export class SharedHeap {
         const h = Atomics.add(w, H.nextHandle, 1);
         if (h < w[H.handleCap]!) return h;
       }
-      if (tries >= STALL_TRIES) throw new SharedHeapExhausted('handles');
+      first = this.giveUp(first, 0, 'handles');
       this.stall('handles');
     }
   }
 
   /**
    * The space or the handles ran out inside an operation: asks the collector for a collection
-   * and waits for it to end, acknowledging its handshakes meanwhile (with every handle this
+   * and waits until it has made room, acknowledging its handshakes meanwhile (with every handle this
    * thread may hold as a root, since it is inside an operation). The wait is a pause.
    * @throws SharedHeapExhausted when no collector runs, or it ran out of room itself.
    */
@@ -660,7 +685,7 @@ export class SharedHeap {
     const w = this.w;
     if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
     const t0 = performance.now();
-    const done = Atomics.load(w, H.gcDone);
+    const room = Atomics.load(w, H.gcRoom);
     for (;;) {
       if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
       if (Atomics.load(w, H.gcRequest) === 0) {
@@ -668,8 +693,7 @@ export class SharedHeap {
         Atomics.notify(w, H.gcRequest);
       }
       this.acknowledge(true);
-      // Two ends: the collection that ends second began after this stall, so it saw its request.
-      if (((Atomics.load(w, H.gcDone) - done) | 0) >= 2) break;
+      if (Atomics.load(w, H.gcRoom) !== room) break;
       Atomics.wait(w, H.hs, Atomics.load(w, H.hs), 1);
     }
     if (this.worker >= 0) {

@@ -6,8 +6,8 @@
  * every worker's pauses are measured. Needs the compiled worker (`npm run build`).
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
-import { gcOptionsFromEnv, runParallel, type ParallelReport } from '../../optimized/parallel/ParallelRuntime.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { gcOptionsFromEnv, gcTotals, runParallel, type ParallelReport } from '../../optimized/parallel/ParallelRuntime.js';
 
 const CHURN = readFileSync(new URL('./gc/churn.edn', import.meta.url), 'utf8');
 /** 16 Ki words per half of the shared heap: the churn program publishes over a hundred times that. */
@@ -70,4 +70,10 @@ describe('the shared heap collector', () => {
     expect(gcOptionsFromEnv({ IMMUTOS_PARALLEL_GC: 'stw' }).mode).toBe('stop-the-world');
     expect(() => gcOptionsFromEnv({ IMMUTOS_PARALLEL_GC: 'often' })).toThrow(RangeError);
   });
+});
+
+// How much this file's runs collected (IMMUTOS_PARALLEL_GC=force,check makes every run collect back to back).
+afterAll(() => {
+  const t = gcTotals();
+  console.log(`shared-heap collections in ${t.runs} parallel run(s) of this file: ${t.collections}`);
 });

@@ -14,8 +14,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { errorMap } from '../lang/errors.js';
-import { GcBug, GcState, H, ProcStatus, SharedHeap, SharedHeapExhausted, type MutatorPauses, type SharedHeapSizes } from './sharedHeap.js';
+import { GcBug, GcState, H, ProcStatus, SharedHeap, type MutatorPauses, type SharedHeapSizes } from './sharedHeap.js';
 import type { AtomEvent, CollectorBoot, FromCollector, OutputLine, ProcessResult, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
 
 export type { AtomEvent, ProcessResult } from './protocol.js';
@@ -66,19 +65,6 @@ export interface ParallelGcReport {
   readonly invariantErrors: readonly string[];
   /** Each worker's pauses for the collector. */
   readonly pauses: readonly MutatorPauses[];
-}
-
-/**
- * The `worker-died` error of a process, published for its parent's `join`; 0 (its joiner then
- * sees `worker-died` without the message) when the shared heap has no room for it.
- */
-function publishError(heap: SharedHeap, message: string): number {
-  try {
-    return heap.publish(errorMap('worker-died', message));
-  } catch (e) {
-    if (e instanceof SharedHeapExhausted) return 0;
-    throw e;
-  }
 }
 
 /** The compiled collector thread module, found as {@link workerModule} finds the worker. */
@@ -301,7 +287,9 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       for (const [pid, w] of placed) {
         if (w !== worker || ended.has(pid) || heap.status(pid) !== ProcStatus.running) continue;
         const message = `process ${pid} ended: worker ${worker} died (${why})`;
-        heap.finish(pid, ProcStatus.failed, publishError(heap, message));
+        // No value is published by this thread (it is not a mutator of the collector's handshakes):
+        // a joiner of `pid` sees `worker-died` from the status and an empty result word.
+        heap.finish(pid, ProcStatus.failed, 0);
         record({ pid, worker, output: [], result: { ok: false, error: 'worker-died', message }, history: [] });
       }
     };
@@ -448,7 +436,7 @@ export class ParallelSession {
     for (const [pid, w] of this.placed) {
       if (w !== worker || !this.running.has(pid)) continue;
       const message = `process ${pid} ended: worker ${worker} died (${why})`;
-      this.heap.finish(pid, ProcStatus.failed, publishError(this.heap, message));
+      this.heap.finish(pid, ProcStatus.failed, 0);
       if (pid === 0) this.result = { ok: false, error: 'worker-died', message };
       this.ended(pid);
     }

@@ -175,7 +175,7 @@ export class SharedCollector {
    * Copies every marked cell of semispace `from` to the other one and swaps its handle entry;
    * returns the dead handles of `from`, or null when the new space has no room (the heap is then
    * exhausted).
-   * @see GC.tla CopyStep SwapStep
+   * @see Publication.tla Copy Swap
    */
   private evacuate(from: number, stats: { movedCells: number; movedWords: number }): number[] | null {
     const w = this.w;

@@ -467,7 +467,7 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       }
       const v = heap.read(heap.resultWord(target));
       if (st === ProcStatus.failed) {
-        // A result word 0: the coordinator could not publish the error of a process whose worker died.
+        // A result word 0: the process's worker died (the coordinator publishes nothing).
         const m = v instanceof EMap ? v : errorMap('worker-died', `process ${target} ended: its worker died`);
         const msg = m.get(Keyword.of('message'));
         const kind = m.get(Keyword.of('error'));

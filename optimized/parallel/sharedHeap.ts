@@ -761,7 +761,7 @@ export class SharedHeap {
   private acknowledge(stalled: boolean): void {
     if (this.worker < 0) return;
     const w = this.w;
-    let hs = Atomics.load(w, H.hs);
+    const hs = Atomics.load(w, H.hs);
     if (hs === this.acked) return;
     const stage = hs & 7;
     if (stage === Stage.roots || stage === Stage.stop) this.reportRoots(stalled);
@@ -769,12 +769,10 @@ export class SharedHeap {
     this.acked = hs;
     Atomics.store(w, this.wk() + WK.ack, hs);
     if (stage === Stage.stop) {
-      // The stop-the-world peer: wait here until the collection is over.
+      // The stop-the-world peer: wait here until the collection is over, then acknowledge what
+      // the handshake word says now (the resume, or already the next collection's stop).
       while (Atomics.load(w, H.hs) === hs) Atomics.wait(w, H.hs, hs, 50);
-      hs = Atomics.load(w, H.hs);
-      this.space = Atomics.load(w, H.curSpace);
-      this.acked = hs;
-      Atomics.store(w, this.wk() + WK.ack, hs);
+      this.acknowledge(stalled);
     }
   }
 

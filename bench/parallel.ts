@@ -71,6 +71,8 @@ interface GcRow {
   readonly cycles: Figure;
   /** MB evacuated per second of copying. */
   readonly copyMBps: Figure;
+  /** Words evacuated per collection. */
+  readonly wordsPerCollection: Figure;
   /** Run wall time (the mutators' throughput). */
   readonly wallMs: Figure;
 }
@@ -88,6 +90,7 @@ function gcRow(mode: GcRow['mode'], runs: readonly ParallelReport[]): GcRow {
     workers,
     cycles: figure(runs.map((r) => r.gc.cycles)),
     copyMBps: figure(runs.map((r) => (r.gc.movedWords * 4) / 1e6 / Math.max(1e-6, r.gc.copyMs / 1000))),
+    wordsPerCollection: figure(runs.map((r) => r.gc.movedWords / Math.max(1, r.gc.cycles))),
     wallMs: figure(runs.map((r) => r.wallMs)),
   };
 }
@@ -225,7 +228,7 @@ export async function runParallelBench(ctx: BenchContext): Promise<unknown> {
   for (const row of gcRows) {
     const ws = row.workers.map((w) => `worker ${w.worker}: max ${w.maxMs.toFixed(2)} ms, p99 ${fmt(w.p99Ms, 'ms')}, ${w.pauses.median} pauses (${w.stalls.median} stalled)`).join(' | ');
     out(`  ${row.mode.padEnd(14)}: ${ws}`);
-    out(`  ${''.padEnd(14)}  ${row.cycles.median} collections/run, evacuation ${fmt(row.copyMBps, 'MB/s')}, run ${fmt(row.wallMs, 'ms')}`);
+    out(`  ${''.padEnd(14)}  ${row.cycles.median} collections/run, ${row.wordsPerCollection.median.toFixed(0)} words evacuated per collection, evacuation ${fmt(row.copyMBps, 'MB/s')} (copying and the handle-table scan), run ${fmt(row.wallMs, 'ms')}`);
   }
   const [conc, stw] = gcRows as [GcRow, GcRow];
   const worst = (row: GcRow): number => Math.max(...row.workers.map((w) => w.maxMs));

@@ -53,13 +53,15 @@ export interface ParallelGcReport {
   readonly mode: 'concurrent' | 'stop-the-world';
   /** Collections completed. */
   readonly cycles: number;
-  /** Cells and words copied to the new space (live data evacuated). */
+  /** Cells copied to the new space (live data evacuated). */
   readonly movedCells: number;
+  /** Words copied to the new space. */
   readonly movedWords: number;
   /** Handles freed (and reusable). */
   readonly freedHandles: number;
-  /** Milliseconds spent copying, and in whole collections. */
+  /** Milliseconds the collector spent copying. */
   readonly copyMs: number;
+  /** Milliseconds of whole collections (first handshake to free), mutators running meanwhile unless stop-the-world. */
   readonly collectMs: number;
   /** Heap-invariant failures found after collections (checked mode; empty when none). */
   readonly invariantErrors: readonly string[];

@@ -65,8 +65,10 @@ describe('parallel fuzz (optimized+workers:2)', () => {
   });
 
   for (const bug of ['parallel-gc-no-handshake', 'parallel-gc-missed-root']) {
-    test(`the seeded collector bug ${bug} is caught by the campaign, and its case shrunk while it still fails`, { timeout: 180_000 }, async () => {
-      const r = await parallelCampaign(100, 20, 2, [bug], { shrink: { budget: 20 } });
+    test(`the seeded collector bug ${bug} is caught by the campaign, and its case shrunk while it still fails`, { timeout: 300_000 }, async () => {
+      // The campaign stops at the first failure; a missed root shows only when a value it held was
+      // overwritten meanwhile, so it may take more cases than a skipped handshake.
+      const r = await parallelCampaign(100, 40, 2, [bug], { shrink: { budget: 20 } });
       expect(r.failure).not.toBeNull();
       const f = r.failure!;
       console.log(`${bug}: caught at case ${f.seed} (seed ${f.seed}, ${r.cases} case(s) run, ${r.collections} collections): ${f.reason}`);

@@ -8,7 +8,10 @@
  *   a hand-off is one atom store of its handle, the receiver looks a key up in place) versus
  *   Node worker `postMessage` (structured clone) versus `child_process.fork` with the map
  *   serialized as JSON; ratio 10^6 / 10 per peer (ImmutOS target ≤ 2);
- * - GC pause with mutators running: not measured (the shared heap has no collector yet, ADR 0040).
+ * - the shared heap's collector (docs/adr/0042): two processes swapping fresh vectors and maps
+ *   into atoms on 2 workers over a small shared heap, collected concurrently and, as its peer in
+ *   the same run, stop-the-world (every worker stopped for the whole collection): each worker's
+ *   pauses (max, p99), collections, and the collector's copying throughput (MB/s evacuated).
  * @module
  */
 import { fork } from 'node:child_process';
@@ -18,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import type { BenchContext } from './index.js';
 import { reportJson, writeResults } from './results.js';
 import { spreadOf } from './rows.js';
-import { runParallel } from '../optimized/parallel/ParallelRuntime.js';
+import { runParallel, type ParallelReport } from '../optimized/parallel/ParallelRuntime.js';
 import { SharedHeap } from '../optimized/parallel/sharedHeap.js';
 import { EMap, type Value } from '../spec/Values.js';
 import type { PeerRequest } from './parallel-peer.js';
@@ -48,6 +51,50 @@ const counterProgram = (procs: number, n: number): string => `
 (def ps (mapv (fn [i] (spawn worker c ${n})) (range ${procs})))
 (run! join ps)
 (deref c)`;
+
+const churnProgram = (n: number): string => `
+(defn churn [a n]
+  (loop [i 0]
+    (if (< i n)
+      (do (reset! a {:i i :v (vec (range 200)) :m (into {} (map (fn [k] [k (* k i)]) (range 20)))})
+          (recur (inc i)))
+      (get (deref a) :i))))
+(def a (atom nil))
+(def b (atom nil))
+(def ps [(spawn churn a ${n}) (spawn churn b ${n})])
+(mapv join ps)`;
+
+/** One collector mode's figures over the repeats. */
+interface GcRow {
+  readonly mode: 'concurrent' | 'stop-the-world';
+  /** Per worker: the longest pause over the repeats, the median of the repeats' p99, pauses and stalls per run (medians). */
+  readonly workers: readonly { readonly worker: number; readonly maxMs: number; readonly p99Ms: Figure; readonly pauses: Figure; readonly stalls: Figure }[];
+  readonly cycles: Figure;
+  /** MB evacuated per second of copying. */
+  readonly copyMBps: Figure;
+  /** Words evacuated per collection. */
+  readonly wordsPerCollection: Figure;
+  /** Run wall time (the mutators' throughput). */
+  readonly wallMs: Figure;
+}
+
+function gcRow(mode: GcRow['mode'], runs: readonly ParallelReport[]): GcRow {
+  const workers = runs[0]!.gc.pauses.map((_, i) => ({
+    worker: i,
+    maxMs: Math.max(...runs.map((r) => r.gc.pauses[i]!.maxMs)),
+    p99Ms: figure(runs.map((r) => r.gc.pauses[i]!.p99Ms)),
+    pauses: figure(runs.map((r) => r.gc.pauses[i]!.pauses)),
+    stalls: figure(runs.map((r) => r.gc.pauses[i]!.stalls)),
+  }));
+  return {
+    mode,
+    workers,
+    cycles: figure(runs.map((r) => r.gc.cycles)),
+    copyMBps: figure(runs.map((r) => (r.gc.movedWords * 4) / 1e6 / Math.max(1e-6, r.gc.copyMs / 1000))),
+    wordsPerCollection: figure(runs.map((r) => r.gc.movedWords / Math.max(1, r.gc.cycles))),
+    wallMs: figure(runs.map((r) => r.wallMs)),
+  };
+}
 
 /** Runs the suite. */
 export async function runParallelBench(ctx: BenchContext): Promise<unknown> {
@@ -158,13 +205,44 @@ export async function runParallelBench(ctx: BenchContext): Promise<unknown> {
   const ratio = (a: Figure, b: Figure): number => b.median / a.median;
   const ri = ratio(small.immutos, big.immutos);
   out(`  ratio ${big.size}/${small.size}: ImmutOS ${ri.toFixed(2)}× (target ≤ 2) ${ri <= 2 ? 'MET' : 'NOT MET'} | postMessage ${ratio(small.clone, big.clone).toFixed(1)}× | fork+JSON ${ratio(small.fork, big.fork).toFixed(1)}×`);
-  out('GC pause with mutators running: not measured — the parallel mode\'s shared heap has no collector yet (docs/adr/0040)');
+  // 4. the shared heap's collector, concurrent and its stop-the-world peer, interleaved
+  const iterations = ctx.quick ? 1500 : 4000;
+  const cellWords = 1 << 17;
+  const gcRuns: Record<GcRow['mode'], ParallelReport[]> = { concurrent: [], 'stop-the-world': [] };
+  const gcCores: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    for (const mode of (r % 2 === 0 ? ['concurrent', 'stop-the-world'] : ['stop-the-world', 'concurrent']) as GcRow['mode'][]) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const rep = await runParallel(churnProgram(iterations), { workers: 2, sizes: { cellWords }, gc: { mode }, timeoutMs: 600_000 });
+      const used = process.cpuUsage(c0);
+      if (!rep.result.ok || rep.result.value !== `[${iterations - 1} ${iterations - 1}]`) throw new Error(`GC run failed: ${JSON.stringify(rep.result)}`);
+      if (rep.gc.cycles === 0) throw new Error('GC run: the heap was never collected');
+      gcRuns[mode].push(rep);
+      gcCores.push((used.user + used.system) / 1000 / (performance.now() - t0));
+    }
+  }
+  const gcRows = [gcRow('concurrent', gcRuns.concurrent), gcRow('stop-the-world', gcRuns['stop-the-world'])];
+  const published = gcRuns.concurrent[0]!.heap.published;
+  out(`shared-heap GC: 2 processes × ${iterations} swaps of a fresh 200-vector + 20-map into an atom, 2 workers, ${cellWords} words per half-heap (${published} cells published per run), cores obtained ${figure(gcCores).median.toFixed(2)}`);
+  out('  pause per mutator = time a worker spends at the collector\'s handshakes or stalled waiting for it (max over repeats; p99 median of repeats)');
+  for (const row of gcRows) {
+    const ws = row.workers.map((w) => `worker ${w.worker}: max ${w.maxMs.toFixed(2)} ms, p99 ${fmt(w.p99Ms, 'ms')}, ${w.pauses.median} pauses (${w.stalls.median} stalled)`).join(' | ');
+    out(`  ${row.mode.padEnd(14)}: ${ws}`);
+    out(`  ${''.padEnd(14)}  ${row.cycles.median} collections/run, ${row.wordsPerCollection.median.toFixed(0)} words evacuated per collection, evacuation ${fmt(row.copyMBps, 'MB/s')} (copying and the handle-table scan), run ${fmt(row.wallMs, 'ms')}`);
+  }
+  const [conc, stw] = gcRows as [GcRow, GcRow];
+  const worst = (row: GcRow): number => Math.max(...row.workers.map((w) => w.maxMs));
+  const p99 = (row: GcRow): number => Math.max(...row.workers.map((w) => w.p99Ms.median));
+  out(`  stop-the-world / concurrent: max pause ${(worst(stw) / Math.max(1e-6, worst(conc))).toFixed(2)}×, p99 ${(p99(stw) / Math.max(1e-6, p99(conc))).toFixed(2)}×, run time ${(stw.wallMs.median / conc.wallMs.median).toFixed(2)}×`);
 
   const sp = (f: Figure): number => spreadOf(f.samples);
   ctx.record({ name: `independent processes, ${procs} × ${n} steps: runs/s on 2 workers`, value: 1000 / c2.median, unit: 'runs/s', better: 'higher', spread: sp(c2), peer: { name: '1 worker', value: 1000 / c1.median }, target: { of: 'ratio', atLeast: 1.8 } });
   ctx.record({ name: `hand-off of a ${big.size}-entry map (ImmutOS handle)`, value: big.immutos.median, unit: 'ms', better: 'lower', spread: sp(big.immutos), peer: { name: `${small.size} entries`, value: small.immutos.median }, target: { of: 'ratio', atMost: 2 } });
   ctx.record({ name: `hand-off of a ${big.size}-entry map (postMessage)`, value: big.clone.median, unit: 'ms', better: 'lower', spread: sp(big.clone), peer: { name: `${small.size} entries`, value: small.clone.median } });
-  const results = { cpu: { procs, n, w1: c1, w2: c2, speedup, coresObtained: { w1: g1, w2: g2 } }, counter: { incs, w1: k1, w2: k2 }, handoff: handRows, gcPause: null };
+  ctx.record({ name: 'GC pause per mutator, p99 (concurrent collector)', value: p99(conc), unit: 'ms', better: 'lower', peer: { name: 'stop-the-world', value: p99(stw) }, target: { of: 'ratio', atMost: 1 } });
+  ctx.record({ name: 'GC pause per mutator, max (concurrent collector)', value: worst(conc), unit: 'ms', better: 'lower', peer: { name: 'stop-the-world', value: worst(stw) } });
+  const results = { cpu: { procs, n, w1: c1, w2: c2, speedup, coresObtained: { w1: g1, w2: g2 } }, counter: { incs, w1: k1, w2: k2 }, handoff: handRows, gc: { iterations, cellWords, rows: gcRows } };
   writeResults(ctx, { 'parallel.json': reportJson(results) });
   return results;
 }

@@ -130,9 +130,9 @@ export async function fuzzParallel(flags: ParallelFuzzFlags, print: (s: string) 
   }
   const rate = Math.round(report.operations / Math.max(report.seconds, 1e-3));
   if (quiet) {
-    print(`${JSON.stringify({ kernel: sel.name, seed, cases: report.cases, runs: report.runs, operations: report.operations, seconds: report.seconds, failure: f === null ? null : { seed: f.seed, reason: f.reason, replay: f.replay, minimizedReplay: f.shrunk?.replay ?? null, file } })}\n`);
+    print(`${JSON.stringify({ kernel: sel.name, seed, cases: report.cases, runs: report.runs, operations: report.operations, collections: report.collections, seconds: report.seconds, failure: f === null ? null : { seed: f.seed, reason: f.reason, replay: f.replay, minimizedReplay: f.shrunk?.replay ?? null, file } })}\n`);
   } else {
-    print(`${sel.name}: ${report.cases} cases (${report.runs} runs), ${report.operations} atom operations judged, ${rate} ops/s, ${report.seconds.toFixed(1)} s, ${f === null ? 'every history linearizable, every count exact' : '1 failure'}\n`);
+    print(`${sel.name}: ${report.cases} cases (${report.runs} runs), ${report.operations} atom operations judged, ${report.collections} collections of the shared heap, ${rate} ops/s, ${report.seconds.toFixed(1)} s, ${f === null ? 'every history linearizable, every count exact' : '1 failure'}\n`);
     if (f !== null) print(`${formatParallelFailure(f)}\nwritten: ${file}\n`);
   }
   if (f !== null) throw new CheckFailed(`parallel case of seed ${f.seed} failed: ${f.reason}; replay: ${f.shrunk?.replay ?? f.replay}`);

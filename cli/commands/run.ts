@@ -32,6 +32,8 @@ interface RunFlags {
   readonly mutant?: string[];
   readonly kernelModule?: string[];
   readonly workers?: string | boolean;
+  readonly sharedHeap?: string;
+  readonly gc?: boolean;
   readonly [quota: string]: unknown;
 }
 
@@ -69,6 +71,8 @@ export function register(program: Command): void {
     .option('--debug', 'check the heap invariants after every collection')
     .option('--mutant <name...>', "inject seeded bugs of the kernel's catalogue (same as adding +mutant:NAME to the kernel name)")
     .option('--workers [n]', 'parallel mode of the optimized kernel: processes on n worker threads over one shared heap (default n: the number of cores; one program file)')
+    .option('--shared-heap <words>', "parallel mode: words for cells in each of the two halves of the shared heap (default 8388608)")
+    .option('--no-gc', "parallel mode: run without the shared heap's collector (a run that publishes more than the heap holds then fails with SharedHeapExhausted)")
     .option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel; it must implement ProgramHost of spec/Kernel.ts) so that --kernel can name it');
   for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
     cmd.option(`${flag} <n>`, `${QUOTA_HELP[quota]} (default ${DEFAULT_QUOTAS[quota]}, or what the first file declares)`);
@@ -99,7 +103,7 @@ export function register(program: Command): void {
     }
     if (flags.workers !== undefined || workersKernel !== undefined) {
       const { runParallelProgram, renderParallelReport, parallelFailure } = await import('../program/parallelProgram.js');
-      const { defaultWorkers, ParallelRunError } = await import('../../optimized/parallel/ParallelRuntime.js');
+      const { defaultWorkers, gcOptionsFromEnv, ParallelRunError } = await import('../../optimized/parallel/ParallelRuntime.js');
       if (sources.length !== 1) throw new UsageError('--workers runs one program file');
       if (flags.db !== undefined) throw new UsageError('--db is not available in the parallel mode (--workers): it has no durable atoms');
       if (flags.kernel !== 'reference' && flags.kernel !== 'optimized' && workersKernel === undefined) throw new UsageError(`--workers is a mode of the optimized kernel, not of ${flags.kernel}`);
@@ -107,7 +111,8 @@ export function register(program: Command): void {
       if (n < 1) throw new UsageError('--workers must be at least 1');
       let pr;
       try {
-        pr = await runParallelProgram(sources[0]!, { workers: n, quotas });
+        const sizes = flags.sharedHeap !== undefined ? { cellWords: nat(flags.sharedHeap, '--shared-heap') } : undefined;
+        pr = await runParallelProgram(sources[0]!, { workers: n, quotas, mutants: flags.mutant ?? [], ...(sizes !== undefined ? { sizes } : {}), gc: { ...gcOptionsFromEnv(), ...(flags.gc === false ? { enabled: false } : {}), ...(flags.debug === true ? { check: true } : {}) } });
       } catch (e) {
         if (e instanceof ParallelRunError) throw new UsageError(e.message);
         throw e;

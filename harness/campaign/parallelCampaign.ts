@@ -4,12 +4,14 @@
  * publishes a value with a handle), run on real worker threads with their atom histories
  * recorded, judged by linearizability per atom (harness/oracles/parallelHistory.ts) and by the
  * result: no process fails, and the final count of each counter atom is exact (no lost update).
+ * The shared heap is small and collected back to back, with its invariant checked after each
+ * collection ({@link CAMPAIGN_GC}), so every case runs across collections of the shared heap.
  * A failing case is shrunk (fewer processes, fewer operations) while it still fails; it is
  * reported with its seed, its minimized program and replay commands for both.
  * @module
  */
 import { createRng } from '../../spec/Random.js';
-import { runParallel } from '../../optimized/parallel/ParallelRuntime.js';
+import { ParallelRunError, runParallel, type ParallelGcOptions } from '../../optimized/parallel/ParallelRuntime.js';
 import { PARALLEL_MUTANTS } from '../../optimized/parallel/mutants.js';
 import { judgeParallelHistory } from '../oracles/parallelHistory.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
@@ -161,16 +163,37 @@ export interface ParallelCaseVerdict {
   readonly reason: string | null;
   /** Atom operations judged. */
   readonly operations: number;
+  /** Collections of the shared heap during the run. */
+  readonly collections: number;
 }
 
-/** Runs and judges one case on `workers` workers, with the given seeded bugs. */
+/**
+ * How the engine runs the shared heap's collector: collecting back to back on a small heap, with
+ * the heap invariant checked after each collection, so that every case runs across collections.
+ */
+export const CAMPAIGN_GC: ParallelGcOptions = { force: true, intervalMs: 0.5, check: true };
+/** The engine's shared-heap sizes: small, so that a case also fills it and its allocators stall. */
+export const CAMPAIGN_HEAP = { cellWords: 1 << 14, handles: 1 << 14, atoms: 1 << 10, processes: 1 << 8 } as const;
+
+/**
+ * Runs and judges one case on `workers` workers, with the given seeded bugs; the collector runs
+ * as {@link CAMPAIGN_GC} says. A run that does not end, or after which the heap invariant fails,
+ * is a failing verdict.
+ */
 export async function runParallelCase(c: ParallelCase, workers: number, mutants: readonly string[] = []): Promise<ParallelCaseVerdict> {
-  const r = await runParallel(c.source, { workers, record: true, mutants, timeoutMs: 60_000 });
+  let r;
+  try {
+    r = await runParallel(c.source, { workers, record: true, mutants, timeoutMs: 60_000, gc: CAMPAIGN_GC, sizes: CAMPAIGN_HEAP });
+  } catch (e) {
+    if (!(e instanceof ParallelRunError)) throw e;
+    return { seed: c.seed, ok: false, reason: e.message, operations: 0, collections: 0 };
+  }
+  const collections = r.gc.cycles;
   const failed = r.processes.find((p) => !p.result.ok);
-  if (failed !== undefined && !failed.result.ok) return { seed: c.seed, ok: false, reason: `process ${failed.pid} failed: ${failed.result.error}: ${failed.result.message}`, operations: 0 };
-  if (!r.result.ok || r.result.value !== c.expected) return { seed: c.seed, ok: false, reason: `result ${JSON.stringify(r.result)}, expected ${c.expected} (a lost update)`, operations: 0 };
+  if (failed !== undefined && !failed.result.ok) return { seed: c.seed, ok: false, reason: `process ${failed.pid} failed: ${failed.result.error}: ${failed.result.message}`, operations: 0, collections };
+  if (!r.result.ok || r.result.value !== c.expected) return { seed: c.seed, ok: false, reason: `result ${JSON.stringify(r.result)}, expected ${c.expected} (a lost update)`, operations: 0, collections };
   const v = judgeParallelHistory(r);
-  return { seed: c.seed, ok: v.ok, reason: v.failure === null ? null : `#atom ${v.failure.atom}: ${v.failure.reason}`, operations: v.operations };
+  return { seed: c.seed, ok: v.ok, reason: v.failure === null ? null : `#atom ${v.failure.atom}: ${v.failure.reason}`, operations: v.operations, collections };
 }
 
 /**
@@ -183,8 +206,8 @@ export function referenceVerdict(c: ParallelCase, seed = c.seed): ParallelCaseVe
   k.runAll(seededScheduler(seed));
   const r = k.results().find((x) => x.pid === 0)?.outcome ?? null;
   const got = r === null ? 'process 0 did not finish' : r.ok ? r.value : `${r.error}: ${r.message}`;
-  if (r !== null && r.ok && got === c.expected) return { seed: c.seed, ok: true, reason: null, operations: 0 };
-  return { seed: c.seed, ok: false, reason: `on the reference kernel the case ends with ${got}, expected ${c.expected}`, operations: 0 };
+  if (r !== null && r.ok && got === c.expected) return { seed: c.seed, ok: true, reason: null, operations: 0, collections: 0 };
+  return { seed: c.seed, ok: false, reason: `on the reference kernel the case ends with ${got}, expected ${c.expected}`, operations: 0, collections: 0 };
 }
 
 /** Processes and operations of a case. */
@@ -320,6 +343,8 @@ export interface ParallelCampaignReport {
   readonly operations: number;
   /** Seconds the campaign took. */
   readonly seconds: number;
+  /** Collections of the shared heap over the cases run. */
+  readonly collections: number;
   /** The first failing case (null: none), and its minimized form when it was shrunk. */
   readonly failure: (ParallelCaseVerdict & { readonly replay: string; readonly shrunk: (ShrunkParallelCase & { readonly replay: string }) | null }) | null;
 }
@@ -360,16 +385,18 @@ export async function parallelCampaign(seed: number, cases: number, workers = 2,
   const repeat = Math.max(1, options.repeat ?? 1);
   let operations = 0;
   let runs = 0;
+  let collections = 0;
   let done = 0;
   for (let i = 0; i < cases && (options.seconds === undefined || elapsed() < options.seconds); i++) {
     const c = parallelCase(seed + i, options.keep);
     // The oracle first: the result does not depend on the schedule, so the reference must give it.
     const ref = referenceVerdict(c);
-    if (!ref.ok) return { cases: i + 1, runs, operations, seconds: elapsed(), failure: { ...ref, replay: replayCommand(seed + i, mutants, options.keep, workers), shrunk: null } };
+    if (!ref.ok) return { cases: i + 1, runs, operations, collections, seconds: elapsed(), failure: { ...ref, replay: replayCommand(seed + i, mutants, options.keep, workers), shrunk: null } };
     for (let r = 0; r < repeat; r++) {
       const v = await runParallelCase(c, workers, mutants);
       runs++;
       operations += v.operations;
+      collections += v.collections;
       if (!v.ok) {
         const replay = replayCommand(seed + i, mutants, options.keep, workers);
         const shrinkOptions = options.shrink ?? true;
@@ -378,13 +405,13 @@ export async function parallelCampaign(seed: number, cases: number, workers = 2,
           const s = await shrinkParallelCase(seed + i, v, workers, mutants, shrinkOptions === true ? {} : shrinkOptions);
           shrunk = { ...s, replay: replayCommand(seed + i, mutants, s.case.keep, workers) };
         }
-        return { cases: i + 1, runs, operations, seconds: elapsed(), failure: { ...v, replay, shrunk } };
+        return { cases: i + 1, runs, operations, collections, seconds: elapsed(), failure: { ...v, replay, shrunk } };
       }
     }
     done = i + 1;
     options.onProgress?.({ cases: done, operations, seconds: elapsed() });
   }
-  return { cases: done, runs, operations, seconds: elapsed(), failure: null };
+  return { cases: done, runs, operations, collections, seconds: elapsed(), failure: null };
 }
 
 /** A campaign's failure as text: seed, reason, replay, and the minimized case with its program and replay. */

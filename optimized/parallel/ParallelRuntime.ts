@@ -14,11 +14,128 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { errorMap } from '../lang/errors.js';
-import { ProcStatus, SharedHeap, type SharedHeapSizes } from './sharedHeap.js';
-import type { AtomEvent, OutputLine, ProcessResult, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
+import { GcBug, GcState, H, ProcStatus, SharedHeap, type MutatorPauses, type SharedHeapSizes } from './sharedHeap.js';
+import type { AtomEvent, CollectorBoot, FromCollector, OutputLine, ProcessResult, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
 
 export type { AtomEvent, ProcessResult } from './protocol.js';
+export type { MutatorPauses } from './sharedHeap.js';
+
+/** The shared heap's collector in a parallel run (docs/adr/0042). */
+export interface ParallelGcOptions {
+  /** Run the collector (default true); off, a run that publishes more than the heap holds fails with `SharedHeapExhausted`. */
+  readonly enabled?: boolean;
+  /** Collect back to back, not only when space runs short (default false). */
+  readonly force?: boolean;
+  /** Milliseconds between forced collections (default 1). */
+  readonly intervalMs?: number;
+  /** Checked mode: poison freed space and check the heap invariant after each collection (default false). */
+  readonly check?: boolean;
+  /** `concurrent` (default), or `stop-the-world`: every worker stopped for the whole collection (the peer of the bench). */
+  readonly mode?: 'concurrent' | 'stop-the-world';
+}
+
+/**
+ * The collector options an environment asks for: `IMMUTOS_PARALLEL_GC` is a comma-separated list
+ * of `off`, `force`, `check`, `stw` (e.g. `force,check`: every parallel run collects back to back
+ * and checks the heap invariant after each collection). Unknown words are a RangeError.
+ */
+export function gcOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ParallelGcOptions {
+  const words = (env.IMMUTOS_PARALLEL_GC ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  for (const x of words) if (!['off', 'force', 'check', 'stw'].includes(x)) throw new RangeError(`IMMUTOS_PARALLEL_GC: unknown word '${x}' (expected off, force, check, stw)`);
+  return { enabled: !words.includes('off'), force: words.includes('force'), check: words.includes('check'), mode: words.includes('stw') ? 'stop-the-world' : 'concurrent' };
+}
+
+/** What the collector did in a parallel run. */
+export interface ParallelGcReport {
+  /** Whether it ran. */
+  readonly enabled: boolean;
+  /** Its mode. */
+  readonly mode: 'concurrent' | 'stop-the-world';
+  /** Collections completed. */
+  readonly cycles: number;
+  /** Cells copied to the new space (live data evacuated). */
+  readonly movedCells: number;
+  /** Words copied to the new space. */
+  readonly movedWords: number;
+  /** Handles freed (and reusable). */
+  readonly freedHandles: number;
+  /** Milliseconds the collector spent copying. */
+  readonly copyMs: number;
+  /** Milliseconds of whole collections (first handshake to free), mutators running meanwhile unless stop-the-world. */
+  readonly collectMs: number;
+  /** Heap-invariant failures found after collections (checked mode; empty when none). */
+  readonly invariantErrors: readonly string[];
+  /** Each worker's pauses for the collector. */
+  readonly pauses: readonly MutatorPauses[];
+}
+
+/** The compiled collector thread module, found as {@link workerModule} finds the worker. */
+export function collectorModule(): string {
+  return join(dirname(workerModule()), 'collectorThread.js');
+}
+
+/** A running collector thread, and what it reported. */
+interface RunningCollector {
+  readonly gc: ParallelGcOptions;
+  readonly thread: Worker | null;
+  readonly invariantErrors: string[];
+  /** Resolves once the thread runs (at once when there is none). */
+  readonly ready: Promise<void>;
+}
+
+/** Sets the seeded collector bugs and starts the collector's thread (unless the collector is off). */
+function startCollector(heap: SharedHeap, workers: number, gc: ParallelGcOptions, mutants: readonly string[]): RunningCollector {
+  const w = heap.words;
+  Atomics.store(w, H.gcBugs, (mutants.includes('parallel-gc-no-handshake') ? GcBug.noHandshake : 0) | (mutants.includes('parallel-gc-missed-root') ? GcBug.missedRoot : 0));
+  const invariantErrors: string[] = [];
+  if (gc.enabled === false) return { gc, thread: null, invariantErrors, ready: Promise.resolve() };
+  Atomics.store(w, H.gcState, GcState.on);
+  const boot: CollectorBoot = { buffer: heap.buffer, workers, force: gc.force ?? false, intervalMs: gc.intervalMs ?? 1, check: gc.check ?? false, mode: gc.mode ?? 'concurrent' };
+  const thread = new Worker(collectorModule(), { workerData: boot });
+  const ready = new Promise<void>((resolve) => {
+    thread.on('message', (m: FromCollector) => {
+      if (m.type === 'ready') resolve();
+      else if (m.type === 'invariant') invariantErrors.push(...m.errors);
+    });
+    thread.on('error', (e) => {
+      invariantErrors.push(`the collector failed: ${e.message}`);
+      resolve();
+    });
+  });
+  return { gc, thread, invariantErrors, ready };
+}
+
+/** Parallel runs and collections so far in this process (for test suites that force collection). */
+const totals = { runs: 0, collections: 0 };
+
+/** How many parallel runs this process has made so far, and how many collections they ran. */
+export function gcTotals(): { readonly runs: number; readonly collections: number } {
+  return { ...totals };
+}
+
+/** Stops the collector's thread and reports what it did. */
+function stopCollector(heap: SharedHeap, c: RunningCollector, workers: number): ParallelGcReport {
+  const w = heap.words;
+  Atomics.store(w, H.gcStop, 1);
+  Atomics.notify(w, H.gcStop);
+  Atomics.notify(w, H.gcRequest);
+  if (c.thread !== null) void c.thread.terminate();
+  if (Atomics.load(w, H.gcState) === GcState.on) Atomics.store(w, H.gcState, GcState.off);
+  totals.runs++;
+  totals.collections += Atomics.load(w, H.gcCycles);
+  return {
+    enabled: c.thread !== null,
+    mode: c.gc.mode ?? 'concurrent',
+    cycles: Atomics.load(w, H.gcCycles),
+    movedCells: Atomics.load(w, H.gcMovedCells),
+    movedWords: Atomics.load(w, H.gcMovedWords),
+    freedHandles: Atomics.load(w, H.gcFreedHandles),
+    copyMs: Atomics.load(w, H.gcCopyMicros) / 1000,
+    collectMs: Atomics.load(w, H.gcCycleMicros) / 1000,
+    invariantErrors: [...c.invariantErrors],
+    pauses: heap.pauses(workers),
+  };
+}
 
 /** Options of a parallel run. */
 export interface ParallelOptions {
@@ -42,6 +159,8 @@ export interface ParallelOptions {
   readonly mutants?: readonly string[];
   /** Fault injection: the worker holding process `pid` dies as soon as it is placed there. */
   readonly crashWorkerOf?: number;
+  /** The shared heap's collector (default: on, concurrent; the environment's `IMMUTOS_PARALLEL_GC` otherwise, see {@link gcOptionsFromEnv}). */
+  readonly gc?: ParallelGcOptions;
 }
 
 /** What one process of a parallel run did. */
@@ -70,6 +189,8 @@ export interface ParallelReport {
   readonly wallMs: number;
   /** Cells published into the shared heap and values materialized by workers. */
   readonly heap: { readonly published: number; readonly materialized: number; readonly cellWords: number };
+  /** What the shared heap's collector did. */
+  readonly gc: ParallelGcReport;
 }
 
 /** The parallel mode cannot run (no compiled worker, a bad option, or the run timed out). */
@@ -105,10 +226,13 @@ export async function runParallel(source: string, options: ParallelOptions = {})
   const n = options.workers ?? defaultWorkers();
   if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
   const path = workerModule();
-  const heap = SharedHeap.create(options.sizes);
+  const heap = SharedHeap.create({ ...options.sizes, workers: n });
+  const gc = options.gc ?? gcOptionsFromEnv();
+  // The collector's thread starts with the workers; process 0 starts when all of them run.
+  const collector = startCollector(heap, n, gc, options.mutants ?? []);
   // Atom 0 is the program namespace (a map symbol → value), shared by every process.
   heap.newAtom(0);
-  const boot: WorkerBoot = {
+  const boot: Omit<WorkerBoot, 'index'> = {
     buffer: heap.buffer,
     source,
     fuel: options.fuel ?? 10_000_000,
@@ -140,10 +264,13 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       settled = true;
       clearTimeout(timer);
       for (const w of workers) void w.terminate();
+      const gcReport = stopCollector(heap, collector, n);
       if (err !== null) return reject(err);
+      // Checked mode: a run after which the heap invariant failed is an error, whatever it printed.
+      if (gcReport.invariantErrors.length > 0) return reject(new ParallelRunError(`the shared heap's invariant failed after a collection: ${gcReport.invariantErrors.slice(0, 3).join('; ')}`));
       const output = (pid: number): string[] => [...(lines.get(pid) ?? [])].sort((a, b) => a.t - b.t).map((l) => l.line);
       const processes = [...ended.values()].sort((a, b) => a.pid - b.pid).map((p) => ({ ...p, output: output(p.pid) }));
-      resolve({ workers: n, processes, result: processes[0]!.result, wallMs: performance.now() - t0, heap: heap.counters() });
+      resolve({ workers: n, processes, result: processes[0]!.result, wallMs: performance.now() - t0, heap: heap.counters(), gc: gcReport });
     };
     const record = (p: ParallelProcess): void => {
       ended.set(p.pid, p);
@@ -158,23 +285,28 @@ export async function runParallel(source: string, options: ParallelOptions = {})
     };
     const died = (worker: number, why: string): void => {
       alive[worker] = false;
+      heap.parkWorker(worker); // it holds nothing any more: the collector no longer waits for it
       for (const [pid, w] of placed) {
         if (w !== worker || ended.has(pid) || heap.status(pid) !== ProcStatus.running) continue;
         const message = `process ${pid} ended: worker ${worker} died (${why})`;
-        heap.finish(pid, ProcStatus.failed, heap.publish(errorMap('worker-died', message)));
+        // No value is published by this thread (it is not a mutator of the collector's handshakes):
+        // a joiner of `pid` sees `worker-died` from the status and an empty result word.
+        heap.finish(pid, ProcStatus.failed, 0);
         record({ pid, worker, output: [], result: { ok: false, error: 'worker-died', message }, history: [] });
       }
     };
     let ready = 0;
     for (let i = 0; i < n; i++) {
-      const w = new Worker(path, { workerData: boot });
+      const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot });
       workers.push(w);
       alive.push(true);
       w.on('message', (m: ToCoordinator) => {
         if (m.type === 'ready') {
           if (++ready === n) {
-            t0 = performance.now();
-            place(heap.newPid(), 0, 0);
+            void collector.ready.then(() => {
+              t0 = performance.now();
+              place(heap.newPid(), 0, 0);
+            });
           }
         } else if (m.type === 'spawn') {
           place(m.pid, m.word, n === 1 ? 0 : (next++ % n));
@@ -188,7 +320,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
           record({ pid: m.pid, worker: i, output: [], result: m.result, history: m.history });
         }
       });
-      w.on('error', (e) => (ready < n ? finishWith(new ParallelRunError(`a worker failed to start: ${e.message}`)) : died(i, e.message)));
+      w.on('error', (e) => (ready < n ? finishWith(new ParallelRunError(`a worker failed to start: ${e.message}`)) : died(i, `${e.name}: ${e.message}`)));
       w.on('exit', (code) => { if (!settled && alive[i]) died(i, `exit code ${code}`); });
     }
   });
@@ -222,6 +354,8 @@ export class ParallelSession {
   private next = 0;
   private closed = false;
 
+  private collector: RunningCollector | null = null;
+
   private constructor(private readonly heap: SharedHeap, private readonly n: number) {}
 
   /**
@@ -232,10 +366,10 @@ export class ParallelSession {
     const n = options.workers ?? defaultWorkers();
     if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
     const path = workerModule();
-    const heap = SharedHeap.create(options.sizes);
+    const heap = SharedHeap.create({ ...options.sizes, workers: n });
     heap.newAtom(0);
     if (heap.newPid() !== 0) throw new ParallelRunError('process 0 could not be created');
-    const boot: WorkerBoot = {
+    const boot: Omit<WorkerBoot, 'index'> = {
       buffer: heap.buffer,
       source: '',
       fuel: options.fuel ?? 10_000_000,
@@ -246,18 +380,19 @@ export class ParallelSession {
       mutants: options.mutants ?? [],
     };
     const s = new ParallelSession(heap, n);
+    s.collector = startCollector(heap, n, options.gc ?? gcOptionsFromEnv(), options.mutants ?? []);
     await new Promise<void>((resolve, reject) => {
       let ready = 0;
       for (let i = 0; i < n; i++) {
-        const w = new Worker(path, { workerData: boot });
+        const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot });
         s.workers.push(w);
         s.alive.push(true);
         w.on('message', (m: ToCoordinator) => {
           if (m.type === 'ready') {
-            if (++ready === n) resolve();
+            if (++ready === n) void s.collector!.ready.then(resolve);
           } else s.onMessage(i, m);
         });
-        w.on('error', (e) => (ready < n ? reject(new ParallelRunError(`a worker failed to start: ${e.message}`)) : s.died(i, e.message)));
+        w.on('error', (e) => (ready < n ? reject(new ParallelRunError(`a worker failed to start: ${e.message}`)) : s.died(i, `${e.name}: ${e.message}`)));
         w.on('exit', (code) => { if (!s.closed && s.alive[i]) s.died(i, `exit code ${code}`); });
       }
     }).catch(async (e: unknown) => {
@@ -299,10 +434,11 @@ export class ParallelSession {
 
   private died(worker: number, why: string): void {
     this.alive[worker] = false;
+    this.heap.parkWorker(worker);
     for (const [pid, w] of this.placed) {
       if (w !== worker || !this.running.has(pid)) continue;
       const message = `process ${pid} ended: worker ${worker} died (${why})`;
-      this.heap.finish(pid, ProcStatus.failed, this.heap.publish(errorMap('worker-died', message)));
+      this.heap.finish(pid, ProcStatus.failed, 0);
       if (pid === 0) this.result = { ok: false, error: 'worker-died', message };
       this.ended(pid);
     }
@@ -337,6 +473,7 @@ export class ParallelSession {
   /** Stops the workers. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.collector !== null) stopCollector(this.heap, this.collector, this.n);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -11,6 +11,8 @@ import type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
 export interface WorkerBoot {
   /** The shared heap's buffer. */
   readonly buffer: SharedArrayBuffer;
+  /** This worker's index (its mutator slot in the collector's handshakes). */
+  readonly index: number;
   /** The program's EDN text (every worker compiles it, so lambda ids agree). */
   readonly source: string;
   /** Fuel per process. */
@@ -74,3 +76,28 @@ export type ToCoordinator =
   | { readonly type: 'output'; readonly pid: number; readonly output: readonly OutputLine[] }
   /** A process ended. */
   | { readonly type: 'exit'; readonly pid: number; readonly output: readonly OutputLine[]; readonly result: ProcessResult; readonly history: readonly AtomEvent[] };
+
+/** What the collector's thread is started with (optimized/parallel/collectorThread.ts). */
+export interface CollectorBoot {
+  /** The shared heap's buffer. */
+  readonly buffer: SharedArrayBuffer;
+  /** The mutators (workers 0..workers-1) whose handshakes it waits for. */
+  readonly workers: number;
+  /** Collect back to back (a pause of `intervalMs` between collections), not only when space runs short. */
+  readonly force: boolean;
+  /** Milliseconds between forced collections. */
+  readonly intervalMs: number;
+  /** Checked mode: poison freed space and check the heap invariant after each collection. */
+  readonly check: boolean;
+  /** Concurrent (workers keep running) or the stop-the-world peer. */
+  readonly mode: 'concurrent' | 'stop-the-world';
+}
+
+/** Collector → coordinator. */
+export type FromCollector =
+  /** The collector's thread has started. */
+  | { readonly type: 'ready' }
+  /** The heap invariant failed after a collection (checked mode). */
+  | { readonly type: 'invariant'; readonly errors: readonly string[] }
+  /** The collector stopped (asked to, or the heap is exhausted). */
+  | { readonly type: 'stopped' };

@@ -29,8 +29,9 @@
 import { Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, AtomRef, equals, hash, type Value } from '../../spec/Values.js';
 
 /** Header word indexes. */
-const H = {
+export const H = {
   magic: 0,
+  /** The allocation pointer of semispace 0 (`top0`). */
   allocTop: 1,
   nextHandle: 2,
   nextPid: 3,
@@ -39,7 +40,9 @@ const H = {
   wake: 6,
   handleBase: 8,
   handleCap: 9,
+  /** The base of semispace 0 (semispace 1 follows it). */
   cellBase: 10,
+  /** Words per semispace. */
   cellCap: 11,
   atomBase: 12, // index into the BigInt64Array view
   atomCap: 13,
@@ -48,20 +51,109 @@ const H = {
   published: 16,
   materialized: 17,
   metaBase: 18,
+  /** The allocation pointer of semispace 1. */
+  allocTop1: 19,
+  /** The semispace new cells go to (a worker takes it at each safepoint). */
+  curSpace: 20,
+  /** The collector's handshake word: `epoch · 8 + stage` ({@link Stage}). */
+  hs: 21,
+  /** 1 while marking: root stores log the word they overwrite (the deletion barrier). */
+  phase: 22,
+  /** Set by an allocator that found its space full (the collector waits on it). */
+  gcRequest: 23,
+  /** Collections completed (allocators stalled on a full space wait on it). */
+  gcDone: 24,
+  /** {@link GcState}. */
+  gcState: 25,
+  /** Free-handle ring: handles taken so far, handles added so far, its base. */
+  freeHead: 26,
+  freeTail: 27,
+  freeBase: 28,
+  /** Grey log (barrier pushes and workers' roots): slots reserved, slots drained, base, capacity. */
+  logTop: 29,
+  logRead: 30,
+  logBase: 31,
+  logCap: 32,
+  /** Per-worker words ({@link WK}): base and number of workers. */
+  workerBase: 33,
+  workerCap: 34,
+  /** Collector statistics (cumulative). */
+  gcCycles: 35,
+  gcMovedCells: 36,
+  gcMovedWords: 37,
+  gcFreedHandles: 38,
+  /** Microseconds the collector spent copying (for its MB/s). */
+  gcCopyMicros: 39,
+  gcCheckErrors: 40,
+  /** Seeded collector bugs the workers apply ({@link GcBug}). */
+  gcBugs: 41,
+  /** Stop request to the collector thread. */
+  gcStop: 42,
+  /** Microseconds of whole collections (root handshake to free). */
+  gcCycleMicros: 43,
+  /** The low end of what the collector has copied into semispace 0 / 1 (it copies downwards from the end). */
+  evacLow0: 44,
+  evacLow1: 45,
+  /**
+   * While the collector collects: the address mutators allocate below in the new space (the
+   * room above it is kept for the collector's copies); 0 otherwise.
+   */
+  gcLimit: 46,
+  /** Bumped (and notified) whenever the collector makes room: stalled allocators wait on it. */
+  gcRoom: 47,
 } as const;
 /** Words per process in the process table (see {@link P}). */
-const PROC_WORDS = 8;
+export const PROC_WORDS = 8;
 /** Word offsets of a process-table entry. */
-const P = { status: 0, result: 1, tableHead: 2, exited: 3, charged: 4, registers: 5 } as const;
+export const P = { status: 0, result: 1, tableHead: 2, exited: 3, charged: 4, registers: 5, start: 6 } as const;
 /** Words per atom of the atom metadata (see {@link M}). */
-const META_WORDS = 4;
+export const META_WORDS = 4;
 /** Word offsets of an atom's metadata. */
-const M = { creator: 0, shared: 1, validator: 2, watches: 3 } as const;
-const HEADER_WORDS = 32;
+export const M = { creator: 0, shared: 1, validator: 2, watches: 3 } as const;
+const HEADER_WORDS = 64;
 const MAGIC = 0x494d4d50; // "IMMP"
 
+/** Collections an allocator waits through before it gives up (the live data then fills the heap). */
+const STALL_COLLECTIONS = 4;
+/** Pause samples kept per worker (a ring; p99 is taken over the last this many). */
+export const PAUSE_SAMPLES = 4096;
+/** Words per worker in the per-worker area. */
+export const WORKER_WORDS = 8 + PAUSE_SAMPLES;
+/** Word offsets of a worker's entry: the handshake it acknowledged last, whether it is parked, its pauses. */
+export const WK = { ack: 0, parked: 1, pauses: 2, maxPause: 3, stalls: 4, samples: 8 } as const;
+
+/**
+ * Stages of a collection, the low 3 bits of the handshake word. A worker acknowledges each at a
+ * safepoint (between two scheduling points of its processes, holding no handle in a local).
+ */
+export const Stage = {
+  /** The deletion barrier is on (every root store decided after this logs what it overwrites). */
+  barrier: 1,
+  /** Roots: the worker logs the handles its private state holds and allocates in the new space. */
+  roots: 2,
+  /** The barrier is off. */
+  barrierOff: 3,
+  /** Nothing in the old space is read any more (after the handle swaps): it may be freed. */
+  evacuated: 4,
+  /** Stop-the-world peer: the worker reports its roots, switches space and waits for {@link Stage.resume}. */
+  stop: 5,
+  /** Stop-the-world peer: the collection is over. */
+  resume: 6,
+} as const;
+
+/** The collector's state word. */
+export const GcState = { off: 0, on: 1, exhausted: 2 } as const;
+
+/** Seeded collector bugs (bits of the `gcBugs` word). */
+export const GcBug = {
+  /** `parallel-gc-no-handshake`: the collector takes roots and frees the old space without waiting for the workers' acknowledgements. */
+  noHandshake: 1,
+  /** `parallel-gc-missed-root`: worker 1 does not report the handles its private state holds. */
+  missedRoot: 2,
+} as const;
+
 /** Cell tags (the low 8 bits of a cell's header; the rest is the payload size in words). */
-const T = { int: 1, dbl: 2, str: 3, kw: 4, sym: 5, chr: 6, bytes: 7, list: 8, vec: 9, set: 10, map: 11, tagged: 12, atom: 13, fn: 14, bool: 15 } as const;
+export const T = { int: 1, dbl: 2, str: 3, kw: 4, sym: 5, chr: 6, bytes: 7, list: 8, vec: 9, set: 10, map: 11, tagged: 12, atom: 13, fn: 14, bool: 15, entry: 16 } as const;
 
 /** Process status words of the process table. */
 export const ProcStatus = {
@@ -77,7 +169,10 @@ export const ProcStatus = {
 
 /** Sizes of a shared heap, in words. */
 export interface SharedHeapSizes {
-  /** Words for cells (default 8 Mi = 32 MiB). */
+  /**
+   * Words for cells in each of the two semispaces (default 8 Mi = 32 MiB each): the most live
+   * data the heap holds; with the collector off only one semispace is used.
+   */
   readonly cellWords?: number;
   /** Handles (default 2 Mi). */
   readonly handles?: number;
@@ -85,6 +180,10 @@ export interface SharedHeapSizes {
   readonly atoms?: number;
   /** Processes (default 16 Ki). */
   readonly processes?: number;
+  /** Worker threads that may attach as mutators (default 16). */
+  readonly workers?: number;
+  /** Slots of the collector's grey log (default 64 Ki). */
+  readonly logSlots?: number;
 }
 
 /** The shared heap is full (cells, handles, atoms or processes): a typed `out-of-memory` fault. */
@@ -103,6 +202,20 @@ export class UnpublishedRead extends Error {
     super('read of a value that is not published in the shared heap');
     this.name = 'UnpublishedRead';
   }
+}
+
+/** One mutator's pauses for the collector (figures in milliseconds). */
+export interface MutatorPauses {
+  /** The worker. */
+  readonly worker: number;
+  /** Safepoints where it acknowledged a handshake, plus stalls. */
+  readonly pauses: number;
+  /** Times it stalled inside an operation on a full heap until a collection ended. */
+  readonly stalls: number;
+  /** The longest pause. */
+  readonly maxMs: number;
+  /** The 99th percentile (over its last {@link PAUSE_SAMPLES} pauses). */
+  readonly p99Ms: number;
 }
 
 /** How a function value is published: by name (built-ins, prelude) or as a closure of a lambda. */
@@ -126,16 +239,38 @@ export class SharedHeap {
   readonly buffer: SharedArrayBuffer;
   private readonly w: Int32Array;
   private readonly a64: BigInt64Array;
-  private readonly cache = new Map<number, Value>();
-  private readonly known = new WeakMap<object, number>();
+  /** Handle → the value this thread has for it (materialized or published here). */
+  private cache = new Map<number, Value>();
+  /** Value → its word, for values read from the shared heap or published by this thread. */
+  private known = new WeakMap<object, number>();
   /** Set by the worker: how functions are published and rebuilt. */
   fnCodec: FnCodec | null = null;
+  /** The semispace this thread allocates in (taken from `curSpace` at each safepoint). */
+  private space: number;
+  /** This thread's mutator index (-1: not a registered mutator, e.g. the coordinator). */
+  private worker = -1;
+  /** The handshake word this thread acknowledged last. */
+  private acked = 0;
+  /** Handles this thread allocated since its last safepoint (roots while it stalls inside an operation). */
+  private pending: number[] = [];
+  /** The values this thread's processes hold (what its root report walks). */
+  private held: () => Iterable<Value> = () => [];
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
     this.w = new Int32Array(buffer);
     this.a64 = new BigInt64Array(buffer);
     if (Atomics.load(this.w, H.magic) !== MAGIC) throw new Error('not a shared heap buffer');
+    this.space = Atomics.load(this.w, H.curSpace);
+  }
+
+  /** The heap's words (for the collector in optimized/parallel/collector.ts). */
+  get words(): Int32Array {
+    return this.w;
+  }
+  /** The heap's 64-bit view (atom words), for the collector. */
+  get words64(): BigInt64Array {
+    return this.a64;
   }
 
   /** Creates a fresh shared heap. */
@@ -144,16 +279,26 @@ export class SharedHeap {
     const handles = sizes.handles ?? 2 << 20;
     const atoms = sizes.atoms ?? 64 << 10;
     const procs = sizes.processes ?? 16 << 10;
+    const workers = sizes.workers ?? 16;
+    const logSlots = sizes.logSlots ?? 64 << 10;
+    for (const [k, v] of Object.entries({ cellWords, handles, atoms, processes: procs, workers, logSlots })) {
+      if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`shared heap size ${k} must be a positive integer, got ${v}`);
+    }
     const handleBase = HEADER_WORDS;
-    const procBase = handleBase + handles;
+    const freeBase = handleBase + handles;
+    const procBase = freeBase + handles;
     const metaBase = procBase + PROC_WORDS * procs;
-    const atomWordBase = (metaBase + META_WORDS * atoms + 1) & ~1; // 8-byte aligned
+    const logBase = metaBase + META_WORDS * atoms;
+    const workerBase = logBase + logSlots;
+    const atomWordBase = (workerBase + WORKER_WORDS * workers + 1) & ~1; // 8-byte aligned
     const cellBase = atomWordBase + 2 * atoms;
-    const total = cellBase + cellWords;
+    const total = cellBase + 2 * cellWords;
+    if (total * 4 > 2 ** 31 - 4) throw new RangeError(`a shared heap of ${total} words does not fit 32-bit addresses`);
     const buf = new SharedArrayBuffer(total * 4);
     const w = new Int32Array(buf);
     w[H.handleBase] = handleBase;
     w[H.handleCap] = handles;
+    w[H.freeBase] = freeBase;
     w[H.cellBase] = cellBase;
     w[H.cellCap] = cellWords;
     w[H.atomBase] = atomWordBase >> 1;
@@ -161,8 +306,16 @@ export class SharedHeap {
     w[H.procBase] = procBase;
     w[H.procCap] = procs;
     w[H.metaBase] = metaBase;
+    w[H.logBase] = logBase;
+    w[H.logCap] = logSlots;
+    w[H.workerBase] = workerBase;
+    w[H.workerCap] = workers;
     w[H.allocTop] = cellBase;
+    w[H.allocTop1] = cellBase + cellWords;
+    w[H.evacLow0] = cellBase + cellWords;
+    w[H.evacLow1] = cellBase + 2 * cellWords;
     w[H.nextHandle] = 1; // handle 0 is nil
+    for (let i = 0; i < workers; i++) w[workerBase + WORKER_WORDS * i + WK.parked] = 1;
     Atomics.store(w, H.magic, MAGIC);
     return new SharedHeap(buf);
   }
@@ -189,9 +342,13 @@ export class SharedHeap {
   restart(pid: number): void {
     Atomics.store(this.w, this.proc(pid) + P.status, ProcStatus.running);
   }
-  /** Cells published (values copied into the shared heap) and values materialized, heap-wide. */
+  /** Cells published (values copied into the shared heap), values materialized, and words in use (both semispaces), heap-wide. */
   counters(): { readonly published: number; readonly materialized: number; readonly cellWords: number } {
-    return { published: Atomics.load(this.w, H.published), materialized: Atomics.load(this.w, H.materialized), cellWords: Atomics.load(this.w, H.allocTop) - this.w[H.cellBase]! };
+    const base = this.w[H.cellBase]!;
+    const cap = this.w[H.cellCap]!;
+    const used = Math.min(cap, Atomics.load(this.w, H.allocTop) - base) + Math.min(cap, Atomics.load(this.w, H.allocTop1) - base - cap)
+      + (base + cap - Atomics.load(this.w, H.evacLow0)) + (base + 2 * cap - Atomics.load(this.w, H.evacLow1));
+    return { published: Atomics.load(this.w, H.published), materialized: Atomics.load(this.w, H.materialized), cellWords: used };
   }
 
   // ------------------------------------------------------------------ processes
@@ -208,9 +365,14 @@ export class SharedHeap {
   /** Ends `pid` with a published result (status `done` or `failed`) and wakes waiting workers. */
   finish(pid: number, status: typeof ProcStatus.done | typeof ProcStatus.failed, word: number): void {
     const at = this.w[H.procBase]! + PROC_WORDS * pid;
-    Atomics.store(this.w, at + P.result, word);
+    this.barrier(Atomics.exchange(this.w, at + P.result, word));
+    this.barrier(Atomics.exchange(this.w, at + P.start, 0)); // its start value is no longer a root
     Atomics.store(this.w, at, status);
     this.wakeAll();
+  }
+  /** Stores the value word of `pid`'s start value (`[f & args]`), a root until the process ends. */
+  setStartWord(pid: number, word: number): void {
+    this.barrier(Atomics.exchange(this.w, this.proc(pid) + P.start, word));
   }
   /** Bumps the wake word and wakes every thread waiting on it. */
   wakeAll(): void {
@@ -270,10 +432,11 @@ export class SharedHeap {
   }
   /** Stores the validator entry word of atom `id` (0: none). */
   setValidatorWord(id: number, word: number): void {
-    Atomics.store(this.w, this.meta(id) + M.validator, word);
+    this.barrier(Atomics.exchange(this.w, this.meta(id) + M.validator, word));
   }
   /** CAS of atom `id`'s watches word: succeeds iff it still holds `expected`. */
   casWatchesWord(id: number, expected: number, word: number): boolean {
+    this.barrier(expected);
     return Atomics.compareExchange(this.w, this.meta(id) + M.watches, expected, word) === expected;
   }
 
@@ -283,22 +446,19 @@ export class SharedHeap {
     return this.w[H.procBase]! + PROC_WORDS * pid;
   }
   /**
-   * Adds `ref → id` to the atom table of `pid`: an entry appended to the cell space and prepended
-   * to the process's list by CAS on its head, so any worker may grant it (share!, spawn, fork).
+   * Adds `ref → id` to the atom table of `pid`: an entry cell `[ref id next]` published and
+   * prepended to the process's list by CAS on its head (a value word), so any worker may grant it
+   * (share!, spawn, fork).
    */
   grant(pid: number, ref: number, id: number): void {
-    const at = Atomics.add(this.w, H.allocTop, 3);
-    if (at + 3 > this.w[H.cellBase]! + this.w[H.cellCap]!) throw new SharedHeapExhausted('cells');
-    Atomics.store(this.w, at, ref);
-    Atomics.store(this.w, at + 1, id);
     const head = this.proc(pid) + P.tableHead;
     for (;;) {
       const old = Atomics.load(this.w, head);
-      Atomics.store(this.w, at + 2, old);
-      if (Atomics.compareExchange(this.w, head, old, at) === old) return;
+      const entry = this.cell(T.entry, [ref, id, old]);
+      if (Atomics.compareExchange(this.w, head, old, entry) === old) return;
     }
   }
-  /** The head of `pid`'s atom table (changes whenever an entry is added). */
+  /** The head of `pid`'s atom table (a value word; changes whenever an entry is added). */
   tableHead(pid: number): number {
     return Atomics.load(this.w, this.proc(pid) + P.tableHead);
   }
@@ -306,7 +466,12 @@ export class SharedHeap {
   tableSince(pid: number, since: number): { readonly head: number; readonly entries: readonly (readonly [number, number])[] } {
     const head = this.tableHead(pid);
     const entries: (readonly [number, number])[] = [];
-    for (let at = head; at !== since && at !== 0; at = Atomics.load(this.w, at + 2)) entries.push([Atomics.load(this.w, at), Atomics.load(this.w, at + 1)]);
+    for (let word = head; word !== since && word !== 0;) {
+      const a = this.addr(word >> 1);
+      if (a === 0) throw new UnpublishedRead();
+      entries.push([this.w[a + 1]!, this.w[a + 2]!]);
+      word = this.w[a + 3]!;
+    }
     return { head, entries };
   }
   /** Marks `pid` exited (its validators and watches never run again). */
@@ -331,6 +496,7 @@ export class SharedHeap {
   }
   /** CAS of `pid`'s registers word: succeeds iff it still holds `expected`. */
   casRegistersWord(pid: number, expected: number, word: number): boolean {
+    this.barrier(expected);
     return Atomics.compareExchange(this.w, this.proc(pid) + P.registers, expected, word) === expected;
   }
   /** Whether `id` names an atom. */
@@ -347,6 +513,7 @@ export class SharedHeap {
    * @see Publication.tla Store
    */
   casAtom(id: number, expWord: number, expStamp: number, word: number): boolean {
+    this.barrier(expWord);
     const exp = pack(expWord, expStamp);
     return Atomics.compareExchange(this.a64, this.w[H.atomBase]! + id, exp, pack(word, expStamp + 1)) === exp;
   }
@@ -363,10 +530,16 @@ export class SharedHeap {
     if (typeof v === 'bigint' && v >= BigInt(SMALL_MIN) && v <= BigInt(SMALL_MAX)) return (Number(v) << 1) | 1;
     if (typeof v === 'object') {
       const k = this.known.get(v);
-      if (k !== undefined) return k;
+      if (k !== undefined) {
+        if (this.worker >= 0 && k !== 0) this.pending.push(k >> 1); // held by the operation in progress
+        return k;
+      }
     }
     const word = this.encode(v);
-    if (typeof v === 'object') this.known.set(v, word);
+    if (typeof v === 'object' && v !== null) {
+      this.known.set(v, word);
+      this.cache.set(word >> 1, v);
+    }
     return word;
   }
 
@@ -432,18 +605,252 @@ export class SharedHeap {
   /** Appends a cell and gives it a handle; returns its value word. */
   private cell(tag: number, payload: readonly number[]): number {
     const size = payload.length;
-    const at = Atomics.add(this.w, H.allocTop, size + 1);
-    if (at + size + 1 > this.w[H.cellBase]! + this.w[H.cellCap]!) throw new SharedHeapExhausted('cells');
+    const at = this.reserve(size + 1);
     const w = this.w;
     w[at] = tag | (size << 8);
     for (let i = 0; i < size; i++) w[at + 1 + i] = payload[i]!;
-    const h = Atomics.add(w, H.nextHandle, 1);
-    if (h >= w[H.handleCap]!) throw new SharedHeapExhausted('handles');
+    const h = this.newHandle();
     // The handle entry is stored with Atomics after the cell's words: whoever reads the handle
     // through an atomic load (atom word, process table, message) sees the cell's words.
     Atomics.store(w, w[H.handleBase]! + h, at);
     Atomics.add(w, H.published, 1);
+    if (this.worker >= 0) this.pending.push(h);
     return h << 1;
+  }
+
+  /**
+   * Reserves `n` words in this thread's semispace with one `Atomics.add` on its allocation
+   * pointer; when the space is full, stalls until the collector has run (or throws
+   * {@link SharedHeapExhausted} when there is no collector or it could not make room).
+   */
+  private reserve(n: number): number {
+    let first: number | null = null;
+    for (;;) {
+      const w = this.w;
+      const s = this.worker >= 0 ? this.space : Atomics.load(w, H.curSpace);
+      const topWord = s === 0 ? H.allocTop : H.allocTop1;
+      // Below what the collector copied into this space, and, while it collects, below the room it keeps for its copies.
+      const low = Atomics.load(w, s === 0 ? H.evacLow0 : H.evacLow1);
+      const kept = s === Atomics.load(w, H.curSpace) ? Atomics.load(w, H.gcLimit) : 0;
+      const limit = kept === 0 ? low : Math.min(low, kept);
+      // A bump by CAS, never past the limit (a failed reservation takes nothing the collector's copies need).
+      let at = Atomics.load(w, topWord);
+      while (at + n <= limit) {
+        const seen = Atomics.compareExchange(w, topWord, at, at + n);
+        if (seen === at) return at;
+        at = seen;
+      }
+      first = this.giveUp(first, n, 'cells');
+      this.stall('cells');
+    }
+  }
+
+  /**
+   * Throws {@link SharedHeapExhausted} when collections since the first stall of this allocation
+   * (`first`: the collection count then, null before) made no room: the live data fills the heap.
+   */
+  private giveUp(first: number | null, n: number, what: string): number {
+    const done = Atomics.load(this.w, H.gcDone);
+    if (n > this.w[H.cellCap]! || (first !== null && ((done - first) | 0) >= STALL_COLLECTIONS)) throw new SharedHeapExhausted(what);
+    return first ?? done;
+  }
+
+  /** A handle: a freed one from the collector's ring if any (taken by CAS), else a new one. */
+  private newHandle(): number {
+    const w = this.w;
+    let first: number | null = null;
+    for (;;) {
+      const head = Atomics.load(w, H.freeHead);
+      if (head !== Atomics.load(w, H.freeTail)) {
+        const h = Atomics.load(w, w[H.freeBase]! + ((head >>> 0) % w[H.handleCap]!));
+        if (Atomics.compareExchange(w, H.freeHead, head, (head + 1) | 0) === head) return h;
+        continue;
+      }
+      if (Atomics.load(w, H.nextHandle) < w[H.handleCap]!) {
+        const h = Atomics.add(w, H.nextHandle, 1);
+        if (h < w[H.handleCap]!) return h;
+      }
+      first = this.giveUp(first, 0, 'handles');
+      this.stall('handles');
+    }
+  }
+
+  /**
+   * The space or the handles ran out inside an operation: asks the collector for a collection
+   * and waits until it has made room, acknowledging its handshakes meanwhile (with every handle this
+   * thread may hold as a root, since it is inside an operation). The wait is a pause.
+   * @throws SharedHeapExhausted when no collector runs, or it ran out of room itself.
+   */
+  private stall(what: string): void {
+    const w = this.w;
+    if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
+    const t0 = performance.now();
+    const room = Atomics.load(w, H.gcRoom);
+    for (;;) {
+      if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
+      if (Atomics.load(w, H.gcRequest) === 0) {
+        Atomics.store(w, H.gcRequest, 1);
+        Atomics.notify(w, H.gcRequest);
+      }
+      this.acknowledge(true);
+      if (Atomics.load(w, H.gcRoom) !== room) break;
+      Atomics.wait(w, H.hs, Atomics.load(w, H.hs), 1);
+    }
+    if (this.worker >= 0) {
+      this.recordPause(performance.now() - t0);
+      Atomics.add(w, this.wk() + WK.stalls, 1);
+    }
+  }
+
+  // ------------------------------------------------------------------ the collector's handshakes
+
+  /**
+   * Registers this thread as mutator `index` of the collector's handshakes; `held` yields the
+   * values its processes hold (their machine states), walked for its roots. It starts parked.
+   */
+  register(index: number, held: () => Iterable<Value>): void {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.w[H.workerCap]!) throw new RangeError(`mutator index ${index} is outside 0..${this.w[H.workerCap]! - 1}`);
+    this.worker = index;
+    this.held = held;
+  }
+
+  private wk(i = this.worker): number {
+    return this.w[H.workerBase]! + WORKER_WORDS * i;
+  }
+
+  /**
+   * A safepoint: this thread holds no handle word in a local (between two scheduling points of
+   * its processes). Acknowledges the collector's handshake if it changed; the time spent is a
+   * pause of this mutator.
+   * @see Publication.tla Ack
+   */
+  safepoint(): void {
+    if (this.worker < 0) return;
+    this.pending.length = 0;
+    if (Atomics.load(this.w, H.hs) === this.acked) return;
+    const t0 = performance.now();
+    this.acknowledge(false);
+    this.recordPause(performance.now() - t0);
+  }
+
+  /**
+   * Parks this thread: it has no process, so it holds nothing (its caches are dropped) and the
+   * collector counts it as having acknowledged every handshake until {@link unpark}.
+   */
+  park(): void {
+    if (this.worker < 0) return;
+    this.cache = new Map();
+    this.known = new WeakMap();
+    this.pending.length = 0;
+    Atomics.store(this.w, this.wk() + WK.parked, 1);
+  }
+
+  /** Parks mutator `index` from outside (its thread died): the collector no longer waits for it. */
+  parkWorker(index: number): void {
+    if (index >= 0 && index < this.w[H.workerCap]!) Atomics.store(this.w, this.wk(index) + WK.parked, 1);
+  }
+
+  /** Unparks this thread before it touches the heap again, and acknowledges the current handshake. */
+  unpark(): void {
+    if (this.worker < 0) return;
+    Atomics.store(this.w, this.wk() + WK.parked, 0);
+    this.safepoint();
+  }
+
+  /** Acknowledges the current handshake word (inside an operation when `stalled`). */
+  private acknowledge(stalled: boolean): void {
+    if (this.worker < 0) return;
+    const w = this.w;
+    const hs = Atomics.load(w, H.hs);
+    if (hs === this.acked) return;
+    const stage = hs & 7;
+    if (stage === Stage.roots || stage === Stage.stop) this.reportRoots(stalled);
+    this.space = Atomics.load(w, H.curSpace);
+    this.acked = hs;
+    Atomics.store(w, this.wk() + WK.ack, hs);
+    if (stage === Stage.stop) {
+      // The stop-the-world peer: wait here until the collection is over, then acknowledge what
+      // the handshake word says now (the resume, or already the next collection's stop).
+      while (Atomics.load(w, H.hs) === hs) Atomics.wait(w, H.hs, hs, 50);
+      this.acknowledge(stalled);
+    }
+  }
+
+  /**
+   * Logs the handles this thread's private state holds, as roots of the collection: those of the
+   * shared values its processes hold (the caches are trimmed to them: a value dropped from them is
+   * published again if needed, never named by a freed handle), and, inside an operation, every
+   * handle the operation allocated or took from the caches since the last safepoint.
+   */
+  private reportRoots(stalled: boolean): void {
+    const skip = this.worker === 1 && (Atomics.load(this.w, H.gcBugs) & GcBug.missedRoot) !== 0;
+    if (stalled && !skip) for (const h of this.pending) this.log(h << 1);
+    const cache = new Map<number, Value>();
+    const known = new WeakMap<object, number>();
+    const seen = new Set<object>();
+    const todo: Value[] = [...this.held()];
+    while (todo.length > 0) {
+      const v = todo.pop()!;
+      if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+      seen.add(v);
+      const word = this.known.get(v);
+      if (word !== undefined) {
+        // A shared value: its handle is a root, and what it holds is reached through the heap.
+        cache.set(word >> 1, v);
+        known.set(v, word);
+        if (!skip) this.log(word);
+        continue;
+      }
+      if (v instanceof Vector || v instanceof List) {
+        for (let i = 0; i < v.size; i++) todo.push(v.at(i)!);
+      } else if (v instanceof ESet) todo.push(...v.items);
+      else if (v instanceof EMap) for (const [k, x] of v.entries) todo.push(k, x);
+      else if (v instanceof Tagged) todo.push(v.value);
+      else if (v instanceof Fn) todo.push(...(this.fnCodec?.encode(v)?.caps ?? []));
+    }
+    this.cache = cache;
+    this.known = known;
+  }
+
+  /** The deletion barrier: while marking, a root store logs the handle it overwrites. @see GC.tla StoreAtom */
+  private barrier(old: number): void {
+    if (old !== 0 && (old & 1) === 0 && Atomics.load(this.w, H.phase) === 1) this.log(old);
+  }
+
+  /** Appends a handle word to the collector's grey log (lock-free: one `Atomics.add`). */
+  private log(word: number): void {
+    const w = this.w;
+    const cap = w[H.logCap]!;
+    const i = Atomics.add(w, H.logTop, 1);
+    for (;;) {
+      const read = Atomics.load(w, H.logRead);
+      if (((i - read) | 0) < cap) break;
+      Atomics.wait(w, H.logRead, read, 1);
+    }
+    Atomics.store(w, w[H.logBase]! + ((i >>> 0) % cap), word);
+  }
+
+  private recordPause(ms: number): void {
+    const w = this.w;
+    const at = this.wk();
+    const tenthsUs = Math.max(1, Math.round(ms * 10_000));
+    const n = Atomics.add(w, at + WK.pauses, 1);
+    Atomics.store(w, at + WK.samples + (n % PAUSE_SAMPLES), tenthsUs);
+    if (tenthsUs > Atomics.load(w, at + WK.maxPause)) Atomics.store(w, at + WK.maxPause, tenthsUs);
+  }
+
+  /** Each mutator's pauses (time at the collector's handshakes, and stalled on a full heap): count, max and p99 in ms. */
+  pauses(workers: number): readonly MutatorPauses[] {
+    const out: MutatorPauses[] = [];
+    for (let i = 0; i < workers; i++) {
+      const at = this.wk(i);
+      const n = Atomics.load(this.w, at + WK.pauses);
+      const xs: number[] = [];
+      for (let k = 0; k < Math.min(n, PAUSE_SAMPLES); k++) xs.push(Atomics.load(this.w, at + WK.samples + k) / 10_000);
+      xs.sort((a, b) => a - b);
+      out.push({ worker: i, pauses: n, stalls: Atomics.load(this.w, at + WK.stalls), maxMs: Atomics.load(this.w, at + WK.maxPause) / 10_000, p99Ms: xs.length === 0 ? 0 : xs[Math.min(xs.length - 1, Math.ceil(xs.length * 0.99) - 1)]! });
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ reading

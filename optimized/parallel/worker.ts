@@ -54,6 +54,12 @@ const procs: Proc[] = [];
 let current: Proc | null = null;
 let bootDefine: ((s: Sym, v: Value) => void) | null = null;
 
+// This worker is a mutator of the shared heap's collector: its roots are the shared values its
+// processes hold (walked from their machine states at the collector's root handshake).
+heap.register(boot.index, function* held() {
+  for (const p of procs) yield* stateValues(p.state);
+});
+
 const rt = new Runtime({ global: (s) => global(s), maxDepth: boot.stackDepth, mutant: (n) => boot.mutants.includes(n) });
 
 function global(s: Sym): Value | undefined {
@@ -413,6 +419,7 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       }
       // The function and the arguments are published before the child is placed (ADR 0039).
       const word = heap.publish(new Vector([f, ...rest]));
+      heap.setStartWord(pid, word); // a root until the child ends (the message carries only the word)
       p.children.add(pid);
       post({ type: 'spawn', pid, parent: p.pid, word });
       return done(BigInt(pid));
@@ -460,7 +467,8 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       }
       const v = heap.read(heap.resultWord(target));
       if (st === ProcStatus.failed) {
-        const m = v instanceof EMap ? v : errorMap('program-error', 'failed');
+        // A result word 0: the process's worker died (the coordinator publishes nothing).
+        const m = v instanceof EMap ? v : errorMap('worker-died', `process ${target} ended: its worker died`);
         const msg = m.get(Keyword.of('message'));
         const kind = m.get(Keyword.of('error'));
         throw new Raised('program-error', `process ${target} failed: ${typeof msg === 'string' ? msg : ''}`, errorMap(kind instanceof Keyword ? kind.name : 'program-error', typeof msg === 'string' ? msg : ''));
@@ -648,10 +656,14 @@ function schedule(): void {
 
 function loop(): void {
   scheduled = false;
-  if (procs.length === 0) return;
+  if (procs.length === 0) {
+    heap.park(); // no process: nothing held, the collector need not wait for this worker
+    return;
+  }
   const seen = heap.wakeValue();
   let progressed = false;
   for (const p of [...procs]) {
+    heap.safepoint(); // between two scheduling points: no handle word in a local
     current = p;
     rt.pid = p.pid;
     p.fuel -= heap.takeCharged(p.pid); // steps its validators and watches took for other processes' writes
@@ -686,6 +698,7 @@ function loop(): void {
 }
 
 port.on('message', (m: ToWorker) => {
+  if (m.type === 'start' || (m.type === 'load' && m.run)) heap.unpark();
   if (m.type === 'start') {
     const state: MState = m.pid === 0 && m.word === 0 ? programState(program.main) : (() => {
       const fv = heap.read(m.word) as Vector;

@@ -4,10 +4,13 @@
  * process. The default run is bounded (fixed seed, a few cases); a long campaign runs with
  * `IMMUTOS_PARALLEL_CASES=10000` (and `IMMUTOS_PARALLEL_SEED`). A failure prints its seed and
  * replay command; a failing case is shrunk and its minimized program printed with the replay
- * command of the minimized case (`IMMUTOS_PARALLEL_KEEP`). The seeded bug `publish-after-store`
- * must be caught, and its case shrunk.
+ * command of the minimized case (`IMMUTOS_PARALLEL_KEEP`). Every case runs across collections of a
+ * small shared heap, collected back to back with its invariant checked after each collection. The
+ * seeded bug `publish-after-store` must be caught, and its case shrunk; so must the seeded
+ * collector bugs `parallel-gc-no-handshake` and `parallel-gc-missed-root`.
  */
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { gcTotals } from '../../optimized/parallel/ParallelRuntime.js';
 import { formatParallelFailure, fullKeep, keepText, parallelCampaign, parallelCase, parseKeep, referenceVerdict } from '../../harness/campaign/parallelCampaign.js';
 
 const seed = Number(process.env.IMMUTOS_PARALLEL_SEED ?? 1);
@@ -21,6 +24,8 @@ describe('parallel fuzz (optimized+workers:2)', () => {
     if (r.failure !== null) console.error(formatParallelFailure(r.failure));
     expect(r.failure).toBeNull();
     if (keep === undefined) expect(r.operations).toBeGreaterThan(cases * 5);
+    expect(r.collections).toBeGreaterThan(0);
+    console.log(`parallel fuzz: ${r.cases} case(s), ${r.operations} atom operations, ${r.collections} collections of the shared heap`);
   });
 
   test('a part of a case (what shrinking keeps) is reproducible from its seed and text form', () => {
@@ -68,4 +73,24 @@ describe('parallel fuzz (optimized+workers:2)', () => {
     expect(text).toContain(s.case.source);
     expect(text).toContain(s.replay);
   });
+
+  for (const bug of ['parallel-gc-no-handshake', 'parallel-gc-missed-root']) {
+    test(`the seeded collector bug ${bug} is caught by the campaign, and its case shrunk while it still fails`, { timeout: 300_000 }, async () => {
+      // The campaign stops at the first failure; a missed root shows only when a value it held was
+      // overwritten meanwhile, so it may take more cases than a skipped handshake.
+      const r = await parallelCampaign(100, 40, 2, [bug], { shrink: { budget: 20 } });
+      expect(r.failure).not.toBeNull();
+      const f = r.failure!;
+      console.log(`${bug}: caught at case ${f.seed} (seed ${f.seed}, ${r.cases} case(s) run, ${r.collections} collections): ${f.reason}`);
+      expect(f.replay).toContain(`+mutant:${bug}`);
+      expect(f.shrunk).not.toBeNull();
+      expect(f.shrunk!.verdict.ok).toBe(false);
+    });
+  }
+});
+
+// How much this file's runs collected (IMMUTOS_PARALLEL_GC=force,check makes every run collect back to back).
+afterAll(() => {
+  const t = gcTotals();
+  console.log(`shared-heap collections in ${t.runs} parallel run(s) of this file: ${t.collections}`);
 });

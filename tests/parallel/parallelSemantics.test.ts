@@ -7,7 +7,8 @@
  * compiled worker (`npm run build`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { gcTotals } from '../../optimized/parallel/ParallelRuntime.js';
 import { failureMessage, renderReport, runProgram } from '../../cli/program/runProgram.js';
 import { parallelFailure, renderParallelReport, runParallelProgram } from '../../cli/program/parallelProgram.js';
 
@@ -58,4 +59,10 @@ describe('parallel mode = reference kernel', () => {
     expect(r.result).toEqual({ ok: true, value: '2' });
     expect(r.processes.find((p) => p.pid === 1)!.output).toEqual(['[:watch-failed :spin :fuel-exhausted]', '[:watch-failed :spin :fuel-exhausted]']);
   });
+});
+
+// How much this file's runs collected (IMMUTOS_PARALLEL_GC=force,check makes every run collect back to back).
+afterAll(() => {
+  const t = gcTotals();
+  console.log(`shared-heap collections in ${t.runs} parallel run(s) of this file: ${t.collections}`);
 });

@@ -1,0 +1,386 @@
+/**
+ * The collector of the parallel mode's shared heap (docs/adr/0042): a concurrent, compacting,
+ * semispace collector that runs on its own thread while the workers run their processes.
+ *
+ * One collection, with the handshakes of `Publication.tla` (a worker acknowledges at a
+ * safepoint, where it holds no handle word in a local):
+ * 1. **barrier** — the deletion barrier is switched on (`phase`); once every worker has
+ *    acknowledged, every root store logs the handle it overwrites (GC.tla `StoreAtom`).
+ * 2. **roots** — new cells go to the other semispace (`curSpace`); each worker, at its
+ *    acknowledgement, logs the handles its private state still holds (the values its processes
+ *    hold; its caches are trimmed to them) and allocates in the new space from then on.
+ * 3. The collector scans the shared roots (atom words, validators, watches, and per process its
+ *    result, atom table, registers and start value) and traces, draining the log, until no grey
+ *    handle is left; then **barrierOff**, and what was logged meanwhile is traced.
+ * 4. **Evacuation**: every marked cell of the old space is copied to the new space and its handle
+ *    table entry swapped to the copy (copy, then one CAS: values are immutable, so the copy is
+ *    always right); an unmarked handle of the old space is dead.
+ * 5. **evacuated** — once every worker has passed a safepoint after the swaps, none can still
+ *    read an old address (`Publication.tla` `FreeOld` after `Ack`): the old space is reset and
+ *    the dead handles go to the free-handle ring, from which allocators take them again.
+ *
+ * Mutators never wait for a collection unless their space is full (they then stall inside the
+ * operation, reporting every handle they may hold). A stop-the-world peer ({@link
+ * SharedCollector.stopTheWorld}) does the same work with every worker stopped for the whole
+ * collection, for `immutos bench parallel`. {@link SharedCollector.check} is the heap-invariant
+ * check run after each collection in the checked mode.
+ * @module
+ */
+import { GcBug, GcState, H, M, META_WORDS, P, PROC_WORDS, Stage, T, WK, WORKER_WORDS, type SharedHeap } from './sharedHeap.js';
+
+/** What one collection did. */
+export interface CycleStats {
+  /** Cells copied to the new space. */
+  readonly movedCells: number;
+  /** Words copied. */
+  readonly movedWords: number;
+  /** Handles freed. */
+  readonly freed: number;
+}
+
+/** The collector over one shared heap (one instance, on the collector's thread). */
+export class SharedCollector {
+  private readonly w: Int32Array;
+  private readonly a64: BigInt64Array;
+  private readonly marks: Int32Array;
+  private readonly grey: number[] = [];
+  private epoch = 0;
+
+  /** A collector of `heap` whose mutators are workers `0..workers-1`. */
+  constructor(heap: SharedHeap, private readonly workers: number) {
+    this.w = heap.words;
+    this.a64 = heap.words64;
+    this.marks = new Int32Array(this.w[H.handleCap]!);
+  }
+
+  /** Whether the seeded bug `bug` is on. */
+  private bug(bug: number): boolean {
+    return (Atomics.load(this.w, H.gcBugs) & bug) !== 0;
+  }
+
+  private shade(word: number): void {
+    if (word === 0 || (word & 1) === 1) return;
+    const h = word >>> 1;
+    if (h >= this.marks.length || this.marks[h] === this.epoch) return;
+    this.marks[h] = this.epoch;
+    this.grey.push(h);
+  }
+
+  /** Calls `f` on each child word of the cell at `a`. */
+  private children(a: number, f: (word: number) => void): void {
+    const w = this.w;
+    const tag = w[a]! & 0xff;
+    const p = a + 1;
+    switch (tag) {
+      case T.list: case T.vec: case T.set: { const n = w[p]!; for (let i = 1; i <= n; i++) f(w[p + i]!); break; }
+      case T.map: { const n = w[p]!; for (let i = 1; i <= 2 * n; i++) f(w[p + i]!); break; }
+      case T.tagged: f(w[p]!); f(w[p + 1]!); break;
+      case T.fn: { f(w[p]!); const n = w[p + 2]!; for (let i = 0; i < n; i++) f(w[p + 3 + i]!); break; }
+      case T.entry: f(w[p + 2]!); break;
+      default: break;
+    }
+  }
+
+  private entry(h: number): number {
+    return this.w[H.handleBase]! + h;
+  }
+
+  /** Drains the grey log (barrier pushes and workers' roots) up to its first slot not yet written. */
+  private drainLog(): void {
+    const w = this.w;
+    const cap = w[H.logCap]!;
+    const top = Atomics.load(w, H.logTop);
+    let r = Atomics.load(w, H.logRead);
+    while (r !== top) {
+      const slot = w[H.logBase]! + ((r >>> 0) % cap);
+      const v = Atomics.load(w, slot);
+      if (v === 0) break; // reserved, not yet written
+      Atomics.store(w, slot, 0);
+      this.shade(v);
+      r = (r + 1) | 0;
+    }
+    Atomics.store(w, H.logRead, r);
+    Atomics.notify(w, H.logRead);
+  }
+
+  /** MarkStep until no grey handle and no logged one is left. */
+  private trace(): void {
+    for (;;) {
+      this.drainLog();
+      if (this.grey.length === 0) return;
+      while (this.grey.length > 0) {
+        const h = this.grey.pop()!;
+        const a = Atomics.load(this.w, this.entry(h));
+        if (a !== 0) this.children(a, (x) => this.shade(x));
+      }
+    }
+  }
+
+  /** Calls `f` on every root word in the shared heap, with a name for it. */
+  private roots(f: (word: number, where: string) => void): void {
+    const w = this.w;
+    const atoms = Math.min(Atomics.load(w, H.nextAtom), w[H.atomCap]!);
+    for (let id = 0; id < atoms; id++) {
+      f(Number(BigInt.asIntN(32, Atomics.load(this.a64, w[H.atomBase]! + id) >> 32n)), `atom ${id}`);
+      const m = w[H.metaBase]! + META_WORDS * id;
+      f(Atomics.load(w, m + M.validator), `the validator of atom ${id}`);
+      f(Atomics.load(w, m + M.watches), `the watches of atom ${id}`);
+    }
+    const procs = Math.min(Atomics.load(w, H.nextPid), w[H.procCap]!);
+    for (let pid = 0; pid < procs; pid++) {
+      const at = w[H.procBase]! + PROC_WORDS * pid;
+      f(Atomics.load(w, at + P.result), `the result of process ${pid}`);
+      f(Atomics.load(w, at + P.tableHead), `the atom table of process ${pid}`);
+      f(Atomics.load(w, at + P.registers), `the registers of process ${pid}`);
+      f(Atomics.load(w, at + P.start), `the start value of process ${pid}`);
+    }
+  }
+
+  /**
+   * Publishes handshake word `hs` and waits until every worker has acknowledged it or is parked
+   * (draining the log meanwhile). The seeded bug `parallel-gc-no-handshake` does not wait.
+   * @see Publication.tla Ack
+   */
+  private handshake(hs: number): void {
+    const w = this.w;
+    Atomics.store(w, H.hs, hs);
+    Atomics.notify(w, H.hs);
+    Atomics.add(w, H.wake, 1); // idle workers blocked on the wake word come to a safepoint
+    Atomics.notify(w, H.wake);
+    if (this.bug(GcBug.noHandshake) && ((hs & 7) === Stage.roots || (hs & 7) === Stage.evacuated)) return;
+    for (let i = 0; i < this.workers; i++) {
+      const at = w[H.workerBase]! + WORKER_WORDS * i;
+      while (Atomics.load(w, at + WK.ack) !== hs && Atomics.load(w, at + WK.parked) !== 1) {
+        this.drainLog();
+        Atomics.wait(w, H.gcStop, 0, 0.05);
+        if (Atomics.load(w, H.gcStop) !== 0) return;
+      }
+    }
+  }
+
+  /** Words in use in semispace `s` (an upper bound on what a collection copies out of it). */
+  private used(s: number): number {
+    const w = this.w;
+    const cap = w[H.cellCap]!;
+    const base = w[H.cellBase]! + s * cap;
+    return Math.min(cap, Atomics.load(w, s === 0 ? H.allocTop : H.allocTop1) - base) + (base + cap - Atomics.load(w, s === 0 ? H.evacLow0 : H.evacLow1));
+  }
+
+  private nextEpoch(): number {
+    this.epoch = (this.epoch % 0x7ffffff) + 1; // epoch · 8 + stage fits an Int32
+    return this.epoch * 8;
+  }
+
+  /**
+   * Copies every marked cell of semispace `from` to the other one and swaps its handle entry;
+   * returns the dead handles of `from`, or null when the new space has no room (the heap is then
+   * exhausted).
+   * @see Publication.tla Copy Swap
+   */
+  private evacuate(from: number, stats: { movedCells: number; movedWords: number }): number[] | null {
+    const w = this.w;
+    const cap = w[H.cellCap]!;
+    const oBase = w[H.cellBase]! + from * cap;
+    const to = 1 - from;
+    const topWord = to === 0 ? H.allocTop : H.allocTop1;
+    const lowWord = to === 0 ? H.evacLow0 : H.evacLow1;
+    const dead: number[] = [];
+    const handles = Math.min(Atomics.load(w, H.nextHandle), w[H.handleCap]!);
+    const t0 = performance.now();
+    for (let h = 1; h < handles; h++) {
+      const e = this.entry(h);
+      const a = Atomics.load(w, e);
+      if (a < oBase || a >= oBase + cap) continue;
+      if (this.marks[h] !== this.epoch) {
+        dead.push(h);
+        continue;
+      }
+      const size = (w[a]! >>> 8) + 1;
+      // Copies go downwards from the end of the new space, mutators' cells upwards from its base.
+      const at = Atomics.sub(w, lowWord, size) - size;
+      if (at < Atomics.load(w, topWord)) return null;
+      for (let k = 0; k < size; k++) w[at + k] = w[a + k]!; // CopyStep
+      if (Atomics.compareExchange(w, e, a, at) === a) { // SwapStep: one pointer swap
+        stats.movedCells++;
+        stats.movedWords += size;
+      }
+    }
+    Atomics.add(w, H.gcCopyMicros, Math.round((performance.now() - t0) * 1000));
+    return dead;
+  }
+
+  /** Frees semispace `from` and the dead handles (every worker is past the swaps). @see Publication.tla FreeOld */
+  private free(from: number, dead: readonly number[], poison: boolean): void {
+    const w = this.w;
+    const cap = w[H.cellCap]!;
+    const oBase = w[H.cellBase]! + from * cap;
+    const topWord = from === 0 ? H.allocTop : H.allocTop1;
+    const hcap = w[H.handleCap]!;
+    let tail = Atomics.load(w, H.freeTail);
+    for (const h of dead) {
+      Atomics.store(w, this.entry(h), 0);
+      Atomics.store(w, w[H.freeBase]! + ((tail >>> 0) % hcap), h);
+      tail = (tail + 1) | 0;
+    }
+    Atomics.store(w, H.freeTail, tail);
+    const lowWord = from === 0 ? H.evacLow0 : H.evacLow1;
+    if (poison) {
+      // Checked mode: a read of a freed cell finds no valid tag.
+      const end = Math.min(Atomics.load(w, topWord), oBase + cap);
+      for (let k = oBase; k < end; k++) w[k] = -1;
+      for (let k = Atomics.load(w, lowWord); k < oBase + cap; k++) w[k] = -1;
+    }
+    Atomics.store(w, topWord, oBase);
+    Atomics.store(w, lowWord, oBase + cap);
+    Atomics.add(w, H.gcFreedHandles, dead.length);
+  }
+
+  /** Words of the marked cells of semispace `s`. */
+  private liveWords(s: number): number {
+    const w = this.w;
+    const cap = w[H.cellCap]!;
+    const base = w[H.cellBase]! + s * cap;
+    const handles = Math.min(Atomics.load(w, H.nextHandle), w[H.handleCap]!);
+    let live = 0;
+    for (let h = 1; h < handles; h++) {
+      const a = Atomics.load(w, this.entry(h));
+      if (a >= base && a < base + cap && this.marks[h] === this.epoch) live += (w[a]! >>> 8) + 1;
+    }
+    return live;
+  }
+
+  /** Tells stalled allocators that there may be room now. */
+  private madeRoom(): void {
+    Atomics.add(this.w, H.gcRoom, 1);
+    Atomics.notify(this.w, H.hs);
+  }
+
+  private done(t0: number, stats: CycleStats): CycleStats {
+    const w = this.w;
+    Atomics.store(w, H.gcLimit, 0);
+    this.madeRoom();
+    Atomics.add(w, H.gcMovedCells, stats.movedCells);
+    Atomics.add(w, H.gcMovedWords, stats.movedWords);
+    Atomics.add(w, H.gcCycleMicros, Math.round((performance.now() - t0) * 1000));
+    Atomics.add(w, H.gcCycles, 1);
+    Atomics.add(w, H.gcDone, 1);
+    Atomics.notify(w, H.gcDone);
+    Atomics.store(w, H.gcRequest, 0);
+    return stats;
+  }
+
+  private exhausted(): null {
+    Atomics.store(this.w, H.gcState, GcState.exhausted);
+    this.madeRoom();
+    Atomics.add(this.w, H.gcDone, 1);
+    Atomics.notify(this.w, H.gcDone);
+    Atomics.notify(this.w, H.hs);
+    return null;
+  }
+
+  /**
+   * One concurrent collection (the workers keep running; each pauses only to acknowledge four
+   * handshakes). Returns what it did, or null when the live data does not fit the new space (the
+   * heap is then exhausted and stalled allocators fail with `SharedHeapExhausted`).
+   */
+  collect(poison = false): CycleStats | null {
+    const w = this.w;
+    const t0 = performance.now();
+    const e = this.nextEpoch();
+    const from = Atomics.load(w, H.curSpace);
+    this.grey.length = 0;
+    Atomics.store(w, H.phase, 1);
+    this.handshake(e + Stage.barrier);
+    // Until the live data is known, mutators keep below room for all of the old space's words.
+    const end = w[H.cellBase]! + (2 - from) * w[H.cellCap]!;
+    Atomics.store(w, H.gcLimit, end - this.used(from));
+    Atomics.store(w, H.curSpace, 1 - from);
+    this.handshake(e + Stage.roots);
+    this.roots((x) => this.shade(x));
+    this.trace();
+    Atomics.store(w, H.phase, 0);
+    this.handshake(e + Stage.barrierOff);
+    this.trace();
+    // Marking is over: the room kept is what the marked cells of the old space need.
+    Atomics.store(w, H.gcLimit, end - this.liveWords(from));
+    this.madeRoom();
+    const stats = { movedCells: 0, movedWords: 0, freed: 0 };
+    const dead = this.evacuate(from, stats);
+    if (dead === null) return this.exhausted();
+    this.handshake(e + Stage.evacuated);
+    this.free(from, dead, poison);
+    return this.done(t0, { ...stats, freed: dead.length });
+  }
+
+  /**
+   * The stop-the-world peer: every worker stops at its next safepoint (reporting its roots) and
+   * waits there until the whole collection is over. Same marking, copying and freeing.
+   */
+  stopTheWorld(poison = false): CycleStats | null {
+    const w = this.w;
+    const t0 = performance.now();
+    const e = this.nextEpoch();
+    const from = Atomics.load(w, H.curSpace);
+    this.grey.length = 0;
+    Atomics.store(w, H.curSpace, 1 - from);
+    this.handshake(e + Stage.stop);
+    this.roots((x) => this.shade(x));
+    this.trace();
+    const stats = { movedCells: 0, movedWords: 0, freed: 0 };
+    const dead = this.evacuate(from, stats);
+    if (dead === null) return this.exhausted();
+    this.free(from, dead, poison);
+    Atomics.store(w, H.hs, e + Stage.resume);
+    Atomics.notify(w, H.hs);
+    return this.done(t0, { ...stats, freed: dead.length });
+  }
+
+  /**
+   * The heap invariant (checked mode, after a collection): every handle reachable from a root
+   * resolves to an intact cell of the current space whose children resolve, and no reachable
+   * handle is in the free ring. Returns what is wrong (empty: nothing).
+   */
+  check(): string[] {
+    const w = this.w;
+    const errors: string[] = [];
+    const hcap = w[H.handleCap]!;
+    // The free ring (handle → its index): a reachable handle still in the ring after the check is freed while live.
+    const free = new Map<number, number>();
+    const tail = Atomics.load(w, H.freeTail);
+    for (let i = Atomics.load(w, H.freeHead); i !== tail; i = (i + 1) | 0) free.set(Atomics.load(w, w[H.freeBase]! + ((i >>> 0) % hcap)), i);
+    const inRing: [number, number, string][] = [];
+    const space = Atomics.load(w, H.curSpace);
+    const cap = w[H.cellCap]!;
+    const base = w[H.cellBase]! + space * cap;
+    const seen = new Set<number>();
+    const visit = (word: number, where: string): void => {
+      const todo = [word];
+      while (todo.length > 0 && errors.length < 10) {
+        const x = todo.pop()!;
+        if (x === 0 || (x & 1) === 1) continue;
+        const h = x >>> 1;
+        if (seen.has(h)) continue;
+        seen.add(h);
+        if (h >= hcap) { errors.push(`${where} reaches handle ${h}, past the handle table`); continue; }
+        const a = Atomics.load(w, this.entry(h));
+        const top = Math.min(Atomics.load(w, space === 0 ? H.allocTop : H.allocTop1), base + cap);
+        const low = Atomics.load(w, space === 0 ? H.evacLow0 : H.evacLow1);
+        if (a === 0) { errors.push(`${where} reaches handle ${h}, which was freed`); continue; }
+        const idx = free.get(h);
+        if (idx !== undefined) inRing.push([h, idx, where]);
+        if (!((a >= base && a < top) || (a >= low && a < base + cap))) { errors.push(`${where} reaches handle ${h} at ${a}, outside what the current space holds ([${base}, ${top}) and [${low}, ${base + cap}))`); continue; }
+        const tag = w[a]! & 0xff;
+        const size = w[a]! >>> 8;
+        const n = w[a + 1]!;
+        const expected = tag === T.list || tag === T.vec || tag === T.set ? n + 1 : tag === T.map ? 1 + 4 * n : tag === T.entry ? 3 : tag === T.tagged ? 2 : tag === T.fn ? 3 + w[a + 3]! : size;
+        if (tag < T.int || tag > T.entry || size !== expected || a + 1 + size > base + cap) { errors.push(`${where} reaches handle ${h} whose cell at ${a} is not intact (tag ${tag}, size ${size})`); continue; }
+        this.children(a, (c) => todo.push(c));
+      }
+    };
+    this.roots((word, where) => visit(word, where));
+    const head = Atomics.load(w, H.freeHead); // a handle taken from the ring meanwhile is in use, not free
+    for (const [h, idx, where] of inRing) if (((idx - head) | 0) >= 0) errors.push(`${where} reaches handle ${h}, which is in the free ring`);
+    if (errors.length > 0) Atomics.add(w, H.gcCheckErrors, errors.length);
+    return errors;
+  }
+}

@@ -580,6 +580,89 @@ const cmpNames = (a: Value, b: Value): number => {
   return x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
 };
 
+/** Members at least this many are sorted by {@link sortKeyOf} keys when every one has such a key. */
+const KEYED_SORT_MIN = 48;
+const SIGN64 = 1n << 63n;
+
+/**
+ * A string whose code-unit order is {@link compare}'s order, for ints, strings, keywords and
+ * symbols (null for any other kind): the kind's rank as a first character, then an int as 16 hex
+ * digits offset by 2^63, a string as itself, a name as `ns \0 name` (no namespace: `\0 name`; EDN
+ * names hold no NUL, so keywords without a namespace come first, as in `compare`). Equal keys
+ * exactly when equal values.
+ */
+function sortKeyOf(x: Value): string | null {
+  if (typeof x === 'string') return '\u0005' + x;
+  if (typeof x === 'bigint') return '\u0002' + (BigInt.asUintN(64, x) ^ SIGN64).toString(16).padStart(16, '0');
+  if (x instanceof Keyword) return (x.ns === null ? '\u0006\u0000' : '\u0006' + x.ns + '\u0000') + x.name;
+  if (x instanceof Sym) return (x.ns === null ? '\u0007\u0000' : '\u0007' + x.ns + '\u0000') + x.name;
+  return null;
+}
+
+/**
+ * Sorts `keys` (and `perm` alongside) in code-unit order by three-way radix quicksort
+ * (Bentley–Sedgewick): characters are compared in place, no comparison function is called, and an
+ * explicit stack keeps it iterative.
+ */
+function radixSort(keys: string[], perm: number[]): void {
+  const stack: number[] = [0, keys.length - 1, 0];
+  const swap = (a: number, b: number): void => {
+    const k = keys[a]!;
+    keys[a] = keys[b]!;
+    keys[b] = k;
+    const p = perm[a]!;
+    perm[a] = perm[b]!;
+    perm[b] = p;
+  };
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    const hi = stack.pop()!;
+    const lo = stack.pop()!;
+    if (hi - lo < 12) {
+      // Insertion sort: the keys share their first d characters, so comparing whole keys is right.
+      for (let i = lo + 1; i <= hi; i++) for (let j = i; j > lo && keys[j - 1]! > keys[j]!; j--) swap(j - 1, j);
+      continue;
+    }
+    const at = (i: number): number => {
+      const k = keys[i]!;
+      return d < k.length ? k.charCodeAt(d) : -1;
+    };
+    swap(lo, (lo + hi) >>> 1);
+    const pivot = at(lo);
+    let lt = lo;
+    let gt = hi;
+    let i = lo + 1;
+    while (i <= gt) {
+      const c = at(i);
+      if (c < pivot) swap(lt++, i++);
+      else if (c > pivot) swap(i, gt--);
+      else i++;
+    }
+    if (lo < lt - 1) stack.push(lo, lt - 1, d);
+    if (gt + 1 < hi) stack.push(gt + 1, hi, d);
+    if (pivot >= 0 && lt < gt) stack.push(lt, gt, d + 1);
+  }
+}
+
+/**
+ * The canonical order of `n` members where member `i` is `get(i)`, as a permutation, by
+ * {@link sortKeyOf} keys; null when a member has no key. `dup` is set when two members are equal.
+ */
+function keyedOrder(n: number, get: (i: number) => Value): { perm: number[]; dup: boolean } | null {
+  const keys: string[] = new Array(n);
+  const perm: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = sortKeyOf(get(i));
+    if (k === null) return null;
+    keys[i] = k;
+    perm[i] = i;
+  }
+  radixSort(keys, perm);
+  let dup = false;
+  for (let i = 1; i < n; i++) if (keys[i - 1] === keys[i]) dup = true;
+  return { perm, dup };
+}
+
 /**
  * The members of a set literal in canonical ({@link compare}) order, or null when two are equal.
  * Text already in canonical order (what `printEdn` writes) is checked in one pass and not sorted.
@@ -591,6 +674,10 @@ function canonicalMembers(items: Value[]): Value[] | null {
   let i = 1;
   while (i < n && cmp(items[i - 1]!, items[i]!) < 0) i++;
   if (i === n) return items;
+  if (n >= KEYED_SORT_MIN) {
+    const order = keyedOrder(n, (k) => items[k]!);
+    if (order !== null) return order.dup ? null : order.perm.map((k) => items[k]!);
+  }
   items.sort(cmp);
   for (let k = 1; k < n; k++) if (cmp(items[k - 1]!, items[k]!) === 0) return null;
   return items;
@@ -606,6 +693,10 @@ function canonicalEntries(items: readonly Value[]): (readonly [Value, Value])[] 
   let i = 1;
   while (i < n && cmp(entries[i - 1]![0], entries[i]![0]) < 0) i++;
   if (i === n) return entries;
+  if (n >= KEYED_SORT_MIN) {
+    const order = keyedOrder(n, (k) => items[2 * k]!);
+    if (order !== null) return order.dup ? null : order.perm.map((k) => entries[k]!);
+  }
   entries.sort((a, b) => cmp(a[0], b[0]));
   for (let k = 1; k < n; k++) if (cmp(entries[k - 1]![0], entries[k]![0]) === 0) return null;
   return entries;

@@ -79,6 +79,28 @@ describe('EDN reader: fast reader = clear reader', () => {
     );
   });
 
+  it('on big maps and sets in shuffled order (the keyed radix sort: ints, strings, keywords, symbols, mixed, duplicates)', () => {
+    const member = fc.oneof(
+      fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }).map(String),
+      fc.integer({ min: -300, max: 300 }).map(String),
+      fc.constantFrom('"a"', '"b"', '"ab"', '""', '"a\\u0000"', '"é"', '"🙂"', '"z"'),
+      fc.stringMatching(/^[a-c]{1,4}$/).map((s) => `"${s}"`),
+      fc.tuple(fc.constantFrom('', 'a/', 'ab/', 'b/'), fc.stringMatching(/^[a-c]{1,4}$/)).map(([ns, n]) => `:${ns}${n}`),
+      fc.tuple(fc.constantFrom('', 'a/', 'ab/', 'b/'), fc.stringMatching(/^[a-c]{1,4}$/)).map(([ns, n]) => `${ns}${n}`),
+    );
+    const other = fc.constantFrom('1.5', 'nil', '[1]', '\\a');
+    fc.assert(
+      fc.property(fc.array(member, { minLength: 40, maxLength: 400 }), fc.option(other, { freq: 4 }), fc.boolean(), (keyed, extra, asMap) => {
+        const ms = extra === null ? keyed : [...keyed, extra];
+        const uniq = [...new Set(ms)];
+        const text = asMap ? `{${uniq.map((m, i) => `${m} ${i}`).join(', ')}}` : `#{${uniq.join(' ')}}`;
+        expectSame(text);
+        expectSame(asMap ? `{${ms.map((m, i) => `${m} ${i}`).join(', ')}}` : `#{${ms.join(' ')}}`);
+      }),
+      { numRuns: 400, seed: 22 },
+    );
+  });
+
   it('on mutated texts (malformed input: same value or the same error at the same place)', () => {
     fc.assert(
       fc.property(fc.oneof(opValueArb, ednTextArb, codecCoverageTextArb), fc.integer(), (text, seed) => expectSame(mutate(text, seed))),

@@ -565,33 +565,6 @@ export class StreamEncoder {
 // Decoder
 // ---------------------------------------------------------------------------------------------
 
-const asciiCodes: number[] = [];
-/**
- * The ASCII bytes `buf[pos..pos+n)` as a string made in one piece (a flat string: interning and
- * hashing it need no flattening, unlike one grown character by character).
- */
-function asciiText(buf: Uint8Array, pos: number, n: number): string {
-  const fc = String.fromCharCode;
-  switch (n) {
-    case 0:
-      return '';
-    case 1:
-      return fc(buf[pos]!);
-    case 2:
-      return fc(buf[pos]!, buf[pos + 1]!);
-    case 3:
-      return fc(buf[pos]!, buf[pos + 1]!, buf[pos + 2]!);
-    case 4:
-      return fc(buf[pos]!, buf[pos + 1]!, buf[pos + 2]!, buf[pos + 3]!);
-    case 5:
-      return fc(buf[pos]!, buf[pos + 1]!, buf[pos + 2]!, buf[pos + 3]!, buf[pos + 4]!);
-    case 6:
-      return fc(buf[pos]!, buf[pos + 1]!, buf[pos + 2]!, buf[pos + 3]!, buf[pos + 4]!, buf[pos + 5]!);
-  }
-  asciiCodes.length = n;
-  for (let i = 0; i < n; i++) asciiCodes[i] = buf[pos + i]!;
-  return fc.apply(null, asciiCodes);
-}
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const SMALL_INTS: readonly bigint[] = Array.from({ length: 32 }, (_, i) => BigInt(i + SMALL_INT_MIN));
 const INT8S: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i - 128));
@@ -742,12 +715,17 @@ class Reader {
       this.pos = pos + bytes;
       return s;
     }
-    if (n <= INTERN_MAX_STRING) {
+    if (n <= 32) {
+      let s = '';
       let i = 0;
-      while (i < n && buf[pos + i]! < 0x80) i++;
+      for (; i < n; i++) {
+        const c = buf[pos + i]!;
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
       if (i === n) {
         this.pos = pos + n;
-        return asciiText(buf, pos, n);
+        return s;
       }
     }
     let s: string;

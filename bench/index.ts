@@ -42,6 +42,7 @@ export const suites: Readonly<Record<string, BenchSuite>> = {
   lin: { description: 'linearizability checker on its corpus (registers, CAS registers, 10-key stores, correct and broken, with timed-out operations): verdicts, steps/s, time per history', run: (ctx) => import('./lin.js').then((m) => m.runLinBench(ctx)) },
   parallel: { description: 'parallel mode of the optimized kernel on worker threads: independent processes on 1 vs 2 workers, a contended counter, handing a 10 vs 10^6-entry map (ImmutOS handle vs postMessage vs fork+JSON)', run: (ctx) => import('./parallel.js').then((m) => m.runParallelBench(ctx)) },
   store: { description: 'durable store vs an append-only JSON-lines file with fsync: durable swaps/s with and without group commit, as-of latency, bytes per one-key update of a 10⁶-entry map', run: (ctx) => import('./store.js').then((m) => m.runStoreBench(ctx)) },
+  edn: { description: 'EDN reader vs edn-data: parse time per shape (edn-tests performance shapes, records, a 3 MB map/set-heavy file, a set of symbols, ints, escaped strings, tagged values); speed-up median and spread vs ≥ 3×', run: (ctx) => import('./edn.js').then((m) => m.runEdnSuite(ctx)) },
   check: { description: 'wall time of the default `immutos check` as a user runs it (a child process), target ≤ 60 s', run: (ctx) => import('./check.js').then((m) => m.runCheckBench(ctx)) },
   hw: { description: 'immutable-aware coherence vs plain MESI on the hardware memory-model simulator: messages, invalidations, misses per 1k ops; simulator speed', run: runHwBench },
 };

@@ -300,3 +300,48 @@ function quotingProgramArb(): fc.Arbitrary<string> {
       }
     });
 }
+
+/** Writes `v` as EDN with map entries and set members shuffled by `rand` (not canonical order). */
+export function printShuffled(v: Value, rand: () => number): string {
+  const out: string[] = [];
+  const go = (x: Value): void => {
+    if (x instanceof EMap) {
+      const es = shuffle(x.entries.slice(), rand);
+      out.push('{');
+      es.forEach(([k, val], i) => {
+        if (i > 0) out.push(', ');
+        go(k);
+        out.push(' ');
+        go(val);
+      });
+      out.push('}');
+    } else if (x instanceof ESet) {
+      out.push('#{');
+      shuffle(x.items.slice(), rand).forEach((m, i) => {
+        if (i > 0) out.push(' ');
+        go(m);
+      });
+      out.push('}');
+    } else if (x instanceof List || x instanceof Vector) {
+      out.push(x instanceof List ? '(' : '[');
+      x.items.forEach((m, i) => {
+        if (i > 0) out.push(' ');
+        go(m);
+      });
+      out.push(x instanceof List ? ')' : ']');
+    } else if (x instanceof Tagged) {
+      out.push(`#${x.tag} `);
+      go(x.value);
+    } else out.push(printEdn(x));
+  };
+  go(v);
+  return out.join('');
+}
+
+function shuffle<T>(xs: T[], rand: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}

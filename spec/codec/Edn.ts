@@ -33,6 +33,7 @@ import {
   Sym,
   Tagged,
   Vector,
+  compare,
   type Value,
 } from '../Values.js';
 
@@ -57,8 +58,6 @@ export interface ReadResult {
   readonly positions: WeakMap<object, Position>;
 }
 
-const DELIMS = new Set(['(', ')', '[', ']', '{', '}', '"', ';', ',']);
-const isWs = (c: string): boolean => c === ' ' || c === ',' || c === '\n' || c === '\t' || c === '\r' || c === '\f';
 const NAMED_CHARS: Record<string, string> = {
   newline: '\n',
   space: ' ',
@@ -69,10 +68,6 @@ const NAMED_CHARS: Record<string, string> = {
 };
 const CHAR_NAMES: Record<string, string> = Object.fromEntries(Object.entries(NAMED_CHARS).map(([k, v]) => [v, k]));
 
-type Frame =
-  | { t: 'list' | 'vector' | 'set' | 'map'; close: string; items: Value[]; pos: Position }
-  | { t: 'tag'; tag: string; pos: Position }
-  | { t: 'discard'; pos: Position };
 
 const INT_RE = /^[+-]?(0|[1-9][0-9]*)N?$/;
 const FLOAT_RE = /^[+-]?(0|[1-9][0-9]*)(\.[0-9]*)?([eE][+-]?[0-9]+)?$/;
@@ -136,37 +131,86 @@ export function taggedProblem(tag: string, value: Value): string | null {
   return null;
 }
 
+/** Character classes below U+0080: 3 white space (commas included), 2 other token ends, 0 otherwise. */
+const CC = new Uint8Array(128);
+for (const c of ' ,\n\t\r\f') CC[c.charCodeAt(0)] = 3;
+for (const c of '()[]{}";') CC[c.charCodeAt(0)] = 2;
+/** Whether the code unit `c` ends a token (white space or a delimiter). */
+const endsToken = (c: number): boolean => c < 128 && CC[c] !== 0;
+
+/** The ints -128..1023 as shared bigints (most ints in EDN text are small). */
+const SMALL_INTS: readonly bigint[] = Array.from({ length: 1152 }, (_, i) => BigInt(i - 128));
+
+/**
+ * Symbols and keywords already validated by the reader, by token text: a repeated name costs one
+ * lookup instead of validation and interning. Bounded: cleared when it grows past
+ * {@link TOKEN_CACHE_MAX} entries (the values stay interned in spec/Values.ts).
+ */
+const symbolTokens = new Map<string, Sym>();
+const keywordTokens = new Map<string, Keyword>();
+const TOKEN_CACHE_MAX = 1 << 16;
+
+// Frame kinds of the reader's explicit stack.
+const F_LIST = 0;
+const F_VECTOR = 1;
+const F_MAP = 2;
+const F_SET = 3;
+const F_TAG = 4;
+const F_DISCARD = 5;
+const FRAME_NAMES = ['list', 'vector', 'map', 'set'];
+
+/** An open collection, tag or discard, and where it started. */
+class Frame {
+  constructor(
+    readonly t: number,
+    /** The closing character (a collection), else 0. */
+    readonly close: number,
+    /** The forms read so far (a collection). */
+    readonly items: Value[],
+    /** The tag (a tag frame), else ''. */
+    readonly tag: string,
+    readonly offset: number,
+    readonly line: number,
+    readonly column: number,
+  ) {}
+}
+
 class Reader {
   private i = 0;
   private line = 1;
   private lineStart = 0;
-  readonly positions = new WeakMap<object, Position>();
+  // Where the value being delivered started (for errors about a tagged value).
+  private vOffset = 0;
+  private vLine = 1;
+  private vColumn = 1;
 
-  constructor(private readonly src: string) {}
+  constructor(
+    private readonly src: string,
+    /** Start positions of collections and tagged values, when the caller asked for them. */
+    readonly positions: WeakMap<object, Position> | null,
+  ) {}
 
-  private pos(at = this.i): Position {
-    // Valid for `at` on the current line (all callers pass the current token's start).
-    return { line: this.line, column: at - this.lineStart + 1, offset: at };
-  }
-
-  private fail(msg: string, at: Position = this.pos()): never {
-    throw new BadInputError(msg, at.offset, { line: at.line, column: at.column });
+  private fail(msg: string, offset = this.i, line = this.line, column = offset - this.lineStart + 1): never {
+    throw new BadInputError(msg, offset, { line, column });
   }
 
   private skipWs(): void {
     const s = this.src;
-    while (this.i < s.length) {
-      const c = s[this.i]!;
-      if (c === '\n') {
-        this.i++;
+    const n = s.length;
+    let i = this.i;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c === 10) {
+        i++;
         this.line++;
-        this.lineStart = this.i;
-      } else if (isWs(c)) {
-        this.i++;
-      } else if (c === ';') {
-        while (this.i < s.length && s[this.i] !== '\n') this.i++;
+        this.lineStart = i;
+      } else if (c === 32 || c === 44 || c === 9 || c === 13 || c === 12) {
+        i++;
+      } else if (c === 59) {
+        while (i < n && s.charCodeAt(i) !== 10) i++;
       } else break;
     }
+    this.i = i;
   }
 
   /** Reads every top-level form. */
@@ -174,93 +218,108 @@ class Reader {
     const out: Value[] = [];
     const stack: Frame[] = [];
     const s = this.src;
+    const n = s.length;
     for (;;) {
       this.skipWs();
-      let value: Value | undefined;
-      let valuePos = this.pos();
-      if (this.i >= s.length) {
+      const off = this.i;
+      const line = this.line;
+      const col = off - this.lineStart + 1;
+      if (off >= n) {
         if (stack.length > 0) {
           const top = stack[stack.length - 1]!;
-          const what = top.t === 'tag' ? `tag #${top.tag}` : top.t === 'discard' ? '#_' : top.t;
-          this.fail(`unexpected end of input: ${what} opened at line ${top.pos.line}, column ${top.pos.column} is not complete`);
+          const what = top.t === F_TAG ? `tag #${top.tag}` : top.t === F_DISCARD ? '#_' : FRAME_NAMES[top.t]!;
+          this.fail(`unexpected end of input: ${what} opened at line ${top.line}, column ${top.column} is not complete`);
         }
         return out;
       }
-      const c = s[this.i]!;
-      const start = this.pos();
-      if (c === '(' || c === '[' || c === '{') {
+      const c = s.charCodeAt(off);
+      let value: Value | undefined;
+      let vOff = off;
+      let vLine = line;
+      let vCol = col;
+      if (c === 40 || c === 91 || c === 123) {
+        // ( [ {
         if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
         this.i++;
-        stack.push({ t: c === '(' ? 'list' : c === '[' ? 'vector' : 'map', close: c === '(' ? ')' : c === '[' ? ']' : '}', items: [], pos: start });
+        stack.push(new Frame(c === 40 ? F_LIST : c === 91 ? F_VECTOR : F_MAP, c === 40 ? 41 : c === 91 ? 93 : 125, [], '', off, line, col));
         continue;
       }
-      if (c === ')' || c === ']' || c === '}') {
+      if (c === 41 || c === 93 || c === 125) {
+        // ) ] }
+        const ch = String.fromCharCode(c);
         const top = stack[stack.length - 1];
-        if (top === undefined) this.fail(`unmatched '${c}'`);
-        if (top.t === 'tag' || top.t === 'discard') this.fail(`'${c}' where a value was expected after ${top.t === 'tag' ? '#' + top.tag : '#_'}`);
-        if (top.close !== c) this.fail(`'${c}' does not close ${top.t} opened at line ${top.pos.line}, column ${top.pos.column} (expected '${top.close}')`);
+        if (top === undefined) this.fail(`unmatched '${ch}'`);
+        if (top.t === F_TAG || top.t === F_DISCARD) this.fail(`'${ch}' where a value was expected after ${top.t === F_TAG ? '#' + top.tag : '#_'}`);
+        if (top.close !== c) this.fail(`'${ch}' does not close ${FRAME_NAMES[top.t]!} opened at line ${top.line}, column ${top.column} (expected '${String.fromCharCode(top.close)}')`);
         this.i++;
         stack.pop();
-        value = this.finish(top as Extract<Frame, { items: Value[] }>);
-        valuePos = top.pos;
-      } else if (c === '"') {
+        value = this.finish(top);
+        vOff = top.offset;
+        vLine = top.line;
+        vCol = top.column;
+      } else if (c === 34) {
         value = this.readString();
-      } else if (c === '\\') {
+      } else if ((c >= 48 && c <= 57) || ((c === 45 || c === 43) && off + 1 < n && s.charCodeAt(off + 1) >= 48 && s.charCodeAt(off + 1) <= 57)) {
+        value = this.readNumber(c);
+      } else if (c === 58) {
+        value = this.readKeyword();
+      } else if (c === 92) {
         value = this.readChar();
-      } else if (c === '#') {
-        const n = s[this.i + 1];
-        if (n === '{') {
+      } else if (c === 35) {
+        const next = s.charCodeAt(off + 1);
+        if (next === 123) {
           if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
           this.i += 2;
-          stack.push({ t: 'set', close: '}', items: [], pos: start });
+          stack.push(new Frame(F_SET, 125, [], '', off, line, col));
           continue;
         }
-        if (n === '_') {
+        if (next === 95) {
           if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
           this.i += 2;
-          stack.push({ t: 'discard', pos: start });
+          stack.push(new Frame(F_DISCARD, 0, [], '', off, line, col));
           continue;
         }
-        if (n === '#') {
+        if (next === 35) {
           this.i += 2;
           const tok = this.readToken();
           if (tok === 'Inf') value = Infinity;
           else if (tok === '-Inf') value = -Infinity;
           else if (tok === 'NaN') value = NaN;
-          else this.fail(`unknown symbolic value ##${tok}`, start);
+          else this.fail(`unknown symbolic value ##${tok}`, off, line, col);
         } else {
           this.i++;
           const tok = this.readToken();
-          if (!isValidTag(tok)) this.fail(`bad tag '#${tok}' (a tag is # followed by a symbol starting with a letter)`, start);
+          if (!isValidTag(tok)) this.fail(`bad tag '#${tok}' (a tag is # followed by a symbol starting with a letter)`, off, line, col);
           if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
-          stack.push({ t: 'tag', tag: tok, pos: start });
+          stack.push(new Frame(F_TAG, 0, [], tok, off, line, col));
           continue;
         }
-      } else if (c === ':') {
-        value = this.readKeyword();
       } else {
         const tok = this.readToken();
-        if (tok.length === 0) this.fail(`unexpected character '${c}'`);
-        value = this.atom(tok, start);
+        if (tok.length === 0) this.fail(`unexpected character '${s[off]!}'`);
+        value = this.symbolic(tok, off, line, col);
       }
       // Deliver `value` to the enclosing frames (tags and discards complete immediately).
       let v: Value | undefined = value;
-      let vPos = valuePos;
       while (v !== undefined) {
         const top = stack[stack.length - 1];
         if (top === undefined) {
           out.push(v);
           break;
         }
-        if (top.t === 'discard') {
+        if (top.t === F_DISCARD) {
           stack.pop();
-          v = undefined;
           break;
         }
-        if (top.t === 'tag') {
+        if (top.t === F_TAG) {
           stack.pop();
-          v = this.tagged(top.tag, v, top.pos, vPos);
-          vPos = top.pos;
+          this.vOffset = vOff;
+          this.vLine = vLine;
+          this.vColumn = vCol;
+          v = this.tagged(top, v);
+          vOff = top.offset;
+          vLine = top.line;
+          vCol = top.column;
           continue;
         }
         top.items.push(v);
@@ -269,71 +328,108 @@ class Reader {
     }
   }
 
-  private finish(f: Extract<Frame, { items: Value[] }>): Value {
+  private finish(f: Frame): Value {
     let v: Value;
     switch (f.t) {
-      case 'list':
+      case F_LIST:
         v = List.adopt(f.items);
         break;
-      case 'vector':
+      case F_VECTOR:
         v = Vector.adopt(f.items);
         break;
-      case 'set': {
-        v = ESet.from(f.items);
-        if (v.size !== f.items.length) this.fail('duplicate member in set literal', f.pos);
+      case F_SET: {
+        const items = canonicalMembers(f.items);
+        if (items === null) this.fail('duplicate member in set literal', f.offset, f.line, f.column);
+        v = ESet.adoptSorted(items);
         break;
       }
-      case 'map': {
-        if (f.items.length % 2 !== 0) this.fail('map literal has an odd number of forms', f.pos);
-        const pairs: [Value, Value][] = [];
-        for (let k = 0; k < f.items.length; k += 2) pairs.push([f.items[k]!, f.items[k + 1]!]);
-        v = EMap.from(pairs);
-        if (v.size !== pairs.length) this.fail('duplicate key in map literal', f.pos);
-        break;
+      default: {
+        if (f.items.length % 2 !== 0) this.fail('map literal has an odd number of forms', f.offset, f.line, f.column);
+        const entries = canonicalEntries(f.items);
+        if (entries === null) this.fail('duplicate key in map literal', f.offset, f.line, f.column);
+        v = EMap.adoptSorted(entries);
       }
     }
-    this.positions.set(v, f.pos);
+    this.positions?.set(v, { line: f.line, column: f.column, offset: f.offset });
     return v;
   }
 
-  private tagged(tag: string, v: Value, at: Position, valueAt: Position): Value {
+  private tagged(f: Frame, v: Value): Value {
+    const bad = (msg: string): never => this.fail(msg, this.vOffset, this.vLine, this.vColumn);
+    const tag = f.tag;
     switch (tag) {
       case 'inst': {
-        if (typeof v !== 'string') this.fail('#inst expects a string', valueAt);
-        if (!isValidInst(v)) this.fail(`#inst "${v}" is not an RFC 3339 timestamp`, valueAt);
+        if (typeof v !== 'string') bad('#inst expects a string');
+        else if (!isValidInst(v)) bad(`#inst "${v}" is not an RFC 3339 timestamp`);
         break;
       }
       case 'uuid':
-        if (typeof v !== 'string' || !UUID_RE.test(v)) this.fail('#uuid expects a string of the form 8-4-4-4-12 hex digits', valueAt);
-        v = v.toLowerCase();
+        if (typeof v !== 'string' || !UUID_RE.test(v)) bad('#uuid expects a string of the form 8-4-4-4-12 hex digits');
+        v = (v as string).toLowerCase();
         break;
       case 'bytes': {
-        if (typeof v !== 'string' || v.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(v)) this.fail('#bytes expects a string of hex digit pairs', valueAt);
+        if (typeof v !== 'string' || v.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(v)) return bad('#bytes expects a string of hex digit pairs');
         const out = new Uint8Array(v.length / 2);
         for (let k = 0; k < out.length; k++) out[k] = parseInt(v.slice(2 * k, 2 * k + 2), 16);
         return new Bytes(out);
       }
       case 'atom':
-        if (typeof v !== 'bigint' || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail('#atom expects a non-negative integer', valueAt);
+        if (typeof v !== 'bigint' || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) return bad('#atom expects a non-negative integer');
         return new AtomRef(Number(v));
     }
     const t = new Tagged(tag, v);
-    this.positions.set(t, at);
+    this.positions?.set(t, { line: f.line, column: f.column, offset: f.offset });
     return t;
   }
 
   private readToken(): string {
     const s = this.src;
+    const n = s.length;
     const start = this.i;
-    while (this.i < s.length) {
-      const c = s[this.i]!;
-      if (isWs(c) || DELIMS.has(c) || c === '\n') break;
-      this.i++;
-    }
-    return s.slice(start, this.i);
+    let i = start;
+    while (i < n && !endsToken(s.charCodeAt(i))) i++;
+    this.i = i;
+    return s.slice(start, i);
   }
 
-  private atom(tok: string, at: Position): Value {
+  /** A token starting with a digit, or a sign and a digit: plain ints of up to 15 digits directly, anything else by {@link atom}. */
+  private readNumber(c: number): Value {
+    const s = this.src;
+    const n = s.length;
+    const off = this.i;
+    let j = c === 45 || c === 43 ? off + 1 : off;
+    const d0 = j;
+    let x = 0;
+    while (j < n) {
+      const d = s.charCodeAt(j) - 48;
+      if (d < 0 || d > 9) break;
+      x = x * 10 + d;
+      j++;
+    }
+    const digits = j - d0;
+    if (digits <= 15 && (digits === 1 || s.charCodeAt(d0) !== 48) && (j >= n || endsToken(s.charCodeAt(j)))) {
+      this.i = j;
+      if (c === 45) x = -x;
+      return x >= -128 && x < 1024 ? SMALL_INTS[x + 128]! : BigInt(x);
+    }
+    const line = this.line;
+    const col = off - this.lineStart + 1;
+    return this.atom(this.readToken(), off, line, col);
+  }
+
+  /** A token that is not a number, keyword, string or character: nil, a boolean or a symbol. */
+  private symbolic(tok: string, off: number, line: number, col: number): Value {
+    const known = symbolTokens.get(tok);
+    if (known !== undefined) return known;
+    const v = this.atom(tok, off, line, col);
+    if (v instanceof Sym) {
+      if (symbolTokens.size >= TOKEN_CACHE_MAX) symbolTokens.clear();
+      symbolTokens.set(tok, v);
+    }
+    return v;
+  }
+
+  private atom(tok: string, off: number, line: number, col: number): Value {
     if (tok === 'nil') return null;
     if (tok === 'true') return true;
     if (tok === 'false') return false;
@@ -342,52 +438,60 @@ class Reader {
     const numeric = (c0 >= '0' && c0 <= '9') || ((c0 === '+' || c0 === '-') && c1 !== undefined && c1 >= '0' && c1 <= '9');
     if (numeric) {
       if (INT_RE.test(tok)) {
-        const n = BigInt(tok.endsWith('N') ? tok.slice(0, -1) : tok);
-        if (n < INT64_MIN || n > INT64_MAX) this.fail(`integer ${tok} is outside the 64-bit range (ImmutOS has no bignums)`, at);
-        return n;
+        const x = BigInt(tok.endsWith('N') ? tok.slice(0, -1) : tok);
+        if (x < INT64_MIN || x > INT64_MAX) this.fail(`integer ${tok} is outside the 64-bit range (ImmutOS has no bignums)`, off, line, col);
+        return x;
       }
       if (FLOAT_RE.test(tok)) return Number(tok);
-      if (/M$/.test(tok)) this.fail(`exact decimal '${tok}' is not supported (no BigDecimal in ImmutOS)`, at);
-      this.fail(`malformed number '${tok}'`, at);
+      if (/M$/.test(tok)) this.fail(`exact decimal '${tok}' is not supported (no BigDecimal in ImmutOS)`, off, line, col);
+      this.fail(`malformed number '${tok}'`, off, line, col);
     }
-    if (!isSymbolToken(tok)) this.fail(`invalid symbol '${tok}'`, at);
+    if (!isSymbolToken(tok)) this.fail(`invalid symbol '${tok}'`, off, line, col);
     const slash = tok.indexOf('/');
     return slash > 0 && tok.length > 1 ? Sym.of(tok.slice(slash + 1), tok.slice(0, slash)) : Sym.of(tok);
   }
 
   private readKeyword(): Value {
-    const at = this.pos();
+    const off = this.i;
+    const line = this.line;
+    const col = off - this.lineStart + 1;
     this.i++; // ':'
     const tok = this.readToken();
-    if (tok.length === 0) this.fail("a keyword needs a name after ':'", at);
-    if (tok[0] === ':') this.fail(`auto-resolved keyword '::${tok.slice(1)}' is not EDN`, at);
-    if (!isSymbolToken(tok) || tok === '/') this.fail(`invalid keyword ':${tok}'`, at);
+    const known = keywordTokens.get(tok);
+    if (known !== undefined) return known;
+    if (tok.length === 0) this.fail("a keyword needs a name after ':'", off, line, col);
+    if (tok[0] === ':') this.fail(`auto-resolved keyword '::${tok.slice(1)}' is not EDN`, off, line, col);
+    if (!isSymbolToken(tok) || tok === '/') this.fail(`invalid keyword ':${tok}'`, off, line, col);
     const slash = tok.indexOf('/');
-    return slash > 0 ? Keyword.of(tok.slice(slash + 1), tok.slice(0, slash)) : Keyword.of(tok);
+    const k = slash > 0 ? Keyword.of(tok.slice(slash + 1), tok.slice(0, slash)) : Keyword.of(tok);
+    if (keywordTokens.size >= TOKEN_CACHE_MAX) keywordTokens.clear();
+    keywordTokens.set(tok, k);
+    return k;
   }
 
   private readString(): string {
     const s = this.src;
-    const at = this.pos();
-    this.i++; // opening quote
+    const n = s.length;
+    const off = this.i;
+    const line = this.line;
+    const col = off - this.lineStart + 1;
+    let i = off + 1; // after the opening quote
     let out = '';
-    let runStart = this.i;
+    let runStart = i;
     for (;;) {
-      if (this.i >= s.length) this.fail('unterminated string', at);
-      const c = s[this.i]!;
-      if (c === '"') {
-        out += s.slice(runStart, this.i);
-        this.i++;
-        return out;
+      if (i >= n) this.fail('unterminated string', off, line, col);
+      const c = s.charCodeAt(i);
+      if (c === 34) {
+        this.i = i + 1;
+        return out === '' ? s.slice(runStart, i) : out + s.slice(runStart, i);
       }
-      if (c === '\n') {
+      if (c === 10) {
         this.line++;
-        this.lineStart = this.i + 1;
-      }
-      if (c === '\\') {
-        out += s.slice(runStart, this.i);
-        const e = s[this.i + 1];
-        const escAt = this.pos();
+        this.lineStart = i + 1;
+      } else if (c === 92) {
+        out += s.slice(runStart, i);
+        const e = s[i + 1];
+        const escCol = i - this.lineStart + 1;
         switch (e) {
           case 't':
             out += '\t';
@@ -411,44 +515,191 @@ class Reader {
             out += '"';
             break;
           case 'u': {
-            const hex = s.slice(this.i + 2, this.i + 6);
-            if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('\\u escape needs four hex digits', escAt);
+            const hex = s.slice(i + 2, i + 6);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('\\u escape needs four hex digits', i, this.line, escCol);
             out += String.fromCharCode(parseInt(hex, 16));
-            this.i += 4;
+            i += 4;
             break;
           }
           default:
-            this.fail(e === undefined ? 'unterminated string' : `unknown string escape '\\${e}'`, escAt);
+            this.fail(e === undefined ? 'unterminated string' : `unknown string escape '\\${e}'`, i, this.line, escCol);
         }
-        this.i += 2;
-        runStart = this.i;
+        i += 2;
+        runStart = i;
         continue;
       }
-      this.i++;
+      i++;
     }
   }
 
   private readChar(): Char {
     const s = this.src;
-    const at = this.pos();
+    const off = this.i;
+    const line = this.line;
+    const col = off - this.lineStart + 1;
     this.i++; // backslash
-    if (this.i >= s.length) this.fail('a character needs something after the backslash', at);
+    if (this.i >= s.length) this.fail('a character needs something after the backslash', off, line, col);
     // A character is the code point right after the backslash, plus any constituent letters.
     const cp = s.codePointAt(this.i)!;
     const first = String.fromCodePoint(cp);
     this.i += first.length;
-    let rest = '';
-    while (this.i < s.length && !isWs(s[this.i]!) && !DELIMS.has(s[this.i]!) && s[this.i] !== '\n') {
-      rest += s[this.i];
-      this.i++;
-    }
+    const rest = this.readToken();
     if (rest === '') return new Char(first);
     const name = first + rest;
     const named = NAMED_CHARS[name];
     if (named !== undefined) return new Char(named);
     if (first === 'u' && /^[0-9a-fA-F]{4}$/.test(rest)) return new Char(String.fromCharCode(parseInt(rest, 16)));
-    this.fail(`unknown character '\\${name}'`, at);
+    this.fail(`unknown character '\\${name}'`, off, line, col);
   }
+}
+
+/** The order of keys of one kind, or {@link compare} when `xs` (every `stride`-th from 0) mixes kinds. */
+function orderFor(xs: readonly Value[], stride: number): (a: Value, b: Value) => number {
+  const first = xs[0];
+  const kind = typeof first === 'string' ? 1 : typeof first === 'bigint' ? 2 : first instanceof Keyword ? 3 : first instanceof Sym ? 4 : 0;
+  if (kind === 0) return compare;
+  for (let i = stride; i < xs.length; i += stride) {
+    const x = xs[i];
+    const k = typeof x === 'string' ? 1 : typeof x === 'bigint' ? 2 : x instanceof Keyword ? 3 : x instanceof Sym ? 4 : 0;
+    if (k !== kind) return compare;
+  }
+  return kind === 1 ? cmpStrings : kind === 2 ? cmpInts : cmpNames;
+}
+
+// The orders `compare` gives on strings, ints, and keywords (or symbols), for keys of one kind.
+const cmpStrings = (a: Value, b: Value): number => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0);
+const cmpInts = (a: Value, b: Value): number => ((a as bigint) < (b as bigint) ? -1 : (a as bigint) > (b as bigint) ? 1 : 0);
+const cmpNames = (a: Value, b: Value): number => {
+  const x = a as Keyword | Sym;
+  const y = b as Keyword | Sym;
+  if (x.ns !== y.ns) {
+    if (x.ns === null) return -1;
+    if (y.ns === null) return 1;
+    if (x.ns !== y.ns) return x.ns < y.ns ? -1 : 1;
+  }
+  return x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
+};
+
+/** Members at least this many are sorted by {@link sortKeyOf} keys when every one has such a key. */
+const KEYED_SORT_MIN = 48;
+const SIGN64 = 1n << 63n;
+
+/**
+ * A string whose code-unit order is {@link compare}'s order, for ints, strings, keywords and
+ * symbols (null for any other kind): the kind's rank as a first character, then an int as 16 hex
+ * digits offset by 2^63, a string as itself, a name as `ns \0 name` (no namespace: `\0 name`; EDN
+ * names hold no NUL, so keywords without a namespace come first, as in `compare`). Equal keys
+ * exactly when equal values.
+ */
+function sortKeyOf(x: Value): string | null {
+  if (typeof x === 'string') return '\u0005' + x;
+  if (typeof x === 'bigint') return '\u0002' + (BigInt.asUintN(64, x) ^ SIGN64).toString(16).padStart(16, '0');
+  if (x instanceof Keyword) return (x.ns === null ? '\u0006\u0000' : '\u0006' + x.ns + '\u0000') + x.name;
+  if (x instanceof Sym) return (x.ns === null ? '\u0007\u0000' : '\u0007' + x.ns + '\u0000') + x.name;
+  return null;
+}
+
+/**
+ * Sorts `keys` (and `perm` alongside) in code-unit order by three-way radix quicksort
+ * (Bentley–Sedgewick): characters are compared in place, no comparison function is called, and an
+ * explicit stack keeps it iterative.
+ */
+function radixSort(keys: string[], perm: number[]): void {
+  const stack: number[] = [0, keys.length - 1, 0];
+  const swap = (a: number, b: number): void => {
+    const k = keys[a]!;
+    keys[a] = keys[b]!;
+    keys[b] = k;
+    const p = perm[a]!;
+    perm[a] = perm[b]!;
+    perm[b] = p;
+  };
+  while (stack.length > 0) {
+    const d = stack.pop()!;
+    const hi = stack.pop()!;
+    const lo = stack.pop()!;
+    if (hi - lo < 12) {
+      // Insertion sort: the keys share their first d characters, so comparing whole keys is right.
+      for (let i = lo + 1; i <= hi; i++) for (let j = i; j > lo && keys[j - 1]! > keys[j]!; j--) swap(j - 1, j);
+      continue;
+    }
+    const at = (i: number): number => {
+      const k = keys[i]!;
+      return d < k.length ? k.charCodeAt(d) : -1;
+    };
+    swap(lo, (lo + hi) >>> 1);
+    const pivot = at(lo);
+    let lt = lo;
+    let gt = hi;
+    let i = lo + 1;
+    while (i <= gt) {
+      const c = at(i);
+      if (c < pivot) swap(lt++, i++);
+      else if (c > pivot) swap(i, gt--);
+      else i++;
+    }
+    if (lo < lt - 1) stack.push(lo, lt - 1, d);
+    if (gt + 1 < hi) stack.push(gt + 1, hi, d);
+    if (pivot >= 0 && lt < gt) stack.push(lt, gt, d + 1);
+  }
+}
+
+/**
+ * The canonical order of `n` members where member `i` is `get(i)`, as a permutation, by
+ * {@link sortKeyOf} keys; null when a member has no key. `dup` is set when two members are equal.
+ */
+function keyedOrder(n: number, get: (i: number) => Value): { perm: number[]; dup: boolean } | null {
+  const keys: string[] = new Array(n);
+  const perm: number[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = sortKeyOf(get(i));
+    if (k === null) return null;
+    keys[i] = k;
+    perm[i] = i;
+  }
+  radixSort(keys, perm);
+  let dup = false;
+  for (let i = 1; i < n; i++) if (keys[i - 1] === keys[i]) dup = true;
+  return { perm, dup };
+}
+
+/**
+ * The members of a set literal in canonical ({@link compare}) order, or null when two are equal.
+ * Text already in canonical order (what `printEdn` writes) is checked in one pass and not sorted.
+ */
+function canonicalMembers(items: Value[]): Value[] | null {
+  const n = items.length;
+  if (n < 2) return items;
+  const cmp = orderFor(items, 1);
+  let i = 1;
+  while (i < n && cmp(items[i - 1]!, items[i]!) < 0) i++;
+  if (i === n) return items;
+  if (n >= KEYED_SORT_MIN) {
+    const order = keyedOrder(n, (k) => items[k]!);
+    if (order !== null) return order.dup ? null : order.perm.map((k) => items[k]!);
+  }
+  items.sort(cmp);
+  for (let k = 1; k < n; k++) if (cmp(items[k - 1]!, items[k]!) === 0) return null;
+  return items;
+}
+
+/** The entries of a map literal (`items` alternates keys and values) in canonical key order, or null when two keys are equal. */
+function canonicalEntries(items: readonly Value[]): (readonly [Value, Value])[] | null {
+  const n = items.length >> 1;
+  const entries: (readonly [Value, Value])[] = new Array(n);
+  for (let k = 0; k < n; k++) entries[k] = [items[2 * k]!, items[2 * k + 1]!];
+  if (n < 2) return entries;
+  const cmp = orderFor(items, 2);
+  let i = 1;
+  while (i < n && cmp(entries[i - 1]![0], entries[i]![0]) < 0) i++;
+  if (i === n) return entries;
+  if (n >= KEYED_SORT_MIN) {
+    const order = keyedOrder(n, (k) => items[2 * k]!);
+    if (order !== null) return order.dup ? null : order.perm.map((k) => entries[k]!);
+  }
+  entries.sort((a, b) => cmp(a[0], b[0]));
+  for (let k = 1; k < n; k++) if (cmp(entries[k - 1]![0], entries[k]![0]) === 0) return null;
+  return entries;
 }
 
 function validDate(m: RegExpExecArray): boolean {
@@ -470,14 +721,14 @@ function isSymbolToken(tok: string): boolean {
 
 /** Reads every top-level form in `text`, with the start position of each collection form. */
 export function readEdnForms(text: string): ReadResult {
-  const r = new Reader(text);
-  const forms = r.readAll();
-  return { forms, positions: r.positions };
+  const positions = new WeakMap<object, Position>();
+  const forms = new Reader(text, positions).readAll();
+  return { forms, positions };
 }
 
 /** Reads every top-level form in `text`. Throws {@link BadInputError} on malformed input. */
 export function readEdnAll(text: string): Value[] {
-  return new Reader(text).readAll();
+  return new Reader(text, null).readAll();
 }
 
 /** Reads exactly one value from `text` (comments and discarded forms aside). */

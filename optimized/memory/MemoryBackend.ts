@@ -72,6 +72,15 @@ export class PlainMemory implements MemoryBackend {
   retire(_addr: number, _words: number): void {
     /* no caches to tell */
   }
+  /**
+   * Puts the memory back to `words` zero words, the state `new PlainMemory({ initialWords: words })`
+   * starts in (with the same maximum), reusing its array when it has exactly that size.
+   */
+  clear(words: number): void {
+    const n = Math.min(words, this.maxWords);
+    if (this.i32.length === n) this.i32.fill(0);
+    else this.i32 = new Int32Array(n);
+  }
   /** Copies `words` words from `src` to `dst` (a bulk path used by evacuation). */
   copy(dst: number, src: number, words: number): void {
     const a = this.i32;

@@ -39,5 +39,6 @@ export const suites: Readonly<Record<string, BenchSuite>> = {
   lin: { description: 'linearizability checker on its corpus (registers, CAS registers, 10-key stores, correct and broken, with timed-out operations): verdicts, steps/s, time per history', run: (ctx) => import('./lin.js').then((m) => m.runLinBench(ctx)) },
   parallel: { description: 'parallel mode of the optimized kernel on worker threads: independent processes on 1 vs 2 workers, a contended counter, handing a 10 vs 10^6-entry map (ImmutOS handle vs postMessage vs fork+JSON)', run: (ctx) => import('./parallel.js').then((m) => m.runParallelBench(ctx)) },
   store: { description: 'durable store vs an append-only JSON-lines file with fsync: durable swaps/s with and without group commit, as-of latency, bytes per one-key update of a 10⁶-entry map', run: (ctx) => import('./store.js').then((m) => m.runStoreBench(ctx)) },
+  fuzz: { description: 'the default differential fuzz campaign (every kernel, programs, seed 1): ops/s with kernels built over the previous case\'s memory vs built afresh per case, target ≥ 5,000 ops/s', run: (ctx) => import('./fuzz.js').then((m) => m.runFuzzBench(ctx)) },
   hw: { description: 'immutable-aware coherence vs plain MESI on the hardware memory-model simulator: messages, invalidations, misses per 1k ops; simulator speed', run: runHwBench },
 };

@@ -16,12 +16,25 @@ import { fixup } from '../../harness/generators/fixup.js';
 import type { FuzzCase } from '../../harness/generators/case.js';
 import { runDifferential, type StepRecord } from '../../harness/oracles/differential.js';
 import { HwKernelMemory } from '../../hw-model/index.js';
-import { RESOURCE_ERRORS, type Kernel, type KernelStats, type Quotas } from '../../spec/Kernel.js';
+import { RESOURCE_ERRORS, type Kernel, type KernelStats, type Op, type Quotas } from '../../spec/Kernel.js';
 import { MemoryStore } from '../../store/MemoryStore.js';
 
 /** Kernels whose build reuses memory; mutants included (one single-core, one multi-core, one of the simulator). */
 const KERNELS = ['optimized', 'optimized+hw:sc', 'optimized+hw:tso', 'optimized+hw:relaxed', 'optimized+mutant:gc-allocates-white', 'optimized+hw:relaxed+mutant:drop-publish-fence', 'optimized+hw:tso+mutant:hw-no-forwarding'];
 const RUNS = 12;
+/**
+ * Appended to every first case: a held register, an atom, a program that builds a vector (past
+ * the quotas of {@link TIGHT}: exhausted there) and runs compiled code, and collection slices
+ * (a cycle left mid-way on the hardware model, whose slices are small).
+ */
+const LEFTOVERS: readonly Op[] = [
+  { op: 'hold', pid: 0, reg: 7, value: '[1 2 3 "held"]' },
+  { op: 'atom', pid: 0, value: '{:left [1 2 3] :over "x"}' },
+  { op: 'load', pid: 0, program: '(defn grow [v i] (if (< i 3000) (grow (conj v i) (inc i)) v)) (grow [] 0)' },
+  { op: 'run', pid: 0 },
+  { op: 'gcStep' },
+  { op: 'gcStep' },
+];
 /** Quotas small enough that generated cases exhaust them (heap cells, fuel, processes). */
 const TIGHT: Partial<Quotas> = { ...MUTANT_QUOTAS, heapCells: 300, fuel: 20_000, treeProcesses: 3, maxProcesses: 4 };
 
@@ -63,7 +76,8 @@ describe('kernels built over a previous case’s memory', () => {
       const h: EngineHandle = await build(name);
       await fc.assert(
         fc.property(fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 0, max: 0x7fffffff }), fc.boolean(), fc.boolean(), (seedA, seedB, smallA, debugB) => {
-          const first = mk(seedA, smallA ? TIGHT : undefined, [name]);
+          const generated = mk(seedA, smallA ? TIGHT : undefined, [name]);
+          const first: FuzzCase = { ...generated, ops: [...generated.ops, ...LEFTOVERS] };
           const next = { ...mk(seedB, undefined, [name]), ...(debugB ? { debug: true } : {}) };
           const options = (c: FuzzCase) => ({ ...(c.quotas !== undefined ? { quotas: c.quotas } : {}), ...(c.debug === true ? { debug: true } : {}), store: new MemoryStore() });
           // the dirty case, on a pooled kernel
@@ -72,7 +86,8 @@ describe('kernels built over a previous case’s memory', () => {
           const a = run(first, name, dirty);
           for (const s of a.records) {
             const o = s.sides[0]?.outcome;
-            if (o !== undefined && !o.ok && RESOURCE_ERRORS.includes(o.error)) note('quota exhausted');
+            if (o !== undefined && !o.ok) note(RESOURCE_ERRORS.includes(o.error) ? 'quota exhausted' : `error ${o.error}`);
+            if (o?.ok === true && /out-of-memory|fuel|quota|limit/.test(o.value)) note('quota exhausted in a program');
             if (o?.ok === true) note(String(s.op.op));
           }
           const st = a.stats;
@@ -105,7 +120,7 @@ describe('kernels built over a previous case’s memory', () => {
     expect(compared).toBe(KERNELS.length * RUNS);
     // what the dirty cases left behind (the property is only as good as these)
     for (const what of ['simulated memory compared', 'durable atoms used', 'processes spawned', 'programs made kernel calls', 'registers held', 'atoms held', 'quota exhausted', 'addWatch', 'setValidator', 'load', 'run', 'gcStep', 'gc', 'fork', 'hold', 'swap']) {
-      expect.soft(leftovers.get(what) ?? 0, what).toBeGreaterThan(0);
+      expect.soft(leftovers.get(what) ?? 0, `${what} (seen: ${[...leftovers.keys()].join(', ')})`).toBeGreaterThan(0);
     }
   }, 600_000);
 });

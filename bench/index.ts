@@ -44,5 +44,6 @@ export const suites: Readonly<Record<string, BenchSuite>> = {
   store: { description: 'durable store vs an append-only JSON-lines file with fsync: durable swaps/s with and without group commit, as-of latency, bytes per one-key update of a 10⁶-entry map', run: (ctx) => import('./store.js').then((m) => m.runStoreBench(ctx)) },
   edn: { description: 'EDN reader vs edn-data: parse time per shape (edn-tests performance shapes, records, a 3 MB map/set-heavy file, a set of symbols, ints, escaped strings, tagged values); speed-up median and spread vs ≥ 3×', run: (ctx) => import('./edn.js').then((m) => m.runEdnSuite(ctx)) },
   check: { description: 'wall time of the default `immutos check` as a user runs it (a child process), target ≤ 60 s', run: (ctx) => import('./check.js').then((m) => m.runCheckBench(ctx)) },
+  fuzz: { description: 'the default differential fuzz campaign (every kernel, programs, seed 1): ops/s with kernels built over the previous case\'s memory vs built afresh per case, target ≥ 5,000 ops/s', run: (ctx) => import('./fuzz.js').then((m) => m.runFuzzBench(ctx)) },
   hw: { description: 'immutable-aware coherence vs plain MESI on the hardware memory-model simulator: messages, invalidations, misses per 1k ops; simulator speed', run: runHwBench },
 };

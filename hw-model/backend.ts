@@ -24,7 +24,8 @@
 import { HwFault } from './errors.js';
 import { MemorySystem, type MemStats, type MemorySystemConfig } from './memsys.js';
 import { hwMutantsAt } from './mutants.js';
-import { createRng, type Rng } from './rng.js';
+import { createRestorableRng, type RestorableRng } from './rng.js';
+import { copyFields, restoreFields, type FieldsCopy } from './checkpoint.js';
 
 /** The three memory models. */
 export type MemoryModel = 'sc' | 'tso' | 'relaxed';
@@ -62,6 +63,19 @@ export interface HwBackendStats extends MemStats {
 
 const REL = 1;
 
+/** The fields of a backend its checkpoint copies its own way: the memory system and the scheduler. */
+const BACKEND_SKIP: ReadonlySet<string> = new Set(['memory', 'rng']);
+
+/** A copy of a {@link HwMemoryBackend}'s whole state (see {@link HwMemoryBackend.checkpoint}). */
+export interface HwBackendCheckpoint {
+  /** The memory system's state. */
+  readonly memory: FieldsCopy;
+  /** The store buffers, counters and configuration. */
+  readonly own: FieldsCopy;
+  /** The drain scheduler's state. */
+  readonly rng: number;
+}
+
 /**
  * A simulated memory backend: load/store/CAS/fence per core, immutable-line declarations
  * (`beginInit`, `markImmutable`, `reclaim`), a seeded drain scheduler and statistics.
@@ -71,7 +85,7 @@ export class HwMemoryBackend {
   readonly model: MemoryModel;
   /** The coherent memory system behind the store buffers. */
   readonly memory: MemorySystem;
-  private readonly rng: Rng;
+  private readonly rng: RestorableRng;
   private readonly cap: number;
   private readonly drainP: number;
   private readonly sbAddr: Int32Array;
@@ -93,7 +107,7 @@ export class HwMemoryBackend {
     this.bugFenceNoop = bugs.has('hw-fence-noop');
     this.bugNoForwarding = bugs.has('hw-no-forwarding');
     this.memory = new MemorySystem(config);
-    this.rng = createRng(config.seed ?? 1);
+    this.rng = createRestorableRng(config.seed ?? 1);
     this.cap = config.storeBufferSize ?? 8;
     if (!Number.isInteger(this.cap) || this.cap < 1) throw new HwFault('bad-config', 'storeBufferSize must be ≥ 1');
     this.drainP = config.drainProbability ?? 0.25;
@@ -107,6 +121,18 @@ export class HwMemoryBackend {
   /** Number of cores. */
   get cores(): number {
     return this.memory.cores;
+  }
+
+  /** A copy of the whole state: memory system, store buffers, the drain scheduler's position, counters. */
+  checkpoint(): HwBackendCheckpoint {
+    return { memory: this.memory.checkpoint(), own: copyFields(this, BACKEND_SKIP), rng: this.rng.state };
+  }
+
+  /** Puts the backend back in the state `cp` was taken in (on a backend of the same configuration). */
+  restore(cp: HwBackendCheckpoint): void {
+    this.memory.restore(cp.memory);
+    restoreFields(this, cp.own, []);
+    this.rng.state = cp.rng;
   }
 
   // ---- store buffer internals --------------------------------------------------------------

@@ -11,10 +11,11 @@ import { HwKernelMemory, type HwKernelMemoryOptions } from './kernel-memory.js';
 
 export { HwFault, type HwFaultKind } from './errors.js';
 export { MemorySystem, MSG_TYPES, type MemorySystemConfig, type MemStats, type MsgType, type LineMode } from './memsys.js';
-export { HwMemoryBackend, MEMORY_MODELS, type MemoryModel, type AccessOrder, type HwBackendConfig, type HwBackendStats } from './backend.js';
-export { HwKernelMemory, type HwKernelMemoryOptions } from './kernel-memory.js';
+export { HwMemoryBackend, MEMORY_MODELS, type MemoryModel, type AccessOrder, type HwBackendConfig, type HwBackendStats, type HwBackendCheckpoint } from './backend.js';
+export type { FieldsCopy } from './checkpoint.js';
+export { HwKernelMemory, CallsDiverged, type HwKernelMemoryOptions, type HwKernelCheckpoint, type HwCallRecord } from './kernel-memory.js';
 export { HW_MUTANTS, HW_MUTANT_NAMES, type HwMutant, type HwMutantLevel } from './mutants.js';
-export { createRng, type Rng } from './rng.js';
+export { createRng, createRestorableRng, type Rng, type RestorableRng } from './rng.js';
 export { enumerate, runSeeded, OP_MODELS, type Enumeration } from './models/explore.js';
 export { compile, formatOutcome, type Instr, type LitmusTest, type Compiled, type CInstr } from './models/program.js';
 export type { OpModel, MachineState } from './models/model.js';

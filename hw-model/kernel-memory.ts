@@ -18,7 +18,8 @@
  *   so a kernel that must never write after publishing is caught at the word.
  * @module
  */
-import { HwMemoryBackend, type MemoryModel } from './backend.js';
+import { HwMemoryBackend, type HwBackendCheckpoint, type MemoryModel } from './backend.js';
+import { copyFields, restoreFields, type FieldsCopy } from './checkpoint.js';
 import { HwFault } from './errors.js';
 import { BackendExhausted, type MemoryBackend } from '../spec/Memory.js';
 
@@ -61,6 +62,12 @@ export class HwKernelMemory implements MemoryBackend {
   /** Bit `k` of entry `l`: word `k` of line `l` is published. */
   private published: Uint32Array;
   private readonly fullMask: number;
+  /** The calls being recorded (op, a, b, result per call), or null. */
+  private recording: number[] | null = null;
+  /** The calls being replayed, or null (then accesses run on the simulator). */
+  private replaying: readonly number[] | null = null;
+  /** Next call of {@link HwKernelMemory.replaying}. */
+  private replayAt = 0;
 
   /** Creates the memory: all words 0, nothing published, caches cold. */
   constructor(options: HwKernelMemoryOptions) {
@@ -86,14 +93,22 @@ export class HwKernelMemory implements MemoryBackend {
 
   /** Current size in words. */
   size(): number {
-    return this.hw.memory.memWords;
+    if (this.replaying !== null) return this.next(C_SIZE, 0, 0, 0);
+    const n = this.hw.memory.memWords;
+    this.recording?.push(C_SIZE, 0, 0, 0, n);
+    return n;
   }
 
   /** Makes at least `words` words addressable (new words read 0); throws the exhaustion error past the maximum. */
   grow(words: number): void {
-    if (words <= this.size()) return;
+    if (this.replaying !== null) {
+      this.next(C_GROW, words, 0, 0);
+      return;
+    }
+    this.recording?.push(C_GROW, words, 0, 0, 0);
+    if (words <= this.hw.memory.memWords) return;
     if (words > this.maxWords) throw this.exhausted(words);
-    let n = this.size();
+    let n = this.hw.memory.memWords;
     while (n < words) n *= 2;
     n = Math.min(roundUp(n, this.lineWords), roundUp(this.maxWords, this.lineWords));
     // Buffered stores stay valid: addresses are unchanged.
@@ -105,6 +120,8 @@ export class HwKernelMemory implements MemoryBackend {
 
   /** Number of cores (`setCore` accepts `0 … cores-1`). */
   get cores(): number {
+    if (this.replaying !== null) return this.next(C_CORES, 0, 0, 0);
+    this.recording?.push(C_CORES, 0, 0, 0, this.hw.cores);
     return this.hw.cores;
   }
 
@@ -114,39 +131,70 @@ export class HwKernelMemory implements MemoryBackend {
    * Nothing is forced out: a store the model lets linger may stay buffered across operations.
    */
   tick(): void {
+    if (this.replaying !== null) {
+      this.next(C_TICK, 0, 0, 0);
+      return;
+    }
+    this.recording?.push(C_TICK, 0, 0, 0, 0);
     this.hw.tick();
   }
 
   /** Selects the core that issues the following accesses. */
   setCore(core: number): void {
+    if (this.replaying !== null) {
+      this.next(C_SET_CORE, core, 0, 0);
+      return;
+    }
+    this.recording?.push(C_SET_CORE, core, 0, 0, 0);
     if (!(Number.isInteger(core) && core >= 0 && core < this.hw.cores)) throw new HwFault('bad-core', `core ${core} out of range`, core);
     this.core = core;
   }
 
   /** Loads the word at `addr` on the current core. */
   load32(addr: number): number {
-    return this.hw.load(this.core, addr);
+    if (this.replaying !== null) return this.next(C_LOAD, addr, 0, 0);
+    const v = this.hw.load(this.core, addr);
+    this.recording?.push(C_LOAD, addr, 0, 0, v);
+    return v;
   }
 
   /** Stores `value` (truncated to int32) at `addr` on the current core (see `publishedWrites`). */
   store32(addr: number, value: number): void {
-    if (this.isPublished(addr)) this.writePublished(addr);
+    if (this.replaying !== null) {
+      this.next(C_STORE, addr, value | 0, 0);
+      return;
+    }
+    this.recording?.push(C_STORE, addr, value | 0, 0, 0);
+    if (this.isPublishedWord(addr)) this.writePublished(addr);
     this.hw.store(this.core, addr, value | 0);
   }
 
   /** Atomic CAS on the current core (acquire-release); returns the word found (see `publishedWrites`). */
   cas32(addr: number, expected: number, value: number): number {
-    if (this.isPublished(addr)) this.writePublished(addr);
-    return this.hw.cas(this.core, addr, expected | 0, value | 0);
+    if (this.replaying !== null) return this.next(C_CAS, addr, expected | 0, value | 0);
+    if (this.isPublishedWord(addr)) this.writePublished(addr);
+    const old = this.hw.cas(this.core, addr, expected | 0, value | 0);
+    this.recording?.push(C_CAS, addr, expected | 0, value | 0, old);
+    return old;
   }
 
   /** A full fence on the current core (MFENCE / DMB SY). */
   fence(): void {
+    if (this.replaying !== null) {
+      this.next(C_FENCE, 0, 0, 0);
+      return;
+    }
+    this.recording?.push(C_FENCE, 0, 0, 0, 0);
     this.hw.fence(this.core);
   }
 
   /** Declares `[addr, addr+words)` published and immutable; lines fully published become immutable lines. */
   publish(addr: number, words: number): void {
+    if (this.replaying !== null) {
+      this.next(C_PUBLISH, addr, words, 0);
+      return;
+    }
+    this.recording?.push(C_PUBLISH, addr, words, 0, 0);
     this.checkRange(addr, words);
     const lw = this.lineWords;
     const end = addr + words;
@@ -165,6 +213,11 @@ export class HwKernelMemory implements MemoryBackend {
 
   /** Declares `[addr, addr+words)` free again; immutable lines touched are reclaimed (every copy dropped). */
   retire(addr: number, words: number): void {
+    if (this.replaying !== null) {
+      this.next(C_RETIRE, addr, words, 0);
+      return;
+    }
+    this.recording?.push(C_RETIRE, addr, words, 0, 0);
     this.checkRange(addr, words);
     const lw = this.lineWords;
     let runStart = -1;
@@ -198,20 +251,101 @@ export class HwKernelMemory implements MemoryBackend {
 
   /** Whether the word at `addr` is published. */
   isPublished(addr: number): boolean {
+    if (this.replaying !== null) return this.next(C_IS_PUBLISHED, addr, 0, 0) === 1;
+    const p = this.isPublishedWord(addr);
+    this.recording?.push(C_IS_PUBLISHED, addr, 0, 0, p ? 1 : 0);
+    return p;
+  }
+
+  private isPublishedWord(addr: number): boolean {
     const lw = this.lineWords;
     const line = Math.floor(addr / lw);
     return ((this.published[line] >>> (addr - line * lw)) & 1) === 1;
   }
 
   private checkRange(addr: number, words: number): void {
-    if (!Number.isInteger(addr) || !Number.isInteger(words) || addr < 0 || words < 0 || addr + words > this.size()) {
+    if (!Number.isInteger(addr) || !Number.isInteger(words) || addr < 0 || words < 0 || addr + words > this.hw.memory.memWords) {
       throw new HwFault('bad-range', `range [${addr}, ${addr + words}) out of bounds`, this.core, addr);
     }
   }
 
   /** Published words written since creation (`demote` mode). */
   get demotions(): number {
+    if (this.replaying !== null) return this.next(C_DEMOTIONS, 0, 0, 0);
+    this.recording?.push(C_DEMOTIONS, 0, 0, 0, this.nDemotions);
     return this.nDemotions;
+  }
+
+  // ---- checkpoints and recorded constructions (a campaign reuses one memory across cases) ----
+
+  /** A copy of the whole state: the simulator's (caches, directory, store buffers, scheduler, counters) and this adapter's. */
+  checkpoint(): HwKernelCheckpoint {
+    if (this.recording !== null || this.replaying !== null) throw new HwFault('bad-config', 'checkpoint while recording or replaying calls');
+    return { hw: this.hw.checkpoint(), own: copyFields(this, KERNEL_MEMORY_SKIP) };
+  }
+
+  /**
+   * Puts the memory back in the state `cp` was taken in, by {@link HwKernelMemory.checkpoint} on
+   * a memory created with the same options; its arrays are reused (nothing is allocated unless
+   * the memory grew since). Ends any recording or replay.
+   */
+  restore(cp: HwKernelCheckpoint): void {
+    this.recording = null;
+    this.replaying = null;
+    this.hw.restore(cp.hw);
+    restoreFields(this, cp.own, []);
+  }
+
+  /** Starts recording every call made to this memory (with what loads answered), until {@link HwKernelMemory.endRecording}. */
+  startRecording(): void {
+    this.recording = [];
+  }
+
+  /** Stops recording and returns the calls recorded since {@link HwKernelMemory.startRecording}. */
+  endRecording(): HwCallRecord {
+    const calls = this.recording;
+    if (calls === null) throw new HwFault('bad-config', 'endRecording without startRecording');
+    this.recording = null;
+    return { calls };
+  }
+
+  /**
+   * Answers the following calls from `record` instead of simulating them: each call must be the
+   * next recorded one with the same arguments (else {@link CallsDiverged} is thrown), and a load
+   * answers what it answered when recorded. Used to rebuild a kernel's own tables from a
+   * recorded construction; {@link HwKernelMemory.endReplay} then puts the simulator in the state
+   * that construction left.
+   */
+  startReplay(record: HwCallRecord): void {
+    this.replaying = record.calls;
+    this.replayAt = 0;
+  }
+
+  /**
+   * Ends a replay started by {@link HwKernelMemory.startReplay}: every recorded call must have
+   * been made (else {@link CallsDiverged}); then the memory is restored to `end`, the state the
+   * recorded calls left it in.
+   */
+  endReplay(end: HwKernelCheckpoint): void {
+    const calls = this.replaying;
+    if (calls === null) throw new HwFault('bad-config', 'endReplay without startReplay');
+    if (this.replayAt !== calls.length) {
+      this.replaying = null;
+      throw new CallsDiverged(`the replay made ${this.replayAt / CALL_WIDTH} of the ${calls.length / CALL_WIDTH} recorded calls`);
+    }
+    this.restore(end);
+  }
+
+  /** The next recorded call, which must be `op(a, b)`: returns its recorded result. */
+  private next(op: number, a: number, b: number, c: number): number {
+    const calls = this.replaying!;
+    const i = this.replayAt;
+    if (i >= calls.length || calls[i] !== op || calls[i + 1] !== a || calls[i + 2] !== b || calls[i + 3] !== c) {
+      this.replaying = null;
+      throw new CallsDiverged(`call ${i / CALL_WIDTH}: ${CALL_NAMES[op]}(${a}, ${b}, ${c}) where ${i >= calls.length ? 'no call' : `${CALL_NAMES[calls[i]!]}(${calls[i + 1]}, ${calls[i + 2]}, ${calls[i + 3]})`} was recorded`);
+    }
+    this.replayAt = i + CALL_WIDTH;
+    return calls[i + 4]!;
   }
 
   /** A write to a published word: fault, or demote the word (and reclaim its immutable line). */
@@ -236,4 +370,48 @@ function rangeMask(from: number, count: number): number {
 
 function roundUp(n: number, m: number): number {
   return Math.ceil(n / m) * m;
+}
+
+/** Numbers per recorded call. */
+const CALL_WIDTH = 5;
+/** The memory's calls, as recorded. */
+const C_SIZE = 0;
+const C_GROW = 1;
+const C_CORES = 2;
+const C_TICK = 3;
+const C_SET_CORE = 4;
+const C_LOAD = 5;
+const C_STORE = 6;
+const C_CAS = 7;
+const C_FENCE = 8;
+const C_PUBLISH = 9;
+const C_RETIRE = 10;
+const C_IS_PUBLISHED = 11;
+const C_DEMOTIONS = 12;
+const CALL_NAMES = ['size', 'grow', 'cores', 'tick', 'setCore', 'load32', 'store32', 'cas32', 'fence', 'publish', 'retire', 'isPublished', 'demotions'];
+
+/** The adapter's fields a checkpoint leaves alone: the simulator (copied its own way), the exhaustion error's factory, recording and replay. */
+const KERNEL_MEMORY_SKIP: ReadonlySet<string> = new Set(['hw', 'exhausted', 'recording', 'replaying', 'replayAt']);
+
+/** A copy of a {@link HwKernelMemory}'s whole state (see {@link HwKernelMemory.checkpoint}). */
+export interface HwKernelCheckpoint {
+  /** The simulator's state. */
+  readonly hw: HwBackendCheckpoint;
+  /** The adapter's: published words, current core, counters. */
+  readonly own: FieldsCopy;
+}
+
+/** Every call made to a memory between {@link HwKernelMemory.startRecording} and {@link HwKernelMemory.endRecording}. */
+export interface HwCallRecord {
+  /** Five numbers per call: the call, up to three arguments (0 for the missing ones), its result. */
+  readonly calls: readonly number[];
+}
+
+/** A replayed call differs from the recorded one (the code replayed is not the code recorded, or not deterministic). */
+export class CallsDiverged extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'CallsDiverged';
+  }
 }

@@ -22,6 +22,10 @@
  */
 import { HwFault } from './errors.js';
 import { hwMutantsAt } from './mutants.js';
+import { copyFields, restoreFields, type FieldsCopy } from './checkpoint.js';
+
+/** Fields a checkpoint leaves alone: the spare pages (a pool, not state). */
+const SKIP_FIELDS: ReadonlySet<string> = new Set(['spare']);
 
 /** The coherence-message types the simulator counts. */
 export const MSG_TYPES = [
@@ -171,6 +175,8 @@ export class MemorySystem {
   private numLines: number;
   /** The shared level's words, in pages of {@link PAGE_WORDS} (absent page: all zero). */
   private pages: (Float64Array | undefined)[];
+  /** Pages no longer in use after a {@link MemorySystem.restore}, reused before allocating. */
+  private readonly spare: Float64Array[] = [];
   private mode: Uint8Array;
   private initOwner: Int8Array;
   private dirSharers: Uint32Array;
@@ -246,6 +252,19 @@ export class MemorySystem {
     this.llcLru = new Float64Array(llcSets * llcWays);
   }
 
+  /** A copy of the whole state (words, caches, directory, counters), for {@link MemorySystem.restore}. */
+  checkpoint(): FieldsCopy {
+    return copyFields(this, SKIP_FIELDS);
+  }
+
+  /**
+   * Puts the memory system back in the state `cp` was taken in (by {@link MemorySystem.checkpoint}
+   * on a memory system of the same configuration), reusing its arrays and pages.
+   */
+  restore(cp: FieldsCopy): void {
+    restoreFields(this, cp, this.spare);
+  }
+
   /** Memory size in words. */
   get memWords(): number {
     return this.words;
@@ -314,10 +333,12 @@ export class MemorySystem {
     const a = line << this.lineShift;
     const page = this.pages[a >>> PAGE_SHIFT];
     const d = slot * lw;
-    if (page === undefined) this.l1Data.fill(0, d, d + lw);
+    const data = this.l1Data;
+    if (page === undefined) data.fill(0, d, d + lw);
     else {
+      // a word at a time: a subarray view per fill would allocate on every miss
       const o = a & (PAGE_WORDS - 1);
-      this.l1Data.set(page.subarray(o, o + lw), d);
+      for (let i = 0; i < lw; i++) data[d + i] = page[o + i]!;
     }
   }
 
@@ -328,11 +349,13 @@ export class MemorySystem {
     const p = a >>> PAGE_SHIFT;
     let page = this.pages[p];
     if (page === undefined) {
-      page = new Float64Array(PAGE_WORDS);
+      page = this.spare.pop()?.fill(0) ?? new Float64Array(PAGE_WORDS);
       this.pages[p] = page;
     }
     const d = slot * lw;
-    page.set(this.l1Data.subarray(d, d + lw), a & (PAGE_WORDS - 1));
+    const o = a & (PAGE_WORDS - 1);
+    const data = this.l1Data;
+    for (let i = 0; i < lw; i++) page[o + i] = data[d + i]!;
   }
 
   /** Copies L1 slot `from`'s words into slot `to` (a cache-to-cache transfer). */

@@ -3,4 +3,4 @@
  * seed: the project's one PRNG (spec/Random.ts).
  * @module
  */
-export { createRng, type Rng } from '../spec/Random.js';
+export { createRng, createRestorableRng, type Rng, type RestorableRng } from '../spec/Random.js';

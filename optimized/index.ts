@@ -6,6 +6,7 @@
  * @module
  */
 export { createOptimizedKernel, OptimizedKernel, OPTIMIZED_KERNEL_OPS, type OptimizedKernelOptions, type KernelWork } from './kernel/OptimizedKernel.js';
+export { KERNEL_PLAIN_WORDS } from './kernel/memory.js';
 export { OPTIMIZED_MUTANTS, INERT_MUTANTS, type OptimizedMutant } from './mutants.js';
 export { createPlainMemory, createSharedMemory, PlainMemory, SharedMemory, BackendExhausted, type MemoryBackend, type BackendOptions, type GrowableSab } from './memory/MemoryBackend.js';
 export { Collector, type Phase, type RootProvider, type CollectorStats, type CollectorOptions } from './gc/Collector.js';

@@ -30,9 +30,35 @@ export function mulberry32Words(seed: number): () => number {
   let a = seed >>> 0;
   return (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return mulberry32Output(a);
   };
+}
+
+/** The output of mulberry32 for the internal state `a` (already advanced). */
+function mulberry32Output(a: number): number {
+  let t = a;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
+/** A deterministic random source whose position in its sequence can be read and set again. */
+export interface RestorableRng extends Rng {
+  /** The generator's internal 32-bit state: setting a value read earlier replays the sequence from there. */
+  state: number;
+}
+
+/** A generator seeded with `seed` giving the same sequence as {@link createRng}, with its state exposed. */
+export function createRestorableRng(seed: number): RestorableRng {
+  const r = {
+    state: seed >>> 0,
+    next(): number {
+      r.state = (r.state + 0x6d2b79f5) >>> 0;
+      return mulberry32Output(r.state) / 4294967296;
+    },
+    int(n: number): number {
+      return Math.floor(r.next() * n);
+    },
+  };
+  return r;
 }

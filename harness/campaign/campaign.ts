@@ -25,6 +25,7 @@ import { Coverage, type CoverageReport } from '../oracles/coverage.js';
 import type { Op } from '../../spec/Kernel.js';
 import { ddmin } from './shrink.js';
 import { MemoryStore } from '../../store/MemoryStore.js';
+import { KernelPool } from '../engines/pool.js';
 
 /** Operations that need the system language, generated only with `programs`. */
 export const PROGRAM_OPS: readonly OpName[] = ['load', 'step', 'run'];
@@ -139,6 +140,12 @@ export interface CampaignOptions {
   readonly note?: string;
   /** Called now and then with progress. */
   readonly onProgress?: (p: CampaignProgress) => void;
+  /**
+   * Build each case's kernels over the memory of the previous case's (default true): each starts
+   * in exactly a fresh kernel's state (docs/adr/0044-kernel-reuse-in-campaigns.md). False builds
+   * every kernel afresh, as replays do.
+   */
+  readonly reuseKernels?: boolean;
 }
 
 /** The result of a campaign. */
@@ -242,18 +249,37 @@ function clipText(s: string): string {
   return s.length > 120 ? `${s.slice(0, 119)}…` : s;
 }
 
-/** Builds a fresh kernel of every handle and runs the case through the differential oracle. */
-export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: DifferentialOptions & { readonly trace?: boolean } = {}) {
+/** Options of {@link judge}: the oracle's, trace validation, and where kernels come from. */
+export type JudgeOptions = DifferentialOptions & {
+  /** Also trace-validate (see {@link traceVerdict}). */
+  readonly trace?: boolean;
+  /**
+   * Build the kernels from this pool (each in exactly a fresh kernel's initial state, over the
+   * memory of the pool's previous kernels: docs/adr/0044-kernel-reuse-in-campaigns.md); without
+   * it every kernel is built afresh, as replays do.
+   */
+  readonly pool?: KernelPool;
+};
+
+/** Builds a kernel of every handle in its initial state and runs the case through the differential oracle. */
+export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: JudgeOptions = {}) {
+  const pool = options.pool;
   const kernels = handles.map((h) => {
     try {
       // each kernel its own fresh store: the durable calls answer from it, log positions included
-      return { name: h.name, kernel: h.build({ ...(c.quotas !== undefined ? { quotas: c.quotas } : {}), ...(c.debug === true ? { debug: true } : {}), store: new MemoryStore() }) };
+      const o = { ...(c.quotas !== undefined ? { quotas: c.quotas } : {}), ...(c.debug === true ? { debug: true } : {}), store: new MemoryStore() };
+      return { name: h.name, kernel: pool !== undefined ? pool.build(h, o) : h.build(o) };
     } catch (e) {
       throw new EngineUnavailableError(h.name, `building kernel '${h.name}' failed: ${String((e as Error)?.message ?? e).split('\n')[0]}`);
     }
   });
-  const r = runDifferential(c, kernels, options);
-  options.coverage?.caseEnd?.(kernels);
+  let r: ReturnType<typeof runDifferential>;
+  try {
+    r = runDifferential(c, kernels, options);
+    options.coverage?.caseEnd?.(kernels);
+  } finally {
+    pool?.release();
+  }
   if (options.trace === true && r.verdict.kind !== 'diverged') {
     const t = traceVerdict(c, handles);
     if (t !== null) return { ...r, verdict: t };
@@ -280,7 +306,7 @@ export function shrinkCase(
   failing: FuzzCase,
   handles: readonly EngineHandle[],
   supports: ReadonlySet<OpName>,
-  options: DifferentialOptions & { readonly trace?: boolean },
+  options: JudgeOptions,
 ): { shrunk: FuzzCase; verdict: Verdict & { kind: 'diverged' } } {
   const fix = (rs: readonly RawOp[]): FuzzCase => {
     const c = fixup(rs, { seed: failing.seed, kernels: failing.kernels, supports, ...(failing.quotas !== undefined ? { quotas: failing.quotas } : {}) }).case;
@@ -330,7 +356,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const sel = await select(options.kernels, options.programs ?? false);
   const supports = new Set(sel.ops);
   const generate = caseGenerator(sel.ops, { ...options, common: sel.ops.filter((o) => sel.handles.every((h) => h.supports.has(o))) });
-  const diffOptions = { resourceErrors: options.resourceErrors ?? 'poison', ...(options.trace === true ? { trace: true } : {}) } as const;
+  const pool = options.reuseKernels === false ? undefined : new KernelPool();
+  const diffOptions = { resourceErrors: options.resourceErrors ?? 'poison', ...(options.trace === true ? { trace: true } : {}), ...(pool !== undefined ? { pool } : {}) } as const;
   const shard = options.shard ?? { index: 0, count: 1 };
   const runs = options.runs ?? (options.timeSeconds === undefined ? 1000 : Number.POSITIVE_INFINITY);
   const deadline = options.timeSeconds === undefined ? Number.POSITIVE_INFINITY : performance.now() + options.timeSeconds * 1000;

@@ -20,8 +20,8 @@ import { createSpecKernel, specAccepts } from '../../spec/SpecEngine.js';
 import { SPEC_MUTANTS } from '../../spec/SpecMutants.js';
 import { OP_NAMES, type Kernel, type KernelOptions, type OpName } from '../../spec/Kernel.js';
 import { createReferenceKernel, REFERENCE_MUTANTS } from '../../reference/index.js';
-import { createOptimizedKernel, OPTIMIZED_MUTANTS, tier2Available, type OptimizedKernelOptions } from '../../optimized/index.js';
-import { createHwMemory, HW_MODELS, HW_MUTANT_NAMES } from '../../hw-model/index.js';
+import { createOptimizedKernel, KERNEL_PLAIN_WORDS, OPTIMIZED_MUTANTS, PlainMemory, tier2Available, type OptimizedKernelOptions } from '../../optimized/index.js';
+import { CallsDiverged, createHwMemory, HW_MODELS, HW_MUTANT_NAMES, type HwCallRecord, type HwKernelCheckpoint, type HwKernelMemory } from '../../hw-model/index.js';
 
 /** Whether an engine can be built here, and if not, why. */
 export type Availability = { readonly available: true } | { readonly available: false; readonly reason: string };
@@ -50,6 +50,22 @@ export interface EngineAdapter {
   accepts?(op: { readonly op: string; readonly [field: string]: unknown }): boolean;
   /** Builds a fresh kernel. Only called when available. */
   build(options: KernelOptions, modifiers: Readonly<Record<string, string>>): Kernel;
+  /**
+   * Builds a kernel in exactly the state {@link EngineAdapter.build} gives it, reusing `spare`
+   * (what a kernel built earlier by this method with the same modifiers ran on, which that
+   * kernel no longer uses); returns the kernel and its own spare. Engines without it build
+   * afresh every time (docs/adr/0044-kernel-reuse-in-campaigns.md).
+   */
+  buildReusing?(options: KernelOptions, modifiers: Readonly<Record<string, string>>, spare: KernelSpare | undefined): { readonly kernel: Kernel; readonly spare: KernelSpare };
+}
+
+/**
+ * What a built kernel leaves for the next one of its engine to reuse (its memory, for the
+ * optimized kernel), opaque outside its adapter.
+ */
+export interface KernelSpare {
+  /** The engine (adapter) that made it. */
+  readonly engine: string;
 }
 
 /** A parsed kernel name: base engine plus modifiers (not to be confused with spec/KernelSpec.ts, the mirror of Kernel.tla). */
@@ -76,6 +92,13 @@ export interface EngineHandle {
   judges(op: { readonly op: string; readonly [field: string]: unknown }): boolean;
   /** Builds a fresh kernel (quotas from the case may override the defaults). */
   build(options?: Pick<KernelOptions, 'quotas' | 'debug' | 'store'>): Kernel;
+  /**
+   * Builds a kernel in exactly the state {@link EngineHandle.build} gives it, reusing `spare`
+   * (returned with a kernel of this handle that is no longer used) where its engine can;
+   * returns the kernel and the spare to hand back once the kernel is done with (undefined:
+   * nothing to reuse).
+   */
+  buildReusing(options: Pick<KernelOptions, 'quotas' | 'debug' | 'store'>, spare: KernelSpare | undefined): { readonly kernel: Kernel; readonly spare: KernelSpare | undefined };
 }
 
 /** An unknown or unavailable kernel was selected. */
@@ -189,6 +212,15 @@ function builtinAdapters(): Map<string, EngineAdapter> {
     mutants: OPTIMIZED_MUTANTS.map((m) => m.name).filter((m) => !MULTICORE_MUTANTS.has(m)),
     modifiers: ['tier'],
     build: (options, mods) => createOptimizedKernel({ ...options, ...tierOptions(mods) }),
+    buildReusing(options, mods, spare) {
+      // the kernel's plain memory, zeroed, is the one a fresh kernel would allocate
+      let memory: PlainMemory;
+      if (spare instanceof PlainSpare) {
+        memory = spare.memory;
+        memory.clear(KERNEL_PLAIN_WORDS);
+      } else memory = new PlainMemory({ initialWords: KERNEL_PLAIN_WORDS });
+      return { kernel: createOptimizedKernel({ ...options, ...tierOptions(mods), memory }), spare: spare instanceof PlainSpare ? spare : new PlainSpare(memory) };
+    },
   });
   adapters.set('optimized+hw', {
     name: 'optimized+hw',
@@ -206,8 +238,61 @@ function builtinAdapters(): Map<string, EngineAdapter> {
       const memory = createHwMemory(mods.hw ?? 'sc', hwMutants.length > 0 ? { mutants: hwMutants } : {});
       return createOptimizedKernel({ ...rest, ...(kernelMutants.length > 0 ? { mutants: kernelMutants } : {}), ...tierOptions(mods), memory, gcStepBudget: HW_GC_STEP_BUDGET });
     },
+    buildReusing(options, mods, spare) {
+      const all = options.mutants ?? [];
+      const kernelMutants = all.filter((m) => !HW_MUTANT_SET.has(m));
+      const hwMutants = all.filter((m) => HW_MUTANT_SET.has(m));
+      const rest: KernelOptions = { ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}), ...(options.store !== undefined ? { store: options.store } : {}) };
+      const mine = spare instanceof HwSpare ? spare : new HwSpare(createHwMemory(mods.hw ?? 'sc', hwMutants.length > 0 ? { mutants: hwMutants } : {}));
+      const memory = mine.memory;
+      const make = (): Kernel => createOptimizedKernel({ ...rest, ...(kernelMutants.length > 0 ? { mutants: kernelMutants } : {}), ...tierOptions(mods), memory, gcStepBudget: HW_GC_STEP_BUDGET });
+      // constructions differ only by these options (the handle fixes model, tier and mutants)
+      const key = JSON.stringify([options.quotas ?? null, options.debug ?? false]);
+      const done = mine.constructions.get(key);
+      if (done !== undefined) {
+        // the kernel's own tables are rebuilt with the memory answering from the recorded
+        // construction; then the memory is put in the state that construction left it in
+        memory.startReplay(done.calls);
+        try {
+          const kernel = make();
+          memory.endReplay(done.end);
+          return { kernel, spare: mine };
+        } catch (e) {
+          if (!(e instanceof CallsDiverged)) throw e;
+          mine.constructions.delete(key); // this construction is not the one recorded: record it again, below
+        }
+      }
+      memory.restore(mine.pristine);
+      memory.startRecording();
+      const kernel = make();
+      const calls = memory.endRecording();
+      mine.constructions.set(key, { calls, end: memory.checkpoint() });
+      return { kernel, spare: mine };
+    },
   });
   return adapters;
+}
+
+/** The spare of the `optimized` engine: the plain memory a kernel ran on. */
+class PlainSpare implements KernelSpare {
+  readonly engine = 'optimized';
+  constructor(readonly memory: PlainMemory) {}
+}
+
+/**
+ * The spare of the `optimized+hw` engine: the simulated memory a kernel ran on, the state it
+ * was created in, and the kernel constructions recorded on it (by quotas and debug mode): every
+ * call a construction made to the memory, with what loads answered, and the state it left.
+ */
+class HwSpare implements KernelSpare {
+  readonly engine = 'optimized+hw';
+  /** The memory's state when created. */
+  readonly pristine: HwKernelCheckpoint;
+  /** Recorded constructions by key. */
+  readonly constructions = new Map<string, { readonly calls: HwCallRecord; readonly end: HwKernelCheckpoint }>();
+  constructor(readonly memory: HwKernelMemory) {
+    this.pristine = memory.checkpoint();
+  }
 }
 
 let registry: { adapters: Map<string, EngineAdapter>; hwModels: readonly string[]; optional: { name: string; reason: string }[] } | undefined;
@@ -405,6 +490,11 @@ export async function build(name: string): Promise<EngineHandle> {
     },
     build(options = {}) {
       return adapter.build({ ...options, ...(spec.mutants.length > 0 ? { mutants: spec.mutants } : {}) }, spec.modifiers);
+    },
+    buildReusing(options, spare) {
+      const o = { ...options, ...(spec.mutants.length > 0 ? { mutants: spec.mutants } : {}) };
+      if (adapter.buildReusing === undefined) return { kernel: adapter.build(o, spec.modifiers), spare: undefined };
+      return adapter.buildReusing(o, spec.modifiers, spare?.engine === adapter.name ? spare : undefined);
     },
   };
 }

@@ -19,6 +19,13 @@ import type { MutantSet } from '../mutants.js';
 import type { JitHost, JitLanguage } from './jitHost.js';
 import { newProcess, type Process, type ProcessTable } from './processes.js';
 
+let prelude: ReturnType<typeof readEdnForms> | undefined;
+/** The prelude's forms, read once per process (reading is a pure function of the text, and forms are immutable values). */
+function preludeForms(): ReturnType<typeof readEdnForms> {
+  prelude ??= readEdnForms(PRELUDE);
+  return prelude;
+}
+
 /** What booting the language needs: a way to run the prelude, and the seeded in-place update bug's hook. */
 export interface Boot {
   /** Runs `s` in `p` to completion → its end state. */
@@ -66,7 +73,7 @@ export class Library implements JitLanguage {
     this.core.set('apply', make('apply', { kind: 'apply' }));
     this.jit.start(this);
     // The prelude defines into the core library (not the program namespace).
-    const { forms, positions } = readEdnForms(PRELUDE);
+    const { forms, positions } = preludeForms();
     const process = newProcess(-1, Number.MAX_SAFE_INTEGER, -1, null, Number.MAX_SAFE_INTEGER);
     this.bootDefine = (sym, v) => {
       if (!(v instanceof Fn)) throw new Error(`the prelude defines a non-function ${sym.name}`);

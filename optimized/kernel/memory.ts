@@ -16,6 +16,9 @@ import { createPlainMemory, type MemoryBackend } from '../memory/MemoryBackend.j
 import type { MutantSet } from '../mutants.js';
 import { refuse } from './refusals.js';
 
+/** Initial words of the plain backend a kernel creates when it is given none. */
+export const KERNEL_PLAIN_WORDS = 1 << 18;
+
 /** How the memory is configured (the collector's options of `createOptimizedKernel`). */
 export interface MemoryConfig {
   readonly memory?: MemoryBackend;
@@ -62,7 +65,7 @@ export class KernelMemory {
     private readonly mutants: MutantSet,
     private readonly tables: MemoryRoots,
   ) {
-    this.heap = new Heap(config.memory ?? createPlainMemory({ initialWords: 1 << 18 }));
+    this.heap = new Heap(config.memory ?? createPlainMemory({ initialWords: KERNEL_PLAIN_WORDS }));
     initImmortals(this.heap);
     // S: the immortal cells (nil, booleans, interned names) are visible to every core.
     this.heap.mem.fence();

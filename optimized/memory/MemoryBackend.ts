@@ -33,12 +33,16 @@ const DEFAULT_MAX = 1 << 28;
 /** A single-threaded backend over a growable `ArrayBuffer` (plain typed-array accesses). */
 export class PlainMemory implements MemoryBackend {
   readonly name = 'plain';
+  /** The addressable words: a view of the first {@link PlainMemory.size} words of {@link PlainMemory.store}. */
   private i32: Int32Array;
+  /** The allocated words (at least the addressable ones; more after a {@link PlainMemory.clear}). */
+  private store: Int32Array;
   private readonly maxWords: number;
   /** Creates the backend. */
   constructor(options: BackendOptions = {}) {
     this.maxWords = options.maxWords ?? DEFAULT_MAX;
-    this.i32 = new Int32Array(Math.min(options.initialWords ?? DEFAULT_INITIAL, this.maxWords));
+    this.store = new Int32Array(Math.min(options.initialWords ?? DEFAULT_INITIAL, this.maxWords));
+    this.i32 = this.store;
   }
   size(): number {
     return this.i32.length;
@@ -48,8 +52,15 @@ export class PlainMemory implements MemoryBackend {
     if (words > this.maxWords) throw new BackendExhausted(words);
     let n = this.i32.length * 2;
     while (n < words) n *= 2;
-    const next = new Int32Array(Math.min(n, this.maxWords));
+    n = Math.min(n, this.maxWords);
+    if (n <= this.store.length) {
+      // words past the old size are zero: clear() zeroes everything it takes back
+      this.i32 = this.store.subarray(0, n);
+      return;
+    }
+    const next = new Int32Array(n);
     next.set(this.i32);
+    this.store = next;
     this.i32 = next;
   }
   load32(addr: number): number {
@@ -71,6 +82,16 @@ export class PlainMemory implements MemoryBackend {
   }
   retire(_addr: number, _words: number): void {
     /* no caches to tell */
+  }
+  /**
+   * Puts the memory back to `words` zero words, the state `new PlainMemory({ initialWords: words })`
+   * starts in (with the same maximum: same size, same words), keeping its allocation for later growth.
+   */
+  clear(words: number): void {
+    const n = Math.min(words, this.maxWords);
+    this.i32.fill(0);
+    // the allocation is kept: growing again within it reuses these (zeroed) words
+    this.i32 = n <= this.store.length ? this.store.subarray(0, n) : (this.store = new Int32Array(n));
   }
   /** Copies `words` words from `src` to `dst` (a bulk path used by evacuation). */
   copy(dst: number, src: number, words: number): void {

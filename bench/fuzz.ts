@@ -1,0 +1,101 @@
+/**
+ * `immutos bench fuzz`: the default differential campaign (`immutos fuzz` with its defaults:
+ * every available kernel, programs and authority blocks, seed 1) in operations per second, with
+ * kernels built over the previous case's memory (the default) and, as the peer in the same run,
+ * with every kernel built afresh per case. Both modes run the same cases, alternately, several
+ * rounds; the report gives the median and spread of each, per wall-clock second and per second
+ * of CPU the process obtained (the machine is shared), and the target.
+ * @module
+ */
+import type { BenchContext } from './index.js';
+import { spreadOf } from './rows.js';
+import { reportJson, writeResults } from './results.js';
+import { runCampaign } from '../harness/campaign/campaign.js';
+import { availableKernels } from '../harness/engines/registry.js';
+
+/** Operations per second the default campaign is meant to reach. */
+export const FUZZ_TARGET_OPS_PER_SECOND = 5_000;
+
+/** One mode's measurements. */
+export interface FuzzModeRow {
+  /** `reuse` (the default) or `fresh` (every kernel built per case). */
+  readonly mode: 'reuse' | 'fresh';
+  /** Operations per wall-clock second, one per round. */
+  readonly opsPerSecond: readonly number[];
+  /** Operations per second of CPU time the process obtained, one per round. */
+  readonly opsPerCpuSecond: readonly number[];
+  /** Median of {@link FuzzModeRow.opsPerSecond}. */
+  readonly medianOpsPerSecond: number;
+  /** Median of {@link FuzzModeRow.opsPerCpuSecond}. */
+  readonly medianOpsPerCpuSecond: number;
+  /** Divergences found (must be 0). */
+  readonly divergences: number;
+}
+
+/** The suite's results. */
+export interface FuzzBenchReport {
+  /** The kernels of the campaign. */
+  readonly kernels: readonly string[];
+  /** Cases per round, and operations they apply (the same in both modes). */
+  readonly cases: number;
+  /** Operations per round. */
+  readonly operations: number;
+  /** Rounds per mode. */
+  readonly rounds: number;
+  /** The two modes. */
+  readonly rows: readonly FuzzModeRow[];
+  /** Median reuse ÷ median fresh, per CPU second. */
+  readonly speedup: number;
+  /** The target, operations per second. */
+  readonly target: number;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs the suite. */
+export async function runFuzzBench(ctx: BenchContext): Promise<FuzzBenchReport> {
+  const kernels = await availableKernels();
+  const cases = ctx.quick ? 20 : 150;
+  const rounds = ctx.quick ? 2 : 3;
+  ctx.out(`default fuzz campaign: ${kernels.join(', ')}; seed 1, programs, ${cases} cases per round, ${rounds} rounds per mode (alternating)`);
+  const runs: Record<'reuse' | 'fresh', { wall: number[]; cpu: number[]; divergences: number }> = { reuse: { wall: [], cpu: [], divergences: 0 }, fresh: { wall: [], cpu: [], divergences: 0 } };
+  let operations = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of ['fresh', 'reuse'] as const) {
+      const c0 = process.cpuUsage();
+      const r = await runCampaign({ kernels, runs: cases, seed: 1, programs: true, authority: true, shrink: false, reuseKernels: mode === 'reuse' });
+      const c = process.cpuUsage(c0);
+      const cpu = (c.user + c.system) / 1e6;
+      operations = r.applied;
+      runs[mode].wall.push(r.opsPerSecond);
+      runs[mode].cpu.push(cpu > 0 ? r.applied / cpu : 0);
+      runs[mode].divergences += r.failures.length;
+      ctx.out(`  round ${round + 1} ${mode.padEnd(5)}: ${r.applied} operations in ${r.seconds.toFixed(2)} s = ${Math.round(r.opsPerSecond)} ops/s; ${cpu.toFixed(2)} s CPU (${Math.round((100 * cpu) / Math.max(r.seconds, 1e-9))}% of one core) = ${Math.round(r.applied / Math.max(cpu, 1e-9))} ops per CPU-second`);
+    }
+  }
+  const rows: FuzzModeRow[] = (['reuse', 'fresh'] as const).map((mode) => ({
+    mode,
+    opsPerSecond: runs[mode].wall,
+    opsPerCpuSecond: runs[mode].cpu,
+    medianOpsPerSecond: median(runs[mode].wall),
+    medianOpsPerCpuSecond: median(runs[mode].cpu),
+    divergences: runs[mode].divergences,
+  }));
+  const [reuse, fresh] = rows as [FuzzModeRow, FuzzModeRow];
+  const speedup = fresh.medianOpsPerCpuSecond > 0 ? reuse.medianOpsPerCpuSecond / fresh.medianOpsPerCpuSecond : 0;
+  ctx.out('');
+  ctx.out('mode    ops/s (median, min–max)        ops per CPU-second (median, min–max)   divergences');
+  for (const r of rows) {
+    ctx.out(`${r.mode.padEnd(7)} ${String(Math.round(r.medianOpsPerSecond)).padStart(6)} (${Math.round(Math.min(...r.opsPerSecond))}–${Math.round(Math.max(...r.opsPerSecond))})`.padEnd(40) + `${String(Math.round(r.medianOpsPerCpuSecond)).padStart(6)} (${Math.round(Math.min(...r.opsPerCpuSecond))}–${Math.round(Math.max(...r.opsPerCpuSecond))})`.padEnd(39) + String(r.divergences));
+  }
+  const met = reuse.medianOpsPerSecond >= FUZZ_TARGET_OPS_PER_SECOND;
+  ctx.out(`reuse vs fresh: ${speedup.toFixed(2)}× per CPU-second; target ≥ ${FUZZ_TARGET_OPS_PER_SECOND} ops/s: ${met ? 'met' : `NOT met (${Math.round(reuse.medianOpsPerSecond)} ops/s, ${Math.round(reuse.medianOpsPerCpuSecond)} per CPU-second)`}`);
+  ctx.record({ name: 'default fuzz campaign, kernels reused across cases', value: reuse.medianOpsPerSecond, unit: 'ops/s', better: 'higher', spread: spreadOf(reuse.opsPerSecond), peer: { name: 'kernels built per case', value: fresh.medianOpsPerSecond }, target: { of: 'value', atLeast: FUZZ_TARGET_OPS_PER_SECOND } });
+  const report: FuzzBenchReport = { kernels, cases, operations, rounds, rows, speedup, target: FUZZ_TARGET_OPS_PER_SECOND };
+  writeResults(ctx, { 'fuzz.json': reportJson(report) });
+  return report;
+}

@@ -83,6 +83,66 @@ export function typeOf(H: Heap, w: number): number {
 
 /** The kernel's hash of value word `w`. Law: equal values have equal hashes. */
 export function hashWord(H: Heap, w: number): number {
+  if (hashDepth >= DEEP) {
+    prehash(H, w);
+    return hashShallow(H, w);
+  }
+  hashDepth++;
+  try {
+    return hashShallow(H, w);
+  } finally {
+    hashDepth--;
+  }
+}
+
+/**
+ * Nesting past which hashing and equality stop recursing on the host stack: a value may nest up
+ * to the codec's limit (2,000 levels), more than the host stack holds at several frames a level.
+ */
+const DEEP = 48;
+let hashDepth = 0;
+let eqDepth = 0;
+
+/** The collections inside `w` (itself included), each before the collections it holds. */
+function collectionsWithin(H: Heap, w: number): number[] {
+  const out: number[] = [];
+  const todo = [w];
+  const m = H.mem;
+  while (todo.length > 0) {
+    const x = todo.pop()!;
+    if ((x & 1) === 1) continue;
+    const t = m.load32(H.addr(x >>> 1)) & 0xff;
+    if (t === T_LIST || t === T_VEC) {
+      out.push(x);
+      seqForEach(H, x, (c) => todo.push(c));
+    } else if (t === T_MAP || t === T_STRUCT) {
+      out.push(x);
+      mapForEach(H, x, (k, v) => todo.push(k, v));
+    } else if (t === T_SET) {
+      out.push(x);
+      setForEach(H, x, (k) => todo.push(k));
+    } else if (t === T_TAGGED) {
+      out.push(x);
+      const a = H.addr(x >>> 1);
+      todo.push(m.load32(a + 4), m.load32(a + 5));
+    }
+  }
+  return out;
+}
+
+/** Computes and caches the hash of every collection inside `w`, innermost first, without recursing. */
+function prehash(H: Heap, w: number): void {
+  const all = collectionsWithin(H, w);
+  const saved = hashDepth;
+  hashDepth = 0; // each hash below finds its children's hashes cached: one level deep
+  try {
+    for (let i = all.length - 1; i >= 0; i--) hashShallow(H, all[i]!);
+  } finally {
+    hashDepth = saved;
+  }
+}
+
+function hashShallow(H: Heap, w: number): number {
   if ((w & 1) === 1) {
     const n = w >> 1;
     return hashInt(n, n < 0 ? -1 : 0);
@@ -178,6 +238,55 @@ function isMapType(t: number): boolean {
 
 /** Structural equality of two value words (spec `equals`). */
 export function eqWords(H: Heap, x: number, y: number): boolean {
+  if (eqDepth >= DEEP) return eqDeep(H, x, y);
+  eqDepth++;
+  try {
+    return eqShallow(H, x, y);
+  } finally {
+    eqDepth--;
+  }
+}
+
+/**
+ * Equality of deeply nested values on an explicit stack of pairs still to compare: collections
+ * are compared by count, hash and membership here, their elements pushed as pairs.
+ */
+function eqDeep(H: Heap, x0: number, y0: number): boolean {
+  const todo = [x0, y0];
+  const m = H.mem;
+  while (todo.length > 0) {
+    const y = todo.pop()!;
+    const x = todo.pop()!;
+    if (x === y) continue;
+    if (((x | y) & 1) === 1) return false;
+    const ta = m.load32(H.addr(x >>> 1)) & 0xff;
+    const tb = m.load32(H.addr(y >>> 1)) & 0xff;
+    if (isSeqType(ta) && isSeqType(tb)) {
+      if (seqCount(H, x) !== seqCount(H, y) || hashWord(H, x) !== hashWord(H, y)) return false;
+      const xs: number[] = [];
+      seqForEach(H, x, (v) => xs.push(v));
+      let i = 0;
+      seqForEach(H, y, (v) => todo.push(xs[i++]!, v));
+    } else if (isMapType(ta) && isMapType(tb)) {
+      if (mapCount(H, x) !== mapCount(H, y) || hashWord(H, x) !== hashWord(H, y)) return false;
+      let all = true;
+      mapForEach(H, x, (k, v) => {
+        if (!all) return;
+        const w = mapGet(H, y, k);
+        if (!mapFound) all = false;
+        else todo.push(v, w);
+      });
+      if (!all) return false;
+    } else if (ta === T_TAGGED && tb === T_TAGGED) {
+      const a = H.addr(x >>> 1);
+      const b = H.addr(y >>> 1);
+      todo.push(m.load32(a + 4), m.load32(b + 4), m.load32(a + 5), m.load32(b + 5));
+    } else if (!eqShallow(H, x, y)) return false; // scalars, and sets (membership, one level)
+  }
+  return true;
+}
+
+function eqShallow(H: Heap, x: number, y: number): boolean {
   if (x === y) return true;
   if (((x | y) & 1) === 1) return false; // a small int equals only the same word
   const m = H.mem;

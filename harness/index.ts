@@ -32,18 +32,21 @@ export {
   KernelModuleError,
   KERNELS_ENV,
   type EngineAdapter,
+  type KernelSpare,
   type EngineHandle,
   type ParsedKernelName,
   type KernelModuleExports,
   type Registry,
   type Availability,
 } from './engines/registry.js';
+export { KernelPool } from './engines/pool.js';
 export {
   runCampaign,
   runMutantCampaign,
   mutantTargets,
   select,
   judge,
+  type JudgeOptions,
   shrinkCase,
   caseSeed,
   caseId,

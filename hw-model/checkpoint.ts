@@ -10,10 +10,10 @@
 import { HwFault } from './errors.js';
 
 type Page = Float64Array | undefined;
-type TypedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+export type TypedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
 /** One copied field. */
-type FieldCopy = { readonly kind: 'plain'; readonly value: number | boolean | string } | { readonly kind: 'typed'; readonly value: TypedArray } | { readonly kind: 'pages'; readonly value: readonly Page[] };
+export type FieldCopy = { readonly kind: 'plain'; readonly value: number | boolean | string } | { readonly kind: 'typed'; readonly value: TypedArray } | { readonly kind: 'pages'; readonly value: readonly (Float64Array | undefined)[] };
 
 /** The copied fields of one object, by name. */
 export type FieldsCopy = ReadonlyMap<string, FieldCopy>;

@@ -12,7 +12,7 @@ import { HwKernelMemory, type HwKernelMemoryOptions } from './kernel-memory.js';
 export { HwFault, type HwFaultKind } from './errors.js';
 export { MemorySystem, MSG_TYPES, type MemorySystemConfig, type MemStats, type MsgType, type LineMode } from './memsys.js';
 export { HwMemoryBackend, MEMORY_MODELS, type MemoryModel, type AccessOrder, type HwBackendConfig, type HwBackendStats, type HwBackendCheckpoint } from './backend.js';
-export type { FieldsCopy } from './checkpoint.js';
+export type { FieldsCopy, FieldCopy, TypedArray } from './checkpoint.js';
 export { HwKernelMemory, CallsDiverged, type HwKernelMemoryOptions, type HwKernelCheckpoint, type HwCallRecord } from './kernel-memory.js';
 export { HW_MUTANTS, HW_MUTANT_NAMES, type HwMutant, type HwMutantLevel } from './mutants.js';
 export { createRng, createRestorableRng, type Rng, type RestorableRng } from './rng.js';

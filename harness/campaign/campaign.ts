@@ -251,7 +251,7 @@ function clipText(s: string): string {
 
 /** Options of {@link judge}: the oracle's, trace validation, and where kernels come from. */
 export type JudgeOptions = DifferentialOptions & {
-  /** Also trace-validate (see {@link traceVerdict}). */
+  /** Also trace-validate (the trace check of `traceVerdict`). */
   readonly trace?: boolean;
   /**
    * Build the kernels from this pool (each in exactly a fresh kernel's initial state, over the

@@ -7,11 +7,12 @@
  */
 import { cpus } from 'node:os';
 import { parseEDNString } from 'edn-data';
-import { mulberry32 } from '../spec/Random.js';
+import { mulberry32, shuffle } from '../spec/Random.js';
 import { equals } from '../spec/Values.js';
 import { readEdn } from '../spec/codec/Edn.js';
 import { generateEdnShapes } from './ednShapes.js';
 import type { BenchContext } from './index.js';
+import { median } from './rows.js';
 import { reportJson, writeResults } from './results.js';
 
 /**
@@ -70,11 +71,6 @@ export interface EdnReport {
   readonly worst: number;
 }
 
-function median(xs: readonly number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
 /** Generates the shapes, checks both readers accept each (ours yielding the generated value), and times them. */
 export function runEdnBench(options: EdnBenchOptions = {}): EdnReport {
   const opts: Required<EdnBenchOptions> = { seed: options.seed ?? 1, scale: options.scale ?? 1, rounds: options.rounds ?? 9, warmup: options.warmup ?? 2 };
@@ -92,10 +88,7 @@ export function runEdnBench(options: EdnBenchOptions = {}): EdnReport {
   for (let round = 0; round < opts.warmup + opts.rounds; round++) {
     const jobs: [number, number][] = [];
     shapes.forEach((_, i) => jobs.push([i, 0], [i, 1]));
-    for (let i = jobs.length - 1; i > 0; i--) {
-      const j = Math.floor(order() * (i + 1));
-      [jobs[i], jobs[j]] = [jobs[j]!, jobs[i]!];
-    }
+    shuffle(jobs, order);
     for (const [i, r] of jobs) {
       const t0 = performance.now();
       sink = readers[r]!(shapes[i]!.text);

@@ -8,6 +8,7 @@ import { decode, encode } from '../spec/codec/Binary.js';
 import { equals } from '../spec/Values.js';
 import { PACK_OPTIONS, PLAIN_OPTIONS, cborCodec, fromCbor, toCbor } from './cborProfile.js';
 import type { BenchContext } from './index.js';
+import { median } from './rows.js';
 import { reportJson, writeResults } from './results.js';
 import { generateLispAst } from './lispAst.js';
 
@@ -62,11 +63,6 @@ export interface EncodingReport {
     /** CPU time of our decode vs cbor-x's decode to plain JS data. */
     readonly decodeCpuVsRaw: number;
   };
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function time(f: () => unknown): number {

@@ -8,7 +8,8 @@
  * @module
  */
 import type { BenchContext } from './index.js';
-import { spreadOf } from './rows.js';
+
+import { median, spreadOf } from './rows.js';
 import { reportJson, writeResults } from './results.js';
 import { runCampaign } from '../harness/campaign/campaign.js';
 import { availableKernels } from '../harness/engines/registry.js';
@@ -48,12 +49,6 @@ export interface FuzzBenchReport {
   readonly speedup: number;
   /** The target, operations per second. */
   readonly target: number;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Runs the suite. */

@@ -15,10 +15,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as Immutable from 'immutable';
 import { createOptimizedKernel, createPlainMemory, type OptimizedKernel } from '../optimized/index.js';
-import { builderAssoc, builderFreeze, mapAssoc, mapBuilder, mapGet, smallInt, vecBuilder, vecBuilderPush, vecFreeze, vecNth, WORDS } from '../optimized/heap/values.js';
+import { builderAssoc, builderFreeze, mapBuilder, mapGet, smallInt, vecBuilder, vecBuilderPush, vecFreeze, vecNth, WORDS } from '../optimized/heap/values.js';
 import { vecConj } from '../optimized/collections/vector.js';
 import { champWords } from '../optimized/collections/champ.js';
 import type { BenchContext } from './index.js';
+import { key, persistentInserts } from './mapWorkload.js';
+import { shuffle } from '../spec/Random.js';
 import { reportJson, writeResults } from './results.js';
 
 /** One measured throughput. */
@@ -87,11 +89,6 @@ function time(ops: number, f: () => void): Throughput {
   return { ops, ms, mops: ops / ms / 1000, spread: (slowest - ms) / ms };
 }
 
-/** A reproducible permutation-ish key sequence over the int range (Knuth multiplicative). */
-function key(i: number): number {
-  return (Math.imul(i, 0x9e3779b1) >>> 2) % 0x3fffffff;
-}
-
 let gcFn: (() => void) | undefined;
 function forceGc(): void {
   if (gcFn === undefined) {
@@ -113,17 +110,7 @@ function mapBench(n: number): Pick<KernelBenchReport, 'mapInsert' | 'mapLookup' 
   // Persistent inserts, with the collector paced between inserts (the map is a host root).
   let m = WORDS.emptyMap;
   const optimizedPersistent = time(n, () => {
-    m = WORDS.emptyMap;
-    let last = H.counters.wordsAllocated;
-    for (let i = 0; i < n; i++) {
-      m = mapAssoc(H, m, smallInt(key(i)), smallInt(i));
-      if ((i & 255) === 255) {
-        k.hostRoots.clear();
-        k.hostRoots.add(m);
-        k.collector.pace(H.counters.wordsAllocated - last);
-        last = H.counters.wordsAllocated;
-      }
-    }
+    m = persistentInserts(k, n);
   });
   k.hostRoots.clear();
   k.hostRoots.add(m);
@@ -270,11 +257,7 @@ function forkBench(sizes: readonly number[]): { readonly ms: Record<string, numb
     if (record) out[String(live)] = samples[samples.length >> 1]!;
   };
   forks(Math.min(...sizes), false);
-  const order = [...sizes];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  const order = shuffle([...sizes], Math.random);
   for (const live of order) forks(live, true);
   return { ms: out, order };
 }

@@ -52,12 +52,18 @@ export interface JudgedRow extends BenchRow {
   readonly met?: boolean;
 }
 
+/** The median of `xs` (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 /** (max − min) / median of `xs` (0 for fewer than two). */
 export function spreadOf(xs: readonly number[]): number {
   if (xs.length < 2) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const median = s[s.length >> 1]!;
-  return median === 0 ? 0 : (s[s.length - 1]! - s[0]!) / median;
+  const mid = median(xs);
+  return mid === 0 ? 0 : (Math.max(...xs) - Math.min(...xs)) / mid;
 }
 
 /** The row with its suite, ratio to the peer and verdict. */

@@ -6,29 +6,12 @@
  * @module
  */
 import { createOptimizedKernel } from '../optimized/index.js';
-import { mapAssoc, smallInt, WORDS } from '../optimized/heap/values.js';
+import { key, persistentInserts } from './mapWorkload.js';
 import * as Immutable from 'immutable';
-
-const key = (i: number): number => (Math.imul(i, 0x9e3779b1) >>> 2) % 0x3fffffff;
 
 /** Builds the map of `kind` with `n` keys and answers something of it (so it stays alive). */
 function build(kind: string, n: number): number {
-  if (kind === 'optimized') {
-    const k = createOptimizedKernel();
-    const H = k.heap;
-    let m = WORDS.emptyMap;
-    let last = H.counters.wordsAllocated;
-    for (let i = 0; i < n; i++) {
-      m = mapAssoc(H, m, smallInt(key(i)), smallInt(i));
-      if ((i & 255) === 255) {
-        k.hostRoots.clear();
-        k.hostRoots.add(m);
-        k.collector.pace(H.counters.wordsAllocated - last);
-        last = H.counters.wordsAllocated;
-      }
-    }
-    return m;
-  }
+  if (kind === 'optimized') return persistentInserts(createOptimizedKernel(), n);
   if (kind === 'immutable') {
     let im = Immutable.Map<number, number>();
     for (let i = 0; i < n; i++) im = im.set(key(i), i);

@@ -10,7 +10,8 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext } from './index.js';
-import { spreadOf } from './rows.js';
+
+import { median, spreadOf } from './rows.js';
 import { reportJson, writeResults } from './results.js';
 
 /** Ratio to `node -e 0` above which a command is flagged. */
@@ -85,12 +86,6 @@ function timeOnce(c: Case): number {
   if (r.status !== 0) throw new Error(`${c.command} exited with ${r.status}: ${r.stderr.toString().trim().split('\n')[0] ?? ''}`);
   return ms;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** Measures `node -e 0` and the light `immutos` commands (each a child process) and answers the report. */
 export function runStartupBench(opts: StartupBenchOptions = {}): StartupReport {

@@ -62,3 +62,12 @@ export function createRestorableRng(seed: number): RestorableRng {
   };
   return r;
 }
+
+/** Shuffles `xs` in place (Fisher–Yates) with the floats in [0, 1) that `rand` answers; returns `xs`. */
+export function shuffle<T>(xs: T[], rand: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}

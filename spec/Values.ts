@@ -515,8 +515,8 @@ export function isSequential(v: Value): v is List | Vector {
   return v instanceof List || v instanceof Vector;
 }
 
-function cmpStr(a: string, b: string): number {
-  // Code-unit order: deterministic and independent of locale.
+/** The order {@link compare} gives two strings: code-unit order (deterministic, independent of locale). */
+export function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -528,7 +528,8 @@ function cmpNum(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function cmpName(ans: string | null, an: string, bns: string | null, bn: string): number {
+/** The order {@link compare} gives two keywords or two symbols (namespace `ans`/`bns`, name `an`/`bn`): no namespace first, then by namespace, then by name. */
+export function cmpName(ans: string | null, an: string, bns: string | null, bn: string): number {
   if (ans !== bns) {
     if (ans === null) return -1;
     if (bns === null) return 1;

@@ -5,7 +5,6 @@
  * @module
  */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { CheckFailed, UsageError } from '../errors.js';
 import { resolve } from 'node:path';
 import { EngineUnavailableError, KERNELS_ENV, KernelModuleError, optionalPartsMissing, registerKernelModule, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
@@ -15,6 +14,8 @@ import { Coverage } from '../../harness/oracles/coverage.js';
 import { runNonInterference, scenarioSize, type NiCampaignResult } from '../../harness/campaign/nonInterference.js';
 import { describeViolation } from '../../harness/oracles/nonInterference.js';
 import type { Stage } from '../stages.js';
+import { progress, type Progress } from '../progress.js';
+import { intFlag, secondsFlag } from '../flags.js';
 import { fuzzParallel, parallelSelection } from './fuzzParallel.js';
 
 /** Parsed options of `immutos fuzz`. */
@@ -69,71 +70,39 @@ export function defaultNiRuns(runs: number | undefined): number {
   return runs === undefined ? 100 : Math.max(1, Math.ceil(runs / 20));
 }
 
-function posInt(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer, got '${text}'`);
-  return n;
+const opsPerSecond = (p: CampaignProgress): number => Math.round(p.ops / Math.max(p.seconds, 1e-3));
+
+/** The differential campaign's progress: cases, ops/s, divergences, poisoned cases. */
+function progressReporter(total: number | undefined, quiet: boolean): Progress<CampaignProgress> {
+  return progress<CampaignProgress>({
+    total,
+    quiet,
+    done: (p) => p.cases,
+    bar: 'cases | {opsps} ops/s | {divergences} divergences | {poisoned} poisoned',
+    fields: (p) => (p === null ? { opsps: 0, divergences: 0, poisoned: 0 } : { opsps: opsPerSecond(p), divergences: p.divergences, poisoned: p.poisoned }),
+    line: (p) => `${p.cases} cases, ${opsPerSecond(p)} ops/s, ${p.divergences} divergences, ${p.poisoned} poisoned`,
+    every: 5,
+  });
 }
 
-function posNumber(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of seconds, got '${text}'`);
-  return n;
+/** Where the non-interference property is. */
+interface NiProgress {
+  readonly scenarios: number;
+  readonly violations: number;
+  readonly seconds: number;
 }
 
-/** Reports progress: a bar on a TTY, a plain line every few seconds otherwise. */
-function progressReporter(total: number | undefined, quiet: boolean): { update: (p: CampaignProgress) => void; stop: () => void } {
-  if (quiet) return { update: () => {}, stop: () => {} };
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar(
-      { format: ' {bar} {value}/{total} cases | {opsps} ops/s | {divergences} divergences | {poisoned} poisoned', stream: process.stderr, hideCursor: true },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(total ?? 0, 0, { opsps: 0, divergences: 0, poisoned: 0 });
-    return {
-      update: (p) => {
-        if (total === undefined) bar.setTotal(p.cases);
-        bar.update(p.cases, { opsps: Math.round(p.ops / Math.max(p.seconds, 1e-3)), divergences: p.divergences, poisoned: p.poisoned });
-      },
-      stop: () => bar.stop(),
-    };
-  }
-  let last = 0;
-  return {
-    update: (p) => {
-      if (p.seconds - last < 5) return;
-      last = p.seconds;
-      process.stderr.write(`  ${p.cases} cases, ${Math.round(p.ops / Math.max(p.seconds, 1e-3))} ops/s, ${p.divergences} divergences, ${p.poisoned} poisoned (${p.seconds.toFixed(0)} s)\n`);
-    },
-    stop: () => {},
-  };
-}
-
-/** Reports non-interference progress: a bar on a TTY, a plain line every few seconds otherwise. */
-function niProgressReporter(total: number | undefined, quiet: boolean): { update: (p: { scenarios: number; violations: number; seconds: number }) => void; stop: () => void } {
-  if (quiet) return { update: () => {}, stop: () => {} };
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({ format: ' {bar} {value}/{total} scenarios | {violations} non-interference violations', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-    bar.start(total ?? 0, 0, { violations: 0 });
-    return {
-      update: (p) => {
-        if (total === undefined) bar.setTotal(p.scenarios);
-        bar.update(p.scenarios, { violations: p.violations });
-      },
-      stop: () => bar.stop(),
-    };
-  }
-  let last = 0;
-  return {
-    update: (p) => {
-      if (p.seconds - last < 5) return;
-      last = p.seconds;
-      process.stderr.write(`  ${p.scenarios} non-interference scenarios, ${p.violations} violations (${p.seconds.toFixed(0)} s)\n`);
-    },
-    stop: () => {},
-  };
+/** The non-interference property's progress: scenarios and violations. */
+function niProgressReporter(total: number | undefined, quiet: boolean): Progress<NiProgress> {
+  return progress<NiProgress>({
+    total,
+    quiet,
+    done: (p) => p.scenarios,
+    bar: 'scenarios | {violations} non-interference violations',
+    fields: (p) => ({ violations: p?.violations ?? 0 }),
+    line: (p) => `${p.scenarios} non-interference scenarios, ${p.violations} violations`,
+    every: 5,
+  });
 }
 
 /** What {@link fuzzOnce} resolved from the flags, shared by its parts. */
@@ -181,9 +150,9 @@ async function registerModules(flags: FuzzFlags): Promise<{ readonly words: stri
  * `--ni-kernels`; docs/fuzzing.md "Non-interference").
  */
 export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s) => process.stdout.write(s)): Promise<FuzzResult> {
-  const runs = posInt(flags.runs, '--runs');
-  const time = posNumber(flags.time, '--time');
-  const niRunsFlag = posInt(flags.niRuns, '--ni-runs');
+  const runs = intFlag(flags.runs, '--runs');
+  const time = secondsFlag(flags.time, '--time');
+  const niRunsFlag = intFlag(flags.niRuns, '--ni-runs');
   const niOnly = flags.niOnly === true;
   if (niOnly && niRunsFlag === 0) throw new UsageError('--ni-only with --ni-runs 0 runs nothing');
   const niOn = niOnly || niRunsFlag !== 0;
@@ -191,7 +160,7 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
   const niRuns = niRunsFlag ?? (niOnly ? (runs ?? (time === undefined ? 100 : undefined)) : time !== undefined && runs === undefined ? undefined : defaultNiRuns(runs));
   const niTime = time === undefined ? undefined : niOnly ? time : time * NI_TIME_SHARE;
   const diffTime = time === undefined ? undefined : niOn && !niOnly ? time - (niTime ?? 0) : time;
-  const seed = posInt(flags.seed, '--seed') ?? Math.floor(Math.random() * 0x7fffffff);
+  const seed = intFlag(flags.seed, '--seed') ?? Math.floor(Math.random() * 0x7fffffff);
   let shard: Shard | undefined;
   try {
     shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
@@ -356,9 +325,9 @@ function printJson(p: FuzzPlan, result: CampaignResult, ni: NiCampaignResult | u
  * names the bases to run (e.g. `reference` or `spec,optimized+hw:tso`).
  */
 export async function fuzzMutants(flags: FuzzFlags, print: (s: string) => void = (s) => process.stdout.write(s)): Promise<MutantRow[]> {
-  const seed = posInt(flags.seed, '--seed') ?? 1;
-  const maxCases = posInt(flags.runs, '--runs') ?? 3000;
-  const maxSeconds = posNumber(flags.time, '--time') ?? 30;
+  const seed = intFlag(flags.seed, '--seed') ?? 1;
+  const maxCases = intFlag(flags.runs, '--runs') ?? 3000;
+  const maxSeconds = secondsFlag(flags.time, '--time') ?? 30;
   const modules = await registerModules(flags);
   const named = flags.kernels?.split(',').map((k) => k.trim()).filter((k) => k !== '');
   const bases = named !== undefined && named.length > 0 ? named : undefined;

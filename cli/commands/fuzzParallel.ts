@@ -8,9 +8,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
+import { progress, type Progress } from '../progress.js';
+import { intFlag, secondsFlag } from '../flags.js';
 import { CheckFailed, UsageError } from '../errors.js';
-import { formatParallelFailure, parallelCampaign, parseKeep, parseParallelKernel, type ParallelCampaignReport, type ParallelKeep, type ParallelProgress } from '../../harness/campaign/parallelCampaign.js';
+import { formatParallelFailure, parallelCampaign, parallelCase, parseKeep, parseParallelKernel, type ParallelCampaignReport, type ParallelKeep, type ParallelProgress } from '../../harness/campaign/parallelCampaign.js';
 
 /** The flags of `immutos fuzz` the parallel engine reads. */
 export interface ParallelFuzzFlags {
@@ -56,35 +57,18 @@ export function parallelSelection(kernels: string | undefined): { readonly worke
   }
 }
 
-function count(text: string | undefined, flag: string, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag} must be an integer of at least ${min}, got '${text}'`);
-  return n;
-}
-
-function progress(total: number | undefined, quiet: boolean): { readonly update: (p: ParallelProgress) => void; readonly stop: () => void } {
-  if (quiet) return { update: () => {}, stop: () => {} };
-  if (process.stderr.isTTY) {
-    const bar = new cliProgress.SingleBar({ format: ' {bar} {value}/{total} parallel cases | {opsps} atom ops/s', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-    bar.start(total ?? 0, 0, { opsps: 0 });
-    return {
-      update: (p) => {
-        if (total === undefined) bar.setTotal(p.cases);
-        bar.update(p.cases, { opsps: Math.round(p.operations / Math.max(p.seconds, 1e-3)) });
-      },
-      stop: () => bar.stop(),
-    };
-  }
-  let last = 0;
-  return {
-    update: (p) => {
-      if (p.seconds - last < 10) return;
-      last = p.seconds;
-      process.stderr.write(`  ${p.cases} parallel cases, ${p.operations} atom operations judged (${p.seconds.toFixed(0)} s)\n`);
-    },
-    stop: () => {},
-  };
+/** The parallel campaign's progress: cases and atom operations judged. */
+function parallelProgress(total: number | undefined, quiet: boolean): Progress<ParallelProgress> {
+  const rate = (p: ParallelProgress): number => Math.round(p.operations / Math.max(p.seconds, 1e-3));
+  return progress<ParallelProgress>({
+    total,
+    quiet,
+    done: (p) => p.cases,
+    bar: 'parallel cases | {opsps} atom ops/s',
+    fields: (p) => ({ opsps: p === null ? 0 : rate(p) }),
+    line: (p) => `${p.cases} parallel cases, ${p.operations} atom operations judged`,
+    every: 10,
+  });
 }
 
 /**
@@ -95,11 +79,10 @@ function progress(total: number | undefined, quiet: boolean): { readonly update:
 export async function fuzzParallel(flags: ParallelFuzzFlags, print: (s: string) => void = (s) => process.stdout.write(s)): Promise<ParallelCampaignReport> {
   const sel = parallelSelection(flags.kernels);
   if (sel === undefined) throw new UsageError('the parallel engine needs --kernels optimized+workers:N');
-  const runs = count(flags.runs, '--runs', 1);
-  const time = flags.time === undefined ? undefined : Number(flags.time);
-  if (time !== undefined && !(Number.isFinite(time) && time > 0)) throw new UsageError(`--time must be a positive number of seconds, got '${flags.time}'`);
-  const repeat = count(flags.repeat, '--repeat', 1) ?? 1;
-  const seed = count(flags.seed, '--seed', 0) ?? Math.floor(Math.random() * 0x7fffffff);
+  const runs = intFlag(flags.runs, '--runs', 1);
+  const time = secondsFlag(flags.time, '--time');
+  const repeat = intFlag(flags.repeat, '--repeat', 1) ?? 1;
+  const seed = intFlag(flags.seed, '--seed') ?? Math.floor(Math.random() * 0x7fffffff);
   let keep: ParallelKeep | undefined;
   try {
     keep = flags.keep === undefined ? undefined : parseKeep(flags.keep);
@@ -109,7 +92,7 @@ export async function fuzzParallel(flags: ParallelFuzzFlags, print: (s: string) 
   const cases = runs ?? (time === undefined ? DEFAULT_PARALLEL_CASES : Number.MAX_SAFE_INTEGER);
   const quiet = flags.json === true;
   if (!quiet) print(`parallel fuzz: ${sel.name}, seed ${seed}, ${runs !== undefined ? `${runs} cases` : time !== undefined ? `${time} s` : `${cases} cases`}${repeat > 1 ? `, each run ${repeat} times` : ''}${keep !== undefined ? `, part ${flags.keep}` : ''}\n`);
-  const bar = progress(runs ?? (time === undefined ? cases : undefined), quiet);
+  const bar = parallelProgress(runs ?? (time === undefined ? cases : undefined), quiet);
   let report: ParallelCampaignReport;
   try {
     report = await parallelCampaign(seed, cases, sel.workers, sel.mutants, { ...(keep !== undefined ? { keep } : {}), ...(time !== undefined ? { seconds: time } : {}), repeat, onProgress: bar.update });
@@ -124,9 +107,10 @@ export async function fuzzParallel(flags: ParallelFuzzFlags, print: (s: string) 
   if (f !== null) {
     mkdirSync(flags.out, { recursive: true });
     file = join(flags.out, `parallel-${f.seed}.edn`);
-    const program = f.shrunk?.case.source ?? null;
+    // the minimized program, else the case as run (a failure on the reference kernel is not shrunk)
+    const program = f.shrunk?.case.source ?? parallelCase(f.seed, keep).source;
     const header = [`;; parallel fuzz failure at seed ${f.seed} on ${sel.name}: ${f.reason}`, `;; replay: ${f.replay}`, ...(f.shrunk !== null ? [`;; minimized: ${f.shrunk.verdict.reason}`, `;; replay the minimized case: ${f.shrunk.replay}`] : [])];
-    writeFileSync(file, `${header.join('\n')}\n${program ?? ''}\n`);
+    writeFileSync(file, `${header.join('\n')}\n${program}\n`);
   }
   const rate = Math.round(report.operations / Math.max(report.seconds, 1e-3));
   if (quiet) {

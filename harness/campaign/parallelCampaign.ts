@@ -14,6 +14,7 @@ import { createRng } from '../../spec/Random.js';
 import { ParallelRunError, runParallel, type ParallelGcOptions } from '../../optimized/parallel/ParallelRuntime.js';
 import { PARALLEL_MUTANTS } from '../../optimized/parallel/mutants.js';
 import { judgeParallelHistory } from '../oracles/parallelHistory.js';
+import { parseWorkersKernel } from '../engines/registry.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
 import { seededScheduler } from '../../reference/schedulers.js';
 
@@ -197,13 +198,13 @@ export async function runParallelCase(c: ParallelCase, workers: number, mutants:
 }
 
 /**
- * The case on the reference kernel (one interleaving, from `seed`): what process 0 ends with,
+ * The case on the reference kernel (one interleaving, from the case's seed): what process 0 ends with,
  * which must be the case's expected result, since it does not depend on the schedule.
  */
-export function referenceVerdict(c: ParallelCase, seed = c.seed): ParallelCaseVerdict {
+export function referenceVerdict(c: ParallelCase): ParallelCaseVerdict {
   const k = new ReferenceKernel();
   k.load(0, c.source);
-  k.runAll(seededScheduler(seed));
+  k.runAll(seededScheduler(c.seed));
   const r = k.results().find((x) => x.pid === 0)?.outcome ?? null;
   const got = r === null ? 'process 0 did not finish' : r.ok ? r.value : `${r.error}: ${r.message}`;
   if (r !== null && r.ok && got === c.expected) return { seed: c.seed, ok: true, reason: null, operations: 0, collections: 0 };
@@ -304,20 +305,19 @@ export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdi
 export { PARALLEL_MUTANTS, type ParallelMutant } from '../../optimized/parallel/mutants.js';
 
 /**
- * Reads a kernel name of the parallel engine, `optimized+workers:N` with any `+mutant:NAME`
- * (N: 1–256, default 2) → its workers and seeded bugs; undefined for any other kernel name.
- * @throws RangeError for a bad worker count or an unknown seeded bug.
+ * Reads a kernel name of the parallel engine, `optimized+workers:N` (read by the registry's
+ * {@link parseWorkersKernel}; no N: 2 workers) with any `+mutant:NAME` → its workers and seeded
+ * bugs; undefined for any other kernel name.
+ * @throws EngineUnavailableError for a bad worker count; RangeError for an unknown seeded bug.
  */
 export function parseParallelKernel(name: string): { readonly workers: number; readonly mutants: readonly string[] } | undefined {
-  const m = /^optimized\+workers(?::([^+]*))?((?:\+mutant:[^+]+)*)$/.exec(name.trim());
-  if (m === null) return undefined;
-  const workers = m[1] === undefined ? 2 : Number(m[1]);
-  if (m[1] !== undefined && (!/^[0-9]+$/.test(m[1]) || workers < 1 || workers > 256)) throw new RangeError(`bad worker count '${m[1]}' in '${name}' (expected 1..256)`);
-  const mutants = m[2] === '' || m[2] === undefined ? [] : m[2].split('+mutant:').slice(1);
+  const [base = '', ...mutants] = name.trim().split('+mutant:');
+  const workers = parseWorkersKernel(base);
+  if (workers === undefined) return undefined;
   for (const mu of mutants) {
     if (!PARALLEL_MUTANTS.some((k) => k.name === mu)) throw new RangeError(`the parallel mode has no mutant '${mu}' (known: ${PARALLEL_MUTANTS.map((k) => k.name).join(', ')})`);
   }
-  return { workers, mutants };
+  return { workers: workers ?? 2, mutants };
 }
 
 /** The kernel name of the parallel engine on `workers` workers with the seeded bugs `mutants`. */

@@ -230,22 +230,14 @@ function builtinAdapters(): Map<string, EngineAdapter> {
     mutants: [...OPTIMIZED_MUTANTS.map((m) => m.name), ...HW_MUTANT_NAMES],
     modifiers: ['hw', 'tier'],
     build(options, mods) {
-      // hardware mutants are the memory's, not the kernel's
-      const all = options.mutants ?? [];
-      const kernelMutants = all.filter((m) => !HW_MUTANT_SET.has(m));
-      const hwMutants = all.filter((m) => HW_MUTANT_SET.has(m));
-      const rest: KernelOptions = { ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}), ...(options.store !== undefined ? { store: options.store } : {}) };
-      const memory = createHwMemory(mods.hw ?? 'sc', hwMutants.length > 0 ? { mutants: hwMutants } : {});
-      return createOptimizedKernel({ ...rest, ...(kernelMutants.length > 0 ? { mutants: kernelMutants } : {}), ...tierOptions(mods), memory, gcStepBudget: HW_GC_STEP_BUDGET });
+      const hw = hwKernel(options, mods);
+      return hw.make(hw.newMemory());
     },
     buildReusing(options, mods, spare) {
-      const all = options.mutants ?? [];
-      const kernelMutants = all.filter((m) => !HW_MUTANT_SET.has(m));
-      const hwMutants = all.filter((m) => HW_MUTANT_SET.has(m));
-      const rest: KernelOptions = { ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}), ...(options.store !== undefined ? { store: options.store } : {}) };
-      const mine = spare instanceof HwSpare ? spare : new HwSpare(createHwMemory(mods.hw ?? 'sc', hwMutants.length > 0 ? { mutants: hwMutants } : {}));
+      const hw = hwKernel(options, mods);
+      const mine = spare instanceof HwSpare ? spare : new HwSpare(hw.newMemory());
       const memory = mine.memory;
-      const make = (): Kernel => createOptimizedKernel({ ...rest, ...(kernelMutants.length > 0 ? { mutants: kernelMutants } : {}), ...tierOptions(mods), memory, gcStepBudget: HW_GC_STEP_BUDGET });
+      const make = (): Kernel => hw.make(memory);
       // constructions differ only by these options (the handle fixes model, tier and mutants)
       const key = JSON.stringify([options.quotas ?? null, options.debug ?? false]);
       const done = mine.constructions.get(key);
@@ -271,6 +263,22 @@ function builtinAdapters(): Map<string, EngineAdapter> {
     },
   });
   return adapters;
+}
+
+/**
+ * How the `optimized+hw` engine builds a kernel from `options`: a new simulated memory of the
+ * model the modifiers name (with the hardware mutants, which are the memory's, not the kernel's),
+ * and the optimized kernel over a given memory (with the kernel's mutants).
+ */
+function hwKernel(options: KernelOptions, mods: Readonly<Record<string, string>>): { readonly newMemory: () => HwKernelMemory; readonly make: (memory: HwKernelMemory) => Kernel } {
+  const all = options.mutants ?? [];
+  const kernelMutants = all.filter((m) => !HW_MUTANT_SET.has(m));
+  const hwMutants = all.filter((m) => HW_MUTANT_SET.has(m));
+  const rest: KernelOptions = { ...(options.quotas !== undefined ? { quotas: options.quotas } : {}), ...(options.debug !== undefined ? { debug: options.debug } : {}), ...(options.store !== undefined ? { store: options.store } : {}) };
+  return {
+    newMemory: () => createHwMemory(mods.hw ?? 'sc', hwMutants.length > 0 ? { mutants: hwMutants } : {}),
+    make: (memory) => createOptimizedKernel({ ...rest, ...(kernelMutants.length > 0 ? { mutants: kernelMutants } : {}), ...tierOptions(mods), memory, gcStepBudget: HW_GC_STEP_BUDGET }),
+  };
 }
 
 /** The spare of the `optimized` engine: the plain memory a kernel ran on. */

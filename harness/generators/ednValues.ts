@@ -13,6 +13,7 @@
  */
 import fc from 'fast-check';
 import { MAX_DEPTH, printEdn } from '../../spec/codec/Edn.js';
+import { shuffle } from '../../spec/Random.js';
 import { AtomRef, Bytes, Char, EMap, ESet, INT64_MAX, List, Tagged, Vector, type Value } from '../../spec/Values.js';
 import { DOUBLE_EDGES, INT_EDGES, SPEC_INT_HASH, bytesArb, doubleArb, hashGroupArb, instArb, keywordArb, stringArb, symbolArb, tagArb, trickyStringArb, uuidArb, valueArb } from './values.js';
 
@@ -338,10 +339,3 @@ export function printShuffled(v: Value, rand: () => number): string {
   return out.join('');
 }
 
-function shuffle<T>(xs: T[], rand: () => number): T[] {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
-  return xs;
-}

@@ -81,20 +81,6 @@ export function typeOf(H: Heap, w: number): number {
   return H.mem.load32(H.addr(w >>> 1)) & 0xff;
 }
 
-/** The kernel's hash of value word `w`. Law: equal values have equal hashes. */
-export function hashWord(H: Heap, w: number): number {
-  if (hashDepth >= DEEP) {
-    prehash(H, w);
-    return hashShallow(H, w);
-  }
-  hashDepth++;
-  try {
-    return hashShallow(H, w);
-  } finally {
-    hashDepth--;
-  }
-}
-
 /**
  * Nesting past which hashing and equality stop recursing on the host stack: a value may nest up
  * to the codec's limit (2,000 levels), more than the host stack holds at several frames a level.
@@ -136,13 +122,14 @@ function prehash(H: Heap, w: number): void {
   const saved = hashDepth;
   hashDepth = 0; // each hash below finds its children's hashes cached: one level deep
   try {
-    for (let i = all.length - 1; i >= 0; i--) hashShallow(H, all[i]!);
+    for (let i = all.length - 1; i >= 0; i--) hashWord(H, all[i]!);
   } finally {
     hashDepth = saved;
   }
 }
 
-function hashShallow(H: Heap, w: number): number {
+/** The kernel's hash of value word `w`. Law: equal values have equal hashes. */
+export function hashWord(H: Heap, w: number): number {
   if ((w & 1) === 1) {
     const n = w >> 1;
     return hashInt(n, n < 0 ? -1 : 0);
@@ -173,12 +160,12 @@ function hashShallow(H: Heap, w: number): number {
     case T_FN:
       return fmix(mix(SEED_FN, m.load32(a + 2)));
     case T_LIST:
-      return cachedHash(H, a, 3, 4, () => hashSeq(H, w, H.flags.hashMismatch ? SEED_SEQ + 1 : SEED_SEQ));
+      return cachedHash(H, w, a, 3, 4, () => hashSeq(H, w, H.flags.hashMismatch ? SEED_SEQ + 1 : SEED_SEQ));
     case T_VEC:
-      return cachedHash(H, a, 4, 5, () => hashSeq(H, w, SEED_SEQ));
+      return cachedHash(H, w, a, 4, 5, () => hashSeq(H, w, SEED_SEQ));
     case T_MAP:
     case T_STRUCT:
-      return cachedHash(H, a, 3, 4, () => {
+      return cachedHash(H, w, a, 3, 4, () => {
         let sum = 0;
         mapForEach(H, w, (k, v) => {
           sum = (sum + fmix(mix(hashWord(H, k), hashWord(H, v)))) | 0;
@@ -186,7 +173,7 @@ function hashShallow(H: Heap, w: number): number {
         return fmix(mix(SEED_MAP, sum) ^ mapCount(H, w));
       });
     case T_SET:
-      return cachedHash(H, a, 3, 4, () => {
+      return cachedHash(H, w, a, 3, 4, () => {
         let sum = 0;
         setForEach(H, w, (k) => {
           sum = (sum + hashWord(H, k)) | 0;
@@ -194,7 +181,7 @@ function hashShallow(H: Heap, w: number): number {
         return fmix(mix(SEED_SET, sum) ^ m.load32(a + 2));
       });
     case T_TAGGED:
-      return cachedHash(H, a, 2, 3, () => fmix(mix(mix(SEED_TAG, hashWord(H, m.load32(a + 4))), hashWord(H, m.load32(a + 5)))));
+      return cachedHash(H, w, a, 2, 3, () => fmix(mix(mix(SEED_TAG, hashWord(H, m.load32(a + 4))), hashWord(H, m.load32(a + 5)))));
     default:
       throw new Error(`hashWord: not a value (cell type ${t})`);
   }
@@ -205,11 +192,22 @@ function hashShallow(H: Heap, w: number): number {
  * published cell the kernel may write after publication: the write is idempotent (every writer
  * stores the same value), so it is excluded from the `Immutable` check.
  */
-function cachedHash(H: Heap, a: number, hashOff: number, flagsOff: number, compute: () => number): number {
+function cachedHash(H: Heap, w: number, a: number, hashOff: number, flagsOff: number, compute: () => number): number {
   const m = H.mem;
   const flags = m.load32(a + flagsOff);
   if ((flags & F_HASHED) !== 0) return m.load32(a + hashOff);
-  const h = compute();
+  // Past DEEP levels of computing, the rest of the value is hashed innermost first, off the host stack.
+  if (hashDepth >= DEEP) {
+    prehash(H, w);
+    return m.load32(a + hashOff);
+  }
+  let h: number;
+  hashDepth++;
+  try {
+    h = compute();
+  } finally {
+    hashDepth--;
+  }
   // The cell may have moved while we computed (never inside one op, but be exact anyway).
   m.store32(a + hashOff, h);
   m.store32(a + flagsOff, flags | F_HASHED);
@@ -238,6 +236,8 @@ function isMapType(t: number): boolean {
 
 /** Structural equality of two value words (spec `equals`). */
 export function eqWords(H: Heap, x: number, y: number): boolean {
+  if (x === y) return true;
+  if (((x | y) & 1) === 1) return false; // a small int equals only the same word
   if (eqDepth >= DEEP) return eqDeep(H, x, y);
   eqDepth++;
   try {
@@ -286,9 +286,8 @@ function eqDeep(H: Heap, x0: number, y0: number): boolean {
   return true;
 }
 
+/** Equality of two different heap words (no small int among them), recursing through {@link eqWords}. */
 function eqShallow(H: Heap, x: number, y: number): boolean {
-  if (x === y) return true;
-  if (((x | y) & 1) === 1) return false; // a small int equals only the same word
   const m = H.mem;
   const a = H.addr(x >>> 1);
   const b = H.addr(y >>> 1);

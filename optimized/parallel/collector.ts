@@ -26,7 +26,7 @@
  * check run after each collection in the checked mode.
  * @module
  */
-import { GcBug, GcState, H, M, META_WORDS, P, PROC_WORDS, Stage, T, WK, WORKER_WORDS, type SharedHeap } from './sharedHeap.js';
+import { GcBug, GcState, H, lowWordOf, M, META_WORDS, P, PROC_WORDS, spaceUsed, Stage, T, topWordOf, WK, WORKER_WORDS, type SharedHeap } from './sharedHeap.js';
 
 /** What one collection did. */
 export interface CycleStats {
@@ -158,17 +158,12 @@ export class SharedCollector {
     }
   }
 
-  /** Words in use in semispace `s` (an upper bound on what a collection copies out of it). */
-  private used(s: number): number {
-    const w = this.w;
-    const cap = w[H.cellCap]!;
-    const base = w[H.cellBase]! + s * cap;
-    return Math.min(cap, Atomics.load(w, s === 0 ? H.allocTop : H.allocTop1) - base) + (base + cap - Atomics.load(w, s === 0 ? H.evacLow0 : H.evacLow1));
-  }
-
-  private nextEpoch(): number {
+  /** Starts a collection: its start time, its handshake base word (epoch · 8) and the semispace it empties. */
+  private begin(): { readonly t0: number; readonly e: number; readonly from: number } {
+    const t0 = performance.now();
     this.epoch = (this.epoch % 0x7ffffff) + 1; // epoch · 8 + stage fits an Int32
-    return this.epoch * 8;
+    this.grey.length = 0;
+    return { t0, e: this.epoch * 8, from: Atomics.load(this.w, H.curSpace) };
   }
 
   /**
@@ -182,8 +177,8 @@ export class SharedCollector {
     const cap = w[H.cellCap]!;
     const oBase = w[H.cellBase]! + from * cap;
     const to = 1 - from;
-    const topWord = to === 0 ? H.allocTop : H.allocTop1;
-    const lowWord = to === 0 ? H.evacLow0 : H.evacLow1;
+    const topWord = topWordOf(to);
+    const lowWord = lowWordOf(to);
     const dead: number[] = [];
     const handles = Math.min(Atomics.load(w, H.nextHandle), w[H.handleCap]!);
     const t0 = performance.now();
@@ -214,7 +209,7 @@ export class SharedCollector {
     const w = this.w;
     const cap = w[H.cellCap]!;
     const oBase = w[H.cellBase]! + from * cap;
-    const topWord = from === 0 ? H.allocTop : H.allocTop1;
+    const topWord = topWordOf(from);
     const hcap = w[H.handleCap]!;
     let tail = Atomics.load(w, H.freeTail);
     for (const h of dead) {
@@ -223,7 +218,7 @@ export class SharedCollector {
       tail = (tail + 1) | 0;
     }
     Atomics.store(w, H.freeTail, tail);
-    const lowWord = from === 0 ? H.evacLow0 : H.evacLow1;
+    const lowWord = lowWordOf(from);
     if (poison) {
       // Checked mode: a read of a freed cell finds no valid tag.
       const end = Math.min(Atomics.load(w, topWord), oBase + cap);
@@ -285,15 +280,12 @@ export class SharedCollector {
    */
   collect(poison = false): CycleStats | null {
     const w = this.w;
-    const t0 = performance.now();
-    const e = this.nextEpoch();
-    const from = Atomics.load(w, H.curSpace);
-    this.grey.length = 0;
+    const { t0, e, from } = this.begin();
     Atomics.store(w, H.phase, 1);
     this.handshake(e + Stage.barrier);
     // Until the live data is known, mutators keep below room for all of the old space's words.
     const end = w[H.cellBase]! + (2 - from) * w[H.cellCap]!;
-    Atomics.store(w, H.gcLimit, end - this.used(from));
+    Atomics.store(w, H.gcLimit, end - spaceUsed(this.w, from));
     Atomics.store(w, H.curSpace, 1 - from);
     this.handshake(e + Stage.roots);
     this.roots((x) => this.shade(x));
@@ -318,10 +310,7 @@ export class SharedCollector {
    */
   stopTheWorld(poison = false): CycleStats | null {
     const w = this.w;
-    const t0 = performance.now();
-    const e = this.nextEpoch();
-    const from = Atomics.load(w, H.curSpace);
-    this.grey.length = 0;
+    const { t0, e, from } = this.begin();
     Atomics.store(w, H.curSpace, 1 - from);
     this.handshake(e + Stage.stop);
     this.roots((x) => this.shade(x));
@@ -363,8 +352,8 @@ export class SharedCollector {
         seen.add(h);
         if (h >= hcap) { errors.push(`${where} reaches handle ${h}, past the handle table`); continue; }
         const a = Atomics.load(w, this.entry(h));
-        const top = Math.min(Atomics.load(w, space === 0 ? H.allocTop : H.allocTop1), base + cap);
-        const low = Atomics.load(w, space === 0 ? H.evacLow0 : H.evacLow1);
+        const top = Math.min(Atomics.load(w, topWordOf(space)), base + cap);
+        const low = Atomics.load(w, lowWordOf(space));
         if (a === 0) { errors.push(`${where} reaches handle ${h}, which was freed`); continue; }
         const idx = free.get(h);
         if (idx !== undefined) inRing.push([h, idx, where]);

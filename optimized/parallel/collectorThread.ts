@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SharedCollector } from './collector.js';
-import { GcState, H, SharedHeap } from './sharedHeap.js';
+import { GcState, H, SharedHeap, spaceUsed } from './sharedHeap.js';
 import type { CollectorBoot, FromCollector } from './protocol.js';
 
 const boot = workerData as CollectorBoot;
@@ -20,13 +20,10 @@ const port = parentPort!;
 
 /** Whether the current space (or the handle table) is at least half used. */
 function halfFull(): boolean {
-  const space = Atomics.load(w, H.curSpace);
-  const cap = w[H.cellCap]!;
-  const base = w[H.cellBase]! + space * cap;
-  const used = Math.min(cap, Atomics.load(w, space === 0 ? H.allocTop : H.allocTop1) - base) + (base + cap - Atomics.load(w, space === 0 ? H.evacLow0 : H.evacLow1));
+  const used = spaceUsed(w, Atomics.load(w, H.curSpace));
   const freeHandles = (Atomics.load(w, H.freeTail) - Atomics.load(w, H.freeHead)) | 0;
   const handlesUsed = Math.min(Atomics.load(w, H.nextHandle), w[H.handleCap]!) - freeHandles;
-  return used * 2 >= cap || handlesUsed * 2 >= w[H.handleCap]!;
+  return used * 2 >= w[H.cellCap]! || handlesUsed * 2 >= w[H.handleCap]!;
 }
 
 port.postMessage({ type: 'ready' } satisfies FromCollector);

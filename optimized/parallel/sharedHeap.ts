@@ -102,6 +102,18 @@ export const H = {
   /** Bumped (and notified) whenever the collector makes room: stalled allocators wait on it. */
   gcRoom: 47,
 } as const;
+/** The header word of semispace `s`'s allocation pointer (mutators' cells go upwards from the space's base). */
+export const topWordOf = (s: number): number => (s === 0 ? H.allocTop : H.allocTop1);
+/** The header word of the low end of what the collector copied into semispace `s` (its copies go downwards from the space's end). */
+export const lowWordOf = (s: number): number => (s === 0 ? H.evacLow0 : H.evacLow1);
+
+/** Words in use in semispace `s` of the heap words `w`: mutators' cells from its base plus the collector's copies below its end. */
+export function spaceUsed(w: Int32Array, s: number): number {
+  const cap = w[H.cellCap]!;
+  const base = w[H.cellBase]! + s * cap;
+  return Math.min(cap, Atomics.load(w, topWordOf(s)) - base) + (base + cap - Atomics.load(w, lowWordOf(s)));
+}
+
 /** Words per process in the process table (see {@link P}). */
 export const PROC_WORDS = 8;
 /** Word offsets of a process-table entry. */
@@ -344,11 +356,7 @@ export class SharedHeap {
   }
   /** Cells published (values copied into the shared heap), values materialized, and words in use (both semispaces), heap-wide. */
   counters(): { readonly published: number; readonly materialized: number; readonly cellWords: number } {
-    const base = this.w[H.cellBase]!;
-    const cap = this.w[H.cellCap]!;
-    const used = Math.min(cap, Atomics.load(this.w, H.allocTop) - base) + Math.min(cap, Atomics.load(this.w, H.allocTop1) - base - cap)
-      + (base + cap - Atomics.load(this.w, H.evacLow0)) + (base + 2 * cap - Atomics.load(this.w, H.evacLow1));
-    return { published: Atomics.load(this.w, H.published), materialized: Atomics.load(this.w, H.materialized), cellWords: used };
+    return { published: Atomics.load(this.w, H.published), materialized: Atomics.load(this.w, H.materialized), cellWords: spaceUsed(this.w, 0) + spaceUsed(this.w, 1) };
   }
 
   // ------------------------------------------------------------------ processes
@@ -619,8 +627,8 @@ export class SharedHeap {
   }
 
   /**
-   * Reserves `n` words in this thread's semispace with one `Atomics.add` on its allocation
-   * pointer; when the space is full, stalls until the collector has run (or throws
+   * Reserves `n` words in this thread's semispace by a CAS bump of its allocation pointer (never
+   * past the room kept for the collector's copies); when the space is full, stalls until the collector has run (or throws
    * {@link SharedHeapExhausted} when there is no collector or it could not make room).
    */
   private reserve(n: number): number {
@@ -628,9 +636,9 @@ export class SharedHeap {
     for (;;) {
       const w = this.w;
       const s = this.worker >= 0 ? this.space : Atomics.load(w, H.curSpace);
-      const topWord = s === 0 ? H.allocTop : H.allocTop1;
+      const topWord = topWordOf(s);
       // Below what the collector copied into this space, and, while it collects, below the room it keeps for its copies.
-      const low = Atomics.load(w, s === 0 ? H.evacLow0 : H.evacLow1);
+      const low = Atomics.load(w, lowWordOf(s));
       const kept = s === Atomics.load(w, H.curSpace) ? Atomics.load(w, H.gcLimit) : 0;
       const limit = kept === 0 ? low : Math.min(low, kept);
       // A bump by CAS, never past the limit (a failed reservation takes nothing the collector's copies need).

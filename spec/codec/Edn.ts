@@ -33,7 +33,10 @@ import {
   Sym,
   Tagged,
   Vector,
+  cmpName,
+  cmpStr,
   compare,
+  kindOf,
   type Value,
 } from '../Values.js';
 
@@ -555,30 +558,15 @@ class Reader {
 
 /** The order of keys of one kind, or {@link compare} when `xs` (every `stride`-th from 0) mixes kinds. */
 function orderFor(xs: readonly Value[], stride: number): (a: Value, b: Value) => number {
-  const first = xs[0];
-  const kind = typeof first === 'string' ? 1 : typeof first === 'bigint' ? 2 : first instanceof Keyword ? 3 : first instanceof Sym ? 4 : 0;
-  if (kind === 0) return compare;
-  for (let i = stride; i < xs.length; i += stride) {
-    const x = xs[i];
-    const k = typeof x === 'string' ? 1 : typeof x === 'bigint' ? 2 : x instanceof Keyword ? 3 : x instanceof Sym ? 4 : 0;
-    if (k !== kind) return compare;
-  }
-  return kind === 1 ? cmpStrings : kind === 2 ? cmpInts : cmpNames;
+  const kind = kindOf(xs[0]!);
+  for (let i = stride; i < xs.length; i += stride) if (kindOf(xs[i]!) !== kind) return compare;
+  return kind === 'string' ? cmpStrings : kind === 'int' ? cmpInts : kind === 'keyword' || kind === 'symbol' ? cmpNames : compare;
 }
 
 // The orders `compare` gives on strings, ints, and keywords (or symbols), for keys of one kind.
-const cmpStrings = (a: Value, b: Value): number => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0);
+const cmpStrings = (a: Value, b: Value): number => cmpStr(a as string, b as string);
 const cmpInts = (a: Value, b: Value): number => ((a as bigint) < (b as bigint) ? -1 : (a as bigint) > (b as bigint) ? 1 : 0);
-const cmpNames = (a: Value, b: Value): number => {
-  const x = a as Keyword | Sym;
-  const y = b as Keyword | Sym;
-  if (x.ns !== y.ns) {
-    if (x.ns === null) return -1;
-    if (y.ns === null) return 1;
-    if (x.ns !== y.ns) return x.ns < y.ns ? -1 : 1;
-  }
-  return x.name < y.name ? -1 : x.name > y.name ? 1 : 0;
-};
+const cmpNames = (a: Value, b: Value): number => cmpName((a as Keyword | Sym).ns, (a as Keyword | Sym).name, (b as Keyword | Sym).ns, (b as Keyword | Sym).name);
 
 /** Members at least this many are sorted by {@link sortKeyOf} keys when every one has such a key. */
 const KEYED_SORT_MIN = 48;

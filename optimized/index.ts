@@ -21,3 +21,4 @@ export { Tier1, type Tier1Env, type Tier1Stats, type Tier1Bugs, type Tier2Hook, 
 export type { NativeFn, NativeOptions } from './lang/natives.js';
 export { createNatives } from './lang/natives.js';
 export { tier2Available } from './jit/tier2/index.js';
+export type { JitConfig } from './kernel/jitHost.js';

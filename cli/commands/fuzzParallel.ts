@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { progress, type Progress } from '../progress.js';
 import { intFlag, secondsFlag } from '../flags.js';
 import { CheckFailed, UsageError } from '../errors.js';
-import { formatParallelFailure, parallelCampaign, parallelCase, parseKeep, parseParallelKernel, type ParallelCampaignReport, type ParallelKeep, type ParallelProgress } from '../../harness/campaign/parallelCampaign.js';
+import { formatParallelFailure, parallelCampaign, parallelCase, parseKeep, parseParallelKernel, type ParallelCampaignReport, type ParallelEngine, type ParallelKeep, type ParallelProgress } from '../../harness/campaign/parallelCampaign.js';
 
 /** The flags of `immutos fuzz` the parallel engine reads. */
 export interface ParallelFuzzFlags {
@@ -42,7 +42,7 @@ export const DEFAULT_PARALLEL_CASES = 100;
  * linearizability and exact counts, not against another kernel.
  * @throws UsageError for a mixed list, a bad worker count or an unknown seeded bug.
  */
-export function parallelSelection(kernels: string | undefined): { readonly workers: number; readonly mutants: readonly string[]; readonly name: string } | undefined {
+export function parallelSelection(kernels: string | undefined): (ParallelEngine & { readonly name: string }) | undefined {
   if (kernels === undefined) return undefined;
   const names = kernels.split(',').map((n) => n.trim()).filter((n) => n !== '');
   const parallel = names.filter((n) => /^optimized\+workers(:|\+|$)/.test(n));
@@ -50,7 +50,7 @@ export function parallelSelection(kernels: string | undefined): { readonly worke
   if (names.length > 1) throw new UsageError(`'${parallel[0]}' is the parallel engine, judged by linearizability and exact counts on its own: name it alone in --kernels (got '${kernels}')`);
   try {
     const p = parseParallelKernel(parallel[0]!);
-    if (p === undefined) throw new RangeError(`'${parallel[0]}' is not a kernel name of the parallel engine (expected optimized+workers:N, then any +mutant:NAME)`);
+    if (p === undefined) throw new RangeError(`'${parallel[0]}' is not a kernel name of the parallel engine (expected optimized+workers:N, then +tier:T and any +mutant:NAME)`);
     return { ...p, name: parallel[0]! };
   } catch (e) {
     throw new UsageError((e as Error).message);
@@ -95,7 +95,7 @@ export async function fuzzParallel(flags: ParallelFuzzFlags, print: (s: string) 
   const bar = parallelProgress(runs ?? (time === undefined ? cases : undefined), quiet);
   let report: ParallelCampaignReport;
   try {
-    report = await parallelCampaign(seed, cases, sel.workers, sel.mutants, { ...(keep !== undefined ? { keep } : {}), ...(time !== undefined ? { seconds: time } : {}), repeat, onProgress: bar.update });
+    report = await parallelCampaign(seed, cases, sel, { ...(keep !== undefined ? { keep } : {}), ...(time !== undefined ? { seconds: time } : {}), repeat, onProgress: bar.update });
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;

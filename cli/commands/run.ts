@@ -93,7 +93,7 @@ export function register(program: Command): void {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    const { parseWorkersKernel, EngineUnavailableError } = await import('../../harness/engines/registry.js');
+    const { parseWorkersKernel, workersJit, EngineUnavailableError } = await import('../../harness/engines/registry.js');
     let workersKernel: number | null | undefined;
     try {
       workersKernel = parseWorkersKernel(flags.kernel);
@@ -102,19 +102,22 @@ export function register(program: Command): void {
       throw e;
     }
     if (flags.workers !== undefined || workersKernel !== undefined) {
+      // `--workers` on the default kernel, `optimized` or `optimized+tier:T`: the optimized kernel's parallel mode.
+      const onOptimized = flags.kernel === 'reference' || workersKernel !== undefined || /^optimized(\+tier:[^+]*)?$/.test(flags.kernel);
       const { runParallelProgram, renderParallelReport, parallelFailure } = await import('../program/parallelProgram.js');
       const { defaultWorkers, gcOptionsFromEnv, ParallelRunError } = await import('../../optimized/parallel/ParallelRuntime.js');
       if (sources.length !== 1) throw new UsageError('--workers runs one program file');
       if (flags.db !== undefined) throw new UsageError('--db is not available in the parallel mode (--workers): it has no durable atoms');
-      if (flags.kernel !== 'reference' && flags.kernel !== 'optimized' && workersKernel === undefined) throw new UsageError(`--workers is a mode of the optimized kernel, not of ${flags.kernel}`);
+      if (!onOptimized) throw new UsageError(`--workers is a mode of the optimized kernel (optimized, optimized+tier:T), not of ${flags.kernel}`);
       const n = typeof flags.workers === 'string' ? nat(flags.workers, '--workers') : workersKernel ?? defaultWorkers();
       if (n < 1) throw new UsageError('--workers must be at least 1');
       let pr;
       try {
         const sizes = flags.sharedHeap !== undefined ? { cellWords: nat(flags.sharedHeap, '--shared-heap') } : undefined;
-        pr = await runParallelProgram(sources[0]!, { workers: n, quotas, mutants: flags.mutant ?? [], ...(sizes !== undefined ? { sizes } : {}), gc: { ...gcOptionsFromEnv(), ...(flags.gc === false ? { enabled: false } : {}), ...(flags.debug === true ? { check: true } : {}) } });
+        const jit = workersJit(flags.kernel === 'reference' ? 'optimized' : flags.kernel);
+        pr = await runParallelProgram(sources[0]!, { workers: n, quotas, jit, mutants: flags.mutant ?? [], ...(sizes !== undefined ? { sizes } : {}), gc: { ...gcOptionsFromEnv(), ...(flags.gc === false ? { enabled: false } : {}), ...(flags.debug === true ? { check: true } : {}) } });
       } catch (e) {
-        if (e instanceof ParallelRunError) throw new UsageError(e.message);
+        if (e instanceof ParallelRunError || e instanceof EngineUnavailableError) throw new UsageError(e.message);
         throw e;
       }
       if (flags.json) process.stdout.write(JSON.stringify(pr, null, 2) + '\n');

@@ -17,8 +17,8 @@ import { definitionsIn, openDatabase, recordDefinitions, recordedDefinitions } f
 import { isBinary, programKernel } from './runProgram.js';
 import { programText } from './parallelProgram.js';
 import { DEFAULT_QUOTAS } from '../../spec/Kernel.js';
-import { ParallelRunError, ParallelSession } from '../../optimized/parallel/ParallelRuntime.js';
-import { parseWorkersKernel } from '../../harness/engines/registry.js';
+import { ParallelRunError, ParallelSession, type JitConfig } from '../../optimized/parallel/ParallelRuntime.js';
+import { parseWorkersKernel, workersJit } from '../../harness/engines/registry.js';
 
 /** The REPL's help text (`:help`). */
 export const HELP = `Enter system-language forms (EDN). Input continues until brackets balance.
@@ -174,10 +174,10 @@ export class ParallelReplSession {
   /** Creates the session over a started parallel session. */
   constructor(readonly session: ParallelSession) {}
 
-  /** Starts a parallel session of `workers` workers under `quotas` (over the defaults). */
-  static async start(workers: number | null, quotas: Partial<Quotas>): Promise<ParallelReplSession> {
+  /** Starts a parallel session of `workers` workers under `quotas` (over the defaults), its workers running the JIT tiers `jit`. */
+  static async start(workers: number | null, quotas: Partial<Quotas>, jit: JitConfig = {}): Promise<ParallelReplSession> {
     const q: Quotas = { ...DEFAULT_QUOTAS, ...quotas };
-    return new ParallelReplSession(await ParallelSession.start({ ...(workers !== null ? { workers } : {}), fuel: q.fuel, stackDepth: q.stackDepth, heapCells: q.heapCells, callbackFuel: q.callbackFuel }));
+    return new ParallelReplSession(await ParallelSession.start({ ...(workers !== null ? { workers } : {}), jit, fuel: q.fuel, stackDepth: q.stackDepth, heapCells: q.heapCells, callbackFuel: q.callbackFuel }));
   }
 
   /** Evaluates one input (forms, a file's contents, or `:help`, `:procs`, `:atoms`, `:gc`); resolves with the text to print. */
@@ -222,7 +222,7 @@ export type EvalSession = { evaluate(input: ReplInput): string | Promise<string>
  */
 export async function startSession(data: ReplWorkerData): Promise<EvalSession> {
   const workers = parseWorkersKernel(data.kernel);
-  if (workers !== undefined) return ParallelReplSession.start(workers, data.quotas);
+  if (workers !== undefined) return ParallelReplSession.start(workers, data.quotas, workersJit(data.kernel));
   return newSession(data);
 }
 

@@ -11,10 +11,10 @@
  * @module
  */
 import { createRng } from '../../spec/Random.js';
-import { ParallelRunError, runParallel, type ParallelGcOptions } from '../../optimized/parallel/ParallelRuntime.js';
+import { ParallelRunError, runParallel, type JitConfig, type ParallelGcOptions } from '../../optimized/parallel/ParallelRuntime.js';
 import { PARALLEL_MUTANTS } from '../../optimized/parallel/mutants.js';
 import { judgeParallelHistory } from '../oracles/parallelHistory.js';
-import { parseWorkersKernel } from '../engines/registry.js';
+import { parseWorkersKernel, workersJit } from '../engines/registry.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
 import { seededScheduler } from '../../reference/schedulers.js';
 
@@ -32,7 +32,7 @@ export interface ParallelCase {
 
 /** One generated atom operation of a process. */
 interface ParallelOp {
-  /** What it does (0–4: swap, swap with a composite value, deref, stamped commit loop, read a field). */
+  /** What it does (see {@link parallelCase}). */
   readonly kind: number;
   /** Which atom. */
   readonly atom: number;
@@ -93,17 +93,20 @@ function generate(seed: number): ParallelSetup & { readonly procs: readonly (rea
 }
 
 /** Kinds of generated operation (see {@link parallelCase}). */
-const OP_KINDS = 8;
+const OP_KINDS = 10;
 
 /**
  * Generates the case of `seed` (2–4 processes, 1–3 atoms, 5–30 operations each), or the part of
  * it that `keep` names (what shrinking makes: fewer processes, fewer operations). Operations:
  * `swap!` of a counter, `swap!` storing a composite value, `deref`, a stamped commit loop
  * (`deref-stamp` then `%commit!`, retried), reading a field in place, `swap!` storing a vector of
- * up to 99 items, `hold!`/`held` of a register, and a `compare-and-set!` retry loop. Some cases
- * give every atom a validator and a watch owned by process 0, so they run as process 0 on the
- * workers of the writers; the watch counts the stores it sees, and each count must end equal to
- * its atom's.
+ * up to 99 items, `hold!`/`held` of a register, a `compare-and-set!` retry loop, a `def` of the
+ * process's own global `vP` to its next count followed by a `swap!` that records that count in
+ * the atom, and a check that, having read another process's recorded count, its global (read by
+ * a compiled function) is at least that: another worker's `def` is seen by compiled code once a
+ * later write of that worker is. Some cases give every atom a validator and a watch owned by
+ * process 0, so they run as process 0 on the workers of the writers; the watch counts the stores
+ * it sees, and each count must end equal to its atom's.
  * @throws RangeError when `keep` names a process or operation the case does not have.
  */
 export function parallelCase(seed: number, keep?: ParallelKeep): ParallelCase {
@@ -116,6 +119,7 @@ export function parallelCase(seed: number, keep?: ParallelKeep): ParallelCase {
     const all = g.procs[p];
     if (all === undefined) throw new RangeError(`the case of seed ${seed} has no process ${p}`);
     const ops: string[] = [];
+    let defs = 0;
     for (const i of kept) {
       const op = all[i];
       if (op === undefined) throw new RangeError(`process ${p} of the case of seed ${seed} has no operation ${i}`);
@@ -129,6 +133,8 @@ export function parallelCase(seed: number, keep?: ParallelKeep): ParallelCase {
         case 4: ops.push(`(get (deref a${a}) :last)`); break;
         case 5: ops.push(`(swap! a${a} (fn [m] (assoc (update m :n inc) :items (vec (range ${x})))))`); counts[a]!++; break;
         case 6: ops.push(`(do (hold! ${x % 4} [${p} ${x} (get (deref a${a}) :n)]) (held ${x % 4}))`); break;
+        case 8: defs++; ops.push(`(do (def v${p} ${defs}) (swap! a${a} (fn [m] (assoc (update m :n inc) :d${p} ${defs}))))`); counts[a]!++; break;
+        case 9: { const q = x % g.procs.length; ops.push(`(let [seen (get (deref a${a}) :d${q} 0)] (if (< (readv${q}) seen) (throw [:stale-def ${q} seen]) seen))`); break; }
         default: ops.push(`(loop [] (let [m (deref a${a})] (if (compare-and-set! a${a} m (assoc (update m :n inc) :cas ${x})) m (recur))))`); counts[a]!++; break;
       }
     }
@@ -139,6 +145,7 @@ export function parallelCase(seed: number, keep?: ParallelKeep): ParallelCase {
   const watched = names.map((a) => `w${a}`);
   const source = [
     ...names.map((a) => `(def ${a} (atom {:n 0 :last nil}))`),
+    ...g.procs.map((_, p) => `(def v${p} 0)\n(defn readv${p} [] v${p})`),
     ...(g.validators ? names.map((a) => `(set-validator! ${a} (fn [m] (and (map? m) (<= 0 (get m :n)))))`) : []),
     ...(g.watches ? names.map((a, i) => `(def ${watched[i]} (atom 0))\n(add-watch ${a} :count (fn [k r old new] (swap! ${watched[i]} inc)))`) : []),
     ...bodies,
@@ -177,14 +184,14 @@ export const CAMPAIGN_GC: ParallelGcOptions = { force: true, intervalMs: 0.5, ch
 export const CAMPAIGN_HEAP = { cellWords: 1 << 14, handles: 1 << 14, atoms: 1 << 10, processes: 1 << 8 } as const;
 
 /**
- * Runs and judges one case on `workers` workers, with the given seeded bugs; the collector runs
+ * Runs and judges one case on the parallel engine `engine`; the collector runs
  * as {@link CAMPAIGN_GC} says. A run that does not end, or after which the heap invariant fails,
  * is a failing verdict.
  */
-export async function runParallelCase(c: ParallelCase, workers: number, mutants: readonly string[] = []): Promise<ParallelCaseVerdict> {
+export async function runParallelCase(c: ParallelCase, engine: ParallelEngine): Promise<ParallelCaseVerdict> {
   let r;
   try {
-    r = await runParallel(c.source, { workers, record: true, mutants, timeoutMs: 60_000, gc: CAMPAIGN_GC, sizes: CAMPAIGN_HEAP });
+    r = await runParallel(c.source, { workers: engine.workers, record: true, mutants: engine.mutants, timeoutMs: 60_000, gc: CAMPAIGN_GC, sizes: CAMPAIGN_HEAP, jit: engine.jit });
   } catch (e) {
     if (!(e instanceof ParallelRunError)) throw e;
     return { seed: c.seed, ok: false, reason: e.message, operations: 0, collections: 0 };
@@ -255,7 +262,7 @@ export interface ShrinkOptions {
  * until no candidate fails or the budget is spent. `failed` is the verdict that showed the case
  * fails. The minimized case is reproduced by `parallelCase(seed, keep)`.
  */
-export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdict, workers: number, mutants: readonly string[] = [], options: ShrinkOptions = {}): Promise<ShrunkParallelCase> {
+export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdict, engine: ParallelEngine, options: ShrinkOptions = {}): Promise<ShrunkParallelCase> {
   const tries = options.tries ?? 3;
   const budget = options.budget ?? 60;
   const start = fullKeep(seed);
@@ -265,7 +272,7 @@ export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdi
   const stillFails = async (cand: ParallelKeep): Promise<boolean> => {
     for (let t = 0; t < tries && runs < budget; t++) {
       runs++;
-      const v = await runParallelCase(parallelCase(seed, cand), workers, mutants);
+      const v = await runParallelCase(parallelCase(seed, cand), engine);
       if (!v.ok) {
         verdict = v;
         return true;
@@ -304,33 +311,51 @@ export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdi
 
 export { PARALLEL_MUTANTS, type ParallelMutant } from '../../optimized/parallel/mutants.js';
 
+/** A parallel engine as a kernel name selects it. */
+export interface ParallelEngine {
+  /** Worker threads. */
+  readonly workers: number;
+  /** Seeded bugs. */
+  readonly mutants: readonly string[];
+  /** The `+tier:` of the name (absent: the highest tier available here). */
+  readonly tier?: string;
+  /** The JIT of every worker (the registry's {@link workersJit} of the name). */
+  readonly jit: JitConfig;
+}
+
 /**
- * Reads a kernel name of the parallel engine, `optimized+workers:N` (read by the registry's
- * {@link parseWorkersKernel}; no N: 2 workers) with any `+mutant:NAME` → its workers and seeded
- * bugs; undefined for any other kernel name.
- * @throws EngineUnavailableError for a bad worker count; RangeError for an unknown seeded bug.
+ * Reads a kernel name of the parallel engine, `optimized+workers:N[+tier:T]` (read by the
+ * registry's {@link parseWorkersKernel}; no N: 2 workers) with any `+mutant:NAME` → its workers,
+ * JIT and seeded bugs; undefined for any other kernel name.
+ * @throws EngineUnavailableError for a bad worker count or tier; RangeError for an unknown seeded bug.
  */
-export function parseParallelKernel(name: string): { readonly workers: number; readonly mutants: readonly string[] } | undefined {
+export function parseParallelKernel(name: string): ParallelEngine | undefined {
   const [base = '', ...mutants] = name.trim().split('+mutant:');
   const workers = parseWorkersKernel(base);
   if (workers === undefined) return undefined;
   for (const mu of mutants) {
     if (!PARALLEL_MUTANTS.some((k) => k.name === mu)) throw new RangeError(`the parallel mode has no mutant '${mu}' (known: ${PARALLEL_MUTANTS.map((k) => k.name).join(', ')})`);
   }
-  return { workers: workers ?? 2, mutants };
+  const tier = /\+tier:([^+]*)/.exec(base)?.[1];
+  return { workers: workers ?? 2, mutants, ...(tier !== undefined ? { tier } : {}), jit: workersJit(base) };
 }
 
-/** The kernel name of the parallel engine on `workers` workers with the seeded bugs `mutants`. */
-export function parallelKernelName(workers: number, mutants: readonly string[] = []): string {
-  return `optimized+workers:${workers}${mutants.map((m) => `+mutant:${m}`).join('')}`;
+/** The kernel name of a parallel engine (what {@link parseParallelKernel} reads back). */
+export function parallelKernelName(engine: Omit<ParallelEngine, 'jit'>): string {
+  return `optimized+workers:${engine.workers}${engine.tier !== undefined ? `+tier:${engine.tier}` : ''}${engine.mutants.map((m) => `+mutant:${m}`).join('')}`;
+}
+
+/** The parallel engine on `workers` workers with the seeded bugs `mutants`, at the JIT tier `tier` (absent: the highest available here). */
+export function parallelEngine(workers = 2, mutants: readonly string[] = [], tier?: string): ParallelEngine {
+  return parseParallelKernel(parallelKernelName({ workers, mutants, ...(tier !== undefined ? { tier } : {}) }))!;
 }
 
 /** Runs of the case a replay command asks for: a failure under real parallelism depends on the interleaving, so a replay tries it several times (stopping at the first failure). */
 export const REPLAY_REPEAT = 50;
 
-/** The command that replays a case (the kept part, when `keep` is given) with the seeded bugs `mutants`. */
-export function replayCommand(seed: number, mutants: readonly string[], keep?: ParallelKeep, workers = 2): string {
-  return `npx immutos fuzz --kernels ${parallelKernelName(workers, mutants)} --seed ${seed} --runs 1 --repeat ${REPLAY_REPEAT}${keep !== undefined ? ` --keep ${keepText(keep)}` : ''}`;
+/** The command that replays a case (the kept part, when `keep` is given) on `engine`. */
+export function replayCommand(seed: number, engine: ParallelEngine, keep?: ParallelKeep): string {
+  return `npx immutos fuzz --kernels ${parallelKernelName(engine)} --seed ${seed} --runs 1 --repeat ${REPLAY_REPEAT}${keep !== undefined ? ` --keep ${keepText(keep)}` : ''}`;
 }
 
 /** What a campaign found. */
@@ -374,12 +399,12 @@ export interface ParallelCampaignOptions {
 }
 
 /**
- * Runs `cases` cases from `seed` on (or fewer, when `seconds` runs out), each `repeat` times;
+ * Runs `cases` cases from `seed` on `engine` (or fewer, when `seconds` runs out), each `repeat` times;
  * stops at the first failure, which it shrinks (fewer processes, fewer operations, while it
  * still fails) and reports with its seed and replay commands for the case as generated and as
  * minimized.
  */
-export async function parallelCampaign(seed: number, cases: number, workers = 2, mutants: readonly string[] = [], options: ParallelCampaignOptions = {}): Promise<ParallelCampaignReport> {
+export async function parallelCampaign(seed: number, cases: number, engine: ParallelEngine = parallelEngine(), options: ParallelCampaignOptions = {}): Promise<ParallelCampaignReport> {
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
   const repeat = Math.max(1, options.repeat ?? 1);
@@ -391,19 +416,19 @@ export async function parallelCampaign(seed: number, cases: number, workers = 2,
     const c = parallelCase(seed + i, options.keep);
     // The oracle first: the result does not depend on the schedule, so the reference must give it.
     const ref = referenceVerdict(c);
-    if (!ref.ok) return { cases: i + 1, runs, operations, collections, seconds: elapsed(), failure: { ...ref, replay: replayCommand(seed + i, mutants, options.keep, workers), shrunk: null } };
+    if (!ref.ok) return { cases: i + 1, runs, operations, collections, seconds: elapsed(), failure: { ...ref, replay: replayCommand(seed + i, engine, options.keep), shrunk: null } };
     for (let r = 0; r < repeat; r++) {
-      const v = await runParallelCase(c, workers, mutants);
+      const v = await runParallelCase(c, engine);
       runs++;
       operations += v.operations;
       collections += v.collections;
       if (!v.ok) {
-        const replay = replayCommand(seed + i, mutants, options.keep, workers);
+        const replay = replayCommand(seed + i, engine, options.keep);
         const shrinkOptions = options.shrink ?? true;
         let shrunk = null;
         if (shrinkOptions !== false && options.keep === undefined) {
-          const s = await shrinkParallelCase(seed + i, v, workers, mutants, shrinkOptions === true ? {} : shrinkOptions);
-          shrunk = { ...s, replay: replayCommand(seed + i, mutants, s.case.keep, workers) };
+          const s = await shrinkParallelCase(seed + i, v, engine, shrinkOptions === true ? {} : shrinkOptions);
+          shrunk = { ...s, replay: replayCommand(seed + i, engine, s.case.keep) };
         }
         return { cases: i + 1, runs, operations, collections, seconds: elapsed(), failure: { ...v, replay, shrunk } };
       }

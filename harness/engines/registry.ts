@@ -20,7 +20,7 @@ import { createSpecKernel, specAccepts } from '../../spec/SpecEngine.js';
 import { SPEC_MUTANTS } from '../../spec/SpecMutants.js';
 import { OP_NAMES, type Kernel, type KernelOptions, type OpName } from '../../spec/Kernel.js';
 import { createReferenceKernel, REFERENCE_MUTANTS } from '../../reference/index.js';
-import { createOptimizedKernel, KERNEL_PLAIN_WORDS, OPTIMIZED_MUTANTS, PlainMemory, tier2Available, type OptimizedKernelOptions } from '../../optimized/index.js';
+import { createOptimizedKernel, KERNEL_PLAIN_WORDS, OPTIMIZED_MUTANTS, PlainMemory, tier2Available, type JitConfig, type OptimizedKernelOptions } from '../../optimized/index.js';
 import { CallsDiverged, createHwMemory, HW_MODELS, HW_MUTANT_NAMES, type HwCallRecord, type HwKernelCheckpoint, type HwKernelMemory } from '../../hw-model/index.js';
 
 /** Whether an engine can be built here, and if not, why. */
@@ -158,7 +158,7 @@ export interface Registry {
 }
 
 /** The optimized kernel's options for a `+tier:` modifier (default: the highest tier available here). */
-function tierOptions(mods: Readonly<Record<string, string>>): OptimizedKernelOptions {
+function tierOptions(mods: Readonly<Record<string, string>>): Required<JitConfig> {
   // Campaigns exercise compiled code: tier 1 compiles every closure on its first call, and
   // tier 2 (the default where LLVM is present) compiles a numeric function after 3 calls,
   // synchronously so that runs are reproducible. `+tier:1` stops at JavaScript, `+tier:0` keeps
@@ -443,20 +443,38 @@ export function parseKernelName(text: string): ParsedKernelName {
 }
 
 /**
- * The worker count of a parallel-mode name, `optimized+workers:N` (`optimized+workers` alone:
- * null count, meaning the number of cores), or undefined when `name` is not one. The parallel
- * mode runs programs on worker threads (optimized/parallel/, docs/adr/0040); it is not an
- * op-at-a-time `Kernel`, so {@link build} refuses it and `immutos run` and the parallel fuzz
- * engine (harness/campaign/parallelCampaign.ts) run it.
- * @throws EngineUnavailableError for a bad count.
+ * The worker count of a parallel-mode name, `optimized+workers:N[+tier:T]` (`optimized+workers`
+ * alone: null count, meaning the number of cores), or undefined when `name` is not one. The
+ * parallel mode runs programs on worker threads (optimized/parallel/, docs/adr/0040); it is not
+ * an op-at-a-time `Kernel`, so {@link build} refuses it and `immutos run` and the parallel fuzz
+ * engine (harness/campaign/parallelCampaign.ts) run it. Its JIT: {@link workersJit}.
+ * @throws EngineUnavailableError for a bad count, or a modifier other than `+tier:`.
  */
 export function parseWorkersKernel(name: string): number | null | undefined {
-  const m = /^optimized\+workers(?::([^+]*))?$/.exec(name.trim());
+  const m = /^optimized\+workers(?::([^+]*))?((?:\+.*)?)$/.exec(name.trim());
   if (m === null) return undefined;
+  for (const part of m[2]!.split('+').slice(1)) {
+    if (!part.startsWith('tier:')) throw new EngineUnavailableError(name, `the parallel mode takes a '+tier:' modifier only, not '+${part}' in '${name}'`);
+  }
+  if (m[2] !== '') workersJit(name); // an unknown tier fails here
   if (m[1] === undefined) return null;
   const n = Number(m[1]);
   if (!/^[0-9]+$/.test(m[1]) || n < 1 || n > 256) throw new EngineUnavailableError(name, `bad worker count '${m[1]}' in '${name}' (expected 1..256)`);
   return n;
+}
+
+/**
+ * The JIT of every worker of the parallel mode for kernel name `name` (`optimized+workers:N`, or
+ * `optimized` run with `--workers`): its `+tier:T` read as {@link build} reads it for the
+ * op-at-a-time optimized kernel (code compiled on its first call), except that workers run tiers
+ * 0 and 1 only: tier 2's code generator (`llvm-bindings`) works on one thread of a process
+ * (docs/adr/0045). Without `+tier:`, tier 1.
+ * @throws EngineUnavailableError for an unknown tier, or tier 2.
+ */
+export function workersJit(name: string): JitConfig {
+  const tier = /\+tier:([^+]*)/.exec(name)?.[1];
+  if (tier === '2') throw new EngineUnavailableError(name, `JIT tier 2 is not available on worker threads: its code generator (llvm-bindings) works on one thread of a process; the parallel mode runs tiers 0 and 1 (+tier:0, +tier:1)`);
+  return tierOptions({ tier: tier ?? '1' });
 }
 
 /** The kernel name for `base` with `mutant` injected. */

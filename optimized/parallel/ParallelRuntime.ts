@@ -15,10 +15,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { GcBug, GcState, H, ProcStatus, SharedHeap, type MutatorPauses, type SharedHeapSizes } from './sharedHeap.js';
-import type { AtomEvent, CollectorBoot, FromCollector, OutputLine, ProcessResult, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
+import type { AtomEvent, CollectorBoot, FromCollector, OutputLine, ProcessResult, ToCoordinator, ToWorker, WorkerBoot, WorkerJitStats } from './protocol.js';
+import type { JitConfig } from '../kernel/jitHost.js';
 
-export type { AtomEvent, ProcessResult } from './protocol.js';
+export type { AtomEvent, ProcessResult, WorkerJitStats } from './protocol.js';
 export type { MutatorPauses } from './sharedHeap.js';
+export type { JitConfig } from '../kernel/jitHost.js';
 
 /** The shared heap's collector in a parallel run (docs/adr/0042). */
 export interface ParallelGcOptions {
@@ -161,6 +163,8 @@ export interface ParallelOptions {
   readonly crashWorkerOf?: number;
   /** The shared heap's collector (default: on, concurrent; the environment's `IMMUTOS_PARALLEL_GC` otherwise, see {@link gcOptionsFromEnv}). */
   readonly gc?: ParallelGcOptions;
+  /** The JIT tiers of every worker (default: as the optimized kernel's, tier 1); tier 0 or 1 (tier 2 runs on one thread only, docs/adr/0045). */
+  readonly jit?: JitConfig;
 }
 
 /** What one process of a parallel run did. */
@@ -191,6 +195,8 @@ export interface ParallelReport {
   readonly heap: { readonly published: number; readonly materialized: number; readonly cellWords: number };
   /** What the shared heap's collector did. */
   readonly gc: ParallelGcReport;
+  /** What the workers' JIT compiled and ran, summed over the workers. */
+  readonly jit: WorkerJitStats;
 }
 
 /** The parallel mode cannot run (no compiled worker, a bad option, or the run timed out). */
@@ -200,6 +206,11 @@ export class ParallelRunError extends Error {
     super(message);
     this.name = 'ParallelRunError';
   }
+}
+
+/** Refuses JIT tiers the workers cannot run: tier 2's code generator (llvm-bindings) works on one thread of a process (docs/adr/0045). */
+function checkJit(jit: JitConfig | undefined): void {
+  if (jit?.tier === 2) throw new ParallelRunError('JIT tier 2 is not available on worker threads: its code generator (llvm-bindings) works on one thread of a process; use tier 0 or 1');
 }
 
 /** The compiled worker module: beside this file (dist/), else under the repository's dist/. */
@@ -225,6 +236,7 @@ export function defaultWorkers(): number {
 export async function runParallel(source: string, options: ParallelOptions = {}): Promise<ParallelReport> {
   const n = options.workers ?? defaultWorkers();
   if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
+  checkJit(options.jit);
   const path = workerModule();
   const heap = SharedHeap.create({ ...options.sizes, workers: n });
   const gc = options.gc ?? gcOptionsFromEnv();
@@ -241,6 +253,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
     callbackFuel: options.callbackFuel ?? 100_000,
     record: options.record ?? false,
     mutants: options.mutants ?? [],
+    jit: options.jit ?? {},
   };
   const workers: Worker[] = [];
   const alive: boolean[] = [];
@@ -256,6 +269,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
   let spawned = 0;
   let next = 0;
   let t0 = 0;
+  const jitOf: WorkerJitStats[] = [];
   return await new Promise<ParallelReport>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => finishWith(new ParallelRunError(`the parallel run did not end within ${options.timeoutMs ?? 60_000} ms (${spawned - ended.size} process(es) still running)`)), options.timeoutMs ?? 60_000);
@@ -270,7 +284,13 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       if (gcReport.invariantErrors.length > 0) return reject(new ParallelRunError(`the shared heap's invariant failed after a collection: ${gcReport.invariantErrors.slice(0, 3).join('; ')}`));
       const output = (pid: number): string[] => [...(lines.get(pid) ?? [])].sort((a, b) => a.t - b.t).map((l) => l.line);
       const processes = [...ended.values()].sort((a, b) => a.pid - b.pid).map((p) => ({ ...p, output: output(p.pid) }));
-      resolve({ workers: n, processes, result: processes[0]!.result, wallMs: performance.now() - t0, heap: heap.counters(), gc: gcReport });
+      const jit = { compiled: 0, tier2Compiled: 0, tier2Calls: 0 };
+      for (const j of jitOf) {
+        jit.compiled += j.compiled;
+        jit.tier2Compiled += j.tier2Compiled;
+        jit.tier2Calls += j.tier2Calls;
+      }
+      resolve({ workers: n, processes, result: processes[0]!.result, wallMs: performance.now() - t0, heap: heap.counters(), gc: gcReport, jit });
     };
     const record = (p: ParallelProcess): void => {
       ended.set(p.pid, p);
@@ -317,6 +337,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
           addLines(m.pid, m.output);
         } else {
           addLines(m.pid, m.output);
+          jitOf[i] = m.jit; // cumulative: the worker's latest
           record({ pid: m.pid, worker: i, output: [], result: m.result, history: m.history });
         }
       });
@@ -365,6 +386,8 @@ export class ParallelSession {
   static async start(options: ParallelOptions = {}): Promise<ParallelSession> {
     const n = options.workers ?? defaultWorkers();
     if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
+    checkJit(options.jit);
+  checkJit(options.jit);
     const path = workerModule();
     const heap = SharedHeap.create({ ...options.sizes, workers: n });
     heap.newAtom(0);
@@ -378,6 +401,7 @@ export class ParallelSession {
       callbackFuel: options.callbackFuel ?? 100_000,
       record: false,
       mutants: options.mutants ?? [],
+      jit: options.jit ?? {},
     };
     const s = new ParallelSession(heap, n);
     s.collector = startCollector(heap, n, options.gc ?? gcOptionsFromEnv(), options.mutants ?? []);

@@ -6,6 +6,7 @@
  */
 import type { ErrorKind } from '../../spec/Kernel.js';
 import type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
+import type { JitConfig } from '../kernel/jitHost.js';
 
 /** What a worker is started with. */
 export interface WorkerBoot {
@@ -27,6 +28,8 @@ export interface WorkerBoot {
   readonly record: boolean;
   /** Seeded bugs switched on. */
   readonly mutants: readonly string[];
+  /** The JIT tiers each worker uses. */
+  readonly jit: JitConfig;
 }
 
 /** One recorded atom operation of a process, with call/return times on the shared clock (spec/AtomHistory.ts forms; `create` gives an atom's initial value). */
@@ -75,7 +78,17 @@ export type ToCoordinator =
   /** Lines printed for `pid` by its validators or watches run on this worker. */
   | { readonly type: 'output'; readonly pid: number; readonly output: readonly OutputLine[] }
   /** A process ended. */
-  | { readonly type: 'exit'; readonly pid: number; readonly output: readonly OutputLine[]; readonly result: ProcessResult; readonly history: readonly AtomEvent[] };
+  | { readonly type: 'exit'; readonly pid: number; readonly output: readonly OutputLine[]; readonly result: ProcessResult; readonly history: readonly AtomEvent[]; readonly jit: WorkerJitStats };
+
+/** What a worker's JIT has done so far. */
+export interface WorkerJitStats {
+  /** Arities tier 1 compiled to JavaScript. */
+  readonly compiled: number;
+  /** Tier-2 (WebAssembly) compilations finished. */
+  readonly tier2Compiled: number;
+  /** Calls served by tier-2 code. */
+  readonly tier2Calls: number;
+}
 
 /** What the collector's thread is started with (optimized/parallel/collectorThread.ts). */
 export interface CollectorBoot {

@@ -1,6 +1,7 @@
 /**
  * One worker thread of the optimized kernel's parallel mode: it runs the processes the
- * coordinator places on it with the kernel's language (tier 0), over the {@link SharedHeap}.
+ * coordinator places on it with the kernel's language and its JIT tiers (each worker compiles
+ * for itself), over the {@link SharedHeap}.
  * Each worker compiles the same prelude and program, so a lambda has the same id on every worker
  * and a closure crosses workers as `[lambda id, published captures]`.
  *
@@ -10,6 +11,12 @@
  * table. Per-process state another worker may need lives in the shared heap: atom tables,
  * registers, atom creators, shared flags, validators and watches; a validator or watch runs as
  * its owner on the writer's worker (docs/adr/0040). A forked child runs on its parent's worker.
+ *
+ * Compiled code caches globals, validated by the runtime's namespace version. The namespace is a
+ * shared atom that any worker may re-point, so a worker bumps its version whenever it sees that
+ * atom's stamp change: at every global lookup and before entering compiled code. Compiled code
+ * makes no kernel call that touches shared state (those deoptimize), so a call that starts after a
+ * process has seen another worker's later write also sees every `def` before it (docs/adr/0045).
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -23,9 +30,11 @@ import { Compiler, type Lambda } from '../lang/front.js';
 import { callState, copyState, finished, programState, run, stateValues, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
 import { createNatives, type NativeFn } from '../lang/natives.js';
 import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
-import { Runtime, implOf, type Impl } from '../lang/runtime.js';
+import { MEMCHECK, Runtime, implOf, type Impl } from '../lang/runtime.js';
+import { JitHost } from '../kernel/jitHost.js';
+import { MutantSet, OPTIMIZED_MUTANTS } from '../mutants.js';
 import { ProcStatus, SharedHeap, UnpublishedRead } from './sharedHeap.js';
-import type { AtomEvent, OutputLine, ToCoordinator, ToWorker, WorkerBoot } from './protocol.js';
+import type { AtomEvent, OutputLine, ToCoordinator, ToWorker, WorkerBoot, WorkerJitStats } from './protocol.js';
 
 const boot = workerData as WorkerBoot;
 const port = parentPort!;
@@ -48,7 +57,7 @@ interface Proc {
   callback: boolean;
 }
 
-const core = new Map<string, Value>();
+const core = new Map<string, Fn>();
 const lambdas = new Map<number, Lambda>();
 const procs: Proc[] = [];
 let current: Proc | null = null;
@@ -62,13 +71,36 @@ heap.register(boot.index, function* held() {
 
 const rt = new Runtime({ global: (s) => global(s), maxDepth: boot.stackDepth, mutant: (n) => boot.mutants.includes(n) });
 
-function global(s: Sym): Value | undefined {
-  const ns = heap.read(heap.loadAtom(NS_ATOM)[0]);
-  if (ns instanceof EMap) {
-    const v = ns.get(s);
-    if (v !== undefined) return v;
+/** The JIT (null at tier 0): the kernel's tiers, fed by this worker's view of the namespace. */
+const jit = (boot.jit.tier ?? 1) === 0 ? null : new JitHost(boot.jit, rt, new MutantSet(boot.mutants.filter((m) => OPTIMIZED_MUTANTS.some((x) => x.name === m))));
+/** The seeded bug `parallel-jit-local-namespace`: the namespace version moves only with this worker's own `def`s. */
+const localNamespaceVersion = boot.mutants.includes('parallel-jit-local-namespace');
+
+/** The shared namespace atom's stamp when this worker last read it, and the map it held. */
+let nsStamp = -1;
+let nsMap: EMap | null = null;
+
+/**
+ * This worker's view of the namespace, brought up to date with the shared namespace atom: when
+ * its stamp moved (a `def` on any worker), compiled code's global caches are invalidated.
+ */
+function namespace(): EMap | null {
+  const [w, st] = heap.loadAtom(NS_ATOM);
+  if (st !== nsStamp) {
+    nsStamp = st;
+    const ns = heap.read(w);
+    nsMap = ns instanceof EMap ? ns : null;
+    if (!localNamespaceVersion) {
+      rt.nsVersion++;
+      jit?.forgetSites();
+    }
   }
-  return core.get(s.name);
+  return nsMap;
+}
+
+function global(s: Sym): Value | undefined {
+  const v = namespace()?.get(s);
+  return v !== undefined ? v : core.get(s.name);
 }
 
 /** Every lambda reachable from a compiled program, by id (the same ids on every worker). */
@@ -518,21 +550,29 @@ function elementsOf(v: Value): number {
 }
 
 /**
- * A built-in whose result is charged as in the single-threaded kernel: a result of n ≥ 16
- * elements of new storage costs ⌊n/16⌋ fuel and counts towards the next measurement of what the
- * process holds; a single value over the heap quota is `out-of-memory`.
+ * Charges built-in `name` for a result of `n` elements as the single-threaded kernel does: a
+ * single value over the heap quota is `out-of-memory`; new storage (`fresh`) of n ≥ 16 elements
+ * costs ⌊n/16⌋ fuel and counts towards the next measurement of what the process holds, which
+ * compiled code hands to the interpreter. Used by the built-ins and by code tier 1 inlines.
  */
+function charge(name: string, n: number, fresh: boolean): void {
+  if (n < 16) return;
+  if (n > boot.heapCells) throw new QuotaExceeded('out-of-memory', `process ${rt.pid}: ${name} would build a value of ${n} elements, over the heap quota of ${boot.heapCells} cells`);
+  if (!fresh) return;
+  rt.fuel -= n >> 4;
+  if (rt.fuel < 0) rt.outOfFuel();
+  rt.allocated += n;
+  if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) throw MEMCHECK;
+}
+
+/** A built-in whose result is charged (see {@link charge}); a result that is an argument, or shares one's storage, is not new storage. */
 function metered(name: string, f: NativeFn): NativeFn {
   return (args) => {
     const r = f(args);
     const n = elementsOf(r);
     if (n < 16) return r;
-    if (n > boot.heapCells) throw new QuotaExceeded('out-of-memory', `process ${rt.pid}: ${name} would build a value of ${n} elements, over the heap quota of ${boot.heapCells} cells`);
     const shared = (r instanceof List && r.isSuffix) || args.includes(r) || (r instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(r)));
-    if (shared) return r;
-    rt.fuel -= n >> 4;
-    if (rt.fuel < 0) rt.outOfFuel();
-    rt.allocated += n;
+    charge(name, n, !shared);
     return r;
   };
 }
@@ -586,16 +626,30 @@ function define(s: Sym, v: Value): void {
     const [w, st] = heap.loadAtom(NS_ATOM);
     const ns = heap.read(w);
     const next = (ns instanceof EMap ? ns : EMap.from([])).assoc(s, v);
-    if (heap.casAtom(NS_ATOM, w, st, heap.publish(next))) return;
+    if (heap.casAtom(NS_ATOM, w, st, heap.publish(next))) {
+      if (localNamespaceVersion) rt.nsVersion++;
+      return;
+    }
   }
 }
 
 const host: ExecHost = {
   kernelCall: (name, args, k) => kernelCall(name, args, k),
   define,
-  compiled: () => null,
+  compiled: (_fn, arity) => {
+    if (jit === null) return null;
+    const code = jit.compiled(arity);
+    if (code !== null) namespace(); // a def on another worker before this call invalidates the caches the code reads
+    return code;
+  },
   memoryCheck: (state) => memoryCheck(state),
 };
+
+/** What this worker's JIT has done so far. */
+function jitStats(): WorkerJitStats {
+  const st = jit?.tier1?.stats;
+  return { compiled: st?.compiled ?? 0, tier2Compiled: st?.tier2Compiled ?? 0, tier2Calls: st?.tier2Calls ?? 0 };
+}
 
 function post(m: ToCoordinator): void {
   port.postMessage(m);
@@ -608,10 +662,23 @@ function bootLanguage(): void {
   for (const name of names) core.set(name, make(name, { kind: 'native', name, fn: metered(name, natives.get(name)!) }));
   for (const name of KERNEL_CALL_NAMES) core.set(name, make(name, { kind: 'kernel', name }));
   core.set('apply', make('apply', { kind: 'apply' }));
+  jit?.start({
+    builtins: core,
+    global,
+    snapshot: () => {
+      const ns = namespace();
+      return (sym) => ns?.get(sym) ?? core.get(sym.name);
+    },
+    charge,
+    heapCells: boot.heapCells,
+  });
   const { forms, positions } = readEdnForms(PRELUDE);
   const prog = new Compiler(positions).program(forms);
   collectLambdas(prog);
-  bootDefine = (s, v) => { core.set(s.name, v); };
+  bootDefine = (s, v) => {
+    if (!(v instanceof Fn)) throw new Error(`the prelude defines a non-function ${s.name}`);
+    core.set(s.name, v);
+  };
   rt.fuel = Number.MAX_SAFE_INTEGER;
   let s = programState(prog.main);
   for (;;) {
@@ -639,10 +706,10 @@ function end(p: Proc, s: MState): void {
   procs.splice(procs.indexOf(p), 1);
   if (s.m === 'halt') {
     heap.finish(p.pid, ProcStatus.done, heap.publish(s.v));
-    post({ type: 'exit', pid: p.pid, output: p.output, result: { ok: true, value: printEdn(s.v) }, history: p.history });
+    post({ type: 'exit', pid: p.pid, output: p.output, result: { ok: true, value: printEdn(s.v) }, history: p.history, jit: jitStats() });
   } else if (s.m === 'failed') {
     heap.finish(p.pid, ProcStatus.failed, heap.publish(errorMap(s.kind, s.msg)));
-    post({ type: 'exit', pid: p.pid, output: p.output, result: { ok: false, error: s.kind, message: s.msg }, history: p.history });
+    post({ type: 'exit', pid: p.pid, output: p.output, result: { ok: false, error: s.kind, message: s.msg }, history: p.history, jit: jitStats() });
   }
 }
 
@@ -717,7 +784,7 @@ port.on('message', (m: ToWorker) => {
     if (!m.run) return;
     if (failure !== null) {
       heap.finish(0, ProcStatus.failed, heap.publish(errorMap('bad-input', failure)));
-      post({ type: 'exit', pid: 0, output: [], result: { ok: false, error: 'bad-input', message: failure }, history: [] });
+      post({ type: 'exit', pid: 0, output: [], result: { ok: false, error: 'bad-input', message: failure }, history: [], jit: jitStats() });
       return;
     }
     procs.push({ pid: 0, state: programState(program.main), fuel: boot.fuel, output: [], children: children0, history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });

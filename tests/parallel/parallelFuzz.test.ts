@@ -11,7 +11,7 @@
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { gcTotals } from '../../optimized/parallel/ParallelRuntime.js';
-import { formatParallelFailure, fullKeep, keepText, parallelCampaign, parallelCase, parseKeep, referenceVerdict } from '../../harness/campaign/parallelCampaign.js';
+import { formatParallelFailure, fullKeep, keepText, parallelCampaign, parallelCase, parallelEngine, parseKeep, referenceVerdict } from '../../harness/campaign/parallelCampaign.js';
 
 const seed = Number(process.env.IMMUTOS_PARALLEL_SEED ?? 1);
 const cases = Number(process.env.IMMUTOS_PARALLEL_CASES ?? 6);
@@ -20,7 +20,7 @@ const keep = process.env.IMMUTOS_PARALLEL_KEEP === undefined ? undefined : parse
 
 describe('parallel fuzz (optimized+workers:2)', () => {
   test(`${cases} case(s) from seed ${seed}${keep !== undefined ? ` (part ${keepText(keep)})` : ''}${mutants.length > 0 ? ` with ${mutants.join(',')}` : ''}: every history linearizable, counts exact`, { timeout: Math.max(120_000, cases * 5_000) }, async () => {
-    const r = await parallelCampaign(seed, cases, 2, mutants, keep !== undefined ? { keep } : {});
+    const r = await parallelCampaign(seed, cases, parallelEngine(2, mutants), keep !== undefined ? { keep } : {});
     if (r.failure !== null) console.error(formatParallelFailure(r.failure));
     expect(r.failure).toBeNull();
     if (keep === undefined) expect(r.operations).toBeGreaterThan(cases * 5);
@@ -55,7 +55,7 @@ describe('parallel fuzz (optimized+workers:2)', () => {
   });
 
   test('the seeded publication bug publish-after-store is caught, and its case shrunk while it still fails', { timeout: 180_000 }, async () => {
-    const r = await parallelCampaign(100, 20, 2, ['publish-after-store']);
+    const r = await parallelCampaign(100, 20, parallelEngine(2, ['publish-after-store']));
     expect(r.failure).not.toBeNull();
     const f = r.failure!;
     expect(f.replay).toContain(`--seed ${f.seed} --runs 1`);
@@ -74,11 +74,12 @@ describe('parallel fuzz (optimized+workers:2)', () => {
     expect(text).toContain(s.replay);
   });
 
-  for (const bug of ['parallel-gc-no-handshake', 'parallel-gc-missed-root']) {
-    test(`the seeded collector bug ${bug} is caught by the campaign, and its case shrunk while it still fails`, { timeout: 300_000 }, async () => {
+  for (const bug of ['parallel-gc-no-handshake', 'parallel-gc-missed-root', 'parallel-jit-local-namespace']) {
+    test(`the seeded bug ${bug} is caught by the campaign, and its case shrunk while it still fails`, { timeout: 300_000 }, async () => {
       // The campaign stops at the first failure; a missed root shows only when a value it held was
-      // overwritten meanwhile, so it may take more cases than a skipped handshake.
-      const r = await parallelCampaign(100, 40, 2, [bug], { shrink: { budget: 20 } });
+      // overwritten meanwhile, and a stale global only when a process reads another's count after
+      // its compiled reader cached the global, so they may take more cases than a skipped handshake.
+      const r = await parallelCampaign(100, 40, parallelEngine(2, [bug]), { shrink: { budget: 20 } });
       expect(r.failure).not.toBeNull();
       const f = r.failure!;
       console.log(`${bug}: caught at case ${f.seed} (seed ${f.seed}, ${r.cases} case(s) run, ${r.collections} collections): ${f.reason}`);

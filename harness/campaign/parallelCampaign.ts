@@ -102,7 +102,7 @@ const OP_KINDS = 10;
  * (`deref-stamp` then `%commit!`, retried), reading a field in place, `swap!` storing a vector of
  * up to 99 items, `hold!`/`held` of a register, a `compare-and-set!` retry loop, a `def` of the
  * process's own global `vP` to its next count followed by a `swap!` that records that count in
- * the atom, and a check that, having read another process's recorded count, its global (read by
+ * the atom, and a check that, having read another process's recorded count, that process's global (read by
  * a compiled function) is at least that: another worker's `def` is seen by compiled code once a
  * later write of that worker is. Some cases give every atom a validator and a watch owned by
  * process 0, so they run as process 0 on the workers of the writers; the watch counts the stores
@@ -134,12 +134,15 @@ export function parallelCase(seed: number, keep?: ParallelKeep): ParallelCase {
         case 5: ops.push(`(swap! a${a} (fn [m] (assoc (update m :n inc) :items (vec (range ${x})))))`); counts[a]!++; break;
         case 6: ops.push(`(do (hold! ${x % 4} [${p} ${x} (get (deref a${a}) :n)]) (held ${x % 4}))`); break;
         case 8: defs++; ops.push(`(do (def v${p} ${defs}) (swap! a${a} (fn [m] (assoc (update m :n inc) :d${p} ${defs}))))`); counts[a]!++; break;
-        case 9: { const q = x % g.procs.length; ops.push(`(let [seen (get (deref a${a}) :d${q} 0)] (if (< (readv${q}) seen) (throw [:stale-def ${q} seen]) seen))`); break; }
+        case 9: { const q = (p + 1 + (x % Math.max(1, g.procs.length - 1))) % g.procs.length; ops.push(`(let [seen (get (deref a${a}) :d${q} 0)] (if (< (readv${q}) seen) (throw [:stale-def ${q} seen]) seen))`); break; }
         default: ops.push(`(loop [] (let [m (deref a${a})] (if (compare-and-set! a${a} m (assoc (update m :n inc) :cas ${x})) m (recur))))`); counts[a]!++; break;
       }
     }
     const params = Array.from({ length: atoms }, (_, i) => `a${i}`).join(' ');
-    bodies.push(`(defn proc${p} [${params}] ${ops.join('\n  ')} :ok)`);
+    // Each process first reads every process's global through its compiled reader (so that a
+    // stale cached global would show at a later check).
+    const warm = g.procs.map((_, q) => `(readv${q})`).join(' ');
+    bodies.push(`(defn proc${p} [${params}] ${warm}\n  ${ops.join('\n  ')} :ok)`);
   }
   const names = Array.from({ length: atoms }, (_, i) => `a${i}`);
   const watched = names.map((a) => `w${a}`);

@@ -466,15 +466,14 @@ export function parseWorkersKernel(name: string): number | null | undefined {
 /**
  * The JIT of every worker of the parallel mode for kernel name `name` (`optimized+workers:N`, or
  * `optimized` run with `--workers`): its `+tier:T` read as {@link build} reads it for the
- * op-at-a-time optimized kernel (code compiled on its first call), except that workers run tiers
- * 0 and 1 only: tier 2's code generator (`llvm-bindings`) works on one thread of a process
- * (docs/adr/0045). Without `+tier:`, tier 1.
- * @throws EngineUnavailableError for an unknown tier, or tier 2.
+ * op-at-a-time optimized kernel (code compiled on its first call; without `+tier:`, the highest
+ * tier available here), except that tier-2 compilations are asynchronous: the workers ask the
+ * coordinator's thread, the one thread that may run LLVM (docs/adr/0045).
+ * @throws EngineUnavailableError for an unknown tier, or tier 2 where LLVM is absent.
  */
 export function workersJit(name: string): JitConfig {
   const tier = /\+tier:([^+]*)/.exec(name)?.[1];
-  if (tier === '2') throw new EngineUnavailableError(name, `JIT tier 2 is not available on worker threads: its code generator (llvm-bindings) works on one thread of a process; the parallel mode runs tiers 0 and 1 (+tier:0, +tier:1)`);
-  return tierOptions({ tier: tier ?? '1' });
+  return { ...tierOptions(tier === undefined ? {} : { tier }), tier2Sync: false };
 }
 
 /** The kernel name for `base` with `mutant` injected. */

@@ -11,7 +11,7 @@ import type { Arity, Node } from '../lang/front.js';
 import type { CompiledArity } from '../lang/machine.js';
 import { implOf, type Runtime } from '../lang/runtime.js';
 import { Tier1, type Tier2Hook } from '../jit/tier1.js';
-import { analyze, compileAsync, compileSync, hasReduceDriver, tier2Available, type Plan, type Resolver, type Tier2Code } from '../jit/tier2/index.js';
+import { analyze, compileAsync, compileSync, hasReduceDriver, tier2Available, type Plan, type Resolver, type Tier2Code, type Tier2Options } from '../jit/tier2/index.js';
 import type { MutantSet } from '../mutants.js';
 
 /** The JIT options of `createOptimizedKernel`. */
@@ -40,6 +40,19 @@ export interface JitLanguage {
   readonly heapCells: number;
 }
 
+/** Where tier-2 plans are compiled: on this thread (the default), or on another (a parallel-mode worker asks its coordinator). */
+export interface Tier2Backend {
+  /** Whether tier 2 can run, and why not. */
+  available(): { readonly ok: boolean; readonly reason?: string };
+  /** Compiles `plan` without blocking. */
+  compile(plan: Plan, opts: Tier2Options): Promise<Tier2Code>;
+  /** Compiles `plan`, blocking (absent: compilations are asynchronous whatever `tier2Sync` says). */
+  readonly compileSync?: (plan: Plan, opts: Tier2Options) => Tier2Code;
+}
+
+/** Tier 2 compiled on this thread: LLVM here, `llc-14` in a child process. */
+export const LOCAL_TIER2: Tier2Backend = { available: tier2Available, compile: compileAsync, compileSync };
+
 /** Tier selection and compilation for the kernel's programs. */
 export class JitHost {
   /** The JIT's first tier (null until the language boots). */
@@ -49,11 +62,12 @@ export class JitHost {
   private readonly tier2Threshold: number;
   private readonly tier2Sync: boolean;
 
-  /** A JIT host configured by `config`, compiling for `rt`. */
+  /** A JIT host configured by `config`, compiling for `rt`, its tier-2 code compiled by `backend`. */
   constructor(
     config: JitConfig,
     private readonly rt: Runtime,
     private readonly mutants: MutantSet,
+    private readonly backend: Tier2Backend = LOCAL_TIER2,
   ) {
     this.tier = config.tier ?? 1;
     this.jitThreshold = config.jitThreshold ?? 2;
@@ -91,7 +105,7 @@ export class JitHost {
 
   /** Hands hot arities in the numeric subset to tier 2 (LLVM → WebAssembly, optimized/jit/tier2). */
   private tier2Hook(lang: JitLanguage): Tier2Hook {
-    const avail = tier2Available();
+    const avail = this.backend.available();
     if (!avail.ok) throw new KernelError('unsupported', `JIT tier 2 is not available: ${avail.reason ?? 'unknown reason'}`);
     const resolve: Resolver = (sym) => {
       const v = lang.global(sym);
@@ -114,12 +128,13 @@ export class JitHost {
         stats.tier2CompileMs += code.compileMs;
         ready(code, () => code.deps.every((d) => lang.global(d) === at(d)));
       };
-      if (!this.tier2Sync) {
-        compileAsync(plan, opts).then(done, () => undefined);
+      const sync = this.backend.compileSync;
+      if (!this.tier2Sync || sync === undefined) {
+        this.backend.compile(plan, opts).then(done, () => undefined);
         return true;
       }
       try {
-        done(compileSync(plan, opts));
+        done(sync(plan, opts));
         return true;
       } catch {
         return false;

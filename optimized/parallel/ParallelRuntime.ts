@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { GcBug, GcState, H, ProcStatus, SharedHeap, type MutatorPauses, type SharedHeapSizes } from './sharedHeap.js';
 import type { AtomEvent, CollectorBoot, FromCollector, OutputLine, ProcessResult, ToCoordinator, ToWorker, WorkerBoot, WorkerJitStats } from './protocol.js';
 import type { JitConfig } from '../kernel/jitHost.js';
+import { emitPlans, tier2Available } from '../jit/tier2/index.js';
 
 export type { AtomEvent, ProcessResult, WorkerJitStats } from './protocol.js';
 export type { MutatorPauses } from './sharedHeap.js';
@@ -163,7 +164,7 @@ export interface ParallelOptions {
   readonly crashWorkerOf?: number;
   /** The shared heap's collector (default: on, concurrent; the environment's `IMMUTOS_PARALLEL_GC` otherwise, see {@link gcOptionsFromEnv}). */
   readonly gc?: ParallelGcOptions;
-  /** The JIT tiers of every worker (default: as the optimized kernel's, tier 1); tier 0 or 1 (tier 2 runs on one thread only, docs/adr/0045). */
+  /** The JIT tiers of every worker (default: as the optimized kernel's, tier 1); tier-2 modules are emitted on the coordinator's thread (docs/adr/0045). */
   readonly jit?: JitConfig;
 }
 
@@ -208,9 +209,30 @@ export class ParallelRunError extends Error {
   }
 }
 
-/** Refuses JIT tiers the workers cannot run: tier 2's code generator (llvm-bindings) works on one thread of a process (docs/adr/0045). */
+/** Refuses a JIT tier that cannot run here: tier 2 needs LLVM on this (the coordinator's) thread. */
 function checkJit(jit: JitConfig | undefined): void {
-  if (jit?.tier === 2) throw new ParallelRunError('JIT tier 2 is not available on worker threads: its code generator (llvm-bindings) works on one thread of a process; use tier 0 or 1');
+  if (jit?.tier !== 2) return;
+  const t2 = tier2Available();
+  if (!t2.ok) throw new ParallelRunError(`JIT tier 2 is not available here: ${t2.reason ?? 'unknown reason'}`);
+}
+
+/**
+ * Emits the tier-2 module a worker asked for, on this thread: LLVM (`llvm-bindings`) may run on
+ * one thread of a process, so the workers send their plans here and instantiate what comes back
+ * (docs/adr/0045). A failure is answered too, and the worker's code stays in tier 1.
+ */
+function serveTier2(w: Worker, m: Extract<ToCoordinator, { type: 'tier2' }>): void {
+  const answer = (reply: ToWorker): void => {
+    try {
+      w.postMessage(reply);
+    } catch {
+      // the worker has ended meanwhile
+    }
+  };
+  emitPlans([m.plan], m.opts).then(
+    (emitted) => answer({ type: 'tier2-code', id: m.id, emitted }),
+    (e: unknown) => answer({ type: 'tier2-code', id: m.id, emitted: null, error: e instanceof Error ? e.message : String(e) }),
+  );
 }
 
 /** The compiled worker module: beside this file (dist/), else under the repository's dist/. */
@@ -335,6 +357,8 @@ export async function runParallel(source: string, options: ParallelOptions = {})
           placed.set(m.pid, i);
         } else if (m.type === 'output') {
           addLines(m.pid, m.output);
+        } else if (m.type === 'tier2') {
+          serveTier2(w, m);
         } else {
           addLines(m.pid, m.output);
           jitOf[i] = m.jit; // cumulative: the worker's latest
@@ -438,6 +462,8 @@ export class ParallelSession {
       this.running.add(m.pid);
     } else if (m.type === 'output') {
       this.add(m.pid, m.output);
+    } else if (m.type === 'tier2') {
+      serveTier2(this.workers[worker]!, m);
     } else if (m.type === 'exit') {
       this.add(m.pid, m.output);
       if (m.pid === 0) this.result = m.result;

@@ -7,6 +7,7 @@
 import type { ErrorKind } from '../../spec/Kernel.js';
 import type { AtomInput, AtomOutput } from '../../spec/AtomHistory.js';
 import type { JitConfig } from '../kernel/jitHost.js';
+import type { EmittedPlans, Plan, Tier2Options } from '../jit/tier2/index.js';
 
 /** What a worker is started with. */
 export interface WorkerBoot {
@@ -66,7 +67,9 @@ export type ToWorker =
   /** A session's next input: every worker compiles it; the one with `run` runs it as process 0 (already marked running). */
   | { readonly type: 'load'; readonly source: string; readonly run: boolean }
   /** Fault injection: the worker throws (tests of worker death). */
-  | { readonly type: 'crash' };
+  | { readonly type: 'crash' }
+  /** The answer to tier-2 request `id`: the emitted module, or why it could not be. */
+  | { readonly type: 'tier2-code'; readonly id: number; readonly emitted: EmittedPlans | null; readonly error?: string };
 
 /** Worker → coordinator. */
 export type ToCoordinator =
@@ -77,6 +80,8 @@ export type ToCoordinator =
   | { readonly type: 'forked'; readonly pid: number; readonly parent: number }
   /** Lines printed for `pid` by its validators or watches run on this worker. */
   | { readonly type: 'output'; readonly pid: number; readonly output: readonly OutputLine[] }
+  /** Tier 2: emit the module of `plan` (its {@link planData}) on the thread that runs LLVM. */
+  | { readonly type: 'tier2'; readonly id: number; readonly plan: Plan; readonly opts: Tier2Options }
   /** A process ended. */
   | { readonly type: 'exit'; readonly pid: number; readonly output: readonly OutputLine[]; readonly result: ProcessResult; readonly history: readonly AtomEvent[]; readonly jit: WorkerJitStats };
 

@@ -31,7 +31,8 @@ import { callState, copyState, finished, programState, run, stateValues, type Ex
 import { createNatives, type NativeFn } from '../lang/natives.js';
 import { Raised, QuotaExceeded, errorMap } from '../lang/errors.js';
 import { MEMCHECK, Runtime, implOf, type Impl } from '../lang/runtime.js';
-import { JitHost } from '../kernel/jitHost.js';
+import { JitHost, type Tier2Backend } from '../kernel/jitHost.js';
+import { instantiatePlans, planData, type Plan, type Tier2Code } from '../jit/tier2/index.js';
 import { MutantSet, OPTIMIZED_MUTANTS } from '../mutants.js';
 import { ProcStatus, SharedHeap, UnpublishedRead } from './sharedHeap.js';
 import type { AtomEvent, OutputLine, ToCoordinator, ToWorker, WorkerBoot, WorkerJitStats } from './protocol.js';
@@ -71,8 +72,32 @@ heap.register(boot.index, function* held() {
 
 const rt = new Runtime({ global: (s) => global(s), maxDepth: boot.stackDepth, mutant: (n) => boot.mutants.includes(n) });
 
+/** Tier-2 requests waiting for the coordinator's module, by id. */
+const tier2Pending = new Map<number, { readonly plan: Plan; readonly resolve: (c: Tier2Code) => void; readonly reject: (e: Error) => void }>();
+let tier2Next = 0;
+
+/**
+ * Tier 2 on a worker: LLVM may run on one thread of a process only, so the coordinator generates
+ * and emits each module (the plan goes as plain data) and the worker instantiates it for its own
+ * plan (docs/adr/0045). The coordinator checked that tier 2 runs before starting the workers.
+ */
+const remoteTier2: Tier2Backend = {
+  available: () => ({ ok: true }),
+  compile: (plan, opts) =>
+    new Promise<Tier2Code>((resolve, reject) => {
+      const id = tier2Next++;
+      try {
+        post({ type: 'tier2', id, plan: planData(plan), opts });
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e))); // a plan that cannot be sent: tier 1 stays
+        return;
+      }
+      tier2Pending.set(id, { plan, resolve, reject });
+    }),
+};
+
 /** The JIT (null at tier 0): the kernel's tiers, fed by this worker's view of the namespace. */
-const jit = (boot.jit.tier ?? 1) === 0 ? null : new JitHost(boot.jit, rt, new MutantSet(boot.mutants.filter((m) => OPTIMIZED_MUTANTS.some((x) => x.name === m))));
+const jit = (boot.jit.tier ?? 1) === 0 ? null : new JitHost(boot.jit, rt, new MutantSet(boot.mutants.filter((m) => OPTIMIZED_MUTANTS.some((x) => x.name === m))), remoteTier2);
 /** The seeded bug `parallel-jit-local-namespace`: the namespace version moves only with this worker's own `def`s. */
 const localNamespaceVersion = boot.mutants.includes('parallel-jit-local-namespace');
 
@@ -791,6 +816,16 @@ port.on('message', (m: ToWorker) => {
     schedule();
   } else if (m.type === 'crash') {
     throw new Error('worker crash requested (fault injection)');
+  } else if (m.type === 'tier2-code') {
+    const req = tier2Pending.get(m.id);
+    if (req === undefined) return;
+    tier2Pending.delete(m.id);
+    try {
+      if (m.emitted === null) throw new Error(m.error ?? 'tier 2 failed');
+      req.resolve(instantiatePlans([req.plan], m.emitted)[0]!);
+    } catch (e) {
+      req.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 });
 post({ type: 'ready' });

@@ -79,7 +79,7 @@ describe('parallel fuzz (optimized+workers:2)', () => {
       // The campaign stops at the first failure; a missed root shows only when a value it held was
       // overwritten meanwhile, and a stale global only when a process reads another's count after
       // its compiled reader cached the global, so they may take more cases than a skipped handshake.
-      const r = await parallelCampaign(100, 40, parallelEngine(2, [bug]), { shrink: { budget: 20 } });
+      const r = await parallelCampaign(100, 100, parallelEngine(2, [bug]), { shrink: { budget: 20 } });
       expect(r.failure).not.toBeNull();
       const f = r.failure!;
       console.log(`${bug}: caught at case ${f.seed} (seed ${f.seed}, ${r.cases} case(s) run, ${r.collections} collections): ${f.reason}`);

@@ -120,6 +120,43 @@ export function compileManySync(plans: readonly Plan[], opts: Tier2Options = {})
   return instantiate(plans, ir, module, performance.now() - t0);
 }
 
+/** A module emitted for some plans: its IR, the compiled WebAssembly module, and how long that took. */
+export interface EmittedPlans {
+  /** The LLVM IR of the module. */
+  readonly ir: string;
+  /** The compiled module (it may be posted to another thread of the process). */
+  readonly module: WasmModule;
+  /** Wall time of IR generation, llc and the WebAssembly compile, in ms. */
+  readonly ms: number;
+}
+
+/**
+ * Generates and emits the module of `plans` without blocking: the half of a compilation that
+ * needs LLVM, so it runs on the one thread of a process that may load `llvm-bindings` (see
+ * {@link instantiatePlans} for the other half, on the thread that runs the code).
+ */
+export async function emitPlans(plans: readonly Plan[], opts: Tier2Options = {}): Promise<EmittedPlans> {
+  const t0 = performance.now();
+  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
+  const module = await emitAsync(ir);
+  return { ir, module, ms: performance.now() - t0 };
+}
+
+/** The code of `plans` from a module {@link emitPlans} emitted for them (or for their {@link planData}), on this thread. */
+export function instantiatePlans(plans: readonly Plan[], emitted: EmittedPlans): Tier2Code[] {
+  return instantiate(plans, emitted.ir, emitted.module, emitted.ms);
+}
+
+/**
+ * What code generation reads of `plan`, as plain data another thread can receive by structured
+ * clone: each function's arity reduced to its parameters, names and body (no compiled code, no
+ * cached state), the call targets keyed by the same nodes, the slot types; no dependencies.
+ */
+export function planData(plan: Plan): Plan {
+  const fns = plan.fns.map((f) => ({ ...f, arity: { params: f.arity.params, names: f.arity.names, rest: f.arity.rest, body: f.arity.body } as unknown as Arity }));
+  return { fns, calls: plan.calls, slotTypes: plan.slotTypes, deps: [] };
+}
+
 /** Byte address of the three-word context (fuel, depth quota, status) in the module's memory. */
 const CTX = 64;
 const W = CTX / 8;

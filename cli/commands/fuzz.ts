@@ -16,7 +16,7 @@ import { describeViolation } from '../../harness/oracles/nonInterference.js';
 import type { Stage } from '../stages.js';
 import { progress, type Progress } from '../progress.js';
 import { intFlag, secondsFlag } from '../flags.js';
-import { fuzzParallel, parallelSelection } from './fuzzParallel.js';
+import { fuzzParallel, parallelSelection, STRESS_REPEAT } from './fuzzParallel.js';
 
 /** Parsed options of `immutos fuzz`. */
 export interface FuzzFlags {
@@ -54,6 +54,7 @@ export interface FuzzFlags {
   readonly keep?: string;
   /** The parallel engine: runs of each case. */
   readonly repeat?: string;
+  readonly stress?: string | boolean;
 }
 
 /** What `immutos fuzz` ran: the differential campaign (empty with `--ni-only`) and the non-interference property. */
@@ -422,13 +423,14 @@ export function register(program: Command): void {
     .option('--ni-kernels <list>', 'kernels to run the non-interference property on (default: the selected kernels that run programs, hardware models excepted)')
     .option('--keep <part>', 'parallel engine (--kernels optimized+workers:N): run only this part of each case, as a minimized failure prints it (PROCESS:OP.OP…/…)')
     .option('--repeat <n>', 'parallel engine: run each case n times, under as many interleavings (a stress campaign; default 1)')
+    .option('--stress [n]', `parallel engine: a stress campaign, each case run n times (default ${STRESS_REPEAT}; the same as --repeat n)`)
     .action(async (flags: FuzzFlags) => {
       if (parallelSelection(flags.kernels) !== undefined) {
-        if (flags.mutants === true || flags.shard !== undefined || flags.trace === true || flags.kernelModule !== undefined) throw new UsageError('the parallel engine (optimized+workers:N) takes --runs, --time, --seed, --keep, --repeat, --json and --out only');
+        if (flags.mutants === true || flags.shard !== undefined || flags.trace === true || flags.kernelModule !== undefined) throw new UsageError('the parallel engine (optimized+workers:N) takes --runs, --time, --seed, --keep, --repeat, --stress, --json and --out only');
         await fuzzParallel(flags);
         return;
       }
-      if (flags.keep !== undefined || flags.repeat !== undefined) throw new UsageError('--keep and --repeat belong to the parallel engine: --kernels optimized+workers:N');
+      if (flags.keep !== undefined || flags.repeat !== undefined || flags.stress !== undefined) throw new UsageError('--keep, --repeat and --stress belong to the parallel engine: --kernels optimized+workers:N');
       if (flags.mutants) {
         const rows = await fuzzMutants(flags);
         const missed = rows.filter((r) => !r.caught).map((r) => `${r.base}+mutant:${r.mutant}`);

@@ -27,6 +27,8 @@ export interface ParallelFuzzFlags {
   readonly keep?: string;
   /** Runs of each case (stress). */
   readonly repeat?: string;
+  /** A stress campaign: runs of each case ({@link STRESS_REPEAT} when given without a number). */
+  readonly stress?: string | boolean;
   /** Print one JSON object. */
   readonly json?: boolean;
   /** Where a failing case is written. */
@@ -57,6 +59,9 @@ export function parallelSelection(kernels: string | undefined): (ParallelEngine 
   }
 }
 
+/** Runs of each case in a stress campaign (`--stress` without a number). */
+export const STRESS_REPEAT = 20;
+
 /** The parallel campaign's progress: cases and atom operations judged. */
 function parallelProgress(total: number | undefined, quiet: boolean): Progress<ParallelProgress> {
   const rate = (p: ParallelProgress): number => Math.round(p.operations / Math.max(p.seconds, 1e-3));
@@ -81,7 +86,8 @@ export async function fuzzParallel(flags: ParallelFuzzFlags, print: (s: string) 
   if (sel === undefined) throw new UsageError('the parallel engine needs --kernels optimized+workers:N');
   const runs = intFlag(flags.runs, '--runs', 1);
   const time = secondsFlag(flags.time, '--time');
-  const repeat = intFlag(flags.repeat, '--repeat', 1) ?? 1;
+  if (flags.repeat !== undefined && flags.stress !== undefined) throw new UsageError('--stress N is --repeat N: give one of them');
+  const repeat = flags.stress === true ? STRESS_REPEAT : (intFlag(flags.repeat ?? (typeof flags.stress === 'string' ? flags.stress : undefined), flags.stress !== undefined ? '--stress' : '--repeat', 1) ?? 1);
   const seed = intFlag(flags.seed, '--seed') ?? Math.floor(Math.random() * 0x7fffffff);
   let keep: ParallelKeep | undefined;
   try {

@@ -33,6 +33,7 @@ interface RunFlags {
   readonly kernelModule?: string[];
   readonly workers?: string | boolean;
   readonly sharedHeap?: string;
+  readonly workerHeap?: string;
   readonly gc?: boolean;
   readonly [quota: string]: unknown;
 }
@@ -72,6 +73,7 @@ export function register(program: Command): void {
     .option('--mutant <name...>', "inject seeded bugs of the kernel's catalogue (same as adding +mutant:NAME to the kernel name)")
     .option('--workers [n]', 'parallel mode of the optimized kernel: processes on n worker threads over one shared heap (default n: the number of cores; one program file)')
     .option('--shared-heap <words>', "parallel mode: words for cells in each of the two halves of the shared heap (default 8388608)")
+    .option('--worker-heap <mb>', "parallel mode: each worker's JavaScript heap in MiB (default: Node's); a worker that runs out ends its processes with worker-died")
     .option('--no-gc', "parallel mode: run without the shared heap's collector (a run that publishes more than the heap holds then fails with SharedHeapExhausted)")
     .option('--kernel-module <path...>', 'register a kernel of your own (a module exporting createKernel; it must implement ProgramHost of spec/Kernel.ts) so that --kernel can name it');
   for (const [flag, quota] of Object.entries(QUOTA_FLAGS)) {
@@ -114,8 +116,9 @@ export function register(program: Command): void {
       let pr;
       try {
         const sizes = flags.sharedHeap !== undefined ? { cellWords: nat(flags.sharedHeap, '--shared-heap') } : undefined;
+        const workerHeapMb = flags.workerHeap !== undefined ? nat(flags.workerHeap, '--worker-heap') : undefined;
         const jit = workersJit(flags.kernel === 'reference' ? 'optimized' : flags.kernel);
-        pr = await runParallelProgram(sources[0]!, { workers: n, quotas, jit, mutants: flags.mutant ?? [], ...(sizes !== undefined ? { sizes } : {}), gc: { ...gcOptionsFromEnv(), ...(flags.gc === false ? { enabled: false } : {}), ...(flags.debug === true ? { check: true } : {}) } });
+        pr = await runParallelProgram(sources[0]!, { workers: n, quotas, jit, mutants: flags.mutant ?? [], ...(sizes !== undefined ? { sizes } : {}), ...(workerHeapMb !== undefined ? { workerHeapMb } : {}), gc: { ...gcOptionsFromEnv(), ...(flags.gc === false ? { enabled: false } : {}), ...(flags.debug === true ? { check: true } : {}) } });
       } catch (e) {
         if (e instanceof ParallelRunError || e instanceof EngineUnavailableError) throw new UsageError(e.message);
         throw e;

@@ -162,6 +162,8 @@ export interface ParallelOptions {
   readonly mutants?: readonly string[];
   /** Fault injection: the worker holding process `pid` dies as soon as it is placed there. */
   readonly crashWorkerOf?: number;
+  /** Each worker's JavaScript heap, in MiB (default: Node's); a worker that runs out ends its processes with `worker-died`. */
+  readonly workerHeapMb?: number;
   /** The shared heap's collector (default: on, concurrent; the environment's `IMMUTOS_PARALLEL_GC` otherwise, see {@link gcOptionsFromEnv}). */
   readonly gc?: ParallelGcOptions;
   /** The JIT tiers of every worker (default: as the optimized kernel's, tier 1); tier-2 modules are emitted on the coordinator's thread (docs/adr/0045). */
@@ -207,6 +209,14 @@ export class ParallelRunError extends Error {
     super(message);
     this.name = 'ParallelRunError';
   }
+}
+
+/** A worker's resource limits from {@link ParallelOptions.workerHeapMb}. */
+function workerLimits(options: ParallelOptions): { resourceLimits?: { maxOldGenerationSizeMb: number } } {
+  const mb = options.workerHeapMb;
+  if (mb === undefined) return {};
+  if (!Number.isFinite(mb) || mb < 8) throw new ParallelRunError(`workerHeapMb must be at least 8, got ${mb}`);
+  return { resourceLimits: { maxOldGenerationSizeMb: mb } };
 }
 
 /** Refuses a JIT tier that cannot run here: tier 2 needs LLVM on this (the coordinator's) thread. */
@@ -259,6 +269,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
   const n = options.workers ?? defaultWorkers();
   if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
   checkJit(options.jit);
+  workerLimits(options);
   const path = workerModule();
   const heap = SharedHeap.create({ ...options.sizes, workers: n });
   const gc = options.gc ?? gcOptionsFromEnv();
@@ -339,7 +350,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
     };
     let ready = 0;
     for (let i = 0; i < n; i++) {
-      const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot });
+      const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot, ...workerLimits(options) });
       workers.push(w);
       alive.push(true);
       w.on('message', (m: ToCoordinator) => {
@@ -411,6 +422,7 @@ export class ParallelSession {
     const n = options.workers ?? defaultWorkers();
     if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
     checkJit(options.jit);
+    workerLimits(options);
   checkJit(options.jit);
     const path = workerModule();
     const heap = SharedHeap.create({ ...options.sizes, workers: n });
@@ -432,7 +444,7 @@ export class ParallelSession {
     await new Promise<void>((resolve, reject) => {
       let ready = 0;
       for (let i = 0; i < n; i++) {
-        const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot });
+        const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot, ...workerLimits(options) });
         s.workers.push(w);
         s.alive.push(true);
         w.on('message', (m: ToCoordinator) => {

@@ -18,7 +18,7 @@ const cli = (args: readonly string[]): { status: number | null; stdout: string; 
 
 describe.runIf(existsSync(built))('immutos fuzz on the parallel engine', () => {
   test('a clean campaign passes and says what it judged', { timeout: 120_000 }, () => {
-    const r = cli(['fuzz', '--kernels', 'optimized+workers:2', '--runs', '8', '--seed', '3', '--repeat', '2']);
+    const r = cli(['fuzz', '--kernels', 'optimized+workers:2', '--runs', '8', '--seed', '3', '--stress', '2']); // --stress N is --repeat N
     expect(r.stderr).not.toMatch(/error/i); // progress lines only
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/optimized\+workers:2: 8 cases \(16 runs\), [1-9]\d* atom operations judged/);
@@ -48,6 +48,9 @@ describe.runIf(existsSync(built))('immutos fuzz on the parallel engine', () => {
     const part = cli(['fuzz', '--kernels', 'optimized+workers:2', '--runs', '1', '--keep', 'x']);
     expect(part.status).toBe(2);
     expect(part.stderr).toContain('--keep');
+    const both = cli(['fuzz', '--kernels', 'optimized+workers:2', '--runs', '1', '--stress', '2', '--repeat', '2']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('--stress N is --repeat N');
     const stray = cli(['fuzz', '--kernels', 'reference', '--runs', '1', '--repeat', '2']);
     expect(stray.status).toBe(2);
     expect(stray.stderr).toContain('parallel engine');

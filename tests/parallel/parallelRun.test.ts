@@ -86,6 +86,22 @@ describe('parallel runs under real parallelism', () => {
     expect(dead.result.ok).toBe(false);
     expect(dead.result.ok ? '' : dead.result.error).toBe('worker-died');
   });
+
+  test('a worker that runs out of memory ends its processes with worker-died; the others finish, and its atom holds a whole value', async () => {
+    const prog = `
+(def c (atom 0))
+(defn hog [c n] (loop [i 0 acc []] (if (< i n) (do (swap! c inc) (recur (inc i) (conj acc [i i i]))) (count acc))))
+(defn work [n] (reduce + (range n)))
+(def a (spawn work 1000))
+(def b (spawn hog c 100000000))
+[(join a) (try (join b) (catch e (get e :error))) (int? (deref c)) (pos? (deref c))]`;
+    // process 2 (the hog) runs on worker 1, whose JavaScript heap is bounded (as is worker 0's, which holds little)
+    const r = await runParallel(prog, { workers: 2, workerHeapMb: 48, heapCells: 2_000_000_000, fuel: 1_000_000_000_000, timeoutMs: 120_000 });
+    expect(r.result).toEqual({ ok: true, value: '[499500 :worker-died true true]' });
+    const dead = r.processes.find((p) => p.pid === 2)!;
+    expect(dead.worker).toBe(1);
+    expect(dead.result.ok ? '' : `${dead.result.error}: ${dead.result.message}`).toMatch(/^worker-died: .*memory/);
+  }, 180_000);
 });
 
 describe('the shared heap', () => {

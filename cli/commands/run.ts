@@ -117,6 +117,7 @@ export function register(program: Command): void {
       try {
         const sizes = flags.sharedHeap !== undefined ? { cellWords: nat(flags.sharedHeap, '--shared-heap') } : undefined;
         const workerHeapMb = flags.workerHeap !== undefined ? nat(flags.workerHeap, '--worker-heap') : undefined;
+        if (workerHeapMb !== undefined && workerHeapMb < 8) throw new UsageError(`--worker-heap must be at least 8 (MiB), got ${workerHeapMb}`);
         const jit = workersJit(flags.kernel === 'reference' ? 'optimized' : flags.kernel);
         pr = await runParallelProgram(sources[0]!, { workers: n, quotas, jit, mutants: flags.mutant ?? [], ...(sizes !== undefined ? { sizes } : {}), ...(workerHeapMb !== undefined ? { workerHeapMb } : {}), gc: { ...gcOptionsFromEnv(), ...(flags.gc === false ? { enabled: false } : {}), ...(flags.debug === true ? { check: true } : {}) } });
       } catch (e) {

@@ -333,8 +333,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       spawned++;
       placed.set(pid, worker);
       if (!alive[worker]) return died(worker, 'the worker had already died');
-      workers[worker]!.postMessage({ type: 'start', pid, word } satisfies ToWorker);
-      if (options.crashWorkerOf === pid) workers[worker]!.postMessage({ type: 'crash' } satisfies ToWorker);
+      workers[worker]!.postMessage({ type: 'start', pid, word, ...(options.crashWorkerOf === pid ? { crash: true } : {}) } satisfies ToWorker);
     };
     const died = (worker: number, why: string): void => {
       alive[worker] = false;

@@ -62,12 +62,10 @@ export type ProcessResult =
 
 /** Coordinator → worker. */
 export type ToWorker =
-  /** Run process `pid`: the program (pid 0, word 0) or the published `[f & args]` at `word`. */
-  | { readonly type: 'start'; readonly pid: number; readonly word: number }
+  /** Run process `pid`: the program (pid 0, word 0) or the published `[f & args]` at `word`; with `crash` (fault injection, tests of worker death) the worker throws instead, before running anything. */
+  | { readonly type: 'start'; readonly pid: number; readonly word: number; readonly crash?: true }
   /** A session's next input: every worker compiles it; the one with `run` runs it as process 0 (already marked running). */
   | { readonly type: 'load'; readonly source: string; readonly run: boolean }
-  /** Fault injection: the worker throws (tests of worker death). */
-  | { readonly type: 'crash' }
   /** The answer to tier-2 request `id`: the emitted module, or why it could not be. */
   | { readonly type: 'tier2-code'; readonly id: number; readonly emitted: EmittedPlans | null; readonly error?: string };
 

@@ -791,6 +791,7 @@ function loop(): void {
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'start' || (m.type === 'load' && m.run)) heap.unpark();
+  if (m.type === 'start' && m.crash === true) throw new Error('worker crash requested (fault injection)');
   if (m.type === 'start') {
     const state: MState = m.pid === 0 && m.word === 0 ? programState(program.main) : (() => {
       const fv = heap.read(m.word) as Vector;
@@ -814,8 +815,6 @@ port.on('message', (m: ToWorker) => {
     }
     procs.push({ pid: 0, state: programState(program.main), fuel: boot.fuel, output: [], children: children0, history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
     schedule();
-  } else if (m.type === 'crash') {
-    throw new Error('worker crash requested (fault injection)');
   } else if (m.type === 'tier2-code') {
     const req = tier2Pending.get(m.id);
     if (req === undefined) return;

@@ -14,7 +14,7 @@ import { createRng } from '../../spec/Random.js';
 import { ParallelRunError, runParallel, type JitConfig, type ParallelGcOptions } from '../../optimized/parallel/ParallelRuntime.js';
 import { PARALLEL_MUTANTS } from '../../optimized/parallel/mutants.js';
 import { judgeParallelHistory } from '../oracles/parallelHistory.js';
-import { parseWorkersKernel, workersJit } from '../engines/registry.js';
+import { parseWorkersKernel, tierModifier, workersJit } from '../engines/registry.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
 import { seededScheduler } from '../../reference/schedulers.js';
 
@@ -339,7 +339,7 @@ export function parseParallelKernel(name: string): ParallelEngine | undefined {
   for (const mu of mutants) {
     if (!PARALLEL_MUTANTS.some((k) => k.name === mu)) throw new RangeError(`the parallel mode has no mutant '${mu}' (known: ${PARALLEL_MUTANTS.map((k) => k.name).join(', ')})`);
   }
-  const tier = /\+tier:([^+]*)/.exec(base)?.[1];
+  const tier = tierModifier(base);
   return { workers: workers ?? 2, mutants, ...(tier !== undefined ? { tier } : {}), jit: workersJit(base) };
 }
 

@@ -463,6 +463,11 @@ export function parseWorkersKernel(name: string): number | null | undefined {
   return n;
 }
 
+/** The `+tier:T` modifier of a kernel name, or undefined. */
+export function tierModifier(name: string): string | undefined {
+  return /\+tier:([^+]*)/.exec(name)?.[1];
+}
+
 /**
  * The JIT of every worker of the parallel mode for kernel name `name` (`optimized+workers:N`, or
  * `optimized` run with `--workers`): its `+tier:T` read as {@link build} reads it for the
@@ -472,7 +477,7 @@ export function parseWorkersKernel(name: string): number | null | undefined {
  * @throws EngineUnavailableError for an unknown tier, or tier 2 where LLVM is absent.
  */
 export function workersJit(name: string): JitConfig {
-  const tier = /\+tier:([^+]*)/.exec(name)?.[1];
+  const tier = tierModifier(name);
   return { ...tierOptions(tier === undefined ? {} : { tier }), tier2Sync: false };
 }
 

@@ -269,7 +269,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
   const n = options.workers ?? defaultWorkers();
   if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
   checkJit(options.jit);
-  workerLimits(options);
+  const limits = workerLimits(options);
   const path = workerModule();
   const heap = SharedHeap.create({ ...options.sizes, workers: n });
   const gc = options.gc ?? gcOptionsFromEnv();
@@ -349,7 +349,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
     };
     let ready = 0;
     for (let i = 0; i < n; i++) {
-      const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot, ...workerLimits(options) });
+      const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot, ...limits });
       workers.push(w);
       alive.push(true);
       w.on('message', (m: ToCoordinator) => {
@@ -421,7 +421,7 @@ export class ParallelSession {
     const n = options.workers ?? defaultWorkers();
     if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new ParallelRunError(`workers must be an integer in 1..256, got ${n}`);
     checkJit(options.jit);
-    workerLimits(options);
+    const limits = workerLimits(options);
   checkJit(options.jit);
     const path = workerModule();
     const heap = SharedHeap.create({ ...options.sizes, workers: n });
@@ -443,7 +443,7 @@ export class ParallelSession {
     await new Promise<void>((resolve, reject) => {
       let ready = 0;
       for (let i = 0; i < n; i++) {
-        const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot, ...workerLimits(options) });
+        const w = new Worker(path, { workerData: { ...boot, index: i } satisfies WorkerBoot, ...limits });
         s.workers.push(w);
         s.alive.push(true);
         w.on('message', (m: ToCoordinator) => {

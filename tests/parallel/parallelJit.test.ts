@@ -1,43 +1,19 @@
 /**
- * The JIT on the parallel mode's workers (docs/adr/0045): every example prints its expected
- * output at each tier (code compiled on its first call); compiled code really runs on the
+ * The JIT on the parallel mode's workers (docs/adr/0045; the examples at each tier are in
+ * tests/parallel/parallelRun.test.ts): compiled code really runs on the
  * workers, tier-2 code too (its modules emitted on the coordinator's thread); a `def` on one
  * worker is seen by compiled code on another once a later write of the first worker is (the
  * seeded bug `parallel-jit-local-namespace` breaks that, and this test sees it). Needs the
  * compiled worker (`npm run build`); the tier-2 tests need LLVM and say so when it is absent.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { parallelFailure, renderParallelReport, runParallelProgram } from '../../cli/program/parallelProgram.js';
 import { ParallelRunError, runParallel } from '../../optimized/parallel/ParallelRuntime.js';
 import { EngineUnavailableError, parseWorkersKernel, workersJit } from '../../harness/engines/registry.js';
 import { tier2Available } from '../../optimized/jit/tier2/index.js';
 import { parseParallelKernel } from '../../harness/campaign/parallelCampaign.js';
 
-const dir = new URL('../../examples/', import.meta.url);
-const programs = readdirSync(dir).filter((f) => f.endsWith('.edn')).sort();
-/** As tests/parallel/parallelRun.test.ts: quota.edn's other processes are compared by error kind. */
-const BY_KIND = new Set(['quota.edn']);
-const kinds = (text: string): string => text.replace(/^(\[\d+\] error: [a-z-]+):.*$/gm, '$1');
-
 const T2 = tier2Available();
 if (!T2.ok) console.warn(`JIT tier 2 is not available here (${T2.reason ?? 'unknown reason'}): its tests on the workers are skipped`);
-
-describe('the examples on 2 workers at each JIT tier', () => {
-  for (const tier of ['0', '1', ...(T2.ok ? ['2'] : [])]) {
-    for (const name of programs) {
-      test(`${name} (+tier:${tier})`, async () => {
-        const source = readFileSync(new URL(name, dir));
-        const expected = readFileSync(new URL(name.replace(/\.edn$/, '.expected'), dir), 'utf8');
-        const r = await runParallelProgram(source, { workers: 2, timeoutMs: 30_000, jit: workersJit(`optimized+workers:2+tier:${tier}`) });
-        expect(parallelFailure(r)).toBeNull();
-        if (BY_KIND.has(name)) expect(kinds(renderParallelReport(r))).toBe(kinds(expected));
-        else expect(renderParallelReport(r)).toBe(expected);
-        if (tier === '0') expect(r.jit.compiled).toBe(0);
-      });
-    }
-  }
-});
 
 const CPU = `
 (defn fib [n] (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))

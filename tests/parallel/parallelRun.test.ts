@@ -9,7 +9,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parallelFailure, renderParallelReport, runParallelProgram } from '../../cli/program/parallelProgram.js';
-import { gcTotals, runParallel } from '../../optimized/parallel/ParallelRuntime.js';
+import { gcTotals, runParallel, type JitConfig } from '../../optimized/parallel/ParallelRuntime.js';
+import { workersJit } from '../../harness/engines/registry.js';
+import { tier2Available } from '../../optimized/jit/tier2/index.js';
 import { SharedHeap } from '../../optimized/parallel/sharedHeap.js';
 import { judgeParallelHistory } from '../../harness/oracles/parallelHistory.js';
 import { EMap, kw, vec, equals } from '../../spec/Values.js';
@@ -32,17 +34,27 @@ const KNOWN_GAPS: Readonly<Record<string, string>> = {};
 const BY_KIND = new Set(['quota.edn']);
 const kinds = (text: string): string => text.replace(/^(\[\d+\] error: [a-z-]+):.*$/gm, '$1');
 
+/** The JIT of each run of the examples: the default, then each tier compiling on the first call (docs/adr/0045). */
+const JITS: readonly (readonly [label: string, jit: JitConfig | undefined])[] = [
+  ['', undefined],
+  ...['0', '1', ...(tier2Available().ok ? ['2'] : [])].map((t) => [` (+tier:${t})`, workersJit(`optimized+workers:2+tier:${t}`)] as const),
+];
+if (!tier2Available().ok) console.warn('JIT tier 2 is not available here: the examples do not run at +tier:2');
+
 describe('immutos run --workers 2: the examples', () => {
-  for (const name of programs) {
-    const gap = KNOWN_GAPS[name];
-    (gap === undefined ? test : test.fails)(`${name}${gap === undefined ? '' : ` (known gap: ${gap})`}`, async () => {
-      const source = readFileSync(new URL(name, dir));
-      const expected = readFileSync(new URL(name.replace(/\.edn$/, '.expected'), dir), 'utf8');
-      const r = await runParallelProgram(source, { workers: 2, timeoutMs: 30_000 });
-      expect(parallelFailure(r)).toBeNull();
-      if (BY_KIND.has(name)) expect(kinds(renderParallelReport(r))).toBe(kinds(expected));
-      else expect(renderParallelReport(r)).toBe(expected);
-    });
+  for (const [label, jit] of JITS) {
+    for (const name of programs) {
+      const gap = KNOWN_GAPS[name];
+      (gap === undefined ? test : test.fails)(`${name}${label}${gap === undefined ? '' : ` (known gap: ${gap})`}`, async () => {
+        const source = readFileSync(new URL(name, dir));
+        const expected = readFileSync(new URL(name.replace(/\.edn$/, '.expected'), dir), 'utf8');
+        const r = await runParallelProgram(source, { workers: 2, timeoutMs: 30_000, ...(jit !== undefined ? { jit } : {}) });
+        expect(parallelFailure(r)).toBeNull();
+        if (BY_KIND.has(name)) expect(kinds(renderParallelReport(r))).toBe(kinds(expected));
+        else expect(renderParallelReport(r)).toBe(expected);
+        if (jit?.tier === 0) expect(r.jit.compiled).toBe(0);
+      });
+    }
   }
 });
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CheckFailed, UsageError } from '../errors.js';
-import { register as registerFuzz } from './fuzz.js';
+import { jobsFlag, register as registerFuzz } from './fuzz.js';
+import { availableParallelism } from 'node:os';
 import { register as registerReplay } from './replay.js';
 import { runCommands } from '../../tests/support/cli.js';
 
@@ -76,6 +77,32 @@ describe('immutos fuzz / replay', () => {
     const badMutant = await run(['fuzz', '--kernels', 'reference+mutant:no-such-bug', '--runs', '1']);
     expect(String((badMutant.error as Error).message)).toMatch(/no mutant 'no-such-bug'/);
   });
+
+  it('--jobs: auto is one job per core and per 250 cases; a bad count, and --jobs with --mutants, are usage errors', async () => {
+    const cores = availableParallelism();
+    expect(jobsFlag(undefined, 10, undefined)).toBe(1);
+    expect(jobsFlag('auto', 1000 * cores, undefined)).toBe(cores);
+    expect(jobsFlag('auto', 499, undefined)).toBe(1);
+    expect(jobsFlag(undefined, undefined, undefined)).toBe(cores);
+    expect(jobsFlag(undefined, 1000 * cores, { index: 0, count: 2 })).toBe(cores);
+    expect(jobsFlag(undefined, 500, { index: 0, count: 2 })).toBe(1); // the shard's 250 cases
+    expect(jobsFlag('3', 1, undefined)).toBe(3);
+    for (const bad of ['0', '-1', '1.5', 'many']) expect(() => jobsFlag(bad, 10, undefined)).toThrow(/--jobs must be a positive integer/);
+    const withMutants = await run(['fuzz', '--mutants', '--jobs', '2', '--kernels', 'reference']);
+    expect(withMutants.error).toBeInstanceOf(UsageError);
+    expect(String((withMutants.error as Error).message)).toMatch(/--jobs applies to the differential campaign/);
+  });
+
+  it('--jobs 2 prints the jobs, and finds what one job finds in the same cases', async () => {
+    const r = await run(['fuzz', '--kernels', 'spec,reference', '--runs', '60', '--seed', '3', '--ni-runs', '0', '--jobs', '2', '--json']);
+    const one = await run(['fuzz', '--kernels', 'spec,reference', '--runs', '60', '--seed', '3', '--ni-runs', '0', '--jobs', '1', '--json']);
+    const two = JSON.parse(r.out) as { jobs: number; cases: number; operations: number; coverage: unknown };
+    const single = JSON.parse(one.out) as { jobs: number; cases: number; operations: number; coverage: unknown };
+    expect([two.jobs, single.jobs]).toEqual([2, 1]);
+    expect(two.cases).toBe(60);
+    expect(two.operations).toBe(single.operations);
+    expect(two.coverage).toEqual(single.coverage);
+  }, 120_000);
 
   it('prints one JSON object with --json', async () => {
     const r = await run(['fuzz', '--kernels', 'spec', '--runs', '20', '--seed', '5', '--json']);

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../errors.js';
 import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { EngineUnavailableError, KERNELS_ENV, KernelModuleError, optionalPartsMissing, registerKernelModule, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
 import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../../harness/campaign/campaign.js';
 import { formatCoverage, formatMutantTable } from '../../harness/campaign/report.js';
@@ -32,6 +33,8 @@ export interface FuzzFlags {
   readonly seed?: string;
   /** `i/n`. */
   readonly shard?: string;
+  /** Worker threads for the differential campaign (`auto` or a positive integer). */
+  readonly jobs?: string;
   /** Generate programs (default on; `--no-programs` turns them off). */
   readonly programs?: boolean;
   /** Report operations the campaign never exercised without failing. */
@@ -114,6 +117,8 @@ interface FuzzPlan {
   readonly seed: number;
   readonly shard: Shard | undefined;
   readonly runs: number | undefined;
+  /** Worker threads of the differential campaign. */
+  readonly jobs: number;
   /** Seconds for the differential campaign. */
   readonly diffTime: number | undefined;
   /** Non-interference scenarios per kernel, when bounded by a count. */
@@ -168,6 +173,7 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const jobs = jobsFlag(flags.jobs, runs, shard);
   const moduleWords = (await registerModules(flags)).words;
   const kernels = await selectKernels(flags.kernels);
   let sel: Selection;
@@ -177,7 +183,7 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
     if (e instanceof EngineUnavailableError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
-  const plan: FuzzPlan = { flags, kernels, sel, seed, shard, runs, diffTime, niRuns, niTime, quiet: flags.json === true, print, moduleWords };
+  const plan: FuzzPlan = { flags, kernels, sel, seed, shard, runs, jobs, diffTime, niRuns, niTime, quiet: flags.json === true, print, moduleWords };
   const result: CampaignResult = niOnly
     ? { kernels, ops: sel.ops, excluded: sel.excluded, cases: 0, applied: 0, seconds: 0, opsPerSecond: 0, poisoned: 0, unjudged: 0, failures: [], coverage: new Coverage(kernels, sel.ops).report() }
     : await differentialPart(plan);
@@ -186,16 +192,32 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
   return nonInterference === undefined ? result : { ...result, nonInterference };
 }
 
+/** With `--jobs auto` (the default), at most one worker thread per this many cases. */
+export const CASES_PER_JOB = 250;
+
+/**
+ * The `--jobs` flag → worker threads: a positive integer, or `auto` (the default): one per core,
+ * at most one per {@link CASES_PER_JOB} cases of the (shard's) case count, so that a short
+ * campaign does not pay for starting threads it cannot use.
+ */
+export function jobsFlag(text: string | undefined, runs: number | undefined, shard: Shard | undefined): number {
+  if (text !== undefined && text !== 'auto') return intFlag(text, '--jobs', 1)!;
+  const cores = availableParallelism();
+  if (runs === undefined) return cores;
+  const mine = Math.ceil(Math.max(0, runs - (shard?.index ?? 0)) / (shard?.count ?? 1));
+  return Math.max(1, Math.min(cores, Math.floor(mine / CASES_PER_JOB)));
+}
+
 /** The differential campaign of `immutos fuzz`, with its report. */
 async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
-  const { flags, kernels, sel, seed, shard, runs, diffTime, quiet, print } = p;
+  const { flags, kernels, sel, seed, shard, runs, jobs, diffTime, quiet, print } = p;
   if (!quiet) {
     print(`kernels: ${kernels.join(', ')}${flags.kernels === undefined && process.env[KERNELS_ENV] === undefined ? ' (every available kernel)' : ''}\n`);
     for (const u of await unavailableKernels()) print(`  not available: ${u.name} — ${u.reason}\n`);
     print(`operations generated: ${sel.ops.join(' ')}\n`);
     for (const pm of sel.partial) print(`  ${pm.op}: judged without ${pm.missingIn.join(', ')} (not supported there: those kernels sit out the cases that contain it)\n`);
     for (const e of sel.excluded) print(`  not generated: ${e.op} — ${e.reason}\n`);
-    print(`seed ${seed}${shard !== undefined ? `, shard ${shard.index + 1}/${shard.count}` : ''}, ${runs !== undefined ? `${runs} cases` : ''}${runs !== undefined && diffTime !== undefined ? ', ' : ''}${diffTime !== undefined ? `${+diffTime.toFixed(2)} s` : ''}${runs === undefined && diffTime === undefined ? '1000 cases' : ''}\n`);
+    print(`seed ${seed}${shard !== undefined ? `, shard ${shard.index + 1}/${shard.count}` : ''}, ${runs !== undefined ? `${runs} cases` : ''}${runs !== undefined && diffTime !== undefined ? ', ' : ''}${diffTime !== undefined ? `${+diffTime.toFixed(2)} s` : ''}${runs === undefined && diffTime === undefined ? '1000 cases' : ''}${jobs > 1 ? `, on ${jobs} jobs (worker threads)` : ''}\n`);
   }
   const total = runs !== undefined ? Math.ceil((runs - (shard?.index ?? 0)) / (shard?.count ?? 1)) : diffTime === undefined ? 1000 : undefined;
   const bar = progressReporter(total, quiet);
@@ -210,6 +232,7 @@ async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
     authority: flags.programs ?? true,
     ...(flags.trace === true ? { trace: true } : {}),
     outDir: flags.out,
+    jobs,
     onProgress: bar.update,
   });
   bar.stop();
@@ -279,6 +302,7 @@ function printJson(p: FuzzPlan, result: CampaignResult, ni: NiCampaignResult | u
       kernels,
       seed,
       shard: shard !== undefined ? `${shard.index + 1}/${shard.count}` : null,
+      jobs: p.jobs,
       ops: result.ops,
       excluded: result.excluded,
       partial: p.sel.partial,
@@ -411,6 +435,7 @@ export function register(program: Command): void {
     .option('--time <seconds>', 'run for this long instead (with --mutants: most seconds per mutant)')
     .option('--seed <s>', 'campaign seed (printed; default random, 1 with --mutants)')
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the case space (CI matrices)')
+    .option('--jobs <n>', `worker threads for the differential campaign, each a slice of the cases (default auto: one per core, at most one per ${CASES_PER_JOB} cases; 1 runs in this thread)`)
     .option('--programs', 'generate system-language programs (load/step/run; the default)')
     .option('--no-programs', 'do not generate programs')
     .option('--allow-unexercised', 'report operations the campaign never exercised without failing')
@@ -426,12 +451,13 @@ export function register(program: Command): void {
     .option('--stress [n]', `parallel engine: a stress campaign, each case run n times (default ${STRESS_REPEAT}; the same as --repeat n)`)
     .action(async (flags: FuzzFlags) => {
       if (parallelSelection(flags.kernels) !== undefined) {
-        if (flags.mutants === true || flags.shard !== undefined || flags.trace === true || flags.kernelModule !== undefined) throw new UsageError('the parallel engine (optimized+workers:N) takes --runs, --time, --seed, --keep, --repeat, --stress, --json and --out only');
+        if (flags.mutants === true || flags.shard !== undefined || flags.trace === true || flags.kernelModule !== undefined || flags.jobs !== undefined) throw new UsageError('the parallel engine (optimized+workers:N) takes --runs, --time, --seed, --keep, --repeat, --stress, --json and --out only');
         await fuzzParallel(flags);
         return;
       }
       if (flags.keep !== undefined || flags.repeat !== undefined || flags.stress !== undefined) throw new UsageError('--keep, --repeat and --stress belong to the parallel engine: --kernels optimized+workers:N');
       if (flags.mutants) {
+        if (flags.jobs !== undefined) throw new UsageError('--jobs applies to the differential campaign; --mutants runs each mutant on one thread (its cases-to-detection figure depends on case order)');
         const rows = await fuzzMutants(flags);
         const missed = rows.filter((r) => !r.caught).map((r) => `${r.base}+mutant:${r.mutant}`);
         if (missed.length > 0) throw new CheckFailed(`mutants not caught: ${missed.join(', ')}`);

@@ -26,6 +26,7 @@ import type { Op } from '../../spec/Kernel.js';
 import { ddmin } from './shrink.js';
 import { MemoryStore } from '../../store/MemoryStore.js';
 import { KernelPool } from '../engines/pool.js';
+import { runCampaignJobs } from './jobs.js';
 
 /** Operations that need the system language, generated only with `programs`. */
 export const PROGRAM_OPS: readonly OpName[] = ['load', 'step', 'run'];
@@ -146,6 +147,15 @@ export interface CampaignOptions {
    * every kernel afresh, as replays do.
    */
   readonly reuseKernels?: boolean;
+  /**
+   * Worker threads to run the campaign on (default 1: this thread). Each runs a shard of the
+   * case space; the results are merged (`jobs.ts`, docs/adr/0046-fuzz-jobs.md).
+   */
+  readonly jobs?: number;
+  /** Polled between cases: true ends the campaign after the current case. */
+  readonly shouldStop?: () => boolean;
+  /** Called when case `index` diverges, before it is shrunk. */
+  readonly onDetected?: (index: number) => void;
 }
 
 /** The result of a campaign. */
@@ -172,6 +182,8 @@ export interface CampaignResult {
   readonly failures: readonly Failure[];
   /** What the campaign exercised (see `harness/oracles/coverage.ts`). */
   readonly coverage: CoverageReport;
+  /** Worker threads it ran on, when more than one. */
+  readonly jobs?: number;
 }
 
 /** Resolved kernels of a campaign and the operations generated for them. */
@@ -353,6 +365,9 @@ export function caseGenerator(ops: readonly OpName[], options: Pick<CampaignOpti
 
 /** Runs a campaign (see the module doc). */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
+  const jobs = options.jobs ?? 1;
+  if (!(Number.isInteger(jobs) && jobs >= 1)) throw new RangeError(`jobs must be a positive integer, got ${jobs}`);
+  if (jobs > 1) return runCampaignJobs(options, jobs);
   const sel = await select(options.kernels, options.programs ?? false);
   const supports = new Set(sel.ops);
   const generate = caseGenerator(sel.ops, { ...options, common: sel.ops.filter((o) => sel.handles.every((h) => h.supports.has(o))) });
@@ -371,6 +386,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const coverage = new Coverage(options.kernels, sel.ops);
   let unjudged = 0;
   for (let k = shard.index; k < runs && performance.now() < deadline; k += shard.count) {
+    if (options.shouldStop !== undefined) {
+      // let a stop request (a message, a timer) arrive between cases
+      await new Promise<void>((r) => setImmediate(r));
+      if (options.shouldStop()) break;
+    }
     const seed = caseSeed(options.seed, k);
     const raws = generate(seed);
     const fixedCase = fixup(raws, { seed, kernels: options.kernels, supports, ...(options.quotas !== undefined ? { quotas: options.quotas } : {}) }).case;
@@ -390,6 +410,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     if (r.verdict.kind === 'poisoned') poisoned++;
     if (isDiverged(r.verdict)) {
       const detectedSeconds = (performance.now() - t0) / 1000;
+      options.onDetected?.(k);
       const s = options.shrink === false ? { shrunk: fixed, verdict: r.verdict } : shrinkCase(raws, fixed, judges, supports, diffOptions);
       const shrunkModules = kernelModulesOf(s.shrunk.kernels);
       const shrunk: FuzzCase = { ...s.shrunk, ...(Object.keys(shrunkModules).length > 0 ? { kernelModules: shrunkModules } : {}), expect: 'diverged', ...(options.note !== undefined ? { note: options.note } : {}) };

@@ -4,7 +4,7 @@ import { printEdn, readEdn } from '../../spec/codec/Edn.js';
 import { Fn, kindOf, type Kind, type Value } from '../../spec/Values.js';
 import { difference } from '../oracles/identical.js';
 import { murmurFinalize, murmurMix } from '../../spec/Hash.js';
-import { OPTIMIZED_INT_HASH, SPEC_INT_HASH, hashGroupArb, int64WithHash, valueArb } from './values.js';
+import { OPTIMIZED_INT_HASH, SPEC_INT_HASH, anyCodePointArb, hashGroupArb, int64WithHash, valueArb } from './values.js';
 
 function kindsIn(v: Value, into: Set<Kind>): void {
   const stack: Value[] = [v];
@@ -77,5 +77,19 @@ describe('adversarial values', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('anyCodePointArb', () => {
+  it("draws, for every seed, exactly what fast-check's unit 'binary' draws, alone and inside another unit", () => {
+    const pairs = [
+      [fc.string({ unit: 'binary', maxLength: 12 }), fc.string({ unit: anyCodePointArb, maxLength: 12 })],
+      [fc.string({ unit: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.constant('\ud800')), maxLength: 8 }), fc.string({ unit: fc.oneof(fc.string({ unit: anyCodePointArb, minLength: 1, maxLength: 1 }), fc.constant('\ud800')), maxLength: 8 })],
+    ] as const;
+    for (const [binary, ours] of pairs) for (let seed = 0; seed < 200; seed++) expect(fc.sample(ours, { seed, numRuns: 20 })).toEqual(fc.sample(binary, { seed, numRuns: 20 }));
+  });
+  it('maps a code point back to its index and refuses anything else', () => {
+    for (const s of ['a', '\u{10ffff}', '\ue000', '\ud7ff']) expect(anyCodePointArb.canShrinkWithoutContext(s)).toBe(true);
+    for (const s of ['', 'ab', '\ud800', '\udfff', '\ud800x', 1]) expect(anyCodePointArb.canShrinkWithoutContext(s)).toBe(false);
   });
 });

@@ -223,3 +223,67 @@ export class Coverage {
     };
   }
 }
+
+function addCounts<K extends string>(into: Map<K, number>, from: Readonly<Partial<Record<K, number>>> | undefined): void {
+  for (const [k, n] of Object.entries(from ?? {}) as [K, number | undefined][]) if (n !== undefined) into.set(k, (into.get(k) ?? 0) + n);
+}
+
+const byCountDesc = <K>(m: Map<K, number>): [K, number][] => [...m.entries()].sort((x, y) => y[1] - x[1]);
+
+/**
+ * The coverage of a campaign run in parts (one report per part, the same kernels and
+ * operations): counts summed, the largest collection the largest of any part, an operation
+ * unexercised when no part exercised it and judged alone when no part had it answered ok in a
+ * step two or more kernels judged.
+ */
+export function mergeCoverage(parts: readonly CoverageReport[]): CoverageReport {
+  const first = parts[0];
+  if (first === undefined) throw new RangeError('mergeCoverage needs at least one report');
+  const ops: OpCoverage[] = first.ops.map(({ op }) => {
+    const judgedBy = new Map<string, number>();
+    let ok = 0;
+    let applied = 0;
+    for (const r of parts) {
+      const o = r.ops.find((x) => x.op === op);
+      if (o === undefined) continue;
+      addCounts(judgedBy, o.judgedBy);
+      ok += o.ok;
+      applied += o.applied;
+    }
+    return { op, judgedBy: Object.fromEntries(judgedBy), ok, applied };
+  });
+  const casesBy = new Map<string, number>();
+  for (const r of parts) addCounts(casesBy, r.casesBy);
+  const names: string[] = [];
+  for (const r of parts) for (const k of r.perKernel) if (!names.includes(k.kernel)) names.push(k.kernel);
+  const perKernel: KernelCoverage[] = names.map((kernel) => {
+    const rows = parts.flatMap((r) => r.perKernel.filter((k) => k.kernel === kernel));
+    const errors = new Map<ErrorKind, number>();
+    const stats = new Map<StatField, number>();
+    let calls: Map<string, number> | null = null;
+    for (const k of rows) {
+      addCounts(errors, k.errors);
+      addCounts(stats, k.stats);
+      if (k.kernelCalls !== undefined) addCounts((calls ??= new Map()), k.kernelCalls);
+    }
+    return {
+      kernel,
+      cases: rows.reduce((a, k) => a + k.cases, 0),
+      applied: rows.reduce((a, k) => a + k.applied, 0),
+      errors: Object.fromEntries(byCountDesc(errors)),
+      stats: Object.fromEntries(stats),
+      ...(calls !== null ? { kernelCalls: Object.fromEntries(byCountDesc(calls)) } : {}),
+    };
+  });
+  // a part had `op` answered ok in a compared step exactly when it answered it ok and did not list it as judged alone
+  const comparedSomewhere = (op: OpName): boolean => parts.some((r) => (r.ops.find((x) => x.op === op)?.ok ?? 0) > 0 && !r.judgedAlone.includes(op));
+  return {
+    kernels: first.kernels,
+    ops,
+    casesBy: Object.fromEntries(casesBy),
+    perKernel,
+    largestCollection: Math.max(...parts.map((r) => r.largestCollection)),
+    unexercised: ops.filter((o) => o.ok === 0).map((o) => o.op),
+    judgedAlone: first.kernels.length < 2 ? [] : ops.filter((o) => o.ok > 0 && !comparedSomewhere(o.op)).map((o) => o.op),
+  };
+}

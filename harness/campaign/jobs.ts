@@ -1,0 +1,162 @@
+/**
+ * A campaign on several cores: the case space split into one shard per worker process, each
+ * worker running {@link runCampaign} on its shard, the results merged into one
+ * {@link CampaignResult}. Case `k` is generated from `caseSeed(seed, k)` whichever worker runs it,
+ * so a campaign of a fixed case count judges exactly the cases, and counts exactly the
+ * operations and coverage, of the same campaign on one thread (docs/adr/0046-fuzz-jobs.md).
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fork, type ChildProcess } from 'node:child_process';
+import type { CampaignOptions, CampaignProgress, CampaignResult, Failure, Shard } from './campaign.js';
+import { mergeCoverage } from '../oracles/coverage.js';
+import { registeredKernelModules } from '../engines/registry.js';
+
+/** The options a worker runs its shard with: the campaign's, without the callbacks. */
+export type WorkerCampaignOptions = Omit<CampaignOptions, 'onProgress' | 'shouldStop' | 'onDetected' | 'jobs'>;
+
+/** Messages to a campaign worker: its campaign first, then possibly a request to stop. */
+export type CampaignWorkerRequest =
+  | {
+      readonly type: 'run';
+      /** The worker's campaign (its shard set). */
+      readonly options: WorkerCampaignOptions;
+      /** Kernel modules to register before selecting kernels (absolute paths). */
+      readonly kernelModules: readonly string[];
+    }
+  | { readonly type: 'stop' };
+
+/** Messages from a campaign worker. */
+export type CampaignWorkerMessage =
+  | { readonly type: 'progress'; readonly progress: CampaignProgress }
+  | { readonly type: 'detected'; readonly index: number }
+  | { readonly type: 'done'; readonly result: CampaignResult }
+  | { readonly type: 'error'; readonly name: string; readonly message: string };
+
+/** An error a campaign worker raised, carried to the main thread with its name and message. */
+export class CampaignJobError extends Error {
+  /** Creates the error; `name` is the worker-side error's class name (e.g. `EngineUnavailableError`). */
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** The compiled campaign worker: beside this file (dist/), else under the repository's dist/. */
+export function campaignWorkerModule(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, 'campaignWorker.js');
+  if (existsSync(beside)) return beside;
+  const fromSource = join(here, '..', '..', 'dist', 'harness', 'campaign', 'campaignWorker.js');
+  if (existsSync(fromSource)) return fromSource;
+  throw new CampaignJobError('CampaignJobError', 'a campaign on several jobs needs its compiled worker (dist/harness/campaign/campaignWorker.js): run `npm run build` first, or pass --jobs 1');
+}
+
+/**
+ * The shard worker `j` of `jobs` runs when the campaign runs shard `outer`: the cases
+ * `k ≡ outer.index + j·outer.count (mod outer.count·jobs)`, which together are exactly `outer`'s.
+ */
+export function jobShard(outer: Shard, j: number, jobs: number): Shard {
+  return { index: outer.index + j * outer.count, count: outer.count * jobs };
+}
+
+/**
+ * Runs `options` on `jobs` worker processes and merges their results: counts and coverage summed,
+ * failures in case order. With `stopOnFirst` (the default) the first divergence found stops every
+ * worker after its current case. Progress is the sum over workers. Processes, not threads: the
+ * LLVM bindings of the optimized kernel's tier 2 work in one thread per process only (ADR 0045).
+ */
+export async function runCampaignJobs(options: CampaignOptions, jobs: number): Promise<CampaignResult> {
+  const path = campaignWorkerModule();
+  const outer = options.shard ?? { index: 0, count: 1 };
+  const { onProgress, shouldStop, onDetected, jobs: _jobs, ...rest } = options;
+  void _jobs;
+  const t0 = performance.now();
+  const latest: CampaignProgress[] = [];
+  const zero: CampaignProgress = { cases: 0, ops: 0, seconds: 0, divergences: 0, poisoned: 0 };
+  let lastReport = 0;
+  const report = (force: boolean): void => {
+    if (onProgress === undefined || (!force && performance.now() - lastReport < 100)) return;
+    lastReport = performance.now();
+    const sum = latest.reduce((a, p) => ({ cases: a.cases + p.cases, ops: a.ops + p.ops, seconds: 0, divergences: a.divergences + p.divergences, poisoned: a.poisoned + p.poisoned }), zero);
+    onProgress({ ...sum, seconds: (performance.now() - t0) / 1000 });
+  };
+  const children: ChildProcess[] = [];
+  let stopped = false;
+  const stopAll = (): void => {
+    if (stopped) return;
+    stopped = true;
+    for (const c of children) if (c.connected) c.send({ type: 'stop' } satisfies CampaignWorkerRequest);
+  };
+  // the caller's stop request is polled here and passed on to the workers
+  const poll = shouldStop === undefined ? undefined : setInterval(() => { if (shouldStop()) stopAll(); }, 50);
+  const one = (j: number): Promise<CampaignResult> =>
+    new Promise((resolve, reject) => {
+      latest[j] = zero;
+      const child = fork(path, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      let settled = false;
+      let done: CampaignResult | undefined;
+      const fail = (e: Error): void => {
+        if (settled) return;
+        settled = true;
+        reject(e);
+      };
+      child.on('message', (raw) => {
+        const m = raw as CampaignWorkerMessage;
+        if (m.type === 'progress') {
+          latest[j] = m.progress;
+          report(false);
+        } else if (m.type === 'detected') {
+          onDetected?.(m.index);
+          if (options.stopOnFirst !== false) stopAll();
+        } else if (m.type === 'done') {
+          done = m.result;
+          latest[j] = { cases: m.result.cases, ops: m.result.applied, seconds: m.result.seconds, divergences: m.result.failures.length, poisoned: m.result.poisoned };
+          child.disconnect();
+        } else fail(new CampaignJobError(m.name, m.message));
+      });
+      child.on('error', (e) => fail(new CampaignJobError('CampaignJobError', `campaign worker ${j + 1} of ${jobs} failed: ${e.message}`)));
+      // resolved when the worker has exited (its CPU time then counts as the campaign's)
+      child.on('exit', (code, signal) => {
+        if (done !== undefined && !settled) {
+          settled = true;
+          resolve(done);
+        }
+        fail(new CampaignJobError('CampaignJobError', `campaign worker ${j + 1} of ${jobs} (shard ${jobShard(outer, j, jobs).index + 1}/${jobShard(outer, j, jobs).count}) ended (${signal ?? `code ${code}`}) before reporting`));
+      });
+      child.send({ type: 'run', options: { ...rest, shard: jobShard(outer, j, jobs) }, kernelModules: registeredKernelModules() } satisfies CampaignWorkerRequest);
+      if (stopped) child.send({ type: 'stop' } satisfies CampaignWorkerRequest);
+    });
+  let results: CampaignResult[];
+  try {
+    results = await Promise.all(Array.from({ length: jobs }, (_, j) => one(j)));
+  } catch (e) {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
+    throw e;
+  } finally {
+    if (poll !== undefined) clearInterval(poll);
+  }
+  report(true);
+  const seconds = (performance.now() - t0) / 1000;
+  const first = results[0]!;
+  const sum = (f: (r: CampaignResult) => number): number => results.reduce((a, r) => a + f(r), 0);
+  const applied = sum((r) => r.applied);
+  const failures: Failure[] = results.flatMap((r) => r.failures).sort((a, b) => a.index - b.index);
+  return {
+    kernels: first.kernels,
+    ops: first.ops,
+    excluded: first.excluded,
+    cases: sum((r) => r.cases),
+    applied,
+    seconds,
+    opsPerSecond: seconds > 0 ? applied / seconds : 0,
+    poisoned: sum((r) => r.poisoned),
+    unjudged: sum((r) => r.unjudged),
+    failures,
+    coverage: mergeCoverage(results.map((r) => r.coverage)),
+    jobs,
+  };
+}

@@ -665,9 +665,22 @@ function canonicalMembers(items: Value[]): Value[] | null {
   if (n >= KEYED_SORT_MIN) {
     const order = keyedOrder(n, (k) => items[k]!);
     if (order !== null) return order.dup ? null : order.perm.map((k) => items[k]!);
+    items.sort(cmp);
+    for (let k = 1; k < n; k++) if (cmp(items[k - 1]!, items[k]!) === 0) return null;
+    return items;
   }
-  items.sort(cmp);
-  for (let k = 1; k < n; k++) if (cmp(items[k - 1]!, items[k]!) === 0) return null;
+  // Small sets: insertion sort from the first member out of order (the prefix is sorted).
+  for (; i < n; i++) {
+    const x = items[i]!;
+    let j = i - 1;
+    let c = 0;
+    while (j >= 0 && (c = cmp(items[j]!, x)) > 0) {
+      items[j + 1] = items[j]!;
+      j--;
+    }
+    if (j >= 0 && c === 0) return null;
+    items[j + 1] = x;
+  }
   return items;
 }
 
@@ -684,9 +697,23 @@ function canonicalEntries(items: readonly Value[]): (readonly [Value, Value])[] 
   if (n >= KEYED_SORT_MIN) {
     const order = keyedOrder(n, (k) => items[2 * k]!);
     if (order !== null) return order.dup ? null : order.perm.map((k) => entries[k]!);
+    entries.sort((a, b) => cmp(a[0], b[0]));
+    for (let k = 1; k < n; k++) if (cmp(entries[k - 1]![0], entries[k]![0]) === 0) return null;
+    return entries;
   }
-  entries.sort((a, b) => cmp(a[0], b[0]));
-  for (let k = 1; k < n; k++) if (cmp(entries[k - 1]![0], entries[k]![0]) === 0) return null;
+  // Small maps: insertion sort from the first entry out of order (the prefix is sorted).
+  for (; i < n; i++) {
+    const e = entries[i]!;
+    const key = e[0];
+    let j = i - 1;
+    let c = 0;
+    while (j >= 0 && (c = cmp(entries[j]![0], key)) > 0) {
+      entries[j + 1] = entries[j]!;
+      j--;
+    }
+    if (j >= 0 && c === 0) return null;
+    entries[j + 1] = e;
+  }
   return entries;
 }
 

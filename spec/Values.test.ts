@@ -98,3 +98,32 @@ describe('persistent collections in the value model', () => {
     expect(() => b.at(5)).toThrow(RangeError);
   });
 });
+
+describe('a map adopted as keys and values in one array', () => {
+  test('answers size, get, has, entries, assoc and dissoc exactly as the same map built from pairs', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(valueArb({ maxDepth: 1 }), valueArb({ maxDepth: 1 }))), fc.array(valueArb({ maxDepth: 1 }), { maxLength: 5 }), (pairs, probes) => {
+        const pairsMap = EMap.from(pairs);
+        const flat = EMap.adoptSortedFlat(pairsMap.entries.flatMap(([k, v]) => [k, v]));
+        expect(flat.size).toBe(pairsMap.size);
+        for (const k of [...probes, ...pairsMap.entries.map((e) => e[0])]) {
+          expect(flat.has(k)).toBe(pairsMap.has(k));
+          expect(flat.get(k)).toBe(pairsMap.get(k));
+        }
+        expect(equals(flat, pairsMap)).toBe(true);
+        expect(printEdn(flat)).toBe(printEdn(pairsMap));
+        const k = probes[0] ?? null;
+        expect(printEdn(EMap.adoptSortedFlat(pairsMap.entries.flatMap(([a, b]) => [a, b])).assoc(k, 1n))).toBe(printEdn(pairsMap.assoc(k, 1n)));
+        expect(printEdn(EMap.adoptSortedFlat(pairsMap.entries.flatMap(([a, b]) => [a, b])).dissoc(k))).toBe(printEdn(pairsMap.dissoc(k)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('toEqual compares maps by entries, whichever way each holds them (tests/setup.ts)', () => {
+    const read = readEdn('{:b 2 :a 1}');
+    expect(read).toEqual(EMap.from([[kw('a'), 1n], [kw('b'), 2n]]));
+    expect(read).not.toEqual(EMap.from([[kw('a'), 1n], [kw('b'), 3n]]));
+    expect(read).not.toEqual(EMap.from([[kw('a'), 1n]]));
+  });
+});

@@ -305,14 +305,26 @@ export class Vector {
 export class EMap {
   /** The kind tag (on the prototype, so instances stay small). */
   declare readonly kind: 'map';
-  private readonly sorted: readonly (readonly [Value, Value])[];
+  // One of the two is set: the entries as pairs, or (a map adopted from a decoder that has not
+  // been asked for its pairs yet) keys and values alternating in one array, in the same order.
+  private sorted: readonly (readonly [Value, Value])[] | null;
+  private flat: readonly Value[] | null;
   /** A map of `sorted` (owned; see {@link EMap.adoptSorted}); subclasses pass `[]` and keep their own. */
   protected constructor(sorted: readonly (readonly [Value, Value])[]) {
     this.sorted = sorted;
+    this.flat = null;
   }
   /** The entries, sorted by key. */
   get entries(): readonly (readonly [Value, Value])[] {
-    return this.sorted;
+    let sorted = this.sorted;
+    if (sorted === null) {
+      const flat = this.flat!;
+      const pairs: (readonly [Value, Value])[] = new Array(flat.length >> 1);
+      for (let i = 0; i < pairs.length; i++) pairs[i] = [flat[2 * i]!, flat[2 * i + 1]!];
+      this.sorted = sorted = pairs;
+      this.flat = null;
+    }
+    return sorted;
   }
   /**
    * A map that takes ownership of `entries`, which the caller guarantees are sorted by key in
@@ -320,6 +332,17 @@ export class EMap {
    */
   static adoptSorted(entries: (readonly [Value, Value])[]): EMap {
     return new EMap(entries);
+  }
+  /**
+   * A map that takes ownership of `keysAndValues` (key, value, key, value…), which the caller
+   * guarantees are sorted by key as for {@link EMap.adoptSorted}, and never changes. The pairs of
+   * {@link EMap.entries} are made on first use.
+   */
+  static adoptSortedFlat(keysAndValues: Value[]): EMap {
+    const m = new EMap(EMPTY_PAIRS);
+    m.sorted = null;
+    m.flat = keysAndValues;
+    return m;
   }
   /** The empty map. */
   static readonly EMPTY: EMap = new EMap([]);
@@ -338,15 +361,20 @@ export class EMap {
   }
   /** Number of entries. */
   get size(): number {
-    return this.entries.length;
+    return this.sorted !== null ? this.sorted.length : this.flat!.length >> 1;
   }
   /** The value at `k`, or `undefined` when absent. */
   get(k: Value): Value | undefined {
+    if (this.sorted === null) {
+      const i = searchKeys(this.flat!, k);
+      return i >= 0 ? this.flat![2 * i + 1] : undefined;
+    }
     const i = search(this.entries, k, (e) => e[0]);
     return i >= 0 ? this.entries[i]![1] : undefined;
   }
   /** Whether `k` is a key. */
   has(k: Value): boolean {
+    if (this.sorted === null) return searchKeys(this.flat!, k) >= 0;
     return search(this.entries, k, (e) => e[0]) >= 0;
   }
   /** A new map with `k` bound to `v`. */
@@ -361,6 +389,8 @@ export class EMap {
     return new EMap(removed(this.entries, i));
   }
 }
+
+const EMPTY_PAIRS: readonly (readonly [Value, Value])[] = [];
 
 /** A set `#{a b}`; members kept sorted in {@link compare} order. */
 export class ESet {
@@ -826,6 +856,20 @@ function search<T>(arr: readonly T[], key: Value, get: (t: T) => Value): number 
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
     const c = compare(get(arr[mid]!), key);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -lo - 1;
+}
+
+/** {@link search} over the keys of a key, value, key, value… array: the entry's index if found, else `-(insertionPoint) - 1`. */
+function searchKeys(flat: readonly Value[], key: Value): number {
+  let lo = 0;
+  let hi = (flat.length >> 1) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compare(flat[2 * mid]!, key);
     if (c === 0) return mid;
     if (c < 0) lo = mid + 1;
     else hi = mid - 1;

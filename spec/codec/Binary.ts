@@ -771,10 +771,7 @@ class Reader {
         break;
       case K_MAP: {
         this.ascending(items, 2, 'map keys', start);
-        let entries: (readonly [Value, Value])[] = new Array(items.length / 2);
-        for (let i = 0; i < entries.length; i++) entries[i] = [items[2 * i]!, items[2 * i + 1]!];
-        if (this.bugDropNil) entries = entries.filter((e) => e[1] !== null);
-        v = EMap.adoptSorted(entries);
+        v = EMap.adoptSortedFlat(this.bugDropNil ? items.filter((x, i) => (i % 2 === 0 ? items[i + 1] : x) !== null) : items);
         break;
       }
       case K_SET:

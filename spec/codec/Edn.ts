@@ -350,7 +350,7 @@ class Reader {
         if (f.items.length % 2 !== 0) this.fail('map literal has an odd number of forms', f.offset, f.line, f.column);
         const entries = canonicalEntries(f.items);
         if (entries === null) this.fail('duplicate key in map literal', f.offset, f.line, f.column);
-        v = EMap.adoptSorted(entries);
+        v = EMap.adoptSortedFlat(entries);
       }
     }
     this.positions?.set(v, { line: f.line, column: f.column, offset: f.offset });
@@ -684,37 +684,52 @@ function canonicalMembers(items: Value[]): Value[] | null {
   return items;
 }
 
-/** The entries of a map literal (`items` alternates keys and values) in canonical key order, or null when two keys are equal. */
-function canonicalEntries(items: readonly Value[]): (readonly [Value, Value])[] | null {
+/**
+ * The keys and values of a map literal (`items` alternates keys and values, and is reordered in
+ * place or replaced) in canonical key order, or null when two keys are equal. Text already in
+ * canonical order is checked in one pass and adopted as it is.
+ */
+function canonicalEntries(items: Value[]): Value[] | null {
   const n = items.length >> 1;
-  const entries: (readonly [Value, Value])[] = new Array(n);
-  for (let k = 0; k < n; k++) entries[k] = [items[2 * k]!, items[2 * k + 1]!];
-  if (n < 2) return entries;
+  if (n < 2) return items;
   const cmp = orderFor(items, 2);
   let i = 1;
-  while (i < n && cmp(entries[i - 1]![0], entries[i]![0]) < 0) i++;
-  if (i === n) return entries;
+  while (i < n && cmp(items[2 * i - 2]!, items[2 * i]!) < 0) i++;
+  if (i === n) return items;
   if (n >= KEYED_SORT_MIN) {
     const order = keyedOrder(n, (k) => items[2 * k]!);
-    if (order !== null) return order.dup ? null : order.perm.map((k) => entries[k]!);
-    entries.sort((a, b) => cmp(a[0], b[0]));
-    for (let k = 1; k < n; k++) if (cmp(entries[k - 1]![0], entries[k]![0]) === 0) return null;
-    return entries;
+    let perm: number[];
+    if (order !== null) {
+      if (order.dup) return null;
+      perm = order.perm;
+    } else {
+      perm = Array.from({ length: n }, (_, k) => k);
+      perm.sort((x, y) => cmp(items[2 * x]!, items[2 * y]!));
+      for (let k = 1; k < n; k++) if (cmp(items[2 * perm[k - 1]!]!, items[2 * perm[k]!]!) === 0) return null;
+    }
+    const out: Value[] = new Array(2 * n);
+    for (let k = 0; k < n; k++) {
+      out[2 * k] = items[2 * perm[k]!]!;
+      out[2 * k + 1] = items[2 * perm[k]! + 1]!;
+    }
+    return out;
   }
-  // Small maps: insertion sort from the first entry out of order (the prefix is sorted).
+  // Small maps: insertion sort of the pairs in place from the first one out of order (the prefix is sorted).
   for (; i < n; i++) {
-    const e = entries[i]!;
-    const key = e[0];
+    const key = items[2 * i]!;
+    const val = items[2 * i + 1]!;
     let j = i - 1;
     let c = 0;
-    while (j >= 0 && (c = cmp(entries[j]![0], key)) > 0) {
-      entries[j + 1] = entries[j]!;
+    while (j >= 0 && (c = cmp(items[2 * j]!, key)) > 0) {
+      items[2 * j + 2] = items[2 * j]!;
+      items[2 * j + 3] = items[2 * j + 1]!;
       j--;
     }
     if (j >= 0 && c === 0) return null;
-    entries[j + 1] = e;
+    items[2 * j + 2] = key;
+    items[2 * j + 3] = val;
   }
-  return entries;
+  return items;
 }
 
 function validDate(m: RegExpExecArray): boolean {

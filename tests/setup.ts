@@ -11,9 +11,9 @@ fc.configureGlobal({ seed, numRuns: 100 });
 import { expect } from 'vitest';
 import { EMap } from '../spec/Values.js';
 
-expect.addEqualityTesters([
-  function mapsByEntries(this: { equals: (a: unknown, b: unknown, testers?: unknown[]) => boolean }, a: unknown, b: unknown, testers: unknown[]) {
-    if (!(a instanceof EMap) || !(b instanceof EMap)) return undefined;
-    return this.equals(a.entries, b.entries, testers);
-  },
-]);
+type Tester = Parameters<typeof expect.addEqualityTesters>[0][number];
+const mapsByEntries: Tester = function (a, b, testers) {
+  if (!(a instanceof EMap) || !(b instanceof EMap)) return undefined;
+  return this.equals(a.entries, b.entries, testers);
+};
+expect.addEqualityTesters([mapsByEntries]);

@@ -33,7 +33,7 @@ export interface FuzzFlags {
   readonly seed?: string;
   /** `i/n`. */
   readonly shard?: string;
-  /** Worker threads for the differential campaign (`auto` or a positive integer). */
+  /** Worker processes for the differential campaign (`auto` or a positive integer). */
   readonly jobs?: string;
   /** Generate programs (default on; `--no-programs` turns them off). */
   readonly programs?: boolean;
@@ -117,7 +117,7 @@ interface FuzzPlan {
   readonly seed: number;
   readonly shard: Shard | undefined;
   readonly runs: number | undefined;
-  /** Worker threads of the differential campaign. */
+  /** Worker processes of the differential campaign. */
   readonly jobs: number;
   /** Seconds for the differential campaign. */
   readonly diffTime: number | undefined;
@@ -192,11 +192,11 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
   return nonInterference === undefined ? result : { ...result, nonInterference };
 }
 
-/** With `--jobs auto` (the default), at most one worker thread per this many cases. */
+/** With `--jobs auto` (the default), at most one worker process per this many cases. */
 export const CASES_PER_JOB = 250;
 
 /**
- * The `--jobs` flag → worker threads: a positive integer, or `auto` (the default): one per core,
+ * The `--jobs` flag → worker processes: a positive integer, or `auto` (the default): one per core,
  * at most one per {@link CASES_PER_JOB} cases of the (shard's) case count, so that a short
  * campaign does not pay for starting threads it cannot use.
  */
@@ -217,7 +217,7 @@ async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
     print(`operations generated: ${sel.ops.join(' ')}\n`);
     for (const pm of sel.partial) print(`  ${pm.op}: judged without ${pm.missingIn.join(', ')} (not supported there: those kernels sit out the cases that contain it)\n`);
     for (const e of sel.excluded) print(`  not generated: ${e.op} — ${e.reason}\n`);
-    print(`seed ${seed}${shard !== undefined ? `, shard ${shard.index + 1}/${shard.count}` : ''}, ${runs !== undefined ? `${runs} cases` : ''}${runs !== undefined && diffTime !== undefined ? ', ' : ''}${diffTime !== undefined ? `${+diffTime.toFixed(2)} s` : ''}${runs === undefined && diffTime === undefined ? '1000 cases' : ''}${jobs > 1 ? `, on ${jobs} jobs (worker threads)` : ''}\n`);
+    print(`seed ${seed}${shard !== undefined ? `, shard ${shard.index + 1}/${shard.count}` : ''}, ${runs !== undefined ? `${runs} cases` : ''}${runs !== undefined && diffTime !== undefined ? ', ' : ''}${diffTime !== undefined ? `${+diffTime.toFixed(2)} s` : ''}${runs === undefined && diffTime === undefined ? '1000 cases' : ''}${jobs > 1 ? `, on ${jobs} jobs (worker processes)` : ''}\n`);
   }
   const total = runs !== undefined ? Math.ceil((runs - (shard?.index ?? 0)) / (shard?.count ?? 1)) : diffTime === undefined ? 1000 : undefined;
   const bar = progressReporter(total, quiet);
@@ -435,7 +435,7 @@ export function register(program: Command): void {
     .option('--time <seconds>', 'run for this long instead (with --mutants: most seconds per mutant)')
     .option('--seed <s>', 'campaign seed (printed; default random, 1 with --mutants)')
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the case space (CI matrices)')
-    .option('--jobs <n>', `worker threads for the differential campaign, each a slice of the cases (default auto: one per core, at most one per ${CASES_PER_JOB} cases; 1 runs in this thread)`)
+    .option('--jobs <n>', `worker processes for the differential campaign, each a slice of the cases (default auto: one per core, at most one per ${CASES_PER_JOB} cases; 1 runs in this process)`)
     .option('--programs', 'generate system-language programs (load/step/run; the default)')
     .option('--no-programs', 'do not generate programs')
     .option('--allow-unexercised', 'report operations the campaign never exercised without failing')

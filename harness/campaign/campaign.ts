@@ -148,7 +148,7 @@ export interface CampaignOptions {
    */
   readonly reuseKernels?: boolean;
   /**
-   * Worker threads to run the campaign on (default 1: this thread). Each runs a shard of the
+   * Worker processes to run the campaign on (default 1: this process). Each runs a shard of the
    * case space; the results are merged (`jobs.ts`, docs/adr/0046-fuzz-jobs.md).
    */
   readonly jobs?: number;
@@ -182,7 +182,7 @@ export interface CampaignResult {
   readonly failures: readonly Failure[];
   /** What the campaign exercised (see `harness/oracles/coverage.ts`). */
   readonly coverage: CoverageReport;
-  /** Worker threads it ran on, when more than one. */
+  /** Worker processes it ran on, when more than one. */
   readonly jobs?: number;
 }
 

@@ -35,7 +35,7 @@ export type CampaignWorkerMessage =
   | { readonly type: 'done'; readonly result: CampaignResult }
   | { readonly type: 'error'; readonly name: string; readonly message: string };
 
-/** An error a campaign worker raised, carried to the main thread with its name and message. */
+/** An error a campaign worker raised, carried to the main process with its name and message. */
 export class CampaignJobError extends Error {
   /** Creates the error; `name` is the worker-side error's class name (e.g. `EngineUnavailableError`). */
   constructor(name: string, message: string) {

@@ -160,3 +160,20 @@ describe('EDN printer', () => {
     expect(equals(readEdn(printEdn(m)), m)).toBe(true);
   });
 });
+
+describe('EDN reader name cache', () => {
+  test('past two generations of names, every name still reads as its interned symbol or keyword, and an invalid one is still refused', () => {
+    const n = 140_000; // more than two generations of 65,536
+    const names = Array.from({ length: n }, (_, i) => `cache-${i.toString(36)}`);
+    const read = (from: number, to: number): Value[] => readEdnAll(names.slice(from, to).map((s, i) => (i % 3 === 0 ? `:${s}` : i % 3 === 1 ? `ns.${i % 7}/${s}` : s)).join(' '));
+    for (const [from, to] of [[0, n], [0, 1000], [n - 1000, n], [60_000, 80_000]] as const) {
+      const forms = read(from, to);
+      forms.forEach((v, i) => {
+        const s = names[from + i]!;
+        expect(v).toBe(i % 3 === 0 ? Keyword.of(s) : i % 3 === 1 ? Sym.of(s, `ns.${i % 7}`) : Sym.of(s));
+      });
+    }
+    expect(() => readEdn('cache-0/')).toThrow(BadInputError);
+    expect(() => readEdn(':cache-1/')).toThrow(BadInputError);
+  });
+});

@@ -145,12 +145,32 @@ const endsToken = (c: number): boolean => c < 128 && CC[c] !== 0;
 const SMALL_INTS: readonly bigint[] = Array.from({ length: 1152 }, (_, i) => BigInt(i - 128));
 
 /**
- * Symbols and keywords already validated by the reader, by token text: a repeated name costs one
- * lookup instead of validation and interning. Bounded: cleared when it grows past
- * {@link TOKEN_CACHE_MAX} entries (the values stay interned in spec/Values.ts).
+ * Names already validated by the reader, by token text: a repeated name costs one lookup instead
+ * of validation and interning. Bounded by two generations of {@link TOKEN_CACHE_MAX} entries: a
+ * new name goes into the young one, which, when full, becomes the old one (the previous old one is
+ * dropped); lookups try both. So a working set of names somewhat larger than one generation (two
+ * files read in turn) keeps hitting, where clearing one table when full would lose every name at
+ * each turn (the values stay interned in spec/Values.ts).
  */
-const symbolTokens = new Map<string, Sym>();
-const keywordTokens = new Map<string, Keyword>();
+class TokenCache<V> {
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  /** The value of `tok`, or undefined. */
+  get(tok: string): V | undefined {
+    return this.young.get(tok) ?? this.old.get(tok);
+  }
+  /** Remembers `tok` → `v`. */
+  set(tok: string, v: V): void {
+    if (this.young.size >= TOKEN_CACHE_MAX) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(tok, v);
+  }
+}
+
+const symbolTokens = new TokenCache<Sym>();
+const keywordTokens = new TokenCache<Keyword>();
 const TOKEN_CACHE_MAX = 1 << 16;
 
 // Frame kinds of the reader's explicit stack.
@@ -426,7 +446,6 @@ class Reader {
     if (known !== undefined) return known;
     const v = this.atom(tok, off, line, col);
     if (v instanceof Sym) {
-      if (symbolTokens.size >= TOKEN_CACHE_MAX) symbolTokens.clear();
       symbolTokens.set(tok, v);
     }
     return v;
@@ -467,7 +486,6 @@ class Reader {
     if (!isSymbolToken(tok) || tok === '/') this.fail(`invalid keyword ':${tok}'`, off, line, col);
     const slash = tok.indexOf('/');
     const k = slash > 0 ? Keyword.of(tok.slice(slash + 1), tok.slice(0, slash)) : Keyword.of(tok);
-    if (keywordTokens.size >= TOKEN_CACHE_MAX) keywordTokens.clear();
     keywordTokens.set(tok, k);
     return k;
   }

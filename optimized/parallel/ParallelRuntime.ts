@@ -319,6 +319,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       const processes = [...ended.values()].sort((a, b) => a.pid - b.pid).map((p) => ({ ...p, output: output(p.pid) }));
       const jit = { compiled: 0, tier2Compiled: 0, tier2Calls: 0 };
       for (const j of jitOf) {
+        if (j === undefined) continue; // a worker that died before it reported
         jit.compiled += j.compiled;
         jit.tier2Compiled += j.tier2Compiled;
         jit.tier2Calls += j.tier2Calls;

@@ -129,7 +129,7 @@ const MAGIC = 0x494d4d50; // "IMMP"
  * Collections an allocator waits through before it gives up (the live data then fills the heap).
  * Other threads may take the room a collection makes before a stalled one gets to it, more so
  * when the collector's thread gets little CPU; 16 collections without room is exhaustion, not
- * an unlucky turn (with 4, a run on a tiny heap under a loaded machine could give up early).
+ * an unlucky turn.
  */
 const STALL_COLLECTIONS = 16;
 /** Pause samples kept per worker (a ring; p99 is taken over the last this many). */

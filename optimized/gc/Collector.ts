@@ -10,7 +10,9 @@
  * @module
  */
 import { type Heap, RegionKind, HeapExhausted } from '../heap/Heap.js';
-import { IMMORTAL, REGION_SHIFT, SCAN_START, T_SHAPE, isSealed } from '../heap/layout.js';
+import { HANDLE_CHUNK, HANDLE_CHUNK_SHIFT, IMMORTAL, REGION_SHIFT, SCAN_START, T_SHAPE, isSealed } from '../heap/layout.js';
+
+const HMASK = HANDLE_CHUNK - 1;
 import { Reencoder } from '../heap/reencode.js';
 
 /** Where the collector finds its roots (the kernel provides it). */
@@ -191,6 +193,39 @@ export class Collector {
     return 4 + (start > 0 ? size - start : 0);
   }
 
+  /**
+   * MarkSteps on a plain backend's words `w` until the grey set is empty or `work` reaches
+   * `budget` (the same steps and work units as {@link Collector.markStep}, without backend calls).
+   * Returns the work done so far. @see GC.tla MarkStep
+   */
+  private markDirect(w: Int32Array, work: number, budget: number): number {
+    const hc = this.heap.handleChunks;
+    const grey = this.grey;
+    const epoch = this.epoch;
+    while (work < budget && grey.length > 0) {
+      const h = grey.pop()!;
+      const a = w[hc[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & HMASK)]!;
+      const hdr = w[a]!;
+      const t = hdr & 0xff;
+      const size = hdr >>> 8;
+      const start = t === T_SHAPE ? 3 + w[a + 2]! : SCAN_START[t]!;
+      if (start > 0) {
+        for (let i = a + start, end = a + size; i < end; i++) {
+          const v = w[i]!;
+          if ((v & 1) !== 0) continue;
+          const c = v >>> 1;
+          if (c < IMMORTAL) continue;
+          const e = hc[c >>> HANDLE_CHUNK_SHIFT]! + 3 * (c & HMASK) + 1;
+          if (w[e] === epoch) continue;
+          w[e] = epoch;
+          grey.push(c);
+        }
+        work += 4 + size - start;
+      } else work += 4;
+    }
+    return work;
+  }
+
   /** Free one white cell, or count one black cell's words. @see GC.tla Sweep */
   private sweepOne(): number {
     const H = this.heap;
@@ -210,6 +245,45 @@ export class Collector {
     this.liveWordsNext += size;
     this.liveCount++;
     return 2;
+  }
+
+  /**
+   * Sweeps on a plain backend's words `w` until every handle is swept or `work` reaches `budget`
+   * (the same steps and work units as {@link Collector.sweepOne}, without backend calls). Returns
+   * the work done so far. @see GC.tla Sweep
+   */
+  private sweepDirect(w: Int32Array, work: number, budget: number): number {
+    const H = this.heap;
+    const hc = H.handleChunks;
+    const live = H.regionLive;
+    const epoch = this.epoch;
+    const end = H.nextHandle;
+    let h = this.sweepCursor;
+    let liveWords = 0;
+    let liveCount = 0;
+    while (work < budget && h < end) {
+      const e = hc[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & HMASK);
+      const a = w[e]!;
+      if (a === 0) work += 1;
+      else if (w[e + 1] !== epoch) {
+        H.freeHandle(h);
+        this.freedUnfenced = true;
+        this.stats.freed++;
+        work += 2;
+      } else {
+        const size = w[a]! >>> 8;
+        const r = a >>> REGION_SHIFT;
+        live[r] = (live[r] ?? 0) + size;
+        liveWords += size;
+        liveCount++;
+        work += 2;
+      }
+      h++;
+    }
+    this.sweepCursor = h;
+    this.liveWordsNext += liveWords;
+    this.liveCount += liveCount;
+    return work;
   }
 
   /** Pick the sparse candidate regions to evacuate; free empty ones. @see GC.tla FinishSweep */
@@ -279,7 +353,8 @@ export class Collector {
       if (this.publishFence) m.fence();
       H.setAddr(h, to); // SwapStep
     }
-    if (isSealed(m.load32(to) & 0xff, (i) => m.load32(to + i))) m.publish(to, size);
+    // A plain backend's publish does nothing (see `directWords`): skip the sealed check there.
+    if (H.raw === null && isSealed(m.load32(to) & 0xff, (i) => m.load32(to + i))) m.publish(to, size);
     this.stats.moved++;
     return 4 + size;
   }
@@ -294,7 +369,9 @@ export class Collector {
     }
     while (work < budget) {
       if (this.phase === 'mark') {
-        if (this.grey.length > 0) work += this.markStep();
+        const w = this.heap.raw;
+        if (w !== null && this.grey.length > 0) work = this.markDirect(w, work, budget);
+        else if (this.grey.length > 0) work += this.markStep();
         else if (this.cursor < this.heap.atomCount) work += this.scanAtom();
         else {
           // FinishMark
@@ -302,7 +379,9 @@ export class Collector {
           this.sweepCursor = IMMORTAL;
         }
       } else if (this.phase === 'sweep') {
-        if (this.sweepCursor < this.heap.nextHandle) work += this.sweepOne();
+        const w = this.heap.raw;
+        if (w !== null && this.sweepCursor < this.heap.nextHandle) work = this.sweepDirect(w, work, budget);
+        else if (this.sweepCursor < this.heap.nextHandle) work += this.sweepOne();
         else {
           this.finishSweep();
           work += this.candidates.length;

@@ -148,6 +148,47 @@ describe('EDN printer', () => {
     );
   });
 
+  test('the recursive printer and the iterative one (values nested past 256) print every value alike', () => {
+    const wrap = (v: Value): Value => {
+      let w = v;
+      for (let i = 0; i < 300; i++) w = new Vector([w]);
+      return w;
+    };
+    fc.assert(
+      fc.property(valueArb(), (v) => printEdn(wrap(v)) === '['.repeat(300) + printEdn(v) + ']'.repeat(300)),
+      { numRuns: 2_000 },
+    );
+  });
+
+  test('strings print as a character-at-a-time escaper prints them (controls, quotes, backslashes, pairs and lone surrogates)', () => {
+    const byChar = (s: string): string => {
+      let out = '"';
+      for (let k = 0; k < s.length; k++) {
+        const c = s.charCodeAt(k);
+        if (c === 0x22) out += '\\"';
+        else if (c === 0x5c) out += '\\\\';
+        else if (c === 0x0a) out += '\\n';
+        else if (c === 0x09) out += '\\t';
+        else if (c === 0x0d) out += '\\r';
+        else if (c < 0x20 || c === 0x7f) out += '\\u' + c.toString(16).padStart(4, '0');
+        else if (c >= 0xd800 && c <= 0xdbff && k + 1 < s.length && s.charCodeAt(k + 1) >= 0xdc00 && s.charCodeAt(k + 1) <= 0xdfff) {
+          out += s[k]! + s[k + 1]!;
+          k++;
+        } else if (c >= 0xd800 && c <= 0xdfff) out += '\\u' + c.toString(16);
+        else out += s[k];
+      }
+      return out + '"';
+    };
+    const unit = fc.oneof(fc.constantFrom(0, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x22, 0x5c, 0x7f, 0x80, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xffff), fc.integer({ min: 0, max: 0xffff }));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 40 }), (units) => {
+        const s = String.fromCharCode(...units);
+        return printEdn(s) === byChar(s);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   test('prints values nested deeper than the call stack without overflowing', () => {
     let v: Value = null;
     for (let i = 0; i < 100_000; i++) v = new Vector([v]);

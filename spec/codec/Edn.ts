@@ -788,26 +788,34 @@ export function readEdn(text: string): Value {
 
 // ---- printer ----
 
+/**
+ * `s` as an EDN string literal: `"` `\\` newline, tab and return escaped by name, other control
+ * characters and lone surrogates as `\uXXXX`; everything else, surrogate pairs included, as it is
+ * (copied in runs, not a character at a time).
+ */
 function printString(s: string): string {
   let out = '"';
+  let from = 0;
   for (let k = 0; k < s.length; k++) {
     const c = s.charCodeAt(k);
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c && c !== 0x7f && (c < 0xd800 || c > 0xdfff)) continue;
+    if (c <= 0xdbff && c >= 0xd800) {
+      const d = s.charCodeAt(k + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        k++;
+        continue;
+      }
+    }
+    if (from < k) out += s.slice(from, k);
+    from = k + 1;
     if (c === 0x22) out += '\\"';
     else if (c === 0x5c) out += '\\\\';
     else if (c === 0x0a) out += '\\n';
     else if (c === 0x09) out += '\\t';
     else if (c === 0x0d) out += '\\r';
-    else if (c < 0x20 || c === 0x7f) out += '\\u' + c.toString(16).padStart(4, '0');
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(k + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        out += s[k]! + s[k + 1]!;
-        k++;
-      } else out += '\\u' + c.toString(16);
-    } else if (c >= 0xdc00 && c <= 0xdfff) out += '\\u' + c.toString(16);
-    else out += s[k];
+    else out += '\\u' + c.toString(16).padStart(4, '0');
   }
-  return out + '"';
+  return from === 0 ? '"' + s + '"' : out + s.slice(from) + '"';
 }
 
 function printChar(ch: string): string {
@@ -835,11 +843,7 @@ function printDouble(d: number): string {
 export function printEdn(v: Value): string {
   // Common case: a recursive printer (fast); values nested deeper than RECURSION_LIMIT are
   // printed by the iterative printer, which cannot overflow the call stack.
-  const scalar = printScalar(v);
-  if (scalar !== null) return scalar;
-  const out: string[] = [];
-  printRecursive(v, out, 0);
-  return out.join('');
+  return printRecursive(v, 0);
 }
 
 /** The text of nil, a boolean, an int, a double or a string; null for any other kind. */
@@ -861,53 +865,38 @@ function printScalar(v: Value): string | null {
 
 const RECURSION_LIMIT = 256;
 
-function printRecursive(v: Value, out: string[], depth: number): void {
+function printRecursive(v: Value, depth: number): string {
   const scalar = printScalar(v);
-  if (scalar !== null) {
-    out.push(scalar);
-    return;
-  }
-  if (v === null || typeof v !== 'object') return; // unreachable: every scalar printed above
-  if (depth > RECURSION_LIMIT) {
-    out.push(printIterative(v));
-    return;
-  }
-  const seq = (open: string, items: readonly Value[], close: string): void => {
-    out.push(open);
-    for (let k = 0; k < items.length; k++) {
-      if (k > 0) out.push(' ');
-      printRecursive(items[k]!, out, depth + 1);
-    }
-    out.push(close);
-  };
+  if (scalar !== null) return scalar;
+  if (v === null || typeof v !== 'object') return ''; // unreachable: every scalar printed above
+  if (depth > RECURSION_LIMIT) return printIterative(v);
   switch (v.kind) {
     case 'list':
-      seq('(', v.items, ')');
-      return;
+      return printSeq('(', v.items, ')', depth);
     case 'vector':
-      seq('[', v.items, ']');
-      return;
+      return printSeq('[', v.items, ']', depth);
     case 'set':
-      seq('#{', v.items, '}');
-      return;
-    case 'map':
-      out.push('{');
-      for (let k = 0; k < v.entries.length; k++) {
-        if (k > 0) out.push(', ');
-        const [key, value] = v.entries[k]!;
-        printRecursive(key, out, depth + 1);
-        out.push(' ');
-        printRecursive(value, out, depth + 1);
+      return printSeq('#{', v.items, '}', depth);
+    case 'map': {
+      const entries = v.entries;
+      let out = '{';
+      for (let k = 0; k < entries.length; k++) {
+        const e = entries[k]!;
+        out += (k > 0 ? ', ' : '') + printRecursive(e[0], depth + 1) + ' ' + printRecursive(e[1], depth + 1);
       }
-      out.push('}');
-      return;
+      return out + '}';
+    }
     case 'tagged':
-      out.push(`#${v.tag} `);
-      printRecursive(v.value, out, depth + 1);
-      return;
+      return '#' + v.tag + ' ' + printRecursive(v.value, depth + 1);
     default:
-      out.push(printIterative(v));
+      return printIterative(v);
   }
+}
+
+function printSeq(open: string, items: readonly Value[], close: string, depth: number): string {
+  let out = open;
+  for (let k = 0; k < items.length; k++) out += (k > 0 ? ' ' : '') + printRecursive(items[k]!, depth + 1);
+  return out + close;
 }
 
 function printIterative(v: Value): string {

@@ -889,7 +889,28 @@ function printRecursive(v: Value, depth: number): string {
     case 'tagged':
       return '#' + v.tag + ' ' + printRecursive(v.value, depth + 1);
     default:
-      return printIterative(v);
+      return printLeaf(v);
+  }
+}
+
+/** The text of a character, keyword, symbol, byte string, atom reference or function. */
+function printLeaf(v: Char | Keyword | Sym | Bytes | AtomRef | Fn): string {
+  switch (v.kind) {
+    case 'char':
+      return printChar(v.ch);
+    case 'keyword':
+      return ':' + v.fullName;
+    case 'symbol':
+      return v.fullName;
+    case 'bytes': {
+      let hex = '';
+      for (const b of v.data) hex += b.toString(16).padStart(2, '0');
+      return `#bytes "${hex}"`;
+    }
+    case 'atom':
+      return `#atom ${v.ref}`;
+    case 'fn':
+      return `#fn [${v.id} ${v.name === null ? 'nil' : printString(v.name)}]`;
   }
 }
 
@@ -925,21 +946,6 @@ function printIterative(v: Value): string {
       parts.push(open);
     };
     switch (val.kind) {
-      case 'char':
-        parts.push(printChar(val.ch));
-        break;
-      case 'keyword':
-        parts.push(':' + val.fullName);
-        break;
-      case 'symbol':
-        parts.push(val.fullName);
-        break;
-      case 'bytes': {
-        let hex = '';
-        for (const b of val.data) hex += b.toString(16).padStart(2, '0');
-        parts.push(`#bytes "${hex}"`);
-        break;
-      }
       case 'list':
         pushSeq('(', val.items, ')');
         break;
@@ -963,12 +969,8 @@ function printIterative(v: Value): string {
         parts.push(`#${val.tag} `);
         stack.push(val.value);
         break;
-      case 'atom':
-        parts.push(`#atom ${val.ref}`);
-        break;
-      case 'fn':
-        parts.push(`#fn [${val.id} ${val.name === null ? 'nil' : printString(val.name)}]`);
-        break;
+      default:
+        parts.push(printLeaf(val));
     }
   }
   return parts.join('');

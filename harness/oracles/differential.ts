@@ -16,6 +16,7 @@ import type { CaseOp, FuzzCase } from '../generators/case.js';
 import type { Coverage } from './coverage.js';
 import { CodecOracle } from './codec.js';
 import { InvariantChecker } from './invariants.js';
+import { sameObservation } from './observation.js';
 
 /** A kernel to drive, under its selected name. */
 export interface NamedKernel {
@@ -138,12 +139,10 @@ export function runDifferential(c: FuzzCase, kernels: readonly NamedKernel[], op
   const hooks = codec === null ? (options.hooks ?? []) : [...(options.hooks ?? []), codec.hook];
   const records: StepRecord[] = [];
   const last = kernels.map((nk) => safeObserve(nk.kernel).observation ?? { processes: [] });
-  const lastJson = last.map((o) => JSON.stringify(o));
   let applied = 0;
   for (let step = 0; step < c.ops.length; step++) {
     const op = c.ops[step]!;
     const sides: Side[] = [];
-    const obsKeys: string[] = [];
     let invariantBroken: Side | undefined;
     for (let i = 0; i < kernels.length; i++) {
       const nk = kernels[i]!;
@@ -151,24 +150,21 @@ export function runDifferential(c: FuzzCase, kernels: readonly NamedKernel[], op
       applied++;
       const o = a.threw === undefined ? safeObserve(nk.kernel) : {};
       let side: Side = { kernel: nk.name, ...a, ...(o.observation !== undefined ? { observation: o.observation } : {}), ...(o.threw !== undefined ? { threw: o.threw } : {}) };
-      const json = JSON.stringify(side.observation ?? null);
-      obsKeys.push(json);
       if (side.outcome !== undefined && side.observation !== undefined && side.threw === undefined) {
-        let violation = checkers?.[i]!.check(op, side.outcome, last[i]!, side.observation, lastJson[i] === json) ?? null;
+        let violation = checkers?.[i]!.check(op, side.outcome, last[i]!, side.observation, sameObservation(last[i], side.observation)) ?? null;
         for (const hook of hooks) violation ??= hook(nk.name, op, side.outcome, last[i]!, side.observation);
         if (violation !== null) {
           side = { ...side, invariant: violation };
           invariantBroken ??= side;
         }
         last[i] = side.observation!;
-        lastJson[i] = json;
       }
       sides.push(side);
     }
     const threw = sides.find((s) => s.threw !== undefined);
     const keys = sides.map((s) => (s.outcome !== undefined ? outcomeKey(s.outcome) : ''));
     const outcomeDiffers = keys.some((k) => k !== keys[0]);
-    const obsDiffers = obsKeys.some((k) => k !== obsKeys[0]);
+    const obsDiffers = sides.some((s) => !sameObservation(s.observation, sides[0]!.observation));
     const resource = sides.find((s) => s.outcome !== undefined && !s.outcome.ok && RESOURCE_ERRORS.includes(s.outcome.error));
     const poisoned = poison && resource !== undefined && threw === undefined;
     const differs = threw !== undefined || invariantBroken !== undefined || (!poisoned && (outcomeDiffers || obsDiffers));

@@ -26,6 +26,7 @@
 import { printEdn, readEdn } from '../../spec/codec/Edn.js';
 import type { Observation, Outcome, Pid, ProcessObservation } from '../../spec/Kernel.js';
 import type { CaseOp } from '../generators/case.js';
+import { sameObservation } from './observation.js';
 
 interface AliasAtom {
   creator: Pid;
@@ -66,7 +67,7 @@ export class InvariantChecker {
    * `unchanged` (whether the two observations are equal) may be passed when already known.
    */
   check(op: CaseOp, outcome: Outcome, before: Observation, after: Observation, unchanged?: boolean): string | null {
-    const v = this.checkStep(op, outcome, before, after, unchanged ?? JSON.stringify(before) === JSON.stringify(after));
+    const v = this.checkStep(op, outcome, before, after, unchanged ?? sameObservation(before, after));
     this.track(op, outcome, after);
     return v;
   }

@@ -55,6 +55,8 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   { name: 'reencode-shape-by-count', description: 'struct re-encoding (map to struct) takes a known shape with as many keys as the map, without comparing the keys' },
   { name: 'fork-drops-register', description: "fork's copy of the parent's registers skips the highest-numbered one, so the child does not hold what its parent held there" },
   { name: 'gc-allocates-white', description: 'cells allocated while the collector marks are born white instead of black, so a value stored where the scan has already passed is freed' },
+  { name: 'gc-minor-skips-atoms', description: 'a minor collection does not take the atoms\' slots as roots, so a young value that only an atom holds is freed' },
+  { name: 'gc-promote-shallow', description: 'a minor collection promotes the young cells the roots name but not the young cells those point to, which it frees' },
   { name: 'jit-fallback-args', description: 'when tier-2 code gives up on a call (overflow, limit), tier 1 is re-entered without the last argument', needs: 'jit' },
   {
     name: 'drop-publish-fence',

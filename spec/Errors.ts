@@ -40,7 +40,7 @@ export class BadInputError extends KernelError {
 export class HeapInvariantViolation extends Error {
   /** Creates the error for the invariant `invariant` (its GC.tla name). */
   constructor(
-    /** `NoDangling`, `ReachableNeverFreed` or `Immutable`. */
+    /** `NoDangling`, `ReachableNeverFreed`, `NoOldToYoung` or `Immutable`. */
     readonly invariant: string,
     detail: string,
   ) {

@@ -60,9 +60,11 @@ export function fingerprint(H: Heap, h: number): string {
 }
 
 /**
- * Checks `NoDangling` (every root and every child of an allocated cell is allocated) and
+ * Checks `NoDangling` (every root and every child of an allocated cell is allocated),
  * `ReachableNeverFreed` (everything reachable from the roots is allocated, with a cell whose
- * back pointer names its handle). Throws {@link HeapInvariantViolation}.
+ * back pointer names its handle) and, in a generational heap, `NoOldToYoung` (no old cell points
+ * to a young one, and a young handle's cell lies in a young region: what lets a minor collection
+ * skip the old generation, ADR 0048). Throws {@link HeapInvariantViolation}.
  * @see GC.tla NoDangling, ReachableNeverFreed
  */
 export function checkHeap(H: Heap, roots: Iterable<number>): void {
@@ -74,6 +76,10 @@ export function checkHeap(H: Heap, roots: Iterable<number>): void {
     if (H.addr(h) === 0) continue;
     if (!allocated(h)) throw new HeapInvariantViolation('NoDangling', `handle ${h} points at a cell owned by another handle`);
     for (const c of childWords(H, h)) if ((c & 1) === 0 && !allocated(c >>> 1)) throw new HeapInvariantViolation('NoDangling', `cell ${h} points at freed handle ${c >>> 1}`);
+    if (!H.generational) continue;
+    const young = H.youngHandles[h] === 1;
+    if (young !== H.isYoung(H.addr(h))) throw new HeapInvariantViolation('NoOldToYoung', `handle ${h} is ${young ? 'young' : 'old'} but its cell is in ${young ? 'an old' : 'a young'} region`);
+    if (!young) for (const c of childWords(H, h)) if ((c & 1) === 0 && H.youngHandles[c >>> 1] === 1) throw new HeapInvariantViolation('NoOldToYoung', `old cell ${h} points at young cell ${c >>> 1}`);
   }
   const seen = new Set<number>();
   const work: number[] = [];

@@ -81,11 +81,36 @@ export class Heap {
   readonly regionLive: number[] = [];
   /** Regions of a large cell (for Large regions). */
   readonly regionSpan: number[] = [];
+  /** 1 for a region of the young generation (mutator cells since the last minor collection), else 0. */
+  readonly regionYoung: number[] = [];
+  /**
+   * The young generation's regions (a large cell's by its first region), when {@link Heap.generational}:
+   * every region the mutator allocated cells in since the last minor collection.
+   */
+  youngRegions: number[] = [];
+  /** Words the mutator allocated since the last minor collection. */
+  youngWords = 0;
+  /**
+   * 1 for a handle whose cell is young, by handle (a byte each): the minor collection asks it of
+   * every child it meets, so it must not cost a visit to the handle's entry.
+   */
+  youngHandles = new Uint8Array(HANDLE_CHUNK);
+  /**
+   * Whether mutator cells are born young (in young regions) and the collector's copies go to old
+   * regions, so that no old cell ever points to a young one (set by the collector, ADR 0048).
+   */
+  generational = false;
+  /** Words placed in old regions (promotions, evacuation copies, structs) since the collector last reset it. */
+  tenuredSinceCycle = 0;
   private readonly freeRegions: number[] = [];
   /** The region cells are allocated in. */
   allocRegion = -1;
   private allocTop = 0;
   private allocEnd = 0;
+  /** The region the collector's copies (evacuation, promotion, structs) are placed in. */
+  oldRegion = -1;
+  private oldTop = 0;
+  private oldEnd = 0;
   /** Address of the cell allocated last (set by {@link Heap.alloc}). */
   lastAddr = 0;
   /** The mark value stamped on new handles (the collector sets it: born black while marking). */
@@ -119,6 +144,7 @@ export class Heap {
     this.regionTop.push(REGION_WORDS);
     this.regionLive.push(0);
     this.regionSpan.push(1);
+    this.regionYoung.push(0);
   }
 
   // ---- regions ----
@@ -144,11 +170,13 @@ export class Heap {
       this.regionTop.push(0);
       this.regionLive.push(0);
       this.regionSpan.push(1);
+      this.regionYoung.push(0);
     } else {
       this.regionKind[r] = kind;
       this.regionTop[r] = 0;
       this.regionLive[r] = 0;
       this.regionSpan[r] = 1;
+      this.regionYoung[r] = 0;
       this.mem.retire(r << REGION_SHIFT, REGION_WORDS);
     }
     return r;
@@ -162,6 +190,7 @@ export class Heap {
       this.regionTop[r + i] = 0;
       this.regionLive[r + i] = 0;
       this.regionSpan[r + i] = 1;
+      this.regionYoung[r + i] = 0;
       this.freeRegions.push(r + i);
     }
   }
@@ -187,10 +216,24 @@ export class Heap {
     this.allocEnd = 0;
   }
 
+  /** Closes the region the collector's copies go to (the next copy opens a fresh one), so it can be evacuated. */
+  retireOldRegion(): void {
+    if (this.oldRegion < 0) return;
+    this.regionTop[this.oldRegion] = this.oldTop - (this.oldRegion << REGION_SHIFT);
+    this.pinnedRegions.delete(this.oldRegion);
+    this.oldRegion = -1;
+    this.oldTop = 0;
+    this.oldEnd = 0;
+  }
+
   private refill(size: number): number {
-    if (size > REGION_WORDS) return this.allocLarge(size);
+    if (size > REGION_WORDS) return this.allocLarge(size, this.generational);
     this.closeAllocRegion();
     const r = this.takeRegion(RegionKind.Cells);
+    if (this.generational) {
+      this.regionYoung[r] = 1;
+      this.youngRegions.push(r);
+    }
     this.allocRegion = r;
     this.pinnedRegions.add(r);
     this.allocTop = r << REGION_SHIFT;
@@ -198,7 +241,18 @@ export class Heap {
     return this.allocTop;
   }
 
-  private allocLarge(size: number): number {
+  private refillOld(size: number): number {
+    if (size > REGION_WORDS) return this.allocLarge(size, false);
+    this.retireOldRegion();
+    const r = this.takeRegion(RegionKind.Cells);
+    this.oldRegion = r;
+    this.pinnedRegions.add(r);
+    this.oldTop = r << REGION_SHIFT;
+    this.oldEnd = this.oldTop + REGION_WORDS;
+    return this.oldTop;
+  }
+
+  private allocLarge(size: number, young: boolean): number {
     const span = Math.ceil(size / REGION_WORDS);
     // Large cells take fresh contiguous regions at the end of the address space.
     const r = this.regionKind.length;
@@ -214,13 +268,22 @@ export class Heap {
       this.regionTop.push(i === 0 ? size : 0);
       this.regionLive.push(0);
       this.regionSpan.push(i === 0 ? span : 1);
+      this.regionYoung.push(young ? 1 : 0);
     }
+    if (young) this.youngRegions.push(r);
     return r << REGION_SHIFT;
   }
 
   /** Words in use in region `r` (its bump top). */
   used(r: number): number {
-    return r === this.allocRegion ? this.allocTop - (r << REGION_SHIFT) : this.regionTop[r]!;
+    if (r === this.allocRegion) return this.allocTop - (r << REGION_SHIFT);
+    if (r === this.oldRegion) return this.oldTop - (r << REGION_SHIFT);
+    return this.regionTop[r]!;
+  }
+
+  /** Whether address `a` lies in a region of the young generation. */
+  isYoung(a: number): boolean {
+    return this.regionYoung[a >>> REGION_SHIFT] === 1;
   }
 
   // ---- handles ----
@@ -274,6 +337,11 @@ export class Heap {
       // in it, so no late zeroing store can land on an entry written by another core.
       this.mem.fence();
       this.handleChunks.push(base);
+      if (this.youngHandles.length < this.handleChunks.length * HANDLE_CHUNK) {
+        const grown = new Uint8Array(this.youngHandles.length * 2);
+        grown.set(this.youngHandles);
+        this.youngHandles = grown;
+      }
     }
     return h;
   }
@@ -291,6 +359,7 @@ export class Heap {
       this.mem.store32(e, 0);
       this.mem.store32(e + 1, 0);
     }
+    this.youngHandles[h] = 0;
     this.freeHandles.push(h);
     this.onFree?.(h);
   }
@@ -339,6 +408,30 @@ export class Heap {
       mem.store32(e + 2, this.owner);
     }
     if (this.owner >= 0) this.liveByOwner[this.owner] = (this.liveByOwner[this.owner] ?? 0) + 1;
+    if (this.generational) this.youngHandles[h] = 1;
+    this.counters.cellsAllocated++;
+    this.counters.wordsAllocated += size;
+    this.allocatedSinceCycle += size;
+    this.youngWords += size;
+    this.lastAddr = a;
+    return h;
+  }
+
+  /**
+   * Like {@link Heap.alloc}, with the cell in an old region: for a cell the collector creates while
+   * it moves others (a struct's shape), which old cells may point to at once.
+   */
+  allocTenured(type: number, size: number): number {
+    const a = this.reserve(size);
+    const h = this.newHandle();
+    const e = this.entry(h);
+    const mem = this.mem;
+    mem.store32(a, header(type, size));
+    mem.store32(a + 1, h);
+    mem.store32(e, a);
+    mem.store32(e + 1, this.allocMark);
+    mem.store32(e + 2, this.owner);
+    if (this.owner >= 0) this.liveByOwner[this.owner] = (this.liveByOwner[this.owner] ?? 0) + 1;
     this.counters.cellsAllocated++;
     this.counters.wordsAllocated += size;
     this.allocatedSinceCycle += size;
@@ -366,6 +459,7 @@ export class Heap {
     }
     this.counters.wordsAllocated += size;
     this.allocatedSinceCycle += size;
+    this.youngWords += size;
     return a;
   }
 
@@ -389,11 +483,15 @@ export class Heap {
     else for (let i = 0; i < words; i++) m.store32(dst + i, m.load32(src + i));
   }
 
-  /** Reserves `size` words for an evacuated copy (in the allocation region); returns the address. */
+  /**
+   * Reserves `size` words in an old region for a cell the collector places (an evacuated or
+   * promoted copy, a struct); returns the address.
+   */
   reserve(size: number): number {
-    let a = this.allocTop;
-    if (a + size > this.allocEnd) a = this.refill(size);
-    if (size <= REGION_WORDS) this.allocTop = a + size;
+    let a = this.oldTop;
+    if (a + size > this.oldEnd) a = this.refillOld(size);
+    if (size <= REGION_WORDS) this.oldTop = a + size;
+    this.tenuredSinceCycle += size;
     return a;
   }
 

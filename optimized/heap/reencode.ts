@@ -87,7 +87,7 @@ export class Reencoder {
       return false;
     }
     if (entry.shape < 0) {
-      const sh = H.alloc(T_SHAPE, 3 + 2 * n);
+      const sh = H.allocTenured(T_SHAPE, 3 + 2 * n); // old at once: the struct (old) points to it
       const sa = H.lastAddr;
       m.store32(sa + 2, n);
       for (let i = 0; i < n; i++) {

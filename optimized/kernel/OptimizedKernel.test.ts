@@ -202,8 +202,9 @@ describe('optimized kernel against the spec kernel (op level)', () => {
 });
 
 describe('seeded bugs have teeth', () => {
-  // Garbage between collections, with small maps that outlive it (moved, then re-encoded as structs).
-  const CHURN = '(let [j (atom 0)] (do (atom {:a 1 :b 2}) (reset! j (vec (range 300))) (reset! j 0) (gc) (atom {:c 1 :d 2}) (reset! j (vec (range 300))) (reset! j 0) (gc) (atom {:a 3 :b 4}) (reset! j (vec (range 300))) (reset! j 0) (gc) (deref j)))';
+  // Old garbage between collections (a vector promoted by one collection, dropped before the
+  // next), with small maps that outlive it in its regions (moved, then re-encoded as structs).
+  const CHURN = '(let [j (atom 0)] (do (atom {:a 1 :b 2}) (reset! j (vec (range 300))) (gc) (reset! j 0) (gc) (atom {:c 1 :d 2}) (reset! j (vec (range 300))) (gc) (reset! j 0) (gc) (atom {:a 3 :b 4}) (reset! j (vec (range 300))) (gc) (reset! j 0) (gc) (deref j)))';
   const scenarios: Record<string, Op[]> = {
     'codec-int64-sign': binaryRun('[-9223372036854775807 -4294967296]', 'binary'),
     'codec-drops-nil-entry': binaryRun('{:a nil :b 1}', 'binary'),
@@ -277,6 +278,8 @@ describe('seeded bugs have teeth', () => {
     'reencode-shape-by-count': [prog(CHURN), run0],
     'gc-skips-interned': [{ op: 'atom', pid: 0, value: '0' }, prog('(reset! #atom 0 [(keyword "zz") 1])'), run0, prog('(reset! #atom 0 1)'), run0, { op: 'gc' }, { op: 'gc' }, prog('(reset! #atom 0 [:qq (keyword "zz") :yy])'), run0, { op: 'gc' }, { op: 'deref', pid: 0, ref: 0 }],
     'gc-allocates-white': [prog('(loop [i 0] (if (< i 300) (do (atom [i i]) (recur (inc i))) 0))'), run0, { op: 'gcStep' }, { op: 'reset', pid: 0, ref: 0, value: '[1 2 3]' }, { op: 'hold', pid: 0, reg: 1, value: '[4 5]' }, { op: 'gcStep' }, { op: 'gcStep' }, { op: 'gcStep' }, { op: 'deref', pid: 0, ref: 0 }],
+    'gc-minor-skips-atoms': [{ op: 'atom', pid: 0, value: '[1 [2 3]]' }, { op: 'gcStep' }, { op: 'deref', pid: 0, ref: 0 }],
+    'gc-promote-shallow': [{ op: 'hold', pid: 0, reg: 0, value: '[[1 2] {:a [3]}]' }, { op: 'gcStep' }, { op: 'atom', pid: 0, value: '[4 5 6]' }, { op: 'gcStep' }, { op: 'fork', pid: 0 }],
     'fork-drops-register': [{ op: 'hold', pid: 0, reg: 0, value: '[1]' }, { op: 'hold', pid: 0, reg: 2, value: '[2]' }, { op: 'fork', pid: 0 }],
     'durable-write-not-logged': [prog('(let [h (durable-atom :hits 0)] (swap! h inc) (reset! h 5) (history h))'), run0],
     'jit-fallback-args': [prog('(do (defn sumto [n k] (loop [i 0 acc k] (if (< i n) (recur (inc i) (+ acc i)) acc))) [(sumto 3 0) (sumto 4 1) (sumto 5 2) (sumto 6 3) (try (sumto 9 9223372036854775806) (catch e (get e :error)))])'), run0],

@@ -48,6 +48,12 @@ export interface OptimizedKernelOptions extends KernelOptions {
   readonly gcStepBudget?: number;
   /** Evacuate regions whose live fraction is below this (default 0.5; above 1: every region). */
   readonly gcEvacuateBelow?: number;
+  /** A young generation collected by minor collections (default true, ADR 0048). */
+  readonly gcGenerational?: boolean;
+  /** Young words after which the pacer runs a minor collection (default 2^18). */
+  readonly gcNurseryWords?: number;
+  /** A major cycle starts when the heap has grown by this many times its live words (default 2; 4 without a young generation). */
+  readonly gcGrowthFactor?: number;
   /** Re-encode small maps that share a key set as structs during evacuation (default true). */
   readonly reencode?: boolean;
   /**

@@ -24,6 +24,9 @@ export interface MemoryConfig {
   readonly memory?: MemoryBackend;
   readonly gcStepBudget?: number;
   readonly gcEvacuateBelow?: number;
+  readonly gcGenerational?: boolean;
+  readonly gcNurseryWords?: number;
+  readonly gcGrowthFactor?: number;
   readonly reencode?: boolean;
   /** Check the heap invariants after every collection cycle. */
   readonly debug: boolean;
@@ -81,6 +84,9 @@ export class KernelMemory {
       {
         stepBudget: config.gcStepBudget,
         evacuateBelow: config.gcEvacuateBelow,
+        ...(config.gcGenerational !== undefined ? { generational: config.gcGenerational } : {}),
+        ...(config.gcNurseryWords !== undefined ? { nurseryWords: config.gcNurseryWords } : {}),
+        ...(config.gcGrowthFactor !== undefined ? { growthFactor: config.gcGrowthFactor } : {}),
         reencode: config.reencode,
         ignoreRegisters: mutants.has('gc-ignores-registers'),
         dropPublishFence: mutants.has('drop-publish-fence'),

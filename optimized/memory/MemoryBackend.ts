@@ -30,6 +30,23 @@ export interface GrowableSab extends SharedArrayBuffer {
 const GrowableSabCtor = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => GrowableSab;
 const DEFAULT_MAX = 1 << 28;
 
+/**
+ * Words from which a growing plain backend takes its whole maximum at once (4 MiB): the operating
+ * system maps zeroed pages only when they are first written, so the reservation costs address
+ * space, not memory, and the heap never again copies itself, nor holds an old and a new copy at once.
+ */
+const RESERVE_FROM = 1 << 20;
+
+/** `max` zeroed words (untouched pages cost no memory), or `n` when the system refuses that much address space. */
+function reserveWords(max: number, n: number): Int32Array {
+  try {
+    return new Int32Array(max);
+  } catch (e) {
+    if (e instanceof RangeError) return new Int32Array(n);
+    throw e;
+  }
+}
+
 /** A single-threaded backend over a growable `ArrayBuffer` (plain typed-array accesses). */
 export class PlainMemory implements MemoryBackend {
   readonly name = 'plain';
@@ -58,10 +75,10 @@ export class PlainMemory implements MemoryBackend {
       this.i32 = this.store.subarray(0, n);
       return;
     }
-    const next = new Int32Array(n);
+    const next = n >= RESERVE_FROM ? reserveWords(this.maxWords, n) : new Int32Array(n);
     next.set(this.i32);
     this.store = next;
-    this.i32 = next;
+    this.i32 = next.length === n ? next : next.subarray(0, n);
   }
   load32(addr: number): number {
     return this.i32[addr]!;

@@ -65,6 +65,8 @@ export interface KernelBenchReport {
   readonly rssMiB: Readonly<Record<'optimized' | 'immutable' | 'native', number>>;
   /** GC: longest incremental step vs a stop-the-world collection, by live values. */
   readonly gc: Readonly<Record<string, { readonly maxPauseMs: number; readonly steps: number; readonly stopTheWorldMs: number }>>;
+  /** Minor collections during `n` persistent inserts: how many, and their pauses (each the minimum over identical runs). */
+  readonly minor: { readonly count: number; readonly medianMs: number; readonly p99Ms: number; readonly maxMs: number };
   /** Bytes per map entry. */
   readonly bytesPerEntry: Readonly<Record<'optimized' | 'immutable' | 'nativeMap', number>>;
   /** The ratios and targets. */
@@ -231,6 +233,8 @@ function kernelWithLive(live: number): OptimizedKernel {
   H.mem.store32(H.atomSlot(0), m);
   for (let i = 1; i < 10; i++) k.apply({ op: 'atom', pid: 0, value: String(i) });
   k.hostRoots.delete(m);
+  // A long-lived heap: everything promoted to the old generation, as a minor collection leaves it.
+  k.collector.minor();
   return k;
 }
 
@@ -304,6 +308,32 @@ function gcBench(sizes: readonly number[], reps = 3): KernelBenchReport['gc'] {
   return out;
 }
 
+/**
+ * Minor collections during `n` persistent inserts. The collector is deterministic, so the same
+ * inserts run the same minors: each minor's pause is the minimum over `reps` identical runs (which
+ * filters out the scheduler's preemptions), as for the incremental steps.
+ */
+function minorBench(n: number, reps = 3): KernelBenchReport['minor'] {
+  const runs: number[][] = [];
+  for (let r = 0; r < reps; r++) {
+    const k = createOptimizedKernel();
+    const c = k.collector;
+    const minor = c.minor.bind(c);
+    const pauses: number[] = [];
+    c.minor = () => {
+      const t0 = performance.now();
+      minor();
+      pauses.push(performance.now() - t0);
+    };
+    persistentInserts(k, n);
+    runs.push(pauses);
+  }
+  const per = runs[0]!.map((_, i) => Math.min(...runs.map((p) => p[i] ?? Infinity)));
+  const sorted = [...per].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  return { count: per.length, medianMs: at(0.5), p99Ms: at(0.99), maxMs: sorted.at(-1) ?? 0 };
+}
+
 /** Peak RSS (MiB) of a child process building one persistent map of `n` keys, for each kind. */
 function rssBench(n: number): KernelBenchReport['rssMiB'] {
   const child = fileURLToPath(new URL('./rssChild.js', import.meta.url));
@@ -323,6 +353,7 @@ export function runKernelBenchReport(n = 1_000_000, forkSizes: readonly number[]
   const fork = forkBench(forkSizes);
   const forkMs = fork.ms;
   const gc = gcBench(gcSizes);
+  const minor = minorBench(n);
   const fmin = String(forkSizes[0]);
   const fmax = String(forkSizes[forkSizes.length - 1]);
   const gmax = String(gcSizes[gcSizes.length - 1]);
@@ -331,15 +362,17 @@ export function runKernelBenchReport(n = 1_000_000, forkSizes: readonly number[]
   const transientRatio = maps.mapInsert.optimizedTransient.ms / maps.mapInsert.nativeMap.ms;
   const forkRatio = forkMs[fmax]! / forkMs[fmin]!;
   const pauseRatio = gc[gmax]!.maxPauseMs / gc[gmax]!.stopTheWorldMs;
+  const minorRatio = minor.maxMs / gc[gmax]!.stopTheWorldMs;
   const targets: TargetCheck[] = [
     { name: 'persistent insert throughput / Immutable.js persistent', value: persistentRatio, target: '≥ 2.5', met: persistentRatio >= 2.5 },
     { name: 'transient build time / native Map', value: transientRatio, target: '≤ 1.2', met: transientRatio <= 1.2 },
     { name: 'peak RSS, one persistent map / native Map', value: rss.optimized / rss.native, target: '≤ 1', met: rss.optimized <= rss.native },
     { name: `fork(${fmax}) / fork(${fmin})`, value: forkRatio, target: '≤ 1.5', met: forkRatio <= 1.5 },
     { name: `max GC pause / stop-the-world at ${gmax} live`, value: pauseRatio, target: '≤ 0.01', met: pauseRatio <= 0.01 },
+    { name: `longest minor collection / stop-the-world at ${gmax} live`, value: minorRatio, target: '≤ 0.01', met: minorRatio <= 0.01 },
     { name: 'bytes per entry / Immutable.js', value: maps.bytesPerEntry.optimized / maps.bytesPerEntry.immutable, target: '< 1', met: maps.bytesPerEntry.optimized < maps.bytesPerEntry.immutable },
   ];
-  return { n, ...maps, vector, forkMs, forkOrder: fork.order, gc, rssMiB: rss, targets, loadAverage: loadavg()[0]! };
+  return { n, ...maps, vector, forkMs, forkOrder: fork.order, gc, minor, rssMiB: rss, targets, loadAverage: loadavg()[0]! };
 }
 
 /** The report as text lines. */
@@ -357,6 +390,7 @@ export function formatKernelReport(r: KernelBenchReport): string[] {
   for (const [k, v] of Object.entries(r.forkMs)) lines.push(`  ${Number(k).toLocaleString('en-US').padStart(10)} live values  ${(v * 1000).toFixed(1)} µs`);
   lines.push('GC (same heap, incremental steps vs stop-the-world; per step: min of 3 identical runs):');
   for (const [k, v] of Object.entries(r.gc)) lines.push(`  ${Number(k).toLocaleString('en-US').padStart(10)} live values  max pause ${v.maxPauseMs.toFixed(3)} ms over ${v.steps} steps; stop-the-world ${v.stopTheWorldMs.toFixed(1)} ms`);
+  lines.push(`minor collections during the ${r.n.toLocaleString('en-US')} persistent inserts (per minor: min of 3 identical runs): ${r.minor.count}, median ${r.minor.medianMs.toFixed(3)} ms, p99 ${r.minor.p99Ms.toFixed(3)} ms, max ${r.minor.maxMs.toFixed(3)} ms`);
   lines.push('memory per map entry:');
   for (const [k, v] of Object.entries(r.bytesPerEntry)) lines.push(`  ${k.padEnd(12)} ${v.toFixed(1)} bytes`);
   lines.push('');

@@ -47,7 +47,7 @@ export interface CollectorOptions {
    * tracing the old generation.
    */
   readonly generational?: boolean;
-  /** Young words after which the pacer runs a minor collection (default 2^18, four regions). */
+  /** Young words after which the pacer runs a minor collection (default 2^16, one region). */
   readonly nurseryWords?: number;
   /**
    * A major cycle starts when the heap has grown by this many times the live words of the last
@@ -123,7 +123,7 @@ export class Collector {
     this.publishFence = options.dropPublishFence !== true;
     this.reencoder = options.reencode === false ? null : new Reencoder(heap, this.publishFence);
     this.generational = options.generational !== false;
-    this.nurseryWords = options.nurseryWords ?? 1 << 18;
+    this.nurseryWords = options.nurseryWords ?? 1 << 16;
     this.growthFactor = options.growthFactor ?? (this.generational ? 2 : 4);
     heap.generational = this.generational;
   }

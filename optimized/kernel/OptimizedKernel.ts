@@ -50,7 +50,7 @@ export interface OptimizedKernelOptions extends KernelOptions {
   readonly gcEvacuateBelow?: number;
   /** A young generation collected by minor collections (default true, ADR 0048). */
   readonly gcGenerational?: boolean;
-  /** Young words after which the pacer runs a minor collection (default 2^18). */
+  /** Young words after which the pacer runs a minor collection (default 2^16). */
   readonly gcNurseryWords?: number;
   /** A major cycle starts when the heap has grown by this many times its live words (default 2; 4 without a young generation). */
   readonly gcGrowthFactor?: number;

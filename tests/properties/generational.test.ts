@@ -71,7 +71,8 @@ describe('young generation', () => {
   }, 600_000);
 
   it('promotes a large cell where it is, and frees a dead one with its regions', () => {
-    const k = createOptimizedKernel({ debug: true });
+    // No minor until asked (a huge nursery): the cells stay young until the test collects.
+    const k = createOptimizedKernel({ debug: true, gcNurseryWords: 1e9 });
     const H = k.heap;
     const big = `"${'x'.repeat(3 * REGION_WORDS)}"`; // one string cell spanning several regions
     ok(k, { op: 'atom', pid: 0, value: `[${big} 1]` });

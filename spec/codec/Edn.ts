@@ -361,14 +361,14 @@ class Reader {
         v = Vector.adopt(f.items);
         break;
       case F_SET: {
-        const items = canonicalMembers(f.items);
+        const items = canonicalOrder(f.items, 1);
         if (items === null) this.fail('duplicate member in set literal', f.offset, f.line, f.column);
         v = ESet.adoptSorted(items);
         break;
       }
       default: {
         if (f.items.length % 2 !== 0) this.fail('map literal has an odd number of forms', f.offset, f.line, f.column);
-        const entries = canonicalEntries(f.items);
+        const entries = canonicalOrder(f.items, 2);
         if (entries === null) this.fail('duplicate key in map literal', f.offset, f.line, f.column);
         v = EMap.adoptSortedFlat(entries);
       }
@@ -670,82 +670,50 @@ function keyedOrder(n: number, get: (i: number) => Value): { perm: number[]; dup
 }
 
 /**
- * The members of a set literal in canonical ({@link compare}) order, or null when two are equal.
- * Text already in canonical order (what `printEdn` writes) is checked in one pass and not sorted.
+ * The members of a set literal (`stride` 1) or the keys and values of a map literal (`stride` 2:
+ * `items` alternates keys and values) in canonical key order, reordered in place or replaced, or
+ * null when two keys are equal. Text already in canonical order (what `printEdn` writes) is
+ * checked in one pass and adopted as it is.
  */
-function canonicalMembers(items: Value[]): Value[] | null {
-  const n = items.length;
+function canonicalOrder(items: Value[], stride: 1 | 2): Value[] | null {
+  const n = items.length / stride;
   if (n < 2) return items;
-  const cmp = orderFor(items, 1);
+  const cmp = orderFor(items, stride);
   let i = 1;
-  while (i < n && cmp(items[i - 1]!, items[i]!) < 0) i++;
+  while (i < n && cmp(items[stride * (i - 1)]!, items[stride * i]!) < 0) i++;
   if (i === n) return items;
   if (n >= KEYED_SORT_MIN) {
-    const order = keyedOrder(n, (k) => items[k]!);
-    if (order !== null) return order.dup ? null : order.perm.map((k) => items[k]!);
-    items.sort(cmp);
-    for (let k = 1; k < n; k++) if (cmp(items[k - 1]!, items[k]!) === 0) return null;
-    return items;
-  }
-  // Small sets: insertion sort from the first member out of order (the prefix is sorted).
-  for (; i < n; i++) {
-    const x = items[i]!;
-    let j = i - 1;
-    let c = 0;
-    while (j >= 0 && (c = cmp(items[j]!, x)) > 0) {
-      items[j + 1] = items[j]!;
-      j--;
-    }
-    if (j >= 0 && c === 0) return null;
-    items[j + 1] = x;
-  }
-  return items;
-}
-
-/**
- * The keys and values of a map literal (`items` alternates keys and values, and is reordered in
- * place or replaced) in canonical key order, or null when two keys are equal. Text already in
- * canonical order is checked in one pass and adopted as it is.
- */
-function canonicalEntries(items: Value[]): Value[] | null {
-  const n = items.length >> 1;
-  if (n < 2) return items;
-  const cmp = orderFor(items, 2);
-  let i = 1;
-  while (i < n && cmp(items[2 * i - 2]!, items[2 * i]!) < 0) i++;
-  if (i === n) return items;
-  if (n >= KEYED_SORT_MIN) {
-    const order = keyedOrder(n, (k) => items[2 * k]!);
+    const order = keyedOrder(n, (k) => items[stride * k]!);
     let perm: number[];
     if (order !== null) {
       if (order.dup) return null;
       perm = order.perm;
     } else {
       perm = Array.from({ length: n }, (_, k) => k);
-      perm.sort((x, y) => cmp(items[2 * x]!, items[2 * y]!));
-      for (let k = 1; k < n; k++) if (cmp(items[2 * perm[k - 1]!]!, items[2 * perm[k]!]!) === 0) return null;
+      perm.sort((x, y) => cmp(items[stride * x]!, items[stride * y]!));
+      for (let k = 1; k < n; k++) if (cmp(items[stride * perm[k - 1]!]!, items[stride * perm[k]!]!) === 0) return null;
     }
-    const out: Value[] = new Array(2 * n);
+    const out: Value[] = new Array(stride * n);
     for (let k = 0; k < n; k++) {
-      out[2 * k] = items[2 * perm[k]!]!;
-      out[2 * k + 1] = items[2 * perm[k]! + 1]!;
+      out[stride * k] = items[stride * perm[k]!]!;
+      if (stride === 2) out[2 * k + 1] = items[2 * perm[k]! + 1]!;
     }
     return out;
   }
-  // Small maps: insertion sort of the pairs in place from the first one out of order (the prefix is sorted).
+  // Small collections: insertion sort in place from the first key out of order (the prefix is sorted).
   for (; i < n; i++) {
-    const key = items[2 * i]!;
-    const val = items[2 * i + 1]!;
+    const key = items[stride * i]!;
+    const val = stride === 2 ? items[2 * i + 1]! : null;
     let j = i - 1;
     let c = 0;
-    while (j >= 0 && (c = cmp(items[2 * j]!, key)) > 0) {
-      items[2 * j + 2] = items[2 * j]!;
-      items[2 * j + 3] = items[2 * j + 1]!;
+    while (j >= 0 && (c = cmp(items[stride * j]!, key)) > 0) {
+      items[stride * (j + 1)] = items[stride * j]!;
+      if (stride === 2) items[2 * j + 3] = items[2 * j + 1]!;
       j--;
     }
     if (j >= 0 && c === 0) return null;
-    items[2 * j + 2] = key;
-    items[2 * j + 3] = val;
+    items[stride * (j + 1)] = key;
+    if (stride === 2) items[2 * j + 3] = val;
   }
   return items;
 }

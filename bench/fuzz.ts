@@ -10,6 +10,7 @@
  * @module
  */
 import type { BenchContext } from './index.js';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
@@ -26,6 +27,22 @@ export type FuzzMode = 'jobs' | 'reuse' | 'fresh';
 
 const MODES: readonly FuzzMode[] = ['jobs', 'reuse', 'fresh'];
 
+let ticksPerSecond: number | undefined;
+
+/** The clock ticks per second `/proc/self/stat` counts in (`getconf CLK_TCK`; 100, Linux's usual value, if that fails). */
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    let t = NaN;
+    try {
+      t = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    } catch {
+      t = NaN;
+    }
+    ticksPerSecond = Number.isFinite(t) && t > 0 ? t : 100;
+  }
+  return ticksPerSecond;
+}
+
 /** CPU seconds of this process and of its waited-for children (Linux: /proc/self/stat), else of this process only. */
 function cpuSeconds(): number {
   const own = process.cpuUsage();
@@ -34,7 +51,7 @@ function cpuSeconds(): number {
     // fields after the command's closing parenthesis: state is field 3, cutime and cstime fields 16 and 17
     const stat = readFileSync('/proc/self/stat', 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    children = (Number(f[13]) + Number(f[14])) / 100;
+    children = (Number(f[13]) + Number(f[14])) / clockTicks();
   } catch {
     children = 0;
   }

@@ -1,5 +1,7 @@
 /**
- * Tier-2 back end: LLVM IR text → `llc-14 -march=wasm32 -filetype=obj` → a WebAssembly module.
+ * Tier-2 back end: LLVM IR text → `opt-14` (inlining and scalar clean-up, ADR 0049) →
+ * `llc-14 -march=wasm32 -filetype=obj` → a WebAssembly module. Without `opt-14`, or when its
+ * output would need anything the module cannot import, the IR goes to `llc-14` as generated.
  *
  * The relocatable object `llc` writes is instantiated directly, without `wasm-ld`: generated code
  * has no data, no globals and no function imports, so its only import is `env.__linear_memory`
@@ -16,6 +18,17 @@ import { Wasm, type WasmModule } from './wasm.js';
 /** The LLVM static compiler tier 2 runs. */
 export const LLC = 'llc-14';
 const LLC_ARGS = ['-march=wasm32', '-filetype=obj', '-O2', '-o', '-', '-'];
+/** The LLVM optimizer run before `llc` (from the same Debian package, llvm-14). */
+export const OPT = 'opt-14';
+/**
+ * What `opt` runs: inlining (a `reduce` driver calls its function once per item; `llc` never
+ * inlines), then scalar clean-up, with fuel kept in a register across a loop (`licm` promotion).
+ * Not `instcombine`: it turns the overflow checks of `*` into 128-bit multiplies, which wasm32
+ * lowers to a runtime-library call the module cannot import.
+ */
+const OPT_ARGS = ['-passes=cgscc(inline),function(sroa,early-cse,simplifycfg,gvn,loop-mssa(licm),dse,simplifycfg)', '-S', '-o', '-', '-'];
+/** What a generated module may import: its memory and llc's shadow-stack pointer. */
+const ALLOWED_IMPORTS = new Set(['env.__linear_memory', 'env.__stack_pointer']);
 const MAX_OUTPUT = 64 * 1024 * 1024;
 
 /** An error of the tier-2 toolchain (llc missing or failing): the caller stays in tier 1. */
@@ -37,7 +50,12 @@ export function irHash(ir: string): string {
   return createHash('sha256').update(ir).digest('hex');
 }
 
-/** The cached module for `ir`, if any. */
+/** The cache key of an IR text compiled with (`optimize`) or without the optimizer. */
+function keyOf(ir: string, optimize: boolean): string {
+  return optimize ? irHash(ir) : `${irHash(ir)}:plain`;
+}
+
+/** The cached module for `ir` (compiled with the optimizer), if any. */
 export function cached(ir: string): WasmModule | undefined {
   return cache.get(irHash(ir));
 }
@@ -57,41 +75,105 @@ function llcFailed(e: unknown, stderr: string | Buffer | undefined): Tier2Compil
   return new Tier2CompileError(`${LLC} failed: ${msg}${stderr !== undefined && stderr.length > 0 ? `\n${stderr.toString()}` : ''}`);
 }
 
-/** Compiles IR to a WebAssembly module, blocking (tests and benchmarks only). */
-export function emitSync(ir: string): WasmModule {
-  const key = irHash(ir);
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  let obj: Buffer;
+/** Whether module `m` imports only what tier 2 provides. */
+function importsAllowed(m: WasmModule): boolean {
+  return Wasm.Module.imports(m).every((i) => ALLOWED_IMPORTS.has(`${i.module}.${i.name}`));
+}
+
+function llcSync(ir: string | Buffer): Buffer {
   try {
-    obj = execFileSync(LLC, LLC_ARGS, { input: ir, maxBuffer: MAX_OUTPUT, stdio: ['pipe', 'pipe', 'pipe'] });
+    return execFileSync(LLC, LLC_ARGS, { input: ir, maxBuffer: MAX_OUTPUT, stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (e) {
     throw llcFailed(e, (e as { stderr?: Buffer }).stderr);
   }
-  const m = new Wasm.Module(obj);
+}
+
+/** `opt`'s output for `ir`, or null when `opt` is missing or fails (the IR then goes to llc as it is). */
+function optSync(ir: string): Buffer | null {
+  if (!optAvailable()) return null;
+  try {
+    return execFileSync(OPT, OPT_ARGS, { input: ir, maxBuffer: MAX_OUTPUT, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Compiles IR to a WebAssembly module, blocking (tests and benchmarks only); through `opt-14`
+ * first unless `optimize` is false.
+ */
+export function emitSync(ir: string, optimize = true): WasmModule {
+  const key = keyOf(ir, optimize);
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  let m: WasmModule | null = null;
+  const optimized = optimize ? optSync(ir) : null;
+  if (optimized !== null) {
+    try {
+      m = new Wasm.Module(llcSync(optimized));
+    } catch {
+      m = null; // the IR as generated is compiled below: its own error, if any, is the one reported
+    }
+  }
+  if (m === null || !importsAllowed(m)) m = new Wasm.Module(llcSync(ir));
   remember(key, m);
   return m;
 }
 
-/** Compiles IR to a WebAssembly module in a child process and WebAssembly's async compiler. */
-export async function emitAsync(ir: string): Promise<WasmModule> {
-  const key = irHash(ir);
-  const hit = cache.get(key);
-  if (hit !== undefined) return hit;
-  const obj = await new Promise<Buffer>((resolve, reject) => {
-    const child = execFile(LLC, LLC_ARGS, { encoding: 'buffer', maxBuffer: MAX_OUTPUT }, (err, stdout, stderr) => {
+/** Runs `cmd args` with `input` on stdin in a child process → its stdout. */
+function run(cmd: string, args: readonly string[], input: string | Buffer): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const child = execFile(cmd, args, { encoding: 'buffer', maxBuffer: MAX_OUTPUT }, (err, stdout, stderr) => {
       if (err !== null) reject(llcFailed(err, stderr));
       else resolve(stdout);
     });
-    child.stdin?.on('error', () => undefined); // llc missing: reported through the callback
-    child.stdin?.end(ir);
+    child.stdin?.on('error', () => undefined); // the tool missing: reported through the callback
+    child.stdin?.end(input);
   });
-  const m = await Wasm.compile(obj);
+}
+
+/**
+ * Compiles IR to a WebAssembly module in child processes and WebAssembly's async compiler;
+ * through `opt-14` first unless `optimize` is false.
+ */
+export async function emitAsync(ir: string, optimize = true): Promise<WasmModule> {
+  const key = keyOf(ir, optimize);
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  let m: WasmModule | null = null;
+  if (optimize && optAvailable()) {
+    try {
+      m = await Wasm.compile(await run(LLC, LLC_ARGS, await run(OPT, OPT_ARGS, ir)));
+    } catch {
+      m = null; // the IR as generated is compiled below: its own error, if any, is the one reported
+    }
+  }
+  if (m === null || !importsAllowed(m)) m = await Wasm.compile(await run(LLC, LLC_ARGS, ir));
   remember(key, m);
   return m;
 }
 
 let llcState: { ok: boolean; reason?: string } | null = null;
+let optState: boolean | null = null;
+
+/** Whether `cmd` is an executable file in a directory of the PATH. */
+function onPath(cmd: string): boolean {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d.length > 0);
+  return dirs.some((d) => {
+    try {
+      accessSync(join(d, cmd), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Whether `opt-14` is on the PATH (checked once). Without it, tier 2 compiles the IR as generated. */
+export function optAvailable(): boolean {
+  optState ??= onPath(OPT);
+  return optState;
+}
 
 /**
  * Whether `llc-14` is on the PATH (checked once, by looking at the file system: cheap enough
@@ -100,15 +182,6 @@ let llcState: { ok: boolean; reason?: string } | null = null;
  */
 export function llcAvailable(): { ok: boolean; reason?: string } {
   if (llcState !== null) return llcState;
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d.length > 0);
-  const found = dirs.some((d) => {
-    try {
-      accessSync(join(d, LLC), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  llcState = found ? { ok: true } : { ok: false, reason: `${LLC} is not on the PATH (Debian package llvm-14)` };
+  llcState = onPath(LLC) ? { ok: true } : { ok: false, reason: `${LLC} is not on the PATH (Debian package llvm-14)` };
   return llcState;
 }

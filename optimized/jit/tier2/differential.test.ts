@@ -91,6 +91,12 @@ suite('tier 2 vs the reference interpreter', () => {
     console.log(`[tier 2] byte-string scans: ${tally.ok} values and ${tally.fallback} fallbacks agreed with the reference`);
   });
 
+  it(`agrees without the optimizer too (llc alone: what runs where opt-14 is missing), ${(RUNS / 4) * BATCH} programs`, () => {
+    const tally = { ok: 0, fallback: 0 };
+    fc.assert(property({ optimize: false }, tally), { seed: SEED + 1, numRuns: RUNS / 4, endOnFailure: true });
+    expect(tally.ok).toBeGreaterThan((RUNS * BATCH) / 16);
+  });
+
   it('catches the seeded miscompile (`<` compiled as `<=`) with the same property', () => {
     const out = fc.check(property({ miscompileCompare: true }), { seed: SEED, numRuns: RUNS, endOnFailure: true });
     expect(out.failed).toBe(true);

@@ -27,6 +27,8 @@ export { generateIR, hasReduceDriver, type Tier2Target, type CodegenOptions } fr
 export interface Tier2Options {
   /** Seeded bug (the mutant `jit-tier2-compare`): `<` compiled as `<=`. Never on by default. */
   readonly miscompileCompare?: boolean;
+  /** Run `opt-14` (inlining, scalar clean-up) before `llc-14` when it is installed (default true, ADR 0049). */
+  readonly optimize?: boolean;
 }
 
 /** The outcome of one tier-2 call. */
@@ -108,7 +110,7 @@ export function compileSync(plan: Plan, opts: Tier2Options = {}): Tier2Code {
 export async function compileManyAsync(plans: readonly Plan[], opts: Tier2Options = {}): Promise<Tier2Code[]> {
   const t0 = performance.now();
   const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
-  const module = await emitAsync(ir);
+  const module = await emitAsync(ir, opts.optimize !== false);
   return instantiate(plans, ir, module, performance.now() - t0);
 }
 
@@ -116,7 +118,7 @@ export async function compileManyAsync(plans: readonly Plan[], opts: Tier2Option
 export function compileManySync(plans: readonly Plan[], opts: Tier2Options = {}): Tier2Code[] {
   const t0 = performance.now();
   const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
-  const module = emitSync(ir);
+  const module = emitSync(ir, opts.optimize !== false);
   return instantiate(plans, ir, module, performance.now() - t0);
 }
 
@@ -138,7 +140,7 @@ export interface EmittedPlans {
 export async function emitPlans(plans: readonly Plan[], opts: Tier2Options = {}): Promise<EmittedPlans> {
   const t0 = performance.now();
   const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
-  const module = await emitAsync(ir);
+  const module = await emitAsync(ir, opts.optimize !== false);
   return { ir, module, ms: performance.now() - t0 };
 }
 

@@ -350,7 +350,7 @@ function measure(run: () => string, what: string, runs: number): { runs: number[
   return { runs: times, value };
 }
 
-/** Compiles the program's tier-2-eligible top-level functions (one llc run, cache cleared) and times it. */
+/** Compiles the program's tier-2-eligible top-level functions (one opt + llc run, cache cleared) and times it. */
 function tier2Compile(setup: string): JitProgramResult['tier2Compile'] {
   const src = compileSource(setup);
   const plans: Plan[] = [];
@@ -595,7 +595,7 @@ export function formatJitReport(r: JitBenchReport): string[] {
   }
   if (notes.length > 0) lines.push(...notes);
   lines.push('');
-  lines.push('compile latency'.padEnd(22) + 'tier 1 (arities, total ms)'.padStart(28) + 'tier 2 (functions: ms, one llc run, cache cleared)'.padStart(54));
+  lines.push('compile latency'.padEnd(22) + 'tier 1 (arities, total ms)'.padStart(28) + 'tier 2 (functions: ms, one opt + llc run, cache cleared)'.padStart(54));
   for (const p of r.programs) {
     const t2 = 'skipped' in p.tier2Compile ? 'n/a' : `${p.tier2Compile.functions.join(', ')}: ${p.tier2Compile.ms.toFixed(1)} ms`;
     lines.push(p.name.padEnd(22) + `${p.tier1Compile.compiled}, ${p.tier1Compile.ms.toFixed(2)} ms`.padStart(28) + t2.padStart(54));

@@ -104,7 +104,7 @@ export function compileSync(plan: Plan, opts: Tier2Options = {}): Tier2Code {
 }
 
 /**
- * Compiles several plans into one module with one `llc-14` run (its start-up dominates a small
+ * Compiles several plans into one module with one `opt-14` and one `llc-14` run (their start-up dominates a small
  * compilation), without blocking. Each code's `compileMs` is the whole batch's.
  */
 export async function compileManyAsync(plans: readonly Plan[], opts: Tier2Options = {}): Promise<Tier2Code[]> {

@@ -104,6 +104,13 @@ export class Collector {
   readonly stats: CollectorStats = { cycles: 0, freed: 0, moved: 0, regionsFreed: 0, steps: 0, minors: 0, promoted: 0, youngFreed: 0 };
   /** Whether the heap is generational (see {@link CollectorOptions.generational}). */
   readonly generational: boolean;
+  /** The young regions the minor collection in progress collects (null: none in progress). */
+  private minorSet: number[] | null = null;
+  /** Handles the minor collection in progress has queued for promotion. */
+  private minorGrey: number[] = [];
+  /** The free pass: the index in {@link Collector.minorSet} of the region being walked, and the address reached in it (-1: not started). */
+  private minorFreeRegion = 0;
+  private minorFreeAt = -1;
   private readonly nurseryWords: number;
   private readonly growthFactor: number;
   /** The struct re-encoder (null when disabled). */
@@ -463,115 +470,221 @@ export class Collector {
   }
 
   /**
-   * The pacer: called by the mutator between operations. Runs a minor collection when the young
-   * generation is full; starts a cycle when the heap has grown enough since the last one, and
-   * does collection work proportional to allocation.
+   * The pacer: called by the mutator between operations, with collection work proportional to
+   * allocation: continues a minor collection in progress, or starts one when the young
+   * generation is full; else continues the major cycle, or starts one when the heap has grown
+   * enough since the last.
    */
   pace(allocatedWords: number): void {
     const H = this.heap;
-    if (this.generational && H.youngWords >= this.nurseryWords) this.minor();
+    const budget = Math.max(this.budget, 4 * allocatedWords);
+    // A minor collection in progress, or one due, takes this turn's work.
+    if (this.minorSet !== null || (this.generational && H.youngWords >= this.nurseryWords)) {
+      this.stepMinor(budget);
+      return;
+    }
     if (this.phase === 'idle') {
       const grown = this.generational ? H.tenuredSinceCycle : H.allocatedSinceCycle;
       if (grown < Math.max(1 << 20, this.growthFactor * this.liveWords)) return;
     }
-    this.step(Math.max(this.budget, 4 * allocatedWords));
+    this.step(budget);
+  }
+
+  /** Whether a minor collection is in progress (started, not finished). */
+  get minorInProgress(): boolean {
+    return this.minorSet !== null;
   }
 
   /**
-   * A minor collection (ADR 0048): copies every young cell reachable from the roots (registers,
-   * host roots, interned names, the re-encoder's shapes, live atoms) to an old region, swapping
-   * its handle as evacuation does (a small map whose key set is shared is re-encoded as a struct
-   * on the way), and frees every other young cell with its regions. Old cells
-   * are not traced: none points to a young one, since a cell only points to cells older than
-   * itself and the collector places its own copies in old regions. It may run in any phase of a
-   * major cycle: a promoted cell keeps its handle and its mark, and a freed young cell is garbage
-   * the snapshot no longer needs (the marker skips it if it was shaded). With no room to copy
-   * into, the young regions become old as they are (nothing freed; the major cycle sweeps them).
-   * @see GC.tla EvacBegin, CopyStep, SwapStep (a promotion), Sweep (a freed young cell)
+   * A whole minor collection (ADR 0048): finishes the one in progress, if any, then collects
+   * everything young. See {@link Collector.startMinor}.
    */
   minor(): void {
+    if (!this.generational) return;
+    if (this.minorSet !== null) this.minorStep(Infinity);
+    if (this.startMinor()) this.minorStep(Infinity);
+  }
+
+  /**
+   * One bounded increment of minor collection (the pacer's and `gcStep`'s): continues the minor
+   * collection in progress, or starts one when anything is young. Returns whether one is still
+   * in progress after it.
+   */
+  stepMinor(budget = this.budget): boolean {
+    if (!this.generational) return false;
+    if (this.minorSet === null && !this.startMinor()) return false;
+    return !this.minorStep(budget);
+  }
+
+  /**
+   * Starts a minor collection (ADR 0048) of every young region so far (the collected set; the
+   * mutator goes on allocating in new young regions): queues every young cell the roots name
+   * (registers, host roots, interned names, the re-encoder's shapes, live atom slots). Then each
+   * {@link Collector.minorStep} promotes queued cells into an old region (EvacBegin, CopyStep, F1,
+   * SwapStep; a small map whose key set is shared becomes a struct on the way) and queues their
+   * young children; old cells are never traced, since none points to a young one (a cell only
+   * points to cells older than itself, and the collector places its own cells in old regions).
+   * What the roots reach at the start is all a minor keeps: values are immutable, so nothing
+   * reachable then stops being reachable from the queued cells, and nothing unreachable then can
+   * become reachable. When the queue is empty, each collected region is walked once and the cells
+   * their handles still lead to are freed, then the regions. A minor collection may run in any
+   * phase of a major cycle: a promoted cell keeps its handle and its mark, a cell it frees is
+   * garbage the major no longer needs (the marker skips a shaded handle freed since), and a queued
+   * cell the major freed meanwhile is skipped. Returns false when nothing is young.
+   * @see GC.tla StartMark (the roots), EvacBegin, CopyStep, SwapStep (a promotion), Sweep (a freed young cell)
+   */
+  startMinor(): boolean {
     const H = this.heap;
-    if (!this.generational || H.youngRegions.length === 0) return;
+    if (!this.generational || this.minorSet !== null || H.youngRegions.length === 0) return false;
     H.retireAllocRegion();
-    const young = H.youngRegions;
+    this.minorSet = H.youngRegions;
     H.youngRegions = [];
     H.youngWords = 0;
+    H.collectingYoung = true;
+    this.minorGrey = [];
+    this.minorFreeRegion = 0;
+    this.minorFreeAt = -1;
+    const m = H.mem;
+    for (const w of this.roots.registerRoots()) this.queueYoung(w);
+    for (const h of H.interned.values()) this.queueYoung(h << 1);
+    if (this.reencoder !== null) for (const w of this.reencoder.roots()) this.queueYoung(w);
+    // seeded bug `gc-minor-skips-atoms`: the atoms' slots are not roots
+    if (!H.flags.seeded.has('gc-minor-skips-atoms')) for (let id = 0; id < H.atomCount; id++) if (this.roots.atomLive(id)) this.queueYoung(m.load32(H.atomSlot(id)));
+    return true;
+  }
+
+  /** Queues value word `w` for promotion if it names a young cell of the collected set not queued yet. */
+  private queueYoung(w: number): void {
+    if ((w & 1) !== 0) return;
+    const h = w >>> 1;
+    const y = this.heap.youngHandles;
+    if (y[h] !== 1) return; // old, immortal, queued or promoted already
+    y[h] = 2;
+    this.minorGrey.push(h);
+  }
+
+  /**
+   * Promotes queued cells, then frees the collected set's garbage, until `budget` words of work are
+   * done or the minor collection is over. Returns whether it is over.
+   */
+  private minorStep(budget: number): boolean {
+    const H = this.heap;
     const m = H.mem;
     const youngHandles = H.youngHandles;
-    const scan: number[] = [];
-    // seeded bugs: `gc-minor-skips-atoms` (atom slots are not roots), `gc-promote-shallow` (a promoted cell's children are not followed)
-    const skipAtoms = H.flags.seeded.has('gc-minor-skips-atoms');
+    const set = this.minorSet!;
+    const grey = this.minorGrey;
+    // seeded bug `gc-promote-shallow`: a promoted cell's children are not queued
     const shallow = H.flags.seeded.has('gc-promote-shallow');
-    const forward = (w: number): void => {
-      if ((w & 1) !== 0) return;
-      const h = w >>> 1;
-      if (youngHandles[h] !== 1) return; // old, immortal, or promoted already
-      youngHandles[h] = 0;
-      const a = H.addr(h);
-      const r = a >>> REGION_SHIFT;
-      const size = m.load32(a) >>> 8;
-      if (H.regionKind[r] === RegionKind.Large) {
-        // A large cell is promoted where it is: its regions become old.
-        for (let i = 0; i < H.regionSpan[r]!; i++) H.regionYoung[r + i] = 0;
-        H.tenuredSinceCycle += size;
-      } else if (this.reencoder !== null && this.reencoder.tryReencode(h, a)) {
-        // Promoted as a struct: its shape (old) may name young keys, so it is scanned too.
-        scan.push(m.load32(H.addr(h) + 5) >>> 1);
-      } else {
-        const to = H.reserve(size); // EvacBegin
-        H.copyWords(to, a, size); // CopyStep
-        if (this.publishFence) m.fence(); // F1: the copy before the handle that leads to it
-        H.setAddr(h, to); // SwapStep
-        if (H.raw === null && isSealed(m.load32(to) & 0xff, (i) => m.load32(to + i))) m.publish(to, size);
-      }
-      this.stats.promoted++;
-      if (!shallow) scan.push(h);
-    };
+    let work = 0;
     try {
-      for (const w of this.roots.registerRoots()) forward(w);
-      for (const h of H.interned.values()) forward(h << 1);
-      if (this.reencoder !== null) for (const w of this.reencoder.roots()) forward(w);
-      if (!skipAtoms) for (let id = 0; id < H.atomCount; id++) if (this.roots.atomLive(id)) forward(m.load32(H.atomSlot(id)));
-      while (scan.length > 0) {
-        const a = H.addr(scan.pop()!);
-        const hdr = m.load32(a);
-        const t = hdr & 0xff;
-        const size = hdr >>> 8;
-        const start = t === T_SHAPE ? 3 + m.load32(a + 2) : SCAN_START[t]!;
-        if (start > 0) for (let i = start; i < size; i++) forward(m.load32(a + i));
+      while (work < budget && grey.length > 0) {
+        const h = grey.pop()!;
+        // Freed by a major sweep since it was queued (and perhaps reused): nothing to promote.
+        if (youngHandles[h] !== 2) {
+          work += 1;
+          continue;
+        }
+        const a = H.addr(h);
+        const r = a >>> REGION_SHIFT;
+        const size = m.load32(a) >>> 8;
+        let at: number;
+        if (H.regionKind[r] === RegionKind.Large) {
+          // A large cell is promoted where it is: its regions become old.
+          for (let i = 0; i < H.regionSpan[r]!; i++) H.regionYoung[r + i] = 0;
+          H.tenuredSinceCycle += size;
+          at = a;
+        } else if (this.reencoder !== null && this.reencoder.tryReencode(h, a)) {
+          at = H.addr(h);
+          // Promoted as a struct: its shape (old) may name young keys.
+          if (!shallow) this.queueChildren(m.load32(at + 5) >>> 1);
+        } else {
+          at = H.reserve(size); // EvacBegin
+          H.copyWords(at, a, size); // CopyStep
+          if (this.publishFence) m.fence(); // F1: the copy before the handle that leads to it
+          H.setAddr(h, at); // SwapStep
+          if (H.raw === null && isSealed(m.load32(at) & 0xff, (i) => m.load32(at + i))) m.publish(at, size);
+        }
+        youngHandles[h] = 0;
+        this.stats.promoted++;
+        if (!shallow) this.queueChildren(h);
+        work += 8 + size;
       }
     } catch (e) {
       if (!(e instanceof HeapExhausted)) throw e;
-      // No room for the copies: every young region becomes old as it is (its cells with it), so
-      // no old cell points to a young one.
-      for (const r of young) {
+      // No room for the copies: every collected region becomes old as it is (its cells with it),
+      // so no old cell points to a young one; nothing is freed (a major cycle sweeps them).
+      for (const r of set) {
         for (let i = 0; i < H.regionSpan[r]!; i++) H.regionYoung[r + i] = 0;
-        this.forEachCell(r, (h) => (youngHandles[h] = 0));
+        this.forEachCell(r, (h, a) => {
+          if (youngHandles[h] !== 0 && H.addr(h) === a) youngHandles[h] = 0;
+        });
       }
-      this.stats.minors++;
-      return;
+      this.endMinor();
+      return true;
     }
-    // Every reachable young cell now lives in an old region: a young cell still at its address
-    // is garbage (a cell its handle no longer leads to is a copy left behind).
-    for (const r of young) {
-      if (H.regionYoung[r] !== 1) continue; // a promoted large cell
-      this.forEachCell(r, (h, a) => {
+    // The free pass: every reachable cell of the collected set now lives in an old region, so one
+    // still at its address is garbage (a cell its handle no longer leads to is a copy left behind).
+    while (work < budget && grey.length === 0 && this.minorFreeRegion < set.length) {
+      const r = set[this.minorFreeRegion]!;
+      const base = r << REGION_SHIFT;
+      if (H.regionYoung[r] !== 1) {
+        this.minorFreeRegion++; // a promoted large cell
+        continue;
+      }
+      if (this.minorFreeAt < 0) this.minorFreeAt = base;
+      const end = base + H.used(r);
+      while (work < budget && this.minorFreeAt < end) {
+        const a = this.minorFreeAt;
+        const size = m.load32(a) >>> 8;
+        if (size === 0) throw new Error(`corrupt region ${r} at offset ${a - base}`);
+        const h = m.load32(a + 1);
         if (youngHandles[h] === 1 && H.addr(h) === a) {
           H.freeHandle(h);
           this.stats.youngFreed++;
         }
-      });
+        this.minorFreeAt = a + size;
+        work += 2;
+      }
+      if (this.minorFreeAt >= end) {
+        this.minorFreeRegion++;
+        this.minorFreeAt = -1;
+      }
+    }
+    if (grey.length > 0 || this.minorFreeRegion < set.length) {
+      // F2: handles freed so far are visible before the allocator hands them out again.
+      m.fence();
+      return false;
     }
     // F3 and F2: every handle swap and freed entry is visible before a region or handle is reused.
     m.fence();
-    for (const r of young) {
+    for (const r of set) {
       if (H.regionYoung[r] !== 1) continue;
       H.freeRegion(r);
       this.stats.regionsFreed++;
     }
-    this.stats.minors++;
+    this.endMinor();
     // The heap checks hold between cycles (mid-sweep, garbage may still point at freed cells).
     if (this.phase === 'idle') this.onCycle?.();
+    return true;
+  }
+
+  /** Queues the young children of handle `h`'s cell. */
+  private queueChildren(h: number): void {
+    const H = this.heap;
+    const m = H.mem;
+    const a = H.addr(h);
+    const hdr = m.load32(a);
+    const t = hdr & 0xff;
+    const size = hdr >>> 8;
+    const start = t === T_SHAPE ? 3 + m.load32(a + 2) : SCAN_START[t]!;
+    if (start > 0) for (let i = start; i < size; i++) this.queueYoung(m.load32(a + i));
+  }
+
+  private endMinor(): void {
+    this.minorSet = null;
+    this.minorGrey = [];
+    this.heap.collectingYoung = false;
+    this.stats.minors++;
   }
 
   /** Calls `f(handle, address)` for every cell of region `r`, in address order (copies left behind included). */

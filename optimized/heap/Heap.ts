@@ -91,8 +91,9 @@ export class Heap {
   /** Words the mutator allocated since the last minor collection. */
   youngWords = 0;
   /**
-   * 1 for a handle whose cell is young, by handle (a byte each): the minor collection asks it of
-   * every child it meets, so it must not cost a visit to the handle's entry.
+   * By handle (a byte each): 1 for a young cell, 2 for one a minor collection has queued for
+   * promotion, 0 otherwise. The minor collection asks it of every child it meets, so it must not
+   * cost a visit to the handle's entry.
    */
   youngHandles = new Uint8Array(HANDLE_CHUNK);
   /**
@@ -100,6 +101,8 @@ export class Heap {
    * regions, so that no old cell ever points to a young one (set by the collector, ADR 0048).
    */
   generational = false;
+  /** Whether a minor collection is in progress (young cells may then be queued, and old cells point to young ones). */
+  collectingYoung = false;
   /** Words placed in old regions (promotions, evacuation copies, structs) since the collector last reset it. */
   tenuredSinceCycle = 0;
   private readonly freeRegions: number[] = [];

@@ -178,9 +178,9 @@ export class Operations {
         mem.collector.collect();
         return 'nil';
       case 'gcStep':
-        // A minor collection first (when the heap is generational), so that programs of
-        // operations exercise minors in every phase of a major cycle.
-        mem.collector.minor();
+        // An increment of minor collection first (when the heap is generational), so that
+        // programs of operations exercise minors across operations and in every phase of a major cycle.
+        mem.collector.stepMinor();
         mem.collector.step();
         return 'nil';
       default:

@@ -13,6 +13,7 @@ import type { FuzzCase } from '../../harness/generators/case.js';
 import { runDifferential } from '../../harness/oracles/differential.js';
 import { createOptimizedKernel, createPlainMemory, type OptimizedKernel } from '../../optimized/index.js';
 import { RegionKind } from '../../optimized/heap/Heap.js';
+import { mapAssoc, mapCount, mapDissoc, mapForEach, mapGet, smallInt, WORDS } from '../../optimized/heap/values.js';
 import { REGION_WORDS } from '../../optimized/heap/layout.js';
 import { ReferenceKernel } from '../../reference/index.js';
 import type { Op } from '../../spec/Kernel.js';
@@ -81,6 +82,95 @@ describe('young generation', () => {
     // and minors left in progress between operations (a 64-word budget per increment)
     expect(spanning).toBeGreaterThan(0);
   }, 600_000);
+
+  it('persistent maps that share structure across versions keep every version intact through minors interleaved with major cycles (heap-level workloads)', () => {
+    // What no kernel operation does: new cells pointing into old values (path copying), old
+    // versions kept or dropped by the host, minor increments and major steps between updates.
+    const action = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ kind: fc.constant('assoc' as const), key: fc.nat(300), val: fc.integer({ min: -1000, max: 1000 }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('dissoc' as const), key: fc.nat(300) }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'keep' as const }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) },
+      { weight: 3, arbitrary: fc.constant({ kind: 'gcStep' as const }) },
+    );
+    const run = (actions: readonly { kind: string; key?: number; val?: number }[], seeded: readonly string[]): string | null => {
+      const k = createOptimizedKernel({ gcNurseryWords: 256, gcStepBudget: 32 });
+      const H = k.heap;
+      const c = k.collector;
+      if (seeded.length > 0) H.flags.seeded = new Set(seeded);
+      let cur = { w: WORDS.emptyMap, model: new Map<number, number>() };
+      const kept: (typeof cur)[] = [];
+      const roots = (): void => {
+        k.hostRoots.clear();
+        k.hostRoots.add(cur.w);
+        for (const v of kept) k.hostRoots.add(v.w);
+      };
+      const check = (v: typeof cur): string | null => {
+        if (mapCount(H, v.w) !== v.model.size) return `count ${mapCount(H, v.w)} ≠ ${v.model.size}`;
+        const seen = new Map<number, number>();
+        mapForEach(H, v.w, (key, val) => seen.set(key >> 1, val >> 1));
+        for (const [key, val] of v.model) if (seen.get(key) !== val || mapGet(H, v.w, smallInt(key)) !== smallInt(val)) return `key ${key}: ${String(seen.get(key))} ≠ ${val}`;
+        return null;
+      };
+      for (const a of actions) {
+        if (a.kind === 'assoc') {
+          cur = { w: mapAssoc(H, cur.w, smallInt(a.key!), smallInt(a.val!)), model: new Map(cur.model).set(a.key!, a.val!) };
+        } else if (a.kind === 'dissoc') {
+          const model = new Map(cur.model);
+          model.delete(a.key!);
+          cur = { w: mapDissoc(H, cur.w, smallInt(a.key!)), model };
+        } else if (a.kind === 'keep') {
+          kept.push(cur);
+          if (kept.length > 4) kept.shift();
+        } else if (a.kind === 'drop') kept.shift();
+        roots();
+        if (a.kind === 'gcStep') {
+          c.stepMinor();
+          c.step();
+        } else c.pace(64);
+        for (const v of [cur, ...kept]) {
+          const bad = check(v);
+          if (bad !== null) return bad;
+        }
+      }
+      return null;
+    };
+    const property = (seeded: readonly string[]) => fc.property(fc.array(action, { minLength: 200, maxLength: 1000 }), (actions) => run(actions, seeded) === null);
+    fc.assert(property([]), { numRuns: 40, seed: 4811 });
+    // Teeth: a heap-level seeded bug (promotion re-encoding a map as a struct without keeping the
+    // map's own cells, which versions made since share) breaks a version the host still holds.
+    expect(fc.check(property(['gc-reencode-no-barrier']), { numRuns: 40, seed: 4811, endOnFailure: true }).failed).toBe(true);
+  }, 300_000);
+
+  it('long runs of persistent inserts (random key order, pacing, size) keep every key', () => {
+    // Minors complete while a major cycle marks only once the old generation is large enough to
+    // start one: 60,000 inserts and more.
+    const run = (n: number, every: number, salt: number, seeded: readonly string[]): number => {
+      const k = createOptimizedKernel();
+      const H = k.heap;
+      if (seeded.length > 0) H.flags.seeded = new Set(seeded);
+      const keyOf = (i: number): number => (Math.imul(i ^ salt, 0x9e3779b1) >>> 2) % 0x3fffffff;
+      let m = WORDS.emptyMap;
+      let last = 0;
+      for (let i = 0; i < n; i++) {
+        m = mapAssoc(H, m, smallInt(keyOf(i)), smallInt(i));
+        if (i % every === every - 1) {
+          k.hostRoots.clear();
+          k.hostRoots.add(m);
+          k.collector.pace(H.counters.wordsAllocated - last);
+          last = H.counters.wordsAllocated;
+        }
+      }
+      let lost = 0;
+      for (let i = 0; i < n; i++) if (mapGet(H, m, smallInt(keyOf(i))) !== smallInt(i)) lost++;
+      return lost;
+    };
+    const params = fc.tuple(fc.integer({ min: 60_000, max: 90_000 }), fc.integer({ min: 64, max: 512 }), fc.nat(1 << 20));
+    fc.assert(fc.property(params, ([n, every, salt]) => run(n, every, salt, []) === 0), { numRuns: 5, seed: 77 });
+    // Teeth: the heap-level seeded bug `gc-minor-frees-while-marking` (a minor freeing its garbage
+    // while a major cycle marks, so the marking misses cells only new, never-scanned cells share).
+    expect(fc.check(fc.property(params, ([n, every, salt]) => run(n, every, salt, ['gc-minor-frees-while-marking']) === 0), { numRuns: 12, seed: 77, endOnFailure: true }).failed).toBe(true);
+  }, 300_000);
 
   it('promotes a large cell where it is, and frees a dead one with its regions', () => {
     // No minor until asked (a huge nursery): the cells stay young until the test collects.

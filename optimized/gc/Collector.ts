@@ -536,11 +536,12 @@ export class Collector {
    * points to cells older than itself, and the collector places its own cells in old regions).
    * What the roots reach at the start is all a minor keeps: values are immutable, so nothing
    * reachable then stops being reachable from the queued cells, and nothing unreachable then can
-   * become reachable. When the queue is empty, each collected region is walked once and the cells
-   * their handles still lead to are freed, then the regions. A minor collection may run in any
-   * phase of a major cycle: a promoted cell keeps its handle and its mark, a cell it frees is
-   * garbage the major no longer needs (the marker skips a shaded handle freed since), and a queued
-   * cell the major freed meanwhile is skipped. Returns false when nothing is young.
+   * become reachable (re-encoding, which changes a map's children, keeps the map's trie queued).
+   * When the queue is empty, each collected region is walked once and the cells their handles
+   * still lead to are freed, then the regions. A minor collection may promote in any phase of a
+   * major cycle (a promoted cell keeps its handle and its mark; a queued cell the major freed
+   * meanwhile is skipped), but its free pass waits while the major marks. Returns false when
+   * nothing is young.
    * @see GC.tla StartMark (the roots), EvacBegin, CopyStep, SwapStep (a promotion), Sweep (a freed young cell)
    */
   startMinor(): boolean {

@@ -530,7 +530,7 @@ export class Collector {
    * Starts a minor collection (ADR 0048) of every young region so far (the collected set; the
    * mutator goes on allocating in new young regions): queues every young cell the roots name
    * (registers, host roots, interned names, the re-encoder's shapes, live atom slots). Then each
-   * {@link Collector.minorStep} promotes queued cells into an old region (EvacBegin, CopyStep, F1,
+   * increment ({@link Collector.stepMinor}) promotes queued cells into an old region (EvacBegin, CopyStep, F1,
    * SwapStep; a small map whose key set is shared becomes a struct on the way) and queues their
    * young children; old cells are never traced, since none points to a young one (a cell only
    * points to cells older than itself, and the collector places its own cells in old regions).

@@ -10,7 +10,7 @@
  * @module
  */
 import { type Heap, RegionKind, HeapExhausted } from '../heap/Heap.js';
-import { HANDLE_CHUNK, HANDLE_CHUNK_SHIFT, IMMORTAL, REGION_SHIFT, SCAN_START, T_SHAPE, isSealed } from '../heap/layout.js';
+import { HANDLE_CHUNK, HANDLE_CHUNK_SHIFT, IMMORTAL, REGION_SHIFT, SCAN_START, T_SHAPE, isSealed, traceStart } from '../heap/layout.js';
 
 const HMASK = HANDLE_CHUNK - 1;
 import { Reencoder } from '../heap/reencode.js';
@@ -227,7 +227,7 @@ export class Collector {
     const hdr = m.load32(a);
     const t = hdr & 0xff;
     const size = hdr >>> 8;
-    const start = t === T_SHAPE ? 3 + m.load32(a + 2) : SCAN_START[t]!;
+    const start = traceStart(m, a, t);
     if (start > 0) for (let i = start; i < size; i++) this.shade(m.load32(a + i));
     return 4 + (start > 0 ? size - start : 0);
   }
@@ -251,7 +251,7 @@ export class Collector {
       const hdr = w[a]!;
       const t = hdr & 0xff;
       const size = hdr >>> 8;
-      const start = t === T_SHAPE ? 3 + w[a + 2]! : SCAN_START[t]!;
+      const start = t === T_SHAPE ? 3 + w[a + 2]! : SCAN_START[t]!; // traceStart, on the words
       if (start > 0) {
         for (let i = a + start, end = a + size; i < end; i++) {
           const v = w[i]!;
@@ -510,9 +510,15 @@ export class Collector {
     if (this.startMinor()) this.minorStep(Infinity);
   }
 
-  /** Whether the minor collection in progress has only its free pass left, which waits for the major cycle's marking to end. */
+  /** Whether a minor collection's free pass must wait now: a major cycle marks (see {@link Collector.stepMinor}). */
+  private get freePassWaits(): boolean {
+    // The heap-level seeded bug `gc-minor-frees-while-marking` frees anyway (generational.test.ts).
+    return this.phase === 'mark' && !this.heap.flags.seeded.has('gc-minor-frees-while-marking');
+  }
+
+  /** Whether the minor collection in progress has only its free pass left, and it waits. */
   private get minorWaits(): boolean {
-    return this.minorSet !== null && this.minorGrey.length === 0 && this.phase === 'mark' && !this.heap.flags.seeded.has('gc-minor-frees-while-marking');
+    return this.minorSet !== null && this.minorGrey.length === 0 && this.freePassWaits;
   }
 
   /**
@@ -598,16 +604,13 @@ export class Collector {
         const a = H.addr(h);
         const r = a >>> REGION_SHIFT;
         const size = m.load32(a) >>> 8;
-        let at: number;
         if (H.regionKind[r] === RegionKind.Large) {
           // A large cell is promoted where it is: its regions become old.
           for (let i = 0; i < H.regionSpan[r]!; i++) H.regionYoung[r + i] = 0;
           H.tenuredSinceCycle += size;
-          at = a;
         } else if (this.reencoder !== null && this.reencoder.tryReencode(h, a)) {
-          at = H.addr(h);
           // Promoted as a struct: its shape (old) may name young keys.
-          if (!shallow) this.queueChildren(m.load32(at + 5) >>> 1);
+          if (!shallow) this.queueChildren(m.load32(H.addr(h) + 5) >>> 1);
           // The map's own cells stop being its children, but cells made since the minor's (or a
           // marking major's) snapshot may share them: both snapshots still need them, so they are
           // queued and, while marking, shaded (a deletion barrier). The map's cell is still at `a`.
@@ -618,7 +621,7 @@ export class Collector {
             this.barrier(root);
           }
         } else {
-          at = H.reserve(size); // EvacBegin
+          const at = H.reserve(size); // EvacBegin
           H.copyWords(at, a, size); // CopyStep
           if (this.publishFence) m.fence(); // F1: the copy before the handle that leads to it
           H.setAddr(h, at); // SwapStep
@@ -646,10 +649,8 @@ export class Collector {
     // still at its address is garbage (a cell its handle no longer leads to is a copy left behind).
     // Not while a major cycle marks: its snapshot may still lead through such a cell to cells a
     // new (born-black, never scanned) cell also points to, so freeing it would cut the marking
-    // short of them. (The heap-level seeded bug `gc-minor-frees-while-marking` frees anyway: no
-    // kernel operation shares cells across values, so only heap-level workloads can show it, and
-    // tests/properties/generational.test.ts does; it is not in the kernel's mutant catalogue.)
-    const mayFree = this.phase !== 'mark' || H.flags.seeded.has('gc-minor-frees-while-marking');
+    // short of them.
+    const mayFree = !this.freePassWaits;
     while (mayFree && work < budget && grey.length === 0 && this.minorFreeRegion < set.length) {
       const r = set[this.minorFreeRegion]!;
       const base = r << REGION_SHIFT;
@@ -702,7 +703,7 @@ export class Collector {
     const hdr = m.load32(a);
     const t = hdr & 0xff;
     const size = hdr >>> 8;
-    const start = t === T_SHAPE ? 3 + m.load32(a + 2) : SCAN_START[t]!;
+    const start = traceStart(m, a, t);
     if (start > 0) for (let i = start; i < size; i++) this.queueYoung(m.load32(a + i));
   }
 

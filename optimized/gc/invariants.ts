@@ -7,7 +7,7 @@
 import { HeapInvariantViolation } from '../../spec/Errors.js';
 import type { Heap } from '../heap/Heap.js';
 import { mapForEach } from '../heap/values.js';
-import { IMMORTAL, SCAN_START, T_LIST, T_MAP, T_SET, T_SHAPE, T_STRUCT, T_TAGGED, T_VEC } from '../heap/layout.js';
+import { IMMORTAL, T_LIST, T_MAP, T_SET, T_STRUCT, T_TAGGED, T_VEC, traceStart } from '../heap/layout.js';
 
 export { HeapInvariantViolation } from '../../spec/Errors.js';
 
@@ -18,7 +18,7 @@ export function childWords(H: Heap, h: number): number[] {
   const hdr = m.load32(a);
   const t = hdr & 0xff;
   const size = hdr >>> 8;
-  const start = t === T_SHAPE ? 3 + m.load32(a + 2) : SCAN_START[t]!;
+  const start = traceStart(m, a, t);
   const out: number[] = [];
   if (start > 0) for (let i = start; i < size; i++) out.push(m.load32(a + i));
   return out;

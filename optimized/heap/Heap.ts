@@ -203,17 +203,27 @@ export class Heap {
     return this.freeRegions.length;
   }
 
-  private closeAllocRegion(): void {
-    if (this.allocRegion >= 0) {
-      this.regionTop[this.allocRegion] = this.allocTop - (this.allocRegion << REGION_SHIFT);
-      this.pinnedRegions.delete(this.allocRegion);
+  /** Records bump region `r`'s top (`top`, an address) and unpins it, if `r` is a region. */
+  private closeBumpRegion(r: number, top: number): void {
+    if (r < 0) return;
+    this.regionTop[r] = top - (r << REGION_SHIFT);
+    this.pinnedRegions.delete(r);
+  }
+
+  /** Takes a fresh cells region to bump-allocate in (pinned; young when `young`); returns it. */
+  private openBumpRegion(young: boolean): number {
+    const r = this.takeRegion(RegionKind.Cells);
+    if (young) {
+      this.regionYoung[r] = 1;
+      this.youngRegions.push(r);
     }
+    this.pinnedRegions.add(r);
+    return r;
   }
 
   /** Closes the allocation region (the next allocation opens a fresh one), so it can be evacuated. */
   retireAllocRegion(): void {
-    if (this.allocRegion < 0) return;
-    this.closeAllocRegion();
+    this.closeBumpRegion(this.allocRegion, this.allocTop);
     this.allocRegion = -1;
     this.allocTop = 0;
     this.allocEnd = 0;
@@ -221,9 +231,7 @@ export class Heap {
 
   /** Closes the region the collector's copies go to (the next copy opens a fresh one), so it can be evacuated. */
   retireOldRegion(): void {
-    if (this.oldRegion < 0) return;
-    this.regionTop[this.oldRegion] = this.oldTop - (this.oldRegion << REGION_SHIFT);
-    this.pinnedRegions.delete(this.oldRegion);
+    this.closeBumpRegion(this.oldRegion, this.oldTop);
     this.oldRegion = -1;
     this.oldTop = 0;
     this.oldEnd = 0;
@@ -231,14 +239,8 @@ export class Heap {
 
   private refill(size: number): number {
     if (size > REGION_WORDS) return this.allocLarge(size, this.generational);
-    this.closeAllocRegion();
-    const r = this.takeRegion(RegionKind.Cells);
-    if (this.generational) {
-      this.regionYoung[r] = 1;
-      this.youngRegions.push(r);
-    }
-    this.allocRegion = r;
-    this.pinnedRegions.add(r);
+    this.closeBumpRegion(this.allocRegion, this.allocTop);
+    const r = (this.allocRegion = this.openBumpRegion(this.generational));
     this.allocTop = r << REGION_SHIFT;
     this.allocEnd = this.allocTop + REGION_WORDS;
     return this.allocTop;
@@ -246,10 +248,8 @@ export class Heap {
 
   private refillOld(size: number): number {
     if (size > REGION_WORDS) return this.allocLarge(size, false);
-    this.retireOldRegion();
-    const r = this.takeRegion(RegionKind.Cells);
-    this.oldRegion = r;
-    this.pinnedRegions.add(r);
+    this.closeBumpRegion(this.oldRegion, this.oldTop);
+    const r = (this.oldRegion = this.openBumpRegion(false));
     this.oldTop = r << REGION_SHIFT;
     this.oldEnd = this.oldTop + REGION_WORDS;
     return this.oldTop;
@@ -393,6 +393,22 @@ export class Heap {
     let a = this.allocTop;
     if (a + size > this.allocEnd) a = this.refill(size);
     if (size <= REGION_WORDS) this.allocTop = a + size;
+    const h = this.newCell(a, type, size);
+    if (this.generational) this.youngHandles[h] = 1;
+    this.youngWords += size;
+    return h;
+  }
+
+  /**
+   * Like {@link Heap.alloc}, with the cell in an old region: for a cell the collector creates while
+   * it moves others (a struct's shape), which old cells may point to at once.
+   */
+  allocTenured(type: number, size: number): number {
+    return this.newCell(this.reserve(size), type, size);
+  }
+
+  /** Gives the cell of `type` and `size` words at address `a` a new handle, charged and counted; returns the handle. */
+  private newCell(a: number, type: number, size: number): number {
     const h = this.newHandle();
     const e = this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & (HANDLE_CHUNK - 1));
     const raw = this.raw;
@@ -410,30 +426,6 @@ export class Heap {
       mem.store32(e + 1, this.allocMark);
       mem.store32(e + 2, this.owner);
     }
-    if (this.owner >= 0) this.liveByOwner[this.owner] = (this.liveByOwner[this.owner] ?? 0) + 1;
-    if (this.generational) this.youngHandles[h] = 1;
-    this.counters.cellsAllocated++;
-    this.counters.wordsAllocated += size;
-    this.allocatedSinceCycle += size;
-    this.youngWords += size;
-    this.lastAddr = a;
-    return h;
-  }
-
-  /**
-   * Like {@link Heap.alloc}, with the cell in an old region: for a cell the collector creates while
-   * it moves others (a struct's shape), which old cells may point to at once.
-   */
-  allocTenured(type: number, size: number): number {
-    const a = this.reserve(size);
-    const h = this.newHandle();
-    const e = this.entry(h);
-    const mem = this.mem;
-    mem.store32(a, header(type, size));
-    mem.store32(a + 1, h);
-    mem.store32(e, a);
-    mem.store32(e + 1, this.allocMark);
-    mem.store32(e + 2, this.owner);
     if (this.owner >= 0) this.liveByOwner[this.owner] = (this.liveByOwner[this.owner] ?? 0) + 1;
     this.counters.cellsAllocated++;
     this.counters.wordsAllocated += size;

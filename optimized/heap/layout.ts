@@ -91,6 +91,15 @@ export const SCAN_START: Int32Array = (() => {
   return t;
 })();
 
+/**
+ * Offset of the first value word a collector traces in the cell of type `t` at address `a` of
+ * `mem` (0: none): {@link SCAN_START}, and for a shape, the keys after its hashes (only a shape's
+ * count word is read, so a backend that observes accesses sees no extra load).
+ */
+export function traceStart(mem: { load32(addr: number): number }, a: number, t: number): number {
+  return t === T_SHAPE ? 3 + mem.load32(a + 2) : SCAN_START[t]!;
+}
+
 /** Flag bit of `hash valid` in collection flags words. */
 export const F_HASHED = 1;
 /** Flags bits 1…7: number of collections a map survived unchanged (re-encoding age). */

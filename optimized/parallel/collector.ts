@@ -26,7 +26,7 @@
  * check run after each collection in the checked mode.
  * @module
  */
-import { GcBug, GcState, H, lowWordOf, M, META_WORDS, P, PROC_WORDS, spaceUsed, Stage, T, topWordOf, WK, WORKER_WORDS, type SharedHeap } from './sharedHeap.js';
+import { GcBug, GcState, H, lowWordOf, M, META_WORDS, NEED_HANDLE, P, PROC_WORDS, spaceUsed, Stage, T, topWordOf, WK, WORKER_WORDS, type SharedHeap } from './sharedHeap.js';
 
 /** What one collection did. */
 export interface CycleStats {
@@ -204,6 +204,42 @@ export class SharedCollector {
     return dead;
   }
 
+  /** Words the stalled workers wait for (their posted needs). */
+  private askedWords(): number {
+    let asked = 0;
+    for (let i = 0; i < this.workers; i++) asked += Math.max(0, Atomics.load(this.w, this.w[H.workerBase]! + WORKER_WORDS * i + WK.need));
+    return asked;
+  }
+
+  /**
+   * Serves stalled workers first: claims each posted need for words that fits in `room` words
+   * kept free below the copies of space `to`, and grants it words taken from there.
+   */
+  private grantWords(to: number, room: number): void {
+    const w = this.w;
+    for (let i = 0; i < this.workers && room > 0; i++) {
+      const at = w[H.workerBase]! + WORKER_WORDS * i;
+      const n = Atomics.load(w, at + WK.need);
+      if (n <= 0 || n > room || Atomics.compareExchange(w, at + WK.need, n, 0) !== n) continue;
+      room -= n;
+      Atomics.store(w, at + WK.grant, Atomics.sub(w, lowWordOf(to), n) - n);
+      Atomics.notify(w, at + WK.grant);
+    }
+  }
+
+  /** Serves workers stalled for a handle first, from `dead`; returns the handles left over. */
+  private grantHandles(dead: readonly number[]): readonly number[] {
+    const w = this.w;
+    let next = 0;
+    for (let i = 0; i < this.workers && next < dead.length; i++) {
+      const at = w[H.workerBase]! + WORKER_WORDS * i;
+      if (Atomics.compareExchange(w, at + WK.need, NEED_HANDLE, 0) !== NEED_HANDLE) continue;
+      Atomics.store(w, at + WK.grant, dead[next++]!);
+      Atomics.notify(w, at + WK.grant);
+    }
+    return next === 0 ? dead : dead.slice(next);
+  }
+
   /** Frees semispace `from` and the dead handles (every worker is past the swaps). @see Publication.tla FreeOld */
   private free(from: number, dead: readonly number[], poison: boolean): void {
     const w = this.w;
@@ -211,9 +247,9 @@ export class SharedCollector {
     const oBase = w[H.cellBase]! + from * cap;
     const topWord = topWordOf(from);
     const hcap = w[H.handleCap]!;
+    for (const h of dead) Atomics.store(w, this.entry(h), 0);
     let tail = Atomics.load(w, H.freeTail);
-    for (const h of dead) {
-      Atomics.store(w, this.entry(h), 0);
+    for (const h of this.grantHandles(dead)) {
       Atomics.store(w, w[H.freeBase]! + ((tail >>> 0) % hcap), h);
       tail = (tail + 1) | 0;
     }
@@ -285,7 +321,8 @@ export class SharedCollector {
     this.handshake(e + Stage.barrier);
     // Until the live data is known, mutators keep below room for all of the old space's words.
     const end = w[H.cellBase]! + (2 - from) * w[H.cellCap]!;
-    Atomics.store(w, H.gcLimit, end - spaceUsed(this.w, from));
+    const firstLimit = end - spaceUsed(this.w, from);
+    Atomics.store(w, H.gcLimit, firstLimit);
     Atomics.store(w, H.curSpace, 1 - from);
     this.handshake(e + Stage.roots);
     this.roots((x) => this.shade(x));
@@ -293,12 +330,19 @@ export class SharedCollector {
     Atomics.store(w, H.phase, 0);
     this.handshake(e + Stage.barrierOff);
     this.trace();
-    // Marking is over: the room kept is what the marked cells of the old space need.
-    Atomics.store(w, H.gcLimit, end - this.liveWords(from));
+    // Marking is over: the room kept is what the marked cells of the old space need, and what
+    // the stalled workers asked for (reserved for them below, before anyone else can take it).
+    const copies = end - this.liveWords(from);
+    const asked = this.askedWords();
+    Atomics.store(w, H.gcLimit, copies - asked);
+    // Only room no mutator can still be bumping into: below the copies, above the top, and
+    // above the first limit (a bump decided before this limit was published obeys that one).
+    const kept = Math.max(0, Math.min(asked, copies - Atomics.load(w, topWordOf(1 - from)), copies - firstLimit));
     this.madeRoom();
     const stats = { movedCells: 0, movedWords: 0, freed: 0 };
     const dead = this.evacuate(from, stats);
     if (dead === null) return this.exhausted();
+    this.grantWords(1 - from, kept);
     this.handshake(e + Stage.evacuated);
     this.free(from, dead, poison);
     return this.done(t0, { ...stats, freed: dead.length });
@@ -318,6 +362,8 @@ export class SharedCollector {
     const stats = { movedCells: 0, movedWords: 0, freed: 0 };
     const dead = this.evacuate(from, stats);
     if (dead === null) return this.exhausted();
+    // Every worker is stopped: the room between the two ends of the new space is all free.
+    this.grantWords(1 - from, Atomics.load(w, lowWordOf(1 - from)) - Atomics.load(w, topWordOf(1 - from)));
     this.free(from, dead, poison);
     Atomics.store(w, H.hs, e + Stage.resume);
     Atomics.notify(w, H.hs);

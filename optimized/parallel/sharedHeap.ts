@@ -127,17 +127,23 @@ const MAGIC = 0x494d4d50; // "IMMP"
 
 /**
  * Collections an allocator waits through before it gives up (the live data then fills the heap).
- * Other threads may take the room a collection makes before a stalled one gets to it, more so
- * when the collector's thread gets little CPU; 16 collections without room is exhaustion, not
- * an unlucky turn.
+ * A stalled worker posts what it needs and the collector reserves it before anyone else can take
+ * the room a collection makes (docs/adr/0050), so a collection that does not serve it had no room
+ * for it; 16 of them in a row is exhaustion, not an unlucky turn.
  */
 const STALL_COLLECTIONS = 16;
 /** Pause samples kept per worker (a ring; p99 is taken over the last this many). */
 export const PAUSE_SAMPLES = 4096;
 /** Words per worker in the per-worker area. */
 export const WORKER_WORDS = 8 + PAUSE_SAMPLES;
-/** Word offsets of a worker's entry: the handshake it acknowledged last, whether it is parked, its pauses. */
-export const WK = { ack: 0, parked: 1, pauses: 2, maxPause: 3, stalls: 4, samples: 8 } as const;
+/**
+ * Word offsets of a worker's entry: the handshake it acknowledged last, whether it is parked, its
+ * pauses, and its stalled request (`need`: words of a cell, or {@link NEED_HANDLE}; 0 when none)
+ * with the collector's answer to it (`grant`: the address of the reserved words, or the handle).
+ */
+export const WK = { ack: 0, parked: 1, pauses: 2, maxPause: 3, stalls: 4, need: 5, grant: 6, samples: 8 } as const;
+/** A stalled worker's `need` word when it waits for a handle rather than for words. */
+export const NEED_HANDLE = -1;
 
 /**
  * Stages of a collection, the low 3 bits of the handshake word. A worker acknowledges each at a
@@ -618,11 +624,13 @@ export class SharedHeap {
   /** Appends a cell and gives it a handle; returns its value word. */
   private cell(tag: number, payload: readonly number[]): number {
     const size = payload.length;
+    // The handle first: a stall for it lets a collection free the space, so no words may be
+    // reserved yet; a handle whose entry is still 0 is neither live nor dead to the collector.
+    const h = this.newHandle();
     const at = this.reserve(size + 1);
     const w = this.w;
     w[at] = tag | (size << 8);
     for (let i = 0; i < size; i++) w[at + 1 + i] = payload[i]!;
-    const h = this.newHandle();
     // The handle entry is stored with Atomics after the cell's words: whoever reads the handle
     // through an atomic load (atom word, process table, message) sees the cell's words.
     Atomics.store(w, w[H.handleBase]! + h, at);
@@ -654,7 +662,8 @@ export class SharedHeap {
         at = seen;
       }
       first = this.giveUp(first, n, 'cells');
-      this.stall('cells');
+      const granted = this.stall('cells', n);
+      if (granted !== 0) return granted;
     }
   }
 
@@ -684,35 +693,55 @@ export class SharedHeap {
         if (h < w[H.handleCap]!) return h;
       }
       first = this.giveUp(first, 0, 'handles');
-      this.stall('handles');
+      const granted = this.stall('handles', NEED_HANDLE);
+      if (granted !== 0) return granted;
     }
   }
 
   /**
-   * The space or the handles ran out inside an operation: asks the collector for a collection
-   * and waits until it has made room, acknowledging its handshakes meanwhile (with every handle this
-   * thread may hold as a root, since it is inside an operation). The wait is a pause.
+   * The space or the handles ran out inside an operation: posts what it needs (`need`: words, or
+   * {@link NEED_HANDLE}), asks the collector for a collection and waits until it has made room or
+   * reserved the need for this worker, acknowledging its handshakes meanwhile (with every handle
+   * this thread may hold as a root, since it is inside an operation). Returns what the collector
+   * reserved (the address of the words, or the handle), or 0 when the caller should try again.
+   * The wait is a pause.
    * @throws SharedHeapExhausted when no collector runs, or it ran out of room itself.
    */
-  private stall(what: string): void {
+  private stall(what: string, need: number): number {
     const w = this.w;
     if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
     const t0 = performance.now();
     const room = Atomics.load(w, H.gcRoom);
-    for (;;) {
-      if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
-      if (Atomics.load(w, H.gcRequest) === 0) {
-        Atomics.store(w, H.gcRequest, 1);
-        Atomics.notify(w, H.gcRequest);
+    const needWord = this.worker >= 0 ? this.wk() + WK.need : -1;
+    const grantWord = this.worker >= 0 ? this.wk() + WK.grant : -1;
+    if (needWord >= 0) {
+      Atomics.store(w, grantWord, 0);
+      Atomics.store(w, needWord, need);
+    }
+    let granted = 0;
+    try {
+      for (;;) {
+        if (needWord >= 0 && Atomics.load(w, needWord) !== need) break; // the collector claimed the need
+        if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
+        if (Atomics.load(w, H.gcRequest) === 0) {
+          Atomics.store(w, H.gcRequest, 1);
+          Atomics.notify(w, H.gcRequest);
+        }
+        this.acknowledge(true);
+        if (Atomics.load(w, H.gcRoom) !== room) break;
+        Atomics.wait(w, H.hs, Atomics.load(w, H.hs), 1);
       }
-      this.acknowledge(true);
-      if (Atomics.load(w, H.gcRoom) !== room) break;
-      Atomics.wait(w, H.hs, Atomics.load(w, H.hs), 1);
+    } finally {
+      // Withdraw the need, unless the collector claimed it first: then its grant is on the way.
+      if (needWord >= 0 && Atomics.compareExchange(w, needWord, need, 0) !== need) {
+        while ((granted = Atomics.exchange(w, grantWord, 0)) === 0) Atomics.wait(w, grantWord, 0, 1);
+      }
     }
     if (this.worker >= 0) {
       this.recordPause(performance.now() - t0);
       Atomics.add(w, this.wk() + WK.stalls, 1);
     }
+    return granted;
   }
 
   // ------------------------------------------------------------------ the collector's handshakes

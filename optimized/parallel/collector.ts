@@ -207,8 +207,14 @@ export class SharedCollector {
   /** Words the stalled workers wait for (their posted needs). */
   private askedWords(): number {
     let asked = 0;
-    for (let i = 0; i < this.workers; i++) asked += Math.max(0, Atomics.load(this.w, this.w[H.workerBase]! + WORKER_WORDS * i + WK.need));
+    for (let i = 0; i < this.workers; i++) asked += Math.max(0, this.need(i));
     return asked;
+  }
+
+  /** Worker `i`'s posted need (0 when it waits for nothing or is parked: a dead worker is parked). */
+  private need(i: number): number {
+    const at = this.w[H.workerBase]! + WORKER_WORDS * i;
+    return Atomics.load(this.w, at + WK.parked) === 1 ? 0 : Atomics.load(this.w, at + WK.need);
   }
 
   /**
@@ -219,7 +225,7 @@ export class SharedCollector {
     const w = this.w;
     for (let i = 0; i < this.workers && room > 0; i++) {
       const at = w[H.workerBase]! + WORKER_WORDS * i;
-      const n = Atomics.load(w, at + WK.need);
+      const n = this.need(i);
       if (n <= 0 || n > room || Atomics.compareExchange(w, at + WK.need, n, 0) !== n) continue;
       room -= n;
       Atomics.store(w, at + WK.grant, Atomics.sub(w, lowWordOf(to), n) - n);
@@ -233,7 +239,7 @@ export class SharedCollector {
     let next = 0;
     for (let i = 0; i < this.workers && next < dead.length; i++) {
       const at = w[H.workerBase]! + WORKER_WORDS * i;
-      if (Atomics.compareExchange(w, at + WK.need, NEED_HANDLE, 0) !== NEED_HANDLE) continue;
+      if (this.need(i) !== NEED_HANDLE || Atomics.compareExchange(w, at + WK.need, NEED_HANDLE, 0) !== NEED_HANDLE) continue;
       Atomics.store(w, at + WK.grant, dead[next++]!);
       Atomics.notify(w, at + WK.grant);
     }

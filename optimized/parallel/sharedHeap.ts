@@ -650,9 +650,12 @@ export class SharedHeap {
       const w = this.w;
       const s = this.worker >= 0 ? this.space : Atomics.load(w, H.curSpace);
       const topWord = topWordOf(s);
-      // Below what the collector copied into this space, and, while it collects, below the room it keeps for its copies.
-      const low = Atomics.load(w, lowWordOf(s));
+      // Below what the collector copied (or reserved for stalled workers) into this space, and,
+      // while it collects, below the room it keeps for those. The limit is read before the low
+      // end: a limit of 0 read first means the collection is over, so the low end read after it
+      // includes every copy and reservation.
       const kept = s === Atomics.load(w, H.curSpace) ? Atomics.load(w, H.gcLimit) : 0;
+      const low = Atomics.load(w, lowWordOf(s));
       const limit = kept === 0 ? low : Math.min(low, kept);
       // A bump by CAS, never past the limit (a failed reservation takes nothing the collector's copies need).
       let at = Atomics.load(w, topWord);
@@ -811,10 +814,11 @@ export class SharedHeap {
     this.acked = hs;
     Atomics.store(w, this.wk() + WK.ack, hs);
     if (stage === Stage.stop) {
-      // The stop-the-world peer: wait here until the collection is over, then acknowledge what
-      // the handshake word says now (the resume, or already the next collection's stop).
+      // The stop-the-world peer: wait here until the collection is over. What the handshake word
+      // says next (the resume, or already the next collection's stop) is acknowledged at the
+      // next safepoint, not here: a stalled allocator first takes what this collection reserved
+      // for it, before a next collection may free the space that holds it.
       while (Atomics.load(w, H.hs) === hs) Atomics.wait(w, H.hs, hs, 50);
-      this.acknowledge(stalled);
     }
   }
 

@@ -149,7 +149,7 @@ export class SharedCollector {
     Atomics.notify(w, H.wake);
     if (this.bug(GcBug.noHandshake) && ((hs & 7) === Stage.roots || (hs & 7) === Stage.evacuated)) return;
     for (let i = 0; i < this.workers; i++) {
-      const at = w[H.workerBase]! + WORKER_WORDS * i;
+      const at = this.wk(i);
       while (Atomics.load(w, at + WK.ack) !== hs && Atomics.load(w, at + WK.parked) !== 1) {
         this.drainLog();
         Atomics.wait(w, H.gcStop, 0, 0.05);
@@ -211,10 +211,26 @@ export class SharedCollector {
     return asked;
   }
 
+  /** Where worker `i`'s entry starts. */
+  private wk(i: number): number {
+    return this.w[H.workerBase]! + WORKER_WORDS * i;
+  }
+
   /** Worker `i`'s posted need (0 when it waits for nothing or is parked: a dead worker is parked). */
   private need(i: number): number {
-    const at = this.w[H.workerBase]! + WORKER_WORDS * i;
+    const at = this.wk(i);
     return Atomics.load(this.w, at + WK.parked) === 1 ? 0 : Atomics.load(this.w, at + WK.need);
+  }
+
+  /** Claims worker `i`'s posted need if it is `need` (the worker then waits for {@link grant}). */
+  private claim(i: number, need: number): boolean {
+    return this.need(i) === need && Atomics.compareExchange(this.w, this.wk(i) + WK.need, need, 0) === need;
+  }
+
+  /** Answers worker `i`'s claimed need with `value` (an address, or a handle). */
+  private grant(i: number, value: number): void {
+    Atomics.store(this.w, this.wk(i) + WK.grant, value);
+    Atomics.notify(this.w, this.wk(i) + WK.grant);
   }
 
   /**
@@ -222,28 +238,19 @@ export class SharedCollector {
    * kept free below the copies of space `to`, and grants it words taken from there.
    */
   private grantWords(to: number, room: number): void {
-    const w = this.w;
     for (let i = 0; i < this.workers && room > 0; i++) {
-      const at = w[H.workerBase]! + WORKER_WORDS * i;
       const n = this.need(i);
-      if (n <= 0 || n > room || Atomics.compareExchange(w, at + WK.need, n, 0) !== n) continue;
+      if (n <= 0 || n > room || !this.claim(i, n)) continue;
       room -= n;
-      Atomics.store(w, at + WK.grant, Atomics.sub(w, lowWordOf(to), n) - n);
-      Atomics.notify(w, at + WK.grant);
+      this.grant(i, Atomics.sub(this.w, lowWordOf(to), n) - n);
     }
   }
 
   /** Serves workers stalled for a handle first, from `dead`; returns the handles left over. */
   private grantHandles(dead: readonly number[]): readonly number[] {
-    const w = this.w;
     let next = 0;
-    for (let i = 0; i < this.workers && next < dead.length; i++) {
-      const at = w[H.workerBase]! + WORKER_WORDS * i;
-      if (this.need(i) !== NEED_HANDLE || Atomics.compareExchange(w, at + WK.need, NEED_HANDLE, 0) !== NEED_HANDLE) continue;
-      Atomics.store(w, at + WK.grant, dead[next++]!);
-      Atomics.notify(w, at + WK.grant);
-    }
-    return next === 0 ? dead : dead.slice(next);
+    for (let i = 0; i < this.workers && next < dead.length; i++) if (this.claim(i, NEED_HANDLE)) this.grant(i, dead[next++]!);
+    return dead.slice(next);
   }
 
   /** Frees semispace `from` and the dead handles (every worker is past the swaps). @see Publication.tla FreeOld */

@@ -715,16 +715,18 @@ export class SharedHeap {
     if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
     const t0 = performance.now();
     const room = Atomics.load(w, H.gcRoom);
-    const needWord = this.worker >= 0 ? this.wk() + WK.need : -1;
-    const grantWord = this.worker >= 0 ? this.wk() + WK.grant : -1;
-    if (needWord >= 0) {
+    // Only workers post needs (another thread has no entry, and retries after each collection).
+    const posts = this.worker >= 0;
+    const needWord = this.wk() + WK.need;
+    const grantWord = this.wk() + WK.grant;
+    if (posts) {
       Atomics.store(w, grantWord, 0);
       Atomics.store(w, needWord, need);
     }
     let granted = 0;
     try {
       for (;;) {
-        if (needWord >= 0 && Atomics.load(w, needWord) !== need) break; // the collector claimed the need
+        if (posts && Atomics.load(w, needWord) !== need) break; // the collector claimed the need
         if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
         if (Atomics.load(w, H.gcRequest) === 0) {
           Atomics.store(w, H.gcRequest, 1);
@@ -736,11 +738,11 @@ export class SharedHeap {
       }
     } finally {
       // Withdraw the need, unless the collector claimed it first: then its grant is on the way.
-      if (needWord >= 0 && Atomics.compareExchange(w, needWord, need, 0) !== need) {
+      if (posts && Atomics.compareExchange(w, needWord, need, 0) !== need) {
         while ((granted = Atomics.exchange(w, grantWord, 0)) === 0) Atomics.wait(w, grantWord, 0, 1);
       }
     }
-    if (this.worker >= 0) {
+    if (posts) {
       this.recordPause(performance.now() - t0);
       Atomics.add(w, this.wk() + WK.stalls, 1);
     }

@@ -34,7 +34,7 @@ export interface CollectorOptions {
   readonly reencode?: boolean;
   /** The `gc-ignores-registers` seeded bug: StartMark does not grey register roots. */
   readonly ignoreRegisters?: boolean;
-  /** A region is evacuated when its live words are below this fraction of its used words. */
+  /** A region is evacuated when its live words are below this fraction of its used words (default 0.75). */
   readonly evacuateBelow?: number;
   /**
    * The `drop-publish-fence` seeded bug: no fence between writing an evacuated copy (or a
@@ -51,8 +51,9 @@ export interface CollectorOptions {
   readonly nurseryWords?: number;
   /**
    * A major cycle starts when the heap has grown by this many times the live words of the last
-   * one: when generational, by what was placed in old regions (default 2); else by allocation
-   * (default 4).
+   * one: when generational, when the old regions hold that many times the live words in garbage
+   * and new words (what the last cycle left in them, fragments included, plus what was placed in
+   * them since; default 1, ADR 0051); else by allocation (default 4).
    */
   readonly growthFactor?: number;
 }
@@ -99,6 +100,8 @@ export class Collector {
   lastStepWork = 0;
   /** Live words found by the last completed sweep (drives the pacer). */
   liveWords = 0;
+  /** Words in use in old regions (garbage included) when the last cycle finished (drives the pacer). */
+  private residentAfterCycle = 0;
   private liveCount = 0;
   /** Work counters. */
   readonly stats: CollectorStats = { cycles: 0, freed: 0, moved: 0, regionsFreed: 0, steps: 0, minors: 0, promoted: 0, youngFreed: 0 };
@@ -126,12 +129,12 @@ export class Collector {
   ) {
     this.budget = options.stepBudget ?? 4096;
     this.ignoreRegisters = options.ignoreRegisters ?? false;
-    this.evacuateBelow = options.evacuateBelow ?? 0.5;
+    this.evacuateBelow = options.evacuateBelow ?? 0.75;
     this.publishFence = options.dropPublishFence !== true;
     this.reencoder = options.reencode === false ? null : new Reencoder(heap, this.publishFence);
     this.generational = options.generational !== false;
     this.nurseryWords = options.nurseryWords ?? 1 << 16;
-    this.growthFactor = options.growthFactor ?? (this.generational ? 2 : 4);
+    this.growthFactor = options.growthFactor ?? (this.generational ? 1 : 4);
     heap.generational = this.generational;
   }
 
@@ -436,6 +439,7 @@ export class Collector {
           this.phase = 'idle';
           this.heap.allocatedSinceCycle = 0;
           this.heap.tenuredSinceCycle = 0;
+          this.residentAfterCycle = this.oldResident();
           this.stats.cycles++;
           this.lastStepWork = work;
           this.onCycle?.();
@@ -485,10 +489,21 @@ export class Collector {
       return;
     }
     if (this.phase === 'idle') {
-      const grown = this.generational ? H.tenuredSinceCycle : H.allocatedSinceCycle;
+      const grown = this.generational ? this.residentAfterCycle + H.tenuredSinceCycle - this.liveWords : H.allocatedSinceCycle;
       if (grown < Math.max(1 << 20, this.growthFactor * this.liveWords)) return;
     }
     this.step(budget);
+  }
+
+  /** Words in use in the old generation's regions (cells and large cells, garbage included). */
+  private oldResident(): number {
+    const H = this.heap;
+    let words = 0;
+    for (let r = 1; r < H.regionCount; r++) {
+      const k = H.regionKind[r];
+      if ((k === RegionKind.Cells || k === RegionKind.Large) && H.regionYoung[r] !== 1) words += H.used(r);
+    }
+    return words;
   }
 
   /** Whether a minor collection is in progress (started, not finished). */

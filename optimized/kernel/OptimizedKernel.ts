@@ -46,13 +46,13 @@ export interface OptimizedKernelOptions extends KernelOptions {
   readonly memory?: MemoryBackend;
   /** Words of work per `gcStep` (default 4096). */
   readonly gcStepBudget?: number;
-  /** Evacuate regions whose live fraction is below this (default 0.5; above 1: every region). */
+  /** Evacuate regions whose live fraction is below this (default 0.75; above 1: every region). */
   readonly gcEvacuateBelow?: number;
   /** A young generation collected by minor collections (default true, ADR 0048). */
   readonly gcGenerational?: boolean;
   /** Young words after which the pacer runs a minor collection (default 2^16). */
   readonly gcNurseryWords?: number;
-  /** A major cycle starts when the heap has grown by this many times its live words (default 2; 4 without a young generation). */
+  /** A major cycle starts when the old regions hold this many times the live words in garbage and new words (default 1, ADR 0051; without a young generation: allocation of 4 × the live words). */
   readonly gcGrowthFactor?: number;
   /** Re-encode small maps that share a key set as structs during evacuation (default true). */
   readonly reencode?: boolean;

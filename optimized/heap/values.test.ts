@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EMap, List, Vector, compare, equals, hash, type Value } from '../../spec/Values.js';
+import { EMap, ESet, Keyword, List, Vector, compare, equals, hash, type Value } from '../../spec/Values.js';
 import { arbValue } from '../../harness/generators/specValues.js';
 import { printEdn } from '../../spec/codec/Edn.js';
 import { Heap } from './Heap.js';
 import { PlainMemory } from '../memory/MemoryBackend.js';
-import { eqWords, fromHeap, hashWord, initImmortals, toHeap } from './values.js';
+import { eqWords, fromHeap, hashWord, heapText, initImmortals, toHeap } from './values.js';
 
 function fresh(): Heap {
   const H = new Heap(new PlainMemory({ initialWords: 1 << 18 }));
@@ -24,6 +24,23 @@ describe('heap values against spec/Values.ts', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('prints every value from the heap as the spec printer prints the value', () => {
+    const H = fresh();
+    fc.assert(
+      fc.property(arbValue, (v) => {
+        expect(heapText(H, toHeap(H, v))).toBe(printEdn(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('prints values nested past the recursion depth, maps and sets included', () => {
+    const H = fresh();
+    let v: Value = new Vector([1n, 'x']);
+    for (let i = 0; i < 1500; i++) v = i % 3 === 0 ? EMap.from([[BigInt(i), v], [Keyword.of('k', null), new List([BigInt(i)])]]) : i % 3 === 1 ? new Vector([v, BigInt(-i)]) : ESet.from([v, BigInt(i)]);
+    expect(heapText(H, toHeap(H, v))).toBe(printEdn(v));
   });
 
   it('equality agrees with spec equals, and equal values hash alike', () => {

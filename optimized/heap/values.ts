@@ -8,6 +8,7 @@
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, compare, type Value } from '../../spec/Values.js';
 import { KernelError } from '../../spec/Errors.js';
 import { murmurFinalize as fmix, murmurMix as mix, murmurString as hashUnits } from '../../spec/Hash.js';
+import { printEdn } from '../../spec/codec/Edn.js';
 import { RegionKind, type Heap } from './Heap.js';
 import {
   F_HASHED,
@@ -934,6 +935,65 @@ export function fromHeap(H: Heap, w: number): Value {
     }
   }
   return memo.get(w)!;
+}
+
+/**
+ * Value word `w` as canonical EDN text: the text `printEdn(fromHeap(H, w))` gives, printed from the
+ * heap without building the value (only map keys and set members are converted, to be put in
+ * canonical order; small integers print as they are). Values nested past the depth
+ * {@link fromHeap} recurses to go through {@link fromHeap}.
+ */
+export function heapText(H: Heap, w: number): string {
+  try {
+    return textAt(H, w, 0);
+  } catch (e) {
+    if (e !== TOO_DEEP) throw e;
+  }
+  return printEdn(fromHeap(H, w));
+}
+
+function textAt(H: Heap, w: number, depth: number): string {
+  if ((w & 1) === 1) return String(w >> 1);
+  if (depth > MAX_FROM_HEAP_DEPTH) throw TOO_DEEP;
+  const m = H.mem;
+  const a = H.addr(w >>> 1);
+  const t = m.load32(a) & 0xff;
+  switch (t) {
+    case T_LIST:
+    case T_VEC: {
+      let out = t === T_LIST ? '(' : '[';
+      let first = true;
+      seqForEach(H, w, (x) => {
+        out += first ? textAt(H, x, depth + 1) : ' ' + textAt(H, x, depth + 1);
+        first = false;
+      });
+      return out + (t === T_LIST ? ')' : ']');
+    }
+    case T_MAP:
+    case T_STRUCT: {
+      const entries: [Value, number][] = [];
+      mapForEach(H, w, (k, v) => entries.push([fromHeapAt(H, k, depth + 1, null), v]));
+      entries.sort((p, q) => compare(p[0], q[0]));
+      let out = '{';
+      for (let i = 0; i < entries.length; i++) {
+        const [k, v] = entries[i]!;
+        out += (i > 0 ? ', ' : '') + printEdn(k) + ' ' + textAt(H, v, depth + 1);
+      }
+      return out + '}';
+    }
+    case T_SET: {
+      const items: Value[] = [];
+      setForEach(H, w, (k) => items.push(fromHeapAt(H, k, depth + 1, null)));
+      items.sort(compare);
+      let out = '#{';
+      for (let i = 0; i < items.length; i++) out += (i > 0 ? ' ' : '') + printEdn(items[i]!);
+      return out + '}';
+    }
+    case T_TAGGED:
+      return '#' + (fromHeapAt(H, m.load32(a + 4), depth + 1, null) as string) + ' ' + textAt(H, m.load32(a + 5), depth + 1);
+    default:
+      return printEdn(fromHeapAt(H, w, depth, null));
+  }
 }
 
 function fromHeapAt(H: Heap, w: number, depth: number, memo: ReadonlyMap<number, Value> | null): Value {

@@ -17,7 +17,7 @@ import { durableBoundElsewhere, noDurableStore, withStore } from '../../spec/lan
 import type { DurableStore } from '../../spec/Store.js';
 import { AtomRef, Vector, compare, type Fn, type Value } from '../../spec/Values.js';
 import type { Heap } from '../heap/Heap.js';
-import { eqWords, fromHeap } from '../heap/values.js';
+import { eqWords, fromHeap, heapText } from '../heap/values.js';
 import { truthy } from '../lang/natives.js';
 import type { MutantSet } from '../mutants.js';
 import type { AtomCells } from './atomCells.js';
@@ -179,7 +179,7 @@ export class AtomTable {
   private remember(id: number): void {
     let h = this.history.get(id);
     if (h === undefined) this.history.set(id, (h = new Map()));
-    h.set(this.cells.stamp(id), printEdn(fromHeap(this.heap, this.cells.word(id))));
+    h.set(this.cells.stamp(id), heapText(this.heap, this.cells.word(id)));
   }
 
   /** The value of atom `id` (converted once per value word: the handle is stable while the atom holds it). */
@@ -194,7 +194,7 @@ export class AtomTable {
 
   /** Atom `id`'s value as canonical EDN text. */
   text(id: number): string {
-    return printEdn(fromHeap(this.heap, this.cells.word(id)));
+    return heapText(this.heap, this.cells.word(id));
   }
 
   /** Writes `v` into atom `id` (named `ref` by the writer `p`), checking its validator. @see Atoms.tla Write */

@@ -6,10 +6,9 @@
  * @module
  */
 import type { Pid, Quotas } from '../../spec/Kernel.js';
-import { printEdn } from '../../spec/codec/Edn.js';
 import type { Value } from '../../spec/Values.js';
 import { Heap } from '../heap/Heap.js';
-import { forgetFnCell, fromHeap, initImmortals, toHeap } from '../heap/values.js';
+import { forgetFnCell, fromHeap, heapText, initImmortals, toHeap } from '../heap/values.js';
 import { Collector } from '../gc/Collector.js';
 import { checkHeap, ImmutableChecker } from '../gc/invariants.js';
 import { createPlainMemory, type MemoryBackend } from '../memory/MemoryBackend.js';
@@ -206,6 +205,6 @@ export class KernelMemory {
 
   /** The value word `w` as canonical EDN text. */
   text(w: number): string {
-    return printEdn(fromHeap(this.heap, w));
+    return heapText(this.heap, w);
   }
 }

@@ -193,6 +193,8 @@ export class MemorySystem {
   private readonly llcTags: Int32Array;
   private readonly llcLru: Float64Array;
   private clock = 0;
+  /** Per core, the L1 slot its last read used: a hint, valid while that slot's tag is still the line read. */
+  private readonly lastSlot: Int32Array;
   private readonly msg = new Float64Array(MSG_TYPES.length);
   private nAccesses = 0;
   private nHits = 0;
@@ -246,6 +248,8 @@ export class MemorySystem {
     this.l1State = new Uint8Array(cores * l1Sets * l1Ways);
     this.l1Lru = new Float64Array(cores * l1Sets * l1Ways);
     this.l1Data = new Float64Array(cores * l1Sets * l1Ways * lineWords);
+    this.lastSlot = new Int32Array(cores);
+    for (let c = 0; c < cores; c++) this.lastSlot[c] = c * l1Sets * l1Ways;
     this.llcSets = llcSets;
     this.llcWays = llcWays;
     this.llcTags = new Int32Array(llcSets * llcWays).fill(-1);
@@ -549,8 +553,11 @@ export class MemorySystem {
     this.nAccesses++;
     const line = addr >>> this.lineShift;
     const off = addr & this.lineMask;
-    let slot = this.l1Find(core, line);
+    // The slot of the core's last read (one of its own) still holds the line: a hit without a search.
+    let slot = this.lastSlot[core];
+    if (this.l1Tags[slot] !== line) slot = this.l1Find(core, line);
     if (slot >= 0) {
+      this.lastSlot[core] = slot;
       this.l1Lru[slot] = ++this.clock;
       this.nHits++;
       return this.l1Data[slot * this.lineWords + off];

@@ -920,7 +920,11 @@ export function fromHeap(H: Heap, w: number): Value {
   } catch (e) {
     if (e !== TOO_DEEP) throw e;
   }
-  // Deeply nested: convert every member before its container, each word once.
+  return fromHeapDeep(H, w);
+}
+
+/** {@link fromHeap} for a value nested past {@link MAX_FROM_HEAP_DEPTH}: every member converted before its container, each word once. */
+function fromHeapDeep(H: Heap, w: number): Value {
   const memo = new Map<number, Value>();
   const seen = new Set<number>([w]);
   const stack: { w: number; members: number[] | null }[] = [{ w, members: null }];
@@ -949,7 +953,7 @@ export function heapText(H: Heap, w: number): string {
   } catch (e) {
     if (e !== TOO_DEEP) throw e;
   }
-  return printEdn(fromHeap(H, w));
+  return printEdn(fromHeapDeep(H, w));
 }
 
 function textAt(H: Heap, w: number, depth: number): string {

@@ -948,16 +948,23 @@ function fromHeapDeep(H: Heap, w: number): Value {
  * {@link fromHeap} recurses to go through {@link fromHeap}.
  */
 export function heapText(H: Heap, w: number): string {
+  if ((w & 1) === 1) return String(w >> 1);
+  const parts: string[] = [];
   try {
-    return textAt(H, w, 0);
+    textInto(H, w, 0, parts);
+    return parts.join('');
   } catch (e) {
     if (e !== TOO_DEEP) throw e;
   }
   return printEdn(fromHeapDeep(H, w));
 }
 
-function textAt(H: Heap, w: number, depth: number): string {
-  if ((w & 1) === 1) return String(w >> 1);
+/** Appends the text of value word `w` to `out`, piece by piece (one join at the end, no string trees). */
+function textInto(H: Heap, w: number, depth: number, out: string[]): void {
+  if ((w & 1) === 1) {
+    out.push(String(w >> 1));
+    return;
+  }
   if (depth > MAX_FROM_HEAP_DEPTH) throw TOO_DEEP;
   const m = H.mem;
   const a = H.addr(w >>> 1);
@@ -965,38 +972,49 @@ function textAt(H: Heap, w: number, depth: number): string {
   switch (t) {
     case T_LIST:
     case T_VEC: {
-      let out = t === T_LIST ? '(' : '[';
+      out.push(t === T_LIST ? '(' : '[');
       let first = true;
       seqForEach(H, w, (x) => {
-        out += first ? textAt(H, x, depth + 1) : ' ' + textAt(H, x, depth + 1);
+        if (!first) out.push(' ');
         first = false;
+        textInto(H, x, depth + 1, out);
       });
-      return out + (t === T_LIST ? ')' : ']');
+      out.push(t === T_LIST ? ')' : ']');
+      return;
     }
     case T_MAP:
     case T_STRUCT: {
       const entries: [Value, number][] = [];
       mapForEach(H, w, (k, v) => entries.push([fromHeapAt(H, k, depth + 1, null), v]));
       entries.sort((p, q) => compare(p[0], q[0]));
-      let out = '{';
+      out.push('{');
       for (let i = 0; i < entries.length; i++) {
         const [k, v] = entries[i]!;
-        out += (i > 0 ? ', ' : '') + printEdn(k) + ' ' + textAt(H, v, depth + 1);
+        if (i > 0) out.push(', ');
+        out.push(printEdn(k), ' ');
+        textInto(H, v, depth + 1, out);
       }
-      return out + '}';
+      out.push('}');
+      return;
     }
     case T_SET: {
       const items: Value[] = [];
       setForEach(H, w, (k) => items.push(fromHeapAt(H, k, depth + 1, null)));
       items.sort(compare);
-      let out = '#{';
-      for (let i = 0; i < items.length; i++) out += (i > 0 ? ' ' : '') + printEdn(items[i]!);
-      return out + '}';
+      out.push('#{');
+      for (let i = 0; i < items.length; i++) {
+        if (i > 0) out.push(' ');
+        out.push(printEdn(items[i]!));
+      }
+      out.push('}');
+      return;
     }
     case T_TAGGED:
-      return '#' + (fromHeapAt(H, m.load32(a + 4), depth + 1, null) as string) + ' ' + textAt(H, m.load32(a + 5), depth + 1);
+      out.push('#', fromHeapAt(H, m.load32(a + 4), depth + 1, null) as string, ' ');
+      textInto(H, m.load32(a + 5), depth + 1, out);
+      return;
     default:
-      return printEdn(fromHeapAt(H, w, depth, null));
+      out.push(printEdn(fromHeapAt(H, w, depth, null)));
   }
 }
 

@@ -948,7 +948,7 @@ function fromHeapDeep(H: Heap, w: number): Value {
  * {@link fromHeap} recurses to go through {@link fromHeap}.
  */
 export function heapText(H: Heap, w: number): string {
-  if ((w & 1) === 1) return String(w >> 1);
+  if ((w & 1) === 1) return intText(w >> 1);
   const parts: string[] = [];
   try {
     textInto(H, w, 0, parts);
@@ -959,10 +959,18 @@ export function heapText(H: Heap, w: number): string {
   return printEdn(fromHeapDeep(H, w));
 }
 
+/** Small integers whose text {@link intText} keeps: most integers of most values. */
+const SMALL_INT_TEXTS = Array.from({ length: 2048 }, (_, i) => String(i - 1024));
+
+/** The text of the small integer `n` (a string kept for -1024 … 1023, so printing a value of small integers allocates no string per item). */
+function intText(n: number): string {
+  return n >= -1024 && n < 1024 ? SMALL_INT_TEXTS[n + 1024]! : String(n);
+}
+
 /** Appends the text of value word `w` to `out`, piece by piece (one join at the end, no string trees). */
 function textInto(H: Heap, w: number, depth: number, out: string[]): void {
   if ((w & 1) === 1) {
-    out.push(String(w >> 1));
+    out.push(intText(w >> 1));
     return;
   }
   if (depth > MAX_FROM_HEAP_DEPTH) throw TOO_DEEP;

@@ -814,6 +814,9 @@ export function printEdn(v: Value): string {
   return printRecursive(v, 0);
 }
 
+/** The texts of the integers -1024 … 1023, kept: most integers of most values are small, and printing them then allocates nothing. */
+const SMALL_INT_TEXTS = Array.from({ length: 2048 }, (_, i) => String(i - 1024));
+
 /** The text of nil, a boolean, an int, a double or a string; null for any other kind. */
 function printScalar(v: Value): string | null {
   if (v === null) return 'nil';
@@ -821,7 +824,7 @@ function printScalar(v: Value): string | null {
     case 'boolean':
       return v ? 'true' : 'false';
     case 'bigint':
-      return v.toString();
+      return v >= -1024n && v < 1024n ? SMALL_INT_TEXTS[Number(v) + 1024]! : v.toString();
     case 'number':
       return printDouble(v);
     case 'string':

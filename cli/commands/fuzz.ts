@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../errors.js';
 import { resolve } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { autoJobs, CASES_PER_JOB } from '../../harness/campaign/jobs.js';
 import { EngineUnavailableError, KERNELS_ENV, KernelModuleError, optionalPartsMissing, registerKernelModule, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
 import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../../harness/campaign/campaign.js';
 import { formatCoverage, formatMutantTable } from '../../harness/campaign/report.js';
@@ -192,21 +192,17 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
   return nonInterference === undefined ? result : { ...result, nonInterference };
 }
 
-/** With `--jobs auto` (the default), at most one worker process per this many cases. */
-export const CASES_PER_JOB = 250;
-
 /**
  * The `--jobs` flag → worker processes: a positive integer, or `auto` (the default): one per core,
- * at most one per {@link CASES_PER_JOB} cases of the (shard's) case count, so that a short
- * campaign does not pay for starting threads it cannot use.
+ * at most one per {@link CASES_PER_JOB} cases of the (shard's) case count (see {@link autoJobs}).
  */
 export function jobsFlag(text: string | undefined, runs: number | undefined, shard: Shard | undefined): number {
   if (text !== undefined && text !== 'auto') return intFlag(text, '--jobs', 1)!;
-  const cores = availableParallelism();
-  if (runs === undefined) return cores;
-  const mine = Math.ceil(Math.max(0, runs - (shard?.index ?? 0)) / (shard?.count ?? 1));
-  return Math.max(1, Math.min(cores, Math.floor(mine / CASES_PER_JOB)));
+  if (runs === undefined) return autoJobs(undefined);
+  return autoJobs(Math.ceil(Math.max(0, runs - (shard?.index ?? 0)) / (shard?.count ?? 1)));
 }
+
+export { CASES_PER_JOB };
 
 /** The differential campaign of `immutos fuzz`, with its report. */
 async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import type { CampaignOptions, CampaignProgress, CampaignResult, Failure, Shard } from './campaign.js';
 import { mergeCoverage } from '../oracles/coverage.js';
 import { registeredKernelModules } from '../engines/registry.js';
@@ -42,6 +43,21 @@ export class CampaignJobError extends Error {
     super(message);
     this.name = name;
   }
+}
+
+/** A campaign that chooses its worker processes itself runs at most one per this many cases. */
+export const CASES_PER_JOB = 250;
+
+/**
+ * The worker processes a campaign of `cases` cases runs on when nobody chose (`immutos fuzz
+ * --jobs auto`): one per core, at most one per {@link CASES_PER_JOB} cases, so that a short
+ * campaign does not pay for starting processes it cannot use; one per core for a campaign
+ * bounded by time only (`cases` undefined).
+ */
+export function autoJobs(cases: number | undefined): number {
+  const cores = availableParallelism();
+  if (cases === undefined) return cores;
+  return Math.max(1, Math.min(cores, Math.floor(cases / CASES_PER_JOB)));
 }
 
 /** The compiled campaign worker: beside this file (dist/), else under the repository's dist/. */

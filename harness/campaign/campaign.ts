@@ -154,6 +154,12 @@ export interface CampaignOptions {
   readonly jobs?: number;
   /** Polled between cases: true ends the campaign after the current case. */
   readonly shouldStop?: () => boolean;
+  /**
+   * Where the indices of the cases come from, instead of the shard's stride: asked before each
+   * case; undefined ends the campaign (a campaign on several jobs hands its cases out this way,
+   * a few at a time, to whichever worker is free: `jobs.ts`). Indices at or past `runs` end it too.
+   */
+  readonly nextCase?: () => Promise<number | undefined>;
   /** Called when case `index` diverges, before it is shrunk. */
   readonly onDetected?: (index: number) => void;
 }
@@ -385,12 +391,23 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const progress = (): CampaignProgress => ({ cases, ops: applied, seconds: (performance.now() - t0) / 1000, divergences: failures.length, poisoned });
   const coverage = new Coverage(options.kernels, sel.ops);
   let unjudged = 0;
-  for (let k = shard.index; k < runs && performance.now() < deadline; k += shard.count) {
+  let strided = shard.index;
+  while (performance.now() < deadline) {
     if (options.shouldStop !== undefined) {
       // let a stop request (a message, a timer) arrive between cases
       await new Promise<void>((r) => setImmediate(r));
       if (options.shouldStop()) break;
     }
+    let k: number;
+    if (options.nextCase !== undefined) {
+      const next = await options.nextCase();
+      if (next === undefined) break;
+      k = next;
+    } else {
+      k = strided;
+      strided += shard.count;
+    }
+    if (k >= runs) break;
     const seed = caseSeed(options.seed, k);
     const raws = generate(seed);
     const fixedCase = fixup(raws, { seed, kernels: options.kernels, supports, ...(options.quotas !== undefined ? { quotas: options.quotas } : {}) }).case;

@@ -1,6 +1,7 @@
 /**
  * A campaign worker process (see `jobs.ts`): receives its campaign, registers the campaign's
- * kernel modules, runs its shard with {@link runCampaign}, and sends progress now and then, a
+ * kernel modules, runs with {@link runCampaign} the cases the main process hands it (asking for
+ * more when it has run them), and sends progress now and then, a
  * `detected` message at each divergence, and the result or the error. A `stop` message ends the
  * campaign after the current case.
  * @module
@@ -13,12 +14,34 @@ const post = (m: CampaignWorkerMessage): void => {
   process.send?.(m);
 };
 let stop = false;
+/** Case indices given and not yet run. */
+const queue: number[] = [];
+/** Whether the main process has no cases left to give. */
+let exhausted = false;
+/** Wakes {@link nextCase} when a `cases` message arrives. */
+let wake: (() => void) | null = null;
 
 process.on('message', (raw) => {
   const m = raw as CampaignWorkerRequest;
   if (m.type === 'stop') stop = true;
-  else void run(m);
+  else if (m.type === 'cases') {
+    if (m.indices.length === 0) exhausted = true;
+    queue.push(...m.indices);
+    wake?.();
+  } else void run(m);
 });
+
+/** The next case to run: from the cases given, asking the main process for more when none are left. */
+async function nextCase(): Promise<number | undefined> {
+  if (queue.length === 0 && !exhausted) {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      post({ type: 'more' });
+    });
+    wake = null;
+  }
+  return queue.shift();
+}
 // the parent gone (killed, or done with this worker): nothing left to report to
 process.on('disconnect', () => process.exit(0));
 
@@ -29,6 +52,7 @@ async function run(m: CampaignWorkerRequest & { type: 'run' }): Promise<void> {
       ...m.options,
       jobs: 1,
       shouldStop: () => stop,
+      nextCase,
       onDetected: (index) => post({ type: 'detected', index }),
       onProgress: (progress) => post({ type: 'progress', progress }),
     });

@@ -1,8 +1,8 @@
 /**
- * A campaign on several cores: the case space split into one shard per worker process, each
- * worker running {@link runCampaign} on its shard, the results merged into one
- * {@link CampaignResult}. Case `k` is generated from `caseSeed(seed, k)` whichever worker runs it,
- * so a campaign of a fixed case count judges exactly the cases, and counts exactly the
+ * A campaign on several cores: worker processes each running {@link runCampaign} on the cases the
+ * main process hands them (in order, a few at a time, to whichever asks), the results merged into
+ * one {@link CampaignResult}. Case `k` is generated from `caseSeed(seed, k)` whichever worker runs
+ * it, so a campaign of a fixed case count judges exactly the cases, and counts exactly the
  * operations and coverage, of the same campaign on one thread (docs/adr/0046-fuzz-jobs.md).
  * @module
  */
@@ -11,26 +11,30 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import type { CampaignOptions, CampaignProgress, CampaignResult, Failure, Shard } from './campaign.js';
+import type { CampaignOptions, CampaignProgress, CampaignResult, Failure } from './campaign.js';
 import { mergeCoverage } from '../oracles/coverage.js';
 import { registeredKernelModules } from '../engines/registry.js';
 
 /** The options a worker runs its shard with: the campaign's, without the callbacks. */
 export type WorkerCampaignOptions = Omit<CampaignOptions, 'onProgress' | 'shouldStop' | 'onDetected' | 'jobs'>;
 
-/** Messages to a campaign worker: its campaign first, then possibly a request to stop. */
+/** Messages to a campaign worker: its campaign first, then the cases it asks for, possibly a request to stop. */
 export type CampaignWorkerRequest =
   | {
       readonly type: 'run';
-      /** The worker's campaign (its shard set). */
+      /** The worker's campaign (its cases are handed out in `cases` messages). */
       readonly options: WorkerCampaignOptions;
       /** Kernel modules to register before selecting kernels (absolute paths). */
       readonly kernelModules: readonly string[];
     }
+  /** The next case indices for the worker; none left when empty. */
+  | { readonly type: 'cases'; readonly indices: readonly number[] }
   | { readonly type: 'stop' };
 
 /** Messages from a campaign worker. */
 export type CampaignWorkerMessage =
+  /** The worker has run the cases it was given and asks for more. */
+  | { readonly type: 'more' }
   | { readonly type: 'progress'; readonly progress: CampaignProgress }
   | { readonly type: 'detected'; readonly index: number }
   | { readonly type: 'done'; readonly result: CampaignResult }
@@ -70,19 +74,17 @@ export function campaignWorkerModule(): string {
   throw new CampaignJobError('CampaignJobError', 'a campaign on several jobs needs its compiled worker (dist/harness/campaign/campaignWorker.js): run `npm run build` first, or pass --jobs 1');
 }
 
-/**
- * The shard worker `j` of `jobs` runs when the campaign runs shard `outer`: the cases
- * `k ≡ outer.index + j·outer.count (mod outer.count·jobs)`, which together are exactly `outer`'s.
- */
-export function jobShard(outer: Shard, j: number, jobs: number): Shard {
-  return { index: outer.index + j * outer.count, count: outer.count * jobs };
-}
+/** Cases handed to a worker per request: few, so that workers finish together; a request costs far less than a case. */
+export const CASES_PER_REQUEST = 2;
 
 /**
  * Runs `options` on `jobs` worker processes and merges their results: counts and coverage summed,
- * failures in case order. With `stopOnFirst` (the default) the first divergence found stops every
- * worker after its current case. Progress is the sum over workers. Processes, not threads: the
- * LLVM bindings of the optimized kernel's tier 2 work in one thread per process only (ADR 0045).
+ * failures in case order. The cases of the campaign (or of its shard) are handed out in order, a
+ * few at a time, to whichever worker asks, so a worker that drew cheap cases takes more and the
+ * workers finish together; every case is still generated from its index alone. With
+ * `stopOnFirst` (the default) the first divergence found stops every worker after its current
+ * case. Progress is the sum over workers. Processes, not threads: the LLVM bindings of the
+ * optimized kernel's tier 2 work in one thread per process only (ADR 0045).
  */
 export async function runCampaignJobs(options: CampaignOptions, jobs: number): Promise<CampaignResult> {
   const path = campaignWorkerModule();
@@ -100,6 +102,17 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
     onProgress({ ...sum, seconds: (performance.now() - t0) / 1000 });
   };
   const children: ChildProcess[] = [];
+  // the outer shard's case indices, handed out in order
+  const limit = options.runs ?? (options.timeSeconds === undefined ? 1000 : Number.POSITIVE_INFINITY);
+  let nextIndex = outer.index;
+  const handOut = (): number[] => {
+    const indices: number[] = [];
+    while (!stopped && indices.length < CASES_PER_REQUEST && nextIndex < limit) {
+      indices.push(nextIndex);
+      nextIndex += outer.count;
+    }
+    return indices;
+  };
   let stopped = false;
   const stopAll = (): void => {
     if (stopped) return;
@@ -122,7 +135,9 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
       };
       child.on('message', (raw) => {
         const m = raw as CampaignWorkerMessage;
-        if (m.type === 'progress') {
+        if (m.type === 'more') {
+          if (child.connected) child.send({ type: 'cases', indices: handOut() } satisfies CampaignWorkerRequest);
+        } else if (m.type === 'progress') {
           latest[j] = m.progress;
           report(false);
         } else if (m.type === 'detected') {
@@ -141,9 +156,9 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
           settled = true;
           resolve(done);
         }
-        fail(new CampaignJobError('CampaignJobError', `campaign worker ${j + 1} of ${jobs} (shard ${jobShard(outer, j, jobs).index + 1}/${jobShard(outer, j, jobs).count}) ended (${signal ?? `code ${code}`}) before reporting`));
+        fail(new CampaignJobError('CampaignJobError', `campaign worker ${j + 1} of ${jobs} ended (${signal ?? `code ${code}`}) before reporting`));
       });
-      child.send({ type: 'run', options: { ...rest, shard: jobShard(outer, j, jobs) }, kernelModules: registeredKernelModules() } satisfies CampaignWorkerRequest);
+      child.send({ type: 'run', options: rest, kernelModules: registeredKernelModules() } satisfies CampaignWorkerRequest);
       if (stopped) child.send({ type: 'stop' } satisfies CampaignWorkerRequest);
     });
   let results: CampaignResult[];

@@ -205,9 +205,11 @@ export class HwMemoryBackend {
   load(core: number, addr: number, order: AccessOrder = 'plain'): number {
     this.checkCore(core);
     this.nIssued++;
-    const base = core * this.cap;
     const n = this.sbCount[core];
-    if (this.model === 'relaxed' && (order === 'acquire' || order === 'acq_rel') && n > 0) {
+    // An empty buffer: nothing to forward from, drain first or drain after (no draw of the PRNG).
+    if (n === 0) return this.memory.read(core, addr);
+    const base = core * this.cap;
+    if (this.model === 'relaxed' && (order === 'acquire' || order === 'acq_rel')) {
       let lastRel = -1;
       for (let i = 0; i < n; i++) if (this.sbFlag[base + i] & REL) lastRel = i;
       if (lastRel >= 0) this.drainPrefix(core, lastRel);

@@ -157,7 +157,8 @@ export interface CampaignOptions {
   /**
    * Where the indices of the cases come from, instead of the shard's stride: asked before each
    * case; undefined ends the campaign (a campaign on several jobs hands its cases out this way,
-   * a few at a time, to whichever worker is free: `jobs.ts`). Indices at or past `runs` end it too.
+   * a few at a time, to whichever worker is free: `jobs.ts`; so it is for a campaign on one
+   * process, and one on several jobs refuses it). Indices at or past `runs` end it too.
    */
   readonly nextCase?: () => Promise<number | undefined>;
   /** Called when case `index` diverges, before it is shrunk. */

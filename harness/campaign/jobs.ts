@@ -15,8 +15,8 @@ import type { CampaignOptions, CampaignProgress, CampaignResult, Failure } from 
 import { mergeCoverage } from '../oracles/coverage.js';
 import { registeredKernelModules } from '../engines/registry.js';
 
-/** The options a worker runs its shard with: the campaign's, without the callbacks. */
-export type WorkerCampaignOptions = Omit<CampaignOptions, 'onProgress' | 'shouldStop' | 'onDetected' | 'jobs'>;
+/** The options a worker runs with: the campaign's, without the callbacks (the main process hands the cases out). */
+export type WorkerCampaignOptions = Omit<CampaignOptions, 'onProgress' | 'shouldStop' | 'onDetected' | 'nextCase' | 'jobs'>;
 
 /** Messages to a campaign worker: its campaign first, then the cases it asks for, possibly a request to stop. */
 export type CampaignWorkerRequest =
@@ -89,8 +89,9 @@ export const CASES_PER_REQUEST = 2;
 export async function runCampaignJobs(options: CampaignOptions, jobs: number): Promise<CampaignResult> {
   const path = campaignWorkerModule();
   const outer = options.shard ?? { index: 0, count: 1 };
-  const { onProgress, shouldStop, onDetected, jobs: _jobs, ...rest } = options;
+  const { onProgress, shouldStop, onDetected, nextCase: _nextCase, jobs: _jobs, ...rest } = options;
   void _jobs;
+  if (_nextCase !== undefined) throw new RangeError('a campaign on several jobs hands its cases out itself: nextCase is for one process');
   const t0 = performance.now();
   const latest: CampaignProgress[] = [];
   const zero: CampaignProgress = { cases: 0, ops: 0, seconds: 0, divergences: 0, poisoned: 0 };

@@ -202,8 +202,6 @@ export function jobsFlag(text: string | undefined, runs: number | undefined, sha
   return autoJobs(Math.ceil(Math.max(0, runs - (shard?.index ?? 0)) / (shard?.count ?? 1)));
 }
 
-export { CASES_PER_JOB };
-
 /** The differential campaign of `immutos fuzz`, with its report. */
 async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
   const { flags, kernels, sel, seed, shard, runs, jobs, diffTime, quiet, print } = p;
@@ -431,7 +429,7 @@ export function register(program: Command): void {
     .option('--time <seconds>', 'run for this long instead (with --mutants: most seconds per mutant)')
     .option('--seed <s>', 'campaign seed (printed; default random, 1 with --mutants)')
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the case space (CI matrices)')
-    .option('--jobs <n>', `worker processes for the differential campaign, each a slice of the cases (default auto: one per core, at most one per ${CASES_PER_JOB} cases; 1 runs in this process)`)
+    .option('--jobs <n>', `worker processes for the differential campaign, sharing its cases (default auto: one per core, at most one per ${CASES_PER_JOB} cases; 1 runs in this process)`)
     .option('--programs', 'generate system-language programs (load/step/run; the default)')
     .option('--no-programs', 'do not generate programs')
     .option('--allow-unexercised', 'report operations the campaign never exercised without failing')

@@ -8,7 +8,7 @@
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, compare, type Value } from '../../spec/Values.js';
 import { KernelError } from '../../spec/Errors.js';
 import { murmurFinalize as fmix, murmurMix as mix, murmurString as hashUnits } from '../../spec/Hash.js';
-import { printEdn } from '../../spec/codec/Edn.js';
+import { intText, printEdn } from '../../spec/codec/Edn.js';
 import { RegionKind, type Heap } from './Heap.js';
 import {
   F_HASHED,
@@ -957,14 +957,6 @@ export function heapText(H: Heap, w: number): string {
     if (e !== TOO_DEEP) throw e;
   }
   return printEdn(fromHeapDeep(H, w));
-}
-
-/** Small integers whose text {@link intText} keeps: most integers of most values. */
-const SMALL_INT_TEXTS = Array.from({ length: 2048 }, (_, i) => String(i - 1024));
-
-/** The text of the small integer `n` (a string kept for -1024 … 1023, so printing a value of small integers allocates no string per item). */
-function intText(n: number): string {
-  return n >= -1024 && n < 1024 ? SMALL_INT_TEXTS[n + 1024]! : String(n);
 }
 
 /** Appends the text of value word `w` to `out`, piece by piece (one join at the end, no string trees). */

@@ -817,6 +817,11 @@ export function printEdn(v: Value): string {
 /** The texts of the integers -1024 … 1023, kept: most integers of most values are small, and printing them then allocates nothing. */
 const SMALL_INT_TEXTS = Array.from({ length: 2048 }, (_, i) => String(i - 1024));
 
+/** The EDN text of the integer `n` (a safe integer): kept texts for -1024 … 1023, so printing small integers allocates no string. */
+export function intText(n: number): string {
+  return n >= -1024 && n < 1024 ? SMALL_INT_TEXTS[n + 1024]! : String(n);
+}
+
 /** The text of nil, a boolean, an int, a double or a string; null for any other kind. */
 function printScalar(v: Value): string | null {
   if (v === null) return 'nil';

@@ -78,6 +78,43 @@ describe('immutos check (in-process)', () => {
     expect(r.runs[0]!.mismatches.join()).toMatch(/SYMMETRY/);
   });
 
+  test('a passing slowTla model runs on tla-checker by sampling by default, in full with `full`', async () => {
+    const manifest = variant({ MiniAtoms: { slowTla: true } });
+    const sampled = await runCheck({ ...quiet, manifest, samples: 40, sampleSeed: 3 });
+    expect(sampled.ok).toBe(true);
+    const tla = sampled.runs.find((j) => j.result.engine === 'tla-checker')!.result;
+    expect(tla.sampled).toBe(40);
+    expect(tla.distinctStates).toBeNull();
+    expect(tla.message).toMatch(/same successors at 40 states .*seed 3/);
+    expect(renderReport(sampled)).toMatch(/MiniAtoms\s+tla-checker\s+conforms \(40 sampled\)/);
+    expect(sampled.runs.find((j) => j.result.engine === 'ts')!.result.distinctStates).toBe(1936);
+    const full = await runCheck({ ...quiet, manifest, full: true });
+    const fullTla = full.runs.find((j) => j.result.engine === 'tla-checker')!.result;
+    expect(fullTla.sampled).toBeUndefined();
+    expect(fullTla.distinctStates).toBe(1936);
+  });
+
+  test('a mirror that departs from its module passes the TS explorer but fails the sampled run, which names the state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'immutos-check-'));
+    const manifest = join(dir, 'manifest.json');
+    const toy = fixtureModels.find((m) => m.name === 'Toy')!;
+    writeFileSync(manifest, JSON.stringify({ models: [{ ...toy, name: 'ToyDrift', mirror: 'tests/fixtures/check/ToyDrift', distinctStates: null, slowTla: true }] }));
+    const r = await runCheck({ ...quiet, manifest });
+    expect(r.ok).toBe(false);
+    const ts = r.runs.find((j) => j.result.engine === 'ts')!;
+    expect(ts.result.status).toBe('pass');
+    expect(ts.mismatches).toEqual([]);
+    const tla = r.runs.find((j) => j.result.engine === 'tla-checker')!;
+    expect(tla.result.status).toBe('nonconforming');
+    expect(tla.mismatches.join(' ')).toMatch(/the TS mirror departs from the TLA\+ module: after \d+ of 200 sampled states \(seed 1\): successors of .*"x":3.* differ/);
+    expect(renderReport(r)).toMatch(/ToyDrift\s+tla-checker\s+mirror departs from module/);
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await main(['check', '--manifest', manifest])).toBe(1);
+    expect(await main(['check', '--manifest', manifest, '--samples', '0'])).toBe(2);
+    process.exitCode = undefined;
+  });
+
   test('the CLI: exit 0 on a match, 1 on a difference, 2 on bad usage; --json is JSON', async () => {
     const out: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out.push(String(s)); return true; });

@@ -39,8 +39,29 @@ export interface CheckOptions {
   readonly progress?: 'auto' | 'plain' | 'none';
   /** Where progress goes (default: stderr). */
   readonly progressStream?: NodeJS.WriteStream;
-  /** Leave the TLA+ engine out on models the manifest marks `slowTla` (the TS explorer still checks them). */
-  readonly quick?: boolean;
+  /**
+   * Run tla-checker in full on every model. Without it (the default), a passing model the manifest
+   * marks `slowTla` gets a sampled tla-checker run instead (its mirror and module compared at
+   * {@link CheckOptions.samples} states), beside the TS explorer's full run. No effect with TLC.
+   */
+  readonly full?: boolean;
+  /** States compared by a sampled run (default {@link DEFAULT_SAMPLES}). */
+  readonly samples?: number;
+  /** Seed of a sampled run's random walks (default 1). */
+  readonly sampleSeed?: number;
+}
+
+/** States a sampled tla-checker run compares by default. */
+export const DEFAULT_SAMPLES = 200;
+
+/** How a check treats the models marked `slowTla`: tla-checker in full, or by sampling. */
+export interface SlowModels {
+  /** Run them in full. */
+  readonly full: boolean;
+  /** States a sampled run compares. */
+  readonly samples: number;
+  /** Seed of its random walks. */
+  readonly seed: number;
 }
 
 /** What a check will run, before it runs. */
@@ -69,16 +90,22 @@ export function selectModels(all: readonly ModelEntry[], names: readonly string[
   return all.filter((m) => names.includes(m.name));
 }
 
+/** Every model in full on both engines. */
+const ALL_FULL: SlowModels = { full: true, samples: DEFAULT_SAMPLES, seed: 1 };
+
 /**
- * Plans the jobs: the TLA+ engine for every model (with `quick`, not on `slowTla` models), the TS
- * explorer for models with a mirror; longest first (by `estimate`, else by pinned state count).
+ * Plans the jobs: the TLA+ engine for every model, the TS explorer for models with a mirror;
+ * longest first (by `estimate`, else by pinned state count). Unless `slow.full`, the TLA+ engine
+ * runs by sampling on passing `slowTla` models that have a mirror (tla-checker only: TLC always
+ * runs in full).
  */
-export function planJobs(models: readonly ModelEntry[], root: string, engine: EngineChoice, tlcJar: string | null, maxStates?: number, quick = false, estimate?: (j: Job) => number): Job[] {
+export function planJobs(models: readonly ModelEntry[], root: string, engine: EngineChoice, tlcJar: string | null, maxStates?: number, slow: SlowModels = ALL_FULL, estimate?: (j: Job) => number): Job[] {
   const jobs: Job[] = [];
   const tlaEngine: EngineName = tlcJar !== null ? 'tlc' : 'tla-checker';
   for (const m of models) {
     const extra = { ...(maxStates !== undefined ? { maxStates } : {}) };
-    if (engine !== 'ts' && !(quick && m.slowTla === true && m.mirror !== null)) jobs.push({ model: m, root, engine: tlaEngine, ...(tlcJar !== null ? { tlcJar } : {}), ...extra });
+    const sampled = !slow.full && tlaEngine === 'tla-checker' && m.slowTla === true && m.mirror !== null && m.expect === 'pass';
+    if (engine !== 'ts') jobs.push({ model: m, root, engine: tlaEngine, ...(tlcJar !== null ? { tlcJar } : {}), ...extra, ...(sampled ? { sampled: { states: slow.samples, seed: slow.seed } } : {}) });
     if (engine !== 'tla' && m.mirror !== null) jobs.push({ model: m, root, engine: 'ts', ...extra });
   }
   // Largest first, so the long jobs start early and the pool stays busy (TS jobs are faster: after TLA+ ones of the same size).
@@ -94,7 +121,8 @@ export function planCheck(opts: CheckOptions = {}): CheckPlan {
   const tlcJar = opts.tlcJar ?? null;
   const recorded = loadDurations(durationsPath(root));
   const estimate = (j: Job): number => estimateJobSeconds(j, recorded);
-  const jobs = planJobs(models, root, opts.engine ?? 'both', tlcJar, opts.maxStates, opts.quick ?? false, estimate);
+  const slow: SlowModels = { full: opts.full ?? false, samples: opts.samples ?? DEFAULT_SAMPLES, seed: opts.sampleSeed ?? 1 };
+  const jobs = planJobs(models, root, opts.engine ?? 'both', tlcJar, opts.maxStates, slow, estimate);
   const estimates = jobs.map(estimate);
   const lanes = Math.max(1, Math.min(opts.parallel ?? availableParallelism(), jobs.length));
   return { root, manifest: manifest.path, models, jobs, estimates, lanes, seconds: estimateMakespan(estimates, lanes) };

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { planCheck } from './check.js';
-import { durationsPath, estimateJobSeconds, estimateMakespan, fmtDuration, loadDurations } from './estimate.js';
+import { planCheck, planJobs } from './check.js';
+import { durationsPath, estimateJobSeconds, estimateMakespan, fmtDuration, loadDurations, SAMPLED_SECONDS_PER_STATE } from './estimate.js';
 import { loadManifest, repoRoot } from './manifest.js';
 
 const root = repoRoot();
@@ -39,18 +39,24 @@ describe('check duration estimates', () => {
     }
   });
 
-  test('quick leaves the TLA+ engine out on slowTla models with a mirror, and only there', () => {
+  test('by default, tla-checker samples the passing slowTla models with a mirror, and only those; full runs it in full', () => {
     const models = (JSON.parse(readFileSync(fixture, 'utf8')) as { models: Record<string, unknown>[] }).models
       .map((m) => (m.name === 'MiniAtoms' ? { ...m, slowTla: true } : m));
     const dir = mkdtempSync(join(tmpdir(), 'immutos-estimate-'));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ models }));
-    const full = planCheck({ manifest: join(dir, 'manifest.json'), root, parallel: 2 });
-    const quick = planCheck({ manifest: join(dir, 'manifest.json'), root, parallel: 2, quick: true });
-    const engines = (p: typeof full, name: string): string[] => p.jobs.filter((j) => j.model.name === name).map((j) => j.engine).sort();
+    const full = planCheck({ manifest: join(dir, 'manifest.json'), root, parallel: 2, full: true });
+    const byDefault = planCheck({ manifest: join(dir, 'manifest.json'), root, parallel: 2, samples: 50, sampleSeed: 7 });
+    const engines = (p: typeof full, name: string): string[] => p.jobs.filter((j) => j.model.name === name).map((j) => `${j.engine}${j.sampled ? ` sampled ${j.sampled.states} seed ${j.sampled.seed}` : ''}`).sort();
     expect(engines(full, 'MiniAtoms')).toEqual(['tla-checker', 'ts']);
-    expect(engines(quick, 'MiniAtoms')).toEqual(['ts']);
-    expect(engines(quick, 'Toy')).toEqual(['tla-checker', 'ts']);
-    expect(quick.estimates).toHaveLength(quick.jobs.length);
-    expect(quick.seconds).toBeGreaterThan(0);
+    expect(engines(byDefault, 'MiniAtoms')).toEqual(['tla-checker sampled 50 seed 7', 'ts']);
+    expect(engines(byDefault, 'Toy')).toEqual(['tla-checker', 'ts']);
+    // TLC always runs in full.
+    const tlc = planJobs(byDefault.models, root, 'both', '/nonexistent/tla2tools.jar', undefined, { full: false, samples: 50, seed: 7 });
+    expect(tlc.filter((j) => j.model.name === 'MiniAtoms').map((j) => `${j.engine}${j.sampled ? ' sampled' : ''}`).sort()).toEqual(['tlc', 'ts']);
+    // A sampled run is estimated by its samples, not by the model's full run.
+    const i = byDefault.jobs.findIndex((j) => j.model.name === 'MiniAtoms' && j.sampled !== undefined);
+    expect(byDefault.estimates[i]).toBeCloseTo(50 * SAMPLED_SECONDS_PER_STATE, 5);
+    expect(byDefault.estimates).toHaveLength(byDefault.jobs.length);
+    expect(byDefault.seconds).toBeGreaterThan(0);
   });
 });

@@ -32,8 +32,12 @@ export function loadDurations(path: string): RecordedDurations {
   }
 }
 
+/** Typical seconds per compared state of a sampled tla-checker run (each state is one call of its stepping API). */
+export const SAMPLED_SECONDS_PER_STATE = 0.005;
+
 /** Estimated seconds of one job (at least 0.1 s). */
 export function estimateJobSeconds(job: Job, recorded: RecordedDurations): number {
+  if (job.sampled !== undefined) return Math.max(0.1, job.sampled.states * SAMPLED_SECONDS_PER_STATE);
   const s = recorded.get(job.model.name)?.[job.engine];
   if (s !== undefined) return Math.max(0.1, s);
   const states = job.model.distinctStates ?? 1_000;

@@ -56,6 +56,8 @@ export function speedComparison(runs: readonly JudgedResult[]): SpeedComparison 
 /** One-word-ish description of a result: `pass`, `violation: Name`, `deadlock`, `max-states`, `error`. */
 export function describeResult(r: EngineResult): string {
   if (r.status === 'violation') return `violation: ${r.violated ?? '(unnamed)'}`;
+  if (r.status === 'nonconforming') return 'mirror departs from module';
+  if (r.sampled !== undefined && r.status === 'pass') return `conforms (${r.sampled} sampled)`;
   return r.status;
 }
 

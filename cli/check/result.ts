@@ -23,8 +23,11 @@ export interface Trace {
   readonly cycleStart: number | null;
 }
 
-/** How a run ended. */
-export type RunStatus = 'pass' | 'violation' | 'deadlock' | 'max-states' | 'error';
+/**
+ * How a run ended. `nonconforming`: a sampled run (see {@link EngineResult.sampled}) found a state
+ * where the TS mirror and the TLA+ module disagree (initial states or successor sets).
+ */
+export type RunStatus = 'pass' | 'violation' | 'deadlock' | 'max-states' | 'error' | 'nonconforming';
 
 /** The result of one engine on one model. */
 export interface EngineResult {
@@ -46,4 +49,10 @@ export interface EngineResult {
   readonly warnings: readonly string[];
   /** The counterexample, if any. */
   readonly trace: Trace | null;
+  /**
+   * Set on a run of the TLA+ engine by sampling, not in full: the number of states at which the
+   * module's successors were compared with the mirror's (see cli/check/conformance.ts). Such a
+   * run explores no state graph: `distinctStates` is null.
+   */
+  readonly sampled?: number;
 }

@@ -13,6 +13,7 @@ import { checkWithTlaChecker, cfgWithOnlyProperty, type TlaCheckerLimits } from 
 import { interpretTlc, parseTlcOutput, runTlc, tlcProgress } from './tlc.js';
 import { explore, type TraceStep } from './explorer.js';
 import { instantiateMirror, loadMirror } from './mirrors.js';
+import { sampledSuccessorConformance } from './conformance.js';
 
 /** One unit of work: one engine on one model. Plain data, so it can cross to a worker thread. */
 export interface Job {
@@ -26,6 +27,11 @@ export interface Job {
   readonly tlcJar?: string;
   /** State limit for every engine (hitting it fails the check). */
   readonly maxStates?: number;
+  /**
+   * Engine `tla-checker` only: instead of a full run, compare the module with the model's mirror
+   * at this many states along seeded random walks (cli/check/conformance.ts).
+   */
+  readonly sampled?: { readonly states: number; readonly seed: number };
 }
 
 /** Progress of a job, as reported while it runs. */
@@ -94,6 +100,24 @@ async function runTs(job: Job, cfg: TlcConfig, onProgress: (p: JobProgress) => v
   }
 }
 
+/**
+ * Runs the TLA+ engine on a model by sampling: the module (through tla-checker's stepping API) and
+ * the mirror must have the same initial states and the same successors at `job.sampled.states`
+ * states met along seeded random walks over the mirror.
+ */
+async function runSampled(job: Job, cfgSource: string, cfg: TlcConfig): Promise<EngineResult> {
+  const m = job.model;
+  const { states, seed } = job.sampled!;
+  const t0 = performance.now();
+  const base = { engine: 'tla-checker' as const, violated: null, distinctStates: null, statesPerSecond: null, warnings: [], trace: null, sampled: states };
+  if (m.mirror === null) return { ...base, status: 'error', message: 'a sampled run needs a mirror; the model has none', seconds: 0 };
+  const inst = instantiateMirror(await loadMirror(m.mirror, m.module), cfg, m.cfg);
+  const v = sampledSuccessorConformance(readFileSync(resolve(job.root, m.tla), 'utf8'), cfgSource, inst, states, seed);
+  const seconds = (performance.now() - t0) / 1000;
+  if (v.mismatch !== null) return { ...base, status: 'nonconforming', message: `after ${v.checked} of ${states} sampled states (seed ${seed}): ${v.mismatch}`, seconds };
+  return { ...base, status: 'pass', message: `sampled: the same initial states, and the same successors at ${states} states on seeded random walks (seed ${seed}); --full runs the module in full`, seconds };
+}
+
 /** Runs TLC on a model, naming a temporal violation by re-checking each PROPERTY alone when there are several. */
 async function runTlcJob(job: Job, cfgSource: string, cfg: TlcConfig, onProgress: (p: JobProgress) => void): Promise<EngineResult> {
   const m = job.model;
@@ -123,7 +147,9 @@ export async function runJob(job: Job, onProgress: (p: JobProgress) => void = ()
   try {
     const cfgSource = readFileSync(resolve(job.root, m.cfg), 'utf8');
     cfg = parseCfg(cfgSource, m.cfg);
-    if (job.engine === 'tla-checker') {
+    if (job.engine === 'tla-checker' && job.sampled !== undefined) {
+      result = await runSampled(job, cfgSource, cfg);
+    } else if (job.engine === 'tla-checker') {
       const limits: TlaCheckerLimits = job.maxStates !== undefined ? { maxStates: job.maxStates } : {};
       result = checkWithTlaChecker(readFileSync(resolve(job.root, m.tla), 'utf8'), cfgSource, m.cfg, limits);
     } else if (job.engine === 'tlc') {
@@ -149,6 +175,7 @@ export function judge(m: ModelEntry, cfg: TlcConfig | null, r: EngineResult): st
   if (r.warnings.length > 0) out.push(`checker warning(s): ${r.warnings.join('; ')}`);
   if (r.status === 'max-states') out.push(`stopped at a state/depth limit: ${r.message}`);
   if (r.status === 'error') { out.push(`error: ${r.message}`); return out; }
+  if (r.status === 'nonconforming') { out.push(`the TS mirror departs from the TLA+ module: ${r.message}`); return out; }
   if (cfg !== null && m.liveness !== cfg.properties.length > 0) out.push(m.liveness ? 'manifest says liveness, but the cfg has no PROPERTY' : 'the cfg has a PROPERTY but the manifest says liveness: false');
   const expectsProperty = m.expect !== 'pass' && cfg !== null && cfg.properties.includes(m.expect.violation) && !cfg.invariants.includes(m.expect.violation);
   const want = m.expect === 'pass' || (r.engine === 'ts' && expectsProperty) ? null : m.expect.violation;

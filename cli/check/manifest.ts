@@ -32,8 +32,9 @@ export interface ModelEntry {
   /** The model checks temporal properties (PROPERTY in its cfg). */
   readonly liveness: boolean;
   /**
-   * The embedded TLA+ engine takes long on this model: the main job (`immutos start`) checks it
-   * with the TS explorer only, `immutos start --full` and `immutos check` with every engine.
+   * The embedded TLA+ engine takes long on this model: by default (`immutos check`, `immutos
+   * start`) a passing model with a mirror is compared with its module by sampling on it instead of
+   * checked in full; `--full` checks it in full (docs/check.md).
    */
   readonly slowTla?: boolean;
   /** Optional free text. */

@@ -22,11 +22,13 @@ const LLC_ARGS = ['-march=wasm32', '-filetype=obj', '-O2', '-o', '-', '-'];
 export const OPT = 'opt-14';
 /**
  * What `opt` runs: inlining (a `reduce` driver calls its function once per item; `llc` never
- * inlines), then scalar clean-up, with fuel kept in a register across a loop (`licm` promotion).
+ * inlines), then scalar clean-up: `jump-threading` takes an inlined function's fallback straight
+ * to the driver's exit, `loop-rotate` puts the loop's checks after its body, so that `licm` keeps
+ * fuel in a register and, after `gvn`, hoists the loop-invariant status check.
  * Not `instcombine`: it turns the overflow checks of `*` into 128-bit multiplies, which wasm32
  * lowers to a runtime-library call the module cannot import.
  */
-const OPT_ARGS = ['-passes=cgscc(inline),function(sroa,early-cse,simplifycfg,gvn,loop-mssa(licm),dse,simplifycfg)', '-S', '-o', '-', '-'];
+const OPT_ARGS = ['-passes=cgscc(inline),function(sroa,early-cse,simplifycfg,gvn,jump-threading,simplifycfg,loop(loop-rotate),loop-mssa(licm),gvn,loop-mssa(licm),simplifycfg,dse,simplifycfg)', '-S', '-o', '-', '-'];
 /** What a generated module may import: its memory and llc's shadow-stack pointer. */
 const ALLOWED_IMPORTS = new Set(['env.__linear_memory', 'env.__stack_pointer']);
 const MAX_OUTPUT = 64 * 1024 * 1024;

@@ -228,6 +228,22 @@ export class HwMemoryBackend {
   }
 
   /**
+   * Loads the `n` words from `addr` on `core` into `out[0 … n)`: the same as `n` calls of
+   * {@link HwMemoryBackend.load} in address order (with an empty store buffer, one range read of
+   * the memory system).
+   */
+  loadRange(core: number, addr: number, n: number, out: Int32Array): void {
+    this.checkCore(core);
+    // A buffered store to forward from, or a word out of range (a fault part-way): word by word.
+    if (this.sbCount[core] !== 0 || !this.memory.holdsRange(addr, n)) {
+      for (let i = 0; i < n; i++) out[i] = this.load(core, addr + i);
+      return;
+    }
+    this.nIssued += n;
+    this.memory.readRange(core, addr, n, out);
+  }
+
+  /**
    * Stores `value` at `addr` on `core`. Faults at once if the line is immutable or in another
    * core's initialising window. Under TSO/relaxed the store is buffered; `release` (STLR) keeps
    * it behind every older store (relaxed).

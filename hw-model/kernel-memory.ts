@@ -158,6 +158,15 @@ export class HwKernelMemory implements MemoryBackend {
     return v;
   }
 
+  /** Reads the `n` words from `addr` into `out[0 … n)`: the same as `n` calls of `load32` in address order. */
+  loadRange(addr: number, n: number, out: Int32Array): void {
+    if (this.replaying !== null || this.recording !== null) {
+      for (let i = 0; i < n; i++) out[i] = this.load32(addr + i);
+      return;
+    }
+    this.hw.loadRange(this.core, addr, n, out);
+  }
+
   /** Stores `value` (truncated to int32) at `addr` on the current core (see `publishedWrites`). */
   store32(addr: number, value: number): void {
     if (this.replaying !== null) {

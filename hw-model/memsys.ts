@@ -604,6 +604,43 @@ export class MemorySystem {
     return this.l1Data[slot * this.lineWords + off];
   }
 
+  /** Whether `[addr, addr + n)` is a non-empty range of valid addresses. */
+  holdsRange(addr: number, n: number): boolean {
+    return n > 0 && (n | 0) === n && (addr | 0) === addr && addr >= 0 && addr + n <= this.words;
+  }
+
+  /**
+   * Reads the `n` words from `addr` on `core` into `out[0 … n)`: the same values, counters, LRU
+   * order and coherence messages as `n` calls of {@link MemorySystem.read} in address order (the
+   * first word of each line goes through `read`; the rest of that line are then hits in the slot
+   * it left the line in, accounted for at once).
+   * @see HwMemory.tla Read
+   */
+  readRange(core: number, addr: number, n: number, out: Int32Array): void {
+    if (!this.holdsRange(addr, n)) {
+      for (let i = 0; i < n; i++) out[i] = this.read(core, addr + i);
+      return;
+    }
+    const lw = this.lineWords;
+    let i = 0;
+    while (i < n) {
+      const a = addr + i;
+      out[i] = this.read(core, a);
+      const k = Math.min(n - i - 1, lw - 1 - (a & this.lineMask));
+      if (k > 0) {
+        const slot = this.l1Find(core, a >>> this.lineShift);
+        this.nAccesses += k;
+        this.nHits += k;
+        this.clock += k;
+        this.l1Lru[slot] = this.clock;
+        this.lastSlot[core] = slot;
+        const from = slot * lw + (a & this.lineMask) + 1;
+        for (let j = 0; j < k; j++) out[i + 1 + j] = this.l1Data[from + j];
+      }
+      i += k + 1;
+    }
+  }
+
   /**
    * Stores `value` at `addr` on `core` (into its M copy). Faults on immutable lines and on
    * another core's initialising window.

@@ -29,6 +29,12 @@ export interface MemoryBackend {
   grow(words: number): void;
   /** Reads the word at `addr`. */
   load32(addr: number): number;
+  /**
+   * Reads the `n` words from `addr` into `out[0 … n)`, with the same results and effects as `n`
+   * calls of {@link MemoryBackend.load32} in address order. Optional: callers without it call
+   * `load32` (see optimized/heap `loadWords`).
+   */
+  loadRange?(addr: number, n: number, out: Int32Array): void;
   /** Writes `value` (truncated to int32) at `addr`. */
   store32(addr: number, value: number): void;
   /** Atomically: if the word at `addr` is `expected`, write `value`. Returns the word found. */

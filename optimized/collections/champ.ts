@@ -13,6 +13,7 @@
  */
 import type { Heap } from '../heap/Heap.js';
 import { HANDLE_CHUNK, HANDLE_CHUNK_SHIFT, T_CNODE, T_COLL } from '../heap/layout.js';
+import { withWords } from '../heap/words.js';
 
 /** Key equality and hashing of heap words: the value model's (optimized/heap/values.ts), handed in by {@link champUseKeyOps}. */
 export interface ChampKeyOps {
@@ -641,9 +642,17 @@ export function champForEach(H: Heap, nh: number, s: number, f: (k: number, v: n
   }
   const dc = popcnt(m.load32(a + 3));
   const cc = popcnt(m.load32(a + 4));
-  for (let i = 0; i < dc; i++) f(m.load32(a + 5 + s * i), s === 2 ? m.load32(a + 6 + s * i) : 0);
-  const base = a + 5 + s * dc;
-  for (let j = 0; j < cc; j++) champForEach(H, m.load32(base + j) >>> 1, s, f);
+  if (m.loadRange === undefined) {
+    for (let i = 0; i < dc; i++) f(m.load32(a + 5 + s * i), s === 2 ? m.load32(a + 6 + s * i) : 0);
+    const base = a + 5 + s * dc;
+    for (let j = 0; j < cc; j++) champForEach(H, m.load32(base + j) >>> 1, s, f);
+    return;
+  }
+  // The entries and the children, read at once.
+  withWords(m, a + 5, s * dc + cc, (w) => {
+    for (let i = 0; i < dc; i++) f(w[s * i]!, s === 2 ? w[2 * i + 1]! : 0);
+    for (let j = 0; j < cc; j++) champForEach(H, w[s * dc + j]! >>> 1, s, f);
+  });
 }
 
 /**

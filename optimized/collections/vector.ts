@@ -9,6 +9,8 @@
  * @module
  */
 import type { Heap } from '../heap/Heap.js';
+import type { MemoryBackend } from '../../spec/Memory.js';
+import { withWords } from '../heap/words.js';
 import { H_EMPTY_VEC, T_VEC, T_VNODE } from '../heap/layout.js';
 
 
@@ -220,7 +222,7 @@ export function vecForEach(H: Heap, v: number, f: (x: number) => void): void {
     const na = H.addr(h);
     if (level === 0) {
       const n = Math.min(32, remaining);
-      for (let i = 0; i < n; i++) f(m.load32(na + 3 + i));
+      forEachWord(m, na + 3, n, f);
       return n;
     }
     let done = 0;
@@ -233,6 +235,16 @@ export function vecForEach(H: Heap, v: number, f: (x: number) => void): void {
     return done;
   };
   if (toff > 0) walk(root, shift, toff);
-  const ta = H.addr(tail);
-  for (let i = 0; i < count - toff; i++) f(m.load32(ta + 3 + i));
+  forEachWord(m, H.addr(tail) + 3, count - toff, f);
+}
+
+/** Calls `f` on each of the `n` words from `addr` (read at once where the backend reads ranges). */
+function forEachWord(m: MemoryBackend, addr: number, n: number, f: (x: number) => void): void {
+  if (m.loadRange === undefined) {
+    for (let i = 0; i < n; i++) f(m.load32(addr + i));
+    return;
+  }
+  withWords(m, addr, n, (buf) => {
+    for (let i = 0; i < n; i++) f(buf[i]!);
+  });
 }

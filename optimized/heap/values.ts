@@ -10,6 +10,7 @@ import { KernelError } from '../../spec/Errors.js';
 import { murmurFinalize as fmix, murmurMix as mix, murmurString as hashUnits } from '../../spec/Hash.js';
 import { intText, printEdn } from '../../spec/codec/Edn.js';
 import { RegionKind, type Heap } from './Heap.js';
+import { withWords } from './words.js';
 import {
   F_HASHED,
   H_EMPTY_CNODE,
@@ -459,18 +460,20 @@ function packUnits(H: Heap, a: number, s: string): void {
 }
 
 function unpackUnits(H: Heap, a: number, len: number): string {
+  // Runs of up to 2,048 words (4,096 units), each word read once.
   const parts: string[] = [];
-  let chunk: number[] = [];
-  for (let i = 0; i < len; i++) {
-    const w = H.mem.load32(a + (i >> 1));
-    chunk.push((i & 1) === 0 ? w & 0xffff : (w >>> 16) & 0xffff);
-    if (chunk.length === 4096) {
-      parts.push(String.fromCharCode(...chunk));
-      chunk = [];
-    }
+  for (let at = 0; at < len; at += 4096) {
+    const units = Math.min(4096, len - at);
+    parts.push(withWords(H.mem, a + (at >> 1), (units + 1) >> 1, (w) => {
+      const chunk: number[] = new Array(units);
+      for (let i = 0; i < units; i++) {
+        const x = w[i >> 1]!;
+        chunk[i] = (i & 1) === 0 ? x & 0xffff : (x >>> 16) & 0xffff;
+      }
+      return String.fromCharCode(...chunk);
+    }));
   }
-  parts.push(String.fromCharCode(...chunk));
-  return parts.join('');
+  return parts.length === 1 ? parts[0]! : parts.join('');
 }
 
 /** The value word of the string `s`. */

@@ -1,0 +1,28 @@
+/**
+ * Reading runs of heap words at once: through the backend's `loadRange` where it has one (the
+ * simulated memory answers a run with one lookup per cache line), else one `load32` per word.
+ * Walkers that call back into code which walks further (a vector of vectors) take one scratch
+ * buffer per nesting level.
+ * @module
+ */
+import type { MemoryBackend } from '../../spec/Memory.js';
+
+const scratch: Int32Array[] = [];
+let depth = 0;
+
+/**
+ * Calls `use(buf)` with the `n` words from `addr` read into `buf[0 … n)` (a scratch buffer, valid
+ * during the call only; `use` may call `withWords` again), and returns what `use` returns.
+ */
+export function withWords<T>(m: MemoryBackend, addr: number, n: number, use: (buf: Int32Array) => T): T {
+  const d = depth++;
+  try {
+    let buf = scratch[d];
+    if (buf === undefined || buf.length < n) buf = scratch[d] = new Int32Array(Math.max(128, n));
+    if (m.loadRange !== undefined) m.loadRange(addr, n, buf);
+    else for (let i = 0; i < n; i++) buf[i] = m.load32(addr + i);
+    return use(buf);
+  } finally {
+    depth--;
+  }
+}

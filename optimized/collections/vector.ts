@@ -212,12 +212,18 @@ function assocPath(H: Heap, level: number, node: number, i: number, x: number): 
 export function vecForEach(H: Heap, v: number, f: (x: number) => void): void {
   const m = H.mem;
   const a = H.addr(v);
-  const count = m.load32(a + 2);
+  // The header: count, shift, …, root, tail (words 2 … 7), read at once where ranges are.
+  let count: number, shift: number, root: number, tail: number;
+  if (m.loadRange === undefined) {
+    count = m.load32(a + 2);
+    shift = m.load32(a + 3);
+    root = m.load32(a + 6) >>> 1;
+    tail = m.load32(a + 7) >>> 1;
+  } else {
+    [count, shift, root, tail] = withWords(m, a + 2, 6, (w) => [w[0]!, w[1]!, w[4]! >>> 1, w[5]! >>> 1]);
+  }
   // seeded bug `vec-tail-offset`: the tail taken to start at count rounded down to 32 (not (count - 1) rounded down)
   const toff = count >= 32 && H.flags.seeded.has('vec-tail-offset') ? (count >>> 5) << 5 : tailOffset(count);
-  const shift = m.load32(a + 3);
-  const root = m.load32(a + 6) >>> 1;
-  const tail = m.load32(a + 7) >>> 1;
   const walk = (h: number, level: number, remaining: number): number => {
     const na = H.addr(h);
     if (level === 0) {
@@ -227,12 +233,24 @@ export function vecForEach(H: Heap, v: number, f: (x: number) => void): void {
     }
     let done = 0;
     const n = slots(H, na);
-    for (let i = 0; i < n && done < remaining; i++) {
-      const c = m.load32(na + 3 + i);
-      if (c === 0) break;
-      done += walk(c >>> 1, level - 5, remaining - done);
+    if (m.loadRange === undefined) {
+      for (let i = 0; i < n && done < remaining; i++) {
+        const c = m.load32(na + 3 + i);
+        if (c === 0) break;
+        done += walk(c >>> 1, level - 5, remaining - done);
+      }
+      return done;
     }
-    return done;
+    // The children needed, read at once (each holds up to 2^level items).
+    const k = Math.min(n, Math.ceil(remaining / 2 ** level));
+    return withWords(m, na + 3, k, (cs) => {
+      for (let i = 0; i < k && done < remaining; i++) {
+        const c = cs[i]!;
+        if (c === 0) break;
+        done += walk(c >>> 1, level - 5, remaining - done);
+      }
+      return done;
+    });
   };
   if (toff > 0) walk(root, shift, toff);
   forEachWord(m, H.addr(tail) + 3, count - toff, f);

@@ -977,11 +977,14 @@ function textInto(H: Heap, w: number, depth: number, out: string[]): void {
     case T_VEC: {
       out.push(t === T_LIST ? '(' : '[');
       let first = true;
-      seqForEach(H, w, (x) => {
+      const item = (x: number): void => {
         if (!first) out.push(' ');
         first = false;
         textInto(H, x, depth + 1, out);
-      });
+      };
+      // The type is known: no second look at the cell.
+      if (t === T_VEC) vecForEach(H, w >>> 1, item);
+      else seqForEach(H, w, item);
       out.push(t === T_LIST ? ')' : ']');
       return;
     }

@@ -26,7 +26,7 @@
  * check run after each collection in the checked mode.
  * @module
  */
-import { GcBug, GcState, H, lowWordOf, M, META_WORDS, NEED_HANDLE, P, PROC_WORDS, spaceUsed, Stage, T, topWordOf, WK, WORKER_WORDS, type SharedHeap } from './sharedHeap.js';
+import { GcBug, GcState, H, lowWordOf, M, META_WORDS, NEED_HANDLE, P, PROC_WORDS, Stage, T, topWordOf, WK, WORKER_WORDS, type SharedHeap } from './sharedHeap.js';
 
 /** What one collection did. */
 export interface CycleStats {
@@ -222,9 +222,16 @@ export class SharedCollector {
     return Atomics.load(this.w, at + WK.parked) === 1 ? 0 : Atomics.load(this.w, at + WK.need);
   }
 
-  /** Claims worker `i`'s posted need if it is `need` (the worker then waits for {@link grant}). */
+  /**
+   * Claims worker `i`'s posted need if it is `need` (the worker then waits for {@link grant}). The
+   * parked word is read after the claim: a worker parked before it is dead (a live worker parks
+   * only outside an operation, with no need posted), so it is given nothing (a handle given to it
+   * would never come back to the free ring).
+   */
   private claim(i: number, need: number): boolean {
-    return this.need(i) === need && Atomics.compareExchange(this.w, this.wk(i) + WK.need, need, 0) === need;
+    const at = this.wk(i);
+    if (Atomics.load(this.w, at + WK.need) !== need || Atomics.compareExchange(this.w, at + WK.need, need, 0) !== need) return false;
+    return Atomics.load(this.w, at + WK.parked) !== 1;
   }
 
   /** Answers worker `i`'s claimed need with `value` (an address, or a handle). */
@@ -333,8 +340,16 @@ export class SharedCollector {
     Atomics.store(w, H.phase, 1);
     this.handshake(e + Stage.barrier);
     // Until the live data is known, mutators keep below room for all of the old space's words.
-    const end = w[H.cellBase]! + (2 - from) * w[H.cellCap]!;
-    const firstLimit = end - spaceUsed(this.w, from);
+    // The old space's allocation pointer is frozen first (moved up to the low end of what the
+    // last collection copied there, so no bump fits): a worker that has not acknowledged the
+    // roots handshake yet stalls there, acknowledges it while stalled and goes on in the new space,
+    // so the old space holds no more words than counted here.
+    const cap = w[H.cellCap]!;
+    const end = w[H.cellBase]! + (2 - from) * cap;
+    const fromBase = w[H.cellBase]! + from * cap;
+    const fromLow = Atomics.load(w, lowWordOf(from));
+    const fromTop = Atomics.exchange(w, topWordOf(from), fromLow);
+    const firstLimit = end - ((Math.min(fromTop, fromLow) - fromBase) + (fromBase + cap - fromLow));
     Atomics.store(w, H.gcLimit, firstLimit);
     Atomics.store(w, H.curSpace, 1 - from);
     this.handshake(e + Stage.roots);
@@ -351,6 +366,9 @@ export class SharedCollector {
     // Only room no mutator can still be bumping into: below the copies, above the top, and
     // above the first limit (a bump decided before this limit was published obeys that one).
     const kept = Math.max(0, Math.min(asked, copies - Atomics.load(w, topWordOf(1 - from)), copies - firstLimit));
+    // The limit may have risen: threads without a posted need retry now. A worker with a posted
+    // need does not leave its wait for this (it would withdraw a need counted in `asked` just
+    // before grantWords serves it): it waits for the claim, or the end of the collection.
     this.madeRoom();
     const stats = { movedCells: 0, movedWords: 0, freed: 0 };
     const dead = this.evacuate(from, stats);

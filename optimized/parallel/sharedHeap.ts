@@ -703,9 +703,10 @@ export class SharedHeap {
 
   /**
    * The space or the handles ran out inside an operation: posts what it needs (`need`: words, or
-   * {@link NEED_HANDLE}), asks the collector for a collection and waits until it has made room or
-   * reserved the need for this worker, acknowledging its handshakes meanwhile (with every handle
-   * this thread may hold as a root, since it is inside an operation). Returns what the collector
+   * {@link NEED_HANDLE}), asks the collector for a collection and waits until it reserved the
+   * need for this worker, a collection ended, or (for words) this worker moved to the new space,
+   * acknowledging its handshakes meanwhile (with every handle this thread may hold as a root,
+   * since it is inside an operation). Returns what the collector
    * reserved (the address of the words, or the handle), or 0 when the caller should try again.
    * The wait is a pause.
    * @throws SharedHeapExhausted when no collector runs, or it ran out of room itself.
@@ -715,6 +716,8 @@ export class SharedHeap {
     if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
     const t0 = performance.now();
     const room = Atomics.load(w, H.gcRoom);
+    const done = Atomics.load(w, H.gcDone);
+    const space = this.space;
     // Only workers post needs (another thread has no entry, and retries after each collection).
     const posts = this.worker >= 0;
     const needWord = this.wk() + WK.need;
@@ -727,19 +730,32 @@ export class SharedHeap {
     try {
       for (;;) {
         if (posts && Atomics.load(w, needWord) !== need) break; // the collector claimed the need
-        if (Atomics.load(w, H.gcState) !== GcState.on) throw new SharedHeapExhausted(what);
+        this.collectorRuns(what);
         if (Atomics.load(w, H.gcRequest) === 0) {
           Atomics.store(w, H.gcRequest, 1);
           Atomics.notify(w, H.gcRequest);
         }
         this.acknowledge(true);
-        if (Atomics.load(w, H.gcRoom) !== room) break;
+        if (posts) {
+          // A posted need stays posted until the collection that counted it serves it (a need
+          // withdrawn after the collector counted it would give its kept room back to everyone):
+          // not on the room the collector makes when marking is over, only when a collection
+          // ends, or when this worker moved to the new space (it acknowledged the roots handshake,
+          // before the collector can count any need: words stalled for in the old space are
+          // asked for again there, where the room below the first limit may hold them).
+          if (((Atomics.load(w, H.gcDone) - done) | 0) !== 0) break;
+          if (need > 0 && this.space !== space) break;
+        } else if (Atomics.load(w, H.gcRoom) !== room) break;
         Atomics.wait(w, H.hs, Atomics.load(w, H.hs), 1);
       }
     } finally {
-      // Withdraw the need, unless the collector claimed it first: then its grant is on the way.
+      // Withdraw the need, unless the collector claimed it first: then its grant is on the way
+      // (claim and grant are one step of the collector, with no state change between them).
       if (posts && Atomics.compareExchange(w, needWord, need, 0) !== need) {
-        while ((granted = Atomics.exchange(w, grantWord, 0)) === 0) Atomics.wait(w, grantWord, 0, 1);
+        while ((granted = Atomics.exchange(w, grantWord, 0)) === 0) {
+          this.collectorRuns(what); // a collector stopped between the two never grants
+          Atomics.wait(w, grantWord, 0, 1);
+        }
       }
     }
     if (posts) {
@@ -747,6 +763,11 @@ export class SharedHeap {
       Atomics.add(w, this.wk() + WK.stalls, 1);
     }
     return granted;
+  }
+
+  /** Throws {@link SharedHeapExhausted} (for `what`) when no collector runs any more: a stalled allocator would wait forever. */
+  private collectorRuns(what: string): void {
+    if (Atomics.load(this.w, H.gcState) !== GcState.on || Atomics.load(this.w, H.gcStop) !== 0) throw new SharedHeapExhausted(what);
   }
 
   // ------------------------------------------------------------------ the collector's handshakes

@@ -13,7 +13,7 @@
  */
 import type { Heap } from '../heap/Heap.js';
 import { HANDLE_CHUNK, HANDLE_CHUNK_SHIFT, T_CNODE, T_COLL } from '../heap/layout.js';
-import { withWords } from '../heap/words.js';
+import { releaseWords, takeWords } from '../heap/words.js';
 
 /** Key equality and hashing of heap words: the value model's (optimized/heap/values.ts), handed in by {@link champUseKeyOps}. */
 export interface ChampKeyOps {
@@ -649,10 +649,13 @@ export function champForEach(H: Heap, nh: number, s: number, f: (k: number, v: n
     return;
   }
   // The entries and the children, read at once.
-  withWords(m, a + 5, s * dc + cc, (w) => {
+  const w = takeWords(m, a + 5, s * dc + cc);
+  try {
     for (let i = 0; i < dc; i++) f(w[s * i]!, s === 2 ? w[2 * i + 1]! : 0);
     for (let j = 0; j < cc; j++) champForEach(H, w[s * dc + j]! >>> 1, s, f);
-  });
+  } finally {
+    releaseWords();
+  }
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import type { Heap } from '../heap/Heap.js';
 import type { MemoryBackend } from '../../spec/Memory.js';
-import { withWords } from '../heap/words.js';
+import { releaseWords, takeWords } from '../heap/words.js';
 import { H_EMPTY_VEC, T_VEC, T_VNODE } from '../heap/layout.js';
 
 
@@ -210,8 +210,12 @@ function assocPath(H: Heap, level: number, node: number, i: number, x: number): 
 
 /** Calls `f(item)` for each item of the vector `v`, in order. */
 export function vecForEach(H: Heap, v: number, f: (x: number) => void): void {
+  vecForEachAt(H, H.addr(v), f);
+}
+
+/** {@link vecForEach} of the vector cell at address `a` (a caller that has just resolved its handle). */
+export function vecForEachAt(H: Heap, a: number, f: (x: number) => void): void {
   const m = H.mem;
-  const a = H.addr(v);
   // The header: count, shift, …, root, tail (words 2 … 7), read at once where ranges are.
   let count: number, shift: number, root: number, tail: number;
   if (m.loadRange === undefined) {
@@ -220,7 +224,12 @@ export function vecForEach(H: Heap, v: number, f: (x: number) => void): void {
     root = m.load32(a + 6) >>> 1;
     tail = m.load32(a + 7) >>> 1;
   } else {
-    [count, shift, root, tail] = withWords(m, a + 2, 6, (w) => [w[0]!, w[1]!, w[4]! >>> 1, w[5]! >>> 1]);
+    const w = takeWords(m, a + 2, 6);
+    count = w[0]!;
+    shift = w[1]!;
+    root = w[4]! >>> 1;
+    tail = w[5]! >>> 1;
+    releaseWords();
   }
   // seeded bug `vec-tail-offset`: the tail taken to start at count rounded down to 32 (not (count - 1) rounded down)
   const toff = count >= 32 && H.flags.seeded.has('vec-tail-offset') ? (count >>> 5) << 5 : tailOffset(count);
@@ -243,14 +252,17 @@ export function vecForEach(H: Heap, v: number, f: (x: number) => void): void {
     }
     // The children needed, read at once (each holds up to 2^level items).
     const k = Math.min(n, Math.ceil(remaining / 2 ** level));
-    return withWords(m, na + 3, k, (cs) => {
+    const cs = takeWords(m, na + 3, k);
+    try {
       for (let i = 0; i < k && done < remaining; i++) {
         const c = cs[i]!;
         if (c === 0) break;
         done += walk(c >>> 1, level - 5, remaining - done);
       }
-      return done;
-    });
+    } finally {
+      releaseWords();
+    }
+    return done;
   };
   if (toff > 0) walk(root, shift, toff);
   forEachWord(m, H.addr(tail) + 3, count - toff, f);
@@ -262,7 +274,10 @@ function forEachWord(m: MemoryBackend, addr: number, n: number, f: (x: number) =
     for (let i = 0; i < n; i++) f(m.load32(addr + i));
     return;
   }
-  withWords(m, addr, n, (buf) => {
+  const buf = takeWords(m, addr, n);
+  try {
     for (let i = 0; i < n; i++) f(buf[i]!);
-  });
+  } finally {
+    releaseWords();
+  }
 }

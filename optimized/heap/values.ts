@@ -51,7 +51,7 @@ import {
   W_TRUE,
 } from './layout.js';
 import { added, champAssoc, champDissoc, champEmpty, champForEach, champGet, champSealStride, champUseKeyOps, found, removed } from '../collections/champ.js';
-import { vecBuilderPush, vecCount, vecForEach, vecFreeze, vecNth, vecTransient, type VecBuilder } from '../collections/vector.js';
+import { vecBuilderPush, vecCount, vecForEach, vecForEachAt, vecFreeze, vecNth, vecTransient, type VecBuilder } from '../collections/vector.js';
 
 // ---- hashing ----
 
@@ -983,7 +983,7 @@ function textInto(H: Heap, w: number, depth: number, out: string[]): void {
         textInto(H, x, depth + 1, out);
       };
       // The type is known: no second look at the cell.
-      if (t === T_VEC) vecForEach(H, w >>> 1, item);
+      if (t === T_VEC) vecForEachAt(H, a, item);
       else seqForEach(H, w, item);
       out.push(t === T_LIST ? ')' : ']');
       return;

@@ -15,14 +15,33 @@ let depth = 0;
  * during the call only; `use` may call `withWords` again), and returns what `use` returns.
  */
 export function withWords<T>(m: MemoryBackend, addr: number, n: number, use: (buf: Int32Array) => T): T {
+  const buf = takeWords(m, addr, n);
+  try {
+    return use(buf);
+  } finally {
+    releaseWords();
+  }
+}
+
+/**
+ * Reads the `n` words from `addr` into the scratch buffer of the next nesting level and returns
+ * it; the caller hands it back with {@link releaseWords} (in a `finally`) when done with it.
+ */
+export function takeWords(m: MemoryBackend, addr: number, n: number): Int32Array {
   const d = depth++;
   try {
     let buf = scratch[d];
     if (buf === undefined || buf.length < n) buf = scratch[d] = new Int32Array(Math.max(128, n));
     if (m.loadRange !== undefined) m.loadRange(addr, n, buf);
     else for (let i = 0; i < n; i++) buf[i] = m.load32(addr + i);
-    return use(buf);
-  } finally {
+    return buf;
+  } catch (e) {
     depth--;
+    throw e;
   }
+}
+
+/** Hands back the buffer of the innermost {@link takeWords}. */
+export function releaseWords(): void {
+  depth--;
 }

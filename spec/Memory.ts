@@ -31,8 +31,8 @@ export interface MemoryBackend {
   load32(addr: number): number;
   /**
    * Reads the `n` words from `addr` into `out[0 … n)`, with the same results and effects as `n`
-   * calls of {@link MemoryBackend.load32} in address order. Optional: callers without it call
-   * `load32` (see optimized/heap `loadWords`).
+   * calls of {@link MemoryBackend.load32} in address order. Optional: without it, a caller reads
+   * word by word.
    */
   loadRange?(addr: number, n: number, out: Int32Array): void;
   /** Writes `value` (truncated to int32) at `addr`. */

@@ -53,7 +53,7 @@ export function speedComparison(runs: readonly JudgedResult[]): SpeedComparison 
   return best;
 }
 
-/** One-word-ish description of a result: `pass`, `violation: Name`, `deadlock`, `max-states`, `error`. */
+/** One-word-ish description of a result: `pass`, `violation: Name`, `deadlock`, `max-states`, `error`; for a sampled run `conforms (N sampled)` or `mirror departs from module`. */
 export function describeResult(r: EngineResult): string {
   if (r.status === 'violation') return `violation: ${r.violated ?? '(unnamed)'}`;
   if (r.status === 'nonconforming') return 'mirror departs from module';

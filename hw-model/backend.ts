@@ -234,13 +234,13 @@ export class HwMemoryBackend {
    */
   loadRange(core: number, addr: number, n: number, out: Int32Array): void {
     this.checkCore(core);
-    // A buffered store to forward from, or a word out of range (a fault part-way): word by word.
-    if (this.sbCount[core] !== 0 || !this.memory.holdsRange(addr, n)) {
-      for (let i = 0; i < n; i++) out[i] = this.load(core, addr + i);
+    // With nothing buffered to forward from, the memory system reads a valid range at once;
+    // otherwise (a buffered store, or a word out of range: a fault part-way) word by word.
+    if (this.sbCount[core] === 0 && this.memory.readRange(core, addr, n, out)) {
+      this.nIssued += n;
       return;
     }
-    this.nIssued += n;
-    this.memory.readRange(core, addr, n, out);
+    for (let i = 0; i < n; i++) out[i] = this.load(core, addr + i);
   }
 
   /**

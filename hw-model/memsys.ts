@@ -604,23 +604,17 @@ export class MemorySystem {
     return this.l1Data[slot * this.lineWords + off];
   }
 
-  /** Whether `[addr, addr + n)` is a non-empty range of valid addresses. */
-  holdsRange(addr: number, n: number): boolean {
-    return n > 0 && (n | 0) === n && (addr | 0) === addr && addr >= 0 && addr + n <= this.words;
-  }
-
   /**
    * Reads the `n` words from `addr` on `core` into `out[0 … n)`: the same values, counters, LRU
    * order and coherence messages as `n` calls of {@link MemorySystem.read} in address order (the
    * first word of each line goes through `read`; the rest of that line are then hits in the slot
-   * it left the line in, accounted for at once).
+   * it left the line in, accounted for at once). Returns false, having read nothing, when
+   * `[addr, addr + n)` is not a non-empty range of valid addresses (the caller then reads word by
+   * word, to fault at the word `read` would).
    * @see HwMemory.tla Read
    */
-  readRange(core: number, addr: number, n: number, out: Int32Array): void {
-    if (!this.holdsRange(addr, n)) {
-      for (let i = 0; i < n; i++) out[i] = this.read(core, addr + i);
-      return;
-    }
+  readRange(core: number, addr: number, n: number, out: Int32Array): boolean {
+    if (!(n > 0 && (n | 0) === n && (addr | 0) === addr && addr >= 0 && addr + n <= this.words)) return false;
     const lw = this.lineWords;
     let i = 0;
     while (i < n) {
@@ -639,6 +633,7 @@ export class MemorySystem {
       }
       i += k + 1;
     }
+    return true;
   }
 
   /**

@@ -54,15 +54,6 @@ export interface CheckOptions {
 /** States a sampled tla-checker run compares by default. */
 export const DEFAULT_SAMPLES = 200;
 
-/** How a check treats the models marked `slowTla`: tla-checker in full, or by sampling. */
-export interface SlowModels {
-  /** Run them in full. */
-  readonly full: boolean;
-  /** States a sampled run compares. */
-  readonly samples: number;
-  /** Seed of its random walks. */
-  readonly seed: number;
-}
 
 /** What a check will run, before it runs. */
 export interface CheckPlan {
@@ -90,22 +81,19 @@ export function selectModels(all: readonly ModelEntry[], names: readonly string[
   return all.filter((m) => names.includes(m.name));
 }
 
-/** Every model in full on both engines. */
-const ALL_FULL: SlowModels = { full: true, samples: DEFAULT_SAMPLES, seed: 1 };
-
 /**
  * Plans the jobs: the TLA+ engine for every model, the TS explorer for models with a mirror;
- * longest first (by `estimate`, else by pinned state count). Unless `slow.full`, the TLA+ engine
- * runs by sampling on passing `slowTla` models that have a mirror (tla-checker only: TLC always
- * runs in full).
+ * longest first (by `estimate`, else by pinned state count). With `sample` (null: every model in
+ * full), the TLA+ engine runs so on passing `slowTla` models that have a mirror (tla-checker
+ * only: TLC always runs in full).
  */
-export function planJobs(models: readonly ModelEntry[], root: string, engine: EngineChoice, tlcJar: string | null, maxStates?: number, slow: SlowModels = ALL_FULL, estimate?: (j: Job) => number): Job[] {
+export function planJobs(models: readonly ModelEntry[], root: string, engine: EngineChoice, tlcJar: string | null, maxStates?: number, sample: Job['sampled'] | null = null, estimate?: (j: Job) => number): Job[] {
   const jobs: Job[] = [];
   const tlaEngine: EngineName = tlcJar !== null ? 'tlc' : 'tla-checker';
   for (const m of models) {
     const extra = { ...(maxStates !== undefined ? { maxStates } : {}) };
-    const sampled = !slow.full && tlaEngine === 'tla-checker' && m.slowTla === true && m.mirror !== null && m.expect === 'pass';
-    if (engine !== 'ts') jobs.push({ model: m, root, engine: tlaEngine, ...(tlcJar !== null ? { tlcJar } : {}), ...extra, ...(sampled ? { sampled: { states: slow.samples, seed: slow.seed } } : {}) });
+    const sampled = sample !== null && tlaEngine === 'tla-checker' && m.slowTla === true && m.mirror !== null && m.expect === 'pass';
+    if (engine !== 'ts') jobs.push({ model: m, root, engine: tlaEngine, ...(tlcJar !== null ? { tlcJar } : {}), ...extra, ...(sampled ? { sampled: sample } : {}) });
     if (engine !== 'tla' && m.mirror !== null) jobs.push({ model: m, root, engine: 'ts', ...extra });
   }
   // Largest first, so the long jobs start early and the pool stays busy (TS jobs are faster: after TLA+ ones of the same size).
@@ -121,8 +109,8 @@ export function planCheck(opts: CheckOptions = {}): CheckPlan {
   const tlcJar = opts.tlcJar ?? null;
   const recorded = loadDurations(durationsPath(root));
   const estimate = (j: Job): number => estimateJobSeconds(j, recorded);
-  const slow: SlowModels = { full: opts.full ?? false, samples: opts.samples ?? DEFAULT_SAMPLES, seed: opts.sampleSeed ?? 1 };
-  const jobs = planJobs(models, root, opts.engine ?? 'both', tlcJar, opts.maxStates, slow, estimate);
+  const sample = opts.full === true ? null : { states: opts.samples ?? DEFAULT_SAMPLES, seed: opts.sampleSeed ?? 1 };
+  const jobs = planJobs(models, root, opts.engine ?? 'both', tlcJar, opts.maxStates, sample, estimate);
   const estimates = jobs.map(estimate);
   const lanes = Math.max(1, Math.min(opts.parallel ?? availableParallelism(), jobs.length));
   return { root, manifest: manifest.path, models, jobs, estimates, lanes, seconds: estimateMakespan(estimates, lanes) };

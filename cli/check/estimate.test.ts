@@ -51,7 +51,7 @@ describe('check duration estimates', () => {
     expect(engines(byDefault, 'MiniAtoms')).toEqual(['tla-checker sampled 50 seed 7', 'ts']);
     expect(engines(byDefault, 'Toy')).toEqual(['tla-checker', 'ts']);
     // TLC always runs in full.
-    const tlc = planJobs(byDefault.models, root, 'both', '/nonexistent/tla2tools.jar', undefined, { full: false, samples: 50, seed: 7 });
+    const tlc = planJobs(byDefault.models, root, 'both', '/nonexistent/tla2tools.jar', undefined, { states: 50, seed: 7 });
     expect(tlc.filter((j) => j.model.name === 'MiniAtoms').map((j) => `${j.engine}${j.sampled ? ' sampled' : ''}`).sort()).toEqual(['tlc', 'ts']);
     // A sampled run is estimated by its samples, not by the model's full run.
     const i = byDefault.jobs.findIndex((j) => j.model.name === 'MiniAtoms' && j.sampled !== undefined);

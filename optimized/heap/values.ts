@@ -10,7 +10,7 @@ import { KernelError } from '../../spec/Errors.js';
 import { murmurFinalize as fmix, murmurMix as mix, murmurString as hashUnits } from '../../spec/Hash.js';
 import { intText, printEdn } from '../../spec/codec/Edn.js';
 import { RegionKind, type Heap } from './Heap.js';
-import { withWords } from './words.js';
+import { releaseWords, takeWords } from './words.js';
 import {
   F_HASHED,
   H_EMPTY_CNODE,
@@ -464,14 +464,14 @@ function unpackUnits(H: Heap, a: number, len: number): string {
   const parts: string[] = [];
   for (let at = 0; at < len; at += 4096) {
     const units = Math.min(4096, len - at);
-    parts.push(withWords(H.mem, a + (at >> 1), (units + 1) >> 1, (w) => {
-      const chunk: number[] = new Array(units);
-      for (let i = 0; i < units; i++) {
-        const x = w[i >> 1]!;
-        chunk[i] = (i & 1) === 0 ? x & 0xffff : (x >>> 16) & 0xffff;
-      }
-      return String.fromCharCode(...chunk);
-    }));
+    const w = takeWords(H.mem, a + (at >> 1), (units + 1) >> 1);
+    const chunk: number[] = new Array(units);
+    for (let i = 0; i < units; i++) {
+      const x = w[i >> 1]!;
+      chunk[i] = (i & 1) === 0 ? x & 0xffff : (x >>> 16) & 0xffff;
+    }
+    releaseWords();
+    parts.push(String.fromCharCode(...chunk));
   }
   return parts.length === 1 ? parts[0]! : parts.join('');
 }

@@ -2,26 +2,14 @@
  * Reading runs of heap words at once: through the backend's `loadRange` where it has one (the
  * simulated memory answers a run with one lookup per cache line), else one `load32` per word.
  * Walkers that call back into code which walks further (a vector of vectors) take one scratch
- * buffer per nesting level.
+ * buffer per nesting level. On a backend without range reads the walkers read word by word
+ * instead of calling this: the copy into a scratch buffer would cost more (ADR 0053).
  * @module
  */
 import type { MemoryBackend } from '../../spec/Memory.js';
 
 const scratch: Int32Array[] = [];
 let depth = 0;
-
-/**
- * Calls `use(buf)` with the `n` words from `addr` read into `buf[0 … n)` (a scratch buffer, valid
- * during the call only; `use` may call `withWords` again), and returns what `use` returns.
- */
-export function withWords<T>(m: MemoryBackend, addr: number, n: number, use: (buf: Int32Array) => T): T {
-  const buf = takeWords(m, addr, n);
-  try {
-    return use(buf);
-  } finally {
-    releaseWords();
-  }
-}
 
 /**
  * Reads the `n` words from `addr` into the scratch buffer of the next nesting level and returns

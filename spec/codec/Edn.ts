@@ -829,7 +829,7 @@ function printScalar(v: Value): string | null {
     case 'boolean':
       return v ? 'true' : 'false';
     case 'bigint':
-      return v >= -1024n && v < 1024n ? SMALL_INT_TEXTS[Number(v) + 1024]! : v.toString();
+      return v >= -1024n && v < 1024n ? intText(Number(v)) : v.toString();
     case 'number':
       return printDouble(v);
     case 'string':

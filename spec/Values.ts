@@ -95,6 +95,8 @@ export class Keyword {
     readonly ns: string | null,
     /** Name. */
     readonly name: string,
+    /** Interning order among the keywords (0, 1, 2, ...): a dense index for tables kept beside them. */
+    readonly serial: number,
   ) {
     Object.freeze(this);
   }
@@ -103,7 +105,7 @@ export class Keyword {
     const key = ns === null ? name : `${ns}\u0000${name}`;
     let k = keywordTable.get(key);
     if (k === undefined) {
-      k = new Keyword(ns, name);
+      k = new Keyword(ns, name, keywordTable.size);
       keywordTable.set(key, k);
     }
     return k;
@@ -123,6 +125,8 @@ export class Sym {
     readonly ns: string | null,
     /** Name. */
     readonly name: string,
+    /** Interning order among the symbols (0, 1, 2, ...): a dense index for tables kept beside them. */
+    readonly serial: number,
   ) {
     Object.freeze(this);
   }
@@ -131,7 +135,7 @@ export class Sym {
     const key = ns === null ? name : `${ns}\u0000${name}`;
     let s = symbolTable.get(key);
     if (s === undefined) {
-      s = new Sym(ns, name);
+      s = new Sym(ns, name, symbolTable.size);
       symbolTable.set(key, s);
     }
     return s;

@@ -78,7 +78,6 @@ const NAME_START = /^[A-Za-z*!_?$%&=<>.+\-|\u0080-\uffff]/;
 const NAME_REST = /^[A-Za-z0-9*!_?$%&=<>.+\-#:'|\u0080-\uffff]*$/;
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const UUID_LOWER_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const INST_RE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?)?)?)?$/;
 
 /** Whether `s` can be the name (or namespace) part of a symbol or keyword and read back as such. */
 export function isValidName(s: string): boolean {
@@ -107,10 +106,48 @@ export function isValidTag(tag: string): boolean {
   return /^[A-Za-z]/.test(tag) && isSymbolToken(tag);
 }
 
-/** Whether `s` is a timestamp that `#inst` accepts (RFC 3339, possibly truncated, fields in range). */
+/**
+ * Whether `s` is a timestamp that `#inst` accepts: RFC 3339, possibly truncated after the year,
+ * month or day (`yyyy[-mm[-dd[Thh:mm[:ss[.f+]][Z|±hh:mm]]]]`, `T` and `Z` in either case), with
+ * month 1–12, day 1–31, hour ≤ 23, minute ≤ 59 and second ≤ 60.
+ */
 export function isValidInst(s: string): boolean {
-  const m = INST_RE.exec(s);
-  return m !== null && validDate(m);
+  const n = s.length;
+  // The two-digit field at `i` (-1 when absent or not digits).
+  const two = (i: number): number => {
+    if (i + 2 > n) return -1;
+    const a = s.charCodeAt(i) - 48;
+    const b = s.charCodeAt(i + 1) - 48;
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? 10 * a + b : -1;
+  };
+  if (n < 4 || two(0) < 0 || two(2) < 0) return false;
+  if (n === 4) return true;
+  const month = s.charCodeAt(4) === 45 ? two(5) : -1;
+  if (month < 1 || month > 12) return false;
+  if (n === 7) return true;
+  const day = s.charCodeAt(7) === 45 ? two(8) : -1;
+  if (day < 1 || day > 31) return false;
+  if (n === 10) return true;
+  const t = s.charCodeAt(10);
+  const hour = t === 84 || t === 116 ? two(11) : -1;
+  if (hour < 0 || hour > 23) return false;
+  const minute = s.charCodeAt(13) === 58 ? two(14) : -1;
+  if (minute < 0 || minute > 59) return false;
+  let i = 16;
+  if (i < n && s.charCodeAt(i) === 58) {
+    const second = two(i + 1);
+    if (second < 0 || second > 60) return false;
+    i += 3;
+    if (i < n && s.charCodeAt(i) === 46) {
+      const start = ++i;
+      while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+      if (i === start) return false;
+    }
+  }
+  if (i === n) return true;
+  const z = s.charCodeAt(i);
+  if (z === 90 || z === 122) return i + 1 === n;
+  return (z === 43 || z === 45) && i + 6 === n && two(i + 1) >= 0 && s.charCodeAt(i + 3) === 58 && two(i + 4) >= 0;
 }
 
 /**
@@ -172,6 +209,8 @@ class TokenCache<V> {
 const symbolTokens = new TokenCache<Sym>();
 const keywordTokens = new TokenCache<Keyword>();
 const TOKEN_CACHE_MAX = 1 << 16;
+/** Tags already validated (at most {@link TOKEN_CACHE_MAX}; cleared when full). */
+const validTags = new Set<string>();
 
 // Frame kinds of the reader's explicit stack.
 const F_LIST = 0;
@@ -312,7 +351,11 @@ class Reader {
         } else {
           this.i++;
           const tok = this.readToken();
-          if (!isValidTag(tok)) this.fail(`bad tag '#${tok}' (a tag is # followed by a symbol starting with a letter)`, off, line, col);
+          if (!validTags.has(tok)) {
+            if (!isValidTag(tok)) this.fail(`bad tag '#${tok}' (a tag is # followed by a symbol starting with a letter)`, off, line, col);
+            if (validTags.size >= TOKEN_CACHE_MAX) validTags.clear();
+            validTags.add(tok);
+          }
           if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
           stack.push(new Frame(F_TAG, 0, [], tok, off, line, col));
           continue;
@@ -377,27 +420,31 @@ class Reader {
     return v;
   }
 
+  /** Fails with `msg` at the value of the tag being read. */
+  private bad(msg: string): never {
+    return this.fail(msg, this.vOffset, this.vLine, this.vColumn);
+  }
+
   private tagged(f: Frame, v: Value): Value {
-    const bad = (msg: string): never => this.fail(msg, this.vOffset, this.vLine, this.vColumn);
     const tag = f.tag;
     switch (tag) {
       case 'inst': {
-        if (typeof v !== 'string') bad('#inst expects a string');
-        else if (!isValidInst(v)) bad(`#inst "${v}" is not an RFC 3339 timestamp`);
+        if (typeof v !== 'string') this.bad('#inst expects a string');
+        else if (!isValidInst(v)) this.bad(`#inst "${v}" is not an RFC 3339 timestamp`);
         break;
       }
       case 'uuid':
-        if (typeof v !== 'string' || !UUID_RE.test(v)) bad('#uuid expects a string of the form 8-4-4-4-12 hex digits');
+        if (typeof v !== 'string' || !UUID_RE.test(v)) this.bad('#uuid expects a string of the form 8-4-4-4-12 hex digits');
         v = (v as string).toLowerCase();
         break;
       case 'bytes': {
-        if (typeof v !== 'string' || v.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(v)) return bad('#bytes expects a string of hex digit pairs');
+        if (typeof v !== 'string' || v.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(v)) return this.bad('#bytes expects a string of hex digit pairs');
         const out = new Uint8Array(v.length / 2);
         for (let k = 0; k < out.length; k++) out[k] = parseInt(v.slice(2 * k, 2 * k + 2), 16);
         return new Bytes(out);
       }
       case 'atom':
-        if (typeof v !== 'bigint' || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) return bad('#atom expects a non-negative integer');
+        if (typeof v !== 'bigint' || v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) return this.bad('#atom expects a non-negative integer');
         return new AtomRef(Number(v));
     }
     const t = new Tagged(tag, v);
@@ -574,11 +621,28 @@ class Reader {
   }
 }
 
-/** The order of keys of one kind, or {@link compare} when `xs` (every `stride`-th from 0) mixes kinds. */
+/**
+ * The rank {@link compare} gives the kind of an int (2), string (5), keyword (6) or symbol (7);
+ * -1 for any other kind. Each kind is told by a check the engine answers without a lookup.
+ */
+function scalarRank(x: Value): number {
+  return typeof x === 'bigint' ? 2 : typeof x === 'string' ? 5 : x instanceof Keyword ? 6 : x instanceof Sym ? 7 : -1;
+}
+
+/**
+ * The order for the keys `xs[0]`, `xs[stride]`, ...: one kind's own order when all are ints, all
+ * strings or all names of one kind; {@link cmpScalars} when they mix those kinds; else
+ * {@link compare}.
+ */
 function orderFor(xs: readonly Value[], stride: number): (a: Value, b: Value) => number {
-  const kind = kindOf(xs[0]!);
-  for (let i = stride; i < xs.length; i += stride) if (kindOf(xs[i]!) !== kind) return compare;
-  return kind === 'string' ? cmpStrings : kind === 'int' ? cmpInts : kind === 'keyword' || kind === 'symbol' ? cmpNames : compare;
+  const r0 = scalarRank(xs[0]!);
+  let mixed = false;
+  for (let i = stride; i < xs.length; i += stride) {
+    const r = scalarRank(xs[i]!);
+    if (r < 0) return compare;
+    if (r !== r0) mixed = true;
+  }
+  return r0 < 0 ? compare : mixed ? cmpScalars : r0 === 2 ? cmpInts : r0 === 5 ? cmpStrings : cmpNames;
 }
 
 // The orders `compare` gives on strings, ints, and keywords (or symbols), for keys of one kind.
@@ -586,23 +650,21 @@ const cmpStrings = (a: Value, b: Value): number => cmpStr(a as string, b as stri
 const cmpInts = (a: Value, b: Value): number => ((a as bigint) < (b as bigint) ? -1 : (a as bigint) > (b as bigint) ? 1 : 0);
 const cmpNames = (a: Value, b: Value): number => cmpName((a as Keyword | Sym).ns, (a as Keyword | Sym).name, (b as Keyword | Sym).ns, (b as Keyword | Sym).name);
 
-/** Members at least this many are sorted by {@link sortKeyOf} keys when every one has such a key. */
-const KEYED_SORT_MIN = 48;
-const SIGN64 = 1n << 63n;
+/** The order `compare` gives on any mix of ints, strings, keywords and symbols. */
+function cmpScalars(a: Value, b: Value): number {
+  const ra = scalarRank(a);
+  const rb = scalarRank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  return ra === 2 ? cmpInts(a, b) : ra === 5 ? cmpStrings(a, b) : cmpNames(a, b);
+}
 
-/**
- * A string whose code-unit order is {@link compare}'s order, for ints, strings, keywords and
- * symbols (null for any other kind): the kind's rank as a first character, then an int as 16 hex
- * digits offset by 2^63, a string as itself, a name as `ns \0 name` (no namespace: `\0 name`; EDN
- * names hold no NUL, so keywords without a namespace come first, as in `compare`). Equal keys
- * exactly when equal values.
- */
-function sortKeyOf(x: Value): string | null {
-  if (typeof x === 'string') return '\u0005' + x;
-  if (typeof x === 'bigint') return '\u0002' + (BigInt.asUintN(64, x) ^ SIGN64).toString(16).padStart(16, '0');
-  if (x instanceof Keyword) return (x.ns === null ? '\u0006\u0000' : '\u0006' + x.ns + '\u0000') + x.name;
-  if (x instanceof Sym) return (x.ns === null ? '\u0007\u0000' : '\u0007' + x.ns + '\u0000') + x.name;
-  return null;
+/** Members at least this many are ordered by {@link scalarOrder} when every one is an int, string, keyword or symbol. */
+const KEYED_SORT_MIN = 48;
+const SAFE_INT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A string whose code-unit order is {@link compare}'s order on names of one kind: `ns \0 name` (no namespace: `\0 name`; EDN names hold no NUL). */
+function nameKey(x: Keyword | Sym): string {
+  return (x.ns === null ? '\u0000' : x.ns + '\u0000') + x.name;
 }
 
 /**
@@ -650,24 +712,193 @@ function radixSort(keys: string[], perm: number[]): void {
   }
 }
 
+/** Sorts the indices `idx` by the string `keys[k]` of each (radix sort); whether two keys are equal. */
+function sortByStrings(idx: number[], keys: string[]): boolean {
+  radixSort(keys, idx);
+  for (let k = 1; k < keys.length; k++) if (keys[k - 1] === keys[k]) return true;
+  return false;
+}
+
 /**
- * The canonical order of `n` members where member `i` is `get(i)`, as a permutation, by
- * {@link sortKeyOf} keys; null when a member has no key. `dup` is set when two members are equal.
+ * The canonical order of `n` members where member `i` is `get(i)`, as a permutation (`dup` set
+ * when two members are equal), when every member is an int, string, keyword or symbol; else null.
+ * Members are grouped by kind (in {@link compare}'s order of kinds) and each group is ordered by
+ * its own means, without a comparison function: ints by value (natively, as doubles, when all are
+ * within ±2^53), strings by radix sort, keywords and symbols by rank ({@link NameOrder}) or else
+ * by radix sort of their {@link nameKey}.
  */
-function keyedOrder(n: number, get: (i: number) => Value): { perm: number[]; dup: boolean } | null {
-  const keys: string[] = new Array(n);
-  const perm: number[] = new Array(n);
+function scalarOrder(n: number, get: (i: number) => Value): { perm: number[]; dup: boolean } | null {
+  const ints: number[] = [];
+  const strs: number[] = [];
+  const kws: number[] = [];
+  const syms: number[] = [];
   for (let i = 0; i < n; i++) {
-    const k = sortKeyOf(get(i));
-    if (k === null) return null;
-    keys[i] = k;
-    perm[i] = i;
+    const x = get(i);
+    if (typeof x === 'bigint') ints.push(i);
+    else if (typeof x === 'string') strs.push(i);
+    else if (x instanceof Keyword) kws.push(i);
+    else if (x instanceof Sym) syms.push(i);
+    else return null;
   }
-  radixSort(keys, perm);
   let dup = false;
-  for (let i = 1; i < n; i++) if (keys[i - 1] === keys[i]) dup = true;
+  const perm: number[] = [];
+  if (ints.length > 0) {
+    const vals = ints.map((i) => get(i) as bigint);
+    if (vals.every((v) => v >= -SAFE_INT && v <= SAFE_INT)) {
+      const num = new Float64Array(n);
+      for (const i of ints) num[i] = Number(get(i) as bigint);
+      ints.sort((a, b) => num[a]! - num[b]!);
+      for (let k = 1; k < ints.length; k++) if (num[ints[k - 1]!] === num[ints[k]!]) dup = true;
+    } else {
+      ints.sort((a, b) => cmpInts(get(a), get(b)));
+      for (let k = 1; k < ints.length; k++) if (get(ints[k - 1]!) === get(ints[k]!)) dup = true;
+    }
+    for (const i of ints) perm.push(i);
+  }
+  if (strs.length > 0) {
+    if (sortByStrings(strs, strs.map((i) => get(i) as string))) dup = true;
+    for (const i of strs) perm.push(i);
+  }
+  for (const [group, names] of [
+    [kws, keywordOrder],
+    [syms, symbolOrder],
+  ] as const) {
+    if (group.length === 0) continue;
+    const members = group.map((i) => get(i) as Keyword | Sym);
+    const ranked = group.length >= KEYED_SORT_MIN ? names.order(members) : null;
+    if (ranked !== null) {
+      if (ranked.dup) dup = true;
+      for (const k of ranked.perm) perm.push(group[k]!);
+    } else {
+      if (sortByStrings(group, members.map(nameKey))) dup = true;
+      for (const i of group) perm.push(i);
+    }
+  }
   return { perm, dup };
 }
+
+/** Most names a {@link NameOrder} ranks; past it, it starts over with the names it is learning. */
+const NAME_ORDER_MAX = 1 << 20;
+const TWO32 = 4294967296;
+
+/**
+ * The canonical order of the names of one kind (keywords, or symbols) seen in big literals, kept
+ * as ranks: `sorted` holds them in {@link compare} order and `rank` maps each (by its interning
+ * serial) to its index there. A literal whose names are all ranked is ordered by rank, without
+ * comparing a single name. Names not yet ranked are learned (sorted by key and merged in, every
+ * rank renumbered) when they are at least a quarter as many as the ranked ones, so renumbering
+ * costs O(1) per name learned, amortized; otherwise the caller orders the literal another way.
+ * Only speed depends on what was learned: the order is {@link compare}'s either way.
+ */
+export class NameOrder {
+  private sorted: (Keyword | Sym)[] = [];
+  /** The rank of each name by its serial, -1 when not ranked. */
+  private rank = new Int32Array(0);
+
+  /** @param max most names ranked at once (past it, learning starts over). */
+  constructor(private readonly max = NAME_ORDER_MAX) {}
+
+  /** How many names are ranked. */
+  get size(): number {
+    return this.sorted.length;
+  }
+
+  /**
+   * The canonical order of `names` (all keywords, or all symbols) as a permutation (`dup` set when
+   * two are the same name), or null when too many are not ranked yet to learn them now.
+   */
+  order(names: readonly (Keyword | Sym)[]): { perm: number[]; dup: boolean } | null {
+    const n = names.length;
+    let ranks = this.ranksOf(names);
+    if (ranks === null) {
+      if (!this.learn(names)) return null;
+      ranks = this.ranksOf(names)!;
+    }
+    const perm: number[] = new Array<number>(n);
+    let dup = false;
+    const total = this.sorted.length;
+    if (4 * n >= total) {
+      // Dense: place each member at its rank, then read the ranks in order (O(n + total)).
+      const at = new Int32Array(total).fill(-1);
+      for (let i = 0; i < n; i++) {
+        const r = ranks[i]!;
+        if (at[r] !== -1) return { perm, dup: true };
+        at[r] = i;
+      }
+      let k = 0;
+      for (let r = 0; r < total; r++) if (at[r] !== -1) perm[k++] = at[r]!;
+      return { perm, dup };
+    }
+    // Sparse: sort rank·2^32 + index natively.
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = ranks[i]! * TWO32 + i;
+    keys.sort();
+    let prev = -1;
+    for (let k = 0; k < n; k++) {
+      const r = Math.floor(keys[k]! / TWO32);
+      if (r === prev) dup = true;
+      prev = r;
+      perm[k] = keys[k]! - r * TWO32;
+    }
+    return { perm, dup };
+  }
+
+  /** The rank of every name, or null when one is not ranked. */
+  private ranksOf(names: readonly (Keyword | Sym)[]): Int32Array | null {
+    const ranks = new Int32Array(names.length);
+    const rank = this.rank;
+    for (let i = 0; i < names.length; i++) {
+      const serial = names[i]!.serial;
+      const r = serial < rank.length ? rank[serial]! : -1;
+      if (r < 0) return null;
+      ranks[i] = r;
+    }
+    return ranks;
+  }
+
+  private has(x: Keyword | Sym): boolean {
+    return x.serial < this.rank.length && this.rank[x.serial]! >= 0;
+  }
+
+  /** Ranks the names not ranked yet, if they are enough to pay for renumbering; whether it did. */
+  private learn(names: readonly (Keyword | Sym)[]): boolean {
+    let fresh = new Set<Keyword | Sym>();
+    for (const x of names) if (!this.has(x)) fresh.add(x);
+    if (4 * fresh.size < this.sorted.length) return false;
+    let old = this.sorted;
+    if (old.length + fresh.size > this.max) {
+      // Start over with this literal's names alone.
+      old = [];
+      fresh = new Set(names);
+      if (fresh.size > this.max) return false;
+    }
+    const add = [...fresh];
+    const idx = add.map((_, i) => i);
+    sortByStrings(idx, add.map(nameKey));
+    const news = idx.map((i) => add[i]!);
+    // Merge two runs that are each in canonical order and share no name.
+    const merged: (Keyword | Sym)[] = [];
+    let a = 0;
+    let b = 0;
+    while (a < old.length && b < news.length) {
+      const x = old[a]!;
+      const y = news[b]!;
+      merged.push(cmpName(x.ns, x.name, y.ns, y.name) < 0 ? (a++, x) : (b++, y));
+    }
+    while (a < old.length) merged.push(old[a++]!);
+    while (b < news.length) merged.push(news[b++]!);
+    let top = 0;
+    for (const x of merged) if (x.serial >= top) top = x.serial + 1;
+    const rank = new Int32Array(top).fill(-1);
+    for (let r = 0; r < merged.length; r++) rank[merged[r]!.serial] = r;
+    this.rank = rank;
+    this.sorted = merged;
+    return true;
+  }
+}
+
+const keywordOrder = new NameOrder();
+const symbolOrder = new NameOrder();
 
 /**
  * The members of a set literal (`stride` 1) or the keys and values of a map literal (`stride` 2:
@@ -683,7 +914,7 @@ function canonicalOrder(items: Value[], stride: 1 | 2): Value[] | null {
   while (i < n && cmp(items[stride * (i - 1)]!, items[stride * i]!) < 0) i++;
   if (i === n) return items;
   if (n >= KEYED_SORT_MIN) {
-    const order = keyedOrder(n, (k) => items[stride * k]!);
+    const order = cmp === compare ? null : scalarOrder(n, (k) => items[stride * k]!);
     let perm: number[];
     if (order !== null) {
       if (order.dup) return null;
@@ -693,10 +924,10 @@ function canonicalOrder(items: Value[], stride: 1 | 2): Value[] | null {
       perm.sort((x, y) => cmp(items[stride * x]!, items[stride * y]!));
       for (let k = 1; k < n; k++) if (cmp(items[stride * perm[k - 1]!]!, items[stride * perm[k]!]!) === 0) return null;
     }
-    const out: Value[] = new Array(stride * n);
+    const out: Value[] = [];
     for (let k = 0; k < n; k++) {
-      out[stride * k] = items[stride * perm[k]!]!;
-      if (stride === 2) out[2 * k + 1] = items[2 * perm[k]! + 1]!;
+      out.push(items[stride * perm[k]!]!);
+      if (stride === 2) out.push(items[2 * perm[k]! + 1]!);
     }
     return out;
   }
@@ -716,15 +947,6 @@ function canonicalOrder(items: Value[], stride: 1 | 2): Value[] | null {
     if (stride === 2) items[2 * j + 3] = val;
   }
   return items;
-}
-
-function validDate(m: RegExpExecArray): boolean {
-  const month = m[2] === undefined ? 1 : Number(m[2]);
-  const day = m[3] === undefined ? 1 : Number(m[3]);
-  const h = m[4] === undefined ? 0 : Number(m[4]);
-  const min = m[5] === undefined ? 0 : Number(m[5]);
-  const sec = m[6] === undefined ? 0 : Number(m[6]);
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31 && h <= 23 && min <= 59 && sec <= 60;
 }
 
 function isSymbolToken(tok: string): boolean {

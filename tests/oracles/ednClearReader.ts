@@ -8,7 +8,7 @@
  */
 import { BadInputError } from '../../spec/Errors.js';
 import { AtomRef, Bytes, Char, EMap, ESet, INT64_MAX, INT64_MIN, Keyword, List, Sym, Tagged, Vector, type Value } from '../../spec/Values.js';
-import { MAX_DEPTH, isValidInst, isValidName, isValidTag, type Position } from '../../spec/codec/Edn.js';
+import { MAX_DEPTH, isValidName, isValidTag, type Position } from '../../spec/codec/Edn.js';
 
 const DELIMS = new Set(['(', ')', '[', ']', '{', '}', '"', ';', ',']);
 const isWs = (c: string): boolean => c === ' ' || c === ',' || c === '\n' || c === '\t' || c === '\r' || c === '\f';
@@ -356,6 +356,12 @@ function validDate(m: RegExpExecArray): boolean {
   const min = m[5] === undefined ? 0 : Number(m[5]);
   const sec = m[6] === undefined ? 0 : Number(m[6]);
   return month >= 1 && month <= 12 && day >= 1 && day <= 31 && h <= 23 && min <= 59 && sec <= 60;
+}
+
+/** Whether `s` is a timestamp `#inst` accepts, by the regular expression and field ranges. */
+export function isValidInst(s: string): boolean {
+  const m = INST_RE.exec(s);
+  return m !== null && validDate(m);
 }
 
 function isSymbolToken(tok: string): boolean {

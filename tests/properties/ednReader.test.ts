@@ -10,10 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../spec/Errors.js';
 import { mulberry32 } from '../../spec/Random.js';
 import { equals, type Value } from '../../spec/Values.js';
-import { printEdn, readEdnAll, readEdnForms } from '../../spec/codec/Edn.js';
+import { isValidInst, printEdn, readEdnAll, readEdnForms } from '../../spec/codec/Edn.js';
 import { adversarialValueArb, anyValueTextArb, codecCoverageTextArb, ednTextArb, opValueArb, printShuffled } from '../../harness/generators/ednValues.js';
 import { valueArb } from '../../harness/generators/values.js';
-import { readEdnAllClear } from '../oracles/ednClearReader.js';
+import { isValidInst as isValidInstClear, readEdnAllClear } from '../oracles/ednClearReader.js';
 
 type Outcome = { ok: true; forms: Value[] } | { ok: false; error: BadInputError };
 
@@ -98,6 +98,78 @@ describe('EDN reader: fast reader = clear reader', () => {
         expectSame(asMap ? `{${ms.map((m, i) => `${m} ${i}`).join(', ')}}` : `#{${ms.join(' ')}}`);
       }),
       { numRuns: 400, seed: 22 },
+    );
+  });
+
+  it('on big name-keyed maps and sets read in turn as the vocabulary grows (ranked names, names learned, too few new names to learn, mixed kinds)', () => {
+    // Each run uses names of its own (a fresh prefix), so the first literal of a run meets no
+    // ranked name; later literals mix ranked names with a few or many new ones.
+    let run = 0;
+    const name = fc.tuple(fc.constantFrom('', 'p/', 'q/', 'pq/'), fc.integer({ min: 0, max: 3000 })).map(([ns, k]) => ({ ns, k }));
+    const literal = fc.record({
+      names: fc.array(name, { minLength: 48, maxLength: 300 }),
+      asKeywords: fc.boolean(),
+      asMap: fc.boolean(),
+      others: fc.array(fc.constantFrom('1', '-7', '42', '"s"', '"a"', ':kw', 'sym'), { maxLength: 8 }),
+      unsafeInt: fc.boolean(),
+      dup: fc.constantFrom('none', 'name', 'others'),
+    });
+    fc.assert(
+      fc.property(fc.array(literal, { minLength: 1, maxLength: 6 }), (literals) => {
+        run++;
+        for (const l of literals) {
+          const prefix = l.asKeywords ? ':' : '';
+          const uniq = [...new Set(l.names.map(({ ns, k }) => `${prefix}${ns}n${run}x${k}`))];
+          // A repeated name, or the members repeated among `others` (ints included), or none.
+          const others = l.dup === 'others' ? l.others : [...new Set(l.others)];
+          const ms = [...uniq, ...others, ...(l.unsafeInt ? ['99999999999999999'] : [])];
+          const members = l.dup === 'name' ? [...ms, ms[ms.length >> 1]!] : ms;
+          expectSame(l.asMap ? `{${members.map((m, i) => `${m} ${i}`).join(', ')}}` : `#{${members.join(' ')}}`);
+        }
+      }),
+      { numRuns: 300, seed: 23 },
+    );
+  });
+
+  it('accepts the #inst timestamps the regular expression and field ranges accept, and no others', () => {
+    const digits = (k: number) => fc.stringMatching(new RegExp(`^[0-9]{${k}}$`));
+    const part = fc.oneof(
+      fc.constantFrom('-', 'T', 't', ':', '.', 'Z', 'z', '+', '', 'x', '0', '9', '1'),
+      digits(1),
+      digits(2),
+      digits(4),
+    );
+    // Each field mostly in range, often at a bound or just past it, sometimes malformed.
+    const field = (lo: number, hi: number) =>
+      fc.oneof(
+        { weight: 4, arbitrary: fc.integer({ min: lo, max: hi }).map((k) => String(k).padStart(2, '0')) },
+        { weight: 3, arbitrary: fc.constantFrom(lo, hi, lo - 1, hi + 1).map((k) => String(Math.max(k, 0)).padStart(2, '0')) },
+        { weight: 1, arbitrary: fc.constantFrom('1', '123', 'x1', '') },
+      );
+    const stamp = fc
+      .tuple(
+        fc.oneof(digits(4), fc.constantFrom('999', '20201')),
+        fc.tuple(field(1, 12), field(1, 31), field(0, 23), field(0, 59), field(0, 60)),
+        fc.constantFrom('', '.', '.5', '.123', '.x', '..5'),
+        fc.constantFrom('', 'Z', 'z', '+01:30', '-12:00', '+1:30', '+01:300', '+01:3', '+0130', 'Zx', 'ZZ'),
+        fc.constantFrom('T', 't', ' ', 'X'),
+        fc.integer({ min: 1, max: 7 }),
+        fc.boolean(),
+      )
+      .map(([y, [mo, d, h, mi, sec], frac, off, t, cut, withSeconds]) => {
+        // A prefix of the full form (the time's seconds and fraction possibly left out).
+        const parts = [y, `-${mo}`, `-${d}`, `${t}${h}:${mi}`, withSeconds ? `:${sec}` : '', withSeconds ? frac : '', off];
+        return parts.slice(0, cut).join('');
+      });
+    fc.assert(
+      fc.property(fc.oneof(stamp, fc.array(part, { maxLength: 14 }).map((xs) => xs.join('')), fc.tuple(stamp, fc.nat(), part, fc.boolean()).map(([t, at, p, cut]) => {
+        // One character replaced, or the text cut short.
+        const k = at % (t.length + 1);
+        return cut ? t.slice(0, k) : t.slice(0, k) + p + t.slice(k + 1);
+      })), (s) => {
+        expect(isValidInst(s), JSON.stringify(s)).toBe(isValidInstClear(s));
+      }),
+      { numRuns: 30000, seed: 24 },
     );
   });
 

@@ -221,20 +221,23 @@ const F_TAG = 4;
 const F_DISCARD = 5;
 const FRAME_NAMES = ['list', 'vector', 'map', 'set'];
 
-/** An open collection, tag or discard, and where it started. */
+/**
+ * An open collection, tag or discard, and where it started. Frames are reused: one per nesting
+ * depth, its `items` a scratch buffer (the first `n` are this collection's forms so far) copied
+ * out at its exact size when the collection closes.
+ */
 class Frame {
-  constructor(
-    readonly t: number,
-    /** The closing character (a collection), else 0. */
-    readonly close: number,
-    /** The forms read so far (a collection). */
-    readonly items: Value[],
-    /** The tag (a tag frame), else ''. */
-    readonly tag: string,
-    readonly offset: number,
-    readonly line: number,
-    readonly column: number,
-  ) {}
+  t = 0;
+  /** The closing character (a collection), else 0. */
+  close = 0;
+  /** The forms read so far (a collection): the first {@link n}. */
+  readonly items: Value[] = [];
+  n = 0;
+  /** The tag (a tag frame), else ''. */
+  tag = '';
+  offset = 0;
+  line = 0;
+  column = 0;
 }
 
 class Reader {
@@ -278,7 +281,22 @@ class Reader {
   /** Reads every top-level form. */
   readAll(): Value[] {
     const out: Value[] = [];
-    const stack: Frame[] = [];
+    // Frames 0..depth-1 are open; frames past them are kept for reuse.
+    const frames: Frame[] = [];
+    let depth = 0;
+    const open = (t: number, close: number, tag: string, off: number, line: number, col: number): void => {
+      if (depth >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
+      let f = frames[depth];
+      if (f === undefined) frames.push((f = new Frame()));
+      depth++;
+      f.t = t;
+      f.close = close;
+      f.n = 0;
+      f.tag = tag;
+      f.offset = off;
+      f.line = line;
+      f.column = col;
+    };
     const s = this.src;
     const n = s.length;
     for (;;) {
@@ -287,8 +305,8 @@ class Reader {
       const line = this.line;
       const col = off - this.lineStart + 1;
       if (off >= n) {
-        if (stack.length > 0) {
-          const top = stack[stack.length - 1]!;
+        if (depth > 0) {
+          const top = frames[depth - 1]!;
           const what = top.t === F_TAG ? `tag #${top.tag}` : top.t === F_DISCARD ? '#_' : FRAME_NAMES[top.t]!;
           this.fail(`unexpected end of input: ${what} opened at line ${top.line}, column ${top.column} is not complete`);
         }
@@ -301,20 +319,19 @@ class Reader {
       let vCol = col;
       if (c === 40 || c === 91 || c === 123) {
         // ( [ {
-        if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
+        open(c === 40 ? F_LIST : c === 91 ? F_VECTOR : F_MAP, c === 40 ? 41 : c === 91 ? 93 : 125, '', off, line, col);
         this.i++;
-        stack.push(new Frame(c === 40 ? F_LIST : c === 91 ? F_VECTOR : F_MAP, c === 40 ? 41 : c === 91 ? 93 : 125, [], '', off, line, col));
         continue;
       }
       if (c === 41 || c === 93 || c === 125) {
         // ) ] }
         const ch = String.fromCharCode(c);
-        const top = stack[stack.length - 1];
-        if (top === undefined) this.fail(`unmatched '${ch}'`);
+        if (depth === 0) this.fail(`unmatched '${ch}'`);
+        const top = frames[depth - 1]!;
         if (top.t === F_TAG || top.t === F_DISCARD) this.fail(`'${ch}' where a value was expected after ${top.t === F_TAG ? '#' + top.tag : '#_'}`);
         if (top.close !== c) this.fail(`'${ch}' does not close ${FRAME_NAMES[top.t]!} opened at line ${top.line}, column ${top.column} (expected '${String.fromCharCode(top.close)}')`);
         this.i++;
-        stack.pop();
+        depth--;
         value = this.finish(top);
         vOff = top.offset;
         vLine = top.line;
@@ -330,15 +347,13 @@ class Reader {
       } else if (c === 35) {
         const next = s.charCodeAt(off + 1);
         if (next === 123) {
-          if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
+          open(F_SET, 125, '', off, line, col);
           this.i += 2;
-          stack.push(new Frame(F_SET, 125, [], '', off, line, col));
           continue;
         }
         if (next === 95) {
-          if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
+          open(F_DISCARD, 0, '', off, line, col);
           this.i += 2;
-          stack.push(new Frame(F_DISCARD, 0, [], '', off, line, col));
           continue;
         }
         if (next === 35) {
@@ -356,8 +371,7 @@ class Reader {
             if (validTags.size >= TOKEN_CACHE_MAX) validTags.clear();
             validTags.add(tok);
           }
-          if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
-          stack.push(new Frame(F_TAG, 0, [], tok, off, line, col));
+          open(F_TAG, 0, tok, off, line, col);
           continue;
         }
       } else {
@@ -368,17 +382,17 @@ class Reader {
       // Deliver `value` to the enclosing frames (tags and discards complete immediately).
       let v: Value | undefined = value;
       while (v !== undefined) {
-        const top = stack[stack.length - 1];
-        if (top === undefined) {
+        if (depth === 0) {
           out.push(v);
           break;
         }
+        const top = frames[depth - 1]!;
         if (top.t === F_DISCARD) {
-          stack.pop();
+          depth--;
           break;
         }
         if (top.t === F_TAG) {
-          stack.pop();
+          depth--;
           this.vOffset = vOff;
           this.vLine = vLine;
           this.vColumn = vCol;
@@ -388,7 +402,7 @@ class Reader {
           vCol = top.column;
           continue;
         }
-        top.items.push(v);
+        top.items[top.n++] = v;
         break;
       }
     }
@@ -396,22 +410,23 @@ class Reader {
 
   private finish(f: Frame): Value {
     let v: Value;
+    const forms = f.items.slice(0, f.n);
     switch (f.t) {
       case F_LIST:
-        v = List.adopt(f.items);
+        v = List.adopt(forms);
         break;
       case F_VECTOR:
-        v = Vector.adopt(f.items);
+        v = Vector.adopt(forms);
         break;
       case F_SET: {
-        const items = canonicalOrder(f.items, 1);
+        const items = canonicalOrder(forms, 1);
         if (items === null) this.fail('duplicate member in set literal', f.offset, f.line, f.column);
         v = ESet.adoptSorted(items);
         break;
       }
       default: {
-        if (f.items.length % 2 !== 0) this.fail('map literal has an odd number of forms', f.offset, f.line, f.column);
-        const entries = canonicalOrder(f.items, 2);
+        if (forms.length % 2 !== 0) this.fail('map literal has an odd number of forms', f.offset, f.line, f.column);
+        const entries = canonicalOrder(forms, 2);
         if (entries === null) this.fail('duplicate key in map literal', f.offset, f.line, f.column);
         v = EMap.adoptSortedFlat(entries);
       }

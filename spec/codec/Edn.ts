@@ -651,13 +651,17 @@ function scalarRank(x: Value): number {
  */
 function orderFor(xs: readonly Value[], stride: number): (a: Value, b: Value) => number {
   const r0 = scalarRank(xs[0]!);
-  let mixed = false;
-  for (let i = stride; i < xs.length; i += stride) {
-    const r = scalarRank(xs[i]!);
-    if (r < 0) return compare;
-    if (r !== r0) mixed = true;
-  }
-  return r0 < 0 ? compare : mixed ? cmpScalars : r0 === 2 ? cmpInts : r0 === 5 ? cmpStrings : cmpNames;
+  if (r0 < 0) return compare;
+  // The common case first: one kind throughout, each member tested by the one check it needs.
+  let i = stride;
+  const n = xs.length;
+  if (r0 === 7) while (i < n && xs[i] instanceof Sym) i += stride;
+  else if (r0 === 6) while (i < n && xs[i] instanceof Keyword) i += stride;
+  else if (r0 === 5) while (i < n && typeof xs[i] === 'string') i += stride;
+  else while (i < n && typeof xs[i] === 'bigint') i += stride;
+  if (i >= n) return r0 === 2 ? cmpInts : r0 === 5 ? cmpStrings : cmpNames;
+  for (; i < n; i += stride) if (scalarRank(xs[i]!) < 0) return compare;
+  return cmpScalars;
 }
 
 // The orders `compare` gives on strings, ints, and keywords (or symbols), for keys of one kind.
@@ -774,22 +778,30 @@ function scalarOrder(n: number, get: (i: number) => Value): { perm: number[]; du
     if (sortByStrings(strs, strs.map((i) => get(i) as string))) dup = true;
     for (const i of strs) perm.push(i);
   }
-  for (const [group, names] of [
-    [kws, keywordOrder],
-    [syms, symbolOrder],
-  ] as const) {
+  for (const group of [kws, syms]) {
     if (group.length === 0) continue;
-    const members = group.map((i) => get(i) as Keyword | Sym);
-    const ranked = group.length >= KEYED_SORT_MIN ? names.order(members) : null;
-    if (ranked !== null) {
-      if (ranked.dup) dup = true;
-      for (const k of ranked.perm) perm.push(group[k]!);
-    } else {
-      if (sortByStrings(group, members.map(nameKey))) dup = true;
-      for (const i of group) perm.push(i);
-    }
+    const names = nameOrder(
+      group.map((i) => get(i)),
+      1,
+    );
+    if (names.dup) dup = true;
+    for (const k of names.perm) perm.push(group[k]!);
   }
   return { perm, dup };
+}
+
+/** {@link scalarOrder} for members that are all keywords or all symbols (`items[0]`, `items[stride]`, ...). */
+function nameOrder(items: readonly Value[], stride: 1 | 2): { perm: number[]; dup: boolean } {
+  let names = items as readonly (Keyword | Sym)[];
+  if (stride === 2) {
+    const keys: (Keyword | Sym)[] = [];
+    for (let i = 0; i < items.length; i += 2) keys.push(items[i] as Keyword | Sym);
+    names = keys;
+  }
+  const ranked = (names[0] instanceof Keyword ? keywordOrder : symbolOrder).order(names);
+  if (ranked !== null) return ranked;
+  const perm = names.map((_, i) => i);
+  return { perm, dup: sortByStrings(perm, names.map(nameKey)) };
 }
 
 /** Most names a {@link NameOrder} ranks; past it, it starts over with the names it is learning. */
@@ -929,7 +941,7 @@ function canonicalOrder(items: Value[], stride: 1 | 2): Value[] | null {
   while (i < n && cmp(items[stride * (i - 1)]!, items[stride * i]!) < 0) i++;
   if (i === n) return items;
   if (n >= KEYED_SORT_MIN) {
-    const order = cmp === compare ? null : scalarOrder(n, (k) => items[stride * k]!);
+    const order = cmp === compare ? null : cmp === cmpNames ? nameOrder(items, stride) : scalarOrder(n, (k) => items[stride * k]!);
     let perm: number[];
     if (order !== null) {
       if (order.dup) return null;

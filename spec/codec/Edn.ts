@@ -208,7 +208,7 @@ class TokenCache<V> {
 
 const symbolTokens = new TokenCache<Sym>();
 const keywordTokens = new TokenCache<Keyword>();
-const TOKEN_CACHE_MAX = 1 << 16;
+const TOKEN_CACHE_MAX = 1 << 17;
 /** Tags already validated (at most {@link TOKEN_CACHE_MAX}; cleared when full). */
 const validTags = new Set<string>();
 

@@ -36,7 +36,6 @@ import {
   cmpName,
   cmpStr,
   compare,
-  kindOf,
   type Value,
 } from '../Values.js';
 
@@ -741,10 +740,10 @@ function sortByStrings(idx: number[], keys: string[]): boolean {
 /**
  * The canonical order of `n` members where member `i` is `get(i)`, as a permutation (`dup` set
  * when two members are equal), when every member is an int, string, keyword or symbol; else null.
- * Members are grouped by kind (in {@link compare}'s order of kinds) and each group is ordered by
- * its own means, without a comparison function: ints by value (natively, as doubles, when all are
- * within ±2^53), strings by radix sort, keywords and symbols by rank ({@link NameOrder}) or else
- * by radix sort of their {@link nameKey}.
+ * Members are grouped by kind (in {@link compare}'s order of kinds) and each group is ordered its
+ * own way: ints by value (compared as doubles when all are within ±2^53, else as bigints), strings
+ * by radix sort, keywords and symbols by rank ({@link NameOrder}) or else by radix sort of their
+ * {@link nameKey}.
  */
 function scalarOrder(n: number, get: (i: number) => Value): { perm: number[]; dup: boolean } | null {
   const ints: number[] = [];
@@ -762,8 +761,7 @@ function scalarOrder(n: number, get: (i: number) => Value): { perm: number[]; du
   let dup = false;
   const perm: number[] = [];
   if (ints.length > 0) {
-    const vals = ints.map((i) => get(i) as bigint);
-    if (vals.every((v) => v >= -SAFE_INT && v <= SAFE_INT)) {
+    if (ints.every((i) => (get(i) as bigint) >= -SAFE_INT && (get(i) as bigint) <= SAFE_INT)) {
       const num = new Float64Array(n);
       for (const i of ints) num[i] = Number(get(i) as bigint);
       ints.sort((a, b) => num[a]! - num[b]!);

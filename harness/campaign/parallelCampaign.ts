@@ -353,8 +353,13 @@ export function parallelEngine(workers = 2, mutants: readonly string[] = [], tie
   return parseParallelKernel(parallelKernelName({ workers, mutants, ...(tier !== undefined ? { tier } : {}) }))!;
 }
 
-/** Runs of the case a replay command asks for: a failure under real parallelism depends on the interleaving, so a replay tries it several times (stopping at the first failure). */
-export const REPLAY_REPEAT = 50;
+/**
+ * Runs of the case a replay command asks for: a failure under real parallelism depends on the
+ * interleaving, so a replay tries it several times (stopping at the first failure). A minimized
+ * case is kept when it failed within 3 runs while shrinking, so it may fail in only a few runs of
+ * a hundred; 200 tries make a replay that misses it rare.
+ */
+export const REPLAY_REPEAT = 200;
 
 /** The command that replays a case (the kept part, when `keep` is given) on `engine`. */
 export function replayCommand(seed: number, engine: ParallelEngine, keep?: ParallelKeep): string {

@@ -69,24 +69,30 @@ describe("another worker's def", () => {
   });
 });
 
-/** A numeric loop called many times by 4 processes: hot enough for tier 2, long enough for its asynchronous compilation. */
-const CALLS = 4000;
+/** A numeric loop called `calls` times by each of 4 processes: hot enough for tier 2, long enough for its asynchronous compilation. */
 const STEPS = 3000;
-const NUMERIC = `
+const numeric = (calls: number): string => `
 (defn spin [n] (loop [i 0 acc 0] (if (< i n) (recur (inc i) (+ acc (mod (* i 7) 13))) acc)))
 (defn work [k] (loop [j 0 acc 0] (if (< j k) (recur (inc j) (+ acc (spin ${STEPS}))) acc)))
-(def ps (mapv (fn [i] (spawn work ${CALLS})) (range 4)))
+(def ps (mapv (fn [i] (spawn work ${calls})) (range 4)))
 (mapv join ps)`;
 
 describe('tier 2 on the workers', () => {
   test.skipIf(!T2.ok)('runs tier-2 code emitted on the coordinator, with the results the program defines', { timeout: 180_000 }, async () => {
     let spin = 0;
     for (let i = 0; i < STEPS; i++) spin += (i * 7) % 13;
-    const each = String(spin * CALLS);
-    const t2 = await runParallel(NUMERIC, { workers: 2, fuel: 1_000_000_000, jit: workersJit('optimized+workers:2+tier:2'), timeoutMs: 120_000 });
-    expect(t2.result).toEqual({ ok: true, value: `[${each} ${each} ${each} ${each}]` });
-    expect(t2.jit.tier2Compiled).toBeGreaterThan(0);
-    expect(t2.jit.tier2Calls).toBeGreaterThan(0);
+    // Tier-2 modules are compiled off the workers' path: on a loaded machine a run may end before
+    // they arrive. A run that compiled but never called tier-2 code is run again, 4× longer.
+    for (const calls of [4000, 16_000]) {
+      const each = String(spin * calls);
+      const t2 = await runParallel(numeric(calls), { workers: 2, fuel: 1_000_000_000, jit: workersJit('optimized+workers:2+tier:2'), timeoutMs: 150_000 });
+      expect(t2.result).toEqual({ ok: true, value: `[${each} ${each} ${each} ${each}]` });
+      expect(t2.jit.tier2Compiled).toBeGreaterThan(0);
+      if (t2.jit.tier2Calls > 0 || calls === 16_000) {
+        expect(t2.jit.tier2Calls).toBeGreaterThan(0);
+        return;
+      }
+    }
   });
 });
 

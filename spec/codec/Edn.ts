@@ -871,24 +871,23 @@ export class NameOrder {
   /** The rank of every name, or null when one is not ranked. */
   private ranksOf(names: readonly (Keyword | Sym)[]): Int32Array | null {
     const ranks = new Int32Array(names.length);
-    const rank = this.rank;
     for (let i = 0; i < names.length; i++) {
-      const serial = names[i]!.serial;
-      const r = serial < rank.length ? rank[serial]! : -1;
+      const r = this.rankOf(names[i]!);
       if (r < 0) return null;
       ranks[i] = r;
     }
     return ranks;
   }
 
-  private has(x: Keyword | Sym): boolean {
-    return x.serial < this.rank.length && this.rank[x.serial]! >= 0;
+  /** The rank of `x`, or -1 when it is not ranked. */
+  private rankOf(x: Keyword | Sym): number {
+    return x.serial < this.rank.length ? this.rank[x.serial]! : -1;
   }
 
   /** Ranks the names not ranked yet, if they are enough to pay for renumbering; whether it did. */
   private learn(names: readonly (Keyword | Sym)[]): boolean {
     let fresh = new Set<Keyword | Sym>();
-    for (const x of names) if (!this.has(x)) fresh.add(x);
+    for (const x of names) if (this.rankOf(x) < 0) fresh.add(x);
     if (4 * fresh.size < this.sorted.length) return false;
     let old = this.sorted;
     if (old.length + fresh.size > this.max) {

@@ -115,12 +115,12 @@ export async function fuzzParallel(flags: ParallelFuzzFlags, print: (s: string) 
     file = join(flags.out, `parallel-${f.seed}.edn`);
     // the minimized program, else the case as run (a failure on the reference kernel is not shrunk)
     const program = f.shrunk?.case.source ?? parallelCase(f.seed, keep).source;
-    const header = [`;; parallel fuzz failure at seed ${f.seed} on ${sel.name}: ${f.reason}`, `;; replay: ${f.replay}`, ...(f.shrunk !== null ? [`;; minimized: ${f.shrunk.verdict.reason}`, `;; replay the minimized case: ${f.shrunk.replay}`] : [])];
+    const header = [`;; parallel fuzz failure at seed ${f.seed} on ${sel.name}: ${f.reason}`, `;; replay: ${f.replay}`, ...(f.shrunk !== null ? [`;; minimized: ${f.shrunk.verdict.reason}`, `;; failed again in ${f.shrunk.reproduction.failures} of ${f.shrunk.reproduction.runs} runs`, `;; replay the minimized case: ${f.shrunk.replay}`] : []), ...(f.unconfirmed !== undefined ? [`;; not minimized: no smaller case failed again in ${f.unconfirmed.runs} runs`] : [])];
     writeFileSync(file, `${header.join('\n')}\n${program}\n`);
   }
   const rate = Math.round(report.operations / Math.max(report.seconds, 1e-3));
   if (quiet) {
-    print(`${JSON.stringify({ kernel: sel.name, seed, cases: report.cases, runs: report.runs, operations: report.operations, collections: report.collections, seconds: report.seconds, failure: f === null ? null : { seed: f.seed, reason: f.reason, replay: f.replay, minimizedReplay: f.shrunk?.replay ?? null, file } })}\n`);
+    print(`${JSON.stringify({ kernel: sel.name, seed, cases: report.cases, runs: report.runs, operations: report.operations, collections: report.collections, seconds: report.seconds, failure: f === null ? null : { seed: f.seed, reason: f.reason, replay: f.replay, minimizedReplay: f.shrunk?.replay ?? null, minimizedReproduction: f.shrunk?.reproduction ?? null, file } })}\n`);
   } else {
     print(`${sel.name}: ${report.cases} cases (${report.runs} runs), ${report.operations} atom operations judged, ${report.collections} collections of the shared heap, ${rate} ops/s, ${report.seconds.toFixed(1)} s, ${f === null ? 'every history linearizable, every count exact' : '1 failure'}\n`);
     if (f !== null) print(`${formatParallelFailure(f)}\nwritten: ${file}\n`);

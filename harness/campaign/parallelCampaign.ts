@@ -246,6 +246,12 @@ export interface ShrunkParallelCase {
   readonly to: ParallelCaseSize;
   /** Runs spent shrinking. */
   readonly runs: number;
+  /**
+   * The cases shrinking kept, from the case as generated to the minimized one (each failed
+   * within `tries` runs when it was kept): where {@link confirmFailure} looks for a smaller case
+   * that fails again.
+   */
+  readonly kept: readonly ParallelKeep[];
 }
 
 /** Options of {@link shrinkParallelCase}. */
@@ -257,6 +263,8 @@ export interface ShrinkOptions {
   readonly tries?: number;
   /** Runs spent at most (default 60). */
   readonly budget?: number;
+  /** How the minimized case is confirmed to fail again (see {@link confirmFailure}). */
+  readonly confirm?: ConfirmOptions;
 }
 
 /**
@@ -270,6 +278,7 @@ export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdi
   const budget = options.budget ?? 60;
   const start = fullKeep(seed);
   let keep: ParallelKeep = start;
+  const kept: ParallelKeep[] = [start];
   let verdict = failed;
   let runs = 0;
   const stillFails = async (cand: ParallelKeep): Promise<boolean> => {
@@ -291,6 +300,7 @@ export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdi
       const cand = keep.filter((_, j) => j !== i);
       if (await stillFails(cand)) {
         keep = cand;
+        kept.push(cand);
         changed = true;
         i--;
       }
@@ -303,13 +313,97 @@ export async function shrinkParallelCase(seed: number, failed: ParallelCaseVerdi
           const cand = keep.map((e, j) => (j === pi ? ([e[0], [...ops.slice(0, at), ...ops.slice(at + chunk)]] as const) : e));
           if (await stillFails(cand)) {
             keep = cand;
+            kept.push(cand);
             changed = true;
           } else at += chunk;
         }
       }
     }
   }
-  return { case: parallelCase(seed, keep), verdict, from: keepSize(start), to: keepSize(keep), runs };
+  return { case: parallelCase(seed, keep), verdict, from: keepSize(start), to: keepSize(keep), runs, kept };
+}
+
+/** How often a case failed when it was run again. */
+export interface Reproduction {
+  /** Runs made. */
+  readonly runs: number;
+  /** Runs that failed. */
+  readonly failures: number;
+}
+
+/** Options of {@link confirmFailure}. */
+export interface ConfirmOptions {
+  /** Runs of one candidate at most (default 40). */
+  readonly runs?: number;
+  /** Failures after which a candidate's rate counts as measured (default 3). */
+  readonly failures?: number;
+  /** Runs over all candidates at most (default 160). */
+  readonly budget?: number;
+}
+
+/** The candidate {@link confirmFailure} chose. */
+export interface ConfirmedFailure<V> {
+  /** Its index in the candidates. */
+  readonly index: number;
+  /** How often it failed when run again. */
+  readonly reproduction: Reproduction;
+  /** Its last failing verdict. */
+  readonly verdict: V;
+}
+
+/** What {@link confirmFailure} found. */
+export interface ConfirmResult<V> {
+  /** The smallest candidate that failed again (null: none did). */
+  readonly chosen: ConfirmedFailure<V> | null;
+  /** Runs made over all candidates. */
+  readonly runs: number;
+}
+
+/**
+ * Checks that a minimized failure fails again before its replay command is printed: a failure
+ * under real parallelism depends on the interleaving, and shrinking keeps a case that failed once
+ * within a few runs, which a lucky interleaving can do. `candidates` run from the largest (the
+ * case as generated) to the smallest; from the smallest up, each is run anew (`run` → its failing
+ * verdict, or null when it passed) up to `runs` times, stopping at `failures` failures, and the
+ * first that fails at least once is chosen, with its measured rate; none, when no candidate fails
+ * again within the budget.
+ */
+export async function confirmFailure<K, V>(candidates: readonly K[], run: (candidate: K) => Promise<V | null>, options: ConfirmOptions = {}): Promise<ConfirmResult<V>> {
+  const perCandidate = options.runs ?? 40;
+  const enough = options.failures ?? 3;
+  const total = options.budget ?? 160;
+  let budget = total;
+  for (let index = candidates.length - 1; index >= 0 && budget > 0; index--) {
+    let runs = 0;
+    let failures = 0;
+    let verdict: V | null = null;
+    while (runs < perCandidate && failures < enough && budget > 0) {
+      runs++;
+      budget--;
+      const v = await run(candidates[index]!);
+      if (v !== null) {
+        failures++;
+        verdict = v;
+      }
+    }
+    if (verdict !== null) return { chosen: { index, reproduction: { runs, failures }, verdict }, runs: total - budget };
+  }
+  return { chosen: null, runs: total - budget };
+}
+
+/** Replays that try a case at most this many times (see {@link replayRepeat}). */
+export const MAX_REPLAY_REPEAT = 5000;
+
+/**
+ * The runs a replay command asks for, given how often the case failed when run again: enough
+ * that a replay misses the failure about once in a thousand at half the measured rate (a margin
+ * for a rate measured on few runs), never fewer than {@link REPLAY_REPEAT}, at most
+ * {@link MAX_REPLAY_REPEAT}. A replay stops at the first failure, so a high count costs only when
+ * the failure is rare.
+ */
+export function replayRepeat(r: Reproduction): number {
+  if (r.failures <= 0) return MAX_REPLAY_REPEAT;
+  return Math.min(MAX_REPLAY_REPEAT, Math.max(REPLAY_REPEAT, Math.ceil((2 * Math.log(1000) * r.runs) / r.failures)));
 }
 
 export { PARALLEL_MUTANTS, type ParallelMutant } from '../../optimized/parallel/mutants.js';
@@ -354,16 +448,15 @@ export function parallelEngine(workers = 2, mutants: readonly string[] = [], tie
 }
 
 /**
- * Runs of the case a replay command asks for: a failure under real parallelism depends on the
- * interleaving, so a replay tries it several times (stopping at the first failure). A minimized
- * case is kept when it failed within 3 runs while shrinking, so it may fail in only a few runs of
- * a hundred; 200 tries make a replay that misses it rare.
+ * Runs of the case a replay command asks for at least: a failure under real parallelism depends
+ * on the interleaving, so a replay tries it several times (stopping at the first failure); a
+ * minimized case asks for more when it failed rarely when run again ({@link replayRepeat}).
  */
 export const REPLAY_REPEAT = 200;
 
-/** The command that replays a case (the kept part, when `keep` is given) on `engine`. */
-export function replayCommand(seed: number, engine: ParallelEngine, keep?: ParallelKeep): string {
-  return `npx immutos fuzz --kernels ${parallelKernelName(engine)} --seed ${seed} --runs 1 --repeat ${REPLAY_REPEAT}${keep !== undefined ? ` --keep ${keepText(keep)}` : ''}`;
+/** The command that replays a case (the kept part, when `keep` is given) on `engine`, trying it up to `repeat` times. */
+export function replayCommand(seed: number, engine: ParallelEngine, keep?: ParallelKeep, repeat = REPLAY_REPEAT): string {
+  return `npx immutos fuzz --kernels ${parallelKernelName(engine)} --seed ${seed} --runs 1 --repeat ${repeat}${keep !== undefined ? ` --keep ${keepText(keep)}` : ''}`;
 }
 
 /** What a campaign found. */
@@ -378,8 +471,14 @@ export interface ParallelCampaignReport {
   readonly seconds: number;
   /** Collections of the shared heap over the cases run. */
   readonly collections: number;
-  /** The first failing case (null: none), and its minimized form when it was shrunk. */
-  readonly failure: (ParallelCaseVerdict & { readonly replay: string; readonly shrunk: (ShrunkParallelCase & { readonly replay: string }) | null }) | null;
+  /**
+   * The first failing case (null: none), and its minimized form when it was shrunk and found to
+   * fail again (`reproduction`: how often it failed when run anew; its replay asks for enough runs;
+   * `passedOver`: smaller cases shrinking kept that did not fail again).
+   * `unconfirmed`: shrinking ran but no case it kept, the generated one included, failed again
+   * within the confirmation's runs (the replay of the case as generated then asks for the most runs).
+   */
+  readonly failure: (ParallelCaseVerdict & { readonly replay: string; readonly shrunk: (ShrunkParallelCase & { readonly replay: string; readonly reproduction: Reproduction; readonly passedOver: number }) | null; readonly unconfirmed?: { readonly runs: number } }) | null;
 }
 
 /** Where a campaign is, for a progress display. */
@@ -431,14 +530,28 @@ export async function parallelCampaign(seed: number, cases: number, engine: Para
       operations += v.operations;
       collections += v.collections;
       if (!v.ok) {
-        const replay = replayCommand(seed + i, engine, options.keep);
+        let replay = replayCommand(seed + i, engine, options.keep);
         const shrinkOptions = options.shrink ?? true;
         let shrunk = null;
+        let unconfirmed: { readonly runs: number } | undefined;
         if (shrinkOptions !== false && options.keep === undefined) {
           const s = await shrinkParallelCase(seed + i, v, engine, shrinkOptions === true ? {} : shrinkOptions);
-          shrunk = { ...s, replay: replayCommand(seed + i, engine, s.case.keep) };
+          // The replay printed is of a case seen to fail again, with runs enough for its rate.
+          const runAnew = async (keep: ParallelKeep): Promise<ParallelCaseVerdict | null> => {
+            const again = await runParallelCase(parallelCase(seed + i, keep), engine);
+            return again.ok ? null : again;
+          };
+          const confirmed = await confirmFailure(s.kept, runAnew, shrinkOptions === true ? {} : (shrinkOptions.confirm ?? {}));
+          const c = confirmed.chosen;
+          if (c === null) {
+            unconfirmed = { runs: confirmed.runs };
+            replay = replayCommand(seed + i, engine, undefined, MAX_REPLAY_REPEAT);
+          } else {
+            const keep = s.kept[c.index]!;
+            shrunk = { ...s, case: parallelCase(seed + i, keep), verdict: c.verdict, to: keepSize(keep), reproduction: c.reproduction, passedOver: s.kept.length - 1 - c.index, replay: replayCommand(seed + i, engine, keep, replayRepeat(c.reproduction)) };
+          }
         }
-        return { cases: i + 1, runs, operations, collections, seconds: elapsed(), failure: { ...v, replay, shrunk } };
+        return { cases: i + 1, runs, operations, collections, seconds: elapsed(), failure: { ...v, replay, shrunk, ...(unconfirmed !== undefined ? { unconfirmed } : {}) } };
       }
     }
     done = i + 1;
@@ -450,11 +563,16 @@ export async function parallelCampaign(seed: number, cases: number, engine: Para
 /** A campaign's failure as text: seed, reason, replay, and the minimized case with its program and replay. */
 export function formatParallelFailure(f: NonNullable<ParallelCampaignReport['failure']>): string {
   const lines = [`parallel fuzz failure at seed ${f.seed}: ${f.reason}`, `replay: ${f.replay}`];
+  if (f.unconfirmed !== undefined) {
+    lines.push(`not minimized: no case kept while shrinking (tried from the smallest up) failed again in ${f.unconfirmed.runs} more runs (the failure needs a rare interleaving); the replay tries the case as generated up to ${MAX_REPLAY_REPEAT} times`);
+  }
   if (f.shrunk !== null) {
     const s = f.shrunk;
+    const r = s.reproduction;
     lines.push(
       `minimized (${s.runs} runs): ${s.from.processes} processes, ${s.from.operations} operations -> ${s.to.processes} processes, ${s.to.operations} operations`,
       `minimized failure: ${s.verdict.reason}`,
+      `the minimized case failed again in ${r.failures} of ${r.runs} runs${s.passedOver > 0 ? ` (${s.passedOver} smaller case${s.passedOver === 1 ? '' : 's'} kept while shrinking did not fail again: passed over)` : ''}`,
       `replay the minimized case: ${s.replay}`,
       'minimized program:',
       s.case.source,

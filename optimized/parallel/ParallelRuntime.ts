@@ -62,6 +62,8 @@ export interface ParallelGcReport {
   readonly movedWords: number;
   /** Handles freed (and reusable). */
   readonly freedHandles: number;
+  /** Handles taken back from workers that died holding them (taken for a cell, not stored). */
+  readonly orphansTaken: number;
   /** Milliseconds the collector spent copying. */
   readonly copyMs: number;
   /** Milliseconds of whole collections (first handshake to free), mutators running meanwhile unless stop-the-world. */
@@ -86,10 +88,17 @@ interface RunningCollector {
   readonly ready: Promise<void>;
 }
 
+/**
+ * A seeded collector bug outside the fuzz catalogue (the campaign kills no worker, so it cannot
+ * reach it; `tests/parallel/parallelGcOrphans.test.ts` does, with {@link ParallelOptions.crashWhileTakingOf}):
+ * the collector never takes back the handles of workers that died holding them.
+ */
+export const KEEPS_ORPHANS = 'parallel-gc-keeps-orphans';
+
 /** Sets the seeded collector bugs and starts the collector's thread (unless the collector is off). */
 function startCollector(heap: SharedHeap, workers: number, gc: ParallelGcOptions, mutants: readonly string[]): RunningCollector {
   const w = heap.words;
-  Atomics.store(w, H.gcBugs, (mutants.includes('parallel-gc-no-handshake') ? GcBug.noHandshake : 0) | (mutants.includes('parallel-gc-missed-root') ? GcBug.missedRoot : 0));
+  Atomics.store(w, H.gcBugs, (mutants.includes('parallel-gc-no-handshake') ? GcBug.noHandshake : 0) | (mutants.includes('parallel-gc-missed-root') ? GcBug.missedRoot : 0) | (mutants.includes(KEEPS_ORPHANS) ? GcBug.keepsOrphans : 0));
   const invariantErrors: string[] = [];
   if (gc.enabled === false) return { gc, thread: null, invariantErrors, ready: Promise.resolve() };
   Atomics.store(w, H.gcState, GcState.on);
@@ -133,6 +142,7 @@ function stopCollector(heap: SharedHeap, c: RunningCollector, workers: number): 
     movedCells: Atomics.load(w, H.gcMovedCells),
     movedWords: Atomics.load(w, H.gcMovedWords),
     freedHandles: Atomics.load(w, H.gcFreedHandles),
+    orphansTaken: Atomics.load(w, H.gcOrphans),
     copyMs: Atomics.load(w, H.gcCopyMicros) / 1000,
     collectMs: Atomics.load(w, H.gcCycleMicros) / 1000,
     invariantErrors: [...c.invariantErrors],
@@ -162,6 +172,11 @@ export interface ParallelOptions {
   readonly mutants?: readonly string[];
   /** Fault injection: the worker holding process `pid` dies as soon as it is placed there. */
   readonly crashWorkerOf?: number;
+  /**
+   * Fault injection: the worker holding process `pid` dies in the middle of making a cell, with
+   * a handle taken and not stored (the first cell it makes once the process is placed there).
+   */
+  readonly crashWhileTakingOf?: number;
   /** Each worker's JavaScript heap, in MiB (default: Node's); a worker that runs out ends its processes with `worker-died`. */
   readonly workerHeapMb?: number;
   /** The shared heap's collector (default: on, concurrent; the environment's `IMMUTOS_PARALLEL_GC` otherwise, see {@link gcOptionsFromEnv}). */
@@ -334,7 +349,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
       spawned++;
       placed.set(pid, worker);
       if (!alive[worker]) return died(worker, 'the worker had already died');
-      workers[worker]!.postMessage({ type: 'start', pid, word, ...(options.crashWorkerOf === pid ? { crash: true } : {}) } satisfies ToWorker);
+      workers[worker]!.postMessage({ type: 'start', pid, word, ...(options.crashWorkerOf === pid ? { crash: true } : {}), ...(options.crashWhileTakingOf === pid ? { crashInCell: true } : {}) } satisfies ToWorker);
     };
     const died = (worker: number, why: string): void => {
       alive[worker] = false;

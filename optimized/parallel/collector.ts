@@ -45,6 +45,8 @@ export class SharedCollector {
   private readonly marks: Int32Array;
   private readonly grey: number[] = [];
   private epoch = 0;
+  /** Handles the last check found neither live, nor free, nor announced (see {@link SharedCollector.lostHandles}). */
+  private suspects = new Set<number>();
 
   /** A collector of `heap` whose mutators are workers `0..workers-1`. */
   constructor(heap: SharedHeap, private readonly workers: number) {
@@ -253,11 +255,43 @@ export class SharedCollector {
     }
   }
 
-  /** Serves workers stalled for a handle first, from `dead`; returns the handles left over. */
+  /**
+   * Serves workers stalled for a handle first, from `dead`; returns the handles left over. A
+   * granted handle is announced in the worker's `taking` word before it is granted, so that it
+   * comes back if the worker dies before it stores it.
+   */
   private grantHandles(dead: readonly number[]): readonly number[] {
     let next = 0;
-    for (let i = 0; i < this.workers && next < dead.length; i++) if (this.claim(i, NEED_HANDLE)) this.grant(i, dead[next++]!);
+    for (let i = 0; i < this.workers && next < dead.length; i++) {
+      if (!this.claim(i, NEED_HANDLE)) continue;
+      const h = dead[next++]!;
+      Atomics.store(this.w, this.wk(i) + WK.taking, h);
+      this.grant(i, h);
+    }
     return dead.slice(next);
+  }
+
+  /**
+   * Takes back the handles dead workers held: a worker announces the handle it has taken for a
+   * cell until it stores the cell's entry (`taking`), and a dead worker is parked, while a live
+   * one parks only between operations, with nothing announced. The `taking` word is read before
+   * the parked word, so a handle a live worker announced is never taken: it was unparked from
+   * before it announced until after it stored. A handle whose entry was stored is a cell like any
+   * other (marking decides); one whose entry is still 0 goes back to the free ring.
+   */
+  private orphans(): number[] {
+    const w = this.w;
+    const out: number[] = [];
+    if (this.bug(GcBug.keepsOrphans)) return out;
+    for (let i = 0; i < this.workers; i++) {
+      const at = this.wk(i) + WK.taking;
+      const h = Atomics.load(w, at);
+      if (h === 0 || Atomics.load(w, this.wk(i) + WK.parked) !== 1) continue;
+      if (Atomics.compareExchange(w, at, h, 0) !== h) continue;
+      if (Atomics.load(w, this.entry(h)) === 0) out.push(h);
+    }
+    if (out.length > 0) Atomics.add(w, H.gcOrphans, out.length);
+    return out;
   }
 
   /** Frees semispace `from` and the dead handles (every worker is past the swaps). @see Publication.tla FreeOld */
@@ -269,7 +303,8 @@ export class SharedCollector {
     const hcap = w[H.handleCap]!;
     for (const h of dead) Atomics.store(w, this.entry(h), 0);
     let tail = Atomics.load(w, H.freeTail);
-    for (const h of this.grantHandles(dead)) {
+    const orphans = this.orphans();
+    for (const h of this.grantHandles(orphans.length === 0 ? dead : [...dead, ...orphans])) {
       Atomics.store(w, w[H.freeBase]! + ((tail >>> 0) % hcap), h);
       tail = (tail + 1) | 0;
     }
@@ -402,9 +437,34 @@ export class SharedCollector {
   }
 
   /**
+   * No handle is lost: each handle ever handed out has a cell (entry ≠ 0), is in the free ring, or
+   * is announced by a live worker as taken (`taking`). A live worker may be caught between taking a
+   * handle and announcing it, but never across a whole collection (it acknowledges no handshake
+   * there), so a handle counts as lost when two checks in a row, with a collection between them,
+   * find it in none of those places. `free`: the ring's handles, read at the start of the check.
+   */
+  private lostHandles(free: ReadonlyMap<number, number>, errors: string[]): void {
+    const w = this.w;
+    const announced = new Set<number>();
+    for (let i = 0; i < this.workers; i++) {
+      const h = Atomics.load(w, this.wk(i) + WK.taking);
+      if (h !== 0 && Atomics.load(w, this.wk(i) + WK.parked) !== 1) announced.add(h);
+    }
+    const handles = Math.min(Atomics.load(w, H.nextHandle), w[H.handleCap]!);
+    const suspects = new Set<number>();
+    for (let h = 1; h < handles; h++) {
+      if (Atomics.load(w, this.entry(h)) !== 0 || free.has(h) || announced.has(h)) continue;
+      suspects.add(h);
+      if (this.suspects.has(h) && errors.length < 10) errors.push(`handle ${h} is lost: it has no cell, is not in the free ring and no live worker is taking it`);
+    }
+    this.suspects = suspects;
+  }
+
+  /**
    * The heap invariant (checked mode, after a collection): every handle reachable from a root
-   * resolves to an intact cell of the current space whose children resolve, and no reachable
-   * handle is in the free ring. Returns what is wrong (empty: nothing).
+   * resolves to an intact cell of the current space whose children resolve, no reachable handle
+   * is in the free ring, and no handle is lost ({@link SharedCollector.lostHandles}). Returns
+   * what is wrong (empty: nothing).
    */
   check(): string[] {
     const w = this.w;
@@ -446,6 +506,7 @@ export class SharedCollector {
     this.roots((word, where) => visit(word, where));
     const head = Atomics.load(w, H.freeHead); // a handle taken from the ring meanwhile is in use, not free
     for (const [h, idx, where] of inRing) if (((idx - head) | 0) >= 0) errors.push(`${where} reaches handle ${h}, which is in the free ring`);
+    this.lostHandles(free, errors);
     if (errors.length > 0) Atomics.add(w, H.gcCheckErrors, errors.length);
     return errors;
   }

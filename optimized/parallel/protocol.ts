@@ -62,8 +62,8 @@ export type ProcessResult =
 
 /** Coordinator → worker. */
 export type ToWorker =
-  /** Run process `pid`: the program (pid 0, word 0) or the published `[f & args]` at `word`; with `crash` (fault injection, tests of worker death) the worker throws instead, before running anything. */
-  | { readonly type: 'start'; readonly pid: number; readonly word: number; readonly crash?: true }
+  /** Run process `pid`: the program (pid 0, word 0) or the published `[f & args]` at `word`; with `crash` (fault injection, tests of worker death) the worker throws instead, before running anything; with `crashInCell`, it dies in the middle of its next cell, a handle taken and not stored. */
+  | { readonly type: 'start'; readonly pid: number; readonly word: number; readonly crash?: true; readonly crashInCell?: true }
   /** A session's next input: every worker compiles it; the one with `run` runs it as process 0 (already marked running). */
   | { readonly type: 'load'; readonly source: string; readonly run: boolean }
   /** The answer to tier-2 request `id`: the emitted module, or why it could not be. */

@@ -101,6 +101,8 @@ export const H = {
   gcLimit: 46,
   /** Bumped (and notified) whenever the collector makes room: stalled allocators wait on it. */
   gcRoom: 47,
+  /** Handles taken back from workers that died holding them (see {@link WK}'s `taking`). */
+  gcOrphans: 48,
 } as const;
 /** The header word of semispace `s`'s allocation pointer (mutators' cells go upwards from the space's base). */
 export const topWordOf = (s: number): number => (s === 0 ? H.allocTop : H.allocTop1);
@@ -139,9 +141,11 @@ export const WORKER_WORDS = 8 + PAUSE_SAMPLES;
 /**
  * Word offsets of a worker's entry: the handshake it acknowledged last, whether it is parked, its
  * pauses, and its stalled request (`need`: words of a cell, or {@link NEED_HANDLE}; 0 when none)
- * with the collector's answer to it (`grant`: the address of the reserved words, or the handle).
+ * with the collector's answer to it (`grant`: the address of the reserved words, or the handle),
+ * and the handle it has taken for a cell and not stored yet (`taking`, 0 when none: a worker that
+ * dies holding one is parked with it there, and the collector takes it back).
  */
-export const WK = { ack: 0, parked: 1, pauses: 2, maxPause: 3, stalls: 4, need: 5, grant: 6, samples: 8 } as const;
+export const WK = { ack: 0, parked: 1, pauses: 2, maxPause: 3, stalls: 4, need: 5, grant: 6, taking: 7, samples: 8 } as const;
 /** A stalled worker's `need` word when it waits for a handle rather than for words. */
 export const NEED_HANDLE = -1;
 
@@ -173,6 +177,8 @@ export const GcBug = {
   noHandshake: 1,
   /** `parallel-gc-missed-root`: worker 1 does not report the handles its private state holds. */
   missedRoot: 2,
+  /** `parallel-gc-keeps-orphans`: the collector never takes back the handles dead workers held. */
+  keepsOrphans: 4,
 } as const;
 
 /** Cell tags (the low 8 bits of a cell's header; the rest is the payload size in words). */
@@ -268,6 +274,11 @@ export class SharedHeap {
   private known = new WeakMap<object, number>();
   /** Set by the worker: how functions are published and rebuilt. */
   fnCodec: FnCodec | null = null;
+  /**
+   * Fault injection (tests of worker death): called once a handle for a cell is taken and
+   * announced, before its entry is stored.
+   */
+  afterTake: (() => void) | null = null;
   /** The semispace this thread allocates in (taken from `curSpace` at each safepoint). */
   private space: number;
   /** This thread's mutator index (-1: not a registered mutator, e.g. the coordinator). */
@@ -627,13 +638,19 @@ export class SharedHeap {
     // The handle first: a stall for it lets a collection free the space, so no words may be
     // reserved yet; a handle whose entry is still 0 is neither live nor dead to the collector.
     const h = this.newHandle();
-    const at = this.reserve(size + 1);
     const w = this.w;
+    // Announced until its entry is stored: if this thread dies meanwhile, the collector takes it
+    // back (nothing is allocated between taking it and announcing it, so no death falls between).
+    const taking = this.worker >= 0 ? this.wk() + WK.taking : -1;
+    if (taking >= 0) Atomics.store(w, taking, h);
+    this.afterTake?.();
+    const at = this.reserve(size + 1);
     w[at] = tag | (size << 8);
     for (let i = 0; i < size; i++) w[at + 1 + i] = payload[i]!;
     // The handle entry is stored with Atomics after the cell's words: whoever reads the handle
     // through an atomic load (atom word, process table, message) sees the cell's words.
     Atomics.store(w, w[H.handleBase]! + h, at);
+    if (taking >= 0) Atomics.store(w, taking, 0);
     Atomics.add(w, H.published, 1);
     if (this.worker >= 0) this.pending.push(h);
     return h << 1;

@@ -792,6 +792,7 @@ function loop(): void {
 port.on('message', (m: ToWorker) => {
   if (m.type === 'start' || (m.type === 'load' && m.run)) heap.unpark();
   if (m.type === 'start' && m.crash === true) throw new Error('worker crash requested (fault injection)');
+  if (m.type === 'start' && m.crashInCell === true) heap.afterTake = () => process.exit(70); // ends this thread, not the process
   if (m.type === 'start') {
     const state: MState = m.pid === 0 && m.word === 0 ? programState(program.main) : (() => {
       const fv = heap.read(m.word) as Vector;

@@ -442,6 +442,8 @@ export class SharedCollector {
    * handle and announcing it, but never across a whole collection (it acknowledges no handshake
    * there), so a handle counts as lost when two checks in a row, with a collection between them,
    * find it in none of those places. `free`: the ring's handles, read at the start of the check.
+   * Only the workers (registered mutators) make cells while the collector runs: the coordinator
+   * publishes nothing (ADR 0042), so every handle in flight is a worker's.
    */
   private lostHandles(free: ReadonlyMap<number, number>, errors: string[]): void {
     const w = this.w;

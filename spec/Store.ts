@@ -17,7 +17,7 @@
  * `store/LmdbStore.ts` (durable, on LMDB). Design: docs/adr/0036-durable-store.md.
  * @module
  */
-import type { Value } from './Values.js';
+import { EMap, ESet, List, Tagged, Vector, type Value } from './Values.js';
 
 /** The content address of a stored value: 64 lower-case hex digits of a SHA-256. */
 export type ValueHash = string;
@@ -260,6 +260,41 @@ export class HistoryCompacted extends StoreError {
  * Checks a transition input.
  * @throws StoreBadInput naming the bad field.
  */
+/**
+ * How deep a durable value may nest (a scalar nests 0 levels, a collection or tagged value one
+ * more than its deepest member). Values in memory nest as deep as programs build them; a store
+ * refuses a deeper one with {@link StoreBadInput} (a bound like a document database's nesting
+ * limit: it keeps storing and loading a value within the host's stack).
+ */
+export const MAX_DURABLE_DEPTH = 1000;
+
+/** The nesting depth of `v` (see {@link MAX_DURABLE_DEPTH}), counted without recursion; stops counting past `stopAbove`. */
+export function nestingDepth(v: Value, stopAbove = Number.MAX_SAFE_INTEGER): number {
+  let deepest = 0;
+  const stack: [Value, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    let members: readonly Value[] | null = null;
+    if (x instanceof Vector || x instanceof List || x instanceof ESet) members = x.items;
+    else if (x instanceof EMap) members = x.entries.flat();
+    else if (x instanceof Tagged) members = [x.value];
+    if (members === null) continue;
+    if (d + 1 > deepest) deepest = d + 1;
+    if (deepest > stopAbove) return deepest;
+    for (const m of members) if (m !== null && typeof m === 'object') stack.push([m, d + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * Refuses a value nested deeper than {@link MAX_DURABLE_DEPTH}.
+ * @throws StoreBadInput naming the bound.
+ */
+export function checkDurableDepth(v: Value): void {
+  const d = nestingDepth(v, MAX_DURABLE_DEPTH);
+  if (d > MAX_DURABLE_DEPTH) throw new StoreBadInput(`value nests more than ${MAX_DURABLE_DEPTH} levels deep (a durable value nests at most ${MAX_DURABLE_DEPTH})`);
+}
+
 export function checkTransitionInput(input: TransitionInput): void {
   if (typeof input !== 'object' || input === null) throw new StoreBadInput('a transition must be an object { atom, stamp, value, writer }');
   const { atom, stamp, writer } = input;

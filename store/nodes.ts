@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { decode, decodeAll, encode, encodeAll } from '../spec/codec/Binary.js';
 import { murmurFinalize, murmurMix } from '../spec/Hash.js';
 import { EMap, ESet, List, Vector, type Value } from '../spec/Values.js';
-import { StoreBadInput, StoreCorrupt, type ValueHash } from '../spec/Store.js';
+import { checkDurableDepth, StoreBadInput, StoreCorrupt, type ValueHash } from '../spec/Store.js';
 
 /** Members per leaf and children per branch. */
 export const FANOUT = 32;
@@ -119,10 +119,10 @@ function encodeValue(v: Value): Uint8Array {
 /** Writes a run of elements (inline or by reference) into `o`. */
 function elements(o: Out, items: readonly Value[], sink: NodeSink): void {
   const refs: (ValueHash | undefined)[] = items.map((x) => {
-    if (isCollection(x) && memberCount(x) > FANOUT) return storeValue(x, sink);
+    if (isCollection(x) && memberCount(x) > FANOUT) return storeNodes(x, sink);
     if (isCollection(x) || typeof x === 'string' || (typeof x === 'object' && x !== null)) {
       const len = encodeValue(x).length;
-      if (len > INLINE_MAX) return storeValue(x, sink);
+      if (len > INLINE_MAX) return storeNodes(x, sink);
     }
     return undefined;
   });
@@ -213,9 +213,15 @@ function buildSeq(items: readonly Value[], isList: boolean, sink: NodeSink): Val
 
 /**
  * Stores `v` as nodes, handing each to `sink`; returns its address.
- * @throws StoreBadInput for a value with no durable form (a function).
+ * @throws StoreBadInput for a value with no durable form (a function, a value nested deeper than `MAX_DURABLE_DEPTH`).
  */
 export function storeValue(v: Value, sink: NodeSink): ValueHash {
+  checkDurableDepth(v);
+  return storeNodes(v, sink);
+}
+
+/** {@link storeValue} once the value's depth is checked. */
+function storeNodes(v: Value, sink: NodeSink): ValueHash {
   if (v instanceof EMap) return buildTrie(v.entries.map(([k, x]) => ({ k, v: x, h: keyHash(k) })), 0, true, sink);
   if (v instanceof ESet) return buildTrie(v.items.map((k) => ({ k, v: null, h: keyHash(k) })), 0, false, sink);
   if (v instanceof Vector) return buildSeq(v.items, false, sink);

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import type { OpName } from '../../spec/Kernel.js';
 import type { LoadEncoding } from './binaryLoads.js';
 import { opValueArb, POOL, poolValueArb, spell, valueProgramArb } from './ednValues.js';
-import { durableProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
+import { deepProgram, durableProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
 
 /** A deliberate misuse the fixup keeps (every kernel must refuse it alike). */
 export type Probe = 'none' | 'foreign-ref' | 'unissued-ref' | 'dead-pid' | 'non-creator';
@@ -262,6 +262,19 @@ const templateBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...PROG
   raw({ op: 'run', actor: 0 }),
 ]);
 
+/**
+ * A deeply nested value built by a program and run to the end (`deepProgram`: stored, compared,
+ * hashed, printed), observed once in the register it is held in, then dropped (every later
+ * observation would walk it again).
+ */
+const deepValueBlockArb: fc.Arbitrary<RawOp[]> = fc.nat().map((seed) => [
+  raw({ op: 'atom', actor: 0, value: '0' }),
+  raw({ op: 'load', actor: 0, program: deepProgram(new Prng(seed)) }),
+  raw({ op: 'run', actor: 0 }),
+  raw({ op: 'deref', actor: 0, pick: -1 }),
+  ...[0, 1, 2].map((reg) => raw({ op: 'hold', actor: 0, reg, pick: 0 })),
+]);
+
 /** Equal values in different shapes: compare-and-set and watch keys must treat them as equal. */
 const equalShapesBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...POOL.filter((v) => v.t === 'vec' || v.t === 'map' || v.t === 'set' || v.t === 'dbl')), opValueArb).map(([v, w]) => [
   raw({ op: 'atom', actor: 0, value: spell(v, false) }),
@@ -294,7 +307,7 @@ const binaryLoadBlockArb: fc.Arbitrary<RawOp[]> = fc
   ]);
 
 /** Which block kinds need which ops (a block is generated only when all of them are selected). */
-const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arbitrary<RawOp[]> }[] = [
+const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arbitrary<RawOp[]>; readonly weight?: number }[] = [
   { needs: ['atom', 'spawn', 'share', 'load', 'step'], arb: contentionBlockArb },
   { needs: ['atom', 'reset', 'cas'], arb: abaBlockArb },
   { needs: ['atom', 'fork', 'reset', 'deref'], arb: forkBlockArb },
@@ -302,6 +315,8 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['atom', 'spawn', 'share', 'reset', 'deref'], arb: probeBlockArb },
   { needs: ['hold', 'atom', 'gc', 'gcStep', 'fork'], arb: registerBlockArb },
   { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
+  // a quarter as often as the others: a deep value costs every kernel a walk per step
+  { needs: ['atom', 'load', 'run', 'deref'], arb: deepValueBlockArb, weight: 1 },
   { needs: ['spawn', 'load', 'step', 'run'], arb: durableBlockArb },
   { needs: ['atom', 'compareAndSet', 'deref'], arb: equalShapesBlockArb },
   { needs: ['atom'], arb: allocationBlockArb },
@@ -325,9 +340,10 @@ export interface RawCaseOptions {
  */
 export function rawCaseArb(options: RawCaseOptions): fc.Arbitrary<RawOp[]> {
   const allowed = new Set(options.ops);
-  const blocks = BLOCKS.filter((b) => b.needs.every((o) => allowed.has(o))).map((b) => ({ weight: 1, arbitrary: b.arb }));
+  // Weights in quarters: a block's is 4 unless it says otherwise.
+  const blocks = BLOCKS.filter((b) => b.needs.every((o) => allowed.has(o))).map((b) => ({ weight: b.weight ?? 4, arbitrary: b.arb }));
   const random = rawOpArb(options.ops);
-  const segments: { weight: number; arbitrary: fc.Arbitrary<RawOp[]> }[] = [{ weight: 3, arbitrary: fc.array(random, { minLength: 1, maxLength: 16 }) }, ...blocks];
-  if (options.malformed !== false) segments.push({ weight: 1, arbitrary: fc.tuple(fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field', 'garbage'), fc.nat({ max: 20 })).map(([m, fn]) => [raw({ op: 'malformed', malformed: m, fn })]) });
+  const segments: { weight: number; arbitrary: fc.Arbitrary<RawOp[]> }[] = [{ weight: 12, arbitrary: fc.array(random, { minLength: 1, maxLength: 16 }) }, ...blocks];
+  if (options.malformed !== false) segments.push({ weight: 4, arbitrary: fc.tuple(fc.constantFrom<Malformed>('unknown-op', 'bad-edn', 'bad-field', 'missing-field', 'garbage'), fc.nat({ max: 20 })).map(([m, fn]) => [raw({ op: 'malformed', malformed: m, fn })]) });
   return fc.array(fc.oneof(...segments), { minLength: 1, maxLength: options.maxSegments ?? 16 }).map((segs) => segs.flat());
 }

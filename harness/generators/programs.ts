@@ -226,6 +226,9 @@ export const TRIE_SIZES: readonly number[] = [1, 31, 32, 33, 63, 64, 65, 95, 96,
 /** Sizes that need a large heap quota (the deep trie boundaries). */
 export const DEEP_TRIE_SIZES: readonly number[] = [1023, 1024, 1025, 1055, 1056, 1057, 1088, 1089];
 
+/** Nesting depths of deep values: around the EDN reader's limit (2000), and far past it. */
+export const DEEP_NESTINGS: readonly number[] = [3, 1999, 2001, 8000];
+
 /**
  * Pairs of int64 keys whose 32-bit hashes collide: the first four in the optimized kernel's heap
  * hash, the last four in the spec value model's `hash` (tests/properties/collectionsModel.test.ts
@@ -248,7 +251,8 @@ export const COLLIDING_INTS: readonly (readonly [number, number])[] = [
  * written to atoms, registers and compared with equal values built in another order; garbage
  * enough for the collector to evacuate and re-encode maps between `(gc)` calls, names that only
  * the intern table keeps across a collection, private atoms with validators across `fork`, hot
- * numeric functions that give up in compiled code, and closures made in a compiled loop. What they build is read back by the
+ * numeric functions that give up in compiled code, closures made in a compiled loop, and values
+ * nested past the EDN reader's limit ({@link deepProgram}). What they build is read back by the
  * observation (atoms and registers, decoded from the heap), so a kernel that stores or moves a
  * value wrongly answers differently.
  */
@@ -305,6 +309,8 @@ export function heapProgram(r: Prng): string {
       const m = 10 + r.int(30);
       return `(let [vs (reduce (fn [acc i] (conj acc (if (= 0 (rem i 3)) (dissoc (nth acc (dec (count acc))) (rem i 11)) (assoc (nth acc (dec (count acc))) (rem i 11) i)))) [{}] (range ${m}))] (do (reset! $A (nth vs ${m})) [(nth vs 1) (nth vs ${r.int(m)}) (get (nth vs 2) 1) (count (nth vs ${m})) (nth vs ${r.int(m)})]))`;
     }
+    case 9:
+      return deepProgram(r);
     case 10: {
       // closures made in a loop (compiled code), each keeping its own captures, stored in a vector
       const k = 2 + r.int(6);
@@ -315,6 +321,25 @@ export function heapProgram(r: Prng): string {
       return `(do (reset! $A (mapv (fn [i] {:i i :v [i (str i)]}) (range ${Math.min(n, 65)}))) (reset! $B (into {} (map (fn [i] [(str "k" i) (vec (range (rem i 40)))]) (range ${Math.min(n, 40)})))) [(count (deref $A)) (get (deref $B) "k1")])`;
     }
   }
+}
+
+/**
+ * A value nested deeper than the EDN reader's limit, as a program may build one ({@link
+ * DEEP_NESTINGS}; vectors, maps, lists or sets): defined, stored in an atom and a register,
+ * compared with an equal one, hashed as a map key and a set member, walked back down and printed.
+ * The reference kernel handles any nesting, so a kernel that walks a value on the host stack
+ * (storing, hashing, comparing, printing, observing it) diverges here.
+ */
+export function deepProgram(r: Prng): string {
+  const d = r.pick(DEEP_NESTINGS);
+  const [wrap, is, down] = r.pick([
+    ['[v i]', 'vector?', '(first x)'],
+    ['{:k v :i i}', 'map?', '(get x :k)'],
+    ['(list v i)', 'list?', '(first x)'],
+    ['#{v}', 'set?', '(first x)'],
+  ] as const);
+  const build = `(loop [i 0 v :leaf] (if (< i ${d}) (recur (inc i) ${wrap}) v))`;
+  return `(let [d ${build} e ${build}] (do (reset! $A d) (hold! ${r.int(3)} e) [(loop [x (deref $A) n 0] (if (${is} x) (recur ${down} (inc n)) [n x])) (= d e) (compare-and-set! $A e [:was-deep]) (get {d :found} e) (count #{d e}) (count (str d))]))`;
 }
 
 /**

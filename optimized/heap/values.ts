@@ -271,21 +271,57 @@ function eqDeep(H: Heap, x0: number, y0: number): boolean {
       seqForEach(H, y, (v) => todo.push(xs[i++]!, v));
     } else if (isMapType(ta) && isMapType(tb)) {
       if (mapCount(H, x) !== mapCount(H, y) || hashWord(H, x) !== hashWord(H, y)) return false;
+      // Keys are matched by hash and their equality pushed as pairs (a lookup would compare
+      // them by recursion); a hash two keys of `y` share falls back to the lookup.
+      const byHash = keysByHash(H, y, true);
       let all = true;
       mapForEach(H, x, (k, v) => {
         if (!all) return;
-        const w = mapGet(H, y, k);
-        if (!mapFound) all = false;
-        else todo.push(v, w);
+        const c = byHash.get(hashWord(H, k));
+        if (c === undefined) all = false;
+        else if (c.length === 2) todo.push(k, c[0]!, v, c[1]!);
+        else {
+          const w = mapGet(H, y, k);
+          if (!mapFound) all = false;
+          else todo.push(v, w);
+        }
+      });
+      if (!all) return false;
+    } else if (ta === T_SET && tb === T_SET) {
+      if (m.load32(H.addr(x >>> 1) + 2) !== m.load32(H.addr(y >>> 1) + 2) || hashWord(H, x) !== hashWord(H, y)) return false;
+      // Members matched by hash, as map keys above.
+      const byHash = keysByHash(H, y, false);
+      let all = true;
+      setForEach(H, x, (k) => {
+        if (!all) return;
+        const c = byHash.get(hashWord(H, k));
+        if (c === undefined) all = false;
+        else if (c.length === 1) todo.push(k, c[0]!);
+        else if (!setHas(H, y, k)) all = false;
       });
       if (!all) return false;
     } else if (ta === T_TAGGED && tb === T_TAGGED) {
       const a = H.addr(x >>> 1);
       const b = H.addr(y >>> 1);
       todo.push(m.load32(a + 4), m.load32(b + 4), m.load32(a + 5), m.load32(b + 5));
-    } else if (!eqShallow(H, x, y)) return false; // scalars, and sets (membership, one level)
+    } else if (!eqShallow(H, x, y)) return false; // scalars
   }
   return true;
+}
+
+/** The keys (with their values when `withValues`) of map or set `w`, by hash: `[k]` or `[k, v]` per hash, more when hashes collide. */
+function keysByHash(H: Heap, w: number, withValues: boolean): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  const add = (k: number, v: number): void => {
+    const h = hashWord(H, k);
+    const list = out.get(h);
+    if (list === undefined) out.set(h, withValues ? [k, v] : [k]);
+    else if (withValues) list.push(k, v);
+    else list.push(k);
+  };
+  if (withValues) mapForEach(H, w, add);
+  else setForEach(H, w, (k) => add(k, 0));
+  return out;
 }
 
 /** Equality of two different heap words (no small int among them), recursing through {@link eqWords}. */
@@ -826,8 +862,86 @@ function charged(H: Heap, w: number, charge: number): number {
   return w;
 }
 
-function toHeapRaw(H: Heap, v: Value, charge: number): number {
+/** Nesting past which {@link toHeapRaw} stops recursing and converts the rest deepest first ({@link toHeapDeep}). */
+const MAX_TO_HEAP_DEPTH = 400;
+
+/** The values directly inside collection `v` (map entries as key, value, key, value, …), or null for a scalar. */
+function childValues(v: Value): readonly Value[] | null {
+  if (v === null || typeof v !== 'object') return null;
+  switch (v.kind) {
+    case 'list':
+    case 'vector':
+    case 'set':
+      return v.items;
+    case 'map':
+      return v.entries.flat();
+    case 'tagged':
+      return [v.value];
+    default:
+      return null;
+  }
+}
+
+/** Builds collection `v` in the heap from the words of its children (in {@link childValues} order). */
+function buildFrom(H: Heap, v: Value, words: readonly number[], charge: number): number {
+  switch ((v as { kind: string }).kind) {
+    case 'list': {
+      let w = H_EMPTY_LIST << 1;
+      for (let i = words.length - 1; i >= 0; i--) w = mkCons(H, words[i]!, w);
+      return charged(H, w, charge);
+    }
+    case 'vector': {
+      const b = vecBuilder(H);
+      for (const x of words) vecBuilderPush(H, b, x);
+      return charged(H, vecFreeze(H, b) << 1, charge);
+    }
+    case 'map': {
+      const b = mapBuilder(H, 2);
+      for (let i = 0; i < words.length; i += 2) builderAssoc(H, b, words[i]!, words[i + 1]!);
+      return charged(H, builderFreeze(H, b), charge);
+    }
+    case 'set': {
+      const b = mapBuilder(H, 1);
+      for (const x of words) builderAssoc(H, b, x, 0);
+      return charged(H, builderFreeze(H, b), charge);
+    }
+    default:
+      return charged(H, mkTagged(H, (v as Tagged).tag, words[0]!), charge);
+  }
+}
+
+/**
+ * {@link toHeapRaw} for a value nested past {@link MAX_TO_HEAP_DEPTH}: the same cells, made
+ * deepest first from an explicit stack, so that any nesting a program builds can be stored (the
+ * reference kernel stores any).
+ */
+function toHeapDeep(H: Heap, root: Value, charge: number): number {
+  const stack: { v: Value; kids: readonly Value[]; words: number[] }[] = [];
+  let result = 0;
+  const enter = (v: Value): void => {
+    const kids = childValues(v);
+    if (kids === null || kids.length === 0) result = kids === null ? toHeapRaw(H, v, charge, 0) : buildFrom(H, v, [], charge);
+    else stack.push({ v, kids, words: [] });
+  };
+  enter(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.words.length < top.kids.length) {
+      const depth = stack.length;
+      enter(top.kids[top.words.length]!);
+      if (stack.length === depth) top.words.push(result);
+    } else {
+      stack.pop();
+      result = buildFrom(H, top.v, top.words, charge);
+      if (stack.length > 0) stack[stack.length - 1]!.words.push(result);
+    }
+  }
+  return result;
+}
+
+function toHeapRaw(H: Heap, v: Value, charge: number, depth = 0): number {
   if (v === null) return W_NIL;
+  if (depth > MAX_TO_HEAP_DEPTH && typeof v === 'object' && childValues(v) !== null) return toHeapDeep(H, v, charge);
   switch (typeof v) {
     case 'boolean':
       return v ? W_TRUE : W_FALSE;
@@ -851,26 +965,26 @@ function toHeapRaw(H: Heap, v: Value, charge: number): number {
       return mkSimple(H, T_ATOMREF, v.ref);
     case 'list': {
       let w = H_EMPTY_LIST << 1;
-      for (let i = v.items.length - 1; i >= 0; i--) w = mkCons(H, toHeapRaw(H, v.items[i]!, charge), w);
+      for (let i = v.items.length - 1; i >= 0; i--) w = mkCons(H, toHeapRaw(H, v.items[i]!, charge, depth + 1), w);
       return charged(H, w, charge);
     }
     case 'vector': {
       const b = vecBuilder(H);
-      for (const x of v.items) vecBuilderPush(H, b, toHeapRaw(H, x, charge));
+      for (const x of v.items) vecBuilderPush(H, b, toHeapRaw(H, x, charge, depth + 1));
       return charged(H, vecFreeze(H, b) << 1, charge);
     }
     case 'map': {
       const b = mapBuilder(H, 2);
-      for (const [k, x] of v.entries) builderAssoc(H, b, toHeapRaw(H, k, charge), toHeapRaw(H, x, charge));
+      for (const [k, x] of v.entries) builderAssoc(H, b, toHeapRaw(H, k, charge, depth + 1), toHeapRaw(H, x, charge, depth + 1));
       return charged(H, builderFreeze(H, b), charge);
     }
     case 'set': {
       const b = mapBuilder(H, 1);
-      for (const x of v.items) builderAssoc(H, b, toHeapRaw(H, x, charge), 0);
+      for (const x of v.items) builderAssoc(H, b, toHeapRaw(H, x, charge, depth + 1), 0);
       return charged(H, builderFreeze(H, b), charge);
     }
     case 'tagged':
-      return charged(H, mkTagged(H, v.tag, toHeapRaw(H, v.value, charge)), charge);
+      return charged(H, mkTagged(H, v.tag, toHeapRaw(H, v.value, charge, depth + 1)), charge);
     case 'fn':
       return charged(H, mkFn(H, v), charge);
   }

@@ -255,6 +255,22 @@ export interface FnCodec {
   decode(name: string | null, lambda: number, caps: readonly Value[]): Fn;
 }
 
+/** Nesting past which publishing and reading a value go innermost first instead of recursing. */
+const NEST_DEPTH = 400;
+
+/** The values directly inside `v` that are published as cells of their own (a function's: its name and captures). */
+function nestedValues(v: Value, codec: FnCodec | null): readonly Value[] {
+  if (v instanceof Vector || v instanceof List) return v.items;
+  if (v instanceof ESet) return v.items;
+  if (v instanceof EMap) return v.entries.flat();
+  if (v instanceof Tagged) return [v.tag, v.value];
+  if (v instanceof Fn) {
+    const e = codec?.encode(v) ?? null;
+    return e === null ? [] : [e.name, ...e.caps];
+  }
+  return [];
+}
+
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
 const SMALL_MIN = -(1 << 30);
@@ -274,6 +290,9 @@ export class SharedHeap {
   private known = new WeakMap<object, number>();
   /** Set by the worker: how functions are published and rebuilt. */
   fnCodec: FnCodec | null = null;
+  /** Levels of {@link SharedHeap.publish} / {@link SharedHeap.read} in progress on this thread (see `NEST_DEPTH`). */
+  private publishDepth = 0;
+  private readDepth = 0;
   /**
    * Fault injection (tests of worker death): called once a handle for a cell is taken and
    * announced, before its entry is stored.
@@ -565,12 +584,53 @@ export class SharedHeap {
         return k;
       }
     }
-    const word = this.encode(v);
+    // Past NEST_DEPTH levels, the rest of the value is published innermost first, off the host stack.
+    if (this.publishDepth >= NEST_DEPTH && typeof v === 'object' && nestedValues(v, this.fnCodec).length > 0) return this.publishInnermostFirst(v);
+    let word: number;
+    this.publishDepth++;
+    try {
+      word = this.encode(v);
+    } finally {
+      this.publishDepth--;
+    }
     if (typeof v === 'object' && v !== null) {
       this.known.set(v, word);
       this.cache.set(word >> 1, v);
     }
     return word;
+  }
+
+  /**
+   * Publishes `root` as {@link SharedHeap.publish} does, any nesting deep: every collection inside
+   * it not published yet is published innermost first, so each publication finds its children
+   * published (one level of recursion).
+   */
+  private publishInnermostFirst(root: object): number {
+    const order: object[] = [];
+    const seen = new Set<object>();
+    const stack: { v: object; kids: readonly Value[]; i: number }[] = [{ v: root, kids: nestedValues(root as Value, this.fnCodec), i: 0 }];
+    seen.add(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.i < top.kids.length) {
+        const x = top.kids[top.i++]!;
+        if (x === null || typeof x !== 'object' || seen.has(x) || this.known.has(x)) continue;
+        seen.add(x);
+        stack.push({ v: x, kids: nestedValues(x, this.fnCodec), i: 0 });
+      } else {
+        stack.pop();
+        order.push(top.v);
+      }
+    }
+    const saved = this.publishDepth;
+    this.publishDepth = 0;
+    try {
+      let word = 0;
+      for (const v of order) word = this.publish(v as Value);
+      return word;
+    } finally {
+      this.publishDepth = saved;
+    }
   }
 
   /**
@@ -987,11 +1047,71 @@ export class SharedHeap {
     const h = word >> 1;
     const hit = this.cache.get(h);
     if (hit !== undefined) return hit;
-    const v = this.decode(this.addr(h));
+    // Past NEST_DEPTH levels, the rest of the value is materialized innermost first, off the host stack.
+    if (this.readDepth >= NEST_DEPTH) return this.readInnermostFirst(word);
+    let v: Value;
+    this.readDepth++;
+    try {
+      v = this.decode(this.addr(h));
+    } finally {
+      this.readDepth--;
+    }
     this.cache.set(h, v);
     if (typeof v === 'object' && v !== null) this.known.set(v, word);
     Atomics.add(this.w, H.materialized, 1);
     return v;
+  }
+
+  /**
+   * Materializes `root` as {@link SharedHeap.read} does, any nesting deep: every cell inside it not
+   * materialized yet is read innermost first, so each finds its children cached.
+   */
+  private readInnermostFirst(root: number): Value {
+    const order: number[] = [];
+    const seen = new Set<number>([root]);
+    const stack: { word: number; kids: readonly number[]; i: number }[] = [{ word: root, kids: this.childWords(this.addr(root >> 1)), i: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.i < top.kids.length) {
+        const x = top.kids[top.i++]!;
+        if (x === 0 || (x & 1) === 1 || seen.has(x) || this.cache.has(x >> 1)) continue;
+        seen.add(x);
+        stack.push({ word: x, kids: this.childWords(this.addr(x >> 1)), i: 0 });
+      } else {
+        stack.pop();
+        order.push(top.word);
+      }
+    }
+    const saved = this.readDepth;
+    this.readDepth = 0;
+    try {
+      let v: Value = null;
+      for (const word of order) v = this.read(word);
+      return v;
+    } finally {
+      this.readDepth = saved;
+    }
+  }
+
+  /** The value words inside the cell at `a` (none for a scalar). */
+  private childWords(a: number): number[] {
+    const w = this.w;
+    if (a === 0) throw new UnpublishedRead();
+    const p = a + 1;
+    switch (w[a]! & 0xff) {
+      case T.list:
+      case T.vec:
+      case T.set:
+        return Array.from({ length: w[p]! }, (_, i) => w[p + 1 + i]!);
+      case T.map:
+        return Array.from({ length: 2 * w[p]! }, (_, i) => w[p + 1 + i]!);
+      case T.tagged:
+        return [w[p]!, w[p + 1]!];
+      case T.fn:
+        return [w[p]!, ...Array.from({ length: w[p + 2]! }, (_, i) => w[p + 3 + i]!)];
+      default:
+        return [];
+    }
   }
 
   private decode(a: number): Value {

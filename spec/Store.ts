@@ -264,9 +264,12 @@ export class HistoryCompacted extends StoreError {
  * How deep a durable value may nest (a scalar nests 0 levels, a collection or tagged value one
  * more than its deepest member). Values in memory nest as deep as programs build them; a store
  * refuses a deeper one with {@link StoreBadInput} (a bound like a document database's nesting
- * limit: it keeps storing and loading a value within the host's stack).
+ * limit). The stores walk a value on the host's stack, about twice this deep at most on a main
+ * thread for the hungriest shapes (vectors and maps of two members per level), and a blob of the
+ * binary format is read back only up to 2,000 levels: without the bound, a deep tagged value was
+ * written and then could not be read back.
  */
-export const MAX_DURABLE_DEPTH = 1000;
+export const MAX_DURABLE_DEPTH = 500;
 
 /** The nesting depth of `v` (see {@link MAX_DURABLE_DEPTH}), counted without recursion; stops counting past `stopAbove`. */
 export function nestingDepth(v: Value, stopAbove = Number.MAX_SAFE_INTEGER): number {

@@ -330,7 +330,7 @@ export class Heap {
   private newHandle(): number {
     const f = this.freeHandles.pop();
     if (f !== undefined) return f;
-    const h = this.nextHandle++;
+    const h = this.nextHandle;
     if (h >>> HANDLE_CHUNK_SHIFT >= this.handleChunks.length) {
       if (h >= 1 << 30) throw new HeapExhausted('handle table exhausted');
       const r = this.takeRegion(RegionKind.Handles);
@@ -346,6 +346,8 @@ export class Heap {
         this.youngHandles = grown;
       }
     }
+    // Taken only now: a handle table that could not grow (heap exhausted) hands out nothing.
+    this.nextHandle = h + 1;
     return h;
   }
 
@@ -390,10 +392,18 @@ export class Heap {
    * not initialised: the caller writes every word.
    */
   alloc(type: number, size: number): number {
+    // The handle first: when the heap has no room left for it, no words are reserved (words
+    // reserved without a header would break every later walk of their region).
+    const h = this.newHandle();
     let a = this.allocTop;
-    if (a + size > this.allocEnd) a = this.refill(size);
+    try {
+      if (a + size > this.allocEnd) a = this.refill(size);
+    } catch (e) {
+      this.freeHandles.push(h);
+      throw e;
+    }
     if (size <= REGION_WORDS) this.allocTop = a + size;
-    const h = this.newCell(a, type, size);
+    this.newCell(h, a, type, size);
     if (this.generational) this.youngHandles[h] = 1;
     this.youngWords += size;
     return h;
@@ -404,12 +414,20 @@ export class Heap {
    * it moves others (a struct's shape), which old cells may point to at once.
    */
   allocTenured(type: number, size: number): number {
-    return this.newCell(this.reserve(size), type, size);
+    const h = this.newHandle(); // first, as in alloc
+    let a: number;
+    try {
+      a = this.reserve(size);
+    } catch (e) {
+      this.freeHandles.push(h);
+      throw e;
+    }
+    this.newCell(h, a, type, size);
+    return h;
   }
 
-  /** Gives the cell of `type` and `size` words at address `a` a new handle, charged and counted; returns the handle. */
-  private newCell(a: number, type: number, size: number): number {
-    const h = this.newHandle();
+  /** Makes the cell of `type` and `size` words at address `a` the cell of handle `h` (taken by {@link Heap.newHandle}), charged and counted. */
+  private newCell(h: number, a: number, type: number, size: number): void {
     const e = this.handleChunks[h >>> HANDLE_CHUNK_SHIFT]! + 3 * (h & (HANDLE_CHUNK - 1));
     const raw = this.raw;
     if (raw !== null) {
@@ -431,7 +449,6 @@ export class Heap {
     this.counters.wordsAllocated += size;
     this.allocatedSinceCycle += size;
     this.lastAddr = a;
-    return h;
   }
 
   /**

@@ -271,22 +271,50 @@ export class HistoryCompacted extends StoreError {
  */
 export const MAX_DURABLE_DEPTH = 500;
 
-/** The nesting depth of `v` (see {@link MAX_DURABLE_DEPTH}), counted without recursion; stops counting past `stopAbove`. */
+/** The values directly inside `v` (map entries as key, value, …), or null for a scalar. */
+function membersOf(v: Value): readonly Value[] | null {
+  if (v instanceof Vector || v instanceof List || v instanceof ESet) return v.items;
+  if (v instanceof EMap) return v.entries.flat();
+  if (v instanceof Tagged) return [v.value];
+  return null;
+}
+
+/**
+ * The nesting depth of `v` (see {@link MAX_DURABLE_DEPTH}), counted without recursion, each
+ * collection once however often it recurs in `v`; stops counting past `stopAbove` (the answer
+ * is then some depth above it).
+ */
 export function nestingDepth(v: Value, stopAbove = Number.MAX_SAFE_INTEGER): number {
-  let deepest = 0;
-  const stack: [Value, number][] = [[v, 0]];
+  const depthOf = new Map<object, number>();
+  const stack: { v: object; members: readonly Value[]; i: number; deepest: number }[] = [];
+  const enter = (x: Value): number | null => {
+    if (x === null || typeof x !== 'object') return 0;
+    const known = depthOf.get(x);
+    if (known !== undefined) return known;
+    const members = membersOf(x);
+    if (members === null) return 0;
+    if (stack.length >= stopAbove) return stack.length + 1; // past the bound: no need to go on
+    stack.push({ v: x, members, i: 0, deepest: 0 });
+    return null;
+  };
+  let result = enter(v);
   while (stack.length > 0) {
-    const [x, d] = stack.pop()!;
-    let members: readonly Value[] | null = null;
-    if (x instanceof Vector || x instanceof List || x instanceof ESet) members = x.items;
-    else if (x instanceof EMap) members = x.entries.flat();
-    else if (x instanceof Tagged) members = [x.value];
-    if (members === null) continue;
-    if (d + 1 > deepest) deepest = d + 1;
-    if (deepest > stopAbove) return deepest;
-    for (const m of members) if (m !== null && typeof m === 'object') stack.push([m, d + 1]);
+    const top = stack[stack.length - 1]!;
+    if (top.i < top.members.length) {
+      const d = enter(top.members[top.i++]!);
+      if (d !== null && d > top.deepest) top.deepest = d;
+      if (d !== null && d > stopAbove) return d + stack.length;
+    } else {
+      stack.pop();
+      const d = top.deepest + 1;
+      depthOf.set(top.v, d);
+      if (stack.length > 0) {
+        const parent = stack[stack.length - 1]!;
+        if (d > parent.deepest) parent.deepest = d;
+      } else result = d;
+    }
   }
-  return deepest;
+  return result ?? 0;
 }
 
 /**

@@ -853,9 +853,31 @@ export function setForEach(H: Heap, w: number, f: (k: number) => void): void {
  * charges its head cell to that process, for the heap-cell quota.
  */
 export function toHeap(H: Heap, v: Value, charge = -1): number {
-  const w = toHeapRaw(H, v, charge);
-  return w;
+  // A collection that occurs more than once in a big `v` (values share their parts) becomes one
+  // cell, as it is one value: a value costs about as many cells as it has distinct collections,
+  // however often they recur (SHARING_AFTER).
+  const saved = converted;
+  const savedCount = convertedCount;
+  converted = new Map();
+  convertedCount = 0;
+  try {
+    return toHeapRaw(H, v, charge);
+  } finally {
+    converted = saved;
+    convertedCount = savedCount;
+  }
 }
+
+/** The cells made by the {@link toHeap} in progress, by the collection they were made from (once it has made {@link SHARING_AFTER}). */
+let converted: Map<object, number> = new Map();
+/** Collections the {@link toHeap} in progress has converted. */
+let convertedCount = 0;
+/**
+ * Collections a conversion makes before it looks for shared parts: a value whose parts recur
+ * (`[v v]` nested n deep has 2^n leaves, n + 1 distinct collections) then costs at most about
+ * twice this many cells more than its distinct collections.
+ */
+const SHARING_AFTER = 1024;
 
 function charged(H: Heap, w: number, charge: number): number {
   if (charge >= 0 && (w & 1) === 0 && w >>> 1 >= IMMORTAL) H.charge(w >>> 1, charge);
@@ -920,7 +942,9 @@ function toHeapDeep(H: Heap, root: Value, charge: number): number {
   let result = 0;
   const enter = (v: Value): void => {
     const kids = childValues(v);
-    if (kids === null || kids.length === 0) result = kids === null ? toHeapRaw(H, v, charge, 0) : buildFrom(H, v, [], charge);
+    const made = kids === null ? undefined : converted.get(v as object);
+    if (made !== undefined) result = made;
+    else if (kids === null || kids.length === 0) result = kids === null ? toHeapRaw(H, v, charge, 0) : buildFrom(H, v, [], charge);
     else stack.push({ v, kids, words: [] });
   };
   enter(root);
@@ -933,6 +957,8 @@ function toHeapDeep(H: Heap, root: Value, charge: number): number {
     } else {
       stack.pop();
       result = buildFrom(H, top.v, top.words, charge);
+      convertedCount++;
+      converted.set(top.v as object, result);
       if (stack.length > 0) stack[stack.length - 1]!.words.push(result);
     }
   }
@@ -952,6 +978,18 @@ function toHeapRaw(H: Heap, v: Value, charge: number, depth = 0): number {
     case 'string':
       return mkString(H, v);
   }
+  if (v.kind === 'list' || v.kind === 'vector' || v.kind === 'map' || v.kind === 'set' || v.kind === 'tagged') {
+    // Past SHARING_AFTER collections in one conversion, each is looked up and remembered (below
+    // it, a value is small whatever it shares: the lookups would cost more than they save).
+    const remember = ++convertedCount > SHARING_AFTER;
+    if (remember) {
+      const made = converted.get(v);
+      if (made !== undefined) return made;
+    }
+    const w = toHeapCollection(H, v, charge, depth);
+    if (remember) converted.set(v, w);
+    return w;
+  }
   switch (v.kind) {
     case 'char':
       return mkSimple(H, T_CHAR, v.ch.codePointAt(0)!);
@@ -963,6 +1001,15 @@ function toHeapRaw(H: Heap, v: Value, charge: number, depth = 0): number {
       return charged(H, mkBytes(H, v.data), charge);
     case 'atom':
       return mkSimple(H, T_ATOMREF, v.ref);
+    case 'fn':
+      return charged(H, mkFn(H, v), charge);
+  }
+  throw new Error(`toHeap: not a value (${String((v as { kind?: unknown }).kind)})`);
+}
+
+/** {@link toHeapRaw} of a collection or tagged value met for the first time in this conversion. */
+function toHeapCollection(H: Heap, v: List | Vector | EMap | ESet | Tagged, charge: number, depth: number): number {
+  switch (v.kind) {
     case 'list': {
       let w = H_EMPTY_LIST << 1;
       for (let i = v.items.length - 1; i >= 0; i--) w = mkCons(H, toHeapRaw(H, v.items[i]!, charge, depth + 1), w);
@@ -983,10 +1030,8 @@ function toHeapRaw(H: Heap, v: Value, charge: number, depth = 0): number {
       for (const x of v.items) builderAssoc(H, b, toHeapRaw(H, x, charge, depth + 1), 0);
       return charged(H, builderFreeze(H, b), charge);
     }
-    case 'tagged':
+    default:
       return charged(H, mkTagged(H, v.tag, toHeapRaw(H, v.value, charge, depth + 1)), charge);
-    case 'fn':
-      return charged(H, mkFn(H, v), charge);
   }
 }
 
@@ -1032,13 +1077,26 @@ function memberWords(H: Heap, w: number): number[] {
  * depth convert without deep host recursion.
  */
 export function fromHeap(H: Heap, w: number): Value {
+  // As in toHeap: past SHARING_AFTER collections, a cell met again gives the value made for it.
+  const saved = readBack;
+  const savedCount = readBackCount;
+  readBack = new Map();
+  readBackCount = 0;
   try {
     return fromHeapAt(H, w, 0, null);
   } catch (e) {
     if (e !== TOO_DEEP) throw e;
+  } finally {
+    readBack = saved;
+    readBackCount = savedCount;
   }
   return fromHeapDeep(H, w);
 }
+
+/** The values made by the {@link fromHeap} in progress, by word (once it has made {@link SHARING_AFTER} collections); null outside one. */
+let readBack: Map<number, Value> | null = null;
+/** Cells the {@link fromHeap} in progress has converted. */
+let readBackCount = 0;
 
 /** {@link fromHeap} for a value nested past {@link MAX_FROM_HEAP_DEPTH}: every member converted before its container, each word once. */
 function fromHeapDeep(H: Heap, w: number): Value {
@@ -1142,6 +1200,18 @@ function fromHeapAt(H: Heap, w: number, depth: number, memo: ReadonlyMap<number,
   if ((w & 1) === 1) return BigInt(w >> 1);
   const known = memo?.get(w);
   if (known !== undefined) return known;
+  if (memo === null && readBack !== null && ++readBackCount > SHARING_AFTER) {
+    const made = readBack.get(w);
+    if (made !== undefined) return made;
+    const v = fromHeapCell(H, w, depth, memo);
+    readBack.set(w, v);
+    return v;
+  }
+  return fromHeapCell(H, w, depth, memo);
+}
+
+/** {@link fromHeapAt} of a cell not converted yet. */
+function fromHeapCell(H: Heap, w: number, depth: number, memo: ReadonlyMap<number, Value> | null): Value {
   if (depth > MAX_FROM_HEAP_DEPTH) throw TOO_DEEP;
   const sub = (x: number): Value => fromHeapAt(H, x, depth + 1, memo);
   const m = H.mem;

@@ -17,7 +17,7 @@
  * `store/LmdbStore.ts` (durable, on LMDB). Design: docs/adr/0036-durable-store.md.
  * @module
  */
-import { EMap, ESet, List, Tagged, Vector, type Value } from './Values.js';
+import { EMap, ESet, List, Tagged, Vector, expandedSize, type Value } from './Values.js';
 
 /** The content address of a stored value: 64 lower-case hex digits of a SHA-256. */
 export type ValueHash = string;
@@ -270,6 +270,27 @@ export class HistoryCompacted extends StoreError {
  * written and then could not be read back.
  */
 export const MAX_DURABLE_DEPTH = 500;
+
+/**
+ * The most values (counted as a tree: a part held n times counts n times, see `expandedSize` of
+ * spec/Values.ts) in any part of a durable value the store writes as one blob: a tagged value,
+ * a map key, a set member, a scalar. A value that holds one part many times is small in memory
+ * (`[v v]` nested 60 deep is 61 collections) but written out whole it would be 2^61 values; such a
+ * part is refused, not written. Collections elsewhere in the value are stored as nodes that
+ * share their parts, whatever their size.
+ */
+export const MAX_DURABLE_BLOB = 2 ** 20;
+
+/**
+ * Refuses `v`, a part of a durable value written as one blob, when it is more than
+ * {@link MAX_DURABLE_BLOB} values counted as a tree.
+ * @throws StoreBadInput naming the bound.
+ */
+export function checkDurableBlob(v: Value): void {
+  if (expandedSize(v, MAX_DURABLE_BLOB) > MAX_DURABLE_BLOB) {
+    throw new StoreBadInput(`a tagged value, map key or set member of more than ${MAX_DURABLE_BLOB} values counted as a tree (parts held more than once counted each time) has no durable form`);
+  }
+}
 
 /** The values directly inside `v` (map entries as key, value, …), or null for a scalar. */
 function membersOf(v: Value): readonly Value[] | null {

@@ -580,13 +580,20 @@ export function cmpName(ans: string | null, an: string, bns: string | null, bn: 
  * first when one is a prefix of the other. `compare(a, b) === 0` exactly when {@link equals}(a, b).
  *
  * Iterative (an explicit stack, no host recursion), so values nested arbitrarily deep compare
- * without exhausting the host's call stack; the stack grows with the nesting depth only.
+ * without exhausting the host's call stack; the stack grows with the nesting depth only. Values
+ * that hold one part many times compare in time linear in their distinct parts.
  */
 export function compare(a: Value, b: Value): number {
   if (a === b) return 0;
   const c = compareShallow(a, b);
   return c === DESCEND ? compareDeep(a, b) : c;
 }
+
+/**
+ * Collections one {@link compare} or {@link hash} opens before it remembers the pairs (values) it
+ * has finished by identity: below it, no bookkeeping; past it, a part met again costs a lookup.
+ */
+const SHARED_AFTER = 1024;
 
 /** What {@link compareShallow} answers for two collections of one rank: their members decide. */
 const DESCEND = 2;
@@ -663,10 +670,16 @@ interface CompareFrame {
 /** {@link compare} of two collections of one rank, with an explicit stack of {@link CompareFrame}s. */
 function compareDeep(a0: Value, b0: Value): number {
   const stack: CompareFrame[] = [];
+  // Past SHARED_AFTER pairs of collections opened, each pair found equal is remembered by
+  // identity, so values that hold parts many times compare in time linear in their distinct
+  // parts (as in hashDeep).
+  let opened = 0;
+  let equal = null as Map<object, Set<object>> | null;
   let a = a0;
   let b = b0;
   for (;;) {
     let c = a === b ? 0 : compareShallow(a, b);
+    if (c === DESCEND && equal?.get(a as object)?.has(b as object) === true) c = 0;
     if (c === DESCEND) {
       if (a instanceof Tagged) {
         // The tag decides, else the tagged values do (this pair's last comparison: no frame needed).
@@ -683,6 +696,7 @@ function compareDeep(a0: Value, b0: Value): number {
         const la = memberCount(x);
         const lb = memberCount(y);
         stack.push({ a: x, b: y, i: 0, n: Math.min(la, lb), tail: la === lb ? 0 : la < lb ? -1 : 1 });
+        if (equal === null && ++opened > SHARED_AFTER) equal = new Map();
         c = 0;
       }
     }
@@ -699,8 +713,71 @@ function compareDeep(a0: Value, b0: Value): number {
       }
       if (f.tail !== 0) return f.tail;
       stack.pop();
+      if (equal !== null) {
+        const known = equal.get(f.a);
+        if (known === undefined) equal.set(f.a, new Set([f.b]));
+        else known.add(f.b);
+      }
     }
   }
+}
+
+/**
+ * The number of values `v` is made of counted as a tree: itself, its members, their members and
+ * so on, a part held n times counted n times (so `[v v]` nested 60 deep counts about 2^61, though
+ * it is 61 collections in memory). Computed in time linear in the distinct parts; a lower bound of
+ * the length of its text and of its binary encoding (every value takes at least one character or
+ * byte). Iterative, like {@link compare}. With a `cap`, the answer is exact up to `cap` and
+ * `cap + 1` above it, found in time linear in `cap`.
+ */
+export function expandedSize(v: Value, cap = Infinity): number {
+  if (!(v instanceof List || v instanceof Vector || v instanceof EMap || v instanceof ESet || v instanceof Tagged)) return 1;
+  if (cap !== Infinity) return expandedSizeUpTo(v, cap);
+  const size = new Map<object, number>();
+  const stack: (List | Vector | EMap | ESet | Tagged)[] = [v];
+  while (stack.length > 0) {
+    const x = stack[stack.length - 1]!;
+    if (size.has(x)) {
+      stack.pop();
+      continue;
+    }
+    // Sized once every member is: members not yet sized go on the stack first.
+    let total = 1;
+    let ready = true;
+    const n = x instanceof Tagged ? 1 : memberCount(x);
+    for (let i = 0; i < n; i++) {
+      const m = x instanceof Tagged ? x.value : memberAt(x, i);
+      if (m instanceof List || m instanceof Vector || m instanceof EMap || m instanceof ESet || m instanceof Tagged) {
+        const s = size.get(m);
+        if (s === undefined) {
+          stack.push(m);
+          ready = false;
+        } else total += s;
+      } else total += 1;
+    }
+    if (ready) {
+      stack.pop();
+      size.set(x, total);
+    }
+  }
+  return size.get(v)!;
+}
+
+/** {@link expandedSize} of `v` when at most `cap`, else `cap + 1`: counted part by part, so in time at most linear in `cap`. */
+function expandedSizeUpTo(v: Value, cap: number): number {
+  let count = 0;
+  const stack: Value[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop()!;
+    if (++count > cap) return cap + 1;
+    if (x instanceof Tagged) stack.push(x.value);
+    else if (x instanceof List || x instanceof Vector || x instanceof EMap || x instanceof ESet) {
+      const n = memberCount(x);
+      // Members past what the cap can still count are not pushed.
+      for (let i = 0; i < n && i <= cap - count; i++) stack.push(memberAt(x, i));
+    }
+  }
+  return count;
 }
 
 /** Structural equality (Clojure/EDN): `1` ≠ `1.0`, `[1 2]` = `(1 2)`, maps and sets unordered. Iterative, like {@link compare}. */
@@ -717,7 +794,8 @@ const u32 = new Uint32Array(f64.buffer);
  * The structural hash of `v` (a signed 32-bit integer). Law: `equals(a, b) ⇒ hash(a) === hash(b)`.
  *
  * Iterative (an explicit stack, no host recursion), so values nested arbitrarily deep hash
- * without exhausting the host's call stack.
+ * without exhausting the host's call stack; values that hold one part many times hash in time
+ * linear in their distinct parts.
  */
 export function hash(v: Value): number {
   const h = hashScalar(v);
@@ -787,9 +865,15 @@ interface HashFrame {
  */
 function hashDeep(root: List | Vector | EMap | ESet | Tagged): number {
   const stack: HashFrame[] = [];
+  // Past SHARED_AFTER values opened, each value hashed is remembered by identity, so a value
+  // that holds one part many times (`[v v]` nested n deep: 2^n leaves, n + 1 collections) is
+  // hashed in time linear in its distinct parts, not in its expansion as a tree.
+  let opened = 0;
+  let seen = null as Map<object, number> | null;
   const open = (v: List | Vector | EMap | ESet | Tagged): void => {
     const seq = v instanceof List || v instanceof Vector;
     stack.push({ v, i: 0, n: v instanceof Tagged ? 1 : memberCount(v), acc: seq ? 0x8 : 0, key: 0 });
+    if (seen === null && ++opened > SHARED_AFTER) seen = new Map();
   };
   open(root);
   for (;;) {
@@ -798,7 +882,7 @@ function hashDeep(root: List | Vector | EMap | ESet | Tagged): number {
     if (f.i < f.n) {
       const m = f.v instanceof Tagged ? f.v.value : memberAt(f.v, f.i);
       f.i++;
-      const s = hashScalar(m);
+      const s = hashScalar(m) ?? seen?.get(m as object);
       if (s === undefined) {
         open(m as List | Vector | EMap | ESet | Tagged);
         continue;
@@ -810,6 +894,7 @@ function hashDeep(root: List | Vector | EMap | ESet | Tagged): number {
       const v = f.v;
       h = v instanceof Tagged ? fmix(mix(hashString(v.tag, 0xb), f.acc)) : v instanceof EMap ? fmix(mix(0x9, f.acc) ^ v.size) : v instanceof ESet ? fmix(mix(0xa, f.acc) ^ v.items.length) : fmix(f.acc ^ f.n);
       if (stack.length === 0) return h;
+      seen?.set(v, h);
     }
     // Fold the member's hash `h` into the innermost open value.
     const g = stack[stack.length - 1]!;

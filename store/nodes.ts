@@ -22,8 +22,8 @@
 import { createHash } from 'node:crypto';
 import { decode, decodeAll, encode, encodeAll } from '../spec/codec/Binary.js';
 import { murmurFinalize, murmurMix } from '../spec/Hash.js';
-import { EMap, ESet, List, Vector, type Value } from '../spec/Values.js';
-import { checkDurableDepth, StoreBadInput, StoreCorrupt, type ValueHash } from '../spec/Store.js';
+import { EMap, ESet, List, Vector, expandedSize, type Value } from '../spec/Values.js';
+import { checkDurableBlob, checkDurableDepth, StoreBadInput, StoreCorrupt, type ValueHash } from '../spec/Store.js';
 
 /** Members per leaf and children per branch. */
 export const FANOUT = 32;
@@ -108,7 +108,9 @@ function emit(kind: number, sink: NodeSink, fill: (o: Out) => void): ValueHash {
 const isCollection = (v: Value): v is EMap | ESet | Vector | List => v instanceof EMap || v instanceof ESet || v instanceof Vector || v instanceof List;
 const memberCount = (v: EMap | ESet | Vector | List): number => v.size;
 
+/** The binary encoding of `v`, a part written as one blob (refused past `MAX_DURABLE_BLOB` values). */
 function encodeValue(v: Value): Uint8Array {
+  checkDurableBlob(v);
   try {
     return encode(v);
   } catch (e) {
@@ -121,8 +123,9 @@ function elements(o: Out, items: readonly Value[], sink: NodeSink): void {
   const refs: (ValueHash | undefined)[] = items.map((x) => {
     if (isCollection(x) && memberCount(x) > FANOUT) return storeNodes(x, sink);
     if (isCollection(x) || typeof x === 'string' || (typeof x === 'object' && x !== null)) {
-      const len = encodeValue(x).length;
-      if (len > INLINE_MAX) return storeNodes(x, sink);
+      // Every value encodes to at least one byte: past INLINE_MAX values counted as a tree, the
+      // encoding is longer than INLINE_MAX bytes without being made.
+      if (expandedSize(x, INLINE_MAX) > INLINE_MAX || encodeValue(x).length > INLINE_MAX) return storeNodes(x, sink);
     }
     return undefined;
   });
@@ -217,17 +220,39 @@ function buildSeq(items: readonly Value[], isList: boolean, sink: NodeSink): Val
  */
 export function storeValue(v: Value, sink: NodeSink): ValueHash {
   checkDurableDepth(v);
-  return storeNodes(v, sink);
+  const saved = stored;
+  stored = new Map();
+  try {
+    return storeNodes(v, sink);
+  } finally {
+    stored = saved;
+  }
 }
+
+/**
+ * The addresses of the collections the {@link storeValue} in progress has stored, by identity: a
+ * part a value holds many times is stored once (its nodes are the same each time).
+ */
+let stored: Map<object, ValueHash> | null = null;
 
 /** {@link storeValue} once the value's depth is checked. */
 function storeNodes(v: Value, sink: NodeSink): ValueHash {
+  if (stored !== null && isCollection(v)) {
+    const known = stored.get(v);
+    if (known !== undefined) return known;
+    const h = storeCollection(v, sink);
+    stored.set(v, h);
+    return h;
+  }
+  return isCollection(v) ? storeCollection(v, sink) : emit(K_VALUE, sink, (o) => o.bytes(encodeValue(v)));
+}
+
+/** The nodes of collection `v`; returns its address. */
+function storeCollection(v: EMap | ESet | Vector | List, sink: NodeSink): ValueHash {
   if (v instanceof EMap) return buildTrie(v.entries.map(([k, x]) => ({ k, v: x, h: keyHash(k) })), 0, true, sink);
   if (v instanceof ESet) return buildTrie(v.items.map((k) => ({ k, v: null, h: keyHash(k) })), 0, false, sink);
   if (v instanceof Vector) return buildSeq(v.items, false, sink);
-  if (v instanceof List) return buildSeq(v.items, true, sink);
-  const blob = encodeValue(v);
-  return emit(K_VALUE, sink, (o) => o.bytes(blob));
+  return buildSeq(v.items, true, sink);
 }
 
 /** The address {@link storeValue} would give `v`, storing nothing. */
@@ -246,7 +271,17 @@ export function loadValue(hash: ValueHash, source: NodeSource): Value {
     if (sha256Hex(b) !== h) throw new StoreCorrupt(`node ${h}`, 'hash mismatch');
     return new In(b, h);
   };
+  // A node met again (a part the value holds many times) gives the value read for it: the value
+  // read back shares its parts as the value written did.
+  const loaded = new Map<ValueHash, Value>();
   const load = (h: ValueHash): Value => {
+    const known = loaded.get(h);
+    if (known !== undefined) return known;
+    const v = loadNode(h);
+    loaded.set(h, v);
+    return v;
+  };
+  const loadNode = (h: ValueHash): Value => {
     const inp = node(h);
     const kind = inp.byte();
     switch (kind) {

@@ -8,7 +8,7 @@
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, Keyword, List, Sym, Tagged, Vector, compare, type Value } from '../../spec/Values.js';
 import { KernelError } from '../../spec/Errors.js';
 import { murmurFinalize as fmix, murmurMix as mix, murmurString as hashUnits } from '../../spec/Hash.js';
-import { intText, printEdn } from '../../spec/codec/Edn.js';
+import { intText, MAX_TEXT_CHARS, printEdn, printEdnOrElided, TextTooLong } from '../../spec/codec/Edn.js';
 import { RegionKind, type Heap } from './Heap.js';
 import { releaseWords, takeWords } from './words.js';
 import {
@@ -91,28 +91,29 @@ const DEEP = 48;
 let hashDepth = 0;
 let eqDepth = 0;
 
-/** The collections inside `w` (itself included), each before the collections it holds. */
+/** The values inside `w` (itself included), each once, each after the values it holds. */
 function collectionsWithin(H: Heap, w: number): number[] {
   const out: number[] = [];
-  const todo = [w];
-  const m = H.mem;
-  while (todo.length > 0) {
-    const x = todo.pop()!;
-    if ((x & 1) === 1) continue;
-    const t = m.load32(H.addr(x >>> 1)) & 0xff;
-    if (t === T_LIST || t === T_VEC) {
+  const done = new Set<number>();
+  const stack = [w];
+  while (stack.length > 0) {
+    const x = stack[stack.length - 1]!;
+    if (done.has(x)) {
+      stack.pop();
+      continue;
+    }
+    // Taken once every member is: members not yet taken go on the stack first.
+    let ready = true;
+    for (const c of memberWords(H, x)) {
+      if ((c & 1) === 0 && !done.has(c)) {
+        stack.push(c);
+        ready = false;
+      }
+    }
+    if (ready) {
+      stack.pop();
+      done.add(x);
       out.push(x);
-      seqForEach(H, x, (c) => todo.push(c));
-    } else if (t === T_MAP || t === T_STRUCT) {
-      out.push(x);
-      mapForEach(H, x, (k, v) => todo.push(k, v));
-    } else if (t === T_SET) {
-      out.push(x);
-      setForEach(H, x, (k) => todo.push(k));
-    } else if (t === T_TAGGED) {
-      out.push(x);
-      const a = H.addr(x >>> 1);
-      todo.push(m.load32(a + 4), m.load32(a + 5));
     }
   }
   return out;
@@ -124,7 +125,7 @@ function prehash(H: Heap, w: number): void {
   const saved = hashDepth;
   hashDepth = 0; // each hash below finds its children's hashes cached: one level deep
   try {
-    for (let i = all.length - 1; i >= 0; i--) hashWord(H, all[i]!);
+    for (const x of all) hashWord(H, x);
   } finally {
     hashDepth = saved;
   }
@@ -240,13 +241,40 @@ function isMapType(t: number): boolean {
 export function eqWords(H: Heap, x: number, y: number): boolean {
   if (x === y) return true;
   if (((x | y) & 1) === 1) return false; // a small int equals only the same word
+  if (eqDepth === 0) {
+    eqCompared = 0;
+    eqKnown = null;
+  } else if (eqKnown?.get(x)?.has(y) === true) return true;
   if (eqDepth >= DEEP) return eqDeep(H, x, y);
   eqDepth++;
+  let same: boolean;
   try {
-    return eqShallow(H, x, y);
+    same = eqShallow(H, x, y);
   } finally {
     eqDepth--;
   }
+  if (same) knownEqual(x, y);
+  return same;
+}
+
+/** Pairs of cells the {@link eqWords} in progress has compared. */
+let eqCompared = 0;
+/**
+ * The pairs of cells the {@link eqWords} in progress has found equal, once it has compared
+ * {@link SHARING_AFTER} pairs (null until then): values that hold parts many times compare in time
+ * linear in their distinct parts, not in their expansion as trees.
+ */
+let eqKnown: Map<number, Set<number>> | null = null;
+
+/** Remembers (past SHARING_AFTER pairs) that cells `x` and `y` hold equal values. */
+function knownEqual(x: number, y: number): void {
+  if (eqKnown === null) {
+    if (++eqCompared > SHARING_AFTER) eqKnown = new Map();
+    return;
+  }
+  const s = eqKnown.get(x);
+  if (s === undefined) eqKnown.set(x, new Set([y]));
+  else s.add(y);
 }
 
 /**
@@ -256,11 +284,17 @@ export function eqWords(H: Heap, x: number, y: number): boolean {
 function eqDeep(H: Heap, x0: number, y0: number): boolean {
   const todo = [x0, y0];
   const m = H.mem;
+  // Pairs already taken: each compared once, however often the values hold them.
+  const taken = new Map<number, Set<number>>();
   while (todo.length > 0) {
     const y = todo.pop()!;
     const x = todo.pop()!;
     if (x === y) continue;
     if (((x | y) & 1) === 1) return false;
+    const withX = taken.get(x);
+    if (withX === undefined) taken.set(x, new Set([y]));
+    else if (withX.has(y)) continue;
+    else withX.add(y);
     const ta = m.load32(H.addr(x >>> 1)) & 0xff;
     const tb = m.load32(H.addr(y >>> 1)) & 0xff;
     if (isSeqType(ta) && isSeqType(tb)) {
@@ -1125,14 +1159,40 @@ function fromHeapDeep(H: Heap, w: number): Value {
 export function heapText(H: Heap, w: number): string {
   if ((w & 1) === 1) return intText(w >> 1);
   const parts: string[] = [];
+  // Map keys and set members are converted sharing their parts, as in fromHeap.
+  const saved = readBack;
+  const savedCount = readBackCount;
+  readBack = new Map();
+  readBackCount = 0;
   try {
     textInto(H, w, 0, parts);
-    return parts.join('');
+    const text = parts.join('');
+    if (text.length <= MAX_TEXT_CHARS) return text;
   } catch (e) {
-    if (e !== TOO_DEEP) throw e;
+    if (e !== TOO_DEEP && e !== TOO_BIG && !(e instanceof RangeError) && !(e instanceof TextTooLong)) throw e;
+  } finally {
+    readBack = saved;
+    readBackCount = savedCount;
   }
-  return printEdn(fromHeapDeep(H, w));
+  // Too deep or too long to print piece by piece: converted (each part once) and printed, which
+  // refuses a text longer than MAX_TEXT_CHARS as printEdn does.
+  return printEdn(fromHeap(H, w));
 }
+
+/** {@link heapText}, or the elided text {@link printEdnOrElided} gives a value whose text is too long. */
+export function heapTextOrElided(H: Heap, w: number): string {
+  try {
+    return heapText(H, w);
+  } catch (e) {
+    if (!(e instanceof TextTooLong)) throw e;
+    return printEdnOrElided(fromHeap(H, w));
+  }
+}
+
+/** Pieces {@link heapText} prints a value in before it prints it by conversion (a value that holds parts many times would otherwise be written out whole). */
+const HEAP_TEXT_PIECES = 2 ** 22;
+/** Thrown by {@link textInto} past {@link HEAP_TEXT_PIECES}. */
+const TOO_BIG: unique symbol = Symbol('too big');
 
 /** Appends the text of value word `w` to `out`, piece by piece (one join at the end, no string trees). */
 function textInto(H: Heap, w: number, depth: number, out: string[]): void {
@@ -1141,6 +1201,7 @@ function textInto(H: Heap, w: number, depth: number, out: string[]): void {
     return;
   }
   if (depth > MAX_FROM_HEAP_DEPTH) throw TOO_DEEP;
+  if (out.length > HEAP_TEXT_PIECES) throw TOO_BIG;
   const m = H.mem;
   const a = H.addr(w >>> 1);
   const t = m.load32(a) & 0xff;

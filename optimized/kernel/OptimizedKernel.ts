@@ -247,9 +247,9 @@ export class OptimizedKernel implements Kernel, ProgramHost {
         atoms: refs.map((ref) => {
           const id = p.table.get(ref)!;
           const d = this.atoms.describe(id);
-          return { ref, atom: id, creator: d.creator, shared: d.shared, value: this.atoms.text(id), stamp: this.atoms.stamp(id), validator: d.validator, watches: d.watches };
+          return { ref, atom: id, creator: d.creator, shared: d.shared, value: this.atoms.shownText(id), stamp: this.atoms.stamp(id), validator: d.validator, watches: d.watches };
         }),
-        registers: [...p.regs.keys()].sort((a, b) => a - b).map((reg) => [reg, this.mem.text(p.regs.get(reg)!)] as const),
+        registers: [...p.regs.keys()].sort((a, b) => a - b).map((reg) => [reg, this.mem.shownText(p.regs.get(reg)!)] as const),
         output: p.output.slice(),
       };
     });
@@ -266,10 +266,10 @@ export class OptimizedKernel implements Kernel, ProgramHost {
         pid,
         atoms: refs.map((ref) => {
           const id = p.table.get(ref)!;
-          return { ref, value: this.atoms.text(id), stamp: this.atoms.stamp(id) };
+          return { ref, value: this.atoms.shownText(id), stamp: this.atoms.stamp(id) };
         }),
         output: p.output.slice(),
-        registers: [...p.regs.keys()].sort((a, b) => a - b).map((reg) => ({ reg, value: this.mem.text(p.regs.get(reg)!) })),
+        registers: [...p.regs.keys()].sort((a, b) => a - b).map((reg) => ({ reg, value: this.mem.shownText(p.regs.get(reg)!) })),
       };
     });
     return { processes };

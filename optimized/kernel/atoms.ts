@@ -11,13 +11,13 @@
 import { KernelError } from '../../spec/Errors.js';
 import { isNat } from '../../spec/OpInput.js';
 import type { Pid, Ref } from '../../spec/Kernel.js';
-import { printEdn } from '../../spec/codec/Edn.js';
+import { printEdnOrElided } from '../../spec/codec/Edn.js';
 import { shortText } from '../../spec/lang/errors.js';
 import { durableBoundElsewhere, noDurableStore, withStore } from '../../spec/lang/kernelCalls.js';
 import type { DurableStore } from '../../spec/Store.js';
 import { AtomRef, Vector, compare, type Fn, type Value } from '../../spec/Values.js';
 import type { Heap } from '../heap/Heap.js';
-import { eqWords, fromHeap, heapText } from '../heap/values.js';
+import { eqWords, fromHeap, heapText, heapTextOrElided } from '../heap/values.js';
 import { truthy } from '../lang/natives.js';
 import type { MutantSet } from '../mutants.js';
 import type { AtomCells } from './atomCells.js';
@@ -179,7 +179,7 @@ export class AtomTable {
   private remember(id: number): void {
     let h = this.history.get(id);
     if (h === undefined) this.history.set(id, (h = new Map()));
-    h.set(this.cells.stamp(id), heapText(this.heap, this.cells.word(id)));
+    h.set(this.cells.stamp(id), heapTextOrElided(this.heap, this.cells.word(id)));
   }
 
   /** The value of atom `id` (converted once per value word: the handle is stable while the atom holds it). */
@@ -192,9 +192,14 @@ export class AtomTable {
     return v;
   }
 
-  /** Atom `id`'s value as canonical EDN text. */
+  /** Atom `id`'s value as canonical EDN text (`out-of-memory` when longer than `MAX_TEXT_CHARS`). */
   text(id: number): string {
     return heapText(this.heap, this.cells.word(id));
+  }
+
+  /** Atom `id`'s value as a view shows it: its text, or its start, elided, when that is too long. */
+  shownText(id: number): string {
+    return heapTextOrElided(this.heap, this.cells.word(id));
   }
 
   /** Writes `v` into atom `id` (named `ref` by the writer `p`), checking its validator. @see Atoms.tla Write */
@@ -242,7 +247,7 @@ export class AtomTable {
     for (const w of this.watches.get(id) ?? []) {
       if (w.fn === null) {
         const watcher = this.code.find(w.watcher);
-        if (watcher !== undefined) watcher.output.push(printEdn(new Vector([w.key, old, v])));
+        if (watcher !== undefined) watcher.output.push(printEdnOrElided(new Vector([w.key, old, v])));
       } else {
         // The watch gets the atom under its owner's name for it (the writer's, for its own watches).
         const owner = this.code.find(w.watcher);
@@ -265,7 +270,7 @@ export class AtomTable {
     const current = this.cells.stamp(id);
     if (stamp !== current) {
       const then = this.keepHistory ? this.history.get(id)?.get(stamp) : undefined;
-      if (then === undefined || then !== this.text(id)) throw new KernelError('stale-stamp', `stamp ${stamp} is stale (the atom's stamp is ${current})`);
+      if (then === undefined || then !== this.shownText(id)) throw new KernelError('stale-stamp', `stamp ${stamp} is stale (the atom's stamp is ${current})`);
     }
     this.write(p, id, ref, v);
     return this.cells.stamp(id);
@@ -377,7 +382,7 @@ export class AtomTable {
 
   /** Atom `id`'s creator, shared flag, validator and watches. */
   describe(id: number): AtomDescription {
-    const watches = [...(this.watches.get(id) ?? [])].sort((x, y) => compare(x.key, y.key)).map((w) => [printEdn(w.key), w.watcher] as const);
+    const watches = [...(this.watches.get(id) ?? [])].sort((x, y) => compare(x.key, y.key)).map((w) => [printEdnOrElided(w.key), w.watcher] as const);
     return { creator: this.creator[id]!, shared: this.shared[id] === true, validator: this.validators.has(id), watches };
   }
 }

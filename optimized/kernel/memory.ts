@@ -8,7 +8,7 @@
 import type { Pid, Quotas } from '../../spec/Kernel.js';
 import type { Value } from '../../spec/Values.js';
 import { Heap } from '../heap/Heap.js';
-import { forgetFnCell, fromHeap, heapText, initImmortals, toHeap } from '../heap/values.js';
+import { forgetFnCell, fromHeap, heapText, heapTextOrElided, initImmortals, toHeap } from '../heap/values.js';
 import { Collector } from '../gc/Collector.js';
 import { checkHeap, ImmutableChecker } from '../gc/invariants.js';
 import { createPlainMemory, type MemoryBackend } from '../memory/MemoryBackend.js';
@@ -203,8 +203,13 @@ export class KernelMemory {
     return fromHeap(this.heap, w);
   }
 
-  /** The value word `w` as canonical EDN text. */
+  /** The value word `w` as canonical EDN text (`out-of-memory` when longer than `MAX_TEXT_CHARS`). */
   text(w: number): string {
     return heapText(this.heap, w);
+  }
+
+  /** The value word `w` as a view shows it: its text, or its start, elided, when that is too long. */
+  shownText(w: number): string {
+    return heapTextOrElided(this.heap, w);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { isNat } from '../../spec/OpInput.js';
 import { fail, ok, OP_NAMES, type Op, type Outcome, type Quotas } from '../../spec/Kernel.js';
-import { printEdn, readEdnForms } from '../../spec/codec/Edn.js';
+import { MAX_TEXT_CHARS, printEdn, readEdnForms, TextTooLong } from '../../spec/codec/Edn.js';
 import { AtomRef, Fn, Vector } from '../../spec/Values.js';
 import { Compiler } from '../lang/front.js';
 import { copyState, finished, programState, type MState } from '../lang/machine.js';
@@ -123,7 +123,9 @@ export class Operations {
         return this.runProgram(procs.get(op.pid), op.op, (p) => this.parts.scheduler.runToEnd(p));
       case 'deref': {
         const id = atoms.lookup(procs.get(op.pid), op.ref);
-        return `[${atoms.text(id)} ${atoms.stamp(id)}]`;
+        const text = `[${atoms.text(id)} ${atoms.stamp(id)}]`;
+        if (text.length > MAX_TEXT_CHARS) throw new TextTooLong();
+        return text;
       }
       case 'reset': {
         const p = procs.get(op.pid);

@@ -8,7 +8,8 @@
 import { KernelError } from '../../spec/Errors.js';
 import { isNat } from '../../spec/OpInput.js';
 import { fail, ok, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
-import { printEdn } from '../../spec/codec/Edn.js';
+import { printEdn, TextTooLong } from '../../spec/codec/Edn.js';
+import type { Value } from '../../spec/Values.js';
 import { finished, type MState } from '../lang/machine.js';
 import type { MutantSet } from '../mutants.js';
 import { refuse } from './refusals.js';
@@ -190,7 +191,7 @@ export class ProcessTable {
     for (const p of this.live.values()) ends.set(p.pid, p.prog);
     return [...ends.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([pid, s]) => ({ pid, outcome: s === null || !finished(s) ? null : s.m === 'halt' ? ok(printEdn(s.v)) : s.m === 'failed' ? fail(s.kind, s.msg) : null }));
+      .map(([pid, s]) => ({ pid, outcome: s === null || !finished(s) ? null : s.m === 'halt' ? haltedWith(s.v) : s.m === 'failed' ? fail(s.kind, s.msg) : null }));
   }
 
   /** Every process ever created (alive or exited), ascending by pid: pid, alive, output. */
@@ -199,5 +200,15 @@ export class ProcessTable {
     for (const [pid, output] of this.exitedOutput) all.set(pid, { pid, alive: false, output: output.slice() });
     for (const p of this.live.values()) all.set(p.pid, { pid: p.pid, alive: true, output: p.output.slice() });
     return [...all.values()].sort((a, b) => a.pid - b.pid);
+  }
+}
+
+/** The outcome of a program that halted with `v`: its text, or `out-of-memory` when that is too long. */
+function haltedWith(v: Value): Outcome {
+  try {
+    return ok(printEdn(v));
+  } catch (e) {
+    if (e instanceof TextTooLong) return fail(e.kind, e.message);
+    throw e;
   }
 }

@@ -21,7 +21,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { KernelError } from '../../spec/Errors.js';
-import { readEdnForms, printEdn } from '../../spec/codec/Edn.js';
+import { readEdnForms, printEdn, printEdnOrElided, printEdnPrefix, TextTooLong } from '../../spec/codec/Edn.js';
 import { PRELUDE } from '../../spec/Prelude.js';
 import { AtomRef, Bytes, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
 import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallName } from '../../spec/lang/kernelCalls.js';
@@ -174,7 +174,7 @@ function truthy(v: Value): boolean {
 }
 
 function short(v: Value): string {
-  const s = printEdn(v);
+  const s = printEdnPrefix(v, 41);
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
 }
 
@@ -286,7 +286,7 @@ function runAs(owner: number, fn: Value, args: readonly Value[], what: { readonl
   const failure = end.m === 'failed' ? { kind: end.kind, message: end.msg } : { kind: 'program-error', message: 'a validator or watch did not finish' };
   if (own) throw new Raised('program-error', failure.message, end.m === 'failed' ? end.err : errorMap('program-error', failure.message));
   if (what.kind === 'validator') fail('validator-rejected', `the validator of process ${owner} failed (${failure.kind}: ${failure.message})`);
-  post({ type: 'output', pid: owner, output: [{ t: heap.tick(), line: printEdn(new Vector([Keyword.of('watch-failed'), what.key, Keyword.of(failure.kind)])) }] });
+  post({ type: 'output', pid: owner, output: [{ t: heap.tick(), line: printEdnOrElided(new Vector([Keyword.of('watch-failed'), what.key, Keyword.of(failure.kind)])) }] });
   return null;
 }
 
@@ -323,7 +323,7 @@ function storeLoop(p: Proc, id: number, ref: number, v: Value): Value {
     const [w, s] = heap.loadAtom(id);
     if (heap.casAtom(id, w, s, word)) {
       if (late !== null) { lateWindow(); late.commit(); }
-      const text = boot.record ? printEdn(v) : '';
+      const text = boot.record ? printEdnOrElided(v) : '';
       record(p, id, { op: 'reset', value: text }, call, text);
       const old = heap.read(w);
       notify(id, ref, old, v);
@@ -356,7 +356,7 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       const call = heap.tick();
       const id = heap.newAtom(heap.publish(args[0]!), 0, p.pid);
       heap.grant(p.pid, id, id);
-      record(p, id, { op: 'create', value: boot.record ? printEdn(args[0]!) : '' }, call, true);
+      record(p, id, { op: 'create', value: boot.record ? printEdnOrElided(args[0]!) : '' }, call, true);
       return done(new AtomRef(id));
     }
     case 'deref': {
@@ -364,7 +364,7 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       const call = heap.tick();
       const [w, s] = heap.loadAtom(id);
       const v = heap.read(w);
-      record(p, id, { op: 'deref' }, call, { value: boot.record ? printEdn(v) : '', stamp: s });
+      record(p, id, { op: 'deref' }, call, { value: boot.record ? printEdnOrElided(v) : '', stamp: s });
       return done(v);
     }
     case 'deref-stamp': {
@@ -372,7 +372,7 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       const call = heap.tick();
       const [w, s] = heap.loadAtom(id);
       const v = heap.read(w);
-      record(p, id, { op: 'deref' }, call, { value: boot.record ? printEdn(v) : '', stamp: s });
+      record(p, id, { op: 'deref' }, call, { value: boot.record ? printEdnOrElided(v) : '', stamp: s });
       return done(new Vector([v, BigInt(s)]));
     }
     case 'reset!': {
@@ -397,7 +397,7 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       const [w, s] = heap.loadAtom(id);
       const ok = s === stamp && heap.casAtom(id, w, s, word);
       if (late !== null) { if (ok) lateWindow(); late.commit(); }
-      record(p, id, { op: 'cas', stamp, value: boot.record ? printEdn(v) : '' }, call, ok ? { stamp: stamp + 1 } : 'stale');
+      record(p, id, { op: 'cas', stamp, value: boot.record ? printEdnOrElided(v) : '' }, call, ok ? { stamp: stamp + 1 } : 'stale');
       if (ok) notify(id, ref, heap.read(w), v);
       if (name === '%commit!') return done(ok);
       if (!ok) fail('stale-stamp', `stamp ${stamp} is not the stamp of #atom ${ref}`);
@@ -411,7 +411,7 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       for (;;) {
         const [w, s] = heap.loadAtom(id);
         const cur = heap.read(w);
-        const input = { op: 'compareAndSet', expected: boot.record ? printEdn(args[1]!) : '', value: boot.record ? printEdn(args[2]!) : '' } as const;
+        const input = { op: 'compareAndSet', expected: boot.record ? printEdnOrElided(args[1]!) : '', value: boot.record ? printEdnOrElided(args[2]!) : '' } as const;
         if (!equals(cur, args[1]!)) {
           record(p, id, input, call, false);
           return done(false);
@@ -726,12 +726,22 @@ let program = compile(boot.source);
 /** The children of process 0 across the inputs of a session (it may join a child of an earlier input). */
 const children0 = new Set<number>();
 
+/** The result of a program that halted with `v`: its text, or `out-of-memory` when that is too long. */
+function haltedWith(v: Value): { ok: true; value: string } | { ok: false; error: 'out-of-memory'; message: string } {
+  try {
+    return { ok: true, value: printEdn(v) };
+  } catch (e) {
+    if (e instanceof TextTooLong) return { ok: false, error: 'out-of-memory', message: e.message };
+    throw e;
+  }
+}
+
 /** Ends `p` with its final machine state: publishes the result, tells the coordinator. */
 function end(p: Proc, s: MState): void {
   procs.splice(procs.indexOf(p), 1);
   if (s.m === 'halt') {
     heap.finish(p.pid, ProcStatus.done, heap.publish(s.v));
-    post({ type: 'exit', pid: p.pid, output: p.output, result: { ok: true, value: printEdn(s.v) }, history: p.history, jit: jitStats() });
+    post({ type: 'exit', pid: p.pid, output: p.output, result: haltedWith(s.v), history: p.history, jit: jitStats() });
   } else if (s.m === 'failed') {
     heap.finish(p.pid, ProcStatus.failed, heap.publish(errorMap(s.kind, s.msg)));
     post({ type: 'exit', pid: p.pid, output: p.output, result: { ok: false, error: s.kind, message: s.msg }, history: p.history, jit: jitStats() });

@@ -4,7 +4,7 @@
  * and watches run with the authority of the process that installed them (ADR 0024).
  * @module
  */
-import { printEdn } from '../../spec/codec/Edn.js';
+import { printEdnOrElided } from '../../spec/codec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import type { ErrorKind, Pid, Ref } from '../../spec/Kernel.js';
 import { shortText } from '../../spec/lang/errors.js';
@@ -200,7 +200,7 @@ export class Atoms {
     for (const w of a.watches.list()) {
       if (w.fn === null) {
         const watcher = this.t.processes.get(w.watcher);
-        if (watcher?.alive) watcher.output.push(printEdn(new Vector([w.key, old, v])));
+        if (watcher?.alive) watcher.output.push(printEdnOrElided(new Vector([w.key, old, v])));
       } else {
         const fn = w.fn;
         // The watch gets the atom under its owner's name for it (the writer's, for its own watches).
@@ -232,7 +232,7 @@ export class Atoms {
     }
     if (owner === undefined || !owner.alive) return; // exit removes its code; never run it as someone else
     const r = this.runForeign(writer, owner, fn, args);
-    if (!('value' in r)) owner.output.push(printEdn(new Vector([Keyword.of('watch-failed'), key, Keyword.of(r.kind)])));
+    if (!('value' in r)) owner.output.push(printEdnOrElided(new Vector([Keyword.of('watch-failed'), key, Keyword.of(r.kind)])));
   }
 
   /**

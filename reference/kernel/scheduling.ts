@@ -5,7 +5,7 @@
  * @module
  */
 import { fail, ok, RESOURCE_ERRORS, type ErrorKind, type Outcome, type Pid, type Scheduler } from '../../spec/Kernel.js';
-import { printEdn } from '../../spec/codec/Edn.js';
+import { printEdn, TextTooLong } from '../../spec/codec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import type { State, StepResult } from '../lang/machine.js';
 import { errorValue } from '../lang/runtime.js';
@@ -70,7 +70,14 @@ export class Scheduling {
 
   /** How `s`, a program, ended. */
   outcome(s: State): Outcome {
-    if (s.mode === 'halt') return ok(printEdn(s.value));
+    if (s.mode === 'halt') {
+      try {
+        return ok(printEdn(s.value));
+      } catch (e) {
+        if (e instanceof TextTooLong) return fail(e.kind, e.message);
+        throw e;
+      }
+    }
     if (s.mode === 'failed') return fail(s.kind, s.message);
     return fail('program-error', 'the program has not finished');
   }

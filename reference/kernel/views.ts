@@ -3,7 +3,7 @@
  * spec/Kernel.ts, and the implementation-level snapshot trace validation reads.
  * @module
  */
-import { printEdn } from '../../spec/codec/Edn.js';
+import { printEdnOrElided } from '../../spec/codec/Edn.js';
 import type { Edn, Observation, Pid, Ref } from '../../spec/Kernel.js';
 import type { KernelTables } from './tables.js';
 
@@ -60,9 +60,9 @@ export function observation(t: KernelTables): Observation {
         pid: p.pid,
         atoms: [...p.table.entries()]
           .sort((a, b) => a[0] - b[0])
-          .map(([ref, a]) => ({ ref, value: printEdn(heap.read(a.handle)), stamp: a.stamp })),
+          .map(([ref, a]) => ({ ref, value: printEdnOrElided(heap.read(a.handle)), stamp: a.stamp })),
         output: p.output.slice(),
-        registers: [...p.registers.entries()].sort((a, b) => a[0] - b[0]).map(([reg, h]) => ({ reg, value: printEdn(heap.read(h)) })),
+        registers: [...p.registers.entries()].sort((a, b) => a[0] - b[0]).map(([reg, h]) => ({ reg, value: printEdnOrElided(heap.read(h)) })),
       })),
   };
 }
@@ -86,12 +86,12 @@ export function snapshot(t: KernelTables): KernelSnapshot {
           atom: a.id,
           creator: a.creator,
           shared: a.shared,
-          value: printEdn(heap.read(a.handle)),
+          value: printEdnOrElided(heap.read(a.handle)),
           stamp: a.stamp,
           validator: a.validator !== null,
-          watches: a.watches.list().map((w) => [printEdn(w.key), w.watcher] as const),
+          watches: a.watches.list().map((w) => [printEdnOrElided(w.key), w.watcher] as const),
         })),
-      registers: [...p.registers.entries()].sort((a, b) => a[0] - b[0]).map(([reg, h]) => [reg, printEdn(heap.read(h))] as const),
+      registers: [...p.registers.entries()].sort((a, b) => a[0] - b[0]).map(([reg, h]) => [reg, printEdnOrElided(heap.read(h))] as const),
       output: p.output.slice(),
     });
   }

@@ -18,7 +18,7 @@
  * {@link isValidKeyword}, {@link taggedProblem}; the binary codec refuses those values).
  * @module
  */
-import { BadInputError } from '../Errors.js';
+import { BadInputError, KernelError } from '../Errors.js';
 import {
   AtomRef,
   Bytes,
@@ -36,6 +36,7 @@ import {
   cmpName,
   cmpStr,
   compare,
+  expandedSize,
   type Value,
 } from '../Values.js';
 
@@ -1057,7 +1058,63 @@ function printDouble(d: number): string {
 export function printEdn(v: Value): string {
   // Common case: a recursive printer (fast); values nested deeper than RECURSION_LIMIT are
   // printed by the iterative printer, which cannot overflow the call stack.
-  return printRecursive(v, 0);
+  printedCollections = 0;
+  try {
+    return printRecursive(v, 0);
+  } finally {
+    printedTexts = null;
+  }
+}
+
+/**
+ * The longest text {@link printEdn} makes (2^26 characters). A value is small in memory when it
+ * holds one part many times (`[v v]` nested 60 deep is 61 collections), yet its text is as long
+ * as the value written out as a tree; such a text is refused ({@link TextTooLong}), not built.
+ */
+export const MAX_TEXT_CHARS = 2 ** 26;
+
+/** {@link printEdn} of a value whose text would be longer than {@link MAX_TEXT_CHARS}: `out-of-memory`. */
+export class TextTooLong extends KernelError {
+  /** The error (one message whatever the value, so every printer of it gives the same). */
+  constructor() {
+    super('out-of-memory', `the value's text would be longer than ${MAX_TEXT_CHARS} characters`);
+    this.name = 'TextTooLong';
+  }
+}
+
+/** How many characters of a value {@link printEdnOrElided} shows when its whole text is too long. */
+export const ELIDED_CHARS = 1000;
+
+/**
+ * {@link printEdn}, or for a value whose text is longer than {@link MAX_TEXT_CHARS}, the tagged
+ * literal `#immutos/elided "…"` holding the first {@link ELIDED_CHARS} characters of it: for the
+ * texts a kernel shows beside an operation's answer (a watcher's notice, a view of its state),
+ * which must not fail.
+ */
+export function printEdnOrElided(v: Value): string {
+  try {
+    return printEdn(v);
+  } catch (e) {
+    if (!(e instanceof TextTooLong)) throw e;
+    return `#immutos/elided ${printString(printEdnPrefix(v, ELIDED_CHARS))}`;
+  }
+}
+
+/** Collections the {@link printEdn} in progress has printed, until it remembers their texts. */
+let printedCollections = 0;
+/**
+ * The texts of the collections the {@link printEdn} in progress has printed, by identity, once it
+ * has printed {@link SHARED_AFTER} of them (null until then): a part held many times is printed
+ * once, so a text too long to make is found in time linear in the value's distinct parts.
+ */
+let printedTexts: Map<object, string> | null = null;
+/** Collections printed before their texts are remembered. */
+const SHARED_AFTER = 1024;
+
+/** Refuses `text` (the text of a value, or the start of it) when it is longer than {@link MAX_TEXT_CHARS}. */
+function bounded(text: string): string {
+  if (text.length > MAX_TEXT_CHARS) throw new TextTooLong();
+  return text;
 }
 
 /** The texts of the integers -1024 … 1023, kept: most integers of most values are small, and printing them then allocates nothing. */
@@ -1091,7 +1148,19 @@ function printRecursive(v: Value, depth: number): string {
   const scalar = printScalar(v);
   if (scalar !== null) return scalar;
   if (v === null || typeof v !== 'object') return ''; // unreachable: every scalar printed above
-  if (depth > RECURSION_LIMIT) return printIterative(v);
+  if (v.kind !== 'list' && v.kind !== 'vector' && v.kind !== 'set' && v.kind !== 'map' && v.kind !== 'tagged') return printLeaf(v);
+  if (printedTexts !== null) {
+    const known = printedTexts.get(v);
+    if (known !== undefined) return known;
+  }
+  const text = depth > RECURSION_LIMIT ? printIterative(v) : printCollection(v, depth);
+  if (printedTexts !== null) printedTexts.set(v, text);
+  else if (++printedCollections > SHARED_AFTER) printedTexts = new Map();
+  return text;
+}
+
+/** The text of a collection or tagged value `v` at nesting `depth`, by recursion. */
+function printCollection(v: List | Vector | ESet | EMap | Tagged, depth: number): string {
   switch (v.kind) {
     case 'list':
       return printSeq('(', v.items, ')', depth);
@@ -1104,14 +1173,12 @@ function printRecursive(v: Value, depth: number): string {
       let out = '{';
       for (let k = 0; k < entries.length; k++) {
         const e = entries[k]!;
-        out += (k > 0 ? ', ' : '') + printRecursive(e[0], depth + 1) + ' ' + printRecursive(e[1], depth + 1);
+        out = bounded(out + (k > 0 ? ', ' : '') + printRecursive(e[0], depth + 1) + ' ' + printRecursive(e[1], depth + 1));
       }
       return out + '}';
     }
     case 'tagged':
-      return '#' + v.tag + ' ' + printRecursive(v.value, depth + 1);
-    default:
-      return printLeaf(v);
+      return bounded('#' + v.tag + ' ' + printRecursive(v.value, depth + 1));
   }
 }
 
@@ -1138,11 +1205,13 @@ function printLeaf(v: Char | Keyword | Sym | Bytes | AtomRef | Fn): string {
 
 function printSeq(open: string, items: readonly Value[], close: string, depth: number): string {
   let out = open;
-  for (let k = 0; k < items.length; k++) out += (k > 0 ? ' ' : '') + printRecursive(items[k]!, depth + 1);
+  for (let k = 0; k < items.length; k++) out = bounded(out + (k > 0 ? ' ' : '') + printRecursive(items[k]!, depth + 1));
   return out + close;
 }
 
 function printIterative(v: Value): string {
+  // Its text is at least as long as the value counted as a tree: refused before it is made.
+  if (expandedSize(v) > MAX_TEXT_CHARS) throw new TextTooLong();
   const parts: string[] = [];
   // Iterative printing (explicit stack) so that deep values cannot overflow the call stack.
   const stack: (Value | { lit: string })[] = [v];
@@ -1195,6 +1264,9 @@ function printIterative(v: Value): string {
         parts.push(printLeaf(val));
     }
   }
+  let length = 0;
+  for (const p of parts) length += p.length;
+  if (length > MAX_TEXT_CHARS) throw new TextTooLong();
   return parts.join('');
 }
 
@@ -1259,7 +1331,7 @@ export function printEdnPrefix(v: Value, limit: number): string {
             ok = emit(`#${val.tag} `);
             break;
           default:
-            ok = emit(printEdn(val)); // a leaf: character, keyword, symbol, bytes, atom, fn
+            ok = emit(printLeaf(val)); // a leaf: character, keyword, symbol, bytes, atom, fn
         }
       }
     }

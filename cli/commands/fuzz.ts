@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../errors.js';
 import { resolve } from 'node:path';
-import { autoJobs, CASES_PER_JOB } from '../../harness/campaign/jobs.js';
+import { autoJobs, CASES_PER_JOB, CaseStalledError, DEFAULT_CASE_TIMEOUT_SECONDS } from '../../harness/campaign/jobs.js';
 import { EngineUnavailableError, KERNELS_ENV, KernelModuleError, optionalPartsMissing, registerKernelModule, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
 import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../../harness/campaign/campaign.js';
 import { formatCoverage, formatMutantTable } from '../../harness/campaign/report.js';
@@ -35,6 +35,8 @@ export interface FuzzFlags {
   readonly shard?: string;
   /** Worker processes for the differential campaign (`auto` or a positive integer). */
   readonly jobs?: string;
+  /** The most seconds one case may take on several jobs (`0`: no limit). */
+  readonly caseTimeout?: string;
   /** Generate programs (default on; `--no-programs` turns them off). */
   readonly programs?: boolean;
   /** Report operations the campaign never exercised without failing. */
@@ -215,20 +217,35 @@ async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
   }
   const total = runs !== undefined ? Math.ceil((runs - (shard?.index ?? 0)) / (shard?.count ?? 1)) : diffTime === undefined ? 1000 : undefined;
   const bar = progressReporter(total, quiet);
-  const result = await runCampaign({
-    kernels,
-    ...(runs !== undefined ? { runs } : {}),
-    ...(diffTime !== undefined ? { timeSeconds: diffTime } : {}),
-    seed,
-    ...(shard !== undefined ? { shard } : {}),
-    programs: flags.programs ?? true,
-    // with programs, one case in four starts with an authority block (ADR 0024)
-    authority: flags.programs ?? true,
-    ...(flags.trace === true ? { trace: true } : {}),
-    outDir: flags.out,
-    jobs,
-    onProgress: bar.update,
-  });
+  const caseTimeout = flags.caseTimeout === '0' ? 0 : secondsFlag(flags.caseTimeout, '--case-timeout');
+  const reproduce = `npx immutos fuzz${p.moduleWords} --kernels ${kernels.join(',')} --seed ${seed}${runs !== undefined ? ` --runs ${runs}` : ''}${flags.programs === false ? ' --no-programs' : ''}${shard !== undefined ? ` --shard ${shard.index + 1}/${shard.count}` : ''}`;
+  let result: CampaignResult;
+  try {
+    result = await runCampaign({
+      kernels,
+      ...(runs !== undefined ? { runs } : {}),
+      ...(diffTime !== undefined ? { timeSeconds: diffTime } : {}),
+      seed,
+      ...(shard !== undefined ? { shard } : {}),
+      programs: flags.programs ?? true,
+      // with programs, one case in four starts with an authority block (ADR 0024)
+      authority: flags.programs ?? true,
+      ...(flags.trace === true ? { trace: true } : {}),
+      outDir: flags.out,
+      jobs,
+      ...(caseTimeout !== undefined ? { caseTimeoutSeconds: caseTimeout } : {}),
+      onProgress: bar.update,
+    });
+  } catch (e) {
+    bar.stop();
+    if (!(e instanceof CaseStalledError)) throw e;
+    if (!quiet) {
+      print(`\nSTALLED (case ${e.index}, case seed ${e.caseSeed}): the case ${e.reason}\n`);
+      if (e.file !== undefined) print(`the case as generated (not shrunk) → ${e.file}\nreplay with: npx immutos replay ${e.file}\n`);
+      print(`reproduce the campaign with: ${reproduce}\n`);
+    }
+    throw new CheckFailed(e.message);
+  }
   bar.stop();
   if (!quiet) {
     print(`${result.cases} cases, ${result.applied} operations in ${result.seconds.toFixed(2)} s: ${Math.round(result.opsPerSecond)} operations/s; ${result.failures.length} divergences, ${result.poisoned} poisoned${result.unjudged > 0 ? `, ${result.unjudged} judged by no kernel` : ''}\n`);
@@ -237,7 +254,7 @@ async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
       print(`\nDIVERGED (case ${f.index}, case seed ${f.shrunk.seed}) at step ${f.verdict.step} (${f.verdict.reason}): ${f.verdict.detail}\n`);
       print(`shrunk from ${f.original.ops.length} to ${f.shrunk.ops.length} operations${f.file !== undefined ? ` → ${f.file}` : ''}\n`);
       if (f.file !== undefined) print(`replay with: npx immutos replay ${f.file}\n`);
-      print(`reproduce the campaign with: npx immutos fuzz${p.moduleWords} --kernels ${kernels.join(',')} --seed ${seed}${runs !== undefined ? ` --runs ${runs}` : ''}${flags.programs === false ? ' --no-programs' : ''}${shard !== undefined ? ` --shard ${shard.index + 1}/${shard.count}` : ''}\n`);
+      print(`reproduce the campaign with: ${reproduce}\n`);
     }
   }
   return result;
@@ -429,6 +446,7 @@ export function register(program: Command): void {
     .option('--time <seconds>', 'run for this long instead (with --mutants: most seconds per mutant)')
     .option('--seed <s>', 'campaign seed (printed; default random, 1 with --mutants)')
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the case space (CI matrices)')
+    .option('--case-timeout <seconds>', `with --jobs 2 or more: the most seconds one case may take before its worker is stopped and the case reported as stalled, saved for replay (default ${DEFAULT_CASE_TIMEOUT_SECONDS}; 0: no limit)`)
     .option('--jobs <n>', `worker processes for the differential campaign, sharing its cases (default auto: one per core, at most one per ${CASES_PER_JOB} cases; 1 runs in this process)`)
     .option('--programs', 'generate system-language programs (load/step/run; the default)')
     .option('--no-programs', 'do not generate programs')

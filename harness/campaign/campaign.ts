@@ -154,6 +154,15 @@ export interface CampaignOptions {
   readonly jobs?: number;
   /** Polled between cases: true ends the campaign after the current case. */
   readonly shouldStop?: () => boolean;
+  /** Called as each case is about to be judged, with its index and the case (a worker tells its main process, which keeps it in case the worker never finishes it). */
+  readonly onCase?: (index: number, c: FuzzCase) => void;
+  /**
+   * On several jobs: the most seconds one case may take (default {@link DEFAULT_CASE_TIMEOUT_SECONDS};
+   * 0: no limit). A worker still in a case past it, or one that ends while in a case (a crash, host
+   * memory run out), is stopped and the campaign fails with {@link CaseStalledError}, naming the case
+   * and saving it for replay. In one process a case that never ends cannot be stopped.
+   */
+  readonly caseTimeoutSeconds?: number;
   /**
    * Where the indices of the cases come from, instead of the shard's stride: asked before each
    * case; undefined ends the campaign (a campaign on several jobs hands its cases out this way,
@@ -423,6 +432,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const modules = kernelModulesOf(judgeNames);
     const named: FuzzCase = { ...fixedCase, kernels: judgeNames, ...(Object.keys(modules).length > 0 ? { kernelModules: modules } : {}) };
     const fixed: FuzzCase = options.debug === true ? { ...named, debug: true } : named;
+    options.onCase?.(k, fixed);
     const r = judge(fixed, judges, { ...diffOptions, coverage });
     applied += r.applied;
     if (r.verdict.kind === 'poisoned') poisoned++;

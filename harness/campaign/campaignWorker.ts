@@ -1,13 +1,14 @@
 /**
  * A campaign worker process (see `jobs.ts`): receives its campaign, registers the campaign's
  * kernel modules, runs with {@link runCampaign} the cases the main process hands it (asking for
- * more when it has run them), and sends progress now and then, a
+ * more when it has run them), and sends each case as it starts it, progress now and then, a
  * `detected` message at each divergence, and the result or the error. A `stop` message ends the
  * campaign after the current case.
  * @module
  */
 import { runCampaign } from './campaign.js';
 import { registerKernelModule } from '../engines/registry.js';
+import { caseToJson } from '../generators/case.js';
 import type { CampaignWorkerMessage, CampaignWorkerRequest } from './jobs.js';
 
 const post = (m: CampaignWorkerMessage): void => {
@@ -54,6 +55,7 @@ async function run(m: CampaignWorkerRequest & { type: 'run' }): Promise<void> {
       shouldStop: () => stop,
       nextCase,
       onDetected: (index) => post({ type: 'detected', index }),
+      onCase: (index, c) => post({ type: 'case', index, json: caseToJson(c) }),
       onProgress: (progress) => post({ type: 'progress', progress }),
     });
     post({ type: 'done', result });

@@ -6,12 +6,13 @@
  * operations and coverage, of the same campaign on one thread (docs/adr/0046-fuzz-jobs.md).
  * @module
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import type { CampaignOptions, CampaignProgress, CampaignResult, Failure } from './campaign.js';
+import { caseId, replayCommand, type CampaignOptions, type CampaignProgress, type CampaignResult, type Failure } from './campaign.js';
+import { caseFromJson } from '../generators/case.js';
 import { mergeCoverage } from '../oracles/coverage.js';
 import { registeredKernelModules } from '../engines/registry.js';
 
@@ -37,6 +38,8 @@ export type CampaignWorkerMessage =
   | { readonly type: 'more' }
   | { readonly type: 'progress'; readonly progress: CampaignProgress }
   | { readonly type: 'detected'; readonly index: number }
+  /** The worker is about to judge case `index` (`json`: the case, as a case file holds it). */
+  | { readonly type: 'case'; readonly index: number; readonly json: string }
   | { readonly type: 'done'; readonly result: CampaignResult }
   | { readonly type: 'error'; readonly name: string; readonly message: string };
 
@@ -46,6 +49,31 @@ export class CampaignJobError extends Error {
   constructor(name: string, message: string) {
     super(message);
     this.name = name;
+  }
+}
+
+/** The most seconds one case of a campaign on several jobs may take by default (`caseTimeoutSeconds`). */
+export const DEFAULT_CASE_TIMEOUT_SECONDS = 120;
+
+/**
+ * A case a campaign worker did not finish: it ran past the case timeout, or the worker ended
+ * (crashed, ran out of host memory) while running it. The campaign stops; the case as generated is
+ * saved (not shrunk: every try of a smaller case could hang as well) for `immutos replay`.
+ */
+export class CaseStalledError extends Error {
+  /** Creates the error for case `index` (case seed `caseSeed`), saved to `file` when an output directory was given. */
+  constructor(
+    /** The case's index in the campaign. */
+    readonly index: number,
+    /** The case's seed. */
+    readonly caseSeed: number,
+    /** What happened: `did not finish within N s` or `its worker ended (SIGABRT) while running it`. */
+    readonly reason: string,
+    /** Where the case was written (none without an output directory). */
+    readonly file: string | undefined,
+  ) {
+    super(`case ${index} (case seed ${caseSeed}) ${reason}${file !== undefined ? `; saved to ${file}, replay with: ${replayCommand(file)}` : ''}`);
+    this.name = 'CaseStalledError';
   }
 }
 
@@ -122,6 +150,7 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
   };
   // the caller's stop request is polled here and passed on to the workers
   const poll = shouldStop === undefined ? undefined : setInterval(() => { if (shouldStop()) stopAll(); }, 50);
+  const timeoutMs = (options.caseTimeoutSeconds ?? DEFAULT_CASE_TIMEOUT_SECONDS) * 1000;
   const one = (j: number): Promise<CampaignResult> =>
     new Promise((resolve, reject) => {
       latest[j] = zero;
@@ -129,22 +158,41 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
       children.push(child);
       let settled = false;
       let done: CampaignResult | undefined;
+      // the case the worker is in (from its `case` message until it asks for more or reports)
+      let current: { readonly index: number; readonly json: string; readonly since: number } | null = null;
       const fail = (e: Error): void => {
         if (settled) return;
         settled = true;
+        clearInterval(watch);
         reject(e);
       };
+      const stalled = (reason: string): void => {
+        const c = current!;
+        fail(new CaseStalledError(c.index, caseFromJson(c.json).seed, reason, saveStalled(options.outDir, c.json)));
+      };
+      // a case past the timeout: the worker is stopped, the case reported
+      const watch = setInterval(() => {
+        if (timeoutMs > 0 && current !== null && performance.now() - current.since > timeoutMs) {
+          stalled(`did not finish within ${timeoutMs / 1000} s (campaign worker ${j + 1} of ${jobs} stopped)`);
+          child.kill('SIGKILL');
+        }
+      }, Math.min(1000, Math.max(50, timeoutMs / 4)));
       child.on('message', (raw) => {
         const m = raw as CampaignWorkerMessage;
-        if (m.type === 'more') {
+        if (m.type === 'case') current = { index: m.index, json: m.json, since: performance.now() };
+        else if (m.type === 'more') {
+          current = null;
           if (child.connected) child.send({ type: 'cases', indices: handOut() } satisfies CampaignWorkerRequest);
         } else if (m.type === 'progress') {
           latest[j] = m.progress;
           report(false);
         } else if (m.type === 'detected') {
+          current = null; // judged: shrinking it is not the case running
           onDetected?.(m.index);
           if (options.stopOnFirst !== false) stopAll();
         } else if (m.type === 'done') {
+          current = null;
+          clearInterval(watch);
           done = m.result;
           latest[j] = { cases: m.result.cases, ops: m.result.applied, seconds: m.result.seconds, divergences: m.result.failures.length, poisoned: m.result.poisoned };
           child.disconnect();
@@ -155,8 +203,10 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
       child.on('exit', (code, signal) => {
         if (done !== undefined && !settled) {
           settled = true;
+          clearInterval(watch);
           resolve(done);
         }
+        if (current !== null) stalled(`ended its worker (campaign worker ${j + 1} of ${jobs} exited: ${signal ?? `code ${code}`}) while running it`);
         fail(new CampaignJobError('CampaignJobError', `campaign worker ${j + 1} of ${jobs} ended (${signal ?? `code ${code}`}) before reporting`));
       });
       child.send({ type: 'run', options: rest, kernelModules: registeredKernelModules() } satisfies CampaignWorkerRequest);
@@ -166,7 +216,7 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
   try {
     results = await Promise.all(Array.from({ length: jobs }, (_, j) => one(j)));
   } catch (e) {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill();
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     throw e;
   } finally {
     if (poll !== undefined) clearInterval(poll);
@@ -191,4 +241,13 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
     coverage: mergeCoverage(results.map((r) => r.coverage)),
     jobs,
   };
+}
+
+/** Writes a stalled case (its case-file text) into `outDir` as `stalled-<id>.json` → the path; undefined without a directory. */
+function saveStalled(outDir: string | undefined, json: string): string | undefined {
+  if (outDir === undefined) return undefined;
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `stalled-${caseId(caseFromJson(json))}.json`);
+  writeFileSync(file, json);
+  return file;
 }

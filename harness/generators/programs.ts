@@ -331,6 +331,7 @@ export function heapProgram(r: Prng): string {
  * (storing, hashing, comparing, printing, observing it) diverges here.
  */
 export function deepProgram(r: Prng): string {
+  if (r.chance(0.4)) return sharedProgram(r);
   const d = r.pick(DEEP_NESTINGS);
   const [wrap, is, down] = r.pick([
     ['[v i]', 'vector?', '(first x)'],
@@ -340,6 +341,30 @@ export function deepProgram(r: Prng): string {
   ] as const);
   const build = `(loop [i 0 v :leaf] (if (< i ${d}) (recur (inc i) ${wrap}) v))`;
   return `(let [d ${build} e ${build}] (do (reset! $A d) (hold! ${r.int(3)} e) [(loop [x (deref $A) n 0] (if (${is} x) (recur ${down} (inc n)) [n x])) (= d e) (compare-and-set! $A e [:was-deep]) (get {d :found} e) (count #{d e}) (count (str d))]))`;
+}
+
+/**
+ * Nesting depths of values that hold one part twice at every level ({@link sharedProgram}): 2^n
+ * leaves in n + 1 collections, from a text of ~30,000 characters to ones no kernel may print.
+ */
+export const SHARED_NESTINGS: readonly number[] = [12, 30, 64];
+
+/**
+ * A value that holds one part twice at every level, nested {@link SHARED_NESTINGS} deep (`[v v]`,
+ * `{:a v :b v}`, `#{v [v]}`, `(list v v)`, `#my/t [v v]`): small in memory, exponentially large
+ * written out. Built twice (equal, not identical), stored, held, compared, hashed as a map key
+ * and a set member, sorted, made distinct, compared-and-set, and now and then answered or printed
+ * whole. A kernel that walks such a value as a tree (hashing, comparing, converting, printing,
+ * observing it) runs for ever or out of host memory; the reference answers at once, and refuses
+ * a text longer than `MAX_TEXT_CHARS` as `out-of-memory`.
+ */
+export function sharedProgram(r: Prng): string {
+  const d = r.pick(SHARED_NESTINGS);
+  const wrap = r.pick(['[v v]', '{:a v :b v}', '#{v [v]}', '(list v v)', '(tagged "my/t" [v v])']);
+  const build = `(loop [i 0 v :leaf] (if (< i ${d}) (recur (inc i) ${wrap}) v))`;
+  const uses = `[(= d e) (= (hash d) (hash e)) (compare-and-set! $A e [:was-shared]) (get {d :found} e) (count #{d e [d]}) (count (sort [[e] [d]])) (count (distinct [d e d])) (= [d] (list e))]`;
+  const end = r.pick([uses, uses, `[${uses} d]`, `(do ${uses} (str e))`]);
+  return `(let [d ${build} e ${build}] (do (reset! $A d) (hold! ${r.int(3)} e) ${end}))`;
 }
 
 /**

@@ -4,8 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { createOptimizedKernel } from '../index.js';
 import { ReferenceKernel } from '../../reference/kernel.js';
-import { Vector, equals, kw, type Value } from '../../spec/Values.js';
-import { fromHeap, toHeap } from './values.js';
+import { EMap, ESet, Tagged, Vector, equals, hash, kw, type Value } from '../../spec/Values.js';
+import { printEdn, printEdnOrElided, TextTooLong } from '../../spec/codec/Edn.js';
+import { eqWords, fromHeap, hashWord, heapText, heapTextOrElided, toHeap } from './values.js';
 
 function dag(levels: number): Value {
   let v: Value = kw('x');
@@ -43,4 +44,40 @@ describe('values that share their parts', () => {
     expect(answers[0]).toEqual({ ok: true, value: '[40 39]' });
     expect(answers[1]).toEqual(answers[0]);
   });
+});
+
+/** `depth` levels, each holding the level below twice (a vector, a map, a set, a tagged vector). */
+function twice(depth: number, kind: number, leaf: Value = kw('leaf')): Value {
+  let v = leaf;
+  for (let i = 0; i < depth; i++) {
+    v = kind === 0 ? Vector.adopt([v, v]) : kind === 1 ? EMap.from([[kw('a'), v], [kw('b'), v]]) : kind === 2 ? ESet.from([v, Vector.adopt([v])]) : new Tagged('my/t', Vector.adopt([v, v]));
+  }
+  return v;
+}
+
+describe('values that hold one part many times, in the heap', () => {
+  it('print as the spec printer prints them, past the collections printed before parts are remembered', () => {
+    const k = createOptimizedKernel();
+    for (let kind = 0; kind < 4; kind++) {
+      const v = twice(11, kind); // 2^11 leaves: past the 1,024 collections a print makes before it looks for parts met again
+      expect(heapText(k.heap, toHeap(k.heap, v))).toBe(printEdn(v));
+    }
+  });
+
+  it('64 levels: equal when built apart, hashed as the spec hashes, refused as text, shown elided', () => {
+    const k = createOptimizedKernel();
+    for (let kind = 0; kind < 4; kind++) {
+      const v = twice(64, kind);
+      const x = toHeap(k.heap, v);
+      const y = toHeap(k.heap, twice(64, kind));
+      const z = toHeap(k.heap, twice(64, kind, kw('other')));
+      expect(eqWords(k.heap, x, y)).toBe(true);
+      expect(eqWords(k.heap, x, z)).toBe(false);
+      expect(hashWord(k.heap, x)).toBe(hashWord(k.heap, y));
+      expect(equals(fromHeap(k.heap, x), v)).toBe(true);
+      expect(hash(fromHeap(k.heap, x))).toBe(hash(v));
+      expect(() => heapText(k.heap, x)).toThrow(TextTooLong);
+      expect(heapTextOrElided(k.heap, x)).toBe(printEdnOrElided(v));
+    }
+  }, 30_000);
 });

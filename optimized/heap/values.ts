@@ -1164,6 +1164,8 @@ export function heapText(H: Heap, w: number): string {
   const savedCount = readBackCount;
   readBack = new Map();
   readBackCount = 0;
+  textCollections = 0;
+  textSeen = null;
   try {
     textInto(H, w, 0, parts);
     const text = parts.join('');
@@ -1173,6 +1175,7 @@ export function heapText(H: Heap, w: number): string {
   } finally {
     readBack = saved;
     readBackCount = savedCount;
+    textSeen = null;
   }
   // Too deep or too long to print piece by piece: converted (each part once) and printed, which
   // refuses a text longer than MAX_TEXT_CHARS as printEdn does.
@@ -1189,8 +1192,12 @@ export function heapTextOrElided(H: Heap, w: number): string {
   }
 }
 
-/** Pieces {@link heapText} prints a value in before it prints it by conversion (a value that holds parts many times would otherwise be written out whole). */
+/** Pieces {@link heapText} prints a value in before it prints it by conversion. */
 const HEAP_TEXT_PIECES = 2 ** 22;
+/** Collections the {@link heapText} in progress has printed. */
+let textCollections = 0;
+/** The collections the {@link heapText} in progress has printed, once past SHARING_AFTER of them (null until then). */
+let textSeen: Set<number> | null = null;
 /** Thrown by {@link textInto} past {@link HEAP_TEXT_PIECES}. */
 const TOO_BIG: unique symbol = Symbol('too big');
 
@@ -1205,6 +1212,14 @@ function textInto(H: Heap, w: number, depth: number, out: string[]): void {
   const m = H.mem;
   const a = H.addr(w >>> 1);
   const t = m.load32(a) & 0xff;
+  if (t === T_LIST || t === T_VEC || t === T_MAP || t === T_STRUCT || t === T_SET || t === T_TAGGED) {
+    // Past SHARING_AFTER collections, a collection met twice sends the value the other way
+    // (converted sharing its parts, then printed): written out here it could be exponentially long.
+    if (textSeen !== null) {
+      if (textSeen.has(w)) throw TOO_BIG;
+      textSeen.add(w);
+    } else if (++textCollections > SHARING_AFTER) textSeen = new Set();
+  }
   switch (t) {
     case T_LIST:
     case T_VEC: {

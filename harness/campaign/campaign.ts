@@ -14,7 +14,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OP_NAMES, type OpName, type Quotas } from '../../spec/Kernel.js';
 import { build, commonOps, kernelModulesOf, EngineUnavailableError, mutantKernelName, type EngineHandle } from '../engines/registry.js';
-import { caseToJson, type FuzzCase } from '../generators/case.js';
+import { caseId, caseToJson, replayCommand, type FuzzCase } from '../generators/case.js';
+
+export { caseId, replayCommand };
 import { fuzzCaseToItf } from '../itf.js';
 import { fixup } from '../generators/fixup.js';
 import { rawCaseArb, type RawOp } from '../generators/ops.js';
@@ -319,11 +321,6 @@ function isDiverged(v: Verdict): v is Verdict & { kind: 'diverged' } {
   return v.kind === 'diverged';
 }
 
-/** A short id for a case file: kernels and seed. */
-export function caseId(c: FuzzCase): string {
-  const tag = c.kernels.map((k) => k.replace(/[^a-z0-9]+/gi, '-')).join('_');
-  return `${tag}-${c.seed.toString(16).padStart(8, '0')}`;
-}
 
 /**
  * Shrinks a failing case: ddmin over the raw ops (re-fixed-up), then over the concrete ops.
@@ -605,10 +602,6 @@ export async function mutantTargets(bases?: readonly string[]): Promise<MutantTa
   return out;
 }
 
-/** The command that replays a saved case. */
-export function replayCommand(file: string): string {
-  return `npx immutos replay ${file}`;
-}
 
 /**
  * Runs, for each mutant, a campaign `base+mutant:m` vs clean `base` (or

@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { caseId, replayCommand, type CampaignOptions, type CampaignProgress, type CampaignResult, type Failure } from './campaign.js';
-import { caseFromJson } from '../generators/case.js';
+import type { CampaignOptions, CampaignProgress, CampaignResult, Failure } from './campaign.js';
+import { caseFromJson, caseId, replayCommand } from '../generators/case.js';
 import { mergeCoverage } from '../oracles/coverage.js';
 import { registeredKernelModules } from '../engines/registry.js';
 

@@ -79,3 +79,14 @@ export function caseFromJson(text: string): FuzzCase {
   }
   return c as FuzzCase;
 }
+
+/** A short id for a case file: kernels and seed. */
+export function caseId(c: FuzzCase): string {
+  const tag = c.kernels.map((k) => k.replace(/[^a-z0-9]+/gi, '-')).join('_');
+  return `${tag}-${c.seed.toString(16).padStart(8, '0')}`;
+}
+
+/** The command that replays a saved case. */
+export function replayCommand(file: string): string {
+  return `npx immutos replay ${file}`;
+}

@@ -63,6 +63,7 @@ export {
   type Selection,
   type Shard,
 } from './campaign/campaign.js';
+export { CaseStalledError, DEFAULT_CASE_TIMEOUT_SECONDS } from './campaign/jobs.js';
 export { replayCase, readCaseFile, registerCaseModules, type CaseFile } from './campaign/replay.js';
 export { runNonInterference, replayNiCase, type NiCase, type NiCampaignOptions, type NiCampaignResult } from './campaign/nonInterference.js';
 export { formatStepTable, formatMutantTable, formatCoverage } from './campaign/report.js';

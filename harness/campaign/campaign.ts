@@ -159,9 +159,9 @@ export interface CampaignOptions {
   /** Called as each case is about to be judged, with its index and the case (a worker tells its main process, which keeps it in case the worker never finishes it). */
   readonly onCase?: (index: number, c: FuzzCase) => void;
   /**
-   * On several jobs: the most seconds one case may take (default {@link DEFAULT_CASE_TIMEOUT_SECONDS};
-   * 0: no limit). A worker still in a case past it, or one that ends while in a case (a crash, host
-   * memory run out), is stopped and the campaign fails with {@link CaseStalledError}, naming the case
+   * On several jobs: the most seconds one case may take (default: `DEFAULT_CASE_TIMEOUT_SECONDS` of
+   * jobs.ts; 0: no limit). A worker still in a case past it, or one that ends while in a case (a crash, host
+   * memory run out), is stopped and the campaign fails with `CaseStalledError`, naming the case
    * and saving it for replay. In one process a case that never ends cannot be stopped.
    */
   readonly caseTimeoutSeconds?: number;

@@ -67,7 +67,7 @@ export class CaseStalledError extends Error {
     readonly index: number,
     /** The case's seed. */
     readonly caseSeed: number,
-    /** What happened: `did not finish within N s` or `its worker ended (SIGABRT) while running it`. */
+    /** What happened: `did not finish within N s (…)` or `ended its worker (… exited: SIGABRT) while running it`. */
     readonly reason: string,
     /** Where the case was written (none without an output directory). */
     readonly file: string | undefined,
@@ -151,6 +151,7 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
   // the caller's stop request is polled here and passed on to the workers
   const poll = shouldStop === undefined ? undefined : setInterval(() => { if (shouldStop()) stopAll(); }, 50);
   const timeoutMs = (options.caseTimeoutSeconds ?? DEFAULT_CASE_TIMEOUT_SECONDS) * 1000;
+  let aborting = false;
   const one = (j: number): Promise<CampaignResult> =>
     new Promise((resolve, reject) => {
       latest[j] = zero;
@@ -167,6 +168,7 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
         reject(e);
       };
       const stalled = (reason: string): void => {
+        if (settled || aborting) return;
         const c = current!;
         fail(new CaseStalledError(c.index, caseFromJson(c.json).seed, reason, saveStalled(options.outDir, c.json)));
       };
@@ -216,6 +218,8 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
   try {
     results = await Promise.all(Array.from({ length: jobs }, (_, j) => one(j)));
   } catch (e) {
+    // the others are stopped: the cases they were in did not stall
+    aborting = true;
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     throw e;
   } finally {

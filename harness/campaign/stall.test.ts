@@ -2,7 +2,7 @@
 // the campaign with CaseStalledError naming the case, whose file holds exactly the case as
 // generated, instead of a campaign that hangs or dies without saying which case. The workers run
 // the compiled harness (dist/), as the CLI does.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,6 +28,8 @@ describe('campaign jobs: cases that never finish', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(CaseStalledError);
+    // one case reported: the other worker is stopped without a report of its own
+    expect(readdirSync(out).filter((f) => f.startsWith('stalled-'))).toHaveLength(1);
     // the other worker is stopped too: the campaign ends soon after the timeout
     expect(performance.now() - t0).toBeLessThan(60_000);
     return { error: error as CaseStalledError, out };

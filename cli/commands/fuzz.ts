@@ -446,7 +446,7 @@ export function register(program: Command): void {
     .option('--time <seconds>', 'run for this long instead (with --mutants: most seconds per mutant)')
     .option('--seed <s>', 'campaign seed (printed; default random, 1 with --mutants)')
     .option('--shard <i/n>', 'run the i-th of n deterministic slices of the case space (CI matrices)')
-    .option('--case-timeout <seconds>', `with --jobs 2 or more: the most seconds one case may take before its worker is stopped and the case reported as stalled, saved for replay (default ${DEFAULT_CASE_TIMEOUT_SECONDS}; 0: no limit)`)
+    .option('--case-timeout <seconds>', `the most seconds one case may take before its worker process is stopped and the case reported as stalled, saved for replay (default with 2 jobs or more: ${DEFAULT_CASE_TIMEOUT_SECONDS}; given with --jobs 1, the campaign runs on one worker process; 0: no limit)`)
     .option('--jobs <n>', `worker processes for the differential campaign, sharing its cases (default auto: one per core, at most one per ${CASES_PER_JOB} cases; 1 runs in this process)`)
     .option('--programs', 'generate system-language programs (load/step/run; the default)')
     .option('--no-programs', 'do not generate programs')

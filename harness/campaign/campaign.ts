@@ -159,10 +159,11 @@ export interface CampaignOptions {
   /** Called as each case is about to be judged, with its index and the case (a worker tells its main process, which keeps it in case the worker never finishes it). */
   readonly onCase?: (index: number, c: FuzzCase) => void;
   /**
-   * On several jobs: the most seconds one case may take (default: `DEFAULT_CASE_TIMEOUT_SECONDS` of
-   * jobs.ts; 0: no limit). A worker still in a case past it, or one that ends while in a case (a crash, host
-   * memory run out), is stopped and the campaign fails with `CaseStalledError`, naming the case
-   * and saving it for replay. In one process a case that never ends cannot be stopped.
+   * The most seconds one case may take on worker processes (default on several jobs:
+   * `DEFAULT_CASE_TIMEOUT_SECONDS` of jobs.ts; 0: no limit). A worker still in a case past it, or
+   * one that ends while in a case (a crash, host memory run out), is stopped and the campaign
+   * fails with `CaseStalledError`, naming the case and saving it for replay. Given with one job,
+   * the campaign runs on one worker process (a case that never ends cannot be stopped in this one).
    */
   readonly caseTimeoutSeconds?: number;
   /**
@@ -380,7 +381,8 @@ export function caseGenerator(ops: readonly OpName[], options: Pick<CampaignOpti
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const jobs = options.jobs ?? 1;
   if (!(Number.isInteger(jobs) && jobs >= 1)) throw new RangeError(`jobs must be a positive integer, got ${jobs}`);
-  if (jobs > 1) return runCampaignJobs(options, jobs);
+  // a case timeout needs a process to stop: with one job it is a worker of its own
+  if (jobs > 1 || (options.caseTimeoutSeconds ?? 0) > 0) return runCampaignJobs(options, jobs);
   const sel = await select(options.kernels, options.programs ?? false);
   const supports = new Set(sel.ops);
   const generate = caseGenerator(sel.ops, { ...options, common: sel.ops.filter((o) => sel.handles.every((h) => h.supports.has(o))) });

@@ -17,7 +17,7 @@ import { mergeCoverage } from '../oracles/coverage.js';
 import { registeredKernelModules } from '../engines/registry.js';
 
 /** The options a worker runs with: the campaign's, without the callbacks (the main process hands the cases out). */
-export type WorkerCampaignOptions = Omit<CampaignOptions, 'onProgress' | 'shouldStop' | 'onDetected' | 'nextCase' | 'jobs'>;
+export type WorkerCampaignOptions = Omit<CampaignOptions, 'onProgress' | 'shouldStop' | 'onDetected' | 'nextCase' | 'jobs' | 'caseTimeoutSeconds'>;
 
 /** Messages to a campaign worker: its campaign first, then the cases it asks for, possibly a request to stop. */
 export type CampaignWorkerRequest =
@@ -117,7 +117,8 @@ export const CASES_PER_REQUEST = 2;
 export async function runCampaignJobs(options: CampaignOptions, jobs: number): Promise<CampaignResult> {
   const path = campaignWorkerModule();
   const outer = options.shard ?? { index: 0, count: 1 };
-  const { onProgress, shouldStop, onDetected, nextCase: _nextCase, jobs: _jobs, ...rest } = options;
+  const { onProgress, shouldStop, onDetected, nextCase: _nextCase, jobs: _jobs, caseTimeoutSeconds: _timeout, ...rest } = options;
+  void _timeout; // watched here, not in the worker
   void _jobs;
   if (_nextCase !== undefined) throw new RangeError('a campaign on several jobs hands its cases out itself: nextCase is for one process');
   const t0 = performance.now();

@@ -49,6 +49,16 @@ describe('campaign jobs: cases that never finish', () => {
     expect(error.message).toContain(`npx immutos replay ${error.file}`);
   }, 90_000);
 
+  it('with one job, a case timeout runs the campaign on one worker, watched the same way', async () => {
+    await registerKernelModule(module);
+    const error = await runCampaign({ kernels: ['reference', 'stalling'], runs: 200, seed: 3, caseTimeoutSeconds: 2 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CaseStalledError);
+    expect((error as CaseStalledError).reason).toMatch(/did not finish within 2 s \(campaign worker 1 of 1 stopped\)/);
+  }, 90_000);
+
   it('a worker that ends in a case names the case and how the worker ended', async () => {
     process.env.IMMUTOS_TEST_STALL = 'crash';
     const { error } = await stalled(120);

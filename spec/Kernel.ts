@@ -219,6 +219,27 @@ export interface Quotas {
   readonly maxProcesses: number;
   /** Live heap cells in the whole kernel, before `out-of-memory`. */
   readonly totalHeapCells: number;
+  /**
+   * Characters of output a tree's processes hold, summed over the tree, exited processes included
+   * (each line counts its length plus one, see {@link outputCharsOf}): a `println` or `prn` that
+   * would go over is `out-of-memory`; a notice the kernel writes (a watch record, a failed
+   * watch) that would go over is not recorded.
+   */
+  readonly treeOutputChars: number;
+}
+
+/** Characters one line of output takes from its tree's {@link Quotas.treeOutputChars}: its text and its line end. */
+export function outputCharsOf(line: string): number {
+  return line.length + 1;
+}
+
+/**
+ * The message of the `out-of-memory` error of a `println` or `prn` by process `pid` whose line of
+ * `chars` characters (see {@link outputCharsOf}) would take its tree (root `tree`, holding `held`)
+ * past `quota` characters of output.
+ */
+export function outputQuotaMessage(pid: Pid, tree: Pid, held: number, chars: number, quota: number): string {
+  return `process ${pid}: a line of ${chars} characters would take the output of its tree (root ${tree}, holding ${held}) over treeOutputChars ${quota}`;
 }
 
 /**
@@ -239,6 +260,7 @@ export const DEFAULT_QUOTAS: Quotas = Object.freeze({
   treeHeapCells: 4_000_000,
   maxProcesses: 1024,
   totalHeapCells: 16_000_000,
+  treeOutputChars: 16_777_216,
 });
 
 /** Options every kernel factory accepts. */

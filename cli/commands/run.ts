@@ -49,6 +49,7 @@ const QUOTA_HELP: Readonly<Record<keyof Quotas, string>> = {
   treeHeapCells: 'live heap cells summed over a process tree',
   maxProcesses: 'live processes in the whole kernel',
   totalHeapCells: 'live heap cells in the whole kernel',
+  treeOutputChars: 'characters of output (println, prn, watch notices) a process tree holds, each line counting one more',
 };
 
 function nat(text: string, flag: string): number {

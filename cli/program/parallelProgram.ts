@@ -11,7 +11,7 @@ import { runParallel, type ParallelOptions, type ParallelReport } from '../../op
 import { declaredQuotas, isBinary } from './runProgram.js';
 
 /** Options of {@link runParallelProgram}. */
-export interface ParallelProgramOptions extends Omit<ParallelOptions, 'fuel' | 'stackDepth' | 'heapCells' | 'callbackFuel'> {
+export interface ParallelProgramOptions extends Omit<ParallelOptions, 'fuel' | 'stackDepth' | 'heapCells' | 'callbackFuel' | 'outputChars'> {
   /** Quotas given by the caller (over those the file declares, over the defaults). */
   readonly quotas?: Partial<Quotas>;
 }
@@ -26,7 +26,7 @@ export function programText(source: Uint8Array | string): string {
 /** Runs one program file in the parallel mode, under the quotas it declares and the caller's. */
 export async function runParallelProgram(source: Uint8Array | string, options: ParallelProgramOptions = {}): Promise<ParallelReport> {
   const quotas: Quotas = { ...DEFAULT_QUOTAS, ...declaredQuotas(source), ...(options.quotas ?? {}) };
-  return runParallel(programText(source), { ...options, fuel: quotas.fuel, stackDepth: quotas.stackDepth, heapCells: quotas.heapCells, callbackFuel: quotas.callbackFuel });
+  return runParallel(programText(source), { ...options, fuel: quotas.fuel, stackDepth: quotas.stackDepth, heapCells: quotas.heapCells, callbackFuel: quotas.callbackFuel, outputChars: quotas.treeOutputChars });
 }
 
 /** The run as `immutos run` prints it: each process's output (`[pid] ` when several), errors of other processes, `=> result`. */

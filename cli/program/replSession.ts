@@ -177,7 +177,7 @@ export class ParallelReplSession {
   /** Starts a parallel session of `workers` workers under `quotas` (over the defaults), its workers running the JIT tiers `jit`. */
   static async start(workers: number | null, quotas: Partial<Quotas>, jit: JitConfig = {}): Promise<ParallelReplSession> {
     const q: Quotas = { ...DEFAULT_QUOTAS, ...quotas };
-    return new ParallelReplSession(await ParallelSession.start({ ...(workers !== null ? { workers } : {}), jit, fuel: q.fuel, stackDepth: q.stackDepth, heapCells: q.heapCells, callbackFuel: q.callbackFuel }));
+    return new ParallelReplSession(await ParallelSession.start({ ...(workers !== null ? { workers } : {}), jit, fuel: q.fuel, stackDepth: q.stackDepth, heapCells: q.heapCells, callbackFuel: q.callbackFuel, outputChars: q.treeOutputChars }));
   }
 
   /** Evaluates one input (forms, a file's contents, or `:help`, `:procs`, `:atoms`, `:gc`); resolves with the text to print. */

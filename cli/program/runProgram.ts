@@ -82,6 +82,7 @@ export const QUOTA_FLAGS: Readonly<Record<string, keyof Quotas>> = Object.freeze
   '--quota-tree-heap': 'treeHeapCells',
   '--quota-processes': 'maxProcesses',
   '--quota-total-heap': 'totalHeapCells',
+  '--quota-tree-output': 'treeOutputChars',
 });
 
 /** A quota's value from its text: a positive integer. Throws a RangeError naming `flag` otherwise. */

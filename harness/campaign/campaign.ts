@@ -468,7 +468,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
  * processes: a spawn loop of 12 passes its bound), yet room for a program to build a vector past
  * the optimized vector's second trie level (1,056 elements; a collection of n elements weighs 1 + n cells).
  */
-export const MUTANT_QUOTAS: Partial<Quotas> = Object.freeze({ heapCells: 2_000, fuel: 200_000, stackDepth: 200, treeProcesses: 8, maxProcesses: 64 });
+export const MUTANT_QUOTAS: Partial<Quotas> = Object.freeze({ heapCells: 2_000, fuel: 200_000, stackDepth: 200, treeProcesses: 8, maxProcesses: 64, treeOutputChars: 2_048 });
 
 /** One row of the mutant table. */
 export interface MutantRow {

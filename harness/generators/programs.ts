@@ -106,6 +106,9 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   // small maps outliving garbage across collections (moved, then re-encoded as structs by key
   // set); a hot tier-2 loop that overflows; map versions read far back
   '(do (defn sumto [n k] (loop [i 0 acc k] (if (< i n) (recur (inc i) (+ acc i)) acc))) [(let [j (atom 0)] (do (atom {:a 1 :b 2}) (reset! j (vec (range 300))) (reset! j 0) (gc) (atom {:c 1 :d 2}) (reset! j (vec (range 300))) (reset! j 0) (gc) (atom {:a 3 :b 4}) (reset! j (vec (range 300))) (reset! j 0) (gc) (deref j))) [(sumto 3 0) (sumto 4 1) (sumto 5 2) (sumto 6 3) (try (sumto 9 9223372036854775806) (catch e (get e :error))) (sumto 2 5)] (let [vs (reduce (fn [acc i] (conj acc (assoc (nth acc (dec (count acc))) (rem i 7) i))) [{}] (range 20))] [(nth vs 2) (nth vs 11) (get (nth vs 4) 3)])])',
+  // output: a process printing past its tree's output quota (of the mutant campaigns' quotas)
+  // stops with out-of-memory, its lines so far kept
+  '(loop [i 0] (if (< i 60) (do (prn i (range 20) (deref $A)) (recur (inc i))) i))',
 ];
 
 

@@ -134,7 +134,7 @@ function safeObserve(k: Kernel): { observation?: Observation; threw?: string } {
 /** Drives `kernels` (fresh, in their initial state) with `c.ops` and judges them. */
 export function runDifferential(c: FuzzCase, kernels: readonly NamedKernel[], options: DifferentialOptions = {}): DifferentialResult {
   const poison = (options.resourceErrors ?? 'poison') === 'poison';
-  const checkers = options.invariants === false ? undefined : kernels.map(() => new InvariantChecker());
+  const checkers = options.invariants === false ? undefined : kernels.map(() => new InvariantChecker(c.quotas));
   const codec = options.codec === false ? null : options.codec instanceof CodecOracle ? options.codec : new CodecOracle();
   const hooks = codec === null ? (options.hooks ?? []) : [...(options.hooks ?? []), codec.hook];
   const records: StepRecord[] = [];

@@ -12,6 +12,8 @@
  *   `deref` returns the observed `[value stamp]`; GC changes nothing at all.
  * - `ForkCopiesTable`: a forked child starts with its parent's refs, values and stamps.
  * - `ShareByCreatorOnly`: `share` succeeds only for the atom's creator (as tracked from the ops).
+ * - `OutputWithinQuota`: no process holds more characters of output (each line its length plus
+ *   one) than its tree may (`treeOutputChars` of the case's quotas, ADR 0057).
  * - `HoldSetsOneRegister`: `hold` sets (or clears) exactly the named register of the caller to the
  *   held value; `fork` gives the child the parent's registers, `spawn` none; no other operation
  *   changes a register (until a program runs: its code may `hold!` behind the tracker's back).
@@ -24,7 +26,7 @@
  * @module
  */
 import { printEdn, readEdn } from '../../spec/codec/Edn.js';
-import type { Observation, Outcome, Pid, ProcessObservation } from '../../spec/Kernel.js';
+import { DEFAULT_QUOTAS, outputCharsOf, type Observation, type Outcome, type Pid, type ProcessObservation, type Quotas } from '../../spec/Kernel.js';
 import type { CaseOp } from '../generators/case.js';
 import { sameObservation } from './observation.js';
 
@@ -61,6 +63,13 @@ export class InvariantChecker {
   private aliasKnown = true;
 
   private lastEntries: { obs: Observation; map: Map<string, Entry> } | undefined;
+  /** The most output a tree may hold (the quotas the kernels were built with). */
+  private readonly outputQuota: number;
+
+  /** A checker for kernels built with `quotas` (the defaults where absent). */
+  constructor(quotas: Partial<Quotas> = {}) {
+    this.outputQuota = quotas.treeOutputChars ?? DEFAULT_QUOTAS.treeOutputChars;
+  }
 
   /**
    * Checks the step `op` → `outcome` from `before` to `after`; returns a violation or null.
@@ -94,6 +103,10 @@ export class InvariantChecker {
         if (!(Number.isSafeInteger(r.reg) && r.reg > prevReg)) return `TypeOK: registers of process ${p.pid} not ascending at ${r.reg}`;
         prevReg = r.reg;
       }
+      // OutputWithinQuota (a process's output is part of its tree's)
+      let chars = 0;
+      for (const line of p.output) chars += outputCharsOf(line);
+      if (chars > this.outputQuota) return `OutputWithinQuota: process ${p.pid} holds ${chars} characters of output, over treeOutputChars ${this.outputQuota}`;
     }
     const eb = this.entriesOf(before);
     const ea = entries(after);

@@ -130,6 +130,7 @@ export class OptimizedKernel implements Kernel, ProgramHost {
     const atoms = (this.atoms = new AtomTable(new HeapAtomCells(mem.heap, mem.collector), mem.heap, mutants, {
       intern: (v, pid) => mem.intern(v, pid),
       find: (pid) => procs.find(pid),
+      notice: (p, line) => procs.notice(p, line),
       callSync: (p, f, args) => scheduler.callSync(p, f, args),
       validates: (writer, owner, fn, v) => scheduler.validates(writer, owner, fn, v),
       runWatch: (writer, owner, fn, key, args) => scheduler.runWatch(writer, owner, fn, key, args),

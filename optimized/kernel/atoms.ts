@@ -31,6 +31,8 @@ export interface AtomCode {
   intern(v: Value, pid: Pid): number;
   /** The live process `pid`, if any. */
   find(pid: Pid): Process | undefined;
+  /** Appends a notice of the kernel to `p`'s output, when its tree's output quota has room for it. */
+  notice(p: Process, line: string): void;
   /** Calls `f` with `args` in `p` to completion → its result. */
   callSync(p: Process, f: Value, args: readonly Value[]): Value;
   /** Whether validator `fn` installed by `owner` accepts `v`, written by `writer` (ADR 0024). */
@@ -247,7 +249,7 @@ export class AtomTable {
     for (const w of this.watches.get(id) ?? []) {
       if (w.fn === null) {
         const watcher = this.code.find(w.watcher);
-        if (watcher !== undefined) watcher.output.push(printEdnOrElided(new Vector([w.key, old, v])));
+        if (watcher !== undefined) this.code.notice(watcher, printEdnOrElided(new Vector([w.key, old, v])));
       } else {
         // The watch gets the atom under its owner's name for it (the writer's, for its own watches).
         const owner = this.code.find(w.watcher);

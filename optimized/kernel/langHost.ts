@@ -201,8 +201,8 @@ export class LangHost implements RunModes {
       return { value: v, yields: true, halt: true };
     },
     join: (c) => this.joinCall(c),
-    println: (c) => c.done((c.p.output.push(outputLine(c.args, false)), null)),
-    prn: (c) => c.done((c.p.output.push(outputLine(c.args, true)), null)),
+    println: (c) => c.done((this.parts.procs.print(c.p, outputLine(c.args, false)), null)),
+    prn: (c) => c.done((this.parts.procs.print(c.p, outputLine(c.args, true)), null)),
     'hold!': (c) => {
       const reg = Number(registerArg('hold!', c.args[0]));
       if (c.args[1] === null) c.p.regs.delete(reg);

@@ -7,7 +7,7 @@
  */
 import { KernelError } from '../../spec/Errors.js';
 import { isNat } from '../../spec/OpInput.js';
-import { fail, ok, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
+import { fail, ok, outputCharsOf, outputQuotaMessage, type Outcome, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
 import { printEdn, TextTooLong } from '../../spec/codec/Edn.js';
 import type { Value } from '../../spec/Values.js';
 import { finished, type MState } from '../lang/machine.js';
@@ -41,11 +41,13 @@ export interface Process {
 export interface TreeAccount {
   /** Steps left to the whole tree. */
   fuel: number;
+  /** Characters of output the tree's processes hold (exited ones included; see `Quotas.treeOutputChars`). */
+  output: number;
 }
 
 /** A process record: the root of a new tree (`account` a fresh one) or a member of `inTreeOf`'s tree. */
 export function newProcess(pid: Pid, fuel: number, parent: Pid, inTreeOf: Process | null, treeFuel: number): Process {
-  const account = inTreeOf?.account ?? { fuel: treeFuel };
+  const account = inTreeOf?.account ?? { fuel: treeFuel, output: 0 };
   return { pid, table: new Map(), regs: new Map(), output: [], prog: null, blockedOn: null, fuel, parent, tree: inTreeOf?.tree ?? pid, account };
 }
 
@@ -70,6 +72,26 @@ export class ProcessTable {
     private readonly mutants: MutantSet,
   ) {
     this.live.set(0, newProcess(0, quotas.fuel, -1, null, quotas.treeFuel));
+  }
+
+  /**
+   * Appends `line` (a `println` or `prn`) to `p`'s output, charged to its tree's output quota;
+   * `out-of-memory` when the tree would hold more than `treeOutputChars` characters of output.
+   */
+  print(p: Process, line: string): void {
+    const chars = outputCharsOf(line);
+    const quota = this.quotas.treeOutputChars;
+    if (p.account.output + chars > quota && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', outputQuotaMessage(p.pid, p.tree, p.account.output, chars, quota));
+    p.account.output += chars;
+    p.output.push(line);
+  }
+
+  /** Appends a notice of the kernel (a watch record, a failed watch) to `p`'s output when its tree has room for it; else it is not recorded. */
+  notice(p: Process, line: string): void {
+    const chars = outputCharsOf(line);
+    if (p.account.output + chars > this.quotas.treeOutputChars && !this.mutants.has('quota-not-enforced')) return;
+    p.account.output += chars;
+    p.output.push(line);
   }
 
   /** The pid the next process gets. */

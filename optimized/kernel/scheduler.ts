@@ -190,7 +190,7 @@ export class Scheduler {
     const owner = this.procs.find(ownerPid);
     if (owner === undefined) return; // exit removes its code; never run it as someone else
     const r = this.onBehalf(writer, owner, fn, args);
-    if (!r.ok) owner.output.push(printEdn(new Vector([Keyword.of('watch-failed'), key, Keyword.of(r.kind)])));
+    if (!r.ok) this.procs.notice(owner, printEdn(new Vector([Keyword.of('watch-failed'), key, Keyword.of(r.kind)])));
   }
 
   /**

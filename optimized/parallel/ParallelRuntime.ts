@@ -18,6 +18,7 @@ import { GcBug, GcState, H, ProcStatus, SharedHeap, type MutatorPauses, type Sha
 import type { AtomEvent, CollectorBoot, FromCollector, OutputLine, ProcessResult, ToCoordinator, ToWorker, WorkerBoot, WorkerJitStats } from './protocol.js';
 import type { JitConfig } from '../kernel/jitHost.js';
 import { emitPlans, tier2Available } from '../jit/tier2/index.js';
+import { DEFAULT_QUOTAS } from '../../spec/Kernel.js';
 
 export type { AtomEvent, ProcessResult, WorkerJitStats } from './protocol.js';
 export type { MutatorPauses } from './sharedHeap.js';
@@ -162,6 +163,8 @@ export interface ParallelOptions {
   readonly heapCells?: number;
   /** Steps a validator or watch may take for another process's write, charged to its owner (default 10^5). */
   readonly callbackFuel?: number;
+  /** Characters of output one process may print (each line its length plus one; default `DEFAULT_QUOTAS.treeOutputChars`): a `println` or `prn` over it is `out-of-memory`. */
+  readonly outputChars?: number;
   /** Record every atom operation with call/return times (default false). */
   readonly record?: boolean;
   /** Shared-heap sizes. */
@@ -299,6 +302,7 @@ export async function runParallel(source: string, options: ParallelOptions = {})
     stackDepth: options.stackDepth ?? 10_000,
     heapCells: options.heapCells ?? 10_000_000,
     callbackFuel: options.callbackFuel ?? 100_000,
+    outputChars: options.outputChars ?? DEFAULT_QUOTAS.treeOutputChars,
     record: options.record ?? false,
     mutants: options.mutants ?? [],
     jit: options.jit ?? {},
@@ -450,6 +454,7 @@ export class ParallelSession {
       stackDepth: options.stackDepth ?? 10_000,
       heapCells: options.heapCells ?? 10_000_000,
       callbackFuel: options.callbackFuel ?? 100_000,
+      outputChars: options.outputChars ?? DEFAULT_QUOTAS.treeOutputChars,
       record: false,
       mutants: options.mutants ?? [],
       jit: options.jit ?? {},

@@ -25,6 +25,8 @@ export interface WorkerBoot {
   readonly heapCells: number;
   /** Steps a validator or watch may take for another process's write (charged to its owner). */
   readonly callbackFuel: number;
+  /** Characters of output one process may print on a worker (each line its length plus one); a `println` or `prn` over it is `out-of-memory`. */
+  readonly outputChars: number;
   /** Record atom histories. */
   readonly record: boolean;
   /** Seeded bugs switched on. */

@@ -25,7 +25,7 @@ import { readEdnForms, printEdn, printEdnOrElided, printEdnPrefix, TextTooLong }
 import { PRELUDE } from '../../spec/Prelude.js';
 import { AtomRef, Bytes, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
 import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallName } from '../../spec/lang/kernelCalls.js';
-import type { ErrorKind } from '../../spec/Kernel.js';
+import { outputCharsOf, type ErrorKind } from '../../spec/Kernel.js';
 import { Compiler, type Lambda } from '../lang/front.js';
 import { callState, copyState, finished, programState, run, stateValues, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
 import { createNatives, type NativeFn } from '../lang/natives.js';
@@ -48,6 +48,8 @@ interface Proc {
   fuel: number;
   /** Its printed lines, each with its time on the shared clock. */
   readonly output: OutputLine[];
+  /** Characters of output it printed on this worker (see `outputCharsOf`), bounded by the boot's `outputChars`. */
+  printed: number;
   readonly children: Set<number>;
   readonly history: AtomEvent[];
   /** Elements of new storage its built-ins built since its last memory measurement. */
@@ -246,7 +248,7 @@ function runAs(owner: number, fn: Value, args: readonly Value[], what: { readonl
   const writer = current!;
   const own = owner === writer.pid;
   if (!own && heap.exited(owner)) return what.kind === 'validator' ? true : null;
-  const ctx: Proc = own ? writer : { pid: owner, state: { m: 'halt', v: null }, fuel: 0, output: [], children: new Set(), history: writer.history, allocated: 0, nextCheck: boot.heapCells, callback: true };
+  const ctx: Proc = own ? writer : { pid: owner, state: { m: 'halt', v: null }, fuel: 0, output: [], printed: 0, children: new Set(), history: writer.history, allocated: 0, nextCheck: boot.heapCells, callback: true };
   const saved = { pid: rt.pid, fuel: rt.fuel, depth: rt.depth, allocated: rt.allocated, nextCheck: rt.nextCheck, quota: rt.fuelQuota, callback: writer.callback };
   const budget = own ? rt.fuel : boot.callbackFuel;
   current = ctx;
@@ -508,7 +510,7 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       const fuel = Math.floor(Math.max(0, rt.fuel) / 2);
       rt.fuel -= fuel;
       p.children.add(pid);
-      const child: Proc = { pid, state: copyState({ m: 'ret', v: null, k }), fuel, output: [], children: new Set(), history: [], allocated: 0, nextCheck: boot.heapCells, callback: false };
+      const child: Proc = { pid, state: copyState({ m: 'ret', v: null, k }), fuel, output: [], printed: 0, children: new Set(), history: [], allocated: 0, nextCheck: boot.heapCells, callback: false };
       procs.push(child);
       post({ type: 'forked', pid, parent: p.pid });
       return done(BigInt(pid));
@@ -533,8 +535,15 @@ function kernelCall(name: string, args: readonly Value[], k: Kont): KernelResult
       return done(v);
     }
     case 'self': return done(BigInt(p.pid), false);
-    case 'println': p.output.push({ t: heap.tick(), line: outputLine(args, false) }); return done(null, false);
-    case 'prn': p.output.push({ t: heap.tick(), line: outputLine(args, true) }); return done(null, false);
+    case 'println':
+    case 'prn': {
+      const line = outputLine(args, name === 'prn');
+      const chars = outputCharsOf(line);
+      if (p.printed + chars > boot.outputChars) throw new QuotaExceeded('out-of-memory', `process ${p.pid}: a line of ${chars} characters would take its output (holding ${p.printed}) over the output quota of ${boot.outputChars} characters`);
+      p.printed += chars;
+      p.output.push({ t: heap.tick(), line });
+      return done(null, false);
+    }
     case 'exit': {
       const v = args[0] ?? null;
       heap.markExited(p.pid);
@@ -808,7 +817,7 @@ port.on('message', (m: ToWorker) => {
       const fv = heap.read(m.word) as Vector;
       return callState(fv.items[0]!, fv.items.slice(1));
     })();
-    procs.push({ pid: m.pid, state, fuel: boot.fuel, output: [], children: m.pid === 0 ? children0 : new Set(), history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
+    procs.push({ pid: m.pid, state, fuel: boot.fuel, output: [], printed: 0, children: m.pid === 0 ? children0 : new Set(), history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
     schedule();
   } else if (m.type === 'load') {
     // A session's next input: compiled on every worker; the worker of process 0 runs it there.
@@ -824,7 +833,7 @@ port.on('message', (m: ToWorker) => {
       post({ type: 'exit', pid: 0, output: [], result: { ok: false, error: 'bad-input', message: failure }, history: [], jit: jitStats() });
       return;
     }
-    procs.push({ pid: 0, state: programState(program.main), fuel: boot.fuel, output: [], children: children0, history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
+    procs.push({ pid: 0, state: programState(program.main), fuel: boot.fuel, output: [], printed: 0, children: children0, history: [], allocated: 0, nextCheck: boot.heapCells, callback: false });
     schedule();
   } else if (m.type === 'tier2-code') {
     const req = tier2Pending.get(m.id);

@@ -200,7 +200,7 @@ export class Atoms {
     for (const w of a.watches.list()) {
       if (w.fn === null) {
         const watcher = this.t.processes.get(w.watcher);
-        if (watcher?.alive) watcher.output.push(printEdnOrElided(new Vector([w.key, old, v])));
+        if (watcher?.alive) this.parts.processes.notice(watcher, printEdnOrElided(new Vector([w.key, old, v])));
       } else {
         const fn = w.fn;
         // The watch gets the atom under its owner's name for it (the writer's, for its own watches).
@@ -232,7 +232,7 @@ export class Atoms {
     }
     if (owner === undefined || !owner.alive) return; // exit removes its code; never run it as someone else
     const r = this.runForeign(writer, owner, fn, args);
-    if (!('value' in r)) owner.output.push(printEdnOrElided(new Vector([Keyword.of('watch-failed'), key, Keyword.of(r.kind)])));
+    if (!('value' in r)) this.parts.processes.notice(owner, printEdnOrElided(new Vector([Keyword.of('watch-failed'), key, Keyword.of(r.kind)])));
   }
 
   /**

@@ -81,7 +81,7 @@ export class KernelCalls {
 
   /** Appends the printed arguments to the caller's output (`prn` prints them readably). */
   private print(c: RefCall, readably: boolean): StepResult {
-    c.p.output.push(outputLine(c.args, readably));
+    this.parts.processes.print(c.p, outputLine(c.args, readably));
     return c.done(null);
   }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { KernelError } from '../../spec/Errors.js';
-import { PROCESS_CREATION_FUEL, type Pid } from '../../spec/Kernel.js';
+import { PROCESS_CREATION_FUEL, outputCharsOf, outputQuotaMessage, type Pid } from '../../spec/Kernel.js';
 import { readNat } from '../../spec/OpInput.js';
 import { Bytes, EMap, ESet, List, Vector, type Value } from '../../spec/Values.js';
 import type { State } from '../lang/machine.js';
@@ -22,13 +22,13 @@ export class Processes {
 
   /** The kernel's own process record (it runs the prelude; it is in no table of processes). */
   kernelProcess(): ProcessRecord {
-    return this.record(KERNEL_PID, -1, { fuel: Number.MAX_SAFE_INTEGER }, KERNEL_PID);
+    return this.record(KERNEL_PID, -1, { fuel: Number.MAX_SAFE_INTEGER, output: 0 }, KERNEL_PID);
   }
 
   /** Creates the first process (pid 0), the root of its own tree. */
   createFirst(): ProcessRecord {
     const pid = this.t.nextPid++;
-    const p = this.record(pid, -1, { fuel: this.t.quotas.treeFuel }, pid);
+    const p = this.record(pid, -1, { fuel: this.t.quotas.treeFuel, output: 0 }, pid);
     this.t.processes.set(pid, p);
     return p;
   }
@@ -51,7 +51,7 @@ export class Processes {
   spawnRoot(creator: ProcessRecord): ProcessRecord {
     const pid = this.t.nextPid;
     this.admit(creator, pid);
-    return this.add(this.record(this.t.nextPid++, creator.pid, { fuel: this.t.quotas.treeFuel }, pid));
+    return this.add(this.record(this.t.nextPid++, creator.pid, { fuel: this.t.quotas.treeFuel, output: 0 }, pid));
   }
 
   /** A program's `spawn`, and the child of a fork: a new process created by `creator`, in its tree. */
@@ -123,6 +123,26 @@ export class Processes {
     if (n < 16) return;
     if (n > quotas.heapCells && !mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', `process ${p.pid}: a built-in would build a value of ${n} elements, over the heap quota of ${quotas.heapCells} cells`);
     this.charge(p, n >> 4);
+  }
+
+  /**
+   * Appends `line` (a `println` or `prn`) to `p`'s output, charged to its tree's output quota;
+   * `out-of-memory` when the tree would hold more than `treeOutputChars` characters of output.
+   */
+  print(p: ProcessRecord, line: string): void {
+    const { quotas, mutants } = this.t;
+    const chars = outputCharsOf(line);
+    if (p.account.output + chars > quotas.treeOutputChars && !mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', outputQuotaMessage(p.pid, p.tree, p.account.output, chars, quotas.treeOutputChars));
+    p.account.output += chars;
+    p.output.push(line);
+  }
+
+  /** Appends a notice of the kernel (a watch record, a failed watch) to `p`'s output when its tree has room for it; else it is not recorded. */
+  notice(p: ProcessRecord, line: string): void {
+    const chars = outputCharsOf(line);
+    if (p.account.output + chars > this.t.quotas.treeOutputChars && !this.t.mutants.has('quota-not-enforced')) return;
+    p.account.output += chars;
+    p.output.push(line);
   }
 
   /** Takes `fuel` from `p` and its tree; `fuel-exhausted` when either goes below zero. */

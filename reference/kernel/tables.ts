@@ -70,6 +70,8 @@ export interface ProcessRecord {
 export interface TreeAccount {
   /** Steps left to the whole tree. */
   fuel: number;
+  /** Characters of output the tree's processes hold (exited ones included; see `Quotas.treeOutputChars`). */
+  output: number;
 }
 
 /** Pid of the kernel itself (owner of the core library's cells); never a process. */

@@ -595,6 +595,19 @@ export function compare(a: Value, b: Value): number {
  */
 const SHARED_AFTER = 1024;
 
+/**
+ * Members (items, keys, values; characters of a hashed string; bytes) the structural walks —
+ * {@link compare}, {@link equals}, {@link hash} — have visited in this thread so far. A kernel
+ * reads it before and after a built-in to charge the built-in's reading work as fuel
+ * (docs/language.md, "Built-ins that read values"); nothing in the value model depends on it.
+ */
+let visited = 0;
+
+/** The running count of members the structural walks have visited (see `visited` above): only differences of two readings mean anything. */
+export function walkWork(): number {
+  return visited;
+}
+
 /** What {@link compareShallow} answers for two collections of one rank: their members decide. */
 const DESCEND = 2;
 
@@ -628,6 +641,7 @@ function compareShallow(a: Value, b: Value): number {
       const x = (a as Bytes).data;
       const y = (b as Bytes).data;
       const n = Math.min(x.length, y.length);
+      visited += n;
       for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
       return x.length === y.length ? 0 : x.length < y.length ? -1 : 1;
     }
@@ -709,6 +723,7 @@ function compareDeep(a0: Value, b0: Value): number {
         a = memberAt(f.a, f.i);
         b = memberAt(f.b, f.i);
         f.i++;
+        visited++;
         break;
       }
       if (f.tail !== 0) return f.tail;
@@ -821,6 +836,7 @@ function hashScalar(v: Value): number | undefined {
       return fmix(mix(mix(0x2, u32[0]!), u32[1]!));
     }
     case 'string':
+      visited += (v as string).length;
       return hashString(v as string, 0x3);
     case 'char':
       return hashString((v as Char).ch, 0x4);
@@ -830,6 +846,7 @@ function hashScalar(v: Value): number | undefined {
       return hashString((v as Sym).fullName, 0x6);
     case 'bytes': {
       const d = (v as Bytes).data;
+      visited += d.length;
       let h = 0x7;
       for (let i = 0; i < d.length; i++) h = mix(h, d[i]!);
       return fmix(h ^ d.length);
@@ -882,6 +899,7 @@ function hashDeep(root: List | Vector | EMap | ESet | Tagged): number {
     if (f.i < f.n) {
       const m = f.v instanceof Tagged ? f.v.value : memberAt(f.v, f.i);
       f.i++;
+      visited++;
       const s = hashScalar(m) ?? seen?.get(m as object);
       if (s === undefined) {
         open(m as List | Vector | EMap | ESet | Tagged);

@@ -304,7 +304,7 @@ function makeHelpers(env: Tier1Env, t1: Tier1): Helpers {
             if (PURE_KERNEL_CALLS.has(impl.name)) return rt.kernelPure(impl.name, args);
             throw DEOPT;
           case 'apply':
-            [f, args] = spreadApply(args);
+            [f, args] = spreadApply(args, rt);
             continue;
         }
       }

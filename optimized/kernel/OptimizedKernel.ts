@@ -127,6 +127,10 @@ export class OptimizedKernel implements Kernel, ProgramHost {
       toCompletion: (p) => this.lang.toCompletion(p),
       toSchedulingPoint: (p) => this.lang.toSchedulingPoint(p),
     }));
+    // Storing a value costs a running program fuel for the words its conversion writes (⌊words/16⌋).
+    mem.meter = (pid, words) => {
+      if (scheduler.runningPid === pid) rt.chargeReading(words);
+    };
     const atoms = (this.atoms = new AtomTable(new HeapAtomCells(mem.heap, mem.collector), mem.heap, mutants, {
       intern: (v, pid) => mem.intern(v, pid),
       find: (pid) => procs.find(pid),

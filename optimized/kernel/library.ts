@@ -9,7 +9,7 @@ import type { Quotas } from '../../spec/Kernel.js';
 import { readEdnForms } from '../../spec/codec/Edn.js';
 import { PRELUDE } from '../../spec/Prelude.js';
 import { KERNEL_CALL_NAMES } from '../../spec/lang/kernelCalls.js';
-import { Bytes, EMap, ESet, Fn, List, Vector, type Sym, type Value } from '../../spec/Values.js';
+import { Bytes, EMap, ESet, Fn, List, Vector, type Sym, type Value, walkWork } from '../../spec/Values.js';
 import { QuotaExceeded } from '../lang/errors.js';
 import { Compiler } from '../lang/front.js';
 import { programState, stateValues, type MState } from '../lang/machine.js';
@@ -119,12 +119,18 @@ export class Library implements JitLanguage {
   /**
    * A built-in whose work is charged: a result of n elements costs ⌊n/16⌋ extra units of fuel
    * (so a loop that copies ever larger values runs out of fuel in bounded time and memory), and a
-   * single value larger than the heap-cell quota is `out-of-memory` (see {@link Library.charge}).
+   * single value larger than the heap-cell quota is `out-of-memory` (see {@link Library.charge});
+   * the members its comparisons and hashes visit cost ⌊visited/16⌋ (so a loop that compares or
+   * hashes large values runs out of fuel in bounded time too).
    */
   private metered(name: string, f: NativeFn): NativeFn {
     const charge = this.charge;
+    const rt = this.rt;
     return (args) => {
+      const w0 = walkWork();
       const r = f(args);
+      // Reading: the members its comparisons and hashes visited.
+      rt.chargeReading(walkWork() - w0);
       const n = elementsOf(r);
       if (n < 16) return r;
       // Only new storage costs fuel: a result that is an argument, or shares one's storage, is free.

@@ -166,9 +166,18 @@ export class KernelMemory {
     this.heap.mem.tick?.();
   }
 
+  /**
+   * Told the words each conversion into the heap wrote, and for which process (the kernel
+   * charges them as fuel to a running program, so that a loop storing large values ends in
+   * bounded time); nothing by default.
+   */
+  meter: (pid: Pid, words: number) => void = () => undefined;
+
   /** Converts `v` into the heap, charging its composite values to `pid`, enforcing the heap-cell quota. */
   intern(v: Value, pid: Pid): number {
+    const before = this.heap.counters.wordsAllocated;
     const w = toHeap(this.heap, v, pid);
+    this.meter(pid, this.heap.counters.wordsAllocated - before);
     if (!this.mutants.has('quota-not-enforced') && this.overHeap(pid) !== null) {
       // Garbage may still be charged: collect (the new value is held as a host root meanwhile).
       this.hostRoots.add(w);

@@ -45,6 +45,11 @@ export class Scheduler {
   /** Fuel a program's `fork`s handed to children during the current drive (not steps of the tree). */
   private forkGiven = 0;
 
+  /** The process whose program (or validator, or watch) is running now, or null between runs. */
+  get runningPid(): Pid | null {
+    return this.running > 0 ? this.rt.pid : null;
+  }
+
   /** A scheduler over `procs` running code on `rt`; `modes` builds each run's host. */
   constructor(
     private readonly rt: Runtime,

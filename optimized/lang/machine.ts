@@ -174,10 +174,12 @@ export function applyData(fn: Value, args: readonly Value[]): Value | undefined 
   return undefined;
 }
 
-/** `(apply f a b coll)` → `f` and its arguments `[a b …coll]`. */
-export function spreadApply(args: readonly Value[]): [Value, Value[]] {
+/** `(apply f a b coll)` → `f` and its arguments `[a b …coll]`; spreading n arguments costs ⌊n/16⌋ of `rt`'s fuel. */
+export function spreadApply(args: readonly Value[], rt: Runtime): [Value, Value[]] {
   if (args.length < 2) throw new Raised('program-error', 'apply: expected (apply f args… coll)');
-  return [args[0]!, [...args.slice(1, -1), ...seqItems(args[args.length - 1]!, 'apply')]];
+  const spread = [...args.slice(1, -1), ...seqItems(args[args.length - 1]!, 'apply')];
+  rt.chargeReading(spread.length);
+  return [args[0]!, spread];
 }
 
 /** Number of elements a call (head and arguments), recur or collection literal evaluates. */
@@ -488,7 +490,7 @@ export function run(s: MState, rt: Runtime, host: ExecHost, atomic: boolean): Ru
               if (r.halt === true) return { state: { m: 'halt', v: val }, yielded: true, blocked: false };
               yielded = r.yields;
               mode = 'ret';
-            } else [fnv, args] = spreadApply(args);
+            } else [fnv, args] = spreadApply(args, rt);
             break;
           }
           const d = applyData(fn, args);

@@ -108,6 +108,17 @@ export class Runtime {
     if (--this.fuel < 0) this.outOfFuel();
   }
 
+  /**
+   * Charges the reading work of a built-in or an `apply`: ⌊n/16⌋ units of fuel for `n` members
+   * visited (compared, hashed, spread); throws `fuel-exhausted` when not that much is left.
+   */
+  chargeReading(n: number): void {
+    const f = n >> 4;
+    if (f === 0) return;
+    this.fuel -= f;
+    if (this.fuel < 0) this.outOfFuel();
+  }
+
   /** Throws the `fuel-exhausted` quota error. */
   outOfFuel(): never {
     this.fuel = 0;

@@ -23,7 +23,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { KernelError } from '../../spec/Errors.js';
 import { readEdnForms, printEdn, printEdnOrElided, printEdnPrefix, TextTooLong } from '../../spec/codec/Edn.js';
 import { PRELUDE } from '../../spec/Prelude.js';
-import { AtomRef, Bytes, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, equals, type Value } from '../../spec/Values.js';
+import { AtomRef, Bytes, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, equals, walkWork, type Value } from '../../spec/Values.js';
 import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallName } from '../../spec/lang/kernelCalls.js';
 import { outputCharsOf, type ErrorKind } from '../../spec/Kernel.js';
 import { Compiler, type Lambda } from '../lang/front.js';
@@ -599,10 +599,16 @@ function charge(name: string, n: number, fresh: boolean): void {
   if (rt.allocated > rt.nextCheck && rt.inCompiled > 0) throw MEMCHECK;
 }
 
-/** A built-in whose result is charged (see {@link charge}); a result that is an argument, or shares one's storage, is not new storage. */
+/**
+ * A built-in whose result is charged (see {@link charge}); a result that is an argument, or shares
+ * one's storage, is not new storage. The members its comparisons and hashes visit cost
+ * ⌊visited/16⌋ fuel, as in the single-threaded kernel.
+ */
 function metered(name: string, f: NativeFn): NativeFn {
   return (args) => {
+    const w0 = walkWork();
     const r = f(args);
+    rt.chargeReading(walkWork() - w0);
     const n = elementsOf(r);
     if (n < 16) return r;
     const shared = (r instanceof List && r.isSuffix) || args.includes(r) || (r instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(r)));

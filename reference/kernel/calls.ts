@@ -8,7 +8,7 @@ import { KernelError } from '../../spec/Errors.js';
 import type { Ref } from '../../spec/Kernel.js';
 import type { DurableStore } from '../../spec/Store.js';
 import { atomArg, basisArg, durableNameArg, noDurableStore, notDurable, withStore, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, kernelCallYields, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallHandlers, type KernelCallName } from '../../spec/lang/kernelCalls.js';
-import { AtomRef, EMap, Vector, equals, kw, type Value } from '../../spec/Values.js';
+import { AtomRef, EMap, Vector, equals, kw, walkWork, type Value } from '../../spec/Values.js';
 import { isComposite } from '../heap.js';
 import { callState, type Kont, type State, type StepResult } from '../lang/machine.js';
 import { ProgramError, errorValue, programError } from '../lang/runtime.js';
@@ -116,7 +116,11 @@ export class KernelCalls {
     },
     'compare-and-set!': (c) => {
       const [a, ref] = this.callAtom(c);
-      if (!equals(this.parts.atoms.value(a), c.args[1]!)) return c.done(false);
+      // The comparison's reading costs fuel as a built-in's does.
+      const before = walkWork();
+      const same = equals(this.parts.atoms.value(a), c.args[1]!);
+      this.parts.processes.chargeWork(c.p, null, [], walkWork() - before);
+      if (!same) return c.done(false);
       this.parts.atoms.write(c.p, a, ref, c.args[2]!);
       return c.done(true);
     },

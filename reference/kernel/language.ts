@@ -175,7 +175,7 @@ export class LanguageHost {
         if (isComposite(v)) heap.alloc(v, p.pid);
       },
       newFn: (name, impl: Closure) => this.makeFn(name, impl, p.pid),
-      work: (v, args) => this.parts.processes.chargeWork(p, v, args),
+      work: (v, args, walked) => this.parts.processes.chargeWork(p, v, args, walked),
       kernelCall,
     };
   }

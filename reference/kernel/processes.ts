@@ -112,17 +112,21 @@ export class Processes {
 
   /**
    * A built-in's work (resource bombs): a new value of n elements costs ⌊n/16⌋ fuel, and one
-   * value of more elements than the heap-cell quota is out-of-memory. A result that is one of the
-   * arguments costs nothing.
+   * value of more elements than the heap-cell quota is out-of-memory (a result that is one of the
+   * arguments costs nothing); the `walked` members its comparisons and hashes visited cost
+   * ⌊walked/16⌋ fuel.
    */
-  chargeWork(p: ProcessRecord, v: Value, args: readonly Value[]): void {
+  chargeWork(p: ProcessRecord, v: Value, args: readonly Value[], walked = 0): void {
     const { quotas, mutants } = this.t;
-    if (v === null || (typeof v !== 'object' && typeof v !== 'string') || args.includes(v)) return;
-    if (v instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(v))) return; // an O(1) conj
-    const n = typeof v === 'string' ? v.length : v instanceof List || v instanceof Vector ? v.size : v instanceof ESet ? v.items.length : v instanceof EMap ? v.size : v instanceof Bytes ? v.length : 0; // `size`: reading `items` would stop a vector appending in place
-    if (n < 16) return;
-    if (n > quotas.heapCells && !mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', `process ${p.pid}: a built-in would build a value of ${n} elements, over the heap quota of ${quotas.heapCells} cells`);
-    this.charge(p, n >> 4);
+    // Reading: ⌊walked/16⌋ for the members the built-in's comparisons and hashes visited.
+    let fuel = walked >> 4;
+    const fresh = !(v === null || (typeof v !== 'object' && typeof v !== 'string') || args.includes(v) || (v instanceof Vector && args.some((x) => x instanceof Vector && x.sharesStorageWith(v)))); // an argument, or an O(1) conj, is no new storage
+    const n = !fresh ? 0 : typeof v === 'string' ? v.length : v instanceof List || v instanceof Vector ? v.size : v instanceof ESet ? v.items.length : v instanceof EMap ? v.size : v instanceof Bytes ? v.length : 0; // `size`: reading `items` would stop a vector appending in place
+    if (n >= 16) {
+      if (n > quotas.heapCells && !mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', `process ${p.pid}: a built-in would build a value of ${n} elements, over the heap quota of ${quotas.heapCells} cells`);
+      fuel += n >> 4;
+    }
+    if (fuel > 0) this.charge(p, fuel);
   }
 
   /**

@@ -13,7 +13,7 @@ import type { Position } from '../../spec/codec/Edn.js';
 import { KernelError } from '../../spec/Errors.js';
 import { printEdn } from '../../spec/codec/Edn.js';
 import type { ErrorKind } from '../../spec/Kernel.js';
-import { Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value } from '../../spec/Values.js';
+import { Char, EMap, ESet, Fn, IntOverflowError, Keyword, List, Sym, Vector, type Value, walkWork } from '../../spec/Values.js';
 import type { Mutants } from '../mutants.js';
 import { seqItems } from '../../spec/lang/builtins.js';
 import { ProgramError, bind, errorValue, implOf, lookup, programError, truthy, type Arity, type Closure, type Env } from './runtime.js';
@@ -94,8 +94,12 @@ export interface Host {
   alloc(value: Value): void;
   /** Creates (and allocates) a function value. */
   newFn(name: string | null, impl: Closure): Fn;
-  /** Charges the work of a built-in that returned `v` (fuel per element of new storage; a value over the heap quota is out-of-memory). */
-  work(v: Value, args: readonly Value[]): void;
+  /**
+   * Charges the work of a built-in that returned `v` (fuel per element of new storage; a value
+   * over the heap quota is out-of-memory) and visited `walked` members comparing and hashing
+   * (see `walkWork` of spec/Values.ts), or of an `apply` that spread `walked` arguments.
+   */
+  work(v: Value, args: readonly Value[], walked: number): void;
   /** Performs the kernel call `name`; `k` is the continuation after the call. */
   kernelCall(name: string, args: readonly Value[], k: Kont, again: State): StepResult;
 }
@@ -361,8 +365,9 @@ function applyFn(s: Extract<State, { mode: 'apply' }>, h: Host): StepResult {
         return evalBody(arity.body, env, push(k, { t: 'call', fn, arity, pos }), pos);
       }
       case 'native': {
+        const w0 = walkWork();
         const v = impl.fn(args);
-        h.work(v, args);
+        h.work(v, args, walkWork() - w0);
         h.alloc(v);
         return ret(v, k);
       }
@@ -371,6 +376,7 @@ function applyFn(s: Extract<State, { mode: 'apply' }>, h: Host): StepResult {
       case 'apply': {
         if (args.length < 2) programError('apply: expected (apply f args… coll)');
         const spread = [...args.slice(1, -1), ...seqItems(args.at(-1)!, 'apply')];
+        h.work(null, args, spread.length);
         return { state: { mode: 'apply', fn: args[0]!, args: spread, k, pos }, yielded: false };
       }
     }

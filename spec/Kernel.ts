@@ -249,6 +249,20 @@ export function outputQuotaMessage(pid: Pid, tree: Pid, held: number, chars: num
  */
 export const PROCESS_CREATION_FUEL = 256;
 
+/**
+ * How deep synchronous code may nest: a validator, watch or swap function that writes an atom
+ * whose validator or watch runs more code, and so on. One more level is `stack-overflow` (an
+ * uncatchable quota error; for code run on behalf of another process, that code's failure), at
+ * the same depth in every kernel — so a watch that writes the atom it watches ends the same way
+ * everywhere, never at whatever depth the host's own stack runs out.
+ */
+export const MAX_CALLBACK_NESTING = 64;
+
+/** The message of the `stack-overflow` error of code nested more than {@link MAX_CALLBACK_NESTING} deep. */
+export function callbackNestingMessage(pid: Pid): string {
+  return `process ${pid}: validators, watches and swap functions nested more than ${MAX_CALLBACK_NESTING} deep`;
+}
+
 /** Default quotas, shared by every kernel so that the same program hits the same limit. */
 export const DEFAULT_QUOTAS: Quotas = Object.freeze({
   heapCells: 1_000_000,

@@ -109,6 +109,10 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   // output: a process printing past its tree's output quota (of the mutant campaigns' quotas)
   // stops with out-of-memory, its lines so far kept
   '(loop [i 0] (if (< i 60) (do (prn i (range 20) (deref $A)) (recur (inc i))) i))',
+  // a watch that writes the atom it watches: the writes nest until the kernels' common bound
+  // (MAX_CALLBACK_NESTING), never until the host's own stack runs out (a depth each kernel
+  // reaches differently); the error is caught only if it is not a quota error
+  '(do (add-watch $A :again (fn [k r o n] (if (int? n) (swap! $A inc) nil))) (try (swap! $A (fn [x] (if (int? x) (inc x) 0))) (catch e (get e :error))) (deref $A))',
 ];
 
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { KernelError } from '../../spec/Errors.js';
-import { PROCESS_CREATION_FUEL, type Pid, type Quotas } from '../../spec/Kernel.js';
+import { MAX_CALLBACK_NESTING, PROCESS_CREATION_FUEL, callbackNestingMessage, type Pid, type Quotas } from '../../spec/Kernel.js';
 import { printEdn } from '../../spec/codec/Edn.js';
 import { Keyword, Vector, type Fn, type Value } from '../../spec/Values.js';
 import { QuotaExceeded, Raised, errorMap } from '../lang/errors.js';
@@ -44,6 +44,15 @@ export class Scheduler {
   private running = 0;
   /** Fuel a program's `fork`s handed to children during the current drive (not steps of the tree). */
   private forkGiven = 0;
+
+  /** Validators, watches and swap functions running now, one inside another (bounded by `MAX_CALLBACK_NESTING`). */
+  private nesting = 0;
+
+  /** Enters one more level of synchronous code for `p`: `stack-overflow` past `MAX_CALLBACK_NESTING`. */
+  private enterCallback(p: Process): void {
+    if (this.nesting >= MAX_CALLBACK_NESTING) throw new KernelError('stack-overflow', callbackNestingMessage(p.pid));
+    this.nesting++;
+  }
 
   /** The process whose program (or validator, or watch) is running now, or null between runs. */
   get runningPid(): Pid | null {
@@ -155,6 +164,7 @@ export class Scheduler {
 
   /** Calls `f` with `args` in `p` to completion, atomically (validators, watches, the `swap` op's function). */
   callSync(p: Process, f: Value, args: readonly Value[]): Value {
+    this.enterCallback(p);
     const fuel = p.fuel;
     p.fuel = this.running > 0 ? this.rt.fuel : this.quotas.fuel;
     this.running++;
@@ -163,6 +173,7 @@ export class Scheduler {
       end = this.drive(p, callState(f, args), this.modes.toCompletion(p)).state;
     } finally {
       this.running--;
+      this.nesting--;
       if (this.running === 0) p.fuel = fuel;
     }
     if (end.m === 'halt') return end.v;
@@ -210,7 +221,11 @@ export class Scheduler {
     owner.fuel = Math.max(0, Math.min(this.quotas.callbackFuel, owner.account.fuel));
     let failure: { kind: string; message: string };
     this.running++;
+    let entered = false;
     try {
+      // Nested too deep: the owner's code fails (its failure, never the writer's).
+      this.enterCallback(owner);
+      entered = true;
       const end = this.drive(owner, callState(fn, args), this.modes.toCompletion(owner)).state;
       if (end.m === 'halt') return { ok: true, value: end.v };
       failure = end.m === 'failed' ? { kind: end.kind, message: end.msg } : { kind: 'program-error', message: 'a validator or watch may not block (join)' };
@@ -220,6 +235,7 @@ export class Scheduler {
       failure = f;
     } finally {
       this.running--;
+      if (entered) this.nesting--;
       owner.fuel = saved;
       owner.blockedOn = savedBlocked;
     }
@@ -228,6 +244,7 @@ export class Scheduler {
 
   /** The seeded bug `foreign-code-charged-to-writer`: the owner's code runs on the writer's fuel and its failure is the writer's. */
   private chargedToWriter(writer: Process, owner: Process, fn: Fn, args: readonly Value[]): Value {
+    this.enterCallback(owner);
     const saved = owner.fuel;
     owner.fuel = this.running > 0 ? this.rt.fuel : writer.fuel;
     this.running++;
@@ -239,6 +256,7 @@ export class Scheduler {
       throw new Raised('program-error', 'a validator, watch or swap function may not block (join)');
     } finally {
       this.running--;
+      this.nesting--;
       owner.fuel = saved;
     }
   }

@@ -25,7 +25,7 @@ import { readEdnForms, printEdn, printEdnOrElided, printEdnPrefix, TextTooLong }
 import { PRELUDE } from '../../spec/Prelude.js';
 import { AtomRef, Bytes, EMap, ESet, Fn, Keyword, List, Sym, Vector, compare, equals, walkWork, type Value } from '../../spec/Values.js';
 import { KERNEL_CALL_NAMES, atomArg, checkKernelCallArity, forkNotAllowed, isKernelCallName, joinMayNotBlock, outputLine, pidArg, registerArg, spawnArg, stampArg, validatorArg, watchArg, type KernelCallName } from '../../spec/lang/kernelCalls.js';
-import { outputCharsOf, type ErrorKind } from '../../spec/Kernel.js';
+import { MAX_CALLBACK_NESTING, callbackNestingMessage, outputCharsOf, type ErrorKind } from '../../spec/Kernel.js';
 import { Compiler, type Lambda } from '../lang/front.js';
 import { callState, copyState, finished, programState, run, stateValues, type ExecHost, type KernelResult, type Kont, type MState } from '../lang/machine.js';
 import { createNatives, type NativeFn } from '../lang/natives.js';
@@ -236,6 +236,9 @@ function record(p: Proc, object: number, input: AtomEvent['input'], call: number
   p.history.push({ object, input, output, call, ret: heap.tick() });
 }
 
+/** Validators and watches running now on this worker, one inside another. */
+let nesting = 0;
+
 /**
  * Runs a validator or watch installed by `owner` for a write by the current process (ADR 0024,
  * docs/adr/0040): own code runs like any call of the writer's; another process's code runs as
@@ -263,7 +266,15 @@ function runAs(owner: number, fn: Value, args: readonly Value[], what: { readonl
   }
   let end: MState;
   try {
-    const r = run(callState(fn, args), rt, host, true);
+    // Nested too deep (a watch writing the atom it watches): this code fails, at the same depth as in the single-threaded kernels.
+    if (nesting >= MAX_CALLBACK_NESTING) throw new QuotaExceeded('stack-overflow', callbackNestingMessage(owner));
+    nesting++;
+    let r: ReturnType<typeof run>;
+    try {
+      r = run(callState(fn, args), rt, host, true);
+    } finally {
+      nesting--;
+    }
     end = r.blocked ? { m: 'failed', kind: 'program-error', msg: 'a validator or watch may not block (join)', err: errorMap('program-error', 'a validator or watch may not block (join)') } : r.state;
   } catch (e) {
     if (!(e instanceof QuotaExceeded) && !(e instanceof UnpublishedRead)) throw e;
@@ -286,6 +297,8 @@ function runAs(owner: number, fn: Value, args: readonly Value[], what: { readonl
   if (!own && ctx.output.length > 0) post({ type: 'output', pid: owner, output: ctx.output });
   if (end.m === 'halt') return end.v;
   const failure = end.m === 'failed' ? { kind: end.kind, message: end.msg } : { kind: 'program-error', message: 'a validator or watch did not finish' };
+  // Own code's quota errors end the writer's program, as in the single-threaded kernels (they cannot be caught).
+  if (own && (failure.kind === 'stack-overflow' || failure.kind === 'fuel-exhausted' || failure.kind === 'out-of-memory')) throw new QuotaExceeded(failure.kind, failure.message);
   if (own) throw new Raised('program-error', failure.message, end.m === 'failed' ? end.err : errorMap('program-error', failure.message));
   if (what.kind === 'validator') fail('validator-rejected', `the validator of process ${owner} failed (${failure.kind}: ${failure.message})`);
   post({ type: 'output', pid: owner, output: [{ t: heap.tick(), line: printEdnOrElided(new Vector([Keyword.of('watch-failed'), what.key, Keyword.of(failure.kind)])) }] });

@@ -258,7 +258,8 @@ export class Atoms {
     owner.fuelLeft = Math.max(0, Math.min(this.t.quotas.callbackFuel, owner.account.fuel));
     try {
       for (const x of args) if (isComposite(x)) this.t.heap.alloc(x, owner.pid);
-      const end = language.runAtomic(owner, callState(fn, args)).state;
+      // Nested too deep: the owner's code fails (its failure, never the writer's).
+      const end = language.nest(owner, () => language.runAtomic(owner, callState(fn, args))).state;
       if (end.mode === 'halt') return { value: end.value };
       return end.mode === 'failed' ? { kind: end.kind, message: end.message } : { kind: 'program-error', message: 'a validator or watch may not block (join)' };
     } catch (e) {

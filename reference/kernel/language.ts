@@ -8,6 +8,7 @@ import { decodeAll, fromBase64 } from '../../spec/codec/Binary.js';
 import { readEdnForms, type Position } from '../../spec/codec/Edn.js';
 import { BadInputError, KernelError } from '../../spec/Errors.js';
 import { KERNEL_CALL_NAMES } from '../../spec/lang/kernelCalls.js';
+import { MAX_CALLBACK_NESTING, callbackNestingMessage } from '../../spec/Kernel.js';
 import { builtins } from '../../spec/lang/builtins.js';
 import { EMap, Fn, List, Vector, type Sym, type Value } from '../../spec/Values.js';
 import { isComposite } from '../heap.js';
@@ -24,6 +25,8 @@ type KernelCaller = (name: string, args: readonly Value[], k: Kont, again: State
 export class LanguageHost {
   private readonly programHosts = new Map<ProcessRecord, Host>();
   private readonly atomicHosts = new Map<ProcessRecord, Host>();
+  /** Validators, watches and swap functions running now, one inside another (bounded by `MAX_CALLBACK_NESTING`). */
+  private nesting = 0;
   private nsIndex: { handle: number; map: Map<Sym, Value> } = { handle: -1, map: new Map() };
 
   /** The language host over `t`; fuel, memory and kernel calls go through `parts`. */
@@ -92,11 +95,27 @@ export class LanguageHost {
 
   /** Calls `f` with `args` to completion, atomically (validators, watches, the `swap` op's function). */
   callSync(p: ProcessRecord, f: Value, args: readonly Value[]): Value {
-    for (const a of args) if (isComposite(a)) this.t.heap.alloc(a, p.pid);
-    const end = this.runAtomic(p, callState(f, args)).state;
+    const end = this.nest(p, () => {
+      for (const a of args) if (isComposite(a)) this.t.heap.alloc(a, p.pid);
+      return this.runAtomic(p, callState(f, args)).state;
+    });
     if (end.mode === 'halt') return end.value;
     if (end.mode === 'failed') throw new ProgramError(end.message, end.error);
     throw new ProgramError('a validator, watch or swap function may not block (join)');
+  }
+
+  /**
+   * Runs `f` (a validator, watch or swap function of `p`) one level deeper than the code running
+   * now: `stack-overflow` instead when that would be more than `MAX_CALLBACK_NESTING` levels.
+   */
+  nest<T>(p: ProcessRecord, f: () => T): T {
+    if (this.nesting >= MAX_CALLBACK_NESTING) throw new KernelError('stack-overflow', callbackNestingMessage(p.pid));
+    this.nesting++;
+    try {
+      return f();
+    } finally {
+      this.nesting--;
+    }
   }
 
   /** Evaluates `src` (the text of a function) in `p` → the function; bad-input when it is not one. */

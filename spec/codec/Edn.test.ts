@@ -127,6 +127,36 @@ describe('EDN reader', () => {
   });
 });
 
+describe('EDN reader errors on huge tokens', () => {
+  // A 100,000-character token was repeated whole in the message (a megabyte of text for a
+  // megabyte-long integer); a message shows at most 40 of its characters and its length.
+  const huge = (t: string): string => t.repeat(100_000 / t.length);
+  for (const [what, text] of [
+    ['an integer outside int64', huge('1')],
+    ['a malformed number', `1${huge('x')}`],
+    ['an exact decimal', `${huge('1')}M`],
+    ['an invalid symbol', `a${huge('/b')}`],
+    ['an invalid keyword', `:${huge('/')}`],
+    ['an auto-resolved keyword', `::${huge('k')}`],
+    ['an unknown character name', `\\${huge('q')}`],
+    ['an unknown symbolic value', `##${huge('N')}`],
+    ['a bad tag', `#${huge('-')} 1`],
+  ] as const) {
+    test(`${what}: the message shows its start and its length`, () => {
+      let message = '';
+      try {
+        readEdn(text);
+      } catch (e) {
+        expect(e).toBeInstanceOf(BadInputError);
+        message = (e as Error).message;
+      }
+      expect(message.length).toBeGreaterThan(0);
+      expect(message.length).toBeLessThan(250);
+      expect(message).toMatch(/… \(\d+ characters\)/);
+    });
+  }
+});
+
 describe('EDN printer', () => {
   test('is canonical: equal values print identically', () => {
     expect(printEdn(readEdn('{:b 2 :a 1}'))).toBe('{:a 1, :b 2}');

@@ -171,6 +171,14 @@ export function taggedProblem(tag: string, value: Value): string | null {
   return null;
 }
 
+/** Characters of a token an error message shows (a reader error never repeats a huge token whole). */
+const TOKEN_SHOWN = 40;
+
+/** `tok` as an error message shows it: whole up to {@link TOKEN_SHOWN} characters, else its start and its length. */
+function shownToken(tok: string): string {
+  return tok.length <= TOKEN_SHOWN ? tok : `${tok.slice(0, TOKEN_SHOWN)}… (${tok.length} characters)`;
+}
+
 /** Character classes below U+0080: 3 white space (commas included), 2 other token ends, 0 otherwise. */
 const CC = new Uint8Array(128);
 for (const c of ' ,\n\t\r\f') CC[c.charCodeAt(0)] = 3;
@@ -362,12 +370,12 @@ class Reader {
           if (tok === 'Inf') value = Infinity;
           else if (tok === '-Inf') value = -Infinity;
           else if (tok === 'NaN') value = NaN;
-          else this.fail(`unknown symbolic value ##${tok}`, off, line, col);
+          else this.fail(`unknown symbolic value ##${shownToken(tok)}`, off, line, col);
         } else {
           this.i++;
           const tok = this.readToken();
           if (!validTags.has(tok)) {
-            if (!isValidTag(tok)) this.fail(`bad tag '#${tok}' (a tag is # followed by a symbol starting with a letter)`, off, line, col);
+            if (!isValidTag(tok)) this.fail(`bad tag '#${shownToken(tok)}' (a tag is # followed by a symbol starting with a letter)`, off, line, col);
             if (validTags.size >= TOKEN_CACHE_MAX) validTags.clear();
             validTags.add(tok);
           }
@@ -523,14 +531,14 @@ class Reader {
     if (numeric) {
       if (INT_RE.test(tok)) {
         const x = BigInt(tok.endsWith('N') ? tok.slice(0, -1) : tok);
-        if (x < INT64_MIN || x > INT64_MAX) this.fail(`integer ${tok} is outside the 64-bit range (ImmutOS has no bignums)`, off, line, col);
+        if (x < INT64_MIN || x > INT64_MAX) this.fail(`integer ${shownToken(tok)} is outside the 64-bit range (ImmutOS has no bignums)`, off, line, col);
         return x;
       }
       if (FLOAT_RE.test(tok)) return Number(tok);
-      if (/M$/.test(tok)) this.fail(`exact decimal '${tok}' is not supported (no BigDecimal in ImmutOS)`, off, line, col);
-      this.fail(`malformed number '${tok}'`, off, line, col);
+      if (/M$/.test(tok)) this.fail(`exact decimal '${shownToken(tok)}' is not supported (no BigDecimal in ImmutOS)`, off, line, col);
+      this.fail(`malformed number '${shownToken(tok)}'`, off, line, col);
     }
-    if (!isSymbolToken(tok)) this.fail(`invalid symbol '${tok}'`, off, line, col);
+    if (!isSymbolToken(tok)) this.fail(`invalid symbol '${shownToken(tok)}'`, off, line, col);
     const slash = tok.indexOf('/');
     return slash > 0 && tok.length > 1 ? Sym.of(tok.slice(slash + 1), tok.slice(0, slash)) : Sym.of(tok);
   }
@@ -544,8 +552,8 @@ class Reader {
     const known = keywordTokens.get(tok);
     if (known !== undefined) return known;
     if (tok.length === 0) this.fail("a keyword needs a name after ':'", off, line, col);
-    if (tok[0] === ':') this.fail(`auto-resolved keyword '::${tok.slice(1)}' is not EDN`, off, line, col);
-    if (!isSymbolToken(tok) || tok === '/') this.fail(`invalid keyword ':${tok}'`, off, line, col);
+    if (tok[0] === ':') this.fail(`auto-resolved keyword '::${shownToken(tok.slice(1))}' is not EDN`, off, line, col);
+    if (!isSymbolToken(tok) || tok === '/') this.fail(`invalid keyword ':${shownToken(tok)}'`, off, line, col);
     const slash = tok.indexOf('/');
     const k = slash > 0 ? Keyword.of(tok.slice(slash + 1), tok.slice(0, slash)) : Keyword.of(tok);
     keywordTokens.set(tok, k);
@@ -632,7 +640,7 @@ class Reader {
     const named = NAMED_CHARS[name];
     if (named !== undefined) return new Char(named);
     if (first === 'u' && /^[0-9a-fA-F]{4}$/.test(rest)) return new Char(String.fromCharCode(parseInt(rest, 16)));
-    this.fail(`unknown character '\\${name}'`, off, line, col);
+    this.fail(`unknown character '\\${shownToken(name)}'`, off, line, col);
   }
 }
 

@@ -37,12 +37,12 @@ export interface Process {
   readonly account: TreeAccount;
 }
 
-/** What a tree of processes has left in the current run (ADR 0024). */
+/** A tree's shared budgets (ADR 0024, ADR 0057): its fuel in the current run, its output so far. */
 export interface TreeAccount {
-  /** Steps left to the whole tree. */
-  fuel: number;
-  /** Characters of output the tree's processes hold (exited ones included; see `Quotas.treeOutputChars`). */
+  /** Output characters held by the tree, exited processes' included (bounded by `Quotas.treeOutputChars`). */
   output: number;
+  /** Steps the whole tree may still take in this run. */
+  fuel: number;
 }
 
 /** A process record: the root of a new tree (`account` a fresh one) or a member of `inTreeOf`'s tree. */

@@ -174,9 +174,11 @@ export function taggedProblem(tag: string, value: Value): string | null {
 /** Characters of a token an error message shows (a reader error never repeats a huge token whole). */
 const TOKEN_SHOWN = 40;
 
-/** `tok` as an error message shows it: whole up to {@link TOKEN_SHOWN} characters, else its start and its length. */
+/** `tok` as an error message shows it: whole up to {@link TOKEN_SHOWN} characters (code points), else its first ones and its length. */
 function shownToken(tok: string): string {
-  return tok.length <= TOKEN_SHOWN ? tok : `${tok.slice(0, TOKEN_SHOWN)}… (${tok.length} characters)`;
+  if (tok.length <= TOKEN_SHOWN) return tok;
+  const chars = Array.from(tok);
+  return chars.length <= TOKEN_SHOWN ? tok : `${chars.slice(0, TOKEN_SHOWN).join('')}… (${chars.length} characters)`;
 }
 
 /** Character classes below U+0080: 3 white space (commas included), 2 other token ends, 0 otherwise. */

@@ -10,6 +10,13 @@ import { BadInputError } from '../../spec/Errors.js';
 import { AtomRef, Bytes, Char, EMap, ESet, INT64_MAX, INT64_MIN, Keyword, List, Sym, Tagged, Vector, type Value } from '../../spec/Values.js';
 import { MAX_DEPTH, isValidName, isValidTag, type Position } from '../../spec/codec/Edn.js';
 
+/** A token as a message shows it: up to 40 code points whole, a longer one cut there, with its length in code points. */
+function brief(tok: string): string {
+  const cps = [...tok];
+  if (cps.length <= 40) return tok;
+  return cps.slice(0, 40).join('') + '… (' + String(cps.length) + ' characters)';
+}
+
 const DELIMS = new Set(['(', ')', '[', ']', '{', '}', '"', ';', ',']);
 const isWs = (c: string): boolean => c === ' ' || c === ',' || c === '\n' || c === '\t' || c === '\r' || c === '\f';
 const NAMED_CHARS: Record<string, string> = {
@@ -125,11 +132,11 @@ class Reader {
           if (tok === 'Inf') value = Infinity;
           else if (tok === '-Inf') value = -Infinity;
           else if (tok === 'NaN') value = NaN;
-          else this.fail(`unknown symbolic value ##${tok}`, start);
+          else this.fail(`unknown symbolic value ##${brief(tok)}`, start);
         } else {
           this.i++;
           const tok = this.readToken();
-          if (!isValidTag(tok)) this.fail(`bad tag '#${tok}' (a tag is # followed by a symbol starting with a letter)`, start);
+          if (!isValidTag(tok)) this.fail(`bad tag '#${brief(tok)}' (a tag is # followed by a symbol starting with a letter)`, start);
           if (stack.length >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`);
           stack.push({ t: 'tag', tag: tok, pos: start });
           continue;
@@ -241,14 +248,14 @@ class Reader {
     if (numeric) {
       if (INT_RE.test(tok)) {
         const n = BigInt(tok.endsWith('N') ? tok.slice(0, -1) : tok);
-        if (n < INT64_MIN || n > INT64_MAX) this.fail(`integer ${tok} is outside the 64-bit range (ImmutOS has no bignums)`, at);
+        if (n < INT64_MIN || n > INT64_MAX) this.fail(`integer ${brief(tok)} is outside the 64-bit range (ImmutOS has no bignums)`, at);
         return n;
       }
       if (FLOAT_RE.test(tok)) return Number(tok);
-      if (/M$/.test(tok)) this.fail(`exact decimal '${tok}' is not supported (no BigDecimal in ImmutOS)`, at);
-      this.fail(`malformed number '${tok}'`, at);
+      if (/M$/.test(tok)) this.fail(`exact decimal '${brief(tok)}' is not supported (no BigDecimal in ImmutOS)`, at);
+      this.fail(`malformed number '${brief(tok)}'`, at);
     }
-    if (!isSymbolToken(tok)) this.fail(`invalid symbol '${tok}'`, at);
+    if (!isSymbolToken(tok)) this.fail(`invalid symbol '${brief(tok)}'`, at);
     const slash = tok.indexOf('/');
     return slash > 0 && tok.length > 1 ? Sym.of(tok.slice(slash + 1), tok.slice(0, slash)) : Sym.of(tok);
   }
@@ -258,8 +265,8 @@ class Reader {
     this.i++; // ':'
     const tok = this.readToken();
     if (tok.length === 0) this.fail("a keyword needs a name after ':'", at);
-    if (tok[0] === ':') this.fail(`auto-resolved keyword '::${tok.slice(1)}' is not EDN`, at);
-    if (!isSymbolToken(tok) || tok === '/') this.fail(`invalid keyword ':${tok}'`, at);
+    if (tok[0] === ':') this.fail(`auto-resolved keyword '::${brief(tok.slice(1))}' is not EDN`, at);
+    if (!isSymbolToken(tok) || tok === '/') this.fail(`invalid keyword ':${brief(tok)}'`, at);
     const slash = tok.indexOf('/');
     return slash > 0 ? Keyword.of(tok.slice(slash + 1), tok.slice(0, slash)) : Keyword.of(tok);
   }
@@ -345,7 +352,7 @@ class Reader {
     const named = NAMED_CHARS[name];
     if (named !== undefined) return new Char(named);
     if (first === 'u' && /^[0-9a-fA-F]{4}$/.test(rest)) return new Char(String.fromCharCode(parseInt(rest, 16)));
-    this.fail(`unknown character '\\${name}'`, at);
+    this.fail(`unknown character '\\${brief(name)}'`, at);
   }
 }
 

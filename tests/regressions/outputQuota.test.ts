@@ -118,7 +118,7 @@ describe('the output quota', () => {
     expect(MUTANT_QUOTAS.treeOutputChars).toBe(2_048);
     // The same seeded kernel on both sides: the two always agree, so only the invariant can tell.
     const kernel = 'reference+mutant:quota-not-enforced';
-    const r = await runCampaign({ kernels: [kernel, kernel], runs: 200, seed: 1, programs: true, quotas: MUTANT_QUOTAS, resourceErrors: 'compare', stopOnFirst: true, shrink: false });
+    const r = await runCampaign({ kernels: [kernel, kernel], runs: 1000, seed: 1, programs: true, quotas: MUTANT_QUOTAS, resourceErrors: 'compare', stopOnFirst: true, shrink: false });
     expect(r.failures.length).toBe(1);
     const v = r.failures[0]!.verdict;
     expect(v.kind === 'diverged' ? v.detail : '').toMatch(/OutputWithinQuota: process \d+ holds \d+ characters of output, over treeOutputChars 2048/);

@@ -79,20 +79,23 @@ export class ProcessTable {
    * `out-of-memory` when the tree would hold more than `treeOutputChars` characters of output.
    */
   print(p: Process, line: string): void {
-    const chars = outputCharsOf(line);
-    const quota = this.quotas.treeOutputChars;
-    if (p.account.output + chars > quota && !this.mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', outputQuotaMessage(p.pid, p.tree, p.account.output, chars, quota));
-    p.account.output += chars;
-    p.output.push(line);
+    if (!this.hold(p, line)) throw new KernelError('out-of-memory', outputQuotaMessage(p.pid, p.tree, p.account.output, outputCharsOf(line), this.quotas.treeOutputChars));
   }
 
   /** Appends a notice of the kernel (a watch record, a failed watch) to `p`'s output when its tree has room for it; else it is not recorded. */
   notice(p: Process, line: string): void {
+    this.hold(p, line);
+  }
+
+  /** Appends `line` to `p`'s output if its tree's output quota has room for it → whether it did. */
+  private hold(p: Process, line: string): boolean {
     const chars = outputCharsOf(line);
-    if (p.account.output + chars > this.quotas.treeOutputChars && !this.mutants.has('quota-not-enforced')) return;
+    if (p.account.output + chars > this.quotas.treeOutputChars && !this.mutants.has('quota-not-enforced')) return false;
     p.account.output += chars;
     p.output.push(line);
+    return true;
   }
+
 
   /** The pid the next process gets. */
   get nextPid(): Pid {

@@ -134,20 +134,23 @@ export class Processes {
    * `out-of-memory` when the tree would hold more than `treeOutputChars` characters of output.
    */
   print(p: ProcessRecord, line: string): void {
-    const { quotas, mutants } = this.t;
-    const chars = outputCharsOf(line);
-    if (p.account.output + chars > quotas.treeOutputChars && !mutants.has('quota-not-enforced')) throw new KernelError('out-of-memory', outputQuotaMessage(p.pid, p.tree, p.account.output, chars, quotas.treeOutputChars));
-    p.account.output += chars;
-    p.output.push(line);
+    if (!this.hold(p, line)) throw new KernelError('out-of-memory', outputQuotaMessage(p.pid, p.tree, p.account.output, outputCharsOf(line), this.t.quotas.treeOutputChars));
   }
 
   /** Appends a notice of the kernel (a watch record, a failed watch) to `p`'s output when its tree has room for it; else it is not recorded. */
   notice(p: ProcessRecord, line: string): void {
+    this.hold(p, line);
+  }
+
+  /** Appends `line` to `p`'s output if its tree's output quota has room for it → whether it did. */
+  private hold(p: ProcessRecord, line: string): boolean {
     const chars = outputCharsOf(line);
-    if (p.account.output + chars > this.t.quotas.treeOutputChars && !this.t.mutants.has('quota-not-enforced')) return;
+    if (p.account.output + chars > this.t.quotas.treeOutputChars && !this.t.mutants.has('quota-not-enforced')) return false;
     p.account.output += chars;
     p.output.push(line);
+    return true;
   }
+
 
   /** Takes `fuel` from `p` and its tree; `fuel-exhausted` when either goes below zero. */
   private charge(p: ProcessRecord, fuel: number): void {

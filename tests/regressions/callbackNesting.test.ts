@@ -5,25 +5,11 @@
 // or 531 writes, the optimized kernel 393 or 478, depending on the JavaScript engine's state.
 // The default campaign found it (tests/regressions/watch-writes-its-atom.json).
 import { describe, expect, it } from 'vitest';
-import { MAX_CALLBACK_NESTING, type KernelOptions, type Outcome, type Pid } from '../../spec/Kernel.js';
-import { createReferenceKernel, seededScheduler } from '../../reference/index.js';
-import { createOptimizedKernel } from '../../optimized/index.js';
+import { MAX_CALLBACK_NESTING } from '../../spec/Kernel.js';
+import { PROGRAM_KERNELS as KERNELS, runPrograms } from '../support/programs.js';
 import { runParallel } from '../../optimized/parallel/ParallelRuntime.js';
 
-type ProgramKernel = ReturnType<typeof createReferenceKernel> | ReturnType<typeof createOptimizedKernel>;
-
-const KERNELS: readonly [string, (o: KernelOptions) => ProgramKernel][] = [
-  ['reference', (o) => createReferenceKernel(o)],
-  ['optimized', (o) => createOptimizedKernel(o)],
-];
-
-function run(make: (o: KernelOptions) => ProgramKernel, text: string): { outcome: (pid: Pid) => Outcome | null | undefined; output: (pid: Pid) => readonly string[] } {
-  const k = make({});
-  k.load(0, text);
-  k.runAll(seededScheduler(0));
-  const results = new Map(k.results().map((r) => [r.pid, r.outcome]));
-  return { outcome: (pid) => results.get(pid), output: (pid) => k.processList().find((p) => p.pid === pid)?.output ?? [] };
-}
+const run = (make: (typeof KERNELS)[number][1], text: string) => runPrograms(make, [text]);
 
 const OWN_WATCH = '(def a (atom 0)) (add-watch a :k (fn [k r o n] (swap! a inc))) (try (swap! a inc) (catch e [:caught (get e :error)]))';
 const OWN_VALIDATOR = '(def a (atom 0)) (set-validator! a (fn [v] (do (swap! a inc) true))) (try (swap! a inc) (catch e [:caught (get e :error)]))';

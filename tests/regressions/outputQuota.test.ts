@@ -5,45 +5,13 @@
 // `treeOutputChars`: a `println` or `prn` over it is `out-of-memory`, a kernel notice over it is
 // not recorded, and the fuzzer's invariant `OutputWithinQuota` holds every kernel to it.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUOTAS, outputCharsOf, type KernelOptions, type Outcome, type Pid } from '../../spec/Kernel.js';
-import { createReferenceKernel, seededScheduler } from '../../reference/index.js';
-import { createOptimizedKernel } from '../../optimized/index.js';
+import { DEFAULT_QUOTAS, outputCharsOf } from '../../spec/Kernel.js';
+import { PROGRAM_KERNELS as KERNELS, runPrograms as run } from '../support/programs.js';
 import { runParallel } from '../../optimized/parallel/ParallelRuntime.js';
 import { InvariantChecker } from '../../harness/oracles/invariants.js';
 import { MUTANT_QUOTAS, runCampaign } from '../../harness/campaign/campaign.js';
 
-type ProgramKernel = ReturnType<typeof createReferenceKernel> | ReturnType<typeof createOptimizedKernel>;
-
-const KERNELS: readonly [string, (o: KernelOptions) => ProgramKernel][] = [
-  ['reference', (o) => createReferenceKernel(o)],
-  ['optimized', (o) => createOptimizedKernel(o)],
-];
-
 const chars = (lines: readonly string[]): number => lines.reduce((n, l) => n + outputCharsOf(l), 0);
-
-/** Runs `programs` (the first in process 0, each further one in a tree of its own) to the end. */
-function run(make: (o: KernelOptions) => ProgramKernel, programs: readonly string[], options: KernelOptions) {
-  const k = make(options);
-  const roots: Pid[] = [0];
-  programs.forEach((text, i) => {
-    let pid = 0;
-    if (i > 0) {
-      const r = k.apply({ op: 'spawn', pid: 0 });
-      if (!r.ok) throw new Error(r.message);
-      pid = Number(r.value);
-      roots.push(pid);
-    }
-    k.load(pid, text);
-  });
-  k.runAll(seededScheduler(0));
-  const results = new Map<Pid, Outcome | null>(k.results().map((r) => [r.pid, r.outcome]));
-  return {
-    k,
-    outcome: (pid: Pid): Outcome | null | undefined => results.get(pid),
-    output: (pid: Pid): readonly string[] => k.processList().find((p) => p.pid === pid)?.output ?? [],
-    roots,
-  };
-}
 
 const CHATTY = '(let [v (vec (range 100))] (loop [i 0] (if (< i 1000) (do (println i v) (recur (inc i))) :done)))';
 

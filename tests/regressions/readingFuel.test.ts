@@ -7,22 +7,13 @@
 // ends with `fuel-exhausted` within seconds (the 100,000-round versions: 5–20 s).
 import { describe, expect, it } from 'vitest';
 import type { KernelOptions, Outcome } from '../../spec/Kernel.js';
-import { createReferenceKernel, seededScheduler } from '../../reference/index.js';
 import { createOptimizedKernel } from '../../optimized/index.js';
+import { PROGRAM_KERNELS as KERNELS, runPrograms, type ProgramKernel } from '../support/programs.js';
 import { walkWork, equals, hash, Vector } from '../../spec/Values.js';
 
-type ProgramKernel = ReturnType<typeof createReferenceKernel> | ReturnType<typeof createOptimizedKernel>;
-
-const KERNELS: readonly [string, (o: KernelOptions) => ProgramKernel][] = [
-  ['reference', (o) => createReferenceKernel(o)],
-  ['optimized', (o) => createOptimizedKernel(o)],
-];
-
-function runProgram(make: (o: KernelOptions) => ProgramKernel, text: string, fuel: number): Outcome | null {
-  const k = make({ quotas: { fuel, treeFuel: fuel } });
-  k.load(0, text);
-  k.runAll(seededScheduler(0));
-  return k.results().find((r) => r.pid === 0)?.outcome ?? null;
+/** Process 0's outcome of `text` run with `fuel` steps (for the process and its tree). */
+function runProgram(make: (o: KernelOptions) => ProgramKernel, text: string, fuel: number): Outcome | null | undefined {
+  return runPrograms(make, [text], { quotas: { fuel, treeFuel: fuel } }).outcome(0);
 }
 
 /** A loop of `rounds` rounds doing `body` on two equal 4,000-element vectors `v` and `w` and a map `m` holding `v`. */

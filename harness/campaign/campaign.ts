@@ -12,7 +12,7 @@ import { HW_MODELS, HW_MUTANTS } from '../../hw-model/index.js';
 import fc from 'fast-check';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OP_NAMES, type OpName, type Quotas } from '../../spec/Kernel.js';
+import { DEFAULT_QUOTAS, OP_NAMES, type OpName, type Quotas } from '../../spec/Kernel.js';
 import { build, commonOps, kernelModulesOf, EngineUnavailableError, mutantKernelName, type EngineHandle } from '../engines/registry.js';
 import { caseId, caseToJson, replayCommand, type FuzzCase } from '../generators/case.js';
 
@@ -280,8 +280,38 @@ function clipText(s: string): string {
   return s.length > 120 ? `${s.slice(0, 119)}…` : s;
 }
 
+/**
+ * How many times larger the resource quotas are when a poisoned case is run again because only
+ * some kernels hit a resource limit (see {@link JudgeOptions.escalate}; ADR 0059).
+ */
+export const ESCALATION_FACTOR = 4;
+
+/** The quotas whose exhaustion is a resource error, and so the ones {@link escalatedCase} enlarges. */
+const RESOURCE_QUOTAS = ['heapCells', 'fuel', 'callbackFuel', 'treeFuel', 'treeHeapCells', 'totalHeapCells', 'treeOutputChars'] as const;
+
+/**
+ * Case `c` up to and including `step`, pinned to its quotas (the defaults where it has none)
+ * with every resource quota {@link ESCALATION_FACTOR} times larger: where a kernel hit a limit
+ * that another kernel did not come near, it hits it again here, and the case diverges when
+ * replayed (a case that pins its quotas compares resource errors like any error).
+ */
+export function escalatedCase(c: FuzzCase, step: number): FuzzCase {
+  const base: Quotas = { ...DEFAULT_QUOTAS, ...(c.quotas ?? {}) };
+  const quotas: Record<string, number> = { ...base };
+  for (const q of RESOURCE_QUOTAS) quotas[q] = Math.min(Number.MAX_SAFE_INTEGER, base[q] * ESCALATION_FACTOR);
+  return { ...c, ops: c.ops.slice(0, step + 1), quotas: quotas as unknown as Quotas };
+}
+
 /** Options of {@link judge}: the oracle's, trace validation, and where kernels come from. */
 export type JudgeOptions = DifferentialOptions & {
+  /**
+   * When a case is poisoned by a resource limit that only some kernels hit (the others answered
+   * at that step), run it again up to that step with quotas {@link ESCALATION_FACTOR} times
+   * larger, resource errors compared: a kernel that still hits its limit where the others answer
+   * loops, leaks or over-charges, and the case diverges ({@link JudgeResult.escalated} is the
+   * case that fails). Campaigns in `poison` mode set it; replays and shrinking do not.
+   */
+  readonly escalate?: boolean;
   /** Also trace-validate (the trace check of `traceVerdict`). */
   readonly trace?: boolean;
   /**
@@ -292,8 +322,29 @@ export type JudgeOptions = DifferentialOptions & {
   readonly pool?: KernelPool;
 };
 
-/** Builds a kernel of every handle in its initial state and runs the case through the differential oracle. */
-export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: JudgeOptions = {}) {
+/** What {@link judge} found. */
+export type JudgeResult = ReturnType<typeof runDifferential> & {
+  /** The case that diverged when a lopsided poisoned case was run again with larger quotas (see {@link JudgeOptions.escalate}). */
+  readonly escalated?: FuzzCase;
+};
+
+/**
+ * Builds a kernel of every handle in its initial state and runs the case through the
+ * differential oracle (again with larger quotas when a resource limit poisoned it lopsidedly and
+ * `options.escalate` is set).
+ */
+export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: JudgeOptions = {}): JudgeResult {
+  const r = judgeOnce(c, handles, options);
+  const v = r.verdict;
+  if (options.escalate !== true || v.kind !== 'poisoned' || v.lopsided.length === 0) return r;
+  const e = escalatedCase(c, v.step);
+  const again = judgeOnce(e, handles, { ...options, resourceErrors: 'compare' });
+  if (!isDiverged(again.verdict)) return { ...r, applied: r.applied + again.applied };
+  const detail = `${again.verdict.detail} (with every resource quota ${ESCALATION_FACTOR}× larger: ${v.kernel} hit ${v.error} again where ${v.lopsided.join(', ')} answered)`;
+  return { ...again, verdict: { ...again.verdict, detail }, applied: r.applied + again.applied, escalated: e };
+}
+
+function judgeOnce(c: FuzzCase, handles: readonly EngineHandle[], options: JudgeOptions): ReturnType<typeof runDifferential> {
   const pool = options.pool;
   const kernels = handles.map((h) => {
     try {
@@ -432,13 +483,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const named: FuzzCase = { ...fixedCase, kernels: judgeNames, ...(Object.keys(modules).length > 0 ? { kernelModules: modules } : {}) };
     const fixed: FuzzCase = options.debug === true ? { ...named, debug: true } : named;
     options.onCase?.(k, fixed);
-    const r = judge(fixed, judges, { ...diffOptions, coverage });
+    const r = judge(fixed, judges, { ...diffOptions, escalate: diffOptions.resourceErrors === 'poison', coverage });
     applied += r.applied;
     if (r.verdict.kind === 'poisoned') poisoned++;
     if (isDiverged(r.verdict)) {
       const detectedSeconds = (performance.now() - t0) / 1000;
       options.onDetected?.(k);
-      const s = options.shrink === false ? { shrunk: fixed, verdict: r.verdict } : shrinkCase(raws, fixed, judges, supports, diffOptions);
+      // an escalated failure is shrunk as it replays: its larger quotas pinned, resource errors compared
+      const failing = r.escalated ?? fixed;
+      const shrinkOptions = r.escalated !== undefined ? { ...diffOptions, resourceErrors: 'compare' as const } : diffOptions;
+      const s = options.shrink === false ? { shrunk: failing, verdict: r.verdict } : shrinkCase(raws, failing, judges, supports, shrinkOptions);
       const shrunkModules = kernelModulesOf(s.shrunk.kernels);
       const shrunk: FuzzCase = { ...s.shrunk, ...(Object.keys(shrunkModules).length > 0 ? { kernelModules: shrunkModules } : {}), expect: 'diverged', ...(options.note !== undefined ? { note: options.note } : {}) };
       let file: string | undefined;
@@ -447,7 +501,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
         file = join(options.outDir, `${caseId(shrunk)}.json`);
         writeFileSync(file, caseToJson(shrunk));
         // the same failure as an ITF trace, for tools that read Apalache/Quint traces
-        const rec = judge(shrunk, judges.filter((h) => shrunk.kernels.includes(h.name)), { ...diffOptions, record: true });
+        const rec = judge(shrunk, judges.filter((h) => shrunk.kernels.includes(h.name)), { ...shrinkOptions, record: true });
         writeFileSync(file.replace(/\.json$/, '.itf.json'), `${JSON.stringify(fuzzCaseToItf(shrunk, rec.records, rec.verdict))}\n`);
       }
       failures.push({ index: k, detectedSeconds, original: fixed, shrunk, verdict: s.verdict, ...(file !== undefined ? { file } : {}) });

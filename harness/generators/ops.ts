@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import type { OpName } from '../../spec/Kernel.js';
 import type { LoadEncoding } from './binaryLoads.js';
 import { opValueArb, POOL, poolValueArb, spell, valueProgramArb } from './ednValues.js';
-import { deepProgram, durableProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
+import { builtinProgram, deepProgram, durableProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
 
 /** A deliberate misuse the fixup keeps (every kernel must refuse it alike). */
 export type Probe = 'none' | 'foreign-ref' | 'unissued-ref' | 'dead-pid' | 'non-creator';
@@ -263,6 +263,17 @@ const templateBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...PROG
 ]);
 
 /**
+ * Calls of every built-in on edge values (`builtinProgram`), run to the end over a fresh atom:
+ * the answer holds each call's result or error kind, so a kernel's own version of a built-in is
+ * held to the language's definition.
+ */
+const builtinBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), opValueArb).map(([seed, v]) => [
+  raw({ op: 'atom', actor: 0, value: v }),
+  raw({ op: 'load', actor: 0, program: builtinProgram(new Prng(seed)) }),
+  raw({ op: 'run', actor: 0 }),
+]);
+
+/**
  * A deeply nested value built by a program and run to the end (`deepProgram`: stored, compared,
  * hashed, printed), observed once in the register it is held in, then dropped (every later
  * observation would walk it again).
@@ -315,6 +326,7 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['atom', 'spawn', 'share', 'reset', 'deref'], arb: probeBlockArb },
   { needs: ['hold', 'atom', 'gc', 'gcStep', 'fork'], arb: registerBlockArb },
   { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
+  { needs: ['atom', 'load', 'run'], arb: builtinBlockArb },
   // a quarter as often as the others: a deep value costs every kernel a walk per step
   { needs: ['atom', 'load', 'run', 'deref'], arb: deepValueBlockArb, weight: 1 },
   { needs: ['spawn', 'load', 'step', 'run'], arb: durableBlockArb },

@@ -18,6 +18,8 @@
  */
 import fc from 'fast-check';
 import { mulberry32Words } from '../../spec/Random.js';
+import { PRELUDE } from '../../spec/Prelude.js';
+import { builtins } from '../../spec/lang/builtins.js';
 
 /** A deterministic random source for programs, over the project's one PRNG (spec/Random.ts). */
 export class Prng {
@@ -401,7 +403,95 @@ export function durableProgram(r: Prng): string {
   }
 }
 
-/** Builds a program from `seed`: a template, a heap-reach program, a durable-atom program, a random well-formed program, or an invalid one. */
+/**
+ * Argument values for {@link builtinProgram}, as program text, by kind: the edges where built-ins
+ * differ (zero, signs, int64 and 2^53 bounds, -0.0, NaN and the infinities, an int and an equal
+ * double, empty and one-item collections, sizes on the vector trie's tail boundary, bytes out of
+ * range, strings with a surrogate pair, a lone surrogate and escapes, maps sharing keys with
+ * different values, namespaced names). Kinds: `I` int, `D` double, `T` string, `K` keyword or
+ * symbol, `V` vector, `L` list, `M` map, `S` set, `B` bytes, `F` function, `P` key path, `O`
+ * anything else (nil, booleans, characters, a tagged value, an atom).
+ */
+export const BUILTIN_ARGS: Readonly<Record<string, readonly string[]>> = {
+  I: ['0', '1', '-1', '2', '3', '-7', '7', '10', '31', '32', '33', '255', '256', '9223372036854775807', '-9223372036854775808', '9007199254740993'],
+  D: ['0.0', '-0.0', '1.0', '1.5', '-1.5', '2.0', '-2.5', '1e300', '##NaN', '##Inf', '##-Inf'],
+  T: ['""', '"abc"', '"a😀b"', '"\\ud83d"', '"é\\n\\"q"', '"Abc"', '"a"'],
+  K: [':a', ':b', ':ns/k', '(quote sym)', '(quote ns/y)'],
+  V: ['[]', '[1 2 3]', '[3 1 2]', '[1 [2 3] :a]', '[0 255 256]', '[[:a 1] [:b 2]]', '[1.0 1 "1"]', '[nil false]', '(vec (range 33))', '(vec (range 64))', '[5]'],
+  L: ['()', '(list 1 2 3)', '(quote (3 (2) 1))', '(range 5)', '(list :a)'],
+  M: ['{}', '{:a 1 :b 2}', '{:a 3 :c 4}', '{1 :x 1.0 :y}', '{nil 1 [1] 2}', '(into {} (map vector (range 40) (range 40)))', '{:a {:b 1}}'],
+  S: ['#{}', '#{1 2 3}', '#{:a "s" nil}', '#{1 1.0}', '#{[1] #{}}', '#{3}'],
+  B: ['(bytes [1 2 255])', '(bytes "hé")', '(bytes [])'],
+  F: ['inc', 'odd?', 'identity', '+', 'str', 'vector', '(fn [x] (* x 2))', '(fn [a b] [b a])', '(fn [x] (if (int? x) (< x 2) x))', 'first', 'count'],
+  P: ['[]', '[:a]', '[:a :b]', '[0]', '[1 0]', '[:c]'],
+  O: ['nil', 'true', 'false', '\\a', '\\space', '(tagged (quote my/t) [1 2])', '$A'],
+};
+
+/**
+ * What each name of {@link BUILTIN_NAMES} takes, as alternatives separated by `|`, each a
+ * string of argument kinds of {@link BUILTIN_ARGS} plus `N` (a number), `C` (a collection or
+ * string or nil), `A` (anything); a kind followed by `*` repeats 0–3 times. A name missing here is
+ * called with arguments of any kind (a test keeps the table complete).
+ */
+export const BUILTIN_SIGNATURES: Readonly<Record<string, string>> = {
+  '+': 'N*', '-': 'NN*', '*': 'N*', '/': 'NN*', max: 'NN*', min: 'NN*', quot: 'NN', rem: 'NN', mod: 'NN',
+  inc: 'N', dec: 'N', abs: 'N', double: 'N', long: 'N', '<': 'NN*', '>': 'NN*', '<=': 'NN*', '>=': 'NN*', '==': 'NN*',
+  '=': 'AA*', 'not=': 'AA*', compare: 'AA', hash: 'A', identity: 'A', not: 'A', type: 'A',
+  'zero?': 'N', 'pos?': 'N', 'neg?': 'N', 'even?': 'I', 'odd?': 'I',
+  'nil?': 'A', 'some?': 'A', 'true?': 'A', 'false?': 'A', 'number?': 'A', 'int?': 'A', 'double?': 'A', 'string?': 'A', 'keyword?': 'A', 'symbol?': 'A',
+  'vector?': 'A', 'list?': 'A', 'map?': 'A', 'set?': 'A', 'fn?': 'A', 'bytes?': 'A', 'atom?': 'A',
+  get: 'CA|CAA|MA|VI|TI', 'get-in': 'MP|MPA|VP', assoc: 'MAA|VIA|MAAAA', dissoc: 'MA*', disj: 'SA*', conj: 'CA*|VA|LA|MV|SA',
+  count: 'C', nth: 'VI|CI|CIA|TI|LI', first: 'C', second: 'C', last: 'C', rest: 'C', next: 'C', seq: 'C', cons: 'AC',
+  list: 'A*', vector: 'A*', vec: 'C', 'hash-map': 'AA*', 'hash-set': 'A*', set: 'C', keys: 'M', vals: 'M', 'contains?': 'CA|MA|SA|VI',
+  'empty?': 'C', empty: 'C', range: 'I|II|III', into: 'CC|VC|LC|MC|SC', concat: 'C*', reverse: 'C', sort: 'C', distinct: 'C',
+  take: 'IC', drop: 'IC', subvec: 'VI|VII', merge: 'M*', str: 'A*', 'pr-str': 'A*', subs: 'TI|TII', name: 'K|T',
+  keyword: 'T|TT', symbol: 'T|TT', tagged: 'KA', bytes: 'C|T', 'byte-at': 'BI', 'assoc-byte': 'BII', 'bytes->string': 'B', '%to-list': 'C',
+  map: 'FC|FCC', mapv: 'FC|FCC', filter: 'FC', filterv: 'FC', remove: 'FC', reduce: 'FC|FAC', some: 'FC', 'every?': 'FC',
+  update: 'MAF|VIF', 'update-in': 'MPF', 'assoc-in': 'MPA', comp: 'F*', partial: 'FA*', complement: 'F', constantly: 'A',
+  'run!': 'FC', 'sort-by': 'FC', frequencies: 'C', 'group-by': 'FC',
+};
+
+const KIND_GROUPS: Readonly<Record<string, string>> = { N: 'ID', C: 'VLMSTB', A: 'IDTKVLMSBFO' };
+
+/** The names {@link builtinProgram} calls: every pure built-in of the language and every function of its prelude but `swap!`/`swap-vals!`. */
+export const BUILTIN_NAMES: readonly string[] = Object.freeze([...new Set([...builtins().keys(), ...[...PRELUDE.matchAll(/\(defn\s+(\S+)/g)].map((m) => m[1]!)])].filter((n) => n !== 'swap!' && n !== 'swap-vals!'));
+
+/**
+ * Calls of built-ins on edge values: a vector of 4–11 calls, each of a name of
+ * {@link BUILTIN_NAMES} (every name the language defines, not a chosen few), mostly with
+ * arguments of the kinds its {@link BUILTIN_SIGNATURES} names, now and then of any kind or
+ * number; an argument is now and then a call itself. Each call's error is caught and answered as
+ * its kind. A kernel whose own version of a built-in differs from the language's definition on
+ * some edge answers differently here.
+ */
+export function builtinProgram(r: Prng): string {
+  const value = (kind: string, depth: number): string => {
+    if (depth > 0 && r.chance(0.12)) return call(depth - 1);
+    const group = KIND_GROUPS[kind] ?? kind;
+    return r.pick(BUILTIN_ARGS[group[r.int(group.length)]!]!);
+  };
+  const call = (depth: number): string => {
+    const f = r.pick(BUILTIN_NAMES);
+    const sig = BUILTIN_SIGNATURES[f];
+    let kinds: string[];
+    if (sig === undefined || r.chance(0.15)) kinds = Array.from({ length: r.int(4) }, () => 'A');
+    else {
+      kinds = [];
+      const alt = r.pick(sig.split('|'));
+      for (let i = 0; i < alt.length; i++) {
+        if (alt[i + 1] === '*') {
+          for (let j = r.int(4); j > 0; j--) kinds.push(alt[i]!);
+          i++;
+        } else kinds.push(alt[i]!);
+      }
+    }
+    return `(${[f, ...kinds.map((k) => value(k, depth))].join(' ')})`;
+  };
+  const calls = Array.from({ length: 4 + r.int(8) }, () => `(try ${call(1)} (catch e [:error (get e :error)]))`);
+  return `[${calls.join(' ')}]`;
+}
+
+/** Builds a program from `seed`: a template, a heap-reach program, a durable-atom program, calls of built-ins on edge values, a random well-formed program, or an invalid one. */
 export function generateProgram(seed: number): string {
   const r = new Prng(seed);
   const k = r.int(20);
@@ -409,6 +499,7 @@ export function generateProgram(seed: number): string {
   if (k < 10) return heapProgram(r);
   if (k < 11) return r.pick(INVALID_PROGRAMS);
   if (k < 12) return durableProgram(r);
+  if (k < 15) return builtinProgram(r);
   return expr(r, 4, []);
 }
 

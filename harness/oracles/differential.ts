@@ -47,8 +47,11 @@ export type DivergenceReason = 'outcome' | 'observation' | 'invariant' | 'trace'
 export type Verdict =
   /** Every step agreed. */
   | { readonly kind: 'agree'; readonly steps: number }
-  /** Comparison stopped at `step` because `kernel` hit the resource limit `error`. */
-  | { readonly kind: 'poisoned'; readonly step: number; readonly kernel: string; readonly error: ErrorKind; readonly steps: number }
+  /**
+   * Comparison stopped at `step` because `kernel` hit the resource limit `error`; `lopsided`
+   * names the kernels that hit none there (answered, or failed otherwise), empty when all did.
+   */
+  | { readonly kind: 'poisoned'; readonly step: number; readonly kernel: string; readonly error: ErrorKind; readonly steps: number; readonly lopsided: readonly string[] }
   /** The first disagreement, with every kernel's side at that step. */
   | { readonly kind: 'diverged'; readonly step: number; readonly reason: DivergenceReason; readonly detail: string; readonly sides: readonly Side[]; readonly steps: number };
 
@@ -178,7 +181,8 @@ export function runDifferential(c: FuzzCase, kernels: readonly NamedKernel[], op
     }
     if (poisoned) {
       const r = resource.outcome as { error: ErrorKind };
-      return { verdict: { kind: 'poisoned', step, kernel: resource.kernel, error: r.error, steps: step + 1 }, records, applied };
+      const lopsided = sides.filter((x) => x.outcome !== undefined && (x.outcome.ok || !RESOURCE_ERRORS.includes(x.outcome.error))).map((x) => x.kernel);
+      return { verdict: { kind: 'poisoned', step, kernel: resource.kernel, error: r.error, steps: step + 1, lopsided }, records, applied };
     }
     if (outcomeDiffers) {
       return { verdict: { kind: 'diverged', step, reason: 'outcome', detail: sides.map((s) => `${s.kernel}: ${showOutcome(s.outcome, s.threw)}`).join(' | '), sides, steps: step + 1 }, records, applied };

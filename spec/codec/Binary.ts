@@ -234,14 +234,7 @@ class Writer {
 
   uv(n: number): void {
     this.ensure(10);
-    const buf = this.buf;
-    let pos = this.pos;
-    while (n >= 0x80) {
-      buf[pos++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    buf[pos++] = n;
-    this.pos = pos;
+    this.pos = putUv(this.buf, this.pos, n);
   }
 
   /** A text: uv header (UTF-8 byte count × 2, or UTF-16 unit count × 2 + 1 when ill-formed), payload. */
@@ -278,7 +271,8 @@ class Writer {
     const written = textEncoder.encodeInto(s, this.buf.subarray(start + hdr, start + hdr + max)).written;
     const real = uvSize(written * 2);
     if (real !== hdr) this.buf.copyWithin(start + real, start + hdr, start + hdr + written);
-    this.uv(written * 2);
+    // the header goes in the room reserved above: growing the buffer here would drop the payload
+    putUv(this.buf, start, written * 2);
     this.pos = start + real + written;
   }
 
@@ -493,6 +487,16 @@ class Writer {
     this.pos = 0;
     return out;
   }
+}
+
+/** Writes `n` as an unsigned varint at `pos` of `buf` (which has room) → the position after it. */
+function putUv(buf: Uint8Array, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  buf[pos++] = n;
+  return pos;
 }
 
 function uvSize(n: number): number {

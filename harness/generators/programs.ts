@@ -20,6 +20,7 @@ import fc from 'fast-check';
 import { mulberry32Words } from '../../spec/Random.js';
 import { PRELUDE } from '../../spec/Prelude.js';
 import { builtins } from '../../spec/lang/builtins.js';
+import { ERROR_KINDS } from '../../spec/Kernel.js';
 
 /** A deterministic random source for programs, over the project's one PRNG (spec/Random.ts). */
 export class Prng {
@@ -417,7 +418,7 @@ export const BUILTIN_ARGS: Readonly<Record<string, readonly string[]>> = {
   D: ['0.0', '-0.0', '1.0', '1.5', '-1.5', '2.0', '-2.5', '1e300', '##NaN', '##Inf', '##-Inf'],
   T: ['""', '"abc"', '"a😀b"', '"\\ud83d"', '"é\\n\\"q"', '"Abc"', '"a"'],
   K: [':a', ':b', ':ns/k', '(quote sym)', '(quote ns/y)'],
-  V: ['[]', '[1 2 3]', '[3 1 2]', '[1 [2 3] :a]', '[0 255 256]', '[[:a 1] [:b 2]]', '[1.0 1 "1"]', '[nil false]', '(vec (range 33))', '(vec (range 64))', '[5]'],
+  V: ['[]', '[1 2 3]', '[3 1 2]', '[1 [2 3] :a]', '[0 255 256]', '[[:a 1] [:b 2]]', '[1.0 1 "1"]', '[nil false]', '(vec (range 33))', '(vec (range 64))', '[5]', `[${COLLIDING_INTS.slice(4).flat().join(' ')} ${COLLIDING_INTS[4]![0]}]`],
   L: ['()', '(list 1 2 3)', '(quote (3 (2) 1))', '(range 5)', '(list :a)'],
   M: ['{}', '{:a 1 :b 2}', '{:a 3 :c 4}', '{1 :x 1.0 :y}', '{nil 1 [1] 2}', '(into {} (map vector (range 40) (range 40)))', '{:a {:b 1}}'],
   S: ['#{}', '#{1 2 3}', '#{:a "s" nil}', '#{1 1.0}', '#{[1] #{}}', '#{3}'],
@@ -445,7 +446,7 @@ export const BUILTIN_SIGNATURES: Readonly<Record<string, string>> = {
   list: 'A*', vector: 'A*', vec: 'C', 'hash-map': 'AA*', 'hash-set': 'A*', set: 'C', keys: 'M', vals: 'M', 'contains?': 'CA|MA|SA|VI',
   'empty?': 'C', empty: 'C', range: 'I|II|III', into: 'CC|VC|LC|MC|SC', concat: 'C*', reverse: 'C', sort: 'C', distinct: 'C',
   take: 'IC', drop: 'IC', subvec: 'VI|VII', merge: 'M*', str: 'A*', 'pr-str': 'A*', subs: 'TI|TII', name: 'K|T',
-  keyword: 'T|TT', symbol: 'T|TT', tagged: 'KA', bytes: 'C|T', 'byte-at': 'BI', 'assoc-byte': 'BII', 'bytes->string': 'B', '%to-list': 'C',
+  keyword: 'T|TT', symbol: 'T|TT', tagged: 'KA', bytes: 'V|T|C', 'byte-at': 'BI', 'assoc-byte': 'BII', 'bytes->string': 'B', '%to-list': 'C',
   map: 'FC|FCC', mapv: 'FC|FCC', filter: 'FC', filterv: 'FC', remove: 'FC', reduce: 'FC|FAC', some: 'FC', 'every?': 'FC',
   update: 'MAF|VIF', 'update-in': 'MPF', 'assoc-in': 'MPA', comp: 'F*', partial: 'FA*', complement: 'F', constantly: 'A',
   'run!': 'FC', 'sort-by': 'FC', frequencies: 'C', 'group-by': 'FC',
@@ -468,13 +469,16 @@ export function builtinProgram(r: Prng): string {
   const value = (kind: string, depth: number): string => {
     if (depth > 0 && r.chance(0.12)) return call(depth - 1);
     const group = KIND_GROUPS[kind] ?? kind;
-    return r.pick(BUILTIN_ARGS[group[r.int(group.length)]!]!);
+    const k = group[r.int(group.length)]!;
+    // half the ints are small: indices, counts and steps that land inside a collection
+    if (k === 'I' && r.chance(0.5)) return String(r.int(6) - 1);
+    return r.pick(BUILTIN_ARGS[k]!);
   };
   const call = (depth: number): string => {
     const f = r.pick(BUILTIN_NAMES);
     const sig = BUILTIN_SIGNATURES[f];
     let kinds: string[];
-    if (sig === undefined || r.chance(0.15)) kinds = Array.from({ length: r.int(4) }, () => 'A');
+    if (sig === undefined || r.chance(0.15)) kinds = Array.from({ length: r.int(5) }, () => 'A');
     else {
       kinds = [];
       const alt = r.pick(sig.split('|'));
@@ -487,7 +491,10 @@ export function builtinProgram(r: Prng): string {
     }
     return `(${[f, ...kinds.map((k) => value(k, depth))].join(' ')})`;
   };
-  const calls = Array.from({ length: 4 + r.int(8) }, () => `(try ${call(1)} (catch e [:error (get e :error)]))`);
+  const calls = Array.from({ length: 6 + r.int(10) }, () => `(try ${call(1)} (catch e [:error (get e :error)]))`);
+  // now and then the program ends by throwing a map naming an error kind (a program's own throw
+  // is a program-error whatever its :error says, but for the catchable kinds)
+  if (r.chance(0.1)) calls.push(`(throw {:error :${r.pick(ERROR_KINDS)} :message "thrown"})`);
   return `[${calls.join(' ')}]`;
 }
 

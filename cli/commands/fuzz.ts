@@ -9,7 +9,7 @@ import { CheckFailed, UsageError } from '../errors.js';
 import { resolve } from 'node:path';
 import { autoJobs, CASES_PER_JOB, CaseStalledError, DEFAULT_CASE_TIMEOUT_SECONDS } from '../../harness/campaign/jobs.js';
 import { EngineUnavailableError, KERNELS_ENV, KernelModuleError, optionalPartsMissing, registerKernelModule, selectKernels, unavailableKernels } from '../../harness/engines/registry.js';
-import { mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../../harness/campaign/campaign.js';
+import { ESCALATION_FACTOR, mutantTargets, parseShard, runCampaign, runMutantCampaign, select, type CampaignProgress, type CampaignResult, type MutantRow, type MutantTarget, type Selection, type Shard } from '../../harness/campaign/campaign.js';
 import { formatCoverage, formatMutantTable } from '../../harness/campaign/report.js';
 import { Coverage } from '../../harness/oracles/coverage.js';
 import { runNonInterference, scenarioSize, type NiCampaignResult } from '../../harness/campaign/nonInterference.js';
@@ -187,7 +187,7 @@ export async function fuzzOnce(flags: FuzzFlags, print: (s: string) => void = (s
   }
   const plan: FuzzPlan = { flags, kernels, sel, seed, shard, runs, jobs, diffTime, niRuns, niTime, quiet: flags.json === true, print, moduleWords };
   const result: CampaignResult = niOnly
-    ? { kernels, ops: sel.ops, excluded: sel.excluded, cases: 0, applied: 0, seconds: 0, opsPerSecond: 0, poisoned: 0, unjudged: 0, failures: [], coverage: new Coverage(kernels, sel.ops).report() }
+    ? { kernels, ops: sel.ops, excluded: sel.excluded, cases: 0, applied: 0, seconds: 0, opsPerSecond: 0, poisoned: 0, rerun: 0, unjudged: 0, failures: [], coverage: new Coverage(kernels, sel.ops).report() }
     : await differentialPart(plan);
   const nonInterference = niOn ? await nonInterferencePart(plan) : undefined;
   if (plan.quiet) printJson(plan, result, nonInterference);
@@ -248,7 +248,7 @@ async function differentialPart(p: FuzzPlan): Promise<CampaignResult> {
   }
   bar.stop();
   if (!quiet) {
-    print(`${result.cases} cases, ${result.applied} operations in ${result.seconds.toFixed(2)} s: ${Math.round(result.opsPerSecond)} operations/s; ${result.failures.length} divergences, ${result.poisoned} poisoned${result.unjudged > 0 ? `, ${result.unjudged} judged by no kernel` : ''}\n`);
+    print(`${result.cases} cases, ${result.applied} operations in ${result.seconds.toFixed(2)} s: ${Math.round(result.opsPerSecond)} operations/s; ${result.failures.length} divergences, ${result.poisoned} poisoned${result.rerun > 0 ? `, ${result.rerun} run again with quotas ${ESCALATION_FACTOR}× larger (only some kernels hit a limit)` : ''}${result.unjudged > 0 ? `, ${result.unjudged} judged by no kernel` : ''}\n`);
     print(`\n${formatCoverage(result.coverage)}\n`);
     for (const f of result.failures) {
       print(`\nDIVERGED (case ${f.index}, case seed ${f.shrunk.seed}) at step ${f.verdict.step} (${f.verdict.reason}): ${f.verdict.detail}\n`);
@@ -324,6 +324,7 @@ function printJson(p: FuzzPlan, result: CampaignResult, ni: NiCampaignResult | u
       seconds: result.seconds,
       operationsPerSecond: Math.round(result.opsPerSecond),
       poisoned: result.poisoned,
+      rerunWithLargerQuotas: result.rerun,
       failures: result.failures.map((f) => ({ file: f.file ?? null, caseIndex: f.index, caseSeed: f.shrunk.seed, step: f.verdict.step, reason: f.verdict.reason, detail: f.verdict.detail, shrunkOps: f.shrunk.ops.length, originalOps: f.original.ops.length })),
       nonInterference:
         ni === undefined

@@ -195,6 +195,8 @@ export interface CampaignResult {
   readonly opsPerSecond: number;
   /** Cases that stopped comparing at a resource limit. */
   readonly poisoned: number;
+  /** Cases poisoned lopsidedly (only some kernels hit the limit) and so run again with larger quotas (ADR 0059), whatever that found. */
+  readonly rerun: number;
   /** Cases no selected kernel could judge (none supported all of their operations). */
   readonly unjudged: number;
   /** Failures (shrunk). */
@@ -326,6 +328,8 @@ export type JudgeOptions = DifferentialOptions & {
 export type JudgeResult = ReturnType<typeof runDifferential> & {
   /** The case that diverged when a lopsided poisoned case was run again with larger quotas (see {@link JudgeOptions.escalate}). */
   readonly escalated?: FuzzCase;
+  /** Whether the case was run again with larger quotas. */
+  readonly rerun?: boolean;
 };
 
 /**
@@ -339,9 +343,9 @@ export function judge(c: FuzzCase, handles: readonly EngineHandle[], options: Ju
   if (options.escalate !== true || v.kind !== 'poisoned' || v.lopsided.length === 0) return r;
   const e = escalatedCase(c, v.step);
   const again = judgeOnce(e, handles, { ...options, resourceErrors: 'compare' });
-  if (!isDiverged(again.verdict)) return { ...r, applied: r.applied + again.applied };
+  if (!isDiverged(again.verdict)) return { ...r, applied: r.applied + again.applied, rerun: true };
   const detail = `${again.verdict.detail} (with every resource quota ${ESCALATION_FACTOR}× larger: ${v.kernel} hit ${v.error} again where ${v.lopsided.join(', ')} answered)`;
-  return { ...again, verdict: { ...again.verdict, detail }, applied: r.applied + again.applied, escalated: e };
+  return { ...again, verdict: { ...again.verdict, detail }, applied: r.applied + again.applied, escalated: e, rerun: true };
 }
 
 function judgeOnce(c: FuzzCase, handles: readonly EngineHandle[], options: JudgeOptions): ReturnType<typeof runDifferential> {
@@ -446,6 +450,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   let cases = 0;
   let applied = 0;
   let poisoned = 0;
+  let rerun = 0;
   const failures: Failure[] = [];
   let lastReport = 0;
   const progress = (): CampaignProgress => ({ cases, ops: applied, seconds: (performance.now() - t0) / 1000, divergences: failures.length, poisoned });
@@ -486,13 +491,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const r = judge(fixed, judges, { ...diffOptions, escalate: diffOptions.resourceErrors === 'poison', coverage });
     applied += r.applied;
     if (r.verdict.kind === 'poisoned') poisoned++;
+    if (r.rerun === true) rerun++;
     if (isDiverged(r.verdict)) {
       const detectedSeconds = (performance.now() - t0) / 1000;
       options.onDetected?.(k);
       // an escalated failure is shrunk as it replays: its larger quotas pinned, resource errors compared
       const failing = r.escalated ?? fixed;
       const shrinkOptions = r.escalated !== undefined ? { ...diffOptions, resourceErrors: 'compare' as const } : diffOptions;
-      const s = options.shrink === false ? { shrunk: failing, verdict: r.verdict } : shrinkCase(raws, failing, judges, supports, shrinkOptions);
+      const small = options.shrink === false ? { shrunk: failing, verdict: r.verdict } : shrinkCase(raws, failing, judges, supports, shrinkOptions);
+      const s = r.escalated === undefined || small.verdict === r.verdict ? small : { ...small, verdict: { ...small.verdict, detail: `${small.verdict.detail} (the case pins every resource quota ${ESCALATION_FACTOR}× larger: a kernel hits a limit there that another does not)` } };
       const shrunkModules = kernelModulesOf(s.shrunk.kernels);
       const shrunk: FuzzCase = { ...s.shrunk, ...(Object.keys(shrunkModules).length > 0 ? { kernelModules: shrunkModules } : {}), expect: 'diverged', ...(options.note !== undefined ? { note: options.note } : {}) };
       let file: string | undefined;
@@ -514,7 +521,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   }
   options.onProgress?.(progress());
   const seconds = (performance.now() - t0) / 1000;
-  return { kernels: options.kernels, ops: sel.ops, excluded: sel.excluded, cases, applied, seconds, opsPerSecond: seconds > 0 ? applied / seconds : 0, poisoned, unjudged, failures, coverage: coverage.report() };
+  return { kernels: options.kernels, ops: sel.ops, excluded: sel.excluded, cases, applied, seconds, opsPerSecond: seconds > 0 ? applied / seconds : 0, poisoned, rerun, unjudged, failures, coverage: coverage.report() };
 }
 
 /**

@@ -241,6 +241,7 @@ export async function runCampaignJobs(options: CampaignOptions, jobs: number): P
     seconds,
     opsPerSecond: seconds > 0 ? applied / seconds : 0,
     poisoned: sum((r) => r.poisoned),
+    rerun: sum((r) => r.rerun),
     unjudged: sum((r) => r.unjudged),
     failures,
     coverage: mergeCoverage(results.map((r) => r.coverage)),

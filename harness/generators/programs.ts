@@ -93,8 +93,10 @@ export const PROGRAM_TEMPLATES: readonly string[] = [
   '(do (defn g [] 1) (defn h [] (g)) (let [a (h)] (defn g [] 2) [a (h)]))',
   '(do (defn lt [a b] (< a b)) (defn cnt [n k] (if (lt n 1) k (cnt (dec n) (if (lt n 3) (inc k) k)))) [(cnt 5 0) (cnt 2 0) (lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1) (lt 1 1)])',
   '(do (defn fact [n acc] (if (< n 2) acc (recur (dec n) (* acc n)))) [(fact 20 1) (try (fact 21 1) (catch e (get e :error)))])',
-  // map versions: a threaded map with old versions kept and read out of order, dissoc of an absent key
-  '(let [vs (reduce (fn [acc i] (conj acc (assoc (nth acc (dec (count acc))) (rem i 7) i))) [{}] (range 40))] [(nth vs 3) (nth vs 39) (nth vs 12) (get (nth vs 5) 4) (count (nth vs 40)) (nth vs 33)])',
+  // map versions: a threaded map with old versions kept and read out of order (200 versions of a
+  // 7-key map: past the point where a version table starts a family of its own), dissoc of an
+  // absent key
+  '(let [vs (reduce (fn [acc i] (conj acc (assoc (nth acc (dec (count acc))) (rem i 7) i))) [{}] (range 200))] [(nth vs 3) (nth vs 39) (nth vs 12) (get (nth vs 5) 4) (count (nth vs 40)) (nth vs 33) (nth vs 199) (nth vs 130) (nth vs 121) (nth vs 200) (get (nth vs 150) 3)])',
   '(let [m (reduce (fn [m i] (if (even? i) (assoc m (str "k" (rem i 5)) i) (dissoc m (str "k" (rem i 3))))) {} (range 30))] [m (dissoc m :absent) (= m (dissoc m :absent))])',
   // sequence walks (compiled code steps through a list without allocating): every kind of sequence
   '(do (defn walk [s] (loop [s s acc []] (if s (recur (next s) (conj acc (first s))) acc))) [(walk [1 2 3]) (walk ()) (walk nil) (walk "ab") (walk {:a 1 :b 2}) (walk (rest [1 2 3])) (walk (deref $A)) (reduce + 0 (range 5))])',

@@ -286,13 +286,21 @@ const deepValueBlockArb: fc.Arbitrary<RawOp[]> = fc.nat().map((seed) => [
   ...[0, 1, 2].map((reg) => raw({ op: 'hold', actor: 0, reg, pick: 0 })),
 ]);
 
-/** Equal values in different shapes: compare-and-set and watch keys must treat them as equal. */
+/**
+ * Equal values in different shapes: compare-and-set and watch keys must treat them as equal, and
+ * maps keyed by each spelling (sharing a key set by equality) must keep their own spelling
+ * through collections that re-encode maps sharing a key set.
+ */
 const equalShapesBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...POOL.filter((v) => v.t === 'vec' || v.t === 'map' || v.t === 'set' || v.t === 'dbl')), opValueArb).map(([v, w]) => [
   raw({ op: 'atom', actor: 0, value: spell(v, false) }),
   raw({ op: 'compareAndSet', actor: 0, pick: -1, expected: 'other', value2: spell(v, true), value: w }),
   raw({ op: 'atom', actor: 0, value: spell(v, true) }),
   raw({ op: 'compareAndSet', actor: 0, pick: -1, expected: 'other', value2: spell(v, false), value: spell(v, true) }),
   raw({ op: 'deref', actor: 0, pick: -1 }),
+  raw({ op: 'atom', actor: 0, value: `{${spell(v, false)} 1 :k 0}` }),
+  raw({ op: 'atom', actor: 0, value: `{${spell(v, true)} 2 :k 0}` }),
+  raw({ op: 'gc', actor: 0 }),
+  raw({ op: 'gc', actor: 0 }),
 ]);
 
 /**
@@ -330,7 +338,7 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   // a quarter as often as the others: a deep value costs every kernel a walk per step
   { needs: ['atom', 'load', 'run', 'deref'], arb: deepValueBlockArb, weight: 1 },
   { needs: ['spawn', 'load', 'step', 'run'], arb: durableBlockArb },
-  { needs: ['atom', 'compareAndSet', 'deref'], arb: equalShapesBlockArb },
+  { needs: ['atom', 'compareAndSet', 'deref', 'gc'], arb: equalShapesBlockArb },
   { needs: ['atom'], arb: allocationBlockArb },
   { needs: ['spawn', 'atom', 'reset', 'gcStep', 'deref'], arb: evacuationBlockArb },
   { needs: ['atom', 'load', 'run'], arb: binaryLoadBlockArb },

@@ -9,7 +9,7 @@
  */
 import type { Heap } from './Heap.js';
 import { F_HASHED, T_MAP, T_SHAPE, T_STRUCT } from './layout.js';
-import { eqWords, hashWord, mapForEach } from './values.js';
+import { eqWords, hashWord, heapText, mapForEach } from './values.js';
 
 /** Largest map re-encoded. */
 export const MAX_STRUCT_KEYS = 16;
@@ -23,6 +23,22 @@ interface ShapeEntry {
   readonly hashes: readonly number[];
   /** The shape cell, once two maps shared the key set (else -1). */
   shape: number;
+}
+
+/**
+ * Whether keys `a` and `b` are the same key as written: equal, and with the same text. Equal
+ * keys may differ in form (`[]` and `()`, `0.0` and `-0.0`); a map re-encoded with another map's
+ * shape holds that shape's keys, so sharing a shape between them would change how the map reads.
+ * A key too long to print is not shared.
+ */
+function sameKey(H: Heap, a: number, b: number): boolean {
+  if (a === b) return true;
+  if (!eqWords(H, a, b)) return false;
+  try {
+    return heapText(H, a) === heapText(H, b);
+  } catch {
+    return false;
+  }
 }
 
 /** Re-encoding statistics. */
@@ -78,7 +94,7 @@ export class Reencoder {
     const entry = H.flags.seeded.has('reencode-shape-by-count')
       ? // seeded bug: a shape with as many keys is taken, whatever its keys
         [...this.bySignature.values()].flat().find((e) => e.keys.length === n && (e.shape >= 0 || list?.includes(e) === true))
-      : list?.find((e) => e.keys.length === n && keys.every((k) => e.keys.some((ek) => ek === k || eqWords(H, ek, k))));
+      : list?.find((e) => e.keys.length === n && keys.every((k) => e.keys.some((ek) => sameKey(H, ek, k))));
     if (entry === undefined) {
       if (this.count >= MAX_SHAPES) return false;
       if (list === undefined) this.bySignature.set(sig, (list = []));
@@ -101,7 +117,7 @@ export class Reencoder {
     // Values in shape order.
     const ordered: number[] = [];
     for (const ek of entry.keys) {
-      const i = keys.findIndex((k) => k === ek || eqWords(H, ek, k));
+      const i = keys.findIndex((k) => sameKey(H, ek, k));
       ordered.push(vals[i]!);
     }
     const flags = m.load32(a + 4);

@@ -460,7 +460,7 @@ const KIND_GROUPS: Readonly<Record<string, string>> = { N: 'ID', C: 'VLMSTB', A:
 export const BUILTIN_NAMES: readonly string[] = Object.freeze([...new Set([...builtins().keys(), ...[...PRELUDE.matchAll(/\(defn\s+(\S+)/g)].map((m) => m[1]!)])].filter((n) => n !== 'swap!' && n !== 'swap-vals!'));
 
 /**
- * Calls of built-ins on edge values: a vector of 4–11 calls, each of a name of
+ * Calls of built-ins on edge values: a vector of 6–15 calls, each of a name of
  * {@link BUILTIN_NAMES} (every name the language defines, not a chosen few), mostly with
  * arguments of the kinds its {@link BUILTIN_SIGNATURES} names, now and then of any kind or
  * number; an argument is now and then a call itself. Each call's error is caught and answered as

@@ -6,7 +6,7 @@
  */
 import { HeapInvariantViolation } from '../../spec/Errors.js';
 import type { Heap } from '../heap/Heap.js';
-import { mapForEach } from '../heap/values.js';
+import { heapText, mapForEach } from '../heap/values.js';
 import { IMMORTAL, T_LIST, T_MAP, T_SET, T_STRUCT, T_TAGGED, T_VEC, traceStart } from '../heap/layout.js';
 
 export { HeapInvariantViolation } from '../../spec/Errors.js';
@@ -41,6 +41,16 @@ function cacheOffsets(t: number): readonly number[] {
   }
 }
 
+/** A map key as its fingerprint names it: an immediate by its word, a cell by its text (its word when too long to print). */
+function keyText(H: Heap, k: number): string {
+  if ((k & 1) === 1) return String(k);
+  try {
+    return heapText(H, k);
+  } catch {
+    return String(k);
+  }
+}
+
 /** A fingerprint of handle `h`'s cell content (not its address). */
 export function fingerprint(H: Heap, h: number): string {
   const m = H.mem;
@@ -48,9 +58,11 @@ export function fingerprint(H: Heap, h: number): string {
   const hdr = m.load32(a);
   const t = hdr & 0xff;
   if (t === T_MAP || t === T_STRUCT) {
-    // Representation-independent: a map may be re-encoded as a struct (same value words).
+    // Representation-independent: a map may be re-encoded as a struct (same value words), whose
+    // keys are its shape's — cells equal to the map's own keys and with the same text, not the same
+    // cells — so keys count by their text.
     const pairs: string[] = [];
-    mapForEach(H, h << 1, (k, v) => pairs.push(`${k}:${v}`));
+    mapForEach(H, h << 1, (k, v) => pairs.push(`${keyText(H, k)}:${v}`));
     return `map{${pairs.sort().join(',')}}`;
   }
   const skip = cacheOffsets(t);

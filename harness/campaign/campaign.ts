@@ -310,8 +310,8 @@ export type JudgeOptions = DifferentialOptions & {
    * When a case is poisoned by a resource limit that only some kernels hit (the others answered
    * at that step), run it again up to that step with quotas {@link ESCALATION_FACTOR} times
    * larger, resource errors compared: a kernel that still hits its limit where the others answer
-   * loops, leaks or over-charges, and the case diverges ({@link JudgeResult.escalated} is the
-   * case that fails). Campaigns in `poison` mode set it; replays and shrinking do not.
+   * loops, leaks or over-charges, and the case diverges (the result's `escalated` is the case
+   * that fails). Campaigns in `poison` mode set it; replays and shrinking do not.
    */
   readonly escalate?: boolean;
   /** Also trace-validate (the trace check of `traceVerdict`). */

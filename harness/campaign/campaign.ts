@@ -499,7 +499,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const failing = r.escalated ?? fixed;
       const shrinkOptions = r.escalated !== undefined ? { ...diffOptions, resourceErrors: 'compare' as const } : diffOptions;
       const small = options.shrink === false ? { shrunk: failing, verdict: r.verdict } : shrinkCase(raws, failing, judges, supports, shrinkOptions);
-      const s = r.escalated === undefined || small.verdict === r.verdict ? small : { ...small, verdict: { ...small.verdict, detail: `${small.verdict.detail} (the case pins every resource quota ${ESCALATION_FACTOR}× larger: a kernel hits a limit there that another does not)` } };
+      const s = r.escalated === undefined || options.shrink === false ? small : { ...small, verdict: { ...small.verdict, detail: `${small.verdict.detail} (the case pins every resource quota ${ESCALATION_FACTOR}× larger: a kernel hits a limit there that another does not)` } };
       const shrunkModules = kernelModulesOf(s.shrunk.kernels);
       const shrunk: FuzzCase = { ...s.shrunk, ...(Object.keys(shrunkModules).length > 0 ? { kernelModules: shrunkModules } : {}), expect: 'diverged', ...(options.note !== undefined ? { note: options.note } : {}) };
       let file: string | undefined;

@@ -91,10 +91,24 @@ export class Reencoder {
     const hashes = keys.map((k) => hashWord(H, k));
     const sig = [...hashes].sort((x, y) => x - y).join(',');
     let list = this.bySignature.get(sig);
-    const entry = H.flags.seeded.has('reencode-shape-by-count')
-      ? // seeded bug: a shape with as many keys is taken, whatever its keys
-        [...this.bySignature.values()].flat().find((e) => e.keys.length === n && (e.shape >= 0 || list?.includes(e) === true))
-      : list?.find((e) => e.keys.length === n && keys.every((k) => e.keys.some((ek) => sameKey(H, ek, k))));
+    // Where each of a shape's keys is among this map's keys (-1: absent), found once per shape.
+    const positions = (e: ShapeEntry): number[] => e.keys.map((ek) => keys.findIndex((k) => sameKey(H, ek, k)));
+    let entry: ShapeEntry | undefined;
+    let order: number[] = [];
+    if (H.flags.seeded.has('reencode-shape-by-count')) {
+      // seeded bug: a shape with as many keys is taken, whatever its keys
+      entry = [...this.bySignature.values()].flat().find((e) => e.keys.length === n && (e.shape >= 0 || list?.includes(e) === true));
+      if (entry !== undefined) order = positions(entry);
+    } else {
+      for (const e of list ?? []) {
+        if (e.keys.length !== n) continue;
+        const at = positions(e);
+        if (at.includes(-1)) continue;
+        entry = e;
+        order = at;
+        break;
+      }
+    }
     if (entry === undefined) {
       if (this.count >= MAX_SHAPES) return false;
       if (list === undefined) this.bySignature.set(sig, (list = []));
@@ -115,11 +129,7 @@ export class Reencoder {
       this.stats.shapes++;
     }
     // Values in shape order.
-    const ordered: number[] = [];
-    for (const ek of entry.keys) {
-      const i = keys.findIndex((k) => sameKey(H, ek, k));
-      ordered.push(vals[i]!);
-    }
+    const ordered = order.map((i) => vals[i]!);
     const flags = m.load32(a + 4);
     const hash = m.load32(a + 3);
     const to = H.reserve(6 + n);

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import type { OpName } from '../../spec/Kernel.js';
 import type { LoadEncoding } from './binaryLoads.js';
 import { opValueArb, POOL, poolValueArb, spell, valueProgramArb } from './ednValues.js';
-import { builtinProgram, deepProgram, durableProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
+import { builtinProgram, deepProgram, durableProgram, formProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
 
 /** A deliberate misuse the fixup keeps (every kernel must refuse it alike). */
 export type Probe = 'none' | 'foreign-ref' | 'unissued-ref' | 'dead-pid' | 'non-creator';
@@ -274,6 +274,18 @@ const builtinBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), opValueArb).ma
 ]);
 
 /**
+ * Uses of every form of the language, each variant of its grammar (`formProgram`), run to the
+ * end over a fresh atom, now and then one step first: a kernel's evaluator is held to the
+ * language's definition of each form.
+ */
+const formBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), opValueArb, fc.boolean()).map(([seed, v, stepFirst]) => [
+  raw({ op: 'atom', actor: 0, value: v }),
+  raw({ op: 'load', actor: 0, program: formProgram(new Prng(seed)) }),
+  ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
+  raw({ op: 'run', actor: 0 }),
+]);
+
+/**
  * A deeply nested value built by a program and run to the end (`deepProgram`: stored, compared,
  * hashed, printed), observed once in the register it is held in, then dropped (every later
  * observation would walk it again).
@@ -335,6 +347,7 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['hold', 'atom', 'gc', 'gcStep', 'fork'], arb: registerBlockArb },
   { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
   { needs: ['atom', 'load', 'run'], arb: builtinBlockArb, weight: 6 },
+  { needs: ['atom', 'load', 'step', 'run'], arb: formBlockArb, weight: 4 },
   // a quarter as often as the others: a deep value costs every kernel a walk per step
   { needs: ['atom', 'load', 'run', 'deref'], arb: deepValueBlockArb, weight: 1 },
   { needs: ['spawn', 'load', 'step', 'run'], arb: durableBlockArb },

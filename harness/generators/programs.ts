@@ -500,7 +500,7 @@ export function builtinProgram(r: Prng): string {
   return `[${calls.join(' ')}]`;
 }
 
-/** Builds a program from `seed`: a template, a heap-reach program, a durable-atom program, calls of built-ins on edge values, a random well-formed program, or an invalid one. */
+/** Builds a program from `seed`: a template, a heap-reach program, a durable-atom program, calls of built-ins on edge values, uses of every form, a random well-formed program, or an invalid one. */
 export function generateProgram(seed: number): string {
   const r = new Prng(seed);
   const k = r.int(20);
@@ -508,9 +508,138 @@ export function generateProgram(seed: number): string {
   if (k < 10) return heapProgram(r);
   if (k < 11) return r.pick(INVALID_PROGRAMS);
   if (k < 12) return durableProgram(r);
-  if (k < 15) return builtinProgram(r);
+  if (k < 14) return builtinProgram(r);
+  if (k < 16) return formProgram(r);
   return expr(r, 4, []);
 }
 
 /** A program template (holes `$A $B $C`), from a generated seed. */
 export const programArb: fc.Arbitrary<string> = fc.integer({ min: 0, max: 0x7fffffff }).map(generateProgram);
+
+/**
+ * Values a form is written over in {@link formProgram}: every kind, and the falsy ones beside
+ * values a careless test might take as false (`0`, `""`, `[]`, `()`, NaN).
+ */
+export const FORM_VALUES: readonly string[] = ['nil', 'false', 'true', '0', '-1', '3', '1.5', '##NaN', '""', '"s"', ':a', '[]', '[1 2]', '()', '(quote (1))', '{}', '{:a 1}', '#{}', '#{nil}'];
+
+/** Expressions that fail in {@link formProgram}: a program's own throw of any value, and the kernel's errors. */
+export const FORM_FAILURES: readonly string[] = [
+  '(throw 5)', '(throw nil)', '(throw false)', '(throw [:x 1])', '(throw {:k 1})', '(throw {:error :type-error :message "t"})', '(throw "s")',
+  '(nth [] 0)', '(+ 9223372036854775807 1)', '(quot 1 0)', '(deref 5)', '(assert false)', '((fn [a] a))', '(get 1 2 3 4)',
+];
+
+/** Writes sub-expressions for a form shape of {@link FORM_SHAPES}. */
+export interface FormWriter {
+  /** Any expression: a value, a failure or (while depth remains) another form. */
+  e(): string;
+  /** A value of {@link FORM_VALUES}. */
+  v(): string;
+  /** An expression that fails, of {@link FORM_FAILURES}. */
+  t(): string;
+  /** A small int, -2 … 5. */
+  n(): number;
+}
+
+const catchAs = (name: string): string => `(catch ${name} [:caught (if (map? ${name}) (get ${name} :error :map) ${name})])`;
+
+/**
+ * Uses of every special and derived form of the language, by name, each variant of its grammar
+ * (missing optional parts, empty bodies, several bodies, shadowing, every way to leave it) and
+ * ill-formed ones a kernel must refuse alike. A test fails when a form of
+ * spec/lang/forms.ts has no entry, so a new form is written as soon as it exists.
+ */
+export const FORM_SHAPES: Readonly<Record<string, readonly ((g: FormWriter) => string)[]>> = {
+  quote: [
+    () => "(quote (1 (2) x))", () => '(quote x)', () => '(quote ())', () => "(quote (quote x))", () => '(quote [a {b c}])', () => '(quote (inc x 1))',
+    () => '(quote)', () => '(quote 1 2)',
+  ],
+  if: [
+    (g) => `(if ${g.e()} ${g.e()})`, (g) => `(if ${g.e()} ${g.e()} ${g.e()})`, (g) => `(if ${g.v()} :then :else)`, (g) => `(if (if ${g.v()} ${g.v()} ${g.v()}) 1 2)`,
+    () => '(if)', () => '(if 1)', (g) => `(if 1 2 3 ${g.e()})`,
+  ],
+  do: [() => '(do)', (g) => `(do ${g.e()})`, (g) => `(do ${g.e()} ${g.e()} ${g.e()})`, (g) => `(do ${g.t()} ${g.e()})`],
+  let: [
+    (g) => `(let [] ${g.e()})`, (g) => `(let [x ${g.e()}])`, (g) => `(let [x ${g.e()} x [x x]] x)`, (g) => `(let [x ${g.e()} y x] [y x])`,
+    (g) => `(let [x 1] [(let [x ${g.e()}] x) x])`, (g) => `(let [x ${g.e()}] ${g.e()} x)`, (g) => `(let [f (fn [] x) x 2] x)`,
+    () => '(let [x])', () => '(let x 1)', () => '(let [1 2] 3)', () => '(let)',
+  ],
+  loop: [
+    (g) => `(loop [] ${g.e()})`, (g) => `(loop [i 0] (if (< i ${g.n()}) (recur (inc i)) i))`,
+    (g) => `(loop [i 0 acc []] (if (< i ${g.n()}) (recur (inc i) (conj acc ${g.e()})) acc))`,
+    (g) => `(loop [i ${g.e()}] i)`, (g) => `(loop [i 0] (if (< i 3) (recur (inc i) 1) i))`,
+    (g) => `(loop [i 0] (if (< i 3) (do ${g.e()} (recur (inc i))) [:done i]))`,
+    (g) => `(loop [i 0] (let [j (inc i)] (if (< j 4) (recur j) (try ${g.e()} ${catchAs('e')}))))`,
+    () => '(loop [i 0] (try (recur 1) (catch e :no-recur-in-try)))', () => '(loop [i 0] (inc (recur 1)))', () => '(loop [i] i)',
+  ],
+  fn: [
+    (g) => `((fn [] ${g.e()}))`, () => '((fn [& r] r))', (g) => `((fn [& r] r) ${g.e()} ${g.e()})`, (g) => `((fn [a & r] [a r]) ${g.e()})`,
+    (g) => `((fn ([] :zero) ([a] [:one a]) ([a b & r] [:many a b r])) ${Array.from({ length: g.n() + 2 }, () => g.v()).join(' ')})`,
+    (g) => `((fn ([a & r] [:rest a r]) ([a] [:one a]) ([] :zero)) ${Array.from({ length: g.n() + 2 }, () => g.v()).join(' ')})`,
+    (g) => `((fn [a] a) ${g.v()} ${g.v()})`, () => '((fn [a b] [a b]) 1)', (g) => `((fn f [n] (if (< n 1) [] (conj (f (dec n)) n))) ${g.n()})`,
+    (g) => `((fn [n acc] (if (< n 1) acc (recur (dec n) (conj acc n)))) ${g.n()} [])`, (g) => `(let [x ${g.e()} f (fn [] x) x :later] [(f) x])`,
+    (g) => `(fn? (fn [] ${g.e()}))`, (g) => `(let [f (fn [x] (if x (throw x) :no))] (try (f ${g.v()}) ${catchAs('e')}))`,
+    () => '(fn)', () => '(fn [1] 1)', () => '(fn [a &] a)', () => '(fn ([a] 1) ([b] 2))', () => '(fn x)',
+  ],
+  def: [
+    (g) => `(do (def d0 ${g.e()}) d0)`, () => '(do (def d1) d1)', (g) => `(do (def d2 1) (def f2 (fn [] d2)) (def d2 ${g.e()}) (f2))`,
+    (g) => `[(def d3 ${g.v()}) d3]`, () => '(def)', () => '(def 1 2)', () => '(def d4 1 2)',
+  ],
+  recur: [() => '(recur 1)', (g) => `(loop [i 0] (if (< i 2) (recur (inc i)) (recur ${g.e()})))`, (g) => `((fn [x] (if x (recur nil) :end)) ${g.v()})`],
+  throw: [(g) => `(throw ${g.e()})`, (g) => `(throw ${g.v()})`, (g) => `(throw {:error :${g.n() % 2 === 0 ? 'fuel-exhausted' : 'stale-ref'} :message "m"})`, () => '(throw)', () => '(throw 1 2)'],
+  try: [
+    () => '(try)', (g) => `(try ${g.e()})`, (g) => `(try ${g.t()})`, (g) => `(try ${g.e()} ${g.e()})`, (g) => `(try ${g.t()} (catch e))`,
+    (g) => `(try ${g.e()} (catch e e))`, (g) => `(try ${g.t()} ${catchAs('e')})`, (g) => `(try ${g.t()} (catch Exception e [:exc (map? e)]))`,
+    (g) => `(try ${g.e()} (catch e 1 2 [:last e]))`, (g) => `(try (try ${g.t()} (catch e (throw [:again e]))) (catch e e))`,
+    (g) => `(try (try ${g.e()}) ${catchAs('outer')})`, (g) => `(try ${g.t()} (catch e (try ${g.t()} (catch e2 [e2 e]))))`,
+    (g) => `(let [e :outer] [(try ${g.t()} (catch e :inner)) e])`, () => '(try 1 (catch 5 2))', () => '(try 1 (catch))',
+  ],
+  defn: [
+    (g) => `(do (defn g0 [x] [x ${g.e()}]) (g0 1))`, (g) => `(do (defn g1 "doc" [] ${g.e()}) (g1))`, (g) => `(do (defn g2 ([] 0) ([a & r] [a r])) [(g2) (g2 ${g.v()} ${g.v()})])`,
+    (g) => `(do (defn g3 [n] (if (< n 1) 0 (+ n (g3 (dec n))))) (g3 ${g.n()}))`, () => '(defn)', () => '(defn g4)', () => '(defn 1 [] 2)',
+  ],
+  when: [(g) => `(when ${g.e()} ${g.e()} ${g.e()})`, (g) => `(when ${g.v()})`, (g) => `(when ${g.v()} :yes)`, () => '(when)'],
+  'when-not': [(g) => `(when-not ${g.e()} ${g.e()} ${g.e()})`, (g) => `(when-not ${g.v()})`, (g) => `(when-not ${g.v()} :yes)`],
+  cond: [
+    () => '(cond)', (g) => `(cond ${g.e()} ${g.e()})`, (g) => `(cond ${g.v()} 1 ${g.v()} 2 :else 3)`, (g) => `(cond ${g.v()} 1 ${g.v()} 2)`,
+    (g) => `(cond ${g.t()} 1 :else 2)`, (g) => `(cond ${g.v()} 1 ${g.v()})`,
+  ],
+  and: [() => '(and)', (g) => `(and ${g.e()})`, (g) => `(and ${g.v()} ${g.v()} ${g.v()})`, (g) => `(and ${g.v()} ${g.t()})`, (g) => `(and ${g.e()} ${g.e()})`],
+  or: [() => '(or)', (g) => `(or ${g.e()})`, (g) => `(or ${g.v()} ${g.v()} ${g.v()})`, (g) => `(or ${g.v()} ${g.t()})`, (g) => `(or ${g.e()} ${g.e()})`],
+  dotimes: [
+    (g) => `(let [a (atom [])] (dotimes [i ${g.n()}] (swap! a conj i)) (deref a))`, (g) => `(dotimes [i ${g.n()}] ${g.e()})`, (g) => `(dotimes [i ${g.v()}] i)`,
+    () => '(dotimes [i] 1)', () => '(dotimes i 1)',
+  ],
+  'if-let': [(g) => `(if-let [x ${g.e()}] [:then x] [:else])`, (g) => `(if-let [x ${g.v()}] x)`, (g) => `(let [x :outer] [(if-let [x ${g.v()}] x x) x])`, () => '(if-let [x] 1)'],
+  'when-let': [(g) => `(when-let [x ${g.e()}] ${g.e()} [:body x])`, (g) => `(when-let [x ${g.v()}])`, () => '(when-let (x 1) 1)'],
+  '->': [(g) => `(-> ${g.e()} vector (conj 2) count)`, (g) => `(-> ${g.v()})`, () => '(-> 5 (- 2) (- 1))', () => '(->)', (g) => `(-> ${g.v()} (try ${catchAs('e')}))`],
+  '->>': [(g) => `(->> ${g.e()} vector (conj [2]) count)`, () => '(->> 5 (- 2) (- 1))', () => '(->>)', () => '(->> [1 2 3] (map inc) (filter odd?) vec)'],
+  comment: [() => '(comment)', (g) => `(comment ${g.t()} (undefined-name 1))`, (g) => `[(comment 1) ${g.e()}]`],
+  assert: [(g) => `(assert ${g.v()})`, (g) => `(assert ${g.v()} "said")`, (g) => `(assert ${g.e()} ${g.v()})`, () => '(assert)'],
+};
+
+/**
+ * Uses of the language's forms: a vector of 4–11 uses of forms of {@link FORM_SHAPES} (every
+ * special and derived form, each variant of its grammar, ill-formed ones too), nested up to three
+ * deep, each wrapped in a `try` that answers a failure as its kind or thrown value. A kernel whose
+ * evaluator takes a variant of a form differently from the language's definition (a `try`
+ * without `catch`, an `if` without `else`, a variadic arity called with nothing) answers
+ * differently here.
+ */
+export function formProgram(r: Prng): string {
+  const names = Object.keys(FORM_SHAPES);
+  const form = (depth: number): string => {
+    const g: FormWriter = {
+      e: () => {
+        const k = r.int(10);
+        if (depth > 0 && k < 4) return form(depth - 1);
+        return k < 8 ? r.pick(FORM_VALUES) : r.pick(FORM_FAILURES);
+      },
+      v: () => r.pick(FORM_VALUES),
+      t: () => r.pick(FORM_FAILURES),
+      n: () => r.int(8) - 2,
+    };
+    return r.pick(FORM_SHAPES[r.pick(names)]!)(g);
+  };
+  const uses = Array.from({ length: 4 + r.int(8) }, () => `(try ${form(2)} ${catchAs('e')})`);
+  return `[${uses.join(' ')}]`;
+}

@@ -529,7 +529,12 @@ export async function build(name: string): Promise<EngineHandle> {
   };
 }
 
-/** Every kernel name that is available here (one per engine; `optimized+hw:<m>` per model). */
+/**
+ * Every kernel name that is available here: one per engine, `optimized+hw:<m>` per model, and
+ * the optimized kernel's interpreter beside its compiled tiers (`optimized+tier:0`; every other
+ * optimized kernel compiles each function on its first call, so the interpreter's function
+ * paths run nowhere else).
+ */
 export async function availableKernels(): Promise<string[]> {
   const reg = await loadRegistry();
   const names: string[] = [];
@@ -537,6 +542,7 @@ export async function availableKernels(): Promise<string[]> {
     if (!a.availability.available) continue;
     if (a.name === 'optimized+hw') names.push(...reg.hwModels.map((m) => `optimized+hw:${m}`));
     else names.push(a.name);
+    if (a.name === 'optimized') names.push('optimized+tier:0');
   }
   return names;
 }

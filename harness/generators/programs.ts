@@ -460,10 +460,11 @@ const KIND_GROUPS: Readonly<Record<string, string>> = { N: 'ID', C: 'VLMSTB', A:
 export const BUILTIN_NAMES: readonly string[] = Object.freeze([...new Set([...builtins().keys(), ...[...PRELUDE.matchAll(/\(defn\s+(\S+)/g)].map((m) => m[1]!)])].filter((n) => n !== 'swap!' && n !== 'swap-vals!'));
 
 /**
- * Calls of built-ins on edge values: a vector of 6–15 calls, each of a name of
+ * Calls of built-ins on edge values: a vector of 12–30 calls, each of a name of
  * {@link BUILTIN_NAMES} (every name the language defines, not a chosen few), mostly with
  * arguments of the kinds its {@link BUILTIN_SIGNATURES} names, now and then of any kind or
- * number; an argument is now and then a call itself. Each call's error is caught and answered as
+ * number; an argument is now and then a call itself, an int after a collection now and then that
+ * collection's count, one less or one more. Each call's error is caught and answered as
  * its kind. A kernel whose own version of a built-in differs from the language's definition on
  * some edge answers differently here.
  */
@@ -491,9 +492,18 @@ export function builtinProgram(r: Prng): string {
         } else kinds.push(alt[i]!);
       }
     }
-    return `(${[f, ...kinds.map((k) => value(k, depth))].join(' ')})`;
+    const args: string[] = [];
+    let coll: string | null = null;
+    for (const k of kinds) {
+      // An int after a collection is now and then that collection's own bound: its count, one
+      // less, one more (an off-by-one at the end shows only there).
+      if (k === 'I' && coll !== null && r.chance(0.5)) args.push(r.pick([`(count ${coll})`, `(count ${coll})`, `(dec (count ${coll}))`, `(inc (count ${coll}))`]));
+      else args.push(value(k, depth));
+      if ('VLTBCMS'.includes(k)) coll = args.at(-1)!;
+    }
+    return `(${[f, ...args].join(' ')})`;
   };
-  const calls = Array.from({ length: 6 + r.int(10) }, () => `(try ${call(1)} (catch e [:error (get e :error)]))`);
+  const calls = Array.from({ length: 12 + r.int(19) }, () => `(try ${call(1)} (catch e [:error (get e :error)]))`);
   // now and then the program ends by throwing a map naming an error kind (a program's own throw
   // is a program-error whatever its :error says, but for the catchable kinds)
   if (r.chance(0.1)) calls.push(`(throw {:error :${r.pick(ERROR_KINDS)} :message "thrown"})`);

@@ -15,14 +15,11 @@
 import { printEdn, printEdnPrefix } from '../../spec/codec/Edn.js';
 import { AtomRef, Bytes, Char, EMap, ESet, Fn, INT64_MAX, INT64_MIN, Keyword, List, Sym, Tagged, Vector, compare, equals, hash, kindOf, kw, type Value } from '../../spec/Values.js';
 import { QuotaExceeded, fault } from './errors.js';
-import { arity, builtins, index, int, num, numCmp, seqItems, truthy, type BuiltinFn } from '../../spec/lang/builtins.js';
 import { arityFault, shortText as short } from '../../spec/lang/errors.js';
-
-export { seqItems, truthy };
 import { VersionedMap } from './vmap.js';
 
 /** A pure built-in: its result from its arguments; raises a `program-error` on bad arguments. */
-export type NativeFn = BuiltinFn;
+export type NativeFn = (args: readonly Value[]) => Value;
 
 /** Seeded bugs and hooks of the core library. */
 export interface NativeOptions {
@@ -53,6 +50,73 @@ type Entry = readonly [Value, Value];
 // ---------------------------------------------------------------------------------------------
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Whether `v` counts as true in a test: every value but nil and false. */
+export function truthy(v: Value): boolean {
+  return !(v === false || v === null);
+}
+
+/** Fails with the arity error of `name` unless `min ≤ args.length ≤ max`. */
+function arity(args: readonly Value[], min: number, max: number, name: string): void {
+  const n = args.length;
+  if (n >= min && n <= max) return;
+  arityFault(n, name);
+}
+
+/** `v` when it is a number (int or double), else the error `op` reports for a non-number. */
+function num(v: Value, op: string): Num {
+  switch (typeof v) {
+    case 'bigint':
+    case 'number':
+      return v;
+    default:
+      return fault(`${op}: expected a number, got ${kindOf(v)} ${short(v)}`);
+  }
+}
+
+/** `v` when it is an int, else the error `op` reports for a non-integer. */
+function int(v: Value, op: string): bigint {
+  if (typeof v !== 'bigint') fault(`${op}: expected an integer, got ${kindOf(v)} ${short(v)}`);
+  return v;
+}
+
+/** The int argument `v` of `op` as an index: -1 for any int below -1 or above 2^53 - 1 (out of range either way). */
+function index(v: Value, op: string): number {
+  const i = int(v, op);
+  if (i >= -1n && i <= MAX_SAFE) return Number(i);
+  return -1;
+}
+
+/** -1, 0 or 1 as `a` is below, equal to or above `b` (an int and a double compare as doubles); NaN when they are unordered. */
+function numCmp(a: Num, b: Num): number {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a === b ? 0 : a < b ? -1 : 1;
+  const x = Number(a);
+  const y = Number(b);
+  if (x === y) return 0;
+  if (x < y) return -1;
+  return x > y ? 1 : NaN;
+}
+
+/**
+ * The items of the seqable value `v` in order: nil has none, a string its characters (code
+ * points), bytes their values as ints, a map its entries as `[k v]` vectors in key order.
+ */
+export function seqItems(v: Value, op: string): readonly Value[] {
+  if (v instanceof Vector || v instanceof List || v instanceof ESet) return v.items;
+  if (v === null) return [];
+  if (v instanceof EMap) return v.entries.map(entryVector);
+  if (typeof v === 'string') {
+    const out: Char[] = [];
+    for (const c of v) out.push(new Char(c));
+    return out;
+  }
+  if (v instanceof Bytes) {
+    const out: bigint[] = new Array<bigint>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = BigInt(v.at(i));
+    return out;
+  }
+  return notSeqable(v, op);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
@@ -764,11 +828,128 @@ export function createNatives(opts: NativeOptions): ReadonlyMap<string, NativeFn
       return new Bytes(data);
     },
     '%to-list': (a) => (arity(a, 1, 1, '%to-list'), List.adopt(itemsFrom(a[0]!, 0, '%to-list'))),
+    double: (a) => {
+      arity(a, 1, 1, 'double');
+      const x = num(a[0]!, 'double');
+      return typeof x === 'number' ? x : Number(x);
+    },
+    compare: (a) => (arity(a, 2, 2, 'compare'), BigInt(compare(a[0]!, a[1]!))),
+    hash: (a) => (arity(a, 1, 1, 'hash'), BigInt(hash(a[0]!))),
+    identity: (a) => (arity(a, 1, 1, 'identity'), a[0]!),
+    type: (a) => (arity(a, 1, 1, 'type'), kw(kindOf(a[0]!))),
+    'get-in': (a) => {
+      arity(a, 2, 3, 'get-in');
+      const path = a[1]!;
+      const keys = path instanceof Vector || path instanceof List ? path.items : seqItems(path, 'get-in');
+      let v: Value = a[0]!;
+      for (let i = 0; i < keys.length; i++) v = get(v, keys[i]!, null);
+      // The default stands for a nil result, whether a key was missing or held nil.
+      if (v === null && a.length === 3) return a[2]!;
+      return v;
+    },
+    'hash-map': (a) => {
+      if ((a.length & 1) === 1) fault('hash-map: no value supplied for the last key');
+      const pairs: [Value, Value][] = new Array<[Value, Value]>(a.length >> 1);
+      for (let i = 0; i < pairs.length; i++) pairs[i] = [a[2 * i]!, a[2 * i + 1]!];
+      return EMap.from(pairs);
+    },
+    'hash-set': (a) => ESet.from(a),
+    keys: (a) => mapPart(a, 'keys', 0),
+    vals: (a) => mapPart(a, 'vals', 1),
+    'contains?': (a) => {
+      arity(a, 2, 2, 'contains?');
+      const c = a[0]!;
+      const k = a[1]!;
+      if (c instanceof EMap) return c.get(k) !== undefined;
+      if (c instanceof ESet) return c.has(k);
+      if (c === null) return false;
+      if (c instanceof Vector || c instanceof Bytes || typeof c === 'string') return typeof k === 'bigint' && k >= 0n && k < BigInt(count(c));
+      return fault(`contains? not supported on ${kindOf(c)}`);
+    },
+    'empty?': (a) => (arity(a, 1, 1, 'empty?'), count(a[0]!) === 0),
+    empty: (a) => {
+      arity(a, 1, 1, 'empty');
+      const c = a[0]!;
+      if (c instanceof Vector) return Vector.adopt([]);
+      if (c instanceof List) return List.adopt([]);
+      if (c instanceof EMap) return EMap.EMPTY;
+      if (c instanceof ESet) return ESet.EMPTY;
+      return null;
+    },
+    subvec: (a) => {
+      arity(a, 2, 3, 'subvec');
+      const v = a[0]!;
+      if (!(v instanceof Vector)) return fault(`subvec: expected a vector, got ${kindOf(v)}`);
+      const n = v.size;
+      const from = index(a[1]!, 'subvec');
+      const to = a.length === 2 ? n : index(a[2]!, 'subvec');
+      if (from < 0 || to < from || to > (offByOne ? n - 1 : n)) fault(`subvec: range ${from}..${to} out of bounds for vector of count ${n}`);
+      return Vector.adopt(v.items.slice(from, to));
+    },
+    name: (a) => {
+      arity(a, 1, 1, 'name');
+      const x = a[0]!;
+      if (x instanceof Keyword || x instanceof Sym) return x.name;
+      if (typeof x === 'string') return x;
+      return fault(`name: expected a string, keyword or symbol, got ${kindOf(x)}`);
+    },
+    keyword: (a) => {
+      arity(a, 1, 1, 'keyword');
+      const s = a[0]!;
+      return typeof s === 'string' ? kw(s) : fault('keyword: expected a string');
+    },
+    symbol: (a) => {
+      arity(a, 1, 1, 'symbol');
+      const s = a[0]!;
+      return typeof s === 'string' ? Sym.of(s) : fault('symbol: expected a string');
+    },
+    tagged: (a) => {
+      arity(a, 2, 2, 'tagged');
+      const tag = a[0]!;
+      return typeof tag === 'string' ? new Tagged(tag, a[1]!) : fault('tagged: expected a tag string');
+    },
+    'byte-at': (a) => {
+      arity(a, 2, 2, 'byte-at');
+      const b = bytesArg(a[0]!, 'byte-at');
+      return BigInt(b.at(byteIndex(b, a[1]!, 'byte-at')));
+    },
+    'assoc-byte': (a) => {
+      arity(a, 3, 3, 'assoc-byte');
+      const b = bytesArg(a[0]!, 'assoc-byte');
+      const i = index(a[1]!, 'assoc-byte');
+      const x = int(a[2]!, 'assoc-byte');
+      if (i < 0 || i >= b.length) fault(`assoc-byte: index ${i} out of bounds for bytes of count ${b.length}`);
+      if (x < 0n || x > 255n) fault(`assoc-byte: ${x} is not a byte (0..255)`);
+      return b.assoc(i, Number(x));
+    },
+    'bytes->string': (a) => {
+      arity(a, 1, 1, 'bytes->string');
+      const b = a[0]!;
+      return b instanceof Bytes ? decoder.decode(b.data) : fault('bytes->string: expected bytes');
+    },
   };
-  // The built-ins with no faster version here are the language's own definitions.
-  const outOfMemory = (message: string): never => {
-    throw new QuotaExceeded('out-of-memory', message);
-  };
-  const spec = builtins({ offByOne, inPlace, maxElements: most, outOfMemory });
-  return new Map([...spec, ...Object.entries(table)]);
+  return new Map(Object.entries(table));
+}
+
+/** `keys` (`part` 0) or `vals` (`part` 1) of a map: a list in key order, nil for nil or an empty map. */
+function mapPart(a: readonly Value[], name: string, part: 0 | 1): Value {
+  arity(a, 1, 1, name);
+  const m = a[0]!;
+  if (m === null) return null;
+  if (!(m instanceof EMap)) return fault(`${name}: expected a map, got ${kindOf(m)}`);
+  if (m.size === 0) return null;
+  return List.adopt(m.entries.map((e) => e[part]));
+}
+
+/** The bytes argument `v` of `op`, or its error. */
+function bytesArg(v: Value, op: string): Bytes {
+  if (v instanceof Bytes) return v;
+  return fault(`${op}: expected bytes, got ${kindOf(v)}`);
+}
+
+/** The index argument `k` of `op` into `b`, or the out-of-bounds error. */
+function byteIndex(b: Bytes, k: Value, op: string): number {
+  const i = index(k, op);
+  if (i >= 0 && i < b.length) return i;
+  return fault(`${op}: index ${i} out of bounds for bytes of count ${b.length}`);
 }

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import type { OpName } from '../../spec/Kernel.js';
 import type { LoadEncoding } from './binaryLoads.js';
 import { opValueArb, POOL, poolValueArb, spell, valueProgramArb } from './ednValues.js';
-import { builtinProgram, deepProgram, durableProgram, formProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
+import { builtinProgram, deepProgram, durableProgram, formProgram, hotNumericProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
 
 /** A deliberate misuse the fixup keeps (every kernel must refuse it alike). */
 export type Probe = 'none' | 'foreign-ref' | 'unissued-ref' | 'dead-pid' | 'non-creator';
@@ -274,13 +274,14 @@ const builtinBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), opValueArb).ma
 ]);
 
 /**
- * Uses of every form of the language, each variant of its grammar (`formProgram`), run to the
- * end over a fresh atom, now and then one step first: a kernel's evaluator is held to the
- * language's definition of each form.
+ * Uses of every form of the language, each variant of its grammar (`formProgram`), or (one in
+ * four) hot numeric functions (`hotNumericProgram`), run to the end over a fresh atom, now and
+ * then one step first: a kernel's evaluator and compiled code are held to the language's
+ * definition.
  */
 const formBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), opValueArb, fc.boolean()).map(([seed, v, stepFirst]) => [
   raw({ op: 'atom', actor: 0, value: v }),
-  raw({ op: 'load', actor: 0, program: formProgram(new Prng(seed)) }),
+  raw({ op: 'load', actor: 0, program: (seed % 4 === 0 ? hotNumericProgram : formProgram)(new Prng(seed >>> 2)) }),
   ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
   raw({ op: 'run', actor: 0 }),
 ]);

@@ -422,10 +422,10 @@ export const BUILTIN_ARGS: Readonly<Record<string, readonly string[]>> = {
   K: [':a', ':b', ':ns/k', '(quote sym)', '(quote ns/y)'],
   V: ['[]', '[1 2 3]', '[3 1 2]', '[1 [2 3] :a]', '[0 255 256]', '[[:a 1] [:b 2]]', '[1.0 1 "1"]', '[nil false]', '(vec (range 33))', '(vec (range 64))', '[5]', `[${COLLIDING_INTS.slice(4).flat().join(' ')} ${COLLIDING_INTS[4]![0]}]`],
   L: ['()', '(list 1 2 3)', '(quote (3 (2) 1))', '(range 5)', '(list :a)'],
-  M: ['{}', '{:a 1 :b 2}', '{:a 3 :c 4}', '{1 :x 1.0 :y}', '{nil 1 [1] 2}', '(into {} (map vector (range 40) (range 40)))', '{:a {:b 1}}'],
+  M: ['{}', '{:a 1 :b 2}', '{:a 3 :c 4}', '{1 :x 1.0 :y}', '{nil 1 [1] 2}', '(into {} (map vector (range 40) (range 40)))', '{:a {:b 1}}', '{:a nil :b false}'],
   S: ['#{}', '#{1 2 3}', '#{:a "s" nil}', '#{1 1.0}', '#{[1] #{}}', '#{3}'],
   B: ['(bytes [1 2 255])', '(bytes "hé")', '(bytes [])'],
-  F: ['inc', 'odd?', 'identity', '+', 'str', 'vector', '(fn [x] (* x 2))', '(fn [a b] [b a])', '(fn [x] (if (int? x) (< x 2) x))', 'first', 'count'],
+  F: ['inc', 'odd?', 'identity', '+', 'str', 'vector', '(fn [x] (* x 2))', '(fn [a b] [b a])', '(fn [x] (if (int? x) (< x 2) x))', 'first', 'count', '(fn [& r] r)', '(fn [a & r] [a r])', '(fn ([] :none) ([a] [a]) ([a b & r] [a b r]))', 'not'],
   P: ['[]', '[:a]', '[:a :b]', '[0]', '[1 0]', '[:c]'],
   O: ['nil', 'true', 'false', '\\a', '\\space', '(tagged (quote my/t) [1 2])', '$A'],
 };
@@ -464,7 +464,8 @@ export const BUILTIN_NAMES: readonly string[] = Object.freeze([...new Set([...bu
  * {@link BUILTIN_NAMES} (every name the language defines, not a chosen few), mostly with
  * arguments of the kinds its {@link BUILTIN_SIGNATURES} names, now and then of any kind or
  * number; an argument is now and then a call itself, an int after a collection now and then that
- * collection's count, one less or one more. Each call's error is caught and answered as
+ * collection's count, one less or one more; a call is now and then made inside a function that
+ * receives its arguments (compiled code inlines built-ins). Each call's error is caught and answered as
  * its kind. A kernel whose own version of a built-in differs from the language's definition on
  * some edge answers differently here.
  */
@@ -501,6 +502,12 @@ export function builtinProgram(r: Prng): string {
       else args.push(value(k, depth));
       if ('VLTBCMS'.includes(k)) coll = args.at(-1)!;
     }
+    // Now and then the call is made inside a function that receives the arguments: the compiling
+    // tiers inline many built-ins, and their inlined versions must meet the same edges.
+    if (r.chance(0.35)) {
+      const ps = args.map((_, i) => `p${i}`);
+      return `((fn [${ps.join(' ')}] (${[f, ...ps].join(' ')})) ${args.join(' ')})`;
+    }
     return `(${[f, ...args].join(' ')})`;
   };
   const calls = Array.from({ length: 12 + r.int(19) }, () => `(try ${call(1)} (catch e [:error (get e :error)]))`);
@@ -510,7 +517,59 @@ export function builtinProgram(r: Prng): string {
   return `[${calls.join(' ')}]`;
 }
 
-/** Builds a program from `seed`: a template, a heap-reach program, a durable-atom program, calls of built-ins on edge values, uses of every form, a random well-formed program, or an invalid one. */
+/** Ints at the edges of int64 arithmetic (and small ones), as program text. */
+const EDGE_INTS: readonly string[] = ['0', '1', '-1', '2', '-3', '7', '64', '-64', '3037000500', '-3037000500', '4611686018427387904', '-4611686018427387904', '9223372036854775807', '-9223372036854775808', '9223372036854775806'];
+
+/** Numeric built-ins of one or two int arguments that answer an int, and tests that answer a boolean. */
+const INT_OPS: readonly string[] = ['+', '-', '*', 'quot', 'rem', 'mod', 'max', 'min'];
+const INT_OPS1: readonly string[] = ['inc', 'dec', 'abs', '-'];
+const INT_TESTS: readonly string[] = ['<', '>', '<=', '>=', '==', '=', 'not='];
+const INT_TESTS1: readonly string[] = ['zero?', 'pos?', 'neg?', 'even?', 'odd?'];
+
+/**
+ * Hot numeric functions: a function of two ints whose body is a random int expression (every
+ * numeric built-in, tests, `if`, `let`, a bounded `loop`), called three times on small ints and
+ * then on int64 edges, and a function that `reduce`s it over vectors, called as often. The
+ * compiling tiers compile such functions once they are hot (the native tier only then), so their
+ * compiled arithmetic, overflow checks and `reduce` loop meet the edges the interpreter does.
+ * Each call's error is caught and answered as its kind.
+ */
+export function hotNumericProgram(r: Prng): string {
+  const expr = (depth: number, vars: readonly string[]): string => {
+    const leaf = (): string => (r.chance(0.6) ? r.pick(vars) : r.chance(0.5) ? String(r.int(9) - 3) : r.pick(EDGE_INTS));
+    if (depth <= 0 || r.chance(0.2)) return leaf();
+    const e = (): string => expr(depth - 1, vars);
+    const test = (): string => (r.chance(0.3) ? `(${r.pick(INT_TESTS1)} ${e()})` : `(${r.pick(INT_TESTS)} ${e()} ${e()})`);
+    switch (r.int(8)) {
+      case 0:
+      case 1:
+      case 2:
+        return `(${r.pick(INT_OPS)} ${e()} ${e()})`;
+      case 3:
+        return `(${r.pick(INT_OPS1)} ${e()})`;
+      case 4:
+        return `(if ${r.chance(0.2) ? `(not ${test()})` : test()} ${e()} ${e()})`;
+      case 5:
+        return `(let [t ${e()}] ${expr(depth - 1, [...vars, 't'])})`;
+      case 6: {
+        const n = r.pick(['3', '10', '(min b 20)', '(rem b 17)']);
+        return `(loop [i 0 acc ${e()}] (if (< i ${n}) (recur (inc i) ${expr(depth - 1, [...vars, 'i', 'acc'])}) acc))`;
+      }
+      default:
+        return `(${r.pick(INT_OPS)} ${e()} ${e()} ${e()})`;
+    }
+  };
+  const body = expr(3, ['a', 'b']);
+  const start = r.pick(['0', '1', '-1', '9223372036854775807']);
+  const call = (x: string): string => `(try ${x} (catch e [:error (get e :error)]))`;
+  const warm = [call('(h 1 2)'), call('(h 3 -4)'), call('(h 0 5)')];
+  const edges = Array.from({ length: 4 + r.int(6) }, () => call(`(h ${r.pick(EDGE_INTS)} ${r.pick(EDGE_INTS)})`));
+  const vecs = ['[1 2 3]', '[]', '[5]', '(vec (range 40))', `[${r.pick(EDGE_INTS)} ${r.pick(EDGE_INTS)} ${r.pick(EDGE_INTS)}]`, '[-1 0 1 2]'];
+  const reduces = Array.from({ length: 4 + r.int(4) }, () => call(`(s ${r.pick(vecs)})`));
+  return `(do (defn h [a b] ${body}) (defn s [v] (reduce h ${start} v)) [${[...warm, ...edges, ...reduces].join(' ')}])`;
+}
+
+/** Builds a program from `seed`: a template, a heap-reach program, a durable-atom program, calls of built-ins on edge values, uses of every form, hot numeric functions, a random well-formed program, or an invalid one. */
 export function generateProgram(seed: number): string {
   const r = new Prng(seed);
   const k = r.int(20);
@@ -520,6 +579,7 @@ export function generateProgram(seed: number): string {
   if (k < 12) return durableProgram(r);
   if (k < 14) return builtinProgram(r);
   if (k < 16) return formProgram(r);
+  if (k < 17) return hotNumericProgram(r);
   return expr(r, 4, []);
 }
 

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import type { OpName } from '../../spec/Kernel.js';
 import type { LoadEncoding } from './binaryLoads.js';
 import { opValueArb, POOL, poolValueArb, spell, valueProgramArb } from './ednValues.js';
-import { builtinProgram, deepProgram, durableProgram, formProgram, hotNumericProgram, Prng, PROGRAM_TEMPLATES } from './programs.js';
+import { builtinProgram, deepProgram, durableProgram, formProgram, hotNumericProgram, Prng, processProgram, PROGRAM_TEMPLATES } from './programs.js';
 
 /** A deliberate misuse the fixup keeps (every kernel must refuse it alike). */
 export type Probe = 'none' | 'foreign-ref' | 'unissued-ref' | 'dead-pid' | 'non-creator';
@@ -267,7 +267,7 @@ const templateBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...PROG
  * the answer holds each call's result or error kind, so a kernel's own version of a built-in is
  * held to the language's definition.
  */
-const builtinBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), opValueArb).map(([seed, v]) => [
+const builtinBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), opValueArb).map(([seed, v]) => [
   raw({ op: 'atom', actor: 0, value: v }),
   raw({ op: 'load', actor: 0, program: builtinProgram(new Prng(seed)) }),
   raw({ op: 'run', actor: 0 }),
@@ -279,9 +279,19 @@ const builtinBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), opValueArb).ma
  * then one step first: a kernel's evaluator and compiled code are held to the language's
  * definition.
  */
-const formBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), opValueArb, fc.boolean()).map(([seed, v, stepFirst]) => [
+const formBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), opValueArb, fc.boolean()).map(([seed, v, stepFirst]) => [
   raw({ op: 'atom', actor: 0, value: v }),
   raw({ op: 'load', actor: 0, program: (seed % 4 === 0 ? hotNumericProgram : formProgram)(new Prng(seed >>> 2)) }),
+  ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
+  raw({ op: 'run', actor: 0 }),
+]);
+
+/**
+ * Uses of every kernel call (`processProgram`), across processes above all, run to the end
+ * (now and then one step first): a kernel's handling of each call is held to the reference's.
+ */
+const processBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), fc.boolean()).map(([seed, stepFirst]) => [
+  raw({ op: 'load', actor: 0, program: processProgram(new Prng(seed)) }),
   ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
   raw({ op: 'run', actor: 0 }),
 ]);
@@ -349,6 +359,7 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
   { needs: ['atom', 'load', 'run'], arb: builtinBlockArb, weight: 6 },
   { needs: ['atom', 'load', 'step', 'run'], arb: formBlockArb, weight: 4 },
+  { needs: ['load', 'step', 'run'], arb: processBlockArb, weight: 4 },
   // a quarter as often as the others: a deep value costs every kernel a walk per step
   { needs: ['atom', 'load', 'run', 'deref'], arb: deepValueBlockArb, weight: 1 },
   { needs: ['spawn', 'load', 'step', 'run'], arb: durableBlockArb },

@@ -569,7 +569,78 @@ export function hotNumericProgram(r: Prng): string {
   return `(do (defn h [a b] ${body}) (defn s [v] (reduce h ${start} v)) [${[...warm, ...edges, ...reduces].join(' ')}])`;
 }
 
-/** Builds a program from `seed`: a template, a heap-reach program, a durable-atom program, calls of built-ins on edge values, uses of every form, hot numeric functions, a random well-formed program, or an invalid one. */
+/** Values a process program writes into atoms: ints, nil, a value a validator refuses, collections. */
+const PROC_VALUES: readonly string[] = ['0', '1', '-1', 'nil', ':forbidden', '[1 2]', '{:a nil}', '"s"', '9223372036854775807'];
+
+/**
+ * Uses of every kernel call of the language, by name (a test fails when a call of
+ * spec/lang/kernelCalls.ts has none), over the atom `a` process 0 made and a log atom `log`, most
+ * of them across processes: children spawned with the atom as an argument, children that fail,
+ * exit or share, watches and validators installed by another process (failing, writing back,
+ * removed among several), forks that join, many spawns at once (past the process-tree bound),
+ * long strings held in registers. `%w` is a value of {@link PROC_VALUES}, `%k` a watch key.
+ */
+export const KERNEL_CALL_USES: Readonly<Record<string, readonly string[]>> = {
+  atom: ['(deref (atom %w))', '(atom? (atom %w))'],
+  deref: ['(deref a)', '(deref 5)', '(join (spawn (fn [x] (deref x)) a))'],
+  'deref-stamp': ['(deref-stamp a)', '(let [ds (deref-stamp a)] [(first ds) (reset! a %w) (deref-stamp a)])'],
+  'reset!': ['(reset! a %w)', '(join (spawn (fn [x] (reset! x %w)) a))'],
+  'cas!': ['(cas! a (nth (deref-stamp a) 1) %w)', '(let [st (nth (deref-stamp a) 1)] (do (reset! a %w) (cas! a st %w)))'],
+  'compare-and-set!': ['(compare-and-set! a (deref a) %w)', '(compare-and-set! a :never %w)', '(join (spawn (fn [x] (compare-and-set! x (deref x) %w)) a))'],
+  'reset-vals!': ['(reset-vals! a %w)'],
+  // the prelude's swap! and swap-vals! reach it (a program cannot name it)
+  '%commit!': ['(swap! a (fn [x] (if (int? x) (inc x) 0)))', '(swap-vals! a (fn [x] [x]))', '(join (spawn (fn [x] (swap! x (fn [v] (if (int? v) (* v 2) v)))) a))'],
+  'set-validator!': [
+    '(set-validator! a (fn [v] (not= v :forbidden)))', '(set-validator! a nil)', '(set-validator! a (fn [v] (throw [:no v])))',
+    '(join (spawn (fn [x] (set-validator! x (fn [v] (not= v :forbidden)))) a))',
+  ],
+  'add-watch': [
+    '(add-watch a %k (fn [k r o n] (swap! log conj [k o n (self)])))', '(add-watch a %k (fn [k r o n] (throw [:watch-boom k])))',
+    '(join (spawn (fn [x] (add-watch x %k (fn [k r o n] (throw :boom)))) a))',
+    '(join (spawn (fn [x] (add-watch x %k (fn [k r o n] (if (int? n) (swap! r inc) nil)))) a))',
+    '(do (add-watch a :w1 (fn [k r o n] (swap! log conj k))) (add-watch a :w2 (fn [k r o n] (swap! log conj k))) (add-watch a :w3 (fn [k r o n] (swap! log conj k))) :three)',
+  ],
+  'remove-watch': ['(remove-watch a %k)', '(do (remove-watch a :w1) (remove-watch a :w3) (reset! a 7) (deref log))', '(join (spawn (fn [x] (remove-watch x %k)) a))'],
+  'share!': ['(share! a 1)', '(share! a 99)', '(join (spawn (fn [x] (share! x 0)) a))', '(let [c (spawn (fn [] (deref #atom 0)))] (do (share! a c) (join c)))'],
+  fork: ['(let [c (fork)] (if (nil? c) (do (reset! a %w) (exit [:child (deref a)])) [:parent (join c) (deref a)]))'],
+  spawn: [
+    '(join (spawn (fn [x y] [x y (self)]) %w a))', '(join (spawn (fn [] (throw :bad))))', '(join (spawn (fn [x] (spawn (fn [y] (deref y)) x)) a))',
+    '(loop [i 0 n 0] (if (< i 70) (recur (inc i) (if (= :ok (try (do (spawn (fn [] (self))) :ok) (catch e :limit))) (inc n) n)) n))',
+    '(spawn 5)',
+  ],
+  self: ['(self)', '(join (spawn (fn [] (self))))'],
+  exit: ['(join (spawn (fn [] (exit %w))))', '(join (spawn (fn [] (do (exit) :after))))'],
+  join: ['(join (self))', '(join 0)', '(join 12345)', '(let [c (spawn (fn [] (deref a)))] [(join c) (join c)])'],
+  println: ['(println "line" %w)', '(join (spawn (fn [] (println :child (self)))))'],
+  prn: ['(prn %w "s")', '(join (spawn (fn [x] (prn (deref x))) a))'],
+  'hold!': ['(hold! 3 %w)', '(let [s (apply str (map (fn [i] "ab") (range 2100)))] (do (hold! 2 s) [(count (held 2)) (= (held 2) s) (subs (held 2) 4190)]))', '(hold! -1 1)'],
+  held: ['(held 3)', '(held 2)', '(held 77)'],
+  gc: ['(gc)', '(do (reset! a (vec (range 300))) (gc) (gc) (count (deref a)))'],
+  'durable-atom': ['(durable-atom (quote fz/p) %w)', '(durable-atom 5 1)'],
+  history: ['(history a)'],
+  basis: ['(basis)'],
+  'as-of': ['(as-of 0)', '(as-of :x)'],
+  since: ['(since 0)', '(since -1)'],
+};
+
+/**
+ * A program of 8–16 uses of kernel calls of {@link KERNEL_CALL_USES}, in a random order over one
+ * atom and a log, each in a `try` answering a failure by kind or thrown value, ending with the
+ * atom's value and the log: a kernel whose handling of a call, across processes above all,
+ * differs from the reference's answers differently.
+ */
+export function processProgram(r: Prng): string {
+  const names = Object.keys(KERNEL_CALL_USES);
+  const uses = Array.from({ length: 8 + r.int(9) }, () => {
+    const text = r.pick(KERNEL_CALL_USES[r.pick(names)]!)
+      .replaceAll('%w', () => r.pick(PROC_VALUES))
+      .replaceAll('%k', () => r.pick([':w1', ':w2', ':w3', ':k']));
+    return `(try ${text} ${catchAs('e')})`;
+  });
+  return `(let [a (atom ${r.pick(PROC_VALUES)}) log (atom [])] [${uses.join(' ')} (deref a) (deref log)])`;
+}
+
+/** Builds a program from `seed`: a template, a heap-reach program, a durable-atom program, calls of built-ins on edge values, uses of every form, hot numeric functions, uses of every kernel call, a random well-formed program, or an invalid one. */
 export function generateProgram(seed: number): string {
   const r = new Prng(seed);
   const k = r.int(20);
@@ -580,6 +651,7 @@ export function generateProgram(seed: number): string {
   if (k < 14) return builtinProgram(r);
   if (k < 16) return formProgram(r);
   if (k < 17) return hotNumericProgram(r);
+  if (k < 18) return processProgram(r);
   return expr(r, 4, []);
 }
 

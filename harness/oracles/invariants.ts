@@ -5,7 +5,8 @@
  * - `TypeOK`: pids and refs ascending, stamps non-negative integers.
  * - `StampsMonotone`: a ref's stamp never decreases; a live process's table only grows.
  * - `FailureChangesNothing`: a failed operation (capability denial, stale stamp, validator
- *   rejection, bad input, …) leaves every observation unchanged (programs aside).
+ *   rejection, bad input, …) leaves every observation unchanged (programs aside; and a write
+ *   that landed, its stamp one up, before a watch of the writer's own failed).
  * - `WriteBumpsStampByOne`: a successful write raises the written atom's stamp by exactly 1 and
  *   its value becomes the written value; atoms not aliased to it are untouched (fork isolation).
  * - `ReadsChangeNothing`: deref, hold, gc, gcStep, watch and validator operations change no atom;
@@ -81,6 +82,24 @@ export class InvariantChecker {
     return v;
   }
 
+
+  /**
+   * Whether the failed write `op` landed before a watch of the writer's own failed: the written
+   * ref's stamp rose by exactly one (and it holds the written value, where the op names it). A
+   * watch runs after the write and its failure, when the watch is the writer's own, is the
+   * writer's; the write stays (docs/language.md, "a failing watch leaves the write in place"),
+   * and what the watch did before failing is program code. A refused write never moves a stamp.
+   */
+  private landedBeforeWatchFailed(op: CaseOp, eb: ReadonlyMap<string, { value: string; stamp: number }>, ea: ReadonlyMap<string, { value: string; stamp: number }>): boolean {
+    if (!WRITES.has(op.op)) return false;
+    const o = op as Record<string, unknown>;
+    const key = `${String(o.pid)}:${String(o.ref)}`;
+    const b = eb.get(key);
+    const a = ea.get(key);
+    if (b === undefined || a === undefined || a.stamp !== b.stamp + 1) return false;
+    const written = op.op === 'cas' || op.op === 'reset' || op.op === 'resetVals' || op.op === 'compareAndSet' ? canonical(o.value) : null;
+    return written === null || a.value === written;
+  }
   private entriesOf(o: Observation): Map<string, Entry> {
     if (this.lastEntries?.obs === o) return this.lastEntries.map;
     return entries(o);
@@ -125,7 +144,10 @@ export class InvariantChecker {
     }
     const name = op.op;
     if (PROGRAM.has(name)) return null;
-    if (!outcome.ok) return same ? null : `FailureChangesNothing: ${name} failed with ${outcome.error} but the state changed`;
+    if (!outcome.ok) {
+      if (same || this.landedBeforeWatchFailed(op, eb, entries(after))) return null;
+      return `FailureChangesNothing: ${name} failed with ${outcome.error} but the state changed`;
+    }
     const o = op as Record<string, unknown>;
     const regs = this.checkRegisters(name, o, outcome, before, after);
     if (regs !== null) return regs;

@@ -269,7 +269,7 @@ export function fixup(raws: readonly RawOp[], options: FixupOptions): FixedCase 
       case 'step':
       case 'run': {
         const withProgram = live.filter((p) => loaded.has(p));
-        const p = r.actor >= 0 || withProgram.length === 0 ? actor : (sel(withProgram, r.actor) ?? actor);
+        const p = r.spawned !== undefined && r.spawned > 0 ? nextPid + r.spawned - 1 : r.actor >= 0 || withProgram.length === 0 ? actor : (sel(withProgram, r.actor) ?? actor);
         ops.push({ op: r.op, pid: p });
         if (r.op === 'run') loaded.delete(p);
         break;

@@ -59,6 +59,12 @@ export interface RawOp {
   readonly encoding: LoadEncoding;
   /** The kind of malformed input, for `op: 'malformed'`. */
   readonly malformed: Malformed;
+  /**
+   * `step`/`run`: the k-th process a program created since the shadow's last (1 = the first):
+   * the process the shadow would number next, plus k - 1 (programs number their children in
+   * order; the shadow does not run programs, so the guess may name no process). 0: use `actor`.
+   */
+  readonly spawned?: number;
 }
 
 /** Functions for `swap`/`swapVals`. */
@@ -287,13 +293,17 @@ const formBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), opValu
 ]);
 
 /**
- * Uses of every kernel call (`processProgram`), across processes above all, run to the end
- * (now and then one step first): a kernel's handling of each call is held to the reference's.
+ * Uses of every kernel call (`processProgram`), across processes above all, run (now and then
+ * one step first), then the processes it made run in turn, each followed by process 0 again: a
+ * kernel's handling of each call is held to the reference's.
  */
-const processBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), fc.boolean()).map(([seed, stepFirst]) => [
+const processBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), fc.boolean(), fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 6 })).map(([seed, stepFirst, children]) => [
   raw({ op: 'load', actor: 0, program: processProgram(new Prng(seed)) }),
   ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
   raw({ op: 'run', actor: 0 }),
+  // a `run` runs its process alone, so a program joining a child waits (`join would block`)
+  // until an operation runs that child: run the children it made, resuming it after each
+  ...children.flatMap((k) => [raw({ op: 'run', actor: 0, spawned: k }), raw({ op: 'run', actor: 0 })]),
 ]);
 
 /**

@@ -2,8 +2,8 @@
 // from the real one, with the right typed verdict; harmless differences (error messages) must not.
 import { describe, expect, it } from 'vitest';
 import { createSpecKernel } from '../../spec/SpecEngine.js';
-import { fail, type Kernel, type Op, type Outcome } from '../../spec/Kernel.js';
-import { FUZZ_CASE_VERSION, type FuzzCase } from '../generators/case.js';
+import { fail, type Kernel, type Observation, type Op, type Outcome } from '../../spec/Kernel.js';
+import { FUZZ_CASE_VERSION, type CaseOp, type FuzzCase } from '../generators/case.js';
 import { runDifferential } from './differential.js';
 import { InvariantChecker } from './invariants.js';
 
@@ -83,6 +83,19 @@ describe('invariant oracle', () => {
     const r = runDifferential(mk([...ops.slice(0, 2), { op: 'cas', pid: 0, ref: 0, stamp: 7, value: ':z' }]), [{ name: 'b', kernel: b }]);
     expect(r.verdict).toMatchObject({ kind: 'diverged', reason: 'invariant' });
     if (r.verdict.kind === 'diverged') expect(r.verdict.detail).toMatch(/FailureChangesNothing/);
+  });
+
+  it('accepts a write that landed before a watch of the writer failed, and no write refused by a stale stamp', () => {
+    const before = { processes: [{ pid: 0, atoms: [{ ref: 0, value: '1', stamp: 0 }], output: [], registers: [] }] };
+    const written = { processes: [{ pid: 0, atoms: [{ ref: 0, value: '2', stamp: 1 }], output: [], registers: [] }] };
+    const check = (op: CaseOp, kind: 'program-error' | 'stale-stamp', after: Observation): string | null => {
+      const c = new InvariantChecker();
+      expect(c.check({ op: 'atom', pid: 0, value: '1' }, { ok: true, value: '#atom 0' }, { processes: [{ pid: 0, atoms: [], output: [], registers: [] }] }, before)).toBeNull();
+      return c.check(op, fail(kind, 'x'), before, after);
+    };
+    expect(check({ op: 'reset', pid: 0, ref: 0, value: '2' }, 'program-error', written)).toBeNull();
+    expect(check({ op: 'reset', pid: 0, ref: 0, value: '3' }, 'program-error', written)).toMatch(/FailureChangesNothing/);
+    expect(check({ op: 'cas', pid: 0, ref: 0, stamp: 0, value: '2' }, 'stale-stamp', written)).toMatch(/FailureChangesNothing/);
   });
 
   it('flags a write that bumps the stamp by two', () => {

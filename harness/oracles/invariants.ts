@@ -6,7 +6,8 @@
  * - `StampsMonotone`: a ref's stamp never decreases; a live process's table only grows.
  * - `FailureChangesNothing`: a failed operation (capability denial, stale stamp, validator
  *   rejection, bad input, …) leaves every observation unchanged (programs aside; and a write
- *   that landed, its stamp one up, before a watch of the writer's own failed).
+ *   that landed, its stamp one up, before a watch of the writer's own failed: a failure that is
+ *   no refusal of the write, such as `program-error`).
  * - `WriteBumpsStampByOne`: a successful write raises the written atom's stamp by exactly 1 and
  *   its value becomes the written value; atoms not aliased to it are untouched (fork isolation).
  * - `ReadsChangeNothing`: deref, hold, gc, gcStep, watch and validator operations change no atom;
@@ -44,6 +45,11 @@ function entries(o: Observation): Map<string, Entry> {
   return m;
 }
 
+/** The value a write operation names (canonical text), or null when it names none (`swap`, `swapVals`: a function). */
+function valueNamed(name: string, o: Record<string, unknown>): string | null {
+  return name === 'cas' || name === 'reset' || name === 'resetVals' || name === 'compareAndSet' ? canonical(o.value) : null;
+}
+
 function canonical(text: unknown): string | null {
   if (typeof text !== 'string') return null;
   try {
@@ -54,6 +60,8 @@ function canonical(text: unknown): string | null {
 }
 
 const WRITES = new Set(['reset', 'resetVals', 'cas', 'compareAndSet', 'swap', 'swapVals']);
+/** Error kinds by which a kernel refuses a write (it must then change nothing); a watch's own failure after a write is none of these. */
+const WRITE_REFUSALS: ReadonlySet<string> = new Set(['stale-stamp', 'validator-rejected', 'capability-denied', 'no-such-atom', 'no-such-process', 'bad-input', 'unsupported']);
 const READS = new Set(['deref', 'hold', 'gc', 'gcStep', 'addWatch', 'removeWatch', 'setValidator']);
 const PROGRAM = new Set(['load', 'step', 'run']);
 
@@ -82,7 +90,6 @@ export class InvariantChecker {
     return v;
   }
 
-
   /**
    * Whether the failed write `op` landed before a watch of the writer's own failed: the written
    * ref's stamp rose by exactly one (and it holds the written value, where the op names it). A
@@ -97,9 +104,10 @@ export class InvariantChecker {
     const b = eb.get(key);
     const a = ea.get(key);
     if (b === undefined || a === undefined || a.stamp !== b.stamp + 1) return false;
-    const written = op.op === 'cas' || op.op === 'reset' || op.op === 'resetVals' || op.op === 'compareAndSet' ? canonical(o.value) : null;
+    const written = valueNamed(op.op, o);
     return written === null || a.value === written;
   }
+
   private entriesOf(o: Observation): Map<string, Entry> {
     if (this.lastEntries?.obs === o) return this.lastEntries.map;
     return entries(o);
@@ -145,7 +153,7 @@ export class InvariantChecker {
     const name = op.op;
     if (PROGRAM.has(name)) return null;
     if (!outcome.ok) {
-      if (same || this.landedBeforeWatchFailed(op, eb, entries(after))) return null;
+      if (same || (!WRITE_REFUSALS.has(outcome.error) && this.landedBeforeWatchFailed(op, eb, ea))) return null;
       return `FailureChangesNothing: ${name} failed with ${outcome.error} but the state changed`;
     }
     const o = op as Record<string, unknown>;
@@ -172,7 +180,7 @@ export class InvariantChecker {
       const a = ea.get(key);
       if (b === undefined || a === undefined) return `WriteBumpsStampByOne: ${name} succeeded on ${key}, which is not in the table`;
       if (a.stamp !== b.stamp + 1) return `WriteBumpsStampByOne: ${name} on ${key} moved the stamp from ${b.stamp} to ${a.stamp}`;
-      const written = name === 'swap' ? outcome.value : name === 'cas' || name === 'reset' || name === 'resetVals' || name === 'compareAndSet' ? canonical(o.value) : null;
+      const written = name === 'swap' ? outcome.value : valueNamed(name, o);
       if (written !== null && a.value !== written) return `WriteBumpsStampByOne: ${name} on ${key} wrote ${written} but the atom reads ${a.value}`;
       if (name === 'cas' && outcome.value !== String(a.stamp)) return `WriteBumpsStampByOne: cas returned ${outcome.value}, the stamp is ${a.stamp}`;
       return this.unchangedAtoms(eb, ea, key, name);

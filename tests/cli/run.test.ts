@@ -114,7 +114,7 @@ describe('immutos run', () => {
     register(program);
     const kernel = program.commands.find((c) => c.name() === 'run')!.options.find((o) => o.long === '--kernel')!;
     expect(kernel.description).toBe(KERNEL_HELP);
-    expect(KERNEL_HELP).toMatch(/: reference, optimized, optimized\+hw:sc, optimized\+hw:tso, optimized\+hw:relaxed /);
+    expect(KERNEL_HELP).toMatch(/: reference, optimized, optimized\+tier:0, optimized\+hw:sc, optimized\+hw:tso, optimized\+hw:relaxed /);
     expect(KERNEL_HELP).not.toMatch(/\bspec\b/);
   });
 

@@ -259,13 +259,16 @@ const durableBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.nat(), fc.nat(), fc.a
   raw({ op: 'run', actor: -1 }),
 ]);
 
+/** Loads `program` into process 0 and runs it to the end, one step first when `stepFirst`. */
+function loadAndRun(program: string, stepFirst: boolean): RawOp[] {
+  return [raw({ op: 'load', actor: 0, program }), ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []), raw({ op: 'run', actor: 0 })];
+}
+
 /** A hand-written program (one semantic point each) run to completion over two fresh atoms. */
 const templateBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...PROGRAM_TEMPLATES), opValueArb, fc.boolean()).map(([program, v, stepFirst]) => [
   raw({ op: 'atom', actor: 0, value: v }),
   raw({ op: 'atom', actor: 0, value: '[1 2]' }),
-  raw({ op: 'load', actor: 0, program }),
-  ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
-  raw({ op: 'run', actor: 0 }),
+  ...loadAndRun(program, stepFirst),
 ]);
 
 /**
@@ -273,24 +276,16 @@ const templateBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.constantFrom(...PROG
  * the answer holds each call's result or error kind, so a kernel's own version of a built-in is
  * held to the language's definition.
  */
-const builtinBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), opValueArb).map(([seed, v]) => [
-  raw({ op: 'atom', actor: 0, value: v }),
-  raw({ op: 'load', actor: 0, program: builtinProgram(new Prng(seed)) }),
-  raw({ op: 'run', actor: 0 }),
-]);
+const builtinBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), opValueArb).map(([seed, v]) => [raw({ op: 'atom', actor: 0, value: v }), ...loadAndRun(builtinProgram(new Prng(seed)), false)]);
 
 /**
- * Uses of every form of the language, each variant of its grammar (`formProgram`), or (one in
- * four) hot numeric functions (`hotNumericProgram`), run to the end over a fresh atom, now and
- * then one step first: a kernel's evaluator and compiled code are held to the language's
- * definition.
+ * A generated program over a fresh atom, run to the end (now and then one step first): uses of
+ * every form of the language in each variant of its grammar (`formProgram`: a kernel's evaluator
+ * is held to the language's definition) or hot numeric functions (`hotNumericProgram`: its
+ * compiled code is).
  */
-const formBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), opValueArb, fc.boolean()).map(([seed, v, stepFirst]) => [
-  raw({ op: 'atom', actor: 0, value: v }),
-  raw({ op: 'load', actor: 0, program: (seed % 4 === 0 ? hotNumericProgram : formProgram)(new Prng(seed >>> 2)) }),
-  ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
-  raw({ op: 'run', actor: 0 }),
-]);
+const generatedBlockArb = (generate: (r: Prng) => string): fc.Arbitrary<RawOp[]> =>
+  fc.tuple(fc.noBias(fc.nat()), opValueArb, fc.boolean()).map(([seed, v, stepFirst]) => [raw({ op: 'atom', actor: 0, value: v }), ...loadAndRun(generate(new Prng(seed)), stepFirst)]);
 
 /**
  * Uses of every kernel call (`processProgram`), across processes above all, run (now and then
@@ -298,9 +293,7 @@ const formBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), opValu
  * kernel's handling of each call is held to the reference's.
  */
 const processBlockArb: fc.Arbitrary<RawOp[]> = fc.tuple(fc.noBias(fc.nat()), fc.boolean(), fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 6 })).map(([seed, stepFirst, children]) => [
-  raw({ op: 'load', actor: 0, program: processProgram(new Prng(seed)) }),
-  ...(stepFirst ? [raw({ op: 'step', actor: 0 })] : []),
-  raw({ op: 'run', actor: 0 }),
+  ...loadAndRun(processProgram(new Prng(seed)), stepFirst),
   // a `run` runs its process alone, so a program joining a child waits (`join would block`)
   // until an operation runs that child: run the children it made, resuming it after each
   ...children.flatMap((k) => [raw({ op: 'run', actor: 0, spawned: k }), raw({ op: 'run', actor: 0 })]),
@@ -368,7 +361,8 @@ const BLOCKS: readonly { readonly needs: readonly OpName[]; readonly arb: fc.Arb
   { needs: ['hold', 'atom', 'gc', 'gcStep', 'fork'], arb: registerBlockArb },
   { needs: ['atom', 'load', 'step', 'run'], arb: templateBlockArb },
   { needs: ['atom', 'load', 'run'], arb: builtinBlockArb, weight: 6 },
-  { needs: ['atom', 'load', 'step', 'run'], arb: formBlockArb, weight: 4 },
+  { needs: ['atom', 'load', 'step', 'run'], arb: generatedBlockArb(formProgram), weight: 3 },
+  { needs: ['atom', 'load', 'step', 'run'], arb: generatedBlockArb(hotNumericProgram), weight: 1 },
   { needs: ['load', 'step', 'run'], arb: processBlockArb, weight: 4 },
   // a quarter as often as the others: a deep value costs every kernel a walk per step
   { needs: ['atom', 'load', 'run', 'deref'], arb: deepValueBlockArb, weight: 1 },

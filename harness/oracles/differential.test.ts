@@ -104,6 +104,23 @@ describe('invariant oracle', () => {
     expect(r.verdict.kind === 'diverged' ? r.verdict.detail : '').toMatch(/WriteBumpsStampByOne/);
   });
 
+  it('accepts watches writing the atom again inside a write only once programs run', () => {
+    const empty = { processes: [{ pid: 0, atoms: [], output: [], registers: [] }] };
+    const before = { processes: [{ pid: 0, atoms: [{ ref: 0, value: '0', stamp: 0 }], output: [], registers: [] }] };
+    const rewritten = { processes: [{ pid: 0, atoms: [{ ref: 0, value: '65', stamp: 65 }], output: [], registers: [] }] };
+    const check = (loaded: boolean, op: CaseOp, value: string): string | null => {
+      const c = new InvariantChecker();
+      if (loaded) expect(c.check({ op: 'load', pid: 0, program: '(add-watch (atom 0) :w (fn [k r o n] nil))' }, { ok: true, value: 'nil' }, empty, empty)).toBeNull();
+      expect(c.check({ op: 'atom', pid: 0, value: '0' }, { ok: true, value: '#atom 0' }, empty, before)).toBeNull();
+      return c.check(op, { ok: true, value }, before, rewritten);
+    };
+    expect(check(true, { op: 'reset', pid: 0, ref: 0, value: '1' }, '1')).toBeNull();
+    expect(check(false, { op: 'reset', pid: 0, ref: 0, value: '1' }, '1')).toMatch(/WriteBumpsStampByOne.*no program has run/);
+    // a cas answers its own write's stamp, whatever the watches wrote after it
+    expect(check(true, { op: 'cas', pid: 0, ref: 0, stamp: 0, value: '1' }, '1')).toBeNull();
+    expect(check(true, { op: 'cas', pid: 0, ref: 0, stamp: 0, value: '1' }, '65')).toMatch(/cas returned 65/);
+  });
+
   it('flags fork isolation broken (a child write visible in the parent)', () => {
     const c = new InvariantChecker();
     const before = { processes: [{ pid: 0, atoms: [{ ref: 0, value: '1', stamp: 0 }], output: [], registers: [] }] };

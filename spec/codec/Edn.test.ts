@@ -234,7 +234,7 @@ describe('EDN printer', () => {
 
 describe('EDN reader name cache', () => {
   test('past two generations of names, every name still reads as its interned symbol or keyword, and an invalid one is still refused', () => {
-    const n = 140_000; // more than two generations of 65,536
+    const n = 280_000; // more than two generations of 131,072
     const names = Array.from({ length: n }, (_, i) => `cache-${i.toString(36)}`);
     const read = (from: number, to: number): Value[] => readEdnAll(names.slice(from, to).map((s, i) => (i % 3 === 0 ? `:${s}` : i % 3 === 1 ? `ns.${i % 7}/${s}` : s)).join(' '));
     for (const [from, to] of [[0, n], [0, 1000], [n - 1000, n], [60_000, 80_000]] as const) {
@@ -246,5 +246,12 @@ describe('EDN reader name cache', () => {
     }
     expect(() => readEdn('cache-0/')).toThrow(BadInputError);
     expect(() => readEdn(':cache-1/')).toThrow(BadInputError);
+  });
+
+  test('a token equal to a cached one but for its length or one character reads as itself; nil, true and false again', () => {
+    const text = 'ab abc ab abd ba :ab :abc :ab :ba nil true false nil ab true false x/ab x/abc';
+    const again = readEdnAll(text + ' ' + text);
+    const want = [Sym.of('ab'), Sym.of('abc'), Sym.of('ab'), Sym.of('abd'), Sym.of('ba'), Keyword.of('ab'), Keyword.of('abc'), Keyword.of('ab'), Keyword.of('ba'), null, true, false, null, Sym.of('ab'), true, false, Sym.of('ab', 'x'), Sym.of('abc', 'x')];
+    again.forEach((v, i) => expect(v).toBe(want[i % want.length]));
   });
 });

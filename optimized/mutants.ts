@@ -58,6 +58,7 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   { name: 'gc-minor-skips-atoms', description: 'a minor collection does not take the atoms\' slots as roots, so a young value that only an atom holds is freed' },
   { name: 'gc-promote-shallow', description: 'a minor collection promotes the young cells the roots name but not the young cells those point to, which it frees' },
   { name: 'jit-fallback-args', description: 'when tier-2 code gives up on a call (overflow, limit), tier 1 is re-entered without the last argument', needs: 'jit' },
+  { name: 'jit-try-depth-leak', description: 'a tier-1 catch keeps the call depth the failure was thrown at instead of its own, so every failure caught in compiled code leaves the frames it unwound counted and a later recursion overflows early', needs: 'jit' },
   {
     name: 'drop-publish-fence',
     description: 'evacuation (and struct re-encoding) swaps the handle to the new copy without the fence after writing it, so under a relaxed memory model another core can follow the handle before the copy is visible',

@@ -14,7 +14,7 @@ import { binaryLoad } from './binaryLoads.js';
 import { FUZZ_CASE_VERSION, type CaseOp, type FuzzCase } from './case.js';
 import { FN_POOL, VALIDATOR_POOL, WATCH_KEYS, type RawOp } from './ops.js';
 import { generateProgram } from './programs.js';
-import type { OpName, Pid, Quotas, Ref } from '../../spec/Kernel.js';
+import { DEFAULT_QUOTAS, type OpName, type Pid, type Quotas, type Ref } from '../../spec/Kernel.js';
 
 /** Malformed EDN texts every kernel must refuse with `bad-input`. */
 export const BAD_EDN: readonly string[] = ['{:a', '[1 2', '#bytes "zz"', '9223372036854775808', '{:a 1 :a 2}', '', ')', '"unterminated', '#{1 1}', '1.5M'];
@@ -98,7 +98,11 @@ export function fixup(raws: readonly RawOp[], options: FixupOptions): FixedCase 
   function fillHoles(program: string, actor: Pid): string {
     const own = refsOf(actor);
     const at = (i: number): string => (own.length === 0 ? '(atom 0)' : `#atom ${sel(own, i)!}`);
-    return program.replaceAll('$A', at(-1)).replaceAll('$B', at(-2)).replaceAll('$C', at(0));
+    return program
+      .replaceAll('$A', at(-1))
+      .replaceAll('$B', at(-2))
+      .replaceAll('$C', at(0))
+      .replaceAll('$DEPTH', String(options.quotas?.stackDepth ?? DEFAULT_QUOTAS.stackDepth));
   }
 
   for (const r of raws) {

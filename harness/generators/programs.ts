@@ -10,7 +10,8 @@
  * forms, unbalanced text, unknown names): every kernel must refuse them alike.
  *
  * Templates name atoms by holes that `fixup` fills from the acting process's table:
- * `$A` = its newest ref, `$B` = the one before, `$C` = its oldest (as `#atom N`).
+ * `$A` = its newest ref, `$B` = the one before, `$C` = its oldest (as `#atom N`); and
+ * `$DEPTH` = the case's stack-depth quota.
  *
  * Programs come from a seed (`programArb` maps a fast-check integer to a program), so shrinking
  * happens on the operation list, not inside a program.
@@ -422,7 +423,7 @@ export const BUILTIN_ARGS: Readonly<Record<string, readonly string[]>> = {
   K: [':a', ':b', ':ns/k', '(quote sym)', '(quote ns/y)'],
   V: ['[]', '[1 2 3]', '[3 1 2]', '[1 [2 3] :a]', '[0 255 256]', '[[:a 1] [:b 2]]', '[1.0 1 "1"]', '[nil false]', '(vec (range 33))', '(vec (range 64))', '[5]', `[${COLLIDING_INTS.slice(4).flat().join(' ')} ${COLLIDING_INTS[4]![0]}]`],
   L: ['()', '(list 1 2 3)', '(quote (3 (2) 1))', '(range 5)', '(list :a)'],
-  M: ['{}', '{:a 1 :b 2}', '{:a 3 :c 4}', '{1 :x 1.0 :y}', '{nil 1 [1] 2}', '(into {} (map vector (range 40) (range 40)))', '{:a {:b 1}}', '{:a nil :b false}'],
+  M: ['{}', '{:a 1 :b 2}', '{:a 3 :c 4}', '{1 :x 1.0 :y}', '{nil 1 [1] 2}', '(into {} (map vector (range 40) (range 40)))', '{:a {:b 1}}', '{:a nil :b false}', '{:a nil}', '{:b false :c nil}'],
   S: ['#{}', '#{1 2 3}', '#{:a "s" nil}', '#{1 1.0}', '#{[1] #{}}', '#{3}'],
   B: ['(bytes [1 2 255])', '(bytes "hé")', '(bytes [])'],
   F: ['inc', 'odd?', 'identity', '+', 'str', 'vector', '(fn [x] (* x 2))', '(fn [a b] [b a])', '(fn [x] (if (int? x) (< x 2) x))', 'first', 'count', '(fn [& r] r)', '(fn [a & r] [a r])', '(fn ([] :none) ([a] [a]) ([a b & r] [a b r]))', 'not'],
@@ -463,11 +464,13 @@ export const BUILTIN_NAMES: readonly string[] = Object.freeze([...new Set([...bu
  * Calls of built-ins on edge values: a vector of 12–30 calls, each of a name of
  * {@link BUILTIN_NAMES} (every name the language defines, not a chosen few), mostly with
  * arguments of the kinds its {@link BUILTIN_SIGNATURES} names, now and then of any kind or
- * number; an argument is now and then a call itself, an int after a collection now and then that
- * collection's count, one less or one more; a call is now and then made inside a function that
- * receives its arguments (compiled code inlines built-ins). Each call's error is caught and answered as
- * its kind. A kernel whose own version of a built-in differs from the language's definition on
- * some edge answers differently here.
+ * number; an argument is now and then a call itself, or related to an earlier one (an int after
+ * a collection that collection's count, one less or one more; another argument after a map, set
+ * or vector one of its keys or members; an int after an int -1, 0, 1 or itself); a call is now
+ * and then made inside a function that receives its arguments (compiled code inlines
+ * built-ins), and two programs in five make all their calls inside one function. Each call's
+ * error is caught and answered as its kind. A kernel whose own version of a built-in differs
+ * from the language's definition on some edge answers differently here.
  */
 export function builtinProgram(r: Prng): string {
   const value = (kind: string, depth: number): string => {
@@ -495,12 +498,26 @@ export function builtinProgram(r: Prng): string {
     }
     const args: string[] = [];
     let coll: string | null = null;
+    let collKind = '';
+    let int: string | null = null;
     for (const k of kinds) {
-      // An int after a collection is now and then that collection's own bound: its count, one
-      // less, one more (an off-by-one at the end shows only there).
+      // Arguments related to an earlier one, where built-ins have their edges: an int after a
+      // collection is now and then that collection's own bound (its count, one less, one more:
+      // an off-by-one at the end shows only there); any other argument after a collection now and
+      // then one of its keys or members (a key present, whatever its value, nil and false
+      // included); an int after an int now and then its partner at the edges of int arithmetic
+      // (-1, 0, 1, itself: the one overflowing quotient, a zero divisor, equal operands).
       if (k === 'I' && coll !== null && r.chance(0.5)) args.push(r.pick([`(count ${coll})`, `(count ${coll})`, `(dec (count ${coll}))`, `(inc (count ${coll}))`]));
+      else if ((k === 'I' || k === 'N') && int !== null && r.chance(0.3)) args.push(r.pick(['-1', '0', '1', int]));
+      else if ((k === 'A' || k === 'K') && coll !== null && 'MSV'.includes(collKind) && r.chance(0.4)) args.push(collKind === 'M' ? `(${r.pick(['first', 'last'])} (keys ${coll}))` : `(${r.pick(['first', 'last'])} ${coll})`);
       else args.push(value(k, depth));
-      if ('VLTBCMS'.includes(k)) coll = args.at(-1)!;
+      const arg = args.at(-1)!;
+      if ('VLTBCMS'.includes(k)) {
+        coll = arg;
+        // the kind of a collection argument as the partner rule sees it (a C may be any)
+        collKind = k === 'C' ? (arg.startsWith('{') || arg.startsWith('(into {}') ? 'M' : arg.startsWith('#{') ? 'S' : arg.startsWith('[') ? 'V' : '') : k;
+      }
+      int = /^-?[0-9]+$/.test(arg) ? arg : null;
     }
     // Now and then the call is made inside a function that receives the arguments: the compiling
     // tiers inline many built-ins, and their inlined versions must meet the same edges.
@@ -514,7 +531,9 @@ export function builtinProgram(r: Prng): string {
   // now and then the program ends by throwing a map naming an error kind (a program's own throw
   // is a program-error whatever its :error says, but for the catchable kinds)
   if (r.chance(0.1)) calls.push(`(throw {:error :${r.pick(ERROR_KINDS)} :message "thrown"})`);
-  return `[${calls.join(' ')}]`;
+  // Two programs in five make every call inside one function, so compiled code (which inlines
+  // built-ins) makes them all.
+  return r.chance(0.4) ? `(do (defn bp [] [${calls.join(' ')}]) (bp))` : `[${calls.join(' ')}]`;
 }
 
 /** Ints at the edges of int64 arithmetic (and small ones), as program text. */
@@ -563,7 +582,11 @@ export function hotNumericProgram(r: Prng): string {
   const start = r.pick(['0', '1', '-1', '9223372036854775807']);
   const call = (x: string): string => `(try ${x} (catch e [:error (get e :error)]))`;
   const warm = [call('(h 1 2)'), call('(h 3 -4)'), call('(h 0 5)')];
-  const edges = Array.from({ length: 4 + r.int(6) }, () => call(`(h ${r.pick(EDGE_INTS)} ${r.pick(EDGE_INTS)})`));
+  const edges = Array.from({ length: 4 + r.int(6) }, () => {
+    const x = r.pick(EDGE_INTS);
+    // the second argument now and then the first's partner at the edges (-1, 0, 1, itself)
+    return call(`(h ${x} ${r.chance(0.35) ? r.pick(['-1', '0', '1', x]) : r.pick(EDGE_INTS)})`);
+  });
   const vecs = ['[1 2 3]', '[]', '[5]', '(vec (range 40))', `[${r.pick(EDGE_INTS)} ${r.pick(EDGE_INTS)} ${r.pick(EDGE_INTS)}]`, '[-1 0 1 2]'];
   const reduces = Array.from({ length: 4 + r.int(4) }, () => call(`(s ${r.pick(vecs)})`));
   return `(do (defn h [a b] ${body}) (defn s [v] (reduce h ${start} v)) [${[...warm, ...edges, ...reduces].join(' ')}])`;
@@ -668,6 +691,8 @@ export const FORM_VALUES: readonly string[] = ['nil', 'false', 'true', '0', '-1'
 export const FORM_FAILURES: readonly string[] = [
   '(throw 5)', '(throw nil)', '(throw false)', '(throw [:x 1])', '(throw {:k 1})', '(throw {:error :type-error :message "t"})', '(throw "s")',
   '(nth [] 0)', '(+ 9223372036854775807 1)', '(quot 1 0)', '(deref 5)', '(assert false)', '((fn [a] a))', '(get 1 2 3 4)',
+  // failures that unwind nested calls (each call's accounting must unwind with them)
+  '((fn t [n] (if (< n 1) (throw [:deep n]) (inc (t (dec n))))) 40)', '((fn t [n] (if (< n 1) (nth [] n) [(t (dec n))])) 25)',
 ];
 
 /** Writes sub-expressions for a form shape of {@link FORM_SHAPES}. */
@@ -765,7 +790,9 @@ export const FORM_SHAPES: Readonly<Record<string, readonly ((g: FormWriter) => s
  * deep, each wrapped in a `try` that answers a failure as its kind or thrown value. A kernel whose
  * evaluator takes a variant of a form differently from the language's definition (a `try`
  * without `catch`, an `if` without `else`, a variadic arity called with nothing) answers
- * differently here.
+ * differently here. Half the programs make the uses the body of a loop of 20–79 passes in a
+ * function (compiled code meets them too), and add a function that catches as many failures
+ * thrown from deep nested calls, then recurses a tenth of the stack-depth quota deep.
  */
 export function formProgram(r: Prng): string {
   const names = Object.keys(FORM_SHAPES);
@@ -783,5 +810,17 @@ export function formProgram(r: Prng): string {
     return r.pick(FORM_SHAPES[r.pick(names)]!)(g);
   };
   const uses = Array.from({ length: 4 + r.int(8) }, () => `(try ${form(2)} ${catchAs('e')})`);
-  return `[${uses.join(' ')}]`;
+  if (r.chance(0.5)) return `[${uses.join(' ')}]`;
+  // The same uses as the body of a loop inside a function (which the compiling tiers compile,
+  // until a use they leave to the interpreter); first, a function that, in one call, catches a
+  // failure thrown from calls nested deep enough that its passes together unwind more frames
+  // than the stack-depth quota (`$DEPTH`, the case's) minus a tenth, then recurses a tenth of
+  // the quota deep. Whatever a failure unwound (call depth, handlers) must have been given back,
+  // or the recursion overflows on that kernel alone. (The recursion stays shallow enough for
+  // compiled code to run it on the host's own stack: a deeper one falls back to the
+  // interpreter, which starts the call afresh.)
+  const passes = 20 + r.int(60);
+  const fp = `(defn fp [k] (loop [i 0 acc nil] (if (< i k) (recur (inc i) [${uses.join(' ')}]) acc)))`;
+  const unwind = `(defn thr [n] (if (< n 1) ${r.pick(FORM_FAILURES)} (inc (thr (dec n))))) (defn unw [k probe] (loop [i 0 acc nil] (if (< i k) (recur (inc i) (try (thr (inc (quot (- $DEPTH probe -8) k))) ${catchAs('e')})) [acc (try (dp probe) ${catchAs('e')})])))`;
+  return `(do (defn dp [n] (if (< n 1) 0 (inc (dp (dec n))))) ${fp} ${unwind} [(unw ${passes} (quot $DEPTH 10)) (fp 1) (fp ${passes})])`;
 }

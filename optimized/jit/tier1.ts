@@ -32,6 +32,8 @@ export interface Tier1Bugs {
   readonly fallbackDropsArg?: boolean;
   /** The natives' `collection-off-by-one` bug is on: `nth` is not inlined (the built-in has the bug). */
   readonly offByOne?: boolean;
+  /** `jit-try-depth-leak`: a compiled `catch` keeps the call depth the failure was thrown at. */
+  readonly tryDepthLeak?: boolean;
 }
 
 /** Compiled code of one arity: `(self, caps, ...params)`; a rest parameter arrives as one list-or-nil argument. */
@@ -637,7 +639,7 @@ function generate(arity: Arity, env: Tier1Env): Generated {
         emitLine('try {');
         emit(n.body, t);
         emitLine('} catch (e) {');
-        emitLine(`rt.depth = ${d};`);
+        if (bugs.tryDepthLeak !== true) emitLine(`rt.depth = ${d};`);
         if (n.handler === null) {
           emitLine('H.caught(e);');
           emitLine(`${t} = null;`);

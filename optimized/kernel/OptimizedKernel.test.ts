@@ -282,6 +282,7 @@ describe('seeded bugs have teeth', () => {
     'gc-promote-shallow': [{ op: 'hold', pid: 0, reg: 0, value: '[[1 2] {:a [3]}]' }, { op: 'gcStep' }, { op: 'atom', pid: 0, value: '[4 5 6]' }, { op: 'gcStep' }, { op: 'fork', pid: 0 }],
     'fork-drops-register': [{ op: 'hold', pid: 0, reg: 0, value: '[1]' }, { op: 'hold', pid: 0, reg: 2, value: '[2]' }, { op: 'fork', pid: 0 }],
     'durable-write-not-logged': [prog('(let [h (durable-atom :hits 0)] (swap! h inc) (reset! h 5) (history h))'), run0],
+    'jit-try-depth-leak': [prog('(do (defn thr [n] (if (< n 1) (throw :x) (inc (thr (dec n))))) (defn dp [n] (if (< n 1) 0 (inc (dp (dec n))))) (defn unw [] (loop [i 0] (if (< i 100) (do (try (thr 95) (catch e e)) (recur (inc i))) (dp 500)))) (unw))'), run0],
     'jit-fallback-args': [prog('(do (defn sumto [n k] (loop [i 0 acc k] (if (< i n) (recur (inc i) (+ acc i)) acc))) [(sumto 3 0) (sumto 4 1) (sumto 5 2) (sumto 6 3) (try (sumto 9 9223372036854775806) (catch e (get e :error)))])'), run0],
   };
   for (const m of OPTIMIZED_MUTANTS) {

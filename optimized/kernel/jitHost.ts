@@ -84,7 +84,7 @@ export class JitHost {
       builtins: lang.builtins,
       charge: lang.charge,
       heapCells: lang.heapCells,
-      bugs: { wrongOverflow: m.has('jit-wrong-overflow'), wrongCapture: m.has('jit-wrong-capture'), staleCode: m.has('jit-stale-code'), fallbackDropsArg: m.has('jit-fallback-args'), offByOne: m.has('collection-off-by-one') },
+      bugs: { wrongOverflow: m.has('jit-wrong-overflow'), wrongCapture: m.has('jit-wrong-capture'), staleCode: m.has('jit-stale-code'), fallbackDropsArg: m.has('jit-fallback-args'), offByOne: m.has('collection-off-by-one'), tryDepthLeak: m.has('jit-try-depth-leak') },
     });
   }
 

@@ -444,7 +444,7 @@ export const BUILTIN_SIGNATURES: Readonly<Record<string, string>> = {
   'zero?': 'N', 'pos?': 'N', 'neg?': 'N', 'even?': 'I', 'odd?': 'I',
   'nil?': 'A', 'some?': 'A', 'true?': 'A', 'false?': 'A', 'number?': 'A', 'int?': 'A', 'double?': 'A', 'string?': 'A', 'keyword?': 'A', 'symbol?': 'A',
   'vector?': 'A', 'list?': 'A', 'map?': 'A', 'set?': 'A', 'fn?': 'A', 'bytes?': 'A', 'atom?': 'A',
-  get: 'CA|CAA|MA|VI|TI', 'get-in': 'MP|MPA|VP', assoc: 'MAA|VIA|MAAAA', dissoc: 'MA*', disj: 'SA*', conj: 'CA*|VA|LA|MV|SA',
+  get: 'CA|CAA|MA|MAA|VI|TI', 'get-in': 'MP|MPA|VP', assoc: 'MAA|VIA|MAAAA', dissoc: 'MA*', disj: 'SA*', conj: 'CA*|VA|LA|MV|SA',
   count: 'C', nth: 'VI|CI|CIA|TI|LI', first: 'C', second: 'C', last: 'C', rest: 'C', next: 'C', seq: 'C', cons: 'AC',
   list: 'A*', vector: 'A*', vec: 'C', 'hash-map': 'AA*', 'hash-set': 'A*', set: 'C', keys: 'M', vals: 'M', 'contains?': 'CA|MA|SA|VI',
   'empty?': 'C', empty: 'C', range: 'I|II|III', into: 'CC|VC|LC|MC|SC', concat: 'C*', reverse: 'C', sort: 'C', distinct: 'C',
@@ -468,7 +468,8 @@ export const BUILTIN_NAMES: readonly string[] = Object.freeze([...new Set([...bu
  * a collection that collection's count, one less or one more; another argument after a map, set
  * or vector one of its keys or members; an int after an int -1, 0, 1 or itself); a call is now
  * and then made inside a function that receives its arguments (compiled code inlines
- * built-ins), and two programs in five make all their calls inside one function. Each call's
+ * built-ins; half such functions are called with several argument lists), and two programs in
+ * five make all their calls inside one function. Each call's
  * error is caught and answered as its kind. A kernel whose own version of a built-in differs
  * from the language's definition on some edge answers differently here.
  */
@@ -496,34 +497,44 @@ export function builtinProgram(r: Prng): string {
         } else kinds.push(alt[i]!);
       }
     }
-    const args: string[] = [];
-    let coll: string | null = null;
-    let collKind = '';
-    let int: string | null = null;
-    for (const k of kinds) {
-      // Arguments related to an earlier one, where built-ins have their edges: an int after a
-      // collection is now and then that collection's own bound (its count, one less, one more:
-      // an off-by-one at the end shows only there); any other argument after a collection now and
-      // then one of its keys or members (a key present, whatever its value, nil and false
-      // included); an int after an int now and then its partner at the edges of int arithmetic
-      // (-1, 0, 1, itself: the one overflowing quotient, a zero divisor, equal operands).
-      if (k === 'I' && coll !== null && r.chance(0.5)) args.push(r.pick([`(count ${coll})`, `(count ${coll})`, `(dec (count ${coll}))`, `(inc (count ${coll}))`]));
-      else if ((k === 'I' || k === 'N') && int !== null && r.chance(0.3)) args.push(r.pick(['-1', '0', '1', int]));
-      else if ((k === 'A' || k === 'K') && coll !== null && 'MSV'.includes(collKind) && r.chance(0.4)) args.push(collKind === 'M' ? `(${r.pick(['first', 'last'])} (keys ${coll}))` : `(${r.pick(['first', 'last'])} ${coll})`);
-      else args.push(value(k, depth));
-      const arg = args.at(-1)!;
-      if ('VLTBCMS'.includes(k)) {
-        coll = arg;
-        // the kind of a collection argument as the partner rule sees it (a C may be any)
-        collKind = k === 'C' ? (arg.startsWith('{') || arg.startsWith('(into {}') ? 'M' : arg.startsWith('#{') ? 'S' : arg.startsWith('[') ? 'V' : '') : k;
+    const argsOf = (): string[] => {
+      const args: string[] = [];
+      let coll: string | null = null;
+      let collKind = '';
+      let int: string | null = null;
+      for (const k of kinds) {
+        // Arguments related to an earlier one, where built-ins have their edges: an int after a
+        // collection is now and then that collection's own bound (its count, one less, one more:
+        // an off-by-one at the end shows only there); any other argument after a collection now
+        // and then one of its keys or members (a key present, whatever its value, nil and false
+        // included); an int after an int now and then its partner at the edges of int
+        // arithmetic (-1, 0, 1, itself: the one overflowing quotient, a zero divisor, equal
+        // operands).
+        if (k === 'I' && coll !== null && r.chance(0.5)) args.push(r.pick([`(count ${coll})`, `(count ${coll})`, `(dec (count ${coll}))`, `(inc (count ${coll}))`]));
+        else if ((k === 'I' || k === 'N') && int !== null && r.chance(0.3)) args.push(r.pick(['-1', '0', '1', int]));
+        else if ((k === 'A' || k === 'K') && coll !== null && 'MSV'.includes(collKind) && r.chance(0.4)) args.push(collKind === 'M' ? `(${r.pick(['first', 'last'])} (keys ${coll}))` : `(${r.pick(['first', 'last'])} ${coll})`);
+        else args.push(value(k, depth));
+        const arg = args.at(-1)!;
+        if ('VLTBCMS'.includes(k)) {
+          coll = arg;
+          // the kind of a collection argument as the partner rule sees it (a C may be any)
+          collKind = k === 'C' ? (arg.startsWith('{') || arg.startsWith('(into {}') ? 'M' : arg.startsWith('#{') ? 'S' : arg.startsWith('[') ? 'V' : '') : k;
+        }
+        int = /^-?[0-9]+$/.test(arg) ? arg : null;
       }
-      int = /^-?[0-9]+$/.test(arg) ? arg : null;
-    }
+      return args;
+    };
+    const args = argsOf();
     // Now and then the call is made inside a function that receives the arguments: the compiling
-    // tiers inline many built-ins, and their inlined versions must meet the same edges.
+    // tiers inline many built-ins, and their inlined versions must meet the same edges. Half
+    // such functions are called again with 1–4 more argument lists of the same kinds (compiled
+    // code meets several edges for one text).
     if (r.chance(0.35)) {
       const ps = args.map((_, i) => `p${i}`);
-      return `((fn [${ps.join(' ')}] (${[f, ...ps].join(' ')})) ${args.join(' ')})`;
+      const fn = `(fn [${ps.join(' ')}] (${[f, ...ps].join(' ')}))`;
+      if (r.chance(0.5)) return `(${fn} ${args.join(' ')})`;
+      const lists = [args, ...Array.from({ length: 1 + r.int(4) }, argsOf)];
+      return `(let [w ${fn}] [${lists.map((a) => `(try (w ${a.join(' ')}) (catch e [:error (get e :error)]))`).join(' ')}])`;
     }
     return `(${[f, ...args].join(' ')})`;
   };
@@ -554,6 +565,7 @@ const INT_TESTS1: readonly string[] = ['zero?', 'pos?', 'neg?', 'even?', 'odd?']
  * Each call's error is caught and answered as its kind.
  */
 export function hotNumericProgram(r: Prng): string {
+  const op = (): string => r.pick(INT_OPS);
   const expr = (depth: number, vars: readonly string[]): string => {
     const leaf = (): string => (r.chance(0.6) ? r.pick(vars) : r.chance(0.5) ? String(r.int(9) - 3) : r.pick(EDGE_INTS));
     if (depth <= 0 || r.chance(0.2)) return leaf();
@@ -563,7 +575,7 @@ export function hotNumericProgram(r: Prng): string {
       case 0:
       case 1:
       case 2:
-        return `(${r.pick(INT_OPS)} ${e()} ${e()})`;
+        return `(${op()} ${e()} ${e()})`;
       case 3:
         return `(${r.pick(INT_OPS1)} ${e()})`;
       case 4:
@@ -575,7 +587,7 @@ export function hotNumericProgram(r: Prng): string {
         return `(loop [i 0 acc ${e()}] (if (< i ${n}) (recur (inc i) ${expr(depth - 1, [...vars, 'i', 'acc'])}) acc))`;
       }
       default:
-        return `(${r.pick(INT_OPS)} ${e()} ${e()} ${e()})`;
+        return `(${op()} ${e()} ${e()} ${e()})`;
     }
   };
   const body = expr(3, ['a', 'b']);

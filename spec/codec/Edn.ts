@@ -192,86 +192,31 @@ const endsToken = (c: number): boolean => c < 128 && CC[c] !== 0;
 const SMALL_INTS: readonly bigint[] = Array.from({ length: 1152 }, (_, i) => BigInt(i - 128));
 
 /**
- * Names already validated by the reader, by token text: a repeated name costs one probe, made on
- * the text where it stands (no token string is cut out of the source), instead of validation and
- * interning. Bounded by two generations of {@link TOKEN_CACHE_MAX} entries: a new name goes into
- * the young one, which, when full, becomes the old one (the previous old one is dropped); lookups
- * try both. So a working set of names somewhat larger than one generation (two files read in
- * turn) keeps hitting, where clearing one table when full would lose every name at each turn (the
- * values stay interned in spec/Values.ts).
+ * Names already validated by the reader, by token text: a repeated name costs one lookup instead
+ * of validation and interning. Bounded by two generations of {@link TOKEN_CACHE_MAX} entries: a
+ * new name goes into the young one, which, when full, becomes the old one (the previous old one is
+ * dropped); lookups try both. So a working set of names somewhat larger than one generation (two
+ * files read in turn) keeps hitting, where clearing one table when full would lose every name at
+ * each turn (the values stay interned in spec/Values.ts).
  */
 class TokenCache<V> {
-  private young = new TokenTable<V>();
-  private old = new TokenTable<V>();
-  /** The value of the token `src[start, end)` whose {@link tokenHash} is `h`, or undefined. */
-  find(src: string, start: number, end: number, h: number): V | undefined {
-    const v = this.young.find(src, start, end, h);
-    return v !== undefined ? v : this.old.find(src, start, end, h);
+  private young = new Map<string, V>();
+  private old = new Map<string, V>();
+  /** The value of `tok`, or undefined. */
+  get(tok: string): V | undefined {
+    return this.young.get(tok) ?? this.old.get(tok);
   }
-  /** Remembers `tok` (hash `h`) → `v`. */
-  set(tok: string, h: number, v: V): void {
+  /** Remembers `tok` → `v`. */
+  set(tok: string, v: V): void {
     if (this.young.size >= TOKEN_CACHE_MAX) {
       this.old = this.young;
-      this.young = new TokenTable<V>();
+      this.young = new Map();
     }
-    this.young.add(tok, h, v);
+    this.young.set(tok, v);
   }
 }
 
-/** One step of the token hash (FNV-1a on UTF-16 code units). */
-const hashStep = (h: number, c: number): number => Math.imul(h ^ c, 0x01000193);
-/** The token hash's starting value. */
-const HASH_SEED = 0x811c9dc5 | 0;
-
-/** An open-addressing table from token text to value, probed with text still in the source. */
-class TokenTable<V> {
-  size = 0;
-  private mask = 1023;
-  private hashes = new Int32Array(1024);
-  private keys: (string | undefined)[] = new Array<string | undefined>(1024).fill(undefined);
-  private vals: (V | undefined)[] = new Array<V | undefined>(1024).fill(undefined);
-
-  find(src: string, start: number, end: number, h: number): V | undefined {
-    const len = end - start;
-    const keys = this.keys;
-    let k = h & this.mask;
-    for (;;) {
-      const key = keys[k];
-      if (key === undefined) return undefined;
-      if (this.hashes[k] === h && key.length === len) {
-        let j = 0;
-        while (j < len && key.charCodeAt(j) === src.charCodeAt(start + j)) j++;
-        if (j === len) return this.vals[k];
-      }
-      k = (k + 1) & this.mask;
-    }
-  }
-
-  add(tok: string, h: number, v: V): void {
-    if (2 * (this.size + 1) > this.keys.length) this.grow();
-    let k = h & this.mask;
-    while (this.keys[k] !== undefined) k = (k + 1) & this.mask;
-    this.keys[k] = tok;
-    this.hashes[k] = h;
-    this.vals[k] = v;
-    this.size++;
-  }
-
-  private grow(): void {
-    const { keys, vals, hashes } = this;
-    const cap = 2 * keys.length;
-    this.mask = cap - 1;
-    this.hashes = new Int32Array(cap);
-    this.keys = new Array<string | undefined>(cap).fill(undefined);
-    this.vals = new Array<V | undefined>(cap).fill(undefined);
-    this.size = 0;
-    for (let k = 0; k < keys.length; k++) if (keys[k] !== undefined) this.add(keys[k]!, hashes[k]!, vals[k]!);
-  }
-}
-
-/** What {@link TokenCache} holds for a symbolic token: nil, a boolean or a symbol. */
-type SymbolicValue = null | boolean | Sym;
-const symbolTokens = new TokenCache<SymbolicValue>();
+const symbolTokens = new TokenCache<Sym>();
 const keywordTokens = new TokenCache<Keyword>();
 const TOKEN_CACHE_MAX = 1 << 17;
 /** Tags already validated (at most {@link TOKEN_CACHE_MAX}; cleared when full). */
@@ -440,9 +385,9 @@ class Reader {
           continue;
         }
       } else {
-        const h = this.scanName();
-        if (this.i === off) this.fail(`unexpected character '${s[off]!}'`);
-        value = this.symbolic(off, h, line, col);
+        const tok = this.readToken();
+        if (tok.length === 0) this.fail(`unexpected character '${s[off]!}'`);
+        value = this.symbolic(tok, off, line, col);
       }
       // Deliver `value` to the enclosing frames (tags and discards complete immediately).
       let v: Value | undefined = value;
@@ -567,32 +512,14 @@ class Reader {
     return this.atom(this.readToken(), off, line, col);
   }
 
-  /**
-   * Moves past the token starting at the current position (a name: up to white space or a
-   * delimiter) and answers its {@link TokenCache} hash.
-   */
-  private scanName(): number {
-    const s = this.src;
-    const n = s.length;
-    let i = this.i;
-    let h = HASH_SEED;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c < 128 && CC[c] !== 0) break;
-      h = hashStep(h, c);
-      i++;
-    }
-    this.i = i;
-    return h;
-  }
-
-  /** The token from `off` to the current position, which is not a number, keyword, string or character (hash `h`): nil, a boolean or a symbol. */
-  private symbolic(off: number, h: number, line: number, col: number): Value {
-    const known = symbolTokens.find(this.src, off, this.i, h);
+  /** A token that is not a number, keyword, string or character: nil, a boolean or a symbol. */
+  private symbolic(tok: string, off: number, line: number, col: number): Value {
+    const known = symbolTokens.get(tok);
     if (known !== undefined) return known;
-    const tok = this.src.slice(off, this.i);
-    const v = this.atom(tok, off, line, col) as SymbolicValue;
-    symbolTokens.set(tok, h, v);
+    const v = this.atom(tok, off, line, col);
+    if (v instanceof Sym) {
+      symbolTokens.set(tok, v);
+    }
     return v;
   }
 
@@ -623,16 +550,15 @@ class Reader {
     const line = this.line;
     const col = off - this.lineStart + 1;
     this.i++; // ':'
-    const h = this.scanName();
-    const known = keywordTokens.find(this.src, off + 1, this.i, h);
+    const tok = this.readToken();
+    const known = keywordTokens.get(tok);
     if (known !== undefined) return known;
-    const tok = this.src.slice(off + 1, this.i);
     if (tok.length === 0) this.fail("a keyword needs a name after ':'", off, line, col);
     if (tok[0] === ':') this.fail(`auto-resolved keyword '::${shownToken(tok.slice(1))}' is not EDN`, off, line, col);
     if (!isSymbolToken(tok) || tok === '/') this.fail(`invalid keyword ':${shownToken(tok)}'`, off, line, col);
     const slash = tok.indexOf('/');
     const k = slash > 0 ? Keyword.of(tok.slice(slash + 1), tok.slice(0, slash)) : Keyword.of(tok);
-    keywordTokens.set(tok, h, k);
+    keywordTokens.set(tok, k);
     return k;
   }
 

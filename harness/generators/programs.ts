@@ -557,9 +557,11 @@ const INT_TESTS: readonly string[] = ['<', '>', '<=', '>=', '==', '=', 'not='];
 const INT_TESTS1: readonly string[] = ['zero?', 'pos?', 'neg?', 'even?', 'odd?'];
 
 /**
- * Hot numeric functions: a function of two ints whose body is a random int expression (every
- * numeric built-in, tests, `if`, `let`, a bounded `loop`), called three times on small ints and
- * then on int64 edges, and a function that `reduce`s it over vectors, called as often. The
+ * Hot numeric functions: a function of two ints whose body (half the time after a binary
+ * operation on the two parameters) is a random int expression (every numeric built-in, tests,
+ * `if`, `let`, a bounded `loop`), called three times on small ints and then on int64 edges (the
+ * second now and then the first's partner: -1, 0, 1, itself), and a function that `reduce`s it
+ * over vectors, called as often. The
  * compiling tiers compile such functions once they are hot (the native tier only then), so their
  * compiled arithmetic, overflow checks and `reduce` loop meet the edges the interpreter does.
  * Each call's error is caught and answered as its kind.
@@ -590,7 +592,9 @@ export function hotNumericProgram(r: Prng): string {
         return `(${op()} ${e()} ${e()} ${e()})`;
     }
   };
-  const body = expr(3, ['a', 'b']);
+  // Half the bodies first apply a binary operation to the two parameters themselves, so that the
+  // edge arguments below reach it unchanged.
+  const body = r.chance(0.5) ? `(let [t (${op()} a b)] ${expr(3, ['a', 'b', 't'])})` : expr(3, ['a', 'b']);
   const start = r.pick(['0', '1', '-1', '9223372036854775807']);
   const call = (x: string): string => `(try ${x} (catch e [:error (get e :error)]))`;
   const warm = [call('(h 1 2)'), call('(h 3 -4)'), call('(h 0 5)')];

@@ -457,6 +457,12 @@ export const BUILTIN_SIGNATURES: Readonly<Record<string, string>> = {
 
 const KIND_GROUPS: Readonly<Record<string, string>> = { N: 'ID', C: 'VLMSTB', A: 'IDTKVLMSBFO' };
 
+/** An argument {@link builtinProgram} writes: its text, and the kind of {@link BUILTIN_ARGS} it was drawn from ('' when none). */
+interface Arg {
+  readonly text: string;
+  readonly kind: string;
+}
+
 /** The names {@link builtinProgram} calls: every pure built-in of the language and every function of its prelude but `swap!`/`swap-vals!`. */
 export const BUILTIN_NAMES: readonly string[] = Object.freeze([...new Set([...builtins().keys(), ...[...PRELUDE.matchAll(/\(defn\s+(\S+)/g)].map((m) => m[1]!)])].filter((n) => n !== 'swap!' && n !== 'swap-vals!'));
 
@@ -474,13 +480,15 @@ export const BUILTIN_NAMES: readonly string[] = Object.freeze([...new Set([...bu
  * from the language's definition on some edge answers differently here.
  */
 export function builtinProgram(r: Prng): string {
-  const value = (kind: string, depth: number): string => {
-    if (depth > 0 && r.chance(0.12)) return call(depth - 1);
+  // An argument of `kind` (a kind of BUILTIN_ARGS or a group of them), as its text and the kind
+  // of BUILTIN_ARGS it was drawn from ('' for a call).
+  const value = (kind: string, depth: number): Arg => {
+    if (depth > 0 && r.chance(0.12)) return { text: call(depth - 1), kind: '' };
     const group = KIND_GROUPS[kind] ?? kind;
     const k = group[r.int(group.length)]!;
     // half the ints are small: indices, counts and steps that land inside a collection
-    if (k === 'I' && r.chance(0.5)) return String(r.int(6) - 1);
-    return r.pick(BUILTIN_ARGS[k]!);
+    if (k === 'I' && r.chance(0.5)) return { text: String(r.int(6) - 1), kind: 'I' };
+    return { text: r.pick(BUILTIN_ARGS[k]!), kind: k };
   };
   const call = (depth: number): string => {
     const f = r.pick(BUILTIN_NAMES);
@@ -498,11 +506,10 @@ export function builtinProgram(r: Prng): string {
       }
     }
     const argsOf = (): string[] => {
-      const args: string[] = [];
-      let coll: string | null = null;
-      let collKind = '';
-      let int: string | null = null;
+      const args: Arg[] = [];
+      let coll: Arg | null = null;
       for (const k of kinds) {
+        const prev = args.at(-1);
         // Arguments related to an earlier one, where built-ins have their edges: an int after a
         // collection is now and then that collection's own bound (its count, one less, one more:
         // an off-by-one at the end shows only there); any other argument after a collection now
@@ -510,19 +517,13 @@ export function builtinProgram(r: Prng): string {
         // included); an int after an int now and then its partner at the edges of int
         // arithmetic (-1, 0, 1, itself: the one overflowing quotient, a zero divisor, equal
         // operands).
-        if (k === 'I' && coll !== null && r.chance(0.5)) args.push(r.pick([`(count ${coll})`, `(count ${coll})`, `(dec (count ${coll}))`, `(inc (count ${coll}))`]));
-        else if ((k === 'I' || k === 'N') && int !== null && r.chance(0.3)) args.push(r.pick(['-1', '0', '1', int]));
-        else if ((k === 'A' || k === 'K') && coll !== null && 'MSV'.includes(collKind) && r.chance(0.4)) args.push(collKind === 'M' ? `(${r.pick(['first', 'last'])} (keys ${coll}))` : `(${r.pick(['first', 'last'])} ${coll})`);
+        if (k === 'I' && coll !== null && r.chance(0.5)) args.push({ text: r.pick([`(count ${coll.text})`, `(count ${coll.text})`, `(dec (count ${coll.text}))`, `(inc (count ${coll.text}))`]), kind: '' });
+        else if ((k === 'I' || k === 'N') && prev?.kind === 'I' && r.chance(0.3)) args.push({ text: r.pick(['-1', '0', '1', prev.text]), kind: 'I' });
+        else if ((k === 'A' || k === 'K') && coll !== null && 'MSV'.includes(coll.kind) && r.chance(0.4)) args.push({ text: coll.kind === 'M' ? `(${r.pick(['first', 'last'])} (keys ${coll.text}))` : `(${r.pick(['first', 'last'])} ${coll.text})`, kind: '' });
         else args.push(value(k, depth));
-        const arg = args.at(-1)!;
-        if ('VLTBCMS'.includes(k)) {
-          coll = arg;
-          // the kind of a collection argument as the partner rule sees it (a C may be any)
-          collKind = k === 'C' ? (arg.startsWith('{') || arg.startsWith('(into {}') ? 'M' : arg.startsWith('#{') ? 'S' : arg.startsWith('[') ? 'V' : '') : k;
-        }
-        int = /^-?[0-9]+$/.test(arg) ? arg : null;
+        if ('VLTBCMS'.includes(k)) coll = args.at(-1)!;
       }
-      return args;
+      return args.map((a) => a.text);
     };
     const args = argsOf();
     // Now and then the call is made inside a function that receives the arguments: the compiling
@@ -561,13 +562,11 @@ const INT_TESTS1: readonly string[] = ['zero?', 'pos?', 'neg?', 'even?', 'odd?']
  * operation on the two parameters) is a random int expression (every numeric built-in, tests,
  * `if`, `let`, a bounded `loop`), called three times on small ints and then on int64 edges (the
  * second now and then the first's partner: -1, 0, 1, itself), and a function that `reduce`s it
- * over vectors, called as often. The
- * compiling tiers compile such functions once they are hot (the native tier only then), so their
- * compiled arithmetic, overflow checks and `reduce` loop meet the edges the interpreter does.
- * Each call's error is caught and answered as its kind.
+ * over vectors, called as often. The compiling tiers compile such functions once they are hot
+ * (the native tier only then), so their compiled arithmetic, overflow checks and `reduce` loop
+ * meet the edges the interpreter does. Each call's error is caught and answered as its kind.
  */
 export function hotNumericProgram(r: Prng): string {
-  const op = (): string => r.pick(INT_OPS);
   const expr = (depth: number, vars: readonly string[]): string => {
     const leaf = (): string => (r.chance(0.6) ? r.pick(vars) : r.chance(0.5) ? String(r.int(9) - 3) : r.pick(EDGE_INTS));
     if (depth <= 0 || r.chance(0.2)) return leaf();
@@ -577,7 +576,7 @@ export function hotNumericProgram(r: Prng): string {
       case 0:
       case 1:
       case 2:
-        return `(${op()} ${e()} ${e()})`;
+        return `(${r.pick(INT_OPS)} ${e()} ${e()})`;
       case 3:
         return `(${r.pick(INT_OPS1)} ${e()})`;
       case 4:
@@ -589,12 +588,12 @@ export function hotNumericProgram(r: Prng): string {
         return `(loop [i 0 acc ${e()}] (if (< i ${n}) (recur (inc i) ${expr(depth - 1, [...vars, 'i', 'acc'])}) acc))`;
       }
       default:
-        return `(${op()} ${e()} ${e()} ${e()})`;
+        return `(${r.pick(INT_OPS)} ${e()} ${e()} ${e()})`;
     }
   };
   // Half the bodies first apply a binary operation to the two parameters themselves, so that the
   // edge arguments below reach it unchanged.
-  const body = r.chance(0.5) ? `(let [t (${op()} a b)] ${expr(3, ['a', 'b', 't'])})` : expr(3, ['a', 'b']);
+  const body = r.chance(0.5) ? `(let [t (${r.pick(INT_OPS)} a b)] ${expr(3, ['a', 'b', 't'])})` : expr(3, ['a', 'b']);
   const start = r.pick(['0', '1', '-1', '9223372036854775807']);
   const call = (x: string): string => `(try ${x} (catch e [:error (get e :error)]))`;
   const warm = [call('(h 1 2)'), call('(h 3 -4)'), call('(h 0 5)')];

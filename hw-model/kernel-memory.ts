@@ -113,9 +113,13 @@ export class HwKernelMemory implements MemoryBackend {
     n = Math.min(roundUp(n, this.lineWords), roundUp(this.maxWords, this.lineWords));
     // Buffered stores stay valid: addresses are unchanged.
     this.hw.memory.grow(n);
-    const p = new Uint32Array(n / this.lineWords);
-    p.set(this.published);
-    this.published = p;
+    // The table has room past the memory's size (all zero: nothing published there) and keeps it across restores.
+    const lines = n / this.lineWords;
+    if (lines > this.published.length) {
+      const p = new Uint32Array(Math.max(lines, 2 * this.published.length));
+      p.set(this.published);
+      this.published = p;
+    }
   }
 
   /** Number of cores (`setCore` accepts `0 … cores-1`). */
@@ -290,7 +294,7 @@ export class HwKernelMemory implements MemoryBackend {
   /** A copy of the whole state: the simulator's (caches, directory, store buffers, scheduler, counters) and this adapter's. */
   checkpoint(): HwKernelCheckpoint {
     if (this.recording !== null || this.replaying !== null) throw new HwFault('bad-config', 'checkpoint while recording or replaying calls');
-    return { hw: this.hw.checkpoint(), own: copyFields(this, KERNEL_MEMORY_SKIP) };
+    return { hw: this.hw.checkpoint(), own: copyFields(this, KERNEL_MEMORY_SKIP, new Map([['published', this.hw.memory.memWords / this.lineWords]])) };
   }
 
   /**
@@ -302,7 +306,7 @@ export class HwKernelMemory implements MemoryBackend {
     this.recording = null;
     this.replaying = null;
     this.hw.restore(cp.hw);
-    restoreFields(this, cp.own, []);
+    restoreFields(this, cp.own, [], PUBLISHED_TABLE);
   }
 
   /** Starts recording every call made to this memory (with what loads answered), until {@link HwKernelMemory.endRecording}. */
@@ -398,6 +402,9 @@ const C_RETIRE = 10;
 const C_IS_PUBLISHED = 11;
 const C_DEMOTIONS = 12;
 const CALL_NAMES = ['size', 'grow', 'cores', 'tick', 'setCore', 'load32', 'store32', 'cas32', 'fence', 'publish', 'retire', 'isPublished', 'demotions'];
+
+/** The per-line table that grows with memory and keeps its room across restores, and the value of a line with nothing published. */
+const PUBLISHED_TABLE: ReadonlyMap<string, number> = new Map([['published', 0]]);
 
 /** The adapter's fields a checkpoint leaves alone: the simulator (copied its own way), the exhaustion error's factory, recording and replay. */
 const KERNEL_MEMORY_SKIP: ReadonlySet<string> = new Set(['hw', 'exhausted', 'recording', 'replaying', 'replayAt']);

@@ -26,6 +26,13 @@ import { copyFields, restoreFields, type FieldsCopy } from './checkpoint.js';
 
 /** Fields a checkpoint leaves alone: the spare pages (a pool, not state). */
 const SKIP_FIELDS: ReadonlySet<string> = new Set(['spare']);
+/** The per-line tables (they grow with memory and keep their room across restores), each with the value of a fresh line. */
+const LINE_TABLES: ReadonlyMap<string, number> = new Map([
+  ['mode', 0],
+  ['initOwner', -1],
+  ['dirSharers', 0],
+  ['dirOwner', -1],
+]);
 
 /** The coherence-message types the simulator counts. */
 export const MSG_TYPES = [
@@ -258,7 +265,8 @@ export class MemorySystem {
 
   /** A copy of the whole state (words, caches, directory, counters), for {@link MemorySystem.restore}. */
   checkpoint(): FieldsCopy {
-    return copyFields(this, SKIP_FIELDS);
+    const lines = this.numLines;
+    return copyFields(this, SKIP_FIELDS, new Map([...LINE_TABLES.keys()].map((name) => [name, lines])));
   }
 
   /**
@@ -266,7 +274,7 @@ export class MemorySystem {
    * on a memory system of the same configuration), reusing its arrays and pages.
    */
   restore(cp: FieldsCopy): void {
-    restoreFields(this, cp, this.spare);
+    restoreFields(this, cp, this.spare, LINE_TABLES);
   }
 
   /** Memory size in words. */

@@ -815,8 +815,9 @@ class Reader {
 
   /** Appends an intern entry; one defined twice is non-canonical (the encoder references repeats). */
   private define(v: string | Sym | Keyword, start: number): void {
-    if (this.defined.has(v)) throw this.bad(`intern entry already defined (non-canonical: a repeat is written as a reference)`, start);
-    this.defined.add(v);
+    // One hash of the entry, not two: a set that does not grow already held it.
+    const size = this.defined.size;
+    if (this.defined.add(v).size === size) throw this.bad(`intern entry already defined (non-canonical: a repeat is written as a reference)`, start);
     this.table.push(v);
   }
 

@@ -8,7 +8,7 @@ import { decode, encode } from '../spec/codec/Binary.js';
 import { equals } from '../spec/Values.js';
 import { PACK_OPTIONS, PLAIN_OPTIONS, cborCodec, fromCbor, toCbor } from './cborProfile.js';
 import type { BenchContext } from './index.js';
-import { median } from './rows.js';
+import { median, spreadOf } from './rows.js';
 import { reportJson, writeResults } from './results.js';
 import { generateLispAst } from './lispAst.js';
 
@@ -34,6 +34,8 @@ export interface FormatResult {
   readonly encodeMs: number;
   /** Median time to decode to the codec's own data, ms (for our format: to values). */
   readonly decodeMs: number;
+  /** (max − min) / median of the decode times. */
+  readonly decodeSpread: number;
   /** Median CPU time (user + system, all threads, GC included) of the same decode, ms: less sensitive to a loaded machine. */
   readonly decodeCpuMs: number;
   /** Median time to decode all the way to ImmutOS values, ms. */
@@ -128,6 +130,7 @@ export function runEncodingBench(options: EncodingBenchOptions = {}): EncodingRe
     bytes: job.bytes,
     encodeMs: median(samples[j]!.enc),
     decodeMs: median(samples[j]!.dec),
+    decodeSpread: spreadOf(samples[j]!.dec),
     decodeCpuMs: median(samples[j]!.decCpu),
     decodeToValuesMs: median(samples[j]!.val),
   }));
@@ -172,6 +175,10 @@ export function formatEncodingReport(r: EncodingReport): string[] {
 export async function runEncodingSuite(ctx: BenchContext): Promise<EncodingReport> {
   const report = runEncodingBench(ctx.quick ? { nodes: 20_000, reps: 5, warmup: 2 } : {});
   for (const line of formatEncodingReport(report)) ctx.out(line);
+  const [ours, plain] = report.results;
+  if (ours !== undefined && plain !== undefined) {
+    ctx.record({ name: `binary decode, ${report.nodes}-node Lisp AST (to values)`, value: ours.decodeMs, unit: 'ms', better: 'lower', spread: ours.decodeSpread, peer: { name: 'cbor-x to plain JS data', value: plain.decodeMs }, target: { of: 'ratio', atMost: 1 } });
+  }
   writeResults(ctx, { 'encoding.json': reportJson(report) });
   return report;
 }

@@ -43,6 +43,7 @@ export const OPTIMIZED_MUTANTS: readonly OptimizedMutant[] = Object.freeze([
   { name: 'jit-wrong-overflow', description: 'tier-1 code checks only the upper int64 bound after an inlined +, -, *, inc or dec (a result below -2^63 goes through)', needs: 'jit' },
   { name: 'jit-wrong-capture', description: 'tier-1 closures created by one activation share one capture array, so an earlier closure sees a later one\'s captured values', needs: 'jit' },
   { name: 'jit-tier2-compare', description: 'tier-2 (LLVM) code compiles < as <= (a miscompiled comparison)', needs: 'jit' },
+  { name: 'jit-tier2-range-init', description: 'tier-2 range analysis bounds a loop variable by its initial value alone (as if no recur changed it), so an overflow check it drops lets a wrapped int64 through', needs: 'jit' },
   { name: 'jit-stale-code', description: 'tier-1 global call sites keep the function they first resolved, so a redefinition (hot deploy) is not seen by new calls', needs: 'jit' },
   { name: 'hold-clears-registers', description: 'hold of nil clears every register of the process, not only the named one' },
   { name: 'vec-push-tail-index', description: 'pushing a full tail into the vector trie computes its slot from count instead of count - 1, so every leaf lands one slot too far (vectors of more than 32 items lose items)' },

@@ -567,6 +567,17 @@ const INT_TESTS1: readonly string[] = ['zero?', 'pos?', 'neg?', 'even?', 'odd?']
  * meet the edges the interpreter does. Each call's error is caught and answered as its kind.
  */
 export function hotNumericProgram(r: Prng): string {
+  /**
+   * A loop of `n` passes over an accumulator of known range (a small start, a remainder) that
+   * each pass grows, wraps or keeps bounded: what tier 2's range analysis bounds
+   * (optimized/jit/tier2/ranges.ts), and must not bound by its start alone.
+   */
+  const accLoop = (e: () => string, n: string): string => {
+    const start = r.chance(0.5) ? String(r.int(21) - 10) : `(rem ${e()} ${r.pick(['7', '1000', '65521'])})`;
+    const x = (): string => (r.chance(0.5) ? r.pick(['i', ...EDGE_INTS]) : e());
+    const step = r.pick([() => '(* acc acc)', () => `(+ acc ${x()})`, () => `(* acc ${x()})`, () => `(- acc ${x()})`, () => `(rem (+ (* acc 31) ${x()}) ${r.pick(['65521', '2147483647'])})`, () => '(+ (rem acc 1000) acc)'])();
+    return `(loop [i 0 acc ${start}] (if (< i ${n}) (recur (inc i) ${step}) acc))`;
+  };
   const expr = (depth: number, vars: readonly string[]): string => {
     const leaf = (): string => (r.chance(0.6) ? r.pick(vars) : r.chance(0.5) ? String(r.int(9) - 3) : r.pick(EDGE_INTS));
     if (depth <= 0 || r.chance(0.2)) return leaf();
@@ -585,6 +596,7 @@ export function hotNumericProgram(r: Prng): string {
         return `(let [t ${e()}] ${expr(depth - 1, [...vars, 't'])})`;
       case 6: {
         const n = r.pick(['3', '10', '(min b 20)', '(rem b 17)']);
+        if (r.chance(0.5)) return accLoop(e, n);
         return `(loop [i 0 acc ${e()}] (if (< i ${n}) (recur (inc i) ${expr(depth - 1, [...vars, 'i', 'acc'])}) acc))`;
       }
       default:
@@ -593,7 +605,12 @@ export function hotNumericProgram(r: Prng): string {
   };
   // Half the bodies first apply a binary operation to the two parameters themselves, so that the
   // edge arguments below reach it unchanged.
-  const body = r.chance(0.5) ? `(let [t (${r.pick(INT_OPS)} a b)] ${expr(3, ['a', 'b', 't'])})` : expr(3, ['a', 'b']);
+  // A quarter of the bodies are an accumulator loop whose pass count the arguments set.
+  const body = r.chance(0.25)
+    ? accLoop(() => expr(1, ['a', 'b']), r.pick(['10', '(min (abs b) 20)', '(rem b 17)']))
+    : r.chance(0.5)
+      ? `(let [t (${r.pick(INT_OPS)} a b)] ${expr(3, ['a', 'b', 't'])})`
+      : expr(3, ['a', 'b']);
   const start = r.pick(['0', '1', '-1', '9223372036854775807']);
   const call = (x: string): string => `(try ${x} (catch e [:error (get e :error)]))`;
   const warm = [call('(h 1 2)'), call('(h 3 -4)'), call('(h 0 5)')];

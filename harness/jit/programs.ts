@@ -90,6 +90,7 @@ export function generateNumericProgram(seed: number): NumericProgram {
         const i = `i${fresh}`;
         const acc = `acc${fresh++}`;
         const inner: Ctx = { ...c, ints: [...c.ints, i, acc], self: null };
+        if (r() < 0.5) return accLoop(c, d, int(6));
         return `(loop [${i} 0 ${acc} ${e()}] (if (< ${i} ${int(6)}) (recur (inc ${i}) ${intExpr(inner, d - 1)}) ${intExpr(inner, d - 1)}))`;
       }
       case 11:
@@ -98,6 +99,30 @@ export function generateNumericProgram(seed: number): NumericProgram {
       default:
         return c.ints.length > 0 ? pick(c.ints) : show(literal());
     }
+  };
+
+  /**
+   * A loop of `k` passes over an accumulator of known range (a small start, a remainder) that
+   * each pass grows, wraps or keeps bounded: what the code generator's range analysis bounds
+   * (optimized/jit/tier2/ranges.ts), and must not bound by the start alone.
+   */
+  const accLoop = (c: Ctx, d: number, k: number): string => {
+    const e = (): string => intExpr(c, d - 1);
+    const i = `i${fresh}`;
+    const acc = `acc${fresh++}`;
+    const inner: Ctx = { ...c, ints: [...c.ints, i, acc], self: null };
+    const start = r() < 0.5 ? show(BigInt(int(21) - 10)) : `(rem ${e()} ${pick(['7', '1000', '65521'])})`;
+    const x = (): string => (r() < 0.5 ? pick([i, show(literal())]) : e());
+    const step = pick([
+      () => `(* ${acc} ${acc})`,
+      () => `(+ ${acc} ${x()})`,
+      () => `(* ${acc} ${x()})`,
+      () => `(- ${acc} ${x()})`,
+      () => `(rem (+ (* ${acc} 31) ${x()}) ${pick(['65521', '1000003', '2147483647'])})`,
+      () => `(+ (rem ${acc} 1000) ${acc})`,
+      () => intExpr(inner, d - 1),
+    ])();
+    return `(loop [${i} 0 ${acc} ${start}] (if (< ${i} ${k}) (recur (inc ${i}) ${step}) ${r() < 0.7 ? acc : intExpr(inner, d - 1)}))`;
   };
 
   const boolExpr = (c: Ctx, d: number): string => {
@@ -141,9 +166,12 @@ export function generateNumericProgram(seed: number): NumericProgram {
     const body = (c: Ctx): string => (ret === 'int' ? intExpr(c, 4) : boolExpr(c, 4));
     let text: string;
     const guard = `(pos? (rem a ${2 + int(4)}))`;
-    switch (ret === 'int' ? int(4) : int(2)) {
+    switch (ret === 'int' ? int(5) : int(2)) {
       case 0:
         text = body(base);
+        break;
+      case 4: // the function's value is an accumulator loop
+        text = accLoop(base, 3, 2 + int(8));
         break;
       case 1: // recur to the function, bounded by the guard
         text = `(if ${guard} (recur (dec a)${names

@@ -264,6 +264,8 @@ describe('seeded bugs have teeth', () => {
     'jit-wrong-overflow': [prog('(do (defn sub [a b] (- a b)) (try (sub -9223372036854775800 100) (catch e :overflow)))'), run0],
     'jit-wrong-capture': [prog('(do (defn mk [n] (loop [i 0 acc []] (if (< i n) (recur (inc i) (conj acc (fn [] i))) acc))) (mapv (fn [f] (f)) (mk 3)))'), run0],
     'jit-tier2-compare': [prog('(do (defn below [n k] (loop [i 0 c 0] (if (< i n) (recur (inc i) (if (< i k) (inc c) c)) c))) [(below 5 2) (below 5 2) (below 5 2) (below 5 2) (below 3 3)])'), run0],
+    // a loop variable whose start is small but whose passes square it past int64: bounded by its start alone, the square goes unchecked
+    'jit-tier2-range-init': [prog('(do (defn sq [n] (loop [i 0 acc 7] (if (< i n) (recur (inc i) (* acc acc)) acc))) [(sq 2) (sq 2) (sq 2) (sq 2) (try (sq 5) (catch e (get e :error)))])'), run0],
     'jit-stale-code': [prog('(do (defn g [] 1) (defn h [] (g)) (let [a (h)] (defn g [] 2) [a (h)]))'), run0],
     // The heap's internals (collections, collector, re-encoding): values stored, moved and read back.
     'vec-push-tail-index': [{ op: 'atom', pid: 0, value: `[${Array.from({ length: 40 }, (_, i) => i).join(' ')}]` }, { op: 'deref', pid: 0, ref: 0 }],
@@ -313,7 +315,7 @@ describe('seeded bugs have teeth', () => {
       // compiles every closure on its first call, so the JIT's seeded bugs are reached.
       // Each kernel has a fresh store of its own, as in a campaign, so durable atoms are reached.
       const oracle = (): Kernel => (ops!.some((o) => o.op === 'load') ? new ReferenceKernel({ store: new MemoryStore() }) : createSpecKernel());
-      const jit = m.name === 'jit-tier2-compare' || m.name === 'jit-fallback-args' ? ({ tier: 2, tier2Sync: true, tier2Threshold: 3 } as const) : {};
+      const jit = m.name === 'jit-tier2-compare' || m.name === 'jit-tier2-range-init' || m.name === 'jit-fallback-args' ? ({ tier: 2, tier2Sync: true, tier2Threshold: 3 } as const) : {};
       const good = createOptimizedKernel({ quotas, jitThreshold: 0, ...jit, store: new MemoryStore() });
       const bad = createOptimizedKernel({ quotas, mutants: [m.name], jitThreshold: 0, ...jit, store: new MemoryStore() });
       if (m.name !== 'quota-not-enforced') expect(firstDivergence(oracle(), good, ops!)).toBe(-1);

@@ -113,7 +113,7 @@ export class JitHost {
       const impl = implOf(v);
       return impl.kind === 'closure' ? { lambda: impl.lambda } : impl.kind === 'native' ? { native: impl.name } : null;
     };
-    const opts = { miscompileCompare: this.mutants.has('jit-tier2-compare') };
+    const opts = { miscompileCompare: this.mutants.has('jit-tier2-compare'), rangeLoopInit: this.mutants.has('jit-tier2-range-init') };
     const reducers = new WeakMap<Arity, { code: Tier2Code | null; valid: () => boolean }>();
     /**
      * Compiles `plan` (synchronously under `tier2Sync`, else off the main path) and hands the code

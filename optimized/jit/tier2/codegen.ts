@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import type * as LLVM from 'llvm-bindings';
 import type { Plan, T2Type } from './eligible.js';
+import { addRange, analyzeRanges, fitsInt64, mulRange, subRange, type Range } from './ranges.js';
 import type { Node } from '../../lang/front.js';
 
 type Llvm = typeof LLVM;
@@ -29,6 +30,8 @@ export interface CodegenOptions {
   readonly target?: Tier2Target;
   /** Seeded bug: `<` compiled as `<=` (a tier-2 miscompile of a comparison). */
   readonly miscompileCompare?: boolean;
+  /** Seeded bug: loop variables' ranges taken from their initial values alone (ranges.ts `loopInitOnly`). */
+  readonly rangeLoopInit?: boolean;
 }
 
 /** The name of the exported entry function in generated code. */
@@ -60,6 +63,8 @@ interface V {
   readonly v: LLVM.Value;
   readonly bool: boolean;
   readonly len?: LLVM.Value;
+  /** The int's range, when the range analysis bounds it (ranges.ts). */
+  readonly r?: Range;
 }
 
 /** The phis of one slot a `recur` rebinds (two for a byte string). */
@@ -123,7 +128,7 @@ export function generateIR(plans: Plan | readonly Plan[], opts: CodegenOptions =
         module,
       ),
     );
-    plan.fns.forEach((_, i) => new FnGen(llvm, context, module, builder, plan, fns, i, opts.miscompileCompare === true).gen());
+    plan.fns.forEach((_, i) => new FnGen(llvm, context, module, builder, plan, fns, i, opts.miscompileCompare === true, analyzeRanges(plan, i, { loopInitOnly: opts.rangeLoopInit === true })).gen());
     if (hasReduceDriver(plan)) reduceDriver(llvm, context, module, builder, fns[0]!, k);
   });
   if (llvm.verifyModule(module)) throw new Error('tier 2: LLVM rejected the generated module (a code-generator bug)');
@@ -226,6 +231,7 @@ class FnGen {
     private readonly fns: readonly LLVM.Function[],
     private readonly index: number,
     private readonly miscompileCompare: boolean,
+    private readonly ranges: ReadonlyMap<Node, Range>,
   ) {
     this.fn = fns[index]!;
     this.i64 = b.getInt64Ty();
@@ -374,14 +380,29 @@ class FnGen {
     return bb;
   }
 
+  /** The values of `nodes`, each int with its range when the analysis bounds it. */
   private all(nodes: readonly Node[]): V[] | null {
     const out: V[] = [];
     for (const n of nodes) {
       const v = this.node(n);
       if (v === null) return null;
-      out.push(v);
+      const r = this.ranges.get(n);
+      out.push(r !== undefined && !v.bool && v.len === undefined ? { ...v, r } : v);
     }
     return out;
+  }
+
+  /**
+   * `x op y` for `+`, `-` or `*`: without an overflow check when the operands' ranges show it
+   * cannot overflow; the result carries its exact range then.
+   */
+  private arith(op: 'add' | 'sub' | 'mul', x: V, y: V): V {
+    const exact = x.r !== undefined && y.r !== undefined ? (op === 'add' ? addRange : op === 'sub' ? subRange : mulRange)(x.r, y.r) : undefined;
+    if (exact !== undefined && fitsInt64(exact.lo, exact.hi)) {
+      const { b } = this;
+      return { v: op === 'add' ? b.CreateAdd(x.v, y.v) : op === 'sub' ? b.CreateSub(x.v, y.v) : b.CreateMul(x.v, y.v), bool: false, r: exact };
+    }
+    return { v: this.checked(op, x.v, y.v), bool: false };
   }
 
   // ---- nodes ---------------------------------------------------------------------------------
@@ -516,17 +537,19 @@ class FnGen {
     const x = a[0]?.v;
     const int = (v: LLVM.Value): V => ({ v, bool: false });
     const fold = (f: (acc: LLVM.Value, y: LLVM.Value) => LLVM.Value): LLVM.Value => a.slice(1).reduce((acc, y) => f(acc, y.v), x!);
+    const foldArith = (op: 'add' | 'sub' | 'mul'): V => a.slice(1).reduce((acc, y) => this.arith(op, acc, y), a[0]!);
+    const constant = (c: bigint): V => ({ v: this.int(c), bool: false, r: { lo: c, hi: c } });
     switch (name) {
       case '+':
-        return int(a.length === 0 ? this.int(0n) : fold((p, q) => this.checked('add', p, q)));
+        return a.length === 0 ? int(this.int(0n)) : foldArith('add');
       case '*':
-        return int(a.length === 0 ? this.int(1n) : fold((p, q) => this.checked('mul', p, q)));
+        return a.length === 0 ? int(this.int(1n)) : foldArith('mul');
       case '-':
-        return int(a.length === 1 ? this.checked('sub', this.int(0n), x!) : fold((p, q) => this.checked('sub', p, q)));
+        return a.length === 1 ? this.arith('sub', constant(0n), a[0]!) : foldArith('sub');
       case 'inc':
-        return int(this.checked('add', x!, this.int(1n)));
+        return this.arith('add', a[0]!, constant(1n));
       case 'dec':
-        return int(this.checked('sub', x!, this.int(1n)));
+        return this.arith('sub', a[0]!, constant(1n));
       case 'quot': {
         const y = a[1]!.v;
         this.guard(b.CreateICmpEQ(y, this.int(0n)), 'nonzero');

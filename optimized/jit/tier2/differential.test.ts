@@ -1,7 +1,7 @@
 /**
  * Tier 2 against the reference interpreter on random programs of the numeric subset: the same
  * value, or a fallback exactly when the reference ends in a program error (overflow, division
- * by zero, `byte-at` out of range), on numeric programs and on byte-string scans. Also a meta-test: the seeded miscompile (`<` as `<=`) is caught by the same property.
+ * by zero, `byte-at` out of range), on numeric programs and on byte-string scans. Also meta-tests: the seeded miscompile (`<` as `<=`) and the seeded range bug (overflow checks dropped on a loop variable's initial range) are caught by the same property.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +95,12 @@ suite('tier 2 vs the reference interpreter', () => {
     const tally = { ok: 0, fallback: 0 };
     fc.assert(property({ optimize: false }, tally), { seed: SEED + 1, numRuns: RUNS / 4, endOnFailure: true });
     expect(tally.ok).toBeGreaterThan((RUNS * BATCH) / 16);
+  });
+
+  it('catches the seeded range bug (loop variables bounded by their initial values: dropped overflow checks) with the same property', () => {
+    const out = fc.check(property({ rangeLoopInit: true }), { seed: SEED, numRuns: RUNS, endOnFailure: true });
+    expect(out.failed).toBe(true);
+    console.log(`[tier 2] range bug caught in batch ${out.numRuns} (of ${BATCH} programs): ${String(out.errorInstance).split('\n')[0]}`);
   });
 
   it('catches the seeded miscompile (`<` compiled as `<=`) with the same property', () => {

@@ -27,6 +27,8 @@ export { generateIR, hasReduceDriver, type Tier2Target, type CodegenOptions } fr
 export interface Tier2Options {
   /** Seeded bug (the mutant `jit-tier2-compare`): `<` compiled as `<=`. Never on by default. */
   readonly miscompileCompare?: boolean;
+  /** Seeded bug (the mutant `jit-tier2-range-init`): loop variables' ranges taken from their initial values alone. */
+  readonly rangeLoopInit?: boolean;
   /** Run `opt-14` (inlining, scalar clean-up) before `llc-14` when it is installed (default true, ADR 0049). */
   readonly optimize?: boolean;
 }
@@ -109,7 +111,7 @@ export function compileSync(plan: Plan, opts: Tier2Options = {}): Tier2Code {
  */
 export async function compileManyAsync(plans: readonly Plan[], opts: Tier2Options = {}): Promise<Tier2Code[]> {
   const t0 = performance.now();
-  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
+  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true, rangeLoopInit: opts.rangeLoopInit === true });
   const module = await emitAsync(ir, opts.optimize !== false);
   return instantiate(plans, ir, module, performance.now() - t0);
 }
@@ -117,7 +119,7 @@ export async function compileManyAsync(plans: readonly Plan[], opts: Tier2Option
 /** {@link compileManyAsync}, blocking (tests and benchmarks only). */
 export function compileManySync(plans: readonly Plan[], opts: Tier2Options = {}): Tier2Code[] {
   const t0 = performance.now();
-  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
+  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true, rangeLoopInit: opts.rangeLoopInit === true });
   const module = emitSync(ir, opts.optimize !== false);
   return instantiate(plans, ir, module, performance.now() - t0);
 }
@@ -139,7 +141,7 @@ export interface EmittedPlans {
  */
 export async function emitPlans(plans: readonly Plan[], opts: Tier2Options = {}): Promise<EmittedPlans> {
   const t0 = performance.now();
-  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true });
+  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true, rangeLoopInit: opts.rangeLoopInit === true });
   const module = await emitAsync(ir, opts.optimize !== false);
   return { ir, module, ms: performance.now() - t0 };
 }

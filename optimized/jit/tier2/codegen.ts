@@ -85,15 +85,16 @@ export function entryName(k: number): string {
   return k === 0 ? ENTRY_NAME : `${ENTRY_NAME}${k}`;
 }
 
-/** The name of the exported `reduce` driver of plan `k` (see {@link hasReduceDriver}). */
-export function reduceName(k: number): string {
-  return `reduce${k}`;
+/** The name of the exported `reduce` driver of plan `k` over int64 items, or over int32 items (`narrow`) (see {@link hasReduceDriver}). */
+export function reduceName(k: number, narrow = false): string {
+  return `reduce${k}${narrow ? 'n' : ''}`;
 }
 
 /**
  * Whether plan `k` gets a `reduce` driver: its entry takes two ints and returns an int, the shape
  * of a reducing function. The driver runs `(reduce f init v)` over a vector of ints laid out in
- * memory: `i64 reduceK(i64* ctx, i64 depth, i64 init, i64* items, i64 count)`, where `depth` is
+ * memory: `i64 reduceK(i64* ctx, i64 depth, i64 init, i64* items, i64 count)` (and `reduceKn`
+ * over `i32* items`, for items that all fit in 32 bits), where `depth` is
  * the depth of the `reduce` activation and fuel is charged as tier 1's `reduce` loop charges it
  * (1 per call of `f`, 1 per `recur`), falling back on any error as every tier-2 function does.
  */
@@ -129,31 +130,68 @@ export function generateIR(plans: Plan | readonly Plan[], opts: CodegenOptions =
       ),
     );
     plan.fns.forEach((_, i) => new FnGen(llvm, context, module, builder, plan, fns, i, opts.miscompileCompare === true, analyzeRanges(plan, i, { loopInitOnly: opts.rangeLoopInit === true })).gen());
-    if (hasReduceDriver(plan)) reduceDriver(llvm, context, module, builder, fns[0]!, k);
+    if (hasReduceDriver(plan)) for (const narrow of [false, true]) reduceDriver(llvm, context, module, builder, fns[0]!, k, chargesNothing(plan), narrow);
   });
   if (llvm.verifyModule(module)) throw new Error('tier 2: LLVM rejected the generated module (a code-generator bug)');
   let ir = module.print();
   if (target === 'wasm32') {
     // llvm-bindings has no attribute API: the export name is added to each entry's definition line.
-    ir = ir.replace(new RegExp(`^(define [^\\n]*@((?:${ENTRY_NAME}|reduce)\\d*)\\([^\\n]*\\))( #\\d+)? \\{`, 'gm'), (_m, def: string, name: string, group: string | undefined) => `${def}${group ?? ''} "wasm-export-name"="${name}" {`);
+    ir = ir.replace(new RegExp(`^(define [^\\n]*@((?:${ENTRY_NAME}|reduce)\\d*n?)\\([^\\n]*\\))( #\\d+)? \\{`, 'gm'), (_m, def: string, name: string, group: string | undefined) => `${def}${group ?? ''} "wasm-export-name"="${name}" {`);
   }
   // A driver's context (three words, 8-aligned) and its items never overlap (the items are laid
   // out from the second page on): `noalias` and the context's size let `opt` keep fuel in a
   // register and hoist the status check out of the loop. Added to the text, as the export name is.
-  ir = ir.replace(/^(define [^\n]*@reduce\d+\()i64\* %0, i64 %1, i64 %2, i64\* %3, i64 %4\)/gm, '$1i64* noalias nocapture align 8 dereferenceable(24) %0, i64 %1, i64 %2, i64* noalias nocapture readonly %3, i64 %4)');
+  ir = ir.replace(/^(define [^\n]*@reduce\d+n?\()i64\* %0, i64 %1, i64 %2, (i64|i32)\* %3, i64 %4\)/gm, '$1i64* noalias nocapture align 8 dereferenceable(24) %0, i64 %1, i64 %2, $2* noalias nocapture readonly %3, i64 %4)');
   return ir;
 }
 
-/** Generates plan `k`'s `reduce` driver around its entry `f` (see {@link hasReduceDriver}). */
-function reduceDriver(llvm: Llvm, context: LLVM.LLVMContext, module: LLVM.Module, b: LLVM.IRBuilder, f: LLVM.Function, k: number): void {
+/**
+ * Whether the entry of `plan` charges no fuel and takes no depth of its own: no `recur` and no
+ * call of a compiled function (natives are inline), so a call of it costs its caller's charges only.
+ */
+function chargesNothing(plan: Plan): boolean {
+  const visit = (n: Node): boolean => {
+    switch (n.t) {
+      case 'recur':
+        return false;
+      case 'call':
+        return plan.calls.get(n)?.kind === 'native' && n.args.every(visit);
+      case 'if':
+        return visit(n.test) && visit(n.then) && visit(n.else);
+      case 'do':
+        return n.body.every(visit);
+      case 'let':
+      case 'loop':
+        return n.inits.every(visit) && visit(n.body);
+      default:
+        return true;
+    }
+  };
+  return visit(plan.fns[0]!.arity.body);
+}
+
+/**
+ * Generates plan `k`'s `reduce` driver around its entry `f` (see {@link hasReduceDriver}). When
+ * `f` charges nothing itself (`leaf`) and the fuel covers every item (2 units each) at a depth
+ * within the quota, the items run in a loop without fuel or depth checks, the fuel charged at
+ * once: the same result, fuel and fallbacks as the checked loop, which runs otherwise.
+ */
+function reduceDriver(llvm: Llvm, context: LLVM.LLVMContext, module: LLVM.Module, b: LLVM.IRBuilder, f: LLVM.Function, k: number, leaf: boolean, narrow: boolean): void {
   const i64 = b.getInt64Ty();
   const i64p = llvm.Type.getInt64PtrTy(context);
-  const d = llvm.Function.Create(llvm.FunctionType.get(i64, [i64p, i64, i64, i64p, i64], false), llvm.GlobalValue.LinkageTypes.ExternalLinkage, reduceName(k), module);
+  // The items as int64 words, or (`narrow`) as int32 words when every item fits: half the memory to read.
+  const itemTy = narrow ? b.getInt32Ty() : i64;
+  const itemP = narrow ? llvm.Type.getInt32PtrTy(context) : i64p;
+  const d = llvm.Function.Create(llvm.FunctionType.get(i64, [i64p, i64, i64, itemP, i64], false), llvm.GlobalValue.LinkageTypes.ExternalLinkage, reduceName(k, narrow), module);
   const ctx = d.getArg(0);
   const depth = d.getArg(1);
   const init = d.getArg(2);
   const items = d.getArg(3);
   const count = d.getArg(4);
+  const item = (at: LLVM.Value, name: string): LLVM.Value => {
+    const x = b.CreateLoad(itemTy, b.CreateGEP(itemTy, items, at), name);
+    return narrow ? b.CreateSExt(x, i64) : x;
+  };
   const c = (v: number): LLVM.Value => llvm.ConstantInt.get(i64, v, true);
   const word = (i: number): LLVM.Value => b.CreateGEP(i64, ctx, c(i));
   const block = (name: string): LLVM.BasicBlock => llvm.BasicBlock.Create(context, name, d);
@@ -172,7 +210,33 @@ function reduceDriver(llvm: Llvm, context: LLVM.LLVMContext, module: LLVM.Module
   const fuel0 = b.CreateLoad(i64, word(0), 'fuel0');
   const maxDepth = b.CreateLoad(i64, word(1), 'maxdepth');
   const inner = b.CreateAdd(depth, c(1), 'inner');
-  b.CreateBr(loop);
+  // The status is 0 on entry (the caller clears it): stored here too, so that once `f` is inlined
+  // the check after each call folds away on the paths where `f` did not fall back.
+  b.CreateStore(c(0), word(2));
+  if (leaf) {
+    // count ≤ 2^31 (a vector's size), so 2·count does not overflow
+    const need = b.CreateMul(count, c(2), 'need');
+    const fast = block('fast');
+    const fastBody = block('fast_body');
+    const fastExit = block('fast_exit');
+    b.CreateCondBr(b.CreateAnd(b.CreateICmpSGE(fuel0, need), b.CreateICmpSLE(inner, maxDepth)), fast, loop);
+    b.SetInsertPoint(fast);
+    const fi = b.CreatePHI(i64, 2, 'fi');
+    const facc = b.CreatePHI(i64, 2, 'facc');
+    fi.addIncoming(c(0), entry);
+    facc.addIncoming(init, entry);
+    b.CreateCondBr(b.CreateICmpSGE(fi, count), fastExit, fastBody);
+    b.SetInsertPoint(fastBody);
+    const fx = item(fi, 'fx');
+    const fr = b.CreateCall(f, [ctx, inner, facc, fx], 'fr');
+    const fnext = b.CreateAdd(fi, c(1), 'fnext');
+    b.CreateCondBr(b.CreateICmpNE(b.CreateLoad(i64, word(2), 'fstatus'), c(0)), fallback, fast);
+    fi.addIncoming(fnext, fastBody);
+    facc.addIncoming(fr, fastBody);
+    b.SetInsertPoint(fastExit);
+    b.CreateStore(b.CreateSub(fuel0, need), word(0));
+    b.CreateRet(facc);
+  } else b.CreateBr(loop);
   b.SetInsertPoint(loop);
   const i = b.CreatePHI(i64, 2, 'i');
   const acc = b.CreatePHI(i64, 2, 'acc');
@@ -190,7 +254,7 @@ function reduceDriver(llvm: Llvm, context: LLVM.LLVMContext, module: LLVM.Module
   b.CreateStore(fuelCall, word(0));
   b.CreateCondBr(b.CreateOr(b.CreateICmpSLT(fuelCall, c(0)), b.CreateICmpSGT(inner, maxDepth)), fallback, call);
   b.SetInsertPoint(call);
-  const x = b.CreateLoad(i64, b.CreateGEP(i64, items, i), 'x');
+  const x = item(i, 'x');
   const r = b.CreateCall(f, [ctx, inner, acc, x], 'r');
   b.CreateCondBr(b.CreateICmpNE(b.CreateLoad(i64, word(2), 'status'), c(0)), fallback, called);
   // The `recur`: 1 unit of fuel.

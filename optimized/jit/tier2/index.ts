@@ -181,8 +181,9 @@ class Arena {
   /** The byte-string arguments of the last copy and their addresses; null after another copy. */
   private last: readonly Bytes[] = [];
   private lastPtrs: readonly number[] = [];
-  /** The vector last laid out (a `reduce` driver's items), or null. */
+  /** The vector last laid out (a `reduce` driver's items), or null; and whether as int32 words. */
   private lastVector: Vector | null = null;
+  private lastNarrow = false;
 
   constructor(readonly memory: WasmMemory) {
     this.words = new BigInt64Array(memory.buffer);
@@ -207,24 +208,33 @@ class Arena {
   }
 
   /**
-   * Lays the items of `v` out as int64 words (from {@link BYTES_BASE}) and returns their address,
-   * or null when an item is not an int. The same vector as last time is not laid out again.
+   * Lays the items of `v` out (from {@link BYTES_BASE}) as int32 words when every item fits in 32
+   * bits (`narrow`), else as int64 words, and returns their address; null when an item is not an
+   * int. The same vector as last time is not laid out again.
    */
-  placeInts(v: Vector): number | null {
-    if (v === this.lastVector) return BYTES_BASE;
+  placeInts(v: Vector): { readonly at: number; readonly narrow: boolean } | null {
+    if (v === this.lastVector) return { at: BYTES_BASE, narrow: this.lastNarrow };
     const n = v.size;
-    this.reserve(BYTES_BASE + n * 8);
-    const words = this.words;
-    const base = BYTES_BASE / 8;
+    let narrow = true;
     for (let i = 0; i < n; i++) {
       const x = v.at(i);
       if (typeof x !== 'bigint') return null;
-      words[base + i] = x;
+      if (narrow && (x < -2147483648n || x > 2147483647n)) narrow = false;
+    }
+    this.reserve(BYTES_BASE + n * (narrow ? 4 : 8));
+    if (narrow) {
+      const ints = new Int32Array(this.memory.buffer, BYTES_BASE, n);
+      for (let i = 0; i < n; i++) ints[i] = Number(v.at(i) as bigint);
+    } else {
+      const words = this.words;
+      const base = BYTES_BASE / 8;
+      for (let i = 0; i < n; i++) words[base + i] = v.at(i) as bigint;
     }
     this.lastVector = v;
+    this.lastNarrow = narrow;
     this.last = [];
     this.lastPtrs = [];
-    return BYTES_BASE;
+    return { at: BYTES_BASE, narrow };
   }
 
   private reserve(end: number): void {
@@ -246,7 +256,9 @@ function instantiate(plans: readonly Plan[], ir: string, module: WasmModule, com
   const instance = new Wasm.Instance(module, { env });
   const arena = new Arena(memory);
   // One instance serves every plan of the module: calls are synchronous and never re-enter.
-  return plans.map((plan, k) => wrap(plan, instance.exports[entryName(k)] as Raw, hasReduceDriver(plan) ? (instance.exports[reduceName(k)] as RawReduce) : null, arena, ir, compileMs));
+  return plans.map((plan, k) =>
+    wrap(plan, instance.exports[entryName(k)] as Raw, hasReduceDriver(plan) ? { wide: instance.exports[reduceName(k)] as RawReduce, narrow: instance.exports[reduceName(k, true)] as RawReduce } : null, arena, ir, compileMs),
+  );
 }
 
 /** The raw arguments of a call with byte strings: each becomes (address, length); null if a kind does not match. */
@@ -289,7 +301,7 @@ function callRaw(arena: Arena, fuel: number, maxDepth: number, run: () => bigint
   return { ok: true, r, fuelLeft: Number(arena.words[W]) };
 }
 
-function wrap(plan: Plan, raw: Raw, rawReduce: RawReduce | null, arena: Arena, ir: string, compileMs: number): Tier2Code {
+function wrap(plan: Plan, raw: Raw, rawReduce: { readonly wide: RawReduce; readonly narrow: RawReduce } | null, arena: Arena, ir: string, compileMs: number): Tier2Code {
   const params = plan.fns[0]!.arity.params;
   const kinds = plan.fns[0]!.params;
   const numeric = kinds.every((k) => k === 'int');
@@ -311,9 +323,10 @@ function wrap(plan: Plan, raw: Raw, rawReduce: RawReduce | null, arena: Arena, i
   const entry: Tier2EntryFn = Object.assign(run, { kinds });
   if (rawReduce === null) return { entry, kinds, compileMs, deps: plan.deps, ir };
   const reduce: Tier2Reducer = (init, items, fuel, depth, maxDepth) => {
-    const at = arena.placeInts(items);
-    if (at === null) return { status: 'fallback' };
-    const out = callRaw(arena, fuel, maxDepth, () => rawReduce(CTX, BigInt(depth), init, at, BigInt(items.size)));
+    const placed = arena.placeInts(items);
+    if (placed === null) return { status: 'fallback' };
+    const driver = placed.narrow ? rawReduce.narrow : rawReduce.wide;
+    const out = callRaw(arena, fuel, maxDepth, () => driver(CTX, BigInt(depth), init, placed.at, BigInt(items.size)));
     return out.ok ? { status: 'ok', value: out.r, fuelLeft: out.fuelLeft } : { status: 'fallback' };
   };
   return { entry, reduce, kinds, compileMs, deps: plan.deps, ir };

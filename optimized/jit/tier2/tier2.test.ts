@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ReferenceKernel } from '../../../reference/kernel.js';
-import { INT64_MAX, INT64_MIN } from '../../../spec/Values.js';
+import { INT64_MAX, INT64_MIN, Vector } from '../../../spec/Values.js';
 import { analyze, compileAsync, compileManySync, tier2Available, type Plan, type Tier2Code } from './index.js';
 import { compileSource } from '../../../harness/jit/compileSource.js';
 
@@ -139,6 +139,24 @@ withLlc('tier-2 code', () => {
     // sum(n) recurs n times.
     expect(sum!.entry([1000n], 1000, 1, 1)).toEqual({ status: 'ok', value: 500500n, fuelLeft: 0 });
     expect(sum!.entry([1000n], 999, 1, 1)).toEqual({ status: 'fallback' });
+  });
+
+  it('reduce drivers charge 2 fuel per item whichever loop runs (items in 32 or 64 bits), and fall back on overflow, fuel or depth', () => {
+    const [leaf, inner] = compileManySync([mustPlan('(defn add [acc x] (+ acc x))', 'add'), mustPlan('(defn add2 [acc x] (loop [i 0 a acc] (if (< i 2) (recur (inc i) (+ a x)) a)))', 'add2')]);
+    const small = new Vector(Array.from({ length: 1000 }, (_, i) => BigInt(i)));
+    const wide = new Vector(Array.from({ length: 1000 }, (_, i) => BigInt(i) + (i === 500 ? 1n << 40n : 0n)));
+    const sum = (v: Vector): bigint => v.items.reduce((a: bigint, x) => a + (x as bigint), 0n);
+    for (const v of [small, wide]) {
+      // the leaf's loop without checks (fuel for every item) and the checked loop give the same fuel
+      expect(leaf!.reduce!(5n, v, 1e6, 1, 10)).toEqual({ status: 'ok', value: 5n + sum(v), fuelLeft: 1e6 - 2000 });
+      expect(leaf!.reduce!(5n, v, 2000, 1, 10)).toEqual({ status: 'ok', value: 5n + sum(v), fuelLeft: 0 });
+      expect(leaf!.reduce!(5n, v, 1999, 1, 10)).toEqual({ status: 'fallback' });
+      expect(leaf!.reduce!(5n, v, 1e6, 10, 10)).toEqual({ status: 'fallback' });
+      expect(leaf!.reduce!(INT64_MAX - 400_000n, v, 1e6, 1, 10)).toEqual({ status: 'fallback' });
+      // a function that charges fuel itself (2 recurs per item) runs the checked loop
+      expect(inner!.reduce!(0n, v, 1e6, 1, 10)).toEqual({ status: 'ok', value: 2n * sum(v), fuelLeft: 1e6 - 4000 });
+      expect(inner!.reduce!(0n, v, 3999, 1, 10)).toEqual({ status: 'fallback' });
+    }
   });
 
   it('falls back when a call would exceed the depth quota (depth counts the entry activation)', () => {

@@ -603,9 +603,9 @@ export function hotNumericProgram(r: Prng): string {
         return `(${r.pick(INT_OPS)} ${e()} ${e()} ${e()})`;
     }
   };
-  // Half the bodies first apply a binary operation to the two parameters themselves, so that the
-  // edge arguments below reach it unchanged.
-  // A quarter of the bodies are an accumulator loop whose pass count the arguments set.
+  // A quarter of the bodies are an accumulator loop whose pass count the arguments set; half of
+  // the others first apply a binary operation to the two parameters themselves, so that the edge
+  // arguments below reach it unchanged.
   const body = r.chance(0.25)
     ? accLoop(() => expr(1, ['a', 'b']), r.pick(['10', '(min (abs b) 20)', '(rem b 17)']))
     : r.chance(0.5)

@@ -18,7 +18,17 @@ export type FieldCopy = { readonly kind: 'plain'; readonly value: number | boole
 /** The copied fields of one object, by name. */
 export type FieldsCopy = ReadonlyMap<string, FieldCopy>;
 
-const NO_CAPACITY: ReadonlyMap<string, number> = new Map();
+/**
+ * Typed arrays of an object that are tables with room to grow (one entry per line of memory, say):
+ * the value of an unused entry of each, by field name, and how many entries are in use (the same
+ * for all of them).
+ */
+export interface GrowableTables {
+  readonly unused: ReadonlyMap<string, number>;
+  readonly used: number;
+}
+
+const NO_TABLES: ReadonlyMap<string, number> = new Map();
 
 function isTyped(v: unknown): v is TypedArray {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
@@ -26,17 +36,16 @@ function isTyped(v: unknown): v is TypedArray {
 
 /**
  * Copies every own field of `obj` except those named in `skip` (which the caller copies its own way).
- * `used` gives, for tables with room to grow (see {@link restoreFields}), how many entries are in
- * use: only those are copied (every later entry holds the unused value), so that two objects in
- * the same state have equal copies whatever room their tables have.
+ * Of `tables`, only the entries in use are copied (every later one holds the unused value), so
+ * that two objects in the same state have equal copies whatever room their tables have.
  * @throws HwFault (`bad-config`) for a field of a kind this module does not copy.
  */
-export function copyFields(obj: object, skip: ReadonlySet<string>, used: ReadonlyMap<string, number> = NO_CAPACITY): FieldsCopy {
+export function copyFields(obj: object, skip: ReadonlySet<string>, tables?: GrowableTables): FieldsCopy {
   const out = new Map<string, FieldCopy>();
   for (const [name, v] of Object.entries(obj)) {
     if (skip.has(name)) continue;
     if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') out.set(name, { kind: 'plain', value: v });
-    else if (isTyped(v)) out.set(name, { kind: 'typed', value: v.slice(0, used.get(name) ?? v.length) });
+    else if (isTyped(v)) out.set(name, { kind: 'typed', value: v.slice(0, tables?.unused.has(name) === true ? tables.used : v.length) });
     else if (Array.isArray(v) && v.every((p) => p === undefined || p instanceof Float64Array)) out.set(name, { kind: 'pages', value: (v as Page[]).map((p) => p?.slice()) });
     else throw new HwFault('bad-config', `checkpoint: field '${name}' of ${obj.constructor.name} has a kind no checkpoint copies`);
   }
@@ -48,21 +57,20 @@ export function copyFields(obj: object, skip: ReadonlySet<string>, used: Readonl
  * sizes match (nothing is allocated then). `spare` receives pages the object no longer needs
  * and supplies pages it needs again, so pages are pooled across restores.
  *
- * `capacity` names the typed arrays that are tables with room to grow (one entry per line of
- * memory, say), each with the value of an unused entry: such an array, when longer than its copy,
- * keeps its length, takes the copy as its prefix and the unused value everywhere after it, so
- * that memory grown again after a restore finds its tables already allocated.
+ * A table of `unused` (see {@link GrowableTables}) longer than its copy keeps its length, takes the
+ * copy as its prefix and the unused value everywhere after it, so that memory grown again after
+ * a restore finds its tables already allocated.
  */
-export function restoreFields(obj: object, copy: FieldsCopy, spare: Float64Array[], capacity: ReadonlyMap<string, number> = NO_CAPACITY): void {
+export function restoreFields(obj: object, copy: FieldsCopy, spare: Float64Array[], unused: ReadonlyMap<string, number> = NO_TABLES): void {
   const target = obj as Record<string, unknown>;
   for (const [name, f] of copy) {
     if (f.kind === 'plain') target[name] = f.value;
     else if (f.kind === 'typed') {
       const cur = target[name];
-      const unused = capacity.get(name);
-      if (isTyped(cur) && cur.constructor === f.value.constructor && (cur.length === f.value.length || (unused !== undefined && cur.length > f.value.length))) {
+      const fill = unused.get(name);
+      if (isTyped(cur) && cur.constructor === f.value.constructor && (cur.length === f.value.length || (fill !== undefined && cur.length > f.value.length))) {
         (cur as Float64Array).set(f.value as Float64Array);
-        if (cur.length > f.value.length) cur.fill(unused!, f.value.length);
+        if (cur.length > f.value.length) cur.fill(fill!, f.value.length);
       } else target[name] = f.value.slice();
     } else {
       const cur = target[name] as Page[];

@@ -294,7 +294,7 @@ export class HwKernelMemory implements MemoryBackend {
   /** A copy of the whole state: the simulator's (caches, directory, store buffers, scheduler, counters) and this adapter's. */
   checkpoint(): HwKernelCheckpoint {
     if (this.recording !== null || this.replaying !== null) throw new HwFault('bad-config', 'checkpoint while recording or replaying calls');
-    return { hw: this.hw.checkpoint(), own: copyFields(this, KERNEL_MEMORY_SKIP, new Map([['published', this.hw.memory.memWords / this.lineWords]])) };
+    return { hw: this.hw.checkpoint(), own: copyFields(this, KERNEL_MEMORY_SKIP, { unused: PUBLISHED_TABLE, used: this.hw.memory.memWords / this.lineWords }) };
   }
 
   /**

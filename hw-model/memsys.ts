@@ -265,8 +265,7 @@ export class MemorySystem {
 
   /** A copy of the whole state (words, caches, directory, counters), for {@link MemorySystem.restore}. */
   checkpoint(): FieldsCopy {
-    const lines = this.numLines;
-    return copyFields(this, SKIP_FIELDS, new Map([...LINE_TABLES.keys()].map((name) => [name, lines])));
+    return copyFields(this, SKIP_FIELDS, { unused: LINE_TABLES, used: this.numLines });
   }
 
   /**

@@ -22,6 +22,7 @@ import { mulberry32Words } from '../../spec/Random.js';
 import { PRELUDE } from '../../spec/Prelude.js';
 import { builtins } from '../../spec/lang/builtins.js';
 import { ERROR_KINDS } from '../../spec/Kernel.js';
+import { ACCUMULATOR_MODULI, ACCUMULATOR_START_MODULI, ACCUMULATOR_STEPS } from '../jit/programs.js';
 
 /** A deterministic random source for programs, over the project's one PRNG (spec/Random.ts). */
 export class Prng {
@@ -457,6 +458,9 @@ export const BUILTIN_SIGNATURES: Readonly<Record<string, string>> = {
 
 const KIND_GROUPS: Readonly<Record<string, string>> = { N: 'ID', C: 'VLMSTB', A: 'IDTKVLMSBFO' };
 
+/** `x` in a `try` that answers a failure as `[:error kind]` (a program goes on past each failing call). */
+const answeredByKind = (x: string): string => `(try ${x} (catch e [:error (get e :error)]))`;
+
 /** An argument {@link builtinProgram} writes: its text, and the kind of {@link BUILTIN_ARGS} it was drawn from ('' when none). */
 interface Arg {
   readonly text: string;
@@ -535,11 +539,11 @@ export function builtinProgram(r: Prng): string {
       const fn = `(fn [${ps.join(' ')}] (${[f, ...ps].join(' ')}))`;
       if (r.chance(0.5)) return `(${fn} ${args.join(' ')})`;
       const lists = [args, ...Array.from({ length: 1 + r.int(4) }, argsOf)];
-      return `(let [w ${fn}] [${lists.map((a) => `(try (w ${a.join(' ')}) (catch e [:error (get e :error)]))`).join(' ')}])`;
+      return `(let [w ${fn}] [${lists.map((a) => answeredByKind(`(w ${a.join(' ')})`)).join(' ')}])`;
     }
     return `(${[f, ...args].join(' ')})`;
   };
-  const calls = Array.from({ length: 12 + r.int(19) }, () => `(try ${call(1)} (catch e [:error (get e :error)]))`);
+  const calls = Array.from({ length: 12 + r.int(19) }, () => answeredByKind(call(1)));
   // now and then the program ends by throwing a map naming an error kind (a program's own throw
   // is a program-error whatever its :error says, but for the catchable kinds)
   if (r.chance(0.1)) calls.push(`(throw {:error :${r.pick(ERROR_KINDS)} :message "thrown"})`);
@@ -558,24 +562,21 @@ const INT_TESTS: readonly string[] = ['<', '>', '<=', '>=', '==', '=', 'not='];
 const INT_TESTS1: readonly string[] = ['zero?', 'pos?', 'neg?', 'even?', 'odd?'];
 
 /**
- * Hot numeric functions: a function of two ints whose body (half the time after a binary
- * operation on the two parameters) is a random int expression (every numeric built-in, tests,
- * `if`, `let`, a bounded `loop`), called three times on small ints and then on int64 edges (the
+ * Hot numeric functions: a function of two ints whose body is an accumulator loop of known range
+ * (a quarter of them: tier 2's range analysis, ADR 0063) or (half the others after a binary
+ * operation on the two parameters) a random int expression (every numeric built-in, tests,
+ * `if`, `let`, a bounded `loop`, half of them accumulator loops), called three times on small ints and then on int64 edges (the
  * second now and then the first's partner: -1, 0, 1, itself), and a function that `reduce`s it
  * over vectors, called as often. The compiling tiers compile such functions once they are hot
  * (the native tier only then), so their compiled arithmetic, overflow checks and `reduce` loop
  * meet the edges the interpreter does. Each call's error is caught and answered as its kind.
  */
 export function hotNumericProgram(r: Prng): string {
-  /**
-   * A loop of `n` passes over an accumulator of known range (a small start, a remainder) that
-   * each pass grows, wraps or keeps bounded: what tier 2's range analysis bounds
-   * (optimized/jit/tier2/ranges.ts), and must not bound by its start alone.
-   */
+  /** A loop of `n` passes of {@link ACCUMULATOR_STEPS} over an accumulator of known range (a small start, a remainder). */
   const accLoop = (e: () => string, n: string): string => {
-    const start = r.chance(0.5) ? String(r.int(21) - 10) : `(rem ${e()} ${r.pick(['7', '1000', '65521'])})`;
+    const start = r.chance(0.5) ? String(r.int(21) - 10) : `(rem ${e()} ${r.pick(ACCUMULATOR_START_MODULI)})`;
     const x = (): string => (r.chance(0.5) ? r.pick(['i', ...EDGE_INTS]) : e());
-    const step = r.pick([() => '(* acc acc)', () => `(+ acc ${x()})`, () => `(* acc ${x()})`, () => `(- acc ${x()})`, () => `(rem (+ (* acc 31) ${x()}) ${r.pick(['65521', '2147483647'])})`, () => '(+ (rem acc 1000) acc)'])();
+    const step = r.pick(ACCUMULATOR_STEPS)('acc', x, () => r.pick(ACCUMULATOR_MODULI));
     return `(loop [i 0 acc ${start}] (if (< i ${n}) (recur (inc i) ${step}) acc))`;
   };
   const expr = (depth: number, vars: readonly string[]): string => {
@@ -612,15 +613,14 @@ export function hotNumericProgram(r: Prng): string {
       ? `(let [t (${r.pick(INT_OPS)} a b)] ${expr(3, ['a', 'b', 't'])})`
       : expr(3, ['a', 'b']);
   const start = r.pick(['0', '1', '-1', '9223372036854775807']);
-  const call = (x: string): string => `(try ${x} (catch e [:error (get e :error)]))`;
-  const warm = [call('(h 1 2)'), call('(h 3 -4)'), call('(h 0 5)')];
+  const warm = [answeredByKind('(h 1 2)'), answeredByKind('(h 3 -4)'), answeredByKind('(h 0 5)')];
   const edges = Array.from({ length: 4 + r.int(6) }, () => {
     const x = r.pick(EDGE_INTS);
     // the second argument now and then the first's partner at the edges (-1, 0, 1, itself)
-    return call(`(h ${x} ${r.chance(0.35) ? r.pick(['-1', '0', '1', x]) : r.pick(EDGE_INTS)})`);
+    return answeredByKind(`(h ${x} ${r.chance(0.35) ? r.pick(['-1', '0', '1', x]) : r.pick(EDGE_INTS)})`);
   });
   const vecs = ['[1 2 3]', '[]', '[5]', '(vec (range 40))', `[${r.pick(EDGE_INTS)} ${r.pick(EDGE_INTS)} ${r.pick(EDGE_INTS)}]`, '[-1 0 1 2]'];
-  const reduces = Array.from({ length: 4 + r.int(4) }, () => call(`(s ${r.pick(vecs)})`));
+  const reduces = Array.from({ length: 4 + r.int(4) }, () => answeredByKind(`(s ${r.pick(vecs)})`));
   return `(do (defn h [a b] ${body}) (defn s [v] (reduce h ${start} v)) [${[...warm, ...edges, ...reduces].join(' ')}])`;
 }
 

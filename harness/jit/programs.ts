@@ -21,6 +21,25 @@ export interface NumericProgram {
   readonly args: readonly bigint[];
 }
 
+/**
+ * The passes of an accumulator loop of known range, over the accumulator's name, another operand
+ * (`x`) and a modulus: grown (squared, multiplied), moved by an operand, or kept bounded by a
+ * remainder. What tier 2's range analysis bounds, and must not bound by the start alone
+ * (optimized/jit/tier2/ranges.ts, ADR 0063); the fuzzer's hot numeric programs use them too.
+ */
+export const ACCUMULATOR_STEPS: readonly ((acc: string, x: () => string, modulus: () => string) => string)[] = [
+  (acc) => `(* ${acc} ${acc})`,
+  (acc, x) => `(+ ${acc} ${x()})`,
+  (acc, x) => `(* ${acc} ${x()})`,
+  (acc, x) => `(- ${acc} ${x()})`,
+  (acc, x, modulus) => `(rem (+ (* ${acc} 31) ${x()}) ${modulus()})`,
+  (acc) => `(+ (rem ${acc} 1000) ${acc})`,
+];
+/** Moduli of the bounded passes of {@link ACCUMULATOR_STEPS}. */
+export const ACCUMULATOR_MODULI: readonly string[] = ['65521', '2147483647'];
+/** Moduli of an accumulator's start (a remainder of another expression). */
+export const ACCUMULATOR_START_MODULI: readonly string[] = ['7', '1000', '65521'];
+
 const MAX = (1n << 63n) - 1n;
 const MIN = -(1n << 63n);
 
@@ -87,10 +106,10 @@ export function generateNumericProgram(seed: number): NumericProgram {
       }
       case 10: {
         // A bounded counting loop: `(< i K)` runs K times.
+        if (r() < 0.5) return accLoop(c, d, int(6));
         const i = `i${fresh}`;
         const acc = `acc${fresh++}`;
         const inner: Ctx = { ...c, ints: [...c.ints, i, acc], self: null };
-        if (r() < 0.5) return accLoop(c, d, int(6));
         return `(loop [${i} 0 ${acc} ${e()}] (if (< ${i} ${int(6)}) (recur (inc ${i}) ${intExpr(inner, d - 1)}) ${intExpr(inner, d - 1)}))`;
       }
       case 11:
@@ -111,17 +130,9 @@ export function generateNumericProgram(seed: number): NumericProgram {
     const i = `i${fresh}`;
     const acc = `acc${fresh++}`;
     const inner: Ctx = { ...c, ints: [...c.ints, i, acc], self: null };
-    const start = r() < 0.5 ? show(BigInt(int(21) - 10)) : `(rem ${e()} ${pick(['7', '1000', '65521'])})`;
+    const start = r() < 0.5 ? show(BigInt(int(21) - 10)) : `(rem ${e()} ${pick(ACCUMULATOR_START_MODULI)})`;
     const x = (): string => (r() < 0.5 ? pick([i, show(literal())]) : e());
-    const step = pick([
-      () => `(* ${acc} ${acc})`,
-      () => `(+ ${acc} ${x()})`,
-      () => `(* ${acc} ${x()})`,
-      () => `(- ${acc} ${x()})`,
-      () => `(rem (+ (* ${acc} 31) ${x()}) ${pick(['65521', '1000003', '2147483647'])})`,
-      () => `(+ (rem ${acc} 1000) ${acc})`,
-      () => intExpr(inner, d - 1),
-    ])();
+    const step = r() < 1 / 7 ? intExpr(inner, d - 1) : pick(ACCUMULATOR_STEPS)(acc, x, () => pick(ACCUMULATOR_MODULI));
     return `(loop [${i} 0 ${acc} ${start}] (if (< ${i} ${k}) (recur (inc ${i}) ${step}) ${r() < 0.7 ? acc : intExpr(inner, d - 1)}))`;
   };
 

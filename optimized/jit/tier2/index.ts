@@ -14,7 +14,7 @@
 import { Bytes, Vector, type Sym } from '../../../spec/Values.js';
 import type { Arity } from '../../lang/front.js';
 import { analyze as analyzeArity, type Analyzed, type Plan, type Resolver, type T2ParamKind } from './eligible.js';
-import { entryName, generateIR, hasReduceDriver, loadLlvm, reduceName } from './codegen.js';
+import { entryName, generateIR, hasReduceDriver, loadLlvm, reduceName, type CodegenOptions } from './codegen.js';
 import { Tier2CompileError, emitAsync, emitSync, llcAvailable } from './backend.js';
 import { Wasm, type WasmMemory, type WasmModule } from './wasm.js';
 
@@ -100,6 +100,11 @@ export async function compileAsync(plan: Plan, opts: Tier2Options = {}): Promise
   return (await compileManyAsync([plan], opts))[0]!;
 }
 
+/** What code generation takes of a compilation's options (WebAssembly, and the seeded bugs asked for). */
+function irOptions(opts: Tier2Options): CodegenOptions {
+  return { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true, rangeLoopInit: opts.rangeLoopInit === true };
+}
+
 /** Compiles a plan, blocking until `llc-14` is done (tests and benchmarks only). */
 export function compileSync(plan: Plan, opts: Tier2Options = {}): Tier2Code {
   return compileManySync([plan], opts)[0]!;
@@ -111,7 +116,7 @@ export function compileSync(plan: Plan, opts: Tier2Options = {}): Tier2Code {
  */
 export async function compileManyAsync(plans: readonly Plan[], opts: Tier2Options = {}): Promise<Tier2Code[]> {
   const t0 = performance.now();
-  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true, rangeLoopInit: opts.rangeLoopInit === true });
+  const ir = generateIR(plans, irOptions(opts));
   const module = await emitAsync(ir, opts.optimize !== false);
   return instantiate(plans, ir, module, performance.now() - t0);
 }
@@ -119,7 +124,7 @@ export async function compileManyAsync(plans: readonly Plan[], opts: Tier2Option
 /** {@link compileManyAsync}, blocking (tests and benchmarks only). */
 export function compileManySync(plans: readonly Plan[], opts: Tier2Options = {}): Tier2Code[] {
   const t0 = performance.now();
-  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true, rangeLoopInit: opts.rangeLoopInit === true });
+  const ir = generateIR(plans, irOptions(opts));
   const module = emitSync(ir, opts.optimize !== false);
   return instantiate(plans, ir, module, performance.now() - t0);
 }
@@ -141,7 +146,7 @@ export interface EmittedPlans {
  */
 export async function emitPlans(plans: readonly Plan[], opts: Tier2Options = {}): Promise<EmittedPlans> {
   const t0 = performance.now();
-  const ir = generateIR(plans, { target: 'wasm32', miscompileCompare: opts.miscompileCompare === true, rangeLoopInit: opts.rangeLoopInit === true });
+  const ir = generateIR(plans, irOptions(opts));
   const module = await emitAsync(ir, opts.optimize !== false);
   return { ir, module, ms: performance.now() - t0 };
 }

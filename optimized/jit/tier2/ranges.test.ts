@@ -50,6 +50,7 @@ describe('tier-2 range analysis', () => {
         expect(r!.lo >= -65520n && r!.hi <= 65520n, `${name}: ${r!.lo}..${r!.hi}`).toBe(true);
       }
     }
+    expect(reads('i').length).toBeGreaterThan(0);
     for (const r of reads('i')) expect(r === undefined || r.hi > 1n << 62n).toBe(true);
   });
 
@@ -59,6 +60,7 @@ describe('tier-2 range analysis', () => {
     expect(clean.length).toBeGreaterThan(0);
     for (const r of clean) expect(r === undefined || r.hi >= (1n << 63n) - 1n).toBe(true);
     const seeded = readsOf(src, 'sq', ['i', 'acc'], { loopInitOnly: true })('acc');
+    expect(seeded.length).toBe(clean.length);
     for (const r of seeded) expect(r).toEqual({ lo: 7n, hi: 7n });
   });
 });

@@ -263,7 +263,7 @@ export function analyzeRanges(plan: Plan, index: number, opts: RangeOptions = {}
   if (changed) return new Map();
   // Narrowing: each variable bound by what flows into its loop under the current bounds.
   mode = 'narrow';
-  for (let k = 0; k < NARROWINGS && !opts.loopInitOnly; k++) {
+  for (let k = 0; k < NARROWINGS; k++) {
     pass();
     const next = new Map<LoopNode, R[]>();
     for (const [loop, cur] of state) next.set(loop, incoming.get(loop) ?? cur);
